@@ -1,0 +1,194 @@
+/* fs.c: directory creation and removal, atomic writes, whole-file reads. */
+#include "base.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+
+int viv_mkdir_p(const char *path, mode_t mode, struct viv_error *err)
+{
+    char *p = viv_xstrdup(path);
+    for (char *s = p + 1; ; s++) {
+        if (*s == '/' || *s == '\0') {
+            char c = *s;
+            *s = '\0';
+            if (mkdir(p, mode) < 0 && errno != EEXIST) {
+                viv_fail(err, errno, "create directory '%s'", p);
+                free(p);
+                return -1;
+            }
+            *s = c;
+            if (!c)
+                break;
+        }
+    }
+    free(p);
+    return 0;
+}
+
+static int rm_rf_fd(int at, const char *name, struct viv_error *err, int depth)
+{
+    if (unlinkat(at, name, 0) == 0 || errno == ENOENT)
+        return 0;
+    if (errno != EISDIR && errno != EPERM && errno != EACCES)
+        return viv_fail(err, errno, "remove '%s'", name);
+    if (depth > 4096)
+        return viv_fail(err, ELOOP, "remove '%s'", name);
+    /* A read-only directory (a checkout of a 0555 dir) must be made writable to empty it. */
+    fchmodat(at, name, 0700, 0);
+    int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return viv_fail(err, errno, "open directory '%s'", name);
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return viv_fail(err, errno, "read directory '%s'", name);
+    }
+    struct dirent *de;
+    int rc = 0;
+    while ((de = readdir(d))) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        if (rm_rf_fd(dirfd(d), de->d_name, err, depth + 1) < 0) {
+            viv_wrap(err, "%s", name);
+            rc = -1;
+            break;
+        }
+    }
+    closedir(d);
+    if (rc == 0 && unlinkat(at, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+        return viv_fail(err, errno, "remove directory '%s'", name);
+    return rc;
+}
+
+int viv_rm_rf_at(int dirfd, const char *name, struct viv_error *err)
+{
+    return rm_rf_fd(dirfd, name, err, 0);
+}
+
+int viv_rm_rf(const char *path, struct viv_error *err)
+{
+    return rm_rf_fd(AT_FDCWD, path, err, 0);
+}
+
+int viv_fsync_path(const char *path, struct viv_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return viv_fail(err, errno, "open '%s' to sync", path);
+    int rc = fsync(fd);
+    int e = errno;
+    close(fd);
+    if (rc < 0)
+        return viv_fail(err, e, "sync '%s'", path);
+    return 0;
+}
+
+int viv_write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int viv_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                          struct viv_error *err)
+{
+    char hex[17];
+    if (viv_random_hex(hex, 8, err) < 0)
+        return -1;
+    _cleanup_free_ char *tmp = viv_xasprintf("%s.tmp-%s", path, hex);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    if (fd < 0)
+        return viv_fail(err, errno, "create '%s'", tmp);
+    if (viv_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+        int e = errno;
+        close(fd);
+        unlink(tmp);
+        return viv_fail(err, e, "write '%s'", tmp);
+    }
+    close(fd);
+    if (rename(tmp, path) < 0) {
+        int e = errno;
+        unlink(tmp);
+        return viv_fail(err, e, "rename '%s' to '%s'", tmp, path);
+    }
+    char *slash = strrchr(path, '/');
+    if (slash) {
+        _cleanup_free_ char *dir = strndup(path, (size_t)(slash - path));
+        if (dir && viv_fsync_path(*dir ? dir : "/", err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int viv_read_fd(int fd, const char *name, size_t max, char **data, size_t *len,
+                struct viv_error *err)
+{
+    size_t cap = 4096, n = 0;
+    char *buf = viv_xmalloc(cap + 1);
+    for (;;) {
+        if (n == cap) {
+            if (cap > max) {
+                free(buf);
+                return viv_fail(err, EFBIG, "read '%s': larger than %zu bytes", name, max);
+            }
+            cap *= 2;
+            buf = viv_xrealloc(buf, cap + 1);
+        }
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            free(buf);
+            return viv_fail(err, e, "read '%s'", name);
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    if (n > max) {
+        free(buf);
+        return viv_fail(err, EFBIG, "read '%s': larger than %zu bytes", name, max);
+    }
+    buf[n] = '\0';
+    *data = buf;
+    if (len)
+        *len = n;
+    return 0;
+}
+
+int viv_read_file(const char *path, size_t max, char **data, size_t *len, struct viv_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return viv_fail(err, errno, "open '%s'", path);
+    int rc = viv_read_fd(fd, path, max, data, len, err);
+    close(fd);
+    return rc;
+}
+
+int viv_random_hex(char *out, size_t nbytes, struct viv_error *err)
+{
+    unsigned char raw[64];
+    if (nbytes > sizeof(raw))
+        nbytes = sizeof(raw);
+    if (getrandom(raw, nbytes, 0) != (ssize_t)nbytes)
+        return viv_fail(err, errno, "getrandom");
+    for (size_t i = 0; i < nbytes; i++)
+        snprintf(out + 2 * i, 3, "%02x", raw[i]);
+    return 0;
+}

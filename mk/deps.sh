@@ -1,0 +1,48 @@
+#!/bin/sh
+# deps.sh: make sure the Debian packages the build needs are present.
+# As root with apt it prints the one install line and runs it; otherwise it prints the line and
+# stops, so a fresh Debian 12 machine needs nothing but `make demo` or `make check`.
+set -eu
+
+# package:file-that-proves-it-is-installed
+need="
+gcc:/usr/bin/gcc
+make:/usr/bin/make
+pkg-config:/usr/bin/pkg-config
+libarchive-dev:/usr/include/archive.h
+libjansson-dev:/usr/include/jansson.h
+libelf-dev:/usr/include/libelf.h
+libssl-dev:/usr/include/openssl/evp.h
+libseccomp-dev:/usr/include/seccomp.h
+libcap-dev:/usr/include/sys/capability.h
+check:/usr/include/check.h
+libsubunit-dev:/usr/include/subunit/child.h
+zstd:/usr/bin/zstd
+xz-utils:/usr/bin/xz
+busybox-static:/bin/busybox
+"
+# Only for `make fuzz`: libFuzzer ships with clang.
+[ "${1:-}" = fuzz ] && need="$need clang:/usr/bin/clang"
+
+missing=""
+for pair in $need; do
+    pkg=${pair%%:*}
+    file=${pair#*:}
+    [ -e "$file" ] || missing="$missing $pkg"
+done
+[ -z "$missing" ] && exit 0
+
+line="apt-get install -y$missing"
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "deps: missing build dependencies; running: $line" >&2
+    # The package lists of a fresh machine are empty: fetch them once.
+    if [ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial)" ]; then
+        apt-get update
+    fi
+    DEBIAN_FRONTEND=noninteractive $line || {
+        apt-get update && DEBIAN_FRONTEND=noninteractive $line
+    }
+else
+    echo "deps: missing build dependencies; as root run: $line" >&2
+    exit 1
+fi
