@@ -107,6 +107,15 @@ void viv_trace_printf(const char *cat, const char *fmt, ...) __attribute__((form
             viv_trace_printf(name, __VA_ARGS__);                                                   \
     } while (0)
 
+/* SHA-256 (OpenSSL EVP, SHA-NI where the CPU has it): content digests and blob verification. */
+struct viv_sha256; /* opaque */
+struct viv_sha256 *viv_sha256_new(void);
+void viv_sha256_update(struct viv_sha256 *h, const void *data, size_t len);
+/* Writes 64 lowercase hex digits and a NUL, and frees h. */
+void viv_sha256_final(struct viv_sha256 *h, char hex[65]);
+void viv_sha256_hex(const void *data, size_t len, char hex[65]);
+bool viv_digest_valid(const char *hex); /* 64 lowercase hex digits */
+
 #define VIV_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif
