@@ -70,6 +70,11 @@ const char *viv_mode_name(enum viv_mode_bit mode);
 int viv_ref_parse(const char *ref, char **name, char **tag, struct viv_error *err);
 bool viv_name_valid(const char *name);
 bool viv_tag_valid(const char *tag);
+/* Added: why a name or tag is invalid ("must not be empty", ...), or NULL when it is valid; for
+ * error messages that name the rule. Name components must each start with a letter or digit and
+ * tags with a letter, digit or underscore, so neither can spell "." or "..". */
+const char *viv_name_problem(const char *name);
+const char *viv_tag_problem(const char *tag);
 
 /* ---- image trees (tree.c) ---- */
 
@@ -109,6 +114,10 @@ char *tree_to_json(struct viv_tree *t);
 int tree_from_json(const char *text, size_t len, struct viv_tree **out, struct viv_error *err);
 /* Check that a path is a clean relative path (no empty, ".", ".." components, no NUL). */
 bool tree_path_clean(const char *path);
+/* Resolve a path inside the tree as the kernel would inside a chroot of it: symlinks followed
+ * (absolute targets from the tree's root, at most 40), ".." stopping at the root. The result
+ * (caller frees) names a node that exists and is not a symlink; ENOENT/ELOOP/ENOTDIR otherwise. */
+int tree_resolve(const struct viv_tree *t, const char *path, char **resolved, struct viv_error *err);
 
 /* ---- reading archives into a tree (archive_in.c, viv_read.c, import_*.c) ---- */
 

@@ -1,0 +1,27 @@
+#!/bin/sh
+# build.sh: assemble the example appliances' directories under $BUILD/examples and build each
+# into a .viv with viv. Used by `make demo` and the integration tests.
+set -eu
+: "${VIV:?}" "${BUILD:?}"
+src=$(cd "$(dirname "$0")" && pwd)
+out=$BUILD/examples
+rm -rf "$out/hello" "$out/busybox"
+
+# hello: one static binary.
+mkdir -p "$out/hello/rootfs/bin"
+cp "$src/hello/manifest.json" "$out/hello/"
+${CC:-gcc} -static -O2 -o "$out/hello/rootfs/bin/hello" "$src/hello/hello.c"
+"$VIV" build "$out/hello" -o "$out/hello.viv"
+
+# busybox: a shell appliance from Debian's static busybox and its applet links.
+mkdir -p "$out/busybox/rootfs/bin" "$out/busybox/rootfs/root" "$out/busybox/rootfs/tmp" \
+    "$out/busybox/rootfs/etc"
+cp "$src/busybox/manifest.json" "$out/busybox/"
+cp /bin/busybox "$out/busybox/rootfs/bin/busybox"
+for applet in sh ls cat echo id uname ps mkdir rm cp mv true false env sleep grep wc; do
+    ln -s busybox "$out/busybox/rootfs/bin/$applet"
+done
+echo 'root:x:0:0:root:/root:/bin/sh' > "$out/busybox/rootfs/etc/passwd"
+echo 'root:x:0:' > "$out/busybox/rootfs/etc/group"
+chmod 1777 "$out/busybox/rootfs/tmp"
+"$VIV" build "$out/busybox" -o "$out/busybox.viv"

@@ -1,0 +1,149 @@
+/* main.c: viv's entry point: global options, the verb table, and the one place errors are printed. */
+#include "runner.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define VIV_VERSION "0.1.0"
+
+const struct viv_verb viv_verbs[] = {
+    {.name = "build", .summary = "build a .viv file from a directory", .run = cmd_build,
+     .usage = "Usage: viv build DIR -o FILE [--compression zstd|gzip|xz|none]\n"
+              "\n"
+              "Build an appliance file from DIR, which holds manifest.json and rootfs/.\n"
+              "The entrypoint must exist in rootfs/ and be an ELF executable of the manifest's\n"
+              "arch or a #! script. The same DIR always gives a byte-identical FILE: entries are\n"
+              "sorted and every mtime is $SOURCE_DATE_EPOCH (or 0); files owned by the caller\n"
+              "are stored as owned by 0:0.\n"
+              "\n"
+              "  -o, --output FILE        where to write the appliance (required)\n"
+              "      --compression ALG    zstd (default), gzip, xz or none\n"},
+    {.name = "import", .summary = "import a .viv, OCI layout or docker-save archive", .run = cmd_import,
+     .usage = "Usage: viv import FILE [--name NAME[:TAG]] [-q]\n"
+              "\n"
+              "Import an appliance into the catalog: a .viv file (tar, optionally gzip, xz or\n"
+              "zstd compressed), an OCI image layout (a directory or a tar of one, as\n"
+              "'podman save --format oci-archive' writes) or a docker-save tarball. Prints the\n"
+              "image id as its last line. Importing the same content again costs little and\n"
+              "gives the same id.\n"
+              "\n"
+              "  -n, --name NAME[:TAG]    name (and tag) for the image instead of the manifest's\n"
+              "  -q, --quiet              print only the image id\n"},
+    {.name = "images", .summary = "list images in the catalog", .run = cmd_images,
+     .usage = "Usage: viv images [--json] [-q]\n"
+              "\n"
+              "List the catalog's images, one line per name:tag (untagged images as <none>).\n"
+              "\n"
+              "      --json               a JSON array, one object per image\n"
+              "  -q, --quiet              image ids only\n"},
+    {.name = "inspect", .summary = "show an image's manifest and details as JSON", .run = cmd_inspect,
+     .usage = "Usage: viv inspect IMAGE\n"
+              "\n"
+              "Print the image's id, names, size, checkout path and normalized manifest as JSON.\n"
+              "IMAGE is name[:tag] (tag defaults to latest) or a unique id prefix.\n"},
+    {.name = "tag", .summary = "give an image another name", .run = cmd_tag,
+     .usage = "Usage: viv tag IMAGE NAME[:TAG]\n"
+              "\n"
+              "Point NAME:TAG (tag defaults to latest) at IMAGE, moving it if it existed.\n"},
+    {.name = "rm", .summary = "remove image names and images", .run = cmd_rm,
+     .usage = "Usage: viv rm IMAGE...\n"
+              "\n"
+              "Remove each name:tag; an image goes when its last name goes. Given an id prefix,\n"
+              "remove the image and every name that points to it.\n"},
+    {.name = "export", .summary = "write an image as a .viv file", .run = cmd_export,
+     .usage = "Usage: viv export IMAGE -o FILE\n"
+              "\n"
+              "Write IMAGE as a zstd-compressed .viv file. Importing it gives the same id.\n"
+              "\n"
+              "  -o, --output FILE        where to write (required)\n"},
+    {.name = "fsck", .summary = "verify every object, image and name", .run = cmd_fsck,
+     .usage = "Usage: viv fsck\n"
+              "\n"
+              "Rehash every object, recompute every image id, compare every checkout with its\n"
+              "tree and check every name. Prints each damage on its own line and exits 1 if\n"
+              "there is any, 0 when the catalog is clean.\n"},
+    {.name = "prune", .summary = "remove what no image references", .run = cmd_prune,
+     .usage = "Usage: viv prune\n"
+              "\n"
+              "Remove images that have no name, objects that no image uses and leftovers of\n"
+              "interrupted imports, and say how much space that freed.\n"},
+    {.name = "df", .summary = "show the catalog's disk usage", .run = cmd_df,
+     .usage = "Usage: viv df [--json]\n"
+              "\n"
+              "Report the space the catalog uses, each file counted once however many images\n"
+              "share it, and how much 'viv prune' would free.\n"
+              "\n"
+              "      --json               as a JSON object\n"},
+};
+const size_t viv_verb_count = VIV_ARRAY_SIZE(viv_verbs);
+
+static void print_main_help(FILE *out)
+{
+    fprintf(out, "Usage: viv [--trace=CATS] VERB [ARGS...]\n"
+                 "\n"
+                 "vivarium runs appliances: a root filesystem plus a manifest, kept in a local\n"
+                 "catalog ($VIV_HOME, default ~/.local/share/vivarium).\n"
+                 "\n"
+                 "Verbs:\n");
+    for (size_t i = 0; i < viv_verb_count; i++)
+        fprintf(out, "  %-10s %s\n", viv_verbs[i].name, viv_verbs[i].summary);
+    fprintf(out, "\n"
+                 "Options:\n"
+                 "  -h, --help          this help; 'viv VERB --help' for a verb\n"
+                 "      --version       print the version\n"
+                 "      --trace=CATS    trace to stderr: img, sys, vm, run, xlat or all\n"
+                 "\n"
+                 "Exit status: the guest's own; 125 when viv fails, 126 when the entrypoint\n"
+                 "cannot be executed, 127 when it is not found.\n");
+}
+
+static int fail(const char *fmt, const char *arg)
+{
+    fputs("viv: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputc('\n', stderr);
+    return VIV_EXIT_FAIL;
+}
+
+int main(int argc, char **argv)
+{
+    struct viv_error err = {0};
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            print_main_help(stdout);
+            return 0;
+        } else if (strcmp(a, "--version") == 0) {
+            printf("viv %s\n", VIV_VERSION);
+            return 0;
+        } else if (strncmp(a, "--trace=", 8) == 0) {
+            if (viv_trace_parse(a + 8, &err) < 0)
+                return fail("%s", err.msg);
+        } else {
+            return fail("unknown option '%s' (see 'viv --help')", a);
+        }
+    }
+    if (i >= argc) {
+        print_main_help(stderr);
+        return VIV_EXIT_FAIL;
+    }
+    const struct viv_verb *verb = viv_verb_find(argv[i]);
+    if (!verb)
+        return fail("unknown verb '%s' (see 'viv --help')", argv[i]);
+
+    struct viv_cli cli = {.verb = verb->name};
+    int status = verb->run(&cli, argc - i, argv + i);
+    if (status == VIV_EXIT_FAIL && cli.err.msg[0]) {
+        fprintf(stderr, "viv: %s: %s", verb->name, cli.err.msg);
+        /* Advice at the boundary: the error is the catalog's, the fix is the user's. */
+        if (cli.err.code == ENOSPC)
+            fputs(" (free space with 'viv prune')", stderr);
+        fputc('\n', stderr);
+    }
+    if (fflush(stdout) != 0 && status == 0) {
+        fprintf(stderr, "viv: %s: write output: %s\n", verb->name, strerror(errno));
+        return VIV_EXIT_FAIL;
+    }
+    return status;
+}

@@ -1,0 +1,19 @@
+# t_cli.sh: help, usage errors, the man page covering every verb and flag.
+fresh
+
+expect "viv --help exits 0" 0 "$VIV" --help
+assert "viv --help lists every verb" sh -c "for v in build import images inspect tag rm export fsck prune df; do '$VIV' --help | grep -q \"^  \$v \" || exit 1; done"
+expect_err "unknown verb is a one-line error, exit 125" 125 "viv: unknown verb 'frobnicate' (see 'viv --help')" "$VIV" frobnicate
+expect_err "usage error names the verb and points to help" 125 "viv: build: missing -o FILE (see 'viv build --help')" "$VIV" build somedir
+
+for v in build import images inspect tag rm export fsck prune df; do
+    run "$VIV" "$v" --help
+    if [ "$status" = 0 ] && contains "$out" "Usage: viv $v"; then pass "viv $v --help"; else fail "viv $v --help" "$errout"; fi
+    # Every verb and every long option the binary offers is documented in the man page.
+    missing=""
+    grep -q "^\.SS $v\b" "$SRCDIR/docs/viv.1" || missing="$missing verb:$v"
+    for flag in $(printf '%s\n' "$out" | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+        grep -q -- "$(printf '%s' "$flag" | sed 's/-/\\\\-/g')" "$SRCDIR/docs/viv.1" || missing="$missing $v:$flag"
+    done
+    if [ -z "$missing" ]; then pass "docs/viv.1 documents viv $v"; else fail "docs/viv.1 documents viv $v" "missing:$missing"; fi
+done

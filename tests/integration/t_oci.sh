@@ -1,0 +1,30 @@
+# t_oci.sh: OCI layouts (directory and tar) and docker-save tarballs import with layers applied.
+fresh
+for kind in oci-dir oci-archive docker-archive; do
+    "$FIXTURES/mkoci" "$kind" "$WORK/$kind" --name "layered:$kind" >/dev/null 2>&1
+    run "$VIV" import "$WORK/$kind"
+    id=$(printf '%s\n' "$out" | tail -n 1)
+    root=$VIV_HOME/images/$id/rootfs
+    if [ "$status" = 0 ] && [ -f "$root/etc/motd" ] && [ ! -e "$root/etc/old" ] &&
+        [ -f "$root/usr/share/doc/c" ] && [ ! -e "$root/usr/share/doc/a" ] &&
+        [ -f "$root/etc/hostname" ]; then
+        pass "$kind: layers, whiteouts and opaque directories applied"
+    else
+        fail "$kind: layers, whiteouts and opaque directories applied" "status $status: $errout"
+    fi
+    run "$VIV" inspect "layered:$kind"
+    if contains "$out" '"entrypoint": ["/bin/hello"]' || contains "$out" '"entrypoint":["/bin/hello"]'; then
+        if contains "$out" '"/etc"' && contains "$out" '--greet' && contains "$out" 'x86_64'; then
+            pass "$kind: config mapped to the manifest"
+        else fail "$kind: config mapped to the manifest" "$out"; fi
+    else fail "$kind: config mapped to the manifest" "$out"; fi
+done
+assert "the three forms of one image share one id" test "$("$VIV" images -q | sort -u | wc -l)" = 1
+before=$(catalog_state)
+"$FIXTURES/mkoci" oci-archive "$WORK/bad.tar" --corrupt >/dev/null 2>&1
+run "$VIV" import "$WORK/bad.tar"
+if [ "$status" = 125 ] && contains "$errout" "digest mismatch" && [ "$(catalog_state)" = "$before" ]; then
+    pass "a corrupted blob is refused, catalog unchanged"
+else
+    fail "a corrupted blob is refused, catalog unchanged" "status $status: $errout"
+fi
