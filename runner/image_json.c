@@ -33,7 +33,7 @@ json_t *image_json(const struct viv_image *img, bool with_manifest)
     json_object_set_new(o, "created", time_json(img->created));
     if (with_manifest) {
         json_object_set_new(o, "rootfs", json_string(img->rootfs));
-        _cleanup_free_ char *text = manifest_print(&img->manifest, false);
+        _cleanup_free_ char *text = manifest_print(&img->manifest, true);
         json_object_set_new(o, "manifest", json_loads(text, 0, NULL));
     }
     return o;

@@ -1,0 +1,119 @@
+/* catalog/internal.h: what the catalog's files share with each other and no one else. */
+#ifndef VIV_CATALOG_INTERNAL_H
+#define VIV_CATALOG_INTERNAL_H
+
+#include "catalog/catalog.h"
+
+#include <sys/file.h>
+
+struct viv_catalog {
+    char *home; /* absolute */
+    int fd;     /* home itself */
+    int objects_fd, images_fd, refs_fd, staging_fd;
+    bool root; /* effective uid 0: checkouts and objects carry the tree's owners */
+};
+
+/* Short form of an id in messages, as people see it in `viv images`. */
+#define CATALOG_SHORT_ID 12
+
+/* ---- lock.c ---- */
+/* flock a lock file in home (created if missing); *fd holds it until closed. op: LOCK_SH/LOCK_EX. */
+int catalog_lock(struct viv_catalog *c, const char *name, int op, int *fd, struct viv_error *err);
+
+/* ---- home.c: staging folders ---- */
+struct catalog_staging {
+    char name[33];
+    int fd;         /* staging/<name> */
+    int lock_fd;    /* staging/<name>/lock, flock'd LOCK_EX while we live */
+    int objects_fd; /* staging/<name>/objects */
+};
+int catalog_staging_new(struct viv_catalog *c, struct catalog_staging *st, struct viv_error *err);
+/* Remove the folder and release its lock; errors are ignored (a later sweep finishes the job). */
+void catalog_staging_discard(struct viv_catalog *c, struct catalog_staging *st);
+/* Is staging/<name> abandoned (its lock free)? If so and lock_fd is not NULL, *lock_fd holds the
+ * lock so that no one else can claim it while it is removed. */
+bool catalog_staging_stale(struct viv_catalog *c, const char *name, int *lock_fd);
+/* Remove abandoned staging folders; counts them and the bytes they held. */
+int catalog_staging_sweep(struct viv_catalog *c, size_t *count, struct viv_error *err);
+/* A refusal by rule: the message says it all (no strerror appended), code still tells callers. */
+int catalog_fail_rule(struct viv_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* ENOSPC/EDQUOT in the catalog: point at `viv prune`. */
+void catalog_advise(struct viv_error *err);
+
+/* ---- object.c: the content store ---- */
+/* "ab/abcdef..." for an object. */
+void catalog_object_relpath(const char *digest, char out[68]);
+/* The header that puts mode and owner into an object's digest. */
+int catalog_object_header(uint32_t mode, uint32_t uid, uint32_t gid, char *buf, size_t len);
+/* Digest of the content of fd under that mode and owner. */
+int catalog_object_hash_fd(int fd, uint32_t mode, uint32_t uid, uint32_t gid, char digest[65],
+                           struct viv_error *err);
+struct catalog_store {
+    struct viv_catalog *c;
+    struct catalog_staging *st;
+    unsigned char *buf;
+    size_t bufsz;
+    uint64_t seq; /* names temporary files in staging */
+};
+void catalog_store_init(struct catalog_store *s, struct viv_catalog *c, struct catalog_staging *st);
+void catalog_store_fini(struct catalog_store *s);
+/* struct viv_content_sink.store, ctx = struct catalog_store. */
+int catalog_store_content(void *ctx, struct viv_node *node, struct viv_content_reader *in,
+                          struct viv_error *err);
+/* Move staging/<x>/objects/<digest> into objects/ unless it is already there. */
+int catalog_object_publish(struct catalog_store *s, const char *digest, struct viv_error *err);
+
+/* ---- checkout.c ---- */
+/* Materialize a tree under rootfs_fd (an empty directory): hardlinks to objects. */
+int catalog_checkout(struct viv_catalog *c, struct viv_tree *t, int rootfs_fd,
+                     struct viv_error *err);
+/* Copy an object into a new file (when it has too many links to link once more). */
+int catalog_copy_object(struct viv_catalog *c, const struct viv_node *n, int dirfd,
+                        const char *path, struct viv_error *err);
+
+/* ---- image.c ---- */
+/* Image id: SHA-256 of "viv-image 1\n" + canonical manifest without name/tag + "\n" + tree json. */
+void catalog_image_id(const struct viv_manifest *m, struct viv_tree *t, char id[65]);
+bool catalog_image_exists(struct viv_catalog *c, const char *id);
+int catalog_read_manifest(struct viv_catalog *c, const char *id, struct viv_manifest *m,
+                          struct viv_error *err);
+/* Every images/ entry that looks like an id (caller frees the array). */
+int catalog_image_ids(struct viv_catalog *c, char (**ids)[65], size_t *n, struct viv_error *err);
+/* Make an image invisible at once (rename into a staging folder), then delete it. Caller holds
+ * gc.lock exclusively. */
+int catalog_image_dispose(struct viv_catalog *c, const char *id, struct viv_error *err);
+
+/* ---- ref.c ---- */
+struct catalog_ref {
+    char *name, *tag;
+    char id[65]; /* "" when the file does not hold an id */
+};
+/* Walk refs/ (sorted by name then tag). */
+int catalog_refs_list(struct viv_catalog *c, struct catalog_ref **refs, size_t *n,
+                      struct viv_error *err);
+void catalog_refs_free(struct catalog_ref *refs, size_t n);
+/* 1 and id filled if refs/<name>/<tag> exists, 0 if not, -1 on error. */
+int catalog_ref_read(struct viv_catalog *c, const char *name, const char *tag, char id[65],
+                     struct viv_error *err);
+/* Caller holds refs.lock. */
+int catalog_ref_write(struct viv_catalog *c, const char *name, const char *tag, const char *id,
+                      struct viv_error *err);
+int catalog_ref_remove(struct viv_catalog *c, const char *name, const char *tag,
+                       struct viv_error *err);
+/* catalog_resolve that also says whether a ref was used (name and tag set, caller frees) or not. */
+int catalog_resolve_ref(struct viv_catalog *c, const char *image, char id[65], char **name,
+                        char **tag, struct viv_error *err);
+
+/* ---- df.c ---- */
+/* Space accounting; also what prune would free. Caller holds gc.lock and refs.lock. */
+int catalog_usage(struct viv_catalog *c, struct catalog_df *df, struct viv_error *err);
+/* Sorted digests every tree of the given images references. */
+int catalog_referenced_objects(struct viv_catalog *c, char (*ids)[65], size_t nids,
+                               char (**digests)[65], size_t *n, struct viv_error *err);
+bool catalog_digest_in(char (*set)[65], size_t n, const char *digest);
+/* Sorted ids of the existing images some ref names. */
+int catalog_named_images(struct viv_catalog *c, char (**ids)[65], size_t *n,
+                         struct viv_error *err);
+
+#endif
