@@ -5,27 +5,61 @@
 #include <inttypes.h>
 #include <string.h>
 
+/* The text comes from manifests and command lines: keep messages on one line and short. */
+static const char *quote(const char *text, char *buf, size_t size)
+{
+    size_t o = 0;
+    for (const char *p = text; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (o + 8 >= size) {
+            memcpy(buf + o, "...", 4);
+            return buf;
+        }
+        if (c < 0x20 || c == 0x7f)
+            o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
+        else
+            buf[o++] = (char)c;
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
 static int scale_for(char c, uint64_t *mult)
 {
     switch (tolower((unsigned char)c)) {
-    case 'b': *mult = 1; return 0;
-    case 'k': *mult = 1ull << 10; return 0;
-    case 'm': *mult = 1ull << 20; return 0;
-    case 'g': *mult = 1ull << 30; return 0;
-    case 't': *mult = 1ull << 40; return 0;
-    default: return -1;
+    case 'b':
+        *mult = 1;
+        return 0;
+    case 'k':
+        *mult = 1ull << 10;
+        return 0;
+    case 'm':
+        *mult = 1ull << 20;
+        return 0;
+    case 'g':
+        *mult = 1ull << 30;
+        return 0;
+    case 't':
+        *mult = 1ull << 40;
+        return 0;
+    default:
+        return -1;
     }
 }
 
 /* A size is digits, an optional fraction, and one optional unit b/k/m/g/t (any case),
  * optionally followed by "b" or "ib" as in "64MB" or "2GiB". */
-int viv_parse_size(const char *text, uint64_t *bytes, struct viv_error *err)
+int viv_parse_size(const char *input, uint64_t *bytes, struct viv_error *err)
 {
-    const char *p = text;
+    const char *p = input;
+    char shown[80];
+    const char *text = quote(input, shown, sizeof(shown));
     uint64_t whole = 0, frac = 0, fracdiv = 1;
     if (!isdigit((unsigned char)*p))
-        return viv_fail(err, 0, "invalid size '%s': expected a number with an optional unit "
-                                "(b, k, m, g, t), as in 512m or 2G", text);
+        return viv_fail(err, 0,
+                        "invalid size '%s': expected a number with an optional unit "
+                        "(b, k, m, g, t), as in 512m or 2G",
+                        text);
     for (; isdigit((unsigned char)*p); p++)
         if (__builtin_mul_overflow(whole, 10, &whole) ||
             __builtin_add_overflow(whole, (uint64_t)(*p - '0'), &whole))
@@ -41,22 +75,28 @@ int viv_parse_size(const char *text, uint64_t *bytes, struct viv_error *err)
             }
     }
     uint64_t mult = 1;
+    bool has_frac = frac || fracdiv > 1;
     if (*p) {
         if (scale_for(*p, &mult) < 0)
             return viv_fail(err, 0, "invalid size '%s': unknown unit '%s' (b, k, m, g, t)", text,
-                            p);
+                            quote(p, (char[40]){0}, 40));
         if (tolower((unsigned char)*p) != 'b') {
             p++;
-            if (*p == 'i' || *p == 'I')
-                p++;
-            if (*p == 'b' || *p == 'B')
+            /* "ib" only as a pair: "2GiB" yes, "2Gi" no. */
+            if ((*p == 'i' || *p == 'I') && (p[1] == 'b' || p[1] == 'B'))
+                p += 2;
+            else if (*p == 'b' || *p == 'B')
                 p++;
         } else {
             p++;
         }
         if (*p)
-            return viv_fail(err, 0, "invalid size '%s': trailing '%s'", text, p);
+            return viv_fail(err, 0, "invalid size '%s': trailing '%s'", text,
+                            quote(p, (char[40]){0}, 40));
     }
+    /* Fractions of a byte mean nothing; of a larger unit they round down to whole bytes. */
+    if (has_frac && mult == 1)
+        return viv_fail(err, 0, "invalid size '%s': a fraction needs a unit of k or more", text);
     uint64_t v;
     if (__builtin_mul_overflow(whole, mult, &v))
         return viv_fail(err, 0, "invalid size '%s': too large", text);
@@ -70,43 +110,56 @@ int viv_parse_size(const char *text, uint64_t *bytes, struct viv_error *err)
     return 0;
 }
 
-/* A duration is one or more number+unit groups (ms, s, m, h, d); a bare number means seconds. */
-int viv_parse_duration(const char *text, uint64_t *msec, struct viv_error *err)
+/* A duration is one or more number+unit groups (ms, s, m, h, d), each unit at most once and
+ * from the largest to the smallest ("1h30m", not "30m1h"); a bare number alone means seconds.
+ * "1h30" is refused: it could mean seconds or minutes. */
+int viv_parse_duration(const char *input, uint64_t *msec, struct viv_error *err)
 {
-    const char *p = text;
-    uint64_t total = 0;
+    char shown[80];
+    const char *text = quote(input, shown, sizeof(shown));
+    static const struct {
+        const char *name;
+        uint64_t ms;
+    } units[] = {{"d", 86400000}, {"h", 3600000}, {"ms", 1}, {"m", 60000}, {"s", 1000}};
+    const char *p = input;
+    uint64_t total = 0, last = UINT64_MAX;
     if (!*p)
-        return viv_fail(err, 0, "invalid duration '': expected a number of seconds or a unit "
-                                "(ms, s, m, h, d), as in 90s or 30m");
+        return viv_fail(err, 0,
+                        "invalid duration '': expected a number of seconds or a unit "
+                        "(ms, s, m, h, d), as in 90s or 30m");
     while (*p) {
         if (!isdigit((unsigned char)*p))
-            return viv_fail(err, 0, "invalid duration '%s': expected a number of seconds or a "
-                                    "unit (ms, s, m, h, d), as in 90s or 30m", text);
+            return viv_fail(err, 0,
+                            "invalid duration '%s': expected a number of seconds or a "
+                            "unit (ms, s, m, h, d), as in 90s or 30m",
+                            text);
         uint64_t n = 0;
         for (; isdigit((unsigned char)*p); p++)
             if (__builtin_mul_overflow(n, 10, &n) ||
                 __builtin_add_overflow(n, (uint64_t)(*p - '0'), &n))
                 return viv_fail(err, 0, "invalid duration '%s': too large", text);
-        uint64_t mult;
-        if (strncmp(p, "ms", 2) == 0) {
-            mult = 1;
-            p += 2;
-        } else if (*p == 's' || *p == '\0') {
+        uint64_t mult = 0;
+        if (*p == '\0') {
+            if (p != input + strspn(input, "0123456789"))
+                return viv_fail(err, 0, "invalid duration '%s': the last number has no unit", text);
             mult = 1000;
-            p += (*p == 's');
-        } else if (*p == 'm') {
-            mult = 60 * 1000;
-            p++;
-        } else if (*p == 'h') {
-            mult = 3600 * 1000;
-            p++;
-        } else if (*p == 'd') {
-            mult = 86400 * 1000;
-            p++;
-        } else {
-            return viv_fail(err, 0, "invalid duration '%s': unknown unit '%s' (ms, s, m, h, d)",
-                            text, p);
         }
+        for (size_t i = 0; i < VIV_ARRAY_SIZE(units) && !mult; i++) {
+            size_t l = strlen(units[i].name);
+            if (strncmp(p, units[i].name, l) == 0) {
+                mult = units[i].ms;
+                p += l;
+            }
+        }
+        if (!mult)
+            return viv_fail(err, 0, "invalid duration '%s': unknown unit '%s' (ms, s, m, h, d)",
+                            text, quote(p, (char[40]){0}, 40));
+        if (mult >= last)
+            return viv_fail(err, 0,
+                            "invalid duration '%s': units must go from the largest to "
+                            "the smallest, each once, as in 1h30m",
+                            text);
+        last = mult;
         if (__builtin_mul_overflow(n, mult, &n) || __builtin_add_overflow(total, n, &total))
             return viv_fail(err, 0, "invalid duration '%s': too large", text);
     }
