@@ -116,6 +116,9 @@ void viv_sha256_final(struct viv_sha256 *h, char hex[65]);
 void viv_sha256_hex(const void *data, size_t len, char hex[65]);
 bool viv_digest_valid(const char *hex); /* 64 lowercase hex digits */
 
+/* Monotonic milliseconds, for traces and reports of how long a phase took. */
+int64_t viv_now_ms(void);
+
 #define VIV_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

@@ -1,6 +1,8 @@
 /* trace.c: --trace categories, off by default at the cost of one branch. */
 #include "base.h"
 
+#include <time.h>
+
 #include <string.h>
 
 unsigned viv_trace_mask;
@@ -44,4 +46,11 @@ void viv_trace_printf(const char *cat, const char *fmt, ...)
     if (len < sizeof(line) - 1)
         line[len++] = '\n';
     (void)!write(2, line, len);
+}
+
+int64_t viv_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -56,8 +56,8 @@ int catalog_copy_object(struct viv_catalog *c, const struct viv_node *n, int dir
     return 0;
 }
 
-static int checkout_node(struct viv_catalog *c, const struct viv_node *n, int rootfs_fd,
-                         struct viv_error *err)
+static int checkout_node(struct viv_catalog *c, const struct catalog_store *staged,
+                         const struct viv_node *n, int rootfs_fd, struct viv_error *err)
 {
     char rel[68];
     switch (n->type) {
@@ -70,6 +70,14 @@ static int checkout_node(struct viv_catalog *c, const struct viv_node *n, int ro
         if (!viv_digest_valid(n->digest)) {
             errno = EINVAL;
             return -1;
+        }
+        /* A new object may still be in staging, on its way into objects/ (publishing runs
+         * alongside): link it where it is, or where it went. */
+        if (staged && catalog_store_staged(staged, n->digest)) {
+            if (linkat(staged->st->objects_fd, n->digest, rootfs_fd, n->path, 0) == 0)
+                return 0;
+            if (errno != ENOENT)
+                return -1;
         }
         catalog_object_relpath(n->digest, rel);
         if (linkat(c->objects_fd, rel, rootfs_fd, n->path, 0) == 0)
@@ -107,7 +115,7 @@ static int dir_finish(struct viv_catalog *c, const struct viv_node *n, int rootf
 }
 
 int catalog_checkout(struct viv_catalog *c, struct viv_tree *t, int rootfs_fd,
-                     struct viv_error *err)
+                     const struct catalog_store *staged, struct viv_error *err)
 {
     const struct viv_node *const *nodes;
     size_t n = tree_sorted(t, &nodes);
@@ -115,7 +123,7 @@ int catalog_checkout(struct viv_catalog *c, struct viv_tree *t, int rootfs_fd,
     for (size_t i = 0; i < n; i++) {
         if (!*nodes[i]->path)
             continue;
-        int rc = checkout_node(c, nodes[i], rootfs_fd, err);
+        int rc = checkout_node(c, staged, nodes[i], rootfs_fd, err);
         if (rc == -2)
             return viv_wrap(err, "check out 'rootfs/%s'", nodes[i]->path);
         if (rc < 0) {

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -64,22 +65,31 @@ static int write_metadata(int image_fd, const struct viv_manifest *m, struct viv
     return write_at(image_fd, "stats", buf, (size_t)len, err);
 }
 
-/* Everything is built inside staging and synced; one rename makes the image visible. */
-static int publish(struct catalog_store *s, const struct viv_manifest *m, struct viv_tree *t,
-                   const char *id, struct viv_error *err)
+/* Data before names: a rename that reaches the disk before the content it names loses it. So
+ * the new objects are synced, then named in objects/ — on a second thread, while this one builds
+ * the checkout from the same inodes. */
+struct publisher {
+    pthread_t thread;
+    struct catalog_store *s;
+    struct viv_error err;
+    int rc;
+};
+
+static void *publish_objects(void *arg)
+{
+    struct publisher *p = arg;
+    if (syncfs(p->s->st->fd) < 0)
+        p->rc = viv_fail(&p->err, errno, "sync '%s'", p->s->c->home);
+    else
+        p->rc = catalog_objects_publish(p->s, &p->err);
+    return NULL;
+}
+
+static int build_image(struct catalog_store *s, const struct viv_manifest *m, struct viv_tree *t,
+                       struct viv_error *err)
 {
     struct viv_catalog *c = s->c;
     struct catalog_staging *st = s->st;
-    /* Data before names: a rename that reaches the disk before the content it names loses it. */
-    if (syncfs(st->fd) < 0)
-        return viv_fail(err, errno, "sync '%s'", c->home);
-    const struct viv_node *const *nodes;
-    size_t n = tree_sorted(t, &nodes);
-    for (size_t i = 0; i < n; i++)
-        if (nodes[i]->type == VIV_NODE_REG &&
-            catalog_object_publish(s, nodes[i]->digest, err) < 0)
-            return viv_wrap(err, "'rootfs/%s'", nodes[i]->path);
-
     _cleanup_close_ int image_fd = -1, rootfs_fd = -1;
     if (mkdirat(st->fd, "image", 0755) < 0 ||
         (image_fd = openat(st->fd, "image", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
@@ -89,11 +99,40 @@ static int publish(struct catalog_store *s, const struct viv_manifest *m, struct
         catalog_advise(err);
         return -1;
     }
-    if (catalog_checkout(c, t, rootfs_fd, err) < 0 || write_metadata(image_fd, m, t, err) < 0)
+    if (catalog_checkout(c, t, rootfs_fd, s, err) < 0 || write_metadata(image_fd, m, t, err) < 0)
         return -1;
+    return 0;
+}
+
+/* Everything is built inside staging and synced; one rename makes the image visible. */
+static int publish(struct catalog_store *s, const struct viv_manifest *m, struct viv_tree *t,
+                   const char *id, struct viv_error *err)
+{
+    struct viv_catalog *c = s->c;
+    struct catalog_staging *st = s->st;
+    int64_t t0 = viv_now_ms();
+    struct publisher p = {.s = s};
+    int e = pthread_create(&p.thread, NULL, publish_objects, &p);
+    if (e)
+        return viv_fail(err, e, "start a thread");
+    int rc = build_image(s, m, t, err);
+    int64_t t1 = viv_now_ms();
+    pthread_join(p.thread, NULL);
+    if (rc < 0)
+        return -1;
+    if (p.rc < 0) {
+        *err = p.err;
+        return -1;
+    }
+    int64_t t2 = viv_now_ms();
     if (syncfs(st->fd) < 0)
         return viv_fail(err, errno, "sync '%s'", c->home);
-    int rc = renameat2(st->fd, "image", c->images_fd, id, RENAME_NOREPLACE);
+    viv_trace(VIV_TRACE_IMG, "img",
+              "publish: checkout of %zu entries %lld ms, objects synced and named %lld ms, "
+              "final sync %lld ms",
+              tree_count(t), (long long)(t1 - t0), (long long)(t2 - t0),
+              (long long)(viv_now_ms() - t2));
+    rc = renameat2(st->fd, "image", c->images_fd, id, RENAME_NOREPLACE);
     if (rc < 0 && (errno == EINVAL || errno == ENOSYS))
         rc = renameat(st->fd, "image", c->images_fd, id);
     /* The same image published meanwhile by someone else: theirs stands, ours is dropped. */
@@ -138,8 +177,13 @@ static int import_staged(struct import_ctx *ic, const char *path, char id[65],
     };
     struct viv_import imp = {0};
     /* The importer's errors already name the archive and the entry: passed up as they are. */
-    if (appliance_import(path, &sink, &imp, err) < 0)
+    int64_t t0 = viv_now_ms();
+    if (appliance_import(path, &sink, &imp, err) < 0 || catalog_writer_finish(s, err) < 0) {
+        viv_import_free(&imp);
         return -1;
+    }
+    viv_trace(VIV_TRACE_IMG, "img", "import %s: read and stored in %lld ms", path,
+              (long long)(viv_now_ms() - t0));
     int rc = apply_ref(&imp.manifest, ic->opts ? ic->opts->ref : NULL, err);
     if (rc == 0) {
         catalog_image_id(&imp.manifest, imp.tree, id);

@@ -55,19 +55,58 @@ struct catalog_store {
     unsigned char *buf;
     size_t bufsz;
     uint64_t seq; /* names temporary files in staging */
+    /* Digests written to staging by this import (open addressing, power-of-two capacity): one
+     * lookup instead of a stat per file, and the list of what to publish. */
+    char (*staged)[65];
+    size_t nstaged, capstaged;
+    mode_t umask;      /* the process umask, so files are created with their final mode */
+    uid_t euid;        /* who new files belong to without a chown */
+    gid_t egid;
+    uint8_t fans[32];  /* bitmap of objects/<xx>/ folders known to exist */
+    /* Large objects already in the store, by size: a re-imported large file is compared with
+     * its likely twin instead of being written again (object_match.c). */
+    struct catalog_big_object *bigs;
+    size_t nbigs;
+    bool bigs_loaded;
+    unsigned char *cmpbuf;
+    struct catalog_writer *writer; /* started on the first small file */
 };
+struct catalog_big_object {
+    uint64_t size;
+    uint32_t mode;
+    char digest[65];
+};
+/* Was this digest staged by this import? */
+bool catalog_store_staged(const struct catalog_store *s, const char *digest);
+/* A staging file created with the object's final mode where the umask allows (no chmod then). */
+int catalog_object_create(struct catalog_store *s, const char *name, uint32_t mode);
+/* Give a new object its final owner (as root) and mode; chown first, as it clears setuid. */
+int catalog_object_seal(struct catalog_store *s, int fd, uint32_t mode, uint32_t uid, uint32_t gid);
+/* ---- object_writer.c: small objects written on a second thread while the archive streams ---- */
+/* Queue staging/objects/<digest> with content buf[0..n); fails if an earlier write failed. */
+int catalog_writer_submit(struct catalog_store *s, const struct viv_node *node, const char *digest,
+                          const void *buf, size_t n, struct viv_error *err);
+/* Wait for every queued write; the first failure, if any, naming its file. Idempotent. */
+int catalog_writer_finish(struct catalog_store *s, struct viv_error *err);
+/* An open object of the same size and mode as node that may hold the same content, or -1. */
+int catalog_match_open(struct catalog_store *s, const struct viv_node *node, char digest[65]);
+/* Does the object at fd hold exactly buf[0..n) at off? */
+bool catalog_match_chunk(struct catalog_store *s, int fd, uint64_t off, const void *buf, size_t n);
+/* Copy the first len bytes of in to out. */
+int catalog_copy_prefix(int in, int out, uint64_t len);
 void catalog_store_init(struct catalog_store *s, struct viv_catalog *c, struct catalog_staging *st);
 void catalog_store_fini(struct catalog_store *s);
 /* struct viv_content_sink.store, ctx = struct catalog_store. */
 int catalog_store_content(void *ctx, struct viv_node *node, struct viv_content_reader *in,
                           struct viv_error *err);
-/* Move staging/<x>/objects/<digest> into objects/ unless it is already there. */
-int catalog_object_publish(struct catalog_store *s, const char *digest, struct viv_error *err);
+/* Move every object this import staged into objects/ (keeping any that got there first). */
+int catalog_objects_publish(struct catalog_store *s, struct viv_error *err);
 
 /* ---- checkout.c ---- */
-/* Materialize a tree under rootfs_fd (an empty directory): hardlinks to objects. */
+/* Materialize a tree under rootfs_fd (an empty directory): hardlinks to objects, taken from the
+ * staging folder of `staged` (may be NULL) for the objects it holds. */
 int catalog_checkout(struct viv_catalog *c, struct viv_tree *t, int rootfs_fd,
-                     struct viv_error *err);
+                     const struct catalog_store *staged, struct viv_error *err);
 /* Copy an object into a new file (when it has too many links to link once more). */
 int catalog_copy_object(struct viv_catalog *c, const struct viv_node *n, int dirfd,
                         const char *path, struct viv_error *err);

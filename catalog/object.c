@@ -51,17 +51,63 @@ int catalog_object_hash_fd(int fd, uint32_t mode, uint32_t uid, uint32_t gid, ch
 
 void catalog_store_init(struct catalog_store *s, struct viv_catalog *c, struct catalog_staging *st)
 {
+    memset(s, 0, sizeof(*s));
     s->c = c;
     s->st = st;
     s->bufsz = STORE_BUF_SIZE;
     s->buf = viv_xmalloc(s->bufsz);
-    s->seq = 0;
+    s->umask = umask(0);
+    umask(s->umask);
+    s->euid = geteuid();
+    s->egid = getegid();
 }
 
 void catalog_store_fini(struct catalog_store *s)
 {
+    struct viv_error ignored;
+    catalog_writer_finish(s, &ignored);
     free(s->buf);
+    free(s->staged);
     s->buf = NULL;
+    s->staged = NULL;
+}
+
+static size_t staged_slot(const struct catalog_store *s, const char *digest)
+{
+    /* The digest is uniformly distributed: its first hex digits are hash enough. */
+    size_t h = strtoull((char[17]){digest[0], digest[1], digest[2], digest[3], digest[4],
+                                   digest[5], digest[6], digest[7], digest[8], digest[9],
+                                   digest[10], digest[11], digest[12], digest[13], digest[14],
+                                   digest[15], 0},
+                        NULL, 16);
+    size_t mask = s->capstaged - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask)
+        if (!s->staged[i][0] || memcmp(s->staged[i], digest, 64) == 0)
+            return i;
+}
+
+bool catalog_store_staged(const struct catalog_store *s, const char *digest)
+{
+    return s->capstaged && s->staged[staged_slot(s, digest)][0];
+}
+
+static void staged_add(struct catalog_store *s, const char *digest)
+{
+    if ((s->nstaged + 1) * 2 > s->capstaged) {
+        char(*old)[65] = s->staged;
+        size_t oldcap = s->capstaged;
+        s->capstaged = oldcap ? oldcap * 2 : 1024;
+        s->staged = viv_xcalloc(s->capstaged, sizeof(*s->staged));
+        for (size_t i = 0; i < oldcap; i++)
+            if (old[i][0])
+                memcpy(s->staged[staged_slot(s, old[i])], old[i], 65);
+        free(old);
+    }
+    size_t i = staged_slot(s, digest);
+    if (!s->staged[i][0]) {
+        memcpy(s->staged[i], digest, 65);
+        s->nstaged++;
+    }
 }
 
 /* Read until the buffer is full or the content ends. */
@@ -86,19 +132,22 @@ static int fill(struct viv_content_reader *in, unsigned char *buf, size_t cap, s
 
 static bool present(struct catalog_store *s, const char *digest)
 {
+    if (catalog_store_staged(s, digest))
+        return true;
     char rel[68];
     struct stat sb;
     catalog_object_relpath(digest, rel);
-    return fstatat(s->c->objects_fd, rel, &sb, AT_SYMLINK_NOFOLLOW) == 0 ||
-           fstatat(s->st->objects_fd, digest, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+    return fstatat(s->c->objects_fd, rel, &sb, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-/* Give a new object its final owner (as root) and mode; chown first, as it clears setuid. */
+static int create_object_file(struct catalog_store *s, const char *name, const struct viv_node *node)
+{
+    return catalog_object_create(s, name, node->mode);
+}
+
 static int seal(struct catalog_store *s, int fd, const struct viv_node *node)
 {
-    if (s->c->root && fchown(fd, node->uid, node->gid) < 0)
-        return -1;
-    return fchmod(fd, node->mode & 07777);
+    return catalog_object_seal(s, fd, node->mode, node->uid, node->gid);
 }
 
 static int store_fail(struct viv_error *err, int e, const struct viv_node *node)
@@ -113,17 +162,101 @@ static int store_small(struct catalog_store *s, struct viv_node *node, size_t n,
 {
     if (present(s, digest))
         return 0;
-    int fd = openat(s->st->objects_fd, digest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return store_fail(err, errno, node);
-    if (viv_write_all(fd, s->buf, n) < 0 || seal(s, fd, node) < 0) {
-        int e = errno;
-        close(fd);
-        unlinkat(s->st->objects_fd, digest, 0);
-        return store_fail(err, e, node);
-    }
-    close(fd);
+    /* Small files are written by the writer thread while this one reads on. */
+    if (catalog_writer_submit(s, node, digest, s->buf, n, err) < 0)
+        return -1;
+    staged_add(s, digest);
     return 0;
+}
+
+/* Content larger than the buffer: one pass that hashes each buffer and writes it, then names the
+ * file by its digest. While the content equals a stored twin's (a re-import), nothing is written;
+ * at the first difference the twin's matching prefix is copied and writing takes over. */
+struct large_state {
+    struct catalog_store *s;
+    const struct viv_node *node;
+    char tmp[32];
+    int fd;   /* the staging file, once writing has begun */
+    int twin; /* the stored twin while content still matches it */
+    char twin_digest[65];
+};
+
+static int large_start_writing(struct large_state *ls, uint64_t copied)
+{
+    struct catalog_store *s = ls->s;
+    snprintf(ls->tmp, sizeof(ls->tmp), "tmp-%" PRIu64, s->seq++);
+    ls->fd = create_object_file(s, ls->tmp, ls->node);
+    if (ls->fd < 0)
+        return -1;
+    if (ls->twin >= 0) {
+        int rc = catalog_copy_prefix(ls->twin, ls->fd, copied);
+        close(ls->twin);
+        ls->twin = -1;
+        if (rc < 0 || lseek(ls->fd, (off_t)copied, SEEK_SET) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void large_abort(struct large_state *ls)
+{
+    if (ls->twin >= 0)
+        close(ls->twin);
+    if (ls->fd >= 0) {
+        close(ls->fd);
+        unlinkat(ls->s->st->objects_fd, ls->tmp, 0);
+    }
+}
+
+static int store_large(struct catalog_store *s, struct viv_node *node,
+                       struct viv_content_reader *in, struct viv_sha256 *h, size_t n,
+                       struct viv_error *err)
+{
+    struct large_state ls = {.s = s, .node = node, .fd = -1};
+    char digest[65];
+    ls.twin = catalog_match_open(s, node, ls.twin_digest);
+    uint64_t total = 0;
+    bool eof = false, finalized = false;
+    if (ls.twin < 0 && large_start_writing(&ls, 0) < 0)
+        goto io_fail;
+    for (;;) {
+        viv_sha256_update(h, s->buf, n);
+        if (ls.twin >= 0 && !catalog_match_chunk(s, ls.twin, total, s->buf, n) &&
+            large_start_writing(&ls, total) < 0)
+            goto io_fail;
+        if (ls.fd >= 0 && viv_write_all(ls.fd, s->buf, n) < 0)
+            goto io_fail;
+        total += n;
+        if (eof)
+            break;
+        if (fill(in, s->buf, s->bufsz, &n, &eof, err) < 0) {
+            viv_sha256_final(h, digest);
+            large_abort(&ls);
+            return -1;
+        }
+    }
+    viv_sha256_final(h, digest);
+    finalized = true;
+    node->size = total;
+    memcpy(node->digest, digest, 65);
+    if (present(s, digest)) {
+        large_abort(&ls);
+        return 0;
+    }
+    /* Same bytes as the twin but another mode or owner: a new object, copied from the twin. */
+    if (ls.fd < 0 && large_start_writing(&ls, total) < 0)
+        goto io_fail;
+    if (seal(s, ls.fd, node) < 0 || renameat(s->st->objects_fd, ls.tmp, s->st->objects_fd, digest) < 0)
+        goto io_fail;
+    close(ls.fd);
+    staged_add(s, digest);
+    return 0;
+io_fail:;
+    int e = errno;
+    if (!finalized)
+        viv_sha256_final(h, digest);
+    large_abort(&ls);
+    return store_fail(err, e, node);
 }
 
 int catalog_store_content(void *ctx, struct viv_node *node, struct viv_content_reader *in,
@@ -151,68 +284,21 @@ int catalog_store_content(void *ctx, struct viv_node *node, struct viv_content_r
         return 0;
     }
 
-    /* Large content: one pass that hashes and writes each buffer, then name it by its digest. */
-    char tmp[32];
-    snprintf(tmp, sizeof(tmp), "tmp-%" PRIu64, s->seq++);
-    int fd = openat(s->st->objects_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        viv_sha256_final(h, digest);
-        return store_fail(err, errno, node);
-    }
-    uint64_t total = 0;
-    for (;;) {
-        viv_sha256_update(h, s->buf, n);
-        if (viv_write_all(fd, s->buf, n) < 0) {
-            int e = errno;
-            viv_sha256_final(h, digest);
-            close(fd);
-            unlinkat(s->st->objects_fd, tmp, 0);
-            return store_fail(err, e, node);
-        }
-        total += n;
-        if (eof)
-            break;
-        if (fill(in, s->buf, s->bufsz, &n, &eof, err) < 0) {
-            viv_sha256_final(h, digest);
-            close(fd);
-            unlinkat(s->st->objects_fd, tmp, 0);
-            return -1;
-        }
-    }
-    viv_sha256_final(h, digest);
-    if (present(s, digest)) {
-        close(fd);
-        unlinkat(s->st->objects_fd, tmp, 0);
-    } else {
-        if (seal(s, fd, node) < 0 || renameat(s->st->objects_fd, tmp, s->st->objects_fd, digest) < 0) {
-            int e = errno;
-            close(fd);
-            unlinkat(s->st->objects_fd, tmp, 0);
-            return store_fail(err, e, node);
-        }
-        close(fd);
-    }
-    node->size = total;
-    memcpy(node->digest, digest, 65);
-    return 0;
+    return store_large(s, node, in, h, n, err);
 }
 
-int catalog_object_publish(struct catalog_store *s, const char *digest, struct viv_error *err)
+static int publish_one(struct catalog_store *s, const char *digest, struct viv_error *err)
 {
     struct viv_catalog *c = s->c;
     char rel[68];
-    struct stat sb;
     catalog_object_relpath(digest, rel);
-    if (fstatat(s->st->objects_fd, digest, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
-        /* Deduplicated at store time: it must be in the store already (gc.lock keeps it there). */
-        if (fstatat(c->objects_fd, rel, &sb, AT_SYMLINK_NOFOLLOW) == 0)
-            return 0;
-        return catalog_fail_rule(err, ENOENT, "object %s is in neither staging nor '%s/objects'", digest,
-                        c->home);
+    unsigned fan = (unsigned)strtoul((char[3]){digest[0], digest[1], 0}, NULL, 16);
+    if (!(s->fans[fan / 8] & (1u << (fan % 8)))) {
+        char dir[3] = {digest[0], digest[1], 0};
+        if (mkdirat(c->objects_fd, dir, 0755) < 0 && errno != EEXIST)
+            goto fail;
+        s->fans[fan / 8] |= (uint8_t)(1u << (fan % 8));
     }
-    char fan[3] = {digest[0], digest[1], 0};
-    if (mkdirat(c->objects_fd, fan, 0755) < 0 && errno != EEXIST)
-        goto fail;
     /* Never replace an object: checkouts of other images link to the existing inode. */
     if (renameat2(s->st->objects_fd, digest, c->objects_fd, rel, RENAME_NOREPLACE) == 0 ||
         errno == EEXIST)
@@ -225,4 +311,12 @@ fail:
     viv_fail(err, errno, "add object %s to '%s/objects'", digest, c->home);
     catalog_advise(err);
     return -1;
+}
+
+int catalog_objects_publish(struct catalog_store *s, struct viv_error *err)
+{
+    for (size_t i = 0; i < s->capstaged; i++)
+        if (s->staged[i][0] && publish_one(s, s->staged[i], err) < 0)
+            return -1;
+    return 0;
 }

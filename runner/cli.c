@@ -57,27 +57,23 @@ struct viv_catalog *cli_open_catalog(struct viv_cli *cli)
     return c;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void cli_progress_init(struct cli_progress *p, const char *label)
 {
     memset(p, 0, sizeof(*p));
     p->label = label;
     p->tty = isatty(STDERR_FILENO);
-    p->start_ms = now_ms();
+    p->start_ms = viv_now_ms();
     p->last_pct = -1;
 }
 
 void cli_progress_update(void *ctx, uint64_t done, uint64_t total)
 {
     struct cli_progress *p = ctx;
-    /* Small imports finish before a bar would help; show one only after half a second. */
-    if (!p->tty || total == 0 || now_ms() - p->start_ms < 500)
+    /* Small imports finish before a bar would help: show one for large inputs, or once an
+     * import has taken half a second. */
+    if (!p->tty || total == 0)
+        return;
+    if (!p->shown && total < (64u << 20) && viv_now_ms() - p->start_ms < 500)
         return;
     int pct = (int)(done >= total ? 100 : done * 100 / total);
     if (pct == p->last_pct)

@@ -69,3 +69,12 @@ chmod u+w "$obj"; printf 'x' | dd of="$obj" bs=1 seek=100 conv=notrunc 2>/dev/nu
 rm -f "$VIV_HOME/images/$bigid/rootfs/bin/hello" 2>/dev/null || { chmod u+w "$VIV_HOME/images/$bigid/rootfs/bin"; rm -f "$VIV_HOME/images/$bigid/rootfs/bin/hello"; }
 run "$VIV" fsck
 if [ "$status" = 1 ] && contains "$out" "$(basename "$obj")" && contains "$out" "bin/hello"; then pass "fsck names a damaged object and a missing file, exit 1"; else fail "fsck names a damaged object and a missing file, exit 1" "status $status: $out"; fi
+
+# On a terminal, a large import draws a progress bar on stderr.
+if command -v script >/dev/null 2>&1; then
+    "$FIXTURES/mktar" bigfile "$WORK/bar.viv" 80 >/dev/null 2>&1
+    script -qec "'$VIV' import -q '$WORK/bar.viv'" /dev/null > "$WORK/tty.out" 2>&1
+    if grep -q '100%' "$WORK/tty.out" && grep -q 'bar.viv \[' "$WORK/tty.out"; then pass "progress bar on a terminal"; else fail "progress bar on a terminal" "$(head -c 300 "$WORK/tty.out")"; fi
+else
+    skip "progress bar on a terminal" "script(1) is not installed"
+fi

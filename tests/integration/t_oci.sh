@@ -13,11 +13,14 @@ for kind in oci-dir oci-archive docker-archive; do
         fail "$kind: layers, whiteouts and opaque directories applied" "status $status: $errout"
     fi
     run "$VIV" inspect "layered:$kind"
-    if contains "$out" '"entrypoint": ["/bin/hello"]' || contains "$out" '"entrypoint":["/bin/hello"]'; then
-        if contains "$out" '"/etc"' && contains "$out" '--greet' && contains "$out" 'x86_64'; then
-            pass "$kind: config mapped to the manifest"
-        else fail "$kind: config mapped to the manifest" "$out"; fi
-    else fail "$kind: config mapped to the manifest" "$out"; fi
+    m=$(printf '%s' "$out" | tr -d ' \n')
+    if contains "$m" '"entrypoint":["/bin/hello"]' && contains "$m" '"cmd":["--greet"]' &&
+        contains "$m" '"env":["PATH=/usr/bin:/bin"]' && contains "$m" '"workdir":"/etc"' &&
+        contains "$m" '"arch":"x86_64"'; then
+        pass "$kind: config mapped to the manifest"
+    else
+        fail "$kind: config mapped to the manifest" "$out"
+    fi
 done
 assert "the three forms of one image share one id" test "$("$VIV" images -q | sort -u | wc -l)" = 1
 before=$(catalog_state)

@@ -1,0 +1,170 @@
+/* catalog/object_writer.c: small objects written by a second thread, so that creating thousands
+ * of files overlaps reading, decompressing and hashing the archive. */
+#include "catalog/internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Enough queued content to keep the writer busy, little enough to bound memory. */
+#define WRITER_MAX_BYTES (32u << 20)
+#define WRITER_MAX_JOBS 4096
+
+struct writer_job {
+    struct writer_job *next;
+    char digest[65];
+    char *path; /* for the error message */
+    uint32_t mode, uid, gid;
+    size_t n;
+    unsigned char data[];
+};
+
+struct catalog_writer {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t more, room;
+    struct writer_job *head, *tail;
+    size_t jobs, bytes;
+    bool closing;
+    int failed_errno; /* first failure */
+    char *failed_path;
+};
+
+int catalog_object_create(struct catalog_store *s, const char *name, uint32_t mode)
+{
+    return openat(s->st->objects_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode & 0777);
+}
+
+int catalog_object_seal(struct catalog_store *s, int fd, uint32_t mode, uint32_t uid, uint32_t gid)
+{
+    bool chown_needed = s->c->root && (uid != s->euid || gid != s->egid);
+    if (chown_needed && fchown(fd, uid, gid) < 0)
+        return -1;
+    if (!chown_needed && (mode & 07777) == (mode & 0777 & ~s->umask))
+        return 0;
+    return fchmod(fd, mode & 07777);
+}
+
+static int write_job(struct catalog_store *s, const struct writer_job *j)
+{
+    int fd = catalog_object_create(s, j->digest, j->mode);
+    if (fd < 0)
+        return errno;
+    int e = 0;
+    if (viv_write_all(fd, j->data, j->n) < 0 || catalog_object_seal(s, fd, j->mode, j->uid, j->gid) < 0)
+        e = errno;
+    close(fd);
+    if (e)
+        unlinkat(s->st->objects_fd, j->digest, 0);
+    return e;
+}
+
+static void *writer_main(void *arg)
+{
+    struct catalog_store *s = arg;
+    struct catalog_writer *w = s->writer;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->head && !w->closing)
+            pthread_cond_wait(&w->more, &w->mu);
+        struct writer_job *j = w->head;
+        if (!j)
+            break;
+        w->head = j->next;
+        if (!w->head)
+            w->tail = NULL;
+        pthread_mutex_unlock(&w->mu);
+        /* After a failure the rest is dropped: the import is failing anyway. */
+        int e = w->failed_errno ? 0 : write_job(s, j);
+        pthread_mutex_lock(&w->mu);
+        if (e && !w->failed_errno) {
+            w->failed_errno = e;
+            w->failed_path = j->path;
+            j->path = NULL;
+        }
+        w->jobs--;
+        w->bytes -= j->n;
+        pthread_cond_signal(&w->room);
+        free(j->path);
+        free(j);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+static int writer_failure(struct catalog_writer *w, struct viv_error *err)
+{
+    viv_fail(err, w->failed_errno, "store '%s' in the catalog", w->failed_path);
+    catalog_advise(err);
+    return -1;
+}
+
+int catalog_writer_submit(struct catalog_store *s, const struct viv_node *node, const char *digest,
+                          const void *buf, size_t n, struct viv_error *err)
+{
+    struct catalog_writer *w = s->writer;
+    if (!w) {
+        w = viv_xcalloc(1, sizeof(*w));
+        pthread_mutex_init(&w->mu, NULL);
+        pthread_cond_init(&w->more, NULL);
+        pthread_cond_init(&w->room, NULL);
+        s->writer = w;
+        int e = pthread_create(&w->thread, NULL, writer_main, s);
+        if (e) {
+            s->writer = NULL;
+            free(w);
+            return viv_fail(err, e, "start the catalog's writer thread");
+        }
+    }
+    struct writer_job *j = viv_xmalloc(sizeof(*j) + n);
+    memcpy(j->digest, digest, 65);
+    j->path = viv_xstrdup(node->path);
+    j->mode = node->mode;
+    j->uid = node->uid;
+    j->gid = node->gid;
+    j->n = n;
+    j->next = NULL;
+    memcpy(j->data, buf, n);
+    pthread_mutex_lock(&w->mu);
+    while (!w->failed_errno && (w->jobs >= WRITER_MAX_JOBS || w->bytes + n > WRITER_MAX_BYTES) &&
+           w->jobs > 0)
+        pthread_cond_wait(&w->room, &w->mu);
+    if (w->failed_errno) {
+        pthread_mutex_unlock(&w->mu);
+        free(j->path);
+        free(j);
+        return writer_failure(w, err);
+    }
+    if (w->tail)
+        w->tail->next = j;
+    else
+        w->head = j;
+    w->tail = j;
+    w->jobs++;
+    w->bytes += n;
+    pthread_cond_signal(&w->more);
+    pthread_mutex_unlock(&w->mu);
+    return 0;
+}
+
+int catalog_writer_finish(struct catalog_store *s, struct viv_error *err)
+{
+    struct catalog_writer *w = s->writer;
+    if (!w)
+        return 0;
+    pthread_mutex_lock(&w->mu);
+    w->closing = true;
+    pthread_cond_signal(&w->more);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+    s->writer = NULL;
+    int rc = w->failed_errno ? writer_failure(w, err) : 0;
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->more);
+    pthread_cond_destroy(&w->room);
+    free(w->failed_path);
+    free(w);
+    return rc;
+}
