@@ -2,7 +2,8 @@
 # demo.sh: build the example appliances, import them into the catalog, list and inspect them.
 set -eu
 : "${VIV:?}" "${BUILD:?}"
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+if [ -t 1 ]; then bold='\033[1m' plain='\033[0m'; else bold='' plain=''; fi
+step() { printf "\n${bold}\$ %s${plain}\n" "$*"; "$@"; }
 
 sh "$(dirname "$0")/build.sh"
 step "$VIV" import "$BUILD/examples/hello.viv"
