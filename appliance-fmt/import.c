@@ -379,3 +379,24 @@ void image_ref_normalize(const char *ref, const char *fallback_path, char **name
     if (!*tag)
         *tag = viv_xstrdup("latest");
 }
+
+int image_src_import(const char *path, bool is_tar, const struct viv_content_sink *sink,
+                     image_src_body body, struct viv_import *out, struct viv_error *err)
+{
+    struct image_src *s;
+    if (image_src_open(path, is_tar, sink, &s, err) < 0)
+        return -1;
+    struct viv_import imp = {0};
+    int rc = body(s, path, sink, &imp, err);
+    if (rc == 0)
+        image_src_progress_end(s);
+    image_src_free(s);
+    if (rc < 0) {
+        viv_import_free(&imp);
+        if (strncmp(err->msg, path, strlen(path)) != 0)
+            viv_wrap(err, "%s", path);
+        return -1;
+    }
+    *out = imp;
+    return 0;
+}

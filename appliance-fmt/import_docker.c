@@ -98,22 +98,7 @@ out:
 int import_docker(const char *path, const struct viv_content_sink *sink, struct viv_import *out,
                   struct viv_error *err)
 {
-    struct image_src *s;
-    if (image_src_open(path, true, sink, &s, err) < 0)
-        return -1;
-    struct viv_import imp = {0};
-    int rc = import_saved(s, path, sink, &imp, err);
-    if (rc == 0)
-        image_src_progress_end(s);
-    image_src_free(s);
-    if (rc < 0) {
-        viv_import_free(&imp);
-        if (strncmp(err->msg, path, strlen(path)) != 0)
-            viv_wrap(err, "%s", path);
-        return -1;
-    }
-    *out = imp;
-    return 0;
+    return image_src_import(path, true, sink, import_saved, out, err);
 }
 
 bool import_docker_probe(const char *path)

@@ -350,22 +350,7 @@ int import_oci(const char *path, const struct viv_content_sink *sink, struct viv
     struct stat st;
     if (stat(path, &st) < 0)
         return viv_fail(err, errno, "'%s'", path);
-    struct image_src *s;
-    if (image_src_open(path, !S_ISDIR(st.st_mode), sink, &s, err) < 0)
-        return -1;
-    struct viv_import imp = {0};
-    int rc = import_layout(s, path, sink, &imp, err);
-    if (rc == 0)
-        image_src_progress_end(s);
-    image_src_free(s);
-    if (rc < 0) {
-        viv_import_free(&imp);
-        if (strncmp(err->msg, path, strlen(path)) != 0)
-            viv_wrap(err, "%s", path);
-        return -1;
-    }
-    *out = imp;
-    return 0;
+    return image_src_import(path, !S_ISDIR(st.st_mode), sink, import_layout, out, err);
 }
 
 bool import_oci_probe(const char *path)

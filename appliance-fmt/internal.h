@@ -120,6 +120,13 @@ int image_src_layer(struct image_src *s, const char *member, const char *digest_
 void image_src_set_total(struct image_src *s, uint64_t total);
 /* Report the whole input done (after the last pass of a successful import). */
 void image_src_progress_end(struct image_src *s);
+/* Open path as an image source, run body over it, and on failure leave out nothing and name the
+ * archive in the error: what the OCI and docker importers share. */
+typedef int (*image_src_body)(struct image_src *s, const char *path,
+                              const struct viv_content_sink *sink, struct viv_import *out,
+                              struct viv_error *err);
+int image_src_import(const char *path, bool is_tar, const struct viv_content_sink *sink,
+                     image_src_body body, struct viv_import *out, struct viv_error *err);
 /* Find a top-level member of a tar by name; copy up to len bytes of its start into head. */
 bool image_tar_peek(const char *path, const char *member, char *head, size_t len);
 

@@ -2,6 +2,7 @@
 #ifndef VIV_BASE_H
 #define VIV_BASE_H
 
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -87,6 +88,9 @@ int viv_read_file(const char *path, size_t max, char **data, size_t *len, struct
 int viv_read_fd(int fd, const char *name, size_t max, char **data, size_t *len,
                 struct viv_error *err);
 int viv_write_all(int fd, const void *buf, size_t len);
+/* Read a directory relative to dirfd (name "." for dirfd itself) through a fresh open file
+ * description, so that reading it never moves another user's offset. NULL with errno set. */
+DIR *viv_opendir_at(int dirfd, const char *name);
 /* Random hex string of n bytes (2n chars + NUL in out). */
 int viv_random_hex(char *out, size_t nbytes, struct viv_error *err);
 

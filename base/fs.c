@@ -192,3 +192,17 @@ int viv_random_hex(char *out, size_t nbytes, struct viv_error *err)
         snprintf(out + 2 * i, 3, "%02x", raw[i]);
     return 0;
 }
+
+DIR *viv_opendir_at(int dirfd, const char *name)
+{
+    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    return d;
+}

@@ -113,11 +113,8 @@ struct usage_walk {
 static void walk(struct usage_walk *w, int dirfd, int depth, enum area area, bool kept)
 {
     /* A fresh open, not a dup: a dup would share (and move) the caller's directory offset. */
-    int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d = fd < 0 ? NULL : fdopendir(fd);
+    DIR *d = viv_opendir_at(dirfd, ".");
     if (!d) {
-        if (fd >= 0)
-            close(fd);
         return;
     }
     struct dirent *de;

@@ -107,11 +107,8 @@ static void check_extra(struct fsck *f, const char *sid, struct viv_tree *t, int
                         const char *prefix, int depth)
 {
     /* A fresh open, not a dup: a dup would share (and move) the caller's directory offset. */
-    int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d = fd < 0 ? NULL : fdopendir(fd);
+    DIR *d = viv_opendir_at(dirfd, ".");
     if (!d) {
-        if (fd >= 0)
-            close(fd);
         return;
     }
     struct dirent *de;
@@ -243,23 +240,16 @@ static void check_object(struct fsck *f, int fan_fd, const char *fan, const char
 
 static int check_objects(struct fsck *f, struct viv_error *err)
 {
-    int fd = openat(f->c->objects_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d = fd < 0 ? NULL : fdopendir(fd);
+    DIR *d = viv_opendir_at(f->c->objects_fd, ".");
     if (!d) {
-        if (fd >= 0)
-            close(fd);
         return viv_fail(err, errno, "read '%s/objects'", f->c->home);
     }
     struct dirent *de;
     while ((de = readdir(d))) {
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
-        int sub = openat(f->c->objects_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-                         O_CLOEXEC);
-        DIR *sd = sub < 0 ? NULL : fdopendir(sub);
+        DIR *sd = viv_opendir_at(f->c->objects_fd, de->d_name);
         if (!sd) {
-            if (sub >= 0)
-                close(sub);
             damage(f, "object %s: not a fan-out folder", de->d_name);
             continue;
         }

@@ -192,14 +192,9 @@ bool catalog_staging_stale(struct viv_catalog *c, const char *name, int *lock_fd
 
 int catalog_staging_sweep(struct viv_catalog *c, size_t *count, struct viv_error *err)
 {
-    int dfd = openat(c->staging_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0)
-        return viv_fail(err, errno, "open '%s/staging'", c->home);
-    DIR *d = fdopendir(dfd);
-    if (!d) {
-        close(dfd);
+    DIR *d = viv_opendir_at(c->staging_fd, ".");
+    if (!d)
         return viv_fail(err, errno, "read '%s/staging'", c->home);
-    }
     size_t n = 0;
     int rc = 0;
     struct dirent *de;

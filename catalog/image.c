@@ -61,11 +61,8 @@ int catalog_image_tree(struct viv_catalog *c, const char *id, struct viv_tree **
 
 int catalog_image_ids(struct viv_catalog *c, char (**ids)[65], size_t *n, struct viv_error *err)
 {
-    int fd = openat(c->images_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d = fd < 0 ? NULL : fdopendir(fd);
+    DIR *d = viv_opendir_at(c->images_fd, ".");
     if (!d) {
-        if (fd >= 0)
-            close(fd);
         return viv_fail(err, errno, "read '%s/images'", c->home);
     }
     char(*v)[65] = NULL;

@@ -33,14 +33,9 @@ static void load_bigs(struct catalog_store *s)
     for (unsigned fan = 0; fan < 256; fan++) {
         char name[3];
         snprintf(name, sizeof(name), "%02x", fan);
-        int fd = openat(s->c->objects_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
+        DIR *d = viv_opendir_at(s->c->objects_fd, name);
+        if (!d)
             continue;
-        DIR *d = fdopendir(fd);
-        if (!d) {
-            close(fd);
-            continue;
-        }
         struct dirent *de;
         while ((de = readdir(d))) {
             struct stat sb;

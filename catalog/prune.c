@@ -12,11 +12,8 @@
 static int prune_objects(struct viv_catalog *c, char (*keep)[65], size_t nkeep, size_t *count,
                          struct viv_error *err)
 {
-    int fd = openat(c->objects_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d = fd < 0 ? NULL : fdopendir(fd);
+    DIR *d = viv_opendir_at(c->objects_fd, ".");
     if (!d) {
-        if (fd >= 0)
-            close(fd);
         return viv_fail(err, errno, "read '%s/objects'", c->home);
     }
     int rc = 0;
@@ -24,12 +21,8 @@ static int prune_objects(struct viv_catalog *c, char (*keep)[65], size_t nkeep, 
     while (rc == 0 && (de = readdir(d))) {
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
-        int sub = openat(c->objects_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-                         O_CLOEXEC);
-        DIR *sd = sub < 0 ? NULL : fdopendir(sub);
+        DIR *sd = viv_opendir_at(c->objects_fd, de->d_name);
         if (!sd) {
-            if (sub >= 0)
-                close(sub);
             continue; /* not a fan-out folder: not ours to judge */
         }
         struct dirent *oe;

@@ -167,15 +167,9 @@ static int walk(struct viv_catalog *c, const char *prefix, struct ref_list *l, i
 {
     if (depth > 128)
         return catalog_fail_rule(err, ELOOP, "refs/%s: nested too deep", prefix);
-    int fd = openat(c->refs_fd, *prefix ? prefix : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-                    O_CLOEXEC);
-    if (fd < 0)
+    DIR *d = viv_opendir_at(c->refs_fd, *prefix ? prefix : ".");
+    if (!d)
         return viv_fail(err, errno, "read '%s/refs/%s'", c->home, prefix);
-    DIR *d = fdopendir(fd);
-    if (!d) {
-        close(fd);
-        return viv_fail(err, errno, "read '%s/refs/%s'", c->home, prefix);
-    }
     int rc = 0;
     struct dirent *de;
     while (rc == 0 && (de = readdir(d))) {
