@@ -1,0 +1,215 @@
+/* rv_cache: per-thread cache of decoded basic blocks, keyed by guest pc, with invalidation. */
+#include "isa-xlat/rv_internal.h"
+
+#include "base/base.h"
+
+#define BUCKETS 4096u         /* power of two */
+#define CHUNK (256u * 1024u)  /* arena chunk */
+#define ARENA_MAX (64u << 20) /* beyond this much decoded code, start again from empty */
+#define BLOCK_BYTES_MAX (sizeof(struct rv_block) + RV_BLOCK_MAX * sizeof(struct rv_insn))
+
+struct chunk {
+    struct chunk *next;
+    size_t used;
+    _Alignas(16) unsigned char data[];
+};
+
+struct rv_cache {
+    struct rv_block *table[BUCKETS];
+    struct chunk *chunks; /* newest first; blocks never move, so pointers to them stay valid
+                           * until the next full flush */
+    size_t arena_bytes;
+    uint64_t epoch; /* how many rv_invalidate calls of the rv_mem have been applied */
+    struct rv_cache_stats st;
+};
+
+struct rv_cache *rv_cache_new(void)
+{
+    return viv_xcalloc(1, sizeof(struct rv_cache));
+}
+
+static void free_chunks(struct rv_cache *c)
+{
+    struct chunk *k = c->chunks;
+    while (k) {
+        struct chunk *next = k->next;
+        free(k);
+        k = next;
+    }
+    c->chunks = NULL;
+    c->arena_bytes = 0;
+}
+
+void rv_cache_free(struct rv_cache *c)
+{
+    if (!c)
+        return;
+    free_chunks(c);
+    free(c);
+}
+
+void rv_cache_stats(const struct rv_cache *c, struct rv_cache_stats *st)
+{
+    *st = c->st;
+    st->bytes = c->arena_bytes;
+}
+
+static void flush_all(struct rv_cache *c)
+{
+    memset(c->table, 0, sizeof(c->table));
+    free_chunks(c);
+    c->st.blocks = 0;
+    c->st.flushes++;
+}
+
+static void drop_range(struct rv_cache *c, uint64_t lo, uint64_t hi)
+{
+    for (unsigned i = 0; i < BUCKETS; i++) {
+        struct rv_block **pp = &c->table[i];
+        while (*pp) {
+            struct rv_block *b = *pp;
+            if (b->pc < hi && b->end > lo) {
+                *pp = b->next; /* its memory returns at the next full flush */
+                c->st.blocks--;
+            } else {
+                pp = &b->next;
+            }
+        }
+    }
+}
+
+void rv_cache_sync(struct rv_cache *c, struct rv_mem *mem)
+{
+    uint64_t e = __atomic_load_n(&mem->inval_epoch, __ATOMIC_ACQUIRE);
+    if (e == c->epoch)
+        return;
+    uint64_t lo[RV_INVAL_LOG], hi[RV_INVAL_LOG];
+    uint64_t n = e - c->epoch;
+    if (n < RV_INVAL_LOG) {
+        for (uint64_t i = 0; i < n; i++) {
+            unsigned slot = (unsigned)((c->epoch + i) % RV_INVAL_LOG);
+            lo[i] = __atomic_load_n(&mem->inval_log[slot].lo, __ATOMIC_RELAXED);
+            hi[i] = __atomic_load_n(&mem->inval_log[slot].hi, __ATOMIC_RELAXED);
+        }
+        /* A writer reuses slot k only while the epoch equals k + RV_INVAL_LOG, so the entries
+         * just read are intact if the epoch has not come that far meanwhile. */
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        uint64_t e2 = __atomic_load_n(&mem->inval_epoch, __ATOMIC_RELAXED);
+        if (e2 - c->epoch < RV_INVAL_LOG) {
+            for (uint64_t i = 0; i < n; i++)
+                drop_range(c, lo[i], hi[i]);
+            c->epoch = e;
+            return;
+        }
+        e = e2;
+    }
+    flush_all(c);
+    c->epoch = e;
+}
+
+static struct rv_block *alloc_block(struct rv_cache *c)
+{
+    if (c->arena_bytes >= ARENA_MAX)
+        flush_all(c);
+    if (!c->chunks || CHUNK - c->chunks->used < BLOCK_BYTES_MAX) {
+        struct chunk *k = viv_xmalloc(sizeof(struct chunk) + CHUNK);
+        k->next = c->chunks;
+        k->used = 0;
+        c->chunks = k;
+        c->arena_bytes += CHUNK;
+    }
+    return (struct rv_block *)(c->chunks->data + c->chunks->used);
+}
+
+/* Instructions after which the next pc is not simply pc + len, or which leave rv_run. */
+static bool ends_block(unsigned op)
+{
+    switch (op) {
+    case RV_OP_JAL:
+    case RV_OP_JALR:
+    case RV_OP_BEQ:
+    case RV_OP_BNE:
+    case RV_OP_BLT:
+    case RV_OP_BGE:
+    case RV_OP_BLTU:
+    case RV_OP_BGEU:
+    case RV_OP_ECALL:
+    case RV_OP_EBREAK:
+    case RV_OP_FENCE_I:
+    case RV_OP_ILLEGAL:
+        return true;
+    }
+    return false;
+}
+
+/* Fetch the instruction at p: its bits, or the first guest address that cannot be read. */
+static bool fetch(const struct rv_mem *mem, uint64_t p, uint32_t *bits, uint64_t *bad)
+{
+    uint16_t lo, hi;
+    const void *h = rv_mem_host(mem, p, 2);
+    if (!h) {
+        *bad = p;
+        return false;
+    }
+    memcpy(&lo, h, 2);
+    *bits = lo;
+    if (rv_insn_length(lo) == 2)
+        return true;
+    h = rv_mem_host(mem, p + 2, 2); /* p < size, so p + 2 does not wrap */
+    if (!h) {
+        *bad = p + 2;
+        return false;
+    }
+    memcpy(&hi, h, 2);
+    *bits |= (uint32_t)hi << 16;
+    return true;
+}
+
+static struct rv_block *decode_block(struct rv_cache *c, struct rv_mem *mem, uint64_t pc,
+                                     struct rv_exit *ex)
+{
+    if (pc & 1) /* only a caller's bad pc can get here: jumps clear bit 0 (spec 2.5) */
+        return rv_trap(ex, RV_EXIT_MISALIGNED, pc, pc, NULL), NULL;
+    struct rv_block *b = alloc_block(c);
+    uint64_t p = pc, bad = 0;
+    uint32_t n = 0, bits;
+    while (n < RV_BLOCK_MAX) {
+        if (!fetch(mem, p, &bits, &bad)) {
+            if (n == 0) {
+                rv_trap(ex, RV_EXIT_FETCH_FAULT, pc, bad, NULL);
+                return NULL;
+            }
+            break; /* the fault is raised when execution reaches it */
+        }
+        struct rv_insn *in = &b->insn[n++];
+        rv_decode(bits, in);
+        p += in->len;
+        if (ends_block(in->op))
+            break;
+    }
+    b->pc = pc;
+    b->end = p;
+    b->n = n;
+    b->hits = 0;
+    b->host_code = NULL;
+    c->chunks->used += (sizeof(struct rv_block) + n * sizeof(struct rv_insn) + 15) & ~(size_t)15;
+    return b;
+}
+
+struct rv_block *rv_cache_get(struct rv_cache *c, struct rv_mem *mem, uint64_t pc,
+                              struct rv_exit *ex)
+{
+    unsigned h = (unsigned)(pc >> 1) & (BUCKETS - 1);
+    c->st.lookups++;
+    for (struct rv_block *b = c->table[h]; b; b = b->next)
+        if (b->pc == pc)
+            return b;
+    c->st.misses++;
+    struct rv_block *b = decode_block(c, mem, pc, ex);
+    if (!b)
+        return NULL;
+    b->next = c->table[h];
+    c->table[h] = b;
+    c->st.blocks++;
+    return b;
+}

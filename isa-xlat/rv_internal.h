@@ -1,0 +1,65 @@
+/* rv_internal: what the isa-xlat files share with each other and not with other subsystems. */
+#ifndef VIV_RV_INTERNAL_H
+#define VIV_RV_INTERNAL_H
+
+#include "isa-xlat/isa-xlat.h"
+
+#include <string.h>
+
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "guest memory is accessed in host byte order: riscv64 is little-endian, so must the host be"
+#endif
+
+void rv_decode32(uint32_t w, struct rv_insn *d);
+void rv_decode16(uint16_t h, struct rv_insn *d);
+
+/* A decoded basic block: straight-line instructions from pc up to and including the first
+ * control transfer or trapping instruction (or RV_BLOCK_MAX of them). hits and host_code are
+ * where a translating tier counts executions and hangs its code. */
+struct rv_block {
+    uint64_t pc, end; /* guest bytes [pc, end) */
+    struct rv_block *next;
+    uint32_t n;
+    uint32_t hits;
+    void *host_code;
+    struct rv_insn insn[];
+};
+
+/* Find or decode the block at pc. NULL with ex filled (fetch fault) when the first instruction
+ * cannot be fetched. */
+struct rv_block *rv_cache_get(struct rv_cache *c, struct rv_mem *mem, uint64_t pc,
+                              struct rv_exit *ex);
+/* Apply rv_invalidate calls made since this cache last looked. */
+void rv_cache_sync(struct rv_cache *c, struct rv_mem *mem);
+
+/* Execution of the instruction classes kept outside the main loop. Each returns 0, or an exit
+ * reason with ex filled, leaving cpu untouched except for fflags/pc as the spec allows. */
+int rv_exec_fp(struct rv_cpu *cpu, struct rv_mem *mem, const struct rv_insn *in, uint64_t pc,
+               struct rv_exit *ex);
+int rv_exec_amo(struct rv_cpu *cpu, struct rv_mem *mem, const struct rv_insn *in, uint64_t pc,
+                struct rv_exit *ex);
+/* Zba and Zbb (ops from RV_OP_ADD_UW on): they cannot trap. */
+void rv_exec_bitmanip(struct rv_cpu *cpu, const struct rv_insn *in);
+int rv_exec_csr(struct rv_cpu *cpu, const struct rv_insn *in, uint64_t pc, struct rv_exit *ex);
+
+static inline int rv_trap(struct rv_exit *ex, enum rv_exit_reason r, uint64_t pc, uint64_t addr,
+                          const struct rv_insn *in)
+{
+    ex->reason = r;
+    ex->pc = pc;
+    ex->addr = addr;
+    ex->insn = in ? in->raw : 0;
+    ex->len = in ? in->len : 0;
+    return (int)r;
+}
+
+static inline bool rv_op_is_fp(unsigned op)
+{
+    return op >= RV_OP_FLW && op <= RV_OP_FCVT_D_S;
+}
+static inline bool rv_op_is_amo(unsigned op)
+{
+    return op >= RV_OP_LR_W && op <= RV_OP_AMOMAXU_D;
+}
+
+#endif
