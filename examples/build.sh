@@ -18,7 +18,9 @@ mkdir -p "$out/busybox/rootfs/bin" "$out/busybox/rootfs/root" "$out/busybox/root
     "$out/busybox/rootfs/etc"
 cp "$src/busybox/manifest.json" "$out/busybox/"
 cp /bin/busybox "$out/busybox/rootfs/bin/busybox"
-for applet in sh ls cat echo id uname ps mkdir rm cp mv true false env sleep grep wc; do
+for applet in sh ls cat echo id uname ps mkdir rm cp mv true false env sleep grep wc \
+    hostname touch stat chmod chown ln readlink head tail sort cut tr sed find xargs tar \
+    gzip sha256sum date printf test tty stty kill seq; do
     ln -s busybox "$out/busybox/rootfs/bin/$applet"
 done
 echo 'root:x:0:0:root:/root:/bin/sh' > "$out/busybox/rootfs/etc/passwd"

@@ -43,6 +43,7 @@ int cmd_export(struct viv_cli *cli, int argc, char **argv);
 int cmd_fsck(struct viv_cli *cli, int argc, char **argv);
 int cmd_prune(struct viv_cli *cli, int argc, char **argv);
 int cmd_df(struct viv_cli *cli, int argc, char **argv);
+int cmd_run(struct viv_cli *cli, int argc, char **argv);
 
 /* Print the verb's usage (for --help) on stdout; returns 0. */
 int cli_help(struct viv_cli *cli);

@@ -1,0 +1,274 @@
+/* cmd_run.c: `viv run [flags] IMAGE|FILE.viv [CMD [ARG...]]`: settle what to run and how, then
+ * hand it to the engine of the chosen mode (native: the process sandbox). */
+#include "run_flags.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* The engines, in the order auto tries them. One that cannot run yet has no run(). */
+struct viv_engine_ops {
+    const char *name;
+    unsigned mode; /* enum viv_mode_bit */
+    /* Why this engine cannot run an image of this manifest on this host, or NULL. */
+    const char *(*check)(const struct viv_manifest *m);
+    int (*run)(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
+               struct viv_error *err);
+};
+
+static const char *native_check(const struct viv_manifest *m)
+{
+    /* The host CPU runs the guest's instructions: only images of its own ISA. */
+    return m->arch == VIV_ARCH_X86_64 ? NULL : "it needs an x86_64 image";
+}
+
+static const struct viv_engine_ops engines[] = {
+    {.name = "native", .mode = VIV_MODE_NATIVE, .check = native_check, .run = sandbox_run},
+    {.name = "xlat", .mode = VIV_MODE_XLAT},
+    {.name = "vm", .mode = VIV_MODE_VM},
+};
+
+/* Pick the engine: the one asked for, or with auto the first that the manifest allows and that
+ * can run the image here. */
+static const struct viv_engine_ops *choose_engine(const char *want, const struct viv_manifest *m,
+                                                  const char *image, bool verbose,
+                                                  struct viv_error *err)
+{
+    bool is_auto = strcmp(want, "auto") == 0;
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(engines); i++) {
+        const struct viv_engine_ops *e = &engines[i];
+        if (!is_auto && strcmp(want, e->name) != 0)
+            continue;
+        if (!e->run) {
+            if (is_auto)
+                continue;
+            return viv_fail(err, 0, "mode %s is not available yet", e->name), NULL;
+        }
+        const char *why = e->check(m);
+        if (!(m->modes & e->mode))
+            why = "the manifest does not allow it";
+        if (why && !is_auto)
+            return viv_fail(err, 0, "mode %s cannot run %s (%s): %s", e->name, image,
+                            viv_arch_name(m->arch), why),
+                   NULL;
+        if (why) {
+            viv_fail(err, 0,
+                     "%s (%s) cannot run in mode %s (%s), and modes xlat and vm are "
+                     "not available yet",
+                     image, viv_arch_name(m->arch), e->name, why);
+            continue;
+        }
+        if (verbose)
+            fprintf(stderr, "viv: run: mode %s: %s\n", e->name,
+                    is_auto ? "auto: an x86_64 image on an x86_64 host, and its manifest allows "
+                              "native"
+                            : "asked for with --mode");
+        return e;
+    }
+    if (!is_auto)
+        viv_fail(err, 0, "--mode '%s': expected native, vm, xlat or auto", want);
+    else if (!err->msg[0])
+        viv_fail(err, 0, "no mode can run %s here", image);
+    return NULL;
+}
+
+static void print_note(void *ctx, bool warning, const char *msg)
+{
+    (void)ctx;
+    fprintf(stderr, "viv: run: %s%s\n", warning ? "warning: " : "", msg);
+}
+
+static int resolve_image(struct viv_catalog *c, const char *arg, char id[65], struct viv_error *err)
+{
+    size_t n = strlen(arg);
+    struct stat st;
+    /* A file operand is imported first (cheap when already present: same content, same id). */
+    if ((n > 4 && strcmp(arg + n - 4, ".viv") == 0) ||
+        (stat(arg, &st) == 0 && S_ISREG(st.st_mode))) {
+        struct catalog_import_opts io = {.warn = cli_warn};
+        if (catalog_import(c, arg, &io, id, err) < 0)
+            return -1;
+        return 0;
+    }
+    return catalog_resolve(c, arg, id, err);
+}
+
+/* Manifest first, then flags: every resource in the manifest is the default of its flag. */
+static int build_config(struct viv_cli *cli, const struct run_flags *f, const struct viv_image *img,
+                        char **cmd, int ncmd, struct viv_sandbox_config *cfg, struct viv_strv *argv,
+                        struct viv_strv *env, char *hostname, size_t hlen)
+{
+    const struct viv_manifest *m = &img->manifest;
+    struct viv_error *err = &cli->err;
+    cfg->rootfs = img->rootfs;
+    cfg->rootless = geteuid() != 0;
+    cfg->verbose = cli->verbose;
+    cfg->note = print_note;
+    cfg->seccomp = !f->unconfined;
+    cfg->read_only = f->read_only;
+    cfg->tty = f->tty;
+    cfg->interactive = f->interactive;
+    cfg->binds = f->binds;
+    cfg->nbinds = f->nbinds;
+    cfg->limits_best_effort = f->best_effort;
+
+    if (f->entrypoint) {
+        /* As docker does: a new entrypoint drops the image's cmd too. */
+        run_strv_push(argv, viv_xstrdup(f->entrypoint));
+    } else {
+        for (size_t i = 0; i < m->entrypoint.n; i++)
+            run_strv_push(argv, viv_xstrdup(m->entrypoint.v[i]));
+    }
+    if (ncmd > 0) {
+        for (int i = 0; i < ncmd; i++)
+            run_strv_push(argv, viv_xstrdup(cmd[i]));
+    } else if (!f->entrypoint) {
+        for (size_t i = 0; i < m->cmd.n; i++)
+            run_strv_push(argv, viv_xstrdup(m->cmd.v[i]));
+    }
+    if (!argv->n || !argv->v[0][0])
+        return viv_fail(err, 0, "--entrypoint: must not be empty");
+    cfg->argv = argv->v;
+
+    cfg->workdir = f->workdir ? f->workdir : m->workdir;
+    if (!cfg->workdir || cfg->workdir[0] != '/')
+        return viv_fail(err, 0, "-w '%s': must be an absolute path", cfg->workdir);
+
+    cfg->uid = cfg->gid = 0;
+    if (f->user && run_parse_user(f->user, cfg->rootless, &cfg->uid, &cfg->gid, err) < 0)
+        return -1;
+
+    if (f->hostname) {
+        snprintf(hostname, hlen, "%s", f->hostname);
+    } else {
+        const char *slash = strrchr(m->name, '/');
+        snprintf(hostname, hlen, "%s", slash ? slash + 1 : m->name);
+    }
+    if (!hostname[0] || strlen(hostname) > 64)
+        return viv_fail(err, 0, "--hostname '%s': must be 1 to 64 bytes", hostname);
+    cfg->hostname = hostname;
+
+    cfg->network_host = m->network == VIV_NET_HOST;
+    if (f->network) {
+        if (strcmp(f->network, "host") == 0)
+            cfg->network_host = true;
+        else if (strcmp(f->network, "none") == 0)
+            cfg->network_host = false;
+        else
+            return viv_fail(err, 0, "--network '%s': expected none or host", f->network);
+    }
+
+    cfg->memory = m->resources.memory;
+    cfg->pids = m->resources.pids;
+    cfg->cpus = m->resources.cpus;
+    cfg->timeout_ms = m->resources.timeout_ms;
+    if (f->memory && viv_parse_size(f->memory, &cfg->memory, err) < 0)
+        return viv_wrap(err, "--memory");
+    if (f->memory && cfg->memory < (1u << 20))
+        return viv_fail(err, 0, "--memory '%s': below 1M no guest can start", f->memory);
+    if (f->pids) {
+        uint32_t v;
+        if (run_parse_count(f->pids, &v) < 0 || v == 0)
+            return viv_fail(err, 0, "--pids-limit '%s': expected a positive number", f->pids);
+        cfg->pids = v;
+    }
+    if (f->cpus) {
+        char *end;
+        double v = strtod(f->cpus, &end);
+        if (end == f->cpus || *end || !isfinite(v) || v <= 0 || v > 4096)
+            return viv_fail(err, 0, "--cpus '%s': expected a number of CPUs above 0", f->cpus);
+        cfg->cpus = v;
+    }
+    if (f->timeout && viv_parse_duration(f->timeout, &cfg->timeout_ms, err) < 0)
+        return viv_wrap(err, "--timeout");
+
+    for (size_t i = 0; i < m->env.n; i++)
+        run_env_set(env, m->env.v[i]);
+    for (size_t i = 0; i < f->env.n; i++)
+        run_env_set(env, f->env.v[i]);
+    if (!run_env_has(env, "PATH"))
+        run_env_set(env, "PATH=" DEFAULT_PATH);
+    if (!run_env_has(env, "HOSTNAME")) {
+        _cleanup_free_ char *h = viv_xasprintf("HOSTNAME=%s", hostname);
+        run_env_set(env, h);
+    }
+    if (f->tty && !run_env_has(env, "TERM")) {
+        const char *term = getenv("TERM");
+        _cleanup_free_ char *t = viv_xasprintf("TERM=%s", term && *term ? term : "xterm");
+        run_env_set(env, t);
+    }
+    if (!env->v)
+        run_strv_push(env, viv_xstrdup("PATH=" DEFAULT_PATH));
+    cfg->envp = env->v;
+    return 0;
+}
+
+int cmd_run(struct viv_cli *cli, int argc, char **argv)
+{
+    struct run_flags f = {.mode = "auto"};
+    struct viv_strv gargv = {0}, genv = {0};
+    struct viv_image img;
+    bool have_img = false;
+    struct viv_catalog *c = NULL;
+    int status = VIV_EXIT_FAIL;
+    int p = run_parse_flags(cli, argc, argv, &f);
+    if (p != 0) {
+        status = p > 0 ? 0 : VIV_EXIT_FAIL;
+        goto out;
+    }
+    const char *image = argv[optind];
+    viv_trace(VIV_TRACE_RUN, "run", "opening the catalog");
+    c = cli_open_catalog(cli);
+    if (!c)
+        goto out;
+    char id[65];
+    if (resolve_image(c, image, id, &cli->err) < 0 ||
+        catalog_image_load(c, id, &img, &cli->err) < 0)
+        goto out;
+    have_img = true;
+    const struct viv_engine_ops *engine =
+        choose_engine(f.mode, &img.manifest, image, cli->verbose, &cli->err);
+    if (!engine)
+        goto out;
+    struct viv_sandbox_config cfg = {0};
+    char hostname[128];
+    if (build_config(cli, &f, &img, argv + optind + 1, argc - optind - 1, &cfg, &gargv, &genv,
+                     hostname, sizeof(hostname)) < 0)
+        goto out;
+    viv_trace(VIV_TRACE_RUN, "run", "image %.12s, starting", img.id);
+    struct viv_run_stats st;
+    int rc = engine->run(&cfg, &st, &cli->err);
+    if (rc < 0)
+        goto out;
+    status = rc;
+    if (status == VIV_EXIT_CANNOT_EXEC || status == VIV_EXIT_NOT_FOUND) {
+        if (cli->err.msg[0]) {
+            /* main prints only viv's own failures (125); these are the guest's. */
+            fprintf(stderr, "viv: run: %s\n", cli->err.msg);
+            goto out;
+        }
+    }
+    if (st.timed_out) {
+        char d[32];
+        viv_format_duration(cfg.timeout_ms, d, sizeof(d));
+        fprintf(stderr, "viv: run: timed out after %s: instance killed\n", d);
+    } else if (st.oom_killed && status == 128 + 9) {
+        char s[32];
+        viv_format_size(cfg.memory, s, sizeof(s));
+        fprintf(stderr, "viv: run: the guest ran out of memory (limit %s) and was killed\n", s);
+    }
+    if (f.stats)
+        stats_print(stderr, &st, f.stats == 2);
+out:
+    if (have_img)
+        catalog_image_free(&img);
+    if (c)
+        catalog_close(c);
+    run_strv_free(&gargv);
+    run_strv_free(&genv);
+    run_flags_free(&f);
+    return status;
+}

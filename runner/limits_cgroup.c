@@ -1,0 +1,379 @@
+/* limits_cgroup.c: --memory, --pids-limit and --cpus through cgroups: v2 where a delegated subtree
+ * with the controller is writable, v1 controllers otherwise (root on a hybrid host), and
+ * RLIMIT_NPROC for pids where neither is (limits_rlimit.c). */
+#include "sandbox.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static const char *const ctrl_name[VIV_CG_COUNT] = {"memory", "pids", "cpu"};
+
+/* The mount point of the cgroup2 hierarchy, or of the v1 hierarchy carrying ctrl (NULL: v2). */
+static char *find_mount(const char *ctrl)
+{
+    _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+    if (!f)
+        return NULL;
+    char line[4096];
+    while (fgets(line, sizeof(line), f)) {
+        /* "id parent maj:min root mountpoint opts [optional...] - fstype source superopts" */
+        char *sep = strstr(line, " - ");
+        if (!sep)
+            continue;
+        char mnt[1024], fstype[64], superopts[1024] = "";
+        if (sscanf(line, "%*s %*s %*s %*s %1023s", mnt) != 1 ||
+            sscanf(sep + 3, "%63s %*s %1023s", fstype, superopts) < 1)
+            continue;
+        if (!ctrl && strcmp(fstype, "cgroup2") == 0)
+            return viv_xstrdup(mnt);
+        if (ctrl && strcmp(fstype, "cgroup") == 0) {
+            char *save = NULL;
+            for (char *o = strtok_r(superopts, ",", &save); o; o = strtok_r(NULL, ",", &save))
+                if (strcmp(o, ctrl) == 0)
+                    return viv_xstrdup(mnt);
+        }
+    }
+    return NULL;
+}
+
+/* Our own cgroup in the hierarchy carrying ctrl ("" for v2), from /proc/self/cgroup. */
+static char *own_cgroup(const char *ctrl)
+{
+    _cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
+    if (!f)
+        return NULL;
+    char line[4096];
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *c1 = strchr(line, ':');
+        char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (!c2)
+            continue;
+        *c1 = '\0';
+        *c2 = '\0';
+        const char *list = c1 + 1, *path = c2 + 1;
+        if (!ctrl[0]) {
+            if (strcmp(line, "0") == 0 && !list[0])
+                return viv_xstrdup(path);
+            continue;
+        }
+        _cleanup_free_ char *copy = viv_xstrdup(list);
+        char *save = NULL;
+        for (char *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save))
+            if (strcmp(o, ctrl) == 0)
+                return viv_xstrdup(path);
+    }
+    return NULL;
+}
+
+static bool word_in_file(const char *path, const char *word)
+{
+    char *text = NULL;
+    size_t len;
+    struct viv_error ignored;
+    if (viv_read_file(path, 65536, &text, &len, &ignored) < 0)
+        return false;
+    bool found = false;
+    char *save = NULL;
+    for (char *w = strtok_r(text, " \n", &save); w; w = strtok_r(NULL, " \n", &save))
+        if (strcmp(w, word) == 0)
+            found = true;
+    free(text);
+    return found;
+}
+
+static int write_knob(const char *dir, const char *knob, const char *value, struct viv_error *err)
+{
+    _cleanup_free_ char *path = viv_xasprintf("%s/%s", dir, knob);
+    _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || viv_write_all(fd, value, strlen(value)) < 0)
+        return viv_fail(err, errno, "write %s to %s", value, path);
+    return 0;
+}
+
+/* Can children of dir get ctrl? Fills why (the first reason found) when not. */
+static bool v2_usable(const char *dir, const char *ctrl, char *why, size_t len)
+{
+    _cleanup_free_ char *sub = viv_xasprintf("%s/cgroup.subtree_control", dir);
+    _cleanup_free_ char *avail = viv_xasprintf("%s/cgroup.controllers", dir);
+    const char *no = NULL;
+    if (!word_in_file(avail, ctrl))
+        no = "has no";
+    else if (!word_in_file(sub, ctrl))
+        no = "does not delegate the";
+    else if (access(dir, W_OK) < 0)
+        no = "is not writable for the";
+    if (no && !why[0])
+        snprintf(why, len, "cgroup v2 at %s %s %s controller", dir, no, ctrl);
+    return !no;
+}
+
+/* Where a v2 limit for ctrl can go: our own cgroup when it is writable and already passes ctrl
+ * down (a delegated subtree), else its parent (a user manager's delegated slice holds our
+ * scope and its siblings). As root, a "vivarium" cgroup under the root of the hierarchy, where
+ * systemd enables the controllers, so that root gets limits on a pure v2 host too. NULL with
+ * why filled otherwise. */
+static char *v2_parent(const char *ctrl, char *why, size_t len)
+{
+    _cleanup_free_ char *mnt = find_mount(NULL);
+    _cleanup_free_ char *own = own_cgroup("");
+    if (!mnt || !own) {
+        snprintf(why, len, "no cgroup v2 hierarchy");
+        return NULL;
+    }
+    char *dir = viv_xasprintf("%s%s", mnt, strcmp(own, "/") == 0 ? "" : own);
+    if (v2_usable(dir, ctrl, why, len))
+        return dir;
+    char *slash = strrchr(dir, '/');
+    if (slash && (size_t)(slash - dir) > strlen(mnt)) {
+        *slash = '\0';
+        if (v2_usable(dir, ctrl, why, len))
+            return dir;
+    }
+    free(dir);
+    if (geteuid() != 0)
+        return NULL;
+    char ignored[8] = "x";
+    if (!v2_usable(mnt, ctrl, ignored, sizeof(ignored)))
+        return NULL;
+    dir = viv_xasprintf("%s/vivarium", mnt);
+    struct viv_error e;
+    char plus[32];
+    snprintf(plus, sizeof(plus), "+%s", ctrl);
+    /* It holds no process, so enabling a controller for its children is allowed. */
+    if ((mkdir(dir, 0755) == 0 || errno == EEXIST) &&
+        write_knob(dir, "cgroup.subtree_control", plus, &e) == 0)
+        return dir;
+    free(dir);
+    return NULL;
+}
+
+static char *v1_parent(const char *ctrl, char *why, size_t len)
+{
+    _cleanup_free_ char *mnt = find_mount(ctrl);
+    _cleanup_free_ char *own = mnt ? own_cgroup(ctrl) : NULL;
+    if (!mnt || !own) {
+        snprintf(why + strlen(why), len - strlen(why), "; no cgroup v1 %s hierarchy", ctrl);
+        return NULL;
+    }
+    char *dir = viv_xasprintf("%s%s", mnt, strcmp(own, "/") == 0 ? "" : own);
+    if (access(dir, W_OK) < 0) {
+        snprintf(why + strlen(why), len - strlen(why), "; cgroup v1 %s at %s is not writable", ctrl,
+                 dir);
+        free(dir);
+        return NULL;
+    }
+    return dir;
+}
+
+static int set_limit(int c, int version, const char *dir, const struct viv_sandbox_config *cfg,
+                     struct viv_error *err)
+{
+    char v[64];
+    switch (c) {
+    case VIV_CG_MEMORY:
+        snprintf(v, sizeof(v), "%llu", (unsigned long long)cfg->memory);
+        if (version == 2) {
+            if (write_knob(dir, "memory.max", v, err) < 0)
+                return -1;
+            /* Swap would let a guest exceed its memory unnoticed. */
+            struct viv_error ignored;
+            write_knob(dir, "memory.swap.max", "0", &ignored);
+            return 0;
+        }
+        if (write_knob(dir, "memory.limit_in_bytes", v, err) < 0)
+            return -1;
+        struct viv_error ignored; /* memsw exists only with swap accounting */
+        write_knob(dir, "memory.memsw.limit_in_bytes", v, &ignored);
+        return 0;
+    case VIV_CG_PIDS:
+        snprintf(v, sizeof(v), "%llu", (unsigned long long)cfg->pids);
+        return write_knob(dir, "pids.max", v, err);
+    case VIV_CG_CPU: {
+        /* CFS bandwidth: cpus worth of runtime per 100 ms period. */
+        unsigned long long quota = (unsigned long long)(cfg->cpus * 100000.0 + 0.5);
+        if (quota < 1000)
+            quota = 1000;
+        if (version == 2) {
+            snprintf(v, sizeof(v), "%llu 100000", quota);
+            return write_knob(dir, "cpu.max", v, err);
+        }
+        snprintf(v, sizeof(v), "%llu", quota);
+        if (write_knob(dir, "cpu.cfs_period_us", "100000", err) < 0)
+            return -1;
+        return write_knob(dir, "cpu.cfs_quota_us", v, err);
+    }
+    }
+    return 0;
+}
+
+/* A viv killed outright (SIGKILL) cannot remove its instance's cgroup. Its successors do: rmdir
+ * of a cgroup that still holds a process fails (EBUSY), and only ones older than a minute are
+ * tried, so an instance being set up right now is never touched. */
+static void sweep_stale(const char *parent)
+{
+    DIR *d = opendir(parent);
+    if (!d)
+        return;
+    time_t now = time(NULL);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (strncmp(de->d_name, "viv-", 4) != 0)
+            continue;
+        struct stat st;
+        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
+            now - st.st_mtime > 60)
+            unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
+    }
+    closedir(d);
+}
+
+static void append(char *buf, size_t len, const char *fmt, const char *a, const char *b)
+{
+    size_t n = strlen(buf);
+    snprintf(buf + n, len - n, fmt, n ? "; " : "", a, b);
+}
+
+int limits_prepare(const struct viv_sandbox_config *cfg, const char *instance,
+                   struct viv_limits_plan *plan, struct viv_error *err)
+{
+    memset(plan, 0, sizeof(*plan));
+    bool want[VIV_CG_COUNT] = {cfg->memory > 0, cfg->pids > 0, cfg->cpus > 0};
+    static const char *const flag[VIV_CG_COUNT] = {"--memory", "--pids-limit", "--cpus"};
+    for (int c = 0; c < VIV_CG_COUNT; c++) {
+        if (!want[c])
+            continue;
+        char why[512] = "";
+        _cleanup_free_ char *parent = v2_parent(ctrl_name[c], why, sizeof(why));
+        int version = parent ? 2 : 0;
+        if (!parent && geteuid() == 0) {
+            parent = v1_parent(ctrl_name[c], why, sizeof(why));
+            version = parent ? 1 : 0;
+        } else if (!parent) {
+            snprintf(why + strlen(why), sizeof(why) - strlen(why), "; cgroup v1 needs root");
+        }
+        if (parent) {
+            sweep_stale(parent);
+            char *dir = viv_xasprintf("%s/%s", parent, instance);
+            if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+                viv_fail(err, errno, "%s: create cgroup %s", flag[c], dir);
+                free(dir);
+                limits_cleanup(plan);
+                return -1;
+            }
+            plan->dir[c] = dir;
+            plan->version[c] = version;
+            if (set_limit(c, version, dir, cfg, err) < 0) {
+                viv_wrap(err, "%s", flag[c]);
+                limits_cleanup(plan);
+                return -1;
+            }
+            append(plan->how, sizeof(plan->how), "%s%s: cgroup %s", flag[c],
+                   version == 2 ? "v2" : "v1");
+            continue;
+        }
+        if (c == VIV_CG_PIDS) {
+            /* Since Linux 5.14 RLIMIT_NPROC is counted per user namespace, and the instance's
+             * uid is its own there: a per-instance process limit, threads included. */
+            plan->nproc_rlimit = true;
+            plan->nproc = cfg->pids;
+            append(plan->how, sizeof(plan->how), "%s%s: %s", flag[c],
+                   "RLIMIT_NPROC in the instance's user namespace");
+            continue;
+        }
+        const char *extra = c == VIV_CG_MEMORY
+                                ? " (RLIMIT_AS limits address space, not memory, so it is no "
+                                  "substitute)"
+                                : " (no rlimit limits a CPU share)";
+        const char *reason = why[0] == ';' ? why + 2 : why;
+        if (!cfg->limits_best_effort) {
+            viv_fail(err, 0,
+                     "%s cannot be applied: %s%s; use --limits=best-effort to run "
+                     "without it",
+                     flag[c], reason, extra);
+            limits_cleanup(plan);
+            return -1;
+        }
+        append(plan->notes, sizeof(plan->notes), "%s%s not applied: %s", flag[c], reason);
+    }
+    return 0;
+}
+
+int limits_attach(struct viv_limits_plan *plan, pid_t pid, struct viv_error *err)
+{
+    char v[32];
+    snprintf(v, sizeof(v), "%d", (int)pid);
+    for (int c = 0; c < VIV_CG_COUNT; c++) {
+        if (!plan->dir[c])
+            continue;
+        bool done = false;
+        for (int d = 0; d < c; d++)
+            if (plan->dir[d] && strcmp(plan->dir[d], plan->dir[c]) == 0)
+                done = true;
+        if (!done && write_knob(plan->dir[c], "cgroup.procs", v, err) < 0)
+            return viv_wrap(err, "join the instance's %s cgroup", ctrl_name[c]);
+    }
+    return 0;
+}
+
+static uint64_t read_u64(const char *dir, const char *knob, const char *key)
+{
+    _cleanup_free_ char *path = viv_xasprintf("%s/%s", dir, knob);
+    char *text = NULL;
+    size_t len;
+    struct viv_error ignored;
+    if (viv_read_file(path, 65536, &text, &len, &ignored) < 0)
+        return 0;
+    uint64_t v = 0;
+    if (!key) {
+        v = strtoull(text, NULL, 10);
+    } else {
+        size_t k = strlen(key);
+        for (char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+            if (strncmp(l, key, k) == 0 && l[k] == ' ')
+                v = strtoull(l + k + 1, NULL, 10);
+    }
+    free(text);
+    return v;
+}
+
+void limits_read_usage(const struct viv_limits_plan *plan, uint64_t *peak, bool *oom)
+{
+    *peak = 0;
+    *oom = false;
+    const char *dir = plan->dir[VIV_CG_MEMORY];
+    if (!dir)
+        return;
+    if (plan->version[VIV_CG_MEMORY] == 2) {
+        *peak = read_u64(dir, "memory.peak", NULL);
+        *oom = read_u64(dir, "memory.events", "oom_kill") > 0;
+    } else {
+        *peak = read_u64(dir, "memory.max_usage_in_bytes", NULL);
+        *oom = read_u64(dir, "memory.oom_control", "oom_kill") > 0;
+    }
+}
+
+void limits_cleanup(struct viv_limits_plan *plan)
+{
+    for (int c = 0; c < VIV_CG_COUNT; c++) {
+        if (!plan->dir[c])
+            continue;
+        /* The last tasks may still be leaving the cgroup just after init was reaped. */
+        for (int tries = 0; tries < 200; tries++) {
+            if (rmdir(plan->dir[c]) == 0 || errno == ENOENT || errno != EBUSY)
+                break;
+            nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+        }
+        for (int d = c + 1; d < VIV_CG_COUNT; d++)
+            if (plan->dir[d] && strcmp(plan->dir[d], plan->dir[c]) == 0) {
+                free(plan->dir[d]);
+                plan->dir[d] = NULL;
+            }
+        free(plan->dir[c]);
+        plan->dir[c] = NULL;
+    }
+}

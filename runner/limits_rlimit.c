@@ -1,0 +1,25 @@
+/* limits_rlimit.c: the limits that rlimits can enforce, applied in the instance before the guest
+ * runs. A hard limit only ever goes down here: nobody in the instance can raise it again, and
+ * viv itself could not either (it may lack CAP_SYS_RESOURCE, even as root). */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <sys/resource.h>
+
+int limits_apply_rlimits(const struct viv_limits_plan *plan, struct viv_error *err)
+{
+    if (!plan || !plan->nproc_rlimit)
+        return 0;
+    struct rlimit cur;
+    if (getrlimit(RLIMIT_NPROC, &cur) < 0)
+        return viv_fail(err, errno, "--pids-limit: getrlimit RLIMIT_NPROC");
+    rlim_t want = (rlim_t)plan->nproc;
+    /* An existing hard limit below the request already enforces it. */
+    if (cur.rlim_max != RLIM_INFINITY && cur.rlim_max < want)
+        want = cur.rlim_max;
+    struct rlimit nl = {.rlim_cur = want, .rlim_max = want};
+    if (setrlimit(RLIMIT_NPROC, &nl) < 0)
+        return viv_fail(err, errno, "--pids-limit: setrlimit RLIMIT_NPROC %llu",
+                        (unsigned long long)want);
+    return 0;
+}

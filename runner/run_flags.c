@@ -1,0 +1,311 @@
+/* run_flags.c: parsing `viv run`'s flags: -e/--env-file, -v binds, --user and the rest. */
+#include "run_flags.h"
+
+#include <errno.h>
+#include <string.h>
+
+enum {
+    OPT_ENV_FILE = 256,
+    OPT_HOSTNAME,
+    OPT_READ_ONLY,
+    OPT_NETWORK,
+    OPT_MEMORY,
+    OPT_CPUS,
+    OPT_PIDS,
+    OPT_LIMITS,
+    OPT_TIMEOUT,
+    OPT_RM,
+    OPT_ENTRYPOINT,
+    OPT_MODE,
+    OPT_SECCOMP,
+    OPT_STATS,
+    OPT_VERBOSE,
+};
+
+void run_strv_push(struct viv_strv *v, char *s)
+{
+    v->v = viv_xrealloc(v->v, (v->n + 2) * sizeof(char *));
+    v->v[v->n++] = s;
+    v->v[v->n] = NULL;
+}
+
+void run_strv_free(struct viv_strv *v)
+{
+    for (size_t i = 0; i < v->n; i++)
+        free(v->v[i]);
+    free(v->v);
+    v->v = NULL;
+    v->n = 0;
+}
+
+/* Set K=V, replacing an earlier K. */
+void run_env_set(struct viv_strv *env, const char *kv)
+{
+    size_t k = strcspn(kv, "=");
+    for (size_t i = 0; i < env->n; i++) {
+        if (strncmp(env->v[i], kv, k) == 0 && env->v[i][k] == '=') {
+            free(env->v[i]);
+            env->v[i] = viv_xstrdup(kv);
+            return;
+        }
+    }
+    run_strv_push(env, viv_xstrdup(kv));
+}
+
+bool run_env_has(const struct viv_strv *env, const char *key)
+{
+    size_t k = strlen(key);
+    for (size_t i = 0; i < env->n; i++)
+        if (strncmp(env->v[i], key, k) == 0 && env->v[i][k] == '=')
+            return true;
+    return false;
+}
+
+/* "-e K=V", or "-e K" to pass the caller's K on (as podman does; absent K is left out). */
+static int add_env(struct run_flags *f, const char *arg, struct viv_error *err)
+{
+    size_t k = strcspn(arg, "=");
+    if (k == 0)
+        return viv_fail(err, 0, "-e '%s': the variable needs a name", arg);
+    if (arg[k] == '=') {
+        run_strv_push(&f->env, viv_xstrdup(arg));
+    } else {
+        const char *v = getenv(arg);
+        if (v)
+            run_strv_push(&f->env, viv_xasprintf("%s=%s", arg, v));
+    }
+    return 0;
+}
+
+static int read_env_file(struct run_flags *f, const char *path, struct viv_error *err)
+{
+    char *text = NULL;
+    size_t len;
+    if (viv_read_file(path, 1 << 20, &text, &len, err) < 0)
+        return viv_wrap(err, "--env-file");
+    if (strlen(text) != len) {
+        free(text);
+        return viv_fail(err, 0, "--env-file %s: holds a NUL byte", path);
+    }
+    int rc = 0, line = 0;
+    char *save = NULL;
+    for (char *l = strtok_r(text, "\n", &save); l && rc == 0; l = strtok_r(NULL, "\n", &save)) {
+        line++;
+        l[strcspn(l, "\r")] = '\0';
+        while (*l == ' ' || *l == '\t')
+            l++;
+        if (!*l || *l == '#')
+            continue;
+        if (add_env(f, l, err) < 0)
+            rc = viv_wrap(err, "--env-file %s: line %d", path, line);
+    }
+    free(text);
+    return rc;
+}
+
+static bool has_dotdot(const char *path)
+{
+    for (const char *p = path; *p;) {
+        size_t n = strcspn(p, "/");
+        if (n == 2 && p[0] == '.' && p[1] == '.')
+            return true;
+        p += n;
+        while (*p == '/')
+            p++;
+    }
+    return false;
+}
+
+/* HOST:GUEST[:ro|:rw]. GUEST is a path in the guest: absolute and without "..", so it can only
+ * name something under the guest's root (symlinks in the image are resolved inside it too). */
+static int add_bind(struct run_flags *f, const char *arg, struct viv_error *err)
+{
+    _cleanup_free_ char *s = viv_xstrdup(arg);
+    bool ro = false;
+    char *last = strrchr(s, ':');
+    if (last && (strcmp(last, ":ro") == 0 || strcmp(last, ":rw") == 0)) {
+        ro = last[2] == 'o';
+        *last = '\0';
+    }
+    char *colon = strrchr(s, ':');
+    if (!colon || colon == s || !colon[1])
+        return viv_fail(err, 0, "-v '%s': expected HOST:GUEST[:ro]", arg);
+    *colon = '\0';
+    const char *guest = colon + 1;
+    if (guest[0] != '/')
+        return viv_fail(err, 0, "-v '%s': the guest path '%s' must be absolute", arg, guest);
+    if (guest[strspn(guest, "/")] == '\0')
+        return viv_fail(err, 0, "-v '%s': the guest path must not be /", arg);
+    if (has_dotdot(guest))
+        return viv_fail(err, 0, "-v '%s': the guest path '%s' must not contain '..'", arg, guest);
+    f->binds = viv_xrealloc(f->binds, (f->nbinds + 1) * sizeof(*f->binds));
+    f->binds[f->nbinds++] =
+        (struct viv_bind){.host = viv_xstrdup(s), .guest = viv_xstrdup(guest), .read_only = ro};
+    return 0;
+}
+
+int run_parse_count(const char *text, uint32_t *id)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(text, &end, 10);
+    if (errno || end == text || *end || v >= 0xffffffffu || text[0] == '-')
+        return -1;
+    *id = (uint32_t)v;
+    return 0;
+}
+
+int run_parse_user(const char *text, bool rootless, uid_t *uid, gid_t *gid, struct viv_error *err)
+{
+    _cleanup_free_ char *s = viv_xstrdup(text);
+    char *colon = strchr(s, ':');
+    if (colon)
+        *colon = '\0';
+    uint32_t u, g;
+    if (run_parse_count(s, &u) < 0 || (colon && run_parse_count(colon + 1, &g) < 0))
+        return viv_fail(err, 0, "--user '%s': expected numeric UID[:GID]", text);
+    if (!colon)
+        g = u; /* no passwd lookup: a user's own group */
+    /* As root the namespace maps ids 0-65535 (sandbox_spawn.c). */
+    if (!rootless && (u > 65535 || g > 65535))
+        return viv_fail(err, 0, "--user '%s': ids above 65535 are not mapped", text);
+    *uid = u;
+    *gid = g;
+    return 0;
+}
+
+int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags *f)
+{
+    static const struct option opts[] = {
+        CLI_HELP_OPTION,
+        {"env", required_argument, NULL, 'e'},
+        {"env-file", required_argument, NULL, OPT_ENV_FILE},
+        {"volume", required_argument, NULL, 'v'},
+        {"workdir", required_argument, NULL, 'w'},
+        {"user", required_argument, NULL, 'u'},
+        {"hostname", required_argument, NULL, OPT_HOSTNAME},
+        {"read-only", no_argument, NULL, OPT_READ_ONLY},
+        {"network", required_argument, NULL, OPT_NETWORK},
+        {"memory", required_argument, NULL, OPT_MEMORY},
+        {"cpus", required_argument, NULL, OPT_CPUS},
+        {"pids-limit", required_argument, NULL, OPT_PIDS},
+        {"limits", required_argument, NULL, OPT_LIMITS},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"rm", no_argument, NULL, OPT_RM},
+        {"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
+        {"mode", required_argument, NULL, OPT_MODE},
+        {"seccomp", required_argument, NULL, OPT_SECCOMP},
+        {"stats", optional_argument, NULL, OPT_STATS},
+        {"interactive", no_argument, NULL, 'i'},
+        {"tty", no_argument, NULL, 't'},
+        {"verbose", no_argument, NULL, OPT_VERBOSE},
+        {0},
+    };
+    int opt;
+    /* "+": options end at the image, so the guest's own flags are left alone. */
+    while ((opt = getopt_long(argc, argv, "+he:v:w:u:it", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'h':
+            return cli_help(cli), 1;
+        case 'e':
+            if (add_env(f, optarg, &cli->err) < 0)
+                return -1;
+            break;
+        case OPT_ENV_FILE:
+            if (read_env_file(f, optarg, &cli->err) < 0)
+                return -1;
+            break;
+        case 'v':
+            if (add_bind(f, optarg, &cli->err) < 0)
+                return -1;
+            break;
+        case 'w':
+            f->workdir = optarg;
+            break;
+        case 'u':
+            f->user = optarg;
+            break;
+        case OPT_HOSTNAME:
+            f->hostname = optarg;
+            break;
+        case OPT_READ_ONLY:
+            f->read_only = true;
+            break;
+        case OPT_NETWORK:
+            f->network = optarg;
+            break;
+        case OPT_MEMORY:
+            f->memory = optarg;
+            break;
+        case OPT_CPUS:
+            f->cpus = optarg;
+            break;
+        case OPT_PIDS:
+            f->pids = optarg;
+            break;
+        case OPT_TIMEOUT:
+            f->timeout = optarg;
+            break;
+        case OPT_RM:
+            break; /* instances never outlive their run */
+        case OPT_ENTRYPOINT:
+            f->entrypoint = optarg;
+            break;
+        case OPT_MODE:
+            f->mode = optarg;
+            break;
+        case 'i':
+            f->interactive = true;
+            break;
+        case 't':
+            f->tty = true;
+            break;
+        case OPT_VERBOSE:
+            cli->verbose = true;
+            break;
+        case OPT_LIMITS:
+            if (strcmp(optarg, "best-effort") == 0)
+                f->best_effort = true;
+            else if (strcmp(optarg, "strict") == 0)
+                f->best_effort = false;
+            else
+                return cli_usage_error(cli, "--limits '%s': expected strict or best-effort",
+                                       optarg),
+                       -1;
+            break;
+        case OPT_SECCOMP:
+            if (strcmp(optarg, "unconfined") == 0)
+                f->unconfined = true;
+            else if (strcmp(optarg, "default") == 0)
+                f->unconfined = false;
+            else
+                return cli_usage_error(cli, "--seccomp '%s': expected default or unconfined",
+                                       optarg),
+                       -1;
+            break;
+        case OPT_STATS:
+            if (!optarg || strcmp(optarg, "text") == 0)
+                f->stats = 1;
+            else if (strcmp(optarg, "json") == 0)
+                f->stats = 2;
+            else
+                return cli_usage_error(cli, "--stats='%s': expected json", optarg), -1;
+            break;
+        default:
+            return cli_usage_error(cli, "bad option"), -1;
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error(cli, "expected IMAGE or FILE.viv"), -1;
+    return 0;
+}
+
+void run_flags_free(struct run_flags *f)
+{
+    run_strv_free(&f->env);
+    for (size_t i = 0; i < f->nbinds; i++) {
+        free(f->binds[i].host);
+        free(f->binds[i].guest);
+    }
+    free(f->binds);
+}

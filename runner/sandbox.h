@@ -1,0 +1,187 @@
+/* sandbox.h: native mode's process sandbox, limits, pty and metering, as `viv run` uses them. */
+#ifndef VIV_SANDBOX_H
+#define VIV_SANDBOX_H
+
+#include "base/base.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <termios.h>
+
+struct viv_bind {
+    char *host;  /* as given; opened before any mount changes what it names */
+    char *guest; /* absolute, no ".." component */
+    bool read_only;
+};
+
+/* Everything one native instance needs, settled by `viv run` before anything is created. */
+struct viv_sandbox_config {
+    const char *rootfs;  /* the image's read-only checkout */
+    char **argv;         /* entrypoint + cmd, never empty */
+    char **envp;         /* "K=V", complete (PATH, HOSTNAME, TERM already added) */
+    const char *workdir; /* absolute, inside the guest */
+    const char *hostname;
+    uid_t uid; /* guest ids */
+    gid_t gid;
+    struct viv_bind *binds;
+    size_t nbinds;
+    bool read_only;
+    bool network_host;
+    bool tty;         /* give the guest a pty */
+    bool interactive; /* keep stdin attached */
+    bool seccomp;     /* false with --seccomp=unconfined */
+    bool verbose;
+    bool rootless;       /* viv runs as an unprivileged user: one uid and one gid are mapped */
+    uint64_t timeout_ms; /* 0: none */
+    /* Limits; 0 means none. */
+    uint64_t memory;
+    uint64_t pids;
+    double cpus;
+    bool limits_best_effort;
+    /* Where notes (--verbose) and warnings go; the caller prints them. */
+    void (*note)(void *ctx, bool warning, const char *msg);
+    void *note_ctx;
+};
+
+void sandbox_note(const struct viv_sandbox_config *cfg, bool warning, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* What an instance cost, for --stats. */
+struct viv_run_stats {
+    uint64_t wall_ns;
+    struct rusage ru;        /* of the instance's init and everything it reaped */
+    uint64_t peak_memory;    /* bytes; 0 when unknown */
+    const char *peak_source; /* "cgroup" or "rusage" */
+    uint64_t trapped;        /* system calls trapped and emulated */
+    int status;              /* what viv exits with */
+    bool timed_out;
+    bool oom_killed;
+};
+
+/* Run the instance to its end. Returns the exit status per the container convention (guest
+ * status, 124 on timeout, 126/127 when the entrypoint cannot run, 128+N when killed by signal N),
+ * or -1 when viv itself failed (err filled; the status to use is then VIV_EXIT_FAIL, or the
+ * 126/127 that err->code carries as -status). */
+int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
+                struct viv_error *err);
+
+struct viv_limits_plan;
+
+/* ---- the instance's first process (sandbox_init.c) ---- */
+
+/* What the child reports to the supervisor over a CLOEXEC pipe; EOF after the guest's exec
+ * means it started. One write each, smaller than PIPE_BUF, so never interleaved. */
+enum { SANDBOX_REPORT_NOTE = 1, SANDBOX_REPORT_FAIL, SANDBOX_REPORT_EXEC };
+struct sandbox_report {
+    int type;
+    int status; /* SANDBOX_REPORT_EXEC: 126 or 127 */
+    struct viv_error err;
+};
+
+struct sandbox_child {
+    const struct viv_sandbox_config *cfg;
+    const struct viv_limits_plan *plan;
+    int sync_fd;   /* read end: one byte once the id maps and the cgroup are in place */
+    int report_fd; /* write end of the report pipe */
+    int sock_fd;   /* where the seccomp listener fd goes (SCM_RIGHTS), or -1 */
+    int pty_slave; /* -1 without -t */
+};
+/* Runs in the new namespaces as their pid 1; never returns. */
+_Noreturn void sandbox_child_main(const struct sandbox_child *c);
+
+/* ---- the supervisor (sandbox_supervise.c) ---- */
+
+struct xlat_trap;
+struct viv_pty;
+struct sandbox_supervise {
+    const struct viv_sandbox_config *cfg;
+    pid_t pid;
+    int pidfd;
+    int notify_fd; /* the seccomp listener, or -1; owned from here on */
+    struct viv_pty *pty;
+    struct viv_limits_plan *plan;
+    uint64_t start_ns; /* CLOCK_MONOTONIC, for --timeout */
+};
+/* Serve the instance until its init exits: signals, the timeout, trapped calls, the pty. Returns
+ * the exit status, or -1 (err filled) when supervising failed and the instance was killed. */
+int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, struct viv_error *err);
+
+/* ---- inside the new namespaces (sandbox_rootfs.c, sandbox_path.c) ---- */
+
+/* Mount the instance's root under a private tmpfs, populate /proc, /dev, /tmp and the binds, and
+ * pivot into it. note gets a line on the root's layout, for --verbose. */
+int sandbox_setup_root(const struct viv_sandbox_config *cfg, char *note, size_t note_len,
+                       struct viv_error *err);
+/* Open (O_PATH) a path inside root_fd as the guest would see it, never leaving the root; with
+ * create, missing components are made as directories (or, for the last one, a file when
+ * want_file). */
+int sandbox_open_in_root(int root_fd, const char *path, bool create, bool want_file,
+                         struct viv_error *err);
+/* Mount onto an O_PATH fd, through its /proc/self/fd magic link (no path walk to race). */
+int sandbox_mount_at(const char *source, int target_fd, const char *fstype, unsigned long flags,
+                     const char *data, const char *what, struct viv_error *err);
+/* Bind src (src_path under src_dirfd, "" for the fd itself) onto target_fd with MOUNT_ATTR_*
+ * flags attr set on the new mount(s) before they become visible. */
+int sandbox_bind(int src_dirfd, const char *src_path, int target_fd, uint64_t attr, bool recursive,
+                 const char *what, struct viv_error *err);
+/* Set MOUNT_ATTR_* flags on the mount whose root mount_fd is. */
+int sandbox_set_mount_attr(int mount_fd, uint64_t attr, bool recursive, const char *what,
+                           struct viv_error *err);
+
+/* ---- privileges (sandbox_privs.c) ---- */
+
+/* The one place privileges go: bounding set, groups, ids, capabilities, no_new_privs. */
+int sandbox_drop_privileges(uid_t uid, gid_t gid, bool rootless, struct viv_error *err);
+
+/* ---- the default seccomp policy (seccomp_policy.c) ---- */
+
+/* Load the policy into the calling process. With trap_chown the chown family is sent to a
+ * user-notification listener, whose fd is returned in *notify_fd (else -1). */
+int seccomp_policy_load(bool trap_chown, int *notify_fd, struct viv_error *err);
+/* The policy as libseccomp's pseudo-filter text, for tests and docs (caller frees). */
+char *seccomp_policy_describe(bool trap_chown);
+
+/* ---- limits (limits_cgroup.c, limits_rlimit.c) ---- */
+
+enum { VIV_CG_MEMORY, VIV_CG_PIDS, VIV_CG_CPU, VIV_CG_COUNT };
+struct viv_limits_plan {
+    /* Per controller: where its limit lives (NULL: not through a cgroup) and which version. */
+    char *dir[VIV_CG_COUNT];
+    int version[VIV_CG_COUNT];
+    bool nproc_rlimit; /* pids through RLIMIT_NPROC in the child */
+    uint64_t nproc;
+    char how[512];   /* how each limit is applied, for --verbose */
+    char notes[512]; /* what best-effort left out, for a warning */
+};
+/* Decide how each requested limit is applied and create the cgroup. An unappliable limit is an
+ * error unless best_effort (then it is noted in plan->notes). */
+int limits_prepare(const struct viv_sandbox_config *cfg, const char *instance,
+                   struct viv_limits_plan *plan, struct viv_error *err);
+/* Put pid (the instance's init) into the cgroup, before it runs guest code. */
+int limits_attach(struct viv_limits_plan *plan, pid_t pid, struct viv_error *err);
+/* In the child: the rlimits part. */
+int limits_apply_rlimits(const struct viv_limits_plan *plan, struct viv_error *err);
+/* Peak memory and whether the OOM killer acted, read before the cgroup goes. */
+void limits_read_usage(const struct viv_limits_plan *plan, uint64_t *peak, bool *oom);
+/* Remove the cgroup (waiting briefly for it to empty) and free the plan. */
+void limits_cleanup(struct viv_limits_plan *plan);
+
+/* ---- the terminal (pty.c) ---- */
+
+struct viv_pty {
+    int master, slave; /* -1 when unused */
+    bool raw;          /* caller's terminal put in raw mode */
+    struct termios *saved;
+};
+int pty_open(struct viv_pty *p, struct viv_error *err);
+/* Raw mode on the caller's stdin when it is a terminal; restored by pty_close. */
+void pty_raw(struct viv_pty *p);
+void pty_resize(struct viv_pty *p); /* copy the caller's window size to the pty */
+void pty_close(struct viv_pty *p);
+
+/* ---- --stats (stats.c) ---- */
+void stats_print(FILE *out, const struct viv_run_stats *st, bool json);
+
+#endif

@@ -1,0 +1,315 @@
+/* sandbox_init.c: the instance's pid 1: finishes the sandbox from inside the new namespaces, starts
+ * the entrypoint, then reaps orphans and forwards signals until the entrypoint exits. */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+/* Signals pid 1 passes on to the entrypoint. A pid-namespace init receives only signals it has a
+ * handler for, so each gets one (never run: they are blocked and taken with sigwaitinfo). */
+static const int forwarded[] = {SIGINT,  SIGTERM,  SIGHUP,  SIGQUIT, SIGUSR1,
+                                SIGUSR2, SIGWINCH, SIGCONT, SIGALRM};
+
+static void never_runs(int sig)
+{
+    (void)sig;
+}
+
+static void report(const struct sandbox_child *c, int type, int status, const struct viv_error *e)
+{
+    struct sandbox_report r = {.type = type, .status = status};
+    if (e)
+        r.err = *e;
+    /* Below PIPE_BUF: atomic, and the supervisor reads whole records. */
+    ssize_t n = write(c->report_fd, &r, sizeof(r));
+    (void)n;
+}
+
+static _Noreturn void fail(const struct sandbox_child *c, const struct viv_error *e)
+{
+    report(c, SANDBOX_REPORT_FAIL, 125, e);
+    _exit(125);
+}
+
+static _Noreturn void exec_fail(const struct sandbox_child *c, int status,
+                                const struct viv_error *e)
+{
+    report(c, SANDBOX_REPORT_EXEC, status, e);
+    _exit(status);
+}
+
+static void loopback_up(void)
+{
+    /* A new network namespace starts with lo down; guests expect localhost to work. */
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return;
+    struct ifreq ifr = {0};
+    strcpy(ifr.ifr_name, "lo");
+    if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        ioctl(s, SIOCSIFFLAGS, &ifr);
+    }
+    close(s);
+}
+
+static const char *env_get(char **envp, const char *key)
+{
+    size_t k = strlen(key);
+    for (; *envp; envp++)
+        if (strncmp(*envp, key, k) == 0 && (*envp)[k] == '=')
+            return *envp + k + 1;
+    return NULL;
+}
+
+/* Find the program as execvp would, but tell "not found" (127) from "cannot execute" (126)
+ * before exec, when the message can still name the file. */
+static int find_program(const char *name, char **envp, char *out, size_t len, struct viv_error *err)
+{
+    struct stat st;
+    if (strchr(name, '/')) {
+        if (stat(name, &st) < 0) {
+            viv_fail(err, errno, "exec '%s'", name);
+            return errno == ENOENT || errno == ENOTDIR ? 127 : 126;
+        }
+        if (S_ISDIR(st.st_mode))
+            return viv_fail(err, EISDIR, "exec '%s'", name), 126;
+        if (access(name, X_OK) < 0)
+            return viv_fail(err, errno, "exec '%s'", name), 126;
+        snprintf(out, len, "%s", name);
+        return 0;
+    }
+    const char *path = env_get(envp, "PATH");
+    int status = 127;
+    _cleanup_free_ char *dirs = viv_xstrdup(path ? path : "");
+    char *save = NULL;
+    for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+        snprintf(out, len, "%s/%s", d, name);
+        if (stat(out, &st) < 0 || S_ISDIR(st.st_mode))
+            continue;
+        if (access(out, X_OK) == 0)
+            return 0;
+        status = 126;
+        viv_fail(err, errno, "exec '%s'", out);
+    }
+    if (status == 127)
+        viv_fail(err, 0, "exec '%s': not found on PATH (%s)", name, path ? path : "");
+    return status;
+}
+
+static int send_fd(int sock, int fd)
+{
+    char data = 'n';
+    struct iovec iov = {.iov_base = &data, .iov_len = 1};
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } u = {0};
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+    return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+/* viv's command line (its -e values, host paths) and environment (the caller's, secrets
+ * included) would otherwise be what the guest reads in /proc/1/cmdline and /proc/1/environ. Both
+ * live in our own memory: overwrite them. Nothing may use the original argv or environ strings
+ * after this (the guest's argv and envp are copies). */
+static void hide_cmdline(void)
+{
+    char buf[1024];
+    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return;
+    buf[n] = '\0';
+    /* Fields after the parenthesised comm: arg_start, arg_end, env_start, env_end are 48-51. */
+    unsigned long long v[52] = {0};
+    char *p = strrchr(buf, ')');
+    for (int field = 3; p && field <= 51; field++) {
+        p = strchr(p + 1, ' ');
+        if (p)
+            v[field] = strtoull(p + 1, NULL, 10);
+    }
+    clearenv();
+    for (int i = 48; i <= 50; i += 2)
+        if (v[i] && v[i + 1] > v[i])
+            memset((void *)(uintptr_t)v[i], 0, (size_t)(v[i + 1] - v[i]));
+    if (v[48] && v[49] > v[48] + sizeof("viv-init"))
+        memcpy((void *)(uintptr_t)v[48], "viv-init", sizeof("viv-init"));
+}
+
+static _Noreturn void start_guest(const struct sandbox_child *c, const char *prog,
+                                  const sigset_t *oldmask)
+{
+    const struct viv_sandbox_config *cfg = c->cfg;
+    struct viv_error err = {0};
+    /* Its own session: job control and the terminal belong to the guest. */
+    setsid();
+    if (c->pty_slave >= 0) {
+        if (ioctl(c->pty_slave, TIOCSCTTY, 0) < 0) {
+            viv_fail(&err, errno, "make the pty the controlling terminal");
+            fail(c, &err);
+        }
+        for (int fd = 0; fd < 3; fd++)
+            dup2(c->pty_slave, fd);
+    } else if (!cfg->interactive) {
+        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null >= 0 && null != 0) {
+            dup2(null, 0);
+            close(null);
+        }
+    }
+    /* Default dispositions for everything, not only what pid 1 caught: a viv started from a
+     * script's background job has SIGINT and SIGQUIT ignored, and ignored stays ignored across
+     * exec. */
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            signal(sig, SIG_DFL);
+    sigprocmask(SIG_SETMASK, oldmask, NULL);
+    execve(prog, cfg->argv, cfg->envp);
+    int e = errno;
+    viv_fail(&err, e, "exec '%s'", prog);
+    /* ENOENT from an existing file: its ELF or #! interpreter is missing. */
+    exec_fail(c, e == ENOENT ? 127 : 126, &err);
+}
+
+static _Noreturn void reap_forever(pid_t guest, const sigset_t *waitset)
+{
+    for (;;) {
+        siginfo_t si;
+        int sig = sigwaitinfo(waitset, &si);
+        if (sig < 0)
+            continue;
+        if (sig != SIGCHLD) {
+            kill(guest, sig);
+            continue;
+        }
+        /* Every orphan of the namespace is ours to reap; only the entrypoint ends the run. */
+        int st;
+        pid_t p;
+        while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+            if (p != guest)
+                continue;
+            /* Leaving tears the namespace down: the kernel kills whatever is left. */
+            _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+        }
+    }
+}
+
+_Noreturn void sandbox_child_main(const struct sandbox_child *c)
+{
+    const struct viv_sandbox_config *cfg = c->cfg;
+    struct viv_error err = {0};
+    /* When viv dies, so does the instance: pid 1 going takes the namespace with it. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    /* Nothing the caller left open without CLOEXEC may reach the guest. */
+    syscall(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC);
+    char go;
+    if (read(c->sync_fd, &go, 1) != 1)
+        _exit(125); /* the supervisor is gone */
+    close(c->sync_fd);
+    /* The id maps are written (that needed our /proc files to be the caller's): from now on
+     * nothing in the guest may read or write pid 1's memory through /proc/1/mem or
+     * process_vm_*; the guest's own processes become dumpable again when they exec. */
+    prctl(PR_SET_DUMPABLE, 0);
+    /* Now in its own cgroup (when limited), which becomes the root of the guest's view. */
+    if (unshare(CLONE_NEWCGROUP) < 0) {
+        viv_fail(&err, errno, "create the cgroup namespace");
+        fail(c, &err);
+    }
+    prctl(PR_SET_NAME, "viv-init");
+
+    if (limits_apply_rlimits(c->plan, &err) < 0)
+        fail(c, &err);
+    if (sethostname(cfg->hostname, strlen(cfg->hostname)) < 0) {
+        viv_fail(&err, errno, "set hostname '%s'", cfg->hostname);
+        fail(c, &err);
+    }
+    if (!cfg->network_host)
+        loopback_up();
+    char note[512] = "";
+    viv_trace(VIV_TRACE_RUN, "run", "instance: setting up the root");
+    if (sandbox_setup_root(cfg, note, sizeof(note), &err) < 0)
+        fail(c, &err);
+    viv_trace(VIV_TRACE_RUN, "run", "instance: root ready");
+    if (cfg->verbose && note[0]) {
+        struct viv_error n = {0};
+        snprintf(n.msg, sizeof(n.msg), "%s", note);
+        report(c, SANDBOX_REPORT_NOTE, 0, &n);
+    }
+    umask(022);
+    if (sandbox_drop_privileges(cfg->uid, cfg->gid, cfg->rootless, &err) < 0)
+        fail(c, &err);
+    if (chdir(cfg->workdir) < 0) {
+        viv_fail(&err, errno, "working directory '%s'", cfg->workdir);
+        fail(c, &err);
+    }
+    char prog[4096];
+    int st = find_program(cfg->argv[0], cfg->envp, prog, sizeof(prog), &err);
+    if (st)
+        exec_fail(c, st, &err);
+    viv_trace(VIV_TRACE_RUN, "run", "instance: privileges dropped, loading seccomp");
+    if (cfg->seccomp) {
+        int nfd;
+        if (seccomp_policy_load(cfg->rootless, &nfd, &err) < 0)
+            fail(c, &err);
+        if (nfd >= 0) {
+            if (send_fd(c->sock_fd, nfd) < 0) {
+                viv_fail(&err, errno, "hand the seccomp listener to the supervisor");
+                fail(c, &err);
+            }
+            close(nfd);
+        }
+    }
+    if (c->sock_fd >= 0)
+        close(c->sock_fd);
+
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, &old);
+    struct sigaction sa = {.sa_handler = never_runs};
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(forwarded); i++)
+        sigaction(forwarded[i], &sa, NULL);
+    viv_trace(VIV_TRACE_RUN, "run", "instance: starting the entrypoint");
+    hide_cmdline();
+    pid_t guest = fork();
+    if (guest < 0) {
+        viv_fail(&err, errno, "fork the entrypoint");
+        fail(c, &err);
+    }
+    if (guest == 0)
+        start_guest(c, prog, &old);
+
+    close(c->report_fd);
+    if (c->pty_slave >= 0)
+        close(c->pty_slave);
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    for (int fd = 0; fd < 3; fd++)
+        if (null >= 0)
+            dup2(null, fd);
+    sigset_t waitset;
+    sigemptyset(&waitset);
+    sigaddset(&waitset, SIGCHLD);
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(forwarded); i++)
+        sigaddset(&waitset, forwarded[i]);
+    reap_forever(guest, &waitset);
+}

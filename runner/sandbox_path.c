@@ -1,0 +1,128 @@
+/* sandbox_path.c: finding and making paths inside the guest's root without ever leaving it, and
+ * mounting onto what was found. Image content is untrusted: a symlink planted at /tmp or at a
+ * bind's target must resolve inside the root, as it would for the guest. */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+static int open_in_root(int root_fd, const char *path, int flags)
+{
+    struct open_how how = {
+        .flags = (uint64_t)(flags | O_CLOEXEC),
+        /* Symlinks and ".." stay in the root as if it were "/"; /proc magic links (which point
+         * anywhere) are refused. */
+        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    };
+    return (int)syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
+}
+
+int sandbox_open_in_root(int root_fd, const char *path, bool create, bool want_file,
+                         struct viv_error *err)
+{
+    int fd = open_in_root(root_fd, path, O_PATH);
+    if (fd >= 0 || errno != ENOENT || !create) {
+        if (fd < 0)
+            return viv_fail(err, errno, "%s", path);
+        return fd;
+    }
+    /* Walk down, making what is missing. mkdirat and openat(O_CREAT|O_EXCL) never follow a
+     * final symlink, so a dangling link planted where a component goes fails with EEXIST
+     * instead of making something outside. */
+    _cleanup_free_ char *p = viv_xstrdup(path);
+    size_t len = strlen(p);
+    int parent = open_in_root(root_fd, "/", O_PATH | O_DIRECTORY);
+    if (parent < 0)
+        return viv_fail(err, errno, "/");
+    for (size_t start = 0; start < len;) {
+        while (p[start] == '/')
+            start++;
+        if (!p[start])
+            break;
+        size_t end = start;
+        while (p[end] && p[end] != '/')
+            end++;
+        bool last = p[end] == '\0' || p[end + strspn(p + end, "/")] == '\0';
+        char save = p[end];
+        p[end] = '\0';
+        /* Re-resolve the prefix from the root each time: the component may be a symlink. */
+        int next = open_in_root(root_fd, p, O_PATH);
+        if (next < 0 && errno == ENOENT) {
+            const char *name = p + start;
+            int rc;
+            if (last && want_file) {
+                rc = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+                            0644);
+                if (rc >= 0)
+                    close(rc);
+            } else {
+                rc = mkdirat(parent, name, 0755);
+            }
+            if (rc < 0) {
+                int e = errno;
+                close(parent);
+                if (e == EEXIST)
+                    return viv_fail(err, 0, "%s: a dangling symlink is in the way", p);
+                return viv_fail(err, e, "create %s", p);
+            }
+            next = open_in_root(root_fd, p, O_PATH);
+        }
+        if (next < 0) {
+            int e = errno;
+            close(parent);
+            return viv_fail(err, e, "%s", p);
+        }
+        close(parent);
+        parent = next;
+        p[end] = save;
+        start = end;
+    }
+    return parent;
+}
+
+int sandbox_mount_at(const char *source, int target_fd, const char *fstype, unsigned long flags,
+                     const char *data, const char *what, struct viv_error *err)
+{
+    char target[64];
+    snprintf(target, sizeof(target), "/proc/self/fd/%d", target_fd);
+    if (mount(source, target, fstype, flags, data) < 0)
+        return viv_fail(err, errno, "mount %s", what);
+    return 0;
+}
+
+int sandbox_bind(int src_dirfd, const char *src_path, int target_fd, uint64_t attr, bool recursive,
+                 const char *what, struct viv_error *err)
+{
+    unsigned tree_flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
+    if (!src_path[0])
+        tree_flags |= AT_EMPTY_PATH;
+    /* A detached copy of the source tree, given its flags before anyone can see it, then
+     * attached by fd: no path is walked twice. */
+    _cleanup_close_ int mfd = open_tree(src_dirfd, src_path, tree_flags);
+    if (mfd < 0)
+        return viv_fail(err, errno, "bind %s", what);
+    if (attr) {
+        struct mount_attr ma = {.attr_set = attr};
+        if (mount_setattr(mfd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &ma,
+                          sizeof(ma)) < 0)
+            return viv_fail(err, errno, "set flags of %s", what);
+    }
+    if (move_mount(mfd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return viv_fail(err, errno, "attach %s", what);
+    return 0;
+}
+
+int sandbox_set_mount_attr(int mount_fd, uint64_t attr, bool recursive, const char *what,
+                           struct viv_error *err)
+{
+    struct mount_attr ma = {.attr_set = attr};
+    if (mount_setattr(mount_fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &ma,
+                      sizeof(ma)) < 0)
+        return viv_fail(err, errno, "make %s read-only", what);
+    return 0;
+}

@@ -1,0 +1,78 @@
+/* sandbox_privs.c: the one point where the instance gives up privileges before the guest runs. */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+
+/* What a root guest keeps. Every capability here is one of its user namespace, so it reaches only
+ * objects that namespace owns or maps (its own files, processes, network namespace): enough for
+ * a package manager or a daemon that drops privileges, nothing that touches the host. */
+static const cap_value_t root_keeps[] = {
+    CAP_CHOWN,        /* chown files of the image (package managers, tar -p) */
+    CAP_DAC_OVERRIDE, /* root reads and writes any file of its image, as root expects */
+    CAP_FOWNER,       /* chmod/utime files it does not own */
+    CAP_FSETID,       /* keep setgid bits on its own directories */
+    CAP_KILL,         /* signal its own processes of other uids */
+    CAP_SETGID,       /* daemons and su switching to their service ids */
+    CAP_SETUID,       CAP_NET_BIND_SERVICE, /* ports below 1024, in its own network namespace */
+    CAP_SYS_CHROOT, /* chroot into a subtree of its own root (build tools do) */
+};
+/* Dropped even for root, among others: CAP_SYS_ADMIN (mount, namespaces: kernel surface that
+ * the seccomp policy also refuses), CAP_NET_ADMIN and CAP_NET_RAW (network namespace
+ * configuration, raw sockets), CAP_SYS_PTRACE, CAP_SETPCAP and CAP_SETFCAP (no file
+ * capabilities to plant for a later exec), CAP_MKNOD, CAP_AUDIT_*, CAP_SYS_RESOURCE. */
+
+static bool kept(cap_value_t c, bool root)
+{
+    if (!root)
+        return false;
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(root_keeps); i++)
+        if (root_keeps[i] == c)
+            return true;
+    return false;
+}
+
+int sandbox_drop_privileges(uid_t uid, gid_t gid, bool rootless, struct viv_error *err)
+{
+    bool root = uid == 0;
+    /* 1. The bounding set, while we still hold CAP_SETPCAP: no exec can ever regain a dropped
+     *    capability, setuid-root binaries included. */
+    /* The running kernel's count, which may exceed the one in our headers. */
+    cap_value_t ncaps = cap_max_bits();
+    for (cap_value_t c = 0; c < ncaps; c++)
+        if (!kept(c, root) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+            return viv_fail(err, errno, "drop capability %d from the bounding set", c);
+    /* 2. Groups then ids. Rootless, setgroups(2) is denied in the namespace (that is what lets
+     *    an unprivileged user write the gid map) and the caller's groups stay unmapped. */
+    if (!rootless && setgroups(1, &gid) < 0)
+        return viv_fail(err, errno, "setgroups");
+    if (setresgid(gid, gid, gid) < 0)
+        return viv_fail(err, errno, "setresgid %u", (unsigned)gid);
+    /* keepcaps off (the default): a non-root guest loses every capability here. */
+    if (setresuid(uid, uid, uid) < 0)
+        return viv_fail(err, errno, "setresuid %u", (unsigned)uid);
+    /* 3. Effective, permitted and inheritable sets: exactly the allowlist for root, nothing for
+     *    anyone else; no ambient capabilities. */
+    cap_t caps = cap_init();
+    if (!caps)
+        return viv_fail(err, errno, "cap_init");
+    if (root) {
+        cap_set_flag(caps, CAP_EFFECTIVE, VIV_ARRAY_SIZE(root_keeps), root_keeps, CAP_SET);
+        cap_set_flag(caps, CAP_PERMITTED, VIV_ARRAY_SIZE(root_keeps), root_keeps, CAP_SET);
+    }
+    int rc = cap_set_proc(caps);
+    int e = errno;
+    cap_free(caps);
+    if (rc < 0)
+        return viv_fail(err, e, "set capabilities");
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+        return viv_fail(err, errno, "clear ambient capabilities");
+    /* 4. no_new_privs: setuid/setgid bits and file capabilities give nothing on exec (the
+     *    mounts are nosuid as well); it also lets the seccomp policy load without
+     *    CAP_SYS_ADMIN. */
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return viv_fail(err, errno, "set no_new_privs");
+    return 0;
+}

@@ -1,0 +1,344 @@
+/* sandbox_rootfs.c: the guest's filesystem: a writable layer over the read-only checkout, /proc,
+ * a minimal /dev, /tmp, the -v binds, then pivot_root into it. Runs in the new namespaces. */
+#include "sandbox.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#define TMPFS_FLAGS (MS_NOSUID | MS_NODEV)
+
+/* Files under /proc that expose or change host-wide state. The guest's root is the host's root
+ * uid when viv runs as root, so file modes alone do not keep it out: /proc/sysrq-trigger needs
+ * only write permission to reboot the host. Masked with /dev/null or made read-only. */
+static const char *const proc_masked[] = {
+    "/proc/kcore",         "/proc/keys",          "/proc/timer_list",
+    "/proc/sysrq-trigger", "/proc/latency_stats", "/proc/sched_debug",
+};
+static const char *const proc_read_only[] = {"/proc/sys", "/proc/irq", "/proc/bus", "/proc/fs"};
+
+/* Host device nodes a guest may use; bound (never created: mknod is not ours to do rootless). */
+static const char *const dev_nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
+static const struct {
+    const char *name, *target;
+} dev_links[] = {
+    {"ptmx", "pts/ptmx"},          {"fd", "/proc/self/fd"},       {"stdin", "/proc/self/fd/0"},
+    {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
+};
+
+static int open_in_root_quiet(int root, const char *path)
+{
+    struct viv_error ignored;
+    return sandbox_open_in_root(root, path, false, false, &ignored);
+}
+
+/* The copy-up-free fallback: a tmpfs root holding a read-only bind of each top-level entry of
+ * the checkout, so that mount points (/proc, /dev, /tmp) can be made without writing into the
+ * catalog. */
+static int layout_binds(int rootfs_fd, int root_fd, struct viv_error *err)
+{
+    int dfd = openat(rootfs_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return viv_fail(err, errno, "open the image's checkout");
+    DIR *d = fdopendir(dfd);
+    if (!d) {
+        close(dfd);
+        return viv_fail(err, errno, "read the image's checkout");
+    }
+    struct dirent *de;
+    int rc = 0;
+    while (rc == 0 && (de = readdir(d))) {
+        const char *n = de->d_name;
+        if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
+            continue;
+        struct stat st;
+        if (fstatat(dfd, n, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            continue;
+        if (S_ISLNK(st.st_mode)) {
+            char target[4096];
+            ssize_t len = readlinkat(dfd, n, target, sizeof(target) - 1);
+            if (len < 0)
+                continue;
+            target[len] = '\0';
+            if (symlinkat(target, root_fd, n) < 0)
+                rc = viv_fail(err, errno, "link /%s", n);
+            continue;
+        }
+        if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+            continue;
+        int made = S_ISDIR(st.st_mode)
+                       ? mkdirat(root_fd, n, 0755)
+                       : close(openat(root_fd, n, O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+        if (made < 0) {
+            rc = viv_fail(err, errno, "make /%s", n);
+            break;
+        }
+        int tfd = openat(root_fd, n, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (tfd < 0) {
+            rc = viv_fail(err, errno, "open /%s", n);
+            break;
+        }
+        char what[300];
+        snprintf(what, sizeof(what), "image /%s", n);
+        rc = sandbox_bind(dfd, n, tfd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+                          false, what, err);
+        close(tfd);
+    }
+    closedir(d);
+    return rc;
+}
+
+/* The root: overlayfs (a tmpfs upper layer over the checkout) where the kernel allows it, the
+ * bind layout otherwise. Returns an O_PATH fd of the root's top; *writable says whether the
+ * image's own directories can be written. */
+static int make_root(const struct viv_sandbox_config *cfg, int rootfs_fd, bool *overlay, char *note,
+                     size_t note_len, struct viv_error *err)
+{
+    /* A private scratch tmpfs mounted over the checkout's own path in this mount namespace: the
+     * one directory we know exists and that nothing else needs. The checkout stays reachable
+     * through rootfs_fd, opened before. */
+    if (sandbox_mount_at("tmpfs", rootfs_fd, "tmpfs", TMPFS_FLAGS, "mode=0700", "scratch tmpfs",
+                         err) < 0)
+        return -1;
+    _cleanup_close_ int scratch = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (scratch < 0)
+        return viv_fail(err, errno, "open the scratch tmpfs");
+    if (mkdirat(scratch, "upper", 0755) < 0 || mkdirat(scratch, "work", 0700) < 0 ||
+        mkdirat(scratch, "root", 0755) < 0)
+        return viv_fail(err, errno, "populate the scratch tmpfs");
+    _cleanup_close_ int upper = openat(scratch, "upper", O_PATH | O_CLOEXEC);
+    _cleanup_close_ int work = openat(scratch, "work", O_PATH | O_CLOEXEC);
+    _cleanup_close_ int mnt = openat(scratch, "root", O_PATH | O_CLOEXEC);
+    if (upper < 0 || work < 0 || mnt < 0)
+        return viv_fail(err, errno, "open the scratch tmpfs");
+
+    *overlay = false;
+    const char *why = getenv("VIV_TEST_NO_OVERLAY") ? "disabled by VIV_TEST_NO_OVERLAY" : NULL;
+    if (!why) {
+        char data[256];
+        /* Every layer named by fd: the checkout's path may hold commas or colons, which
+         * overlayfs's option syntax would misread. */
+        snprintf(data, sizeof(data),
+                 "lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d,"
+                 "workdir=/proc/self/fd/%d",
+                 rootfs_fd, upper, work);
+        struct viv_error oerr = {0};
+        if (sandbox_mount_at("overlay", mnt, "overlay", MS_NOSUID | MS_NODEV, data, "overlay",
+                             &oerr) == 0) {
+            *overlay = true;
+        } else {
+            /* Inside a user namespace trusted.* xattrs are off limits; userxattr asks for
+             * user.* ones (Linux 5.11). */
+            strncat(data, ",userxattr", sizeof(data) - strlen(data) - 1);
+            if (sandbox_mount_at("overlay", mnt, "overlay", MS_NOSUID | MS_NODEV, data, "overlay",
+                                 &oerr) == 0)
+                *overlay = true;
+            else
+                why = oerr.msg;
+        }
+    }
+    int root = openat(scratch, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0)
+        return viv_fail(err, errno, "open the new root");
+    if (*overlay) {
+        snprintf(note, note_len, "root: overlayfs, writable layer on a private tmpfs%s",
+                 cfg->read_only ? " (then made read-only)" : "");
+        return root;
+    }
+    snprintf(note, note_len,
+             "root: overlayfs unavailable (%s): read-only binds of the image, "
+             "only /tmp, /dev/shm and -v binds writable",
+             why);
+    if (sandbox_mount_at("tmpfs", root, "tmpfs", TMPFS_FLAGS, "mode=0755", "root tmpfs", err) < 0)
+        goto fail;
+    close(root);
+    root = openat(scratch, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0 || layout_binds(rootfs_fd, root, err) < 0)
+        goto fail;
+    return root;
+fail:
+    if (root >= 0)
+        close(root);
+    return -1;
+}
+
+static int mount_proc(int root, struct viv_error *err)
+{
+    _cleanup_close_ int p = sandbox_open_in_root(root, "/proc", true, false, err);
+    if (p < 0)
+        return viv_wrap(err, "/proc");
+    if (sandbox_mount_at("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/proc", err) <
+        0)
+        return -1;
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(proc_masked); i++) {
+        int fd = open_in_root_quiet(root, proc_masked[i]);
+        if (fd < 0)
+            continue; /* not on this kernel */
+        int rc = sandbox_bind(AT_FDCWD, "/dev/null", fd,
+                              MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false,
+                              proc_masked[i], err);
+        close(fd);
+        if (rc < 0)
+            return -1;
+    }
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(proc_read_only); i++) {
+        int fd = open_in_root_quiet(root, proc_read_only[i]);
+        if (fd < 0)
+            continue;
+        int rc = sandbox_bind(fd, "", fd,
+                              MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                                  MOUNT_ATTR_NOEXEC,
+                              true, proc_read_only[i], err);
+        close(fd);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int mount_dev(const struct viv_sandbox_config *cfg, int root, struct viv_error *err)
+{
+    _cleanup_close_ int d = sandbox_open_in_root(root, "/dev", true, false, err);
+    if (d < 0)
+        return viv_wrap(err, "/dev");
+    if (sandbox_mount_at("tmpfs", d, "tmpfs", TMPFS_FLAGS | MS_NOEXEC, "mode=0755,size=64k", "/dev",
+                         err) < 0)
+        return -1;
+    _cleanup_close_ int dev = open_in_root_quiet(root, "/dev");
+    if (dev < 0)
+        return viv_fail(err, errno, "open /dev");
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(dev_nodes); i++) {
+        char host[64];
+        snprintf(host, sizeof(host), "/dev/%s", dev_nodes[i]);
+        int f = openat(dev, dev_nodes[i], O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+        if (f < 0)
+            return viv_fail(err, errno, "create %s", host);
+        close(f);
+        _cleanup_close_ int t = openat(dev, dev_nodes[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (t < 0)
+            return viv_fail(err, errno, "open %s", host);
+        if (sandbox_bind(AT_FDCWD, host, t, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false, host,
+                         err) < 0)
+            return -1;
+    }
+    if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0)
+        return viv_fail(err, errno, "populate /dev");
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(dev_links); i++)
+        if (symlinkat(dev_links[i].target, dev, dev_links[i].name) < 0)
+            return viv_fail(err, errno, "link /dev/%s", dev_links[i].name);
+    _cleanup_close_ int pts = openat(dev, "pts", O_PATH | O_CLOEXEC);
+    _cleanup_close_ int shm = openat(dev, "shm", O_PATH | O_CLOEXEC);
+    if (pts < 0 || shm < 0)
+        return viv_fail(err, errno, "open /dev/pts");
+    /* A devpts of our own: the guest sees only its own ptys. gid 5 (tty) exists only when the
+     * user namespace maps it, which it does not rootless. */
+    const char *opts = cfg->rootless ? "newinstance,ptmxmode=0666,mode=0620"
+                                     : "newinstance,ptmxmode=0666,mode=0620,gid=5";
+    if (sandbox_mount_at("devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC, opts, "/dev/pts", err) < 0)
+        return -1;
+    return sandbox_mount_at("tmpfs", shm, "tmpfs", TMPFS_FLAGS, "mode=1777", "/dev/shm", err);
+}
+
+static int setup_root(const struct viv_sandbox_config *cfg, int rootfs_fd, const int *bind_fds,
+                      char *note, size_t note_len, struct viv_error *err);
+
+static int mount_binds(const struct viv_sandbox_config *cfg, int root, const int *bind_fds,
+                       struct viv_error *err)
+{
+    for (size_t i = 0; i < cfg->nbinds; i++) {
+        const struct viv_bind *b = &cfg->binds[i];
+        struct stat st;
+        if (fstat(bind_fds[i], &st) < 0)
+            return viv_fail(err, errno, "-v %s", b->host);
+        _cleanup_close_ int t =
+            sandbox_open_in_root(root, b->guest, true, !S_ISDIR(st.st_mode), err);
+        if (t < 0)
+            return viv_wrap(err, "-v %s:%s", b->host, b->guest);
+        char what[600];
+        snprintf(what, sizeof(what), "-v %s:%s", b->host, b->guest);
+        uint64_t attr =
+            MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (b->read_only ? MOUNT_ATTR_RDONLY : 0);
+        if (sandbox_bind(bind_fds[i], "", t, attr, true, what, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void close_all(int *fds, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    free(fds);
+}
+
+int sandbox_setup_root(const struct viv_sandbox_config *cfg, char *note, size_t note_len,
+                       struct viv_error *err)
+{
+    /* Nothing we mount may propagate back to the host, and pivot_root needs a private root. */
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        return viv_fail(err, errno, "make the mount namespace private");
+    /* Everything from the host side is opened before the first mount can hide it (a bind source
+     * or the catalog may live under a path the scratch tmpfs covers). */
+    _cleanup_close_ int rootfs_fd = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfs_fd < 0)
+        return viv_fail(err, errno, "open the image's checkout %s", cfg->rootfs);
+    int *bind_fds = viv_xcalloc(cfg->nbinds + 1, sizeof(int));
+    for (size_t i = 0; i < cfg->nbinds; i++) {
+        bind_fds[i] = open(cfg->binds[i].host, O_PATH | O_CLOEXEC);
+        if (bind_fds[i] < 0) {
+            viv_fail(err, errno, "-v %s", cfg->binds[i].host);
+            close_all(bind_fds, i);
+            return -1;
+        }
+    }
+    int rc = setup_root(cfg, rootfs_fd, bind_fds, note, note_len, err);
+    close_all(bind_fds, cfg->nbinds);
+    return rc;
+}
+
+static int setup_root(const struct viv_sandbox_config *cfg, int rootfs_fd, const int *bind_fds,
+                      char *note, size_t note_len, struct viv_error *err)
+{
+    bool overlay = false;
+    _cleanup_close_ int root = make_root(cfg, rootfs_fd, &overlay, note, note_len, err);
+    if (root < 0)
+        return -1;
+    _cleanup_close_ int tmp = sandbox_open_in_root(root, "/tmp", true, false, err);
+    if (tmp < 0)
+        return viv_wrap(err, "/tmp");
+    if (sandbox_mount_at("tmpfs", tmp, "tmpfs", TMPFS_FLAGS, "mode=1777", "/tmp", err) < 0 ||
+        mount_dev(cfg, root, err) < 0 || mount_proc(root, err) < 0 ||
+        mount_binds(cfg, root, bind_fds, err) < 0)
+        return -1;
+    /* The working directory is made when missing, as podman does, while the root is writable. */
+    if (overlay && !cfg->read_only) {
+        struct viv_error ignored;
+        int w = sandbox_open_in_root(root, cfg->workdir, true, false, &ignored);
+        if (w >= 0)
+            close(w);
+    }
+    /* Re-open the root through its path so the fd names the top mount (the overlay or the bind
+     * layout's tmpfs), not the directory beneath it. */
+    _cleanup_close_ int top = open_in_root_quiet(root, "/");
+    if (top < 0)
+        return viv_fail(err, errno, "open the new root");
+    if ((cfg->read_only || !overlay) &&
+        sandbox_set_mount_attr(top, MOUNT_ATTR_RDONLY, false, "the root", err) < 0)
+        return -1;
+    /* pivot_root(".", ".") stacks the old root under the new one; detaching it leaves the guest
+     * no path back to the host's tree. */
+    if (fchdir(top) < 0)
+        return viv_fail(err, errno, "enter the new root");
+    if (syscall(SYS_pivot_root, ".", ".") < 0)
+        return viv_fail(err, errno, "pivot_root");
+    if (umount2(".", MNT_DETACH) < 0)
+        return viv_fail(err, errno, "detach the old root");
+    if (chdir("/") < 0)
+        return viv_fail(err, errno, "chdir /");
+    return 0;
+}

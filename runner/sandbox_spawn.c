@@ -1,0 +1,239 @@
+/* sandbox_spawn.c: start one native instance: clone into new namespaces, write its id maps, put
+ * it in its cgroup, collect what it reports until the guest's exec, then supervise it. */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#define SANDBOX_FAILED 125
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int write_proc(pid_t pid, const char *file, const char *text, struct viv_error *err)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+    _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+        return viv_fail(err, errno, "write %s '%s'", file, text);
+    return 0;
+}
+
+/* The id maps, written from outside as the kernel requires. Rootless, the guest's uid and gid
+ * map to the caller's and nothing else can be mapped (setgroups must be denied first). As root,
+ * ids 0-65535 map to themselves so the image's files keep their owners; the guest's capabilities
+ * are still only those of its own namespace. */
+static int write_id_maps(const struct viv_sandbox_config *cfg, pid_t pid, struct viv_error *err)
+{
+    char map[64];
+    if (cfg->rootless) {
+        if (write_proc(pid, "setgroups", "deny", err) < 0)
+            return -1;
+        snprintf(map, sizeof(map), "%u %u 1", (unsigned)cfg->uid, (unsigned)getuid());
+        if (write_proc(pid, "uid_map", map, err) < 0)
+            return -1;
+        snprintf(map, sizeof(map), "%u %u 1", (unsigned)cfg->gid, (unsigned)getgid());
+        return write_proc(pid, "gid_map", map, err);
+    }
+    if (write_proc(pid, "uid_map", "0 0 65536", err) < 0)
+        return -1;
+    return write_proc(pid, "gid_map", "0 0 65536", err);
+}
+
+static int recv_fd(int sock)
+{
+    char data;
+    struct iovec iov = {.iov_base = &data, .iov_len = 1};
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } u;
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+    if (recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1)
+        return -1;
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+    if (!cm || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int)))
+        return -1;
+    int fd;
+    memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+    return fd;
+}
+
+static pid_t clone_instance(const struct viv_sandbox_config *cfg, int *pidfd)
+{
+    /* The cgroup namespace comes later, from inside, once the instance is in its own cgroup:
+     * that cgroup is then the root the guest sees. */
+    uint64_t flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
+                     (cfg->network_host ? 0 : CLONE_NEWNET);
+    struct clone_args args = {
+        .flags = flags | CLONE_PIDFD,
+        .pidfd = (uint64_t)(uintptr_t)pidfd,
+        .exit_signal = SIGCHLD,
+    };
+    /* clone3 hands back a pidfd atomically: signals and waits can never hit a recycled pid. */
+    pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+    if (pid < 0 && errno == ENOSYS) {
+        pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+        if (pid > 0)
+            *pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    }
+    return pid;
+}
+
+static const char *clone_advice(int e)
+{
+    if (e == EPERM || e == ENOSPC || e == EUSERS)
+        return " (user namespaces are disabled or exhausted: check the sysctls "
+               "user.max_user_namespaces and kernel.unprivileged_userns_clone)";
+    return "";
+}
+
+int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
+                struct viv_error *err)
+{
+    memset(st, 0, sizeof(*st));
+    uint64_t t0 = now_ns();
+    char hex[13], instance[32];
+    if (viv_random_hex(hex, 6, err) < 0)
+        return -1;
+    snprintf(instance, sizeof(instance), "viv-%s", hex);
+
+    int rc = -1;
+    pid_t pid = -1;
+    int pidfd = -1, sync[2] = {-1, -1}, rep[2] = {-1, -1}, sock[2] = {-1, -1};
+    struct viv_pty pty = {.master = -1, .slave = -1};
+    struct viv_limits_plan plan;
+    memset(&plan, 0, sizeof(plan));
+    /* Checked now for an early, plain error; opened again inside the instance's mount namespace,
+     * where mounts must be made (a mount of the host's namespace cannot be a target there). */
+    struct stat sb;
+    if (stat(cfg->rootfs, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+        viv_fail(err, errno ? errno : ENOTDIR, "the image's checkout %s", cfg->rootfs);
+        goto out;
+    }
+    for (size_t i = 0; i < cfg->nbinds; i++) {
+        if (stat(cfg->binds[i].host, &sb) < 0) {
+            viv_fail(err, errno, "-v %s", cfg->binds[i].host);
+            goto out;
+        }
+    }
+    if (limits_prepare(cfg, instance, &plan, err) < 0)
+        goto out;
+    if (cfg->verbose && plan.how[0])
+        sandbox_note(cfg, false, "limits: %s", plan.how);
+    if (plan.notes[0])
+        sandbox_note(cfg, true, "%s", plan.notes);
+    if (cfg->tty && pty_open(&pty, err) < 0)
+        goto out;
+    bool trap = cfg->seccomp && cfg->rootless;
+    if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0 ||
+        (trap && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0)) {
+        viv_fail(err, errno, "create pipes");
+        goto out;
+    }
+    viv_trace(VIV_TRACE_RUN, "run", "cloning the instance");
+    pid = clone_instance(cfg, &pidfd);
+    if (pid == 0) {
+        close(sync[1]);
+        close(rep[0]);
+        if (sock[0] >= 0)
+            close(sock[0]);
+        if (pty.master >= 0)
+            close(pty.master);
+        struct sandbox_child child = {
+            .cfg = cfg,
+            .plan = &plan,
+            .sync_fd = sync[0],
+            .report_fd = rep[1],
+            .sock_fd = sock[1],
+            .pty_slave = pty.slave,
+        };
+        sandbox_child_main(&child);
+    }
+    if (pid < 0) {
+        viv_fail(err, errno, "create the instance's namespaces");
+        size_t n = strlen(err->msg);
+        snprintf(err->msg + n, sizeof(err->msg) - n, "%s", clone_advice(err->code));
+        goto out;
+    }
+    close(sync[0]);
+    close(rep[1]);
+    sync[0] = rep[1] = -1;
+    if (sock[1] >= 0) {
+        close(sock[1]);
+        sock[1] = -1;
+    }
+    if (pty.slave >= 0) {
+        close(pty.slave);
+        pty.slave = -1;
+    }
+    if (write_id_maps(cfg, pid, err) < 0 || limits_attach(&plan, pid, err) < 0 ||
+        write(sync[1], "g", 1) != 1) {
+        if (!err->msg[0])
+            viv_fail(err, errno, "start the instance");
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        goto out;
+    }
+    close(sync[1]);
+    sync[1] = -1;
+    viv_trace(VIV_TRACE_RUN, "run", "instance %d: id maps written, released", (int)pid);
+
+    /* Until the guest's exec closes the pipe, the instance reports notes and failures. */
+    struct sandbox_report r;
+    int fail_status = 0;
+    for (;;) {
+        ssize_t n = read(rep[0], &r, sizeof(r));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n != (ssize_t)sizeof(r))
+            break;
+        if (r.type == SANDBOX_REPORT_NOTE) {
+            sandbox_note(cfg, false, "%s", r.err.msg);
+        } else if (!fail_status) {
+            fail_status = r.type == SANDBOX_REPORT_EXEC ? r.status : SANDBOX_FAILED;
+            *err = r.err;
+        }
+    }
+    if (fail_status) {
+        waitpid(pid, NULL, 0);
+        rc = fail_status == SANDBOX_FAILED ? -1 : fail_status;
+        goto out;
+    }
+    viv_trace(VIV_TRACE_RUN, "run", "instance %d: the guest started", (int)pid);
+    int notify_fd = trap ? recv_fd(sock[0]) : -1;
+    struct sandbox_supervise sup = {
+        .cfg = cfg,
+        .pid = pid,
+        .pidfd = pidfd,
+        .notify_fd = notify_fd,
+        .pty = &pty,
+        .plan = &plan,
+        .start_ns = t0,
+    };
+    rc = sandbox_supervise(&sup, st, err);
+    st->wall_ns = now_ns() - t0;
+out:
+    int fds[] = {pidfd, sync[0], sync[1], rep[0], rep[1], sock[0], sock[1]};
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(fds); i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    pty_close(&pty);
+    limits_cleanup(&plan);
+    return rc;
+}

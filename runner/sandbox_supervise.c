@@ -1,0 +1,220 @@
+/* sandbox_supervise.c: viv's side of a running instance: one poll loop over the instance's pidfd,
+ * viv's own signals, the timeout, the seccomp listener and the pty. */
+#include "sandbox.h"
+#include "syscall-xlat/syscall-xlat.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+
+/* Signals to viv that belong to the guest. SIGWINCH is ours: it resizes the guest's pty. */
+static const int relayed[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+
+void sandbox_note(const struct viv_sandbox_config *cfg, bool warning, const char *fmt, ...)
+{
+    if (!cfg->note)
+        return;
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    cfg->note(cfg->note_ctx, warning, msg);
+}
+
+static int pidfd_signal(int pidfd, int sig)
+{
+    return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+/* Write all of buf even to a non-blocking fd (the pty master is one): wait while it is full. */
+static bool write_full(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN) {
+            struct pollfd p = {.fd = fd, .events = POLLOUT};
+            poll(&p, 1, 100);
+            continue;
+        }
+        if (n <= 0)
+            return false;
+        buf += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+/* Copy what is available from one fd to another; false at end of input. */
+static bool relay(int from, int to)
+{
+    char buf[16384];
+    ssize_t n = read(from, buf, sizeof(buf));
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return true;
+    if (n <= 0)
+        return false; /* EOF, or EIO once the pty's last user is gone */
+    return write_full(to, buf, (size_t)n);
+}
+
+enum { FD_PID, FD_SIG, FD_TIMER, FD_NOTIFY, FD_STDIN, FD_MASTER, FD_COUNT };
+
+int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, struct viv_error *err)
+{
+    const struct viv_sandbox_config *cfg = s->cfg;
+    int rc = -1;
+    struct xlat_trap *trap = NULL;
+    bool tty = s->pty && s->pty->master >= 0;
+    sigset_t mask, old;
+    sigemptyset(&mask);
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(relayed); i++)
+        sigaddset(&mask, relayed[i]);
+    sigprocmask(SIG_BLOCK, &mask, &old);
+    _cleanup_close_ int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+    _cleanup_close_ int tfd = -1;
+    if (sfd < 0) {
+        viv_fail(err, errno, "signalfd");
+        goto kill;
+    }
+    if (cfg->timeout_ms) {
+        tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+        uint64_t at = s->start_ns + cfg->timeout_ms * 1000000u;
+        struct itimerspec its = {.it_value = {.tv_sec = (time_t)(at / 1000000000u),
+                                              .tv_nsec = (long)(at % 1000000000u)}};
+        if (tfd < 0 || timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0) {
+            viv_fail(err, errno, "--timeout: timerfd");
+            goto kill;
+        }
+    }
+    if (s->notify_fd >= 0) {
+        struct xlat_trap_config tc = {
+            .rootless = cfg->rootless, .mapped_uid = cfg->uid, .mapped_gid = cfg->gid};
+        if (xlat_trap_open(s->notify_fd, &tc, &trap, err) < 0) {
+            close(s->notify_fd);
+            goto kill;
+        }
+        s->notify_fd = -1;
+    }
+    if (tty) {
+        pty_raw(s->pty);
+        fcntl(s->pty->master, F_SETFL, O_NONBLOCK);
+    }
+
+    struct pollfd p[FD_COUNT];
+    for (int i = 0; i < FD_COUNT; i++)
+        p[i] = (struct pollfd){.fd = -1, .events = POLLIN};
+    p[FD_PID].fd = s->pidfd;
+    p[FD_SIG].fd = sfd;
+    p[FD_TIMER].fd = tfd;
+    p[FD_NOTIFY].fd = trap ? xlat_trap_fd(trap) : -1;
+    /* Input for the guest waits here while its pty is full, so that a guest that does not read
+     * never blocks the loop (and with it signals and --timeout). */
+    struct {
+        char buf[4096];
+        size_t off, len;
+    } in = {.off = 0, .len = 0};
+    bool stdin_open = tty && cfg->interactive;
+    p[FD_MASTER].fd = tty ? s->pty->master : -1;
+    for (;;) {
+        p[FD_STDIN].fd = stdin_open && in.len == 0 ? STDIN_FILENO : -1;
+        p[FD_MASTER].events = POLLIN | (in.len ? POLLOUT : 0);
+        if (poll(p, FD_COUNT, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            viv_fail(err, errno, "poll");
+            goto kill;
+        }
+        if (p[FD_SIG].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+                if (si.ssi_signo == SIGWINCH && tty)
+                    pty_resize(s->pty);
+                else if (si.ssi_signo != SIGWINCH)
+                    pidfd_signal(s->pidfd, (int)si.ssi_signo);
+            }
+        }
+        if (p[FD_TIMER].revents & POLLIN) {
+            /* The whole instance: killing pid 1 of a pid namespace kills every process in it. */
+            st->timed_out = true;
+            pidfd_signal(s->pidfd, SIGKILL);
+            p[FD_TIMER].fd = -1;
+        }
+        if (p[FD_NOTIFY].revents & POLLIN) {
+            if (xlat_trap_serve(trap, err) < 0)
+                goto kill;
+        } else if (p[FD_NOTIFY].revents & (POLLHUP | POLLERR)) {
+            p[FD_NOTIFY].fd = -1; /* every filtered task is gone */
+        }
+        if (p[FD_STDIN].revents & (POLLIN | POLLHUP | POLLERR)) {
+            ssize_t n = read(STDIN_FILENO, in.buf, sizeof(in.buf));
+            if (n > 0) {
+                in.off = 0;
+                in.len = (size_t)n;
+            } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+                stdin_open = false;
+            }
+        }
+        if (in.len && (p[FD_MASTER].revents & POLLOUT)) {
+            ssize_t n = write(s->pty->master, in.buf + in.off, in.len);
+            if (n > 0) {
+                in.off += (size_t)n;
+                in.len -= (size_t)n;
+            } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+                in.len = 0;
+                stdin_open = false;
+            }
+        }
+        if (p[FD_MASTER].revents & (POLLIN | POLLHUP | POLLERR))
+            if (!relay(s->pty->master, STDOUT_FILENO))
+                p[FD_MASTER].fd = -1;
+        if (p[FD_PID].revents & POLLIN)
+            break;
+    }
+    /* What the guest wrote just before it ended is still in the pty. */
+    while (tty && p[FD_MASTER].fd >= 0 && relay(s->pty->master, STDOUT_FILENO)) {
+        struct pollfd one = {.fd = s->pty->master, .events = POLLIN};
+        if (poll(&one, 1, 0) <= 0)
+            break;
+    }
+    rc = 0;
+kill:
+    if (rc < 0)
+        pidfd_signal(s->pidfd, SIGKILL);
+    viv_trace(VIV_TRACE_RUN, "run", "instance %d: ended", (int)s->pid);
+    int status = 0;
+    while (wait4(s->pid, &status, 0, &st->ru) < 0 && errno == EINTR)
+        ;
+    viv_trace(VIV_TRACE_RUN, "run", "instance %d: reaped", (int)s->pid);
+    if (tty)
+        pty_close(s->pty);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    st->trapped = xlat_trap_count(trap);
+    xlat_trap_close(trap);
+    limits_read_usage(s->plan, &st->peak_memory, &st->oom_killed);
+    if (st->peak_memory) {
+        st->peak_source = "cgroup";
+    } else {
+        /* ru_maxrss (KiB) of init and the descendants it reaped: the largest single process. */
+        st->peak_memory = (uint64_t)st->ru.ru_maxrss * 1024u;
+        st->peak_source = "largest process";
+    }
+    if (rc < 0)
+        return -1;
+    if (WIFEXITED(status))
+        st->status = WEXITSTATUS(status);
+    else if (WIFSIGNALED(status))
+        st->status = 128 + WTERMSIG(status);
+    if (st->timed_out)
+        st->status = 124;
+    return st->status;
+}

@@ -1,0 +1,207 @@
+/* seccomp_policy.c: native mode's default seccomp policy: what a guest may not ask the host
+ * kernel to do. docs/sandbox.md gives the reason for each rule; keep the two in step. */
+#include "sandbox.h"
+#include "syscall-xlat/syscall-xlat.h"
+
+#include <errno.h>
+#include <linux/sched.h>
+#include <seccomp.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+/* Refused outright with EPERM. Everything else is allowed: the policy is a denylist so that the
+ * kernel's per-syscall cache can skip the filter for every unconditionally allowed call (the
+ * hot path of any guest), and argument checks are kept to the few calls that need them. */
+static const int denied[] = {
+    /* The guest must not rearrange its own view of the filesystem (it could uncover what the
+     * sandbox hid under its mounts) or build new mounts from devices or images. */
+    SCMP_SYS(mount),
+    SCMP_SYS(umount2),
+    SCMP_SYS(pivot_root),
+    SCMP_SYS(move_mount),
+    SCMP_SYS(open_tree),
+    SCMP_SYS(fsopen),
+    SCMP_SYS(fsmount),
+    SCMP_SYS(fsconfig),
+    SCMP_SYS(fspick),
+    SCMP_SYS(mount_setattr),
+    /* Loading kernel code or a new kernel. */
+    SCMP_SYS(kexec_load),
+    SCMP_SYS(kexec_file_load),
+    SCMP_SYS(init_module),
+    SCMP_SYS(finit_module),
+    SCMP_SYS(delete_module),
+    /* Large kernel attack surface and cross-tenant information (BPF programs, perf counters). */
+    SCMP_SYS(bpf),
+    SCMP_SYS(perf_event_open),
+    /* Kernel keyrings are not namespaced: a guest could read or plant the host user's keys. */
+    SCMP_SYS(keyctl),
+    SCMP_SYS(add_key),
+    SCMP_SYS(request_key),
+    /* File handles skip path resolution entirely and can open any inode of a mounted
+     * filesystem, including ones outside the guest's root. */
+    SCMP_SYS(open_by_handle_at),
+    SCMP_SYS(name_to_handle_at),
+    /* ptrace is refused outright: the pid namespace already hides outside processes, but a
+     * tracer can rewrite a tracee's system calls after seccomp has checked them (a way around
+     * the filter on kernels before 4.8), and debuggers are no part of an appliance. */
+    SCMP_SYS(ptrace),
+    /* Joining other namespaces. */
+    SCMP_SYS(setns),
+    /* Host-wide state that namespaces do not cover. */
+    SCMP_SYS(reboot),
+    SCMP_SYS(settimeofday),
+    SCMP_SYS(clock_settime),
+    SCMP_SYS(clock_adjtime),
+    SCMP_SYS(adjtimex),
+    SCMP_SYS(swapon),
+    SCMP_SYS(swapoff),
+    SCMP_SYS(acct),
+    SCMP_SYS(quotactl),
+    SCMP_SYS(quotactl_fd),
+    SCMP_SYS(lookup_dcookie),
+    SCMP_SYS(syslog),
+    /* Terminal and hardware access. */
+    SCMP_SYS(vhangup),
+    SCMP_SYS(iopl),
+    SCMP_SYS(ioperm),
+    /* userfaultfd lets a guest stall the kernel mid-copy at will, the classic way to widen
+     * race windows in exploits. */
+    SCMP_SYS(userfaultfd),
+};
+
+/* personality(2) flags that weaken the guest's own memory safety in ways exploits use, or
+ * change kernel behaviour nobody needs: refused when set. ADDR_NO_RANDOMIZE (setarch -R) stays
+ * allowed. libseccomp cannot say "not one of these values" in one rule, so each flag is its
+ * own rule; the mask includes bit 31 so the query 0xffffffff (every bit set) never matches. */
+static const unsigned long personality_denied[] = {
+    0x0400000, /* READ_IMPLIES_EXEC */
+    0x0100000, /* MMAP_PAGE_ZERO */
+    0x0200000, /* ADDR_COMPAT_LAYOUT */
+    0x0800000, /* ADDR_LIMIT_32BIT */
+    0x8000000, /* ADDR_LIMIT_3GB */
+    0x0080000, /* FDPIC_FUNCPTRS */
+    0x1000000, /* SHORT_INODE */
+    0x2000000, /* WHOLE_SECONDS */
+    0x4000000, /* STICKY_TIMEOUTS */
+};
+
+static int add(scmp_filter_ctx ctx, uint32_t action, int nr, unsigned n, struct scmp_arg_cmp *cmp,
+               struct viv_error *err)
+{
+    int rc = seccomp_rule_add_array(ctx, action, nr, n, cmp);
+    if (rc < 0) {
+        char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+        viv_fail(err, -rc, "seccomp rule for %s", name ? name : "?");
+        free(name);
+        return -1;
+    }
+    return 0;
+}
+
+static int policy_build(bool trap_chown, scmp_filter_ctx *out, struct viv_error *err)
+{
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (!ctx)
+        return viv_fail(err, ENOMEM, "seccomp_init");
+    const uint32_t eperm = SCMP_ACT_ERRNO(EPERM);
+    /* 32-bit x86 system calls (int 0x80) get the same rules rather than a way around them.
+     * x32 calls (numbers with bit 30 set) are killed by the x86_64 section libseccomp generates,
+     * as is any other ABI: x32 binaries are rare enough not to pay for a third section. */
+    int rc = seccomp_arch_add(ctx, SCMP_ARCH_X86);
+    if (rc < 0 && rc != -EEXIST)
+        goto fail_rc;
+    /* A binary tree of syscall numbers instead of a linear chain: a handful of compares for
+     * calls the kernel's cache cannot decide alone. */
+    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+    seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
+
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(denied); i++)
+        if (add(ctx, eperm, denied[i], 0, NULL, err) < 0)
+            goto fail;
+
+    /* No nested user namespaces: inside one a guest would get a full capability set over new
+     * mount and network namespaces, the entry point of most recent kernel exploits. clone and
+     * unshare carry the flags in a register the filter can check; clone3 carries them in memory
+     * it cannot, so it gets ENOSYS, which makes libc fall back to clone. */
+    struct scmp_arg_cmp newuser = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER);
+    if (add(ctx, eperm, SCMP_SYS(clone), 1, &newuser, err) < 0 ||
+        add(ctx, eperm, SCMP_SYS(unshare), 1, &newuser, err) < 0 ||
+        add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0, NULL, err) < 0)
+        goto fail;
+
+    /* No typing into the caller's terminal (TIOCSTI pushes input that the caller's shell then
+     * runs; TIOCLINUX can do the same on a virtual console). The request is an int: the kernel
+     * ignores the upper 32 bits of the register, so the compare must too. */
+    static const unsigned long tty_requests[] = {TIOCSTI, TIOCLINUX};
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(tty_requests); i++) {
+        struct scmp_arg_cmp req = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, tty_requests[i]);
+        if (add(ctx, eperm, SCMP_SYS(ioctl), 1, &req, err) < 0)
+            goto fail;
+    }
+
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(personality_denied); i++) {
+        unsigned long flag = personality_denied[i];
+        struct scmp_arg_cmp p = SCMP_A0(SCMP_CMP_MASKED_EQ, flag | 0x80000000ul, flag);
+        if (add(ctx, eperm, SCMP_SYS(personality), 1, &p, err) < 0)
+            goto fail;
+    }
+
+    if (trap_chown) {
+        struct xlat_trap_config tc = {.rootless = true};
+        size_t n;
+        const int *nrs = xlat_trap_syscalls(&tc, &n);
+        for (size_t i = 0; i < n; i++)
+            if (add(ctx, SCMP_ACT_NOTIFY, nrs[i], 0, NULL, err) < 0)
+                goto fail;
+    }
+    *out = ctx;
+    return 0;
+fail_rc:
+    viv_fail(err, -rc, "seccomp policy");
+fail:
+    seccomp_release(ctx);
+    return -1;
+}
+
+int seccomp_policy_load(bool trap_chown, int *notify_fd, struct viv_error *err)
+{
+    scmp_filter_ctx ctx;
+    *notify_fd = -1;
+    if (policy_build(trap_chown, &ctx, err) < 0)
+        return -1;
+    int rc = seccomp_load(ctx);
+    if (rc < 0) {
+        seccomp_release(ctx);
+        return viv_fail(err, -rc, "load the seccomp policy");
+    }
+    if (trap_chown) {
+        rc = seccomp_notify_fd(ctx);
+        if (rc < 0) {
+            seccomp_release(ctx);
+            return viv_fail(err, -rc, "get the seccomp notification fd");
+        }
+        /* The listener is opened O_CLOEXEC by the kernel; it goes to the supervisor. */
+        *notify_fd = rc;
+    }
+    seccomp_release(ctx);
+    return 0;
+}
+
+char *seccomp_policy_describe(bool trap_chown)
+{
+    scmp_filter_ctx ctx;
+    struct viv_error err;
+    if (policy_build(trap_chown, &ctx, &err) < 0)
+        return NULL;
+    int fd = memfd_create("seccomp-pfc", MFD_CLOEXEC);
+    char *text = NULL;
+    size_t len;
+    if (fd >= 0 && seccomp_export_pfc(ctx, fd) == 0 && lseek(fd, 0, SEEK_SET) == 0)
+        viv_read_fd(fd, "seccomp-pfc", 1 << 20, &text, &len, &err);
+    if (fd >= 0)
+        close(fd);
+    seccomp_release(ctx);
+    return text;
+}

@@ -1,0 +1,122 @@
+# t_run_basic.sh: viv run in native mode: what runs, with what environment, and the exit statuses.
+fresh
+. "$SRCDIR/tests/payloads/run-setup.sh"
+BUILD=$WORK sh "$SRCDIR/examples/build.sh" >"$WORK/build.log" 2>&1
+
+# hello's manifest asks for memory and pids limits, which need root's cgroups on this host.
+LIM=
+[ "$(id -u)" = 0 ] || LIM=--limits=best-effort
+run "$VIV" run $LIM "$WORK/examples/hello.viv"
+if [ "$status" = 0 ] && contains "$out" "hello from vivarium: pid 2 on hello"; then pass "run FILE.viv imports and runs it"; else fail "run FILE.viv imports and runs it" "$status $out $errout"; fi
+expect "run by name" 0 "$VIV" run $LIM hello:1.0
+expect "run by id prefix" 0 "$VIV" run $LIM "$("$VIV" images -q | head -n 1 | cut -c1-12)"
+expect_err "run of a missing image" 125 "viv: run: no image 'nothere:latest'" "$VIV" run nothere
+
+run "$VIV" run app
+if [ "$status" = 0 ] && [ "$out" = hello ]; then pass "the manifest's entrypoint and cmd"; else fail "the manifest's entrypoint and cmd" "$out $errout"; fi
+run "$VIV" run app 'echo "$0" "$@"' a 'b c'
+if [ "$out" = "echo \"\$0\" \"\$@\" a b c" ] || [ "$out" = "a b c" ]; then pass "CMD replaces cmd and keeps its arguments"; else fail "CMD replaces cmd and keeps its arguments" "$out"; fi
+run "$VIV" run --entrypoint /bin/echo app one two
+if [ "$out" = "one two" ]; then pass "--entrypoint replaces the entrypoint"; else fail "--entrypoint replaces the entrypoint" "$out"; fi
+run "$VIV" run app 'echo $0' --not-a-viv-flag
+if [ "$status" = 0 ] && [ "$out" = "echo \$0" ] || [ "$out" = "--not-a-viv-flag" ]; then pass "options end at the image"; else fail "options end at the image" "$status $out $errout"; fi
+
+expect "the guest's exit status" 3 "$VIV" run app 'exit 3'
+expect "killed by a signal: 128+N" 137 "$VIV" run app 'kill -9 $$'
+expect_err "entrypoint not found: 127" 127 "viv: run: exec '/bin/nope': No such file or directory" "$VIV" run --entrypoint /bin/nope app
+expect_err "command not on PATH: 127" 127 "viv: run: exec 'nope': not found on PATH (/bin)" "$VIV" run --entrypoint nope app
+expect_err "entrypoint not executable: 126" 126 "viv: run: exec '/etc/passwd': Permission denied" "$VIV" run --entrypoint /etc/passwd app
+expect_err "entrypoint is a directory: 126" 126 "viv: run: exec '/etc': Is a directory" "$VIV" run --entrypoint /etc app
+expect_err "a bad flag is a usage error" 125 "viv: run: --network 'bridge': expected none or host" "$VIV" run --network bridge app
+expect_err "mode vm is not there yet" 125 "viv: run: mode vm is not available yet" "$VIV" run --mode vm app
+expect_err "mode xlat is not there yet" 125 "viv: run: mode xlat is not available yet" "$VIV" run --mode xlat app
+expect "--mode native" 0 "$VIV" run --mode native app true
+run "$VIV" run --verbose app true
+if contains "$errout" "viv: run: mode native: auto: an x86_64 image on an x86_64 host" && contains "$errout" "viv: run: root: overlayfs"; then pass "--verbose says which mode and why"; else fail "--verbose says which mode and why" "$errout"; fi
+expect "--rm is accepted" 0 "$VIV" run --rm app true
+expect "run --help" 0 "$VIV" run --help
+
+# Environment.
+run "$VIV" run -e FOO=bar -e PATH=/bin:/usr/bin app 'echo "$FOO $PATH $HOSTNAME $HOME"'
+if [ "$out" = "bar /bin:/usr/bin app /root" ]; then pass "-e sets and overrides; HOSTNAME is set"; else fail "-e sets and overrides; HOSTNAME is set" "$out"; fi
+printf '# comment\nA=1\n\nB=two words\n' > "$WORK/env"
+run "$VIV" run --env-file "$WORK/env" -e A=3 app 'echo "$A|$B"'
+if [ "$out" = "3|two words" ]; then pass "--env-file, later -e wins"; else fail "--env-file, later -e wins" "$out"; fi
+VIV_PASSED=through run "$VIV" run -e VIV_PASSED app 'echo "$VIV_PASSED"'
+if [ "$out" = "through" ]; then pass "-e K passes the caller's value"; else fail "-e K passes the caller's value" "$out"; fi
+run "$VIV" run app 'env | sort | cut -d= -f1 | tr "\n" " "'
+if [ "$out" = "HOME HOSTNAME PATH PWD SHLVL " ]; then pass "nothing of the caller's environment leaks in"; else fail "nothing of the caller's environment leaks in" "$out"; fi
+run "$VIV" run --hostname box -w /tmp app 'echo "$(hostname) $(pwd)"'
+if [ "$out" = "box /tmp" ]; then pass "--hostname and -w"; else fail "--hostname and -w" "$out"; fi
+run "$VIV" run -w /new/dir app pwd
+if [ "$out" = "/new/dir" ]; then pass "-w makes a missing directory"; else fail "-w makes a missing directory" "$out"; fi
+# As root the image's files belong to root and stay closed to uid 1000; rootless they all belong
+# to the caller, whom the guest's uid maps to.
+denied=$(printf '\ndenied')
+[ "$(id -u)" = 0 ] || denied=
+run "$VIV" run --user 1000:1001 app 'id -u; id -g; touch /x 2>/dev/null || echo denied'
+if [ "$out" = "$(printf '1000\n1001')$denied" ]; then pass "--user UID:GID"; else fail "--user UID:GID" "$out"; fi
+run "$VIV" run --user 7 app 'echo $(id -u):$(id -g)'
+if [ "$out" = "7:7" ]; then pass "--user UID"; else fail "--user UID" "$out"; fi
+expect_err "--user must be numeric" 125 "viv: run: --user 'bob': expected numeric UID[:GID]" "$VIV" run --user bob app true
+expect_err "-w must be absolute" 125 "viv: run: -w 'rel': must be an absolute path" "$VIV" run -w rel app true
+
+# stdin: /dev/null unless -i.
+run sh -c "echo piped | '$VIV' run app 'cat'"
+if [ -z "$out" ]; then pass "stdin is /dev/null without -i"; else fail "stdin is /dev/null without -i" "$out"; fi
+run sh -c "echo piped | '$VIV' run -i app 'cat'"
+if [ "$out" = piped ]; then pass "-i keeps stdin"; else fail "-i keeps stdin" "$out"; fi
+
+# The root: writable, private, discarded; --read-only; the catalog never written.
+before=$(catalog_state)
+run "$VIV" run app 'echo new > /etc/new && echo changed >> /etc/passwd && rm /bin/true && cat /etc/new'
+if [ "$status" = 0 ] && [ "$out" = new ]; then pass "the root is writable"; else fail "the root is writable" "$out $errout"; fi
+run "$VIV" run app 'cat /etc/new 2>&1; grep -c changed /etc/passwd; ls /bin/true'
+if contains "$out" "No such file" && contains "$out" "0" && contains "$out" "/bin/true"; then pass "changes are discarded at exit"; else fail "changes are discarded at exit" "$out"; fi
+assert "the catalog is untouched by runs" test "$before" = "$(catalog_state)"
+expect "viv fsck is clean after runs" 0 "$VIV" fsck
+run "$VIV" run --read-only app 'touch /etc/x 2>&1; touch /tmp/x && echo tmp-ok'
+if contains "$out" "Read-only file system" && contains "$out" "tmp-ok"; then pass "--read-only: root read-only, /tmp writable"; else fail "--read-only: root read-only, /tmp writable" "$out"; fi
+run env VIV_TEST_NO_OVERLAY=1 "$VIV" run --verbose app 'touch /etc/x 2>&1; echo hi > /tmp/x && cat /tmp/x /etc/passwd | head -n 2'
+if [ "$status" = 0 ] && contains "$errout" "overlayfs unavailable" && contains "$out" "Read-only file system" && contains "$out" "root:x:0:0"; then pass "fallback without overlayfs: read-only image, writable /tmp"; else fail "fallback without overlayfs: read-only image, writable /tmp" "$out $errout"; fi
+assert "the fallback leaves the catalog untouched" test "$before" = "$(catalog_state)"
+
+# /dev, /proc, /tmp.
+run "$VIV" run app 'ls /dev | tr "\n" " "; echo; readlink /dev/ptmx; echo x > /dev/null && head -c 4 /dev/zero | wc -c; ls /dev/pts'
+if contains "$out" "fd full null ptmx pts random shm stderr stdin stdout tty urandom zero" && contains "$out" "pts/ptmx" && contains "$out" "4"; then pass "a minimal /dev"; else fail "a minimal /dev" "$out"; fi
+run "$VIV" run app "cat /proc/1/comm; test -e /proc/$$ && echo host-visible; grep -c ' /tmp tmpfs' /proc/mounts"
+if [ "$out" = "$(printf 'viv-init\n1')" ]; then pass "/proc of the new pid namespace, /tmp tmpfs"; else fail "/proc of the new pid namespace, /tmp tmpfs" "$out"; fi
+
+# --timeout and --stats.
+expect_err "--timeout kills the instance: 124" 124 "viv: run: timed out after 1s: instance killed" "$VIV" run --timeout 1 app 'sleep 30'
+expect_err "--timeout is checked" 125 "viv: run: --timeout: invalid duration 'soon': expected a number of seconds or a unit (ms, s, m, h, d), as in 90s or 30m" "$VIV" run --timeout soon app true
+run "$VIV" run --stats app 'exit 4'
+if [ "$status" = 4 ] && printf '%s' "$errout" | grep -Eq '^viv: stats: wall [0-9.]+s, user [0-9.]+s, system [0-9.]+s, peak memory .*, trapped calls 0, exit status 4$'; then pass "--stats"; else fail "--stats" "$errout"; fi
+run "$VIV" run --stats=json app true
+if printf '%s' "$errout" | grep -Eq '^\{"wall_seconds":[0-9.]+,"user_seconds":[0-9.]+,"system_seconds":[0-9.]+,"peak_memory_bytes":[0-9]+,.*"trapped_syscalls":0,"exit_status":0,'; then pass "--stats=json"; else fail "--stats=json" "$errout"; fi
+run "$VIV" run --seccomp=unconfined app 'grep Seccomp: /proc/self/status'
+if contains "$out" "0"; then pass "--seccomp=unconfined"; else fail "--seccomp=unconfined" "$out"; fi
+run "$VIV" run app 'grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status | tr -s "\t" " "'
+if [ "$out" = "$(printf 'NoNewPrivs: 1\nSeccomp: 2')" ]; then pass "no_new_privs and the seccomp filter are on"; else fail "no_new_privs and the seccomp filter are on" "$out"; fi
+
+# Every long option of `viv run --help` is in the man page.
+run "$VIV" run --help
+missing=""
+grep -q '^\.SS run\b' "$SRCDIR/docs/viv.1" || missing="$missing verb:run"
+for flag in $(printf '%s\n' "$out" | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+    grep -q -- "$(printf '%s' "$flag" | sed 's/-/\\\\-/g')" "$SRCDIR/docs/viv.1" || missing="$missing $flag"
+done
+if [ -z "$missing" ] && contains "$out" "Usage: viv run"; then pass "docs/viv.1 documents viv run"; else fail "docs/viv.1 documents viv run" "missing:$missing"; fi
+
+# Mode choice for images native mode cannot run.
+mkdir -p "$WORK/rv/rootfs/bin"
+printf '#!/bin/sh\necho never\n' > "$WORK/rv/rootfs/bin/run" && chmod 755 "$WORK/rv/rootfs/bin/run"
+printf '{"vivarium":1,"name":"rv","arch":"riscv64","entrypoint":["/bin/run"]}\n' > "$WORK/rv/manifest.json"
+"$VIV" build "$WORK/rv" -o "$WORK/rv.viv" >/dev/null 2>&1
+expect_err "auto: a foreign-ISA image needs modes that are not there yet" 125 "viv: run: $WORK/rv.viv (riscv64) cannot run in mode native (it needs an x86_64 image), and modes xlat and vm are not available yet" "$VIV" run "$WORK/rv.viv"
+expect_err "--mode native refuses a foreign-ISA image" 125 "viv: run: mode native cannot run rv (riscv64): it needs an x86_64 image" "$VIV" run --mode native rv
+mkdir -p "$WORK/vmonly/rootfs/bin"
+cp "$WORK/rv/rootfs/bin/run" "$WORK/vmonly/rootfs/bin/run"
+printf '{"vivarium":1,"name":"vmonly","arch":"x86_64","entrypoint":["/bin/run"],"modes":["vm"]}\n' > "$WORK/vmonly/manifest.json"
+"$VIV" build "$WORK/vmonly" -o "$WORK/vmonly.viv" >/dev/null 2>&1
+expect_err "a manifest that does not allow native" 125 "viv: run: mode native cannot run $WORK/vmonly.viv (x86_64): the manifest does not allow it" "$VIV" run --mode native "$WORK/vmonly.viv"

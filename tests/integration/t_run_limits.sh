@@ -1,0 +1,70 @@
+# t_run_limits.sh: --memory, --pids-limit, --cpus and --limits: applied, enforced, reported, and
+# removed at exit; a limit that cannot be applied is an error unless best effort was asked for.
+fresh
+. "$SRCDIR/tests/payloads/run-setup.sh"
+
+cg_leftovers() { find /sys/fs/cgroup -maxdepth 6 -type d -name 'viv-*' 2>/dev/null | wc -l; }
+leftovers_before=$(cg_leftovers)
+
+if [ "$(id -u)" != 0 ]; then
+    skip "cgroup limits" "needs root on this host (no delegated cgroup v2 subtree)"
+else
+    run "$VIV" run --pids-limit 32 --entrypoint /bin/escape app forkflood
+    n=$(printf '%s\n' "$out" | sed -n 's/^forked //p')
+    if [ "$status" = 0 ] && [ -n "$n" ] && [ "$n" -lt 32 ] && contains "$out" "ok fork-flood-contained"; then pass "a fork flood under --pids-limit 32 is contained ($n forks)"; else fail "a fork flood under --pids-limit 32 is contained" "$status $out $errout"; fi
+    expect "the host still forks after the flood" 0 sh -c 'true & wait'
+    run "$VIV" run --memory 64M --entrypoint /bin/escape app memhog 256
+    if [ "$status" = 137 ] && [ "$errout" = "viv: run: the guest ran out of memory (limit 64M) and was killed" ] && ! contains "$out" "touched 256"; then pass "a guest beyond --memory 64M is killed (137) and viv says so"; else fail "a guest beyond --memory 64M is killed (137) and viv says so" "$status $out $errout"; fi
+    run "$VIV" run --memory 64M --entrypoint /bin/escape app memhog 16
+    if [ "$status" = 0 ] && contains "$out" "touched 16 MiB"; then pass "a guest within --memory runs"; else fail "a guest within --memory runs" "$status $out $errout"; fi
+    run "$VIV" run --memory 64M --stats=json --entrypoint /bin/escape app memhog 256
+    if contains "$errout" '"peak_memory_source":"cgroup"' && contains "$errout" '"oom_killed":true' && contains "$errout" '"exit_status":137'; then pass "--stats reports the cgroup's peak and the OOM kill"; else fail "--stats reports the cgroup's peak and the OOM kill" "$errout"; fi
+    run "$VIV" run --verbose --cpus 0.5 --memory 32M --pids-limit 10 app true
+    if [ "$status" = 0 ] && contains "$errout" "viv: run: limits: --memory: cgroup v" && contains "$errout" "--cpus: cgroup v" && contains "$errout" "--pids-limit: cgroup v"; then pass "--verbose says how each limit is applied"; else fail "--verbose says how each limit is applied" "$errout"; fi
+    # The CPU quota is really there: a busy loop for 1 s of wall time gets about half a CPU.
+    run "$VIV" run --cpus 0.25 --stats=json --timeout 1 app 'while :; do :; done'
+    user=$(printf '%s' "$errout" | sed -n 's/.*"user_seconds":\([0-9.]*\).*/\1/p')
+    if [ "$status" = 124 ] && awk "BEGIN{exit !($user < 0.6)}"; then pass "--cpus 0.25 throttles a busy loop (${user}s of CPU in 1s)"; else fail "--cpus 0.25 throttles a busy loop" "$status $errout"; fi
+    sleep 0.2
+    assert "instance cgroups are removed at exit" test "$(cg_leftovers)" = "$leftovers_before"
+    # What a viv killed with SIGKILL left behind goes with the next run; a fresh one stays.
+    pids_mnt=$(awk '$9 == "cgroup" && $NF ~ /(^|,)pids(,|$)/ {print $5; exit}' /proc/self/mountinfo)
+    pids_path=$(sed -n 's/^[0-9]*:pids:\(.*\)/\1/p' /proc/self/cgroup)
+    pids_parent=$pids_mnt${pids_path%/}
+    if [ -n "$pids_mnt" ] && [ -w "$pids_parent" ] && mkdir "$pids_parent/viv-stale0test" "$pids_parent/viv-fresh0test" 2>/dev/null; then
+        touch -d '2 minutes ago' "$pids_parent/viv-stale0test"
+        "$VIV" run --pids-limit 10 app true >/dev/null 2>&1
+        if [ ! -e "$pids_parent/viv-stale0test" ] && [ -d "$pids_parent/viv-fresh0test" ]; then pass "stale instance cgroups are swept, fresh ones kept"; else fail "stale instance cgroups are swept, fresh ones kept" "$(ls "$pids_parent")"; fi
+        rmdir "$pids_parent/viv-stale0test" "$pids_parent/viv-fresh0test" 2>/dev/null
+    fi
+    # Manifest resources are the defaults of the flags.
+    MANIFEST_EXTRA=', "resources": {"pids": 8}' VIV="$VIV" sh "$SRCDIR/tests/payloads/make-appliance.sh" "$WORK/limited" "$PAYLOADS/escape" >"$WORK/limited.log" 2>&1
+    run "$VIV" run --entrypoint /bin/escape "$WORK/limited.viv" forkflood
+    n=$(printf '%s\n' "$out" | sed -n 's/^forked //p')
+    if [ "$status" = 0 ] && [ -n "$n" ] && [ "$n" -lt 8 ]; then pass "the manifest's resources are the default limits ($n forks under pids 8)"; else fail "the manifest's resources are the default limits" "$status $out $errout"; fi
+    run "$VIV" run --pids-limit 20 --entrypoint /bin/escape "$WORK/limited.viv" forkflood
+    n=$(printf '%s\n' "$out" | sed -n 's/^forked //p')
+    if [ -n "$n" ] && [ "$n" -ge 8 ] && [ "$n" -lt 20 ]; then pass "a flag overrides the manifest's limit"; else fail "a flag overrides the manifest's limit" "$out"; fi
+fi
+
+expect_err "--pids-limit must be positive" 125 "viv: run: --pids-limit '0': expected a positive number" "$VIV" run --pids-limit 0 app true
+expect_err "--cpus must be a number" 125 "viv: run: --cpus 'lots': expected a number of CPUs above 0" "$VIV" run --cpus lots app true
+run "$VIV" run --memory huge app true
+if [ "$status" = 125 ] && contains "$errout" "viv: run: --memory: invalid size 'huge'"; then pass "--memory takes sizes"; else fail "--memory takes sizes" "$errout"; fi
+expect_err "--limits takes strict or best-effort" 125 "viv: run: --limits 'maybe': expected strict or best-effort (see 'viv run --help')" "$VIV" run --limits maybe app true
+
+if can_rootless; then
+    run as_nobody "$VIV" run --memory 64M "$WORK/app.viv" true
+    if [ "$status" = 125 ] && contains "$errout" "viv: run: --memory cannot be applied: " && contains "$errout" "RLIMIT_AS limits address space, not memory" && contains "$errout" "--limits=best-effort"; then pass "rootless: an unappliable --memory is an error naming why"; else fail "rootless: an unappliable --memory is an error naming why" "$status $errout"; fi
+    run as_nobody "$VIV" run --cpus 1 "$WORK/app.viv" true
+    if [ "$status" = 125 ] && contains "$errout" "viv: run: --cpus cannot be applied"; then pass "rootless: an unappliable --cpus is an error"; else fail "rootless: an unappliable --cpus is an error" "$errout"; fi
+    run as_nobody "$VIV" run --memory 64M --limits=best-effort "$WORK/app.viv" 'echo ran'
+    if [ "$status" = 0 ] && [ "$out" = ran ] && contains "$errout" "viv: run: warning: --memory not applied: "; then pass "rootless: --limits=best-effort runs and warns"; else fail "rootless: --limits=best-effort runs and warns" "$status $out $errout"; fi
+    run as_nobody "$VIV" run --verbose --pids-limit 32 --entrypoint /bin/escape "$WORK/app.viv" forkflood
+    n=$(printf '%s\n' "$out" | sed -n 's/^forked //p')
+    if [ "$status" = 0 ] && [ -n "$n" ] && [ "$n" -lt 32 ] && contains "$errout" "RLIMIT_NPROC"; then pass "rootless: --pids-limit through RLIMIT_NPROC contains a fork flood ($n forks)"; else fail "rootless: --pids-limit through RLIMIT_NPROC contains a fork flood" "$status $out $errout"; fi
+    run as_nobody "$VIV" run --pids-limit 32 --entrypoint /bin/escape "$WORK/app.viv" limits
+    if [ "$status" = 0 ] && contains "$out" "ok raise-nproc"; then pass "rootless: the guest cannot raise RLIMIT_NPROC"; else fail "rootless: the guest cannot raise RLIMIT_NPROC" "$out"; fi
+else
+    skip "rootless limits" "unprivileged user namespaces are unavailable (or setpriv is missing)"
+fi

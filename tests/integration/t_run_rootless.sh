@@ -1,0 +1,35 @@
+# t_run_rootless.sh: viv run as an unprivileged user: guest root maps to the caller, the sandbox
+# holds, and chown to ids the user namespace cannot map is trapped and emulated.
+fresh
+. "$SRCDIR/tests/payloads/run-setup.sh"
+
+if ! can_rootless; then
+    skip "rootless runs" "unprivileged user namespaces are unavailable (or setpriv is missing)"
+else
+    app=$WORK/app.viv
+    run as_nobody "$VIV" run "$app" 'id -u; cat /proc/self/uid_map | tr -s " "'
+    if [ "$status" = 0 ] && [ "$out" = "$(printf '0\n 0 %s 1' "$RL_UID")" ]; then pass "rootless: guest root is the caller"; else fail "rootless: guest root is the caller" "$status $out $errout"; fi
+    run as_nobody "$VIV" run --limits=best-effort "$WORK/app.viv" 'echo x > /etc/x && cat /etc/x'
+    if [ "$status" = 0 ] && [ "$out" = x ]; then pass "rootless: a writable root"; else fail "rootless: a writable root" "$out $errout"; fi
+    run as_nobody "$VIV" run --entrypoint /bin/escape "$app" all
+    if [ "$status" = 0 ] && ! contains "$out" FAIL; then pass "rootless: every escape check holds"; else fail "rootless: every escape check holds" "$(printf '%s' "$out" | grep FAIL) $errout"; fi
+    echo secret > "$WORK/secret" && chmod 644 "$WORK/secret"
+    run as_nobody "$VIV" run --entrypoint /bin/escape "$app" hostfile "$WORK/secret"
+    if [ "$status" = 0 ] && ! contains "$out" FAIL; then pass "rootless: host files unreachable"; else fail "rootless: host files unreachable" "$out"; fi
+    run as_nobody "$VIV" run --stats --entrypoint /bin/escape "$app" chown
+    if [ "$status" = 0 ] && ! contains "$out" FAIL && contains "$errout" "trapped calls 7,"; then pass "rootless: chown to unmapped ids succeeds (trapped and emulated), errors stay faithful"; else fail "rootless: chown to unmapped ids is emulated" "$status $out $errout"; fi
+    run as_nobody "$VIV" run "$app" 'touch /tmp/f; chown 1000:1000 /tmp/f && stat -c %u:%g /tmp/f'
+    if [ "$status" = 0 ] && [ "$out" = "0:0" ]; then pass "rootless: an emulated chown changes nothing"; else fail "rootless: an emulated chown changes nothing" "$out $errout"; fi
+    run as_nobody "$VIV" run --user 1000 "$app" 'touch /tmp/f; chown 2000 /tmp/f; echo $?; id -u'
+    if contains "$out" "1000" && contains "$errout$out" "Operation not permitted"; then pass "rootless: a non-root guest gets EPERM for chown, as the kernel would say"; else fail "rootless: a non-root guest gets EPERM" "$out $errout"; fi
+    run as_nobody "$VIV" run --seccomp=unconfined "$app" 'touch /tmp/f; chown 1000 /tmp/f 2>&1'
+    if contains "$out" "Invalid argument"; then pass "rootless: without the trap the kernel says EINVAL (what the trap fixes)"; else fail "rootless: without the trap the kernel says EINVAL" "$out"; fi
+    mkdir -p "$WORK/rws" && chmod 777 "$WORK/rws"
+    run as_nobody "$VIV" run -v "$WORK/rws:/out" "$app" 'echo artifact > /out/a'
+    if [ "$status" = 0 ] && [ "$(cat "$WORK/rws/a")" = artifact ] && [ "$(stat -c %u "$WORK/rws/a")" = "$RL_UID" ]; then pass "rootless: artifacts come back owned by the caller"; else fail "rootless: artifacts come back owned by the caller" "$out $errout"; fi
+    run as_nobody env VIV_TEST_NO_OVERLAY=1 "$VIV" run --verbose "$app" 'cat /etc/passwd; touch /tmp/ok && echo tmp'
+    if [ "$status" = 0 ] && contains "$out" "root:x:0:0" && contains "$out" tmp && contains "$errout" "overlayfs unavailable"; then pass "rootless: the fallback root works"; else fail "rootless: the fallback root works" "$out $errout"; fi
+    run as_nobody "$VIV" run --timeout 1 "$app" 'sleep 10'
+    if [ "$status" = 124 ]; then pass "rootless: --timeout"; else fail "rootless: --timeout" "$status $errout"; fi
+    expect "rootless: viv fsck of the caller's catalog is clean" 0 as_nobody "$VIV" fsck
+fi

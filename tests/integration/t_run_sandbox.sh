@@ -1,0 +1,77 @@
+# t_run_sandbox.sh: a hostile guest tries the ways out of the native sandbox; each must fail
+# cleanly while ordinary work (files, fork, loopback, binds) keeps working.
+fresh
+. "$SRCDIR/tests/payloads/run-setup.sh"
+
+esc() { run "$VIV" run --entrypoint /bin/escape "$@"; }
+# check_escape NAME ARGS...: every check of the payload passed.
+check_escape() {
+    name=$1
+    shift
+    esc "$@"
+    if [ "$status" = 0 ] && ! contains "$out" "FAIL" && contains "$out" "ok "; then pass "$name"; else fail "$name" "$status: $(printf '%s' "$out" | grep FAIL) $errout"; fi
+}
+check_escape "mount family refused (mount, umount, pivot_root, open_tree, fsopen)" app mount
+check_escape "no nested user namespaces (unshare, clone; clone3 gets ENOSYS); fork works" app userns
+check_escape "ptrace refused" app ptrace
+check_escape "keyctl, bpf, perf, file handles, modules, kexec, reboot, clocks, swap, acct, userfaultfd, personality, mknod refused" app kernel
+check_escape "TIOCSTI refused, upper register bits included" app tty
+check_escape "no way around the policy through the i386 or x32 system-call ABIs" app abis
+check_escape "limits cannot be raised; cgroupfs not reachable" app limits
+check_escape "host processes hidden; pid 1 is viv-init and survives kill -9" app procs
+check_escape "no network but loopback" app net
+secret=$WORK/host-secret
+echo "host secret" > "$secret"
+check_escape "host files unreachable, also through /proc/*/root and .." app hostfile "$secret"
+sleep 30 &
+outside=$!
+check_escape "signals cannot reach processes outside" app signal "$outside"
+assert "the outside process is alive" kill -0 "$outside"
+kill "$outside" 2>/dev/null; wait "$outside" 2>/dev/null
+
+run "$VIV" run --network host app 'cat /proc/net/dev | wc -l'
+if [ "$status" = 0 ] && [ "$out" -gt 3 ]; then pass "--network host shares the host's interfaces"; else fail "--network host shares the host's interfaces" "$out"; fi
+
+# Bind mounts: work comes back; nothing else goes out.
+mkdir -p "$WORK/ws/sub"
+echo source > "$WORK/ws/input.c"
+run "$VIV" run -v "$WORK/ws:/src" -w /src app 'cat input.c && echo built > artifact && mkdir -p out && echo x > out/y'
+if [ "$status" = 0 ] && [ "$out" = source ] && [ "$(cat "$WORK/ws/artifact")" = built ] && [ -f "$WORK/ws/out/y" ]; then pass "-v: artifacts come back through the bind"; else fail "-v: artifacts come back through the bind" "$out $errout"; fi
+run "$VIV" run -v "$WORK/ws:/src:ro" app 'cat /src/input.c; touch /src/new 2>&1'
+if contains "$out" source && contains "$out" "Read-only file system" && [ ! -e "$WORK/ws/new" ]; then pass "-v HOST:GUEST:ro"; else fail "-v HOST:GUEST:ro" "$out"; fi
+run "$VIV" run -v "$WORK/ws/input.c:/etc/input" app 'cat /etc/input'
+if [ "$out" = source ]; then pass "-v of a single file"; else fail "-v of a single file" "$out $errout"; fi
+expect_err "-v with '..' in the guest path is refused" 125 "viv: run: -v '$WORK/ws:/src/../../etc': the guest path '/src/../../etc' must not contain '..'" "$VIV" run -v "$WORK/ws:/src/../../etc" app true
+expect_err "-v over the guest's root is refused" 125 "viv: run: -v '$WORK/ws://': the guest path must not be /" "$VIV" run -v "$WORK/ws://" app true
+expect_err "-v with a relative guest path is refused" 125 "viv: run: -v '$WORK/ws:src': the guest path 'src' must be absolute" "$VIV" run -v "$WORK/ws:src" app true
+expect_err "-v of a missing host path" 125 "viv: run: -v $WORK/nope: No such file or directory" "$VIV" run -v "$WORK/nope:/x" app true
+# Symlinks planted in the workspace resolve inside the guest's root, never the host's.
+ln -s "$secret" "$WORK/ws/link-abs"
+ln -s ../../../../../../../../"$secret" "$WORK/ws/link-rel"
+run "$VIV" run -v "$WORK/ws:/src" app 'cat /src/link-abs 2>&1; cat /src/link-rel 2>&1'
+if ! contains "$out" "host secret"; then pass "symlinks planted in a bound workspace stay inside the root"; else fail "symlinks planted in a bound workspace stay inside the root" "$out"; fi
+# A guest plants a symlink; a later bind at that path must land inside the root.
+mkdir -p "$WORK/ws2"
+run "$VIV" run -v "$WORK/ws:/src" -v "$WORK/ws2:/src/link-abs/inner" app 'ls /src/link-abs/inner && echo inside'
+if ! [ -e "$WORK/host-secret/inner" ] && [ "$(cat "$secret")" = "host secret" ]; then pass "a bind target through a planted symlink stays inside the root"; else fail "a bind target through a planted symlink stays inside the root" "$out $errout"; fi
+ln -s /etc "$WORK/ws/etc-link"
+run "$VIV" run -v "$WORK/ws:/src" -v "$WORK/ws2:/src/etc-link/planted" app 'ls -d /etc/planted'
+if [ "$status" = 0 ] && [ "$out" = /etc/planted ] && [ ! -e /etc/planted ]; then pass "bind targets resolve symlinks in the guest's root"; else fail "bind targets resolve symlinks in the guest's root" "$out $errout"; fi
+assert "the host's /etc is untouched" test ! -e /etc/planted
+# setuid bits are inert.
+run "$VIV" run --user 1000 app 'ls -l /bin/escape-suid | cut -c1-10; /bin/escape-suid ids'
+if [ "$out" = "$(printf -- '-rwsr-xr-x\nuid=1000 euid=1000')" ]; then pass "a setuid-root binary in the image gives nothing"; else fail "a setuid-root binary in the image gives nothing" "$out $errout"; fi
+run "$VIV" run --user 1000 app 'grep -c "^CapEff:.0000000000000000" /proc/self/status'
+if [ "$out" = 1 ]; then pass "a non-root guest has no capabilities"; else fail "a non-root guest has no capabilities" "$out"; fi
+run "$VIV" run app 'grep ^CapEff: /proc/self/status'
+if contains "$out" "00000000000404fb"; then pass "a root guest keeps only the namespace-local allowlist"; else fail "a root guest keeps only the namespace-local allowlist" "$out"; fi
+run "$VIV" run app 'grep -c nosuid /proc/mounts; grep -vc nosuid /proc/mounts'
+if [ "$(printf '%s\n' "$out" | tail -n 1)" = 0 ]; then pass "every mount is nosuid"; else fail "every mount is nosuid" "$out"; fi
+
+# Orphans are reaped by pid 1.
+run "$VIV" run app '(sleep 0.1 &) ; sleep 0.4; cat /proc/[0-9]*/stat | cut -d" " -f3 | grep -c Z'
+if [ "$out" = 0 ]; then pass "pid 1 reaps orphans (no zombies)"; else fail "pid 1 reaps orphans (no zombies)" "$out"; fi
+
+# pid 1 is viv's own process: its command line, environment and memory tell the guest nothing.
+run env VIV_TEST_SECRET=hunter2 "$VIV" run -e SHOWN=1 app 'cat /proc/1/cmdline /proc/1/environ | tr "\0" " "; echo; od -c /proc/1/mem 2>&1 | head -n 1'
+if [ "$status" = 0 ] && ! contains "$out" hunter2 && ! contains "$out" "$SRCDIR" && contains "$out" "viv-init" && contains "$out" "Permission denied"; then pass "pid 1 hides viv's command line, environment and memory"; else fail "pid 1 hides viv's command line, environment and memory" "$out"; fi

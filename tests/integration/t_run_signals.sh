@@ -1,0 +1,49 @@
+# t_run_signals.sh: signals to viv reach the guest; when viv dies the instance dies; -t gives the
+# guest a terminal with window-size changes and Ctrl-C relayed.
+fresh
+. "$SRCDIR/tests/payloads/run-setup.sh"
+
+# wait_for FILE TEXT: up to 5 s for TEXT to appear in FILE.
+wait_for() {
+    i=0
+    while [ $i -lt 100 ] && ! grep -q "$2" "$1" 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
+    grep -q "$2" "$1" 2>/dev/null
+}
+
+for sig in TERM INT HUP; do
+    "$VIV" run app "trap 'echo got-$sig; exit 42' $sig; echo ready; while :; do sleep 0.05; done" \
+        >"$WORK/sig.out" 2>&1 &
+    vp=$!
+    wait_for "$WORK/sig.out" ready
+    kill -s "$sig" "$vp"
+    wait "$vp"
+    st=$?
+    if [ "$st" = 42 ] && grep -q "got-$sig" "$WORK/sig.out"; then pass "SIG$sig to viv reaches the guest"; else fail "SIG$sig to viv reaches the guest" "exit $st: $(cat "$WORK/sig.out")"; fi
+done
+
+"$VIV" run app 'echo ready; (sleep 987 &); sleep 986' >"$WORK/die.out" 2>&1 &
+vp=$!
+wait_for "$WORK/die.out" ready
+sleep 0.1
+assert "the guest's processes run" pgrep -f "sleep 98[67]"
+kill -9 "$vp"
+wait "$vp" 2>/dev/null
+i=0
+while [ $i -lt 40 ] && pgrep -f "sleep 98[67]" >/dev/null; do sleep 0.05; i=$((i + 1)); done
+if ! pgrep -f "sleep 98[67]" >/dev/null; then pass "when viv dies the whole instance dies"; else fail "when viv dies the whole instance dies" "$(pgrep -af 'sleep 98[67]')"; fi
+
+# -t needs a terminal around viv: script(1) gives it one.
+if command -v script >/dev/null 2>&1; then
+    run script -qec "stty rows 33 cols 77; '$VIV' run -t app 'test -t 0 && test -t 1 && echo tty-ok; stty size; echo \$TERM'" /dev/null
+    if contains "$out" "tty-ok" && contains "$out" "33 77" && contains "$out" "xterm"; then pass "-t: a terminal with the caller's size and TERM"; else fail "-t: a terminal with the caller's size and TERM" "$out"; fi
+    run script -qec "stty rows 20 cols 60; '$VIV' run -t app 'sleep 0.6; stty size' & vp=\$!; sleep 0.3; stty rows 41 cols 91; kill -WINCH \$vp; wait \$vp" /dev/null
+    if contains "$out" "41 91"; then pass "-t: SIGWINCH resizes the guest's terminal"; else fail "-t: SIGWINCH resizes the guest's terminal" "$out"; fi
+    run sh -c "(sleep 0.5; printf '\\003'; sleep 1) | script -qec \"'$VIV' run -i -t app 'trap \\\"echo got-int; exit 5\\\" INT; echo ready; while :; do sleep 0.05; done'\" /dev/null"
+    if contains "$out" "got-int"; then pass "-t: Ctrl-C reaches the guest's foreground process group"; else fail "-t: Ctrl-C reaches the guest's foreground process group" "$out"; fi
+    run script -qec "stty -g > '$WORK/stty.before'; '$VIV' run -t app true; stty -g > '$WORK/stty.after'" /dev/null
+    assert "-t: the caller's terminal is restored" cmp "$WORK/stty.before" "$WORK/stty.after"
+    run script -qec "'$VIV' run -t app 'exit 9'" /dev/null
+    if [ "$status" = 9 ]; then pass "-t: the guest's exit status"; else fail "-t: the guest's exit status" "$status $out"; fi
+else
+    skip "-t" "script(1) is not installed to give viv a terminal"
+fi

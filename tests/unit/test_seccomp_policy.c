@@ -1,0 +1,193 @@
+/* test_seccomp_policy.c: native mode's default seccomp policy, as text and as loaded into a
+ * child process: what it refuses, with which errno, and what it leaves alone. */
+#include "runner/sandbox.h"
+
+#include <check.h>
+#include <errno.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+/* The policy's rule for one syscall in libseccomp's pseudo-filter text: the lines from its
+ * "filter for syscall" comment up to the next one. */
+static char *rule_of(const char *pfc, const char *name)
+{
+    char head[128];
+    snprintf(head, sizeof(head), "# filter for syscall \"%s\" ", name);
+    const char *at = strstr(pfc, head);
+    if (!at)
+        return NULL;
+    const char *end = strstr(at + 1, "# filter for syscall");
+    size_t n = end ? (size_t)(end - at) : strlen(at);
+    char *r = viv_xmalloc(n + 1);
+    memcpy(r, at, n);
+    r[n] = '\0';
+    return r;
+}
+
+static const char *const eperm[] = {
+    "mount",
+    "umount2",
+    "pivot_root",
+    "move_mount",
+    "open_tree",
+    "fsopen",
+    "fsmount",
+    "fsconfig",
+    "fspick",
+    "kexec_load",
+    "kexec_file_load",
+    "init_module",
+    "finit_module",
+    "delete_module",
+    "bpf",
+    "perf_event_open",
+    "keyctl",
+    "add_key",
+    "request_key",
+    "open_by_handle_at",
+    "name_to_handle_at",
+    "ptrace",
+    "setns",
+    "reboot",
+    "settimeofday",
+    "clock_settime",
+    "clock_adjtime",
+    "adjtimex",
+    "swapon",
+    "swapoff",
+    "acct",
+    "quotactl",
+    "lookup_dcookie",
+    "vhangup",
+    "iopl",
+    "ioperm",
+    "userfaultfd",
+};
+
+START_TEST(denies_with_eperm)
+{
+    char *pfc = seccomp_policy_describe(false);
+    ck_assert_ptr_nonnull(pfc);
+    char *r = rule_of(pfc, eperm[_i]);
+    ck_assert_msg(r != NULL, "no rule for %s", eperm[_i]);
+    ck_assert_msg(strstr(r, "action ERRNO(1);"), "%s is not refused with EPERM:\n%s", eperm[_i], r);
+    free(r);
+    free(pfc);
+}
+END_TEST
+
+START_TEST(argument_checks)
+{
+    char *pfc = seccomp_policy_describe(false);
+    ck_assert_ptr_nonnull(pfc);
+    char *r = rule_of(pfc, "clone3");
+    ck_assert_ptr_nonnull(r);
+    ck_assert_ptr_nonnull(strstr(r, "action ERRNO(38);")); /* ENOSYS: libc falls back to clone */
+    free(r);
+    r = rule_of(pfc, "ioctl");
+    ck_assert_ptr_nonnull(r);
+    /* The request compared on its low 32 bits only. */
+    ck_assert_ptr_nonnull(strstr(r, "$a1.hi32 & 0x00000000 == 0"));
+    ck_assert_ptr_nonnull(strstr(r, "$a1.lo32 & 0xffffffff == 21522")); /* TIOCSTI */
+    ck_assert_ptr_nonnull(strstr(r, "$a1.lo32 & 0xffffffff == 21532")); /* TIOCLINUX */
+    free(r);
+    r = rule_of(pfc, "unshare");
+    ck_assert_ptr_nonnull(r);
+    ck_assert_ptr_nonnull(strstr(r, "$a0.lo32 & 0x10000000 == 268435456")); /* CLONE_NEWUSER */
+    free(r);
+    ck_assert_ptr_null(strstr(pfc, "\"chown\""));
+    ck_assert_ptr_null(strstr(pfc, "\"getppid\"")); /* hot calls never reach an argument check */
+    free(pfc);
+}
+END_TEST
+
+START_TEST(traps_chown_when_asked)
+{
+    char *pfc = seccomp_policy_describe(true);
+    ck_assert_ptr_nonnull(pfc);
+    const char *names[] = {"chown", "fchown", "lchown", "fchownat"};
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(names); i++) {
+        char *r = rule_of(pfc, names[i]);
+        ck_assert_msg(r && strstr(r, "action 0x7fc00000;"), "%s is not sent to the listener",
+                      names[i]); /* SECCOMP_RET_USER_NOTIF */
+        free(r);
+    }
+    free(pfc);
+}
+END_TEST
+
+/* In a child: load the policy, then try calls. Exit status 0 when each behaved. */
+static int child_checks(void)
+{
+    int nfd;
+    struct viv_error err;
+    if (seccomp_policy_load(false, &nfd, &err) < 0)
+        return 10;
+    if (mount("none", "/", "tmpfs", 0, NULL) != -1 || errno != EPERM)
+        return 11;
+    if (unshare(CLONE_NEWUSER) != -1 || errno != EPERM)
+        return 12;
+    if (syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0) != -1 || errno != EPERM)
+        return 13;
+    char c = 'x';
+    if (syscall(SYS_ioctl, 0, (unsigned long)TIOCSTI | (1ul << 32), &c) != -1 || errno != EPERM)
+        return 14;
+    if (ptrace(PTRACE_TRACEME, 0, 0, 0) != -1 || errno != EPERM)
+        return 15;
+    if (personality(0xffffffff) == -1)
+        return 16;
+    if (personality(READ_IMPLIES_EXEC) != -1 || errno != EPERM)
+        return 17;
+    if (getppid() <= 0)
+        return 18;
+    pid_t p = fork();
+    if (p == 0)
+        _exit(3);
+    int st;
+    if (p < 0 || waitpid(p, &st, 0) != p || !WIFEXITED(st) || WEXITSTATUS(st) != 3)
+        return 19;
+    return 0;
+}
+
+START_TEST(loaded_policy_behaves)
+{
+    pid_t p = fork();
+    ck_assert_int_ge(p, 0);
+    if (p == 0)
+        _exit(child_checks());
+    int st;
+    ck_assert_int_eq(waitpid(p, &st, 0), p);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "check %d failed",
+                  WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st));
+}
+END_TEST
+
+static Suite *policy_suite(void)
+{
+    Suite *s = suite_create("seccomp_policy");
+    TCase *tc = tcase_create("text");
+    tcase_add_loop_test(tc, denies_with_eperm, 0, VIV_ARRAY_SIZE(eperm));
+    tcase_add_test(tc, argument_checks);
+    tcase_add_test(tc, traps_chown_when_asked);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("loaded");
+    tcase_add_test(tc, loaded_policy_behaves);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(policy_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
