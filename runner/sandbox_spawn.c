@@ -228,7 +228,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     };
     rc = sandbox_supervise(&sup, st, err);
     st->wall_ns = now_ns() - t0;
-out:
+out:;
     int fds[] = {pidfd, sync[0], sync[1], rep[0], rep[1], sock[0], sock[1]};
     for (size_t i = 0; i < VIV_ARRAY_SIZE(fds); i++)
         if (fds[i] >= 0)
