@@ -27,3 +27,16 @@ echo 'root:x:0:0:root:/root:/bin/sh' > "$out/busybox/rootfs/etc/passwd"
 echo 'root:x:0:' > "$out/busybox/rootfs/etc/group"
 chmod 1777 "$out/busybox/rootfs/tmp"
 "$VIV" build "$out/busybox" -o "$out/busybox.viv"
+
+# hello-riscv64: the same hello, cross-compiled static for riscv64; it runs translated. Skipped,
+# saying so, where Debian's gcc-riscv64-linux-gnu is missing.
+rm -rf "$out/hello-riscv64"
+if command -v "${RISCV_CC:-riscv64-linux-gnu-gcc}" >/dev/null 2>&1; then
+    mkdir -p "$out/hello-riscv64/rootfs/bin"
+    cp "$src/hello-riscv64/manifest.json" "$out/hello-riscv64/"
+    "${RISCV_CC:-riscv64-linux-gnu-gcc}" -static -O2 -o "$out/hello-riscv64/rootfs/bin/hello" \
+        "$src/hello/hello.c"
+    "$VIV" build "$out/hello-riscv64" -o "$out/hello-riscv64.viv"
+else
+    echo "SKIP: hello-riscv64: riscv64-linux-gnu-gcc is not installed" >&2
+fi

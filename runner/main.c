@@ -101,6 +101,28 @@ const struct viv_verb viv_verbs[] = {
               "  -i, --interactive        keep stdin attached (else it is /dev/null)\n"
               "  -t, --tty                give the guest a terminal\n"
               "      --verbose            say which mode, root layout and limits were chosen\n"},
+    {.name = "exec", .summary = "run a riscv64 program from the host, translated", .run = cmd_exec,
+     .usage = "Usage: viv exec [--sysroot DIR] PROGRAM [ARG...]\n"
+              "\n"
+              "Run a riscv64 Linux program from the host's filesystem through the translator,\n"
+              "as qemu-riscv64 would: its system calls are served by viv, its files are the\n"
+              "host's. PROGRAM without a slash is looked up in $PATH. Options end at PROGRAM.\n"
+              "A program for the host's own architecture (or a script) is simply executed.\n"
+              "Exit status: the program's; 126 when it cannot be loaded; 127 when it (or its\n"
+              "dynamic linker) is not found; 128+N when signal N killed it.\n"
+              "\n"
+              "      --sysroot DIR        where the dynamic linker and libraries come from:\n"
+              "                           absolute paths that exist in DIR are taken from it\n"
+              "                           (default for dynamic programs: /usr/riscv64-linux-gnu\n"
+              "                           when it exists)\n"},
+    {.name = "binfmt", .summary = "run riscv64 programs through viv when executed", .run = cmd_binfmt,
+     .usage = "Usage: viv binfmt install|remove|status\n"
+              "\n"
+              "install registers the binfmt_misc entry viv-riscv64 (flags F and P) so that the\n"
+              "kernel runs every riscv64 ELF program through this viv binary, as 'viv exec'\n"
+              "would: ./prog-riscv64 simply runs, also inside containers. remove deletes the\n"
+              "entry; status prints what is registered. install and remove require root and a\n"
+              "mounted /proc/sys/fs/binfmt_misc.\n"},
     {.name = "df", .summary = "show the catalog's disk usage", .run = cmd_df,
      .usage = "Usage: viv df [--json]\n"
               "\n"
@@ -142,6 +164,13 @@ static int fail(const char *fmt, const char *arg)
 int main(int argc, char **argv)
 {
     struct viv_error err = {0};
+    if (cmd_exec_binfmt_invoked(argc, argv)) {
+        struct viv_cli bcli = {.verb = "exec"};
+        int st = cmd_exec_binfmt(&bcli, argc, argv);
+        if (st == VIV_EXIT_FAIL && bcli.err.msg[0])
+            fprintf(stderr, "viv: exec: %s\n", bcli.err.msg);
+        return st;
+    }
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         const char *a = argv[i];

@@ -44,6 +44,11 @@ int cmd_fsck(struct viv_cli *cli, int argc, char **argv);
 int cmd_prune(struct viv_cli *cli, int argc, char **argv);
 int cmd_df(struct viv_cli *cli, int argc, char **argv);
 int cmd_run(struct viv_cli *cli, int argc, char **argv);
+int cmd_exec(struct viv_cli *cli, int argc, char **argv);
+int cmd_binfmt(struct viv_cli *cli, int argc, char **argv);
+/* viv started by binfmt_misc for a foreign program (cmd_exec.c), and running it. */
+bool cmd_exec_binfmt_invoked(int argc, char **argv);
+int cmd_exec_binfmt(struct viv_cli *cli, int argc, char **argv);
 
 /* Print the verb's usage (for --help) on stdout; returns 0. */
 int cli_help(struct viv_cli *cli);

@@ -1,0 +1,227 @@
+/* guest_mem.c: the guest's address space as a window of host memory, with checked accessors. */
+#include "syscall-xlat.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+int xlat_mem_init(struct xlat_mem *m, uint64_t size, struct viv_error *err)
+{
+    memset(m, 0, sizeof(*m));
+    size &= ~(uint64_t)(XLAT_PAGE - 1);
+    /* Reserved, not committed: PROT_NONE and MAP_NORESERVE cost address space only. */
+    void *base = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (base == MAP_FAILED)
+        return viv_fail(err, errno, "reserve %llu bytes of guest memory",
+                        (unsigned long long)size);
+    m->base = base;
+    m->size = size;
+    m->pages = viv_xcalloc(size / XLAT_PAGE, 1);
+    m->mmap_top = size;
+    return 0;
+}
+
+void xlat_mem_destroy(struct xlat_mem *m)
+{
+    if (m->base)
+        munmap(m->base, m->size);
+    free(m->pages);
+    memset(m, 0, sizeof(*m));
+}
+
+/* [addr, addr+len) page-aligned, non-empty and inside the window. */
+static bool range_ok(const struct xlat_mem *m, uint64_t addr, uint64_t len)
+{
+    return addr % XLAT_PAGE == 0 && len > 0 && len % XLAT_PAGE == 0 && addr <= m->size &&
+           len <= m->size - addr;
+}
+
+static int host_prot(int prot)
+{
+    /* The host never executes guest code: PROT_EXEC is the engine's business, not the MMU's. */
+    return prot & (PROT_READ | PROT_WRITE);
+}
+
+static void set_pages(struct xlat_mem *m, uint64_t addr, uint64_t len, uint8_t v)
+{
+    memset(m->pages + addr / XLAT_PAGE, v, len / XLAT_PAGE);
+}
+
+static void invalidate(struct xlat_mem *m, uint64_t addr, uint64_t len)
+{
+    if (m->invalidate)
+        m->invalidate(m->inval_ctx, addr, len);
+}
+
+int xlat_mem_map(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot, int flags, int fd,
+                 uint64_t off)
+{
+    len = (len + XLAT_PAGE - 1) & ~(uint64_t)(XLAT_PAGE - 1);
+    if (!range_ok(m, addr, len))
+        return -ENOMEM;
+    /* Only the sharing type and harmless hints reach the host; MAP_FIXED is always ours, since
+     * the address was chosen inside the window. */
+    int hflags = (flags & (MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE | MAP_ANONYMOUS |
+                           MAP_NORESERVE | MAP_POPULATE)) |
+                 MAP_FIXED;
+    void *r = mmap(m->base + addr, len, host_prot(prot), hflags, fd, (off_t)off);
+    if (r == MAP_FAILED)
+        return -errno;
+    set_pages(m, addr, len, (uint8_t)(XLAT_PG_MAPPED | (prot & 7)));
+    invalidate(m, addr, len);
+    return 0;
+}
+
+int xlat_mem_unmap(struct xlat_mem *m, uint64_t addr, uint64_t len)
+{
+    len = (len + XLAT_PAGE - 1) & ~(uint64_t)(XLAT_PAGE - 1);
+    if (!range_ok(m, addr, len))
+        return -EINVAL;
+    /* Give the pages back but keep the reservation, so nothing else lands in the window. */
+    if (mmap(m->base + addr, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+             MAP_FIXED, -1, 0) == MAP_FAILED)
+        return -errno;
+    set_pages(m, addr, len, 0);
+    invalidate(m, addr, len);
+    return 0;
+}
+
+int xlat_mem_protect(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot)
+{
+    len = (len + XLAT_PAGE - 1) & ~(uint64_t)(XLAT_PAGE - 1);
+    if (addr % XLAT_PAGE)
+        return -EINVAL;
+    if (len == 0)
+        return 0;
+    if (!range_ok(m, addr, len))
+        return -ENOMEM;
+    /* mprotect(2): ENOMEM when part of the range is not mapped. */
+    for (uint64_t p = addr / XLAT_PAGE; p < (addr + len) / XLAT_PAGE; p++)
+        if (!(m->pages[p] & XLAT_PG_MAPPED))
+            return -ENOMEM;
+    if (mprotect(m->base + addr, len, host_prot(prot)) < 0)
+        return -errno;
+    set_pages(m, addr, len, (uint8_t)(XLAT_PG_MAPPED | (prot & 7)));
+    invalidate(m, addr, len);
+    return 0;
+}
+
+int xlat_mem_find(struct xlat_mem *m, uint64_t len, uint64_t *addr)
+{
+    len = (len + XLAT_PAGE - 1) & ~(uint64_t)(XLAT_PAGE - 1);
+    uint64_t n = len / XLAT_PAGE;
+    if (n == 0 || len > m->size)
+        return -ENOMEM;
+    /* Two passes: below the last allocation (the usual top-down order), then the whole window
+     * for holes that munmap left. Page 0 stays free so that NULL never maps. */
+    uint64_t tops[2] = {m->mmap_top / XLAT_PAGE, m->size / XLAT_PAGE};
+    for (int pass = 0; pass < 2; pass++) {
+        uint64_t end = tops[pass];
+        while (end >= n + 1) {
+            uint64_t first = end - n;
+            /* Scan down from the top of the candidate for the highest used page. */
+            uint64_t i = n;
+            while (i > 0 && !m->pages[first + i - 1])
+                i--;
+            if (i == 0) {
+                *addr = first * XLAT_PAGE;
+                m->mmap_top = *addr;
+                return 0;
+            }
+            end = first + i - 1;
+        }
+    }
+    return -ENOMEM;
+}
+
+void *xlat_mem_ptr(const struct xlat_mem *m, uint64_t addr, uint64_t len, unsigned need)
+{
+    if (len == 0)
+        return m->base + (addr < m->size ? addr : 0);
+    if (addr >= m->size || len > m->size - addr)
+        return NULL;
+    uint64_t last = (addr + len - 1) / XLAT_PAGE;
+    unsigned want = XLAT_PG_MAPPED | need;
+    for (uint64_t p = addr / XLAT_PAGE; p <= last; p++)
+        if ((m->pages[p] & want) != want)
+            return NULL;
+    return m->base + addr;
+}
+
+int xlat_mem_read(const struct xlat_mem *m, uint64_t addr, void *dst, uint64_t len)
+{
+    const void *h = xlat_mem_ptr(m, addr, len, XLAT_PG_R);
+    if (!h)
+        return -EFAULT;
+    memcpy(dst, h, len);
+    return 0;
+}
+
+int xlat_mem_write(const struct xlat_mem *m, uint64_t addr, const void *src, uint64_t len)
+{
+    void *h = xlat_mem_ptr(m, addr, len, XLAT_PG_W);
+    if (!h)
+        return -EFAULT;
+    memcpy(h, src, len);
+    return 0;
+}
+
+long xlat_mem_string(const struct xlat_mem *m, uint64_t addr, char *buf, size_t max)
+{
+    for (size_t i = 0; i < max; i++) {
+        /* Page by page: a string may end right before an unmapped page. */
+        const char *h = xlat_mem_ptr(m, addr + i, 1, XLAT_PG_R);
+        if (!h || addr + i < addr)
+            return -EFAULT;
+        buf[i] = *h;
+        if (buf[i] == '\0')
+            return (long)i;
+    }
+    return -ENAMETOOLONG;
+}
+
+/* ---- the loader's view ---- */
+
+static int ld_map(void *ctx, uint64_t addr, uint64_t len, struct viv_error *err)
+{
+    int r = xlat_mem_map(ctx, addr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                         -1, 0);
+    if (r < 0)
+        return viv_fail(err, -r, "map guest [%#llx, +%#llx)", (unsigned long long)addr,
+                        (unsigned long long)len);
+    return 0;
+}
+
+static int ld_find(void *ctx, uint64_t len, uint64_t *addr, struct viv_error *err)
+{
+    int r = xlat_mem_find(ctx, len, addr);
+    if (r < 0)
+        return viv_fail(err, -r, "guest memory is full");
+    return 0;
+}
+
+static int ld_write(void *ctx, uint64_t addr, const void *src, size_t len, struct viv_error *err)
+{
+    struct xlat_mem *m = ctx;
+    void *h = xlat_mem_ptr(m, addr, len, XLAT_PG_W);
+    if (!h)
+        return viv_fail(err, EFAULT, "write guest [%#llx, +%#zx): not mapped writable",
+                        (unsigned long long)addr, len);
+    memcpy(h, src, len);
+    return 0;
+}
+
+static int ld_protect(void *ctx, uint64_t addr, uint64_t len, int prot, struct viv_error *err)
+{
+    int r = xlat_mem_protect(ctx, addr, len, prot);
+    if (r < 0)
+        return viv_fail(err, -r, "protect guest [%#llx, +%#llx)", (unsigned long long)addr,
+                        (unsigned long long)len);
+    return 0;
+}
+
+void xlat_mem_loader_ops(struct xlat_mem *m, struct elf_load_ops *ops)
+{
+    *ops = (struct elf_load_ops){
+        .ctx = m, .map = ld_map, .find = ld_find, .write = ld_write, .protect = ld_protect};
+}

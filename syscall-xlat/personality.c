@@ -1,0 +1,150 @@
+/* personality.c: one guest process's state, the system call dispatcher and its strace-like trace. */
+#include "sys_internal.h"
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <unistd.h>
+
+/* viv's own fds live high, out of the way of the small numbers a guest expects to get. */
+#define XLAT_FD_FLOOR 900
+
+static int open_dir_high(const char *path, struct viv_error *err, const char *what)
+{
+    int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return viv_fail(err, errno, "%s %s", what, path);
+    int hi = fcntl(fd, F_DUPFD_CLOEXEC, XLAT_FD_FLOOR);
+    close(fd);
+    if (hi < 0)
+        return viv_fail(err, errno, "%s %s", what, path);
+    return hi;
+}
+
+int xlat_proc_new(const struct xlat_proc_config *cfg, struct xlat_proc **out,
+                  struct viv_error *err)
+{
+    struct xlat_proc *p = viv_xcalloc(1, sizeof(*p));
+    p->abi = cfg->abi;
+    p->mem = cfg->mem;
+    p->root_fd = p->sysroot_fd = -1;
+    const char *root = cfg->root ? cfg->root : "/";
+    char *canon = realpath(root, NULL);
+    if (!canon) {
+        viv_fail(err, errno, "root %s", root);
+        goto fail;
+    }
+    p->root_path = canon;
+    p->root_host = strcmp(canon, "/") == 0;
+    if ((p->root_fd = open_dir_high(canon, err, "open root")) < 0)
+        goto fail;
+    if (cfg->sysroot && (p->sysroot_fd = open_dir_high(cfg->sysroot, err, "open sysroot")) < 0)
+        goto fail;
+    p->exe_path = cfg->exe_path ? viv_xstrdup(cfg->exe_path) : NULL;
+    p->brk_start = p->brk_cur = cfg->brk_start;
+    p->brk_limit = cfg->brk_limit;
+    *out = p;
+    return 0;
+fail:
+    xlat_proc_free(p);
+    return -1;
+}
+
+void xlat_proc_free(struct xlat_proc *p)
+{
+    if (!p)
+        return;
+    if (p->root_fd >= 0)
+        close(p->root_fd);
+    if (p->sysroot_fd >= 0)
+        close(p->sysroot_fd);
+    free(p->root_path);
+    free(p->exe_path);
+    free(p);
+}
+
+bool xlat_fd_reserved(const struct xlat_proc *p, int64_t fd)
+{
+    return fd >= 0 && (fd == p->root_fd || fd == p->sysroot_fd);
+}
+
+int xlat_proc_exit_status(const struct xlat_proc *p)
+{
+    return p->exit_status;
+}
+
+uint64_t xlat_proc_calls(const struct xlat_proc *p)
+{
+    return p->calls;
+}
+
+uint64_t xlat_proc_unimplemented(const struct xlat_proc *p)
+{
+    return p->unimplemented;
+}
+
+/* One argument as strace would show it; strings are read with the same checks as the call. */
+static int fmt_arg(const struct xlat_proc *p, char kind, uint64_t v, char *buf, size_t len)
+{
+    switch (kind) {
+    case 'd':
+        return snprintf(buf, len, "%" PRId64, (int64_t)v);
+    case 'u':
+        return snprintf(buf, len, "%" PRIu64, v);
+    case 'o':
+        return snprintf(buf, len, "0%" PRIo64, v);
+    case 's': {
+        char s[96];
+        long n = xlat_mem_string(p->mem, v, s, sizeof(s));
+        if (n == -EFAULT)
+            return snprintf(buf, len, "%#" PRIx64, v);
+        if (n < 0)
+            s[sizeof(s) - 1] = '\0';
+        return snprintf(buf, len, "\"%s\"%s", s, n < 0 ? "..." : "");
+    }
+    default:
+        return snprintf(buf, len, "%#" PRIx64, v);
+    }
+}
+
+static void trace_call(const struct xlat_proc *p, const struct xlat_sys_entry *e, uint64_t nr,
+                       const uint64_t *a, int64_t ret)
+{
+    char line[512];
+    size_t at = 0;
+    int n = e ? snprintf(line, sizeof(line), "%s(", e->name)
+              : snprintf(line, sizeof(line), "syscall_%" PRIu64 "(", nr);
+    at = (size_t)n;
+    const char *args = e ? e->args : "xxxxxx";
+    for (unsigned i = 0; args[i] && i < 6 && at < sizeof(line); i++) {
+        if (i)
+            at += (size_t)snprintf(line + at, sizeof(line) - at, ", ");
+        if (at < sizeof(line))
+            at += (size_t)fmt_arg(p, args[i], a[i], line + at, sizeof(line) - at);
+    }
+    if (at >= sizeof(line))
+        at = sizeof(line) - 1;
+    if (ret < 0 && ret >= -4095)
+        viv_trace_printf("sys", "%.*s) = -1 %s (%s)", (int)at, line, strerrorname_np((int)-ret)
+                         ? strerrorname_np((int)-ret) : "E?", strerror((int)-ret));
+    else
+        viv_trace_printf("sys", "%.*s) = %" PRId64 "%s", (int)at, line, ret,
+                         e ? "" : " (unknown to the riscv64 table)");
+}
+
+enum xlat_sys_result xlat_syscall(struct xlat_proc *p, uint64_t nr, const uint64_t a[6],
+                                  int64_t *ret)
+{
+    p->calls++;
+    const struct xlat_sys_entry *e = nr < p->abi->n && p->abi->table[nr].fn ? &p->abi->table[nr]
+                                                                             : NULL;
+    if (e) {
+        *ret = e->fn(p, a);
+    } else {
+        *ret = -ENOSYS;
+        p->unimplemented++;
+    }
+    if (viv_trace_mask & VIV_TRACE_SYS)
+        trace_call(p, e, nr, a, *ret);
+    return p->exiting ? XLAT_SYS_EXIT : XLAT_SYS_DONE;
+}

@@ -1,0 +1,222 @@
+/* sys_fs.c: file-descriptor calls: guest fds are host fds, passed through after checks. */
+#include "sys_internal.h"
+
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define FD_OR_EBADF(fd)                                                                            \
+    do {                                                                                           \
+        if (xlat_fd_reserved(p, (int64_t)(fd)))                                                    \
+            return -EBADF;                                                                         \
+    } while (0)
+
+XLAT_SYS(openat)
+{
+    struct xlat_path r;
+    int e = xlat_path_get(p, (int64_t)a[0], a[1], &r);
+    if (e < 0)
+        return e;
+    /* The open flags of asm-generic/fcntl.h, which riscv64 uses, have x86-64's values. */
+    return xlat_path_open(&r, (int)a[2], (unsigned)a[3]);
+}
+
+XLAT_SYS(close)
+{
+    FD_OR_EBADF(a[0]);
+    return XLAT_RET(close((int)a[0]));
+}
+
+/* A guest buffer the host call may write (W) or read (R): EFAULT before any host call. */
+#define BUF_OR_EFAULT(var, addr, len, need)                                                        \
+    void *var = xlat_mem_ptr(p->mem, (addr), (len), (need));                                       \
+    if (!var)                                                                                      \
+        return -EFAULT
+
+XLAT_SYS(read)
+{
+    FD_OR_EBADF(a[0]);
+    BUF_OR_EFAULT(buf, a[1], a[2], XLAT_PG_W);
+    return XLAT_RET(read((int)a[0], buf, a[2]));
+}
+
+XLAT_SYS(write)
+{
+    FD_OR_EBADF(a[0]);
+    BUF_OR_EFAULT(buf, a[1], a[2], XLAT_PG_R);
+    return XLAT_RET(write((int)a[0], buf, a[2]));
+}
+
+XLAT_SYS(pread64)
+{
+    FD_OR_EBADF(a[0]);
+    BUF_OR_EFAULT(buf, a[1], a[2], XLAT_PG_W);
+    return XLAT_RET(pread((int)a[0], buf, a[2], (off_t)a[3]));
+}
+
+XLAT_SYS(pwrite64)
+{
+    FD_OR_EBADF(a[0]);
+    BUF_OR_EFAULT(buf, a[1], a[2], XLAT_PG_R);
+    return XLAT_RET(pwrite((int)a[0], buf, a[2], (off_t)a[3]));
+}
+
+/* struct iovec is two 64-bit words on both sides; each base is checked and translated. */
+static int64_t iov_call(struct xlat_proc *p, const uint64_t *a, bool to_guest)
+{
+    FD_OR_EBADF(a[0]);
+    uint64_t n = a[2];
+    if (n > IOV_MAX)
+        return -EINVAL;
+    struct iovec iov[IOV_MAX];
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t g[2];
+        if (xlat_mem_read(p->mem, a[1] + i * 16, g, 16) < 0)
+            return -EFAULT;
+        iov[i].iov_base = xlat_mem_ptr(p->mem, g[0], g[1], to_guest ? XLAT_PG_W : XLAT_PG_R);
+        iov[i].iov_len = g[1];
+        if (!iov[i].iov_base)
+            return -EFAULT;
+    }
+    ssize_t r = to_guest ? readv((int)a[0], iov, (int)n) : writev((int)a[0], iov, (int)n);
+    return XLAT_RET(r);
+}
+
+XLAT_SYS(readv)
+{
+    return iov_call(p, a, true);
+}
+
+XLAT_SYS(writev)
+{
+    return iov_call(p, a, false);
+}
+
+XLAT_SYS(lseek)
+{
+    FD_OR_EBADF(a[0]);
+    return XLAT_RET(lseek((int)a[0], (off_t)a[1], (int)a[2]));
+}
+
+XLAT_SYS(dup)
+{
+    FD_OR_EBADF(a[0]);
+    return XLAT_RET(dup((int)a[0]));
+}
+
+XLAT_SYS(dup3)
+{
+    FD_OR_EBADF(a[0]);
+    FD_OR_EBADF(a[1]);
+    return XLAT_RET(dup3((int)a[0], (int)a[1], (int)a[2]));
+}
+
+XLAT_SYS(fcntl)
+{
+    FD_OR_EBADF(a[0]);
+    int cmd = (int)a[1];
+    switch (cmd) {
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC:
+    case F_GETFD:
+    case F_SETFD:
+    case F_GETFL:
+    case F_SETFL:
+    case F_GETPIPE_SZ:
+    case F_SETPIPE_SZ:
+    case F_GET_SEALS:
+    case F_ADD_SEALS:
+        /* Integer arguments only: nothing to translate. */
+        return XLAT_RET(fcntl((int)a[0], cmd, (int)a[2]));
+    case F_GETLK:
+    case F_SETLK:
+    case F_SETLKW: {
+        /* struct flock of asm-generic is x86-64's: two shorts, then 64-bit start, len, pid. */
+        struct flock fl;
+        if (xlat_mem_read(p->mem, a[2], &fl, sizeof(fl)) < 0)
+            return -EFAULT;
+        if (fcntl((int)a[0], cmd, &fl) < 0)
+            return -errno;
+        return cmd == F_GETLK ? xlat_mem_write(p->mem, a[2], &fl, sizeof(fl)) : 0;
+    }
+    default:
+        return -EINVAL;
+    }
+}
+
+XLAT_SYS(pipe2)
+{
+    int fds[2];
+    if (!xlat_mem_ptr(p->mem, a[0], sizeof(fds), XLAT_PG_W))
+        return -EFAULT;
+    if (pipe2(fds, (int)a[1]) < 0)
+        return -errno;
+    return xlat_mem_write(p->mem, a[0], fds, sizeof(fds));
+}
+
+XLAT_SYS(ioctl)
+{
+    FD_OR_EBADF(a[0]);
+    /* Only requests whose argument size is known: the terminal ones a libc's isatty, stdio and
+     * line editing use. struct termios of asm-generic (riscv64) and x86-64 are the same 36
+     * bytes; request numbers are the generic ones on both. */
+    size_t size;
+    bool out;
+    switch ((unsigned long)a[1]) {
+    case TCGETS:
+        size = 36, out = true;
+        break;
+    case TCSETS:
+    case TCSETSW:
+    case TCSETSF:
+        size = 36, out = false;
+        break;
+    case TIOCGWINSZ:
+        size = sizeof(struct winsize), out = true;
+        break;
+    case TIOCSWINSZ:
+        size = sizeof(struct winsize), out = false;
+        break;
+    case TIOCGPGRP:
+    case FIONREAD:
+        size = sizeof(int), out = true;
+        break;
+    case TIOCSPGRP:
+        size = sizeof(int), out = false;
+        break;
+    default:
+        return -ENOTTY;
+    }
+    BUF_OR_EFAULT(buf, a[2], size, out ? XLAT_PG_W : XLAT_PG_R);
+    return XLAT_RET(ioctl((int)a[0], (unsigned long)a[1], buf));
+}
+
+XLAT_SYS(getdents64)
+{
+    /* struct linux_dirent64 has one layout on every architecture. */
+    FD_OR_EBADF(a[0]);
+    BUF_OR_EFAULT(buf, a[1], a[2], XLAT_PG_W);
+    return XLAT_RET(syscall(SYS_getdents64, (int)a[0], buf, (unsigned)a[2]));
+}
+
+XLAT_SYS(ftruncate)
+{
+    FD_OR_EBADF(a[0]);
+    return XLAT_RET(ftruncate((int)a[0], (off_t)a[1]));
+}
+
+XLAT_SYS(fsync)
+{
+    FD_OR_EBADF(a[0]);
+    return XLAT_RET(fsync((int)a[0]));
+}
+
+XLAT_SYS(fchmod)
+{
+    FD_OR_EBADF(a[0]);
+    return XLAT_RET(fchmod((int)a[0], (mode_t)a[1]));
+}

@@ -1,0 +1,180 @@
+/* sys_mm.c: brk, mmap, munmap, mprotect, mremap, madvise and icache flushes in the guest window. */
+#include "sys_internal.h"
+
+#include <sys/mman.h>
+
+#define PAGE_UP(x) (((x) + XLAT_PAGE - 1) & ~(uint64_t)(XLAT_PAGE - 1))
+
+static bool range_free(const struct xlat_mem *m, uint64_t addr, uint64_t len)
+{
+    if (addr >= m->size || len > m->size - addr)
+        return false;
+    for (uint64_t pg = addr / XLAT_PAGE; pg < (addr + len) / XLAT_PAGE; pg++)
+        if (m->pages[pg])
+            return false;
+    return true;
+}
+
+/* brk(2) as Linux has it: the call never fails, it returns the break it could set; brk(0) (or
+ * anything below the start) asks for the current one. */
+XLAT_SYS(brk)
+{
+    uint64_t want = a[0];
+    if (want < p->brk_start || want > p->brk_limit)
+        return (int64_t)p->brk_cur;
+    uint64_t old_top = PAGE_UP(p->brk_cur), new_top = PAGE_UP(want);
+    if (new_top > old_top) {
+        if (!range_free(p->mem, old_top, new_top - old_top) ||
+            xlat_mem_map(p->mem, old_top, new_top - old_top, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) < 0)
+            return (int64_t)p->brk_cur;
+    } else if (new_top < old_top) {
+        xlat_mem_unmap(p->mem, new_top, old_top - new_top);
+    }
+    p->brk_cur = want;
+    return (int64_t)want;
+}
+
+/* The mmap flags of asm-generic/mman-common.h (riscv64) have x86-64's values. */
+#define GUEST_MAP_KNOWN                                                                            \
+    (MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE | MAP_FIXED | MAP_ANONYMOUS | MAP_NORESERVE |  \
+     MAP_POPULATE | MAP_STACK | MAP_GROWSDOWN | MAP_DENYWRITE | MAP_EXECUTABLE | MAP_LOCKED |      \
+     MAP_NONBLOCK | MAP_FIXED_NOREPLACE)
+
+XLAT_SYS(mmap)
+{
+    uint64_t addr = a[0], len = a[1], off = a[5];
+    int prot = (int)a[2], flags = (int)a[3], fd = (int)a[4];
+    if (len == 0 || off % XLAT_PAGE || (flags & ~GUEST_MAP_KNOWN) ||
+        (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)))
+        return -EINVAL;
+    int type = flags & (MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE);
+    if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)
+        return -EINVAL;
+    if (len > p->mem->size)
+        return -ENOMEM;
+    len = PAGE_UP(len);
+    if (flags & MAP_ANONYMOUS)
+        fd = -1;
+    else if (xlat_fd_reserved(p, fd))
+        return -EBADF;
+    if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+        if (addr % XLAT_PAGE)
+            return -EINVAL;
+        if (addr >= p->mem->size || len > p->mem->size - addr)
+            return -ENOMEM; /* outside the window: as if the address space ended there */
+        if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) &&
+            !range_free(p->mem, addr, len))
+            return -EEXIST;
+    } else if (addr % XLAT_PAGE || addr < XLAT_PAGE || !range_free(p->mem, addr, len)) {
+        /* A hint that cannot be honoured: anywhere else, as mmap(2) says. */
+        int e = xlat_mem_find(p->mem, len, &addr);
+        if (e < 0)
+            return e;
+    }
+    int e = xlat_mem_map(p->mem, addr, len, prot, flags & ~(MAP_FIXED | MAP_FIXED_NOREPLACE), fd,
+                         off);
+    return e < 0 ? e : (int64_t)addr;
+}
+
+XLAT_SYS(munmap)
+{
+    if (a[0] % XLAT_PAGE || a[1] == 0)
+        return -EINVAL;
+    /* munmap(2) of a range that maps nothing (or lies past the window) succeeds. */
+    if (a[0] >= p->mem->size)
+        return 0;
+    uint64_t len = PAGE_UP(a[1]);
+    if (len > p->mem->size - a[0])
+        len = p->mem->size - a[0];
+    return xlat_mem_unmap(p->mem, a[0], len);
+}
+
+XLAT_SYS(mprotect)
+{
+    if (a[2] & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC))
+        return -EINVAL;
+    return xlat_mem_protect(p->mem, a[0], a[1], (int)a[2]);
+}
+
+XLAT_SYS(mremap)
+{
+    uint64_t old = a[0], old_len = PAGE_UP(a[1]), new_len = PAGE_UP(a[2]);
+    int flags = (int)a[3];
+    if (old % XLAT_PAGE || new_len == 0 || (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)))
+        return -EINVAL;
+    struct xlat_mem *m = p->mem;
+    if (!xlat_mem_ptr(m, old, old_len, 0))
+        return -EFAULT;
+    if (new_len <= old_len && !(flags & MREMAP_FIXED)) {
+        if (new_len < old_len)
+            xlat_mem_unmap(m, old + new_len, old_len - new_len);
+        return (int64_t)old;
+    }
+    if (!(flags & MREMAP_MAYMOVE))
+        return -ENOMEM;
+    uint64_t dst;
+    if (flags & MREMAP_FIXED) {
+        dst = a[4];
+        if (dst % XLAT_PAGE || dst >= m->size || new_len > m->size - dst)
+            return -EINVAL;
+    } else if (xlat_mem_find(m, new_len, &dst) < 0) {
+        return -ENOMEM;
+    }
+    uint8_t prot = m->pages[old / XLAT_PAGE];
+    /* The host moves the pages (file or anonymous alike); the hole it leaves is reserved again
+     * so that nothing else ever lands inside the window. */
+    if (mremap(m->base + old, old_len, new_len, MREMAP_MAYMOVE | MREMAP_FIXED, m->base + dst) ==
+        MAP_FAILED)
+        return -errno;
+    if (mmap(m->base + old, old_len, PROT_NONE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED)
+        return -errno;
+    memset(m->pages + old / XLAT_PAGE, 0, old_len / XLAT_PAGE);
+    memset(m->pages + dst / XLAT_PAGE, prot, new_len / XLAT_PAGE);
+    if (m->invalidate) {
+        m->invalidate(m->inval_ctx, old, old_len);
+        m->invalidate(m->inval_ctx, dst, new_len);
+    }
+    return (int64_t)dst;
+}
+
+XLAT_SYS(madvise)
+{
+    if (a[0] % XLAT_PAGE)
+        return -EINVAL;
+    uint64_t len = PAGE_UP(a[1]);
+    if (len == 0)
+        return 0;
+    if (!xlat_mem_ptr(p->mem, a[0], len, 0))
+        return -ENOMEM;
+    int advice = (int)a[2];
+    switch (advice) {
+    case MADV_DONTNEED:
+    case MADV_FREE:
+    case MADV_WILLNEED:
+    case MADV_SEQUENTIAL:
+    case MADV_RANDOM:
+    case MADV_NORMAL:
+    case MADV_HUGEPAGE:
+    case MADV_NOHUGEPAGE:
+    case MADV_DONTDUMP:
+    case MADV_DODUMP:
+        /* Same numbers and meaning on the host; DONTNEED's zero-fill is what the guest needs. */
+        return madvise(p->mem->base + a[0], len, advice) < 0 ? -errno : 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+/* riscv_flush_icache(start, end, flags): the guest wrote code; decoded blocks must go. */
+XLAT_SYS(riscv_flush_icache)
+{
+    if (a[2] & ~(uint64_t)1) /* SYS_RISCV_FLUSH_ICACHE_LOCAL is the only flag */
+        return -EINVAL;
+    if (p->mem->invalidate) {
+        uint64_t lo = a[0], hi = a[1];
+        p->mem->invalidate(p->mem->inval_ctx, lo, hi > lo ? hi - lo : UINT64_MAX);
+    }
+    return 0;
+}

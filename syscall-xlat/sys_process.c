@@ -1,0 +1,247 @@
+/* sys_process.c: process identity, exit, limits, randomness, futex and uname for the guest. */
+#include "sys_internal.h"
+
+#include <linux/futex.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysinfo.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+/* Without guest threads, exit ends the process like exit_group (the last thread leaving). */
+XLAT_SYS(exit)
+{
+    p->exiting = true;
+    p->exit_status = (int)(a[0] & 0xff);
+    return 0;
+}
+
+XLAT_SYS(exit_group)
+{
+    p->exiting = true;
+    p->exit_status = (int)(a[0] & 0xff);
+    return 0;
+}
+
+XLAT_SYS(getpid)
+{
+    (void)p, (void)a;
+    return getpid();
+}
+
+XLAT_SYS(gettid)
+{
+    (void)p, (void)a;
+    return gettid();
+}
+
+XLAT_SYS(getppid)
+{
+    (void)p, (void)a;
+    return getppid();
+}
+
+XLAT_SYS(getuid)
+{
+    (void)p, (void)a;
+    return getuid();
+}
+
+XLAT_SYS(geteuid)
+{
+    (void)p, (void)a;
+    return geteuid();
+}
+
+XLAT_SYS(getgid)
+{
+    (void)p, (void)a;
+    return getgid();
+}
+
+XLAT_SYS(getegid)
+{
+    (void)p, (void)a;
+    return getegid();
+}
+
+/* The address is kept for the thread's exit (CLONE_CHILD_CLEARTID semantics); returns the tid. */
+XLAT_SYS(set_tid_address)
+{
+    p->tid_address = a[0];
+    return gettid();
+}
+
+XLAT_SYS(set_robust_list)
+{
+    /* struct robust_list_head is three 64-bit words on riscv64 (include/uapi/linux/futex.h). */
+    if (a[1] != 24)
+        return -EINVAL;
+    p->robust_head = a[0];
+    p->robust_len = a[1];
+    return 0;
+}
+
+XLAT_SYS(prlimit64)
+{
+    /* struct rlimit64 is two 64-bit words everywhere; only the caller's own limits. */
+    if (a[0] != 0 && (pid_t)a[0] != getpid())
+        return -EPERM;
+    struct rlimit nl, ol;
+    if (a[2] && xlat_mem_read(p->mem, a[2], &nl, sizeof(nl)) < 0)
+        return -EFAULT;
+    if (a[3] && !xlat_mem_ptr(p->mem, a[3], sizeof(ol), XLAT_PG_W))
+        return -EFAULT;
+    if (prlimit(0, (int)a[1], a[2] ? &nl : NULL, &ol) < 0)
+        return -errno;
+    return a[3] ? xlat_mem_write(p->mem, a[3], &ol, sizeof(ol)) : 0;
+}
+
+XLAT_SYS(getrandom)
+{
+    void *buf = xlat_mem_ptr(p->mem, a[0], a[1], XLAT_PG_W);
+    if (!buf)
+        return -EFAULT;
+    return XLAT_RET(getrandom(buf, a[1], (unsigned)a[2]));
+}
+
+XLAT_SYS(uname)
+{
+    /* struct utsname is six 65-byte fields on both; the machine is the guest's, as qemu-user
+     * and a riscv64 kernel report it. */
+    struct utsname u;
+    if (uname(&u) < 0)
+        return -errno;
+    snprintf(u.machine, sizeof(u.machine), "riscv64");
+    return xlat_mem_write(p->mem, a[0], &u, sizeof(u));
+}
+
+XLAT_SYS(sysinfo)
+{
+    /* struct sysinfo has the same 64-bit layout on riscv64 and x86-64 (112 bytes). */
+    struct sysinfo si;
+    _Static_assert(sizeof(si) == 112, "struct sysinfo is 112 bytes on LP64");
+    if (sysinfo(&si) < 0)
+        return -errno;
+    return xlat_mem_write(p->mem, a[0], &si, sizeof(si));
+}
+
+XLAT_SYS(futex)
+{
+    /* Guest memory is host memory: a futex word is a host address, so waiters in other threads
+     * and processes sharing the page meet in the host kernel. The timeout is a struct timespec
+     * (two 64-bit words) for the WAIT operations; for the others it is an integer. */
+    uint32_t *uaddr = xlat_mem_ptr(p->mem, a[0], 4, XLAT_PG_R);
+    if (!uaddr || a[0] % 4)
+        return -EFAULT;
+    int op = (int)a[1], cmd = op & FUTEX_CMD_MASK;
+    void *arg4 = (void *)(uintptr_t)a[3];
+    uint32_t *uaddr2 = NULL;
+    switch (cmd) {
+    case FUTEX_WAIT:
+    case FUTEX_WAIT_BITSET:
+    case FUTEX_LOCK_PI:
+    case FUTEX_LOCK_PI2:
+    case FUTEX_WAIT_REQUEUE_PI:
+        if (a[3]) {
+            arg4 = xlat_mem_ptr(p->mem, a[3], 16, XLAT_PG_R);
+            if (!arg4)
+                return -EFAULT;
+        }
+        break;
+    case FUTEX_WAKE:
+    case FUTEX_UNLOCK_PI:
+    case FUTEX_TRYLOCK_PI:
+        break;
+    case FUTEX_REQUEUE:
+    case FUTEX_CMP_REQUEUE:
+    case FUTEX_WAKE_OP:
+    case FUTEX_CMP_REQUEUE_PI:
+        break;
+    default:
+        return -ENOSYS;
+    }
+    if (cmd == FUTEX_REQUEUE || cmd == FUTEX_CMP_REQUEUE || cmd == FUTEX_WAKE_OP ||
+        cmd == FUTEX_CMP_REQUEUE_PI || cmd == FUTEX_WAIT_REQUEUE_PI) {
+        uaddr2 = xlat_mem_ptr(p->mem, a[4], 4, XLAT_PG_W);
+        if (!uaddr2)
+            return -EFAULT;
+    }
+    return XLAT_RET(syscall(SYS_futex, uaddr, op, (uint32_t)a[2], arg4, uaddr2, (uint32_t)a[5]));
+}
+
+XLAT_SYS(sched_yield)
+{
+    (void)p, (void)a;
+    return XLAT_RET(sched_yield());
+}
+
+XLAT_SYS(sched_getaffinity)
+{
+    void *mask = xlat_mem_ptr(p->mem, a[2], a[1], XLAT_PG_W);
+    if (!mask)
+        return -EFAULT;
+    return XLAT_RET(syscall(SYS_sched_getaffinity, (pid_t)a[0], (size_t)a[1], mask));
+}
+
+XLAT_SYS(umask)
+{
+    (void)p;
+    return umask((mode_t)a[0] & 0777);
+}
+
+XLAT_SYS(prctl)
+{
+    switch ((int)a[0]) {
+    case PR_SET_NAME: {
+        char name[16];
+        long n = xlat_mem_string(p->mem, a[1], name, sizeof(name));
+        if (n == -ENAMETOOLONG)
+            name[15] = '\0';
+        else if (n < 0)
+            return n;
+        return XLAT_RET(prctl(PR_SET_NAME, name, 0, 0, 0));
+    }
+    case PR_GET_NAME: {
+        char name[16];
+        if (prctl(PR_GET_NAME, name, 0, 0, 0) < 0)
+            return -errno;
+        return xlat_mem_write(p->mem, a[1], name, sizeof(name));
+    }
+    case PR_GET_DUMPABLE:
+    case PR_SET_DUMPABLE:
+    case PR_SET_PDEATHSIG:
+    case PR_GET_NO_NEW_PRIVS:
+    case PR_SET_NO_NEW_PRIVS:
+        return XLAT_RET(prctl((int)a[0], a[1], a[2], a[3], a[4]));
+    default:
+        return -EINVAL;
+    }
+}
+
+XLAT_SYS(getrusage)
+{
+    /* struct rusage: two timevals and fourteen longs, the same on both LP64 ABIs. */
+    struct rusage ru;
+    if (getrusage((int)a[0], &ru) < 0)
+        return -errno;
+    return xlat_mem_write(p->mem, a[1], &ru, sizeof(ru));
+}
+
+/* Signals between processes are host signals; the numbers are Linux's generic ones on both. */
+XLAT_SYS(kill)
+{
+    (void)p;
+    return XLAT_RET(kill((pid_t)a[0], (int)a[1]));
+}
+
+XLAT_SYS(tgkill)
+{
+    (void)p;
+    return XLAT_RET(syscall(SYS_tgkill, (pid_t)a[0], (pid_t)a[1], (int)a[2]));
+}
