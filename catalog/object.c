@@ -11,6 +11,7 @@
 /* One read buffer per import. Content that fits is hashed before anything touches the disk, so a
  * file already in the store (a re-import, a layer shared with another image) is never written. */
 #define STORE_BUF_SIZE (1u << 20)
+#define WRITEBACK_CHUNK (8u << 20)
 
 void catalog_object_relpath(const char *digest, char out[68])
 {
@@ -208,6 +209,32 @@ static void large_abort(struct large_state *ls)
     }
 }
 
+/* The twin's digest covers the same header as node's: its mode matched when it was chosen, and as
+ * root an object's owner is the one its digest covers. Then content equal to the twin's needs no
+ * hashing: the twin's name already is its digest (fsck checks that for every object). */
+static bool twin_same_header(struct catalog_store *s, int twin, const struct viv_node *node)
+{
+    struct stat sb;
+    return s->c->root && fstat(twin, &sb) == 0 && sb.st_uid == node->uid &&
+           sb.st_gid == node->gid;
+}
+
+/* Hash the first len bytes of the twin: the part of the content that matched it unhashed. */
+static int hash_twin_prefix(struct catalog_store *s, int twin, uint64_t len, struct viv_sha256 *h)
+{
+    for (uint64_t off = 0; off < len;) {
+        size_t want = len - off < s->bufsz ? (size_t)(len - off) : s->bufsz;
+        ssize_t r = pread(twin, s->cmpbuf, want, (off_t)off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        viv_sha256_update(h, s->cmpbuf, (size_t)r);
+        off += (uint64_t)r;
+    }
+    return 0;
+}
+
 static int store_large(struct catalog_store *s, struct viv_node *node,
                        struct viv_content_reader *in, struct viv_sha256 *h, size_t n,
                        struct viv_error *err)
@@ -215,18 +242,29 @@ static int store_large(struct catalog_store *s, struct viv_node *node,
     struct large_state ls = {.s = s, .node = node, .fd = -1};
     char digest[65];
     ls.twin = catalog_match_open(s, node, ls.twin_digest);
+    bool unhashed = ls.twin >= 0 && twin_same_header(s, ls.twin, node);
     uint64_t total = 0;
     bool eof = false, finalized = false;
     if (ls.twin < 0 && large_start_writing(&ls, 0) < 0)
         goto io_fail;
     for (;;) {
-        viv_sha256_update(h, s->buf, n);
-        if (ls.twin >= 0 && !catalog_match_chunk(s, ls.twin, total, s->buf, n) &&
-            large_start_writing(&ls, total) < 0)
-            goto io_fail;
+        if (ls.twin >= 0 && !catalog_match_chunk(s, ls.twin, total, s->buf, n)) {
+            if (unhashed && hash_twin_prefix(s, ls.twin, total, h) < 0)
+                goto io_fail;
+            unhashed = false;
+            if (large_start_writing(&ls, total) < 0)
+                goto io_fail;
+        }
+        if (!unhashed)
+            viv_sha256_update(h, s->buf, n);
         if (ls.fd >= 0 && viv_write_all(ls.fd, s->buf, n) < 0)
             goto io_fail;
         total += n;
+        /* The import syncs before it names anything: start writing back now, so that the disk
+         * works while the archive is still being read and the final sync has little left. */
+        if (ls.fd >= 0 && total % WRITEBACK_CHUNK < n)
+            sync_file_range(ls.fd, (off_t)(total - total % WRITEBACK_CHUNK - WRITEBACK_CHUNK),
+                            WRITEBACK_CHUNK, SYNC_FILE_RANGE_WRITE);
         if (eof)
             break;
         if (fill(in, s->buf, s->bufsz, &n, &eof, err) < 0) {
@@ -237,6 +275,8 @@ static int store_large(struct catalog_store *s, struct viv_node *node,
     }
     viv_sha256_final(h, digest);
     finalized = true;
+    if (unhashed)
+        memcpy(digest, ls.twin_digest, 65);
     node->size = total;
     memcpy(node->digest, digest, 65);
     if (present(s, digest)) {

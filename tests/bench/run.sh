@@ -8,42 +8,45 @@ trap 'chmod -R u+w "$W" 2>/dev/null; rm -rf "$W"' EXIT
 export VIV_HOME="$W/home"
 
 now() { date +%s%N; }
-# best of N: the least disturbed run says most about the code.
-best() {
-    n=$1
-    shift
-    b=""
-    for _ in $(seq "$n"); do
-        "$@" pre
-        t0=$(now)
-        "$@" run
-        t1=$(now)
-        t=$(((t1 - t0) / 1000))
-        if [ -z "$b" ] || [ "$t" -lt "$b" ]; then b=$t; fi
-    done
-    echo "$b"
+# Time one run of "$@ run" after "$@ pre", in microseconds. The root filesystem here is mounted
+# with online discard: freeing what a previous run wrote stalls the device for a while, so each
+# run starts after a sync and a pause, and the tools take turns (best of N each) so that neither
+# always runs in the other's wake.
+once() {
+    "$@" pre
+    sync
+    sleep "${BENCH_SETTLE:-1}"
+    t0=$(now)
+    "$@" run
+    t1=$(now)
+    echo $(((t1 - t0) / 1000))
 }
+min() { if [ -z "$1" ] || [ "$2" -lt "$1" ]; then echo "$2"; else echo "$1"; fi; }
 ms() { awk -v u="$1" 'BEGIN { printf "%.1f ms", u / 1000 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
 
 tar_x() { # pre|run
-    if [ "$1" = pre ]; then rm -rf "$W/x"; mkdir -p "$W/x"; sync; else tar -xf "$ARCHIVE" -C "$W/x"; fi
+    if [ "$1" = pre ]; then rm -rf "$W/x"; mkdir -p "$W/x"; else tar -xf "$ARCHIVE" -C "$W/x"; fi
 }
 viv_import() {
-    if [ "$1" = pre ]; then chmod -R u+w "$VIV_HOME" 2>/dev/null || true; rm -rf "$VIV_HOME"; sync; else "$VIV" import -q "$ARCHIVE" >/dev/null; fi
+    if [ "$1" = pre ]; then chmod -R u+w "$VIV_HOME" 2>/dev/null || true; rm -rf "$VIV_HOME"; else "$VIV" import -q "$ARCHIVE" >/dev/null; fi
 }
-viv_reimport() {
-    if [ "$1" = pre ]; then sync; else "$VIV" import -q "$ARCHIVE" >/dev/null; fi
+viv_reimport() { # right after viv_import: the image is there
+    if [ "$1" != pre ]; then "$VIV" import -q "$ARCHIVE" >/dev/null; fi
 }
 
-echo "vivarium bench: import against tar -x (best of 3, same filesystem: $(df -T "$W" | awk 'NR==2 {print $2}'))"
+echo "vivarium bench: import against tar -x (best of ${BENCH_ROUNDS:-3}, taking turns, same filesystem: $(df -T "$W" | awk 'NR==2 {print $2}'))"
 "$FIXTURES/mktar" bigfile "$W/big.viv" 300 >/dev/null
 "$FIXTURES/mktar" manyfiles "$W/many.viv" 5000 >/dev/null
+ROUNDS=${BENCH_ROUNDS:-3}
 for a in big many; do
     ARCHIVE=$W/$a.viv
-    t_tar=$(best 3 tar_x)
-    t_imp=$(best 3 viv_import)
-    t_re=$(best 3 viv_reimport)
+    t_tar="" t_imp="" t_re=""
+    for _ in $(seq "$ROUNDS"); do
+        t_tar=$(min "$t_tar" "$(once tar_x)")
+        t_imp=$(min "$t_imp" "$(once viv_import)")
+        t_re=$(min "$t_re" "$(once viv_reimport)")
+    done
     case $a in big) label="300 MiB single file" ;; *) label="5,000-file tree" ;; esac
     echo "import $label: tar -x $(ms "$t_tar"), viv import $(ms "$t_imp") = $(ratio "$t_imp" "$t_tar") of tar (target <= 1.3x)"
     echo "re-import $label: $(ms "$t_re") = $(ratio "$t_re" "$t_imp") of the first import (target <= 0.5x)"
