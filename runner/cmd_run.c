@@ -1,6 +1,7 @@
 /* cmd_run.c: `viv run [flags] IMAGE|FILE.viv [CMD [ARG...]]`: settle what to run and how, then
  * hand it to the engine of the chosen mode (native: the process sandbox). */
 #include "run_flags.h"
+#include "xlat_engine.h"
 
 #include <errno.h>
 #include <math.h>
@@ -27,7 +28,8 @@ static const char *native_check(const struct viv_manifest *m)
 
 static const struct viv_engine_ops engines[] = {
     {.name = "native", .mode = VIV_MODE_NATIVE, .check = native_check, .run = sandbox_run},
-    {.name = "xlat", .mode = VIV_MODE_XLAT},
+    {.name = "xlat", .mode = VIV_MODE_XLAT, .check = xlat_engine_check,
+     .run = xlat_engine_sandboxed},
     {.name = "vm", .mode = VIV_MODE_VM},
 };
 
@@ -38,40 +40,44 @@ static const struct viv_engine_ops *choose_engine(const char *want, const struct
                                                   struct viv_error *err)
 {
     bool is_auto = strcmp(want, "auto") == 0;
+    /* With auto, every mode's reason goes into the one error, so the user sees what to change. */
+    char reasons[1024] = "";
+    size_t used = 0;
     for (size_t i = 0; i < VIV_ARRAY_SIZE(engines); i++) {
         const struct viv_engine_ops *e = &engines[i];
         if (!is_auto && strcmp(want, e->name) != 0)
             continue;
-        if (!e->run) {
-            if (is_auto)
-                continue;
-            return viv_fail(err, 0, "mode %s is not available yet", e->name), NULL;
-        }
-        const char *why = e->check(m);
-        if (!(m->modes & e->mode))
+        const char *why = e->run ? e->check(m) : "not available yet";
+        if (!why && !(m->modes & e->mode))
             why = "the manifest does not allow it";
+        if (why && !is_auto && !e->run)
+            return viv_fail(err, 0, "mode %s is not available yet", e->name), NULL;
         if (why && !is_auto)
             return viv_fail(err, 0, "mode %s cannot run %s (%s): %s", e->name, image,
                             viv_arch_name(m->arch), why),
                    NULL;
         if (why) {
-            viv_fail(err, 0,
-                     "%s (%s) cannot run in mode %s (%s), and modes xlat and vm are "
-                     "not available yet",
-                     image, viv_arch_name(m->arch), e->name, why);
+            int n = snprintf(reasons + used, sizeof(reasons) - used, "%s%s: %s",
+                             used ? "; " : "", e->name, why);
+            if (n > 0 && (size_t)n < sizeof(reasons) - used)
+                used += (size_t)n;
             continue;
         }
-        if (verbose)
-            fprintf(stderr, "viv: run: mode %s: %s\n", e->name,
-                    is_auto ? "auto: an x86_64 image on an x86_64 host, and its manifest allows "
-                              "native"
-                            : "asked for with --mode");
+        if (verbose && is_auto)
+            fprintf(stderr,
+                    "viv: run: mode %s: auto: %s %s image on an x86_64 host, and its manifest "
+                    "allows %s\n",
+                    e->name, m->arch == VIV_ARCH_RISCV64 ? "a" : "an", viv_arch_name(m->arch),
+                    e->name);
+        else if (verbose)
+            fprintf(stderr, "viv: run: mode %s: asked for with --mode\n", e->name);
         return e;
     }
     if (!is_auto)
         viv_fail(err, 0, "--mode '%s': expected native, vm, xlat or auto", want);
-    else if (!err->msg[0])
-        viv_fail(err, 0, "no mode can run %s here", image);
+    else
+        viv_fail(err, 0, "no mode can run %s (%s) here: %s", image, viv_arch_name(m->arch),
+                 reasons);
     return NULL;
 }
 

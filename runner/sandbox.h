@@ -40,6 +40,12 @@ struct viv_sandbox_config {
     uint64_t pids;
     double cpus;
     bool limits_best_effort;
+    /* A translating engine runs the guest inside this process instead of exec'ing it: called in
+     * the guest's place, inside the sandbox, with prog the entrypoint's path in the new root. It
+     * does not return when the guest ran; it returns the status to exit with (126, 127, 125)
+     * when it could not start it, err filled. NULL: exec the entrypoint (native). */
+    int (*engine_main)(const struct viv_sandbox_config *cfg, const char *prog,
+                       struct viv_error *err);
     /* Where notes (--verbose) and warnings go; the caller prints them. */
     void (*note)(void *ctx, bool warning, const char *msg);
     void *note_ctx;

@@ -185,6 +185,14 @@ static _Noreturn void start_guest(const struct sandbox_child *c, const char *pro
         if (sig != SIGKILL && sig != SIGSTOP)
             signal(sig, SIG_DFL);
     sigprocmask(SIG_SETMASK, oldmask, NULL);
+    if (cfg->engine_main) {
+        /* Nothing is exec'd: the guest has started once the report pipe closes. Failures to load
+         * it are told directly, as the guest's own stderr would. */
+        close(c->report_fd);
+        int status = cfg->engine_main(cfg, prog, &err);
+        fprintf(stderr, "viv: run: %s\n", err.msg);
+        _exit(status);
+    }
     execve(prog, cfg->argv, cfg->envp);
     int e = errno;
     viv_fail(&err, e, "exec '%s'", prog);

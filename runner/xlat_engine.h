@@ -24,6 +24,15 @@ struct xlat_engine_config {
 int xlat_engine_run(const struct xlat_engine_config *cfg, int *killed_by, int *fail_status,
                     struct viv_error *err);
 
+/* Mode xlat of `viv run` (run_xlat.c): why this engine cannot run an image of manifest m (NULL
+ * when it can), and the run itself, in native mode's sandbox. */
+struct viv_manifest;
+struct viv_sandbox_config;
+struct viv_run_stats;
+const char *xlat_engine_check(const struct viv_manifest *m);
+int xlat_engine_sandboxed(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
+                          struct viv_error *err);
+
 /* Die of signal sig as a process would (no core dump); returns 128+sig if that did not end us. */
 int xlat_die_of_signal(int sig);
 

@@ -29,7 +29,7 @@ expect_err "entrypoint not executable: 126" 126 "viv: run: exec '/etc/passwd': P
 expect_err "entrypoint is a directory: 126" 126 "viv: run: exec '/etc': Is a directory" "$VIV" run --entrypoint /etc app
 expect_err "a bad flag is a usage error" 125 "viv: run: --network 'bridge': expected none or host" "$VIV" run --network bridge app
 expect_err "mode vm is not there yet" 125 "viv: run: mode vm is not available yet" "$VIV" run --mode vm app
-expect_err "mode xlat is not there yet" 125 "viv: run: mode xlat is not available yet" "$VIV" run --mode xlat app
+expect_err "mode xlat translates foreign images only" 125 "viv: run: mode xlat cannot run app (x86_64): only riscv64 images can be translated" "$VIV" run --mode xlat app
 expect "--mode native" 0 "$VIV" run --mode native app true
 run "$VIV" run --verbose app true
 if contains "$errout" "viv: run: mode native: auto: an x86_64 image on an x86_64 host" && contains "$errout" "viv: run: root: overlayfs"; then pass "--verbose says which mode and why"; else fail "--verbose says which mode and why" "$errout"; fi
@@ -113,7 +113,11 @@ mkdir -p "$WORK/rv/rootfs/bin"
 printf '#!/bin/sh\necho never\n' > "$WORK/rv/rootfs/bin/run" && chmod 755 "$WORK/rv/rootfs/bin/run"
 printf '{"vivarium":1,"name":"rv","arch":"riscv64","entrypoint":["/bin/run"]}\n' > "$WORK/rv/manifest.json"
 "$VIV" build "$WORK/rv" -o "$WORK/rv.viv" >/dev/null 2>&1
-expect_err "auto: a foreign-ISA image needs modes that are not there yet" 125 "viv: run: $WORK/rv.viv (riscv64) cannot run in mode native (it needs an x86_64 image), and modes xlat and vm are not available yet" "$VIV" run "$WORK/rv.viv"
+"$VIV" import -q "$WORK/rv.viv" >/dev/null 2>&1
+mkdir -p "$WORK/arm/rootfs/bin" && cp "$WORK/rv/rootfs/bin/run" "$WORK/arm/rootfs/bin/run"
+printf '{"vivarium":1,"name":"arm","arch":"aarch64","entrypoint":["/bin/run"]}\n' > "$WORK/arm/manifest.json"
+"$VIV" build "$WORK/arm" -o "$WORK/arm.viv" >/dev/null 2>&1
+expect_err "auto: an image no mode can run names each mode's reason" 125 "viv: run: no mode can run $WORK/arm.viv (aarch64) here: native: it needs an x86_64 image; xlat: only riscv64 images can be translated; vm: not available yet" "$VIV" run "$WORK/arm.viv"
 expect_err "--mode native refuses a foreign-ISA image" 125 "viv: run: mode native cannot run rv (riscv64): it needs an x86_64 image" "$VIV" run --mode native rv
 mkdir -p "$WORK/vmonly/rootfs/bin"
 cp "$WORK/rv/rootfs/bin/run" "$WORK/vmonly/rootfs/bin/run"

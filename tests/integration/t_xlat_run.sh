@@ -1,0 +1,44 @@
+# t_xlat_run.sh: a riscv64 appliance runs translated, inside native mode's sandbox, with one
+# command: auto picks xlat, the guest sees its own root, statuses and signals come through.
+fresh
+RV=$(dirname "$FIXTURES")/riscv
+if [ ! -x "$RV/args-static" ] || ! command -v riscv64-linux-gnu-gcc >/dev/null 2>&1; then
+    skip "viv run of a riscv64 appliance" "riscv64-linux-gnu-gcc is not installed (apt-get install gcc-riscv64-linux-gnu)"
+else
+    BUILD=$WORK sh "$SRCDIR/examples/build.sh" >"$WORK/build.log" 2>&1
+    run "$VIV" run --verbose "$WORK/examples/hello-riscv64.viv" one two
+    if [ "$status" = 0 ] && contains "$out" "hello from vivarium: pid 2 on hello-riscv64 (riscv64)" &&
+        contains "$out" "arg 2: two" && contains "$errout" "mode xlat: auto: a riscv64 image"; then
+        pass "auto runs a riscv64 appliance translated, as pid 2 under the instance's init"
+    else
+        fail "auto runs a riscv64 appliance translated" "status $status: $out / $errout"
+    fi
+    expect_err "mode native refuses a riscv64 image" 125 \
+        "viv: run: mode native cannot run hello-riscv64:1.0 (riscv64): it needs an x86_64 image" \
+        "$VIV" run --mode native hello-riscv64:1.0
+
+    # An appliance of the test programs: files in its own root, status and signals.
+    mkdir -p "$WORK/rv/rootfs/bin" "$WORK/rv/rootfs/tmp"
+    for p in args files hello; do cp "$RV/$p-static" "$WORK/rv/rootfs/bin/$p"; done
+    printf '{"vivarium":1,"name":"rvtest","arch":"riscv64","entrypoint":["/bin/args"]}\n' > "$WORK/rv/manifest.json"
+    "$VIV" build "$WORK/rv" -o "$WORK/rv.viv" >/dev/null && "$VIV" import -q "$WORK/rv.viv" >/dev/null
+    # The guest gets the manifest's environment, not the caller's.
+    env -u VIV_TEST_VALUE "$RV/args-native" x "y z" >"$WORK/native.out" 2>&1
+    nst=$?
+    run "$VIV" run rvtest x "y z"
+    if [ "$status" = "$nst" ] && [ "$out" = "$(cat "$WORK/native.out")" ]; then
+        pass "a riscv64 program in an appliance prints what its native build prints"
+    else
+        fail "a riscv64 program in an appliance prints what its native build prints" "status $status (native $nst): $(printf '%s' "$out" | head -3)"
+    fi
+    run "$VIV" run --entrypoint /bin/hello rvtest
+    if [ "$status" = 0 ] && contains "$out" "hello"; then pass "--entrypoint picks another riscv64 program"; else fail "--entrypoint picks another riscv64 program" "$status $out $errout"; fi
+    run "$VIV" run --entrypoint /bin/nothere rvtest
+    if [ "$status" = 127 ]; then pass "a missing riscv64 entrypoint exits 127"; else fail "a missing riscv64 entrypoint exits 127" "$status $errout"; fi
+    "$RV/args-native" segv >/dev/null 2>&1
+    nseg=$?
+    run "$VIV" run rvtest segv
+    if [ "$status" = "$nseg" ] && [ "$status" = 139 ]; then pass "a translated guest's SIGSEGV is its exit status, 139"; else fail "a translated guest's SIGSEGV is its exit status, 139" "$status (native $nseg) $errout"; fi
+    run "$VIV" run --read-only --timeout 30 rvtest
+    if [ "$status" = "$nst" ]; then pass "--read-only and --timeout apply to translated guests"; else fail "--read-only and --timeout apply to translated guests" "$status $errout"; fi
+fi
