@@ -1,0 +1,69 @@
+#!/bin/sh
+# run.sh: import speed as ratios against `tar -x` of the same archive into the same filesystem,
+# measured in one run. Prints one line per measurement; asserts nothing.
+set -eu
+: "${VIV:?}" "${FIXTURES:?}"
+W=$(mktemp -d "${BENCH_DIR:-/var/tmp}/viv-bench.XXXXXX")
+trap 'chmod -R u+w "$W" 2>/dev/null; rm -rf "$W"' EXIT
+export VIV_HOME="$W/home"
+
+now() { date +%s%N; }
+# Time one run of "$@ run" after "$@ pre", in microseconds. The root filesystem here is mounted
+# with online discard: freeing what a previous run wrote stalls the device for a while, so each
+# run starts after a sync and a pause, and the tools take turns (best of N each) so that neither
+# always runs in the other's wake.
+once() {
+    "$@" pre
+    sync
+    sleep "${BENCH_SETTLE:-1}"
+    t0=$(now)
+    "$@" run
+    t1=$(now)
+    echo $(((t1 - t0) / 1000))
+}
+min() { if [ -z "$1" ] || [ "$2" -lt "$1" ]; then echo "$2"; else echo "$1"; fi; }
+ms() { awk -v u="$1" 'BEGIN { printf "%.1f ms", u / 1000 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
+
+tar_x() { # pre|run
+    if [ "$1" = pre ]; then rm -rf "$W/x"; mkdir -p "$W/x"; else tar -xf "$ARCHIVE" -C "$W/x"; fi
+}
+viv_import() {
+    if [ "$1" = pre ]; then chmod -R u+w "$VIV_HOME" 2>/dev/null || true; rm -rf "$VIV_HOME"; else "$VIV" import -q "$ARCHIVE" >/dev/null; fi
+}
+viv_reimport() { # right after viv_import: the image is there
+    if [ "$1" != pre ]; then "$VIV" import -q "$ARCHIVE" >/dev/null; fi
+}
+
+echo "vivarium bench: import against tar -x (best of ${BENCH_ROUNDS:-3}, taking turns, same filesystem: $(df -T "$W" | awk 'NR==2 {print $2}'))"
+"$FIXTURES/mktar" bigfile "$W/big.viv" 300 >/dev/null
+"$FIXTURES/mktar" manyfiles "$W/many.viv" 5000 >/dev/null
+ROUNDS=${BENCH_ROUNDS:-3}
+for a in big many; do
+    ARCHIVE=$W/$a.viv
+    t_tar="" t_imp="" t_re=""
+    for _ in $(seq "$ROUNDS"); do
+        t_tar=$(min "$t_tar" "$(once tar_x)")
+        t_imp=$(min "$t_imp" "$(once viv_import)")
+        t_re=$(min "$t_re" "$(once viv_reimport)")
+    done
+    case $a in big) label="300 MiB single file" ;; *) label="5,000-file tree" ;; esac
+    echo "import $label: tar -x $(ms "$t_tar"), viv import $(ms "$t_imp") = $(ratio "$t_imp" "$t_tar") of tar (target <= 1.3x)"
+    echo "re-import $label: $(ms "$t_re") = $(ratio "$t_re" "$t_imp") of the first import (target <= 0.5x)"
+done
+
+# A second image (another manifest) sharing the 300 MiB file adds no copy of it.
+chmod -R u+w "$VIV_HOME" 2>/dev/null || true; rm -rf "$VIV_HOME" "$W/x"
+mkdir -p "$W/x" && tar -xf "$W/big.viv" -C "$W/x"
+sed 's/"vivarium"/"env": ["SECOND=1"], "vivarium"/' "$W/x/manifest.json" > "$W/x/m" && mv "$W/x/m" "$W/x/manifest.json"
+mkdir -p "$W/x/rootfs/bin" && cp /bin/true "$W/x/rootfs/bin/true" 2>/dev/null || true
+"$VIV" build "$W/x" -o "$W/big2.viv" >/dev/null
+"$VIV" import -q "$W/big.viv" >/dev/null
+before=$(du -sk "$VIV_HOME" | cut -f1)
+"$VIV" import -q "$W/big2.viv" >/dev/null
+after=$(du -sk "$VIV_HOME" | cut -f1)
+echo "second image sharing the 300 MiB file: catalog grew by $((after - before)) KiB (target: no copy)"
+
+# Checkout of a 5,000-file image, as the catalog's trace reports it.
+chmod -R u+w "$VIV_HOME" 2>/dev/null || true; rm -rf "$VIV_HOME"
+"$VIV" --trace=img import -q "$W/many.viv" 2>&1 >/dev/null | grep -i checkout || echo "checkout time: not traced"
