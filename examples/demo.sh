@@ -1,5 +1,5 @@
 #!/bin/sh
-# demo.sh: build the example appliances, import them into the catalog, list and inspect them.
+# demo.sh: build the example appliances, import them into the catalog, list, inspect and run them.
 set -eu
 : "${VIV:?}" "${BUILD:?}"
 if [ -t 1 ]; then bold='\033[1m' plain='\033[0m'; else bold='' plain=''; fi
@@ -17,9 +17,17 @@ step "$VIV" fsck
 # limits, which a host without usable cgroups can only partly honour; viv says which.
 step "$VIV" run --limits=best-effort hello:1.0
 step "$VIV" run --stats busybox sh -c 'echo "in $(hostname) as $(id -un), pid $$"; ls /; ps'
-# A CI-style job: the workspace is bound in, the job's output comes back through the bind.
+# A riscv64 appliance runs translated (mode xlat), in the same sandbox.
+if [ -f "$BUILD/examples/hello-riscv64.viv" ]; then
+    step "$VIV" run --verbose --limits=best-effort "$BUILD/examples/hello-riscv64.viv" from riscv64
+fi
+# A CI job: the C build appliance (Debian's gcc and make) builds a checked-out workspace bound in
+# at /src; what it builds comes back through the bind.
+sh "$(dirname "$0")/build-cc.sh"
+step "$VIV" import "$BUILD/examples/cc.viv"
 ws=$BUILD/examples/workspace
 rm -rf "$ws" && mkdir -p "$ws" && cp "$(dirname "$0")/hello/hello.c" "$ws/"
-step "$VIV" run --rm -v "$ws:/src" -w /src --timeout 60 --memory 64M --pids-limit 64 \
-    --limits=best-effort busybox sh -c 'sha256sum *.c > SUMS && wc -l hello.c'
-step cat "$ws/SUMS"
+printf 'test: hello\n\t./hello from-ci\nhello: hello.c\n\tgcc -O2 -Wall -o hello hello.c\n' > "$ws/Makefile"
+step "$VIV" run --rm -v "$ws:/src" -w /src --timeout 1800 --memory 2G --pids-limit 512 \
+    --limits=best-effort cc make test
+step ls -l "$ws/hello"
