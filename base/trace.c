@@ -6,6 +6,15 @@
 #include <string.h>
 
 unsigned viv_trace_mask;
+/* Traces carry the time since tracing was turned on, so that they say where the time goes. */
+static int64_t trace_start_us;
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 static const struct {
     const char *name;
@@ -31,13 +40,16 @@ int viv_trace_parse(const char *list, struct viv_error *err)
         viv_trace_mask |= trace_names[i].bit;
     }
     free(copy);
+    trace_start_us = now_us();
     return 0;
 }
 
 void viv_trace_printf(const char *cat, const char *fmt, ...)
 {
     char line[4096];
-    int n = snprintf(line, sizeof(line), "viv[%s]: ", cat);
+    int64_t us = now_us() - trace_start_us;
+    int n = snprintf(line, sizeof(line), "viv[%s +%lld.%03lldms]: ", cat, (long long)(us / 1000),
+                     (long long)(us % 1000));
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);

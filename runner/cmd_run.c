@@ -1,6 +1,7 @@
 /* cmd_run.c: `viv run [flags] IMAGE|FILE.viv [CMD [ARG...]]`: settle what to run and how, then
  * hand it to the engine of the chosen mode (native: the process sandbox). */
 #include "run_flags.h"
+#include "vm_engine.h"
 #include "xlat_engine.h"
 
 #include <errno.h>
@@ -30,7 +31,7 @@ static const struct viv_engine_ops engines[] = {
     {.name = "native", .mode = VIV_MODE_NATIVE, .check = native_check, .run = sandbox_run},
     {.name = "xlat", .mode = VIV_MODE_XLAT, .check = xlat_engine_check,
      .run = xlat_engine_sandboxed},
-    {.name = "vm", .mode = VIV_MODE_VM},
+    {.name = "vm", .mode = VIV_MODE_VM, .check = vm_engine_check, .run = vm_engine_run},
 };
 
 /* Pick the engine: the one asked for, or with auto the first that the manifest allows and that

@@ -1,0 +1,79 @@
+# t_vm_basic.sh: vm mode: an unusable /dev/kvm is refused in one line (exit 125); where KVM works
+# (here, or inside the qemu machine of tests/kvm-host/run, one boot for the whole suite) the
+# payloads of tests/vm-payloads run with Linux's statuses, signals and EFAULTs.
+fresh
+VMP=$(dirname "$FIXTURES")/vm-payloads
+
+# The images: the hello example, and the payload appliance with files for the path tests.
+mkdir -p "$WORK/hello/rootfs/bin" "$WORK/vmt/rootfs/bin" "$WORK/vmt/rootfs/etc" "$WORK/expect"
+cp "$SRCDIR/examples/hello/manifest.json" "$WORK/hello/"
+${CC:-gcc} -static -O2 -o "$WORK/hello/rootfs/bin/hello" "$SRCDIR/examples/hello/hello.c"
+cp "$VMP/vmtest" "$WORK/vmt/rootfs/bin/vmtest"
+echo "a message inside the image" >"$WORK/vmt/rootfs/etc/vm-msg"
+ln -s /etc/vm-msg "$WORK/vmt/rootfs/etc/vm-link"
+ln -s ../../../../../../etc/passwd "$WORK/vmt/rootfs/etc/escape"
+echo "root:x:0:0:vm-image:/:/bin/sh" >"$WORK/vmt/rootfs/etc/passwd"
+cat >"$WORK/vmt/manifest.json" <<'JSON'
+{"vivarium": 1, "name": "vmt", "arch": "x86_64", "entrypoint": ["/bin/vmtest"], "cmd": [],
+ "env": ["PATH=/bin"], "workdir": "/", "modes": ["native", "vm"],
+ "resources": {"memory": "64M", "timeout": "1m"}}
+JSON
+"$VIV" build "$WORK/hello" -o "$WORK/hello.viv" >/dev/null 2>&1 &&
+    "$VIV" build "$WORK/vmt" -o "$WORK/vmt.viv" >/dev/null 2>&1 &&
+    "$VIV" import "$WORK/hello.viv" >/dev/null 2>&1 && "$VIV" import "$WORK/vmt.viv" >/dev/null 2>&1 ||
+    fail "vm: building the test images" "viv build/import failed"
+
+# An unusable /dev/kvm: one line, exit 125, with what fixes it.
+if [ -d /sys/module/kvm_pvm ] && [ -e /dev/kvm ]; then
+    expect_err "vm: /dev/kvm served by kvm_pvm is refused in one line (exit 125)" 125 \
+        "viv: run: /dev/kvm is served by kvm_pvm, which cannot run vivarium's guests (it runs only PVM-aware kernels): vm mode needs AMD SVM or Intel VT-x, on bare metal or nested" \
+        "$VIV" run --mode vm hello:1.0
+elif [ ! -e /dev/kvm ]; then
+    run "$VIV" run --mode vm hello:1.0
+    if [ "$status" = 125 ] && contains "$errout" "/dev/kvm: not found" &&
+        [ "$(printf '%s\n' "$errout" | wc -l)" = 1 ]; then
+        pass "vm: a missing /dev/kvm is refused in one line (exit 125)"
+    else
+        fail "vm: a missing /dev/kvm is refused in one line (exit 125)" "exit $status: $errout"
+    fi
+fi
+
+# What the payloads print natively, for the suite to compare with.
+"$VIV" run --mode native hello:1.0 a "b c" >"$WORK/expect/hello" 2>/dev/null ||
+    fail "vm: native run of hello for the expected output" "exit $?"
+"$VMP/vmtest" malloc >"$WORK/expect/malloc"
+printf '%s\n' "/etc/vm-msg: a message inside the image" \
+    "../../../../etc/vm-msg: a message inside the image" \
+    "/etc/vm-link: a message inside the image" "escape reads the image's passwd: yes" \
+    >"$WORK/expect/files"
+
+# Where the suite can run: here when this host's KVM works, else in the qemu machine.
+suite_env="VIV=$VIV VIV_HOME=$VIV_HOME EXPECT=$WORK/expect"
+if "$VIV" run --mode vm vmt exit 0 >/dev/null 2>&1; then
+    run env $suite_env sh "$SRCDIR/tests/vm-payloads/vm_suite.sh"
+    where="this host's KVM"
+elif ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
+    skip "vm: payload suite" "no usable /dev/kvm and no qemu-system-x86_64 (apt-get install qemu-system-x86 linux-image-amd64)"
+    status=skip
+elif ! ls /lib/modules/*/kernel/arch/x86/kvm/kvm-amd.ko* >/dev/null 2>&1; then
+    skip "vm: payload suite" "no usable /dev/kvm and no Debian kernel with kvm-amd (apt-get install linux-image-amd64)"
+    status=skip
+else
+    # The machine mounts its own /tmp: a checkout that lives there is shared in explicitly.
+    src_share=""
+    case $SRCDIR in /tmp/* | /run/* | /var/run/*) src_share="--share $SRCDIR" ;; esac
+    run "$SRCDIR/tests/kvm-host/run" --share "$WORK" $src_share env $suite_env sh "$SRCDIR/tests/vm-payloads/vm_suite.sh"
+    where="the kvm-host machine"
+fi
+if [ "$status" != skip ]; then
+    n=0
+    while IFS= read -r line; do
+        case $line in
+        "ok "*) pass "vm ($where): ${line#ok }"; n=$((n + 1)) ;;
+        "FAIL "*) line=${line#FAIL }; fail "vm ($where): ${line%%: *}" "${line#*: }"; n=$((n + 1)) ;;
+        esac
+    done <<EOF_SUITE
+$out
+EOF_SUITE
+    [ "$n" -gt 0 ] || fail "vm: payload suite ran in $where" "exit $status; stderr: $(printf '%s' "$errout" | tail -5)"
+fi

@@ -1,0 +1,291 @@
+/* test_vm_mem.c: vm mode's pure logic: the page tables the VMM builds, guest-pointer checks, ELF
+ * placement in guest memory, and the hypercall dispatcher's answers (no KVM needed). */
+#include "vmcore/vmcore.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#define MEM (16ull << 20)
+
+static struct vm_mem m;
+
+static void setup(void)
+{
+    struct viv_error err = {0};
+    ck_assert_int_eq(vm_mem_init(&m, MEM, &err), 0);
+}
+
+static void teardown(void)
+{
+    vm_mem_destroy(&m);
+}
+
+START_TEST(layout)
+{
+    ck_assert_uint_eq(m.size, MEM);
+    ck_assert_uint_lt(m.user_top, m.size);
+    ck_assert_uint_eq(m.user_top % VM_PAGE, 0);
+    /* The system area: ring 0 only; code read-only and executable, the rest NX. */
+    uint64_t eff;
+    uint64_t e = vm_pt_lookup(&m, VM_KERNEL_BASE, &eff);
+    ck_assert(e & VM_PTE_P);
+    ck_assert_uint_eq(e & VM_PTE_ADDR, m.sys_base);
+    ck_assert(!(eff & VM_PTE_U) && !(eff & VM_PTE_W) && !(eff & VM_PTE_NX));
+    e = vm_pt_lookup(&m, VM_KERNEL_BASE + VM_SYS_DATA * VM_PAGE, &eff);
+    ck_assert(!(eff & VM_PTE_U) && (eff & VM_PTE_W) && (eff & VM_PTE_NX));
+    /* The page tables are mapped nowhere: not past the kernel pages, not at their own address. */
+    ck_assert_uint_eq(vm_pt_lookup(&m, VM_KERNEL_BASE + VM_SYS_PAGES * VM_PAGE, NULL), 0);
+    ck_assert_uint_eq(vm_pt_lookup(&m, m.pml4, NULL), 0);
+    ck_assert_uint_eq(vm_pt_lookup(&m, m.user_top, NULL), 0);
+    struct viv_error err = {0};
+    struct vm_mem small;
+    ck_assert_int_eq(vm_mem_init(&small, 1 << 20, &err), -1);
+    ck_assert_int_eq(err.code, EINVAL);
+}
+END_TEST
+
+START_TEST(user_pages)
+{
+    uint64_t a = 0x400000, eff;
+    ck_assert_int_eq(vm_mem_map(&m, a, 3 * VM_PAGE, PROT_READ | PROT_WRITE), 0);
+    uint64_t e = vm_pt_lookup(&m, a + VM_PAGE, &eff);
+    ck_assert_uint_eq(e & VM_PTE_ADDR, a + VM_PAGE); /* identity */
+    ck_assert((eff & (VM_PTE_P | VM_PTE_U | VM_PTE_W | VM_PTE_NX)) ==
+              (VM_PTE_P | VM_PTE_U | VM_PTE_W | VM_PTE_NX));
+    ck_assert(!m.tlb_dirty); /* nothing was present before */
+    ck_assert_int_eq(vm_mem_protect(&m, a, VM_PAGE, PROT_READ | PROT_EXEC), 0);
+    vm_pt_lookup(&m, a, &eff);
+    ck_assert((eff & VM_PTE_U) && !(eff & VM_PTE_W) && !(eff & VM_PTE_NX));
+    ck_assert(m.tlb_dirty);
+    m.tlb_dirty = false;
+    ck_assert_int_eq(vm_mem_protect(&m, a + VM_PAGE, VM_PAGE, PROT_NONE), 0);
+    ck_assert_uint_eq(vm_pt_lookup(&m, a + VM_PAGE, NULL), 0);
+    ck_assert(m.rights[(a + VM_PAGE) / VM_PAGE] & VM_PG_MAPPED);
+    ck_assert_int_eq(vm_mem_unmap(&m, a + 2 * VM_PAGE, 1), 0);
+    ck_assert_uint_eq(vm_pt_lookup(&m, a + 2 * VM_PAGE, NULL), 0);
+    ck_assert_uint_eq(m.rights[(a + 2 * VM_PAGE) / VM_PAGE], 0);
+    ck_assert(m.tlb_dirty);
+    /* mprotect of a range with a hole: ENOMEM; misaligned: EINVAL; beyond memory: ENOMEM. */
+    ck_assert_int_eq(vm_mem_protect(&m, a, 3 * VM_PAGE, PROT_READ), -ENOMEM);
+    ck_assert_int_eq(vm_mem_protect(&m, a + 1, VM_PAGE, PROT_READ), -EINVAL);
+    ck_assert_int_eq(vm_mem_map(&m, m.user_top, VM_PAGE, PROT_READ), -ENOMEM);
+    ck_assert_int_eq(vm_mem_map(&m, m.user_top - VM_PAGE, 2 * VM_PAGE, PROT_READ), -ENOMEM);
+    ck_assert_int_eq(vm_mem_map(&m, -(uint64_t)VM_PAGE, 2 * VM_PAGE, PROT_READ), -ENOMEM);
+    /* New pages read as zeros, even where something was written before. */
+    ck_assert_int_eq(vm_mem_map(&m, a + 2 * VM_PAGE, VM_PAGE, PROT_READ | PROT_WRITE), 0);
+    m.host[a + 2 * VM_PAGE] = 9;
+    ck_assert_int_eq(vm_mem_map(&m, a + 2 * VM_PAGE, VM_PAGE, PROT_READ | PROT_WRITE), 0);
+    ck_assert_int_eq(m.host[a + 2 * VM_PAGE], 0);
+}
+END_TEST
+
+START_TEST(pointers)
+{
+    uint64_t a = 0x400000;
+    ck_assert_int_eq(vm_mem_map(&m, a, 2 * VM_PAGE, PROT_READ | PROT_WRITE), 0);
+    ck_assert_int_eq(vm_mem_map(&m, a + 2 * VM_PAGE, VM_PAGE, PROT_READ), 0);
+    ck_assert_ptr_nonnull(vm_mem_ptr(&m, a, 3 * VM_PAGE, VM_PG_R));
+    ck_assert_ptr_null(vm_mem_ptr(&m, a, 3 * VM_PAGE, VM_PG_W));   /* last page read-only */
+    ck_assert_ptr_null(vm_mem_ptr(&m, a, 3 * VM_PAGE + 1, VM_PG_R)); /* runs off the end */
+    ck_assert_ptr_null(vm_mem_ptr(&m, 0, 1, VM_PG_R));                /* NULL */
+    ck_assert_ptr_null(vm_mem_ptr(&m, 0xffff800000000000ull, 8, VM_PG_R));
+    ck_assert_ptr_null(vm_mem_ptr(&m, VM_KERNEL_BASE, 8, VM_PG_R)); /* the shim */
+    ck_assert_ptr_null(vm_mem_ptr(&m, m.user_top, 8, VM_PG_R));     /* the system area */
+    ck_assert_ptr_null(vm_mem_ptr(&m, -(uint64_t)VM_PAGE, 2 * VM_PAGE, VM_PG_R)); /* wraps */
+    ck_assert_ptr_null(vm_mem_ptr(&m, a, UINT64_MAX, VM_PG_R));
+    ck_assert_ptr_nonnull(vm_mem_ptr(&m, 0xffff800000000000ull, 0, VM_PG_R)); /* len 0 */
+    char buf[64];
+    memcpy(m.host + a + 2 * VM_PAGE - 3, "abc", 3); /* no NUL before the read-only page... */
+    m.host[a + 2 * VM_PAGE] = 0;                      /* ...which starts with one */
+    ck_assert_int_eq(vm_mem_string(&m, a + 2 * VM_PAGE - 3, buf, sizeof(buf)), 3);
+    ck_assert_int_eq(vm_mem_unmap(&m, a + 2 * VM_PAGE, VM_PAGE), 0);
+    ck_assert_int_eq(vm_mem_string(&m, a + 2 * VM_PAGE - 3, buf, sizeof(buf)), -EFAULT);
+    memset(m.host + a, 'x', 100);
+    ck_assert_int_eq(vm_mem_string(&m, a, buf, 50), -ENAMETOOLONG);
+    ck_assert_int_eq(vm_mem_write(&m, VM_KERNEL_BASE, buf, 1), -EFAULT);
+}
+END_TEST
+
+START_TEST(find)
+{
+    uint64_t a1, a2;
+    ck_assert_int_eq(vm_mem_find(&m, 3 * VM_PAGE, &a1), 0);
+    ck_assert_uint_eq(a1, m.user_top - 3 * VM_PAGE);
+    ck_assert_int_eq(vm_mem_map(&m, a1, 3 * VM_PAGE, PROT_READ), 0);
+    ck_assert_int_eq(vm_mem_find(&m, VM_PAGE, &a2), 0);
+    ck_assert_uint_eq(a2, a1 - VM_PAGE);
+    ck_assert_int_eq(vm_mem_find(&m, m.user_top, &a2), -ENOMEM); /* page 0 stays free */
+}
+END_TEST
+
+/* The loader places a real program through the VM's memory: this test binary itself. */
+START_TEST(elf_placement)
+{
+    struct elf_load_ops ops;
+    vm_mem_loader_ops(&m, &ops);
+    int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    ck_assert_int_ge(fd, 0);
+    struct elf_image img;
+    struct viv_error err = {0};
+    ck_assert_msg(elf_load(fd, "self", ELF_MACHINE_X86_64, VM_PAGE, &ops, &img, &err) == 0, "%s",
+                  err.msg);
+    close(fd);
+    ck_assert_uint_le(img.hi, m.user_top);
+    ck_assert_uint_ge(img.entry, img.lo);
+    ck_assert_uint_lt(img.entry, img.hi);
+    uint64_t eff;
+    /* The entry point's page runs and cannot be written; the program headers are readable. */
+    ck_assert(vm_pt_lookup(&m, img.entry, &eff));
+    ck_assert((eff & VM_PTE_U) && !(eff & VM_PTE_NX) && !(eff & VM_PTE_W));
+    ck_assert_ptr_nonnull(vm_mem_ptr(&m, img.phdr, (uint64_t)img.phent * img.phnum, VM_PG_R));
+    /* The initial stack: argc, argv[0] readable back through guest addresses. */
+    uint64_t top = m.user_top, size = 1 << 20, sp;
+    ck_assert_int_eq(vm_mem_map(&m, top - size, size, PROT_READ | PROT_WRITE), 0);
+    char *argv[] = {"/bin/x", NULL}, *envp[] = {"A=b", NULL};
+    struct elf_stack_params p = {.argv = argv, .envp = envp, .execfn = "/bin/x", .exe = &img,
+                                 .page_size = VM_PAGE};
+    ck_assert_int_eq(elf_stack_build(&ops, top, size, &p, &sp, &err), 0);
+    ck_assert_uint_eq(sp % 16, 0);
+    uint64_t argc, argv0;
+    char s[16];
+    ck_assert_int_eq(vm_mem_read(&m, sp, &argc, 8), 0);
+    ck_assert_uint_eq(argc, 1);
+    ck_assert_int_eq(vm_mem_read(&m, sp + 8, &argv0, 8), 0);
+    ck_assert_int_eq(vm_mem_string(&m, argv0, s, sizeof(s)), 6);
+    ck_assert_str_eq(s, "/bin/x");
+}
+END_TEST
+
+/* The dispatcher against a scratch root. */
+static struct vm_proc p;
+static int root_fd;
+static char root[] = "/tmp/viv-vmtest.XXXXXX";
+
+static int64_t sys(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+    uint64_t a[6] = {a0, a1, a2, a3, 0, 0};
+    int64_t r;
+    vm_syscall(&p, nr, a, &r);
+    return r;
+}
+
+static void proc_setup(void)
+{
+    setup();
+    ck_assert_ptr_nonnull(mkdtemp(root));
+    char path[256];
+    snprintf(path, sizeof(path), "%s/etc", root);
+    mkdir(path, 0755);
+    snprintf(path, sizeof(path), "%s/etc/passwd", root);
+    FILE *f = fopen(path, "w");
+    fputs("inside\n", f);
+    fclose(f);
+    root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    vm_proc_init(&p, &m, root_fd, "box");
+    p.brk_start = p.brk_cur = 0x800000;
+    ck_assert_int_eq(vm_mem_map(&m, 0x400000, VM_PAGE, PROT_READ | PROT_WRITE), 0);
+}
+
+static void proc_teardown(void)
+{
+    vm_proc_release(&p);
+    close(root_fd);
+    char path[256];
+    snprintf(path, sizeof(path), "%s/etc/passwd", root);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/etc", root);
+    rmdir(path);
+    rmdir(root);
+    teardown();
+}
+
+START_TEST(dispatch)
+{
+    uint8_t *g = m.host + 0x400000;
+    strcpy((char *)g, "/../../../etc/passwd");
+    int64_t fd = sys(257, (uint64_t)(int64_t)AT_FDCWD, 0x400000, O_RDONLY, 0); /* openat */
+    ck_assert_int_ge(fd, 3);
+    ck_assert_int_eq(sys(0, (uint64_t)fd, 0x400100, 64, 0), 7); /* read */
+    ck_assert(memcmp(g + 0x100, "inside\n", 7) == 0);
+    ck_assert_int_eq(sys(0, (uint64_t)fd, 0xffff800000000000ull, 8, 0), -EFAULT);
+    ck_assert_int_eq(sys(3, (uint64_t)fd, 0, 0, 0), 0);         /* close */
+    ck_assert_int_eq(sys(3, (uint64_t)fd, 0, 0, 0), -EBADF);
+    ck_assert_int_eq(sys(0, 1000, 0x400100, 1, 0), -EBADF);
+    ck_assert_int_eq(sys(1, 1, (uint64_t)-4096, 8192, 0), -EFAULT); /* write, wrapping */
+    ck_assert_int_eq(sys(5, 0, 0x3ff000, 0, 0), -EFAULT);           /* fstat to unmapped */
+    ck_assert_int_eq(sys(63, VM_KERNEL_BASE, 0, 0, 0), -EFAULT);    /* uname */
+    ck_assert_int_eq(sys(63, 0x400000, 0, 0, 0), 0);
+    ck_assert_str_eq((char *)g + 65, "box"); /* nodename */
+    ck_assert_int_eq(sys(158, 0x1002, 0xffff800000000000ull, 0, 0), -EPERM); /* arch_prctl */
+    ck_assert_int_eq(sys(158, 0x1002, 0x400000, 0, 0), 0);
+    ck_assert(p.fs_dirty && p.fs_base == 0x400000);
+    /* brk grows into free pages and stops at mapped ones. */
+    ck_assert_int_eq(sys(12, 0, 0, 0, 0), 0x800000);
+    ck_assert_int_eq(sys(12, 0x802000, 0, 0, 0), 0x802000);
+    ck_assert_ptr_nonnull(vm_mem_ptr(&m, 0x801000, 8, VM_PG_W));
+    ck_assert_int_eq(vm_mem_map(&m, 0x900000, VM_PAGE, PROT_READ), 0);
+    ck_assert_int_eq(sys(12, 0x901000, 0, 0, 0), 0x802000);
+    /* mmap, mprotect, munmap. */
+    int64_t a = sys(9, 0, 8192, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS);
+    ck_assert_int_gt(a, 0);
+    ck_assert_ptr_null(vm_mem_ptr(&m, (uint64_t)a, 8, VM_PG_W));
+    ck_assert_int_eq(sys(10, (uint64_t)a, 8192, PROT_READ | PROT_WRITE, 0), 0);
+    ck_assert_ptr_nonnull(vm_mem_ptr(&m, (uint64_t)a, 8192, VM_PG_W));
+    ck_assert_int_eq(sys(11, (uint64_t)a, 8192, 0, 0), 0);
+    ck_assert_ptr_null(vm_mem_ptr(&m, (uint64_t)a, 1, VM_PG_R));
+    ck_assert_int_eq(sys(9, 0, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS), -EINVAL);
+    ck_assert_int_eq(sys(9, 0, 1ull << 40, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS), -ENOMEM);
+    ck_assert_int_eq(sys(9, 0x1000, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED),
+                     -EPERM);
+    /* Unknown calls: ENOSYS, counted. */
+    uint64_t before = p.unimplemented;
+    ck_assert_int_eq(sys(999, 0, 0, 0, 0), -ENOSYS);
+    ck_assert_int_eq(sys(UINT64_MAX, 0, 0, 0, 0), -ENOSYS);
+    ck_assert_uint_eq(p.unimplemented, before + 2);
+    /* exit_group ends the process with the low byte of its status. */
+    uint64_t args[6] = {0x1ff, 0, 0, 0, 0, 0};
+    int64_t r;
+    ck_assert_int_eq(vm_syscall(&p, 231, args, &r), VM_SYS_EXIT);
+    ck_assert_int_eq(p.exit_status, 0xff);
+}
+END_TEST
+
+START_TEST(fault_signals)
+{
+    ck_assert_int_eq(vm_fault_signal(0), SIGFPE);
+    ck_assert_int_eq(vm_fault_signal(3), SIGTRAP);
+    ck_assert_int_eq(vm_fault_signal(6), SIGILL);
+    ck_assert_int_eq(vm_fault_signal(13), SIGSEGV);
+    ck_assert_int_eq(vm_fault_signal(14), SIGSEGV);
+    ck_assert_int_eq(vm_fault_signal(17), SIGBUS);
+    ck_assert_int_eq(vm_fault_signal(200), SIGSEGV);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("vm_mem");
+    TCase *tc = tcase_create("memory");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, layout);
+    tcase_add_test(tc, user_pages);
+    tcase_add_test(tc, pointers);
+    tcase_add_test(tc, find);
+    tcase_add_test(tc, elf_placement);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("dispatch");
+    tcase_add_checked_fixture(tc, proc_setup, proc_teardown);
+    tcase_add_test(tc, dispatch);
+    tcase_add_test(tc, fault_signals);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,52 @@
+#!/bin/sh
+# vm_suite.sh: the vm-mode payload suite, run where /dev/kvm works (inside tests/kvm-host/run,
+# one boot for all of it). Prints "ok NAME" or "FAIL NAME: why" per case; t_vm_basic.sh counts
+# them. Needs VIV, VIV_HOME (images vmt and hello imported) and EXPECT (a folder of expected
+# outputs made natively on the host).
+: "${VIV:?}" "${VIV_HOME:?}" "${EXPECT:?}"
+export VIV_HOME
+out=$(mktemp) err=$(mktemp)
+
+# case NAME STATUS EXPECTED-STDOUT-OR-@FILE ARGS...: viv run --mode vm ARGS.
+case_vm() {
+    name=$1 want=$2 text=$3
+    shift 3
+    "$VIV" run --mode vm "$@" >"$out" 2>"$err" </dev/null
+    st=$?
+    case $text in
+    @*) expected=$(cat "$EXPECT/${text#@}") ;;
+    *) expected=$text ;;
+    esac
+    got=$(cat "$out")
+    if [ "$st" = "$want" ] && [ "$got" = "$expected" ]; then
+        echo "ok $name"
+    else
+        echo "FAIL $name: exit $st (wanted $want); stdout '$(echo "$got" | head -3 | tr '\n' '|')'; wanted '$(echo "$expected" | head -3 | tr '\n' '|')'; stderr '$(head -2 "$err" | tr '\n' '|')'"
+    fi
+}
+
+case_vm "the hello example prints what it prints natively" 0 @hello hello:1.0 a "b c"
+case_vm "a payload's exit status is viv's" 42 "" vmt exit 42
+case_vm "hello from a glibc-static payload" 0 "hello from the vm payload" vmt hello
+case_vm "wild pointers of every kind give EFAULT, unknown calls ENOSYS" 0 "efault: ok" vmt efault
+case_vm "paths resolve inside the image root" 0 @files vmt files
+case_vm "a NULL dereference is SIGSEGV (139)" 139 "" vmt segv
+case_vm "ud2 is SIGILL (132)" 132 "" vmt ud2
+case_vm "a division by zero is SIGFPE (136)" 136 "" vmt div0
+case_vm "int3 is SIGTRAP (133)" 133 "" vmt int3
+case_vm "int \$0x81 from ring 3 is SIGSEGV" 139 "" vmt int81
+case_vm "hlt in ring 3 is SIGSEGV" 139 "" vmt hlt
+case_vm "cli in ring 3 is SIGSEGV" 139 "" vmt cli
+case_vm "out in ring 3 is SIGSEGV (no hypercall from ring 3)" 139 "" vmt out
+case_vm "rdmsr in ring 3 is SIGSEGV" 139 "" vmt rdmsr
+case_vm "mov to cr3 in ring 3 is SIGSEGV" 139 "" vmt movcr3
+case_vm "the shim is unreachable from ring 3" 139 "" vmt kernel-read
+case_vm "a write after mprotect(PROT_READ) is SIGSEGV" 139 "read back 1" vmt rowrite
+case_vm "a call into a non-executable page is SIGSEGV" 139 "calling a non-executable page" vmt nx
+case_vm "mprotect(PROT_EXEC) makes a page runnable" 42 "" vmt exec-page
+case_vm "a load from an unmapped page is SIGSEGV" 139 "unmapped" vmt unmapped
+case_vm "32 MiB allocate and touch within --memory 64M" 0 "alloc 32 MiB: ok" --memory 64M vmt alloc 32
+case_vm "100 MiB do not fit in --memory 64M (ENOMEM)" 1 "alloc 100 MiB: Cannot allocate memory" --memory 64M vmt alloc 100
+case_vm "malloc and free through brk and mmap" 0 @malloc vmt malloc
+case_vm "a missing program exits 127" 127 "" --entrypoint /bin/nope vmt
+rm -f "$out" "$err"

@@ -1,0 +1,72 @@
+/* shim.S: the guest's ring-0 code: the system-call entry, the exception stubs, and the first
+ * entry into ring 3. Each turns into one hypercall, an `out` to a port that KVM hands to the VMM
+ * as KVM_EXIT_IO; the VMM serves it and resumes the guest after the `out`.
+ *
+ * It is copied to the first page of the system area, mapped for ring 0 only at VM_KERNEL_BASE;
+ * the shim's data page is two pages after its start. Every reference is relative to the code, so
+ * the bytes run wherever they are placed. */
+
+#define PORT_SYSCALL 0xe0
+#define PORT_FAULT 0xe1
+#define DATA_OFFSET 0x2000
+
+    .section .rodata.vm_shim, "a"
+    .balign 16
+    .globl vm_shim_code
+    .globl vm_shim_end
+vm_shim_code:
+    /* Header read by vm_shim.c: offsets of the entry points. */
+    .quad start - vm_shim_code
+    .quad syscall_entry - vm_shim_code
+    .quad faults - vm_shim_code
+    .quad 0
+
+    .set flush_flag, vm_shim_code + DATA_OFFSET
+    .set rax_save, vm_shim_code + DATA_OFFSET + 8
+
+/* First entry: the VMM starts the vCPU here in ring 0 with rcx = the program's entry, r11 = its
+ * rflags and rsp = its stack; sysretq drops to ring 3 with CS/SS from STAR[63:48] (AMD64 APM
+ * vol. 2, 6.1.1 "SYSCALL and SYSRET"). */
+start:
+    sysretq
+
+/* LSTAR: the guest's `syscall` lands here in ring 0, on the guest's own stack (SYSCALL does not
+ * switch stacks), with the return address in rcx and rflags in r11. The stack is the guest's,
+ * so it is never touched: the VMM reads the registers at the exit. */
+syscall_entry:
+    outb %al, $PORT_SYSCALL
+    /* The VMM narrowed or removed a mapping: flush the TLB by reloading CR3 (AMD64 APM vol. 2,
+     * 5.5.2) before the guest can use a stale translation. rax holds the result: keep it. */
+    cmpb $0, flush_flag(%rip)
+    jne 1f
+    sysretq
+1:  movb $0, flush_flag(%rip)
+    movq %rax, rax_save(%rip)
+    movq %cr3, %rax
+    movq %rax, %cr3
+    movq rax_save(%rip), %rax
+    sysretq
+
+/* Exception stubs, 16 bytes apart: each leaves the vector and an error code (0 where the CPU
+ * pushes none: AMD64 APM vol. 2, 8.2 "Vectors") above the CPU's frame on the IST stack, then
+ * exits to the VMM with rsp pointing at [vector, error, rip, cs, rflags, rsp, ss]. */
+    .balign 16
+faults:
+    .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    .balign 16
+    .if (\v == 8) || (\v == 10) || (\v == 11) || (\v == 12) || (\v == 13) || (\v == 14) || (\v == 17) || (\v == 21) || (\v == 29) || (\v == 30)
+    .else
+    pushq $0
+    .endif
+    pushq $\v
+    jmp fault_common
+    .endr
+
+fault_common:
+    outb %al, $PORT_FAULT
+    /* The VMM never resumes a faulting guest yet; should it, this stops the vCPU. */
+2:  hlt
+    jmp 2b
+vm_shim_end:
+
+    .section .note.GNU-stack, "", @progbits

@@ -1,0 +1,61 @@
+/* vm_kvm.c: is this host's /dev/kvm one that can run our guests, and if not, what fixes it. */
+#include "vmcore.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
+/* KVM_GET_API_VERSION must answer 12 (Documentation/virt/kvm/api.rst, 4.1: "Applications
+ * should refuse to run if KVM_GET_API_VERSION returns a value other than 12"). */
+#define VM_KVM_API 12
+
+int vm_kvm_open(const char *dev, const char *sysfs, struct viv_error *err)
+{
+    int fd = open(dev, O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        if (e == ENOENT || e == ENODEV || e == ENXIO)
+            return viv_fail(err, 0,
+                            "%s: not found: this kernel offers no KVM (load kvm_amd or "
+                            "kvm_intel, and enable virtualization in the firmware)",
+                            dev);
+        if (e == EACCES || e == EPERM)
+            return viv_fail(err, 0,
+                            "%s: permission denied: add your user to the kvm group "
+                            "(usermod -aG kvm $USER) and log in again",
+                            dev);
+        return viv_fail(err, e, "%s", dev);
+    }
+    /* kvm_pvm serves /dev/kvm for PVM-aware guest kernels only: it ignores the guest's GDT and
+     * IDT and has no sysret, so our shim would triple-fault there. Its module is the sign. */
+    char path[512];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/module/kvm_pvm", sysfs);
+    if (stat(path, &st) == 0) {
+        close(fd);
+        return viv_fail(err, 0,
+                        "%s is served by kvm_pvm, which cannot run vivarium's guests (it runs "
+                        "only PVM-aware kernels): vm mode needs AMD SVM or Intel VT-x, on bare "
+                        "metal or nested",
+                        dev);
+    }
+    int v = ioctl(fd, KVM_GET_API_VERSION, 0);
+    if (v != VM_KVM_API) {
+        close(fd);
+        return viv_fail(err, 0, "%s: KVM API version %d, vm mode needs %d", dev, v,
+                        VM_KVM_API);
+    }
+    return fd;
+}
+
+int vm_kvm_check(const char *dev, const char *sysfs, struct viv_error *err)
+{
+    int fd = vm_kvm_open(dev, sysfs, err);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    return 0;
+}

@@ -1,0 +1,18 @@
+/* vm_shim.c: where the ring-0 shim's bytes (shim.S, linked into viv as data) and its entry
+ * points are. */
+#include "vmcore.h"
+
+#include <string.h>
+
+extern const uint8_t vm_shim_code[], vm_shim_end[];
+
+void vm_shim_get(struct vm_shim *s)
+{
+    uint64_t hdr[3];
+    memcpy(hdr, vm_shim_code, sizeof(hdr));
+    s->code = vm_shim_code;
+    s->size = (size_t)(vm_shim_end - vm_shim_code);
+    s->start = hdr[0];
+    s->syscall = hdr[1];
+    s->faults = hdr[2];
+}

@@ -1,0 +1,131 @@
+/* vm_sys_mm.c: the guest's memory calls: brk, mmap (anonymous and private file-backed), munmap,
+ * mprotect. The VMM changes the guest's page tables; NX and read-only are the MMU's to enforce. */
+#include "vmcore.h"
+
+#include <errno.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define MMAP_MIN_ADDR 65536 /* Linux's default vm.mmap_min_addr: low pages stay unmapped */
+
+static uint64_t page_up(uint64_t v)
+{
+    return (v + VM_PAGE - 1) & ~(uint64_t)(VM_PAGE - 1);
+}
+
+static bool range_free(const struct vm_mem *m, uint64_t addr, uint64_t len)
+{
+    for (uint64_t a = addr; a < addr + len; a += VM_PAGE)
+        if (m->rights[a / VM_PAGE])
+            return false;
+    return true;
+}
+
+VM_SYS(brk)
+{
+    struct vm_mem *m = p->mem;
+    uint64_t want = a[0];
+    /* brk(2) returns the current break on any failure: the C library compares. */
+    if (want < p->brk_start || want > m->user_top)
+        return (int64_t)p->brk_cur;
+    uint64_t cur = page_up(p->brk_cur), next = page_up(want);
+    if (next > cur) {
+        if (!range_free(m, cur, next - cur) ||
+            vm_mem_map(m, cur, next - cur, PROT_READ | PROT_WRITE) < 0)
+            return (int64_t)p->brk_cur;
+    } else if (next < cur) {
+        if (vm_mem_unmap(m, next, cur - next) < 0)
+            return (int64_t)p->brk_cur;
+    }
+    p->brk_cur = want;
+    return (int64_t)want;
+}
+
+VM_SYS(mmap)
+{
+    struct vm_mem *m = p->mem;
+    uint64_t addr = a[0], len = a[1], off = a[5];
+    int prot = (int)a[2], flags = (int)a[3];
+    int64_t gfd = (int32_t)a[4];
+    if (len == 0 || off % VM_PAGE)
+        return -EINVAL;
+    if (len > m->user_top)
+        return -ENOMEM;
+    if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
+        return -EINVAL;
+    len = page_up(len);
+    int hfd = -1;
+    if (!(flags & MAP_ANONYMOUS)) {
+        hfd = vm_host_fd(p, gfd);
+        if (hfd < 0)
+            return -EBADF;
+        if (off + len < off)
+            return -EOVERFLOW;
+    }
+    int type = flags & MAP_TYPE;
+    if (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE)
+        return -EINVAL;
+    /* One process: a shared anonymous mapping is private in all but name. Shared file mappings
+     * would need the host's page cache in guest memory: not yet. */
+    if (type != MAP_PRIVATE && hfd >= 0)
+        return -ENODEV;
+    if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+        if (addr % VM_PAGE)
+            return -EINVAL;
+        if (addr < MMAP_MIN_ADDR)
+            return -EPERM;
+        if (addr > m->user_top || len > m->user_top - addr)
+            return -ENOMEM;
+        if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) && !range_free(m, addr, len))
+            return -EEXIST;
+    } else {
+        /* A hint is taken when the range is free, as Linux does. */
+        addr &= ~(uint64_t)(VM_PAGE - 1);
+        if (addr < MMAP_MIN_ADDR || addr > m->user_top || len > m->user_top - addr ||
+            !range_free(m, addr, len)) {
+            int r = vm_mem_find(m, len, &addr);
+            if (r < 0)
+                return r;
+        }
+    }
+    int r = vm_mem_map(m, addr, len, hfd >= 0 ? PROT_READ | PROT_WRITE : prot);
+    if (r < 0)
+        return r;
+    if (hfd >= 0) {
+        /* A private file mapping is a copy of the file: read it in, then set the rights. Past
+         * the end of the file the pages stay zero, as the tail of a mapped file reads. */
+        uint8_t *h = m->host + addr;
+        uint64_t done = 0;
+        while (done < len) {
+            ssize_t n = pread(hfd, h + done, len - done, (off_t)(off + done));
+            if (n < 0) {
+                int e = errno;
+                vm_mem_unmap(m, addr, len);
+                return e == EISDIR ? -ENODEV : -e;
+            }
+            if (n == 0)
+                break;
+            done += (uint64_t)n;
+        }
+        r = vm_mem_protect(m, addr, len, prot);
+        if (r < 0)
+            return r;
+    }
+    return (int64_t)addr;
+}
+
+VM_SYS(munmap)
+{
+    uint64_t addr = a[0], len = a[1];
+    if (addr % VM_PAGE || len == 0)
+        return -EINVAL;
+    int r = vm_mem_unmap(p->mem, addr, page_up(len));
+    return r;
+}
+
+VM_SYS(mprotect)
+{
+    if ((int)a[2] & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
+        return -EINVAL;
+    return vm_mem_protect(p->mem, a[0], a[1], (int)a[2]);
+}

@@ -1,0 +1,184 @@
+/* vmcore: the KVM micro-VM: a static x86-64 program runs in guest ring 3 under a ring-0 shim of
+ * our own, and each of its system calls is one hypercall served here with host calls. */
+#ifndef VIV_VMCORE_H
+#define VIV_VMCORE_H
+
+#include "base/base.h"
+#include "loader/loader.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* ---- /dev/kvm (vm_kvm.c) ---- */
+
+/* Whether the KVM behind dev can run our guests. sysfs is normally "/sys" (tests point it
+ * elsewhere). 0, or -1 with err one line that names the problem and the advice that fixes it. */
+int vm_kvm_check(const char *dev, const char *sysfs, struct viv_error *err);
+/* The same checks, keeping the fd open (O_CLOEXEC): the fd, or -1. */
+int vm_kvm_open(const char *dev, const char *sysfs, struct viv_error *err);
+
+/* ---- guest memory and page tables (vm_mem.c, vm_pt.c) ----
+ *
+ * One host mapping is all of guest-physical memory. User addresses [0, user_top) are mapped
+ * one to one onto guest-physical addresses, so a guest pointer is checked against the rights of
+ * its pages and then used at host + address. Above user_top lies the system area: the shim,
+ * the descriptor tables, the kernel stack and the page tables; the first three are mapped for
+ * ring 0 only at VM_KERNEL_BASE, the page tables are mapped nowhere. */
+#define VM_PAGE 4096u
+#define VM_DEFAULT_MEMORY (512ull << 20)
+#define VM_MIN_MEMORY (8ull << 20)
+#define VM_KERNEL_BASE 0xffffffff80000000ull
+/* The system area's first pages, in order (page numbers from its start). */
+enum {
+    VM_SYS_SHIM = 0,   /* 2 pages of shim code, read-only and executable */
+    VM_SYS_DATA = 2,   /* the shim's data: the TLB-flush flag and a save slot */
+    VM_SYS_GDT = 3,    /* GDT then TSS */
+    VM_SYS_IDT = 4,
+    VM_SYS_STACK = 5,  /* 3 pages of kernel stack for exceptions, top at page 8 */
+    VM_SYS_PAGES = 8,  /* mapped at VM_KERNEL_BASE; page tables follow */
+};
+enum { VM_PG_R = 1, VM_PG_W = 2, VM_PG_X = 4, VM_PG_MAPPED = 8 };
+
+struct vm_mem {
+    uint8_t *host;     /* guest-physical 0 */
+    uint64_t size;     /* bytes of guest-physical memory */
+    uint64_t user_top; /* user addresses are [0, user_top) */
+    uint8_t *rights;   /* one byte per user page: VM_PG_* */
+    uint64_t mmap_top; /* where the next search for free space starts, going down */
+    uint64_t sys_base; /* guest-physical start of the system area */
+    uint64_t pml4;     /* guest-physical address of the top-level table (CR3) */
+    uint64_t pt_next, pt_end; /* the page-table pool: bump-allocated, never freed */
+    /* A mapping was narrowed or removed since the guest last flushed its TLB. */
+    bool tlb_dirty;
+};
+
+/* Reserve size bytes (rounded down to pages) lazily (MAP_NORESERVE) and mergeable by KSM, and
+ * map the system area. EINVAL below VM_MIN_MEMORY. */
+int vm_mem_init(struct vm_mem *m, uint64_t size, struct viv_error *err);
+void vm_mem_destroy(struct vm_mem *m);
+/* These return 0 or a negative errno, as the guest's system call would. New pages read as
+ * zeros; prot is PROT_READ/WRITE/EXEC (x86 cannot deny reads of a writable or executable page). */
+int vm_mem_map(struct vm_mem *m, uint64_t addr, uint64_t len, int prot);
+int vm_mem_unmap(struct vm_mem *m, uint64_t addr, uint64_t len);
+int vm_mem_protect(struct vm_mem *m, uint64_t addr, uint64_t len, int prot);
+/* Highest free page-aligned range of len bytes below m->mmap_top (then anywhere), page 0 never. */
+int vm_mem_find(struct vm_mem *m, uint64_t len, uint64_t *addr);
+/* Host pointer for guest [addr, addr+len) when every page is mapped with the rights in need;
+ * NULL for unmapped, kernel-half, beyond-memory or wrapping ranges. len 0 is always valid. */
+void *vm_mem_ptr(const struct vm_mem *m, uint64_t addr, uint64_t len, unsigned need);
+int vm_mem_read(const struct vm_mem *m, uint64_t addr, void *dst, uint64_t len);
+int vm_mem_write(const struct vm_mem *m, uint64_t addr, const void *src, uint64_t len);
+/* A NUL-terminated guest string into buf: its length, -EFAULT or -ENAMETOOLONG. */
+long vm_mem_string(const struct vm_mem *m, uint64_t addr, char *buf, size_t max);
+/* The loader's view (elf_load, elf_stack_build); ctx is m. */
+void vm_mem_loader_ops(struct vm_mem *m, struct elf_load_ops *ops);
+
+/* Page-table entries (AMD64 APM vol. 2, 5.4 "Page-Translation-Table Entry Fields"). */
+#define VM_PTE_P (1ull << 0)
+#define VM_PTE_W (1ull << 1)
+#define VM_PTE_U (1ull << 2)
+#define VM_PTE_NX (1ull << 63)
+#define VM_PTE_ADDR 0x000ffffffffff000ull
+/* Map the 4 KiB page at virtual va to guest-physical pa with leaf flags (0: not present).
+ * -ENOMEM when the pool of tables is exhausted. */
+int vm_pt_set(struct vm_mem *m, uint64_t va, uint64_t pa, uint64_t flags);
+/* The leaf entry for va, or 0; *eff gets the rights every level grants (P, W, U; NX if any
+ * level sets it), as the MMU combines them. */
+uint64_t vm_pt_lookup(const struct vm_mem *m, uint64_t va, uint64_t *eff);
+/* Pages of tables that mapping [0, user) and the system area may need. */
+uint64_t vm_pt_pool_pages(uint64_t user);
+
+/* ---- the guest process: system calls and faults (vm_sys*.c, vm_fault.c) ---- */
+
+#define VM_MAX_FDS 256
+
+struct vm_proc {
+    struct vm_mem *mem;
+    int root_fd;          /* the guest's "/": every path resolves inside (RESOLVE_IN_ROOT) */
+    char cwd[4096];       /* the guest's working folder, absolute inside root */
+    int fds[VM_MAX_FDS];  /* guest fd -> host fd, -1 when closed */
+    const char *hostname; /* what uname's nodename reads */
+    uint64_t brk_start, brk_cur;
+    uint64_t fs_base;     /* arch_prctl(ARCH_SET_FS): the engine loads it into the vCPU */
+    bool fs_dirty;
+    uint64_t sigmask;
+    uint64_t tid_address;
+    bool exited;
+    int exit_status;
+    uint64_t calls, unimplemented;
+    uint64_t by_nr[512];  /* calls by number, for --stats */
+};
+
+/* A fresh process: fds 0..2 are host fds 0..2 (not owned), cwd "/". root_fd is borrowed. */
+void vm_proc_init(struct vm_proc *p, struct vm_mem *m, int root_fd, const char *hostname);
+/* Close the host fds the guest opened. */
+void vm_proc_release(struct vm_proc *p);
+/* Give guest fd gfd the host fd hfd (owned from then on): 0 or -EBADF/-EMFILE. */
+int vm_proc_set_fd(struct vm_proc *p, int gfd, int hfd);
+
+enum vm_sys_result { VM_SYS_DONE, VM_SYS_EXIT };
+/* Serve x86-64 Linux system call nr with argument registers a[0..5] (rdi, rsi, rdx, r10, r8,
+ * r9). *ret is for rax: the result or -errno; unknown numbers give -ENOSYS and are counted.
+ * Every guest pointer is checked: EFAULT, never a host fault. */
+enum vm_sys_result vm_syscall(struct vm_proc *p, uint64_t nr, const uint64_t a[6], int64_t *ret);
+const char *vm_syscall_name(uint64_t nr);
+/* The handlers' shape, shared by the dispatcher's files (vm_sys.c, vm_sys_mm.c). */
+#define VM_SYS(name) int64_t vm_sys_##name(struct vm_proc *p, const uint64_t *a)
+VM_SYS(brk);
+VM_SYS(mmap);
+VM_SYS(munmap);
+VM_SYS(mprotect);
+/* The host fd behind guest fd gfd, or -1. */
+int vm_host_fd(const struct vm_proc *p, int64_t gfd);
+
+/* The signal Linux raises for exception vector vec taken in user mode (arch/x86/kernel/traps.c):
+ * #DE SIGFPE, #DB and #BP SIGTRAP, #UD SIGILL, #PF and #GP SIGSEGV, #AC SIGBUS, ... */
+int vm_fault_signal(unsigned vec);
+const char *vm_fault_name(unsigned vec);
+
+/* ---- the shim (shim.S, vm_shim.c) ---- */
+
+/* I/O ports the shim writes to: the exit they cause is the hypercall. */
+#define VM_PORT_SYSCALL 0xe0
+#define VM_PORT_FAULT 0xe1
+/* Offsets into the shim's code (the header of shim.S) and the code itself. */
+struct vm_shim {
+    const uint8_t *code;
+    size_t size;
+    uint64_t start;   /* ring 0 -> ring 3 entry: sysretq to rcx with rflags r11 */
+    uint64_t syscall; /* LSTAR */
+    uint64_t faults;  /* vector v's stub at faults + 16 * v, v < 32 */
+};
+void vm_shim_get(struct vm_shim *s);
+
+/* ---- running a program (vm_cpu.c, vm_run.c) ---- */
+
+/* Copy the shim and build the GDT, TSS and IDT in the system area, then put the vCPU in long
+ * mode in ring 0 at the shim's start (the caller sets rcx, r11 and rsp for the first sysret). */
+int vm_cpu_setup(int kvm_fd, int vcpu_fd, struct vm_mem *m, struct viv_error *err);
+/* Load the guest's FS base (arch_prctl ARCH_SET_FS): 0 or -1 with errno. */
+int vm_cpu_set_fs(int vcpu_fd, uint64_t base);
+
+struct vm_config {
+    const char *root;      /* the appliance root */
+    char *const *argv;     /* argv[0] is looked up in root, through PATH when it has no '/' */
+    char *const *envp;
+    const char *workdir;   /* absolute inside root */
+    const char *hostname;
+    uint64_t memory;       /* bytes of guest memory; 0 for VM_DEFAULT_MEMORY */
+};
+
+enum { VM_EXIT_IO, VM_EXIT_HLT, VM_EXIT_SHUTDOWN, VM_EXIT_INTR, VM_EXIT_OTHER, VM_EXIT_KINDS };
+struct vm_stats {
+    uint64_t exits[VM_EXIT_KINDS];
+    uint64_t syscalls, unimplemented, faults;
+    uint64_t by_nr[512];
+};
+
+/* Run the program until it exits. Returns its exit status, or 128+N when signal N (from a
+ * fault) killed it; -1 with err filled and *fail_status 125 (viv's failure, KVM unusable), 126
+ * (not loadable) or 127 (not found). */
+int vm_run(const struct vm_config *cfg, struct vm_stats *st, int *fail_status,
+           struct viv_error *err);
+
+#endif
