@@ -5,6 +5,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <check.h>
+
+#include "unit.h"
 #include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
@@ -693,9 +695,5 @@ int main(void)
     tcase_add_test(tc, test_docker_linked_layer);
     tcase_add_test(tc, test_oci_index_selection);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return unit_run(s);
 }

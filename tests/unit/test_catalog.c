@@ -3,6 +3,8 @@
 #include "catalog/internal.h"
 
 #include <check.h>
+
+#include "unit.h"
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -862,9 +864,5 @@ static Suite *catalog_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(catalog_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return unit_run(catalog_suite());
 }

@@ -3,6 +3,8 @@
 #include "syscall-xlat/syscall-xlat.h"
 
 #include <check.h>
+
+#include "unit.h"
 #include <elf.h>
 #include <errno.h>
 #include <string.h>
@@ -259,9 +261,5 @@ int main(void)
     tcase_add_test(tc, hostile_headers);
     tcase_add_test(tc, initial_stack);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return unit_run(s);
 }

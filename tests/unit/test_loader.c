@@ -2,6 +2,8 @@
 #include "loader/loader.h"
 
 #include <check.h>
+
+#include "unit.h"
 #include <elf.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -117,9 +119,5 @@ int main(void)
     tcase_add_test(tc, dynamic_riscv64_pie);
     tcase_add_test(tc, refusals);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return unit_run(s);
 }

@@ -2,6 +2,8 @@
 #include "appliance-fmt/appliance.h"
 
 #include <check.h>
+
+#include "unit.h"
 #include <dirent.h>
 #include <string.h>
 
@@ -482,9 +484,5 @@ static Suite *manifest_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(manifest_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return unit_run(manifest_suite());
 }

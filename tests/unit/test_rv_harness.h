@@ -5,6 +5,8 @@
 #include "isa-xlat/isa-xlat.h"
 
 #include <check.h>
+
+#include "unit.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -199,11 +201,7 @@ static inline int rvt_main(const char *name, void (*add)(TCase *))
     tcase_add_checked_fixture(tc, rvt_setup, rvt_teardown);
     add(tc);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return unit_run(s);
 }
 
 #endif

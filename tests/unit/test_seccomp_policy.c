@@ -3,6 +3,8 @@
 #include "runner/sandbox.h"
 
 #include <check.h>
+
+#include "unit.h"
 #include <errno.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -185,9 +187,5 @@ static Suite *policy_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(policy_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return unit_run(policy_suite());
 }

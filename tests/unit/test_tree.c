@@ -2,6 +2,8 @@
 #include "appliance-fmt/internal.h"
 
 #include <check.h>
+
+#include "unit.h"
 #include <string.h>
 
 static int add(struct viv_tree *t, const char *path, enum viv_node_type type, uint32_t mode,
@@ -241,9 +243,5 @@ int main(void)
     tcase_add_test(tc, test_json_matches_jansson);
     tcase_add_test(tc, test_json_refusals);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return unit_run(s);
 }

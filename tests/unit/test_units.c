@@ -2,6 +2,8 @@
 #include "base/base.h"
 
 #include <check.h>
+
+#include "unit.h"
 #include <string.h>
 
 struct size_case {
@@ -213,9 +215,5 @@ static Suite *units_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(units_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return unit_run(units_suite());
 }

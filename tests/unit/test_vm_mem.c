@@ -3,6 +3,8 @@
 #include "vmcore/vmcore.h"
 
 #include <check.h>
+
+#include "unit.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -283,9 +285,5 @@ int main(void)
     tcase_add_test(tc, dispatch);
     tcase_add_test(tc, fault_signals);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return unit_run(s);
 }
