@@ -46,6 +46,10 @@ struct viv_sandbox_config {
      * when it could not start it, err filled. NULL: exec the entrypoint (native). */
     int (*engine_main)(const struct viv_sandbox_config *cfg, const char *prog,
                        struct viv_error *err);
+    /* An fd the engine opened before entering (vm: /dev/kvm, unreachable inside), or -1. */
+    int engine_fd;
+    /* vm: the guest's memory, which the VM bounds by construction (no cgroup needed for it). */
+    uint64_t guest_memory;
     /* Where notes (--verbose) and warnings go; the caller prints them. */
     void (*note)(void *ctx, bool warning, const char *msg);
     void *note_ctx;
@@ -72,6 +76,9 @@ struct viv_run_stats {
  * 126/127 that err->code carries as -status). */
 int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
                 struct viv_error *err);
+/* What sandbox_run returns (err filled, nothing started) when this host refuses the namespaces:
+ * an engine that confines its guest itself (vm) can still run without them. */
+#define SANDBOX_NO_NAMESPACES (-2)
 
 struct viv_limits_plan;
 

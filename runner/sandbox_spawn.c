@@ -169,6 +169,8 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
         viv_fail(err, errno, "create the instance's namespaces");
         size_t n = strlen(err->msg);
         snprintf(err->msg + n, sizeof(err->msg) - n, "%s", clone_advice(err->code));
+        if (err->code == EPERM || err->code == ENOSPC || err->code == EUSERS)
+            rc = SANDBOX_NO_NAMESPACES;
         goto out;
     }
     close(sync[0]);

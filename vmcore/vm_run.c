@@ -75,9 +75,9 @@ static int find_program(int root, const struct vm_config *cfg, char *found, size
     return viv_fail(err, ENOENT, "%s: not found in the image's PATH", name);
 }
 
-static int kvm_setup(struct vm_instance *v, uint64_t memory, struct viv_error *err)
+static int kvm_setup(struct vm_instance *v, int kvm_fd, uint64_t memory, struct viv_error *err)
 {
-    v->kvm = vm_kvm_open("/dev/kvm", "/sys", err);
+    v->kvm = kvm_fd >= 0 ? kvm_fd : vm_kvm_open("/dev/kvm", "/sys", err);
     if (v->kvm < 0)
         return -1;
     if (vm_mem_init(&v->mem, memory, err) < 0)
@@ -260,7 +260,7 @@ int vm_run(const struct vm_config *cfg, struct vm_stats *st, int *fail_status,
         viv_fail(err, errno, "%s: cannot open the image's root", cfg->root);
         goto out;
     }
-    if (kvm_setup(&v, cfg->memory ? cfg->memory : VM_DEFAULT_MEMORY, err) < 0)
+    if (kvm_setup(&v, cfg->kvm_fd, cfg->memory ? cfg->memory : VM_DEFAULT_MEMORY, err) < 0)
         goto out;
     v.exe = find_program(v.root, cfg, path, sizeof(path), fail_status, err);
     if (v.exe < 0)

@@ -166,6 +166,9 @@ struct vm_config {
     const char *workdir;   /* absolute inside root */
     const char *hostname;
     uint64_t memory;       /* bytes of guest memory; 0 for VM_DEFAULT_MEMORY */
+    /* An open /dev/kvm (vm_kvm_open), taken over by vm_run, or -1 to open it there: a VMM that
+     * runs inside a sandbox opens it before it enters, where /dev/kvm cannot be reached. */
+    int kvm_fd;
 };
 
 enum { VM_EXIT_IO, VM_EXIT_HLT, VM_EXIT_SHUTDOWN, VM_EXIT_INTR, VM_EXIT_OTHER, VM_EXIT_KINDS };

@@ -49,4 +49,21 @@ case_vm "32 MiB allocate and touch within --memory 64M" 0 "alloc 32 MiB: ok" --m
 case_vm "100 MiB do not fit in --memory 64M (ENOMEM)" 1 "alloc 100 MiB: Cannot allocate memory" --memory 64M vmt alloc 100
 case_vm "malloc and free through brk and mmap" 0 @malloc vmt malloc
 case_vm "a missing program exits 127" 127 "" --entrypoint /bin/nope vmt
+# Without namespaces (a chroot refuses them, as some hosts' sysctls do), the VM is the wall.
+"$VIV" run --mode vm --verbose vmt files >"$out" 2>"$err" </dev/null
+st=$?
+if grep -q "no namespaces here" "$err"; then
+    if [ "$st" = 0 ] && [ "$(cat "$out")" = "$(cat "$EXPECT/files")" ]; then
+        echo "ok without namespaces the guest still sees only the image (seccomp, no_new_privs)"
+    else
+        echo "FAIL without namespaces: exit $st; $(head -2 "$err" | tr '\n' '|')"
+    fi
+elif [ "$st" = 0 ]; then
+    echo "ok the VMM runs inside the namespace sandbox"
+else
+    echo "FAIL vm --verbose: exit $st; $(head -2 "$err" | tr '\n' '|')"
+fi
+"$VIV" run --mode vm --timeout 2 vmt spin >"$out" 2>"$err" </dev/null
+st=$?
+if [ "$st" = 124 ]; then echo "ok --timeout stops a spinning guest (124)"; else echo "FAIL --timeout: exit $st; $(head -2 "$err" | tr '\n' '|')"; fi
 rm -f "$out" "$err"

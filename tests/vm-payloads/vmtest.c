@@ -93,6 +93,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(what, "exit") == 0)
         return argc > 2 ? atoi(argv[2]) : 0;
+    if (strcmp(what, "spin") == 0)
+        for (volatile unsigned long n = 0;; n++)
+            ;
     if (strcmp(what, "efault") == 0)
         return efault(argv[0]);
     if (strcmp(what, "files") == 0)
