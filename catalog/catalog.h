@@ -64,6 +64,10 @@ void catalog_image_free(struct viv_image *img);
 int catalog_image_tree(struct viv_catalog *c, const char *id, struct viv_tree **tree,
                        struct viv_error *err);
 
+/* Keep an image from being removed while *fd stays open (a running instance holds its image):
+ * rm refuses it, prune passes it by. */
+int catalog_image_hold(struct viv_catalog *c, const char *id, int *fd, struct viv_error *err);
+
 /* Every image, sorted by first ref then id; images with no ref are listed with no refs. */
 int catalog_list(struct viv_catalog *c, struct viv_image **imgs, size_t *n, struct viv_error *err);
 void catalog_list_free(struct viv_image *imgs, size_t n);

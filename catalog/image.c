@@ -213,8 +213,48 @@ void catalog_list_free(struct viv_image *imgs, size_t n)
     free(imgs);
 }
 
+/* A run holds a shared flock on its image's folder; removal needs it exclusively. flock on a
+ * directory works like on a file, and the lock goes with the holder's process, however it ends. */
+int catalog_image_hold(struct viv_catalog *c, const char *id, int *fd, struct viv_error *err)
+{
+    *fd = openat(c->images_fd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (*fd < 0)
+        return viv_fail(err, errno, "image %.*s", CATALOG_SHORT_ID, id);
+    if (flock(*fd, LOCK_SH) < 0) {
+        int e = errno;
+        close(*fd);
+        *fd = -1;
+        return viv_fail(err, e, "hold image %.*s", CATALOG_SHORT_ID, id);
+    }
+    return 0;
+}
+
+static int image_lock_exclusive(struct viv_catalog *c, const char *id)
+{
+    int fd = openat(c->images_fd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? -2 : -1;
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+bool catalog_image_in_use(struct viv_catalog *c, const char *id)
+{
+    int fd = image_lock_exclusive(c, id);
+    if (fd >= 0)
+        close(fd);
+    return fd == -1 && errno == EWOULDBLOCK;
+}
+
 int catalog_image_dispose(struct viv_catalog *c, const char *id, struct viv_error *err)
 {
+    _cleanup_close_ int lock = image_lock_exclusive(c, id);
+    if (lock == -1 && errno == EWOULDBLOCK)
+        return catalog_fail_rule(err, EBUSY, "image %.*s is in use by a running instance",
+                                 CATALOG_SHORT_ID, id);
     struct catalog_staging st;
     if (catalog_staging_new(c, &st, err) < 0)
         return -1;

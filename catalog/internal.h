@@ -119,6 +119,8 @@ int catalog_read_manifest(struct viv_catalog *c, const char *id, struct viv_mani
                           struct viv_error *err);
 /* Every images/ entry that looks like an id (caller frees the array). */
 int catalog_image_ids(struct viv_catalog *c, char (**ids)[65], size_t *n, struct viv_error *err);
+/* Is an instance running the image (catalog_image_hold)? */
+bool catalog_image_in_use(struct viv_catalog *c, const char *id);
 /* Make an image invisible at once (rename into a staging folder), then delete it. Caller holds
  * gc.lock exclusively. */
 int catalog_image_dispose(struct viv_catalog *c, const char *id, struct viv_error *err);

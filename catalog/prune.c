@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -43,6 +44,11 @@ static int prune_objects(struct viv_catalog *c, char (*keep)[65], size_t nkeep, 
     return rc;
 }
 
+static int id_cmp(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
 int catalog_prune(struct viv_catalog *c, struct catalog_prune_result *res, struct viv_error *err)
 {
     memset(res, 0, sizeof(*res));
@@ -60,13 +66,22 @@ int catalog_prune(struct viv_catalog *c, struct catalog_prune_result *res, struc
     int rc = catalog_named_images(c, &named, &nnamed, err);
     if (rc == 0)
         rc = catalog_image_ids(c, &ids, &nids, err);
+    size_t nsorted = nnamed;
     for (size_t i = 0; rc == 0 && i < nids; i++) {
-        if (catalog_digest_in(named, nnamed, ids[i]))
+        if (catalog_digest_in(named, nsorted, ids[i]))
             continue;
+        /* A running instance keeps even an unnamed image, and the objects it uses. */
+        if (catalog_image_in_use(c, ids[i])) {
+            named = viv_xrealloc(named, (nnamed + 1) * sizeof(*named));
+            memcpy(named[nnamed++], ids[i], 65);
+            continue;
+        }
         rc = catalog_image_dispose(c, ids[i], err);
         if (rc == 0)
             res->images++;
     }
+    if (nnamed > nsorted)
+        qsort(named, nnamed, sizeof(*named), id_cmp);
     if (rc == 0)
         rc = catalog_staging_sweep(c, &res->staging, err);
     if (rc == 0)

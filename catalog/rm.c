@@ -4,6 +4,20 @@
 #include <errno.h>
 #include <string.h>
 
+/* Is this the only ref naming the image? */
+static bool last_ref(struct viv_catalog *c, const char *id)
+{
+    struct catalog_ref *refs;
+    size_t n, count = 0;
+    struct viv_error ignored;
+    if (catalog_refs_list(c, &refs, &n, &ignored) < 0)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        count += strcmp(refs[i].id, id) == 0;
+    catalog_refs_free(refs, n);
+    return count == 1;
+}
+
 /* Drop the image once nothing names it any more. */
 static int drop_if_unnamed(struct viv_catalog *c, const char *id, char removed_id[65],
                            struct viv_error *err)
@@ -27,6 +41,9 @@ static int drop_if_unnamed(struct viv_catalog *c, const char *id, char removed_i
 static int rm_by_id(struct viv_catalog *c, const char *id, char removed_id[65],
                     struct viv_error *err)
 {
+    if (catalog_image_in_use(c, id))
+        return catalog_fail_rule(err, EBUSY, "image %.*s is in use by a running instance",
+                                 CATALOG_SHORT_ID, id);
     struct catalog_ref *refs;
     size_t n;
     if (catalog_refs_list(c, &refs, &n, err) < 0)
@@ -63,6 +80,10 @@ int catalog_rm(struct viv_catalog *c, const char *image, char removed_id[65],
         if (rc < 0 && err->code != EINVAL)
             return -1;
         if (rc != 0) {
+            if (rc == 1 && last_ref(c, id) && catalog_image_in_use(c, id))
+                return catalog_fail_rule(err, EBUSY,
+                                         "image %.*s (%s:%s) is in use by a running instance",
+                                         CATALOG_SHORT_ID, id, name, tag);
             if (catalog_ref_remove(c, name, tag, err) < 0)
                 return -1;
             return rc == 1 ? drop_if_unnamed(c, id, removed_id, err) : 0;

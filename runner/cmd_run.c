@@ -219,6 +219,7 @@ int cmd_run(struct viv_cli *cli, int argc, char **argv)
     struct viv_strv gargv = {0}, genv = {0};
     struct viv_image img;
     bool have_img = false;
+    int hold = -1; /* the image cannot be removed while this instance runs */
     struct viv_catalog *c = NULL;
     int status = VIV_EXIT_FAIL;
     int p = run_parse_flags(cli, argc, argv, &f);
@@ -233,6 +234,7 @@ int cmd_run(struct viv_cli *cli, int argc, char **argv)
         goto out;
     char id[65];
     if (resolve_image(c, image, id, &cli->err) < 0 ||
+        catalog_image_hold(c, id, &hold, &cli->err) < 0 ||
         catalog_image_load(c, id, &img, &cli->err) < 0)
         goto out;
     have_img = true;
@@ -270,6 +272,8 @@ int cmd_run(struct viv_cli *cli, int argc, char **argv)
     if (f.stats)
         stats_print(stderr, &st, f.stats == 2);
 out:
+    if (hold >= 0)
+        close(hold);
     if (have_img)
         catalog_image_free(&img);
     if (c)

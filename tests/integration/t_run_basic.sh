@@ -131,3 +131,21 @@ cp "$WORK/rv/rootfs/bin/run" "$WORK/vmonly/rootfs/bin/run"
 printf '{"vivarium":1,"name":"vmonly","arch":"x86_64","entrypoint":["/bin/run"],"modes":["vm"]}\n' > "$WORK/vmonly/manifest.json"
 "$VIV" build "$WORK/vmonly" -o "$WORK/vmonly.viv" >/dev/null 2>&1
 expect_err "a manifest that does not allow native" 125 "viv: run: mode native cannot run $WORK/vmonly.viv (x86_64): the manifest does not allow it" "$VIV" run --mode native "$WORK/vmonly.viv"
+
+# An image a running instance uses cannot be removed under it; prune passes it by.
+"$VIV" tag app held:1 >/dev/null 2>&1
+"$VIV" run app 'sleep 3' >/dev/null 2>&1 &
+runner=$!
+sleep 1
+run "$VIV" rm "$(printf '%.12s' "$("$VIV" inspect app | sed -n 's/.*"id": "\([0-9a-f]*\)".*/\1/p')")"
+if [ "$status" = 125 ] && contains "$errout" "is in use by a running instance" &&
+    "$VIV" inspect held:1 >/dev/null 2>&1; then
+    pass "rm refuses an image a running instance uses, and changes nothing"
+else
+    fail "rm refuses an image a running instance uses" "status $status: $errout"
+fi
+"$VIV" prune >/dev/null 2>&1
+wait "$runner"
+run "$VIV" run app 'echo still'
+if [ "$out" = still ]; then pass "prune passed the running image by"; else fail "prune passed the running image by" "$out $errout"; fi
+"$VIV" rm held:1 >/dev/null 2>&1
