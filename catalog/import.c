@@ -78,10 +78,15 @@ struct publisher {
 static void *publish_objects(void *arg)
 {
     struct publisher *p = arg;
-    if (syncfs(p->s->st->fd) < 0)
+    int64_t t0 = viv_now_ms();
+    if (syncfs(p->s->st->fd) < 0) {
         p->rc = viv_fail(&p->err, errno, "sync '%s'", p->s->c->home);
-    else
-        p->rc = catalog_objects_publish(p->s, &p->err);
+        return NULL;
+    }
+    int64_t t1 = viv_now_ms();
+    p->rc = catalog_objects_publish(p->s, &p->err);
+    viv_trace(VIV_TRACE_IMG, "img", "objects: synced in %lld ms, %zu named in %lld ms",
+              (long long)(t1 - t0), p->s->nstaged, (long long)(viv_now_ms() - t1));
     return NULL;
 }
 
