@@ -17,6 +17,9 @@ struct viv_engine_ops {
     unsigned mode; /* enum viv_mode_bit */
     /* Why this engine cannot run an image of this manifest on this host, or NULL. */
     const char *(*check)(const struct viv_manifest *m);
+    /* For auto only: why this host cannot run the engine at all, or NULL (may be absent).
+     * Asked for explicitly, the engine says so itself when it starts. */
+    const char *(*host_check)(void);
     int (*run)(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
                struct viv_error *err);
 };
@@ -31,8 +34,33 @@ static const struct viv_engine_ops engines[] = {
     {.name = "native", .mode = VIV_MODE_NATIVE, .check = native_check, .run = sandbox_run},
     {.name = "xlat", .mode = VIV_MODE_XLAT, .check = xlat_engine_check,
      .run = xlat_engine_sandboxed},
-    {.name = "vm", .mode = VIV_MODE_VM, .check = vm_engine_check, .run = vm_engine_run},
+    {.name = "vm", .mode = VIV_MODE_VM, .check = vm_engine_check,
+     .host_check = vm_engine_host_check, .run = vm_engine_run},
 };
+
+/* auto found that native mode cannot be had here (err says why): vm, if it can run the image. */
+static const struct viv_engine_ops *fallback_engine(const struct viv_manifest *m, bool verbose,
+                                                    struct viv_error *err)
+{
+    const struct viv_engine_ops *vm = NULL;
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(engines); i++)
+        if (engines[i].mode == VIV_MODE_VM)
+            vm = &engines[i];
+    const char *why = vm->check(m);
+    if (!why && !(m->modes & vm->mode))
+        why = "the manifest does not allow it";
+    if (!why)
+        why = vm->host_check();
+    if (why) {
+        viv_wrap(err, "native mode cannot be had, and vm cannot run the image either (%s)", why);
+        return NULL;
+    }
+    if (verbose)
+        fprintf(stderr, "viv: run: mode vm: auto: native mode cannot be had here (%s)\n",
+                err->msg);
+    viv_error_clear(err);
+    return vm;
+}
 
 /* Pick the engine: the one asked for, or with auto the first that the manifest allows and that
  * can run the image here. */
@@ -51,6 +79,8 @@ static const struct viv_engine_ops *choose_engine(const char *want, const struct
         const char *why = e->run ? e->check(m) : "not available yet";
         if (!why && !(m->modes & e->mode))
             why = "the manifest does not allow it";
+        if (!why && is_auto && e->host_check)
+            why = e->host_check();
         if (why && !is_auto && !e->run)
             return viv_fail(err, 0, "mode %s is not available yet", e->name), NULL;
         if (why && !is_auto)
@@ -250,6 +280,13 @@ int cmd_run(struct viv_cli *cli, int argc, char **argv)
     viv_trace(VIV_TRACE_RUN, "run", "image %.12s, starting", img.id);
     struct viv_run_stats st;
     int rc = engine->run(&cfg, &st, &cli->err);
+    if (rc == SANDBOX_NO_NAMESPACES && strcmp(f.mode, "auto") == 0 &&
+        engine->mode == VIV_MODE_NATIVE) {
+        /* This host refuses what native mode needs: the VM, its own wall, is the fallback. */
+        const struct viv_engine_ops *vm = fallback_engine(&img.manifest, cli->verbose, &cli->err);
+        if (vm)
+            rc = vm->run(&cfg, &st, &cli->err);
+    }
     if (rc < 0)
         goto out;
     status = rc;

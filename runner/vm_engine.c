@@ -23,6 +23,13 @@ const char *vm_engine_check(const struct viv_manifest *m)
     return m->arch == VIV_ARCH_X86_64 ? NULL : "it needs an x86_64 image";
 }
 
+const char *vm_engine_host_check(void)
+{
+    /* A KVM that can run our shim: auto must never pick a vm that cannot start. */
+    static struct viv_error why;
+    return vm_kvm_check("/dev/kvm", "/sys", &why) < 0 ? why.msg : NULL;
+}
+
 static uint64_t vm_now_ns(void)
 {
     struct timespec ts;

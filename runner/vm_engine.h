@@ -8,6 +8,8 @@
  * found out by vm_engine_run, which says so in one line). */
 struct viv_manifest;
 const char *vm_engine_check(const struct viv_manifest *m);
+/* Why this host's KVM cannot run vm mode, or NULL: what auto asks before it picks vm. */
+const char *vm_engine_host_check(void);
 /* As sandbox_run: the guest's status, 128+N for a fault signal N, 126/127 with err filled when
  * the program cannot run, -1 with err filled when viv fails (KVM unusable included). */
 int vm_engine_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,

@@ -6,6 +6,8 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
 
 struct xlat_proc;
@@ -31,6 +33,35 @@ struct xlat_sigaction {
     uint64_t handler, flags, mask;
 };
 #define XLAT_NSIG 64
+#define XLAT_SIGBIT(sig) (1ull << ((sig) - 1))
+#ifndef SS_AUTODISARM
+#define SS_AUTODISARM (1u << 31) /* include/uapi/linux/signal.h */
+#endif
+
+/* One guest thread: what Linux keeps per task rather than per process. */
+struct xlat_thread {
+    struct xlat_proc *proc;
+    pid_t tid;                 /* the host thread's id, which is the guest's */
+    uint64_t clear_tid;        /* CLONE_CHILD_CLEARTID / set_tid_address: 0 and a wake at exit */
+    uint64_t sigmask;          /* blocked signals, bit sig-1 */
+    uint64_t ss_sp, ss_size;   /* sigaltstack */
+    int ss_flags;              /* 0 or SS_DISABLE (| SS_AUTODISARM) */
+    uint64_t pending;          /* atomic: signals the host delivered here, not yet the guest */
+    siginfo_t info[XLAT_NSIG + 1]; /* what came with each pending signal */
+    struct xlat_regs *regs;    /* the hart's registers during a system call */
+    int result;                /* enum xlat_sys_result the current call asks of the engine */
+    uint64_t restore_mask;     /* rt_sigsuspend: the mask the handler's frame must save */
+    bool restore_pending;
+    void *hart;                /* the engine's, for hooks.kick */
+    uint64_t set_ptid, set_ctid; /* CLONE_PARENT_SETTID / CLONE_CHILD_SETTID, done by the child */
+    struct xlat_thread *next;  /* in proc->threads, under proc->lock */
+};
+
+/* A translating engine's callbacks (xlat_proc_set_hooks). */
+struct xlat_hooks_state {
+    struct xlat_engine_hooks h;
+    bool set;
+};
 
 struct xlat_proc {
     const struct xlat_abi *abi;
@@ -43,12 +74,20 @@ struct xlat_proc {
     uint64_t brk_start, brk_cur, brk_limit;
     uint64_t tid_address, robust_head, robust_len;
     struct xlat_sigaction act[XLAT_NSIG + 1];
-    uint64_t sigmask;
-    uint64_t ss_sp, ss_size;
-    int ss_flags;
     bool exiting;
     int exit_status;
     uint64_t calls, unimplemented;
+    /* Threads (sys_thread.c): the first is embedded; the others are allocated by clone. */
+    pthread_mutex_t lock;      /* threads, nthreads, the memory map */
+    pthread_cond_t gone;       /* signalled when a thread leaves */
+    struct xlat_thread main_thread;
+    struct xlat_thread *threads;
+    int nthreads;
+    bool threads_ready;
+    struct xlat_thread *survivor; /* set while exit_group or exec stops the other threads */
+    struct xlat_hooks_state hooks;
+    uint64_t sigreturn_tramp;  /* guest address of `li a7, 139; ecall`, 0 until needed */
+    struct xlat_exec_request exec; /* what execve asked the engine to load */
 };
 
 /* Guest paths (sys_path.c). A resolved path is a base fd and a name relative to it: for the
@@ -93,16 +132,41 @@ XLAT_SYS(symlinkat);
 XLAT_SYS(brk); XLAT_SYS(mmap); XLAT_SYS(munmap); XLAT_SYS(mprotect); XLAT_SYS(mremap);
 XLAT_SYS(madvise); XLAT_SYS(riscv_flush_icache);
 /* sys_process.c */
-XLAT_SYS(exit); XLAT_SYS(exit_group); XLAT_SYS(getpid); XLAT_SYS(gettid); XLAT_SYS(getppid);
+XLAT_SYS(exit_group); XLAT_SYS(getpid); XLAT_SYS(gettid); XLAT_SYS(getppid);
 XLAT_SYS(getuid); XLAT_SYS(geteuid); XLAT_SYS(getgid); XLAT_SYS(getegid);
-XLAT_SYS(set_tid_address); XLAT_SYS(set_robust_list); XLAT_SYS(prlimit64); XLAT_SYS(getrandom);
-XLAT_SYS(uname); XLAT_SYS(sysinfo); XLAT_SYS(futex); XLAT_SYS(sched_yield);
+XLAT_SYS(set_robust_list); XLAT_SYS(prlimit64); XLAT_SYS(getrandom);
+XLAT_SYS(uname); XLAT_SYS(sysinfo); XLAT_SYS(sched_yield);
 XLAT_SYS(sched_getaffinity); XLAT_SYS(umask); XLAT_SYS(prctl); XLAT_SYS(getrusage);
-XLAT_SYS(kill); XLAT_SYS(tgkill);
 /* sys_time.c */
 XLAT_SYS(clock_gettime); XLAT_SYS(clock_getres); XLAT_SYS(gettimeofday); XLAT_SYS(nanosleep);
 XLAT_SYS(clock_nanosleep); XLAT_SYS(times);
 /* sys_signal.c */
-XLAT_SYS(rt_sigaction); XLAT_SYS(rt_sigprocmask); XLAT_SYS(sigaltstack);
+XLAT_SYS(rt_sigaction); XLAT_SYS(rt_sigprocmask); XLAT_SYS(sigaltstack); XLAT_SYS(rt_sigpending);
+XLAT_SYS(rt_sigsuspend); XLAT_SYS(rt_sigreturn); XLAT_SYS(kill); XLAT_SYS(tgkill);
+XLAT_SYS(tkill); XLAT_SYS(setitimer); XLAT_SYS(getitimer);
+/* sys_thread.c */
+XLAT_SYS(clone); XLAT_SYS(exit); XLAT_SYS(gettid); XLAT_SYS(set_tid_address);
+/* sys_futex.c */
+XLAT_SYS(futex);
+/* sys_exec.c */
+XLAT_SYS(execve); XLAT_SYS(wait4); XLAT_SYS(waitid);
+
+/* The calling guest thread (sys_thread.c): the one the engine attached to this host thread,
+ * else the process's first, for engines that run one thread and never attach. */
+struct xlat_thread *xlat_thread_cur(struct xlat_proc *p);
+/* The guest thread of this host thread or NULL; async-signal-safe. */
+struct xlat_thread *xlat_thread_self(void);
+/* Make the host thread's signal mask follow the guest thread's (sys_signal.c), so that the host
+ * kernel picks the thread a process-directed signal goes to and keeps blocked ones pending. */
+void xlat_signal_mirror_mask(const struct xlat_thread *t);
+/* Signals the engine itself needs on the host and the guest can never block there. */
+uint64_t xlat_signal_host_reserved(void);
+/* Build a riscv64 signal frame for sig on t's stack and point regs at the handler
+ * (rv_sigframe.c): 0, or -EFAULT when the frame cannot be written (the guest then dies of
+ * SIGSEGV, as force_sigsegv makes it). */
+int xlat_sigframe_push(struct xlat_thread *t, int sig, const siginfo_t *info,
+                       struct xlat_regs *regs);
+/* rt_sigreturn: restore regs, mask and altstack from the frame at regs->x[2]. */
+int xlat_sigframe_pop(struct xlat_thread *t, struct xlat_regs *regs);
 
 #endif

@@ -1,7 +1,6 @@
-/* sys_process.c: process identity, exit, limits, randomness, futex and uname for the guest. */
+/* sys_process.c: process identity, exit_group, limits, randomness and uname for the guest. */
 #include "sys_internal.h"
 
-#include <linux/futex.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -12,14 +11,6 @@
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
 #include <unistd.h>
-
-/* Without guest threads, exit ends the process like exit_group (the last thread leaving). */
-XLAT_SYS(exit)
-{
-    p->exiting = true;
-    p->exit_status = (int)(a[0] & 0xff);
-    return 0;
-}
 
 XLAT_SYS(exit_group)
 {
@@ -32,12 +23,6 @@ XLAT_SYS(getpid)
 {
     (void)p, (void)a;
     return getpid();
-}
-
-XLAT_SYS(gettid)
-{
-    (void)p, (void)a;
-    return gettid();
 }
 
 XLAT_SYS(getppid)
@@ -68,13 +53,6 @@ XLAT_SYS(getegid)
 {
     (void)p, (void)a;
     return getegid();
-}
-
-/* The address is kept for the thread's exit (CLONE_CHILD_CLEARTID semantics); returns the tid. */
-XLAT_SYS(set_tid_address)
-{
-    p->tid_address = a[0];
-    return gettid();
 }
 
 XLAT_SYS(set_robust_list)
@@ -129,50 +107,6 @@ XLAT_SYS(sysinfo)
     if (sysinfo(&si) < 0)
         return -errno;
     return xlat_mem_write(p->mem, a[0], &si, sizeof(si));
-}
-
-XLAT_SYS(futex)
-{
-    /* Guest memory is host memory: a futex word is a host address, so waiters in other threads
-     * and processes sharing the page meet in the host kernel. The timeout is a struct timespec
-     * (two 64-bit words) for the WAIT operations; for the others it is an integer. */
-    uint32_t *uaddr = xlat_mem_ptr(p->mem, a[0], 4, XLAT_PG_R);
-    if (!uaddr || a[0] % 4)
-        return -EFAULT;
-    int op = (int)a[1], cmd = op & FUTEX_CMD_MASK;
-    void *arg4 = (void *)(uintptr_t)a[3];
-    uint32_t *uaddr2 = NULL;
-    switch (cmd) {
-    case FUTEX_WAIT:
-    case FUTEX_WAIT_BITSET:
-    case FUTEX_LOCK_PI:
-    case FUTEX_LOCK_PI2:
-    case FUTEX_WAIT_REQUEUE_PI:
-        if (a[3]) {
-            arg4 = xlat_mem_ptr(p->mem, a[3], 16, XLAT_PG_R);
-            if (!arg4)
-                return -EFAULT;
-        }
-        break;
-    case FUTEX_WAKE:
-    case FUTEX_UNLOCK_PI:
-    case FUTEX_TRYLOCK_PI:
-        break;
-    case FUTEX_REQUEUE:
-    case FUTEX_CMP_REQUEUE:
-    case FUTEX_WAKE_OP:
-    case FUTEX_CMP_REQUEUE_PI:
-        break;
-    default:
-        return -ENOSYS;
-    }
-    if (cmd == FUTEX_REQUEUE || cmd == FUTEX_CMP_REQUEUE || cmd == FUTEX_WAKE_OP ||
-        cmd == FUTEX_CMP_REQUEUE_PI || cmd == FUTEX_WAIT_REQUEUE_PI) {
-        uaddr2 = xlat_mem_ptr(p->mem, a[4], 4, XLAT_PG_W);
-        if (!uaddr2)
-            return -EFAULT;
-    }
-    return XLAT_RET(syscall(SYS_futex, uaddr, op, (uint32_t)a[2], arg4, uaddr2, (uint32_t)a[5]));
 }
 
 XLAT_SYS(sched_yield)
@@ -233,15 +167,3 @@ XLAT_SYS(getrusage)
     return xlat_mem_write(p->mem, a[1], &ru, sizeof(ru));
 }
 
-/* Signals between processes are host signals; the numbers are Linux's generic ones on both. */
-XLAT_SYS(kill)
-{
-    (void)p;
-    return XLAT_RET(kill((pid_t)a[0], (int)a[1]));
-}
-
-XLAT_SYS(tgkill)
-{
-    (void)p;
-    return XLAT_RET(syscall(SYS_tgkill, (pid_t)a[0], (pid_t)a[1], (int)a[2]));
-}

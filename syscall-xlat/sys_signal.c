@@ -1,36 +1,74 @@
-/* sys_signal.c: the guest's signal dispositions and mask, and what a guest fault turns into. */
+/* sys_signal.c: the guest's signal dispositions, masks and altstacks, and host signals for it. */
 #include "sys_internal.h"
 
-#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <unistd.h>
 
-#ifndef SS_AUTODISARM
-#define SS_AUTODISARM (1u << 31) /* include/uapi/linux/signal.h */
-#endif
 /* MINSIGSTKSZ of asm-generic/signal.h, which riscv64 uses. */
 #define GUEST_MINSIGSTKSZ 2048u
+#define UNBLOCKABLE (XLAT_SIGBIT(SIGKILL) | XLAT_SIGBIT(SIGSTOP))
 
-/* What the host does when the guest's disposition is SIG_IGN or SIG_DFL for signals that come
- * from outside (SIGPIPE from a write, SIGINT from a terminal): the same, so that a guest which
- * ignores SIGPIPE gets EPIPE and one that does not dies of it. Handlers need signal frames,
- * which this engine-neutral layer leaves to the engine; their signals keep the default. */
-static void mirror_on_host(int sig, uint64_t handler)
+static bool is_handler(uint64_t h)
 {
-    switch (sig) {
-    case SIGSEGV:
-    case SIGBUS:
-    case SIGILL:
-    case SIGFPE:
-    case SIGTRAP:
-    case SIGKILL:
-    case SIGSTOP:
-        return; /* the engine's own, or not changeable */
-    default:
-        break;
+    return h != (uint64_t)(uintptr_t)SIG_DFL && h != (uint64_t)(uintptr_t)SIG_IGN;
+}
+
+uint64_t xlat_signal_host_reserved(void)
+{
+    /* SIGSEGV and SIGBUS are how the engine learns of guest accesses to forbidden pages. */
+    return XLAT_SIGBIT(SIGSEGV) | XLAT_SIGBIT(SIGBUS) | XLAT_SIGBIT(XLAT_KICK_SIGNAL);
+}
+
+/* A signal the host delivered for the guest: record it for the thread it landed on (the host
+ * kernel chose it by the mirrored masks, as it would have chosen the guest thread) and make
+ * that hart stop at its next block boundary, where the engine delivers it. */
+static void on_guest_signal(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    int e = errno;
+    struct xlat_thread *t = xlat_thread_self();
+    if (t && sig >= 1 && sig <= XLAT_NSIG) {
+        struct xlat_proc *p = t->proc;
+        t->info[sig] = *si;
+        __atomic_or_fetch(&t->pending, XLAT_SIGBIT(sig), __ATOMIC_RELEASE);
+        if (p->hooks.set && t->hart)
+            p->hooks.h.kick(t->hart);
     }
-    struct sigaction sa = {.sa_handler = handler == (uint64_t)(uintptr_t)SIG_IGN ? SIG_IGN
-                                                                                 : SIG_DFL};
-    sigemptyset(&sa.sa_mask);
+    errno = e;
+}
+
+/* What the host does with sig follows the guest's disposition: SIG_IGN and SIG_DFL the same
+ * (a guest that ignores SIGPIPE gets EPIPE, one that does not dies of it; SIGCHLD ignored
+ * reaps children), a handler becomes on_guest_signal, without SA_RESTART so that a blocking
+ * call returns EINTR and the restart is decided by the guest's flags. */
+static void mirror_on_host(int sig, const struct xlat_sigaction *act)
+{
+    if (sig == SIGKILL || sig == SIGSTOP || (xlat_signal_host_reserved() & XLAT_SIGBIT(sig)))
+        return;
+    struct sigaction sa = {0};
+    if (is_handler(act->handler)) {
+        sa.sa_sigaction = on_guest_signal;
+        sa.sa_flags = SA_SIGINFO;
+        sigfillset(&sa.sa_mask);
+    } else {
+        sa.sa_handler = act->handler == (uint64_t)(uintptr_t)SIG_IGN ? SIG_IGN : SIG_DFL;
+        sigemptyset(&sa.sa_mask);
+    }
+    if (sig == SIGCHLD)
+        sa.sa_flags |= (int)(act->flags & (SA_NOCLDSTOP | SA_NOCLDWAIT));
     sigaction(sig, &sa, NULL);
+}
+
+void xlat_signal_mirror_mask(const struct xlat_thread *t)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    uint64_t m = t->sigmask & ~xlat_signal_host_reserved();
+    for (int sig = 1; sig <= XLAT_NSIG; sig++)
+        if (m & XLAT_SIGBIT(sig))
+            sigaddset(&set, sig);
+    pthread_sigmask(SIG_SETMASK, &set, NULL);
 }
 
 XLAT_SYS(rt_sigaction)
@@ -47,64 +85,253 @@ XLAT_SYS(rt_sigaction)
     if (a[2] && xlat_mem_write(p->mem, a[2], &p->act[sig], sizeof(p->act[sig])) < 0)
         return -EFAULT;
     if (a[1]) {
-        if (sig == SIGKILL || sig == SIGSTOP)
+        if (sig == SIGKILL || sig == SIGSTOP || sig == XLAT_KICK_SIGNAL)
             return -EINVAL;
+        nact.mask &= ~UNBLOCKABLE;
         p->act[sig] = nact;
-        mirror_on_host(sig, nact.handler);
+        mirror_on_host(sig, &nact);
     }
     return 0;
 }
 
 XLAT_SYS(rt_sigprocmask)
 {
+    struct xlat_thread *t = xlat_thread_cur(p);
     if (a[3] != 8)
         return -EINVAL;
     uint64_t set = 0;
     if (a[1] && xlat_mem_read(p->mem, a[1], &set, 8) < 0)
         return -EFAULT;
-    if (a[2] && xlat_mem_write(p->mem, a[2], &p->sigmask, 8) < 0)
+    if (a[2] && xlat_mem_write(p->mem, a[2], &t->sigmask, 8) < 0)
         return -EFAULT;
     if (!a[1])
         return 0;
-    /* SIGKILL and SIGSTOP cannot be blocked (signal(7)). */
-    set &= ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
+    set &= ~UNBLOCKABLE; /* signal(7): SIGKILL and SIGSTOP cannot be blocked */
     switch ((int)a[0]) {
     case SIG_BLOCK:
-        p->sigmask |= set;
+        t->sigmask |= set;
         break;
     case SIG_UNBLOCK:
-        p->sigmask &= ~set;
+        t->sigmask &= ~set;
         break;
     case SIG_SETMASK:
-        p->sigmask = set;
+        t->sigmask = set;
         break;
     default:
         return -EINVAL;
     }
+    /* Unblocking lets the host deliver what it held pending, here and now. */
+    xlat_signal_mirror_mask(t);
     return 0;
+}
+
+XLAT_SYS(rt_sigpending)
+{
+    struct xlat_thread *t = xlat_thread_cur(p);
+    if (a[1] > 8)
+        return -EINVAL;
+    /* Pending and blocked (kernel/signal.c do_sigpending): ours, and what the host holds. */
+    uint64_t set = __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE);
+    sigset_t hs;
+    if (sigpending(&hs) == 0)
+        for (int sig = 1; sig <= XLAT_NSIG; sig++)
+            if (sigismember(&hs, sig) == 1)
+                set |= XLAT_SIGBIT(sig);
+    set &= t->sigmask;
+    return xlat_mem_write(p->mem, a[0], &set, a[1]);
+}
+
+XLAT_SYS(rt_sigsuspend)
+{
+    struct xlat_thread *t = xlat_thread_cur(p);
+    if (a[1] != 8)
+        return -EINVAL;
+    uint64_t set;
+    if (xlat_mem_read(p->mem, a[0], &set, 8) < 0)
+        return -EFAULT;
+    /* The handler runs with the temporary mask; its frame saves the old one, which sigreturn
+     * restores (kernel/signal.c sigsuspend, set_restore_sigmask). */
+    t->restore_mask = t->sigmask;
+    t->restore_pending = true;
+    t->sigmask = set & ~UNBLOCKABLE;
+    sigset_t hs;
+    sigemptyset(&hs);
+    uint64_t m = t->sigmask & ~xlat_signal_host_reserved();
+    for (int sig = 1; sig <= XLAT_NSIG; sig++)
+        if (m & XLAT_SIGBIT(sig))
+            sigaddset(&hs, sig);
+    if (!(__atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) & ~t->sigmask))
+        sigsuspend(&hs);
+    return -EINTR;
+}
+
+XLAT_SYS(rt_sigreturn)
+{
+    (void)a;
+    struct xlat_thread *t = xlat_thread_cur(p);
+    if (!t->regs)
+        return -ENOSYS;
+    if (xlat_sigframe_pop(t, t->regs) < 0) {
+        /* A bad frame: the kernel's force_sigsegv (default action, unblocked). */
+        p->act[SIGSEGV].handler = (uint64_t)(uintptr_t)SIG_DFL;
+        t->sigmask &= ~XLAT_SIGBIT(SIGSEGV);
+        memset(&t->info[SIGSEGV], 0, sizeof(t->info[SIGSEGV]));
+        t->info[SIGSEGV].si_signo = SIGSEGV;
+        t->info[SIGSEGV].si_code = SI_KERNEL;
+        __atomic_or_fetch(&t->pending, XLAT_SIGBIT(SIGSEGV), __ATOMIC_RELEASE);
+        return -EFAULT;
+    }
+    t->result = XLAT_SYS_REGS;
+    return (int64_t)t->regs->x[10];
+}
+
+static bool on_altstack(const struct xlat_thread *t, uint64_t sp)
+{
+    /* kernel on_sig_stack: the stack grows down, so its top belongs to it. */
+    return t->ss_size && sp > t->ss_sp && sp - t->ss_sp <= t->ss_size;
 }
 
 XLAT_SYS(sigaltstack)
 {
+    struct xlat_thread *t = xlat_thread_cur(p);
+    uint64_t sp = t->regs ? t->regs->x[2] : 0;
+    bool on = on_altstack(t, sp);
     /* stack_t on LP64: void *ss_sp; int ss_flags; size_t ss_size (24 bytes with padding). */
     struct {
         uint64_t sp;
         int32_t flags, pad;
         uint64_t size;
-    } ns, os = {.sp = p->ss_sp, .flags = p->ss_flags ? p->ss_flags : SS_DISABLE, .size = p->ss_size};
+    } ns, os = {.sp = t->ss_sp, .size = t->ss_size};
+    os.flags = on ? SS_ONSTACK : t->ss_size == 0 ? SS_DISABLE : (t->ss_flags & SS_AUTODISARM);
+    if (a[0] && xlat_mem_read(p->mem, a[0], &ns, sizeof(ns)) < 0)
+        return -EFAULT;
     if (a[1] && xlat_mem_write(p->mem, a[1], &os, sizeof(os)) < 0)
         return -EFAULT;
     if (a[0]) {
-        if (xlat_mem_read(p->mem, a[0], &ns, sizeof(ns)) < 0)
-            return -EFAULT;
-        if ((uint32_t)ns.flags & ~(uint32_t)(SS_DISABLE | SS_AUTODISARM))
+        int mode = ns.flags & ~(int32_t)SS_AUTODISARM;
+        if (on)
+            return -EPERM; /* sigaltstack(2): cannot change the stack in use */
+        if (mode != SS_DISABLE && mode != SS_ONSTACK && mode != 0)
             return -EINVAL;
-        if (!(ns.flags & SS_DISABLE) && ns.size < GUEST_MINSIGSTKSZ)
-            return -ENOMEM;
-        p->ss_sp = ns.sp;
-        p->ss_size = ns.size;
-        p->ss_flags = ns.flags;
+        if (mode == SS_DISABLE) {
+            t->ss_sp = t->ss_size = 0;
+            t->ss_flags = SS_DISABLE;
+        } else {
+            if (ns.size < GUEST_MINSIGSTKSZ)
+                return -ENOMEM;
+            t->ss_sp = ns.sp;
+            t->ss_size = ns.size;
+            t->ss_flags = ns.flags & (int32_t)SS_AUTODISARM;
+        }
     }
+    return 0;
+}
+
+/* Signals between processes and threads are host signals: guest pids and tids are the
+ * host's, and the numbers are Linux's generic ones on both. */
+XLAT_SYS(kill)
+{
+    (void)p;
+    if ((int)a[1] == XLAT_KICK_SIGNAL)
+        return -EINVAL;
+    return XLAT_RET(kill((pid_t)a[0], (int)a[1]));
+}
+
+XLAT_SYS(tgkill)
+{
+    (void)p;
+    if ((int)a[2] == XLAT_KICK_SIGNAL)
+        return -EINVAL;
+    return XLAT_RET(syscall(SYS_tgkill, (pid_t)a[0], (pid_t)a[1], (int)a[2]));
+}
+
+XLAT_SYS(tkill)
+{
+    (void)p;
+    if ((int)a[1] == XLAT_KICK_SIGNAL)
+        return -EINVAL;
+    return XLAT_RET(syscall(SYS_tkill, (pid_t)a[0], (int)a[1]));
+}
+
+/* struct itimerval is four longs on both LP64 ABIs; SIGALRM comes from the host. */
+XLAT_SYS(setitimer)
+{
+    struct itimerval nv, ov;
+    if (xlat_mem_read(p->mem, a[1], &nv, sizeof(nv)) < 0)
+        return -EFAULT;
+    if (a[2] && !xlat_mem_ptr(p->mem, a[2], sizeof(ov), XLAT_PG_W))
+        return -EFAULT;
+    if (setitimer((int)a[0], &nv, &ov) < 0)
+        return -errno;
+    return a[2] ? xlat_mem_write(p->mem, a[2], &ov, sizeof(ov)) : 0;
+}
+
+XLAT_SYS(getitimer)
+{
+    struct itimerval v;
+    if (getitimer((int)a[0], &v) < 0)
+        return -errno;
+    return xlat_mem_write(p->mem, a[1], &v, sizeof(v));
+}
+
+/* The default action of each signal (signal(7)): true for the ones that terminate. Stops are
+ * left to the host's job control and count as ignored here. */
+static bool default_kills(int sig)
+{
+    switch (sig) {
+    case SIGCHLD:
+    case SIGCONT:
+    case SIGURG:
+    case SIGWINCH:
+    case SIGSTOP:
+    case SIGTSTP:
+    case SIGTTIN:
+    case SIGTTOU:
+        return false;
+    default:
+        return true;
+    }
+}
+
+int xlat_signal_next(struct xlat_thread *t, siginfo_t *info, enum xlat_sig_action *act)
+{
+    struct xlat_proc *p = t->proc;
+    for (;;) {
+        uint64_t pend = __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) & ~t->sigmask;
+        if (!pend)
+            return 0;
+        int sig = __builtin_ctzll(pend) + 1;
+        *info = t->info[sig];
+        __atomic_and_fetch(&t->pending, ~XLAT_SIGBIT(sig), __ATOMIC_ACQ_REL);
+        uint64_t h = p->act[sig].handler;
+        if (is_handler(h))
+            *act = XLAT_SIG_HANDLER;
+        else if (h == (uint64_t)(uintptr_t)SIG_IGN || !default_kills(sig))
+            continue; /* the disposition changed while it was pending */
+        else
+            *act = XLAT_SIG_KILL;
+        return sig;
+    }
+}
+
+int xlat_signal_deliver(struct xlat_thread *t, int sig, const siginfo_t *info,
+                        struct xlat_regs *regs)
+{
+    struct xlat_proc *p = t->proc;
+    struct xlat_sigaction *act = &p->act[sig];
+    uint64_t flags = act->flags, mask = act->mask;
+    if (xlat_sigframe_push(t, sig, info, regs) < 0)
+        return -EFAULT;
+    /* kernel/signal.c signal_delivered: block sa_mask, and sig itself unless SA_NODEFER;
+     * SA_RESETHAND makes the disposition the default again. */
+    t->sigmask |= mask & ~UNBLOCKABLE;
+    if (!(flags & SA_NODEFER))
+        t->sigmask |= XLAT_SIGBIT(sig) & ~UNBLOCKABLE;
+    if (flags & SA_RESETHAND) {
+        act->handler = (uint64_t)(uintptr_t)SIG_DFL;
+        mirror_on_host(sig, act);
+    }
+    xlat_signal_mirror_mask(t);
     return 0;
 }
 
@@ -115,8 +342,7 @@ enum xlat_sig_action xlat_signal_fault(struct xlat_proc *p, int sig)
     uint64_t h = p->act[sig].handler;
     /* A synchronous fault that is blocked or ignored still kills: the kernel forces the default
      * action (force_sig_info_to_task), since returning would fault again. */
-    if (h == (uint64_t)(uintptr_t)SIG_DFL || h == (uint64_t)(uintptr_t)SIG_IGN ||
-        (p->sigmask & (1ull << (sig - 1))))
+    if (!is_handler(h) || (xlat_thread_cur(p)->sigmask & XLAT_SIGBIT(sig)))
         return XLAT_SIG_KILL;
     return XLAT_SIG_HANDLER;
 }

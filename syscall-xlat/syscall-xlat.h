@@ -5,6 +5,7 @@
 
 #include "base/base.h"
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -111,6 +112,10 @@ void xlat_proc_free(struct xlat_proc *p);
 enum xlat_sys_result {
     XLAT_SYS_DONE, /* put *ret in the guest's return register and continue after the call */
     XLAT_SYS_EXIT, /* the guest process is done: xlat_proc_exit_status */
+    XLAT_SYS_THREAD_EXIT, /* only the calling thread is done (exit with other threads left) */
+    XLAT_SYS_REGS,    /* every register was replaced (rt_sigreturn): load them, pc included */
+    XLAT_SYS_RESTART, /* interrupted by a signal to restart: leave pc and a0 at the call */
+    XLAT_SYS_EXEC,    /* execve of a program this engine runs: xlat_proc_exec_request */
 };
 /* Serve guest system call nr with argument registers a[0..5]. *ret is the value for the guest's
  * return register: the result, or -errno. Unknown numbers give -ENOSYS and are counted. Traced as
@@ -130,5 +135,74 @@ enum xlat_sig_action {
 /* What the guest's disposition makes of signal sig raised synchronously by a guest fault
  * (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP). */
 enum xlat_sig_action xlat_signal_fault(struct xlat_proc *p, int sig);
+
+
+/* ---- threads, signal frames and exec of translating engines (sys_thread.c, sys_signal.c,
+ * rv_sigframe.c, sys_exec.c) ---- */
+
+/* A riscv64 hart's user state in the order of the kernel's struct user_regs_struct (pc, then
+ * x1..x31; x[0] is unused) followed by the D extension's state (struct __riscv_d_ext_state). */
+struct xlat_regs {
+    uint64_t pc;
+    uint64_t x[32];
+    uint64_t f[32];
+    uint32_t fcsr;
+};
+
+struct xlat_thread; /* opaque: one guest thread */
+
+struct xlat_engine_hooks {
+    void *ctx;
+    /* Start a host thread that calls xlat_thread_attach(child) and runs from regs; 0 or
+     * -errno (the guest's clone fails with it). */
+    int (*spawn)(void *ctx, struct xlat_thread *child, const struct xlat_regs *regs);
+    /* Make the hart stop before its next block; called from host signal handlers. */
+    void (*kick)(void *hart);
+};
+void xlat_proc_set_hooks(struct xlat_proc *p, const struct xlat_engine_hooks *h);
+/* The process's first thread, run by the calling host thread; hart is the engine's. */
+struct xlat_thread *xlat_thread_first(struct xlat_proc *p, void *hart);
+void xlat_thread_attach(struct xlat_thread *t, void *hart);
+/* t's host thread is done with it: clear-child-tid (store 0, futex wake: clone(2)), then t is
+ * forgotten (and freed, but for the first thread, which the process owns); the host thread
+ * takes no more guest signals. */
+void xlat_thread_leave(struct xlat_thread *t);
+/* exit_group, exec or a fatal signal: ask every other thread to stop and wait until they have
+ * left. false when another thread got there first: then t must leave too. */
+bool xlat_proc_stop_others(struct xlat_thread *t);
+/* Block until every thread has left (the first thread's host thread, before it returns). */
+void xlat_proc_wait_empty(struct xlat_proc *p);
+/* Whether t must leave now because another thread called exit_group or execve. */
+bool xlat_thread_must_leave(const struct xlat_thread *t);
+/* The host signal that interrupts a thread's blocking call so that it sees it must leave;
+ * reserved: the guest cannot use it. */
+#define XLAT_KICK_SIGNAL 64
+/* xlat_syscall for thread t, whose registers are regs (read by clone, replaced by
+ * rt_sigreturn); also decides whether a call a signal interrupted is restarted. */
+enum xlat_sys_result xlat_thread_syscall(struct xlat_thread *t, uint64_t nr, const uint64_t a[6],
+                                         struct xlat_regs *regs, int64_t *ret);
+
+/* The next signal pending for t that its mask lets through: its number (0 for none) and what
+ * the disposition makes of it; info gets what came with it. */
+int xlat_signal_next(struct xlat_thread *t, siginfo_t *info, enum xlat_sig_action *act);
+/* Run the guest's handler for sig: a signal frame on the right stack, regs at the handler,
+ * the mask and one-shot dispositions updated. 0, or -EFAULT: the guest must die of SIGSEGV. */
+int xlat_signal_deliver(struct xlat_thread *t, int sig, const siginfo_t *info,
+                        struct xlat_regs *regs);
+
+/* What execve asked for when the result is XLAT_SYS_EXEC: fd is the program (O_CLOEXEC, the
+ * engine's to close), path its name for AT_EXECFN and /proc/self/exe, argv and envp
+ * NULL-terminated. */
+struct xlat_exec_request {
+    int fd;
+    char *path;
+    char **argv;
+    char **envp;
+};
+const struct xlat_exec_request *xlat_proc_exec_request(const struct xlat_proc *p);
+/* The engine loaded the new program: what exec does to the rest of the process (execve(2):
+ * close-on-exec fds closed, handled signals back to default, no altstack, new brk). */
+void xlat_proc_exec_commit(struct xlat_proc *p, uint64_t brk_start, uint64_t brk_limit);
+void xlat_proc_exec_clear(struct xlat_proc *p);
 
 #endif

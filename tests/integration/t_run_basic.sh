@@ -131,6 +131,15 @@ cp "$WORK/rv/rootfs/bin/run" "$WORK/vmonly/rootfs/bin/run"
 printf '{"vivarium":1,"name":"vmonly","arch":"x86_64","entrypoint":["/bin/run"],"modes":["vm"]}\n' > "$WORK/vmonly/manifest.json"
 "$VIV" build "$WORK/vmonly" -o "$WORK/vmonly.viv" >/dev/null 2>&1
 expect_err "a manifest that does not allow native" 125 "viv: run: mode native cannot run $WORK/vmonly.viv (x86_64): the manifest does not allow it" "$VIV" run --mode native "$WORK/vmonly.viv"
+run "$VIV" run "$WORK/vmonly.viv"
+if [ "$status" = 125 ] && contains "$errout" "no mode can run" && contains "$errout" "native: the manifest does not allow it" &&
+    contains "$errout" "; vm: "; then
+    pass "auto: a vm-only image where vm cannot start names why"
+elif [ "$status" != 125 ]; then
+    pass "auto: a vm-only image runs in vm mode where /dev/kvm is usable"
+else
+    fail "auto: a vm-only image" "$errout"
+fi
 
 # An image a running instance uses cannot be removed under it; prune passes it by.
 "$VIV" tag app held:1 >/dev/null 2>&1

@@ -29,6 +29,9 @@ for link in static dynamic; do
     same_as_native float $link
     same_as_native strings $link
     same_as_native args $link one "two words" ''
+    same_as_native signals $link
+    same_as_native threads $link
+    same_as_native procs $link
     # files works in a folder of its own per run; only the folder's name differs.
     rm -rf "$WORK/files-x" && mkdir -p "$WORK/files-x/d"
     if [ -x "$RV/files-$link" ]; then
@@ -91,3 +94,25 @@ if [ "$status" = 126 ] && contains "$errout" "viv: exec: "; then pass "a file th
 expect "viv exec runs a host program natively" 0 "$VIV" exec /bin/true
 expect "viv binfmt status reports" 0 "$VIV" binfmt status
 expect_err "viv binfmt rejects an unknown action" 125 "viv: binfmt: unknown action 'frob': install, remove or status (see 'viv binfmt --help')" "$VIV" binfmt frob
+
+# Where the output differs from native by design (the machine is riscv64, char is unsigned),
+# the reference is qemu-riscv64: both must print the same, and differ from the native build.
+QEMU=$(command -v qemu-riscv64 || true)
+for link in static dynamic; do
+    if [ -z "$QEMU" ]; then
+        skip "viv exec uname ($link) prints what qemu-riscv64 prints" "qemu-riscv64 is not installed (apt-get install qemu-user)"
+    elif [ ! -x "$RV/uname-$link" ]; then
+        skip "viv exec uname ($link) prints what qemu-riscv64 prints" "riscv64-linux-gnu-gcc is not installed"
+    else
+        "$QEMU" -L /usr/riscv64-linux-gnu "$RV/uname-$link" >"$WORK/qemu.out" 2>&1
+        qst=$?
+        run "$VIV" exec "$RV/uname-$link"
+        if [ "$status" = "$qst" ] && cmp -s "$WORK/.out" "$WORK/qemu.out" && contains "$out" "machine riscv64" &&
+            ! "$RV/uname-native" | cmp -s - "$WORK/qemu.out"; then
+            pass "viv exec uname ($link) prints what qemu-riscv64 prints"
+        else
+            fail "viv exec uname ($link) prints what qemu-riscv64 prints" \
+                "exit $status (qemu $qst); diff: $(diff "$WORK/.out" "$WORK/qemu.out" | head -5)"
+        fi
+    fi
+done

@@ -63,6 +63,19 @@ elif [ "$st" = 0 ]; then
 else
     echo "FAIL vm --verbose: exit $st; $(head -2 "$err" | tr '\n' '|')"
 fi
+"$VIV" run --verbose --limits=best-effort hello:1.0 a "b c" >"$out" 2>"$err" </dev/null
+st=$?
+if grep -q "no namespaces here" "$err" || grep -q "mode vm: auto: native mode cannot be had" "$err"; then
+    if [ "$st" = 0 ] && [ "$(cat "$out")" = "$(cat "$EXPECT/hello")" ]; then
+        echo "ok auto falls back to vm where the host refuses namespaces"
+    else
+        echo "FAIL auto fallback to vm: exit $st; $(head -3 "$err" | tr '\n' '|')"
+    fi
+elif [ "$st" = 0 ]; then
+    echo "ok auto runs natively where namespaces can be had"
+else
+    echo "FAIL auto: exit $st; $(head -3 "$err" | tr '\n' '|')"
+fi
 "$VIV" run --mode vm --timeout 2 vmt spin >"$out" 2>"$err" </dev/null
 st=$?
 if [ "$st" = 124 ]; then echo "ok --timeout stops a spinning guest (124)"; else echo "FAIL --timeout: exit $st; $(head -2 "$err" | tr '\n' '|')"; fi

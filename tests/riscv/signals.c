@@ -1,0 +1,226 @@
+/* signals.c: handlers, siginfo, masks, altstacks, SA_* flags and restarts; prints the same
+ * lines natively and translated. */
+#include <errno.h>
+#include <fenv.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static sigjmp_buf jb;
+static volatile sig_atomic_t count, depth, max_depth, seen_code;
+static volatile void *seen_addr;
+static volatile int seen_pid, blocked_inside, was_on_alt, alt_flags;
+static char *alt_base;
+static size_t alt_size;
+static int pfd[2];
+static volatile uintptr_t bad_address = 16; /* opaque to the compiler */
+
+static void on_segv(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    seen_code = si->si_code;
+    seen_addr = si->si_addr;
+    siglongjmp(jb, sig);
+}
+
+static void on_usr1(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    count++;
+    seen_code = si->si_code;
+    seen_pid = si->si_pid;
+    sigset_t now;
+    sigprocmask(SIG_BLOCK, NULL, &now);
+    blocked_inside = sigismember(&now, sig);
+}
+
+static void on_nested(int sig)
+{
+    depth++;
+    if (depth > max_depth)
+        max_depth = depth;
+    if (count++ == 0)
+        raise(sig); /* runs nested with SA_NODEFER, after this handler without */
+    depth--;
+}
+
+static void on_alt(int sig)
+{
+    (void)sig;
+    char here;
+    was_on_alt = &here >= alt_base && &here < alt_base + alt_size;
+    stack_t cur;
+    sigaltstack(NULL, &cur);
+    alt_flags = cur.ss_flags;
+}
+
+static void on_fp(int sig)
+{
+    (void)sig;
+    /* Clobber the FP state and the rounding mode: sigreturn must bring both back. */
+    fesetround(FE_UPWARD);
+    volatile double x = 1.0;
+    for (int i = 0; i < 100; i++)
+        x = x / 3.0 + 0.1;
+    count = (int)x;
+}
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    count++;
+    if (write(pfd[1], "x", 1) != 1)
+        _exit(3);
+}
+
+static void set(int sig, void (*fn)(int), void (*act3)(int, siginfo_t *, void *), int flags)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    if (act3) {
+        sa.sa_sigaction = act3;
+        flags |= SA_SIGINFO;
+    } else {
+        sa.sa_handler = fn;
+    }
+    sa.sa_flags = flags;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(sig, &sa, NULL) != 0) {
+        perror("sigaction");
+        exit(2);
+    }
+}
+
+static void alarm_in_ms(int ms)
+{
+    struct itimerval it = {{0, 0}, {0, ms * 1000}};
+    setitimer(ITIMER_REAL, &it, NULL);
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IONBF, 0);
+
+    /* A fault the handler escapes from with siglongjmp; si_addr is the address touched. */
+    set(SIGSEGV, NULL, on_segv, 0);
+    int sig = sigsetjmp(jb, 1);
+    if (sig == 0)
+        *(volatile int *)bad_address = 1;
+    printf("segv: sig %d code %d addr %p\n", sig, (int)seen_code, (void *)seen_addr);
+    char *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if ((sig = sigsetjmp(jb, 1)) == 0)
+        ro[8] = 1;
+    printf("write to read-only page: sig %d code %d addr ok %d\n", sig, (int)seen_code,
+           seen_addr == ro + 8);
+    /* siglongjmp restored the mask: SIGSEGV is deliverable again. */
+    if ((sig = sigsetjmp(jb, 1)) == 0)
+        ro[9] = 1;
+    printf("again: sig %d\n", sig);
+
+    /* SA_SIGINFO: raise is tgkill (SI_TKILL), kill is SI_USER; the signal is blocked inside. */
+    set(SIGUSR1, NULL, on_usr1, 0);
+    raise(SIGUSR1);
+    printf("raise: count %d code %d pid ok %d blocked inside %d\n", (int)count, (int)seen_code,
+           seen_pid == getpid(), blocked_inside);
+    kill(getpid(), SIGUSR1);
+    printf("kill: count %d code %d pid ok %d\n", (int)count, (int)seen_code,
+           seen_pid == getpid());
+
+    /* Blocked: pending, not delivered; delivered on unblock. */
+    sigset_t s, pend;
+    sigemptyset(&s);
+    sigaddset(&s, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &s, NULL);
+    raise(SIGUSR1);
+    sigpending(&pend);
+    printf("blocked: count %d pending %d\n", (int)count, sigismember(&pend, SIGUSR1));
+    sigprocmask(SIG_UNBLOCK, &s, NULL);
+    sigpending(&pend);
+    printf("unblocked: count %d pending %d\n", (int)count, sigismember(&pend, SIGUSR1));
+
+    /* SA_NODEFER lets the handler interrupt itself; without it the second waits. */
+    count = depth = max_depth = 0;
+    set(SIGUSR2, on_nested, NULL, SA_NODEFER);
+    raise(SIGUSR2);
+    printf("nodefer: runs %d max depth %d\n", (int)count, (int)max_depth);
+    count = depth = max_depth = 0;
+    set(SIGUSR2, on_nested, NULL, 0);
+    raise(SIGUSR2);
+    printf("defer: runs %d max depth %d\n", (int)count, (int)max_depth);
+
+    /* SA_RESETHAND: one run, then the default disposition. */
+    count = 0;
+    set(SIGUSR2, on_nested, NULL, SA_RESETHAND | SA_NODEFER);
+    signal(SIGURG, SIG_DFL);
+    struct sigaction q;
+    count = 1; /* no nested raise this time */
+    raise(SIGUSR2);
+    sigaction(SIGUSR2, NULL, &q);
+    printf("resethand: runs %d now default %d\n", (int)count - 1, q.sa_handler == SIG_DFL);
+
+    /* sigaltstack: SA_ONSTACK runs the handler there, and sigaltstack says so. */
+    alt_size = 64 * 1024;
+    alt_base = malloc(alt_size);
+    stack_t ss = {.ss_sp = alt_base, .ss_size = alt_size, .ss_flags = 0};
+    if (sigaltstack(&ss, NULL) != 0)
+        perror("sigaltstack");
+    set(SIGUSR2, on_alt, NULL, SA_ONSTACK);
+    raise(SIGUSR2);
+    printf("altstack: on it %d flags onstack %d\n", was_on_alt, (alt_flags & SS_ONSTACK) != 0);
+    set(SIGUSR2, on_alt, NULL, 0);
+    raise(SIGUSR2);
+    printf("without SA_ONSTACK: on it %d\n", was_on_alt);
+    stack_t cur;
+    sigaltstack(NULL, &cur);
+    printf("altstack outside: flags %d size ok %d\n", cur.ss_flags, cur.ss_size == alt_size);
+
+    /* FP registers and the rounding mode survive a handler that changes them. */
+    fesetround(FE_TOWARDZERO);
+    volatile double d = 2.0;
+    set(SIGUSR2, on_fp, NULL, 0);
+    raise(SIGUSR2);
+    d = d / 3.0;
+    printf("fp: rounding kept %d value %.17g\n", fegetround() == FE_TOWARDZERO, d);
+    fesetround(FE_TONEAREST);
+
+    /* A read interrupted by a handler: EINTR without SA_RESTART, restarted with it. */
+    if (pipe(pfd) != 0)
+        return 2;
+    char c = 0;
+    count = 0;
+    set(SIGALRM, on_alarm, NULL, 0);
+    alarm_in_ms(50);
+    ssize_t n = read(pfd[0], &c, 1);
+    printf("no SA_RESTART: read %zd errno %s handler %d\n", n, n < 0 ? strerrorname_np(errno) : "-",
+           (int)count);
+    n = read(pfd[0], &c, 1);
+    printf("then: read %zd '%c'\n", n, c);
+    count = 0;
+    set(SIGALRM, on_alarm, NULL, SA_RESTART);
+    alarm_in_ms(50);
+    c = 0;
+    n = read(pfd[0], &c, 1);
+    printf("SA_RESTART: read %zd '%c' handler %d\n", n, c, (int)count);
+
+    /* Ignored signals are not delivered; the default action of SIGUSR1 ends the process. */
+    signal(SIGUSR1, SIG_IGN);
+    raise(SIGUSR1);
+    printf("ignored: still here\n");
+    pid_t pid = fork();
+    if (pid == 0) {
+        signal(SIGUSR1, SIG_DFL);
+        raise(SIGUSR1);
+        _exit(0);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    printf("default action: signalled %d by %d\n", WIFSIGNALED(st), WTERMSIG(st));
+    return 0;
+}
