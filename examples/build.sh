@@ -37,6 +37,17 @@ if command -v "${RISCV_CC:-riscv64-linux-gnu-gcc}" >/dev/null 2>&1; then
     "${RISCV_CC:-riscv64-linux-gnu-gcc}" -static -O2 -o "$out/hello-riscv64/rootfs/bin/hello" \
         "$src/hello/hello.c"
     "$VIV" build "$out/hello-riscv64" -o "$out/hello-riscv64.viv"
+
+    # hello-riscv64-dyn: linked dynamically; the rootfs carries Debian's riscv64 cross libc
+    # and dynamic linker, which the translator loads from the appliance like any guest file.
+    rm -rf "$out/hello-riscv64-dyn"
+    mkdir -p "$out/hello-riscv64-dyn/rootfs/bin" "$out/hello-riscv64-dyn/rootfs/lib"
+    cp "$src/hello-riscv64-dyn/manifest.json" "$out/hello-riscv64-dyn/"
+    "${RISCV_CC:-riscv64-linux-gnu-gcc}" -O2 -o "$out/hello-riscv64-dyn/rootfs/bin/hello" \
+        "$src/hello/hello.c"
+    cross=/usr/riscv64-linux-gnu/lib
+    cp "$cross/ld-linux-riscv64-lp64d.so.1" "$cross/libc.so.6" "$out/hello-riscv64-dyn/rootfs/lib/"
+    "$VIV" build "$out/hello-riscv64-dyn" -o "$out/hello-riscv64-dyn.viv"
 else
     echo "SKIP: hello-riscv64: riscv64-linux-gnu-gcc is not installed" >&2
 fi

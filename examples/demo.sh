@@ -20,6 +20,7 @@ step "$VIV" run --stats busybox sh -c 'echo "in $(hostname) as $(id -un), pid $$
 # A riscv64 appliance runs translated (mode xlat), in the same sandbox.
 if [ -f "$BUILD/examples/hello-riscv64.viv" ]; then
     step "$VIV" run --verbose --limits=best-effort "$BUILD/examples/hello-riscv64.viv" from riscv64
+    step "$VIV" run "$BUILD/examples/hello-riscv64-dyn.viv" dynamically linked
 fi
 # A CI job: the C build appliance (Debian's gcc and make) builds a checked-out workspace bound in
 # at /src; what it builds comes back through the bind.

@@ -32,6 +32,8 @@ for link in static dynamic; do
     same_as_native signals $link
     same_as_native threads $link
     same_as_native procs $link
+    same_as_native illegal $link handled
+    same_as_native illegal $link
     # files works in a folder of its own per run; only the folder's name differs.
     rm -rf "$WORK/files-x" && mkdir -p "$WORK/files-x/d"
     if [ -x "$RV/files-$link" ]; then

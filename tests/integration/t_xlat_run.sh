@@ -13,6 +13,13 @@ else
     else
         fail "auto runs a riscv64 appliance translated" "status $status: $out / $errout"
     fi
+    run "$VIV" run "$WORK/examples/hello-riscv64-dyn.viv" dyn
+    if [ "$status" = 0 ] && contains "$out" "hello from vivarium: pid 2 on hello-riscv64-dyn (riscv64)" &&
+        contains "$out" "arg 1: dyn"; then
+        pass "a dynamic riscv64 appliance runs with the libc and ld.so its rootfs carries"
+    else
+        fail "a dynamic riscv64 appliance runs with its own libc" "status $status: $out / $errout"
+    fi
     expect_err "mode native refuses a riscv64 image" 125 \
         "viv: run: mode native cannot run hello-riscv64:1.0 (riscv64): it needs an x86_64 image" \
         "$VIV" run --mode native hello-riscv64:1.0
