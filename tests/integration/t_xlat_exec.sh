@@ -33,7 +33,14 @@ for link in static dynamic; do
     same_as_native threads $link
     same_as_native procs $link
     same_as_native illegal $link handled
-    same_as_native illegal $link
+    if [ -x "$RV/illegal-$link" ]; then
+        run "$VIV" exec "$RV/illegal-$link"
+        if [ "$status" = 132 ] && [ "$out" = before ]; then
+            pass "viv exec illegal ($link): unhandled SIGILL is exit 132, as natively"
+        else
+            fail "viv exec illegal ($link): unhandled SIGILL" "status $status: $out"
+        fi
+    fi
     # files works in a folder of its own per run; only the folder's name differs.
     rm -rf "$WORK/files-x" && mkdir -p "$WORK/files-x/d"
     if [ -x "$RV/files-$link" ]; then
