@@ -177,119 +177,71 @@ static bool inf_times_zero_d(double a, double b)
     return (isinf(a) && b == 0) || (a == 0 && isinf(b));
 }
 
-uint64_t rv_f64_arith(enum rv_fk k, uint64_t ua, uint64_t ub, uint64_t uc, unsigned rm,
-                      uint32_t *fl)
-{
-    double a = d_of(ua), b = d_of(ub), c = d_of(uc), r;
-    if (k >= RV_FK_FMADD && inf_times_zero_d(a, b)) {
-        *fl |= RV_FF_NV;
-        return RV_CANON_NAN_D;
+/* One body for both widths (the F and D extensions define the same operations, chapters 11 and
+ * 12): T is the C type, U its bit pattern, the rest what differs between them. */
+#define RV_ARITH(name, T, U, of, bits, sqrt_fn, fma_fn, canon, mant, emin, emax)               \
+    U name(enum rv_fk k, U ua, U ub, U uc, unsigned rm, uint32_t *fl)                           \
+    {                                                                                           \
+        T a = of(ua), b = of(ub), c = of(uc), r;                                                \
+        /* fma of inf * 0 is invalid even with a quiet NaN addend (spec 11.6). */               \
+        if (k >= RV_FK_FMADD && inf_times_zero_d(a, b)) {                                       \
+            *fl |= RV_FF_NV;                                                                    \
+            return canon;                                                                       \
+        }                                                                                       \
+        uint32_t env = env_begin(rm == RV_RMM ? RV_RNE : rm);                                   \
+        BAR(a);                                                                                 \
+        BAR(b);                                                                                 \
+        BAR(c);                                                                                 \
+        switch (k) {                                                                            \
+        case RV_FK_ADD:                                                                         \
+            r = a + b;                                                                          \
+            break;                                                                              \
+        case RV_FK_SUB:                                                                         \
+            r = a - b;                                                                          \
+            break;                                                                              \
+        case RV_FK_MUL:                                                                         \
+            r = a * b;                                                                          \
+            break;                                                                              \
+        case RV_FK_DIV:                                                                         \
+            r = a / b;                                                                          \
+            break;                                                                              \
+        case RV_FK_SQRT:                                                                        \
+            r = sqrt_fn(a);                                                                     \
+            break;                                                                              \
+        case RV_FK_FMADD:                                                                       \
+            r = fma_fn(a, b, c);                                                                \
+            break;                                                                              \
+        case RV_FK_FMSUB:                                                                       \
+            r = fma_fn(a, b, -c);                                                               \
+            break;                                                                              \
+        case RV_FK_FNMSUB:                                                                      \
+            r = fma_fn(-a, b, c);                                                               \
+            break;                                                                              \
+        default:                                                                                \
+            r = fma_fn(-a, b, -c);                                                              \
+            break;                                                                              \
+        }                                                                                       \
+        BAR(r);                                                                                 \
+        uint32_t f = env_end(env);                                                              \
+        if (isnan(r)) {                                                                         \
+            *fl |= f;                                                                           \
+            return canon;                                                                       \
+        }                                                                                       \
+        /* The host has no round-to-max-magnitude: redo an inexact result exactly. */           \
+        if (rm == RV_RMM && (f & RV_FF_NX) && !(f & RV_FF_OF) && k != RV_FK_SQRT) {             \
+            uint32_t f2 = 0;                                                                    \
+            U v = (U)round_rmm(q_op(k, a, b, c), mant, emin, emax, &f2);                        \
+            *fl |= (f & ~(RV_FF_NX | RV_FF_UF)) | f2;                                           \
+            return v;                                                                           \
+        }                                                                                       \
+        *fl |= f;                                                                               \
+        return bits(r);                                                                         \
     }
-    uint32_t env = env_begin(rm == RV_RMM ? RV_RNE : rm);
-    BAR(a);
-    BAR(b);
-    BAR(c);
-    switch (k) {
-    case RV_FK_ADD:
-        r = a + b;
-        break;
-    case RV_FK_SUB:
-        r = a - b;
-        break;
-    case RV_FK_MUL:
-        r = a * b;
-        break;
-    case RV_FK_DIV:
-        r = a / b;
-        break;
-    case RV_FK_SQRT:
-        r = __builtin_sqrt(a);
-        break;
-    case RV_FK_FMADD:
-        r = fma(a, b, c);
-        break;
-    case RV_FK_FMSUB:
-        r = fma(a, b, -c);
-        break;
-    case RV_FK_FNMSUB:
-        r = fma(-a, b, c);
-        break;
-    default:
-        r = fma(-a, b, -c);
-        break;
-    }
-    BAR(r);
-    uint32_t f = env_end(env);
-    if (isnan(r)) {
-        *fl |= f;
-        return RV_CANON_NAN_D;
-    }
-    if (rm == RV_RMM && (f & RV_FF_NX) && !(f & RV_FF_OF) && k != RV_FK_SQRT) {
-        uint32_t f2 = 0;
-        uint64_t v = round_rmm(q_op(k, a, b, c), 53, -1022, 1023, &f2);
-        *fl |= (f & ~(RV_FF_NX | RV_FF_UF)) | f2;
-        return v;
-    }
-    *fl |= f;
-    return bits_d(r);
-}
 
-uint32_t rv_f32_arith(enum rv_fk k, uint32_t ua, uint32_t ub, uint32_t uc, unsigned rm,
-                      uint32_t *fl)
-{
-    float a = f_of(ua), b = f_of(ub), c = f_of(uc), r;
-    if (k >= RV_FK_FMADD && inf_times_zero_d(a, b)) {
-        *fl |= RV_FF_NV;
-        return RV_CANON_NAN_S;
-    }
-    uint32_t env = env_begin(rm == RV_RMM ? RV_RNE : rm);
-    BAR(a);
-    BAR(b);
-    BAR(c);
-    switch (k) {
-    case RV_FK_ADD:
-        r = a + b;
-        break;
-    case RV_FK_SUB:
-        r = a - b;
-        break;
-    case RV_FK_MUL:
-        r = a * b;
-        break;
-    case RV_FK_DIV:
-        r = a / b;
-        break;
-    case RV_FK_SQRT:
-        r = __builtin_sqrtf(a);
-        break;
-    case RV_FK_FMADD:
-        r = fmaf(a, b, c);
-        break;
-    case RV_FK_FMSUB:
-        r = fmaf(a, b, -c);
-        break;
-    case RV_FK_FNMSUB:
-        r = fmaf(-a, b, c);
-        break;
-    default:
-        r = fmaf(-a, b, -c);
-        break;
-    }
-    BAR(r);
-    uint32_t f = env_end(env);
-    if (isnan(r)) {
-        *fl |= f;
-        return RV_CANON_NAN_S;
-    }
-    if (rm == RV_RMM && (f & RV_FF_NX) && !(f & RV_FF_OF) && k != RV_FK_SQRT) {
-        uint32_t f2 = 0;
-        uint32_t v = (uint32_t)round_rmm(q_op(k, a, b, c), 24, -126, 127, &f2);
-        *fl |= (f & ~(RV_FF_NX | RV_FF_UF)) | f2;
-        return v;
-    }
-    *fl |= f;
-    return bits_f(r);
-}
+RV_ARITH(rv_f64_arith, double, uint64_t, d_of, bits_d, __builtin_sqrt, fma, RV_CANON_NAN_D, 53,
+         -1022, 1023)
+RV_ARITH(rv_f32_arith, float, uint32_t, f_of, bits_f, __builtin_sqrtf, fmaf, RV_CANON_NAN_S, 24,
+         -126, 127)
 
 uint32_t rv_f64_to_f32(uint64_t ua, unsigned rm, uint32_t *fl)
 {
