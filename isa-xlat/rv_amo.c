@@ -16,59 +16,36 @@
         old_;                                                                                      \
     })
 
-static uint64_t amo32(unsigned k, void *h, uint32_t v)
-{
-    uint32_t *p = h, o;
-    switch (k) {
-    case 2:
-        return __atomic_exchange_n(p, v, ORD);
-    case 3:
-        return __atomic_fetch_add(p, v, ORD);
-    case 4:
-        return __atomic_fetch_xor(p, v, ORD);
-    case 5:
-        return __atomic_fetch_and(p, v, ORD);
-    case 6:
-        return __atomic_fetch_or(p, v, ORD);
-    case 7:
-        o = AMO_MINMAX(uint32_t, h, v, (int32_t)old_ < (int32_t)v);
-        return o;
-    case 8:
-        o = AMO_MINMAX(uint32_t, h, v, (int32_t)old_ > (int32_t)v);
-        return o;
-    case 9:
-        o = AMO_MINMAX(uint32_t, h, v, old_ < v);
-        return o;
-    default:
-        o = AMO_MINMAX(uint32_t, h, v, old_ > v);
-        return o;
+/* One body for the .W and .D forms (spec 8.4): U is the memory word, S its signed view. The
+ * result is U zero-extended; the caller sign-extends .W results into rd. */
+#define RV_AMO_FN(name, U, S)                                                                      \
+    static uint64_t name(unsigned k, void *h, U v)                                                 \
+    {                                                                                              \
+        U *p = h;                                                                                  \
+        switch (k) {                                                                               \
+        case 2:                                                                                    \
+            return __atomic_exchange_n(p, v, ORD);                                                 \
+        case 3:                                                                                    \
+            return __atomic_fetch_add(p, v, ORD);                                                  \
+        case 4:                                                                                    \
+            return __atomic_fetch_xor(p, v, ORD);                                                  \
+        case 5:                                                                                    \
+            return __atomic_fetch_and(p, v, ORD);                                                  \
+        case 6:                                                                                    \
+            return __atomic_fetch_or(p, v, ORD);                                                   \
+        case 7:                                                                                    \
+            return AMO_MINMAX(U, h, v, (S)old_ < (S)v);                                            \
+        case 8:                                                                                    \
+            return AMO_MINMAX(U, h, v, (S)old_ > (S)v);                                            \
+        case 9:                                                                                    \
+            return AMO_MINMAX(U, h, v, old_ < v);                                                  \
+        default:                                                                                   \
+            return AMO_MINMAX(U, h, v, old_ > v);                                                  \
+        }                                                                                          \
     }
-}
 
-static uint64_t amo64(unsigned k, void *h, uint64_t v)
-{
-    uint64_t *p = h;
-    switch (k) {
-    case 2:
-        return __atomic_exchange_n(p, v, ORD);
-    case 3:
-        return __atomic_fetch_add(p, v, ORD);
-    case 4:
-        return __atomic_fetch_xor(p, v, ORD);
-    case 5:
-        return __atomic_fetch_and(p, v, ORD);
-    case 6:
-        return __atomic_fetch_or(p, v, ORD);
-    case 7:
-        return AMO_MINMAX(uint64_t, h, v, (int64_t)old_ < (int64_t)v);
-    case 8:
-        return AMO_MINMAX(uint64_t, h, v, (int64_t)old_ > (int64_t)v);
-    case 9:
-        return AMO_MINMAX(uint64_t, h, v, old_ < v);
-    default:
-        return AMO_MINMAX(uint64_t, h, v, old_ > v);
-    }
-}
+RV_AMO_FN(amo32, uint32_t, int32_t)
+RV_AMO_FN(amo64, uint64_t, int64_t)
 
 int rv_exec_amo(struct rv_cpu *cpu, struct rv_mem *mem, const struct rv_insn *in, uint64_t pc,
                 struct rv_exit *ex)
