@@ -58,6 +58,7 @@ struct viv_sandbox_config {
 void sandbox_note(const struct viv_sandbox_config *cfg, bool warning, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+struct vm_stats;
 /* What an instance cost, for --stats. */
 struct viv_run_stats {
     uint64_t wall_ns;
@@ -68,6 +69,7 @@ struct viv_run_stats {
     int status;              /* what viv exits with */
     bool timed_out;
     bool oom_killed;
+    const struct vm_stats *vm; /* vm mode: VM exits and served calls (vm_engine.c); else NULL */
 };
 
 /* Run the instance to its end. Returns the exit status per the container convention (guest

@@ -1,5 +1,6 @@
 /* stats.c: the metering report of one instance (--stats, --stats=json), printed at exit. */
 #include "sandbox.h"
+#include "vm_engine.h"
 
 static double tv_sec(struct timeval tv)
 {
@@ -15,10 +16,13 @@ void stats_print(FILE *out, const struct viv_run_stats *st, bool json)
                 "{\"wall_seconds\":%.6f,\"user_seconds\":%.6f,\"system_seconds\":%.6f,"
                 "\"peak_memory_bytes\":%llu,\"peak_memory_source\":\"%s\","
                 "\"trapped_syscalls\":%llu,\"exit_status\":%d,\"timed_out\":%s,"
-                "\"oom_killed\":%s}\n",
+                "\"oom_killed\":%s",
                 wall, user, sys, (unsigned long long)st->peak_memory,
                 st->peak_source ? st->peak_source : "none", (unsigned long long)st->trapped,
                 st->status, st->timed_out ? "true" : "false", st->oom_killed ? "true" : "false");
+        if (st->vm)
+            vm_engine_stats_print(out, st->vm, true);
+        fprintf(out, "}\n");
         return;
     }
     char peak[32];
@@ -29,4 +33,6 @@ void stats_print(FILE *out, const struct viv_run_stats *st, bool json)
             wall, user, sys, peak, st->peak_source ? st->peak_source : "unknown",
             (unsigned long long)st->trapped, st->status, st->timed_out ? " (timed out)" : "",
             st->oom_killed ? " (out of memory)" : "");
+    if (st->vm)
+        vm_engine_stats_print(out, st->vm, false);
 }

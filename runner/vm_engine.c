@@ -11,7 +11,11 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -30,6 +34,10 @@ const char *vm_engine_host_check(void)
     return vm_kvm_check("/dev/kvm", "/sys", &why) < 0 ? why.msg : NULL;
 }
 
+/* Signals to viv that belong to the guest, as native mode relays them. */
+static const int vm_relayed[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
+                                 SIGUSR2, SIGWINCH, SIGCONT, SIGALRM};
+
 static uint64_t vm_now_ns(void)
 {
     struct timespec ts;
@@ -37,29 +45,62 @@ static uint64_t vm_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Wait for the VMM child; kill it at the timeout (124). Its status in the container convention. */
-static int vm_wait(pid_t pid, uint64_t timeout_ms, struct viv_error *err)
+/* Wait for the VMM child, passing on the signals that belong to the guest; kill it at the
+ * timeout (124). Its status in the container convention. */
+static int vm_wait(pid_t pid, uint64_t timeout_ms, struct rusage *ru, struct viv_error *err)
 {
+    sigset_t relay, old;
+    sigemptyset(&relay);
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(vm_relayed); i++)
+        sigaddset(&relay, vm_relayed[i]);
+    sigprocmask(SIG_BLOCK, &relay, &old);
+    int sfd = signalfd(-1, &relay, SFD_CLOEXEC);
     int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if (pidfd >= 0 && timeout_ms) {
-        struct pollfd p = {.fd = pidfd, .events = POLLIN};
-        int r;
-        do
-            r = poll(&p, 1, timeout_ms > INT32_MAX ? INT32_MAX : (int)timeout_ms);
-        while (r < 0 && errno == EINTR);
-        if (r == 0) {
-            kill(pid, SIGKILL);
-            waitpid(pid, NULL, 0);
-            close(pidfd);
-            return 124;
+    uint64_t deadline = timeout_ms ? vm_now_ns() + timeout_ms * 1000000u : 0;
+    bool timed_out = false;
+    while (pidfd >= 0) {
+        struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+        int wait_ms = -1;
+        if (deadline) {
+            uint64_t now = vm_now_ns();
+            if (now >= deadline) {
+                timed_out = true;
+                break;
+            }
+            uint64_t left = (deadline - now + 999999) / 1000000;
+            wait_ms = left > INT32_MAX ? INT32_MAX : (int)left;
         }
+        int r = poll(p, sfd >= 0 ? 2 : 1, wait_ms);
+        if (r < 0 && errno != EINTR)
+            break;
+        if (r > 0 && (p[0].revents & POLLIN))
+            break;
+        struct signalfd_siginfo si;
+        if (r > 0 && sfd >= 0 && (p[1].revents & POLLIN) &&
+            read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+            kill(pid, (int)si.ssi_signo);
     }
+    if (sfd >= 0)
+        close(sfd);
     if (pidfd >= 0)
         close(pidfd);
+    if (timed_out) {
+        kill(pid, SIGKILL);
+        wait4(pid, NULL, 0, ru);
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        return 124;
+    }
     int ws;
-    while (waitpid(pid, &ws, 0) < 0)
-        if (errno != EINTR)
-            return viv_fail(err, errno, "wait for the VMM");
+    int status = 0;
+    while (wait4(pid, &ws, 0, ru) < 0) {
+        if (errno != EINTR) {
+            status = viv_fail(err, errno, "wait for the VMM");
+            break;
+        }
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    if (status < 0)
+        return status;
     return WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : WEXITSTATUS(ws);
 }
 
@@ -74,9 +115,42 @@ static void trace_exits(const struct vm_stats *vs)
               (unsigned long long)vs->unimplemented, (unsigned long long)vs->faults);
 }
 
+/* The VMM's counters, in a shared anonymous mapping made before the sandbox starts: the VMM,
+ * a child inside it (forked, never exec'd), fills it; viv reads it for --stats after the child
+ * is gone. No channel is needed that the sandbox or seccomp could close. */
+static struct vm_stats *vm_shared_stats;
+
+static struct vm_stats *shared_stats(void)
+{
+    if (!vm_shared_stats) {
+        void *p = mmap(NULL, sizeof(struct vm_stats), PROT_READ | PROT_WRITE,
+                       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (p != MAP_FAILED)
+            vm_shared_stats = p;
+    }
+    if (vm_shared_stats)
+        memset(vm_shared_stats, 0, sizeof(*vm_shared_stats));
+    return vm_shared_stats;
+}
+
+static void vm_on_signal(int sig)
+{
+    vm_notify_signal(sig);
+}
+
 /* Run the program in a VM with this root; returns only on failure (the status to exit with). */
 static int vm_serve(const struct viv_sandbox_config *cfg, const char *root, struct viv_error *err)
 {
+    /* The VMM catches what is relayed to it and hands it to the guest: the guest's handler runs,
+     * or its default action ends it with 128+N. No SA_RESTART: a host call the signal
+     * interrupts returns, and the guest's call restarts or fails with EINTR as its own
+     * SA_RESTART says. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = vm_on_signal;
+    sigfillset(&sa.sa_mask);
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(vm_relayed); i++)
+        sigaction(vm_relayed[i], &sa, NULL);
     struct vm_config vc = {
         .root = root,
         .argv = cfg->argv,
@@ -86,10 +160,11 @@ static int vm_serve(const struct viv_sandbox_config *cfg, const char *root, stru
         .memory = cfg->guest_memory,
         .kvm_fd = cfg->engine_fd,
     };
-    struct vm_stats vs;
+    static struct vm_stats local;
+    struct vm_stats *vs = vm_shared_stats ? vm_shared_stats : &local;
     int fail_status;
-    int status = vm_run(&vc, &vs, &fail_status, err);
-    trace_exits(&vs);
+    int status = vm_run(&vc, vs, &fail_status, err);
+    trace_exits(vs);
     if (status < 0)
         return fail_status;
     fflush(NULL);
@@ -130,8 +205,12 @@ static int run_without_namespaces(const struct viv_sandbox_config *cfg, struct v
         fprintf(stderr, "viv: run: %s\n", e.msg);
         _exit(status);
     }
-    int status = vm_wait(pid, cfg->timeout_ms, err);
+    memset(st, 0, sizeof(*st));
+    int status = vm_wait(pid, cfg->timeout_ms, &st->ru, err);
     st->wall_ns = vm_now_ns() - t0;
+    /* No cgroup here: the VMM's own high-water mark, guest memory included. */
+    st->peak_memory = (uint64_t)st->ru.ru_maxrss * 1024u;
+    st->peak_source = "largest process";
     st->status = status;
     st->timed_out = status == 124;
     return status;
@@ -147,6 +226,7 @@ int vm_engine_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st
     struct viv_sandbox_config c = *cfg;
     c.engine_main = vm_main;
     c.engine_fd = kvm;
+    struct vm_stats *vs = shared_stats();
     /* --memory is the size of the guest's memory: the VM itself is the limit. */
     c.guest_memory = cfg->memory;
     c.memory = 0;
@@ -155,6 +235,105 @@ int vm_engine_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st
         viv_error_clear(err);
         status = run_without_namespaces(&c, st, err);
     }
+    st->vm = vs;
     close(kvm);
     return status;
+}
+
+static int by_count_desc(const void *a, const void *b)
+{
+    const uint64_t *x = a, *y = b; /* [count, nr] pairs */
+    return x[0] != y[0] ? (x[0] < y[0] ? 1 : -1) : (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+/* Nonzero counters as [count, index] pairs, largest first: how many. */
+static size_t sorted_counts(const uint64_t *counts, size_t n, uint64_t (*out)[2])
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (counts[i]) {
+            out[k][0] = counts[i];
+            out[k][1] = i;
+            k++;
+        }
+    qsort(out, k, sizeof(out[0]), by_count_desc);
+    return k;
+}
+
+static void print_syscall_name(FILE *out, uint64_t nr)
+{
+    const char *name = vm_syscall_name(nr);
+    if (name)
+        fputs(name, out);
+    else
+        fprintf(out, "syscall_%llu", (unsigned long long)nr);
+}
+
+static void print_ioctl_name(FILE *out, uint64_t nr)
+{
+    const char *name = vm_ioctl_name((unsigned)nr);
+    if (name)
+        fputs(name, out);
+    else
+        fprintf(out, "KVM_ioctl_%#llx", (unsigned long long)nr);
+}
+
+void vm_engine_stats_print(FILE *out, const struct vm_stats *vs, bool json)
+{
+    uint64_t exits = 0, ioctls = 0;
+    for (unsigned k = 0; k < VM_EXIT_KINDS; k++)
+        exits += vs->exits[k];
+    for (unsigned k = 0; k < VM_IOCTL_NRS; k++)
+        ioctls += vs->ioctls[k];
+    static uint64_t calls[512][2], reqs[VM_IOCTL_NRS][2];
+    size_t ncalls = sorted_counts(vs->by_nr, 512, calls);
+    size_t nreqs = sorted_counts(vs->ioctls, VM_IOCTL_NRS, reqs);
+    if (json) {
+        fprintf(out, ",\"vm\":{\"exits\":%llu,\"exits_by_reason\":{", (unsigned long long)exits);
+        for (unsigned k = 0; k < VM_EXIT_KINDS; k++)
+            fprintf(out, "%s\"%s\":%llu", k ? "," : "", vm_exit_name(k),
+                    (unsigned long long)vs->exits[k]);
+        fprintf(out,
+                "},\"syscalls\":%llu,\"unimplemented_syscalls\":%llu,\"faults\":%llu,"
+                "\"signal_frames\":%llu,\"kvm_ioctls\":%llu,\"kvm_ioctls_by_name\":{",
+                (unsigned long long)vs->syscalls, (unsigned long long)vs->unimplemented,
+                (unsigned long long)vs->faults, (unsigned long long)vs->signals,
+                (unsigned long long)ioctls);
+        for (size_t i = 0; i < nreqs; i++) {
+            fprintf(out, "%s\"", i ? "," : "");
+            print_ioctl_name(out, reqs[i][1]);
+            fprintf(out, "\":%llu", (unsigned long long)reqs[i][0]);
+        }
+        fprintf(out, "},\"syscalls_by_name\":{");
+        for (size_t i = 0; i < ncalls; i++) {
+            fprintf(out, "%s\"", i ? "," : "");
+            print_syscall_name(out, calls[i][1]);
+            fprintf(out, "\":%llu", (unsigned long long)calls[i][0]);
+        }
+        fprintf(out, "}}");
+        return;
+    }
+    fprintf(out, "viv: stats: vm exits %llu (", (unsigned long long)exits);
+    for (unsigned k = 0; k < VM_EXIT_KINDS; k++)
+        fprintf(out, "%s%s %llu", k ? ", " : "", vm_exit_name(k),
+                (unsigned long long)vs->exits[k]);
+    fprintf(out,
+            "), system calls served %llu (%llu unimplemented), faults %llu, signal frames %llu, "
+            "KVM ioctls %llu\n",
+            (unsigned long long)vs->syscalls, (unsigned long long)vs->unimplemented,
+            (unsigned long long)vs->faults, (unsigned long long)vs->signals,
+            (unsigned long long)ioctls);
+    fprintf(out, "viv: stats: vm system calls:");
+    for (size_t i = 0; i < ncalls; i++) {
+        fputs(i ? ", " : " ", out);
+        print_syscall_name(out, calls[i][1]);
+        fprintf(out, " %llu", (unsigned long long)calls[i][0]);
+    }
+    fprintf(out, "%s\nviv: stats: vm KVM ioctls:", ncalls ? "" : " none");
+    for (size_t i = 0; i < nreqs; i++) {
+        fputs(i ? ", " : " ", out);
+        print_ioctl_name(out, reqs[i][1]);
+        fprintf(out, " %llu", (unsigned long long)reqs[i][0]);
+    }
+    fprintf(out, "%s\n", nreqs ? "" : " none");
 }

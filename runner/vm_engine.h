@@ -15,4 +15,9 @@ const char *vm_engine_host_check(void);
 int vm_engine_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
                   struct viv_error *err);
 
+/* The vm part of --stats: VM exits by reason, KVM ioctls, system calls served by name. json: a
+ * ,"vm":{...} member to append to the report's object; else text lines. */
+struct vm_stats;
+void vm_engine_stats_print(FILE *out, const struct vm_stats *vs, bool json);
+
 #endif

@@ -23,6 +23,8 @@ vm_shim_code:
 
     .set flush_flag, vm_shim_code + DATA_OFFSET
     .set rax_save, vm_shim_code + DATA_OFFSET + 8
+    .set iret_flag, vm_shim_code + DATA_OFFSET + 16
+    .set iret_frame, vm_shim_code + DATA_OFFSET + 24
 
 /* First entry: the VMM starts the vCPU here in ring 0 with rcx = the program's entry, r11 = its
  * rflags and rsp = its stack; sysretq drops to ring 3 with CS/SS from STAR[63:48] (AMD64 APM
@@ -35,17 +37,31 @@ start:
  * so it is never touched: the VMM reads the registers at the exit. */
 syscall_entry:
     outb %al, $PORT_SYSCALL
-    /* The VMM narrowed or removed a mapping: flush the TLB by reloading CR3 (AMD64 APM vol. 2,
-     * 5.5.2) before the guest can use a stale translation. rax holds the result: keep it. */
     cmpb $0, flush_flag(%rip)
-    jne 1f
+    jne flush
+    cmpb $0, iret_flag(%rip)
+    jne iret_return
     sysretq
-1:  movb $0, flush_flag(%rip)
+
+/* The VMM narrowed or removed a mapping: flush the TLB by reloading CR3 (AMD64 APM vol. 2,
+ * 5.5.2) before the guest can use a stale translation. rax holds the result: keep it. */
+flush:
+    movb $0, flush_flag(%rip)
     movq %rax, rax_save(%rip)
     movq %cr3, %rax
     movq %rax, %cr3
     movq rax_save(%rip), %rax
+    cmpb $0, iret_flag(%rip)
+    jne iret_return
     sysretq
+
+/* The VMM set every ring-3 register itself (a signal handler's entry, rt_sigreturn, a handled
+ * fault): sysret would clobber rcx and r11, so return through the frame [rip, cs, rflags, rsp,
+ * ss] it wrote to the data page instead (AMD64 APM vol. 2, 8.7.3 "IRET"). */
+iret_return:
+    movb $0, iret_flag(%rip)
+    leaq iret_frame(%rip), %rsp
+    iretq
 
 /* Exception stubs, 16 bytes apart: each leaves the vector and an error code (0 where the CPU
  * pushes none: AMD64 APM vol. 2, 8.2 "Vectors") above the CPU's frame on the IST stack, then
@@ -62,9 +78,15 @@ faults:
     jmp fault_common
     .endr
 
+/* A handled fault resumes in the guest's handler through the iret path; a guest the fault
+ * killed is never resumed, and should it be, this stops the vCPU. */
 fault_common:
     outb %al, $PORT_FAULT
-    /* The VMM never resumes a faulting guest yet; should it, this stops the vCPU. */
+    cmpb $0, iret_flag(%rip)
+    je 2f
+    cmpb $0, flush_flag(%rip)
+    jne flush
+    jmp iret_return
 2:  hlt
     jmp 2b
 vm_shim_end:

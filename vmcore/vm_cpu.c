@@ -115,12 +115,12 @@ static int set_cpuid(int kvm_fd, int vcpu_fd, struct viv_error *err)
         _cleanup_free_ struct kvm_cpuid2 *c =
             viv_xcalloc(1, sizeof(*c) + n * sizeof(struct kvm_cpuid_entry2));
         c->nent = n;
-        if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0) {
+        if (vm_ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0) {
             if (errno == E2BIG)
                 continue;
             return viv_fail(err, errno, "KVM_GET_SUPPORTED_CPUID");
         }
-        if (ioctl(vcpu_fd, KVM_SET_CPUID2, c) < 0)
+        if (vm_ioctl(vcpu_fd, KVM_SET_CPUID2, c) < 0)
             return viv_fail(err, errno, "KVM_SET_CPUID2");
         return 0;
     }
@@ -138,7 +138,7 @@ int vm_cpu_setup(int kvm_fd, int vcpu_fd, struct vm_mem *m, struct viv_error *er
         return -1;
 
     struct kvm_sregs sr;
-    if (ioctl(vcpu_fd, KVM_GET_SREGS, &sr) < 0)
+    if (vm_ioctl(vcpu_fd, KVM_GET_SREGS, &sr) < 0)
         return viv_fail(err, errno, "KVM_GET_SREGS");
     /* Long mode without a boot: EFER.LME/LMA with CR0.PG and CR4.PAE are what the processor
      * itself would set (AMD64 APM vol. 2, 14.6 "Enabling and Activating Long Mode"). */
@@ -164,7 +164,7 @@ int vm_cpu_setup(int kvm_fd, int vcpu_fd, struct vm_mem *m, struct viv_error *er
     sr.gdt.limit = GDT_ENTRIES * 8 - 1;
     sr.idt.base = kva(VM_SYS_IDT);
     sr.idt.limit = IDT_VECTORS * 16 - 1;
-    if (ioctl(vcpu_fd, KVM_SET_SREGS, &sr) < 0)
+    if (vm_ioctl(vcpu_fd, KVM_SET_SREGS, &sr) < 0)
         return viv_fail(err, errno, "KVM_SET_SREGS (long mode)");
 
     _cleanup_free_ struct kvm_msrs *msrs =
@@ -182,7 +182,7 @@ int vm_cpu_setup(int kvm_fd, int vcpu_fd, struct vm_mem *m, struct viv_error *er
     }
     msrs->nmsrs = 7;
     /* KVM_SET_MSRS returns how many it set (api.rst 4.19). */
-    int n = ioctl(vcpu_fd, KVM_SET_MSRS, msrs);
+    int n = vm_ioctl(vcpu_fd, KVM_SET_MSRS, msrs);
     if (n != 7)
         return viv_fail(err, n < 0 ? errno : EINVAL, "KVM_SET_MSRS: set %d of 7", n);
 
@@ -190,7 +190,7 @@ int vm_cpu_setup(int kvm_fd, int vcpu_fd, struct vm_mem *m, struct viv_error *er
     memset(&r, 0, sizeof(r));
     r.rip = VM_KERNEL_BASE + shim.start;
     r.rflags = 0x2;
-    if (ioctl(vcpu_fd, KVM_SET_REGS, &r) < 0)
+    if (vm_ioctl(vcpu_fd, KVM_SET_REGS, &r) < 0)
         return viv_fail(err, errno, "KVM_SET_REGS");
     return 0;
 }
@@ -205,5 +205,64 @@ int vm_cpu_set_fs(int vcpu_fd, uint64_t base)
     m.hdr.nmsrs = 1;
     m.hdr.entries[0].index = MSR_FS_BASE;
     m.hdr.entries[0].data = base;
-    return ioctl(vcpu_fd, KVM_SET_MSRS, &m) == 1 ? 0 : -1;
+    return vm_ioctl(vcpu_fd, KVM_SET_MSRS, &m) == 1 ? 0 : -1;
+}
+
+/* FXSAVE image offsets (Intel SDM vol. 1, 10.5.1, Table 10-2, 64-bit layout). */
+enum { FX_FCW = 0, FX_FSW = 2, FX_FTW = 4, FX_FOP = 6, FX_FIP = 8, FX_FDP = 16, FX_MXCSR = 24,
+       FX_MXCSR_MASK = 28, FX_ST = 32, FX_XMM = 160 };
+/* MXCSR_MASK as a fresh image reports it: the bits MXCSR may hold (SDM vol. 1, 11.6.6). */
+#define FX_MXCSR_VALID 0xffffu
+
+/* The XSAVE area KVM hands over (api.rst 4.43 KVM_GET_XSAVE): its first 512 bytes are the
+ * FXSAVE image, XSTATE_BV follows at 512 (Intel SDM vol. 1, 13.4 "XSAVE Area"). KVM_SET_FPU would
+ * be simpler but leaves MXCSR alone, so the state goes through XSAVE both ways. */
+#define XSAVE_XSTATE_BV 512
+#define XFEATURE_FP_SSE 3ull
+
+int vm_cpu_get_fx(int vcpu_fd, uint8_t fx[512])
+{
+    struct kvm_xsave x;
+    if (vm_ioctl(vcpu_fd, KVM_GET_XSAVE, &x) < 0)
+        return -1;
+    memcpy(fx, x.region, 512);
+    /* Bytes 464..511 are software's (Linux's fpx_sw_bytes): none here, plain FXSAVE. */
+    memset(fx + 464, 0, 48);
+    return 0;
+}
+
+int vm_cpu_set_fx(int vcpu_fd, const uint8_t fx[512])
+{
+    struct kvm_xsave x;
+    if (vm_ioctl(vcpu_fd, KVM_GET_XSAVE, &x) < 0)
+        return -1;
+    uint8_t *area = (uint8_t *)x.region;
+    uint32_t mask;
+    memcpy(&mask, area + FX_MXCSR_MASK, 4);
+    if (!mask)
+        mask = 0xffbf; /* the default MXCSR_MASK when the CPU reports 0 (SDM vol. 1, 11.6.6) */
+    memcpy(area, fx, FX_MXCSR);
+    uint32_t mxcsr;
+    memcpy(&mxcsr, fx + FX_MXCSR, 4);
+    mxcsr &= mask;
+    memcpy(area + FX_MXCSR, &mxcsr, 4);
+    memcpy(area + FX_ST, fx + FX_ST, 416 - FX_ST);
+    /* x87 and SSE state present, so that XRSTOR loads them rather than their init values. */
+    uint64_t bv;
+    memcpy(&bv, area + XSAVE_XSTATE_BV, 8);
+    bv |= XFEATURE_FP_SSE;
+    memcpy(area + XSAVE_XSTATE_BV, &bv, 8);
+    return vm_ioctl(vcpu_fd, KVM_SET_XSAVE, &x) < 0 ? -1 : 0;
+}
+
+void vm_cpu_init_fx(uint8_t fx[512])
+{
+    /* FNINIT leaves FCW 0x37f and an empty tag word; MXCSR resets to 0x1f80 (all exceptions
+     * masked), Intel SDM vol. 1, 8.1.5 and 10.2.3.1. */
+    memset(fx, 0, 512);
+    uint16_t fcw = 0x37f;
+    uint32_t mxcsr = 0x1f80, mask = FX_MXCSR_VALID;
+    memcpy(fx + FX_FCW, &fcw, 2);
+    memcpy(fx + FX_MXCSR, &mxcsr, 4);
+    memcpy(fx + FX_MXCSR_MASK, &mask, 4);
 }

@@ -42,7 +42,7 @@ int vm_kvm_open(const char *dev, const char *sysfs, struct viv_error *err)
                         "metal or nested",
                         dev);
     }
-    int v = ioctl(fd, KVM_GET_API_VERSION, 0);
+    int v = vm_ioctl(fd, KVM_GET_API_VERSION, NULL);
     if (v != VM_KVM_API) {
         close(fd);
         return viv_fail(err, 0, "%s: KVM API version %d, vm mode needs %d", dev, v,
@@ -58,4 +58,45 @@ int vm_kvm_check(const char *dev, const char *sysfs, struct viv_error *err)
         return -1;
     close(fd);
     return 0;
+}
+
+static uint64_t ioctl_counts[VM_IOCTL_NRS];
+
+int vm_ioctl(int fd, unsigned long req, void *arg)
+{
+    ioctl_counts[_IOC_NR(req) % VM_IOCTL_NRS]++;
+    return ioctl(fd, req, arg);
+}
+
+void vm_ioctl_counts(uint64_t out[VM_IOCTL_NRS])
+{
+    memcpy(out, ioctl_counts, sizeof(ioctl_counts));
+}
+
+void vm_ioctl_reset(void)
+{
+    memset(ioctl_counts, 0, sizeof(ioctl_counts));
+}
+
+const char *vm_ioctl_name(unsigned nr)
+{
+    /* The requests vmcore makes (linux/kvm.h). */
+    static const unsigned long reqs[] = {
+        KVM_GET_API_VERSION, KVM_CREATE_VM, KVM_GET_VCPU_MMAP_SIZE, KVM_GET_SUPPORTED_CPUID,
+        KVM_SET_USER_MEMORY_REGION, KVM_CREATE_VCPU, KVM_RUN, KVM_GET_REGS, KVM_SET_REGS,
+        KVM_GET_SREGS, KVM_SET_SREGS, KVM_SET_MSRS, KVM_SET_CPUID2,
+        KVM_GET_XSAVE, KVM_SET_XSAVE,
+    };
+    static const char *const names[] = {
+        "KVM_GET_API_VERSION", "KVM_CREATE_VM", "KVM_GET_VCPU_MMAP_SIZE",
+        "KVM_GET_SUPPORTED_CPUID", "KVM_SET_USER_MEMORY_REGION", "KVM_CREATE_VCPU", "KVM_RUN",
+        "KVM_GET_REGS", "KVM_SET_REGS", "KVM_GET_SREGS", "KVM_SET_SREGS", "KVM_SET_MSRS",
+        "KVM_SET_CPUID2", "KVM_GET_XSAVE", "KVM_SET_XSAVE",
+    };
+    _Static_assert(sizeof(reqs) / sizeof(reqs[0]) == sizeof(names) / sizeof(names[0]),
+                   "one name per request");
+    for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++)
+        if (_IOC_NR(reqs[i]) == nr)
+            return names[i];
+    return NULL;
 }

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <linux/openat2.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -82,7 +83,7 @@ static int kvm_setup(struct vm_instance *v, int kvm_fd, uint64_t memory, struct 
         return -1;
     if (vm_mem_init(&v->mem, memory, err) < 0)
         return -1;
-    v->vm = ioctl(v->kvm, KVM_CREATE_VM, 0);
+    v->vm = vm_ioctl(v->kvm, KVM_CREATE_VM, NULL);
     if (v->vm < 0)
         return viv_fail(err, errno, "KVM_CREATE_VM");
     /* One slot is all of guest-physical memory (api.rst 4.35 KVM_SET_USER_MEMORY_REGION). */
@@ -92,12 +93,12 @@ static int kvm_setup(struct vm_instance *v, int kvm_fd, uint64_t memory, struct 
         .memory_size = v->mem.size,
         .userspace_addr = (uint64_t)(uintptr_t)v->mem.host,
     };
-    if (ioctl(v->vm, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
+    if (vm_ioctl(v->vm, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
         return viv_fail(err, errno, "KVM_SET_USER_MEMORY_REGION");
-    v->vcpu = ioctl(v->vm, KVM_CREATE_VCPU, 0);
+    v->vcpu = vm_ioctl(v->vm, KVM_CREATE_VCPU, NULL);
     if (v->vcpu < 0)
         return viv_fail(err, errno, "KVM_CREATE_VCPU");
-    int size = ioctl(v->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+    int size = vm_ioctl(v->kvm, KVM_GET_VCPU_MMAP_SIZE, NULL);
     if (size < (int)sizeof(struct kvm_run))
         return viv_fail(err, errno, "KVM_GET_VCPU_MMAP_SIZE");
     void *run = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, v->vcpu, 0);
@@ -151,12 +152,79 @@ static int load_program(struct vm_instance *v, const struct vm_config *cfg, cons
     return 0;
 }
 
-/* A guest exception: the shim left [vector, error, rip, cs, rflags, rsp, ss] on its stack. */
+/* The ring-3 state in kvm_regs, less rip, rsp and rflags, which the caller sets. */
+static void state_from_regs(struct vm_user_state *s, const struct kvm_regs *r)
+{
+    memset(s, 0, offsetof(struct vm_user_state, fx));
+    s->r8 = r->r8, s->r9 = r->r9, s->r10 = r->r10, s->r11 = r->r11;
+    s->r12 = r->r12, s->r13 = r->r13, s->r14 = r->r14, s->r15 = r->r15;
+    s->rdi = r->rdi, s->rsi = r->rsi, s->rbp = r->rbp, s->rbx = r->rbx;
+    s->rdx = r->rdx, s->rax = r->rax, s->rcx = r->rcx;
+}
+
+/* Return to ring 3 in state s: the general registers through KVM_SET_REGS, rip, rsp and rflags
+ * through the iret frame in the shim's data page (the vCPU's own rip stays at the `out`, so KVM
+ * completes it and the shim goes on to its iretq). */
+static int resume_user(struct vm_instance *v, struct kvm_regs *r, const struct vm_user_state *s,
+                       struct viv_error *err)
+{
+    r->r8 = s->r8, r->r9 = s->r9, r->r10 = s->r10, r->r11 = s->r11;
+    r->r12 = s->r12, r->r13 = s->r13, r->r14 = s->r14, r->r15 = s->r15;
+    r->rdi = s->rdi, r->rsi = s->rsi, r->rbp = s->rbp, r->rbx = s->rbx;
+    r->rdx = s->rdx, r->rax = s->rax, r->rcx = s->rcx;
+    /* Only the flags ring 3 may hold: never IOPL, always IF and the reserved bit 1 (the
+     * arithmetic flags, TF, DF, AC, RF and ID as given). */
+    uint64_t rflags = (s->rflags & 0x250dd5ull) | 0x202;
+    uint64_t frame[5] = {s->rip, VM_USER_CS, rflags, s->rsp, VM_USER_SS};
+    uint8_t *data = v->mem.host + v->mem.sys_base + VM_SYS_DATA * VM_PAGE;
+    memcpy(data + VM_DATA_FRAME, frame, sizeof(frame));
+    data[VM_DATA_IRET] = 1;
+    if (vm_ioctl(v->vcpu, KVM_SET_REGS, r) < 0)
+        return viv_fail(err, errno, "KVM_SET_REGS");
+    if (vm_cpu_set_fx(v->vcpu, s->fx) < 0)
+        return viv_fail(err, errno, "KVM_SET_XSAVE");
+    return 0;
+}
+
+/* Deliver si to the guest in state s: 0 when it runs on (a handler, or nothing to do), 1 when
+ * the signal ended it (status in proc), -1 on viv's failure. */
+static int deliver(struct vm_instance *v, struct kvm_regs *r, const struct vm_siginfo *si,
+                   bool forced, struct vm_user_state *s, struct viv_error *err)
+{
+    switch (vm_signal_deliver(&v->proc, si, forced, s)) {
+    case VM_SIG_KILL:
+        viv_trace(VIV_TRACE_VM, "vm", "signal %d ends the guest", si->signo);
+        return 1;
+    case VM_SIG_HANDLER:
+        viv_trace(VIV_TRACE_VM, "vm", "signal %d: handler %#llx, frame at %#llx", si->signo,
+                  (unsigned long long)s->rip, (unsigned long long)s->rsp);
+        return resume_user(v, r, s, err) < 0 ? -1 : 0;
+    case VM_SIG_NONE:
+        break;
+    }
+    /* Ignored: the guest goes on in s as it was. */
+    return resume_user(v, r, s, err) < 0 ? -1 : 0;
+}
+
+/* si_code of a fault's signal (Linux arch/x86/kernel/traps.c, arch/x86/mm/fault.c). */
+static int fault_code(unsigned vec, uint64_t error)
+{
+    switch (vec) {
+    case 0: return 1;                    /* FPE_INTDIV */
+    case 6: return 2;                    /* ILL_ILLOPN */
+    case 14: return error & 1 ? 2 : 1;   /* SEGV_ACCERR on a present page, else SEGV_MAPERR */
+    case 16: case 19: return 0;          /* the FPU's own codes: not decoded yet */
+    default: return 0x80;                /* SI_KERNEL: #GP, int3, the rest */
+    }
+}
+
+/* A guest exception: the shim left [vector, error, rip, cs, rflags, rsp, ss] on its stack.
+ * 0 when the guest runs on in its handler, its status when the signal ended it, -1 on failure. */
 static int fault(struct vm_instance *v, struct vm_stats *st, struct viv_error *err)
 {
     struct kvm_regs r;
     struct kvm_sregs sr;
-    if (ioctl(v->vcpu, KVM_GET_REGS, &r) < 0 || ioctl(v->vcpu, KVM_GET_SREGS, &sr) < 0)
+    if (vm_ioctl(v->vcpu, KVM_GET_REGS, &r) < 0 || vm_ioctl(v->vcpu, KVM_GET_SREGS, &sr) < 0)
         return viv_fail(err, errno, "read the faulting vCPU");
     uint64_t lo = VM_KERNEL_BASE + VM_SYS_STACK * VM_PAGE;
     uint64_t hi = VM_KERNEL_BASE + VM_SYS_PAGES * VM_PAGE;
@@ -174,42 +242,166 @@ static int fault(struct vm_instance *v, struct vm_stats *st, struct viv_error *e
         return viv_fail(err, EFAULT, "the shim itself took %s at %#llx (cr2 %#llx)",
                         vm_fault_name(vec), (unsigned long long)f[2],
                         (unsigned long long)sr.cr2);
-    /* No handlers yet: the default action of every fault signal ends the process. */
-    return 128 + vm_fault_signal(vec);
+    struct vm_user_state s;
+    state_from_regs(&s, &r);
+    s.rip = f[2], s.rflags = f[4], s.rsp = f[5];
+    s.err = f[1], s.trapno = vec;
+    /* si_addr is CR2 for a page fault, the faulting instruction for #UD/#DE/#MF/#XF, 0 for the
+     * rest (Linux's do_trap and do_error_trap). */
+    s.cr2 = vec == 14 ? sr.cr2 : 0;
+    uint64_t addr = vec == 14 ? sr.cr2 : (vec == 0 || vec == 6 || vec == 16 || vec == 19) ? f[2] : 0;
+    if (vm_cpu_get_fx(v->vcpu, s.fx) < 0)
+        return viv_fail(err, errno, "KVM_GET_XSAVE");
+    struct vm_siginfo si = {.signo = vm_fault_signal(vec), .code = fault_code(vec, f[1]),
+                            .addr = addr};
+    int r2 = deliver(v, &r, &si, true, &s, err);
+    if (r2 < 0)
+        return -1;
+    if (r2 > 0 || v->proc.exited)
+        return v->proc.exit_status;
+    return 0;
+}
+
+/* Signals for the guest that reached the VMM, and the vCPU to stop for them. */
+static uint64_t host_signals;
+static struct kvm_run *volatile current_run;
+
+void vm_notify_signal(int sig)
+{
+    if (sig < 1 || sig > VM_NSIG)
+        return;
+    __atomic_fetch_or(&host_signals, 1ull << (sig - 1), __ATOMIC_SEQ_CST);
+    struct kvm_run *run = current_run;
+    /* KVM_RUN returns EINTR at once, whether the signal came before it entered the guest or
+     * while the guest ran (api.rst 5. "The kvm_run structure", immediate_exit). */
+    if (run)
+        run->immediate_exit = 1;
+}
+
+/* Move the signals the VMM caught into the guest's pending set. */
+static void take_host_signals(struct vm_proc *p)
+{
+    uint64_t bits = __atomic_exchange_n(&host_signals, 0, __ATOMIC_SEQ_CST);
+    while (bits) {
+        int sig = __builtin_ctzll(bits) + 1;
+        bits &= bits - 1;
+        vm_signal_raise(p, sig);
+    }
 }
 
 static int hypercall(struct vm_instance *v, struct viv_error *err)
 {
     struct kvm_regs r;
-    if (ioctl(v->vcpu, KVM_GET_REGS, &r) < 0)
+    if (vm_ioctl(v->vcpu, KVM_GET_REGS, &r) < 0)
         return viv_fail(err, errno, "KVM_GET_REGS");
     const uint64_t a[6] = {r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9};
     int64_t ret;
+    uint64_t nr = r.rax;
+    v->proc.user_sp = r.rsp; /* SYSCALL does not switch stacks: ring 3's */
     if (vm_syscall(&v->proc, r.rax, a, &ret) == VM_SYS_EXIT)
         return 1;
     r.rax = (uint64_t)ret;
-    /* KVM resumes after the `out` on the next KVM_RUN (the PIO completes there), with these
-     * registers (api.rst 5. "The kvm_run structure", KVM_EXIT_IO). */
-    if (ioctl(v->vcpu, KVM_SET_REGS, &r) < 0)
-        return viv_fail(err, errno, "KVM_SET_REGS");
     if (v->proc.fs_dirty) {
         if (vm_cpu_set_fs(v->vcpu, v->proc.fs_base) < 0)
             return viv_fail(err, errno, "set the guest's FS base");
         v->proc.fs_dirty = false;
     }
     if (v->mem.tlb_dirty) {
-        v->mem.host[v->mem.sys_base + VM_SYS_DATA * VM_PAGE] = 1; /* the shim's flush flag */
+        v->mem.host[v->mem.sys_base + VM_SYS_DATA * VM_PAGE + VM_DATA_FLUSH] = 1;
         v->mem.tlb_dirty = false;
     }
+    struct vm_siginfo si;
+    bool sigreturn = v->proc.sigreturn;
+    take_host_signals(&v->proc);
+    /* A host call the VMM's own signal interrupted: the guest's call runs again after the
+     * handler when Linux would restart it (SA_RESTART, or no handler to run). */
+    bool restart = ret == -EINTR && vm_signal_restarts(&v->proc);
+    bool have = !sigreturn && v->proc.pending && vm_signal_next(&v->proc, &si);
+    if (sigreturn || restart || have) {
+        /* Every ring-3 register changes: the state at the syscall (rip in rcx, rflags in r11,
+         * as SYSCALL left them: AMD64 APM vol. 2, 6.1.1), then the frame's or the handler's. */
+        struct vm_user_state s;
+        state_from_regs(&s, &r);
+        s.rip = r.rcx, s.rflags = r.r11, s.rsp = r.rsp;
+        if (restart) {
+            /* Back onto the 2-byte `syscall` with the number in rax, as Linux's
+             * -ERESTARTSYS handling does (arch/x86/kernel/signal.c). */
+            s.rip -= 2;
+            s.rax = nr;
+        }
+        if (vm_cpu_get_fx(v->vcpu, s.fx) < 0)
+            return viv_fail(err, errno, "KVM_GET_XSAVE");
+        if (sigreturn) {
+            v->proc.sigreturn = false;
+            if (vm_signal_return(&v->proc, &s) == VM_SIG_KILL)
+                return 1;
+            /* The restored mask may let a pending signal through. */
+            have = v->proc.pending && vm_signal_next(&v->proc, &si);
+        }
+        if (!have)
+            return resume_user(v, &r, &s, err) < 0 ? -1 : 0;
+        /* Several pending: one frame now; the rest come at the handler's rt_sigreturn. */
+        return deliver(v, &r, &si, false, &s, err);
+    }
+    /* KVM resumes after the `out` on the next KVM_RUN (the PIO completes there), with these
+     * registers (api.rst 5. "The kvm_run structure", KVM_EXIT_IO). */
+    if (vm_ioctl(v->vcpu, KVM_SET_REGS, &r) < 0)
+        return viv_fail(err, errno, "KVM_SET_REGS");
+    return 0;
+}
+
+/* KVM_RUN was interrupted: a signal the guest is ready for goes to it now when the vCPU is in
+ * ring 3; stopped in the shim, it waits for the next return from a hypercall. 0, 1 when it
+ * ended the guest, -1 on failure. */
+static int interrupted(struct vm_instance *v, struct viv_error *err)
+{
+    v->run->immediate_exit = 0;
+    take_host_signals(&v->proc);
+    if (!(v->proc.pending & ~v->proc.sigmask))
+        return 0;
+    struct kvm_regs r;
+    struct kvm_sregs sr;
+    if (vm_ioctl(v->vcpu, KVM_GET_REGS, &r) < 0 || vm_ioctl(v->vcpu, KVM_GET_SREGS, &sr) < 0)
+        return viv_fail(err, errno, "read the interrupted vCPU");
+    if ((sr.cs.selector & 3) != 3)
+        return 0;
+    struct vm_user_state s;
+    state_from_regs(&s, &r);
+    s.rip = r.rip, s.rsp = r.rsp, s.rflags = r.rflags;
+    if (vm_cpu_get_fx(v->vcpu, s.fx) < 0)
+        return viv_fail(err, errno, "KVM_GET_XSAVE");
+    struct vm_siginfo si;
+    if (!vm_signal_next(&v->proc, &si))
+        return 0;
+    enum vm_sig_action act = vm_signal_deliver(&v->proc, &si, false, &s);
+    if (act == VM_SIG_KILL)
+        return 1;
+    if (act == VM_SIG_NONE)
+        return 0;
+    /* In ring 3 with no I/O pending: the handler's registers go straight into the vCPU. */
+    r.r8 = s.r8, r.r9 = s.r9, r.r10 = s.r10, r.r11 = s.r11;
+    r.r12 = s.r12, r.r13 = s.r13, r.r14 = s.r14, r.r15 = s.r15;
+    r.rdi = s.rdi, r.rsi = s.rsi, r.rbp = s.rbp, r.rbx = s.rbx;
+    r.rdx = s.rdx, r.rax = s.rax, r.rcx = s.rcx;
+    r.rip = s.rip, r.rsp = s.rsp, r.rflags = (s.rflags & 0x250dd5ull) | 0x202;
+    if (vm_ioctl(v->vcpu, KVM_SET_REGS, &r) < 0)
+        return viv_fail(err, errno, "KVM_SET_REGS");
+    if (vm_cpu_set_fx(v->vcpu, s.fx) < 0)
+        return viv_fail(err, errno, "KVM_SET_XSAVE");
     return 0;
 }
 
 static int loop(struct vm_instance *v, struct vm_stats *st, struct viv_error *err)
 {
     for (;;) {
-        if (ioctl(v->vcpu, KVM_RUN, 0) < 0) {
+        if (vm_ioctl(v->vcpu, KVM_RUN, NULL) < 0) {
             if (errno == EINTR || errno == EAGAIN) {
                 st->exits[VM_EXIT_INTR]++;
+                int r = interrupted(v, err);
+                if (r < 0)
+                    return -1;
+                if (r > 0)
+                    return v->proc.exit_status;
                 continue;
             }
             return viv_fail(err, errno, "KVM_RUN");
@@ -226,8 +418,12 @@ static int loop(struct vm_instance *v, struct vm_stats *st, struct viv_error *er
                     return v->proc.exit_status;
                 continue;
             }
-            if (run->io.direction == KVM_EXIT_IO_OUT && run->io.port == VM_PORT_FAULT)
-                return fault(v, st, err);
+            if (run->io.direction == KVM_EXIT_IO_OUT && run->io.port == VM_PORT_FAULT) {
+                int r = fault(v, st, err);
+                if (r != 0)
+                    return r;
+                continue;
+            }
             return viv_fail(err, EIO, "the guest used I/O port %#x from ring 0", run->io.port);
         case KVM_EXIT_HLT:
             st->exits[VM_EXIT_HLT]++;
@@ -247,11 +443,20 @@ static int loop(struct vm_instance *v, struct vm_stats *st, struct viv_error *er
     }
 }
 
+const char *vm_exit_name(unsigned kind)
+{
+    static const char *const names[VM_EXIT_KINDS] = {
+        [VM_EXIT_IO] = "io", [VM_EXIT_HLT] = "hlt", [VM_EXIT_SHUTDOWN] = "shutdown",
+        [VM_EXIT_INTR] = "interrupted", [VM_EXIT_OTHER] = "other"};
+    return kind < VM_EXIT_KINDS ? names[kind] : "unknown";
+}
+
 int vm_run(const struct vm_config *cfg, struct vm_stats *st, int *fail_status,
            struct viv_error *err)
 {
     struct vm_instance v = {.kvm = -1, .vm = -1, .vcpu = -1, .root = -1, .exe = -1};
     memset(st, 0, sizeof(*st));
+    vm_ioctl_reset();
     *fail_status = 125;
     int status = -1;
     char path[4096];
@@ -274,7 +479,7 @@ int vm_run(const struct vm_config *cfg, struct vm_stats *st, int *fail_status,
         goto out;
     *fail_status = 125;
     struct kvm_regs r;
-    if (ioctl(v.vcpu, KVM_GET_REGS, &r) < 0) {
+    if (vm_ioctl(v.vcpu, KVM_GET_REGS, &r) < 0) {
         viv_fail(err, errno, "KVM_GET_REGS");
         goto out;
     }
@@ -283,20 +488,24 @@ int vm_run(const struct vm_config *cfg, struct vm_stats *st, int *fail_status,
     r.rcx = entry;
     r.r11 = 0x202;
     r.rsp = sp;
-    if (ioctl(v.vcpu, KVM_SET_REGS, &r) < 0) {
+    if (vm_ioctl(v.vcpu, KVM_SET_REGS, &r) < 0) {
         viv_fail(err, errno, "KVM_SET_REGS");
         goto out;
     }
     viv_trace(VIV_TRACE_VM, "vm", "%s: entry %#llx, sp %#llx, %llu MiB of guest memory", path,
               (unsigned long long)entry, (unsigned long long)sp,
               (unsigned long long)(v.mem.size >> 20));
+    current_run = v.run;
     status = loop(&v, st, err);
+    current_run = NULL;
 out:
     if (v.have_proc) {
         st->syscalls = v.proc.calls;
         st->unimplemented = v.proc.unimplemented;
+        st->signals = v.proc.signals;
         memcpy(st->by_nr, v.proc.by_nr, sizeof(st->by_nr));
     }
+    vm_ioctl_counts(st->ioctls);
     instance_free(&v);
     return status;
 }

@@ -32,6 +32,7 @@ void vm_proc_init(struct vm_proc *p, struct vm_mem *m, int root_fd, const char *
     p->root_fd = root_fd;
     p->hostname = hostname;
     snprintf(p->cwd, sizeof(p->cwd), "/");
+    p->ss_flags = 2; /* SS_DISABLE: no alternate signal stack until sigaltstack */
     for (int i = 0; i < VM_MAX_FDS; i++)
         p->fds[i] = i < 3 ? -(i + 2) : -1; /* -2..-4: host 0..2, borrowed */
 }
@@ -327,28 +328,6 @@ static VM_SYS(set_tid_address)
     return 2;
 }
 
-static VM_SYS(rt_sigprocmask)
-{
-    if (a[3] != 8)
-        return -EINVAL;
-    uint64_t old = p->sigmask, set = 0;
-    if (a[1]) {
-        if (vm_mem_read(p->mem, a[1], &set, 8) < 0)
-            return -EFAULT;
-        switch (a[0]) {
-        case SIG_BLOCK: p->sigmask |= set; break;
-        case SIG_UNBLOCK: p->sigmask &= ~set; break;
-        case SIG_SETMASK: p->sigmask = set; break;
-        default: return -EINVAL;
-        }
-        /* SIGKILL and SIGSTOP cannot be blocked (sigprocmask(2)). */
-        p->sigmask &= ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
-    }
-    if (a[2] && vm_mem_write(p->mem, a[2], &old, 8) < 0)
-        return -EFAULT;
-    return 0;
-}
-
 /* x86-64 numbers: arch/x86/entry/syscalls/syscall_64.tbl. */
 static const struct {
     const char *name;
@@ -366,10 +345,13 @@ static const struct {
     [10] = {"mprotect", vm_sys_mprotect},
     [11] = {"munmap", vm_sys_munmap},
     [12] = {"brk", vm_sys_brk},
+    [13] = {"rt_sigaction", vm_sys_rt_sigaction},
     [14] = {"rt_sigprocmask", vm_sys_rt_sigprocmask},
+    [15] = {"rt_sigreturn", vm_sys_rt_sigreturn},
     [20] = {"writev", vm_sys_writev},
     [39] = {"getpid", vm_sys_getpid},
     [60] = {"exit", vm_sys_exit_group},
+    [62] = {"kill", vm_sys_kill},
     [63] = {"uname", vm_sys_uname},
     [96] = {"gettimeofday", vm_sys_gettimeofday},
     [102] = {"getuid", vm_sys_getuid},
@@ -377,11 +359,15 @@ static const struct {
     [107] = {"geteuid", vm_sys_getuid},
     [108] = {"getegid", vm_sys_getuid},
     [110] = {"getppid", vm_sys_getppid},
+    [127] = {"rt_sigpending", vm_sys_rt_sigpending},
+    [131] = {"sigaltstack", vm_sys_sigaltstack},
     [158] = {"arch_prctl", vm_sys_arch_prctl},
     [186] = {"gettid", vm_sys_getpid},
+    [200] = {"tkill", vm_sys_tkill},
     [218] = {"set_tid_address", vm_sys_set_tid_address},
     [228] = {"clock_gettime", vm_sys_clock_gettime},
     [231] = {"exit_group", vm_sys_exit_group},
+    [234] = {"tgkill", vm_sys_tgkill},
     [257] = {"openat", vm_sys_openat},
     [262] = {"newfstatat", vm_sys_newfstatat},
 };

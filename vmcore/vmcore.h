@@ -17,6 +17,15 @@ int vm_kvm_check(const char *dev, const char *sysfs, struct viv_error *err);
 /* The same checks, keeping the fd open (O_CLOEXEC): the fd, or -1. */
 int vm_kvm_open(const char *dev, const char *sysfs, struct viv_error *err);
 
+/* Every KVM ioctl goes through here, counted by request number (_IOC_NR: KVM's are below 256)
+ * for --stats and the bench. The count is the process's: vm_run starts it afresh. */
+#define VM_IOCTL_NRS 256
+int vm_ioctl(int fd, unsigned long req, void *arg);
+void vm_ioctl_counts(uint64_t out[VM_IOCTL_NRS]);
+void vm_ioctl_reset(void);
+/* The name of a KVM request number as vmcore uses them ("KVM_RUN"), or NULL. */
+const char *vm_ioctl_name(unsigned nr);
+
 /* ---- guest memory and page tables (vm_mem.c, vm_pt.c) ----
  *
  * One host mapping is all of guest-physical memory. User addresses [0, user_top) are mapped
@@ -37,6 +46,13 @@ enum {
     VM_SYS_STACK = 5,  /* 3 pages of kernel stack for exceptions, top at page 8 */
     VM_SYS_PAGES = 8,  /* mapped at VM_KERNEL_BASE; page tables follow */
 };
+/* Byte offsets in the shim's data page (shim.S): the TLB-flush flag, the shim's save slot, the
+ * flag that makes the shim return through iretq, and the [rip, cs, rflags, rsp, ss] frame it
+ * returns through. */
+enum { VM_DATA_FLUSH = 0, VM_DATA_RAX = 8, VM_DATA_IRET = 16, VM_DATA_FRAME = 24 };
+/* Ring 3's selectors (vm_cpu.c's GDT, RPL 3). */
+#define VM_USER_CS 0x23
+#define VM_USER_SS 0x1b
 enum { VM_PG_R = 1, VM_PG_W = 2, VM_PG_X = 4, VM_PG_MAPPED = 8 };
 
 struct vm_mem {
@@ -91,6 +107,16 @@ uint64_t vm_pt_pool_pages(uint64_t user);
 /* ---- the guest process: system calls and faults (vm_sys*.c, vm_fault.c) ---- */
 
 #define VM_MAX_FDS 256
+#define VM_NSIG 64
+
+/* struct kernel_sigaction for x86-64 (Linux include/linux/signal_types.h with SA_RESTORER): what
+ * rt_sigaction reads and writes, 32 bytes. */
+struct vm_sigaction {
+    uint64_t handler; /* 0 SIG_DFL, 1 SIG_IGN */
+    uint64_t flags;
+    uint64_t restorer;
+    uint64_t mask;
+};
 
 struct vm_proc {
     struct vm_mem *mem;
@@ -101,11 +127,18 @@ struct vm_proc {
     uint64_t brk_start, brk_cur;
     uint64_t fs_base;     /* arch_prctl(ARCH_SET_FS): the engine loads it into the vCPU */
     bool fs_dirty;
-    uint64_t sigmask;
+    uint64_t sigmask;     /* bit N-1 blocks signal N */
+    struct vm_sigaction act[VM_NSIG];
+    uint64_t pending;     /* raised (kill, tgkill) and not yet delivered */
+    int pending_code[VM_NSIG]; /* their si_code: SI_USER or SI_TKILL */
+    uint64_t ss_sp, ss_size; /* sigaltstack */
+    int ss_flags;
+    uint64_t user_sp;     /* ring 3's rsp at the current system call */
+    bool sigreturn;       /* rt_sigreturn was called: the engine restores the frame */
     uint64_t tid_address;
     bool exited;
     int exit_status;
-    uint64_t calls, unimplemented;
+    uint64_t calls, unimplemented, signals;
     uint64_t by_nr[512];  /* calls by number, for --stats */
 };
 
@@ -130,6 +163,45 @@ VM_SYS(munmap);
 VM_SYS(mprotect);
 /* The host fd behind guest fd gfd, or -1. */
 int vm_host_fd(const struct vm_proc *p, int64_t gfd);
+
+VM_SYS(rt_sigaction);
+VM_SYS(rt_sigprocmask);
+VM_SYS(rt_sigreturn);
+VM_SYS(sigaltstack);
+VM_SYS(kill);
+VM_SYS(tgkill);
+VM_SYS(tkill);
+VM_SYS(rt_sigpending);
+
+/* The guest's ring-3 state where a signal interrupts it or rt_sigreturn restores it. */
+struct vm_user_state {
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, rflags;
+    uint64_t err, trapno, cr2; /* of the fault, for the signal frame */
+    uint8_t fx[512];           /* the FXSAVE image (Intel SDM vol. 1, 10.5.1, Table 10-2) */
+};
+/* What a signal is: number, si_code, and si_addr for a fault (si_pid for a kill). */
+struct vm_siginfo {
+    int signo, code;
+    uint64_t addr;
+};
+enum vm_sig_action { VM_SIG_NONE, VM_SIG_HANDLER, VM_SIG_KILL };
+/* Deliver one signal as Linux does: a handler gets an rt_sigframe on the guest's stack (or its
+ * alternate stack) and s becomes the handler's entry state; VM_SIG_KILL sets p->exit_status to
+ * 128+N. forced: a fault's signal, which kills when it is blocked or ignored (Linux's
+ * force_sig_fault). */
+enum vm_sig_action vm_signal_deliver(struct vm_proc *p, const struct vm_siginfo *si, bool forced,
+                                     struct vm_user_state *s);
+/* Whether a call the VMM's signal interrupted (EINTR) restarts: the next signal to deliver has
+ * SA_RESTART or will not run a handler (Linux's -ERESTARTSYS rule). */
+bool vm_signal_restarts(const struct vm_proc *p);
+/* Make signal sig pending (as kill from elsewhere does, si_code SI_USER). */
+void vm_signal_raise(struct vm_proc *p, int sig);
+/* The lowest pending signal the mask lets through, taken off the pending set; false if none. */
+bool vm_signal_next(struct vm_proc *p, struct vm_siginfo *si);
+/* rt_sigreturn: s (rsp at the syscall) becomes the state the frame saved. VM_SIG_KILL (SIGSEGV)
+ * when the frame cannot be read, as Linux. */
+enum vm_sig_action vm_signal_return(struct vm_proc *p, struct vm_user_state *s);
 
 /* The signal Linux raises for exception vector vec taken in user mode (arch/x86/kernel/traps.c):
  * #DE SIGFPE, #DB and #BP SIGTRAP, #UD SIGILL, #PF and #GP SIGSEGV, #AC SIGBUS, ... */
@@ -158,6 +230,11 @@ void vm_shim_get(struct vm_shim *s);
 int vm_cpu_setup(int kvm_fd, int vcpu_fd, struct vm_mem *m, struct viv_error *err);
 /* Load the guest's FS base (arch_prctl ARCH_SET_FS): 0 or -1 with errno. */
 int vm_cpu_set_fs(int vcpu_fd, uint64_t base);
+/* The vCPU's x87/SSE state as an FXSAVE image, and back: 0 or -1 with errno. */
+int vm_cpu_get_fx(int vcpu_fd, uint8_t fx[512]);
+int vm_cpu_set_fx(int vcpu_fd, const uint8_t fx[512]);
+/* The FXSAVE image of a fresh FPU (FNINIT, MXCSR 0x1f80), as a signal handler starts with. */
+void vm_cpu_init_fx(uint8_t fx[512]);
 
 struct vm_config {
     const char *root;      /* the appliance root */
@@ -176,12 +253,20 @@ struct vm_stats {
     uint64_t exits[VM_EXIT_KINDS];
     uint64_t syscalls, unimplemented, faults;
     uint64_t by_nr[512];
+    uint64_t signals;                   /* handler frames built */
+    uint64_t ioctls[VM_IOCTL_NRS];      /* KVM ioctls by request number */
 };
+/* The names of the exit kinds, for reports: "io", "hlt", ... */
+const char *vm_exit_name(unsigned kind);
 
 /* Run the program until it exits. Returns its exit status, or 128+N when signal N (from a
  * fault) killed it; -1 with err filled and *fail_status 125 (viv's failure, KVM unusable), 126
  * (not loadable) or 127 (not found). */
 int vm_run(const struct vm_config *cfg, struct vm_stats *st, int *fail_status,
            struct viv_error *err);
+/* A signal for the guest reached the VMM: async-signal-safe, for the engine's signal handler.
+ * The running vm_run stops the vCPU (kvm_run.immediate_exit) and delivers it to the guest as a
+ * kill from outside: its handler runs, or its default action ends it with 128+N. */
+void vm_notify_signal(int sig);
 
 #endif

@@ -4,7 +4,7 @@
 set -u
 dir=$(dirname "$0")
 status=0
-for b in import launch xlat; do
+for b in import launch xlat vm; do
     echo
     sh "$dir/$b.sh" || status=1
 done

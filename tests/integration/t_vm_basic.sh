@@ -42,6 +42,10 @@ fi
 "$VIV" run --mode native hello:1.0 a "b c" >"$WORK/expect/hello" 2>/dev/null ||
     fail "vm: native run of hello for the expected output" "exit $?"
 "$VMP/vmtest" malloc >"$WORK/expect/malloc"
+# The signal cases print what they saw of their frames: natively, Linux's own frames.
+for c in sig-segv-jmp sig-fix sig-fpe sig-ill-once sig-trap sig-mask sig-altstack sig-fpu; do
+    sh -c 'ulimit -c 0; exec "$1" "$2"' sh "$VMP/vmtest" $c >"$WORK/expect/$c" 2>/dev/null
+done 2>/dev/null
 printf '%s\n' "/etc/vm-msg: a message inside the image" \
     "../../../../etc/vm-msg: a message inside the image" \
     "/etc/vm-link: a message inside the image" "escape reads the image's passwd: yes" \

@@ -48,6 +48,18 @@ case_vm "a load from an unmapped page is SIGSEGV" 139 "unmapped" vmt unmapped
 case_vm "32 MiB allocate and touch within --memory 64M" 0 "alloc 32 MiB: ok" --memory 64M vmt alloc 32
 case_vm "100 MiB do not fit in --memory 64M (ENOMEM)" 1 "alloc 100 MiB: Cannot allocate memory" --memory 64M vmt alloc 100
 case_vm "malloc and free through brk and mmap" 0 @malloc vmt malloc
+case_vm "a SIGSEGV handler gets si_addr = CR2 and siglongjmps out" 0 @sig-segv-jmp vmt sig-segv-jmp
+case_vm "a SIGSEGV handler mprotects the page and returns: the write runs again" 0 @sig-fix vmt sig-fix
+case_vm "a SIGFPE handler steps over idiv and sets rax through the frame" 0 @sig-fpe vmt sig-fpe
+case_vm "SA_RESETHAND: the first ud2 is handled, the second is SIGILL (132)" 132 @sig-ill-once vmt sig-ill-once
+case_vm "an int3 handler returns after the breakpoint" 0 @sig-trap vmt sig-trap
+case_vm "a raised signal waits while blocked and runs when unblocked; SIG_IGN; SIGKILL" 0 @sig-mask vmt sig-mask
+case_vm "a fault whose signal is blocked kills (139)" 139 "" vmt sig-blocked-fault
+case_vm "SA_ONSTACK runs the handler on the sigaltstack" 0 @sig-altstack vmt sig-altstack
+case_vm "a handler starts with a fresh FPU; the interrupted xmm7 and MXCSR come back" 0 @sig-fpu vmt sig-fpu
+case_vm "a handler returning to a non-canonical rip is SIGSEGV (139)" 139 "" vmt sig-bad-rip
+case_vm "rt_sigreturn with no frame under rsp is SIGSEGV (139)" 139 "" vmt sig-wild-return
+case_vm "abort() is SIGABRT (134)" 134 "" vmt abort
 case_vm "a missing program exits 127" 127 "" --entrypoint /bin/nope vmt
 # Without namespaces (a chroot refuses them, as some hosts' sysctls do), the VM is the wall.
 "$VIV" run --mode vm --verbose vmt files >"$out" 2>"$err" </dev/null
@@ -79,4 +91,62 @@ fi
 "$VIV" run --mode vm --timeout 2 vmt spin >"$out" 2>"$err" </dev/null
 st=$?
 if [ "$st" = 124 ]; then echo "ok --timeout stops a spinning guest (124)"; else echo "FAIL --timeout: exit $st; $(head -2 "$err" | tr '\n' '|')"; fi
+# Signals sent to viv reach the guest: its handler while it spins, SA_RESTART around a read.
+fifo=$(mktemp -u)
+mkfifo "$fifo"
+"$VIV" run --mode vm vmt sig-host <"$fifo" >"$out" 2>"$err" &
+pid=$!
+exec 3>"$fifo"
+await() { i=0; while [ $i -lt 100 ] && ! grep -q "$1" "$out"; do sleep 0.2; i=$((i + 1)); done; }
+await spinning
+sleep 1
+kill -USR1 $pid
+await reading
+sleep 1
+kill -HUP $pid
+sleep 1
+(echo x >&3) 2>/dev/null # a subshell: should viv be gone, SIGPIPE ends only it
+exec 3>&-
+wait $pid
+st=$?
+want="spinning
+got 10 with code 0 while spinning
+reading
+read 1 (x) after 2 handler runs"
+if [ "$st" = 0 ] && [ "$(cat "$out")" = "$want" ]; then
+    echo "ok signals to viv run the guest's handlers; SA_RESTART restarts the interrupted read"
+else
+    echo "FAIL signals to viv: exit $st; stdout '$(tr '\n' '|' <"$out")'; stderr '$(head -2 "$err" | tr '\n' '|')'"
+fi
+rm -f "$fifo"
+"$VIV" run --mode vm vmt spin >"$out" 2>"$err" </dev/null &
+pid=$!
+sleep 2
+kill -TERM $pid
+wait $pid
+st=$?
+if [ "$st" = 143 ]; then echo "ok SIGTERM to viv ends a guest without a handler (143)"; else echo "FAIL SIGTERM to viv: exit $st; $(head -2 "$err" | tr '\n' '|')"; fi
+
+# --stats: exits by reason and the calls served, by name; one exit per served call.
+"$VIV" run --mode vm --stats vmt hello >"$out" 2>"$err" </dev/null
+st=$?
+if [ "$st" = 0 ] && grep -q "^viv: stats: vm exits [0-9]* (io [0-9]*, hlt 0, shutdown 0" "$err" &&
+    grep -q "^viv: stats: vm system calls: .*write 1" "$err" &&
+    grep -q "^viv: stats: vm KVM ioctls: .*KVM_CREATE_VM 1" "$err"; then
+    echo "ok --stats reports VM exits, system calls by name and KVM ioctls"
+else
+    echo "FAIL --stats: exit $st; $(tail -3 "$err" | tr '\n' '|')"
+fi
+"$VIV" run --mode vm --stats=json vmt sig-segv-jmp >"$out" 2>"$err" </dev/null
+st=$?
+j=$(tail -1 "$err")
+num() { printf '%s' "$j" | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
+io=$(num io) calls=$(num syscalls) faults=$(num faults) frames=$(num signal_frames)
+if [ "$st" = 0 ] && [ -n "$io" ] && [ "$io" = $((calls + faults)) ] && [ "$faults" = 1 ] &&
+    [ "$frames" = 1 ] && printf '%s' "$j" | grep -q '"syscalls_by_name":{.*"rt_sigaction":1' &&
+    printf '%s' "$j" | grep -q '"kvm_ioctls_by_name":{.*"KVM_CREATE_VCPU":1'; then
+    echo "ok --stats=json: one io exit per system call and per fault ($io = $calls + $faults)"
+else
+    echo "FAIL --stats=json: exit $st; io '$io' syscalls '$calls' faults '$faults' frames '$frames'; $j"
+fi
 rm -f "$out" "$err"

@@ -3,6 +3,9 @@
  * would hide what is tested. */
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <ucontext.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +86,220 @@ static int files(void)
 }
 
 static volatile int sink;
+
+/* ---- signal handlers (the frame, rt_sigreturn, the mask) ---- */
+
+static sigjmp_buf jump;
+static volatile sig_atomic_t handled;
+static volatile uintptr_t seen_addr;
+static volatile int seen_code, seen_trapno, seen_blocked;
+static char *volatile fix_page; /* read by the handler: every store must land */
+
+static void on_signal(int sig, siginfo_t *si, void *ctx)
+{
+    ucontext_t *uc = ctx;
+    sigset_t now;
+    sigprocmask(SIG_BLOCK, NULL, &now);
+    handled++;
+    seen_addr = (uintptr_t)si->si_addr;
+    seen_code = si->si_code;
+    seen_trapno = (int)uc->uc_mcontext.gregs[REG_TRAPNO];
+    /* Blocked while it runs (no SA_NODEFER), with the sa_mask added. */
+    seen_blocked = sigismember(&now, sig) + 2 * sigismember(&now, SIGUSR2);
+    if (sig == SIGSEGV && fix_page) {
+        /* Make the page writable and return: the write runs again and succeeds. */
+        mprotect(fix_page, 4096, PROT_READ | PROT_WRITE);
+        return;
+    }
+    if (sig == SIGUSR2) {
+        /* Return to an address no CPU can run: the return itself is SIGSEGV. */
+        uc->uc_mcontext.gregs[REG_RIP] = (greg_t)0x8000000000000000ull;
+        return;
+    }
+    if (sig == SIGFPE || sig == SIGILL) {
+        /* Step over the 2-byte idiv or ud2 and hand the interrupted code a result. */
+        uc->uc_mcontext.gregs[REG_RIP] += 2;
+        uc->uc_mcontext.gregs[REG_RAX] = 77;
+        return;
+    }
+    if (sig == SIGSEGV)
+        siglongjmp(jump, 1);
+}
+
+static volatile unsigned handler_mxcsr;
+
+/* Clobbers the SSE state the interrupted code holds: rt_sigreturn must bring it back. */
+static void on_trap_clobber(int sig)
+{
+    (void)sig;
+    unsigned m;
+    __asm__ volatile("stmxcsr %0" : "=m"(m));
+    handler_mxcsr = m;
+    __asm__ volatile("pcmpeqd %%xmm7, %%xmm7; ldmxcsr %0" ::"m"(m) : "xmm7");
+}
+
+static void install(int sig, int flags)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = on_signal;
+    sa.sa_flags = SA_SIGINFO | flags;
+    sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGUSR2);
+    sigaction(sig, &sa, NULL);
+}
+
+static int blocked(int sig)
+{
+    sigset_t now;
+    sigprocmask(SIG_BLOCK, NULL, &now);
+    return sigismember(&now, sig);
+}
+
+static int signals(const char *what)
+{
+    if (strcmp(what, "sig-segv-jmp") == 0) {
+        install(SIGSEGV, 0);
+        if (sigsetjmp(jump, 1) == 0) {
+            sink = *(volatile int *)(uintptr_t)0x1230;
+            printf("FAIL: no fault\n");
+            return 1;
+        }
+        printf("segv at %#lx code %d trapno %d, blocked in handler %d; back in main, blocked %d\n",
+               (unsigned long)seen_addr, seen_code, seen_trapno, seen_blocked, blocked(SIGSEGV));
+        return 0;
+    }
+    if (strcmp(what, "sig-fix") == 0) {
+        install(SIGSEGV, 0);
+        fix_page = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        volatile char *p = fix_page;
+        p[100] = 42;
+        printf("fixed: wrote %d after %d fault, code %d, at page offset %ld, blocked after %d\n",
+               p[100], (int)handled, seen_code, (long)(seen_addr - (uintptr_t)fix_page),
+               blocked(SIGSEGV));
+        return 0;
+    }
+    if (strcmp(what, "sig-fpe") == 0) {
+        install(SIGFPE, 0);
+        int eax;
+        __asm__ volatile("xor %%ecx, %%ecx; mov $1, %%eax; cltd; idivl %%ecx"
+                         : "=a"(eax)::"rcx", "rdx");
+        printf("fpe: code %d trapno %d, resumed with eax %d\n", seen_code, seen_trapno, eax);
+        return 0;
+    }
+    if (strcmp(what, "sig-ill-once") == 0) {
+        /* SA_RESETHAND: the first ud2 is handled, the second kills with SIGILL. */
+        install(SIGILL, SA_RESETHAND);
+        int eax;
+        __asm__ volatile("mov $1, %%eax; ud2" : "=a"(eax));
+        printf("ill: code %d, resumed with eax %d\n", seen_code, eax);
+        fflush(stdout);
+        __asm__ volatile("ud2");
+        printf("FAIL: SA_RESETHAND kept the handler\n");
+        return 1;
+    }
+    if (strcmp(what, "sig-trap") == 0) {
+        install(SIGTRAP, 0);
+        __asm__ volatile("int3");
+        printf("trap: handled %d, code %#x trapno %d\n", (int)handled, seen_code, seen_trapno);
+        return 0;
+    }
+    if (strcmp(what, "sig-mask") == 0) {
+        install(SIGUSR1, 0);
+        sigset_t set, old;
+        sigemptyset(&set);
+        sigaddset(&set, SIGUSR1);
+        sigprocmask(SIG_BLOCK, &set, &old);
+        raise(SIGUSR1);
+        sigset_t pend;
+        sigpending(&pend);
+        printf("blocked: handler ran %d times, pending %d\n", (int)handled,
+               sigismember(&pend, SIGUSR1));
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        printf("unblocked: handler ran %d times, code %d, blocked in handler %d, after %d\n",
+               (int)handled, seen_code, seen_blocked, blocked(SIGUSR1));
+        signal(SIGUSR2, SIG_IGN);
+        raise(SIGUSR2);
+        printf("ignored SIGUSR2; SIGKILL cannot be caught: %s\n",
+               signal(SIGKILL, SIG_IGN) == SIG_ERR ? "EINVAL" : "FAIL");
+        return 0;
+    }
+    if (strcmp(what, "sig-blocked-fault") == 0) {
+        /* A fault whose signal is blocked still kills (no handler call). */
+        install(SIGSEGV, 0);
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGSEGV);
+        sigprocmask(SIG_BLOCK, &set, NULL);
+        sink = *(volatile int *)(uintptr_t)0x1230;
+        printf("FAIL: survived\n");
+        return 1;
+    }
+    if (strcmp(what, "sig-altstack") == 0) {
+        static char alt[65536];
+        stack_t ss = {.ss_sp = alt, .ss_size = sizeof(alt), .ss_flags = 0};
+        sigaltstack(&ss, NULL);
+        install(SIGSEGV, SA_ONSTACK);
+        volatile char local;
+        if (sigsetjmp(jump, 1) == 0) {
+            sink = *(volatile int *)(uintptr_t)0x1230;
+            return 1;
+        }
+        stack_t now;
+        sigaltstack(NULL, &now);
+        printf("altstack: handled %d, main's stack outside it %d, flags now %d\n", (int)handled,
+               !((uintptr_t)&local >= (uintptr_t)alt && (uintptr_t)&local < (uintptr_t)alt + sizeof(alt)),
+               now.ss_flags);
+        return 0;
+    }
+    if (strcmp(what, "sig-bad-rip") == 0) {
+        install(SIGUSR2, 0);
+        raise(SIGUSR2);
+        printf("FAIL: returned to a non-canonical rip\n");
+        return 1;
+    }
+    if (strcmp(what, "sig-wild-return") == 0) {
+        /* rt_sigreturn with no frame under rsp: SIGSEGV, as Linux. */
+        __asm__ volatile("mov $16, %%rsp; mov $15, %%eax; syscall" ::: "memory");
+        return 1;
+    }
+    if (strcmp(what, "sig-host") == 0) {
+        /* A signal sent to viv from outside reaches the handler while the guest spins in ring
+         * 3, then one interrupts a read, which SA_RESTART resumes until data comes. */
+        install(SIGUSR1, 0);
+        printf("spinning\n");
+        fflush(stdout);
+        while (!handled)
+            ;
+        printf("got %d with code %d while spinning\n", seen_blocked >= 0 ? SIGUSR1 : 0,
+               seen_code);
+        install(SIGHUP, SA_RESTART);
+        printf("reading\n");
+        fflush(stdout);
+        char c = 0;
+        long n = read(0, &c, 1);
+        printf("read %ld (%c) after %d handler runs\n", n, c, (int)handled);
+        return 0;
+    }
+    if (strcmp(what, "sig-fpu") == 0) {
+        /* The handler starts with a fresh FPU (MXCSR 0x1f80); the interrupted code keeps its
+         * xmm7 and its MXCSR (round toward zero) across the handler. */
+        signal(SIGTRAP, on_trap_clobber);
+        unsigned long long before = 0x1122334455667788ull, after;
+        unsigned rz = 0x7f80, m;
+        __asm__ volatile("ldmxcsr %3; movq %2, %%xmm7; int3; movq %%xmm7, %0; stmxcsr %1"
+                         : "=r"(after), "=m"(m)
+                         : "r"(before), "m"(rz)
+                         : "xmm7");
+        printf("fpu: handler's mxcsr %#x; xmm7 kept %s, mxcsr after %#x\n", handler_mxcsr,
+               after == before ? "yes" : "no", m);
+        return 0;
+    }
+    if (strcmp(what, "abort") == 0)
+        abort();
+    printf("vmtest: unknown behaviour %s\n", what);
+    return 2;
+}
 
 int main(int argc, char **argv)
 {
@@ -188,6 +405,8 @@ int main(int argc, char **argv)
         printf("malloc: %zu bytes\n", total);
         return 0;
     }
+    if (strncmp(what, "sig-", 4) == 0 || strcmp(what, "abort") == 0)
+        return signals(what);
     printf("vmtest: unknown behaviour %s\n", what);
     return 2;
 }

@@ -1,0 +1,79 @@
+#!/bin/sh
+# vm.sh: what a vm-mode launch costs in the units that do not depend on the machine: KVM ioctls
+# and VM exits per launch of a static /bin/true, exits per guest system call. Times only where
+# this host's KVM is hardware-backed; elsewhere the counts come from the qemu machine of
+# tests/kvm-host/run (TCG times mean nothing), and SKIP where neither can be had.
+set -eu
+: "${VIV:?}" "${FIXTURES:?}"
+here=$(cd "$(dirname "$0")" && pwd)
+CC=${CC:-gcc}
+
+# --- inside: build the payloads, import them, count (run here or in the kvm-host machine) ---
+if [ "${VIV_BENCH_VM_INSIDE:-}" ]; then
+    W=$VIV_BENCH_VM_INSIDE
+    export VIV_HOME="$W/home"
+    field() { printf '%s' "$2" | sed -n "s/.*\"$1\":\\([0-9]*\\).*/\\1/p"; }
+    object() { printf '%s' "$2" | sed -n "s/.*\"$1\":{\\([^}]*\\)}.*/\\1/p" | sed 's/"//g; s/:/ /g; s/,/, /g'; }
+    # count NAME PROGRAM: one launch of PROGRAM with --stats=json, its counts.
+    count() {
+        "$VIV" run --mode vm --stats=json --entrypoint "$2" vmb >/dev/null 2>"$W/err" </dev/null || true
+        j=$(tail -1 "$W/err")
+        io=$(field io "$j") calls=$(field syscalls "$j") exits=$(field exits "$j")
+        if [ -z "$io" ]; then
+            echo "$1: no stats ($(head -2 "$W/err" | tr '\n' '|'))"
+            return
+        fi
+        echo "$1: VM exits $exits (io $io), guest system calls $calls, faults $(field faults "$j"); KVM ioctls $(field kvm_ioctls "$j"): $(object kvm_ioctls_by_name "$j")"
+        [ "$calls" -gt 0 ] &&
+            awk -v e="$io" -v c="$calls" -v f="$(field faults "$j")" \
+                'BEGIN { printf "  exits per guest system call: %.3f (target 1.000 for host-served calls)\n", (e - f) / c }'
+        echo "  system calls: $(object syscalls_by_name "$j")"
+    }
+    count "static /bin/true (one exit_group)" /bin/true
+    count "glibc-static program exiting 0" /bin/exit0
+    count "1000 getppid calls (glibc static)" /bin/getppid1000
+    if [ "${VIV_BENCH_VM_TIMES:-}" ]; then
+        now() { date +%s%N; }
+        N=${BENCH_LAUNCHES:-100}
+        for mode in native vm; do
+            t0=$(now)
+            i=0
+            while [ $i -lt "$N" ]; do "$VIV" run --mode $mode vmb >/dev/null 2>&1; i=$((i + 1)); done
+            t1=$(now)
+            awk -v t="$((t1 - t0))" -v n="$N" -v m="$mode" 'BEGIN { printf "launch-to-exit of /bin/true, --mode %s: %.2f ms (mean of %d)\n", m, t / n / 1e6, n }'
+        done
+    fi
+    exit 0
+fi
+
+# --- outside: the image, then where to count ---
+echo "vivarium bench: vm mode, counted per launch"
+W=$(mktemp -d "${BENCH_DIR:-/var/tmp}/viv-bench-vm.XXXXXX")
+trap 'chmod -R u+w "$W" 2>/dev/null; rm -rf "$W"' EXIT
+export VIV_HOME="$W/home"
+mkdir -p "$W/vmb/rootfs/bin"
+# /bin/true as small as it gets: one exit_group, nothing else.
+printf '.globl _start\n_start:\n    mov $231, %%eax\n    xor %%edi, %%edi\n    syscall\n' |
+    $CC -nostdlib -static -x assembler - -o "$W/vmb/rootfs/bin/true"
+printf 'int main(void) { return 0; }\n' | $CC -O2 -static -x c - -o "$W/vmb/rootfs/bin/exit0"
+printf '#include <unistd.h>\n#include <sys/syscall.h>\nint main(void) { for (int i = 0; i < 1000; i++) syscall(SYS_getppid); return 0; }\n' |
+    $CC -O2 -static -x c - -o "$W/vmb/rootfs/bin/getppid1000"
+printf '{"vivarium":1,"name":"vmb","arch":"x86_64","entrypoint":["/bin/true"],"modes":["native","vm"]}\n' \
+    >"$W/vmb/manifest.json"
+"$VIV" build "$W/vmb" -o "$W/vmb.viv" >/dev/null && "$VIV" import -q "$W/vmb.viv" >/dev/null
+
+if "$VIV" run --mode vm vmb >/dev/null 2>&1; then
+    echo "where: this host's KVM (hardware-backed: times too)"
+    VIV_BENCH_VM_INSIDE=$W VIV_BENCH_VM_TIMES=1 sh "$here/vm.sh"
+elif ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
+    echo "SKIP: vm: no usable /dev/kvm and no qemu-system-x86_64 (apt-get install qemu-system-x86 linux-image-amd64)"
+elif ! ls /lib/modules/*/kernel/arch/x86/kvm/kvm-amd.ko* >/dev/null 2>&1; then
+    echo "SKIP: vm: no usable /dev/kvm and no Debian kernel with kvm-amd (apt-get install linux-image-amd64)"
+else
+    echo "where: the kvm-host machine (qemu TCG with SVM: counts only, no times)"
+    src_share=""
+    case $here in /tmp/* | /run/* | /var/run/*) src_share="--share $(cd "$here/../.." && pwd)" ;; esac
+    "$here/../kvm-host/run" --share "$W" $src_share env VIV="$VIV" FIXTURES="$FIXTURES" \
+        VIV_BENCH_VM_INSIDE="$W" sh "$here/vm.sh" ||
+        echo "vm: the kvm-host machine failed (status $?)"
+fi
