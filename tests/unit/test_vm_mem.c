@@ -3,6 +3,9 @@
 #include "vmcore/vmcore.h"
 
 #include <check.h>
+#include <unistd.h>
+#include <stdlib.h>
+#include <stdio.h>
 
 #include "unit.h"
 #include <errno.h>
@@ -269,6 +272,32 @@ START_TEST(fault_signals)
 }
 END_TEST
 
+/* The /dev/kvm a host offers is told apart in one line each: missing, or served by kvm_pvm
+ * (told by its module in sysfs). A fake sysfs stands in for the host's. */
+START_TEST(kvm_refusals)
+{
+    struct viv_error err = {0};
+    ck_assert_int_lt(vm_kvm_open("/nonexistent/kvm", "/sys", &err), 0);
+    ck_assert_str_eq(err.msg, "/nonexistent/kvm: not found: this kernel offers no KVM (load "
+                              "kvm_amd or kvm_intel, and enable virtualization in the firmware)");
+    char sysfs[] = "/tmp/viv-sysfs.XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(sysfs));
+    char mod[128];
+    snprintf(mod, sizeof(mod), "%s/module", sysfs);
+    ck_assert_int_eq(mkdir(mod, 0755), 0);
+    snprintf(mod, sizeof(mod), "%s/module/kvm_pvm", sysfs);
+    ck_assert_int_eq(mkdir(mod, 0755), 0);
+    /* Any device that opens stands in for /dev/kvm: the module is checked before the API. */
+    ck_assert_int_lt(vm_kvm_open("/dev/null", sysfs, &err), 0);
+    ck_assert(strstr(err.msg, "/dev/null is served by kvm_pvm, which cannot run vivarium's "
+                              "guests") == err.msg);
+    rmdir(mod);
+    snprintf(mod, sizeof(mod), "%s/module", sysfs);
+    rmdir(mod);
+    rmdir(sysfs);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("vm_mem");
@@ -284,6 +313,9 @@ int main(void)
     tcase_add_checked_fixture(tc, proc_setup, proc_teardown);
     tcase_add_test(tc, dispatch);
     tcase_add_test(tc, fault_signals);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("kvm");
+    tcase_add_test(tc, kvm_refusals);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }
