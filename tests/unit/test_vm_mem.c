@@ -3,17 +3,17 @@
 #include "vmcore/vmcore.h"
 
 #include <check.h>
-#include <unistd.h>
-#include <stdlib.h>
-#include <stdio.h>
 
 #include "unit.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define MEM (16ull << 20)
 
