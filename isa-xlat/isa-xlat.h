@@ -155,6 +155,7 @@ struct rv_cache *rv_cache_new(void);
 void rv_cache_free(struct rv_cache *cache);
 struct rv_cache_stats {
     uint64_t blocks, lookups, misses, flushes, bytes;
+    uint64_t translated, code_bytes; /* blocks translated to host code, and its size */
 };
 void rv_cache_stats(const struct rv_cache *cache, struct rv_cache_stats *st);
 
@@ -165,5 +166,15 @@ enum rv_exit_reason rv_run(struct rv_cpu *cpu, struct rv_mem *mem, struct rv_cac
                            uint64_t max_insns, struct rv_exit *ex);
 
 const char *rv_exit_name(enum rv_exit_reason reason);
+
+/* Which tier runs a block: AUTO interprets a block until it has run `hot` times, then runs it
+ * translated to x86-64; INTERP never translates; TRANSLATE translates every block the first time
+ * it runs. Until rv_set_tier is called the environment decides: VIV_XLAT_TIER=interp|translate
+ * (anything else: auto) and VIV_XLAT_HOT (default 50). Process-wide; caches keep what they have
+ * translated. */
+enum rv_tier { RV_TIER_AUTO, RV_TIER_INTERP, RV_TIER_TRANSLATE };
+#define RV_XLAT_HOT_DEFAULT 50
+void rv_set_tier(enum rv_tier tier, uint32_t hot);
+enum rv_tier rv_get_tier(uint32_t *hot);
 
 #endif

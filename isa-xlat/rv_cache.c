@@ -1,11 +1,14 @@
 /* rv_cache: per-thread cache of decoded basic blocks, keyed by guest pc, with invalidation. */
 #include "isa-xlat/rv_internal.h"
 
+#include "isa-xlat/x86_emit.h"
+
 #include "base/base.h"
 
 #define BUCKETS 4096u         /* power of two */
 #define CHUNK (256u * 1024u)  /* arena chunk */
 #define ARENA_MAX (64u << 20) /* beyond this much decoded code, start again from empty */
+#define CODE_MAX (32u << 20)  /* translated code per thread; when full, start again from empty */
 #define BLOCK_BYTES_MAX (sizeof(struct rv_block) + RV_BLOCK_MAX * sizeof(struct rv_insn))
 
 struct chunk {
@@ -19,7 +22,9 @@ struct rv_cache {
     struct chunk *chunks; /* newest first; blocks never move, so pointers to them stay valid
                            * until the next full flush */
     size_t arena_bytes;
-    uint64_t epoch; /* how many rv_invalidate calls of the rv_mem have been applied */
+    uint64_t epoch;       /* how many rv_invalidate calls of the rv_mem have been applied */
+    struct x86_code code; /* translated blocks; mapped on first use */
+    bool code_failed;     /* it could not be mapped: interpret everything */
     struct rv_cache_stats st;
 };
 
@@ -45,6 +50,7 @@ void rv_cache_free(struct rv_cache *c)
     if (!c)
         return;
     free_chunks(c);
+    x86_code_free(&c->code);
     free(c);
 }
 
@@ -52,12 +58,16 @@ void rv_cache_stats(const struct rv_cache *c, struct rv_cache_stats *st)
 {
     *st = c->st;
     st->bytes = c->arena_bytes;
+    st->code_bytes = c->code.used;
 }
 
 static void flush_all(struct rv_cache *c)
 {
     memset(c->table, 0, sizeof(c->table));
     free_chunks(c);
+    /* No block refers to translated code any more (blocks are only reached through the table;
+     * translated code never jumps to other blocks directly). */
+    x86_code_reset(&c->code);
     c->st.blocks = 0;
     c->st.flushes++;
 }
@@ -192,6 +202,7 @@ static struct rv_block *decode_block(struct rv_cache *c, struct rv_mem *mem, uin
     b->n = n;
     b->hits = 0;
     b->host_code = NULL;
+    b->xlat_failed = false;
     c->chunks->used += (sizeof(struct rv_block) + n * sizeof(struct rv_insn) + 15) & ~(size_t)15;
     return b;
 }
@@ -212,4 +223,32 @@ struct rv_block *rv_cache_get(struct rv_cache *c, struct rv_mem *mem, uint64_t p
     c->table[h] = b;
     c->st.blocks++;
     return b;
+}
+
+bool rv_cache_translate(struct rv_cache *c, const struct rv_mem *mem, struct rv_block *b)
+{
+    if (!c->code.base && !c->code_failed && x86_code_init(&c->code, CODE_MAX) < 0)
+        c->code_failed = true;
+    if (c->code_failed) {
+        b->xlat_failed = true;
+        return true;
+    }
+    switch (rv_translate(&c->code, mem, b)) {
+    case RV_XLAT_OK:
+        c->st.translated++;
+        return true;
+    case RV_XLAT_FULL:
+        if (c->code.used > 0) {
+            flush_all(c);
+            return false;
+        }
+        /* An empty arena that refuses code will refuse it again. */
+        c->code_failed = true;
+        b->xlat_failed = true;
+        return true;
+    case RV_XLAT_NONE:
+    default:
+        b->xlat_failed = true;
+        return true;
+    }
 }

@@ -21,7 +21,8 @@ struct rv_block {
     struct rv_block *next;
     uint32_t n;
     uint32_t hits;
-    void *host_code;
+    void *host_code;  /* translated code, or NULL */
+    bool xlat_failed; /* not to be translated: its first op is not handled, or no code memory */
     struct rv_insn insn[];
 };
 
@@ -31,6 +32,20 @@ struct rv_block *rv_cache_get(struct rv_cache *c, struct rv_mem *mem, uint64_t p
                               struct rv_exit *ex);
 /* Apply rv_invalidate calls made since this cache last looked. */
 void rv_cache_sync(struct rv_cache *c, struct rv_mem *mem);
+
+/* The translated tier (rv_translate.c). rv_translate sets b->host_code to code for the longest
+ * prefix of b it handles (RV64I, M); NONE when it handles not even the first instruction, FULL
+ * when code has no room. rv_xlat_exec runs that code: 0 with cpu->pc the next pc, or the exit
+ * reason with ex filled exactly as the interpreter fills it. */
+struct x86_code;
+enum rv_xlat_result { RV_XLAT_OK, RV_XLAT_NONE, RV_XLAT_FULL };
+enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_mem *mem,
+                                 struct rv_block *b);
+int rv_xlat_exec(struct rv_cpu *cpu, struct rv_mem *mem, const struct rv_block *b,
+                 struct rv_exit *ex);
+/* Translate b into the cache's code arena. false when the arena was full and the whole cache
+ * was flushed to make room: b no longer exists. */
+bool rv_cache_translate(struct rv_cache *c, const struct rv_mem *mem, struct rv_block *b);
 
 /* Execution of the instruction classes kept outside the main loop. Each returns 0, or an exit
  * reason with ex filled, leaving cpu untouched except for fflags/pc as the spec allows. */

@@ -1,6 +1,8 @@
 /* rv_interp: the reference interpreter: runs decoded blocks; integer, branch and memory ops. */
 #include "isa-xlat/rv_internal.h"
 
+#include <stdlib.h>
+
 #define X(r) (cpu->x[(r)])
 #define SX32(v) ((uint64_t)(int64_t)(int32_t)(uint32_t)(v))
 
@@ -319,10 +321,43 @@ static int exec_block(struct rv_cpu *cpu, struct rv_mem *mem, const struct rv_bl
     return 0;
 }
 
+/* The tier setting: -1 until read from the environment or set. */
+static int tier_mode = -1;
+static uint32_t tier_hot = RV_XLAT_HOT_DEFAULT;
+
+void rv_set_tier(enum rv_tier tier, uint32_t hot)
+{
+    __atomic_store_n(&tier_hot, hot ? hot : 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&tier_mode, (int)tier, __ATOMIC_RELEASE);
+}
+
+enum rv_tier rv_get_tier(uint32_t *hot)
+{
+    int m = __atomic_load_n(&tier_mode, __ATOMIC_ACQUIRE);
+    if (m < 0) {
+        const char *t = getenv("VIV_XLAT_TIER"), *h = getenv("VIV_XLAT_HOT");
+        enum rv_tier tier = RV_TIER_AUTO;
+        if (t && strcmp(t, "interp") == 0)
+            tier = RV_TIER_INTERP;
+        else if (t && strcmp(t, "translate") == 0)
+            tier = RV_TIER_TRANSLATE;
+        unsigned long n = h && *h ? strtoul(h, NULL, 10) : RV_XLAT_HOT_DEFAULT;
+        rv_set_tier(tier, n > UINT32_MAX ? UINT32_MAX : (uint32_t)n);
+        m = (int)tier;
+    }
+    if (hot)
+        *hot = __atomic_load_n(&tier_hot, __ATOMIC_RELAXED);
+    return (enum rv_tier)m;
+}
+
 enum rv_exit_reason rv_run(struct rv_cpu *cpu, struct rv_mem *mem, struct rv_cache *cache,
                            uint64_t max_insns, struct rv_exit *ex)
 {
     uint64_t start = cpu->instret;
+    uint32_t hot;
+    enum rv_tier tier = rv_get_tier(&hot);
+    if (tier == RV_TIER_TRANSLATE)
+        hot = 1;
     X(0) = 0;
     for (;;) {
         if (__builtin_expect(__atomic_load_n(&cpu->stop, __ATOMIC_ACQUIRE), 0)) {
@@ -339,7 +374,12 @@ enum rv_exit_reason rv_run(struct rv_cpu *cpu, struct rv_mem *mem, struct rv_cac
         if (!b)
             return ex->reason;
         b->hits++;
-        if (exec_block(cpu, mem, b, ex) != 0)
+        if (tier != RV_TIER_INTERP && !b->host_code && !b->xlat_failed && b->hits >= hot &&
+            !rv_cache_translate(cache, mem, b))
+            continue; /* the cache was emptied to make room: look the block up again */
+        int r = tier != RV_TIER_INTERP && b->host_code ? rv_xlat_exec(cpu, mem, b, ex)
+                                                       : exec_block(cpu, mem, b, ex);
+        if (r != 0)
             return ex->reason;
     }
 }

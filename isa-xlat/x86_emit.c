@@ -1,0 +1,365 @@
+/* x86_emit: encodes the x86-64 instructions the translator needs; manages executable memory. */
+#include "isa-xlat/x86_emit.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+/* Encoding flags: operand size and the 8-bit register rule of SDM vol. 2, 2.2.1.2 (without a
+ * REX prefix, byte registers 4-7 are ah/ch/dh/bh; with any REX they are spl/bpl/sil/dil). */
+enum {
+    F_W = 1,   /* REX.W: 64-bit operand */
+    F_66 = 2,  /* operand-size prefix: 16-bit operand */
+    F_B8R = 4, /* the ModRM.reg operand is a byte register */
+    F_B8M = 8, /* the ModRM.rm register operand is a byte register */
+};
+
+void x86_buf_init(struct x86_buf *b, void *mem, size_t cap)
+{
+    b->p = mem;
+    b->len = 0;
+    b->cap = cap;
+    b->overflow = false;
+}
+
+static void put(struct x86_buf *b, uint8_t v)
+{
+    if (b->len < b->cap)
+        b->p[b->len++] = v;
+    else
+        b->overflow = true;
+}
+
+static void put32(struct x86_buf *b, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        put(b, (uint8_t)(v >> (8 * i)));
+}
+
+static void put64(struct x86_buf *b, uint64_t v)
+{
+    put32(b, (uint32_t)v);
+    put32(b, (uint32_t)(v >> 32));
+}
+
+static bool fits8(int64_t v)
+{
+    return v >= -128 && v <= 127;
+}
+
+static int size_flags(int bits)
+{
+    return bits == 64 ? F_W : bits == 16 ? F_66 : 0;
+}
+
+/* Prefixes, REX (SDM vol. 2, 2.2.1), opcode, ModRM, SIB and displacement (2.1.5, tables 2-2 and
+ * 2-3). m NULL: the rm operand is the register rmreg (mod 11). */
+static void emit_rm(struct x86_buf *b, int flags, const uint8_t *op, int oplen, int reg,
+                    const struct x86_mem *m, int rmreg)
+{
+    if (flags & F_66)
+        put(b, 0x66);
+    int base = m ? m->base : rmreg;
+    int index = m ? m->index : -1;
+    uint8_t rex = 0x40 | (flags & F_W ? 8 : 0) | (reg & 8 ? 4 : 0) |
+                  (index >= 0 && index & 8 ? 2 : 0) | (base & 8 ? 1 : 0);
+    bool need = rex != 0x40 || ((flags & F_B8R) && reg >= 4 && reg < 8) ||
+                (!m && (flags & F_B8M) && rmreg >= 4 && rmreg < 8);
+    if (need)
+        put(b, rex);
+    for (int i = 0; i < oplen; i++)
+        put(b, op[i]);
+    if (!m) {
+        put(b, (uint8_t)(0xc0 | (reg & 7) << 3 | (rmreg & 7)));
+        return;
+    }
+    /* mod 00 with base 101 means disp32 without a base, so rbp/r13 take a zero disp8. */
+    int mod = (m->disp == 0 && (base & 7) != 5) ? 0 : fits8(m->disp) ? 1 : 2;
+    bool sib = index >= 0 || (base & 7) == 4; /* rm 100 means "a SIB follows" */
+    put(b, (uint8_t)(mod << 6 | (reg & 7) << 3 | (sib ? 4 : (base & 7))));
+    if (sib) {
+        int ss = m->scale == 8 ? 3 : m->scale == 4 ? 2 : m->scale == 2 ? 1 : 0;
+        put(b, (uint8_t)(ss << 6 | (index >= 0 ? (index & 7) : 4) << 3 | (base & 7)));
+    }
+    if (mod == 1)
+        put(b, (uint8_t)(int8_t)m->disp);
+    else if (mod == 2)
+        put32(b, (uint32_t)m->disp);
+}
+
+static void op1_r(struct x86_buf *b, int flags, uint8_t op, int reg, int rm)
+{
+    emit_rm(b, flags, &op, 1, reg, NULL, rm);
+}
+
+static void op1_m(struct x86_buf *b, int flags, uint8_t op, int reg, struct x86_mem m)
+{
+    emit_rm(b, flags, &op, 1, reg, &m, 0);
+}
+
+void x86_mov_rr(struct x86_buf *b, int bits, int dst, int src)
+{
+    op1_r(b, size_flags(bits), 0x89, src, dst); /* MOV r/m, r */
+}
+
+void x86_mov_ri(struct x86_buf *b, int dst, uint64_t imm)
+{
+    if (imm <= UINT32_MAX) { /* B8+rd id: a 32-bit write zero-extends (SDM vol. 1, 3.4.1.1) */
+        if (dst & 8)
+            put(b, 0x41);
+        put(b, (uint8_t)(0xb8 + (dst & 7)));
+        put32(b, (uint32_t)imm);
+    } else if ((int64_t)imm >= INT32_MIN && (int64_t)imm <= INT32_MAX) {
+        op1_r(b, F_W, 0xc7, 0, dst); /* REX.W C7 /0 id: sign-extended */
+        put32(b, (uint32_t)imm);
+    } else {
+        put(b, (uint8_t)(0x48 | (dst & 8 ? 1 : 0))); /* REX.W B8+rd io */
+        put(b, (uint8_t)(0xb8 + (dst & 7)));
+        put64(b, imm);
+    }
+}
+
+void x86_load(struct x86_buf *b, int bits, int dst, struct x86_mem m)
+{
+    op1_m(b, size_flags(bits) | (bits == 8 ? F_B8R : 0), bits == 8 ? 0x8a : 0x8b, dst, m);
+}
+
+void x86_store(struct x86_buf *b, int bits, struct x86_mem m, int src)
+{
+    op1_m(b, size_flags(bits) | (bits == 8 ? F_B8R : 0), bits == 8 ? 0x88 : 0x89, src, m);
+}
+
+void x86_store_imm32(struct x86_buf *b, struct x86_mem m, int32_t imm)
+{
+    op1_m(b, F_W, 0xc7, 0, m);
+    put32(b, (uint32_t)imm);
+}
+
+void x86_movsx_rm(struct x86_buf *b, int dst_bits, int src_bits, int dst, struct x86_mem m)
+{
+    if (src_bits == 32) {
+        op1_m(b, F_W, 0x63, dst, m); /* MOVSXD r64, r/m32 */
+        return;
+    }
+    uint8_t op[2] = {0x0f, src_bits == 8 ? 0xbe : 0xbf};
+    emit_rm(b, size_flags(dst_bits), op, 2, dst, &m, 0);
+}
+
+void x86_movzx_rm(struct x86_buf *b, int src_bits, int dst, struct x86_mem m)
+{
+    uint8_t op[2] = {0x0f, src_bits == 8 ? 0xb6 : 0xb7};
+    emit_rm(b, 0, op, 2, dst, &m, 0);
+}
+
+void x86_movsx_rr(struct x86_buf *b, int dst_bits, int src_bits, int dst, int src)
+{
+    if (src_bits == 32) {
+        op1_r(b, F_W, 0x63, dst, src);
+        return;
+    }
+    uint8_t op[2] = {0x0f, src_bits == 8 ? 0xbe : 0xbf};
+    emit_rm(b, size_flags(dst_bits) | (src_bits == 8 ? F_B8M : 0), op, 2, dst, NULL, src);
+}
+
+void x86_movzx_rr(struct x86_buf *b, int src_bits, int dst, int src)
+{
+    uint8_t op[2] = {0x0f, src_bits == 8 ? 0xb6 : 0xb7};
+    emit_rm(b, src_bits == 8 ? F_B8M : 0, op, 2, dst, NULL, src);
+}
+
+void x86_lea(struct x86_buf *b, int dst, struct x86_mem m)
+{
+    op1_m(b, F_W, 0x8d, dst, m);
+}
+
+void x86_alu_rr(struct x86_buf *b, enum x86_alu op, int bits, int dst, int src)
+{
+    op1_r(b, size_flags(bits), (uint8_t)(op * 8 + 1), src, dst); /* OP r/m, r */
+}
+
+void x86_alu_ri(struct x86_buf *b, enum x86_alu op, int bits, int dst, int32_t imm)
+{
+    if (fits8(imm)) { /* 83 /digit ib, sign-extended */
+        op1_r(b, size_flags(bits), 0x83, op, dst);
+        put(b, (uint8_t)(int8_t)imm);
+    } else {
+        op1_r(b, size_flags(bits), 0x81, op, dst);
+        put32(b, (uint32_t)imm);
+    }
+}
+
+void x86_alu_mi(struct x86_buf *b, enum x86_alu op, struct x86_mem m, int32_t imm)
+{
+    if (fits8(imm)) {
+        op1_m(b, F_W, 0x83, op, m);
+        put(b, (uint8_t)(int8_t)imm);
+    } else {
+        op1_m(b, F_W, 0x81, op, m);
+        put32(b, (uint32_t)imm);
+    }
+}
+
+void x86_test_rr(struct x86_buf *b, int bits, int a, int c)
+{
+    op1_r(b, size_flags(bits), 0x85, c, a);
+}
+
+void x86_shift_cl(struct x86_buf *b, enum x86_shift op, int bits, int dst)
+{
+    op1_r(b, size_flags(bits), 0xd3, op, dst);
+}
+
+void x86_shift_ri(struct x86_buf *b, enum x86_shift op, int bits, int dst, uint8_t n)
+{
+    op1_r(b, size_flags(bits), 0xc1, op, dst);
+    put(b, n);
+}
+
+void x86_imul_rr(struct x86_buf *b, int bits, int dst, int src)
+{
+    static const uint8_t op[2] = {0x0f, 0xaf}; /* IMUL r, r/m */
+    emit_rm(b, size_flags(bits), op, 2, dst, NULL, src);
+}
+
+void x86_grp3(struct x86_buf *b, enum x86_grp3 op, int bits, int r)
+{
+    op1_r(b, size_flags(bits), 0xf7, op, r);
+}
+
+void x86_cqo(struct x86_buf *b)
+{
+    put(b, 0x48);
+    put(b, 0x99);
+}
+
+void x86_cdq(struct x86_buf *b)
+{
+    put(b, 0x99);
+}
+
+void x86_setcc(struct x86_buf *b, enum x86_cc cc, int r8)
+{
+    uint8_t op[2] = {0x0f, (uint8_t)(0x90 + cc)};
+    emit_rm(b, F_B8M, op, 2, 0, NULL, r8);
+}
+
+void x86_cmov(struct x86_buf *b, enum x86_cc cc, int bits, int dst, int src)
+{
+    uint8_t op[2] = {0x0f, (uint8_t)(0x40 + cc)};
+    emit_rm(b, size_flags(bits), op, 2, dst, NULL, src);
+}
+
+void x86_push(struct x86_buf *b, int r)
+{
+    if (r & 8)
+        put(b, 0x41);
+    put(b, (uint8_t)(0x50 + (r & 7)));
+}
+
+void x86_pop(struct x86_buf *b, int r)
+{
+    if (r & 8)
+        put(b, 0x41);
+    put(b, (uint8_t)(0x58 + (r & 7)));
+}
+
+void x86_ret(struct x86_buf *b)
+{
+    put(b, 0xc3);
+}
+
+void x86_call_r(struct x86_buf *b, int r)
+{
+    op1_r(b, 0, 0xff, 2, r); /* FF /2: near call, 64-bit operand by default in long mode */
+}
+
+void x86_jmp_r(struct x86_buf *b, int r)
+{
+    op1_r(b, 0, 0xff, 4, r);
+}
+
+void x86_mfence(struct x86_buf *b)
+{
+    put(b, 0x0f);
+    put(b, 0xae);
+    put(b, 0xf0);
+}
+
+/* rel32 is relative to the end of the instruction, which is the end of the field. */
+static size_t rel32(struct x86_buf *b, long target)
+{
+    size_t field = b->len;
+    put32(b, target < 0 ? 0 : (uint32_t)(int32_t)(target - (long)(field + 4)));
+    return field;
+}
+
+size_t x86_jcc(struct x86_buf *b, enum x86_cc cc, long target)
+{
+    put(b, 0x0f);
+    put(b, (uint8_t)(0x80 + cc));
+    return rel32(b, target);
+}
+
+size_t x86_jmp(struct x86_buf *b, long target)
+{
+    put(b, 0xe9);
+    return rel32(b, target);
+}
+
+void x86_patch(struct x86_buf *b, size_t field)
+{
+    if (b->overflow || field + 4 > b->len)
+        return;
+    uint32_t rel = (uint32_t)(int32_t)((long)b->len - (long)(field + 4));
+    memcpy(b->p + field, &rel, 4);
+}
+
+int x86_code_init(struct x86_code *c, size_t size)
+{
+    c->base = NULL;
+    c->size = c->used = 0;
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    if (p == MAP_FAILED)
+        return -errno;
+    if (mprotect(p, size, PROT_READ | PROT_EXEC) < 0) {
+        int e = errno;
+        munmap(p, size);
+        return -e;
+    }
+    c->base = p;
+    c->size = size;
+    return 0;
+}
+
+void x86_code_free(struct x86_code *c)
+{
+    if (c->base)
+        munmap(c->base, c->size);
+    c->base = NULL;
+    c->size = c->used = 0;
+}
+
+void *x86_code_add(struct x86_code *c, const void *code, size_t len)
+{
+    size_t at = (c->used + 15) & ~(size_t)15;
+    if (!c->base || at > c->size || len > c->size - at)
+        return NULL;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t lo = at & ~(page - 1), hi = (at + len + page - 1) & ~(page - 1);
+    if (mprotect(c->base + lo, hi - lo, PROT_READ | PROT_WRITE) < 0)
+        return NULL;
+    memcpy(c->base + at, code, len);
+    if (mprotect(c->base + lo, hi - lo, PROT_READ | PROT_EXEC) < 0) {
+        c->size = 0; /* the range stays writable and not executable: never run from it again */
+        return NULL;
+    }
+    c->used = at + len;
+    return c->base + at;
+}
+
+void x86_code_reset(struct x86_code *c)
+{
+    c->used = 0;
+}
