@@ -12,17 +12,18 @@ void stats_print(FILE *out, const struct viv_run_stats *st, bool json)
     double wall = (double)st->wall_ns / 1e9;
     double user = tv_sec(st->ru.ru_utime), sys = tv_sec(st->ru.ru_stime);
     if (json) {
-        fprintf(out,
-                "{\"wall_seconds\":%.6f,\"user_seconds\":%.6f,\"system_seconds\":%.6f,"
-                "\"peak_memory_bytes\":%llu,\"peak_memory_source\":\"%s\","
-                "\"trapped_syscalls\":%llu,\"exit_status\":%d,\"timed_out\":%s,"
-                "\"oom_killed\":%s",
-                wall, user, sys, (unsigned long long)st->peak_memory,
-                st->peak_source ? st->peak_source : "none", (unsigned long long)st->trapped,
-                st->status, st->timed_out ? "true" : "false", st->oom_killed ? "true" : "false");
+        json_t *o = json_pack("{s:f, s:f, s:f, s:I, s:s, s:I, s:i, s:b, s:b}", "wall_seconds",
+                              wall, "user_seconds", user, "system_seconds", sys,
+                              "peak_memory_bytes", (json_int_t)st->peak_memory,
+                              "peak_memory_source", st->peak_source ? st->peak_source : "none",
+                              "trapped_syscalls", (json_int_t)st->trapped, "exit_status",
+                              st->status, "timed_out", st->timed_out, "oom_killed",
+                              st->oom_killed);
         if (st->vm)
-            vm_engine_stats_print(out, st->vm, true);
-        fprintf(out, "}\n");
+            json_object_set_new(o, "vm", vm_engine_stats_json(st->vm));
+        json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+        fputc('\n', out);
+        json_decref(o);
         return;
     }
     char peak[32];
@@ -34,5 +35,5 @@ void stats_print(FILE *out, const struct viv_run_stats *st, bool json)
             (unsigned long long)st->trapped, st->status, st->timed_out ? " (timed out)" : "",
             st->oom_killed ? " (out of memory)" : "");
     if (st->vm)
-        vm_engine_stats_print(out, st->vm, false);
+        vm_engine_stats_print(out, st->vm);
 }

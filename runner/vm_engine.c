@@ -260,60 +260,71 @@ static size_t sorted_counts(const uint64_t *counts, size_t n, uint64_t (*out)[2]
     return k;
 }
 
-static void print_syscall_name(FILE *out, uint64_t nr)
+static const char *syscall_name(uint64_t nr, char *buf, size_t len)
 {
     const char *name = vm_syscall_name(nr);
     if (name)
-        fputs(name, out);
-    else
-        fprintf(out, "syscall_%llu", (unsigned long long)nr);
+        return name;
+    snprintf(buf, len, "syscall_%llu", (unsigned long long)nr);
+    return buf;
 }
 
-static void print_ioctl_name(FILE *out, uint64_t nr)
+static const char *ioctl_name(uint64_t nr, char *buf, size_t len)
 {
     const char *name = vm_ioctl_name((unsigned)nr);
     if (name)
-        fputs(name, out);
-    else
-        fprintf(out, "KVM_ioctl_%#llx", (unsigned long long)nr);
+        return name;
+    snprintf(buf, len, "KVM_ioctl_%#llx", (unsigned long long)nr);
+    return buf;
 }
 
-void vm_engine_stats_print(FILE *out, const struct vm_stats *vs, bool json)
+/* The counters in the order both reports give them. */
+struct vm_counts {
+    uint64_t exits, ioctls;
+    uint64_t calls[512][2], reqs[VM_IOCTL_NRS][2]; /* [count, nr], largest first */
+    size_t ncalls, nreqs;
+};
+
+static void vm_counts(const struct vm_stats *vs, struct vm_counts *c)
 {
-    uint64_t exits = 0, ioctls = 0;
+    c->exits = c->ioctls = 0;
     for (unsigned k = 0; k < VM_EXIT_KINDS; k++)
-        exits += vs->exits[k];
+        c->exits += vs->exits[k];
     for (unsigned k = 0; k < VM_IOCTL_NRS; k++)
-        ioctls += vs->ioctls[k];
-    static uint64_t calls[512][2], reqs[VM_IOCTL_NRS][2];
-    size_t ncalls = sorted_counts(vs->by_nr, 512, calls);
-    size_t nreqs = sorted_counts(vs->ioctls, VM_IOCTL_NRS, reqs);
-    if (json) {
-        fprintf(out, ",\"vm\":{\"exits\":%llu,\"exits_by_reason\":{", (unsigned long long)exits);
-        for (unsigned k = 0; k < VM_EXIT_KINDS; k++)
-            fprintf(out, "%s\"%s\":%llu", k ? "," : "", vm_exit_name(k),
-                    (unsigned long long)vs->exits[k]);
-        fprintf(out,
-                "},\"syscalls\":%llu,\"unimplemented_syscalls\":%llu,\"faults\":%llu,"
-                "\"signal_frames\":%llu,\"kvm_ioctls\":%llu,\"kvm_ioctls_by_name\":{",
-                (unsigned long long)vs->syscalls, (unsigned long long)vs->unimplemented,
-                (unsigned long long)vs->faults, (unsigned long long)vs->signals,
-                (unsigned long long)ioctls);
-        for (size_t i = 0; i < nreqs; i++) {
-            fprintf(out, "%s\"", i ? "," : "");
-            print_ioctl_name(out, reqs[i][1]);
-            fprintf(out, "\":%llu", (unsigned long long)reqs[i][0]);
-        }
-        fprintf(out, "},\"syscalls_by_name\":{");
-        for (size_t i = 0; i < ncalls; i++) {
-            fprintf(out, "%s\"", i ? "," : "");
-            print_syscall_name(out, calls[i][1]);
-            fprintf(out, "\":%llu", (unsigned long long)calls[i][0]);
-        }
-        fprintf(out, "}}");
-        return;
-    }
-    fprintf(out, "viv: stats: vm exits %llu (", (unsigned long long)exits);
+        c->ioctls += vs->ioctls[k];
+    c->ncalls = sorted_counts(vs->by_nr, 512, c->calls);
+    c->nreqs = sorted_counts(vs->ioctls, VM_IOCTL_NRS, c->reqs);
+}
+
+json_t *vm_engine_stats_json(const struct vm_stats *vs)
+{
+    static struct vm_counts c;
+    vm_counts(vs, &c);
+    char buf[64];
+    json_t *by_reason = json_object(), *by_ioctl = json_object(), *by_call = json_object();
+    for (unsigned k = 0; k < VM_EXIT_KINDS; k++)
+        json_object_set_new(by_reason, vm_exit_name(k), json_integer((json_int_t)vs->exits[k]));
+    for (size_t i = 0; i < c.nreqs; i++)
+        json_object_set_new(by_ioctl, ioctl_name(c.reqs[i][1], buf, sizeof(buf)),
+                            json_integer((json_int_t)c.reqs[i][0]));
+    for (size_t i = 0; i < c.ncalls; i++)
+        json_object_set_new(by_call, syscall_name(c.calls[i][1], buf, sizeof(buf)),
+                            json_integer((json_int_t)c.calls[i][0]));
+    return json_pack("{s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "exits",
+                     (json_int_t)c.exits, "exits_by_reason", by_reason, "syscalls",
+                     (json_int_t)vs->syscalls, "unimplemented_syscalls",
+                     (json_int_t)vs->unimplemented, "faults", (json_int_t)vs->faults,
+                     "signal_frames", (json_int_t)vs->signals, "kvm_ioctls",
+                     (json_int_t)c.ioctls, "kvm_ioctls_by_name", by_ioctl, "syscalls_by_name",
+                     by_call);
+}
+
+void vm_engine_stats_print(FILE *out, const struct vm_stats *vs)
+{
+    static struct vm_counts c;
+    vm_counts(vs, &c);
+    char buf[64];
+    fprintf(out, "viv: stats: vm exits %llu (", (unsigned long long)c.exits);
     for (unsigned k = 0; k < VM_EXIT_KINDS; k++)
         fprintf(out, "%s%s %llu", k ? ", " : "", vm_exit_name(k),
                 (unsigned long long)vs->exits[k]);
@@ -322,18 +333,14 @@ void vm_engine_stats_print(FILE *out, const struct vm_stats *vs, bool json)
             "KVM ioctls %llu\n",
             (unsigned long long)vs->syscalls, (unsigned long long)vs->unimplemented,
             (unsigned long long)vs->faults, (unsigned long long)vs->signals,
-            (unsigned long long)ioctls);
+            (unsigned long long)c.ioctls);
     fprintf(out, "viv: stats: vm system calls:");
-    for (size_t i = 0; i < ncalls; i++) {
-        fputs(i ? ", " : " ", out);
-        print_syscall_name(out, calls[i][1]);
-        fprintf(out, " %llu", (unsigned long long)calls[i][0]);
-    }
-    fprintf(out, "%s\nviv: stats: vm KVM ioctls:", ncalls ? "" : " none");
-    for (size_t i = 0; i < nreqs; i++) {
-        fputs(i ? ", " : " ", out);
-        print_ioctl_name(out, reqs[i][1]);
-        fprintf(out, " %llu", (unsigned long long)reqs[i][0]);
-    }
-    fprintf(out, "%s\n", nreqs ? "" : " none");
+    for (size_t i = 0; i < c.ncalls; i++)
+        fprintf(out, "%s%s %llu", i ? ", " : " ", syscall_name(c.calls[i][1], buf, sizeof(buf)),
+                (unsigned long long)c.calls[i][0]);
+    fprintf(out, "%s\nviv: stats: vm KVM ioctls:", c.ncalls ? "" : " none");
+    for (size_t i = 0; i < c.nreqs; i++)
+        fprintf(out, "%s%s %llu", i ? ", " : " ", ioctl_name(c.reqs[i][1], buf, sizeof(buf)),
+                (unsigned long long)c.reqs[i][0]);
+    fprintf(out, "%s\n", c.nreqs ? "" : " none");
 }

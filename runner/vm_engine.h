@@ -4,6 +4,9 @@
 
 #include "sandbox.h"
 
+#include <jansson.h>
+#include <stdio.h>
+
 /* Why vm mode cannot run an image of this manifest, or NULL (whether this host's KVM can is
  * found out by vm_engine_run, which says so in one line). */
 struct viv_manifest;
@@ -18,6 +21,7 @@ int vm_engine_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st
 /* The vm part of --stats: VM exits by reason, KVM ioctls, system calls served by name. json: a
  * ,"vm":{...} member to append to the report's object; else text lines. */
 struct vm_stats;
-void vm_engine_stats_print(FILE *out, const struct vm_stats *vs, bool json);
+void vm_engine_stats_print(FILE *out, const struct vm_stats *vs);
+json_t *vm_engine_stats_json(const struct vm_stats *vs);
 
 #endif

@@ -100,7 +100,7 @@ expect_err "--timeout is checked" 125 "viv: run: --timeout: invalid duration 'so
 run "$VIV" run --stats app 'exit 4'
 if [ "$status" = 4 ] && printf '%s' "$errout" | grep -Eq '^viv: stats: wall [0-9.]+s, user [0-9.]+s, system [0-9.]+s, peak memory .*, trapped calls 0, exit status 4$'; then pass "--stats"; else fail "--stats" "$errout"; fi
 run "$VIV" run --stats=json app true
-if printf '%s' "$errout" | grep -Eq '^\{"wall_seconds":[0-9.]+,"user_seconds":[0-9.]+,"system_seconds":[0-9.]+,"peak_memory_bytes":[0-9]+,.*"trapped_syscalls":0,"exit_status":0,'; then pass "--stats=json"; else fail "--stats=json" "$errout"; fi
+if printf '%s' "$errout" | grep -Eq '^\{"wall_seconds":[0-9.e+-]+,"user_seconds":[0-9.e+-]+,"system_seconds":[0-9.e+-]+,"peak_memory_bytes":[0-9]+,.*"trapped_syscalls":0,"exit_status":0,'; then pass "--stats=json"; else fail "--stats=json" "$errout"; fi
 run "$VIV" run --seccomp=unconfined app 'grep Seccomp: /proc/self/status'
 if contains "$out" "0"; then pass "--seccomp=unconfined"; else fail "--seccomp=unconfined" "$out"; fi
 run "$VIV" run app 'grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status | tr -s "\t" " "'
