@@ -64,7 +64,7 @@ int vm_proc_set_fd(struct vm_proc *p, int gfd, int hfd)
 }
 
 /* The lowest free guest fd for a new host fd (owned): the fd, or -EMFILE (hfd closed). */
-static int install_fd(struct vm_proc *p, int hfd)
+int vm_install_fd(struct vm_proc *p, int hfd)
 {
     for (int i = 0; i < VM_MAX_FDS; i++) {
         if (p->fds[i] == -1) {
@@ -168,7 +168,7 @@ static VM_SYS(writev)
 static VM_SYS(openat)
 {
     int fd = open_path(p, (int32_t)a[0], a[1], (int)a[2], (unsigned)a[3], false);
-    return fd < 0 ? fd : install_fd(p, fd);
+    return fd < 0 ? fd : vm_install_fd(p, fd);
 }
 
 static VM_SYS(open)
@@ -349,6 +349,10 @@ static const struct {
     [14] = {"rt_sigprocmask", vm_sys_rt_sigprocmask},
     [15] = {"rt_sigreturn", vm_sys_rt_sigreturn},
     [20] = {"writev", vm_sys_writev},
+    [22] = {"pipe", vm_sys_pipe},
+    [32] = {"dup", vm_sys_dup},
+    [33] = {"dup2", vm_sys_dup2},
+    [72] = {"fcntl", vm_sys_fcntl},
     [39] = {"getpid", vm_sys_getpid},
     [60] = {"exit", vm_sys_exit_group},
     [62] = {"kill", vm_sys_kill},
@@ -370,6 +374,8 @@ static const struct {
     [234] = {"tgkill", vm_sys_tgkill},
     [257] = {"openat", vm_sys_openat},
     [262] = {"newfstatat", vm_sys_newfstatat},
+    [292] = {"dup3", vm_sys_dup3},
+    [293] = {"pipe2", vm_sys_pipe2},
 };
 
 const char *vm_syscall_name(uint64_t nr)

@@ -163,6 +163,15 @@ VM_SYS(munmap);
 VM_SYS(mprotect);
 /* The host fd behind guest fd gfd, or -1. */
 int vm_host_fd(const struct vm_proc *p, int64_t gfd);
+/* Give host fd hfd the lowest free guest fd (closing it when there is none: -EMFILE). */
+int vm_install_fd(struct vm_proc *p, int hfd);
+/* Pipes and fd duplication (vm_sys_fd.c). */
+VM_SYS(pipe);
+VM_SYS(pipe2);
+VM_SYS(dup);
+VM_SYS(dup2);
+VM_SYS(dup3);
+VM_SYS(fcntl);
 
 VM_SYS(rt_sigaction);
 VM_SYS(rt_sigprocmask);

@@ -310,6 +310,23 @@ int main(int argc, char **argv)
     }
     if (strcmp(what, "exit") == 0)
         return argc > 2 ? atoi(argv[2]) : 0;
+    if (strcmp(what, "pipe") == 0) {
+        int fds[2];
+        if (pipe2(fds, O_CLOEXEC) < 0) {
+            perror("pipe2");
+            return 1;
+        }
+        if (write(fds[1], "through the pipe\n", 17) != 17)
+            return 1;
+        int d = dup2(fds[0], 10);
+        close(fds[0]);
+        char buf[64];
+        ssize_t n = read(d, buf, sizeof(buf));
+        printf("read %zd at fd %d: %.*s", n, d, (int)(n > 0 ? n : 0), buf);
+        int bad = dup2(99, 5) < 0 && errno == EBADF;
+        printf("dupfd %d, bad fd refused %d\n", fcntl(d, F_DUPFD, 20), bad);
+        return 0;
+    }
     if (strcmp(what, "spin") == 0)
         for (volatile unsigned long n = 0;; n++)
             ;
