@@ -25,6 +25,8 @@ vm_shim_code:
     .set rax_save, vm_shim_code + DATA_OFFSET + 8
     .set iret_flag, vm_shim_code + DATA_OFFSET + 16
     .set iret_frame, vm_shim_code + DATA_OFFSET + 24
+    .set pid_value, vm_shim_code + DATA_OFFSET + 64
+    .set ppid_value, vm_shim_code + DATA_OFFSET + 72
 
 /* First entry: the VMM starts the vCPU here in ring 0 with rcx = the program's entry, r11 = its
  * rflags and rsp = its stack; sysretq drops to ring 3 with CS/SS from STAR[63:48] (AMD64 APM
@@ -36,11 +38,26 @@ start:
  * switch stacks), with the return address in rcx and rflags in r11. The stack is the guest's,
  * so it is never touched: the VMM reads the registers at the exit. */
 syscall_entry:
+    /* getpid, gettid and getppid need no host: answered here, without an exit (x86-64 numbers
+     * 39, 186 and 110, arch/x86/entry/syscalls/syscall_64.tbl). */
+    cmpq $39, %rax
+    je answer_pid
+    cmpq $186, %rax
+    je answer_pid
+    cmpq $110, %rax
+    je answer_ppid
     outb %al, $PORT_SYSCALL
     cmpb $0, flush_flag(%rip)
     jne flush
     cmpb $0, iret_flag(%rip)
     jne iret_return
+    sysretq
+
+answer_pid:
+    movq pid_value(%rip), %rax
+    sysretq
+answer_ppid:
+    movq ppid_value(%rip), %rax
     sysretq
 
 /* The VMM narrowed or removed a mapping: flush the TLB by reloading CR3 (AMD64 APM vol. 2,

@@ -134,6 +134,10 @@ int vm_cpu_setup(int kvm_fd, int vcpu_fd, struct vm_mem *m, struct viv_error *er
     if (shim.size > VM_SYS_DATA * VM_PAGE)
         return viv_fail(err, EINVAL, "the shim is %zu bytes, more than its pages", shim.size);
     build_tables(m, &shim);
+    uint8_t *data = m->host + m->sys_base + VM_SYS_DATA * VM_PAGE;
+    uint64_t ids[2] = {VM_GUEST_PID, VM_GUEST_PPID};
+    memcpy(data + VM_DATA_PID, &ids[0], 8);
+    memcpy(data + VM_DATA_PPID, &ids[1], 8);
     if (set_cpuid(kvm_fd, vcpu_fd, err) < 0)
         return -1;
 

@@ -290,13 +290,13 @@ static VM_SYS(gettimeofday)
 static VM_SYS(getpid)
 {
     (void)p, (void)a;
-    return 2;
+    return VM_GUEST_PID;
 }
 
 static VM_SYS(getppid)
 {
     (void)p, (void)a;
-    return 1;
+    return VM_GUEST_PPID;
 }
 
 static VM_SYS(getuid)

@@ -50,6 +50,12 @@ enum {
  * flag that makes the shim return through iretq, and the [rip, cs, rflags, rsp, ss] frame it
  * returns through. */
 enum { VM_DATA_FLUSH = 0, VM_DATA_RAX = 8, VM_DATA_IRET = 16, VM_DATA_FRAME = 24 };
+/* What getpid/gettid and getppid answer, kept in the data page too (VM_DATA_PID, VM_DATA_PPID):
+ * the shim answers them itself, without an exit. The guest is pid 2, as under native mode's
+ * init. */
+enum { VM_DATA_PID = 64, VM_DATA_PPID = 72 };
+#define VM_GUEST_PID 2
+#define VM_GUEST_PPID 1
 /* Ring 3's selectors (vm_cpu.c's GDT, RPL 3). */
 #define VM_USER_CS 0x23
 #define VM_USER_SS 0x1b
