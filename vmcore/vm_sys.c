@@ -350,6 +350,7 @@ static const struct {
     [15] = {"rt_sigreturn", vm_sys_rt_sigreturn},
     [20] = {"writev", vm_sys_writev},
     [22] = {"pipe", vm_sys_pipe},
+    [25] = {"mremap", vm_sys_mremap},
     [32] = {"dup", vm_sys_dup},
     [33] = {"dup2", vm_sys_dup2},
     [72] = {"fcntl", vm_sys_fcntl},

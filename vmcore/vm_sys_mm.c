@@ -1,8 +1,9 @@
 /* vm_sys_mm.c: the guest's memory calls: brk, mmap (anonymous and private file-backed), munmap,
- * mprotect. The VMM changes the guest's page tables; NX and read-only are the MMU's to enforce. */
+ * mprotect, mremap. The VMM changes the guest's page tables; NX and read-only are the MMU's to enforce. */
 #include "vmcore.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -128,4 +129,63 @@ VM_SYS(mprotect)
     if ((int)a[2] & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
         return -EINVAL;
     return vm_mem_protect(p->mem, a[0], a[1], (int)a[2]);
+}
+
+/* The prot of a mapped page, from its rights. */
+static int prot_of(uint8_t rights)
+{
+    return (rights & VM_PG_R ? PROT_READ : 0) | (rights & VM_PG_W ? PROT_WRITE : 0) |
+           (rights & VM_PG_X ? PROT_EXEC : 0);
+}
+
+/* mremap(2): shrink in place, grow in place when the pages after are free, else move (with
+ * MREMAP_MAYMOVE, or to new_address with MREMAP_FIXED). Private mappings only, so moving is a
+ * copy; the range keeps the protection of its first page. */
+VM_SYS(mremap)
+{
+    struct vm_mem *m = p->mem;
+    uint64_t old = a[0], old_len = page_up(a[1]), new_len = page_up(a[2]), fixed_at = a[4];
+    int flags = (int)a[3];
+    if (old % VM_PAGE || new_len == 0 || (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) ||
+        ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)))
+        return -EINVAL;
+    if (old_len == 0 || old > m->user_top || old_len > m->user_top - old)
+        return -EFAULT;
+    for (uint64_t pg = old; pg < old + old_len; pg += VM_PAGE)
+        if (!m->rights[pg / VM_PAGE])
+            return -EFAULT;
+    int prot = prot_of(m->rights[old / VM_PAGE]);
+    if (!(flags & MREMAP_FIXED)) {
+        if (new_len <= old_len) {
+            if (new_len < old_len)
+                vm_mem_unmap(m, old + new_len, old_len - new_len);
+            return (int64_t)old;
+        }
+        uint64_t grow = new_len - old_len;
+        if (old + old_len <= m->user_top && grow <= m->user_top - (old + old_len) &&
+            range_free(m, old + old_len, grow)) {
+            int r = vm_mem_map(m, old + old_len, grow, prot);
+            return r < 0 ? r : (int64_t)old;
+        }
+        if (!(flags & MREMAP_MAYMOVE))
+            return -ENOMEM;
+    }
+    uint64_t to = fixed_at;
+    if (flags & MREMAP_FIXED) {
+        if (to % VM_PAGE || to < MMAP_MIN_ADDR || to > m->user_top || new_len > m->user_top - to)
+            return -EINVAL;
+        if (to < old + old_len && old < to + new_len)
+            return -EINVAL; /* the ranges may not overlap (mremap(2)) */
+    } else {
+        int r = vm_mem_find(m, new_len, &to);
+        if (r < 0)
+            return r;
+    }
+    int r = vm_mem_map(m, to, new_len, PROT_READ | PROT_WRITE);
+    if (r < 0)
+        return r;
+    memcpy(m->host + to, m->host + old, old_len < new_len ? old_len : new_len);
+    vm_mem_unmap(m, old, old_len);
+    r = vm_mem_protect(m, to, new_len, prot);
+    return r < 0 ? r : (int64_t)to;
 }

@@ -167,6 +167,7 @@ VM_SYS(brk);
 VM_SYS(mmap);
 VM_SYS(munmap);
 VM_SYS(mprotect);
+VM_SYS(mremap);
 /* The host fd behind guest fd gfd, or -1. */
 int vm_host_fd(const struct vm_proc *p, int64_t gfd);
 /* Give host fd hfd the lowest free guest fd (closing it when there is none: -EMFILE). */

@@ -310,6 +310,34 @@ int main(int argc, char **argv)
     }
     if (strcmp(what, "exit") == 0)
         return argc > 2 ? atoi(argv[2]) : 0;
+    if (strcmp(what, "mremap") == 0) {
+        size_t pg = 4096;
+        unsigned char *q = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                                -1, 0);
+        if (q == MAP_FAILED)
+            return 1;
+        for (size_t i = 0; i < 2 * pg; i++)
+            q[i] = (unsigned char)(i * 7);
+        /* A guard page after it forces a move when it grows. */
+        mmap(q + 2 * pg, pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+        unsigned char *r = mremap(q, 2 * pg, 64 * pg, MREMAP_MAYMOVE);
+        if (r == MAP_FAILED)
+            return 2;
+        int same = 1, zero = 1;
+        for (size_t i = 0; i < 2 * pg; i++)
+            same &= r[i] == (unsigned char)(i * 7);
+        for (size_t i = 2 * pg; i < 64 * pg; i++)
+            zero &= r[i] == 0;
+        r[63 * pg] = 1;
+        unsigned char *s2 = mremap(r, 64 * pg, pg, 0);
+        /* Blocked by a mapping right after it, growth without MREMAP_MAYMOVE fails. */
+        mmap(s2 + pg, pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+        int stuck = mremap(s2, pg, 4 * pg, 0) == MAP_FAILED && errno == ENOMEM;
+        printf("moved %d, kept %d, new pages zero %d, shrunk in place %d, no move without "
+               "MAYMOVE %d\n",
+               r != q, same, zero, s2 == r, stuck);
+        return 0;
+    }
     if (strcmp(what, "pipe") == 0) {
         int fds[2];
         if (pipe2(fds, O_CLOEXEC) < 0) {
