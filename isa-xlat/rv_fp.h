@@ -4,9 +4,36 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #define RV_CANON_NAN_S 0x7fc00000u
 #define RV_CANON_NAN_D 0x7ff8000000000000ull
+
+/* Register bits as host values and back (memcpy: the defined way to reinterpret bits in C). */
+static inline double rv_d_of(uint64_t v)
+{
+    double d;
+    memcpy(&d, &v, 8);
+    return d;
+}
+static inline uint64_t rv_bits_d(double d)
+{
+    uint64_t v;
+    memcpy(&v, &d, 8);
+    return v;
+}
+static inline float rv_f_of(uint32_t v)
+{
+    float f;
+    memcpy(&f, &v, 4);
+    return f;
+}
+static inline uint32_t rv_bits_f(float f)
+{
+    uint32_t v;
+    memcpy(&v, &f, 4);
+    return v;
+}
 
 enum rv_fk {
     RV_FK_ADD,

@@ -58,30 +58,6 @@ static uint32_t env_end(uint32_t saved)
 #define BAR(v) __asm__ volatile("" : "+g"(v))
 #endif
 
-static double d_of(uint64_t v)
-{
-    double d;
-    memcpy(&d, &v, 8);
-    return d;
-}
-static uint64_t bits_d(double d)
-{
-    uint64_t v;
-    memcpy(&v, &d, 8);
-    return v;
-}
-static float f_of(uint32_t v)
-{
-    float f;
-    memcpy(&f, &v, 4);
-    return f;
-}
-static uint32_t bits_f(float f)
-{
-    uint32_t v;
-    memcpy(&v, &f, 4);
-    return v;
-}
 
 #define ONE ((unsigned __int128)1)
 
@@ -238,14 +214,14 @@ static bool inf_times_zero_d(double a, double b)
         return bits(r);                                                                         \
     }
 
-RV_ARITH(rv_f64_arith, double, uint64_t, d_of, bits_d, __builtin_sqrt, fma, RV_CANON_NAN_D, 53,
-         -1022, 1023)
-RV_ARITH(rv_f32_arith, float, uint32_t, f_of, bits_f, __builtin_sqrtf, fmaf, RV_CANON_NAN_S, 24,
-         -126, 127)
+RV_ARITH(rv_f64_arith, double, uint64_t, rv_d_of, rv_bits_d, __builtin_sqrt, fma,
+         RV_CANON_NAN_D, 53, -1022, 1023)
+RV_ARITH(rv_f32_arith, float, uint32_t, rv_f_of, rv_bits_f, __builtin_sqrtf, fmaf,
+         RV_CANON_NAN_S, 24, -126, 127)
 
 uint32_t rv_f64_to_f32(uint64_t ua, unsigned rm, uint32_t *fl)
 {
-    double a = d_of(ua);
+    double a = rv_d_of(ua);
     if (isnan(a)) {
         *fl |= rv_f64_is_snan(ua) ? RV_FF_NV : 0;
         return RV_CANON_NAN_S;
@@ -262,7 +238,7 @@ uint32_t rv_f64_to_f32(uint64_t ua, unsigned rm, uint32_t *fl)
         return v;
     }
     *fl |= f;
-    return bits_f(r);
+    return rv_bits_f(r);
 }
 
 uint64_t rv_f32_to_f64(uint32_t ua, uint32_t *fl)
@@ -271,7 +247,7 @@ uint64_t rv_f32_to_f64(uint32_t ua, uint32_t *fl)
         *fl |= rv_f32_is_snan(ua) ? RV_FF_NV : 0;
         return RV_CANON_NAN_D;
     }
-    return bits_d((double)f_of(ua)); /* exact */
+    return rv_bits_d((double)rv_f_of(ua)); /* exact */
 }
 
 uint32_t rv_int_to_f32(uint64_t v, bool is_signed, unsigned rm, uint32_t *fl)
@@ -289,7 +265,7 @@ uint32_t rv_int_to_f32(uint64_t v, bool is_signed, unsigned rm, uint32_t *fl)
         return res;
     }
     *fl |= f;
-    return bits_f(r);
+    return rv_bits_f(r);
 }
 
 uint64_t rv_int_to_f64(uint64_t v, bool is_signed, unsigned rm, uint32_t *fl)
@@ -307,7 +283,7 @@ uint64_t rv_int_to_f64(uint64_t v, bool is_signed, unsigned rm, uint32_t *fl)
         return res;
     }
     *fl |= f;
-    return bits_d(r);
+    return rv_bits_d(r);
 }
 
 /* Round to an integral value in mode rm using only exact operations. */

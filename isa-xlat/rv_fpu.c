@@ -72,18 +72,6 @@ static uint64_t fclass(uint64_t v, bool dbl)
     return neg ? 1u << 1 : 1u << 6;
 }
 
-static double widen_s(uint32_t v)
-{
-    float f;
-    memcpy(&f, &v, 4);
-    return f;
-}
-static double as_d(uint64_t v)
-{
-    double d;
-    memcpy(&d, &v, 8);
-    return d;
-}
 
 /* Whether the operation has an rm field (and so may be illegal by its rounding mode). */
 static bool has_rm(unsigned op)
@@ -216,15 +204,15 @@ int rv_exec_fp(struct rv_cpu *cpu, struct rv_mem *mem, const struct rv_insn *in,
     case RV_OP_FCVT_WU_S:
     case RV_OP_FCVT_L_S:
     case RV_OP_FCVT_LU_S:
-        X[in->rd] = rv_fp_to_int(widen_s(sa), rv_f32_is_nan(sa),
+        X[in->rd] = rv_fp_to_int(rv_f_of(sa), rv_f32_is_nan(sa),
                                  (enum rv_int_kind)(op - RV_OP_FCVT_W_S), rm, &fl);
         break;
     case RV_OP_FCVT_W_D:
     case RV_OP_FCVT_WU_D:
     case RV_OP_FCVT_L_D:
     case RV_OP_FCVT_LU_D:
-        X[in->rd] = rv_fp_to_int(as_d(a), rv_f64_is_nan(a), (enum rv_int_kind)(op - RV_OP_FCVT_W_D),
-                                 rm, &fl);
+        X[in->rd] = rv_fp_to_int(rv_d_of(a), rv_f64_is_nan(a),
+                                 (enum rv_int_kind)(op - RV_OP_FCVT_W_D), rm, &fl);
         break;
     case RV_OP_FMV_X_W:
         X[in->rd] = (uint64_t)(int64_t)(int32_t)(uint32_t)a;

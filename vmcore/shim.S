@@ -1,4 +1,4 @@
-/* shim.S: the guest's ring-0 code: the system-call entry, the exception stubs, and the first
+/* shim.S: the guest's ring-0 code: the system-call entry, the exception entries, and the first
  * entry into ring 3. Each turns into one hypercall, an `out` to a port that KVM hands to the VMM
  * as KVM_EXIT_IO; the VMM serves it and resumes the guest after the `out`.
  *
@@ -80,7 +80,7 @@ iret_return:
     leaq iret_frame(%rip), %rsp
     iretq
 
-/* Exception stubs, 16 bytes apart: each leaves the vector and an error code (0 where the CPU
+/* Exception entries, 16 bytes apart: each leaves the vector and an error code (0 where the CPU
  * pushes none: AMD64 APM vol. 2, 8.2 "Vectors") above the CPU's frame on the IST stack, then
  * exits to the VMM with rsp pointing at [vector, error, rip, cs, rflags, rsp, ss]. */
     .balign 16

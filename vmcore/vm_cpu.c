@@ -177,7 +177,7 @@ int vm_cpu_setup(int kvm_fd, int vcpu_fd, struct vm_mem *m, struct viv_error *er
                              MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE};
     const uint64_t val[7] = {((uint64_t)SEL_KDATA << 48) | ((uint64_t)SEL_KCODE << 32),
                              VM_KERNEL_BASE + shim.syscall,
-                             /* 32-bit syscall does not exist here: its entry is a #UD stub */
+                             /* no 32-bit syscall here: its entry raises #UD */
                              VM_KERNEL_BASE + shim.faults + 16 * 6,
                              RFLAGS_SYSCALL_MASK, 0, 0, 0};
     for (unsigned i = 0; i < 7; i++) {

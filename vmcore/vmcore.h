@@ -235,7 +235,7 @@ struct vm_shim {
     size_t size;
     uint64_t start;   /* ring 0 -> ring 3 entry: sysretq to rcx with rflags r11 */
     uint64_t syscall; /* LSTAR */
-    uint64_t faults;  /* vector v's stub at faults + 16 * v, v < 32 */
+    uint64_t faults;  /* vector v's entry code at faults + 16 * v, v < 32 */
 };
 void vm_shim_get(struct vm_shim *s);
 
