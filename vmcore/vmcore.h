@@ -16,6 +16,9 @@
 int vm_kvm_check(const char *dev, const char *sysfs, struct viv_error *err);
 /* The same checks, keeping the fd open (O_CLOEXEC): the fd, or -1. */
 int vm_kvm_open(const char *dev, const char *sysfs, struct viv_error *err);
+/* Whether a KVM_GET_MSR_INDEX_LIST answer names PVM's own MSRs (0x4b564df0-0x4b564dff): the
+ * sign of kvm_pvm where no module directory shows it (built into the kernel). */
+bool vm_kvm_msrs_say_pvm(const uint32_t *msrs, size_t n);
 
 /* Every KVM ioctl goes through here, counted by request number (_IOC_NR: KVM's are below 256)
  * for --stats and the bench. The count is the process's: vm_run starts it afresh. */
