@@ -96,7 +96,7 @@ if [ "$st" = 124 ]; then echo "ok --timeout stops a spinning guest (124)"; else 
 # Signals sent to viv reach the guest: its handler while it spins, SA_RESTART around a read.
 fifo=$(mktemp -u)
 mkfifo "$fifo"
-"$VIV" run --mode vm vmt sig-host <"$fifo" >"$out" 2>"$err" &
+"$VIV" run --mode vm -i vmt sig-host <"$fifo" >"$out" 2>"$err" &
 pid=$!
 exec 3>"$fifo"
 await() { i=0; while [ $i -lt 100 ] && ! grep -q "$1" "$out"; do sleep 0.2; i=$((i + 1)); done; }
