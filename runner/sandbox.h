@@ -150,6 +150,12 @@ int sandbox_set_mount_attr(int mount_fd, uint64_t attr, bool recursive, const ch
 /* The one place privileges go: bounding set, groups, ids, capabilities, no_new_privs. */
 int sandbox_drop_privileges(uid_t uid, gid_t gid, bool rootless, struct viv_error *err);
 
+/* ---- without namespaces (sandbox_landlock.c) ---- */
+
+/* Confine the calling process (no_new_privs set) with Landlock to reading and executing beneath
+ * root: no write anywhere, no read outside. 0, or -1 with err saying why it cannot be had. */
+int sandbox_landlock_read_only(const char *root, struct viv_error *err);
+
 /* ---- the default seccomp policy (seccomp_policy.c) ---- */
 
 /* Load the policy into the calling process. With trap_chown the chown family is sent to a

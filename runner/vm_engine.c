@@ -187,8 +187,8 @@ static int run_without_namespaces(const struct viv_sandbox_config *cfg, struct v
 {
     if (cfg->note)
         cfg->note(cfg->note_ctx, false,
-                  "no namespaces here: the VMM runs under seccomp and no_new_privs, confining "
-                  "the guest to the image itself");
+                  "no namespaces here: the VMM runs under Landlock, seccomp and no_new_privs, "
+                  "confining the guest to the image itself, read-only");
     uint64_t t0 = vm_now_ns();
     pid_t pid = fork();
     if (pid < 0)
@@ -199,6 +199,8 @@ static int run_without_namespaces(const struct viv_sandbox_config *cfg, struct v
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
             viv_fail(&e, errno, "set no_new_privs");
+        else if (sandbox_landlock_read_only(cfg->rootfs, &e) < 0)
+            ; /* the image would be written through: refuse to run */
         else if (cfg->seccomp)
             seccomp_policy_load(false, &unused, &e);
         int status = e.msg[0] ? 125 : vm_serve(cfg, cfg->rootfs, &e);

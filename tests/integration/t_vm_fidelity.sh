@@ -1,0 +1,48 @@
+# t_vm_fidelity.sh: the same commands natively and in vm mode (tests/vm-payloads/fidelity_cases.sh)
+# print the same, exit the same; without namespaces vm mode still confines the guest and never
+# writes into the catalog. vm mode runs where KVM works: here, or in the kvm-host machine.
+fresh
+BUILD=$WORK sh "$SRCDIR/examples/build.sh" >"$WORK/build.log" 2>&1
+"$VIV" import -q "$WORK/examples/busybox.viv" >/dev/null 2>&1 ||
+    fail "vm fidelity: build and import the busybox example" "$(tail -3 "$WORK/build.log")"
+
+# What each case does natively.
+mkdir -p "$WORK/expect"
+n=0
+fcase() {
+    shift
+    input=$1
+    shift
+    n=$((n + 1))
+    printf '%s' "$input" | "$VIV" run --mode native "$@" >"$WORK/expect/$n.out" 2>"$WORK/expect/$n.err.raw"
+    echo $? >"$WORK/expect/$n.status"
+    grep -v '^viv: run: mode ' "$WORK/expect/$n.err.raw" >"$WORK/expect/$n.err"
+}
+. "$SRCDIR/tests/vm-payloads/fidelity_cases.sh"
+
+suite_env="VIV=$VIV VIV_HOME=$VIV_HOME EXPECT=$WORK/expect BUSYBOX_VIV=$WORK/examples/busybox.viv"
+if "$VIV" run --mode vm --entrypoint /bin/true busybox >/dev/null 2>&1; then
+    run env $suite_env sh "$SRCDIR/tests/vm-payloads/fidelity_suite.sh"
+    where="this host's KVM"
+elif ! command -v qemu-system-x86_64 >/dev/null 2>&1 ||
+    ! ls /lib/modules/*/kernel/arch/x86/kvm/kvm-amd.ko* >/dev/null 2>&1; then
+    skip "vm fidelity suite" "no usable /dev/kvm and no kvm-host machine (apt-get install qemu-system-x86 linux-image-amd64)"
+    status=skip
+else
+    src_share=""
+    case $SRCDIR in /tmp/* | /run/* | /var/run/*) src_share="--share $SRCDIR" ;; esac
+    run "$SRCDIR/tests/kvm-host/run" --share "$WORK" $src_share env $suite_env sh "$SRCDIR/tests/vm-payloads/fidelity_suite.sh"
+    where="the kvm-host machine"
+fi
+if [ "$status" != skip ]; then
+    m=0
+    while IFS= read -r line; do
+        case $line in
+        "ok "*) pass "vm = native ($where): ${line#ok }"; m=$((m + 1)) ;;
+        "FAIL "*) line=${line#FAIL }; fail "vm = native ($where): ${line%%: *}" "${line#*: }"; m=$((m + 1)) ;;
+        esac
+    done <<EOF_SUITE
+$out
+EOF_SUITE
+    [ "$m" -gt 0 ] || fail "vm fidelity suite ran in $where" "exit $status; stderr: $(printf '%s' "$errout" | tail -5)"
+fi
