@@ -35,3 +35,9 @@ printf 'test: hello\n\t./hello from-ci\nhello: hello.c\n\tgcc -O2 -Wall -o hello
 step "$VIV" run --rm -v "$ws:/src" -w /src --timeout 1800 --memory 2G --pids-limit 512 \
     --limits=best-effort cc make test
 step ls -l "$ws/hello"
+# A Debian 12 appliance from debootstrap: dynamic glibc programs, bash, perl and python3.
+sh "$(dirname "$0")/build-debian.sh"
+if [ -f "$BUILD/examples/debian.viv" ]; then
+    step "$VIV" import "$BUILD/examples/debian.viv"
+    step "$VIV" run debian sh -c 'cat /etc/debian_version; ls /usr/bin | wc -l; echo "a b c" | awk "{ print \$2 }"; python3 -c "import sys; print(sys.version.split()[0])"'
+fi
