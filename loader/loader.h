@@ -79,6 +79,7 @@ struct elf_stack_params {
     uint64_t page_size;
     uint64_t hwcap;       /* AT_HWCAP */
     uint64_t minsigstksz; /* AT_MINSIGSTKSZ, 0 to omit */
+    uint64_t sysinfo_ehdr; /* AT_SYSINFO_EHDR: the vDSO's ELF header, 0 when there is none */
     uint64_t uid, euid, gid, egid;
     bool secure;
     uint8_t random[16];   /* AT_RANDOM's bytes, filled by the caller */

@@ -79,6 +79,8 @@ int elf_stack_build(const struct elf_load_ops *ops, uint64_t top, uint64_t size,
 #undef PUT_STR
 
     const struct elf_image *e = p->exe;
+    if (p->sysinfo_ehdr) /* first, where Linux puts it (ARCH_DLINFO) */
+        aux(&a, AT_SYSINFO_EHDR, p->sysinfo_ehdr);
     aux(&a, AT_PHDR, e->phdr);
     aux(&a, AT_PHENT, e->phent);
     aux(&a, AT_PHNUM, e->phnum);

@@ -199,7 +199,8 @@ int vm_cpu_setup(int kvm_fd, int vcpu_fd, struct vm_mem *m, struct viv_error *er
     return 0;
 }
 
-int vm_cpu_set_fs(int vcpu_fd, uint64_t base)
+/* One MSR through KVM_GET_MSRS or KVM_SET_MSRS: 0 or -1. */
+static int one_msr(int vcpu_fd, unsigned long req, uint32_t index, uint64_t *value)
 {
     union {
         struct kvm_msrs hdr;
@@ -207,9 +208,22 @@ int vm_cpu_set_fs(int vcpu_fd, uint64_t base)
     } m;
     memset(&m, 0, sizeof(m));
     m.hdr.nmsrs = 1;
-    m.hdr.entries[0].index = MSR_FS_BASE;
-    m.hdr.entries[0].data = base;
-    return vm_ioctl(vcpu_fd, KVM_SET_MSRS, &m) == 1 ? 0 : -1;
+    m.hdr.entries[0].index = index;
+    m.hdr.entries[0].data = *value;
+    if (vm_ioctl(vcpu_fd, req, &m) != 1)
+        return -1;
+    *value = m.hdr.entries[0].data;
+    return 0;
+}
+
+int vm_cpu_get_msr(int vcpu_fd, uint32_t index, uint64_t *value)
+{
+    return one_msr(vcpu_fd, KVM_GET_MSRS, index, value);
+}
+
+int vm_cpu_set_fs(int vcpu_fd, uint64_t base)
+{
+    return one_msr(vcpu_fd, KVM_SET_MSRS, MSR_FS_BASE, &base);
 }
 
 /* FXSAVE image offsets (Intel SDM vol. 1, 10.5.1, Table 10-2, 64-bit layout). */

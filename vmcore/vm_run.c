@@ -132,6 +132,9 @@ static int load_program(struct vm_instance *v, const struct vm_config *cfg, cons
     if (r < 0)
         return viv_fail(err, -r, "map the guest's stack");
     v->mem.mmap_top = top - size - VM_PAGE; /* a guard page under the stack */
+    uint64_t vdso = 0;
+    if ((r = vm_vdso_place(&v->mem, v->vcpu, &vdso)) < 0)
+        return viv_fail(err, -r, "map the guest's vDSO");
     unsigned eax, ebx, ecx = 0, edx = 0;
     __get_cpuid(1, &eax, &ebx, &ecx, &edx);
     struct elf_stack_params sp_params = {
@@ -142,6 +145,7 @@ static int load_program(struct vm_instance *v, const struct vm_config *cfg, cons
         .exe = &img,
         .page_size = VM_PAGE,
         .hwcap = edx, /* AT_HWCAP on x86 is CPUID.1:EDX (arch/x86/include/asm/elf.h) */
+        .sysinfo_ehdr = vdso,
     };
     if (getrandom(sp_params.random, sizeof(sp_params.random), 0) != sizeof(sp_params.random))
         return viv_fail(err, errno, "getrandom for AT_RANDOM");

@@ -242,6 +242,18 @@ struct vm_shim {
 };
 void vm_shim_get(struct vm_shim *s);
 
+/* ---- the guest's vDSO (vm_vdso.c, vdso/) ---- */
+
+struct vm_vvar;
+/* Fill the clock parameters the vDSO reads from KVM's view of the vCPU's TSC (ready 0 when the
+ * TSC rate is unknown: the vDSO then makes the system calls). */
+void vm_vdso_params(int vcpu_fd, struct vm_vvar *v);
+/* Bytes the vDSO takes in the guest: its parameter page, then its image. */
+size_t vm_vdso_size(void);
+/* Map the parameter page and the image below m->mmap_top, read-only and read-execute; *ehdr is
+ * the image's address for AT_SYSINFO_EHDR. 0 or -errno. */
+int vm_vdso_place(struct vm_mem *m, int vcpu_fd, uint64_t *ehdr);
+
 /* ---- running a program (vm_cpu.c, vm_run.c) ---- */
 
 /* Copy the shim and build the GDT, TSS and IDT in the system area, then put the vCPU in long
@@ -249,6 +261,8 @@ void vm_shim_get(struct vm_shim *s);
 int vm_cpu_setup(int kvm_fd, int vcpu_fd, struct vm_mem *m, struct viv_error *err);
 /* Load the guest's FS base (arch_prctl ARCH_SET_FS): 0 or -1 with errno. */
 int vm_cpu_set_fs(int vcpu_fd, uint64_t base);
+/* Read one MSR of the vCPU: 0 or -1 with errno. */
+int vm_cpu_get_msr(int vcpu_fd, uint32_t index, uint64_t *value);
 /* The vCPU's x87/SSE state as an FXSAVE image, and back: 0 or -1 with errno. */
 int vm_cpu_get_fx(int vcpu_fd, uint8_t fx[512]);
 int vm_cpu_set_fx(int vcpu_fd, const uint8_t fx[512]);

@@ -5,6 +5,12 @@ fresh
 BUILD=$WORK sh "$SRCDIR/examples/build.sh" >"$WORK/build.log" 2>&1
 "$VIV" import -q "$WORK/examples/busybox.viv" >/dev/null 2>&1 ||
     fail "vm fidelity: build and import the busybox example" "$(tail -3 "$WORK/build.log")"
+# A program that reads the clocks a thousand times each, for the vDSO.
+mkdir -p "$WORK/clk/rootfs/bin"
+cp "$(dirname "$FIXTURES")/vm-payloads/clock1000" "$WORK/clk/rootfs/bin/"
+printf '{"vivarium":1,"name":"clk","arch":"x86_64","entrypoint":["/bin/clock1000"]}\n' >"$WORK/clk/manifest.json"
+"$VIV" build "$WORK/clk" -o "$WORK/clk.viv" >/dev/null 2>&1 && "$VIV" import -q "$WORK/clk.viv" >/dev/null 2>&1 ||
+    fail "vm fidelity: the clock payload's image" "viv build/import failed"
 
 # What each case does natively.
 mkdir -p "$WORK/expect"

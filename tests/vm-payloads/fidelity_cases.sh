@@ -20,6 +20,7 @@ fcase "--read-only refuses writes into the root" "" --read-only $SH 'echo x >/et
 fcase "a file's size through stat" "" --entrypoint /bin/wc busybox -c /bin/busybox
 fcase "sha256 of a large file" "" --entrypoint /bin/sha256sum busybox /bin/busybox
 fcase "/dev/zero reads zeros" "" --entrypoint /bin/head busybox -c 8 /dev/zero
+fcase "the year from the clock" "" --entrypoint /bin/date busybox +%Y
 fcase "sleep returns" "" --entrypoint /bin/sleep busybox 0.1
 fcase "false is 1" "" --entrypoint /bin/false busybox
 fcase "an entrypoint that does not exist: 127" "" --entrypoint /bin/nope busybox

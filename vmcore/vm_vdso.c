@@ -1,0 +1,72 @@
+/* vm_vdso.c: the guest's vDSO and the page of clock parameters below it: glibc and musl read
+ * the time through it in ring 3, as they do on Linux, so a clock read costs no exit. */
+#include "vmcore.h"
+#include "vdso/vvar.h"
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+extern const uint8_t vm_vdso_image[], vm_vdso_image_end[];
+
+#define MSR_IA32_TSC 0x10u
+
+static uint64_t clock_ns(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The guest's TSC now, as KVM keeps it (host TSC scaled and offset): 0 when it cannot say. */
+static uint64_t guest_tsc(int vcpu_fd)
+{
+    uint64_t tsc = 0;
+    return vm_cpu_get_msr(vcpu_fd, MSR_IA32_TSC, &tsc) == 0 ? tsc : 0;
+}
+
+void vm_vdso_params(int vcpu_fd, struct vm_vvar *v)
+{
+    memset(v, 0, sizeof(*v));
+    int khz = vm_ioctl(vcpu_fd, KVM_GET_TSC_KHZ, NULL);
+    if (khz <= 0)
+        return; /* no known rate: every clock call goes to the host */
+    /* Both clocks at the same instant as nearly as can be: between two TSC reads. */
+    v->tsc0 = guest_tsc(vcpu_fd);
+    v->real_ns0 = clock_ns(CLOCK_REALTIME);
+    v->mono_ns0 = clock_ns(CLOCK_MONOTONIC);
+    if (!v->tsc0)
+        return;
+    v->shift = 32;
+    v->mult = (1000000ull << 32) / (uint64_t)khz;
+    v->ready = 1;
+}
+
+size_t vm_vdso_size(void)
+{
+    size_t n = (size_t)(vm_vdso_image_end - vm_vdso_image);
+    return VM_PAGE + ((n + VM_PAGE - 1) & ~(size_t)(VM_PAGE - 1));
+}
+
+int vm_vdso_place(struct vm_mem *m, int vcpu_fd, uint64_t *ehdr)
+{
+    uint64_t len = vm_vdso_size(), at;
+    int r = vm_mem_find(m, len, &at);
+    if (r < 0)
+        return r;
+    if ((r = vm_mem_map(m, at, len, PROT_READ | PROT_WRITE)) < 0)
+        return r;
+    struct vm_vvar v;
+    vm_vdso_params(vcpu_fd, &v);
+    vm_mem_write(m, at, &v, sizeof(v));
+    vm_mem_write(m, at + VM_PAGE, vm_vdso_image, (uint64_t)(vm_vdso_image_end - vm_vdso_image));
+    /* Read-only to the guest from here on: the parameters, and the code. */
+    if ((r = vm_mem_protect(m, at, VM_PAGE, PROT_READ)) < 0 ||
+        (r = vm_mem_protect(m, at + VM_PAGE, len - VM_PAGE, PROT_READ | PROT_EXEC)) < 0)
+        return r;
+    *ehdr = at + VM_PAGE;
+    return 0;
+}
