@@ -1,6 +1,6 @@
 #!/bin/sh
 # build-debian.sh: a Debian 12 appliance made with debootstrap (minbase: dash, bash, coreutils,
-# grep, sed, gawk's mawk, perl-base, apt; plus python3-minimal), built into
+# grep, sed, mawk, perl-base, apt and gpgv; plus python3-minimal), built into
 # $BUILD/examples/debian.viv. The dynamic glibc programs every Debian user knows, for the tests
 # that compare modes. The rootfs is cached under $BUILD; needs root and the debootstrap package,
 # and skips saying so otherwise.
@@ -18,7 +18,7 @@ mirror=$(sed -n 's/^URIs: *\(http[^ ]*debian\)$/\1/p' /etc/apt/sources.list.d/de
 if [ ! -e "$out/.done" ]; then
     rm -rf "$out"
     mkdir -p "$out"
-    debootstrap --variant=minbase --include=python3-minimal bookworm "$out/rootfs" "$mirror" \
+    debootstrap --variant=minbase --include=python3-minimal,gpgv bookworm "$out/rootfs" "$mirror" \
         >"$out.log" 2>&1 || { echo "debian example: debootstrap failed, see $out.log" >&2; exit 1; }
     # Nothing an appliance needs: package caches and lists, and device nodes (the sandbox makes
     # its own /dev; a .viv never carries device files).

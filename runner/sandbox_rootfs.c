@@ -221,7 +221,11 @@ static int mount_dev(const struct viv_sandbox_config *cfg, int root, struct viv_
         _cleanup_close_ int t = openat(dev, dev_nodes[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (t < 0)
             return viv_fail(err, errno, "open %s", host);
-        if (sandbox_bind(AT_FDCWD, host, t, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false, host,
+        /* Read-only: the node is the host's, and a guest root that maps onto the host's root
+         * could otherwise chmod, chown or touch it. A device stays readable and writable on a
+         * read-only mount; only its inode is frozen. */
+        if (sandbox_bind(AT_FDCWD, host, t,
+                         MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false, host,
                          err) < 0)
             return -1;
     }

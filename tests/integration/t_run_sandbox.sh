@@ -75,3 +75,13 @@ if [ "$out" = 0 ]; then pass "pid 1 reaps orphans (no zombies)"; else fail "pid 
 # pid 1 is viv's own process: its command line, environment and memory tell the guest nothing.
 run env VIV_TEST_SECRET=hunter2 "$VIV" run -e SHOWN=1 app 'cat /proc/1/cmdline /proc/1/environ | tr "\0" " "; echo; od -c /proc/1/mem 2>&1 | head -n 1'
 if [ "$status" = 0 ] && ! contains "$out" hunter2 && ! contains "$out" "$SRCDIR" && contains "$out" "viv-init" && contains "$out" "Permission denied"; then pass "pid 1 hides viv's command line, environment and memory"; else fail "pid 1 hides viv's command line, environment and memory" "$out"; fi
+
+# /dev's nodes are the host's, bound in: the guest uses them but cannot change them on the host.
+before=$(stat -c '%a %u %g %Y' /dev/null /dev/zero /dev/tty)
+run "$VIV" run app 'chmod 600 /dev/null; chown 1:1 /dev/zero; touch -d 2001-01-01 /dev/tty; echo x >/dev/null && head -c 2 /dev/zero | wc -c'
+if [ "$(stat -c '%a %u %g %Y' /dev/null /dev/zero /dev/tty)" = "$before" ] && [ "$(printf '%s\n' "$out" | tail -n 1)" = 2 ] &&
+    contains "$errout" "Read-only file system"; then
+    pass "the guest cannot chmod, chown or touch the host's device nodes (they still work)"
+else
+    fail "the guest cannot chmod, chown or touch the host's device nodes (they still work)" "$out $errout; before '$before', after '$(stat -c '%a %u %g %Y' /dev/null /dev/zero /dev/tty)'"
+fi
