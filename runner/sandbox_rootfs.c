@@ -126,20 +126,21 @@ static int make_root(const struct viv_sandbox_config *cfg, int rootfs_fd, bool *
                  "lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d,"
                  "workdir=/proc/self/fd/%d",
                  rootfs_fd, upper, work);
+        /* userxattr first: inside a user namespace trusted.* xattrs are off limits, and an
+         * overlay that cannot mark its upper directories refuses to rename any directory
+         * (EXDEV), which breaks dpkg. user.* ones (Linux 5.11) need an upper fs that takes them
+         * (tmpfs since 6.6); without it, the overlay without marks is still better than none. */
+        size_t plain = strlen(data);
+        strncat(data, ",userxattr", sizeof(data) - strlen(data) - 1);
         struct viv_error oerr = {0};
-        if (sandbox_mount_at("overlay", mnt, "overlay", MS_NOSUID | MS_NODEV, data, "overlay",
-                             &oerr) == 0) {
-            *overlay = true;
-        } else {
-            /* Inside a user namespace trusted.* xattrs are off limits; userxattr asks for
-             * user.* ones (Linux 5.11). */
-            strncat(data, ",userxattr", sizeof(data) - strlen(data) - 1);
-            if (sandbox_mount_at("overlay", mnt, "overlay", MS_NOSUID | MS_NODEV, data, "overlay",
-                                 &oerr) == 0)
-                *overlay = true;
-            else
-                why = oerr.msg;
+        for (int attempt = 0; attempt < 2 && !*overlay; attempt++) {
+            if (attempt == 1)
+                data[plain] = '\0';
+            *overlay = sandbox_mount_at("overlay", mnt, "overlay", MS_NOSUID | MS_NODEV, data,
+                                        "overlay", &oerr) == 0;
         }
+        if (!*overlay)
+            why = oerr.msg;
     }
     int root = openat(scratch, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (root < 0)

@@ -80,6 +80,10 @@ run "$VIV" run app 'echo new > /etc/new && echo changed >> /etc/passwd && rm /bi
 if [ "$status" = 0 ] && [ "$out" = new ]; then pass "the root is writable"; else fail "the root is writable" "$out $errout"; fi
 run "$VIV" run app 'cat /etc/new 2>&1; grep -c changed /etc/passwd; ls /bin/true'
 if contains "$out" "No such file" && contains "$out" "0" && contains "$out" "/bin/true"; then pass "changes are discarded at exit"; else fail "changes are discarded at exit" "$out"; fi
+# A directory made in the root renames in place, as dpkg's unpacking needs (a rename, not mv's
+# copy: the inode stays).
+run "$VIV" run app 'mkdir /etc/d.new && i=$(stat -c %i /etc/d.new) && mv /etc/d.new /etc/d && [ "$(stat -c %i /etc/d)" = "$i" ] && echo renamed'
+if [ "$out" = renamed ]; then pass "a new directory in the root renames in place"; else fail "a new directory in the root renames in place" "$out $errout"; fi
 assert "the catalog is untouched by runs" test "$before" = "$(catalog_state)"
 expect "viv fsck is clean after runs" 0 "$VIV" fsck
 run "$VIV" run --read-only app 'touch /etc/x 2>&1; touch /tmp/x && echo tmp-ok'
