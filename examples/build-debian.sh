@@ -24,6 +24,10 @@ if [ ! -e "$out/.done" ]; then
     # its own /dev; a .viv never carries device files).
     rm -rf "$out/rootfs/var/cache/apt/archives/"*.deb "$out/rootfs/var/lib/apt/lists/"* \
         "$out/rootfs/dev/"*
+    # debootstrap copies the build host's name and resolver; an appliance carries neither.
+    rm -f "$out/rootfs/etc/hostname"
+    printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >"$out/rootfs/etc/hosts"
+    printf 'nameserver 127.0.0.1\n' >"$out/rootfs/etc/resolv.conf"
     touch "$out/.done"
 fi
 cp "$src/debian/manifest.json" "$out/manifest.json"
