@@ -121,21 +121,9 @@ XLAT_SYS(mremap)
     } else if (xlat_mem_find(m, new_len, &dst) < 0) {
         return -ENOMEM;
     }
-    uint8_t prot = m->pages[old / XLAT_PAGE];
-    /* The host moves the pages (file or anonymous alike); the hole it leaves is reserved again
-     * so that nothing else ever lands inside the window. */
-    if (mremap(m->base + old, old_len, new_len, MREMAP_MAYMOVE | MREMAP_FIXED, m->base + dst) ==
-        MAP_FAILED)
-        return -errno;
-    if (mmap(m->base + old, old_len, PROT_NONE,
-             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED)
-        return -errno;
-    memset(m->pages + old / XLAT_PAGE, 0, old_len / XLAT_PAGE);
-    memset(m->pages + dst / XLAT_PAGE, prot, new_len / XLAT_PAGE);
-    if (m->invalidate) {
-        m->invalidate(m->inval_ctx, old, old_len);
-        m->invalidate(m->inval_ctx, dst, new_len);
-    }
+    int e = xlat_mem_move(m, old, old_len, dst, new_len);
+    if (e < 0)
+        return e;
     return (int64_t)dst;
 }
 
@@ -172,9 +160,9 @@ XLAT_SYS(riscv_flush_icache)
 {
     if (a[2] & ~(uint64_t)1) /* SYS_RISCV_FLUSH_ICACHE_LOCAL is the only flag */
         return -EINVAL;
-    if (p->mem->invalidate) {
+    if (p->mem->changed) {
         uint64_t lo = a[0], hi = a[1];
-        p->mem->invalidate(p->mem->inval_ctx, lo, hi > lo ? hi - lo : UINT64_MAX);
+        p->mem->changed(p->mem->changed_ctx, lo, hi > lo ? hi - lo : UINT64_MAX, true);
     }
     return 0;
 }

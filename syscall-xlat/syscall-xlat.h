@@ -51,30 +51,47 @@ void xlat_trap_close(struct xlat_trap *t);
 
 #include "loader/loader.h"
 
-/* Guest memory: a window of host address space reserved up front; guest address g is host
- * address base + g for 0 <= g < size. The rights of every guest page are kept here as well as in
- * the host mapping, so that a system call checks a guest pointer instead of faulting on it. */
+/* Guest memory: a window of host address space; guest address g is host address base + g for
+ * 0 <= g < size. The rights of every guest page are kept here as well as where they are
+ * enforced, so that a system call checks a guest pointer instead of faulting on it.
+ *
+ * Two engines enforce rights differently. A translator's window is reserved here
+ * (xlat_mem_init) and the host MMU enforces reads and writes: every change remaps or
+ * mprotects host pages. A VM's window is guest-physical memory the engine owns
+ * (xlat_mem_init_mmu): the host mapping stays read-write and in place under the hypervisor's
+ * memory slot, the guest's own page tables enforce the rights (kept by the engine in its
+ * `changed` hook), fresh pages are emptied with MADV_DONTNEED and file mappings are copies. */
 enum { XLAT_PG_R = 1, XLAT_PG_W = 2, XLAT_PG_X = 4, XLAT_PG_MAPPED = 8 };
-#define XLAT_PAGE 4096u /* the guest page size: riscv64 Linux uses 4 KiB pages */
+#define XLAT_PAGE 4096u /* the guest page size: 4 KiB on riscv64 and x86-64 Linux */
 
 struct xlat_mem {
     uint8_t *base;
     uint64_t size;
     uint8_t *pages;    /* one byte per guest page: XLAT_PG_* */
     uint64_t mmap_top; /* where the next search for free space starts, going down */
-    /* Called when guest code may have changed (munmap, mprotect, mmap over it, a cache flush):
-     * the engine drops what it decoded or translated from [addr, addr+len). */
-    void (*invalidate)(void *ctx, uint64_t addr, uint64_t len);
-    void *inval_ctx;
+    bool mmu;          /* the window is a VM's (xlat_mem_init_mmu) */
+    /* Called after every change of the map (map, unmap, protect, mremap) and on a cache flush:
+     * [addr, addr+len) now has the rights in pages[]; was_mapped says whether any of it was
+     * mapped before, which a TLB may still hold. A translator drops what it decoded there; a VM
+     * rewrites its page-table entries. */
+    void (*changed)(void *ctx, uint64_t addr, uint64_t len, bool was_mapped);
+    void *changed_ctx;
 };
 
 int xlat_mem_init(struct xlat_mem *m, uint64_t size, struct viv_error *err);
+/* A VM's window: size bytes at base (page-aligned, read-write, owned by the caller). A page
+ * mapped with any right is readable, as x86 pages are (AMD64 APM vol. 2, 5.6). */
+void xlat_mem_init_mmu(struct xlat_mem *m, uint8_t *base, uint64_t size);
 void xlat_mem_destroy(struct xlat_mem *m);
 /* These return 0 or a negative errno, as the guest's system call would. */
 int xlat_mem_map(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot, int flags, int fd,
                  uint64_t off);
 int xlat_mem_unmap(struct xlat_mem *m, uint64_t addr, uint64_t len);
 int xlat_mem_protect(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot);
+/* mremap's move: the pages of [old, old+old_len) go to [to, to+new_len) (page-aligned, inside,
+ * not overlapping), keeping old's rights; old is unmapped. */
+int xlat_mem_move(struct xlat_mem *m, uint64_t old, uint64_t old_len, uint64_t to,
+                  uint64_t new_len);
 /* Highest free page-aligned range of len bytes below m->mmap_top (then anywhere). */
 int xlat_mem_find(struct xlat_mem *m, uint64_t len, uint64_t *addr);
 /* Host pointer for guest [addr, addr+len) when every page is mapped with the rights in need

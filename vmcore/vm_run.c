@@ -113,7 +113,7 @@ static int load_program(struct vm_instance *v, const struct vm_config *cfg, cons
                         uint64_t *entry, uint64_t *sp, int *fail_status, struct viv_error *err)
 {
     struct elf_load_ops ops;
-    vm_mem_loader_ops(&v->mem, &ops);
+    xlat_mem_loader_ops(&v->mem.user, &ops);
     struct elf_image img;
     if (elf_load(v->exe, path, ELF_MACHINE_X86_64, VM_PAGE, &ops, &img, err) < 0) {
         *fail_status = err->code == ENOEXEC ? 126 : 125;
@@ -125,13 +125,14 @@ static int load_program(struct vm_instance *v, const struct vm_config *cfg, cons
                         "static programs only", path, img.interp);
     }
     /* The stack at the top of user memory, the mmap area below it, the heap after the image. */
-    uint64_t top = v->mem.user_top;
-    uint64_t size = v->mem.user_top / 8 < VM_STACK_MAX ? v->mem.user_top / 8 : VM_STACK_MAX;
+    uint64_t top = v->mem.user.size;
+    uint64_t size = top / 8 < VM_STACK_MAX ? top / 8 : VM_STACK_MAX;
     size &= ~(uint64_t)(VM_PAGE - 1);
-    int r = vm_mem_map(&v->mem, top - size, size, PROT_READ | PROT_WRITE);
+    int r = xlat_mem_map(&v->mem.user, top - size, size, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (r < 0)
         return viv_fail(err, -r, "map the guest's stack");
-    v->mem.mmap_top = top - size - VM_PAGE; /* a guard page under the stack */
+    v->mem.user.mmap_top = top - size - VM_PAGE; /* a guard page under the stack */
     unsigned eax, ebx, ecx = 0, edx = 0;
     __get_cpuid(1, &eax, &ebx, &ecx, &edx);
     struct elf_stack_params sp_params = {

@@ -116,7 +116,7 @@ VM_SYS(rt_sigprocmask)
         return -EINVAL;
     uint64_t old = p->sigmask, set = 0;
     if (a[1]) {
-        if (vm_mem_read(p->mem, a[1], &set, 8) < 0)
+        if (xlat_mem_read(&p->mem->user, a[1], &set, 8) < 0)
             return -EFAULT;
         switch (a[0]) {
         case SIG_BLOCK: p->sigmask |= set; break;
@@ -127,7 +127,7 @@ VM_SYS(rt_sigprocmask)
         /* SIGKILL and SIGSTOP cannot be blocked (sigprocmask(2)). */
         p->sigmask &= ~VM_UNBLOCKABLE;
     }
-    if (a[2] && vm_mem_write(p->mem, a[2], &old, 8) < 0)
+    if (a[2] && xlat_mem_write(&p->mem->user, a[2], &old, 8) < 0)
         return -EFAULT;
     return 0;
 }
@@ -139,7 +139,7 @@ VM_SYS(rt_sigaction)
         return -EINVAL;
     struct vm_sigaction n;
     if (a[1]) {
-        if (vm_mem_read(p->mem, a[1], &n, sizeof(n)) < 0)
+        if (xlat_mem_read(&p->mem->user, a[1], &n, sizeof(n)) < 0)
             return -EFAULT;
         /* SIGKILL and SIGSTOP keep their default action (sigaction(2): EINVAL). */
         if (sig == SIGKILL || sig == SIGSTOP)
@@ -153,7 +153,7 @@ VM_SYS(rt_sigaction)
         if (n.handler == VM_SIG_IGN || (n.handler == VM_SIG_DFL && default_ignored((int)sig)))
             p->pending &= ~sigbit((int)sig);
     }
-    if (a[2] && vm_mem_write(p->mem, a[2], &old, sizeof(old)) < 0)
+    if (a[2] && xlat_mem_write(&p->mem->user, a[2], &old, sizeof(old)) < 0)
         return -EFAULT;
     return 0;
 }
@@ -195,13 +195,13 @@ VM_SYS(sigaltstack)
         old[1] |= VM_SS_ONSTACK;
     if (a[0]) {
         uint64_t n[3];
-        if (vm_mem_read(p->mem, a[0], n, sizeof(n)) < 0)
+        if (xlat_mem_read(&p->mem->user, a[0], n, sizeof(n)) < 0)
             return -EFAULT;
         int64_t r = set_altstack(p, n[0], (int)(uint32_t)n[1], n[2]);
         if (r < 0)
             return r;
     }
-    if (a[1] && vm_mem_write(p->mem, a[1], old, sizeof(old)) < 0)
+    if (a[1] && xlat_mem_write(&p->mem->user, a[1], old, sizeof(old)) < 0)
         return -EFAULT;
     return 0;
 }
@@ -270,7 +270,7 @@ VM_SYS(rt_sigpending)
     if (a[1] != 8)
         return -EINVAL;
     /* Only blocked signals stay pending: the rest were delivered on the way back to ring 3. */
-    return vm_mem_write(p->mem, a[0], &p->pending, 8);
+    return xlat_mem_write(&p->mem->user, a[0], &p->pending, 8);
 }
 
 bool vm_signal_next(struct vm_proc *p, struct vm_siginfo *si)
@@ -355,8 +355,8 @@ enum vm_sig_action vm_signal_deliver(struct vm_proc *p, const struct vm_siginfo 
     /* A frame that cannot be written (stack unmapped, read-only, wrapping) is SIGSEGV, which
      * kills (Linux force_sigsegv). */
     if (fx_addr > sp || frame_addr > fx_addr ||
-        vm_mem_write(p->mem, fx_addr, s->fx, sizeof(s->fx)) < 0 ||
-        vm_mem_write(p->mem, frame_addr, &f, sizeof(f)) < 0)
+        xlat_mem_write(&p->mem->user, fx_addr, s->fx, sizeof(s->fx)) < 0 ||
+        xlat_mem_write(&p->mem->user, frame_addr, &f, sizeof(f)) < 0)
         return kill_with(p, SIGSEGV);
     if (to_alt && (p->ss_flags & (int)VM_SS_AUTODISARM)) {
         p->ss_sp = p->ss_size = 0;
@@ -389,10 +389,10 @@ enum vm_sig_action vm_signal_return(struct vm_proc *p, struct vm_user_state *s)
     /* The handler's `ret` popped pretcode: the frame starts 8 below (Linux sys_rt_sigreturn). */
     struct vm_rt_sigframe f;
     uint64_t frame_addr = s->rsp - 8;
-    if (s->rsp < 8 || vm_mem_read(p->mem, frame_addr, &f, sizeof(f)) < 0)
+    if (s->rsp < 8 || xlat_mem_read(&p->mem->user, frame_addr, &f, sizeof(f)) < 0)
         return kill_with(p, SIGSEGV);
     if (f.uc.mc.fpstate) {
-        if (vm_mem_read(p->mem, f.uc.mc.fpstate, s->fx, sizeof(s->fx)) < 0)
+        if (xlat_mem_read(&p->mem->user, f.uc.mc.fpstate, s->fx, sizeof(s->fx)) < 0)
             return kill_with(p, SIGSEGV);
     } else {
         vm_cpu_init_fx(s->fx);

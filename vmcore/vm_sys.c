@@ -84,7 +84,7 @@ static int open_path(struct vm_proc *p, int64_t gdirfd, uint64_t gpath, int flag
                      bool empty_ok)
 {
     char path[4096];
-    long n = vm_mem_string(p->mem, gpath, path, sizeof(path));
+    long n = xlat_mem_string(&p->mem->user, gpath, path, sizeof(path));
     if (n < 0)
         return (int)n;
     struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC),
@@ -123,7 +123,7 @@ static VM_SYS(read)
     if (fd < 0)
         return -EBADF;
     uint64_t len = a[2] > VM_IO_MAX ? VM_IO_MAX : a[2];
-    void *h = vm_mem_ptr(p->mem, a[1], len, VM_PG_W);
+    void *h = xlat_mem_ptr(&p->mem->user, a[1], len, XLAT_PG_W);
     if (!h)
         return -EFAULT;
     return ret_of(read(fd, h, len));
@@ -135,7 +135,7 @@ static VM_SYS(write)
     if (fd < 0)
         return -EBADF;
     uint64_t len = a[2] > VM_IO_MAX ? VM_IO_MAX : a[2];
-    const void *h = vm_mem_ptr(p->mem, a[1], len, VM_PG_R);
+    const void *h = xlat_mem_ptr(&p->mem->user, a[1], len, XLAT_PG_R);
     if (!h)
         return -EFAULT;
     return ret_of(write(fd, h, len));
@@ -152,12 +152,12 @@ static VM_SYS(writev)
     uint64_t total = 0;
     for (uint64_t i = 0; i < a[2]; i++) {
         uint64_t g[2];
-        if (vm_mem_read(p->mem, a[1] + 16 * i, g, 16) < 0 || a[1] + 16 * i < a[1])
+        if (xlat_mem_read(&p->mem->user, a[1] + 16 * i, g, 16) < 0 || a[1] + 16 * i < a[1])
             return -EFAULT;
         if (g[1] > VM_IO_MAX - total)
             return -EINVAL;
         total += g[1];
-        iov[i].iov_base = vm_mem_ptr(p->mem, g[0], g[1], VM_PG_R);
+        iov[i].iov_base = xlat_mem_ptr(&p->mem->user, g[0], g[1], XLAT_PG_R);
         iov[i].iov_len = g[1];
         if (!iov[i].iov_base)
             return -EFAULT;
@@ -202,7 +202,7 @@ static int64_t put_stat(struct vm_proc *p, int fd, uint64_t gst)
     if (fstat(fd, &st) < 0)
         return -errno;
     /* The host's struct stat is the x86-64 guest's (asm/stat.h): copied as is. */
-    return vm_mem_write(p->mem, gst, &st, sizeof(st));
+    return xlat_mem_write(&p->mem->user, gst, &st, sizeof(st));
 }
 
 static VM_SYS(fstat)
@@ -219,7 +219,7 @@ static VM_SYS(newfstatat)
     if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
         return -EINVAL;
     char c;
-    if ((flags & AT_EMPTY_PATH) && vm_mem_read(p->mem, a[1], &c, 1) == 0 && c == 0) {
+    if ((flags & AT_EMPTY_PATH) && xlat_mem_read(&p->mem->user, a[1], &c, 1) == 0 && c == 0) {
         if ((int32_t)a[0] == AT_FDCWD) {
             int fd = open_path(p, AT_FDCWD, a[1], O_PATH, 0, true);
             if (fd < 0)
@@ -264,7 +264,7 @@ static VM_SYS(uname)
         return -errno;
     /* The guest has its own host name, as in native mode's UTS namespace. */
     snprintf(u.nodename, sizeof(u.nodename), "%s", p->hostname ? p->hostname : "localhost");
-    return vm_mem_write(p->mem, a[0], &u, sizeof(u));
+    return xlat_mem_write(&p->mem->user, a[0], &u, sizeof(u));
 }
 
 static VM_SYS(clock_gettime)
@@ -272,7 +272,7 @@ static VM_SYS(clock_gettime)
     struct timespec ts;
     if (clock_gettime((clockid_t)a[0], &ts) < 0)
         return -errno;
-    return vm_mem_write(p->mem, a[1], &ts, sizeof(ts));
+    return xlat_mem_write(&p->mem->user, a[1], &ts, sizeof(ts));
 }
 
 static VM_SYS(gettimeofday)
@@ -280,7 +280,7 @@ static VM_SYS(gettimeofday)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     int64_t tv[2] = {ts.tv_sec, ts.tv_nsec / 1000};
-    if (a[0] && vm_mem_write(p->mem, a[0], tv, sizeof(tv)) < 0)
+    if (a[0] && xlat_mem_write(&p->mem->user, a[0], tv, sizeof(tv)) < 0)
         return -EFAULT;
     return 0;
 }
@@ -316,7 +316,7 @@ static VM_SYS(arch_prctl)
         p->fs_dirty = true;
         return 0;
     case ARCH_GET_FS:
-        return vm_mem_write(p->mem, a[1], &p->fs_base, 8);
+        return xlat_mem_write(&p->mem->user, a[1], &p->fs_base, 8);
     default:
         return -EINVAL;
     }

@@ -28,7 +28,7 @@ VM_SYS(pipe2)
         return g1;
     }
     int32_t g[2] = {g0, g1};
-    if (vm_mem_write(p->mem, a[0], g, sizeof(g)) < 0) {
+    if (xlat_mem_write(&p->mem->user, a[0], g, sizeof(g)) < 0) {
         close(host[0]);
         close(host[1]);
         p->fds[g0] = p->fds[g1] = -1;

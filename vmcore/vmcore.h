@@ -5,6 +5,7 @@
 
 #include "base/base.h"
 #include "loader/loader.h"
+#include "syscall-xlat/syscall-xlat.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -28,12 +29,14 @@ const char *vm_ioctl_name(unsigned nr);
 
 /* ---- guest memory and page tables (vm_mem.c, vm_pt.c) ----
  *
- * One host mapping is all of guest-physical memory. User addresses [0, user_top) are mapped
- * one to one onto guest-physical addresses, so a guest pointer is checked against the rights of
- * its pages and then used at host + address. Above user_top lies the system area: the shim,
- * the descriptor tables, the kernel stack and the page tables; the first three are mapped for
- * ring 0 only at VM_KERNEL_BASE, the page tables are mapped nowhere. */
+ * One host mapping is all of guest-physical memory. User addresses [0, user.size) are mapped
+ * one to one onto guest-physical addresses: that part is the personality's guest memory (an
+ * xlat_mem of the MMU kind), whose every change vm_mem.c follows in the page tables. Above it
+ * lies the system area: the shim, the descriptor tables, the kernel stack and the page tables;
+ * the first three are mapped for ring 0 only at VM_KERNEL_BASE, the page tables are mapped
+ * nowhere. */
 #define VM_PAGE 4096u
+_Static_assert(VM_PAGE == XLAT_PAGE, "the guest's pages are the personality's");
 #define VM_DEFAULT_MEMORY (512ull << 20)
 #define VM_MIN_MEMORY (8ull << 20)
 #define VM_KERNEL_BASE 0xffffffff80000000ull
@@ -59,41 +62,24 @@ enum { VM_DATA_PID = 64, VM_DATA_PPID = 72 };
 /* Ring 3's selectors (vm_cpu.c's GDT, RPL 3). */
 #define VM_USER_CS 0x23
 #define VM_USER_SS 0x1b
-enum { VM_PG_R = 1, VM_PG_W = 2, VM_PG_X = 4, VM_PG_MAPPED = 8 };
 
 struct vm_mem {
+    struct xlat_mem user; /* user memory, guest-physical [0, user.size) */
     uint8_t *host;     /* guest-physical 0 */
     uint64_t size;     /* bytes of guest-physical memory */
-    uint64_t user_top; /* user addresses are [0, user_top) */
-    uint8_t *rights;   /* one byte per user page: VM_PG_* */
-    uint64_t mmap_top; /* where the next search for free space starts, going down */
-    uint64_t sys_base; /* guest-physical start of the system area */
+    uint64_t sys_base; /* guest-physical start of the system area (user.size) */
     uint64_t pml4;     /* guest-physical address of the top-level table (CR3) */
     uint64_t pt_next, pt_end; /* the page-table pool: bump-allocated, never freed */
     /* A mapping was narrowed or removed since the guest last flushed its TLB. */
     bool tlb_dirty;
 };
 
-/* Reserve size bytes (rounded down to pages) lazily (MAP_NORESERVE) and mergeable by KSM, and
- * map the system area. EINVAL below VM_MIN_MEMORY. */
+/* Reserve size bytes (rounded down to pages) lazily (MAP_NORESERVE) and mergeable by KSM, map
+ * the system area, and hook the page tables to m->user. EINVAL below VM_MIN_MEMORY. m must not
+ * move afterwards (the hook keeps its address). User pages change through xlat_mem_map,
+ * _unmap, _protect; prot is PROT_READ/WRITE/EXEC, with x86's rule that a present page reads. */
 int vm_mem_init(struct vm_mem *m, uint64_t size, struct viv_error *err);
 void vm_mem_destroy(struct vm_mem *m);
-/* These return 0 or a negative errno, as the guest's system call would. New pages read as
- * zeros; prot is PROT_READ/WRITE/EXEC (x86 cannot deny reads of a writable or executable page). */
-int vm_mem_map(struct vm_mem *m, uint64_t addr, uint64_t len, int prot);
-int vm_mem_unmap(struct vm_mem *m, uint64_t addr, uint64_t len);
-int vm_mem_protect(struct vm_mem *m, uint64_t addr, uint64_t len, int prot);
-/* Highest free page-aligned range of len bytes below m->mmap_top (then anywhere), page 0 never. */
-int vm_mem_find(struct vm_mem *m, uint64_t len, uint64_t *addr);
-/* Host pointer for guest [addr, addr+len) when every page is mapped with the rights in need;
- * NULL for unmapped, kernel-half, beyond-memory or wrapping ranges. len 0 is always valid. */
-void *vm_mem_ptr(const struct vm_mem *m, uint64_t addr, uint64_t len, unsigned need);
-int vm_mem_read(const struct vm_mem *m, uint64_t addr, void *dst, uint64_t len);
-int vm_mem_write(const struct vm_mem *m, uint64_t addr, const void *src, uint64_t len);
-/* A NUL-terminated guest string into buf: its length, -EFAULT or -ENAMETOOLONG. */
-long vm_mem_string(const struct vm_mem *m, uint64_t addr, char *buf, size_t max);
-/* The loader's view (elf_load, elf_stack_build); ctx is m. */
-void vm_mem_loader_ops(struct vm_mem *m, struct elf_load_ops *ops);
 
 /* Page-table entries (AMD64 APM vol. 2, 5.4 "Page-Translation-Table Entry Fields"). */
 #define VM_PTE_P (1ull << 0)

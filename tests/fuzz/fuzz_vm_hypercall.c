@@ -60,7 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (size)
             data++, size--;
         if (r & 8)
-            vm_mem_map(&m, WINDOW + i * VM_PAGE, VM_PAGE, r & 7);
+            xlat_mem_map(&m.user, WINDOW + i * VM_PAGE, VM_PAGE, r & 7,
+                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     }
     /* The window's bytes go in whatever the rights, as the guest could have written them. */
     size_t n = size < WINDOW_PAGES * VM_PAGE ? size : WINDOW_PAGES * VM_PAGE;
@@ -78,8 +79,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         __builtin_trap(); /* neither a result nor an errno */
     vm_proc_release(&p);
     /* Everything the call or the input mapped goes, so each input starts alike. */
-    vm_mem_unmap(&m, 0, m.user_top);
-    m.mmap_top = m.user_top;
+    xlat_mem_unmap(&m.user, 0, m.user.size);
+    m.user.mmap_top = m.user.size;
     m.tlb_dirty = false;
     return 0;
 }

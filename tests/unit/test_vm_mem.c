@@ -30,11 +30,17 @@ static void teardown(void)
     vm_mem_destroy(&m);
 }
 
+/* An anonymous private mapping of user memory, as the loader and mmap make them. */
+static int map(struct vm_mem *vm, uint64_t addr, uint64_t len, int prot)
+{
+    return xlat_mem_map(&vm->user, addr, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
 START_TEST(layout)
 {
     ck_assert_uint_eq(m.size, MEM);
-    ck_assert_uint_lt(m.user_top, m.size);
-    ck_assert_uint_eq(m.user_top % VM_PAGE, 0);
+    ck_assert_uint_lt(m.user.size, m.size);
+    ck_assert_uint_eq(m.user.size % VM_PAGE, 0);
     /* The system area: ring 0 only; code read-only and executable, the rest NX. */
     uint64_t eff;
     uint64_t e = vm_pt_lookup(&m, VM_KERNEL_BASE, &eff);
@@ -46,7 +52,7 @@ START_TEST(layout)
     /* The page tables are mapped nowhere: not past the kernel pages, not at their own address. */
     ck_assert_uint_eq(vm_pt_lookup(&m, VM_KERNEL_BASE + VM_SYS_PAGES * VM_PAGE, NULL), 0);
     ck_assert_uint_eq(vm_pt_lookup(&m, m.pml4, NULL), 0);
-    ck_assert_uint_eq(vm_pt_lookup(&m, m.user_top, NULL), 0);
+    ck_assert_uint_eq(vm_pt_lookup(&m, m.user.size, NULL), 0);
     struct viv_error err = {0};
     struct vm_mem small;
     ck_assert_int_eq(vm_mem_init(&small, 1 << 20, &err), -1);
@@ -57,34 +63,34 @@ END_TEST
 START_TEST(user_pages)
 {
     uint64_t a = 0x400000, eff;
-    ck_assert_int_eq(vm_mem_map(&m, a, 3 * VM_PAGE, PROT_READ | PROT_WRITE), 0);
+    ck_assert_int_eq(map(&m, a, 3 * VM_PAGE, PROT_READ | PROT_WRITE), 0);
     uint64_t e = vm_pt_lookup(&m, a + VM_PAGE, &eff);
     ck_assert_uint_eq(e & VM_PTE_ADDR, a + VM_PAGE); /* identity */
     ck_assert((eff & (VM_PTE_P | VM_PTE_U | VM_PTE_W | VM_PTE_NX)) ==
               (VM_PTE_P | VM_PTE_U | VM_PTE_W | VM_PTE_NX));
     ck_assert(!m.tlb_dirty); /* nothing was present before */
-    ck_assert_int_eq(vm_mem_protect(&m, a, VM_PAGE, PROT_READ | PROT_EXEC), 0);
+    ck_assert_int_eq(xlat_mem_protect(&m.user, a, VM_PAGE, PROT_READ | PROT_EXEC), 0);
     vm_pt_lookup(&m, a, &eff);
     ck_assert((eff & VM_PTE_U) && !(eff & VM_PTE_W) && !(eff & VM_PTE_NX));
     ck_assert(m.tlb_dirty);
     m.tlb_dirty = false;
-    ck_assert_int_eq(vm_mem_protect(&m, a + VM_PAGE, VM_PAGE, PROT_NONE), 0);
+    ck_assert_int_eq(xlat_mem_protect(&m.user, a + VM_PAGE, VM_PAGE, PROT_NONE), 0);
     ck_assert_uint_eq(vm_pt_lookup(&m, a + VM_PAGE, NULL), 0);
-    ck_assert(m.rights[(a + VM_PAGE) / VM_PAGE] & VM_PG_MAPPED);
-    ck_assert_int_eq(vm_mem_unmap(&m, a + 2 * VM_PAGE, 1), 0);
+    ck_assert(m.user.pages[(a + VM_PAGE) / VM_PAGE] & XLAT_PG_MAPPED);
+    ck_assert_int_eq(xlat_mem_unmap(&m.user, a + 2 * VM_PAGE, 1), 0);
     ck_assert_uint_eq(vm_pt_lookup(&m, a + 2 * VM_PAGE, NULL), 0);
-    ck_assert_uint_eq(m.rights[(a + 2 * VM_PAGE) / VM_PAGE], 0);
+    ck_assert_uint_eq(m.user.pages[(a + 2 * VM_PAGE) / VM_PAGE], 0);
     ck_assert(m.tlb_dirty);
     /* mprotect of a range with a hole: ENOMEM; misaligned: EINVAL; beyond memory: ENOMEM. */
-    ck_assert_int_eq(vm_mem_protect(&m, a, 3 * VM_PAGE, PROT_READ), -ENOMEM);
-    ck_assert_int_eq(vm_mem_protect(&m, a + 1, VM_PAGE, PROT_READ), -EINVAL);
-    ck_assert_int_eq(vm_mem_map(&m, m.user_top, VM_PAGE, PROT_READ), -ENOMEM);
-    ck_assert_int_eq(vm_mem_map(&m, m.user_top - VM_PAGE, 2 * VM_PAGE, PROT_READ), -ENOMEM);
-    ck_assert_int_eq(vm_mem_map(&m, -(uint64_t)VM_PAGE, 2 * VM_PAGE, PROT_READ), -ENOMEM);
+    ck_assert_int_eq(xlat_mem_protect(&m.user, a, 3 * VM_PAGE, PROT_READ), -ENOMEM);
+    ck_assert_int_eq(xlat_mem_protect(&m.user, a + 1, VM_PAGE, PROT_READ), -EINVAL);
+    ck_assert_int_eq(map(&m, m.user.size, VM_PAGE, PROT_READ), -ENOMEM);
+    ck_assert_int_eq(map(&m, m.user.size - VM_PAGE, 2 * VM_PAGE, PROT_READ), -ENOMEM);
+    ck_assert_int_eq(map(&m, -(uint64_t)VM_PAGE, 2 * VM_PAGE, PROT_READ), -ENOMEM);
     /* New pages read as zeros, even where something was written before. */
-    ck_assert_int_eq(vm_mem_map(&m, a + 2 * VM_PAGE, VM_PAGE, PROT_READ | PROT_WRITE), 0);
+    ck_assert_int_eq(map(&m, a + 2 * VM_PAGE, VM_PAGE, PROT_READ | PROT_WRITE), 0);
     m.host[a + 2 * VM_PAGE] = 9;
-    ck_assert_int_eq(vm_mem_map(&m, a + 2 * VM_PAGE, VM_PAGE, PROT_READ | PROT_WRITE), 0);
+    ck_assert_int_eq(map(&m, a + 2 * VM_PAGE, VM_PAGE, PROT_READ | PROT_WRITE), 0);
     ck_assert_int_eq(m.host[a + 2 * VM_PAGE], 0);
 }
 END_TEST
@@ -92,39 +98,39 @@ END_TEST
 START_TEST(pointers)
 {
     uint64_t a = 0x400000;
-    ck_assert_int_eq(vm_mem_map(&m, a, 2 * VM_PAGE, PROT_READ | PROT_WRITE), 0);
-    ck_assert_int_eq(vm_mem_map(&m, a + 2 * VM_PAGE, VM_PAGE, PROT_READ), 0);
-    ck_assert_ptr_nonnull(vm_mem_ptr(&m, a, 3 * VM_PAGE, VM_PG_R));
-    ck_assert_ptr_null(vm_mem_ptr(&m, a, 3 * VM_PAGE, VM_PG_W));   /* last page read-only */
-    ck_assert_ptr_null(vm_mem_ptr(&m, a, 3 * VM_PAGE + 1, VM_PG_R)); /* runs off the end */
-    ck_assert_ptr_null(vm_mem_ptr(&m, 0, 1, VM_PG_R));                /* NULL */
-    ck_assert_ptr_null(vm_mem_ptr(&m, 0xffff800000000000ull, 8, VM_PG_R));
-    ck_assert_ptr_null(vm_mem_ptr(&m, VM_KERNEL_BASE, 8, VM_PG_R)); /* the shim */
-    ck_assert_ptr_null(vm_mem_ptr(&m, m.user_top, 8, VM_PG_R));     /* the system area */
-    ck_assert_ptr_null(vm_mem_ptr(&m, -(uint64_t)VM_PAGE, 2 * VM_PAGE, VM_PG_R)); /* wraps */
-    ck_assert_ptr_null(vm_mem_ptr(&m, a, UINT64_MAX, VM_PG_R));
-    ck_assert_ptr_nonnull(vm_mem_ptr(&m, 0xffff800000000000ull, 0, VM_PG_R)); /* len 0 */
+    ck_assert_int_eq(map(&m, a, 2 * VM_PAGE, PROT_READ | PROT_WRITE), 0);
+    ck_assert_int_eq(map(&m, a + 2 * VM_PAGE, VM_PAGE, PROT_READ), 0);
+    ck_assert_ptr_nonnull(xlat_mem_ptr(&m.user, a, 3 * VM_PAGE, XLAT_PG_R));
+    ck_assert_ptr_null(xlat_mem_ptr(&m.user, a, 3 * VM_PAGE, XLAT_PG_W));   /* last page read-only */
+    ck_assert_ptr_null(xlat_mem_ptr(&m.user, a, 3 * VM_PAGE + 1, XLAT_PG_R)); /* runs off the end */
+    ck_assert_ptr_null(xlat_mem_ptr(&m.user, 0, 1, XLAT_PG_R));                /* NULL */
+    ck_assert_ptr_null(xlat_mem_ptr(&m.user, 0xffff800000000000ull, 8, XLAT_PG_R));
+    ck_assert_ptr_null(xlat_mem_ptr(&m.user, VM_KERNEL_BASE, 8, XLAT_PG_R)); /* the shim */
+    ck_assert_ptr_null(xlat_mem_ptr(&m.user, m.user.size, 8, XLAT_PG_R));     /* the system area */
+    ck_assert_ptr_null(xlat_mem_ptr(&m.user, -(uint64_t)VM_PAGE, 2 * VM_PAGE, XLAT_PG_R)); /* wraps */
+    ck_assert_ptr_null(xlat_mem_ptr(&m.user, a, UINT64_MAX, XLAT_PG_R));
+    ck_assert_ptr_nonnull(xlat_mem_ptr(&m.user, 0xffff800000000000ull, 0, XLAT_PG_R)); /* len 0 */
     char buf[64];
     memcpy(m.host + a + 2 * VM_PAGE - 3, "abc", 3); /* no NUL before the read-only page... */
     m.host[a + 2 * VM_PAGE] = 0;                      /* ...which starts with one */
-    ck_assert_int_eq(vm_mem_string(&m, a + 2 * VM_PAGE - 3, buf, sizeof(buf)), 3);
-    ck_assert_int_eq(vm_mem_unmap(&m, a + 2 * VM_PAGE, VM_PAGE), 0);
-    ck_assert_int_eq(vm_mem_string(&m, a + 2 * VM_PAGE - 3, buf, sizeof(buf)), -EFAULT);
+    ck_assert_int_eq(xlat_mem_string(&m.user, a + 2 * VM_PAGE - 3, buf, sizeof(buf)), 3);
+    ck_assert_int_eq(xlat_mem_unmap(&m.user, a + 2 * VM_PAGE, VM_PAGE), 0);
+    ck_assert_int_eq(xlat_mem_string(&m.user, a + 2 * VM_PAGE - 3, buf, sizeof(buf)), -EFAULT);
     memset(m.host + a, 'x', 100);
-    ck_assert_int_eq(vm_mem_string(&m, a, buf, 50), -ENAMETOOLONG);
-    ck_assert_int_eq(vm_mem_write(&m, VM_KERNEL_BASE, buf, 1), -EFAULT);
+    ck_assert_int_eq(xlat_mem_string(&m.user, a, buf, 50), -ENAMETOOLONG);
+    ck_assert_int_eq(xlat_mem_write(&m.user, VM_KERNEL_BASE, buf, 1), -EFAULT);
 }
 END_TEST
 
 START_TEST(find)
 {
     uint64_t a1, a2;
-    ck_assert_int_eq(vm_mem_find(&m, 3 * VM_PAGE, &a1), 0);
-    ck_assert_uint_eq(a1, m.user_top - 3 * VM_PAGE);
-    ck_assert_int_eq(vm_mem_map(&m, a1, 3 * VM_PAGE, PROT_READ), 0);
-    ck_assert_int_eq(vm_mem_find(&m, VM_PAGE, &a2), 0);
+    ck_assert_int_eq(xlat_mem_find(&m.user, 3 * VM_PAGE, &a1), 0);
+    ck_assert_uint_eq(a1, m.user.size - 3 * VM_PAGE);
+    ck_assert_int_eq(map(&m, a1, 3 * VM_PAGE, PROT_READ), 0);
+    ck_assert_int_eq(xlat_mem_find(&m.user, VM_PAGE, &a2), 0);
     ck_assert_uint_eq(a2, a1 - VM_PAGE);
-    ck_assert_int_eq(vm_mem_find(&m, m.user_top, &a2), -ENOMEM); /* page 0 stays free */
+    ck_assert_int_eq(xlat_mem_find(&m.user, m.user.size, &a2), -ENOMEM); /* page 0 stays free */
 }
 END_TEST
 
@@ -132,7 +138,7 @@ END_TEST
 START_TEST(elf_placement)
 {
     struct elf_load_ops ops;
-    vm_mem_loader_ops(&m, &ops);
+    xlat_mem_loader_ops(&m.user, &ops);
     int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
     ck_assert_int_ge(fd, 0);
     struct elf_image img;
@@ -140,17 +146,17 @@ START_TEST(elf_placement)
     ck_assert_msg(elf_load(fd, "self", ELF_MACHINE_X86_64, VM_PAGE, &ops, &img, &err) == 0, "%s",
                   err.msg);
     close(fd);
-    ck_assert_uint_le(img.hi, m.user_top);
+    ck_assert_uint_le(img.hi, m.user.size);
     ck_assert_uint_ge(img.entry, img.lo);
     ck_assert_uint_lt(img.entry, img.hi);
     uint64_t eff;
     /* The entry point's page runs and cannot be written; the program headers are readable. */
     ck_assert(vm_pt_lookup(&m, img.entry, &eff));
     ck_assert((eff & VM_PTE_U) && !(eff & VM_PTE_NX) && !(eff & VM_PTE_W));
-    ck_assert_ptr_nonnull(vm_mem_ptr(&m, img.phdr, (uint64_t)img.phent * img.phnum, VM_PG_R));
+    ck_assert_ptr_nonnull(xlat_mem_ptr(&m.user, img.phdr, (uint64_t)img.phent * img.phnum, XLAT_PG_R));
     /* The initial stack: argc, argv[0] readable back through guest addresses. */
-    uint64_t top = m.user_top, size = 1 << 20, sp;
-    ck_assert_int_eq(vm_mem_map(&m, top - size, size, PROT_READ | PROT_WRITE), 0);
+    uint64_t top = m.user.size, size = 1 << 20, sp;
+    ck_assert_int_eq(map(&m, top - size, size, PROT_READ | PROT_WRITE), 0);
     char *argv[] = {"/bin/x", NULL}, *envp[] = {"A=b", NULL};
     struct elf_stack_params p = {.argv = argv, .envp = envp, .execfn = "/bin/x", .exe = &img,
                                  .page_size = VM_PAGE};
@@ -158,10 +164,10 @@ START_TEST(elf_placement)
     ck_assert_uint_eq(sp % 16, 0);
     uint64_t argc, argv0;
     char s[16];
-    ck_assert_int_eq(vm_mem_read(&m, sp, &argc, 8), 0);
+    ck_assert_int_eq(xlat_mem_read(&m.user, sp, &argc, 8), 0);
     ck_assert_uint_eq(argc, 1);
-    ck_assert_int_eq(vm_mem_read(&m, sp + 8, &argv0, 8), 0);
-    ck_assert_int_eq(vm_mem_string(&m, argv0, s, sizeof(s)), 6);
+    ck_assert_int_eq(xlat_mem_read(&m.user, sp + 8, &argv0, 8), 0);
+    ck_assert_int_eq(xlat_mem_string(&m.user, argv0, s, sizeof(s)), 6);
     ck_assert_str_eq(s, "/bin/x");
 }
 END_TEST
@@ -193,7 +199,7 @@ static void proc_setup(void)
     root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     vm_proc_init(&p, &m, root_fd, "box");
     p.brk_start = p.brk_cur = 0x800000;
-    ck_assert_int_eq(vm_mem_map(&m, 0x400000, VM_PAGE, PROT_READ | PROT_WRITE), 0);
+    ck_assert_int_eq(map(&m, 0x400000, VM_PAGE, PROT_READ | PROT_WRITE), 0);
 }
 
 static void proc_teardown(void)
@@ -232,17 +238,17 @@ START_TEST(dispatch)
     /* brk grows into free pages and stops at mapped ones. */
     ck_assert_int_eq(sys(12, 0, 0, 0, 0), 0x800000);
     ck_assert_int_eq(sys(12, 0x802000, 0, 0, 0), 0x802000);
-    ck_assert_ptr_nonnull(vm_mem_ptr(&m, 0x801000, 8, VM_PG_W));
-    ck_assert_int_eq(vm_mem_map(&m, 0x900000, VM_PAGE, PROT_READ), 0);
+    ck_assert_ptr_nonnull(xlat_mem_ptr(&m.user, 0x801000, 8, XLAT_PG_W));
+    ck_assert_int_eq(map(&m, 0x900000, VM_PAGE, PROT_READ), 0);
     ck_assert_int_eq(sys(12, 0x901000, 0, 0, 0), 0x802000);
     /* mmap, mprotect, munmap. */
     int64_t a = sys(9, 0, 8192, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS);
     ck_assert_int_gt(a, 0);
-    ck_assert_ptr_null(vm_mem_ptr(&m, (uint64_t)a, 8, VM_PG_W));
+    ck_assert_ptr_null(xlat_mem_ptr(&m.user, (uint64_t)a, 8, XLAT_PG_W));
     ck_assert_int_eq(sys(10, (uint64_t)a, 8192, PROT_READ | PROT_WRITE, 0), 0);
-    ck_assert_ptr_nonnull(vm_mem_ptr(&m, (uint64_t)a, 8192, VM_PG_W));
+    ck_assert_ptr_nonnull(xlat_mem_ptr(&m.user, (uint64_t)a, 8192, XLAT_PG_W));
     ck_assert_int_eq(sys(11, (uint64_t)a, 8192, 0, 0), 0);
-    ck_assert_ptr_null(vm_mem_ptr(&m, (uint64_t)a, 1, VM_PG_R));
+    ck_assert_ptr_null(xlat_mem_ptr(&m.user, (uint64_t)a, 1, XLAT_PG_R));
     ck_assert_int_eq(sys(9, 0, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS), -EINVAL);
     ck_assert_int_eq(sys(9, 0, 1ull << 40, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS), -ENOMEM);
     ck_assert_int_eq(sys(9, 0x1000, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED),
