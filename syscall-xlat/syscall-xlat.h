@@ -1,5 +1,6 @@
-/* syscall-xlat: the guest Linux personality; today the system calls native mode traps and
- * emulates for a guest that otherwise runs on the host kernel. */
+/* syscall-xlat: the guest Linux personality: the system calls native mode traps and emulates
+ * for a guest that otherwise runs on the host kernel, and every system call of the engines that
+ * do not run on the host kernel (vm's hypercalls, xlat's translated ecalls). */
 #ifndef VIV_SYSCALL_XLAT_H
 #define VIV_SYSCALL_XLAT_H
 
@@ -43,11 +44,11 @@ uint64_t xlat_trap_count(const struct xlat_trap *t);
 uint64_t xlat_trap_emulated(const struct xlat_trap *t);
 void xlat_trap_close(struct xlat_trap *t);
 
-/* ---- the guest Linux personality of translating engines (guest_mem.c, abi_riscv64.c, sys_*.c)
+/* ---- the guest Linux personality of vm and xlat (guest_mem.c, abi_*.c, sys_*.c) ----
  *
  * Engine-neutral: the engine runs guest instructions and hands each system call here as a
  * number and six argument registers; this layer sees guest memory only through struct xlat_mem
- * and the guest's ABI only through a table, and knows nothing of instruction decoding. */
+ * and the guest's ABI only through a table, and knows nothing of KVM or instruction decoding. */
 
 #include "loader/loader.h"
 
@@ -104,9 +105,16 @@ long xlat_mem_string(const struct xlat_mem *m, uint64_t addr, char *buf, size_t 
 /* The loader's view of this memory (elf_load, elf_stack_build). */
 void xlat_mem_loader_ops(struct xlat_mem *m, struct elf_load_ops *ops);
 
-/* One guest ABI: its name, its syscall numbers and their handlers (abi_riscv64.c). */
+/* One guest ABI: its name, its syscall numbers and their handlers, its structures and its signal
+ * frames (abi_riscv64.c, abi_x86_64.c). */
 struct xlat_abi;
 extern const struct xlat_abi xlat_abi_riscv64;
+extern const struct xlat_abi xlat_abi_x86_64;
+/* The name of system call nr in abi ("openat"), or NULL. */
+const char *xlat_syscall_name(const struct xlat_abi *abi, uint64_t nr);
+
+/* viv's own fds live at or above this, out of the way of the small numbers a guest expects. */
+#define XLAT_FD_FLOOR 900
 
 struct xlat_proc_config {
     const struct xlat_abi *abi;
@@ -119,12 +127,23 @@ struct xlat_proc_config {
     const char *exe_path;  /* what /proc/self/exe reads as to the guest */
     uint64_t brk_start;    /* first page after the program's segments */
     uint64_t brk_limit;    /* brk never grows past this */
+    const char *hostname;  /* uname's nodename; NULL for the host's (a UTS namespace's) */
+    /* The guest is alone in a pid space the engine gives it (a VM, which may run where the
+     * host grants no pid namespace): it is pid XLAT_ALONE_PID under an init, as in native mode's
+     * instance, and kill, tgkill and tkill reach only itself, never the host's processes. */
+    bool alone;
 };
 
 struct xlat_proc; /* opaque: one guest process */
 int xlat_proc_new(const struct xlat_proc_config *cfg, struct xlat_proc **out,
                   struct viv_error *err);
 void xlat_proc_free(struct xlat_proc *p);
+#define XLAT_ALONE_PID 2
+/* What getpid and getppid answer the guest (for an engine that answers them itself). */
+void xlat_proc_ids(const struct xlat_proc *p, pid_t *pid, pid_t *ppid);
+/* fd is the engine's (a VM's vCPU, say): the guest's calls treat it as closed (EBADF) and can
+ * never close, replace or read it. At most 8. */
+void xlat_proc_reserve_fd(struct xlat_proc *p, int fd);
 
 enum xlat_sys_result {
     XLAT_SYS_DONE, /* put *ret in the guest's return register and continue after the call */
@@ -143,6 +162,11 @@ int xlat_proc_exit_status(const struct xlat_proc *p);
 /* System calls served, and how many of them were unknown to the ABI table. */
 uint64_t xlat_proc_calls(const struct xlat_proc *p);
 uint64_t xlat_proc_unimplemented(const struct xlat_proc *p);
+/* Calls by number, known or not (for --stats): out[nr] for nr < n. */
+#define XLAT_COUNTED_NRS 512
+void xlat_proc_call_counts(const struct xlat_proc *p, uint64_t *out, size_t n);
+/* Signal frames built so far (handlers run). */
+uint64_t xlat_proc_signal_frames(const struct xlat_proc *p);
 /* Guest signal numbers are Linux's generic ones, the same as the host's on x86-64. */
 enum xlat_sig_action {
     XLAT_SIG_IGNORE, /* nothing happens; the guest continues */
@@ -154,16 +178,35 @@ enum xlat_sig_action {
 enum xlat_sig_action xlat_signal_fault(struct xlat_proc *p, int sig);
 
 
-/* ---- threads, signal frames and exec of translating engines (sys_thread.c, sys_signal.c,
- * rv_sigframe.c, sys_exec.c) ---- */
+/* ---- threads, signal frames and exec (sys_thread.c, sys_signal.c, rv_sigframe.c,
+ * x86_sigframe.c, sys_exec.c) ---- */
 
-/* A riscv64 hart's user state in the order of the kernel's struct user_regs_struct (pc, then
- * x1..x31; x[0] is unused) followed by the D extension's state (struct __riscv_d_ext_state). */
+/* An x86-64 thread's user state: struct sigcontext's 18 registers in its order
+ * (arch/x86/include/uapi/asm/sigcontext.h), what the exception that stopped it reports (error
+ * code, vector, CR2: 0 for a system call or a signal from outside), and the x87/SSE state as an
+ * FXSAVE image (Intel SDM vol. 1, 10.5.1, Table 10-2). */
+struct xlat_x86_regs {
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, rflags;
+    uint64_t err, trapno, cr2;
+    uint8_t fx[512];
+};
+/* The FXSAVE image of a fresh FPU (FNINIT, MXCSR 0x1f80), as a signal handler starts with. */
+void xlat_x86_init_fx(uint8_t fx[512]);
+
+/* A guest thread's registers, in the layout of its ABI. riscv64: the kernel's struct
+ * user_regs_struct (pc, then x1..x31; x[0] is unused) followed by the D extension's state
+ * (struct __riscv_d_ext_state). x86-64: struct xlat_x86_regs. */
 struct xlat_regs {
-    uint64_t pc;
-    uint64_t x[32];
-    uint64_t f[32];
-    uint32_t fcsr;
+    union {
+        struct {
+            uint64_t pc;
+            uint64_t x[32];
+            uint64_t f[32];
+            uint32_t fcsr;
+        };
+        struct xlat_x86_regs x86;
+    };
 };
 
 struct xlat_thread; /* opaque: one guest thread */
@@ -175,6 +218,9 @@ struct xlat_engine_hooks {
     int (*spawn)(void *ctx, struct xlat_thread *child, const struct xlat_regs *regs);
     /* Make the hart stop before its next block; called from host signal handlers. */
     void (*kick)(void *hart);
+    /* x86-64 arch_prctl(ARCH_SET_FS): load base into the hart's FS base; 0 or -errno. NULL
+     * where the ABI has no such call. */
+    int (*set_fs)(void *hart, uint64_t base);
 };
 void xlat_proc_set_hooks(struct xlat_proc *p, const struct xlat_engine_hooks *h);
 /* The process's first thread, run by the calling host thread; hart is the engine's. */

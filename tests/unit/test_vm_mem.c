@@ -172,16 +172,32 @@ START_TEST(elf_placement)
 }
 END_TEST
 
-/* The dispatcher against a scratch root. */
-static struct vm_proc p;
+/* The personality with the x86-64 ABI over VM memory, against a scratch root: what the
+ * hypercall dispatcher serves. */
+static struct xlat_proc *p;
+static struct xlat_thread *thr;
 static int root_fd;
 static char root[] = "/tmp/viv-vmtest.XXXXXX";
+static uint64_t fs_set;
+static int hart;
+
+static int fake_set_fs(void *h, uint64_t base)
+{
+    ck_assert_ptr_eq(h, &hart);
+    fs_set = base;
+    return 0;
+}
+
+static void fake_kick(void *h)
+{
+    (void)h;
+}
 
 static int64_t sys(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
     uint64_t a[6] = {a0, a1, a2, a3, 0, 0};
     int64_t r;
-    vm_syscall(&p, nr, a, &r);
+    xlat_syscall(p, nr, a, &r);
     return r;
 }
 
@@ -197,14 +213,22 @@ static void proc_setup(void)
     fputs("inside\n", f);
     fclose(f);
     root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    vm_proc_init(&p, &m, root_fd, "box");
-    p.brk_start = p.brk_cur = 0x800000;
+    struct xlat_proc_config pc = {.abi = &xlat_abi_x86_64, .mem = &m.user, .root = root,
+                                  .brk_start = 0x800000, .brk_limit = m.user.size,
+                                  .hostname = "box", .alone = true};
+    struct viv_error err = {0};
+    ck_assert_msg(xlat_proc_new(&pc, &p, &err) == 0, "%s", err.msg);
+    xlat_proc_reserve_fd(p, root_fd);
+    struct xlat_engine_hooks hooks = {.kick = fake_kick, .set_fs = fake_set_fs};
+    xlat_proc_set_hooks(p, &hooks);
+    thr = xlat_thread_first(p, &hart);
     ck_assert_int_eq(map(&m, 0x400000, VM_PAGE, PROT_READ | PROT_WRITE), 0);
 }
 
 static void proc_teardown(void)
 {
-    vm_proc_release(&p);
+    xlat_thread_leave(thr);
+    xlat_proc_free(p);
     close(root_fd);
     char path[256];
     snprintf(path, sizeof(path), "%s/etc/passwd", root);
@@ -218,6 +242,8 @@ static void proc_teardown(void)
 START_TEST(dispatch)
 {
     uint8_t *g = m.host + 0x400000;
+    ck_assert_str_eq(xlat_syscall_name(&xlat_abi_x86_64, 257), "openat");
+    ck_assert_ptr_null(xlat_syscall_name(&xlat_abi_x86_64, 56)); /* clone: not yet */
     strcpy((char *)g, "/../../../etc/passwd");
     int64_t fd = sys(257, (uint64_t)(int64_t)AT_FDCWD, 0x400000, O_RDONLY, 0); /* openat */
     ck_assert_int_ge(fd, 3);
@@ -226,43 +252,134 @@ START_TEST(dispatch)
     ck_assert_int_eq(sys(0, (uint64_t)fd, 0xffff800000000000ull, 8, 0), -EFAULT);
     ck_assert_int_eq(sys(3, (uint64_t)fd, 0, 0, 0), 0);         /* close */
     ck_assert_int_eq(sys(3, (uint64_t)fd, 0, 0, 0), -EBADF);
-    ck_assert_int_eq(sys(0, 1000, 0x400100, 1, 0), -EBADF);
+    ck_assert_int_eq(sys(2, 0x400000, O_RDONLY, 0, 0), fd);     /* open, legacy */
+    ck_assert_int_eq(sys(3, (uint64_t)fd, 0, 0, 0), 0);
+    /* The engine's fds are out of reach: not readable, closable or replaceable. */
+    ck_assert_int_eq(sys(0, (uint64_t)root_fd, 0x400100, 1, 0), -EBADF);
+    ck_assert_int_eq(sys(3, (uint64_t)root_fd, 0, 0, 0), -EBADF);
+    ck_assert_int_eq(sys(33, 1, (uint64_t)root_fd, 0, 0), -EBADF); /* dup2 */
+    ck_assert_int_eq(sys(33, (uint64_t)root_fd, (uint64_t)root_fd, 0, 0), -EBADF);
     ck_assert_int_eq(sys(1, 1, (uint64_t)-4096, 8192, 0), -EFAULT); /* write, wrapping */
     ck_assert_int_eq(sys(5, 0, 0x3ff000, 0, 0), -EFAULT);           /* fstat to unmapped */
+    ck_assert_int_eq(sys(4, 0x400000, 0x400200, 0, 0), 0);          /* stat: the host's */
+    struct stat st;
+    memcpy(&st, g + 0x200, sizeof(st));
+    ck_assert_int_eq(st.st_size, 7);
     ck_assert_int_eq(sys(63, VM_KERNEL_BASE, 0, 0, 0), -EFAULT);    /* uname */
     ck_assert_int_eq(sys(63, 0x400000, 0, 0, 0), 0);
-    ck_assert_str_eq((char *)g + 65, "box"); /* nodename */
-    ck_assert_int_eq(sys(158, 0x1002, 0xffff800000000000ull, 0, 0), -EPERM); /* arch_prctl */
+    ck_assert_str_eq((char *)g + 65, "box");         /* nodename */
+    ck_assert_str_eq((char *)g + 4 * 65, "x86_64"); /* machine */
+    /* Alone: pid 2 under init 1, and kill reaches only itself. */
+    ck_assert_int_eq(sys(39, 0, 0, 0, 0), 2);
+    ck_assert_int_eq(sys(110, 0, 0, 0, 0), 1);
+    ck_assert_int_eq(sys(186, 0, 0, 0, 0), 2);
+    ck_assert_int_eq(sys(62, 1, 0, 0, 0), -ESRCH);
+    ck_assert_int_eq(sys(62, 2, 0, 0, 0), 0);
+    ck_assert_int_eq(sys(234, 2, 3, 0, 0), -ESRCH);
+    /* arch_prctl goes to the engine's hook. */
+    ck_assert_int_eq(sys(158, 0x1002, 0xffff800000000000ull, 0, 0), -EPERM);
     ck_assert_int_eq(sys(158, 0x1002, 0x400000, 0, 0), 0);
-    ck_assert(p.fs_dirty && p.fs_base == 0x400000);
+    ck_assert_uint_eq(fs_set, 0x400000);
+    ck_assert_int_eq(sys(158, 0x1003, 0x400300, 0, 0), 0);
+    ck_assert_int_eq(*(uint64_t *)(g + 0x300), 0x400000);
     /* brk grows into free pages and stops at mapped ones. */
     ck_assert_int_eq(sys(12, 0, 0, 0, 0), 0x800000);
     ck_assert_int_eq(sys(12, 0x802000, 0, 0, 0), 0x802000);
     ck_assert_ptr_nonnull(xlat_mem_ptr(&m.user, 0x801000, 8, XLAT_PG_W));
     ck_assert_int_eq(map(&m, 0x900000, VM_PAGE, PROT_READ), 0);
     ck_assert_int_eq(sys(12, 0x901000, 0, 0, 0), 0x802000);
-    /* mmap, mprotect, munmap. */
+    /* mmap, mprotect, munmap, and the page tables that follow. */
     int64_t a = sys(9, 0, 8192, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS);
     ck_assert_int_gt(a, 0);
     ck_assert_ptr_null(xlat_mem_ptr(&m.user, (uint64_t)a, 8, XLAT_PG_W));
+    uint64_t eff;
+    ck_assert(vm_pt_lookup(&m, (uint64_t)a, &eff) && !(eff & VM_PTE_W) && (eff & VM_PTE_NX));
     ck_assert_int_eq(sys(10, (uint64_t)a, 8192, PROT_READ | PROT_WRITE, 0), 0);
     ck_assert_ptr_nonnull(xlat_mem_ptr(&m.user, (uint64_t)a, 8192, XLAT_PG_W));
+    ck_assert(vm_pt_lookup(&m, (uint64_t)a + VM_PAGE, &eff) && (eff & VM_PTE_W));
     ck_assert_int_eq(sys(11, (uint64_t)a, 8192, 0, 0), 0);
     ck_assert_ptr_null(xlat_mem_ptr(&m.user, (uint64_t)a, 1, XLAT_PG_R));
+    ck_assert_uint_eq(vm_pt_lookup(&m, (uint64_t)a, NULL), 0);
+    ck_assert(m.tlb_dirty);
     ck_assert_int_eq(sys(9, 0, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS), -EINVAL);
     ck_assert_int_eq(sys(9, 0, 1ull << 40, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS), -ENOMEM);
     ck_assert_int_eq(sys(9, 0x1000, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED),
                      -EPERM);
-    /* Unknown calls: ENOSYS, counted. */
-    uint64_t before = p.unimplemented;
+    /* Unknown calls: ENOSYS, counted, by number too. */
+    uint64_t before = xlat_proc_unimplemented(p);
     ck_assert_int_eq(sys(999, 0, 0, 0, 0), -ENOSYS);
     ck_assert_int_eq(sys(UINT64_MAX, 0, 0, 0, 0), -ENOSYS);
-    ck_assert_uint_eq(p.unimplemented, before + 2);
+    ck_assert_uint_eq(xlat_proc_unimplemented(p), before + 2);
+    uint64_t counts[XLAT_COUNTED_NRS];
+    xlat_proc_call_counts(p, counts, XLAT_COUNTED_NRS);
+    ck_assert_uint_eq(counts[257], 1);
+    ck_assert_uint_eq(counts[3], 4); /* close, refused ones included */
     /* exit_group ends the process with the low byte of its status. */
     uint64_t args[6] = {0x1ff, 0, 0, 0, 0, 0};
     int64_t r;
-    ck_assert_int_eq(vm_syscall(&p, 231, args, &r), VM_SYS_EXIT);
-    ck_assert_int_eq(p.exit_status, 0xff);
+    ck_assert_int_eq(xlat_syscall(p, 231, args, &r), XLAT_SYS_EXIT);
+    ck_assert_int_eq(xlat_proc_exit_status(p), 0xff);
+}
+END_TEST
+
+/* An x86-64 signal frame: built under the red zone with the FXSAVE image 64-byte aligned, the
+ * handler entered as Linux enters it, and rt_sigreturn giving back every register. */
+START_TEST(sigframe)
+{
+    uint64_t stack = 0x600000;
+    ck_assert_int_eq(map(&m, stack, 4 * VM_PAGE, PROT_READ | PROT_WRITE), 0);
+    uint64_t act[4] = {0x401000, SA_SIGINFO | 0x04000000 /* SA_RESTORER */, 0x402000, 0};
+    memcpy(m.host + 0x400000, act, sizeof(act));
+    ck_assert_int_eq(sys(13, SIGUSR1, 0x400000, 0, 8), 0); /* rt_sigaction */
+    ck_assert_int_eq(sys(13, SIGUSR1, 0, 0x400040, 8), 0);
+    ck_assert(memcmp(m.host + 0x400040, act, sizeof(act)) == 0);
+    struct xlat_regs regs;
+    memset(&regs, 0, sizeof(regs));
+    regs.x86.rsp = stack + 4 * VM_PAGE - 8;
+    regs.x86.rip = 0x401234;
+    regs.x86.rbx = 77;
+    regs.x86.rflags = 0x246 | (1u << 10); /* DF set */
+    regs.x86.fx[160] = 0x5a;               /* xmm0's first byte */
+    struct xlat_regs saved = regs;
+    siginfo_t si;
+    memset(&si, 0, sizeof(si));
+    si.si_signo = SIGUSR1;
+    si.si_code = SI_TKILL;
+    ck_assert_int_eq(xlat_signal_deliver(thr, SIGUSR1, &si, &regs), 0);
+    ck_assert_uint_eq(regs.x86.rip, 0x401000);
+    ck_assert_uint_eq(regs.x86.rdi, SIGUSR1);
+    ck_assert_uint_eq((regs.x86.rsp + 8) % 16, 0);
+    ck_assert_uint_lt(regs.x86.rsp, saved.x86.rsp - 128); /* under the red zone */
+    ck_assert(!(regs.x86.rflags & (1u << 10)));
+    ck_assert_uint_eq(regs.x86.fx[160], 0);
+    uint64_t pretcode;
+    ck_assert_int_eq(xlat_mem_read(&m.user, regs.x86.rsp, &pretcode, 8), 0);
+    ck_assert_uint_eq(pretcode, 0x402000);
+    int32_t signo;
+    ck_assert_int_eq(xlat_mem_read(&m.user, regs.x86.rsi, &signo, 4), 0);
+    ck_assert_int_eq(signo, SIGUSR1);
+    ck_assert_uint_eq(xlat_proc_signal_frames(p), 1);
+    /* The handler's ret pops pretcode; the restorer's syscall is rt_sigreturn. */
+    regs.x86.rsp += 8;
+    regs.x86.rbx = 1;
+    int64_t r;
+    uint64_t none[6] = {0};
+    ck_assert_int_eq(xlat_thread_syscall(thr, 15, none, &regs, &r), XLAT_SYS_REGS);
+    ck_assert_uint_eq(regs.x86.rip, saved.x86.rip);
+    ck_assert_uint_eq(regs.x86.rsp, saved.x86.rsp);
+    ck_assert_uint_eq(regs.x86.rbx, 77);
+    ck_assert(regs.x86.rflags & (1u << 10));
+    ck_assert_uint_eq(regs.x86.fx[160], 0x5a);
+    /* No sa_restorer: no frame (the guest dies of SIGSEGV). */
+    act[1] = SA_SIGINFO;
+    memcpy(m.host + 0x400000, act, sizeof(act));
+    ck_assert_int_eq(sys(13, SIGUSR2, 0x400000, 0, 8), 0);
+    ck_assert_int_eq(xlat_signal_deliver(thr, SIGUSR2, &si, &regs), -EFAULT);
+    sys(13, SIGUSR1, 0, 0, 8);
+    uint64_t dfl[4] = {0};
+    memcpy(m.host + 0x400000, dfl, sizeof(dfl));
+    sys(13, SIGUSR1, 0x400000, 0, 8);
+    sys(13, SIGUSR2, 0x400000, 0, 8);
 }
 END_TEST
 
@@ -318,6 +435,7 @@ int main(void)
     tc = tcase_create("dispatch");
     tcase_add_checked_fixture(tc, proc_setup, proc_teardown);
     tcase_add_test(tc, dispatch);
+    tcase_add_test(tc, sigframe);
     tcase_add_test(tc, fault_signals);
     suite_add_tcase(s, tc);
     tc = tcase_create("kvm");
