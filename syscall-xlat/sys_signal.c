@@ -60,14 +60,20 @@ static void mirror_on_host(int sig, const struct xlat_sigaction *act)
     sigaction(sig, &sa, NULL);
 }
 
+/* The host's form of a guest mask, less the signals the engine can never let the guest block. */
+static void host_sigset(uint64_t mask, sigset_t *set)
+{
+    sigemptyset(set);
+    uint64_t m = mask & ~xlat_signal_host_reserved();
+    for (int sig = 1; sig <= XLAT_NSIG; sig++)
+        if (m & XLAT_SIGBIT(sig))
+            sigaddset(set, sig);
+}
+
 void xlat_signal_mirror_mask(const struct xlat_thread *t)
 {
     sigset_t set;
-    sigemptyset(&set);
-    uint64_t m = t->sigmask & ~xlat_signal_host_reserved();
-    for (int sig = 1; sig <= XLAT_NSIG; sig++)
-        if (m & XLAT_SIGBIT(sig))
-            sigaddset(&set, sig);
+    host_sigset(t->sigmask, &set);
     pthread_sigmask(SIG_SETMASK, &set, NULL);
 }
 
@@ -178,11 +184,7 @@ XLAT_SYS(rt_sigsuspend)
     t->restore_pending = true;
     t->sigmask = set & ~UNBLOCKABLE;
     sigset_t hs;
-    sigemptyset(&hs);
-    uint64_t m = t->sigmask & ~xlat_signal_host_reserved();
-    for (int sig = 1; sig <= XLAT_NSIG; sig++)
-        if (m & XLAT_SIGBIT(sig))
-            sigaddset(&hs, sig);
+    host_sigset(t->sigmask, &hs);
     if (!(__atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) & ~t->sigmask))
         sigsuspend(&hs);
     return -EINTR;
