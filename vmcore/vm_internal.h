@@ -18,8 +18,8 @@ struct vm_instance {
     struct vm_stats *st;
 };
 
-/* What each returns: 0 the guest runs on, 1 it is done (vm_status), -1 viv failed (err). */
-/* The hypercall of a `syscall` in ring 3: serve it, deliver what is pending, resume. */
+/* Each returns 0 when the guest runs on, 1 when it is done (vm_status), -1 when viv failed.
+ * The hypercall of a `syscall` in ring 3: serve it, deliver what is pending, resume. */
 int vm_user_syscall(struct vm_instance *v, struct viv_error *err);
 /* An exception in ring 3 (the shim's VM_PORT_FAULT): its signal to the guest's handler, or
  * death. */

@@ -1,5 +1,6 @@
 /* vm_run.c: one program in one micro-VM: KVM set-up, the program and its stack placed in guest
- * memory, and the exit loop that turns each hypercall into a served system call. */
+ * memory, its process in the personality, and the exit loop (vm_user.c serves what ring 3
+ * asks). */
 #include "vm_internal.h"
 
 #include <cpuid.h>
