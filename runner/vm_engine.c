@@ -133,24 +133,12 @@ static struct vm_stats *shared_stats(void)
     return vm_shared_stats;
 }
 
-static void vm_on_signal(int sig)
-{
-    vm_notify_signal(sig);
-}
-
 /* Run the program in a VM with this root; returns only on failure (the status to exit with). */
 static int vm_serve(const struct viv_sandbox_config *cfg, const char *root, struct viv_error *err)
 {
-    /* The VMM catches what is relayed to it and hands it to the guest: the guest's handler runs,
-     * or its default action ends it with 128+N. No SA_RESTART: a host call the signal
-     * interrupts returns, and the guest's call restarts or fails with EINTR as its own
-     * SA_RESTART says. */
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = vm_on_signal;
-    sigfillset(&sa.sa_mask);
-    for (size_t i = 0; i < VIV_ARRAY_SIZE(vm_relayed); i++)
-        sigaction(vm_relayed[i], &sa, NULL);
+    /* What is relayed to the VMM is the guest's: its dispositions are the VMM's (the
+     * personality mirrors them), so a handler runs in the guest and a default action ends the
+     * VMM as it would the guest, with 128+N. */
     struct vm_config vc = {
         .root = root,
         .argv = cfg->argv,
@@ -264,7 +252,7 @@ static size_t sorted_counts(const uint64_t *counts, size_t n, uint64_t (*out)[2]
 
 static const char *syscall_name(uint64_t nr, char *buf, size_t len)
 {
-    const char *name = vm_syscall_name(nr);
+    const char *name = xlat_syscall_name(&xlat_abi_x86_64, nr);
     if (name)
         return name;
     snprintf(buf, len, "syscall_%llu", (unsigned long long)nr);

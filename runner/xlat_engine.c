@@ -61,8 +61,9 @@ static void on_host_fault(int sig, siginfo_t *si, void *uc)
     signal(sig, SIG_DFL); /* returning re-executes the access, which now kills us */
 }
 
-static void engine_invalidate(void *ctx, uint64_t addr, uint64_t len)
+static void engine_invalidate(void *ctx, uint64_t addr, uint64_t len, bool was_mapped)
 {
+    (void)was_mapped; /* blocks decoded from the range go, whatever it held before */
     rv_invalidate(ctx, addr, len);
 }
 
@@ -496,8 +497,8 @@ int xlat_engine_run(const struct xlat_engine_config *cfg, int *killed_by, int *f
     if (xlat_mem_init(&g->mem, GUEST_SIZE, err) < 0)
         goto out;
     rv_mem_init(&g->rvm, g->mem.base, g->mem.size);
-    g->mem.invalidate = engine_invalidate;
-    g->mem.inval_ctx = &g->rvm;
+    g->mem.changed = engine_invalidate;
+    g->mem.changed_ctx = &g->rvm;
     if (load_all(g, fail_status, err) < 0)
         goto out;
     g->main.cache = rv_cache_new();

@@ -93,8 +93,16 @@ static const struct xlat_sys_entry riscv64_table[] = {
 
 /* Calls glibc and musl make at start-up that this layer leaves unimplemented on purpose, with
  * the fallback they take on ENOSYS: rseq 293 (no restartable sequences), clone3 435 (clone). */
+static uint64_t riscv64_sp(const struct xlat_regs *regs)
+{
+    return regs->x[2];
+}
+
 const struct xlat_abi xlat_abi_riscv64 = {
     .name = "riscv64",
     .table = riscv64_table,
     .n = VIV_ARRAY_SIZE(riscv64_table),
+    .sp = riscv64_sp,
+    .sigframe_push = rv_sigframe_push,
+    .sigframe_pop = rv_sigframe_pop,
 };

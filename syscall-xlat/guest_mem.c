@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 int xlat_mem_init(struct xlat_mem *m, uint64_t size, struct viv_error *err)
 {
@@ -21,9 +22,20 @@ int xlat_mem_init(struct xlat_mem *m, uint64_t size, struct viv_error *err)
     return 0;
 }
 
+void xlat_mem_init_mmu(struct xlat_mem *m, uint8_t *base, uint64_t size)
+{
+    memset(m, 0, sizeof(*m));
+    m->base = base;
+    m->size = size & ~(uint64_t)(XLAT_PAGE - 1);
+    m->pages = viv_xcalloc(m->size / XLAT_PAGE, 1);
+    m->mmap_top = m->size;
+    m->mmu = true;
+}
+
 void xlat_mem_destroy(struct xlat_mem *m)
 {
-    if (m->base)
+    /* A VM's window belongs to the engine, which unmaps it with the rest of guest memory. */
+    if (m->base && !m->mmu)
         munmap(m->base, m->size);
     free(m->pages);
     memset(m, 0, sizeof(*m));
@@ -42,15 +54,56 @@ static int host_prot(int prot)
     return prot & (PROT_READ | PROT_WRITE);
 }
 
-static void set_pages(struct xlat_mem *m, uint64_t addr, uint64_t len, uint8_t v)
+static uint8_t rights_of(const struct xlat_mem *m, int prot)
 {
-    memset(m->pages + addr / XLAT_PAGE, v, len / XLAT_PAGE);
+    uint8_t r = (uint8_t)(XLAT_PG_MAPPED | (prot & 7));
+    /* A VM's pages are readable whenever present (x86 cannot deny reads of a writable or
+     * executable page): a system call sees what the guest sees. */
+    if (m->mmu && (prot & 7))
+        r |= XLAT_PG_R;
+    return r;
 }
 
-static void invalidate(struct xlat_mem *m, uint64_t addr, uint64_t len)
+/* Set the rights of [addr, addr+len) and tell the engine. */
+static void set_pages(struct xlat_mem *m, uint64_t addr, uint64_t len, uint8_t v)
 {
-    if (m->invalidate)
-        m->invalidate(m->inval_ctx, addr, len);
+    uint8_t *first = m->pages + addr / XLAT_PAGE;
+    uint64_t n = len / XLAT_PAGE;
+    bool was_mapped = false;
+    for (uint64_t i = 0; i < n && !was_mapped; i++)
+        was_mapped = first[i] != 0;
+    memset(first, v, n);
+    if (m->changed)
+        m->changed(m->changed_ctx, addr, len, was_mapped);
+}
+
+/* Fresh zero pages in place: dropping private anonymous pages makes the next touch a new zero
+ * page, for a VM's guest (through KVM's MMU notifier) as for us. */
+static int zero_in_place(struct xlat_mem *m, uint64_t addr, uint64_t len)
+{
+    return madvise(m->base + addr, len, MADV_DONTNEED) < 0 ? -errno : 0;
+}
+
+/* A private file mapping of a VM is a copy of the file; past its end the pages stay zero, as
+ * the tail of a mapped file reads. Shared file mappings would need the host's page cache in
+ * guest memory. */
+static int copy_in(struct xlat_mem *m, uint64_t addr, uint64_t len, int flags, int fd,
+                   uint64_t off)
+{
+    if ((flags & (MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE)) != MAP_PRIVATE)
+        return -ENODEV;
+    if (off + len < off)
+        return -EOVERFLOW;
+    uint64_t done = 0;
+    while (done < len) {
+        ssize_t n = pread(fd, m->base + addr + done, len - done, (off_t)(off + done));
+        if (n < 0)
+            return errno == EISDIR ? -ENODEV : -errno;
+        if (n == 0)
+            break;
+        done += (uint64_t)n;
+    }
+    return 0;
 }
 
 int xlat_mem_map(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot, int flags, int fd,
@@ -59,16 +112,36 @@ int xlat_mem_map(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot, int 
     len = (len + XLAT_PAGE - 1) & ~(uint64_t)(XLAT_PAGE - 1);
     if (!range_ok(m, addr, len))
         return -ENOMEM;
-    /* Only the sharing type and harmless hints reach the host; MAP_FIXED is always ours, since
-     * the address was chosen inside the window. */
-    int hflags = (flags & (MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE | MAP_ANONYMOUS |
-                           MAP_NORESERVE | MAP_POPULATE)) |
-                 MAP_FIXED;
-    void *r = mmap(m->base + addr, len, host_prot(prot), hflags, fd, (off_t)off);
-    if (r == MAP_FAILED)
+    if (m->mmu) {
+        int e = zero_in_place(m, addr, len);
+        if (e == 0 && fd >= 0 && (e = copy_in(m, addr, len, flags, fd, off)) < 0) {
+            zero_in_place(m, addr, len);
+            set_pages(m, addr, len, 0); /* MAP_FIXED over a mapping: the old one is gone */
+        }
+        if (e < 0)
+            return e;
+    } else {
+        /* Only the sharing type and harmless hints reach the host; MAP_FIXED is always ours,
+         * since the address was chosen inside the window. */
+        int hflags = (flags & (MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE | MAP_ANONYMOUS |
+                               MAP_NORESERVE | MAP_POPULATE)) |
+                     MAP_FIXED;
+        if (mmap(m->base + addr, len, host_prot(prot), hflags, fd, (off_t)off) == MAP_FAILED)
+            return -errno;
+    }
+    set_pages(m, addr, len, rights_of(m, prot));
+    return 0;
+}
+
+/* Give the pages of [addr, addr+len) back but keep the reservation, so nothing else lands in
+ * the window. */
+static int release(struct xlat_mem *m, uint64_t addr, uint64_t len)
+{
+    if (m->mmu)
+        return zero_in_place(m, addr, len);
+    if (mmap(m->base + addr, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+             MAP_FIXED, -1, 0) == MAP_FAILED)
         return -errno;
-    set_pages(m, addr, len, (uint8_t)(XLAT_PG_MAPPED | (prot & 7)));
-    invalidate(m, addr, len);
     return 0;
 }
 
@@ -77,12 +150,10 @@ int xlat_mem_unmap(struct xlat_mem *m, uint64_t addr, uint64_t len)
     len = (len + XLAT_PAGE - 1) & ~(uint64_t)(XLAT_PAGE - 1);
     if (!range_ok(m, addr, len))
         return -EINVAL;
-    /* Give the pages back but keep the reservation, so nothing else lands in the window. */
-    if (mmap(m->base + addr, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
-             MAP_FIXED, -1, 0) == MAP_FAILED)
-        return -errno;
+    int e = release(m, addr, len);
+    if (e < 0)
+        return e;
     set_pages(m, addr, len, 0);
-    invalidate(m, addr, len);
     return 0;
 }
 
@@ -99,10 +170,34 @@ int xlat_mem_protect(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot)
     for (uint64_t p = addr / XLAT_PAGE; p < (addr + len) / XLAT_PAGE; p++)
         if (!(m->pages[p] & XLAT_PG_MAPPED))
             return -ENOMEM;
-    if (mprotect(m->base + addr, len, host_prot(prot)) < 0)
+    if (!m->mmu && mprotect(m->base + addr, len, host_prot(prot)) < 0)
         return -errno;
-    set_pages(m, addr, len, (uint8_t)(XLAT_PG_MAPPED | (prot & 7)));
-    invalidate(m, addr, len);
+    set_pages(m, addr, len, rights_of(m, prot));
+    return 0;
+}
+
+int xlat_mem_move(struct xlat_mem *m, uint64_t old, uint64_t old_len, uint64_t to,
+                  uint64_t new_len)
+{
+    if (!range_ok(m, old, old_len) || !range_ok(m, to, new_len))
+        return -EINVAL;
+    uint8_t rights = m->pages[old / XLAT_PAGE];
+    if (m->mmu) {
+        /* Guest-physical memory cannot move under the memory slot: a copy. */
+        int e = zero_in_place(m, to, new_len);
+        if (e < 0)
+            return e;
+        memcpy(m->base + to, m->base + old, old_len < new_len ? old_len : new_len);
+    } else if (mremap(m->base + old, old_len, new_len, MREMAP_MAYMOVE | MREMAP_FIXED,
+                      m->base + to) == MAP_FAILED) {
+        /* The host moves the pages (file or anonymous alike). */
+        return -errno;
+    }
+    int e = release(m, old, old_len);
+    if (e < 0)
+        return e;
+    set_pages(m, old, old_len, 0);
+    set_pages(m, to, new_len, rights);
     return 0;
 }
 
@@ -125,7 +220,8 @@ int xlat_mem_find(struct xlat_mem *m, uint64_t len, uint64_t *addr)
                 i--;
             if (i == 0) {
                 *addr = first * XLAT_PAGE;
-                m->mmap_top = *addr;
+                if (pass == 0)
+                    m->mmap_top = *addr;
                 return 0;
             }
             end = first + i - 1;

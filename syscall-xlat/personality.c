@@ -6,9 +6,6 @@
 #include <stdio.h>
 #include <unistd.h>
 
-/* viv's own fds live high, out of the way of the small numbers a guest expects to get. */
-#define XLAT_FD_FLOOR 900
-
 static int open_dir_high(const char *path, struct viv_error *err, const char *what)
 {
     int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -43,6 +40,8 @@ int xlat_proc_new(const struct xlat_proc_config *cfg, struct xlat_proc **out,
     p->exe_path = cfg->exe_path ? viv_xstrdup(cfg->exe_path) : NULL;
     p->brk_start = p->brk_cur = cfg->brk_start;
     p->brk_limit = cfg->brk_limit;
+    p->hostname = cfg->hostname;
+    p->alone = cfg->alone;
     *out = p;
     return 0;
 fail:
@@ -63,9 +62,36 @@ void xlat_proc_free(struct xlat_proc *p)
     free(p);
 }
 
+void xlat_proc_reserve_fd(struct xlat_proc *p, int fd)
+{
+    if (fd >= 0 && p->n_engine_fds < (int)VIV_ARRAY_SIZE(p->engine_fds))
+        p->engine_fds[p->n_engine_fds++] = fd;
+}
+
 bool xlat_fd_reserved(const struct xlat_proc *p, int64_t fd)
 {
-    return fd >= 0 && (fd == p->root_fd || fd == p->sysroot_fd);
+    if (fd < 0)
+        return false;
+    for (int i = 0; i < p->n_engine_fds; i++)
+        if (fd == p->engine_fds[i])
+            return true;
+    return fd == p->root_fd || fd == p->sysroot_fd;
+}
+
+const char *xlat_syscall_name(const struct xlat_abi *abi, uint64_t nr)
+{
+    return nr < abi->n && abi->table[nr].fn ? abi->table[nr].name : NULL;
+}
+
+void xlat_proc_call_counts(const struct xlat_proc *p, uint64_t *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = i < XLAT_COUNTED_NRS ? p->by_nr[i] : 0;
+}
+
+uint64_t xlat_proc_signal_frames(const struct xlat_proc *p)
+{
+    return p->frames;
 }
 
 int xlat_proc_exit_status(const struct xlat_proc *p)
@@ -128,14 +154,16 @@ static void trace_call(const struct xlat_proc *p, const struct xlat_sys_entry *e
         viv_trace_printf("sys", "%.*s) = -1 %s (%s)", (int)at, line, strerrorname_np((int)-ret)
                          ? strerrorname_np((int)-ret) : "E?", strerror((int)-ret));
     else
-        viv_trace_printf("sys", "%.*s) = %" PRId64 "%s", (int)at, line, ret,
-                         e ? "" : " (unknown to the riscv64 table)");
+        viv_trace_printf("sys", "%.*s) = %" PRId64 "%s%s%s", (int)at, line, ret,
+                         e ? "" : " (unknown to the ", e ? "" : p->abi->name, e ? "" : " table)");
 }
 
 enum xlat_sys_result xlat_syscall(struct xlat_proc *p, uint64_t nr, const uint64_t a[6],
                                   int64_t *ret)
 {
     p->calls++;
+    if (nr < XLAT_COUNTED_NRS)
+        p->by_nr[nr]++;
     const struct xlat_sys_entry *e = nr < p->abi->n && p->abi->table[nr].fn ? &p->abi->table[nr]
                                                                              : NULL;
     if (e) {

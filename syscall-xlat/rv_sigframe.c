@@ -63,13 +63,8 @@ static int64_t tramp_addr(struct xlat_proc *p)
     return rc < 0 ? rc : (int64_t)at;
 }
 
-static bool on_altstack(const struct xlat_thread *t, uint64_t sp)
-{
-    return t->ss_size && sp > t->ss_sp && sp - t->ss_sp <= t->ss_size;
-}
-
-int xlat_sigframe_push(struct xlat_thread *t, int sig, const siginfo_t *info,
-                       struct xlat_regs *regs)
+int rv_sigframe_push(struct xlat_thread *t, int sig, const siginfo_t *info,
+                     struct xlat_regs *regs)
 {
     struct xlat_proc *p = t->proc;
     const struct xlat_sigaction *act = &p->act[sig];
@@ -77,7 +72,7 @@ int xlat_sigframe_push(struct xlat_thread *t, int sig, const siginfo_t *info,
     if (tramp < 0)
         return -EFAULT;
     uint64_t sp = regs->x[2];
-    bool on = on_altstack(t, sp);
+    bool on = xlat_on_altstack(t, sp);
     /* get_sigframe: the altstack's top for SA_ONSTACK when not already on it; never overflow
      * the altstack silently. */
     if ((act->flags & SA_ONSTACK) && t->ss_size && !on)
@@ -86,7 +81,7 @@ int xlat_sigframe_push(struct xlat_thread *t, int sig, const siginfo_t *info,
     if (__builtin_sub_overflow(sp, sizeof(struct rv_sigframe), &frame))
         return -EFAULT;
     frame &= ~(uint64_t)15;
-    if (on && !on_altstack(t, frame))
+    if (on && !xlat_on_altstack(t, frame))
         return -EFAULT;
 
     struct rv_sigframe f;
@@ -124,7 +119,7 @@ int xlat_sigframe_push(struct xlat_thread *t, int sig, const siginfo_t *info,
     return 0;
 }
 
-int xlat_sigframe_pop(struct xlat_thread *t, struct xlat_regs *regs)
+int rv_sigframe_pop(struct xlat_thread *t, struct xlat_regs *regs)
 {
     struct xlat_proc *p = t->proc;
     struct rv_sigframe f;
@@ -137,19 +132,8 @@ int xlat_sigframe_pop(struct xlat_thread *t, struct xlat_regs *regs)
     memcpy(regs->f, f.uc.sc_f, sizeof(regs->f));
     regs->fcsr = f.uc.sc_fcsr & 0xff; /* fcsr[7:0]: frm and fflags; the rest reads as 0 */
     t->sigmask = f.uc.uc_sigmask & ~(XLAT_SIGBIT(SIGKILL) | XLAT_SIGBIT(SIGSTOP));
-    /* restore_altstack: as sigaltstack would, errors other than EFAULT ignored. */
     const struct rv_stack *ss = &f.uc.uc_stack;
-    if (!on_altstack(t, regs->x[2])) {
-        int mode = ss->ss_flags & ~(int32_t)SS_AUTODISARM;
-        if (mode == SS_DISABLE || ss->ss_size == 0) {
-            t->ss_sp = t->ss_size = 0;
-            t->ss_flags = SS_DISABLE;
-        } else if (ss->ss_size >= 2048) {
-            t->ss_sp = ss->ss_sp;
-            t->ss_size = ss->ss_size;
-            t->ss_flags = ss->ss_flags & (int32_t)SS_AUTODISARM;
-        }
-    }
+    xlat_altstack_restore(t, regs->x[2], ss->ss_sp, ss->ss_flags, ss->ss_size);
     xlat_signal_mirror_mask(t);
     return 0;
 }

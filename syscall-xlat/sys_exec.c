@@ -14,7 +14,6 @@
 #define ARGS_TOTAL_MAX (2u << 20)
 #define ARGS_COUNT_MAX 65536
 /* viv's own fds live at and above this (personality.c); exec leaves them alone. */
-#define XLAT_FD_FLOOR 900
 
 static void free_strv(char **v)
 {

@@ -22,15 +22,30 @@ struct xlat_sys_entry {
     const char *args;
 };
 
+struct xlat_thread;
+
 struct xlat_abi {
-    const char *name;
+    const char *name; /* also what uname reports as the machine */
     const struct xlat_sys_entry *table;
     size_t n;
+    /* struct stat is the host's (x86-64): copied as is, else converted to the generic one. */
+    bool host_stat;
+    /* struct sigaction has sa_restorer between the flags and the mask (x86-64). */
+    bool sa_restorer;
+    /* The stack pointer in a thread's registers. */
+    uint64_t (*sp)(const struct xlat_regs *regs);
+    /* Build the frame for sig on t's stack and point regs at the handler: 0, or -EFAULT when
+     * it cannot be written (the guest then dies of SIGSEGV, as force_sigsegv makes it). */
+    int (*sigframe_push)(struct xlat_thread *t, int sig, const siginfo_t *info,
+                         struct xlat_regs *regs);
+    /* rt_sigreturn: restore regs, mask and altstack from the frame the handler returned with:
+     * 0 or -EFAULT. */
+    int (*sigframe_pop)(struct xlat_thread *t, struct xlat_regs *regs);
 };
 
-/* struct k_sigaction as the guest's kernel keeps it (asm-generic: no sa_restorer). */
+/* struct k_sigaction as the guest's kernel keeps it; restorer only where the ABI has one. */
 struct xlat_sigaction {
-    uint64_t handler, flags, mask;
+    uint64_t handler, flags, mask, restorer;
 };
 #define XLAT_NSIG 64
 #define XLAT_SIGBIT(sig) (1ull << ((sig) - 1))
@@ -54,6 +69,7 @@ struct xlat_thread {
     bool restore_pending;
     void *hart;                /* the engine's, for hooks.kick */
     uint64_t set_ptid, set_ctid; /* CLONE_PARENT_SETTID / CLONE_CHILD_SETTID, done by the child */
+    uint64_t fs_base;          /* x86-64 arch_prctl(ARCH_SET_FS) */
     struct xlat_thread *next;  /* in proc->threads, under proc->lock */
 };
 
@@ -74,9 +90,14 @@ struct xlat_proc {
     uint64_t brk_start, brk_cur, brk_limit;
     uint64_t tid_address, robust_head, robust_len;
     struct xlat_sigaction act[XLAT_NSIG + 1];
+    const char *hostname;  /* NULL: the host's */
+    bool alone;            /* kill and friends reach only the guest itself */
+    int engine_fds[8];     /* xlat_proc_reserve_fd */
+    int n_engine_fds;
     bool exiting;
     int exit_status;
-    uint64_t calls, unimplemented;
+    uint64_t calls, unimplemented, frames;
+    uint64_t by_nr[XLAT_COUNTED_NRS];
     /* Threads (sys_thread.c): the first is embedded; the others are allocated by clone. */
     pthread_mutex_t lock;      /* threads, nthreads, the memory map */
     pthread_cond_t gone;       /* signalled when a thread leaves */
@@ -144,6 +165,10 @@ XLAT_SYS(clock_nanosleep); XLAT_SYS(times);
 XLAT_SYS(rt_sigaction); XLAT_SYS(rt_sigprocmask); XLAT_SYS(sigaltstack); XLAT_SYS(rt_sigpending);
 XLAT_SYS(rt_sigsuspend); XLAT_SYS(rt_sigreturn); XLAT_SYS(kill); XLAT_SYS(tgkill);
 XLAT_SYS(tkill); XLAT_SYS(setitimer); XLAT_SYS(getitimer);
+/* sys_x86_64.c: x86-64's legacy calls and arch_prctl */
+XLAT_SYS(open); XLAT_SYS(stat); XLAT_SYS(lstat); XLAT_SYS(access); XLAT_SYS(pipe); XLAT_SYS(dup2);
+XLAT_SYS(mkdir); XLAT_SYS(rmdir); XLAT_SYS(unlink); XLAT_SYS(rename); XLAT_SYS(readlink);
+XLAT_SYS(symlink); XLAT_SYS(chmod); XLAT_SYS(arch_prctl);
 /* sys_thread.c */
 XLAT_SYS(clone); XLAT_SYS(exit); XLAT_SYS(gettid); XLAT_SYS(set_tid_address);
 /* sys_futex.c */
@@ -151,6 +176,9 @@ XLAT_SYS(futex);
 /* sys_exec.c */
 XLAT_SYS(execve); XLAT_SYS(wait4); XLAT_SYS(waitid);
 
+/* The tid the guest knows t by: the host's, but for a guest that is alone, whose first thread
+ * is its pid (sys_thread.c). */
+pid_t xlat_thread_guest_tid(const struct xlat_thread *t);
 /* The calling guest thread (sys_thread.c): the one the engine attached to this host thread,
  * else the process's first, for engines that run one thread and never attach. */
 struct xlat_thread *xlat_thread_cur(struct xlat_proc *p);
@@ -161,12 +189,19 @@ struct xlat_thread *xlat_thread_self(void);
 void xlat_signal_mirror_mask(const struct xlat_thread *t);
 /* Signals the engine itself needs on the host and the guest can never block there. */
 uint64_t xlat_signal_host_reserved(void);
-/* Build a riscv64 signal frame for sig on t's stack and point regs at the handler
- * (rv_sigframe.c): 0, or -EFAULT when the frame cannot be written (the guest then dies of
- * SIGSEGV, as force_sigsegv makes it). */
-int xlat_sigframe_push(struct xlat_thread *t, int sig, const siginfo_t *info,
-                       struct xlat_regs *regs);
-/* rt_sigreturn: restore regs, mask and altstack from the frame at regs->x[2]. */
-int xlat_sigframe_pop(struct xlat_thread *t, struct xlat_regs *regs);
+/* The signal frames of each ABI (rv_sigframe.c, x86_sigframe.c), as struct xlat_abi has them. */
+int rv_sigframe_push(struct xlat_thread *t, int sig, const siginfo_t *info,
+                     struct xlat_regs *regs);
+int rv_sigframe_pop(struct xlat_thread *t, struct xlat_regs *regs);
+int x86_sigframe_push(struct xlat_thread *t, int sig, const siginfo_t *info,
+                      struct xlat_regs *regs);
+int x86_sigframe_pop(struct xlat_thread *t, struct xlat_regs *regs);
+/* Whether sp lies on t's alternate signal stack (kernel on_sig_stack: the stack grows down, so
+ * its top belongs to it). */
+bool xlat_on_altstack(const struct xlat_thread *t, uint64_t sp);
+/* The altstack a frame saved comes back as sigaltstack would set it, unless the thread is on
+ * the current one at sp; bad values are ignored (kernel restore_altstack). */
+void xlat_altstack_restore(struct xlat_thread *t, uint64_t sp, uint64_t ss_sp, int32_t ss_flags,
+                           uint64_t ss_size);
 
 #endif

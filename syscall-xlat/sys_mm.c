@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 
 #define PAGE_UP(x) (((x) + XLAT_PAGE - 1) & ~(uint64_t)(XLAT_PAGE - 1))
+#define MMAP_MIN_ADDR 65536 /* Linux's default vm.mmap_min_addr: low pages stay unmapped */
 
 static bool range_free(const struct xlat_mem *m, uint64_t addr, uint64_t len)
 {
@@ -61,12 +62,14 @@ XLAT_SYS(mmap)
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
         if (addr % XLAT_PAGE)
             return -EINVAL;
+        if (addr < MMAP_MIN_ADDR)
+            return -EPERM;
         if (addr >= p->mem->size || len > p->mem->size - addr)
             return -ENOMEM; /* outside the window: as if the address space ended there */
         if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) &&
             !range_free(p->mem, addr, len))
             return -EEXIST;
-    } else if (addr % XLAT_PAGE || addr < XLAT_PAGE || !range_free(p->mem, addr, len)) {
+    } else if (addr % XLAT_PAGE || addr < MMAP_MIN_ADDR || !range_free(p->mem, addr, len)) {
         /* A hint that cannot be honoured: anywhere else, as mmap(2) says. */
         int e = xlat_mem_find(p->mem, len, &addr);
         if (e < 0)
@@ -97,46 +100,50 @@ XLAT_SYS(mprotect)
     return xlat_mem_protect(p->mem, a[0], a[1], (int)a[2]);
 }
 
+/* mremap(2): shrink in place, grow in place when the pages after are free, else move (with
+ * MREMAP_MAYMOVE, or to new_address with MREMAP_FIXED); the range keeps the rights of its first
+ * page. */
 XLAT_SYS(mremap)
 {
+    struct xlat_mem *m = p->mem;
     uint64_t old = a[0], old_len = PAGE_UP(a[1]), new_len = PAGE_UP(a[2]);
     int flags = (int)a[3];
-    if (old % XLAT_PAGE || new_len == 0 || (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)))
+    if (old % XLAT_PAGE || new_len == 0 || (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) ||
+        ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)))
         return -EINVAL;
-    struct xlat_mem *m = p->mem;
-    if (!xlat_mem_ptr(m, old, old_len, 0))
+    if (old_len == 0 || !xlat_mem_ptr(m, old, old_len, 0))
         return -EFAULT;
-    if (new_len <= old_len && !(flags & MREMAP_FIXED)) {
-        if (new_len < old_len)
-            xlat_mem_unmap(m, old + new_len, old_len - new_len);
-        return (int64_t)old;
+    if (!(flags & MREMAP_FIXED)) {
+        if (new_len <= old_len) {
+            if (new_len < old_len)
+                xlat_mem_unmap(m, old + new_len, old_len - new_len);
+            return (int64_t)old;
+        }
+        /* In place where every mapping is a copy (a VM's memory) and the pages after are free;
+         * a translator's host mapping may be a file's, which only the host can extend. */
+        uint64_t end = old + old_len, grow = new_len - old_len;
+        if (m->mmu && range_free(m, end, grow)) {
+            uint8_t r = m->pages[old / XLAT_PAGE];
+            int prot = (r & XLAT_PG_R ? PROT_READ : 0) | (r & XLAT_PG_W ? PROT_WRITE : 0) |
+                       (r & XLAT_PG_X ? PROT_EXEC : 0);
+            int e = xlat_mem_map(m, end, grow, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            return e < 0 ? e : (int64_t)old;
+        }
+        if (!(flags & MREMAP_MAYMOVE))
+            return -ENOMEM;
     }
-    if (!(flags & MREMAP_MAYMOVE))
-        return -ENOMEM;
     uint64_t dst;
     if (flags & MREMAP_FIXED) {
         dst = a[4];
-        if (dst % XLAT_PAGE || dst >= m->size || new_len > m->size - dst)
+        if (dst % XLAT_PAGE || dst < MMAP_MIN_ADDR || dst >= m->size || new_len > m->size - dst)
             return -EINVAL;
+        if (dst < old + old_len && old < dst + new_len)
+            return -EINVAL; /* the ranges may not overlap (mremap(2)) */
     } else if (xlat_mem_find(m, new_len, &dst) < 0) {
         return -ENOMEM;
     }
-    uint8_t prot = m->pages[old / XLAT_PAGE];
-    /* The host moves the pages (file or anonymous alike); the hole it leaves is reserved again
-     * so that nothing else ever lands inside the window. */
-    if (mremap(m->base + old, old_len, new_len, MREMAP_MAYMOVE | MREMAP_FIXED, m->base + dst) ==
-        MAP_FAILED)
-        return -errno;
-    if (mmap(m->base + old, old_len, PROT_NONE,
-             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED)
-        return -errno;
-    memset(m->pages + old / XLAT_PAGE, 0, old_len / XLAT_PAGE);
-    memset(m->pages + dst / XLAT_PAGE, prot, new_len / XLAT_PAGE);
-    if (m->invalidate) {
-        m->invalidate(m->inval_ctx, old, old_len);
-        m->invalidate(m->inval_ctx, dst, new_len);
-    }
-    return (int64_t)dst;
+    int e = xlat_mem_move(m, old, old_len, dst, new_len);
+    return e < 0 ? e : (int64_t)dst;
 }
 
 XLAT_SYS(madvise)
@@ -172,9 +179,9 @@ XLAT_SYS(riscv_flush_icache)
 {
     if (a[2] & ~(uint64_t)1) /* SYS_RISCV_FLUSH_ICACHE_LOCAL is the only flag */
         return -EINVAL;
-    if (p->mem->invalidate) {
+    if (p->mem->changed) {
         uint64_t lo = a[0], hi = a[1];
-        p->mem->invalidate(p->mem->inval_ctx, lo, hi > lo ? hi - lo : UINT64_MAX);
+        p->mem->changed(p->mem->changed_ctx, lo, hi > lo ? hi - lo : UINT64_MAX, true);
     }
     return 0;
 }

@@ -19,16 +19,28 @@ XLAT_SYS(exit_group)
     return 0;
 }
 
+void xlat_proc_ids(const struct xlat_proc *p, pid_t *pid, pid_t *ppid)
+{
+    /* Alone, the guest sees what it sees in native mode, where the instance's init is pid 1
+     * and the program its child. */
+    *pid = p->alone ? XLAT_ALONE_PID : getpid();
+    *ppid = p->alone ? 1 : getppid();
+}
+
 XLAT_SYS(getpid)
 {
-    (void)p, (void)a;
-    return getpid();
+    (void)a;
+    pid_t pid, ppid;
+    xlat_proc_ids(p, &pid, &ppid);
+    return pid;
 }
 
 XLAT_SYS(getppid)
 {
-    (void)p, (void)a;
-    return getppid();
+    (void)a;
+    pid_t pid, ppid;
+    xlat_proc_ids(p, &pid, &ppid);
+    return ppid;
 }
 
 XLAT_SYS(getuid)
@@ -68,7 +80,9 @@ XLAT_SYS(set_robust_list)
 XLAT_SYS(prlimit64)
 {
     /* struct rlimit64 is two 64-bit words everywhere; only the caller's own limits. */
-    if (a[0] != 0 && (pid_t)a[0] != getpid())
+    pid_t self, parent;
+    xlat_proc_ids(p, &self, &parent);
+    if (a[0] != 0 && (pid_t)a[0] != self)
         return -EPERM;
     struct rlimit nl, ol;
     if (a[2] && xlat_mem_read(p->mem, a[2], &nl, sizeof(nl)) < 0)
@@ -91,11 +105,14 @@ XLAT_SYS(getrandom)
 XLAT_SYS(uname)
 {
     /* struct utsname is six 65-byte fields on both; the machine is the guest's, as qemu-user
-     * and a riscv64 kernel report it. */
+     * and a riscv64 kernel report it; the node name the instance's, as in native mode's UTS
+     * namespace. */
     struct utsname u;
     if (uname(&u) < 0)
         return -errno;
-    snprintf(u.machine, sizeof(u.machine), "riscv64");
+    snprintf(u.machine, sizeof(u.machine), "%s", p->abi->name);
+    if (p->hostname)
+        snprintf(u.nodename, sizeof(u.nodename), "%s", p->hostname);
     return xlat_mem_write(p->mem, a[0], &u, sizeof(u));
 }
 

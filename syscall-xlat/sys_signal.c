@@ -60,33 +60,62 @@ static void mirror_on_host(int sig, const struct xlat_sigaction *act)
     sigaction(sig, &sa, NULL);
 }
 
+/* The host's form of a guest mask, less the signals the engine can never let the guest block. */
+static void host_sigset(uint64_t mask, sigset_t *set)
+{
+    sigemptyset(set);
+    uint64_t m = mask & ~xlat_signal_host_reserved();
+    for (int sig = 1; sig <= XLAT_NSIG; sig++)
+        if (m & XLAT_SIGBIT(sig))
+            sigaddset(set, sig);
+}
+
 void xlat_signal_mirror_mask(const struct xlat_thread *t)
 {
     sigset_t set;
-    sigemptyset(&set);
-    uint64_t m = t->sigmask & ~xlat_signal_host_reserved();
-    for (int sig = 1; sig <= XLAT_NSIG; sig++)
-        if (m & XLAT_SIGBIT(sig))
-            sigaddset(&set, sig);
+    host_sigset(t->sigmask, &set);
     pthread_sigmask(SIG_SETMASK, &set, NULL);
+}
+
+/* The guest's struct sigaction at addr, in its ABI's layout: handler, flags, then the
+ * restorer where the ABI has one (x86-64), then the mask. */
+static int read_sigaction(struct xlat_proc *p, uint64_t addr, struct xlat_sigaction *act)
+{
+    uint64_t w[4] = {0};
+    size_t n = p->abi->sa_restorer ? 4 : 3;
+    if (xlat_mem_read(p->mem, addr, w, n * 8) < 0)
+        return -EFAULT;
+    act->handler = w[0];
+    act->flags = w[1];
+    act->restorer = p->abi->sa_restorer ? w[2] : 0;
+    act->mask = w[n - 1];
+    return 0;
+}
+
+static int write_sigaction(struct xlat_proc *p, uint64_t addr, const struct xlat_sigaction *act)
+{
+    uint64_t w[4] = {act->handler, act->flags, act->restorer, act->mask};
+    if (!p->abi->sa_restorer)
+        w[2] = act->mask;
+    return xlat_mem_write(p->mem, addr, w, (p->abi->sa_restorer ? 4 : 3) * 8);
 }
 
 XLAT_SYS(rt_sigaction)
 {
     int sig = (int)a[0];
-    /* The sigset size the generic ABI passes must be the kernel's: 8 bytes. */
+    /* The sigset size the ABI passes must be the kernel's: 8 bytes. */
     if (a[3] != 8)
         return -EINVAL;
     if (sig < 1 || sig > XLAT_NSIG)
         return -EINVAL;
     struct xlat_sigaction nact;
-    if (a[1] && xlat_mem_read(p->mem, a[1], &nact, sizeof(nact)) < 0)
+    if (a[1] && read_sigaction(p, a[1], &nact) < 0)
         return -EFAULT;
-    if (a[2] && xlat_mem_write(p->mem, a[2], &p->act[sig], sizeof(p->act[sig])) < 0)
+    if (a[1] && (sig == SIGKILL || sig == SIGSTOP || sig == XLAT_KICK_SIGNAL))
+        return -EINVAL; /* sigaction(2); checked before the old action is written, as Linux */
+    if (a[2] && write_sigaction(p, a[2], &p->act[sig]) < 0)
         return -EFAULT;
     if (a[1]) {
-        if (sig == SIGKILL || sig == SIGSTOP || sig == XLAT_KICK_SIGNAL)
-            return -EINVAL;
         nact.mask &= ~UNBLOCKABLE;
         p->act[sig] = nact;
         mirror_on_host(sig, &nact);
@@ -155,11 +184,7 @@ XLAT_SYS(rt_sigsuspend)
     t->restore_pending = true;
     t->sigmask = set & ~UNBLOCKABLE;
     sigset_t hs;
-    sigemptyset(&hs);
-    uint64_t m = t->sigmask & ~xlat_signal_host_reserved();
-    for (int sig = 1; sig <= XLAT_NSIG; sig++)
-        if (m & XLAT_SIGBIT(sig))
-            sigaddset(&hs, sig);
+    host_sigset(t->sigmask, &hs);
     if (!(__atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) & ~t->sigmask))
         sigsuspend(&hs);
     return -EINTR;
@@ -171,7 +196,7 @@ XLAT_SYS(rt_sigreturn)
     struct xlat_thread *t = xlat_thread_cur(p);
     if (!t->regs)
         return -ENOSYS;
-    if (xlat_sigframe_pop(t, t->regs) < 0) {
+    if (p->abi->sigframe_pop(t, t->regs) < 0) {
         /* A bad frame: the kernel's force_sigsegv (default action, unblocked). */
         p->act[SIGSEGV].handler = (uint64_t)(uintptr_t)SIG_DFL;
         t->sigmask &= ~XLAT_SIGBIT(SIGSEGV);
@@ -182,20 +207,35 @@ XLAT_SYS(rt_sigreturn)
         return -EFAULT;
     }
     t->result = XLAT_SYS_REGS;
-    return (int64_t)t->regs->x[10];
+    return 0; /* the engine loads every register from the frame: this value is not used */
 }
 
-static bool on_altstack(const struct xlat_thread *t, uint64_t sp)
+bool xlat_on_altstack(const struct xlat_thread *t, uint64_t sp)
 {
-    /* kernel on_sig_stack: the stack grows down, so its top belongs to it. */
     return t->ss_size && sp > t->ss_sp && sp - t->ss_sp <= t->ss_size;
+}
+
+void xlat_altstack_restore(struct xlat_thread *t, uint64_t sp, uint64_t ss_sp, int32_t ss_flags,
+                           uint64_t ss_size)
+{
+    if (xlat_on_altstack(t, sp))
+        return;
+    int mode = ss_flags & ~(int32_t)SS_AUTODISARM;
+    if (mode == SS_DISABLE || ss_size == 0) {
+        t->ss_sp = t->ss_size = 0;
+        t->ss_flags = SS_DISABLE;
+    } else if (ss_size >= GUEST_MINSIGSTKSZ) {
+        t->ss_sp = ss_sp;
+        t->ss_size = ss_size;
+        t->ss_flags = ss_flags & (int32_t)SS_AUTODISARM;
+    }
 }
 
 XLAT_SYS(sigaltstack)
 {
     struct xlat_thread *t = xlat_thread_cur(p);
-    uint64_t sp = t->regs ? t->regs->x[2] : 0;
-    bool on = on_altstack(t, sp);
+    uint64_t sp = t->regs ? p->abi->sp(t->regs) : 0;
+    bool on = xlat_on_altstack(t, sp);
     /* stack_t on LP64: void *ss_sp; int ss_flags; size_t ss_size (24 bytes with padding). */
     struct {
         uint64_t sp;
@@ -227,30 +267,56 @@ XLAT_SYS(sigaltstack)
     return 0;
 }
 
+/* The host thread of the guest's tid, or 0 when the process has none by that id. */
+static pid_t own_thread(struct xlat_proc *p, pid_t tid)
+{
+    xlat_thread_cur(p); /* the thread list exists */
+    pthread_mutex_lock(&p->lock);
+    pid_t host = 0;
+    for (struct xlat_thread *t = p->threads; t && !host; t = t->next)
+        if (xlat_thread_guest_tid(t) == tid)
+            host = t->tid;
+    pthread_mutex_unlock(&p->lock);
+    return host;
+}
+
 /* Signals between processes and threads are host signals: guest pids and tids are the
- * host's, and the numbers are Linux's generic ones on both. */
+ * host's, and the numbers are Linux's generic ones on both. A guest that is alone reaches only
+ * itself (its pid, its group, everyone: kill(2)), under the ids it knows. */
 XLAT_SYS(kill)
 {
-    (void)p;
+    pid_t pid = (pid_t)a[0];
     if ((int)a[1] == XLAT_KICK_SIGNAL)
         return -EINVAL;
-    return XLAT_RET(kill((pid_t)a[0], (int)a[1]));
+    if (p->alone) {
+        if (pid != XLAT_ALONE_PID && pid != 0 && pid != -1 && pid != -XLAT_ALONE_PID)
+            return -ESRCH;
+        pid = getpid();
+    }
+    return XLAT_RET(kill(pid, (int)a[1]));
 }
 
 XLAT_SYS(tgkill)
 {
-    (void)p;
+    pid_t tgid = (pid_t)a[0], tid = (pid_t)a[1];
     if ((int)a[2] == XLAT_KICK_SIGNAL)
         return -EINVAL;
-    return XLAT_RET(syscall(SYS_tgkill, (pid_t)a[0], (pid_t)a[1], (int)a[2]));
+    if (p->alone && tgid > 0 && tid > 0) {
+        if (tgid != XLAT_ALONE_PID || !(tid = own_thread(p, tid)))
+            return -ESRCH;
+        tgid = getpid();
+    }
+    return XLAT_RET(syscall(SYS_tgkill, tgid, tid, (int)a[2]));
 }
 
 XLAT_SYS(tkill)
 {
-    (void)p;
+    pid_t tid = (pid_t)a[0];
     if ((int)a[1] == XLAT_KICK_SIGNAL)
         return -EINVAL;
-    return XLAT_RET(syscall(SYS_tkill, (pid_t)a[0], (int)a[1]));
+    if (p->alone && tid > 0 && !(tid = own_thread(p, tid)))
+        return -ESRCH;
+    return XLAT_RET(syscall(SYS_tkill, tid, (int)a[1]));
 }
 
 /* struct itimerval is four longs on both LP64 ABIs; SIGALRM comes from the host. */
@@ -302,6 +368,9 @@ int xlat_signal_next(struct xlat_thread *t, siginfo_t *info, enum xlat_sig_actio
             return 0;
         int sig = __builtin_ctzll(pend) + 1;
         *info = t->info[sig];
+        /* A guest that is alone sent it to itself under the id it knows. */
+        if (p->alone && info->si_code <= 0 && info->si_pid == getpid())
+            info->si_pid = XLAT_ALONE_PID;
         __atomic_and_fetch(&t->pending, ~XLAT_SIGBIT(sig), __ATOMIC_ACQ_REL);
         uint64_t h = p->act[sig].handler;
         if (is_handler(h))
@@ -320,8 +389,9 @@ int xlat_signal_deliver(struct xlat_thread *t, int sig, const siginfo_t *info,
     struct xlat_proc *p = t->proc;
     struct xlat_sigaction *act = &p->act[sig];
     uint64_t flags = act->flags, mask = act->mask;
-    if (xlat_sigframe_push(t, sig, info, regs) < 0)
+    if (p->abi->sigframe_push(t, sig, info, regs) < 0)
         return -EFAULT;
+    p->frames++;
     /* kernel/signal.c signal_delivered: block sa_mask, and sig itself unless SA_NODEFER;
      * SA_RESETHAND makes the disposition the default again. */
     t->sigmask |= mask & ~UNBLOCKABLE;

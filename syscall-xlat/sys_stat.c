@@ -48,6 +48,9 @@ static void xlat_to_guest_stat(const struct stat *h, struct xlat_generic_stat *g
 
 static int64_t put_stat(struct xlat_proc *p, uint64_t addr, const struct stat *st)
 {
+    /* x86-64's struct stat (arch/x86/include/uapi/asm/stat.h) is the host's. */
+    if (p->abi->host_stat)
+        return xlat_mem_write(p->mem, addr, st, sizeof(*st));
     struct xlat_generic_stat g;
     xlat_to_guest_stat(st, &g);
     return xlat_mem_write(p->mem, addr, &g, sizeof(g));

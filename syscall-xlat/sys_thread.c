@@ -176,10 +176,15 @@ void xlat_proc_wait_empty(struct xlat_proc *p)
 }
 
 
+pid_t xlat_thread_guest_tid(const struct xlat_thread *t)
+{
+    return t->proc->alone && t == &t->proc->main_thread ? XLAT_ALONE_PID : t->tid;
+}
+
 XLAT_SYS(gettid)
 {
     (void)a;
-    return xlat_thread_cur(p)->tid;
+    return xlat_thread_guest_tid(xlat_thread_cur(p));
 }
 
 /* Returns the tid; the address is kept for the thread's exit (CLONE_CHILD_CLEARTID). */
@@ -187,7 +192,7 @@ XLAT_SYS(set_tid_address)
 {
     struct xlat_thread *t = xlat_thread_cur(p);
     t->clear_tid = a[0];
-    return t->tid;
+    return xlat_thread_guest_tid(t);
 }
 
 /* exit ends the calling thread; the process ends with its last thread (exit(2)). */
@@ -213,7 +218,7 @@ static int64_t clone_thread(struct xlat_proc *p, struct xlat_thread *t, const ui
      * a member of the thread group would need its own signal state: not supported. */
     if (!(flags & CLONE_THREAD) || !(flags & CLONE_SIGHAND))
         return -EINVAL;
-    if (!p->hooks.set || !t->regs)
+    if (!p->hooks.set || !p->hooks.h.spawn || !t->regs)
         return -ENOSYS;
     struct xlat_thread *c = calloc(1, sizeof(*c));
     if (!c)

@@ -1,5 +1,6 @@
-/* syscall-xlat: the guest Linux personality; today the system calls native mode traps and
- * emulates for a guest that otherwise runs on the host kernel. */
+/* syscall-xlat: the guest Linux personality: the system calls native mode traps and emulates
+ * for a guest that otherwise runs on the host kernel, and every system call of the engines that
+ * do not run on the host kernel (vm's hypercalls, xlat's translated ecalls). */
 #ifndef VIV_SYSCALL_XLAT_H
 #define VIV_SYSCALL_XLAT_H
 
@@ -43,38 +44,55 @@ uint64_t xlat_trap_count(const struct xlat_trap *t);
 uint64_t xlat_trap_emulated(const struct xlat_trap *t);
 void xlat_trap_close(struct xlat_trap *t);
 
-/* ---- the guest Linux personality of translating engines (guest_mem.c, abi_riscv64.c, sys_*.c)
+/* ---- the guest Linux personality of vm and xlat (guest_mem.c, abi_*.c, sys_*.c) ----
  *
  * Engine-neutral: the engine runs guest instructions and hands each system call here as a
  * number and six argument registers; this layer sees guest memory only through struct xlat_mem
- * and the guest's ABI only through a table, and knows nothing of instruction decoding. */
+ * and the guest's ABI only through a table, and knows nothing of KVM or instruction decoding. */
 
 #include "loader/loader.h"
 
-/* Guest memory: a window of host address space reserved up front; guest address g is host
- * address base + g for 0 <= g < size. The rights of every guest page are kept here as well as in
- * the host mapping, so that a system call checks a guest pointer instead of faulting on it. */
+/* Guest memory: a window of host address space; guest address g is host address base + g for
+ * 0 <= g < size. The rights of every guest page are kept here as well as where they are
+ * enforced, so that a system call checks a guest pointer instead of faulting on it.
+ *
+ * Two engines enforce rights differently. A translator's window is reserved here
+ * (xlat_mem_init) and the host MMU enforces reads and writes: every change remaps or
+ * mprotects host pages. A VM's window is guest-physical memory the engine owns
+ * (xlat_mem_init_mmu): the host mapping stays read-write and in place under the hypervisor's
+ * memory slot, the guest's own page tables enforce the rights (kept by the engine in its
+ * `changed` hook), fresh pages are emptied with MADV_DONTNEED and file mappings are copies. */
 enum { XLAT_PG_R = 1, XLAT_PG_W = 2, XLAT_PG_X = 4, XLAT_PG_MAPPED = 8 };
-#define XLAT_PAGE 4096u /* the guest page size: riscv64 Linux uses 4 KiB pages */
+#define XLAT_PAGE 4096u /* the guest page size: 4 KiB on riscv64 and x86-64 Linux */
 
 struct xlat_mem {
     uint8_t *base;
     uint64_t size;
     uint8_t *pages;    /* one byte per guest page: XLAT_PG_* */
     uint64_t mmap_top; /* where the next search for free space starts, going down */
-    /* Called when guest code may have changed (munmap, mprotect, mmap over it, a cache flush):
-     * the engine drops what it decoded or translated from [addr, addr+len). */
-    void (*invalidate)(void *ctx, uint64_t addr, uint64_t len);
-    void *inval_ctx;
+    bool mmu;          /* the window is a VM's (xlat_mem_init_mmu) */
+    /* Called after every change of the map (map, unmap, protect, mremap) and on a cache flush:
+     * [addr, addr+len) now has the rights in pages[]; was_mapped says whether any of it was
+     * mapped before, which a TLB may still hold. A translator drops what it decoded there; a VM
+     * rewrites its page-table entries. */
+    void (*changed)(void *ctx, uint64_t addr, uint64_t len, bool was_mapped);
+    void *changed_ctx;
 };
 
 int xlat_mem_init(struct xlat_mem *m, uint64_t size, struct viv_error *err);
+/* A VM's window: size bytes at base (page-aligned, read-write, owned by the caller). A page
+ * mapped with any right is readable, as x86 pages are (AMD64 APM vol. 2, 5.6). */
+void xlat_mem_init_mmu(struct xlat_mem *m, uint8_t *base, uint64_t size);
 void xlat_mem_destroy(struct xlat_mem *m);
 /* These return 0 or a negative errno, as the guest's system call would. */
 int xlat_mem_map(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot, int flags, int fd,
                  uint64_t off);
 int xlat_mem_unmap(struct xlat_mem *m, uint64_t addr, uint64_t len);
 int xlat_mem_protect(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot);
+/* mremap's move: the pages of [old, old+old_len) go to [to, to+new_len) (page-aligned, inside,
+ * not overlapping), keeping old's rights; old is unmapped. */
+int xlat_mem_move(struct xlat_mem *m, uint64_t old, uint64_t old_len, uint64_t to,
+                  uint64_t new_len);
 /* Highest free page-aligned range of len bytes below m->mmap_top (then anywhere). */
 int xlat_mem_find(struct xlat_mem *m, uint64_t len, uint64_t *addr);
 /* Host pointer for guest [addr, addr+len) when every page is mapped with the rights in need
@@ -87,9 +105,16 @@ long xlat_mem_string(const struct xlat_mem *m, uint64_t addr, char *buf, size_t 
 /* The loader's view of this memory (elf_load, elf_stack_build). */
 void xlat_mem_loader_ops(struct xlat_mem *m, struct elf_load_ops *ops);
 
-/* One guest ABI: its name, its syscall numbers and their handlers (abi_riscv64.c). */
+/* One guest ABI: its name, its syscall numbers and their handlers, its structures and its signal
+ * frames (abi_riscv64.c, abi_x86_64.c). */
 struct xlat_abi;
 extern const struct xlat_abi xlat_abi_riscv64;
+extern const struct xlat_abi xlat_abi_x86_64;
+/* The name of system call nr in abi ("openat"), or NULL. */
+const char *xlat_syscall_name(const struct xlat_abi *abi, uint64_t nr);
+
+/* viv's own fds live at or above this, out of the way of the small numbers a guest expects. */
+#define XLAT_FD_FLOOR 900
 
 struct xlat_proc_config {
     const struct xlat_abi *abi;
@@ -102,12 +127,23 @@ struct xlat_proc_config {
     const char *exe_path;  /* what /proc/self/exe reads as to the guest */
     uint64_t brk_start;    /* first page after the program's segments */
     uint64_t brk_limit;    /* brk never grows past this */
+    const char *hostname;  /* uname's nodename; NULL for the host's (a UTS namespace's) */
+    /* The guest is alone in a pid space the engine gives it (a VM, which may run where the
+     * host grants no pid namespace): it is pid XLAT_ALONE_PID under an init, as in native mode's
+     * instance, and kill, tgkill and tkill reach only itself, never the host's processes. */
+    bool alone;
 };
 
 struct xlat_proc; /* opaque: one guest process */
 int xlat_proc_new(const struct xlat_proc_config *cfg, struct xlat_proc **out,
                   struct viv_error *err);
 void xlat_proc_free(struct xlat_proc *p);
+#define XLAT_ALONE_PID 2
+/* What getpid and getppid answer the guest (for an engine that answers them itself). */
+void xlat_proc_ids(const struct xlat_proc *p, pid_t *pid, pid_t *ppid);
+/* fd is the engine's (a VM's vCPU, say): the guest's calls treat it as closed (EBADF) and can
+ * never close, replace or read it. At most 8. */
+void xlat_proc_reserve_fd(struct xlat_proc *p, int fd);
 
 enum xlat_sys_result {
     XLAT_SYS_DONE, /* put *ret in the guest's return register and continue after the call */
@@ -126,6 +162,11 @@ int xlat_proc_exit_status(const struct xlat_proc *p);
 /* System calls served, and how many of them were unknown to the ABI table. */
 uint64_t xlat_proc_calls(const struct xlat_proc *p);
 uint64_t xlat_proc_unimplemented(const struct xlat_proc *p);
+/* Calls by number, known or not (for --stats): out[nr] for nr < n. */
+#define XLAT_COUNTED_NRS 512
+void xlat_proc_call_counts(const struct xlat_proc *p, uint64_t *out, size_t n);
+/* Signal frames built so far (handlers run). */
+uint64_t xlat_proc_signal_frames(const struct xlat_proc *p);
 /* Guest signal numbers are Linux's generic ones, the same as the host's on x86-64. */
 enum xlat_sig_action {
     XLAT_SIG_IGNORE, /* nothing happens; the guest continues */
@@ -137,16 +178,35 @@ enum xlat_sig_action {
 enum xlat_sig_action xlat_signal_fault(struct xlat_proc *p, int sig);
 
 
-/* ---- threads, signal frames and exec of translating engines (sys_thread.c, sys_signal.c,
- * rv_sigframe.c, sys_exec.c) ---- */
+/* ---- threads, signal frames and exec (sys_thread.c, sys_signal.c, rv_sigframe.c,
+ * x86_sigframe.c, sys_exec.c) ---- */
 
-/* A riscv64 hart's user state in the order of the kernel's struct user_regs_struct (pc, then
- * x1..x31; x[0] is unused) followed by the D extension's state (struct __riscv_d_ext_state). */
+/* An x86-64 thread's user state: struct sigcontext's 18 registers in its order
+ * (arch/x86/include/uapi/asm/sigcontext.h), what the exception that stopped it reports (error
+ * code, vector, CR2: 0 for a system call or a signal from outside), and the x87/SSE state as an
+ * FXSAVE image (Intel SDM vol. 1, 10.5.1, Table 10-2). */
+struct xlat_x86_regs {
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, rflags;
+    uint64_t err, trapno, cr2;
+    uint8_t fx[512];
+};
+/* The FXSAVE image of a fresh FPU (FNINIT, MXCSR 0x1f80), as a signal handler starts with. */
+void xlat_x86_init_fx(uint8_t fx[512]);
+
+/* A guest thread's registers, in the layout of its ABI. riscv64: the kernel's struct
+ * user_regs_struct (pc, then x1..x31; x[0] is unused) followed by the D extension's state
+ * (struct __riscv_d_ext_state). x86-64: struct xlat_x86_regs. */
 struct xlat_regs {
-    uint64_t pc;
-    uint64_t x[32];
-    uint64_t f[32];
-    uint32_t fcsr;
+    union {
+        struct {
+            uint64_t pc;
+            uint64_t x[32];
+            uint64_t f[32];
+            uint32_t fcsr;
+        };
+        struct xlat_x86_regs x86;
+    };
 };
 
 struct xlat_thread; /* opaque: one guest thread */
@@ -158,6 +218,9 @@ struct xlat_engine_hooks {
     int (*spawn)(void *ctx, struct xlat_thread *child, const struct xlat_regs *regs);
     /* Make the hart stop before its next block; called from host signal handlers. */
     void (*kick)(void *hart);
+    /* x86-64 arch_prctl(ARCH_SET_FS): load base into the hart's FS base; 0 or -errno. NULL
+     * where the ABI has no such call. */
+    int (*set_fs)(void *hart, uint64_t base);
 };
 void xlat_proc_set_hooks(struct xlat_proc *p, const struct xlat_engine_hooks *h);
 /* The process's first thread, run by the calling host thread; hart is the engine's. */

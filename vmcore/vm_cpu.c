@@ -134,10 +134,6 @@ int vm_cpu_setup(int kvm_fd, int vcpu_fd, struct vm_mem *m, struct viv_error *er
     if (shim.size > VM_SYS_DATA * VM_PAGE)
         return viv_fail(err, EINVAL, "the shim is %zu bytes, more than its pages", shim.size);
     build_tables(m, &shim);
-    uint8_t *data = m->host + m->sys_base + VM_SYS_DATA * VM_PAGE;
-    uint64_t ids[2] = {VM_GUEST_PID, VM_GUEST_PPID};
-    memcpy(data + VM_DATA_PID, &ids[0], 8);
-    memcpy(data + VM_DATA_PPID, &ids[1], 8);
     if (set_cpuid(kvm_fd, vcpu_fd, err) < 0)
         return -1;
 
@@ -229,8 +225,6 @@ int vm_cpu_set_fs(int vcpu_fd, uint64_t base)
 /* FXSAVE image offsets (Intel SDM vol. 1, 10.5.1, Table 10-2, 64-bit layout). */
 enum { FX_FCW = 0, FX_FSW = 2, FX_FTW = 4, FX_FOP = 6, FX_FIP = 8, FX_FDP = 16, FX_MXCSR = 24,
        FX_MXCSR_MASK = 28, FX_ST = 32, FX_XMM = 160 };
-/* MXCSR_MASK as a fresh image reports it: the bits MXCSR may hold (SDM vol. 1, 11.6.6). */
-#define FX_MXCSR_VALID 0xffffu
 
 /* The XSAVE area KVM hands over (api.rst 4.43 KVM_GET_XSAVE): its first 512 bytes are the
  * FXSAVE image, XSTATE_BV follows at 512 (Intel SDM vol. 1, 13.4 "XSAVE Area"). KVM_SET_FPU would
@@ -271,16 +265,4 @@ int vm_cpu_set_fx(int vcpu_fd, const uint8_t fx[512])
     bv |= XFEATURE_FP_SSE;
     memcpy(area + XSAVE_XSTATE_BV, &bv, 8);
     return vm_ioctl(vcpu_fd, KVM_SET_XSAVE, &x) < 0 ? -1 : 0;
-}
-
-void vm_cpu_init_fx(uint8_t fx[512])
-{
-    /* FNINIT leaves FCW 0x37f and an empty tag word; MXCSR resets to 0x1f80 (all exceptions
-     * masked), Intel SDM vol. 1, 8.1.5 and 10.2.3.1. */
-    memset(fx, 0, 512);
-    uint16_t fcw = 0x37f;
-    uint32_t mxcsr = 0x1f80, mask = FX_MXCSR_VALID;
-    memcpy(fx + FX_FCW, &fcw, 2);
-    memcpy(fx + FX_MXCSR, &mxcsr, 4);
-    memcpy(fx + FX_MXCSR_MASK, &mask, 4);
 }

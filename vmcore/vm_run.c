@@ -1,38 +1,32 @@
 /* vm_run.c: one program in one micro-VM: KVM set-up, the program and its stack placed in guest
- * memory, and the exit loop that turns each hypercall into a served system call. */
-#include "vmcore.h"
+ * memory, its process in the personality, and the exit loop (vm_user.c serves what ring 3
+ * asks). */
+#include "vm_internal.h"
 
 #include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/kvm.h>
 #include <linux/openat2.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #define VM_STACK_MAX (8ull << 20) /* Linux's default RLIMIT_STACK */
 #define VM_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-struct vm_instance {
-    int kvm, vm, vcpu, root, exe;
-    struct kvm_run *run;
-    size_t run_size;
-    struct vm_mem mem;
-    struct vm_proc proc;
-    bool have_proc;
-};
-
 static void instance_free(struct vm_instance *v)
 {
+    if (v->thread)
+        xlat_thread_leave(v->thread);
+    xlat_proc_free(v->proc);
     /* The kvm_run area keeps the vCPU, and with it the VM, alive after its fds are closed. */
     if (v->run)
         munmap(v->run, v->run_size);
-    if (v->have_proc)
-        vm_proc_release(&v->proc);
     for (int *fd = &v->kvm; fd <= &v->exe; fd++)
         if (*fd >= 0)
             close(*fd);
@@ -106,14 +100,25 @@ static int kvm_setup(struct vm_instance *v, int kvm_fd, uint64_t memory, struct 
         return viv_fail(err, errno, "map the vCPU's kvm_run area");
     v->run = run;
     v->run_size = (size_t)size;
+    /* The guest's fds are the VMM's (the personality passes them through): KVM's live high,
+     * out of the way of the numbers a guest expects, and the personality keeps the guest off
+     * them (xlat_proc_reserve_fd). */
+    for (int *fd = &v->kvm; fd <= &v->vcpu; fd++) {
+        int hi = fcntl(*fd, F_DUPFD_CLOEXEC, XLAT_FD_FLOOR);
+        if (hi < 0)
+            return viv_fail(err, errno, "move KVM's fds out of the guest's way");
+        close(*fd);
+        *fd = hi;
+    }
     return vm_cpu_setup(v->kvm, v->vcpu, &v->mem, err);
 }
 
 static int load_program(struct vm_instance *v, const struct vm_config *cfg, const char *path,
-                        uint64_t *entry, uint64_t *sp, int *fail_status, struct viv_error *err)
+                        uint64_t *entry, uint64_t *sp, uint64_t *brk, int *fail_status,
+                        struct viv_error *err)
 {
     struct elf_load_ops ops;
-    vm_mem_loader_ops(&v->mem, &ops);
+    xlat_mem_loader_ops(&v->mem.user, &ops);
     struct elf_image img;
     if (elf_load(v->exe, path, ELF_MACHINE_X86_64, VM_PAGE, &ops, &img, err) < 0) {
         *fail_status = err->code == ENOEXEC ? 126 : 125;
@@ -125,13 +130,14 @@ static int load_program(struct vm_instance *v, const struct vm_config *cfg, cons
                         "static programs only", path, img.interp);
     }
     /* The stack at the top of user memory, the mmap area below it, the heap after the image. */
-    uint64_t top = v->mem.user_top;
-    uint64_t size = v->mem.user_top / 8 < VM_STACK_MAX ? v->mem.user_top / 8 : VM_STACK_MAX;
+    uint64_t top = v->mem.user.size;
+    uint64_t size = top / 8 < VM_STACK_MAX ? top / 8 : VM_STACK_MAX;
     size &= ~(uint64_t)(VM_PAGE - 1);
-    int r = vm_mem_map(&v->mem, top - size, size, PROT_READ | PROT_WRITE);
+    int r = xlat_mem_map(&v->mem.user, top - size, size, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (r < 0)
         return viv_fail(err, -r, "map the guest's stack");
-    v->mem.mmap_top = top - size - VM_PAGE; /* a guard page under the stack */
+    v->mem.user.mmap_top = top - size - VM_PAGE; /* a guard page under the stack */
     uint64_t vdso = 0;
     if ((r = vm_vdso_place(&v->mem, v->vcpu, &vdso)) < 0)
         return viv_fail(err, -r, "map the guest's vDSO");
@@ -151,247 +157,8 @@ static int load_program(struct vm_instance *v, const struct vm_config *cfg, cons
         return viv_fail(err, errno, "getrandom for AT_RANDOM");
     if (elf_stack_build(&ops, top, size, &sp_params, sp, err) < 0)
         return viv_wrap(err, "%s: initial stack", path);
-    v->proc.brk_start = v->proc.brk_cur = img.hi;
+    *brk = img.hi;
     *entry = img.entry;
-    return 0;
-}
-
-/* The ring-3 state in kvm_regs, less rip, rsp and rflags, which the caller sets. */
-static void state_from_regs(struct vm_user_state *s, const struct kvm_regs *r)
-{
-    memset(s, 0, offsetof(struct vm_user_state, fx));
-    s->r8 = r->r8, s->r9 = r->r9, s->r10 = r->r10, s->r11 = r->r11;
-    s->r12 = r->r12, s->r13 = r->r13, s->r14 = r->r14, s->r15 = r->r15;
-    s->rdi = r->rdi, s->rsi = r->rsi, s->rbp = r->rbp, s->rbx = r->rbx;
-    s->rdx = r->rdx, s->rax = r->rax, s->rcx = r->rcx;
-}
-
-/* Return to ring 3 in state s: the general registers through KVM_SET_REGS, rip, rsp and rflags
- * through the iret frame in the shim's data page (the vCPU's own rip stays at the `out`, so KVM
- * completes it and the shim goes on to its iretq). */
-static int resume_user(struct vm_instance *v, struct kvm_regs *r, const struct vm_user_state *s,
-                       struct viv_error *err)
-{
-    r->r8 = s->r8, r->r9 = s->r9, r->r10 = s->r10, r->r11 = s->r11;
-    r->r12 = s->r12, r->r13 = s->r13, r->r14 = s->r14, r->r15 = s->r15;
-    r->rdi = s->rdi, r->rsi = s->rsi, r->rbp = s->rbp, r->rbx = s->rbx;
-    r->rdx = s->rdx, r->rax = s->rax, r->rcx = s->rcx;
-    /* Only the flags ring 3 may hold: never IOPL, always IF and the reserved bit 1 (the
-     * arithmetic flags, TF, DF, AC, RF and ID as given). */
-    uint64_t rflags = (s->rflags & 0x250dd5ull) | 0x202;
-    uint64_t frame[5] = {s->rip, VM_USER_CS, rflags, s->rsp, VM_USER_SS};
-    uint8_t *data = v->mem.host + v->mem.sys_base + VM_SYS_DATA * VM_PAGE;
-    memcpy(data + VM_DATA_FRAME, frame, sizeof(frame));
-    data[VM_DATA_IRET] = 1;
-    if (vm_ioctl(v->vcpu, KVM_SET_REGS, r) < 0)
-        return viv_fail(err, errno, "KVM_SET_REGS");
-    if (vm_cpu_set_fx(v->vcpu, s->fx) < 0)
-        return viv_fail(err, errno, "KVM_SET_XSAVE");
-    return 0;
-}
-
-/* Deliver si to the guest in state s: 0 when it runs on (a handler, or nothing to do), 1 when
- * the signal ended it (status in proc), -1 on viv's failure. */
-static int deliver(struct vm_instance *v, struct kvm_regs *r, const struct vm_siginfo *si,
-                   bool forced, struct vm_user_state *s, struct viv_error *err)
-{
-    switch (vm_signal_deliver(&v->proc, si, forced, s)) {
-    case VM_SIG_KILL:
-        viv_trace(VIV_TRACE_VM, "vm", "signal %d ends the guest", si->signo);
-        return 1;
-    case VM_SIG_HANDLER:
-        viv_trace(VIV_TRACE_VM, "vm", "signal %d: handler %#llx, frame at %#llx", si->signo,
-                  (unsigned long long)s->rip, (unsigned long long)s->rsp);
-        return resume_user(v, r, s, err) < 0 ? -1 : 0;
-    case VM_SIG_NONE:
-        break;
-    }
-    /* Ignored: the guest goes on in s as it was. */
-    return resume_user(v, r, s, err) < 0 ? -1 : 0;
-}
-
-/* si_code of a fault's signal (Linux arch/x86/kernel/traps.c, arch/x86/mm/fault.c). */
-static int fault_code(unsigned vec, uint64_t error)
-{
-    switch (vec) {
-    case 0: return 1;                    /* FPE_INTDIV */
-    case 6: return 2;                    /* ILL_ILLOPN */
-    case 14: return error & 1 ? 2 : 1;   /* SEGV_ACCERR on a present page, else SEGV_MAPERR */
-    case 16: case 19: return 0;          /* the FPU's own codes: not decoded yet */
-    default: return 0x80;                /* SI_KERNEL: #GP, int3, the rest */
-    }
-}
-
-/* A guest exception: the shim left [vector, error, rip, cs, rflags, rsp, ss] on its stack.
- * 0 when the guest runs on in its handler, its status when the signal ended it, -1 on failure. */
-static int fault(struct vm_instance *v, struct vm_stats *st, struct viv_error *err)
-{
-    struct kvm_regs r;
-    struct kvm_sregs sr;
-    if (vm_ioctl(v->vcpu, KVM_GET_REGS, &r) < 0 || vm_ioctl(v->vcpu, KVM_GET_SREGS, &sr) < 0)
-        return viv_fail(err, errno, "read the faulting vCPU");
-    uint64_t lo = VM_KERNEL_BASE + VM_SYS_STACK * VM_PAGE;
-    uint64_t hi = VM_KERNEL_BASE + VM_SYS_PAGES * VM_PAGE;
-    uint64_t f[7];
-    if (r.rsp < lo || r.rsp > hi - sizeof(f))
-        return viv_fail(err, EFAULT, "the shim's fault stack is off its pages (rsp %#llx)",
-                        (unsigned long long)r.rsp);
-    memcpy(f, v->mem.host + v->mem.sys_base + (r.rsp - VM_KERNEL_BASE), sizeof(f));
-    unsigned vec = (unsigned)f[0];
-    st->faults++;
-    viv_trace(VIV_TRACE_VM, "vm", "%s (vector %u, error %#llx) at rip %#llx, cr2 %#llx",
-              vm_fault_name(vec), vec, (unsigned long long)f[1], (unsigned long long)f[2],
-              (unsigned long long)sr.cr2);
-    if ((f[3] & 3) != 3)
-        return viv_fail(err, EFAULT, "the shim itself took %s at %#llx (cr2 %#llx)",
-                        vm_fault_name(vec), (unsigned long long)f[2],
-                        (unsigned long long)sr.cr2);
-    struct vm_user_state s;
-    state_from_regs(&s, &r);
-    s.rip = f[2], s.rflags = f[4], s.rsp = f[5];
-    s.err = f[1], s.trapno = vec;
-    /* si_addr is CR2 for a page fault, the faulting instruction for #UD/#DE/#MF/#XF, 0 for the
-     * rest (Linux's do_trap and do_error_trap). */
-    s.cr2 = vec == 14 ? sr.cr2 : 0;
-    uint64_t addr = vec == 14 ? sr.cr2 : (vec == 0 || vec == 6 || vec == 16 || vec == 19) ? f[2] : 0;
-    if (vm_cpu_get_fx(v->vcpu, s.fx) < 0)
-        return viv_fail(err, errno, "KVM_GET_XSAVE");
-    struct vm_siginfo si = {.signo = vm_fault_signal(vec), .code = fault_code(vec, f[1]),
-                            .addr = addr};
-    int r2 = deliver(v, &r, &si, true, &s, err);
-    if (r2 < 0)
-        return -1;
-    if (r2 > 0 || v->proc.exited)
-        return v->proc.exit_status;
-    return 0;
-}
-
-/* Signals for the guest that reached the VMM, and the vCPU to stop for them. */
-static uint64_t host_signals;
-static struct kvm_run *volatile current_run;
-
-void vm_notify_signal(int sig)
-{
-    if (sig < 1 || sig > VM_NSIG)
-        return;
-    __atomic_fetch_or(&host_signals, 1ull << (sig - 1), __ATOMIC_SEQ_CST);
-    struct kvm_run *run = current_run;
-    /* KVM_RUN returns EINTR at once, whether the signal came before it entered the guest or
-     * while the guest ran (api.rst 5. "The kvm_run structure", immediate_exit). */
-    if (run)
-        run->immediate_exit = 1;
-}
-
-/* Move the signals the VMM caught into the guest's pending set. */
-static void take_host_signals(struct vm_proc *p)
-{
-    uint64_t bits = __atomic_exchange_n(&host_signals, 0, __ATOMIC_SEQ_CST);
-    while (bits) {
-        int sig = __builtin_ctzll(bits) + 1;
-        bits &= bits - 1;
-        vm_signal_raise(p, sig);
-    }
-}
-
-static int hypercall(struct vm_instance *v, struct viv_error *err)
-{
-    struct kvm_regs r;
-    if (vm_ioctl(v->vcpu, KVM_GET_REGS, &r) < 0)
-        return viv_fail(err, errno, "KVM_GET_REGS");
-    const uint64_t a[6] = {r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9};
-    int64_t ret;
-    uint64_t nr = r.rax;
-    v->proc.user_sp = r.rsp; /* SYSCALL does not switch stacks: ring 3's */
-    if (vm_syscall(&v->proc, r.rax, a, &ret) == VM_SYS_EXIT)
-        return 1;
-    r.rax = (uint64_t)ret;
-    if (v->proc.fs_dirty) {
-        if (vm_cpu_set_fs(v->vcpu, v->proc.fs_base) < 0)
-            return viv_fail(err, errno, "set the guest's FS base");
-        v->proc.fs_dirty = false;
-    }
-    if (v->mem.tlb_dirty) {
-        v->mem.host[v->mem.sys_base + VM_SYS_DATA * VM_PAGE + VM_DATA_FLUSH] = 1;
-        v->mem.tlb_dirty = false;
-    }
-    struct vm_siginfo si;
-    bool sigreturn = v->proc.sigreturn;
-    take_host_signals(&v->proc);
-    /* A host call the VMM's own signal interrupted: the guest's call runs again after the
-     * handler when Linux would restart it (SA_RESTART, or no handler to run). */
-    bool restart = ret == -EINTR && vm_signal_restarts(&v->proc);
-    bool have = !sigreturn && v->proc.pending && vm_signal_next(&v->proc, &si);
-    if (sigreturn || restart || have) {
-        /* Every ring-3 register changes: the state at the syscall (rip in rcx, rflags in r11,
-         * as SYSCALL left them: AMD64 APM vol. 2, 6.1.1), then the frame's or the handler's. */
-        struct vm_user_state s;
-        state_from_regs(&s, &r);
-        s.rip = r.rcx, s.rflags = r.r11, s.rsp = r.rsp;
-        if (restart) {
-            /* Back onto the 2-byte `syscall` with the number in rax, as Linux's
-             * -ERESTARTSYS handling does (arch/x86/kernel/signal.c). */
-            s.rip -= 2;
-            s.rax = nr;
-        }
-        if (vm_cpu_get_fx(v->vcpu, s.fx) < 0)
-            return viv_fail(err, errno, "KVM_GET_XSAVE");
-        if (sigreturn) {
-            v->proc.sigreturn = false;
-            if (vm_signal_return(&v->proc, &s) == VM_SIG_KILL)
-                return 1;
-            /* The restored mask may let a pending signal through. */
-            have = v->proc.pending && vm_signal_next(&v->proc, &si);
-        }
-        if (!have)
-            return resume_user(v, &r, &s, err) < 0 ? -1 : 0;
-        /* Several pending: one frame now; the rest come at the handler's rt_sigreturn. */
-        return deliver(v, &r, &si, false, &s, err);
-    }
-    /* KVM resumes after the `out` on the next KVM_RUN (the PIO completes there), with these
-     * registers (api.rst 5. "The kvm_run structure", KVM_EXIT_IO). */
-    if (vm_ioctl(v->vcpu, KVM_SET_REGS, &r) < 0)
-        return viv_fail(err, errno, "KVM_SET_REGS");
-    return 0;
-}
-
-/* KVM_RUN was interrupted: a signal the guest is ready for goes to it now when the vCPU is in
- * ring 3; stopped in the shim, it waits for the next return from a hypercall. 0, 1 when it
- * ended the guest, -1 on failure. */
-static int interrupted(struct vm_instance *v, struct viv_error *err)
-{
-    v->run->immediate_exit = 0;
-    take_host_signals(&v->proc);
-    if (!(v->proc.pending & ~v->proc.sigmask))
-        return 0;
-    struct kvm_regs r;
-    struct kvm_sregs sr;
-    if (vm_ioctl(v->vcpu, KVM_GET_REGS, &r) < 0 || vm_ioctl(v->vcpu, KVM_GET_SREGS, &sr) < 0)
-        return viv_fail(err, errno, "read the interrupted vCPU");
-    if ((sr.cs.selector & 3) != 3)
-        return 0;
-    struct vm_user_state s;
-    state_from_regs(&s, &r);
-    s.rip = r.rip, s.rsp = r.rsp, s.rflags = r.rflags;
-    if (vm_cpu_get_fx(v->vcpu, s.fx) < 0)
-        return viv_fail(err, errno, "KVM_GET_XSAVE");
-    struct vm_siginfo si;
-    if (!vm_signal_next(&v->proc, &si))
-        return 0;
-    enum vm_sig_action act = vm_signal_deliver(&v->proc, &si, false, &s);
-    if (act == VM_SIG_KILL)
-        return 1;
-    if (act == VM_SIG_NONE)
-        return 0;
-    /* In ring 3 with no I/O pending: the handler's registers go straight into the vCPU. */
-    r.r8 = s.r8, r.r9 = s.r9, r.r10 = s.r10, r.r11 = s.r11;
-    r.r12 = s.r12, r.r13 = s.r13, r.r14 = s.r14, r.r15 = s.r15;
-    r.rdi = s.rdi, r.rsi = s.rsi, r.rbp = s.rbp, r.rbx = s.rbx;
-    r.rdx = s.rdx, r.rax = s.rax, r.rcx = s.rcx;
-    r.rip = s.rip, r.rsp = s.rsp, r.rflags = (s.rflags & 0x250dd5ull) | 0x202;
-    if (vm_ioctl(v->vcpu, KVM_SET_REGS, &r) < 0)
-        return viv_fail(err, errno, "KVM_SET_REGS");
-    if (vm_cpu_set_fx(v->vcpu, s.fx) < 0)
-        return viv_fail(err, errno, "KVM_SET_XSAVE");
     return 0;
 }
 
@@ -401,11 +168,11 @@ static int loop(struct vm_instance *v, struct vm_stats *st, struct viv_error *er
         if (vm_ioctl(v->vcpu, KVM_RUN, NULL) < 0) {
             if (errno == EINTR || errno == EAGAIN) {
                 st->exits[VM_EXIT_INTR]++;
-                int r = interrupted(v, err);
+                int r = vm_user_interrupted(v, err);
                 if (r < 0)
                     return -1;
                 if (r > 0)
-                    return v->proc.exit_status;
+                    return vm_status(v);
                 continue;
             }
             return viv_fail(err, errno, "KVM_RUN");
@@ -415,17 +182,19 @@ static int loop(struct vm_instance *v, struct vm_stats *st, struct viv_error *er
         case KVM_EXIT_IO:
             st->exits[VM_EXIT_IO]++;
             if (run->io.direction == KVM_EXIT_IO_OUT && run->io.port == VM_PORT_SYSCALL) {
-                int r = hypercall(v, err);
+                int r = vm_user_syscall(v, err);
                 if (r < 0)
                     return -1;
                 if (r > 0)
-                    return v->proc.exit_status;
+                    return vm_status(v);
                 continue;
             }
             if (run->io.direction == KVM_EXIT_IO_OUT && run->io.port == VM_PORT_FAULT) {
-                int r = fault(v, st, err);
-                if (r != 0)
-                    return r;
+                int r = vm_user_fault(v, err);
+                if (r < 0)
+                    return -1;
+                if (r > 0)
+                    return vm_status(v);
                 continue;
             }
             return viv_fail(err, EIO, "the guest used I/O port %#x from ring 0", run->io.port);
@@ -447,6 +216,74 @@ static int loop(struct vm_instance *v, struct vm_stats *st, struct viv_error *er
     }
 }
 
+/* The personality's hooks: a host signal for the guest stops the vCPU at once (KVM_RUN returns
+ * EINTR whether it came before the vCPU entered the guest or while it ran: api.rst 5. "The
+ * kvm_run structure", immediate_exit); arch_prctl(ARCH_SET_FS) loads the vCPU's FS base. */
+static void vm_kick(void *hart)
+{
+    struct vm_instance *v = hart;
+    v->run->immediate_exit = 1;
+}
+
+static int vm_set_fs(void *hart, uint64_t base)
+{
+    struct vm_instance *v = hart;
+    return vm_cpu_set_fs(v->vcpu, base) < 0 ? -errno : 0;
+}
+
+/* The guest's process in the personality: the x86-64 ABI over user memory, paths inside the
+ * root, the working folder the host process's own, KVM's fds out of the guest's reach. */
+static int start_personality(struct vm_instance *v, const struct vm_config *cfg,
+                             const char *path, uint64_t brk, struct viv_error *err)
+{
+    struct xlat_proc_config pc = {
+        .abi = &xlat_abi_x86_64,
+        .mem = &v->mem.user,
+        .root = cfg->root,
+        .exe_path = path,
+        .brk_start = brk,
+        .brk_limit = v->mem.user.size,
+        .hostname = cfg->hostname,
+        .alone = true,
+    };
+    if (xlat_proc_new(&pc, &v->proc, err) < 0)
+        return -1;
+    for (int *fd = &v->kvm; fd <= &v->vcpu; fd++)
+        xlat_proc_reserve_fd(v->proc, *fd);
+    /* What the program and the loader needed is done with. */
+    close(v->exe);
+    close(v->root);
+    v->exe = v->root = -1;
+    const char *wd = cfg->workdir ? cfg->workdir : "/";
+    struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                           .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+    int root = open(cfg->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int fd = root < 0 ? -1 : (int)syscall(SYS_openat2, root, wd, &how, sizeof(how));
+    int e = fd < 0 || fchdir(fd) < 0 ? errno : 0;
+    if (fd >= 0)
+        close(fd);
+    if (root >= 0)
+        close(root);
+    if (e)
+        return viv_fail(err, e, "%s: cannot enter the working folder", wd);
+    /* The shim answers getpid, gettid and getppid from its data page as the personality
+     * would: the guest is alone in its VM. */
+    pid_t ids[2];
+    xlat_proc_ids(v->proc, &ids[0], &ids[1]);
+    uint8_t *data = v->mem.host + v->mem.sys_base + VM_SYS_DATA * VM_PAGE;
+    uint64_t pid = (uint64_t)ids[0], ppid = (uint64_t)ids[1];
+    memcpy(data + VM_DATA_PID, &pid, 8);
+    memcpy(data + VM_DATA_PPID, &ppid, 8);
+    /* A signal the guest leaves at its default ends the VMM itself, as it would the guest: never
+     * with a core file of the VMM, which would mislead. */
+    struct rlimit no_core = {0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    struct xlat_engine_hooks hooks = {.ctx = v, .kick = vm_kick, .set_fs = vm_set_fs};
+    xlat_proc_set_hooks(v->proc, &hooks);
+    v->thread = xlat_thread_first(v->proc, v);
+    return 0;
+}
+
 const char *vm_exit_name(unsigned kind)
 {
     static const char *const names[VM_EXIT_KINDS] = {
@@ -458,7 +295,7 @@ const char *vm_exit_name(unsigned kind)
 int vm_run(const struct vm_config *cfg, struct vm_stats *st, int *fail_status,
            struct viv_error *err)
 {
-    struct vm_instance v = {.kvm = -1, .vm = -1, .vcpu = -1, .root = -1, .exe = -1};
+    struct vm_instance v = {.kvm = -1, .vm = -1, .vcpu = -1, .root = -1, .exe = -1, .st = st};
     memset(st, 0, sizeof(*st));
     vm_ioctl_reset();
     *fail_status = 125;
@@ -474,12 +311,10 @@ int vm_run(const struct vm_config *cfg, struct vm_stats *st, int *fail_status,
     v.exe = find_program(v.root, cfg, path, sizeof(path), fail_status, err);
     if (v.exe < 0)
         goto out;
-    vm_proc_init(&v.proc, &v.mem, v.root, cfg->hostname);
-    v.have_proc = true;
-    if (cfg->workdir)
-        snprintf(v.proc.cwd, sizeof(v.proc.cwd), "%s", cfg->workdir);
-    uint64_t entry = 0, sp = 0;
-    if (load_program(&v, cfg, path, &entry, &sp, fail_status, err) < 0)
+    uint64_t entry = 0, sp = 0, brk = 0;
+    if (load_program(&v, cfg, path, &entry, &sp, &brk, fail_status, err) < 0)
+        goto out;
+    if (start_personality(&v, cfg, path, brk, err) < 0)
         goto out;
     *fail_status = 125;
     struct kvm_regs r;
@@ -499,15 +334,13 @@ int vm_run(const struct vm_config *cfg, struct vm_stats *st, int *fail_status,
     viv_trace(VIV_TRACE_VM, "vm", "%s: entry %#llx, sp %#llx, %llu MiB of guest memory", path,
               (unsigned long long)entry, (unsigned long long)sp,
               (unsigned long long)(v.mem.size >> 20));
-    current_run = v.run;
     status = loop(&v, st, err);
-    current_run = NULL;
 out:
-    if (v.have_proc) {
-        st->syscalls = v.proc.calls;
-        st->unimplemented = v.proc.unimplemented;
-        st->signals = v.proc.signals;
-        memcpy(st->by_nr, v.proc.by_nr, sizeof(st->by_nr));
+    if (v.proc) {
+        st->syscalls = xlat_proc_calls(v.proc);
+        st->unimplemented = xlat_proc_unimplemented(v.proc);
+        st->signals = xlat_proc_signal_frames(v.proc);
+        xlat_proc_call_counts(v.proc, st->by_nr, VIV_ARRAY_SIZE(st->by_nr));
     }
     vm_ioctl_counts(st->ioctls);
     instance_free(&v);

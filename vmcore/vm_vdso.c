@@ -53,19 +53,21 @@ size_t vm_vdso_size(void)
 
 int vm_vdso_place(struct vm_mem *m, int vcpu_fd, uint64_t *ehdr)
 {
+    struct xlat_mem *u = &m->user;
     uint64_t len = vm_vdso_size(), at;
-    int r = vm_mem_find(m, len, &at);
+    int r = xlat_mem_find(u, len, &at);
     if (r < 0)
         return r;
-    if ((r = vm_mem_map(m, at, len, PROT_READ | PROT_WRITE)) < 0)
+    if ((r = xlat_mem_map(u, at, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+                          0)) < 0)
         return r;
     struct vm_vvar v;
     vm_vdso_params(vcpu_fd, &v);
-    vm_mem_write(m, at, &v, sizeof(v));
-    vm_mem_write(m, at + VM_PAGE, vm_vdso_image, (uint64_t)(vm_vdso_image_end - vm_vdso_image));
+    xlat_mem_write(u, at, &v, sizeof(v));
+    xlat_mem_write(u, at + VM_PAGE, vm_vdso_image, (uint64_t)(vm_vdso_image_end - vm_vdso_image));
     /* Read-only to the guest from here on: the parameters, and the code. */
-    if ((r = vm_mem_protect(m, at, VM_PAGE, PROT_READ)) < 0 ||
-        (r = vm_mem_protect(m, at + VM_PAGE, len - VM_PAGE, PROT_READ | PROT_EXEC)) < 0)
+    if ((r = xlat_mem_protect(u, at, VM_PAGE, PROT_READ)) < 0 ||
+        (r = xlat_mem_protect(u, at + VM_PAGE, len - VM_PAGE, PROT_READ | PROT_EXEC)) < 0)
         return r;
     *ehdr = at + VM_PAGE;
     return 0;

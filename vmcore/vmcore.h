@@ -5,6 +5,7 @@
 
 #include "base/base.h"
 #include "loader/loader.h"
+#include "syscall-xlat/syscall-xlat.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -31,12 +32,14 @@ const char *vm_ioctl_name(unsigned nr);
 
 /* ---- guest memory and page tables (vm_mem.c, vm_pt.c) ----
  *
- * One host mapping is all of guest-physical memory. User addresses [0, user_top) are mapped
- * one to one onto guest-physical addresses, so a guest pointer is checked against the rights of
- * its pages and then used at host + address. Above user_top lies the system area: the shim,
- * the descriptor tables, the kernel stack and the page tables; the first three are mapped for
- * ring 0 only at VM_KERNEL_BASE, the page tables are mapped nowhere. */
+ * One host mapping is all of guest-physical memory. User addresses [0, user.size) are mapped
+ * one to one onto guest-physical addresses: that part is the personality's guest memory (an
+ * xlat_mem of the MMU kind), whose every change vm_mem.c follows in the page tables. Above it
+ * lies the system area: the shim, the descriptor tables, the kernel stack and the page tables;
+ * the first three are mapped for ring 0 only at VM_KERNEL_BASE, the page tables are mapped
+ * nowhere. */
 #define VM_PAGE 4096u
+_Static_assert(VM_PAGE == XLAT_PAGE, "the guest's pages are the personality's");
 #define VM_DEFAULT_MEMORY (512ull << 20)
 #define VM_MIN_MEMORY (8ull << 20)
 #define VM_KERNEL_BASE 0xffffffff80000000ull
@@ -54,49 +57,29 @@ enum {
  * returns through. */
 enum { VM_DATA_FLUSH = 0, VM_DATA_RAX = 8, VM_DATA_IRET = 16, VM_DATA_FRAME = 24 };
 /* What getpid/gettid and getppid answer, kept in the data page too (VM_DATA_PID, VM_DATA_PPID):
- * the shim answers them itself, without an exit. The guest is pid 2, as under native mode's
- * init. */
+ * the shim answers them itself, without an exit, as the personality would. */
 enum { VM_DATA_PID = 64, VM_DATA_PPID = 72 };
-#define VM_GUEST_PID 2
-#define VM_GUEST_PPID 1
 /* Ring 3's selectors (vm_cpu.c's GDT, RPL 3). */
 #define VM_USER_CS 0x23
 #define VM_USER_SS 0x1b
-enum { VM_PG_R = 1, VM_PG_W = 2, VM_PG_X = 4, VM_PG_MAPPED = 8 };
 
 struct vm_mem {
+    struct xlat_mem user; /* user memory, guest-physical [0, user.size) */
     uint8_t *host;     /* guest-physical 0 */
     uint64_t size;     /* bytes of guest-physical memory */
-    uint64_t user_top; /* user addresses are [0, user_top) */
-    uint8_t *rights;   /* one byte per user page: VM_PG_* */
-    uint64_t mmap_top; /* where the next search for free space starts, going down */
-    uint64_t sys_base; /* guest-physical start of the system area */
+    uint64_t sys_base; /* guest-physical start of the system area (user.size) */
     uint64_t pml4;     /* guest-physical address of the top-level table (CR3) */
     uint64_t pt_next, pt_end; /* the page-table pool: bump-allocated, never freed */
     /* A mapping was narrowed or removed since the guest last flushed its TLB. */
     bool tlb_dirty;
 };
 
-/* Reserve size bytes (rounded down to pages) lazily (MAP_NORESERVE) and mergeable by KSM, and
- * map the system area. EINVAL below VM_MIN_MEMORY. */
+/* Reserve size bytes (rounded down to pages) lazily (MAP_NORESERVE) and mergeable by KSM, map
+ * the system area, and hook the page tables to m->user. EINVAL below VM_MIN_MEMORY. m must not
+ * move afterwards (the hook keeps its address). User pages change through xlat_mem_map,
+ * _unmap, _protect; prot is PROT_READ/WRITE/EXEC, with x86's rule that a present page reads. */
 int vm_mem_init(struct vm_mem *m, uint64_t size, struct viv_error *err);
 void vm_mem_destroy(struct vm_mem *m);
-/* These return 0 or a negative errno, as the guest's system call would. New pages read as
- * zeros; prot is PROT_READ/WRITE/EXEC (x86 cannot deny reads of a writable or executable page). */
-int vm_mem_map(struct vm_mem *m, uint64_t addr, uint64_t len, int prot);
-int vm_mem_unmap(struct vm_mem *m, uint64_t addr, uint64_t len);
-int vm_mem_protect(struct vm_mem *m, uint64_t addr, uint64_t len, int prot);
-/* Highest free page-aligned range of len bytes below m->mmap_top (then anywhere), page 0 never. */
-int vm_mem_find(struct vm_mem *m, uint64_t len, uint64_t *addr);
-/* Host pointer for guest [addr, addr+len) when every page is mapped with the rights in need;
- * NULL for unmapped, kernel-half, beyond-memory or wrapping ranges. len 0 is always valid. */
-void *vm_mem_ptr(const struct vm_mem *m, uint64_t addr, uint64_t len, unsigned need);
-int vm_mem_read(const struct vm_mem *m, uint64_t addr, void *dst, uint64_t len);
-int vm_mem_write(const struct vm_mem *m, uint64_t addr, const void *src, uint64_t len);
-/* A NUL-terminated guest string into buf: its length, -EFAULT or -ENAMETOOLONG. */
-long vm_mem_string(const struct vm_mem *m, uint64_t addr, char *buf, size_t max);
-/* The loader's view (elf_load, elf_stack_build); ctx is m. */
-void vm_mem_loader_ops(struct vm_mem *m, struct elf_load_ops *ops);
 
 /* Page-table entries (AMD64 APM vol. 2, 5.4 "Page-Translation-Table Entry Fields"). */
 #define VM_PTE_P (1ull << 0)
@@ -113,114 +96,10 @@ uint64_t vm_pt_lookup(const struct vm_mem *m, uint64_t va, uint64_t *eff);
 /* Pages of tables that mapping [0, user) and the system area may need. */
 uint64_t vm_pt_pool_pages(uint64_t user);
 
-/* ---- the guest process: system calls and faults (vm_sys*.c, vm_fault.c) ---- */
-
-#define VM_MAX_FDS 256
-#define VM_NSIG 64
-
-/* struct kernel_sigaction for x86-64 (Linux include/linux/signal_types.h with SA_RESTORER): what
- * rt_sigaction reads and writes, 32 bytes. */
-struct vm_sigaction {
-    uint64_t handler; /* 0 SIG_DFL, 1 SIG_IGN */
-    uint64_t flags;
-    uint64_t restorer;
-    uint64_t mask;
-};
-
-struct vm_proc {
-    struct vm_mem *mem;
-    int root_fd;          /* the guest's "/": every path resolves inside (RESOLVE_IN_ROOT) */
-    char cwd[4096];       /* the guest's working folder, absolute inside root */
-    int fds[VM_MAX_FDS];  /* guest fd -> host fd, -1 when closed */
-    const char *hostname; /* what uname's nodename reads */
-    uint64_t brk_start, brk_cur;
-    uint64_t fs_base;     /* arch_prctl(ARCH_SET_FS): the engine loads it into the vCPU */
-    bool fs_dirty;
-    uint64_t sigmask;     /* bit N-1 blocks signal N */
-    struct vm_sigaction act[VM_NSIG];
-    uint64_t pending;     /* raised (kill, tgkill) and not yet delivered */
-    int pending_code[VM_NSIG]; /* their si_code: SI_USER or SI_TKILL */
-    uint64_t ss_sp, ss_size; /* sigaltstack */
-    int ss_flags;
-    uint64_t user_sp;     /* ring 3's rsp at the current system call */
-    bool sigreturn;       /* rt_sigreturn was called: the engine restores the frame */
-    uint64_t tid_address;
-    bool exited;
-    int exit_status;
-    uint64_t calls, unimplemented, signals;
-    uint64_t by_nr[512];  /* calls by number, for --stats */
-};
-
-/* A fresh process: fds 0..2 are host fds 0..2 (not owned), cwd "/". root_fd is borrowed. */
-void vm_proc_init(struct vm_proc *p, struct vm_mem *m, int root_fd, const char *hostname);
-/* Close the host fds the guest opened. */
-void vm_proc_release(struct vm_proc *p);
-/* Give guest fd gfd the host fd hfd (owned from then on): 0 or -EBADF/-EMFILE. */
-int vm_proc_set_fd(struct vm_proc *p, int gfd, int hfd);
-
-enum vm_sys_result { VM_SYS_DONE, VM_SYS_EXIT };
-/* Serve x86-64 Linux system call nr with argument registers a[0..5] (rdi, rsi, rdx, r10, r8,
- * r9). *ret is for rax: the result or -errno; unknown numbers give -ENOSYS and are counted.
- * Every guest pointer is checked: EFAULT, never a host fault. */
-enum vm_sys_result vm_syscall(struct vm_proc *p, uint64_t nr, const uint64_t a[6], int64_t *ret);
-const char *vm_syscall_name(uint64_t nr);
-/* The handlers' shape, shared by the dispatcher's files (vm_sys.c, vm_sys_mm.c). */
-#define VM_SYS(name) int64_t vm_sys_##name(struct vm_proc *p, const uint64_t *a)
-VM_SYS(brk);
-VM_SYS(mmap);
-VM_SYS(munmap);
-VM_SYS(mprotect);
-VM_SYS(mremap);
-/* The host fd behind guest fd gfd, or -1. */
-int vm_host_fd(const struct vm_proc *p, int64_t gfd);
-/* Give host fd hfd the lowest free guest fd (closing it when there is none: -EMFILE). */
-int vm_install_fd(struct vm_proc *p, int hfd);
-/* Pipes and fd duplication (vm_sys_fd.c). */
-VM_SYS(pipe);
-VM_SYS(pipe2);
-VM_SYS(dup);
-VM_SYS(dup2);
-VM_SYS(dup3);
-VM_SYS(fcntl);
-
-VM_SYS(rt_sigaction);
-VM_SYS(rt_sigprocmask);
-VM_SYS(rt_sigreturn);
-VM_SYS(sigaltstack);
-VM_SYS(kill);
-VM_SYS(tgkill);
-VM_SYS(tkill);
-VM_SYS(rt_sigpending);
-
-/* The guest's ring-3 state where a signal interrupts it or rt_sigreturn restores it. */
-struct vm_user_state {
-    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
-    uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, rflags;
-    uint64_t err, trapno, cr2; /* of the fault, for the signal frame */
-    uint8_t fx[512];           /* the FXSAVE image (Intel SDM vol. 1, 10.5.1, Table 10-2) */
-};
-/* What a signal is: number, si_code, and si_addr for a fault (si_pid for a kill). */
-struct vm_siginfo {
-    int signo, code;
-    uint64_t addr;
-};
-enum vm_sig_action { VM_SIG_NONE, VM_SIG_HANDLER, VM_SIG_KILL };
-/* Deliver one signal as Linux does: a handler gets an rt_sigframe on the guest's stack (or its
- * alternate stack) and s becomes the handler's entry state; VM_SIG_KILL sets p->exit_status to
- * 128+N. forced: a fault's signal, which kills when it is blocked or ignored (Linux's
- * force_sig_fault). */
-enum vm_sig_action vm_signal_deliver(struct vm_proc *p, const struct vm_siginfo *si, bool forced,
-                                     struct vm_user_state *s);
-/* Whether a call the VMM's signal interrupted (EINTR) restarts: the next signal to deliver has
- * SA_RESTART or will not run a handler (Linux's -ERESTARTSYS rule). */
-bool vm_signal_restarts(const struct vm_proc *p);
-/* Make signal sig pending (as kill from elsewhere does, si_code SI_USER). */
-void vm_signal_raise(struct vm_proc *p, int sig);
-/* The lowest pending signal the mask lets through, taken off the pending set; false if none. */
-bool vm_signal_next(struct vm_proc *p, struct vm_siginfo *si);
-/* rt_sigreturn: s (rsp at the syscall) becomes the state the frame saved. VM_SIG_KILL (SIGSEGV)
- * when the frame cannot be read, as Linux. */
-enum vm_sig_action vm_signal_return(struct vm_proc *p, struct vm_user_state *s);
+/* ---- faults (vm_fault.c) ----
+ *
+ * The guest's system calls and signals are the personality's (syscall-xlat, x86-64 ABI): the
+ * engine hands each hypercall to it and loads the registers it returns. */
 
 /* The signal Linux raises for exception vector vec taken in user mode (arch/x86/kernel/traps.c):
  * #DE SIGFPE, #DB and #BP SIGTRAP, #UD SIGILL, #PF and #GP SIGSEGV, #AC SIGBUS, ... */
@@ -266,8 +145,6 @@ int vm_cpu_get_msr(int vcpu_fd, uint32_t index, uint64_t *value);
 /* The vCPU's x87/SSE state as an FXSAVE image, and back: 0 or -1 with errno. */
 int vm_cpu_get_fx(int vcpu_fd, uint8_t fx[512]);
 int vm_cpu_set_fx(int vcpu_fd, const uint8_t fx[512]);
-/* The FXSAVE image of a fresh FPU (FNINIT, MXCSR 0x1f80), as a signal handler starts with. */
-void vm_cpu_init_fx(uint8_t fx[512]);
 
 struct vm_config {
     const char *root;      /* the appliance root */
@@ -292,14 +169,13 @@ struct vm_stats {
 /* The names of the exit kinds, for reports: "io", "hlt", ... */
 const char *vm_exit_name(unsigned kind);
 
-/* Run the program until it exits. Returns its exit status, or 128+N when signal N (from a
- * fault) killed it; -1 with err filled and *fail_status 125 (viv's failure, KVM unusable), 126
- * (not loadable) or 127 (not found). */
+/* Run the program until it exits. Returns its exit status, or 128+N when signal N (a fault, or
+ * one it sent itself) killed it; -1 with err filled and *fail_status 125 (viv's failure, KVM
+ * unusable), 126 (not loadable) or 127 (not found). The guest's signal dispositions are the
+ * VMM process's, as the personality mirrors them: a signal the guest handles stops the vCPU
+ * and runs its handler, one it leaves at its default acts on the VMM as it would on the guest.
+ * Call it from the VMM's first thread (the shim answers getpid and gettid with its id). */
 int vm_run(const struct vm_config *cfg, struct vm_stats *st, int *fail_status,
            struct viv_error *err);
-/* A signal for the guest reached the VMM: async-signal-safe, for the engine's signal handler.
- * The running vm_run stops the vCPU (kvm_run.immediate_exit) and delivers it to the guest as a
- * kill from outside: its handler runs, or its default action ends it with 128+N. */
-void vm_notify_signal(int sig);
 
 #endif

@@ -1,6 +1,7 @@
-/* fuzz_vm_hypercall.c: the vm hypercall dispatcher with hostile registers and guest memory, as a
- * guest could set them before its `syscall`. The host side must never fault, and an answer
- * must be a result or -errno. No KVM: the dispatcher is called directly.
+/* fuzz_vm_hypercall.c: the vm hypercall dispatcher (the personality with the x86-64 ABI over VM
+ * memory) with hostile registers and guest memory, as a guest could set them before its
+ * `syscall`. The host side must never fault, and an answer must be a result or -errno. No KVM:
+ * the dispatcher is called directly.
  *
  * Input: nr (2 bytes), six argument registers (8 bytes each), the rights of a 16-page window
  * (16 bytes: PROT_* bits, bit 3 mapped), then the window's bytes. An argument whose top nibble is
@@ -16,8 +17,37 @@
 #define WINDOW_PAGES 16
 
 static struct vm_mem m;
-static int root_fd = -1;
 static char root[] = "/tmp/viv-fuzz-vm.XXXXXX";
+static int hart;
+static int cwd_fd = -1; /* the fuzzer's working folder, where its corpus paths start */
+
+/* Calls that would stop or replace the fuzzer itself are answered without running. */
+static bool harmless(uint64_t nr)
+{
+    switch (nr) {
+    case 35: case 230:         /* nanosleep, clock_nanosleep: minutes of nothing */
+    case 62: case 200: case 234: /* kill, tkill, tgkill: the fuzzer is the guest's self */
+    case 130:                  /* rt_sigsuspend: waits for a signal */
+    case 13: case 14:          /* rt_sigaction, rt_sigprocmask: the fuzzer's own signals */
+    case 36: case 38:          /* getitimer, setitimer: SIGALRM is the fuzzer's timeout */
+    case 202:                  /* futex: FUTEX_WAIT on a word that never changes */
+    case 61: case 247:         /* wait4, waitid */
+        return false;
+    default:
+        return true;
+    }
+}
+
+static int no_fs(void *h, uint64_t base)
+{
+    (void)h, (void)base;
+    return 0;
+}
+
+static void no_kick(void *h)
+{
+    (void)h;
+}
 
 static void cleanup(void)
 {
@@ -41,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!m.host) {
         if (vm_mem_init(&m, GUEST, &err) < 0 || !mkdtemp(root))
             return 0;
-        root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
         atexit(cleanup);
     }
     uint64_t nr = 0;
@@ -60,26 +90,60 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (size)
             data++, size--;
         if (r & 8)
-            vm_mem_map(&m, WINDOW + i * VM_PAGE, VM_PAGE, r & 7);
+            xlat_mem_map(&m.user, WINDOW + i * VM_PAGE, VM_PAGE, r & 7,
+                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     }
     /* The window's bytes go in whatever the rights, as the guest could have written them. */
     size_t n = size < WINDOW_PAGES * VM_PAGE ? size : WINDOW_PAGES * VM_PAGE;
     memcpy(m.host + WINDOW, data, n);
 
-    struct vm_proc p;
-    vm_proc_init(&p, &m, root_fd, "fuzz");
-    p.brk_start = p.brk_cur = 0x200000;
+    if (!harmless(nr))
+        nr = 999;
+    struct xlat_proc_config pc = {.abi = &xlat_abi_x86_64, .mem = &m.user, .root = root,
+                                  .brk_start = 0x200000, .brk_limit = m.user.size,
+                                  .hostname = "fuzz", .alone = true};
+    struct xlat_proc *p;
+    if (xlat_proc_new(&pc, &p, &err) < 0)
+        return 0;
+    struct xlat_engine_hooks hooks = {.kick = no_kick, .set_fs = no_fs};
+    xlat_proc_set_hooks(p, &hooks);
+    struct xlat_thread *t = xlat_thread_first(p, &hart);
+    /* The fuzzer's own fds stay out of the guest's reach, as a VMM's do; what the call opens
+     * is closed after it. */
+    bool was_open[64] = {false};
+    for (int fd = 3; fd < 64; fd++)
+        if ((was_open[fd] = fcntl(fd, F_GETFD) >= 0))
+            xlat_proc_reserve_fd(p, fd);
     /* The guest's stdio is /dev/null here: what it writes must not reach the fuzzer's. */
-    for (int fd = 0; fd < 3; fd++)
-        vm_proc_set_fd(&p, fd, open("/dev/null", O_RDWR | O_CLOEXEC));
+    int saved[3];
+    for (int fd = 0; fd < 3; fd++) {
+        saved[fd] = fcntl(fd, F_DUPFD_CLOEXEC, XLAT_FD_FLOOR);
+        xlat_proc_reserve_fd(p, saved[fd]);
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        dup2(null, fd);
+        close(null);
+    }
+    struct xlat_regs regs;
+    memset(&regs, 0, sizeof(regs));
+    regs.x86.rsp = WINDOW + WINDOW_PAGES * VM_PAGE - 64;
     int64_t ret;
-    enum vm_sys_result res = vm_syscall(&p, nr, a, &ret);
-    if (res != VM_SYS_EXIT && ret < -4095)
+    enum xlat_sys_result res = xlat_thread_syscall(t, nr, a, &regs, &ret);
+    if (res == XLAT_SYS_DONE && ret < -4095)
         __builtin_trap(); /* neither a result nor an errno */
-    vm_proc_release(&p);
+    for (int fd = 0; fd < 3; fd++) {
+        dup2(saved[fd], fd);
+        close(saved[fd]);
+    }
+    for (int fd = 3; fd < 64; fd++)
+        if (!was_open[fd])
+            close(fd);
+    xlat_thread_leave(t);
+    xlat_proc_free(p);
     /* Everything the call or the input mapped goes, so each input starts alike. */
-    vm_mem_unmap(&m, 0, m.user_top);
-    m.mmap_top = m.user_top;
+    xlat_mem_unmap(&m.user, 0, m.user.size);
+    m.user.mmap_top = m.user.size;
     m.tlb_dirty = false;
+    if (fchdir(cwd_fd) < 0)
+        return 0; /* the call may have changed the working folder */
     return 0;
 }

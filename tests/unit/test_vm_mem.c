@@ -30,11 +30,17 @@ static void teardown(void)
     vm_mem_destroy(&m);
 }
 
+/* An anonymous private mapping of user memory, as the loader and mmap make them. */
+static int map(struct vm_mem *vm, uint64_t addr, uint64_t len, int prot)
+{
+    return xlat_mem_map(&vm->user, addr, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
 START_TEST(layout)
 {
     ck_assert_uint_eq(m.size, MEM);
-    ck_assert_uint_lt(m.user_top, m.size);
-    ck_assert_uint_eq(m.user_top % VM_PAGE, 0);
+    ck_assert_uint_lt(m.user.size, m.size);
+    ck_assert_uint_eq(m.user.size % VM_PAGE, 0);
     /* The system area: ring 0 only; code read-only and executable, the rest NX. */
     uint64_t eff;
     uint64_t e = vm_pt_lookup(&m, VM_KERNEL_BASE, &eff);
@@ -46,7 +52,7 @@ START_TEST(layout)
     /* The page tables are mapped nowhere: not past the kernel pages, not at their own address. */
     ck_assert_uint_eq(vm_pt_lookup(&m, VM_KERNEL_BASE + VM_SYS_PAGES * VM_PAGE, NULL), 0);
     ck_assert_uint_eq(vm_pt_lookup(&m, m.pml4, NULL), 0);
-    ck_assert_uint_eq(vm_pt_lookup(&m, m.user_top, NULL), 0);
+    ck_assert_uint_eq(vm_pt_lookup(&m, m.user.size, NULL), 0);
     struct viv_error err = {0};
     struct vm_mem small;
     ck_assert_int_eq(vm_mem_init(&small, 1 << 20, &err), -1);
@@ -57,34 +63,34 @@ END_TEST
 START_TEST(user_pages)
 {
     uint64_t a = 0x400000, eff;
-    ck_assert_int_eq(vm_mem_map(&m, a, 3 * VM_PAGE, PROT_READ | PROT_WRITE), 0);
+    ck_assert_int_eq(map(&m, a, 3 * VM_PAGE, PROT_READ | PROT_WRITE), 0);
     uint64_t e = vm_pt_lookup(&m, a + VM_PAGE, &eff);
     ck_assert_uint_eq(e & VM_PTE_ADDR, a + VM_PAGE); /* identity */
     ck_assert((eff & (VM_PTE_P | VM_PTE_U | VM_PTE_W | VM_PTE_NX)) ==
               (VM_PTE_P | VM_PTE_U | VM_PTE_W | VM_PTE_NX));
     ck_assert(!m.tlb_dirty); /* nothing was present before */
-    ck_assert_int_eq(vm_mem_protect(&m, a, VM_PAGE, PROT_READ | PROT_EXEC), 0);
+    ck_assert_int_eq(xlat_mem_protect(&m.user, a, VM_PAGE, PROT_READ | PROT_EXEC), 0);
     vm_pt_lookup(&m, a, &eff);
     ck_assert((eff & VM_PTE_U) && !(eff & VM_PTE_W) && !(eff & VM_PTE_NX));
     ck_assert(m.tlb_dirty);
     m.tlb_dirty = false;
-    ck_assert_int_eq(vm_mem_protect(&m, a + VM_PAGE, VM_PAGE, PROT_NONE), 0);
+    ck_assert_int_eq(xlat_mem_protect(&m.user, a + VM_PAGE, VM_PAGE, PROT_NONE), 0);
     ck_assert_uint_eq(vm_pt_lookup(&m, a + VM_PAGE, NULL), 0);
-    ck_assert(m.rights[(a + VM_PAGE) / VM_PAGE] & VM_PG_MAPPED);
-    ck_assert_int_eq(vm_mem_unmap(&m, a + 2 * VM_PAGE, 1), 0);
+    ck_assert(m.user.pages[(a + VM_PAGE) / VM_PAGE] & XLAT_PG_MAPPED);
+    ck_assert_int_eq(xlat_mem_unmap(&m.user, a + 2 * VM_PAGE, 1), 0);
     ck_assert_uint_eq(vm_pt_lookup(&m, a + 2 * VM_PAGE, NULL), 0);
-    ck_assert_uint_eq(m.rights[(a + 2 * VM_PAGE) / VM_PAGE], 0);
+    ck_assert_uint_eq(m.user.pages[(a + 2 * VM_PAGE) / VM_PAGE], 0);
     ck_assert(m.tlb_dirty);
     /* mprotect of a range with a hole: ENOMEM; misaligned: EINVAL; beyond memory: ENOMEM. */
-    ck_assert_int_eq(vm_mem_protect(&m, a, 3 * VM_PAGE, PROT_READ), -ENOMEM);
-    ck_assert_int_eq(vm_mem_protect(&m, a + 1, VM_PAGE, PROT_READ), -EINVAL);
-    ck_assert_int_eq(vm_mem_map(&m, m.user_top, VM_PAGE, PROT_READ), -ENOMEM);
-    ck_assert_int_eq(vm_mem_map(&m, m.user_top - VM_PAGE, 2 * VM_PAGE, PROT_READ), -ENOMEM);
-    ck_assert_int_eq(vm_mem_map(&m, -(uint64_t)VM_PAGE, 2 * VM_PAGE, PROT_READ), -ENOMEM);
+    ck_assert_int_eq(xlat_mem_protect(&m.user, a, 3 * VM_PAGE, PROT_READ), -ENOMEM);
+    ck_assert_int_eq(xlat_mem_protect(&m.user, a + 1, VM_PAGE, PROT_READ), -EINVAL);
+    ck_assert_int_eq(map(&m, m.user.size, VM_PAGE, PROT_READ), -ENOMEM);
+    ck_assert_int_eq(map(&m, m.user.size - VM_PAGE, 2 * VM_PAGE, PROT_READ), -ENOMEM);
+    ck_assert_int_eq(map(&m, -(uint64_t)VM_PAGE, 2 * VM_PAGE, PROT_READ), -ENOMEM);
     /* New pages read as zeros, even where something was written before. */
-    ck_assert_int_eq(vm_mem_map(&m, a + 2 * VM_PAGE, VM_PAGE, PROT_READ | PROT_WRITE), 0);
+    ck_assert_int_eq(map(&m, a + 2 * VM_PAGE, VM_PAGE, PROT_READ | PROT_WRITE), 0);
     m.host[a + 2 * VM_PAGE] = 9;
-    ck_assert_int_eq(vm_mem_map(&m, a + 2 * VM_PAGE, VM_PAGE, PROT_READ | PROT_WRITE), 0);
+    ck_assert_int_eq(map(&m, a + 2 * VM_PAGE, VM_PAGE, PROT_READ | PROT_WRITE), 0);
     ck_assert_int_eq(m.host[a + 2 * VM_PAGE], 0);
 }
 END_TEST
@@ -92,39 +98,39 @@ END_TEST
 START_TEST(pointers)
 {
     uint64_t a = 0x400000;
-    ck_assert_int_eq(vm_mem_map(&m, a, 2 * VM_PAGE, PROT_READ | PROT_WRITE), 0);
-    ck_assert_int_eq(vm_mem_map(&m, a + 2 * VM_PAGE, VM_PAGE, PROT_READ), 0);
-    ck_assert_ptr_nonnull(vm_mem_ptr(&m, a, 3 * VM_PAGE, VM_PG_R));
-    ck_assert_ptr_null(vm_mem_ptr(&m, a, 3 * VM_PAGE, VM_PG_W));   /* last page read-only */
-    ck_assert_ptr_null(vm_mem_ptr(&m, a, 3 * VM_PAGE + 1, VM_PG_R)); /* runs off the end */
-    ck_assert_ptr_null(vm_mem_ptr(&m, 0, 1, VM_PG_R));                /* NULL */
-    ck_assert_ptr_null(vm_mem_ptr(&m, 0xffff800000000000ull, 8, VM_PG_R));
-    ck_assert_ptr_null(vm_mem_ptr(&m, VM_KERNEL_BASE, 8, VM_PG_R)); /* the shim */
-    ck_assert_ptr_null(vm_mem_ptr(&m, m.user_top, 8, VM_PG_R));     /* the system area */
-    ck_assert_ptr_null(vm_mem_ptr(&m, -(uint64_t)VM_PAGE, 2 * VM_PAGE, VM_PG_R)); /* wraps */
-    ck_assert_ptr_null(vm_mem_ptr(&m, a, UINT64_MAX, VM_PG_R));
-    ck_assert_ptr_nonnull(vm_mem_ptr(&m, 0xffff800000000000ull, 0, VM_PG_R)); /* len 0 */
+    ck_assert_int_eq(map(&m, a, 2 * VM_PAGE, PROT_READ | PROT_WRITE), 0);
+    ck_assert_int_eq(map(&m, a + 2 * VM_PAGE, VM_PAGE, PROT_READ), 0);
+    ck_assert_ptr_nonnull(xlat_mem_ptr(&m.user, a, 3 * VM_PAGE, XLAT_PG_R));
+    ck_assert_ptr_null(xlat_mem_ptr(&m.user, a, 3 * VM_PAGE, XLAT_PG_W));   /* last page read-only */
+    ck_assert_ptr_null(xlat_mem_ptr(&m.user, a, 3 * VM_PAGE + 1, XLAT_PG_R)); /* runs off the end */
+    ck_assert_ptr_null(xlat_mem_ptr(&m.user, 0, 1, XLAT_PG_R));                /* NULL */
+    ck_assert_ptr_null(xlat_mem_ptr(&m.user, 0xffff800000000000ull, 8, XLAT_PG_R));
+    ck_assert_ptr_null(xlat_mem_ptr(&m.user, VM_KERNEL_BASE, 8, XLAT_PG_R)); /* the shim */
+    ck_assert_ptr_null(xlat_mem_ptr(&m.user, m.user.size, 8, XLAT_PG_R));     /* the system area */
+    ck_assert_ptr_null(xlat_mem_ptr(&m.user, -(uint64_t)VM_PAGE, 2 * VM_PAGE, XLAT_PG_R)); /* wraps */
+    ck_assert_ptr_null(xlat_mem_ptr(&m.user, a, UINT64_MAX, XLAT_PG_R));
+    ck_assert_ptr_nonnull(xlat_mem_ptr(&m.user, 0xffff800000000000ull, 0, XLAT_PG_R)); /* len 0 */
     char buf[64];
     memcpy(m.host + a + 2 * VM_PAGE - 3, "abc", 3); /* no NUL before the read-only page... */
     m.host[a + 2 * VM_PAGE] = 0;                      /* ...which starts with one */
-    ck_assert_int_eq(vm_mem_string(&m, a + 2 * VM_PAGE - 3, buf, sizeof(buf)), 3);
-    ck_assert_int_eq(vm_mem_unmap(&m, a + 2 * VM_PAGE, VM_PAGE), 0);
-    ck_assert_int_eq(vm_mem_string(&m, a + 2 * VM_PAGE - 3, buf, sizeof(buf)), -EFAULT);
+    ck_assert_int_eq(xlat_mem_string(&m.user, a + 2 * VM_PAGE - 3, buf, sizeof(buf)), 3);
+    ck_assert_int_eq(xlat_mem_unmap(&m.user, a + 2 * VM_PAGE, VM_PAGE), 0);
+    ck_assert_int_eq(xlat_mem_string(&m.user, a + 2 * VM_PAGE - 3, buf, sizeof(buf)), -EFAULT);
     memset(m.host + a, 'x', 100);
-    ck_assert_int_eq(vm_mem_string(&m, a, buf, 50), -ENAMETOOLONG);
-    ck_assert_int_eq(vm_mem_write(&m, VM_KERNEL_BASE, buf, 1), -EFAULT);
+    ck_assert_int_eq(xlat_mem_string(&m.user, a, buf, 50), -ENAMETOOLONG);
+    ck_assert_int_eq(xlat_mem_write(&m.user, VM_KERNEL_BASE, buf, 1), -EFAULT);
 }
 END_TEST
 
 START_TEST(find)
 {
     uint64_t a1, a2;
-    ck_assert_int_eq(vm_mem_find(&m, 3 * VM_PAGE, &a1), 0);
-    ck_assert_uint_eq(a1, m.user_top - 3 * VM_PAGE);
-    ck_assert_int_eq(vm_mem_map(&m, a1, 3 * VM_PAGE, PROT_READ), 0);
-    ck_assert_int_eq(vm_mem_find(&m, VM_PAGE, &a2), 0);
+    ck_assert_int_eq(xlat_mem_find(&m.user, 3 * VM_PAGE, &a1), 0);
+    ck_assert_uint_eq(a1, m.user.size - 3 * VM_PAGE);
+    ck_assert_int_eq(map(&m, a1, 3 * VM_PAGE, PROT_READ), 0);
+    ck_assert_int_eq(xlat_mem_find(&m.user, VM_PAGE, &a2), 0);
     ck_assert_uint_eq(a2, a1 - VM_PAGE);
-    ck_assert_int_eq(vm_mem_find(&m, m.user_top, &a2), -ENOMEM); /* page 0 stays free */
+    ck_assert_int_eq(xlat_mem_find(&m.user, m.user.size, &a2), -ENOMEM); /* page 0 stays free */
 }
 END_TEST
 
@@ -132,7 +138,7 @@ END_TEST
 START_TEST(elf_placement)
 {
     struct elf_load_ops ops;
-    vm_mem_loader_ops(&m, &ops);
+    xlat_mem_loader_ops(&m.user, &ops);
     int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
     ck_assert_int_ge(fd, 0);
     struct elf_image img;
@@ -140,17 +146,17 @@ START_TEST(elf_placement)
     ck_assert_msg(elf_load(fd, "self", ELF_MACHINE_X86_64, VM_PAGE, &ops, &img, &err) == 0, "%s",
                   err.msg);
     close(fd);
-    ck_assert_uint_le(img.hi, m.user_top);
+    ck_assert_uint_le(img.hi, m.user.size);
     ck_assert_uint_ge(img.entry, img.lo);
     ck_assert_uint_lt(img.entry, img.hi);
     uint64_t eff;
     /* The entry point's page runs and cannot be written; the program headers are readable. */
     ck_assert(vm_pt_lookup(&m, img.entry, &eff));
     ck_assert((eff & VM_PTE_U) && !(eff & VM_PTE_NX) && !(eff & VM_PTE_W));
-    ck_assert_ptr_nonnull(vm_mem_ptr(&m, img.phdr, (uint64_t)img.phent * img.phnum, VM_PG_R));
+    ck_assert_ptr_nonnull(xlat_mem_ptr(&m.user, img.phdr, (uint64_t)img.phent * img.phnum, XLAT_PG_R));
     /* The initial stack: argc, argv[0] readable back through guest addresses. */
-    uint64_t top = m.user_top, size = 1 << 20, sp;
-    ck_assert_int_eq(vm_mem_map(&m, top - size, size, PROT_READ | PROT_WRITE), 0);
+    uint64_t top = m.user.size, size = 1 << 20, sp;
+    ck_assert_int_eq(map(&m, top - size, size, PROT_READ | PROT_WRITE), 0);
     char *argv[] = {"/bin/x", NULL}, *envp[] = {"A=b", NULL};
     struct elf_stack_params p = {.argv = argv, .envp = envp, .execfn = "/bin/x", .exe = &img,
                                  .page_size = VM_PAGE};
@@ -158,24 +164,40 @@ START_TEST(elf_placement)
     ck_assert_uint_eq(sp % 16, 0);
     uint64_t argc, argv0;
     char s[16];
-    ck_assert_int_eq(vm_mem_read(&m, sp, &argc, 8), 0);
+    ck_assert_int_eq(xlat_mem_read(&m.user, sp, &argc, 8), 0);
     ck_assert_uint_eq(argc, 1);
-    ck_assert_int_eq(vm_mem_read(&m, sp + 8, &argv0, 8), 0);
-    ck_assert_int_eq(vm_mem_string(&m, argv0, s, sizeof(s)), 6);
+    ck_assert_int_eq(xlat_mem_read(&m.user, sp + 8, &argv0, 8), 0);
+    ck_assert_int_eq(xlat_mem_string(&m.user, argv0, s, sizeof(s)), 6);
     ck_assert_str_eq(s, "/bin/x");
 }
 END_TEST
 
-/* The dispatcher against a scratch root. */
-static struct vm_proc p;
+/* The personality with the x86-64 ABI over VM memory, against a scratch root: what the
+ * hypercall dispatcher serves. */
+static struct xlat_proc *p;
+static struct xlat_thread *thr;
 static int root_fd;
 static char root[] = "/tmp/viv-vmtest.XXXXXX";
+static uint64_t fs_set;
+static int hart;
+
+static int fake_set_fs(void *h, uint64_t base)
+{
+    ck_assert_ptr_eq(h, &hart);
+    fs_set = base;
+    return 0;
+}
+
+static void fake_kick(void *h)
+{
+    (void)h;
+}
 
 static int64_t sys(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
     uint64_t a[6] = {a0, a1, a2, a3, 0, 0};
     int64_t r;
-    vm_syscall(&p, nr, a, &r);
+    xlat_syscall(p, nr, a, &r);
     return r;
 }
 
@@ -191,14 +213,22 @@ static void proc_setup(void)
     fputs("inside\n", f);
     fclose(f);
     root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    vm_proc_init(&p, &m, root_fd, "box");
-    p.brk_start = p.brk_cur = 0x800000;
-    ck_assert_int_eq(vm_mem_map(&m, 0x400000, VM_PAGE, PROT_READ | PROT_WRITE), 0);
+    struct xlat_proc_config pc = {.abi = &xlat_abi_x86_64, .mem = &m.user, .root = root,
+                                  .brk_start = 0x800000, .brk_limit = m.user.size,
+                                  .hostname = "box", .alone = true};
+    struct viv_error err = {0};
+    ck_assert_msg(xlat_proc_new(&pc, &p, &err) == 0, "%s", err.msg);
+    xlat_proc_reserve_fd(p, root_fd);
+    struct xlat_engine_hooks hooks = {.kick = fake_kick, .set_fs = fake_set_fs};
+    xlat_proc_set_hooks(p, &hooks);
+    thr = xlat_thread_first(p, &hart);
+    ck_assert_int_eq(map(&m, 0x400000, VM_PAGE, PROT_READ | PROT_WRITE), 0);
 }
 
 static void proc_teardown(void)
 {
-    vm_proc_release(&p);
+    xlat_thread_leave(thr);
+    xlat_proc_free(p);
     close(root_fd);
     char path[256];
     snprintf(path, sizeof(path), "%s/etc/passwd", root);
@@ -212,6 +242,8 @@ static void proc_teardown(void)
 START_TEST(dispatch)
 {
     uint8_t *g = m.host + 0x400000;
+    ck_assert_str_eq(xlat_syscall_name(&xlat_abi_x86_64, 257), "openat");
+    ck_assert_ptr_null(xlat_syscall_name(&xlat_abi_x86_64, 56)); /* clone: not yet */
     strcpy((char *)g, "/../../../etc/passwd");
     int64_t fd = sys(257, (uint64_t)(int64_t)AT_FDCWD, 0x400000, O_RDONLY, 0); /* openat */
     ck_assert_int_ge(fd, 3);
@@ -220,43 +252,134 @@ START_TEST(dispatch)
     ck_assert_int_eq(sys(0, (uint64_t)fd, 0xffff800000000000ull, 8, 0), -EFAULT);
     ck_assert_int_eq(sys(3, (uint64_t)fd, 0, 0, 0), 0);         /* close */
     ck_assert_int_eq(sys(3, (uint64_t)fd, 0, 0, 0), -EBADF);
-    ck_assert_int_eq(sys(0, 1000, 0x400100, 1, 0), -EBADF);
+    ck_assert_int_eq(sys(2, 0x400000, O_RDONLY, 0, 0), fd);     /* open, legacy */
+    ck_assert_int_eq(sys(3, (uint64_t)fd, 0, 0, 0), 0);
+    /* The engine's fds are out of reach: not readable, closable or replaceable. */
+    ck_assert_int_eq(sys(0, (uint64_t)root_fd, 0x400100, 1, 0), -EBADF);
+    ck_assert_int_eq(sys(3, (uint64_t)root_fd, 0, 0, 0), -EBADF);
+    ck_assert_int_eq(sys(33, 1, (uint64_t)root_fd, 0, 0), -EBADF); /* dup2 */
+    ck_assert_int_eq(sys(33, (uint64_t)root_fd, (uint64_t)root_fd, 0, 0), -EBADF);
     ck_assert_int_eq(sys(1, 1, (uint64_t)-4096, 8192, 0), -EFAULT); /* write, wrapping */
     ck_assert_int_eq(sys(5, 0, 0x3ff000, 0, 0), -EFAULT);           /* fstat to unmapped */
+    ck_assert_int_eq(sys(4, 0x400000, 0x400200, 0, 0), 0);          /* stat: the host's */
+    struct stat st;
+    memcpy(&st, g + 0x200, sizeof(st));
+    ck_assert_int_eq(st.st_size, 7);
     ck_assert_int_eq(sys(63, VM_KERNEL_BASE, 0, 0, 0), -EFAULT);    /* uname */
     ck_assert_int_eq(sys(63, 0x400000, 0, 0, 0), 0);
-    ck_assert_str_eq((char *)g + 65, "box"); /* nodename */
-    ck_assert_int_eq(sys(158, 0x1002, 0xffff800000000000ull, 0, 0), -EPERM); /* arch_prctl */
+    ck_assert_str_eq((char *)g + 65, "box");         /* nodename */
+    ck_assert_str_eq((char *)g + 4 * 65, "x86_64"); /* machine */
+    /* Alone: pid 2 under init 1, and kill reaches only itself. */
+    ck_assert_int_eq(sys(39, 0, 0, 0, 0), 2);
+    ck_assert_int_eq(sys(110, 0, 0, 0, 0), 1);
+    ck_assert_int_eq(sys(186, 0, 0, 0, 0), 2);
+    ck_assert_int_eq(sys(62, 1, 0, 0, 0), -ESRCH);
+    ck_assert_int_eq(sys(62, 2, 0, 0, 0), 0);
+    ck_assert_int_eq(sys(234, 2, 3, 0, 0), -ESRCH);
+    /* arch_prctl goes to the engine's hook. */
+    ck_assert_int_eq(sys(158, 0x1002, 0xffff800000000000ull, 0, 0), -EPERM);
     ck_assert_int_eq(sys(158, 0x1002, 0x400000, 0, 0), 0);
-    ck_assert(p.fs_dirty && p.fs_base == 0x400000);
+    ck_assert_uint_eq(fs_set, 0x400000);
+    ck_assert_int_eq(sys(158, 0x1003, 0x400300, 0, 0), 0);
+    ck_assert_int_eq(*(uint64_t *)(g + 0x300), 0x400000);
     /* brk grows into free pages and stops at mapped ones. */
     ck_assert_int_eq(sys(12, 0, 0, 0, 0), 0x800000);
     ck_assert_int_eq(sys(12, 0x802000, 0, 0, 0), 0x802000);
-    ck_assert_ptr_nonnull(vm_mem_ptr(&m, 0x801000, 8, VM_PG_W));
-    ck_assert_int_eq(vm_mem_map(&m, 0x900000, VM_PAGE, PROT_READ), 0);
+    ck_assert_ptr_nonnull(xlat_mem_ptr(&m.user, 0x801000, 8, XLAT_PG_W));
+    ck_assert_int_eq(map(&m, 0x900000, VM_PAGE, PROT_READ), 0);
     ck_assert_int_eq(sys(12, 0x901000, 0, 0, 0), 0x802000);
-    /* mmap, mprotect, munmap. */
+    /* mmap, mprotect, munmap, and the page tables that follow. */
     int64_t a = sys(9, 0, 8192, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS);
     ck_assert_int_gt(a, 0);
-    ck_assert_ptr_null(vm_mem_ptr(&m, (uint64_t)a, 8, VM_PG_W));
+    ck_assert_ptr_null(xlat_mem_ptr(&m.user, (uint64_t)a, 8, XLAT_PG_W));
+    uint64_t eff;
+    ck_assert(vm_pt_lookup(&m, (uint64_t)a, &eff) && !(eff & VM_PTE_W) && (eff & VM_PTE_NX));
     ck_assert_int_eq(sys(10, (uint64_t)a, 8192, PROT_READ | PROT_WRITE, 0), 0);
-    ck_assert_ptr_nonnull(vm_mem_ptr(&m, (uint64_t)a, 8192, VM_PG_W));
+    ck_assert_ptr_nonnull(xlat_mem_ptr(&m.user, (uint64_t)a, 8192, XLAT_PG_W));
+    ck_assert(vm_pt_lookup(&m, (uint64_t)a + VM_PAGE, &eff) && (eff & VM_PTE_W));
     ck_assert_int_eq(sys(11, (uint64_t)a, 8192, 0, 0), 0);
-    ck_assert_ptr_null(vm_mem_ptr(&m, (uint64_t)a, 1, VM_PG_R));
+    ck_assert_ptr_null(xlat_mem_ptr(&m.user, (uint64_t)a, 1, XLAT_PG_R));
+    ck_assert_uint_eq(vm_pt_lookup(&m, (uint64_t)a, NULL), 0);
+    ck_assert(m.tlb_dirty);
     ck_assert_int_eq(sys(9, 0, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS), -EINVAL);
     ck_assert_int_eq(sys(9, 0, 1ull << 40, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS), -ENOMEM);
     ck_assert_int_eq(sys(9, 0x1000, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED),
                      -EPERM);
-    /* Unknown calls: ENOSYS, counted. */
-    uint64_t before = p.unimplemented;
+    /* Unknown calls: ENOSYS, counted, by number too. */
+    uint64_t before = xlat_proc_unimplemented(p);
     ck_assert_int_eq(sys(999, 0, 0, 0, 0), -ENOSYS);
     ck_assert_int_eq(sys(UINT64_MAX, 0, 0, 0, 0), -ENOSYS);
-    ck_assert_uint_eq(p.unimplemented, before + 2);
+    ck_assert_uint_eq(xlat_proc_unimplemented(p), before + 2);
+    uint64_t counts[XLAT_COUNTED_NRS];
+    xlat_proc_call_counts(p, counts, XLAT_COUNTED_NRS);
+    ck_assert_uint_eq(counts[257], 1);
+    ck_assert_uint_eq(counts[3], 4); /* close, refused ones included */
     /* exit_group ends the process with the low byte of its status. */
     uint64_t args[6] = {0x1ff, 0, 0, 0, 0, 0};
     int64_t r;
-    ck_assert_int_eq(vm_syscall(&p, 231, args, &r), VM_SYS_EXIT);
-    ck_assert_int_eq(p.exit_status, 0xff);
+    ck_assert_int_eq(xlat_syscall(p, 231, args, &r), XLAT_SYS_EXIT);
+    ck_assert_int_eq(xlat_proc_exit_status(p), 0xff);
+}
+END_TEST
+
+/* An x86-64 signal frame: built under the red zone with the FXSAVE image 64-byte aligned, the
+ * handler entered as Linux enters it, and rt_sigreturn giving back every register. */
+START_TEST(sigframe)
+{
+    uint64_t stack = 0x600000;
+    ck_assert_int_eq(map(&m, stack, 4 * VM_PAGE, PROT_READ | PROT_WRITE), 0);
+    uint64_t act[4] = {0x401000, SA_SIGINFO | 0x04000000 /* SA_RESTORER */, 0x402000, 0};
+    memcpy(m.host + 0x400000, act, sizeof(act));
+    ck_assert_int_eq(sys(13, SIGUSR1, 0x400000, 0, 8), 0); /* rt_sigaction */
+    ck_assert_int_eq(sys(13, SIGUSR1, 0, 0x400040, 8), 0);
+    ck_assert(memcmp(m.host + 0x400040, act, sizeof(act)) == 0);
+    struct xlat_regs regs;
+    memset(&regs, 0, sizeof(regs));
+    regs.x86.rsp = stack + 4 * VM_PAGE - 8;
+    regs.x86.rip = 0x401234;
+    regs.x86.rbx = 77;
+    regs.x86.rflags = 0x246 | (1u << 10); /* DF set */
+    regs.x86.fx[160] = 0x5a;               /* xmm0's first byte */
+    struct xlat_regs saved = regs;
+    siginfo_t si;
+    memset(&si, 0, sizeof(si));
+    si.si_signo = SIGUSR1;
+    si.si_code = SI_TKILL;
+    ck_assert_int_eq(xlat_signal_deliver(thr, SIGUSR1, &si, &regs), 0);
+    ck_assert_uint_eq(regs.x86.rip, 0x401000);
+    ck_assert_uint_eq(regs.x86.rdi, SIGUSR1);
+    ck_assert_uint_eq((regs.x86.rsp + 8) % 16, 0);
+    ck_assert_uint_lt(regs.x86.rsp, saved.x86.rsp - 128); /* under the red zone */
+    ck_assert(!(regs.x86.rflags & (1u << 10)));
+    ck_assert_uint_eq(regs.x86.fx[160], 0);
+    uint64_t pretcode;
+    ck_assert_int_eq(xlat_mem_read(&m.user, regs.x86.rsp, &pretcode, 8), 0);
+    ck_assert_uint_eq(pretcode, 0x402000);
+    int32_t signo;
+    ck_assert_int_eq(xlat_mem_read(&m.user, regs.x86.rsi, &signo, 4), 0);
+    ck_assert_int_eq(signo, SIGUSR1);
+    ck_assert_uint_eq(xlat_proc_signal_frames(p), 1);
+    /* The handler's ret pops pretcode; the restorer's syscall is rt_sigreturn. */
+    regs.x86.rsp += 8;
+    regs.x86.rbx = 1;
+    int64_t r;
+    uint64_t none[6] = {0};
+    ck_assert_int_eq(xlat_thread_syscall(thr, 15, none, &regs, &r), XLAT_SYS_REGS);
+    ck_assert_uint_eq(regs.x86.rip, saved.x86.rip);
+    ck_assert_uint_eq(regs.x86.rsp, saved.x86.rsp);
+    ck_assert_uint_eq(regs.x86.rbx, 77);
+    ck_assert(regs.x86.rflags & (1u << 10));
+    ck_assert_uint_eq(regs.x86.fx[160], 0x5a);
+    /* No sa_restorer: no frame (the guest dies of SIGSEGV). */
+    act[1] = SA_SIGINFO;
+    memcpy(m.host + 0x400000, act, sizeof(act));
+    ck_assert_int_eq(sys(13, SIGUSR2, 0x400000, 0, 8), 0);
+    ck_assert_int_eq(xlat_signal_deliver(thr, SIGUSR2, &si, &regs), -EFAULT);
+    sys(13, SIGUSR1, 0, 0, 8);
+    uint64_t dfl[4] = {0};
+    memcpy(m.host + 0x400000, dfl, sizeof(dfl));
+    sys(13, SIGUSR1, 0x400000, 0, 8);
+    sys(13, SIGUSR2, 0x400000, 0, 8);
 }
 END_TEST
 
@@ -312,6 +435,7 @@ int main(void)
     tc = tcase_create("dispatch");
     tcase_add_checked_fixture(tc, proc_setup, proc_teardown);
     tcase_add_test(tc, dispatch);
+    tcase_add_test(tc, sigframe);
     tcase_add_test(tc, fault_signals);
     suite_add_tcase(s, tc);
     tc = tcase_create("kvm");

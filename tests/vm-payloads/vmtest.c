@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -353,6 +355,27 @@ int main(int argc, char **argv)
         printf("read %zd at fd %d: %.*s", n, d, (int)(n > 0 ? n : 0), buf);
         int bad = dup2(99, 5) < 0 && errno == EBADF;
         printf("dupfd %d, bad fd refused %d\n", fcntl(d, F_DUPFD, 20), bad);
+        return 0;
+    }
+    if (strcmp(what, "cwd") == 0) {
+        /* The working folder, relative paths from it and the legacy path calls (readlink,
+         * access, stat and lstat through their raw numbers), as x86-64 has them. */
+        char buf[256];
+        if (chdir("/etc") < 0) {
+            perror("chdir");
+            return 1;
+        }
+        printf("cwd %s\n", getcwd(buf, sizeof(buf)) ? buf : "(none)");
+        long n = syscall(SYS_readlink, "vm-link", buf, sizeof(buf) - 1);
+        buf[n > 0 ? n : 0] = '\0';
+        struct stat st, lst;
+        int reg = syscall(SYS_stat, "vm-link", &st) == 0 && S_ISREG(st.st_mode);
+        int lnk = syscall(SYS_lstat, "vm-link", &lst) == 0 && S_ISLNK(lst.st_mode);
+        printf("readlink %s, stat follows %d, lstat does not %d, access %d\n", buf, reg, lnk,
+               syscall(SYS_access, "vm-msg", R_OK) == 0);
+        struct utsname u;
+        uname(&u);
+        printf("machine %s\n", u.machine);
         return 0;
     }
     if (strcmp(what, "spin") == 0)

@@ -1,0 +1,244 @@
+/* vm_user.c: ring 3 as the personality sees it: KVM's registers to and from the ABI's register
+ * state, each hypercall handed to syscall-xlat, exceptions turned into signals, and the
+ * personality's signal frames loaded back into the vCPU. */
+#include "vm_internal.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+/* Only the flags ring 3 may hold: never IOPL, always IF and the reserved bit 1 (the arithmetic
+ * flags, TF, DF, AC, RF and ID as given). */
+#define VM_USER_RFLAGS(f) (((f) & 0x250dd5ull) | 0x202)
+
+/* The general registers of kvm_regs; rip, rsp, rflags and the rest are the caller's. */
+static void regs_from_kvm(struct xlat_x86_regs *s, const struct kvm_regs *r)
+{
+    memset(s, 0, offsetof(struct xlat_x86_regs, fx));
+    s->r8 = r->r8, s->r9 = r->r9, s->r10 = r->r10, s->r11 = r->r11;
+    s->r12 = r->r12, s->r13 = r->r13, s->r14 = r->r14, s->r15 = r->r15;
+    s->rdi = r->rdi, s->rsi = r->rsi, s->rbp = r->rbp, s->rbx = r->rbx;
+    s->rdx = r->rdx, s->rax = r->rax, s->rcx = r->rcx;
+    s->rip = r->rip, s->rsp = r->rsp, s->rflags = r->rflags;
+}
+
+static void regs_to_kvm(struct kvm_regs *r, const struct xlat_x86_regs *s)
+{
+    r->r8 = s->r8, r->r9 = s->r9, r->r10 = s->r10, r->r11 = s->r11;
+    r->r12 = s->r12, r->r13 = s->r13, r->r14 = s->r14, r->r15 = s->r15;
+    r->rdi = s->rdi, r->rsi = s->rsi, r->rbp = s->rbp, r->rbx = s->rbx;
+    r->rdx = s->rdx, r->rax = s->rax, r->rcx = s->rcx;
+    r->rip = s->rip, r->rsp = s->rsp, r->rflags = VM_USER_RFLAGS(s->rflags);
+}
+
+/* Return to ring 3 in state s from the shim, which is stopped at its `out`: the general
+ * registers through KVM_SET_REGS, rip, rsp and rflags through the iret frame in the shim's data
+ * page (the vCPU's own rip stays at the `out`, so KVM completes it and the shim goes on to its
+ * iretq). */
+static int resume_from_shim(struct vm_instance *v, struct kvm_regs *r,
+                            const struct xlat_x86_regs *s, struct viv_error *err)
+{
+    uint64_t rip = r->rip, rsp = r->rsp, rflags = r->rflags;
+    regs_to_kvm(r, s);
+    uint64_t frame[5] = {s->rip, VM_USER_CS, VM_USER_RFLAGS(s->rflags), s->rsp, VM_USER_SS};
+    r->rip = rip, r->rsp = rsp, r->rflags = rflags;
+    uint8_t *data = v->mem.host + v->mem.sys_base + VM_SYS_DATA * VM_PAGE;
+    memcpy(data + VM_DATA_FRAME, frame, sizeof(frame));
+    data[VM_DATA_IRET] = 1;
+    if (vm_ioctl(v->vcpu, KVM_SET_REGS, r) < 0)
+        return viv_fail(err, errno, "KVM_SET_REGS");
+    if (vm_cpu_set_fx(v->vcpu, s->fx) < 0)
+        return viv_fail(err, errno, "KVM_SET_XSAVE");
+    return 0;
+}
+
+int vm_status(const struct vm_instance *v)
+{
+    return v->killed_by ? 128 + v->killed_by : xlat_proc_exit_status(v->proc);
+}
+
+/* Deliver what is pending for the guest's thread onto s (*fx_loaded: s->fx is the vCPU's).
+ * *changed tells whether a handler's frame was built; 1 when a signal ended the guest. */
+static int take_signals(struct vm_instance *v, struct xlat_regs *s, bool *fx_loaded,
+                        bool *changed, struct viv_error *err)
+{
+    siginfo_t si;
+    enum xlat_sig_action act;
+    int sig;
+    while ((sig = xlat_signal_next(v->thread, &si, &act)) != 0) {
+        if (act == XLAT_SIG_KILL) {
+            viv_trace(VIV_TRACE_VM, "vm", "signal %d ends the guest", sig);
+            v->killed_by = sig;
+            return 1;
+        }
+        if (!*fx_loaded) {
+            if (vm_cpu_get_fx(v->vcpu, s->x86.fx) < 0)
+                return viv_fail(err, errno, "KVM_GET_XSAVE");
+            *fx_loaded = true;
+        }
+        if (xlat_signal_deliver(v->thread, sig, &si, s) < 0) {
+            /* No room for the frame, or no sa_restorer: force_sigsegv. */
+            viv_trace(VIV_TRACE_VM, "vm", "signal %d: cannot build its frame", sig);
+            v->killed_by = SIGSEGV;
+            return 1;
+        }
+        viv_trace(VIV_TRACE_VM, "vm", "signal %d: handler %#llx, frame at %#llx", sig,
+                  (unsigned long long)s->x86.rip, (unsigned long long)s->x86.rsp);
+        *changed = true;
+    }
+    return 0;
+}
+
+/* A mapping was narrowed or removed: the shim reloads CR3 before it returns to ring 3. */
+static void flush_if_dirty(struct vm_instance *v)
+{
+    if (v->mem.tlb_dirty) {
+        v->mem.host[v->mem.sys_base + VM_SYS_DATA * VM_PAGE + VM_DATA_FLUSH] = 1;
+        v->mem.tlb_dirty = false;
+    }
+}
+
+int vm_user_syscall(struct vm_instance *v, struct viv_error *err)
+{
+    struct kvm_regs r;
+    if (vm_ioctl(v->vcpu, KVM_GET_REGS, &r) < 0)
+        return viv_fail(err, errno, "KVM_GET_REGS");
+    /* The state at the syscall: rip in rcx and rflags in r11 as SYSCALL left them (AMD64 APM
+     * vol. 2, 6.1.1); SYSCALL does not switch stacks, so rsp is ring 3's. */
+    struct xlat_regs s;
+    regs_from_kvm(&s.x86, &r);
+    s.x86.rip = r.rcx, s.x86.rflags = r.r11;
+    const uint64_t a[6] = {r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9};
+    int64_t ret = 0;
+    enum xlat_sys_result res = xlat_thread_syscall(v->thread, r.rax, a, &s, &ret);
+    flush_if_dirty(v);
+    bool fx_loaded = false, changed = false;
+    switch (res) {
+    case XLAT_SYS_DONE:
+        r.rax = (uint64_t)ret;
+        s.x86.rax = (uint64_t)ret;
+        break;
+    case XLAT_SYS_RESTART:
+        /* Back onto the 2-byte `syscall` with the number in rax, as Linux's -ERESTARTSYS
+         * handling does (arch/x86/kernel/signal.c). */
+        s.x86.rip -= 2;
+        changed = true;
+        break;
+    case XLAT_SYS_REGS:
+        /* rt_sigreturn: every register, the FPU's included, comes from the frame. */
+        fx_loaded = changed = true;
+        break;
+    case XLAT_SYS_EXIT:
+    case XLAT_SYS_THREAD_EXIT: /* the only thread: the process is done too */
+        return 1;
+    case XLAT_SYS_EXEC:
+    default:
+        return viv_fail(err, ENOSYS, "the personality asked for an exec this engine lacks");
+    }
+    int k = take_signals(v, &s, &fx_loaded, &changed, err);
+    if (k != 0)
+        return k;
+    if (!changed) {
+        /* KVM resumes after the `out` on the next KVM_RUN (the PIO completes there), with
+         * these registers (api.rst 5. "The kvm_run structure", KVM_EXIT_IO). */
+        if (vm_ioctl(v->vcpu, KVM_SET_REGS, &r) < 0)
+            return viv_fail(err, errno, "KVM_SET_REGS");
+        return 0;
+    }
+    if (!fx_loaded && vm_cpu_get_fx(v->vcpu, s.x86.fx) < 0)
+        return viv_fail(err, errno, "KVM_GET_XSAVE");
+    return resume_from_shim(v, &r, &s.x86, err) < 0 ? -1 : 0;
+}
+
+/* si_code of a fault's signal (Linux arch/x86/kernel/traps.c, arch/x86/mm/fault.c). */
+static int fault_code(unsigned vec, uint64_t error)
+{
+    switch (vec) {
+    case 0: return FPE_INTDIV;
+    case 6: return ILL_ILLOPN;
+    case 14: return error & 1 ? SEGV_ACCERR : SEGV_MAPERR; /* present page, or none */
+    case 16: case 19: return 0;          /* the FPU's own codes: not decoded yet */
+    default: return SI_KERNEL;           /* #GP, int3, the rest */
+    }
+}
+
+int vm_user_fault(struct vm_instance *v, struct viv_error *err)
+{
+    /* The shim left [vector, error, rip, cs, rflags, rsp, ss] on its stack. */
+    struct kvm_regs r;
+    struct kvm_sregs sr;
+    if (vm_ioctl(v->vcpu, KVM_GET_REGS, &r) < 0 || vm_ioctl(v->vcpu, KVM_GET_SREGS, &sr) < 0)
+        return viv_fail(err, errno, "read the faulting vCPU");
+    uint64_t lo = VM_KERNEL_BASE + VM_SYS_STACK * VM_PAGE;
+    uint64_t hi = VM_KERNEL_BASE + VM_SYS_PAGES * VM_PAGE;
+    uint64_t f[7];
+    if (r.rsp < lo || r.rsp > hi - sizeof(f))
+        return viv_fail(err, EFAULT, "the shim's fault stack is off its pages (rsp %#llx)",
+                        (unsigned long long)r.rsp);
+    memcpy(f, v->mem.host + v->mem.sys_base + (r.rsp - VM_KERNEL_BASE), sizeof(f));
+    unsigned vec = (unsigned)f[0];
+    v->st->faults++;
+    viv_trace(VIV_TRACE_VM, "vm", "%s (vector %u, error %#llx) at rip %#llx, cr2 %#llx",
+              vm_fault_name(vec), vec, (unsigned long long)f[1], (unsigned long long)f[2],
+              (unsigned long long)sr.cr2);
+    if ((f[3] & 3) != 3)
+        return viv_fail(err, EFAULT, "the shim itself took %s at %#llx (cr2 %#llx)",
+                        vm_fault_name(vec), (unsigned long long)f[2],
+                        (unsigned long long)sr.cr2);
+    int sig = vm_fault_signal(vec);
+    /* A fault that is blocked, ignored or left at its default kills (force_sig_fault). */
+    if (xlat_signal_fault(v->proc, sig) != XLAT_SIG_HANDLER) {
+        viv_trace(VIV_TRACE_VM, "vm", "signal %d ends the guest", sig);
+        v->killed_by = sig;
+        return 1;
+    }
+    struct xlat_regs s;
+    regs_from_kvm(&s.x86, &r);
+    s.x86.rip = f[2], s.x86.rflags = f[4], s.x86.rsp = f[5];
+    s.x86.err = f[1], s.x86.trapno = vec;
+    s.x86.cr2 = vec == 14 ? sr.cr2 : 0;
+    if (vm_cpu_get_fx(v->vcpu, s.x86.fx) < 0)
+        return viv_fail(err, errno, "KVM_GET_XSAVE");
+    /* si_addr is CR2 for a page fault, the faulting instruction for #UD/#DE/#MF/#XF, 0 for the
+     * rest (Linux's do_trap and do_error_trap). */
+    siginfo_t si;
+    memset(&si, 0, sizeof(si));
+    si.si_signo = sig;
+    si.si_code = fault_code(vec, f[1]);
+    uint64_t addr = vec == 14 ? sr.cr2 : (vec == 0 || vec == 6 || vec == 16 || vec == 19) ? f[2] : 0;
+    si.si_addr = (void *)(uintptr_t)addr;
+    if (xlat_signal_deliver(v->thread, sig, &si, &s) < 0) {
+        v->killed_by = SIGSEGV;
+        return 1;
+    }
+    viv_trace(VIV_TRACE_VM, "vm", "signal %d: handler %#llx, frame at %#llx", sig,
+              (unsigned long long)s.x86.rip, (unsigned long long)s.x86.rsp);
+    return resume_from_shim(v, &r, &s.x86, err) < 0 ? -1 : 0;
+}
+
+int vm_user_interrupted(struct vm_instance *v, struct viv_error *err)
+{
+    v->run->immediate_exit = 0;
+    struct kvm_regs r;
+    struct kvm_sregs sr;
+    if (vm_ioctl(v->vcpu, KVM_GET_SREGS, &sr) < 0)
+        return viv_fail(err, errno, "read the interrupted vCPU");
+    if ((sr.cs.selector & 3) != 3)
+        return 0;
+    if (vm_ioctl(v->vcpu, KVM_GET_REGS, &r) < 0)
+        return viv_fail(err, errno, "read the interrupted vCPU");
+    struct xlat_regs s;
+    regs_from_kvm(&s.x86, &r);
+    bool fx_loaded = false, changed = false;
+    int k = take_signals(v, &s, &fx_loaded, &changed, err);
+    if (k != 0 || !changed)
+        return k;
+    /* In ring 3 with no I/O pending: the handler's registers go straight into the vCPU. */
+    regs_to_kvm(&r, &s.x86);
+    if (vm_ioctl(v->vcpu, KVM_SET_REGS, &r) < 0)
+        return viv_fail(err, errno, "KVM_SET_REGS");
+    if (vm_cpu_set_fx(v->vcpu, s.x86.fx) < 0)
+        return viv_fail(err, errno, "KVM_SET_XSAVE");
+    return 0;
+}
