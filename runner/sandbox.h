@@ -129,11 +129,9 @@ int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, str
  * pivot into it. note gets a line on the root's layout, for --verbose. */
 int sandbox_setup_root(const struct viv_sandbox_config *cfg, char *note, size_t note_len,
                        struct viv_error *err);
-/* Bind the instance's /etc/hostname, /etc/hosts and the host's /etc/resolv.conf over the image's
- * (sandbox_etc.c), making the mount points when may_create (a writable layer). Nothing for an
- * image without /etc. */
-int sandbox_setup_etc(const struct viv_sandbox_config *cfg, int root, bool may_create,
-                      struct viv_error *err);
+/* Write the instance's /etc/hostname, /etc/hosts and the host's /etc/resolv.conf over the
+ * image's, into the writable layer (sandbox_etc.c). Nothing for an image without /etc. */
+int sandbox_setup_etc(const struct viv_sandbox_config *cfg, int root, struct viv_error *err);
 /* Open (O_PATH) a path inside root_fd as the guest would see it, never leaving the root; with
  * create, missing components are made as directories (or, for the last one, a file when
  * want_file). */

@@ -318,7 +318,8 @@ static int setup_root(const struct viv_sandbox_config *cfg, int rootfs_fd, const
         return viv_wrap(err, "/tmp");
     if (sandbox_mount_at("tmpfs", tmp, "tmpfs", TMPFS_FLAGS, "mode=1777", "/tmp", err) < 0 ||
         mount_dev(cfg, root, err) < 0 || mount_proc(root, err) < 0 ||
-        sandbox_setup_etc(cfg, root, overlay, err) < 0 || mount_binds(cfg, root, bind_fds, err) < 0)
+        (overlay && sandbox_setup_etc(cfg, root, err) < 0) ||
+        mount_binds(cfg, root, bind_fds, err) < 0)
         return -1;
     /* The working directory is made when missing, as podman does, while the root is writable. */
     if (overlay && !cfg->read_only) {
