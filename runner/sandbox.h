@@ -156,10 +156,13 @@ int sandbox_drop_privileges(uid_t uid, gid_t gid, bool rootless, struct viv_erro
 /* Load the policy into the calling process. With trap_chown the chown family is sent to a
  * user-notification listener, whose fd is returned in *notify_fd (else -1). */
 int seccomp_policy_load(bool trap_chown, int *notify_fd, struct viv_error *err);
-/* Compile the policy to a BPF program and write it to fd: the supervisor does this while the
- * instance builds its root, so libseccomp's compile time is off the instance's path. */
-int seccomp_policy_export(bool trap_chown, int fd, struct viv_error *err);
-/* Load a program seccomp_policy_export wrote into the calling process (no_new_privs set), with
+/* Compile the policy to a BPF program of at most max bytes in buf. */
+int seccomp_policy_compile(bool trap_chown, void *buf, size_t max, size_t *len,
+                           struct viv_error *err);
+/* Write the compiled policy to fd, from the cache of compiled programs (seccomp_cache.c) or
+ * compiled now and cached. The supervisor does this while the instance builds its root. */
+int seccomp_policy_send(bool trap_chown, int fd, struct viv_error *err);
+/* Load a program seccomp_policy_send wrote into the calling process (no_new_privs set), with
  * a user-notification listener in *notify_fd when trap_chown (else -1). */
 int seccomp_policy_install(const void *bpf, size_t len, bool trap_chown, int *notify_fd,
                            struct viv_error *err);

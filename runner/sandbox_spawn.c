@@ -204,19 +204,18 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     close(sync[1]);
     sync[1] = -1;
     viv_trace(VIV_TRACE_RUN, "run", "instance %d: id maps written, released", (int)pid);
-    /* libseccomp takes longer to compile the policy than the kernel takes to load it: it is
-     * done here, on the supervisor's side, while the instance builds its root, and the instance
-     * loads the finished program when it gets there. The pipe holds far more than the largest
-     * program (BPF_MAXINSNS), so this never waits for the instance. */
+    /* libseccomp takes far longer to compile the policy than the kernel takes to load it: the
+     * program comes from the supervisor's side (cached, or compiled while the instance builds
+     * its root), and the instance loads it when it gets there. The pipe holds more than the
+     * largest program (BPF_MAXINSNS), so this never waits for the instance. */
     if (flt[1] >= 0) {
-        if (seccomp_policy_export(trap, flt[1], err) < 0) {
+        if (seccomp_policy_send(trap, flt[1], err) < 0) {
             kill(pid, SIGKILL);
             waitpid(pid, NULL, 0);
             goto out;
         }
         close(flt[1]);
         flt[1] = -1;
-        viv_trace(VIV_TRACE_RUN, "run", "instance %d: seccomp policy compiled", (int)pid);
     }
 
     /* Until the guest's exec closes the pipe, the instance reports notes and failures. */

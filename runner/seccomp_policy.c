@@ -168,15 +168,24 @@ fail:
     return -1;
 }
 
-int seccomp_policy_export(bool trap_chown, int fd, struct viv_error *err)
+int seccomp_policy_compile(bool trap_chown, void *buf, size_t max, size_t *len,
+                           struct viv_error *err)
 {
     scmp_filter_ctx ctx;
     if (policy_build(trap_chown, &ctx, err) < 0)
         return -1;
-    int rc = seccomp_export_bpf(ctx, fd);
+    /* libseccomp 2.5 exports to an fd only. */
+    _cleanup_close_ int fd = memfd_create("seccomp-bpf", MFD_CLOEXEC);
+    int rc = fd < 0 ? -errno : seccomp_export_bpf(ctx, fd);
     seccomp_release(ctx);
     if (rc < 0)
         return viv_fail(err, -rc, "compile the seccomp policy");
+    off_t size = lseek(fd, 0, SEEK_END);
+    if (size <= 0 || (size_t)size > max)
+        return viv_fail(err, EFBIG, "compile the seccomp policy: %lld bytes", (long long)size);
+    if (pread(fd, buf, (size_t)size, 0) != size)
+        return viv_fail(err, errno, "read the compiled seccomp policy");
+    *len = (size_t)size;
     return 0;
 }
 

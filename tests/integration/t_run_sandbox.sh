@@ -75,3 +75,22 @@ if [ "$out" = 0 ]; then pass "pid 1 reaps orphans (no zombies)"; else fail "pid 
 # pid 1 is viv's own process: its command line, environment and memory tell the guest nothing.
 run env VIV_TEST_SECRET=hunter2 "$VIV" run -e SHOWN=1 app 'cat /proc/1/cmdline /proc/1/environ | tr "\0" " "; echo; od -c /proc/1/mem 2>&1 | head -n 1'
 if [ "$status" = 0 ] && ! contains "$out" hunter2 && ! contains "$out" "$SRCDIR" && contains "$out" "viv-init" && contains "$out" "Permission denied"; then pass "pid 1 hides viv's command line, environment and memory"; else fail "pid 1 hides viv's command line, environment and memory" "$out"; fi
+
+# The compiled policy is kept in /run/vivarium (as root) between runs. A program there that anyone
+# but viv's user could have written is never loaded: here one that allows everything.
+bid=$(readelf -n "$VIV" 2>/dev/null | awk '/Build ID/ { print $3 }')
+cache=/run/vivarium/seccomp-$bid-plain.bpf
+if [ "$(id -u)" != 0 ] || [ -z "$bid" ]; then
+    skip "a policy cache others can write is ignored" "needs root and a build id in viv"
+else
+    run "$VIV" run app true
+    if [ -f "$cache" ]; then
+        cp "$cache" "$WORK/policy.bpf"
+        printf '\006\000\000\000\000\000\377\177' > "$cache" # BPF_RET SECCOMP_RET_ALLOW
+        chmod 0666 "$cache"
+        check_escape "a policy cache others can write is ignored" app ptrace
+        if cmp -s "$cache" "$WORK/policy.bpf" && [ "$(stat -c %a "$cache")" = 600 ]; then pass "the ignored cache is replaced by the compiled policy"; else fail "the ignored cache is replaced by the compiled policy" "$(stat -c %a "$cache")"; fi
+    else
+        fail "a policy cache others can write is ignored" "no $cache after a run"
+    fi
+fi
