@@ -95,7 +95,8 @@ static int read_cached(int dir, const char *name, char *buf, size_t max, size_t 
 
 /* Programs of other builds untouched for a day are of no further use: dropped when a new one is
  * written, so a viv rebuilt often does not fill the folder, while two builds in use side by
- * side (an installed viv and a development one) do not evict each other's programs. */
+ * side (an installed viv and a development one) do not evict each other's programs. So is a
+ * temporary file a run left behind when it died while writing one. */
 static void drop_stale(int dir, const char *keep_prefix)
 {
     DIR *d = viv_opendir_at(dir, ".");
@@ -106,7 +107,8 @@ static void drop_stale(int dir, const char *keep_prefix)
     struct stat st;
     while ((de = readdir(d)))
         if (strncmp(de->d_name, "seccomp-", 8) == 0 &&
-            strncmp(de->d_name, keep_prefix, strlen(keep_prefix)) != 0 &&
+            (strncmp(de->d_name, keep_prefix, strlen(keep_prefix)) != 0 ||
+             strstr(de->d_name, ".tmp-")) &&
             fstatat(dir, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_mtime < day_ago)
             unlinkat(dir, de->d_name, 0);
     closedir(d);
