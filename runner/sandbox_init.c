@@ -127,8 +127,9 @@ static int send_fd(int sock, int fd)
     return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
 }
 
-/* The supervisor compiles the policy while we build the root (sandbox_spawn.c); read the program
- * to its end and load it. EOF before any byte means the supervisor failed, and is killing us. */
+/* The supervisor sends the compiled policy while we build the root (sandbox_spawn.c); read the
+ * program to its end and load it. EOF before any byte means the supervisor failed, and is
+ * killing us. */
 static int load_policy(const struct sandbox_child *c, int *notify_fd, struct viv_error *err)
 {
     /* One more than the kernel takes, so that a program too long is seen as such. */

@@ -210,9 +210,13 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
      * largest program (BPF_MAXINSNS), so this never waits for the instance. */
     if (flt[1] >= 0) {
         if (seccomp_policy_send(trap, flt[1], err) < 0) {
-            kill(pid, SIGKILL);
-            waitpid(pid, NULL, 0);
-            goto out;
+            if (err->code != EPIPE) {
+                kill(pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+                goto out;
+            }
+            /* The instance ended before it read the policy: its report says why. */
+            viv_error_clear(err);
         }
         close(flt[1]);
         flt[1] = -1;

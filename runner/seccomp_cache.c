@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
+#include <pthread.h>
+#include <signal.h>
 #include <linux/filter.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -131,6 +133,27 @@ static void store(int dir, const char *name, const char *prefix, const void *bpf
     drop_stale(dir, prefix);
 }
 
+/* An instance that failed early has closed its end before reading: that must come back as EPIPE
+ * (its own report says what failed), not as a SIGPIPE that kills viv without a word. */
+static int write_program(int fd, const void *bpf, size_t len, struct viv_error *err)
+{
+    sigset_t pipe_sig, old;
+    sigemptyset(&pipe_sig);
+    sigaddset(&pipe_sig, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_sig, &old);
+    int rc = viv_write_all(fd, bpf, len);
+    int e = errno;
+    if (rc < 0 && e == EPIPE) {
+        /* Take the SIGPIPE that write left pending before the mask comes back. */
+        struct timespec none = {0, 0};
+        sigtimedwait(&pipe_sig, NULL, &none);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc < 0)
+        return viv_fail(err, e, "hand the seccomp policy to the instance");
+    return 0;
+}
+
 int seccomp_policy_send(bool trap_chown, int fd, struct viv_error *err)
 {
     static char bpf[(BPF_MAXINSNS + 1) * sizeof(struct sock_filter)];
@@ -150,7 +173,5 @@ int seccomp_policy_send(bool trap_chown, int fd, struct viv_error *err)
     }
     viv_trace(VIV_TRACE_RUN, "run", "seccomp policy: %zu instructions, %s", len / 8,
               cached ? "compiled before" : "compiled now");
-    if (viv_write_all(fd, bpf, len) < 0)
-        return viv_fail(err, errno, "hand the seccomp policy to the instance");
-    return 0;
+    return write_program(fd, bpf, len, err);
 }
