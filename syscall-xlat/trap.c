@@ -23,9 +23,8 @@ struct xlat_trap {
  * service user), and setgroups fails with EPERM whatever the list. setfsuid and setfsgid need
  * nothing: the kernel already ignores an id without a mapping there. */
 static const int trapped_rootless[] = {
-    SYS_chown,    SYS_fchown,   SYS_lchown,    SYS_fchownat,  SYS_setuid,
-    SYS_setgid,   SYS_setreuid, SYS_setregid,  SYS_setresuid, SYS_setresgid,
-    SYS_setgroups,
+    SYS_chown,    SYS_fchown,   SYS_lchown,    SYS_fchownat,  SYS_setuid,    SYS_setgid,
+    SYS_setreuid, SYS_setregid, SYS_setresuid, SYS_setresgid, SYS_setgroups,
 };
 
 const int *xlat_trap_syscalls(const struct xlat_trap_config *cfg, size_t *n)
