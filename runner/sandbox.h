@@ -101,6 +101,7 @@ struct sandbox_child {
     int sync_fd;   /* read end: one byte once the id maps and the cgroup are in place */
     int report_fd; /* write end of the report pipe */
     int sock_fd;   /* where the seccomp listener fd goes (SCM_RIGHTS), or -1 */
+    int filter_fd; /* read end: the compiled seccomp policy, then EOF; -1 when unconfined */
     int pty_slave; /* -1 without -t */
 };
 /* Runs in the new namespaces as their pid 1; never returns. */
@@ -164,6 +165,16 @@ int sandbox_landlock_read_only(const char *root, struct viv_error *err);
 /* Load the policy into the calling process. With trap_chown the chown family is sent to a
  * user-notification listener, whose fd is returned in *notify_fd (else -1). */
 int seccomp_policy_load(bool trap_chown, int *notify_fd, struct viv_error *err);
+/* Compile the policy to a BPF program of at most max bytes in buf. */
+int seccomp_policy_compile(bool trap_chown, void *buf, size_t max, size_t *len,
+                           struct viv_error *err);
+/* Write the compiled policy to fd, from the cache of compiled programs (seccomp_cache.c) or
+ * compiled now and cached. The supervisor does this while the instance builds its root. */
+int seccomp_policy_send(bool trap_chown, int fd, struct viv_error *err);
+/* Load a program seccomp_policy_send wrote into the calling process (no_new_privs set), with
+ * a user-notification listener in *notify_fd when trap_chown (else -1). */
+int seccomp_policy_install(const void *bpf, size_t len, bool trap_chown, int *notify_fd,
+                           struct viv_error *err);
 /* The policy as libseccomp's pseudo-filter text, for tests and docs (caller frees). */
 char *seccomp_policy_describe(bool trap_chown);
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <linux/filter.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -126,6 +127,30 @@ static int send_fd(int sock, int fd)
     return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
 }
 
+/* The supervisor sends the compiled policy while we build the root (sandbox_spawn.c); read the
+ * program to its end and load it. EOF before any byte means the supervisor failed, and is
+ * killing us. */
+static int load_policy(const struct sandbox_child *c, int *notify_fd, struct viv_error *err)
+{
+    /* One more than the kernel takes, so that a program too long is seen as such. */
+    static struct sock_filter bpf[BPF_MAXINSNS + 1];
+    size_t len = 0;
+    for (;;) {
+        ssize_t n = read(c->filter_fd, (char *)bpf + len, sizeof(bpf) - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return viv_fail(err, errno, "read the seccomp policy");
+        if (n == 0)
+            break;
+        len += (size_t)n;
+        if (len == sizeof(bpf))
+            return viv_fail(err, EFBIG, "read the seccomp policy");
+    }
+    close(c->filter_fd);
+    return seccomp_policy_install(bpf, len, c->cfg->rootless, notify_fd, err);
+}
+
 /* viv's command line (its -e values, host paths) and environment (the caller's, secrets
  * included) would otherwise be what the guest reads in /proc/1/cmdline and /proc/1/environ. Both
  * live in our own memory: overwrite them. Nothing may use the original argv or environ strings
@@ -198,6 +223,37 @@ static _Noreturn void start_guest(const struct sandbox_child *c, const char *pro
     viv_fail(&err, e, "exec '%s'", prog);
     /* ENOENT from an existing file: its ELF or #! interpreter is missing. */
     exec_fail(c, e == ENOENT ? 127 : 126, &err);
+}
+
+struct guest_start {
+    const struct sandbox_child *c;
+    const char *prog;
+    const sigset_t *oldmask;
+};
+
+static int guest_entry(void *arg)
+{
+    const struct guest_start *g = arg;
+    start_guest(g->c, g->prog, g->oldmask);
+}
+
+/* The entrypoint as pid 2. An exec'd guest starts as posix_spawn starts programs: in our address
+ * space, on a stack of its own, while we wait (CLONE_VM | CLONE_VFORK), so that no page table of
+ * viv's large image is copied and no page is copied on write on either side, only to be thrown
+ * away by the exec. Until then it only makes system calls and writes its own stack; every signal
+ * is blocked, so none of our handlers can run in it. A translating engine keeps running viv's
+ * code in the guest process, so it gets a copy of the address space, with fork. */
+static pid_t spawn_guest(const struct sandbox_child *c, const char *prog, const sigset_t *oldmask)
+{
+    if (c->cfg->engine_main) {
+        pid_t pid = fork();
+        if (pid == 0)
+            start_guest(c, prog, oldmask);
+        return pid;
+    }
+    static char stack[64 * 1024] __attribute__((aligned(16)));
+    struct guest_start g = {.c = c, .prog = prog, .oldmask = oldmask};
+    return clone(guest_entry, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &g);
 }
 
 static _Noreturn void reap_forever(pid_t guest, const sigset_t *waitset)
@@ -278,7 +334,7 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
     viv_trace(VIV_TRACE_RUN, "run", "instance: privileges dropped, loading seccomp");
     if (cfg->seccomp) {
         int nfd;
-        if (seccomp_policy_load(cfg->rootless, &nfd, &err) < 0)
+        if (load_policy(c, &nfd, &err) < 0)
             fail(c, &err);
         if (nfd >= 0) {
             if (send_fd(c->sock_fd, nfd) < 0) {
@@ -299,13 +355,11 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
         sigaction(forwarded[i], &sa, NULL);
     viv_trace(VIV_TRACE_RUN, "run", "instance: starting the entrypoint");
     hide_cmdline();
-    pid_t guest = fork();
+    pid_t guest = spawn_guest(c, prog, &old);
     if (guest < 0) {
         viv_fail(&err, errno, "fork the entrypoint");
         fail(c, &err);
     }
-    if (guest == 0)
-        start_guest(c, prog, &old);
 
     close(c->report_fd);
     if (c->pty_slave >= 0)

@@ -116,6 +116,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     int rc = -1;
     pid_t pid = -1;
     int pidfd = -1, sync[2] = {-1, -1}, rep[2] = {-1, -1}, sock[2] = {-1, -1};
+    int flt[2] = {-1, -1};
     struct viv_pty pty = {.master = -1, .slave = -1};
     struct viv_limits_plan plan;
     memset(&plan, 0, sizeof(plan));
@@ -142,6 +143,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
         goto out;
     bool trap = cfg->seccomp && cfg->rootless;
     if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0 ||
+        (cfg->seccomp && pipe2(flt, O_CLOEXEC) < 0) ||
         (trap && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0)) {
         viv_fail(err, errno, "create pipes");
         goto out;
@@ -151,6 +153,8 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     if (pid == 0) {
         close(sync[1]);
         close(rep[0]);
+        if (flt[1] >= 0)
+            close(flt[1]);
         if (sock[0] >= 0)
             close(sock[0]);
         if (pty.master >= 0)
@@ -161,6 +165,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
             .sync_fd = sync[0],
             .report_fd = rep[1],
             .sock_fd = sock[1],
+            .filter_fd = flt[0],
             .pty_slave = pty.slave,
         };
         sandbox_child_main(&child);
@@ -176,6 +181,10 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     close(sync[0]);
     close(rep[1]);
     sync[0] = rep[1] = -1;
+    if (flt[0] >= 0) {
+        close(flt[0]);
+        flt[0] = -1;
+    }
     if (sock[1] >= 0) {
         close(sock[1]);
         sock[1] = -1;
@@ -195,6 +204,23 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     close(sync[1]);
     sync[1] = -1;
     viv_trace(VIV_TRACE_RUN, "run", "instance %d: id maps written, released", (int)pid);
+    /* libseccomp takes far longer to compile the policy than the kernel takes to load it: the
+     * program comes from the supervisor's side (cached, or compiled while the instance builds
+     * its root), and the instance loads it when it gets there. The pipe holds more than the
+     * largest program (BPF_MAXINSNS), so this never waits for the instance. */
+    if (flt[1] >= 0) {
+        if (seccomp_policy_send(trap, flt[1], err) < 0) {
+            if (err->code != EPIPE) {
+                kill(pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+                goto out;
+            }
+            /* The instance ended before it read the policy: its report says why. */
+            viv_error_clear(err);
+        }
+        close(flt[1]);
+        flt[1] = -1;
+    }
 
     /* Until the guest's exec closes the pipe, the instance reports notes and failures. */
     struct sandbox_report r;
@@ -231,7 +257,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     rc = sandbox_supervise(&sup, st, err);
     st->wall_ns = now_ns() - t0;
 out:;
-    int fds[] = {pidfd, sync[0], sync[1], rep[0], rep[1], sock[0], sock[1]};
+    int fds[] = {pidfd, sync[0], sync[1], rep[0], rep[1], sock[0], sock[1], flt[0], flt[1]};
     for (size_t i = 0; i < VIV_ARRAY_SIZE(fds); i++)
         if (fds[i] >= 0)
             close(fds[i]);

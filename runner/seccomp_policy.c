@@ -4,11 +4,14 @@
 #include "syscall-xlat/syscall-xlat.h"
 
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 
 /* Refused outright with EPERM. Everything else is allowed: the policy is a denylist so that the
  * kernel's per-syscall cache can skip the filter for every unconditionally allowed call (the
@@ -163,6 +166,47 @@ fail_rc:
 fail:
     seccomp_release(ctx);
     return -1;
+}
+
+int seccomp_policy_compile(bool trap_chown, void *buf, size_t max, size_t *len,
+                           struct viv_error *err)
+{
+    scmp_filter_ctx ctx;
+    if (policy_build(trap_chown, &ctx, err) < 0)
+        return -1;
+    /* libseccomp 2.5 exports to an fd only. */
+    _cleanup_close_ int fd = memfd_create("seccomp-bpf", MFD_CLOEXEC);
+    int rc = fd < 0 ? -errno : seccomp_export_bpf(ctx, fd);
+    seccomp_release(ctx);
+    if (rc < 0)
+        return viv_fail(err, -rc, "compile the seccomp policy");
+    off_t size = lseek(fd, 0, SEEK_END);
+    if (size <= 0 || (size_t)size > max)
+        return viv_fail(err, EFBIG, "compile the seccomp policy: %lld bytes", (long long)size);
+    if (pread(fd, buf, (size_t)size, 0) != size)
+        return viv_fail(err, errno, "read the compiled seccomp policy");
+    *len = (size_t)size;
+    return 0;
+}
+
+int seccomp_policy_install(const void *bpf, size_t len, bool trap_chown, int *notify_fd,
+                           struct viv_error *err)
+{
+    *notify_fd = -1;
+    size_t n = len / sizeof(struct sock_filter);
+    if (n == 0 || n > BPF_MAXINSNS || len % sizeof(struct sock_filter))
+        return viv_fail(err, EINVAL, "the seccomp policy: %zu bytes is no BPF program", len);
+    struct sock_fprog prog = {.len = (unsigned short)n, .filter = (struct sock_filter *)bpf};
+    /* What seccomp_load would do with this program: no TSYNC (the instance has one thread),
+     * no SPEC_ALLOW (the kernel's default speculation mitigations stay), and a listener only
+     * when calls are trapped. no_new_privs is already set (sandbox_privs.c). */
+    unsigned flags = trap_chown ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
+    long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+    if (rc < 0)
+        return viv_fail(err, errno, "load the seccomp policy");
+    if (trap_chown)
+        *notify_fd = (int)rc; /* O_CLOEXEC, made so by the kernel */
+    return 0;
 }
 
 int seccomp_policy_load(bool trap_chown, int *notify_fd, struct viv_error *err)

@@ -22,27 +22,6 @@ static bool gid_ok(const struct xlat_trap_config *cfg, uint32_t id)
     return id == (uint32_t)-1 || id == (uint32_t)cfg->mapped_gid;
 }
 
-/* Whether the trapped thread holds CAP_CHOWN in its namespace: chown(2) to another owner
- * requires it, so a guest without it gets the EPERM the kernel would give. */
-static int has_cap_chown(const struct xlat_call *c)
-{
-    char path[64], buf[4096];
-    snprintf(path, sizeof(path), "/proc/%u/status", c->req->pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0 || !xlat_call_valid(c))
-        return -1;
-    buf[n] = '\0';
-    const char *cap = strstr(buf, "\nCapEff:\t");
-    if (!cap)
-        return -1;
-    unsigned long long eff = strtoull(cap + 9, NULL, 16);
-    return (eff >> CAP_CHOWN) & 1;
-}
-
 /* Does the object the call names exist (as the guest resolves it)? Returns 0 or an errno. The
  * walk starts at the guest's root, cwd or dirfd as seen through /proc/PID, and RESOLVE_IN_ROOT
  * keeps it under that start: the answer is only ever "exists" or an errno, but even that must
@@ -112,7 +91,8 @@ void xlat_handle_chown(const struct xlat_call *c, struct xlat_answer *a)
     if (!c->cfg->rootless || (uid_ok(c->cfg, uid) && gid_ok(c->cfg, gid)))
         return; /* the kernel can do it (or refuse it) itself */
 
-    int cap = has_cap_chown(c);
+    /* chown(2) to another owner requires CAP_CHOWN: a guest without it gets the kernel's EPERM. */
+    int cap = xlat_caller_has_cap(c, CAP_CHOWN);
     if (cap < 0)
         return; /* the thread is gone: continuing answers nobody */
     a->cont = false;

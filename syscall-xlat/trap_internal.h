@@ -27,6 +27,11 @@ int xlat_read_guest_string(const struct xlat_call *c, uint64_t addr, char *buf, 
 /* Is the notification still live (the thread still blocked in the call)? */
 bool xlat_call_valid(const struct xlat_call *c);
 
+/* Whether the trapped thread holds capability cap in its namespace (its CapEff): 1 or 0, or -1
+ * when it is gone. */
+int xlat_caller_has_cap(const struct xlat_call *c, int cap);
+
 void xlat_handle_chown(const struct xlat_call *c, struct xlat_answer *a);
+void xlat_handle_setid(const struct xlat_call *c, struct xlat_answer *a);
 
 #endif

@@ -1,5 +1,6 @@
 # t_run_rootless.sh: viv run as an unprivileged user: guest root maps to the caller, the sandbox
-# holds, and chown to ids the user namespace cannot map is trapped and emulated.
+# holds, and chown, set*id and setgroups to ids the user namespace cannot map are trapped and
+# emulated.
 fresh
 . "$SRCDIR/tests/payloads/run-setup.sh"
 
@@ -24,6 +25,12 @@ else
     if contains "$out" "1000" && contains "$errout$out" "Operation not permitted"; then pass "rootless: a non-root guest gets EPERM for chown, as the kernel would say"; else fail "rootless: a non-root guest gets EPERM" "$out $errout"; fi
     run as_nobody "$VIV" run --seccomp=unconfined "$app" 'touch /tmp/f; chown 1000 /tmp/f 2>&1'
     if contains "$out" "Invalid argument"; then pass "rootless: without the trap the kernel says EINVAL (what the trap fixes)"; else fail "rootless: without the trap the kernel says EINVAL" "$out"; fi
+    run as_nobody "$VIV" run --stats --entrypoint /bin/escape "$app" setid
+    if [ "$status" = 0 ] && ! contains "$out" FAIL && contains "$out" "ok ids-unchanged" && contains "$errout" "trapped calls 11,"; then pass "rootless: set*id and setgroups to unmapped ids succeed and change nothing (trapped and emulated), errors stay faithful"; else fail "rootless: set*id to unmapped ids is emulated" "$status $out $errout"; fi
+    run as_nobody "$VIV" run --user 1000 --entrypoint /bin/escape "$app" setid
+    if [ "$status" = 0 ] && contains "$out" "ok setuid-unprivileged" && contains "$out" "ok setgroups-unprivileged"; then pass "rootless: a non-root guest gets EPERM for set*id and setgroups, as the kernel would say"; else fail "rootless: a non-root guest gets EPERM for set*id" "$status $out"; fi
+    run as_nobody "$VIV" run --seccomp=unconfined --entrypoint /bin/escape "$app" setid
+    if contains "$out" "FAIL setgroups-unmapped" && contains "$out" "FAIL setuid-unmapped"; then pass "rootless: without the trap the kernel refuses the switch (what the trap fixes)"; else fail "rootless: without the trap the kernel refuses the switch" "$out"; fi
     mkdir -p "$WORK/rws" && chmod 777 "$WORK/rws"
     run as_nobody "$VIV" run -v "$WORK/rws:/out" "$app" 'echo artifact > /out/a'
     if [ "$status" = 0 ] && [ "$(cat "$WORK/rws/a")" = artifact ] && [ "$(stat -c %u "$WORK/rws/a")" = "$RL_UID" ]; then pass "rootless: artifacts come back owned by the caller"; else fail "rootless: artifacts come back owned by the caller" "$out $errout"; fi

@@ -85,3 +85,22 @@ if [ "$(stat -c '%a %u %g %Y' /dev/null /dev/zero /dev/tty)" = "$before" ] && [ 
 else
     fail "the guest cannot chmod, chown or touch the host's device nodes (they still work)" "$out $errout; before '$before', after '$(stat -c '%a %u %g %Y' /dev/null /dev/zero /dev/tty)'"
 fi
+
+# The compiled policy is kept in /run/vivarium (as root) between runs. A program there that anyone
+# but viv's user could have written is never loaded: here one that allows everything.
+bid=$(readelf -n "$VIV" 2>/dev/null | awk '/Build ID/ { print $3 }')
+cache=/run/vivarium/seccomp-$bid-plain.bpf
+if [ "$(id -u)" != 0 ] || [ -z "$bid" ]; then
+    skip "a policy cache others can write is ignored" "needs root and a build id in viv"
+else
+    run "$VIV" run app true
+    if [ -f "$cache" ]; then
+        cp "$cache" "$WORK/policy.bpf"
+        printf '\006\000\000\000\000\000\377\177' > "$cache" # BPF_RET SECCOMP_RET_ALLOW
+        chmod 0666 "$cache"
+        check_escape "a policy cache others can write is ignored" app ptrace
+        if cmp -s "$cache" "$WORK/policy.bpf" && [ "$(stat -c %a "$cache")" = 600 ]; then pass "the ignored cache is replaced by the compiled policy"; else fail "the ignored cache is replaced by the compiled policy" "$(stat -c %a "$cache")"; fi
+    else
+        fail "a policy cache others can write is ignored" "no $cache after a run"
+    fi
+fi

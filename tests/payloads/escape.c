@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/keyctl.h>
 #include <linux/sched.h>
 #include <net/if.h>
@@ -301,6 +302,40 @@ static void t_chown(void)
     check("chown-mapped", chown("/tmp/owned", 0, 0) == 0, "%s", strerror(errno));
 }
 
+/* A system call that must succeed (errno read after the call, not among the arguments). */
+static void accepted(const char *name, long rc)
+{
+    int e = errno;
+    check(name, rc == 0, "returned %ld errno %d (%s)", rc, e, strerror(e));
+}
+
+/* Rootless: a switch to ids the namespace cannot map (a package manager dropping to its own
+ * user) succeeds and changes nothing; errors stay the kernel's. A non-root guest gets EPERM. */
+static void t_setid(void)
+{
+    if (getuid() != 0) {
+        refused("setuid-unprivileged", setuid(2000), EPERM);
+        refused("setresgid-unprivileged", setresgid(2000, 2000, 2000), EPERM);
+        refused("setgroups-unprivileged", setgroups(0, NULL), EPERM);
+        return;
+    }
+    gid_t groups[] = {1234, 65534};
+    accepted("setgroups-unmapped", setgroups(2, groups));
+    accepted("setresgid-unmapped", setresgid(1234, 1234, 1234));
+    accepted("setregid-unmapped", setregid(-1, 4321));
+    accepted("setgid-unmapped", setgid(1234));
+    accepted("setresuid-unmapped", setresuid(100, 100, 100));
+    accepted("setreuid-unmapped", setreuid(-1, 200));
+    accepted("setuid-unmapped", setuid(100));
+    check("ids-unchanged", getuid() == 0 && geteuid() == 0 && getgid() == 0 && getegid() == 0,
+          "uid %d euid %d gid %d egid %d", (int)getuid(), (int)geteuid(), (int)getgid(),
+          (int)getegid());
+    accepted("setuid-mapped", setuid(0));
+    refused("setgroups-too-many", setgroups(65537, groups), EINVAL);
+    refused("setgroups-efault", setgroups(2, (gid_t *)8), EFAULT);
+    refused("setuid-minus-one", setuid(-1), EINVAL);
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -334,6 +369,8 @@ int main(int argc, char **argv)
         t_memhog(argv[2]);
     if (!strcmp(what, "chown"))
         t_chown();
+    if (!strcmp(what, "setid"))
+        t_setid();
     if (!strcmp(what, "ids"))
         printf("uid=%d euid=%d\n", (int)getuid(), (int)geteuid());
     return failures;
