@@ -156,6 +156,7 @@ void rv_cache_free(struct rv_cache *cache);
 struct rv_cache_stats {
     uint64_t blocks, lookups, misses, flushes, bytes;
     uint64_t translated, code_bytes; /* blocks translated to host code, and its size */
+    uint64_t chained;                /* direct jumps linked from one translation to another */
 };
 void rv_cache_stats(const struct rv_cache *cache, struct rv_cache_stats *st);
 

@@ -1,7 +1,5 @@
 /* rv_cache: per-thread cache of decoded basic blocks, keyed by guest pc, with invalidation. */
-#include "isa-xlat/rv_internal.h"
-
-#include "isa-xlat/x86_emit.h"
+#include "isa-xlat/rv_translate.h"
 
 #include "base/base.h"
 
@@ -25,12 +23,20 @@ struct rv_cache {
     uint64_t epoch;       /* how many rv_invalidate calls of the rv_mem have been applied */
     struct x86_code code; /* translated blocks; mapped on first use */
     bool code_failed;     /* it could not be mapped: interpret everything */
+    bool stubs_ok;        /* stubs is in code (which a reset empties) */
+    struct rv_xstubs stubs;
+    struct rv_jcache *jcache;
+    struct rv_chain *pending; /* the direct exit the last run left by, to link to its target */
+    bool fill_jcache;         /* the last run left by an indirect jump the cache missed */
     struct rv_cache_stats st;
 };
 
 struct rv_cache *rv_cache_new(void)
 {
-    return viv_xcalloc(1, sizeof(struct rv_cache));
+    struct rv_cache *c = viv_xcalloc(1, sizeof(struct rv_cache));
+    c->jcache = viv_xmalloc(sizeof(struct rv_jcache));
+    memset(c->jcache, 0xff, sizeof(*c->jcache)); /* odd pcs: no jump matches */
+    return c;
 }
 
 static void free_chunks(struct rv_cache *c)
@@ -51,6 +57,7 @@ void rv_cache_free(struct rv_cache *c)
         return;
     free_chunks(c);
     x86_code_free(&c->code);
+    free(c->jcache);
     free(c);
 }
 
@@ -65,15 +72,31 @@ static void flush_all(struct rv_cache *c)
 {
     memset(c->table, 0, sizeof(c->table));
     free_chunks(c);
-    /* No block refers to translated code any more (blocks are only reached through the table;
-     * translated code never jumps to other blocks directly). */
+    /* No block refers to translated code any more: translated code is only reached from blocks
+     * of the table, the jump cache and other translated code, all gone. */
     x86_code_reset(&c->code);
+    c->stubs_ok = false;
+    memset(c->jcache, 0xff, sizeof(*c->jcache)); /* odd pcs: no jump matches */
+    c->pending = NULL;
     c->st.blocks = 0;
     c->st.flushes++;
 }
 
+/* Jumps into b's code go back to their exit paths: b is about to be dropped. */
+static void unlink_into(struct rv_cache *c, struct rv_block *b)
+{
+    for (struct rv_chain *ch = b->in; ch; ch = ch->next_in) {
+        if (ch->linked && x86_code_patch32(&c->code, ch->site, ch->unlinked) == 0)
+            ch->linked = false;
+        else if (ch->linked)
+            c->code_failed = true; /* cannot happen; if it does, no code may run again */
+    }
+    b->in = NULL;
+}
+
 static void drop_range(struct rv_cache *c, uint64_t lo, uint64_t hi)
 {
+    bool dropped_code = false;
     for (unsigned i = 0; i < BUCKETS; i++) {
         struct rv_block **pp = &c->table[i];
         while (*pp) {
@@ -81,10 +104,18 @@ static void drop_range(struct rv_cache *c, uint64_t lo, uint64_t hi)
             if (b->pc < hi && b->end > lo) {
                 *pp = b->next; /* its memory returns at the next full flush */
                 c->st.blocks--;
+                if (b->host_code) {
+                    unlink_into(c, b);
+                    dropped_code = true;
+                }
             } else {
                 pp = &b->next;
             }
         }
+    }
+    if (dropped_code) {
+        memset(c->jcache, 0xff, sizeof(*c->jcache)); /* odd pcs: no jump matches */
+        c->pending = NULL;
     }
 }
 
@@ -203,6 +234,8 @@ static struct rv_block *decode_block(struct rv_cache *c, struct rv_mem *mem, uin
     b->hits = 0;
     b->host_code = NULL;
     b->xlat_failed = false;
+    b->nchain = 0;
+    b->in = NULL;
     c->chunks->used += (sizeof(struct rv_block) + n * sizeof(struct rv_insn) + 15) & ~(size_t)15;
     return b;
 }
@@ -229,16 +262,22 @@ bool rv_cache_translate(struct rv_cache *c, const struct rv_mem *mem, struct rv_
 {
     if (!c->code.base && !c->code_failed && x86_code_init(&c->code, CODE_MAX) < 0)
         c->code_failed = true;
+    if (!c->code_failed && !c->stubs_ok) {
+        if (c->code.used > 0)
+            x86_code_reset(&c->code); /* only stubs that did not all fit can be there */
+        c->stubs_ok = rv_xstubs_make(&c->code, &c->stubs);
+        c->code_failed = !c->stubs_ok;
+    }
     if (c->code_failed) {
         b->xlat_failed = true;
         return true;
     }
-    switch (rv_translate(&c->code, mem, b)) {
+    switch (rv_translate(&c->code, &c->stubs, mem, b)) {
     case RV_XLAT_OK:
         c->st.translated++;
         return true;
     case RV_XLAT_FULL:
-        if (c->code.used > 0) {
+        if (c->code.used > 256) { /* more than the stubs: emptying it makes room */
             flush_all(c);
             return false;
         }
@@ -250,5 +289,55 @@ bool rv_cache_translate(struct rv_cache *c, const struct rv_mem *mem, struct rv_
     default:
         b->xlat_failed = true;
         return true;
+    }
+}
+
+/* Point the direct exit ch at b's code. */
+static void link_chain(struct rv_cache *c, struct rv_chain *ch, struct rv_block *b)
+{
+    int64_t rel = (intptr_t)b->host_code - (intptr_t)(ch->site + 4);
+    if (ch->linked || rel != (int32_t)rel || x86_code_patch32(&c->code, ch->site, (int32_t)rel))
+        return;
+    ch->linked = true;
+    ch->next_in = b->in;
+    b->in = ch;
+    c->st.chained++;
+}
+
+int rv_cache_exec(struct rv_cache *c, struct rv_cpu *cpu, struct rv_mem *mem, struct rv_block *b,
+                  uint64_t limit, struct rv_exit *ex)
+{
+    if (c->pending && c->pending->target == b->pc)
+        link_chain(c, c->pending, b);
+    if (c->fill_jcache) {
+        unsigned s = rv_jcache_slot(b->pc);
+        c->jcache->e[s].pc = b->pc;
+        c->jcache->e[s].code = b->host_code;
+    }
+    c->pending = NULL;
+    c->fill_jcache = false;
+    struct rv_xframe f = {
+        .cpu = cpu,
+        .base = mem->base,
+        .size = mem->size,
+        .limit = limit,
+        .epoch_ptr = &mem->inval_epoch,
+        .epoch = c->epoch,
+        .jcache = c->jcache,
+        .mem = mem,
+        .ex = ex,
+    };
+    rv_xlat_enter(&c->stubs, &f, b->host_code);
+    switch (f.kind) {
+    case TR_EXIT_NEXT:
+        c->fill_jcache = true;
+        return 0;
+    case TR_EXIT_CHAIN:
+        c->pending = (struct rv_chain *)(uintptr_t)f.ptr;
+        return 0;
+    case TR_EXIT_DONE:
+        return (int)ex->reason;
+    default:
+        return rv_trap(ex, (enum rv_exit_reason)(f.kind - TR_EXIT_TRAP), cpu->pc, f.addr, f.ptr);
     }
 }

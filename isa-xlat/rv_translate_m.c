@@ -12,11 +12,11 @@ static void mul_high(struct tr *t, const struct rv_insn *in)
     } else if (in->op == RV_OP_MULHU) {
         x86_grp3(&t->b, X86_MUL, 64, X86_RCX);
     } else {
-        x86_mov_rr(&t->b, 64, X86_R8, X86_RAX);
         x86_grp3(&t->b, X86_MUL, 64, X86_RCX);
-        x86_shift_ri(&t->b, X86_SAR, 64, X86_R8, 63);
-        x86_alu_rr(&t->b, X86_AND, 64, X86_R8, X86_RCX);
-        x86_alu_rr(&t->b, X86_SUB, 64, X86_RDX, X86_R8);
+        rv_tr_get(t, X86_RAX, in->rs1); /* the low product is not needed */
+        x86_shift_ri(&t->b, X86_SAR, 64, X86_RAX, 63);
+        x86_alu_rr(&t->b, X86_AND, 64, X86_RAX, X86_RCX);
+        x86_alu_rr(&t->b, X86_SUB, 64, X86_RDX, X86_RAX);
     }
     rv_tr_set(t, in->rd, X86_RDX);
 }
