@@ -2,9 +2,193 @@
  * interpreter's; the rest through the helper. */
 #include "isa-xlat/rv_translate.h"
 
+#define SIGN_D 0x8000000000000000ull
+#define BOX_HI 0xffffffff00000000ull
+
+/* The helper for in, on a path that the main one jumps around: what it syncs is undone for
+ * the translator's bookkeeping of the main path, and instret is given back on return. */
+static void cold_helper(struct tr *t, const struct rv_insn *in)
+{
+    uint32_t synced = t->synced;
+    bool dirty = t->fp_dirty;
+    rv_tr_call_helper(t, in);
+    if (t->index > synced)
+        x86_alu_mi(&t->b, X86_ADD, x86_m(TR_CPU, INSTRET_OFF), -(int32_t)(t->index - synced));
+    t->synced = synced;
+    t->fp_dirty = dirty;
+}
+
+/* SSE rounds as MXCSR says, which translated code keeps at RNE: a static RNE, or the dynamic
+ * mode while frm is RNE, is exact; anything else is the helper's. *to_helper is a jump to take
+ * to the helper, or (size_t)-1 when none is needed; false when only the helper will do. */
+static bool rne_only(struct tr *t, const struct rv_insn *in, size_t *to_helper)
+{
+    *to_helper = (size_t)-1;
+    if (in->rm == RV_RNE)
+        return true;
+    if (in->rm != RV_DYN)
+        return false;
+    x86_alu_mi32(&t->b, X86_CMP, x86_m(TR_CPU, FRM_OFF), 0);
+    *to_helper = x86_jcc(&t->b, X86_CC_NE, -1);
+    return true;
+}
+
+static bool have_fma(void)
+{
+    static int fma = -1;
+    if (fma < 0)
+        fma = __builtin_cpu_supports("fma") ? 1 : 0;
+    return fma;
+}
+
+/* Double arithmetic: xmm0 = the result, stored unless it is a NaN, which RISC-V makes the
+ * canonical NaN with flags of its own rules (spec 11.3, and the fused ones' invalid 0 * inf):
+ * those go to the helper, which computes them from the untouched sources. */
+static bool arith_d(struct tr *t, const struct rv_insn *in)
+{
+    struct x86_buf *b = &t->b;
+    unsigned op = in->op;
+    bool fused = op >= RV_OP_FMADD_D && op <= RV_OP_FNMADD_D;
+    if (fused && !have_fma())
+        return false;
+    size_t to_helper;
+    if (!rne_only(t, in, &to_helper))
+        return false;
+    if (fused) {
+        /* xmm0 = rs3, then xmm0 = rs1 * rs2 +- xmm0. RISC-V FMADD a*b+c, FMSUB a*b-c, FNMSUB
+         * -(a*b)+c, FNMADD -(a*b)-c are, in order, vfmadd, vfmsub, vfnmadd, vfnmsub. */
+        x86_movsd_load(b, true, 0, x86_m(TR_CPU, FOFF(in->rs3)));
+        x86_movsd_load(b, true, 1, x86_m(TR_CPU, FOFF(in->rs1)));
+        x86_movsd_load(b, true, 2, x86_m(TR_CPU, FOFF(in->rs2)));
+        x86_fma231(b, true, (int)(op - RV_OP_FMADD_D), 0, 1, 2);
+    } else {
+        static const enum x86_sse sse[] = {X86_ADDS, X86_SUBS, X86_MULS, X86_DIVS, X86_SQRT};
+        enum x86_sse s = sse[op - RV_OP_FADD_D];
+        if (s == X86_SQRT) {
+            x86_movsd_load(b, true, 1, x86_m(TR_CPU, FOFF(in->rs1)));
+            x86_sse_rr(b, X86_SQRT, true, 0, 1);
+        } else {
+            x86_movsd_load(b, true, 0, x86_m(TR_CPU, FOFF(in->rs1)));
+            x86_movsd_load(b, true, 1, x86_m(TR_CPU, FOFF(in->rs2)));
+            x86_sse_rr(b, s, true, 0, 1);
+        }
+    }
+    t->fp_dirty = true;
+    x86_comis(b, true, true, 0, 0);
+    size_t nan = x86_jcc(b, X86_CC_P, -1);
+    x86_movsd_store(b, true, x86_m(TR_CPU, FOFF(in->rd)), 0);
+    size_t done = x86_jmp(b, -1);
+    x86_patch(b, nan);
+    if (to_helper != (size_t)-1)
+        x86_patch(b, to_helper);
+    cold_helper(t, in);
+    x86_patch(b, done);
+    return true;
+}
+
+/* feq (quiet: NV for signalling NaNs only, as ucomisd), flt and fle (NV for any NaN, as
+ * comisd); unordered gives 0 (spec 11.8). */
+static void compare_d(struct tr *t, const struct rv_insn *in)
+{
+    struct x86_buf *b = &t->b;
+    x86_movsd_load(b, true, 0, x86_m(TR_CPU, FOFF(in->rs1)));
+    x86_movsd_load(b, true, 1, x86_m(TR_CPU, FOFF(in->rs2)));
+    if (in->op == RV_OP_FEQ_D) {
+        x86_comis(b, true, true, 0, 1);
+        x86_setcc(b, X86_CC_E, X86_RAX);
+        x86_setcc(b, X86_CC_NP, X86_RCX);
+        x86_alu_rr(b, X86_AND, 32, X86_RAX, X86_RCX);
+    } else {
+        /* rs2 > rs1 (CF = ZF = 0) or rs2 >= rs1 (CF = 0); unordered sets both. */
+        x86_comis(b, true, false, 1, 0);
+        x86_setcc(b, in->op == RV_OP_FLT_D ? X86_CC_A : X86_CC_AE, X86_RAX);
+    }
+    x86_movzx_rr(b, 8, X86_RAX, X86_RAX);
+    t->fp_dirty = true;
+    rv_tr_set(t, in->rd, X86_RAX);
+}
+
+/* Sign injection is a bit operation on the raw registers (spec 11.6). */
+static void sign_inject_d(struct tr *t, const struct rv_insn *in)
+{
+    struct x86_buf *b = &t->b;
+    x86_load(b, 64, X86_RAX, x86_m(TR_CPU, FOFF(in->rs1)));
+    x86_load(b, 64, X86_RCX, x86_m(TR_CPU, FOFF(in->rs2)));
+    x86_mov_ri(b, X86_RDX, SIGN_D);
+    if (in->op == RV_OP_FSGNJN_D)
+        x86_grp3(b, X86_NOT, 64, X86_RCX);
+    x86_alu_rr(b, X86_AND, 64, X86_RCX, X86_RDX);
+    if (in->op == RV_OP_FSGNJX_D) {
+        x86_alu_rr(b, X86_XOR, 64, X86_RAX, X86_RCX);
+    } else {
+        x86_grp3(b, X86_NOT, 64, X86_RDX);
+        x86_alu_rr(b, X86_AND, 64, X86_RAX, X86_RDX);
+        x86_alu_rr(b, X86_OR, 64, X86_RAX, X86_RCX);
+    }
+    x86_store(b, 64, x86_m(TR_CPU, FOFF(in->rd)), X86_RAX);
+}
+
+static void fp_load(struct tr *t, const struct rv_insn *in, bool dbl)
+{
+    rv_tr_address(t, in, dbl ? 8 : 4, RV_EXIT_LOAD_FAULT);
+    struct x86_mem m = x86_mi(TR_BASE, X86_RAX, 0);
+    if (dbl) {
+        x86_load(&t->b, 64, X86_RCX, m);
+    } else { /* NaN-boxed: the upper 32 bits all ones (spec 11.2) */
+        x86_load(&t->b, 32, X86_RCX, m);
+        x86_mov_ri(&t->b, X86_RDX, BOX_HI);
+        x86_alu_rr(&t->b, X86_OR, 64, X86_RCX, X86_RDX);
+    }
+    x86_store(&t->b, 64, x86_m(TR_CPU, FOFF(in->rd)), X86_RCX);
+}
+
+static void fp_store(struct tr *t, const struct rv_insn *in, bool dbl)
+{
+    rv_tr_address(t, in, dbl ? 8 : 4, RV_EXIT_STORE_FAULT);
+    x86_load(&t->b, 64, X86_RCX, x86_m(TR_CPU, FOFF(in->rs2)));
+    x86_store(&t->b, dbl ? 64 : 32, x86_mi(TR_BASE, X86_RAX, 0), X86_RCX);
+}
+
 bool rv_tr_fp(struct tr *t, const struct rv_insn *in)
 {
-    (void)t;
-    (void)in;
-    return false;
+    switch ((enum rv_op)in->op) {
+    case RV_OP_FLD:
+    case RV_OP_FLW:
+        fp_load(t, in, in->op == RV_OP_FLD);
+        return true;
+    case RV_OP_FSD:
+    case RV_OP_FSW:
+        fp_store(t, in, in->op == RV_OP_FSD);
+        return true;
+    case RV_OP_FADD_D:
+    case RV_OP_FSUB_D:
+    case RV_OP_FMUL_D:
+    case RV_OP_FDIV_D:
+    case RV_OP_FSQRT_D:
+    case RV_OP_FMADD_D:
+    case RV_OP_FMSUB_D:
+    case RV_OP_FNMSUB_D:
+    case RV_OP_FNMADD_D:
+        return arith_d(t, in);
+    case RV_OP_FEQ_D:
+    case RV_OP_FLT_D:
+    case RV_OP_FLE_D:
+        compare_d(t, in);
+        return true;
+    case RV_OP_FSGNJ_D:
+    case RV_OP_FSGNJN_D:
+    case RV_OP_FSGNJX_D:
+        sign_inject_d(t, in);
+        return true;
+    case RV_OP_FMV_X_D:
+        x86_load(&t->b, 64, X86_RAX, x86_m(TR_CPU, FOFF(in->rs1)));
+        rv_tr_set(t, in->rd, X86_RAX);
+        return true;
+    case RV_OP_FMV_D_X:
+        rv_tr_get(t, X86_RAX, in->rs1);
+        x86_store(&t->b, 64, x86_m(TR_CPU, FOFF(in->rd)), X86_RAX);
+        return true;
+    default:
+        return false;
+    }
 }

@@ -84,8 +84,15 @@ bool rv_xstubs_make(struct x86_code *code, struct rv_xstubs *st)
 
 uint64_t rv_xlat_helper(struct rv_xframe *f, const struct rv_insn *in)
 {
+    /* The interpreter's C code may raise SSE flags of its own (a conversion done with host
+     * arithmetic): they are not the guest's, and must not reach fflags through the MXCSR that
+     * translated code merges. */
+    uint32_t mx;
+    __asm__ volatile("stmxcsr %0" : "=m"(mx));
     struct rv_cpu *cpu = f->cpu;
-    return (uint64_t)rv_exec_one(cpu, f->mem, in, cpu->pc, f->ex);
+    uint64_t r = (uint64_t)rv_exec_one(cpu, f->mem, in, cpu->pc, f->ex);
+    __asm__ volatile("ldmxcsr %0" ::"m"(mx));
+    return r;
 }
 
 /* Run code inside a frame; what it left is in f (kind, addr, ptr), fflags already merged. */
