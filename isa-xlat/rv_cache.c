@@ -319,7 +319,7 @@ int rv_cache_exec(struct rv_cache *c, struct rv_cpu *cpu, struct rv_mem *mem, st
     struct rv_xframe f = {
         .cpu = cpu,
         .base = mem->base,
-        .size = mem->size,
+        .last = {mem->size - 1, mem->size - 2, mem->size - 4, mem->size - 8},
         .limit = limit,
         .epoch_ptr = &mem->inval_epoch,
         .epoch = c->epoch,

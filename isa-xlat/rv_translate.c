@@ -16,6 +16,15 @@ void rv_tr_reload(struct x86_buf *b)
 {
     for (unsigned i = 0; i < TR_NPIN; i++)
         x86_load(b, 64, pin_host[i], x86_m(TR_CPU, XOFF(rv_tr_pinned[i])));
+    x86_load(b, 64, TR_INSTRET, x86_m(TR_CPU, INSTRET_OFF));
+}
+
+/* In a register, not by adding to memory: a chain of read-modify-writes through one memory
+ * word would cost a store-to-load forwarding per block. */
+void rv_tr_count(struct x86_buf *b, int32_t n)
+{
+    x86_alu_ri(b, X86_ADD, 64, TR_INSTRET, n);
+    x86_store(b, 64, x86_m(TR_CPU, INSTRET_OFF), TR_INSTRET);
 }
 
 /* The host register that holds guest register r: its pinned one, or scratch loaded with it. */
@@ -36,7 +45,7 @@ void rv_tr_sync(struct tr *t)
         x86_store(&t->b, 64, x86_m(TR_CPU, PC_OFF), X86_RAX);
     }
     if (t->index > t->synced)
-        x86_alu_mi(&t->b, X86_ADD, x86_m(TR_CPU, INSTRET_OFF), (int32_t)(t->index - t->synced));
+        rv_tr_count(&t->b, (int32_t)(t->index - t->synced));
     t->synced = t->index;
 }
 
@@ -54,25 +63,12 @@ void rv_tr_merge_flags(struct tr *t)
     t->fp_dirty = false;
 }
 
-static bool is_csr(unsigned op)
-{
-    return op >= RV_OP_CSRRW && op <= RV_OP_CSRRCI;
-}
-
 void rv_tr_call_helper(struct tr *t, const struct rv_insn *in)
 {
     struct x86_buf *b = &t->b;
-    if (is_csr(in->op)) {
-        /* fflags may be read or written: merge what SSE raised, and start again from clear
-         * flags so that none of them is merged a second time after the guest cleared it. */
-        t->fp_dirty = true;
-        rv_tr_merge_flags(t);
-        x86_ldmxcsr(b, x86_m(TR_FRAME, FR(mx_guest)));
-        x86_load(b, 32, X86_RAX, x86_m(TR_FRAME, FR(mx_guest)));
-        x86_store(b, 32, x86_m(TR_FRAME, FR(mx_seen)), X86_RAX);
-    } else {
-        rv_tr_merge_flags(t);
-    }
+    /* The helper's FP code keeps the MXCSR it found (rv_xlat_helper): what SSE raised here
+     * goes to fflags first, where the helper adds its own. */
+    rv_tr_merge_flags(t);
     rv_tr_sync(t);
     x86_mov_rr(b, 64, X86_RDI, TR_FRAME);
     x86_mov_ri(b, X86_RSI, (uint64_t)(uintptr_t)in);
@@ -91,13 +87,15 @@ void rv_tr_call_helper(struct tr *t, const struct rv_insn *in)
  * line, after the block. */
 void rv_tr_address(struct tr *t, const struct rv_insn *in, unsigned len, int reason)
 {
-    rv_tr_merge_flags(t);
+    /* fflags is not merged here: reading the MXCSR before every access would cost more than
+     * the FP arithmetic it follows. A host fault in the middle of a block therefore reports
+     * fflags as of the block's last merge (its start, a helper call or an FP CSR access). */
     rv_tr_sync(t);
     rv_tr_get(t, X86_RAX, in->rs1);
     if (in->imm)
         x86_alu_ri(&t->b, X86_ADD, 64, X86_RAX, in->imm);
-    x86_lea(&t->b, X86_RDX, x86_m(TR_SIZE, -(int32_t)len));
-    x86_alu_rr(&t->b, X86_CMP, 64, X86_RAX, X86_RDX);
+    unsigned k = len == 8 ? 3 : len == 4 ? 2 : len == 2 ? 1 : 0;
+    x86_alu_rm(&t->b, X86_CMP, 64, X86_RAX, x86_m(TR_FRAME, FR(last) + 8 * (int32_t)k));
     struct tr_cold *c = &t->cold[t->ncold++];
     c->field = x86_jcc(&t->b, X86_CC_A, -1);
     c->index = t->index;
@@ -182,7 +180,7 @@ static void set_less(struct tr *t, const struct rv_insn *in, bool imm, enum x86_
 static void count_all(struct tr *t, uint32_t n)
 {
     if (n > t->synced)
-        x86_alu_mi(&t->b, X86_ADD, x86_m(TR_CPU, INSTRET_OFF), (int32_t)(n - t->synced));
+        rv_tr_count(&t->b, (int32_t)(n - t->synced));
     t->synced = n;
 }
 
@@ -209,8 +207,7 @@ static unsigned loop_checks(struct tr *t, size_t out[3])
     struct x86_buf *b = &t->b;
     x86_alu_mi32(b, X86_CMP, x86_m(TR_CPU, STOP_OFF), 0);
     out[0] = x86_jcc(b, X86_CC_NE, -1);
-    x86_load(b, 64, X86_RDX, x86_m(TR_CPU, INSTRET_OFF));
-    x86_alu_rm(b, X86_CMP, 64, X86_RDX, x86_m(TR_FRAME, FR(limit)));
+    x86_alu_rm(b, X86_CMP, 64, TR_INSTRET, x86_m(TR_FRAME, FR(limit)));
     out[1] = x86_jcc(b, X86_CC_AE, -1);
     x86_load(b, 64, X86_RDX, x86_m(TR_FRAME, FR(epoch_ptr)));
     x86_load(b, 64, X86_RDX, x86_m(X86_RDX, 0));

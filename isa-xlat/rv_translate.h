@@ -10,7 +10,8 @@
 /* Translated blocks are not functions: they run inside one frame that the entry stub of the code
  * arena sets up (rv_xlat_rt.c) and jump to each other (chained direct jumps, the jump cache for
  * indirect ones) until one leaves through the exit stub. Inside that frame
- *   rbx = the rv_cpu, rbp = the struct rv_xframe, r12 = guest memory base, r13 = its size,
+ *   rbx = the rv_cpu, rbp = the struct rv_xframe, r12 = guest memory base, r13 = instret
+ *   (written through to cpu->instret, as the pinned registers are),
  *   the pinned guest registers live in the host registers of rv_tr_pin (written through to
  *   cpu->x on every write, so cpu->x is exact whenever a host fault can happen),
  *   rax, rcx, rdx and the xmm registers are scratch.
@@ -20,7 +21,7 @@
 #define TR_CPU X86_RBX
 #define TR_FRAME X86_RBP
 #define TR_BASE X86_R12
-#define TR_SIZE X86_R13
+#define TR_INSTRET X86_R13
 #define XOFF(r) ((int32_t)offsetof(struct rv_cpu, x) + 8 * (int32_t)(r))
 #define FOFF(r) ((int32_t)offsetof(struct rv_cpu, f) + 8 * (int32_t)(r))
 #define PC_OFF ((int32_t)offsetof(struct rv_cpu, pc))
@@ -34,7 +35,7 @@
 struct rv_xframe {
     struct rv_cpu *cpu;
     uint8_t *base;
-    uint64_t size;
+    uint64_t last[4];            /* the last guest address an access of 1, 2, 4, 8 bytes may use */
     uint64_t limit;              /* leave at a loop edge once cpu->instret reaches it */
     const uint64_t *epoch_ptr;   /* &mem->inval_epoch: leave at a loop edge once it moves */
     uint64_t epoch;              /* its value when the run began */
@@ -123,7 +124,9 @@ static inline void rv_tr_set(struct tr *t, unsigned r, int host)
     x86_store(&t->b, 64, x86_m(TR_CPU, XOFF(r)), host);
 }
 
-/* Load every pinned register from cpu->x (after C code may have written them). */
+/* instret += n in r13 and cpu->instret. */
+void rv_tr_count(struct x86_buf *b, int32_t n);
+/* Load every pinned register and instret from cpu (after C code may have written them). */
 void rv_tr_reload(struct x86_buf *b);
 /* Make cpu->pc and cpu->instret describe the current instruction, before it can fault. */
 void rv_tr_sync(struct tr *t);
@@ -134,7 +137,7 @@ void rv_tr_call_helper(struct tr *t, const struct rv_insn *in);
 
 /* The M extension (rv_translate_m.c); false for any other op. */
 bool rv_tr_muldiv(struct tr *t, const struct rv_insn *in);
-/* F and D (rv_translate_fp.c): straight to SSE where results are exact, else the helper. */
+/* F and D and the FP CSRs (rv_translate_fp.c): straight to SSE where results are exact. */
 bool rv_tr_fp(struct tr *t, const struct rv_insn *in);
 /* Loads and stores: rax = the checked host address of the access. */
 void rv_tr_address(struct tr *t, const struct rv_insn *in, unsigned len, int reason);

@@ -13,7 +13,7 @@ static void cold_helper(struct tr *t, const struct rv_insn *in)
     bool dirty = t->fp_dirty;
     rv_tr_call_helper(t, in);
     if (t->index > synced)
-        x86_alu_mi(&t->b, X86_ADD, x86_m(TR_CPU, INSTRET_OFF), -(int32_t)(t->index - synced));
+        rv_tr_count(&t->b, -(int32_t)(t->index - synced));
     t->synced = synced;
     t->fp_dirty = dirty;
 }
@@ -149,9 +149,69 @@ static void fp_store(struct tr *t, const struct rv_insn *in, bool dbl)
     x86_store(&t->b, dbl ? 64 : 32, x86_mi(TR_BASE, X86_RAX, 0), X86_RCX);
 }
 
+/* fflags, frm and fcsr (as rv_exec_csr: spec 11.2 and Zicsr). Reading fflags needs the SSE
+ * flags merged first; writing it starts SSE from clear flags, so that none raised before is
+ * merged again after the guest cleared it. */
+static bool fp_csr(struct tr *t, const struct rv_insn *in)
+{
+    struct x86_buf *b = &t->b;
+    unsigned csr = (unsigned)in->imm & 0xfff;
+    if (csr < 1 || csr > 3)
+        return false;
+    bool imm_form = in->op >= RV_OP_CSRRWI;
+    unsigned kind = (unsigned)(in->op - (imm_form ? RV_OP_CSRRWI : RV_OP_CSRRW));
+    bool writes = kind == 0 || in->rs1 != 0;
+    struct x86_mem ff = x86_m(TR_CPU, FFLAGS_OFF), frm = x86_m(TR_CPU, FRM_OFF);
+    rv_tr_merge_flags(t);
+    if (csr == 1) {
+        x86_load(b, 32, X86_RAX, ff);
+    } else {
+        x86_load(b, 32, X86_RAX, frm);
+        if (csr == 3) {
+            x86_shift_ri(b, X86_SHL, 32, X86_RAX, 5);
+            x86_alu_rm(b, X86_OR, 32, X86_RAX, ff);
+        }
+    }
+    if (writes) {
+        if (imm_form)
+            x86_mov_ri(b, X86_RCX, in->rs1);
+        else
+            rv_tr_get(t, X86_RCX, in->rs1);
+        if (kind == 1) {
+            x86_alu_rr(b, X86_OR, 32, X86_RCX, X86_RAX);
+        } else if (kind == 2) {
+            x86_grp3(b, X86_NOT, 32, X86_RCX);
+            x86_alu_rr(b, X86_AND, 32, X86_RCX, X86_RAX);
+        }
+        if (csr != 2) {
+            x86_mov_rr(b, 32, X86_RDX, X86_RCX);
+            x86_alu_ri(b, X86_AND, 32, X86_RDX, 0x1f);
+            x86_store(b, 32, ff, X86_RDX);
+            x86_ldmxcsr(b, x86_m(TR_FRAME, FR(mx_guest)));
+            x86_load(b, 32, X86_RDX, x86_m(TR_FRAME, FR(mx_guest)));
+            x86_store(b, 32, x86_m(TR_FRAME, FR(mx_seen)), X86_RDX);
+        }
+        if (csr != 1) {
+            if (csr == 3)
+                x86_shift_ri(b, X86_SHR, 32, X86_RCX, 5);
+            x86_alu_ri(b, X86_AND, 32, X86_RCX, 7);
+            x86_store(b, 32, frm, X86_RCX);
+        }
+    }
+    rv_tr_set(t, in->rd, X86_RAX);
+    return true;
+}
+
 bool rv_tr_fp(struct tr *t, const struct rv_insn *in)
 {
     switch ((enum rv_op)in->op) {
+    case RV_OP_CSRRW:
+    case RV_OP_CSRRS:
+    case RV_OP_CSRRC:
+    case RV_OP_CSRRWI:
+    case RV_OP_CSRRSI:
+    case RV_OP_CSRRCI:
+        return fp_csr(t, in);
     case RV_OP_FLD:
     case RV_OP_FLW:
         fp_load(t, in, in->op == RV_OP_FLD);

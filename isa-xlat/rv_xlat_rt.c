@@ -31,7 +31,6 @@ static void emit_enter(struct x86_buf *b)
     x86_mov_rr(b, 64, TR_FRAME, X86_RDI);
     x86_load(b, 64, TR_CPU, x86_m(TR_FRAME, FR(cpu)));
     x86_load(b, 64, TR_BASE, x86_m(TR_FRAME, FR(base)));
-    x86_load(b, 64, TR_SIZE, x86_m(TR_FRAME, FR(size)));
     x86_stmxcsr(b, x86_m(TR_FRAME, FR(mx_host)));
     x86_ldmxcsr(b, x86_m(TR_FRAME, FR(mx_guest)));
     x86_mov_rr(b, 64, X86_RAX, X86_RSI); /* rsi holds a pinned register from here on */
