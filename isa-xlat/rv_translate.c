@@ -24,7 +24,36 @@ void rv_tr_reload(struct x86_buf *b)
 void rv_tr_count(struct x86_buf *b, int32_t n)
 {
     x86_alu_ri(b, X86_ADD, 64, TR_INSTRET, n);
-    x86_store(b, 64, x86_m(TR_CPU, INSTRET_OFF), TR_INSTRET);
+}
+
+static int pin_index(unsigned r)
+{
+    for (int i = 0; i < TR_NPIN; i++)
+        if (rv_tr_pinned[i] == r)
+            return i;
+    return -1;
+}
+
+void rv_tr_set(struct tr *t, unsigned r, int host)
+{
+    if (r == 0) /* writes to x0 are discarded (spec 2.1) */
+        return;
+    int i = pin_index(r);
+    if (i < 0) {
+        x86_store(&t->b, 64, x86_m(TR_CPU, XOFF(r)), host);
+        return;
+    }
+    if (host != rv_tr_pin[r])
+        x86_mov_rr(&t->b, 64, rv_tr_pin[r], host);
+    t->dirty |= (uint8_t)(1u << i);
+}
+
+void rv_tr_flush(struct tr *t)
+{
+    for (unsigned i = 0; i < TR_NPIN; i++)
+        if (t->dirty & (1u << i))
+            x86_store(&t->b, 64, x86_m(TR_CPU, XOFF(rv_tr_pinned[i])), pin_host[i]);
+    t->dirty = 0;
 }
 
 /* The host register that holds guest register r: its pinned one, or scratch loaded with it. */
@@ -38,6 +67,7 @@ static int src(struct tr *t, unsigned r, int scratch)
 
 void rv_tr_sync(struct tr *t)
 {
+    rv_tr_flush(t);
     if (t->pc <= INT32_MAX) {
         x86_store_imm32(&t->b, x86_m(TR_CPU, PC_OFF), (int32_t)t->pc);
     } else {
@@ -46,6 +76,7 @@ void rv_tr_sync(struct tr *t)
     }
     if (t->index > t->synced)
         rv_tr_count(&t->b, (int32_t)(t->index - t->synced));
+    x86_store(&t->b, 64, x86_m(TR_CPU, INSTRET_OFF), TR_INSTRET);
     t->synced = t->index;
 }
 
@@ -106,15 +137,16 @@ static void load(struct tr *t, const struct rv_insn *in, unsigned len, bool sign
 {
     rv_tr_address(t, in, len, RV_EXIT_LOAD_FAULT);
     struct x86_mem m = x86_mi(TR_BASE, X86_RAX, 0);
+    int d = in->rd != 0 && rv_tr_pin[in->rd] >= 0 ? rv_tr_pin[in->rd] : X86_RCX;
     if (len == 8)
-        x86_load(&t->b, 64, X86_RCX, m);
+        x86_load(&t->b, 64, d, m);
     else if (len == 4 && !sign)
-        x86_load(&t->b, 32, X86_RCX, m); /* zero-extends */
+        x86_load(&t->b, 32, d, m); /* zero-extends */
     else if (sign)
-        x86_movsx_rm(&t->b, 64, (int)len * 8, X86_RCX, m);
+        x86_movsx_rm(&t->b, 64, (int)len * 8, d, m);
     else
-        x86_movzx_rm(&t->b, (int)len * 8, X86_RCX, m);
-    rv_tr_set(t, in->rd, X86_RCX);
+        x86_movzx_rm(&t->b, (int)len * 8, d, m);
+    rv_tr_set(t, in->rd, d);
 }
 
 static void store(struct tr *t, const struct rv_insn *in, unsigned len)
@@ -124,44 +156,62 @@ static void store(struct tr *t, const struct rv_insn *in, unsigned len)
     x86_store(&t->b, (int)len * 8, x86_mi(TR_BASE, X86_RAX, 0), v);
 }
 
-/* rd = op(rs1, rs2) on 64 or 32 bits; W results are sign-extended (spec 4.2.1). */
+/* d = guest register r, unless it is there already. */
+static void get_into(struct tr *t, int d, unsigned r)
+{
+    if (r == 0 || rv_tr_pin[r] != d)
+        rv_tr_get(t, d, r);
+}
+
+/* W results are the low 32 bits sign-extended (spec 4.2.1). */
+static void finish(struct tr *t, const struct rv_insn *in, int d, int bits)
+{
+    if (bits == 32)
+        x86_movsx_rr(&t->b, 64, 32, d, d);
+    rv_tr_set(t, in->rd, d);
+}
+
+/* rd = op(rs1, rs2) on 64 or 32 bits, computed in rd's own register when it is pinned. */
 static void alu_rr(struct tr *t, const struct rv_insn *in, enum x86_alu op, int bits)
 {
-    rv_tr_get(t, X86_RAX, in->rs1);
-    x86_alu_rr(&t->b, op, bits, X86_RAX, src(t, in->rs2, X86_RCX));
-    if (bits == 32)
-        x86_movsx_rr(&t->b, 64, 32, X86_RAX, X86_RAX);
-    rv_tr_set(t, in->rd, X86_RAX);
+    int d = rv_tr_dst(in->rd);
+    int s2 = src(t, in->rs2, X86_RCX);
+    if (s2 == d && in->rs1 != in->rs2) { /* rd = rs2: keep rs2 before d takes rs1 */
+        x86_mov_rr(&t->b, 64, X86_RCX, s2);
+        s2 = X86_RCX;
+    }
+    get_into(t, d, in->rs1);
+    x86_alu_rr(&t->b, op, bits, d, s2);
+    finish(t, in, d, bits);
 }
 
 static void alu_ri(struct tr *t, const struct rv_insn *in, enum x86_alu op, int bits)
 {
-    rv_tr_get(t, X86_RAX, in->rs1);
-    x86_alu_ri(&t->b, op, bits, X86_RAX, in->imm);
-    if (bits == 32)
-        x86_movsx_rr(&t->b, 64, 32, X86_RAX, X86_RAX);
-    rv_tr_set(t, in->rd, X86_RAX);
+    int d = rv_tr_dst(in->rd);
+    get_into(t, d, in->rs1);
+    if (in->imm != 0 || op == X86_AND || bits == 32)
+        x86_alu_ri(&t->b, op, bits, d, in->imm);
+    finish(t, in, d, bits);
 }
 
 /* x86 masks a shift count in cl to 6 bits (5 for 32-bit operands), exactly the rs2[5:0] and
  * rs2[4:0] of SLL and SLLW (spec 4.2.2; SDM vol. 2, "SAL/SAR/SHL/SHR"). */
 static void shift_rr(struct tr *t, const struct rv_insn *in, enum x86_shift op, int bits)
 {
-    rv_tr_get(t, X86_RAX, in->rs1);
+    int d = rv_tr_dst(in->rd);
     rv_tr_get(t, X86_RCX, in->rs2);
-    x86_shift_cl(&t->b, op, bits, X86_RAX);
-    if (bits == 32)
-        x86_movsx_rr(&t->b, 64, 32, X86_RAX, X86_RAX);
-    rv_tr_set(t, in->rd, X86_RAX);
+    get_into(t, d, in->rs1);
+    x86_shift_cl(&t->b, op, bits, d);
+    finish(t, in, d, bits);
 }
 
 static void shift_ri(struct tr *t, const struct rv_insn *in, enum x86_shift op, int bits)
 {
-    rv_tr_get(t, X86_RAX, in->rs1);
-    x86_shift_ri(&t->b, op, bits, X86_RAX, (uint8_t)in->imm);
-    if (bits == 32)
-        x86_movsx_rr(&t->b, 64, 32, X86_RAX, X86_RAX);
-    rv_tr_set(t, in->rd, X86_RAX);
+    int d = rv_tr_dst(in->rd);
+    get_into(t, d, in->rs1);
+    if (in->imm != 0 || bits == 32)
+        x86_shift_ri(&t->b, op, bits, d, (uint8_t)in->imm);
+    finish(t, in, d, bits);
 }
 
 static void set_less(struct tr *t, const struct rv_insn *in, bool imm, enum x86_cc cc)
@@ -179,6 +229,7 @@ static void set_less(struct tr *t, const struct rv_insn *in, bool imm, enum x86_
 /* Add the block's remaining instructions to instret, ahead of its exits. */
 static void count_all(struct tr *t, uint32_t n)
 {
+    rv_tr_flush(t);
     if (n > t->synced)
         rv_tr_count(&t->b, (int32_t)(n - t->synced));
     t->synced = n;
@@ -287,29 +338,29 @@ static bool insn(struct tr *t, const struct rv_insn *in)
     struct x86_buf *b = &t->b;
     switch ((enum rv_op)in->op) {
     case RV_OP_LUI:
-        x86_mov_ri(b, X86_RAX, (uint64_t)(int64_t)in->imm);
-        rv_tr_set(t, in->rd, X86_RAX);
+        x86_mov_ri(b, rv_tr_dst(in->rd), (uint64_t)(int64_t)in->imm);
+        rv_tr_set(t, in->rd, rv_tr_dst(in->rd));
         return true;
     case RV_OP_AUIPC:
-        x86_mov_ri(b, X86_RAX, t->pc + (uint64_t)(int64_t)in->imm);
-        rv_tr_set(t, in->rd, X86_RAX);
+        x86_mov_ri(b, rv_tr_dst(in->rd), t->pc + (uint64_t)(int64_t)in->imm);
+        rv_tr_set(t, in->rd, rv_tr_dst(in->rd));
         return true;
     case RV_OP_JAL:
         rv_tr_merge_flags(t);
-        count_all(t, t->index + 1);
         x86_mov_ri(b, X86_RAX, t->pc + in->len);
         rv_tr_set(t, in->rd, X86_RAX);
+        count_all(t, t->index + 1); /* stores rd too */
         chain_to(t, t->pc + (uint64_t)(int64_t)in->imm);
         return true;
     case RV_OP_JALR: /* the target uses the old rs1, and its bit 0 is cleared (spec 2.5) */
         rv_tr_merge_flags(t);
-        count_all(t, t->index + 1);
         rv_tr_get(t, X86_RAX, in->rs1);
         if (in->imm)
             x86_alu_ri(b, X86_ADD, 64, X86_RAX, in->imm);
         x86_alu_ri(b, X86_AND, 64, X86_RAX, -2);
         x86_mov_ri(b, X86_RCX, t->pc + in->len);
         rv_tr_set(t, in->rd, X86_RCX);
+        count_all(t, t->index + 1); /* stores rd too */
         jump_indirect(t);
         return true;
     case RV_OP_ECALL:

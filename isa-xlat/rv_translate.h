@@ -11,9 +11,10 @@
  * arena sets up (rv_xlat_rt.c) and jump to each other (chained direct jumps, the jump cache for
  * indirect ones) until one leaves through the exit stub. Inside that frame
  *   rbx = the rv_cpu, rbp = the struct rv_xframe, r12 = guest memory base, r13 = instret
- *   (written through to cpu->instret, as the pinned registers are),
- *   the pinned guest registers live in the host registers of rv_tr_pin (written through to
- *   cpu->x on every write, so cpu->x is exact whenever a host fault can happen),
+ *   (stored to cpu->instret where the pinned registers are, and by the exit stub),
+ *   the pinned guest registers live in the host registers of rv_tr_pin, and are stored to
+ *   cpu->x before anything that can fault or call out and at the end of every block, so that
+ *   cpu->x is exact whenever C code or a host fault handler can look,
  *   rax, rcx, rdx and the xmm registers are scratch.
  * Before an instruction that can fault or call out, cpu->pc is its pc and cpu->instret counts the
  * instructions before it. The exit stub expects eax = the exit kind, rdx = a guest address and
@@ -96,6 +97,7 @@ struct tr {
     uint32_t index;  /* its index in the block */
     uint32_t synced; /* instructions already added to cpu->instret */
     bool fp_dirty;   /* SSE flags raised since they were last merged into cpu->fflags */
+    uint8_t dirty;   /* pinned registers (bit i: rv_tr_pinned[i]) not yet stored to cpu->x */
     /* Out-of-line code, emitted after the block: fault exits. */
     struct tr_cold {
         size_t field; /* the jcc to point at it */
@@ -115,16 +117,17 @@ static inline void rv_tr_get(struct tr *t, int host, unsigned r)
         x86_load(&t->b, 64, host, x86_m(TR_CPU, XOFF(r)));
 }
 
-static inline void rv_tr_set(struct tr *t, unsigned r, int host)
+/* Guest register r = host register host. */
+void rv_tr_set(struct tr *t, unsigned r, int host);
+/* Where to compute a value for guest register r: its pinned register, or rax; then rv_tr_set. */
+static inline int rv_tr_dst(unsigned r)
 {
-    if (r == 0) /* writes to x0 are discarded (spec 2.1) */
-        return;
-    if (rv_tr_pin[r] >= 0)
-        x86_mov_rr(&t->b, 64, rv_tr_pin[r], host);
-    x86_store(&t->b, 64, x86_m(TR_CPU, XOFF(r)), host);
+    return r != 0 && rv_tr_pin[r] >= 0 ? rv_tr_pin[r] : X86_RAX;
 }
+/* Store the dirty pinned registers to cpu->x. */
+void rv_tr_flush(struct tr *t);
 
-/* instret += n in r13 and cpu->instret. */
+/* instret += n, in r13 only. */
 void rv_tr_count(struct x86_buf *b, int32_t n);
 /* Load every pinned register and instret from cpu (after C code may have written them). */
 void rv_tr_reload(struct x86_buf *b);

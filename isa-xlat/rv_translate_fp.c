@@ -10,12 +10,14 @@
 static void cold_helper(struct tr *t, const struct rv_insn *in)
 {
     uint32_t synced = t->synced;
-    bool dirty = t->fp_dirty;
+    bool fp_dirty = t->fp_dirty;
+    uint8_t dirty = t->dirty;
     rv_tr_call_helper(t, in);
     if (t->index > synced)
         rv_tr_count(&t->b, -(int32_t)(t->index - synced));
     t->synced = synced;
-    t->fp_dirty = dirty;
+    t->fp_dirty = fp_dirty;
+    t->dirty = dirty;
 }
 
 /* SSE rounds as MXCSR says, which translated code keeps at RNE: a static RNE, or the dynamic

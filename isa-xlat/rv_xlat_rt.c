@@ -40,6 +40,7 @@ static void emit_enter(struct x86_buf *b)
 
 static void emit_exit(struct x86_buf *b)
 {
+    x86_store(b, 64, x86_m(TR_CPU, INSTRET_OFF), TR_INSTRET);
     x86_store(b, 64, x86_m(TR_FRAME, FR(kind)), X86_RAX);
     x86_store(b, 64, x86_m(TR_FRAME, FR(addr)), X86_RDX);
     x86_store(b, 64, x86_m(TR_FRAME, FR(ptr)), X86_RCX);
