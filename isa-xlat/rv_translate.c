@@ -12,10 +12,18 @@ const int8_t rv_tr_pin[32] = {
     -1, X86_R15, X86_R14, -1, -1, -1, -1, -1, -1, -1, X86_RSI, X86_RDI, X86_R8, X86_R9,
     X86_R10, X86_R11, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
 
+/* The registers compiled FP code uses most: arguments and results, then the first saved ones. */
+const uint8_t rv_tr_fpinned[TR_NFPIN] = {10, 11, 12, 13, 14, 15, 16, 17, 8, 9, 18, 19};
+const int8_t rv_tr_fpin[32] = {
+    -1, -1, -1, -1, -1, -1, -1, -1, 12, 13, 4,  5,  6,  7,  8,  9,
+    10, 11, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
+
 void rv_tr_reload(struct x86_buf *b)
 {
     for (unsigned i = 0; i < TR_NPIN; i++)
         x86_load(b, 64, pin_host[i], x86_m(TR_CPU, XOFF(rv_tr_pinned[i])));
+    for (unsigned i = 0; i < TR_NFPIN; i++)
+        x86_movsd_load(b, true, rv_tr_fpin[rv_tr_fpinned[i]], x86_m(TR_CPU, FOFF(rv_tr_fpinned[i])));
     x86_load(b, 64, TR_INSTRET, x86_m(TR_CPU, INSTRET_OFF));
 }
 
@@ -45,7 +53,7 @@ void rv_tr_set(struct tr *t, unsigned r, int host)
     }
     if (host != rv_tr_pin[r])
         x86_mov_rr(&t->b, 64, rv_tr_pin[r], host);
-    t->dirty |= (uint8_t)(1u << i);
+    t->dirty |= 1u << i;
 }
 
 void rv_tr_flush(struct tr *t)
@@ -53,7 +61,34 @@ void rv_tr_flush(struct tr *t)
     for (unsigned i = 0; i < TR_NPIN; i++)
         if (t->dirty & (1u << i))
             x86_store(&t->b, 64, x86_m(TR_CPU, XOFF(rv_tr_pinned[i])), pin_host[i]);
+    for (unsigned i = 0; i < TR_NFPIN; i++) {
+        unsigned r = rv_tr_fpinned[i];
+        if (t->dirty & (1u << (TR_NPIN + i)))
+            x86_movsd_store(&t->b, true, x86_m(TR_CPU, FOFF(r)), rv_tr_fpin[r]);
+    }
     t->dirty = 0;
+}
+
+int rv_tr_fget(struct tr *t, int scratch, unsigned r)
+{
+    if (rv_tr_fpin[r] >= 0)
+        return rv_tr_fpin[r];
+    x86_movsd_load(&t->b, true, scratch, x86_m(TR_CPU, FOFF(r)));
+    return scratch;
+}
+
+void rv_tr_fset(struct tr *t, unsigned r, int x)
+{
+    int p = rv_tr_fpin[r];
+    if (p < 0) {
+        x86_movsd_store(&t->b, true, x86_m(TR_CPU, FOFF(r)), x);
+        return;
+    }
+    if (p != x)
+        x86_movaps_rr(&t->b, p, x);
+    for (unsigned i = 0; i < TR_NFPIN; i++)
+        if (rv_tr_fpinned[i] == r)
+            t->dirty |= 1u << (TR_NPIN + i);
 }
 
 /* The host register that holds guest register r: its pinned one, or scratch loaded with it. */
@@ -82,8 +117,6 @@ void rv_tr_sync(struct tr *t)
 
 void rv_tr_merge_flags(struct tr *t)
 {
-    if (!t->fp_dirty)
-        return;
     /* Only when the flags changed since the last merge (they are sticky, so mostly not). */
     x86_stmxcsr(&t->b, x86_m(TR_FRAME, FR(mx_tmp)));
     x86_load(&t->b, 32, X86_RAX, x86_m(TR_FRAME, FR(mx_tmp)));
@@ -91,15 +124,11 @@ void rv_tr_merge_flags(struct tr *t)
     size_t same = x86_jcc(&t->b, X86_CC_E, -1);
     x86_call_abs(&t->b, t->st->merge);
     x86_patch(&t->b, same);
-    t->fp_dirty = false;
 }
 
 void rv_tr_call_helper(struct tr *t, const struct rv_insn *in)
 {
     struct x86_buf *b = &t->b;
-    /* The helper's FP code keeps the MXCSR it found (rv_xlat_helper): what SSE raised here
-     * goes to fflags first, where the helper adds its own. */
-    rv_tr_merge_flags(t);
     rv_tr_sync(t);
     x86_mov_rr(b, 64, X86_RDI, TR_FRAME);
     x86_mov_ri(b, X86_RSI, (uint64_t)(uintptr_t)in);
@@ -118,9 +147,6 @@ void rv_tr_call_helper(struct tr *t, const struct rv_insn *in)
  * line, after the block. */
 void rv_tr_address(struct tr *t, const struct rv_insn *in, unsigned len, int reason)
 {
-    /* fflags is not merged here: reading the MXCSR before every access would cost more than
-     * the FP arithmetic it follows. A host fault in the middle of a block therefore reports
-     * fflags as of the block's last merge (its start, a helper call or an FP CSR access). */
     rv_tr_sync(t);
     rv_tr_get(t, X86_RAX, in->rs1);
     if (in->imm)
@@ -323,7 +349,6 @@ static void branch(struct tr *t, const struct rv_insn *in, enum x86_cc cc)
 /* A trap that ends the block where it stands (ecall, ebreak, an illegal instruction). */
 static void trap(struct tr *t, const struct rv_insn *in, int reason)
 {
-    rv_tr_merge_flags(t);
     rv_tr_sync(t);
     x86_mov_ri(&t->b, X86_RAX, TR_EXIT_TRAP + (unsigned)reason);
     x86_alu_rr(&t->b, X86_XOR, 32, X86_RDX, X86_RDX);
@@ -346,14 +371,12 @@ static bool insn(struct tr *t, const struct rv_insn *in)
         rv_tr_set(t, in->rd, rv_tr_dst(in->rd));
         return true;
     case RV_OP_JAL:
-        rv_tr_merge_flags(t);
         x86_mov_ri(b, X86_RAX, t->pc + in->len);
         rv_tr_set(t, in->rd, X86_RAX);
         count_all(t, t->index + 1); /* stores rd too */
         chain_to(t, t->pc + (uint64_t)(int64_t)in->imm);
         return true;
     case RV_OP_JALR: /* the target uses the old rs1, and its bit 0 is cleared (spec 2.5) */
-        rv_tr_merge_flags(t);
         rv_tr_get(t, X86_RAX, in->rs1);
         if (in->imm)
             x86_alu_ri(b, X86_ADD, 64, X86_RAX, in->imm);
@@ -373,27 +396,21 @@ static bool insn(struct tr *t, const struct rv_insn *in)
         trap(t, in, RV_EXIT_ILLEGAL);
         return true;
     case RV_OP_BEQ:
-        rv_tr_merge_flags(t);
         branch(t, in, X86_CC_E);
         return true;
     case RV_OP_BNE:
-        rv_tr_merge_flags(t);
         branch(t, in, X86_CC_NE);
         return true;
     case RV_OP_BLT:
-        rv_tr_merge_flags(t);
         branch(t, in, X86_CC_L);
         return true;
     case RV_OP_BGE:
-        rv_tr_merge_flags(t);
         branch(t, in, X86_CC_GE);
         return true;
     case RV_OP_BLTU:
-        rv_tr_merge_flags(t);
         branch(t, in, X86_CC_B);
         return true;
     case RV_OP_BGEU:
-        rv_tr_merge_flags(t);
         branch(t, in, X86_CC_AE);
         return true;
     case RV_OP_LB:
@@ -574,7 +591,6 @@ enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *
         ended = ends_block(in->op) || in->op == RV_OP_FENCE_I;
     }
     if (!ended) { /* ran into RV_BLOCK_MAX or an unfetchable instruction: fall through */
-        rv_tr_merge_flags(&t);
         count_all(&t, b->n);
         chain_to(&t, t.pc);
     }

@@ -15,7 +15,8 @@
  *   the pinned guest registers live in the host registers of rv_tr_pin, and are stored to
  *   cpu->x before anything that can fault or call out and at the end of every block, so that
  *   cpu->x is exact whenever C code or a host fault handler can look,
- *   rax, rcx, rdx and the xmm registers are scratch.
+ *   the pinned FP registers live in xmm4-xmm15 (rv_tr_fpin) under the same rules,
+ *   rax, rcx, rdx and xmm0-xmm3 are scratch.
  * Before an instruction that can fault or call out, cpu->pc is its pc and cpu->instret counts the
  * instructions before it. The exit stub expects eax = the exit kind, rdx = a guest address and
  * rcx = a pointer that goes with the kind. */
@@ -88,6 +89,10 @@ void rv_xlat_enter(const struct rv_xstubs *st, struct rv_xframe *f, void *code);
 #define TR_NPIN 8
 extern const uint8_t rv_tr_pinned[TR_NPIN];
 extern const int8_t rv_tr_pin[32];
+/* FP registers kept in xmm registers (fs0, fs1, fa0-fa7, fs2, fs3), and the xmm of each. */
+#define TR_NFPIN 12
+extern const uint8_t rv_tr_fpinned[TR_NFPIN];
+extern const int8_t rv_tr_fpin[32];
 
 struct tr {
     struct x86_buf b;
@@ -96,8 +101,8 @@ struct tr {
     uint64_t pc;     /* guest pc of the instruction being translated */
     uint32_t index;  /* its index in the block */
     uint32_t synced; /* instructions already added to cpu->instret */
-    bool fp_dirty;   /* SSE flags raised since they were last merged into cpu->fflags */
-    uint8_t dirty;   /* pinned registers (bit i: rv_tr_pinned[i]) not yet stored to cpu->x */
+    uint32_t dirty;  /* pinned registers not yet stored to cpu: bit i for rv_tr_pinned[i],
+                      * bit TR_NPIN + i for rv_tr_fpinned[i] */
     /* Out-of-line code, emitted after the block: fault exits. */
     struct tr_cold {
         size_t field; /* the jcc to point at it */
@@ -124,8 +129,12 @@ static inline int rv_tr_dst(unsigned r)
 {
     return r != 0 && rv_tr_pin[r] >= 0 ? rv_tr_pin[r] : X86_RAX;
 }
-/* Store the dirty pinned registers to cpu->x. */
+/* Store the dirty pinned registers to cpu->x and cpu->f. */
 void rv_tr_flush(struct tr *t);
+/* The xmm register that holds f[r]: its pinned one, or scratch loaded with it. */
+int rv_tr_fget(struct tr *t, int scratch, unsigned r);
+/* f[r] = the xmm register x (all 64 bits). */
+void rv_tr_fset(struct tr *t, unsigned r, int x);
 
 /* instret += n, in r13 only. */
 void rv_tr_count(struct x86_buf *b, int32_t n);
@@ -133,7 +142,10 @@ void rv_tr_count(struct x86_buf *b, int32_t n);
 void rv_tr_reload(struct x86_buf *b);
 /* Make cpu->pc and cpu->instret describe the current instruction, before it can fault. */
 void rv_tr_sync(struct tr *t);
-/* Merge SSE flags raised since the last merge into cpu->fflags (precise state for faults). */
+/* Merge SSE flags raised since the last merge into cpu->fflags. Translated FP arithmetic
+ * leaves its flags in the MXCSR; they reach cpu->fflags here (before fflags is read or
+ * written) and at the exit stub. Reading the MXCSR costs more than the arithmetic, so nothing
+ * else merges: a host fault in the middle of a run reports fflags as of the last merge. */
 void rv_tr_merge_flags(struct tr *t);
 /* Run the current instruction in C (rv_xlat_helper), then reload the pinned registers. */
 void rv_tr_call_helper(struct tr *t, const struct rv_insn *in);

@@ -10,13 +10,11 @@
 static void cold_helper(struct tr *t, const struct rv_insn *in)
 {
     uint32_t synced = t->synced;
-    bool fp_dirty = t->fp_dirty;
-    uint8_t dirty = t->dirty;
+    uint32_t dirty = t->dirty;
     rv_tr_call_helper(t, in);
     if (t->index > synced)
         rv_tr_count(&t->b, -(int32_t)(t->index - synced));
     t->synced = synced;
-    t->fp_dirty = fp_dirty;
     t->dirty = dirty;
 }
 
@@ -59,26 +57,26 @@ static bool arith_d(struct tr *t, const struct rv_insn *in)
     if (fused) {
         /* xmm0 = rs3, then xmm0 = rs1 * rs2 +- xmm0. RISC-V FMADD a*b+c, FMSUB a*b-c, FNMSUB
          * -(a*b)+c, FNMADD -(a*b)-c are, in order, vfmadd, vfmsub, vfnmadd, vfnmsub. */
-        x86_movsd_load(b, true, 0, x86_m(TR_CPU, FOFF(in->rs3)));
-        x86_movsd_load(b, true, 1, x86_m(TR_CPU, FOFF(in->rs1)));
-        x86_movsd_load(b, true, 2, x86_m(TR_CPU, FOFF(in->rs2)));
-        x86_fma231(b, true, (int)(op - RV_OP_FMADD_D), 0, 1, 2);
+        int c = rv_tr_fget(t, 0, in->rs3);
+        if (c != 0)
+            x86_movaps_rr(b, 0, c);
+        int xa = rv_tr_fget(t, 1, in->rs1), xb = rv_tr_fget(t, 2, in->rs2);
+        x86_fma231(b, true, (int)(op - RV_OP_FMADD_D), 0, xa, xb);
     } else {
         static const enum x86_sse sse[] = {X86_ADDS, X86_SUBS, X86_MULS, X86_DIVS, X86_SQRT};
         enum x86_sse s = sse[op - RV_OP_FADD_D];
         if (s == X86_SQRT) {
-            x86_movsd_load(b, true, 1, x86_m(TR_CPU, FOFF(in->rs1)));
-            x86_sse_rr(b, X86_SQRT, true, 0, 1);
+            x86_sse_rr(b, X86_SQRT, true, 0, rv_tr_fget(t, 1, in->rs1));
         } else {
-            x86_movsd_load(b, true, 0, x86_m(TR_CPU, FOFF(in->rs1)));
-            x86_movsd_load(b, true, 1, x86_m(TR_CPU, FOFF(in->rs2)));
-            x86_sse_rr(b, s, true, 0, 1);
+            int xa = rv_tr_fget(t, 0, in->rs1);
+            if (xa != 0)
+                x86_movaps_rr(b, 0, xa);
+            x86_sse_rr(b, s, true, 0, rv_tr_fget(t, 1, in->rs2));
         }
     }
-    t->fp_dirty = true;
     x86_comis(b, true, true, 0, 0);
     size_t nan = x86_jcc(b, X86_CC_P, -1);
-    x86_movsd_store(b, true, x86_m(TR_CPU, FOFF(in->rd)), 0);
+    rv_tr_fset(t, in->rd, 0);
     size_t done = x86_jmp(b, -1);
     x86_patch(b, nan);
     if (to_helper != (size_t)-1)
@@ -93,20 +91,18 @@ static bool arith_d(struct tr *t, const struct rv_insn *in)
 static void compare_d(struct tr *t, const struct rv_insn *in)
 {
     struct x86_buf *b = &t->b;
-    x86_movsd_load(b, true, 0, x86_m(TR_CPU, FOFF(in->rs1)));
-    x86_movsd_load(b, true, 1, x86_m(TR_CPU, FOFF(in->rs2)));
+    int xa = rv_tr_fget(t, 0, in->rs1), xb = rv_tr_fget(t, 1, in->rs2);
     if (in->op == RV_OP_FEQ_D) {
-        x86_comis(b, true, true, 0, 1);
+        x86_comis(b, true, true, xa, xb);
         x86_setcc(b, X86_CC_E, X86_RAX);
         x86_setcc(b, X86_CC_NP, X86_RCX);
         x86_alu_rr(b, X86_AND, 32, X86_RAX, X86_RCX);
     } else {
         /* rs2 > rs1 (CF = ZF = 0) or rs2 >= rs1 (CF = 0); unordered sets both. */
-        x86_comis(b, true, false, 1, 0);
+        x86_comis(b, true, false, xb, xa);
         x86_setcc(b, in->op == RV_OP_FLT_D ? X86_CC_A : X86_CC_AE, X86_RAX);
     }
     x86_movzx_rr(b, 8, X86_RAX, X86_RAX);
-    t->fp_dirty = true;
     rv_tr_set(t, in->rd, X86_RAX);
 }
 
@@ -114,8 +110,8 @@ static void compare_d(struct tr *t, const struct rv_insn *in)
 static void sign_inject_d(struct tr *t, const struct rv_insn *in)
 {
     struct x86_buf *b = &t->b;
-    x86_load(b, 64, X86_RAX, x86_m(TR_CPU, FOFF(in->rs1)));
-    x86_load(b, 64, X86_RCX, x86_m(TR_CPU, FOFF(in->rs2)));
+    x86_movq_from_x(b, X86_RAX, rv_tr_fget(t, 0, in->rs1));
+    x86_movq_from_x(b, X86_RCX, rv_tr_fget(t, 1, in->rs2));
     x86_mov_ri(b, X86_RDX, SIGN_D);
     if (in->op == RV_OP_FSGNJN_D)
         x86_grp3(b, X86_NOT, 64, X86_RCX);
@@ -127,7 +123,8 @@ static void sign_inject_d(struct tr *t, const struct rv_insn *in)
         x86_alu_rr(b, X86_AND, 64, X86_RAX, X86_RDX);
         x86_alu_rr(b, X86_OR, 64, X86_RAX, X86_RCX);
     }
-    x86_store(b, 64, x86_m(TR_CPU, FOFF(in->rd)), X86_RAX);
+    x86_movq_to_x(b, 0, X86_RAX);
+    rv_tr_fset(t, in->rd, 0);
 }
 
 static void fp_load(struct tr *t, const struct rv_insn *in, bool dbl)
@@ -135,20 +132,24 @@ static void fp_load(struct tr *t, const struct rv_insn *in, bool dbl)
     rv_tr_address(t, in, dbl ? 8 : 4, RV_EXIT_LOAD_FAULT);
     struct x86_mem m = x86_mi(TR_BASE, X86_RAX, 0);
     if (dbl) {
-        x86_load(&t->b, 64, X86_RCX, m);
-    } else { /* NaN-boxed: the upper 32 bits all ones (spec 11.2) */
-        x86_load(&t->b, 32, X86_RCX, m);
-        x86_mov_ri(&t->b, X86_RDX, BOX_HI);
-        x86_alu_rr(&t->b, X86_OR, 64, X86_RCX, X86_RDX);
+        int p = rv_tr_fpin[in->rd];
+        x86_movsd_load(&t->b, true, p >= 0 ? p : 0, m);
+        rv_tr_fset(t, in->rd, p >= 0 ? p : 0);
+        return;
     }
-    x86_store(&t->b, 64, x86_m(TR_CPU, FOFF(in->rd)), X86_RCX);
+    /* NaN-boxed: the upper 32 bits all ones (spec 11.2) */
+    x86_load(&t->b, 32, X86_RCX, m);
+    x86_mov_ri(&t->b, X86_RDX, BOX_HI);
+    x86_alu_rr(&t->b, X86_OR, 64, X86_RCX, X86_RDX);
+    x86_movq_to_x(&t->b, 0, X86_RCX);
+    rv_tr_fset(t, in->rd, 0);
 }
 
 static void fp_store(struct tr *t, const struct rv_insn *in, bool dbl)
 {
     rv_tr_address(t, in, dbl ? 8 : 4, RV_EXIT_STORE_FAULT);
-    x86_load(&t->b, 64, X86_RCX, x86_m(TR_CPU, FOFF(in->rs2)));
-    x86_store(&t->b, dbl ? 64 : 32, x86_mi(TR_BASE, X86_RAX, 0), X86_RCX);
+    /* fsw stores the low 32 bits whatever the boxing */
+    x86_movsd_store(&t->b, dbl, x86_mi(TR_BASE, X86_RAX, 0), rv_tr_fget(t, 0, in->rs2));
 }
 
 /* fflags, frm and fcsr (as rv_exec_csr: spec 11.2 and Zicsr). Reading fflags needs the SSE
@@ -243,12 +244,13 @@ bool rv_tr_fp(struct tr *t, const struct rv_insn *in)
         sign_inject_d(t, in);
         return true;
     case RV_OP_FMV_X_D:
-        x86_load(&t->b, 64, X86_RAX, x86_m(TR_CPU, FOFF(in->rs1)));
+        x86_movq_from_x(&t->b, X86_RAX, rv_tr_fget(t, 0, in->rs1));
         rv_tr_set(t, in->rd, X86_RAX);
         return true;
     case RV_OP_FMV_D_X:
         rv_tr_get(t, X86_RAX, in->rs1);
-        x86_store(&t->b, 64, x86_m(TR_CPU, FOFF(in->rd)), X86_RAX);
+        x86_movq_to_x(&t->b, 0, X86_RAX);
+        rv_tr_fset(t, in->rd, 0);
         return true;
     default:
         return false;

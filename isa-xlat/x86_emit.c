@@ -393,6 +393,12 @@ void x86_movsd_store(struct x86_buf *b, bool dbl, struct x86_mem m, int xsrc)
     emit_rm(b, dbl ? F_F2 : F_F3, o, 2, xsrc, &m, 0);
 }
 
+void x86_movaps_rr(struct x86_buf *b, int xdst, int xsrc)
+{
+    static const uint8_t o[2] = {0x0f, 0x28};
+    emit_rm(b, 0, o, 2, xdst, NULL, xsrc);
+}
+
 void x86_movq_to_x(struct x86_buf *b, int xdst, int src)
 {
     static const uint8_t o[2] = {0x0f, 0x6e}; /* 66 REX.W 0F 6E /r */

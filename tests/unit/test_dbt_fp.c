@@ -44,10 +44,16 @@ static uint64_t rand_fval(void)
     }
 }
 
+/* FP registers, kept in xmm registers by the translator (f8-f19) or not. */
+static unsigned fr(void)
+{
+    static const uint8_t regs[] = {0, 1, 2, 7, 8, 9, 10, 11, 12, 15, 17, 18, 19, 20, 31};
+    return regs[rnd() % sizeof(regs)];
+}
+
 static uint32_t rand_fp_insn(void)
 {
-    unsigned rd = 1 + (unsigned)(rnd() % 8), r1 = (unsigned)(rnd() % 8), r2 = (unsigned)(rnd() % 8);
-    unsigned r3 = (unsigned)(rnd() % 8);
+    unsigned rd = fr(), r1 = fr(), r2 = fr(), r3 = fr();
     static const unsigned rms[] = {0, 0, 0, 7, 7, 1, 2, 3, 4};
     unsigned rm = rms[rnd() % (sizeof(rms) / sizeof(rms[0]))];
     unsigned fmt = rnd() % 4 == 0 ? 0 : 1; /* mostly double, as compiled code */
@@ -69,11 +75,11 @@ static uint32_t rand_fp_insn(void)
     case 7:
         return FP(0x05, fmt, rd, r1, r2, (unsigned)(rnd() % 2)); /* fmin fmax */
     case 8:
-        return rnd() % 2 ? FP(0x1c, 1, dst(), r1, 0, 0) : FP(0x1e, 1, rd, 10 + r1, 0, 0);
+        return rnd() % 2 ? FP(0x1c, 1, dst(), r1, 0, 0) : FP(0x1e, 1, rd, 10 + r1 % 8, 0, 0);
     case 9:
         return FP(0x18, fmt, dst(), r1, (unsigned)(rnd() % 4), rm); /* fcvt.w/wu/l/lu */
     case 10:
-        return FP(0x1a, fmt, rd, 10 + r1, (unsigned)(rnd() % 4), rm); /* fcvt from int */
+        return FP(0x1a, fmt, rd, 10 + r1 % 8, (unsigned)(rnd() % 4), rm); /* fcvt from int */
     case 11: {
         unsigned base = 5 + (unsigned)(rnd() % 4);
         int32_t off = (int32_t)(rnd() % 64) * 8 - 256;
