@@ -312,12 +312,17 @@ static void chain_to(struct tr *t, uint64_t target)
     exit_to(t, target, TR_EXIT_CHAIN, ch);
 }
 
-/* An indirect jump to rax: through the jump cache when it knows the target. */
+/* An indirect jump to rax: through the jump cache when it knows the target. Only a jump back
+ * (to the block's pc or below) can close a loop, so only those pass the checks. */
 static void jump_indirect(struct tr *t)
 {
     struct x86_buf *b = &t->b;
     size_t checks[3];
+    x86_mov_ri(b, X86_RDX, t->blk->pc);
+    x86_alu_rr(b, X86_CMP, 64, X86_RAX, X86_RDX);
+    size_t forward = x86_jcc(b, X86_CC_A, -1);
     unsigned nchecks = loop_checks(t, checks);
+    x86_patch(b, forward);
     /* slot (pc >> 1) & (SIZE - 1), 16 bytes each: (pc & (2 * SIZE - 2)) << 3 */
     x86_mov_rr(b, 32, X86_RDX, X86_RAX);
     x86_alu_ri(b, X86_AND, 32, X86_RDX, (int32_t)(2 * RV_JCACHE_SIZE - 2));
@@ -339,7 +344,10 @@ static void branch(struct tr *t, const struct rv_insn *in, enum x86_cc cc)
 {
     count_all(t, t->index + 1);
     int a = src(t, in->rs1, X86_RAX);
-    x86_alu_rr(&t->b, X86_CMP, 64, a, src(t, in->rs2, X86_RCX));
+    if (in->rs2 == 0 && in->rs1 != 0) /* against x0: the flags of a - 0 */
+        x86_test_rr(&t->b, 64, a, a);
+    else
+        x86_alu_rr(&t->b, X86_CMP, 64, a, src(t, in->rs2, X86_RCX));
     size_t taken = x86_jcc(&t->b, cc, -1);
     chain_to(t, t->pc + in->len);
     x86_patch(&t->b, taken);

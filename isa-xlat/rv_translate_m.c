@@ -78,14 +78,18 @@ bool rv_tr_muldiv(struct tr *t, const struct rv_insn *in)
 {
     switch ((enum rv_op)in->op) {
     case RV_OP_MUL:
-    case RV_OP_MULW:
-        rv_tr_get(t, X86_RAX, in->rs1);
+    case RV_OP_MULW: {
+        /* in rd's own register when it is pinned; rs2 first, in case rd is rs2 */
+        int d = rv_tr_dst(in->rd);
         rv_tr_get(t, X86_RCX, in->rs2);
-        x86_imul_rr(&t->b, in->op == RV_OP_MUL ? 64 : 32, X86_RAX, X86_RCX);
+        if (in->rs1 == 0 || rv_tr_pin[in->rs1] != d)
+            rv_tr_get(t, d, in->rs1);
+        x86_imul_rr(&t->b, in->op == RV_OP_MUL ? 64 : 32, d, X86_RCX);
         if (in->op == RV_OP_MULW) /* the low 32 bits, sign-extended (spec 13.1) */
-            x86_movsx_rr(&t->b, 64, 32, X86_RAX, X86_RAX);
-        rv_tr_set(t, in->rd, X86_RAX);
+            x86_movsx_rr(&t->b, 64, 32, d, d);
+        rv_tr_set(t, in->rd, d);
         return true;
+    }
     case RV_OP_MULH:
     case RV_OP_MULHSU:
     case RV_OP_MULHU:

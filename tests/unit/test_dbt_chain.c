@@ -149,6 +149,39 @@ START_TEST(stop_ends_a_chained_loop)
 }
 END_TEST
 
+/* Branches against x0 (compiled code's most common ones) in every condition, and an indirect
+ * jump back into its own block, which passes the loop checks. */
+START_TEST(branches_against_zero)
+{
+    static const unsigned f3s[] = {0, 1, 4, 5, 6, 7};
+    for (unsigned k = 0; k < 12; k++) {
+        nprog = 0;
+        unsigned r = k % 2 ? 10 : 20; /* pinned or not */
+        if (k < 6)
+            put(enc_b(8, 0, r, f3s[k % 6]));
+        else
+            put(enc_b(8, r, 0, f3s[k % 6]));
+        put(ECALL);
+        put(ECALL);
+        differential("branch zero", 32);
+    }
+    nprog = 0;
+    put(ADDI(5, 5, -1));       /* loop: */
+    put(enc_b(8, 0, 5, 0));    /* beq x5, x0, out */
+    put(JALR(0, 31, 0));       /* to loop, through the jump cache */
+    put(ECALL);                /* out: */
+    load_prog();
+    for (unsigned s = 0; s < 4; s++) {
+        random_state();
+        A.cpu.x[5] = 50 + s;
+        A.cpu.x[31] = CODE;
+        B.cpu = A.cpu;
+        run_both();
+        compare("jalr loop", s);
+    }
+}
+END_TEST
+
 static void add(TCase *tc)
 {
     tcase_set_timeout(tc, 120);
@@ -158,6 +191,7 @@ static void add(TCase *tc)
     tcase_add_test(tc, calls_and_returns);
     tcase_add_test(tc, limit_ends_a_chained_loop);
     tcase_add_test(tc, stop_ends_a_chained_loop);
+    tcase_add_test(tc, branches_against_zero);
 }
 
 int main(void)
