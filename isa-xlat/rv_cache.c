@@ -82,21 +82,24 @@ static void flush_all(struct rv_cache *c)
     c->st.flushes++;
 }
 
-/* Jumps into b's code go back to their exit paths: b is about to be dropped. */
-static void unlink_into(struct rv_cache *c, struct rv_block *b)
+/* Jumps into b's code go back to their exit paths: b is about to be dropped. false when one
+ * could not be changed. */
+static bool unlink_into(struct rv_cache *c, struct rv_block *b)
 {
+    bool ok = true;
     for (struct rv_chain *ch = b->in; ch; ch = ch->next_in) {
         if (ch->linked && x86_code_patch32(&c->code, ch->site, ch->unlinked) == 0)
             ch->linked = false;
         else if (ch->linked)
-            c->code_failed = true; /* cannot happen; if it does, no code may run again */
+            ok = false;
     }
     b->in = NULL;
+    return ok;
 }
 
 static void drop_range(struct rv_cache *c, uint64_t lo, uint64_t hi)
 {
-    bool dropped_code = false;
+    bool dropped_code = false, stuck = false;
     for (unsigned i = 0; i < BUCKETS; i++) {
         struct rv_block **pp = &c->table[i];
         while (*pp) {
@@ -105,7 +108,7 @@ static void drop_range(struct rv_cache *c, uint64_t lo, uint64_t hi)
                 *pp = b->next; /* its memory returns at the next full flush */
                 c->st.blocks--;
                 if (b->host_code) {
-                    unlink_into(c, b);
+                    stuck |= !unlink_into(c, b);
                     dropped_code = true;
                 }
             } else {
@@ -116,6 +119,12 @@ static void drop_range(struct rv_cache *c, uint64_t lo, uint64_t hi)
     if (dropped_code) {
         memset(c->jcache, 0xff, sizeof(*c->jcache)); /* odd pcs: no jump matches */
         c->pending = NULL;
+    }
+    if (stuck) {
+        /* A jump into dropped code stays (the arena's protections cannot be changed any more):
+         * no translated code may run again. */
+        flush_all(c);
+        c->code_failed = true;
     }
 }
 
