@@ -49,6 +49,7 @@ struct rv_xframe {
     uint32_t mx_host, mx_guest;  /* MXCSR outside and inside translated code */
     uint32_t mx_out, mx_seen;    /* MXCSR at the exit; its flags last merged into cpu->fflags */
     uint32_t mx_tmp;
+    uint32_t mx_flags;           /* mx_seen's flags as fflags bits */
 };
 
 /* Exit kinds (eax at the exit stub). */

@@ -190,9 +190,18 @@ static bool fp_csr(struct tr *t, const struct rv_insn *in)
             x86_mov_rr(b, 32, X86_RDX, X86_RCX);
             x86_alu_ri(b, X86_AND, 32, X86_RDX, 0x1f);
             x86_store(b, 32, ff, X86_RDX);
+            /* Only flags the MXCSR holds and the new fflags lacks could come back: clear the
+             * MXCSR (an expensive ldmxcsr) only then. glibc's frflags ... fsflags pairs write
+             * back what they read, and skip it. */
+            x86_grp3(b, X86_NOT, 32, X86_RDX);
+            x86_alu_rm(b, X86_AND, 32, X86_RDX, x86_m(TR_FRAME, FR(mx_flags)));
+            size_t keep = x86_jcc(b, X86_CC_E, -1);
             x86_ldmxcsr(b, x86_m(TR_FRAME, FR(mx_guest)));
             x86_load(b, 32, X86_RDX, x86_m(TR_FRAME, FR(mx_guest)));
             x86_store(b, 32, x86_m(TR_FRAME, FR(mx_seen)), X86_RDX);
+            x86_alu_rr(b, X86_XOR, 32, X86_RDX, X86_RDX);
+            x86_store(b, 32, x86_m(TR_FRAME, FR(mx_flags)), X86_RDX);
+            x86_patch(b, keep);
         }
         if (csr != 1) {
             if (csr == 3)

@@ -64,6 +64,7 @@ static void emit_merge(struct x86_buf *b)
         x86_patch(b, clear);
     }
     x86_alu_mr(b, X86_OR, 32, x86_m(TR_CPU, FFLAGS_OFF), X86_RCX);
+    x86_store(b, 32, x86_m(TR_FRAME, FR(mx_flags)), X86_RCX);
     x86_ret(b);
 }
 
@@ -102,6 +103,7 @@ void rv_xlat_enter(const struct rv_xstubs *st, struct rv_xframe *f, void *code)
     memcpy(&enter, &st->enter, sizeof(enter));
     f->mx_guest = 0x1f80; /* all exceptions masked, flags clear, RNE, no FTZ/DAZ */
     f->mx_seen = f->mx_guest;
+    f->mx_flags = 0;
     enter(f, code);
     f->cpu->fflags |= flags_of_mxcsr(f->mx_out);
 }
