@@ -91,11 +91,18 @@ static uint32_t rand_fp_insn(void)
         return rnd() % 2 ? FLW(rd, base, off) : FSW(r2, base, off);
     }
     case 13: /* read or clear fflags, or set frm (5..7 make dynamic-rm ops illegal) */
-        switch (rnd() % 3) {
+        switch (rnd() % 7) {
         case 0:
             return CSRR(2, dst(), 0x001, 0); /* frflags */
         case 1:
             return CSRR(5, dst(), 0x001, 0); /* fsflagsi 0 */
+        case 2: /* fsflags from a register: what frflags read, or anything */
+            return CSRR(1, dst(), 0x001, 10 + r1 % 8);
+        case 3: /* csrrsi / csrrci on fflags, csrrs on fcsr */
+            return rnd() % 2 ? CSRR(6, dst(), 0x001, (unsigned)(rnd() % 32))
+                             : CSRR(7, dst(), 0x001, (unsigned)(rnd() % 32));
+        case 4:
+            return CSRR(rnd() % 2 ? 2 : 1, dst(), 0x003, 10 + r1 % 8); /* frcsr, fscsr */
         default:
             return CSRR(5, dst(), 0x002, (unsigned)(rnd() % 5)); /* fsrmi */
         }
