@@ -153,8 +153,13 @@ void rv_tr_address(struct tr *t, const struct rv_insn *in, unsigned len, int rea
         x86_alu_ri(&t->b, X86_ADD, 64, X86_RAX, in->imm);
     unsigned k = len == 8 ? 3 : len == 4 ? 2 : len == 2 ? 1 : 0;
     x86_alu_rm(&t->b, X86_CMP, 64, X86_RAX, x86_m(TR_FRAME, FR(last) + 8 * (int32_t)k));
+    rv_tr_cold_exit(t, x86_jcc(&t->b, X86_CC_A, -1), reason);
+}
+
+void rv_tr_cold_exit(struct tr *t, size_t field, int reason)
+{
     struct tr_cold *c = &t->cold[t->ncold++];
-    c->field = x86_jcc(&t->b, X86_CC_A, -1);
+    c->field = field;
     c->index = t->index;
     c->reason = (uint8_t)reason;
 }
@@ -542,7 +547,7 @@ static bool insn(struct tr *t, const struct rv_insn *in)
         x86_mfence(b);
         return true;
     default:
-        if (rv_tr_muldiv(t, in) || rv_tr_fp(t, in))
+        if (rv_tr_muldiv(t, in) || rv_tr_fp(t, in) || rv_tr_amo(t, in))
             return true;
         /* AMO, CSR, Zba/Zbb, fence.i and what FP leaves: the interpreter's code, called */
         rv_tr_call_helper(t, in);

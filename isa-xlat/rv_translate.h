@@ -28,6 +28,9 @@
 #define FOFF(r) ((int32_t)offsetof(struct rv_cpu, f) + 8 * (int32_t)(r))
 #define PC_OFF ((int32_t)offsetof(struct rv_cpu, pc))
 #define INSTRET_OFF ((int32_t)offsetof(struct rv_cpu, instret))
+#define RESV_ADDR_OFF ((int32_t)offsetof(struct rv_cpu, resv_addr))
+#define RESV_VALUE_OFF ((int32_t)offsetof(struct rv_cpu, resv_value))
+#define RESV_SIZE_OFF ((int32_t)offsetof(struct rv_cpu, resv_size))
 #define FFLAGS_OFF ((int32_t)offsetof(struct rv_cpu, fflags))
 #define FRM_OFF ((int32_t)offsetof(struct rv_cpu, frm))
 #define STOP_OFF ((int32_t)offsetof(struct rv_cpu, stop))
@@ -109,7 +112,7 @@ struct tr {
         size_t field; /* the jcc to point at it */
         uint32_t index;
         uint8_t reason;
-    } cold[RV_BLOCK_MAX];
+    } cold[2 * RV_BLOCK_MAX]; /* an AMO has two: misaligned and out of memory */
     unsigned ncold;
 };
 
@@ -155,7 +158,11 @@ void rv_tr_call_helper(struct tr *t, const struct rv_insn *in);
 bool rv_tr_muldiv(struct tr *t, const struct rv_insn *in);
 /* F and D and the FP CSRs (rv_translate_fp.c): straight to SSE where results are exact. */
 bool rv_tr_fp(struct tr *t, const struct rv_insn *in);
-/* Loads and stores: rax = the checked host address of the access. */
+/* The A extension (rv_translate_a.c); false for any other op. */
+bool rv_tr_amo(struct tr *t, const struct rv_insn *in);
+/* A fault exit after the block, taken by the jcc at field (rdx = rax = the guest address). */
+void rv_tr_cold_exit(struct tr *t, size_t field, int reason);
+/* Loads and stores: rax = the checked guest address of the access (at host r12 + rax). */
 void rv_tr_address(struct tr *t, const struct rv_insn *in, unsigned len, int reason);
 
 /* The helper translated code calls for one instruction it does not translate itself: 0, or the

@@ -429,6 +429,25 @@ void x86_fma231(struct x86_buf *b, bool dbl, int kind, int x, int xa, int xb)
     put(b, (uint8_t)(0xc0 | (x & 7) << 3 | (xb & 7)));
 }
 
+void x86_xchg_m(struct x86_buf *b, int bits, struct x86_mem m, int r)
+{
+    op1_m(b, size_flags(bits), 0x87, r, m);
+}
+
+void x86_lock_xadd(struct x86_buf *b, int bits, struct x86_mem m, int r)
+{
+    static const uint8_t o[2] = {0x0f, 0xc1};
+    put(b, 0xf0);
+    emit_rm(b, size_flags(bits), o, 2, r, &m, 0);
+}
+
+void x86_lock_cmpxchg(struct x86_buf *b, int bits, struct x86_mem m, int r)
+{
+    static const uint8_t o[2] = {0x0f, 0xb1};
+    put(b, 0xf0);
+    emit_rm(b, size_flags(bits), o, 2, r, &m, 0);
+}
+
 void x86_ldmxcsr(struct x86_buf *b, struct x86_mem m)
 {
     static const uint8_t o[2] = {0x0f, 0xae};

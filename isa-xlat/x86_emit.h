@@ -150,6 +150,11 @@ void x86_comis(struct x86_buf *b, bool dbl, bool quiet, int xa, int xc);
 /* FMA3 on scalars (VEX.LIG.66.0F38): x = xa * xb + x with the signs of kind: 0 vfmadd231,
  * 1 vfmsub231 (a*b - x), 2 vfnmadd231 (-(a*b) + x), 3 vfnmsub231 (-(a*b) - x). */
 void x86_fma231(struct x86_buf *b, bool dbl, int kind, int x, int xa, int xb);
+/* Atomic read-modify-writes on [m] (SDM vol. 2: XCHG with memory locks by itself; LOCK XADD,
+ * LOCK CMPXCHG compare with and load into rax). */
+void x86_xchg_m(struct x86_buf *b, int bits, struct x86_mem m, int r);
+void x86_lock_xadd(struct x86_buf *b, int bits, struct x86_mem m, int r);
+void x86_lock_cmpxchg(struct x86_buf *b, int bits, struct x86_mem m, int r);
 void x86_ldmxcsr(struct x86_buf *b, struct x86_mem m);
 void x86_stmxcsr(struct x86_buf *b, struct x86_mem m);
 

@@ -234,7 +234,7 @@ START_TEST(code_runs_and_is_never_writable)
 }
 END_TEST
 
-/* The SSE2, FMA3 and MXCSR forms the FP translation uses (SDM vol. 2: ADDSD is F2 0F 58 /r,
+/* The SSE2, FMA3, MXCSR and atomic forms the FP and A translations use (SDM vol. 2: ADDSD is F2 0F 58 /r,
  * MOVQ xmm, r/m64 is 66 REX.W 0F 6E /r, VFMADD231SD is VEX.LIG.66.0F38.W1 B9 /r, LDMXCSR is
  * 0F AE /2, ...); the mandatory prefix goes before REX. */
 START_TEST(sse)
@@ -259,6 +259,10 @@ START_TEST(sse)
     EXPECT("09 8b 08 02 00 00", x86_alu_mr(&B, X86_OR, 32, x86_m(X86_RBX, 0x208), X86_RCX));
     EXPECT("48 3b 45 28", x86_alu_rm(&B, X86_CMP, 64, X86_RAX, x86_m(X86_RBP, 0x28)));
     EXPECT("81 bb 30 02 00 00 00 00 00 00", x86_alu_mi32(&B, X86_CMP, x86_m(X86_RBX, 0x230), 0));
+    /* XCHG r/m64, r64 is REX.W 87 /r; LOCK (F0) goes before REX: 0F C1 XADD, 0F B1 CMPXCHG. */
+    EXPECT("49 87 0c 04", x86_xchg_m(&B, 64, x86_mi(X86_R12, X86_RAX, 0), X86_RCX));
+    EXPECT("f0 41 0f c1 0c 04", x86_lock_xadd(&B, 32, x86_mi(X86_R12, X86_RAX, 0), X86_RCX));
+    EXPECT("f0 48 0f b1 0a", x86_lock_cmpxchg(&B, 64, x86_m(X86_RDX, 0), X86_RCX));
 }
 END_TEST
 
