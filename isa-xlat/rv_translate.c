@@ -547,7 +547,8 @@ static bool insn(struct tr *t, const struct rv_insn *in)
         x86_mfence(b);
         return true;
     default:
-        if (rv_tr_muldiv(t, in) || rv_tr_fp(t, in) || rv_tr_amo(t, in))
+        if (rv_tr_muldiv(t, in) || rv_tr_fp(t, in) || rv_tr_amo(t, in) ||
+            rv_tr_bitmanip(t, in))
             return true;
         /* AMO, CSR, Zba/Zbb, fence.i and what FP leaves: the interpreter's code, called */
         rv_tr_call_helper(t, in);

@@ -158,6 +158,8 @@ void rv_tr_call_helper(struct tr *t, const struct rv_insn *in);
 bool rv_tr_muldiv(struct tr *t, const struct rv_insn *in);
 /* F and D and the FP CSRs (rv_translate_fp.c): straight to SSE where results are exact. */
 bool rv_tr_fp(struct tr *t, const struct rv_insn *in);
+/* Zba and Zbb (rv_translate_b.c); false for any other op and for orc.b. */
+bool rv_tr_bitmanip(struct tr *t, const struct rv_insn *in);
 /* The A extension (rv_translate_a.c); false for any other op. */
 bool rv_tr_amo(struct tr *t, const struct rv_insn *in);
 /* A fault exit after the block, taken by the jcc at field (rdx = rax = the guest address). */

@@ -279,6 +279,31 @@ void x86_cmov(struct x86_buf *b, enum x86_cc cc, int bits, int dst, int src)
     emit_rm(b, size_flags(bits), op, 2, dst, NULL, src);
 }
 
+void x86_bsf(struct x86_buf *b, int bits, int dst, int src)
+{
+    static const uint8_t op[2] = {0x0f, 0xbc};
+    emit_rm(b, size_flags(bits), op, 2, dst, NULL, src);
+}
+
+void x86_bsr(struct x86_buf *b, int bits, int dst, int src)
+{
+    static const uint8_t op[2] = {0x0f, 0xbd};
+    emit_rm(b, size_flags(bits), op, 2, dst, NULL, src);
+}
+
+void x86_popcnt(struct x86_buf *b, int bits, int dst, int src)
+{
+    static const uint8_t op[2] = {0x0f, 0xb8};
+    emit_rm(b, size_flags(bits) | F_F3, op, 2, dst, NULL, src);
+}
+
+void x86_bswap64(struct x86_buf *b, int r)
+{
+    put(b, (uint8_t)(0x48 | (r & 8 ? 1 : 0))); /* REX.W 0F C8+rd */
+    put(b, 0x0f);
+    put(b, (uint8_t)(0xc8 + (r & 7)));
+}
+
 void x86_push(struct x86_buf *b, int r)
 {
     if (r & 8)

@@ -51,7 +51,7 @@ enum x86_cc {
  * register forms use opcode 8*digit + 1. */
 enum x86_alu { X86_ADD = 0, X86_OR = 1, X86_AND = 4, X86_SUB = 5, X86_XOR = 6, X86_CMP = 7 };
 /* Shifts by their /digit in the C1/D3 group. */
-enum x86_shift { X86_SHL = 4, X86_SHR = 5, X86_SAR = 7 };
+enum x86_shift { X86_ROL = 0, X86_ROR = 1, X86_SHL = 4, X86_SHR = 5, X86_SAR = 7 };
 /* The F7 group: unary and rdx:rax multiply/divide. */
 enum x86_grp3 { X86_NOT = 2, X86_NEG = 3, X86_MUL = 4, X86_IMUL1 = 5, X86_DIV = 6, X86_IDIV = 7 };
 
@@ -109,6 +109,12 @@ void x86_cqo(struct x86_buf *b); /* sign-extend rax into rdx */
 void x86_cdq(struct x86_buf *b); /* sign-extend eax into edx */
 void x86_setcc(struct x86_buf *b, enum x86_cc cc, int r8);
 void x86_cmov(struct x86_buf *b, enum x86_cc cc, int bits, int dst, int src);
+/* bsf/bsr (ZF set, dst undefined, for a zero source), popcnt (needs the POPCNT feature),
+ * bswap of a 64-bit register. */
+void x86_bsf(struct x86_buf *b, int bits, int dst, int src);
+void x86_bsr(struct x86_buf *b, int bits, int dst, int src);
+void x86_popcnt(struct x86_buf *b, int bits, int dst, int src);
+void x86_bswap64(struct x86_buf *b, int r);
 
 void x86_push(struct x86_buf *b, int r);
 void x86_pop(struct x86_buf *b, int r);

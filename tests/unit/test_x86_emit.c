@@ -263,6 +263,14 @@ START_TEST(sse)
     EXPECT("49 87 0c 04", x86_xchg_m(&B, 64, x86_mi(X86_R12, X86_RAX, 0), X86_RCX));
     EXPECT("f0 41 0f c1 0c 04", x86_lock_xadd(&B, 32, x86_mi(X86_R12, X86_RAX, 0), X86_RCX));
     EXPECT("f0 48 0f b1 0a", x86_lock_cmpxchg(&B, 64, x86_m(X86_RDX, 0), X86_RCX));
+    /* BSF 0F BC, BSR 0F BD, POPCNT F3 0F B8, BSWAP 0F C8+rd; ROL D3 /0, ROR C1 /1 ib. */
+    EXPECT("48 0f bc c0", x86_bsf(&B, 64, X86_RAX, X86_RAX));
+    EXPECT("0f bd c0", x86_bsr(&B, 32, X86_RAX, X86_RAX));
+    EXPECT("f3 48 0f b8 c0", x86_popcnt(&B, 64, X86_RAX, X86_RAX));
+    EXPECT("48 0f c8", x86_bswap64(&B, X86_RAX));
+    EXPECT("49 0f c9", x86_bswap64(&B, X86_R9));
+    EXPECT("48 d3 c0", x86_shift_cl(&B, X86_ROL, 64, X86_RAX));
+    EXPECT("c1 c8 03", x86_shift_ri(&B, X86_ROR, 32, X86_RAX, 3));
 }
 END_TEST
 
