@@ -36,7 +36,7 @@
 #define STOP_OFF ((int32_t)offsetof(struct rv_cpu, stop))
 #define FR(field) ((int32_t)offsetof(struct rv_xframe, field))
 
-/* What translated code shares with the C around it for one run (rv_xlat_exec). */
+/* What translated code shares with the C around it for one run (rv_cache_exec). */
 struct rv_xframe {
     struct rv_cpu *cpu;
     uint8_t *base;
