@@ -41,6 +41,15 @@ static bool have_fma(void)
     return fma;
 }
 
+/* The host register holding guest register r, or rcx loaded with it. */
+static int src_x(struct tr *t, unsigned r)
+{
+    if (r != 0 && rv_tr_pin[r] >= 0)
+        return rv_tr_pin[r];
+    rv_tr_get(t, X86_RCX, r);
+    return X86_RCX;
+}
+
 /* Double arithmetic: xmm0 = the result, stored unless it is a NaN, which RISC-V makes the
  * canonical NaN with flags of its own rules (spec 11.3, and the fused ones' invalid 0 * inf):
  * those go to the helper, which computes them from the untouched sources. */
@@ -79,6 +88,56 @@ static bool arith_d(struct tr *t, const struct rv_insn *in)
     rv_tr_fset(t, in->rd, 0);
     size_t done = x86_jmp(b, -1);
     x86_patch(b, nan);
+    if (to_helper != (size_t)-1)
+        x86_patch(b, to_helper);
+    cold_helper(t, in);
+    x86_patch(b, done);
+    return true;
+}
+
+/* Signed integer to double: exact for words, rounded by MXCSR (RNE) for longs. */
+static bool int_to_d(struct tr *t, const struct rv_insn *in)
+{
+    struct x86_buf *b = &t->b;
+    size_t to_helper;
+    if (!rne_only(t, in, &to_helper))
+        return false;
+    x86_cvtsi2sd(b, in->op == RV_OP_FCVT_D_W ? 32 : 64, 0, src_x(t, in->rs1));
+    rv_tr_fset(t, in->rd, 0);
+    if (to_helper != (size_t)-1) {
+        size_t done = x86_jmp(b, -1);
+        x86_patch(b, to_helper);
+        cold_helper(t, in);
+        x86_patch(b, done);
+    }
+    return true;
+}
+
+/* Double to signed integer, truncating (RTZ, as C casts) or by MXCSR (RNE). x86 answers a NaN
+ * or an out-of-range value with the "integer indefinite" most negative value, where RISC-V
+ * saturates (spec 11.7): that value goes to the helper, which also gets a true most negative
+ * result right. */
+static bool d_to_int(struct tr *t, const struct rv_insn *in)
+{
+    struct x86_buf *b = &t->b;
+    bool w = in->op == RV_OP_FCVT_W_D;
+    size_t to_helper = (size_t)-1;
+    bool truncate = in->rm == RV_RTZ;
+    if (!truncate && !rne_only(t, in, &to_helper))
+        return false;
+    x86_cvtsd2si(b, w ? 32 : 64, truncate, X86_RAX, rv_tr_fget(t, 0, in->rs1));
+    if (w) {
+        x86_alu_ri(b, X86_CMP, 32, X86_RAX, INT32_MIN);
+    } else {
+        x86_mov_ri(b, X86_RDX, 1ull << 63);
+        x86_alu_rr(b, X86_CMP, 64, X86_RAX, X86_RDX);
+    }
+    size_t odd = x86_jcc(b, X86_CC_E, -1);
+    if (w)
+        x86_movsx_rr(b, 64, 32, X86_RAX, X86_RAX);
+    rv_tr_set(t, in->rd, X86_RAX);
+    size_t done = x86_jmp(b, -1);
+    x86_patch(b, odd);
     if (to_helper != (size_t)-1)
         x86_patch(b, to_helper);
     cold_helper(t, in);
@@ -247,6 +306,12 @@ bool rv_tr_fp(struct tr *t, const struct rv_insn *in)
     case RV_OP_FLE_D:
         compare_d(t, in);
         return true;
+    case RV_OP_FCVT_D_W:
+    case RV_OP_FCVT_D_L:
+        return int_to_d(t, in);
+    case RV_OP_FCVT_W_D:
+    case RV_OP_FCVT_L_D:
+        return d_to_int(t, in);
     case RV_OP_FSGNJ_D:
     case RV_OP_FSGNJN_D:
     case RV_OP_FSGNJX_D:

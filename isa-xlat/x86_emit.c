@@ -424,6 +424,18 @@ void x86_movaps_rr(struct x86_buf *b, int xdst, int xsrc)
     emit_rm(b, 0, o, 2, xdst, NULL, xsrc);
 }
 
+void x86_cvtsi2sd(struct x86_buf *b, int bits, int xdst, int src)
+{
+    static const uint8_t o[2] = {0x0f, 0x2a};
+    emit_rm(b, F_F2 | size_flags(bits), o, 2, xdst, NULL, src);
+}
+
+void x86_cvtsd2si(struct x86_buf *b, int bits, bool truncate, int dst, int xsrc)
+{
+    uint8_t o[2] = {0x0f, truncate ? 0x2c : 0x2d};
+    emit_rm(b, F_F2 | size_flags(bits), o, 2, dst, NULL, xsrc);
+}
+
 void x86_movq_to_x(struct x86_buf *b, int xdst, int src)
 {
     static const uint8_t o[2] = {0x0f, 0x6e}; /* 66 REX.W 0F 6E /r */

@@ -148,6 +148,9 @@ void x86_sse_rr(struct x86_buf *b, enum x86_sse op, bool dbl, int xdst, int xsrc
 void x86_movsd_load(struct x86_buf *b, bool dbl, int xdst, struct x86_mem m); /* movsd/movss */
 void x86_movsd_store(struct x86_buf *b, bool dbl, struct x86_mem m, int xsrc);
 void x86_movaps_rr(struct x86_buf *b, int xdst, int xsrc);  /* the whole register */
+/* cvtsi2sd xmm, r32/r64 and cvtsd2si/cvttsd2si r32/r64, xmm (truncating: the T form). */
+void x86_cvtsi2sd(struct x86_buf *b, int bits, int xdst, int src);
+void x86_cvtsd2si(struct x86_buf *b, int bits, bool truncate, int dst, int xsrc);
 void x86_movq_to_x(struct x86_buf *b, int xdst, int src);   /* movq xmm, r64 */
 void x86_movq_from_x(struct x86_buf *b, int dst, int xsrc); /* movq r64, xmm */
 /* ucomisd/ucomiss (quiet: invalid only for signalling NaNs) or comisd/comiss (invalid for any

@@ -263,6 +263,11 @@ START_TEST(sse)
     EXPECT("49 87 0c 04", x86_xchg_m(&B, 64, x86_mi(X86_R12, X86_RAX, 0), X86_RCX));
     EXPECT("f0 41 0f c1 0c 04", x86_lock_xadd(&B, 32, x86_mi(X86_R12, X86_RAX, 0), X86_RCX));
     EXPECT("f0 48 0f b1 0a", x86_lock_cmpxchg(&B, 64, x86_m(X86_RDX, 0), X86_RCX));
+    /* CVTSI2SD F2 REX.W 0F 2A /r, CVTTSD2SI F2 REX.W 0F 2C /r, CVTSD2SI F2 0F 2D /r. */
+    EXPECT("f2 48 0f 2a c0", x86_cvtsi2sd(&B, 64, 0, X86_RAX));
+    EXPECT("f2 0f 2a c0", x86_cvtsi2sd(&B, 32, 0, X86_RAX));
+    EXPECT("f2 49 0f 2c c1", x86_cvtsd2si(&B, 64, true, X86_RAX, 9));
+    EXPECT("f2 0f 2d c0", x86_cvtsd2si(&B, 32, false, X86_RAX, 0));
     /* BSF 0F BC, BSR 0F BD, POPCNT F3 0F B8, BSWAP 0F C8+rd; ROL D3 /0, ROR C1 /1 ib. */
     EXPECT("48 0f bc c0", x86_bsf(&B, 64, X86_RAX, X86_RAX));
     EXPECT("0f bd c0", x86_bsr(&B, 32, X86_RAX, X86_RAX));
