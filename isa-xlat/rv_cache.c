@@ -104,7 +104,7 @@ static void drop_range(struct rv_cache *c, uint64_t lo, uint64_t hi)
         struct rv_block **pp = &c->table[i];
         while (*pp) {
             struct rv_block *b = *pp;
-            if (b->pc < hi && b->end > lo) {
+            if (b->lo < hi && b->end > lo) {
                 *pp = b->next; /* its memory returns at the next full flush */
                 c->st.blocks--;
                 if (b->host_code) {
@@ -171,11 +171,11 @@ static struct rv_block *alloc_block(struct rv_cache *c)
     return (struct rv_block *)(c->chunks->data + c->chunks->used);
 }
 
-/* Instructions after which the next pc is not simply pc + len, or which leave rv_run. */
+/* Instructions after which the next pc is not known when decoding, or which leave rv_run. jal
+ * is not one: decoding follows it, so that a loop closed by "j" is one block, not two. */
 static bool ends_block(unsigned op)
 {
     switch (op) {
-    case RV_OP_JAL:
     case RV_OP_JALR:
     case RV_OP_BEQ:
     case RV_OP_BNE:
@@ -221,7 +221,8 @@ static struct rv_block *decode_block(struct rv_cache *c, struct rv_mem *mem, uin
     if (pc & 1) /* only a caller's bad pc can get here: jumps clear bit 0 (spec 2.5) */
         return rv_trap(ex, RV_EXIT_MISALIGNED, pc, pc, NULL), NULL;
     struct rv_block *b = alloc_block(c);
-    uint64_t p = pc, bad = 0;
+    uint64_t p = pc, bad = 0, lo = pc, hi = pc;
+    uint64_t at[RV_BLOCK_MAX]; /* the pc of each instruction decoded */
     uint32_t n = 0, bits;
     while (n < RV_BLOCK_MAX) {
         if (!fetch(mem, p, &bits, &bad)) {
@@ -231,14 +232,31 @@ static struct rv_block *decode_block(struct rv_cache *c, struct rv_mem *mem, uin
             }
             break; /* the fault is raised when execution reaches it */
         }
+        at[n] = p;
         struct rv_insn *in = &b->insn[n++];
         rv_decode(bits, in);
+        if (p < lo)
+            lo = p;
+        if (p + in->len > hi)
+            hi = p + in->len;
+        if (in->op == RV_OP_JAL) {
+            /* A jal back into this block closes a loop: unrolling it would only make the
+             * block run longer between checks. */
+            p += (uint64_t)(int64_t)in->imm;
+            bool loop = false;
+            for (uint32_t i = 0; i < n && !loop; i++)
+                loop = at[i] == p;
+            if (loop)
+                break;
+            continue;
+        }
         p += in->len;
         if (ends_block(in->op))
             break;
     }
     b->pc = pc;
-    b->end = p;
+    b->lo = lo;
+    b->end = hi;
     b->n = n;
     b->hits = 0;
     b->host_code = NULL;

@@ -25,11 +25,13 @@ struct rv_chain {
     struct rv_chain *next_in; /* the target block's list of jumps into it */
 };
 
-/* A decoded basic block: straight-line instructions from pc up to and including the first
- * control transfer or trapping instruction (or RV_BLOCK_MAX of them). hits and host_code are
- * where a translating tier counts executions and hangs its code. */
+/* A decoded block: the instructions control runs through from pc, up to and including the
+ * first conditional branch, indirect jump or trapping instruction (or RV_BLOCK_MAX of them);
+ * a jal does not end it: the block goes on at the jal's target. hits and host_code are where a
+ * translating tier counts executions and hangs its code. */
 struct rv_block {
-    uint64_t pc, end; /* guest bytes [pc, end) */
+    uint64_t pc;      /* where it starts */
+    uint64_t lo, end; /* every guest byte it was decoded from lies in [lo, end) */
     struct rv_block *next;
     uint32_t n;
     uint32_t hits;

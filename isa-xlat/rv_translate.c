@@ -599,6 +599,12 @@ enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *
     for (uint32_t i = 0; i < b->n && !ended; i++) {
         const struct rv_insn *in = &b->insn[i];
         t.index = i;
+        if (in->op == RV_OP_JAL && i + 1 < b->n) { /* the block goes on at the target */
+            x86_mov_ri(&t.b, rv_tr_dst(in->rd), t.pc + in->len);
+            rv_tr_set(&t, in->rd, rv_tr_dst(in->rd));
+            t.pc += (uint64_t)(int64_t)in->imm;
+            continue;
+        }
         insn(&t, in);
         t.pc += in->len;
         /* fence.i leaves through its helper; nothing after it is reached */
