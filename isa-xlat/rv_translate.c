@@ -129,6 +129,7 @@ void rv_tr_merge_flags(struct tr *t)
 void rv_tr_call_helper(struct tr *t, const struct rv_insn *in)
 {
     struct x86_buf *b = &t->b;
+    t->frm_rne = false; /* the helper may have changed frm */
     rv_tr_sync(t);
     x86_mov_rr(b, 64, X86_RDI, TR_FRAME);
     x86_mov_ri(b, X86_RSI, (uint64_t)(uintptr_t)in);
@@ -268,7 +269,7 @@ static void count_all(struct tr *t, uint32_t n)
 
 /* Leave through the exit stub with cpu->pc = target; the checks that a run stops at (a stop
  * request, the instruction limit, code invalidated by another thread) jump here too. */
-static void exit_to(struct tr *t, uint64_t target, unsigned kind, const void *ptr)
+void rv_tr_exit_to(struct tr *t, uint64_t target, unsigned kind, const void *ptr)
 {
     struct x86_buf *b = &t->b;
     if (target <= INT32_MAX) {
@@ -314,7 +315,7 @@ static void chain_to(struct tr *t, uint64_t target)
     ch->unlinked = 0; /* the rel32 of a jump to the very next byte */
     ch->linked = false;
     ch->next_in = NULL;
-    exit_to(t, target, TR_EXIT_CHAIN, ch);
+    rv_tr_exit_to(t, target, TR_EXIT_CHAIN, ch);
 }
 
 /* An indirect jump to rax: through the jump cache when it knows the target. Only a jump back

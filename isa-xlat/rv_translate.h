@@ -105,6 +105,7 @@ struct tr {
     uint64_t pc;     /* guest pc of the instruction being translated */
     uint32_t index;  /* its index in the block */
     uint32_t synced; /* instructions already added to cpu->instret */
+    bool frm_rne;    /* code before has checked that frm is RNE, and nothing changed it since */
     uint32_t dirty;  /* pinned registers not yet stored to cpu: bit i for rv_tr_pinned[i],
                       * bit TR_NPIN + i for rv_tr_fpinned[i] */
     /* Out-of-line code, emitted after the block: fault exits. */
@@ -151,6 +152,8 @@ void rv_tr_sync(struct tr *t);
  * written) and at the exit stub. Reading the MXCSR costs more than the arithmetic, so nothing
  * else merges: a host fault in the middle of a run reports fflags as of the last merge. */
 void rv_tr_merge_flags(struct tr *t);
+/* Leave through the exit stub with cpu->pc = target (everything stored before). */
+void rv_tr_exit_to(struct tr *t, uint64_t target, unsigned kind, const void *ptr);
 /* Run the current instruction in C (rv_xlat_helper), then reload the pinned registers. */
 void rv_tr_call_helper(struct tr *t, const struct rv_insn *in);
 

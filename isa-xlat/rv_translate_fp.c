@@ -11,25 +11,39 @@ static void cold_helper(struct tr *t, const struct rv_insn *in)
 {
     uint32_t synced = t->synced;
     uint32_t dirty = t->dirty;
+    bool frm_rne = t->frm_rne; /* the helpers of this file never change frm */
     rv_tr_call_helper(t, in);
     if (t->index > synced)
         rv_tr_count(&t->b, -(int32_t)(t->index - synced));
     t->synced = synced;
     t->dirty = dirty;
+    t->frm_rne = frm_rne;
 }
 
 /* SSE rounds as MXCSR says, which translated code keeps at RNE: a static RNE, or the dynamic
- * mode while frm is RNE, is exact; anything else is the helper's. *to_helper is a jump to take
- * to the helper, or (size_t)-1 when none is needed; false when only the helper will do. */
-static bool rne_only(struct tr *t, const struct rv_insn *in, size_t *to_helper)
+ * mode while frm is RNE, is exact; false for anything else, which is the helper's. frm is
+ * checked once for the instructions of a block up to the next thing that may change it; when
+ * it is not RNE, this instruction runs in the helper and the run leaves for the dispatcher,
+ * so that none after it relies on the check. */
+static bool rne_only(struct tr *t, const struct rv_insn *in)
 {
-    *to_helper = (size_t)-1;
     if (in->rm == RV_RNE)
         return true;
     if (in->rm != RV_DYN)
         return false;
-    x86_alu_mi32(&t->b, X86_CMP, x86_m(TR_CPU, FRM_OFF), 0);
-    *to_helper = x86_jcc(&t->b, X86_CC_NE, -1);
+    if (t->frm_rne)
+        return true;
+    struct x86_buf *b = &t->b;
+    x86_alu_mi32(b, X86_CMP, x86_m(TR_CPU, FRM_OFF), 0);
+    size_t rne = x86_jcc(b, X86_CC_E, -1);
+    uint32_t synced = t->synced, dirty = t->dirty;
+    rv_tr_call_helper(t, in);
+    rv_tr_count(b, 1); /* the helper ran it; instret does not count it yet */
+    rv_tr_exit_to(t, t->pc + in->len, TR_EXIT_NEXT, NULL);
+    t->synced = synced;
+    t->dirty = dirty;
+    x86_patch(b, rne);
+    t->frm_rne = true;
     return true;
 }
 
@@ -60,8 +74,7 @@ static bool arith_d(struct tr *t, const struct rv_insn *in)
     bool fused = op >= RV_OP_FMADD_D && op <= RV_OP_FNMADD_D;
     if (fused && !have_fma())
         return false;
-    size_t to_helper;
-    if (!rne_only(t, in, &to_helper))
+    if (!rne_only(t, in))
         return false;
     if (fused) {
         /* xmm0 = rs3, then xmm0 = rs1 * rs2 +- xmm0. RISC-V FMADD a*b+c, FMSUB a*b-c, FNMSUB
@@ -88,8 +101,6 @@ static bool arith_d(struct tr *t, const struct rv_insn *in)
     rv_tr_fset(t, in->rd, 0);
     size_t done = x86_jmp(b, -1);
     x86_patch(b, nan);
-    if (to_helper != (size_t)-1)
-        x86_patch(b, to_helper);
     cold_helper(t, in);
     x86_patch(b, done);
     return true;
@@ -99,17 +110,10 @@ static bool arith_d(struct tr *t, const struct rv_insn *in)
 static bool int_to_d(struct tr *t, const struct rv_insn *in)
 {
     struct x86_buf *b = &t->b;
-    size_t to_helper;
-    if (!rne_only(t, in, &to_helper))
+    if (!rne_only(t, in))
         return false;
     x86_cvtsi2sd(b, in->op == RV_OP_FCVT_D_W ? 32 : 64, 0, src_x(t, in->rs1));
     rv_tr_fset(t, in->rd, 0);
-    if (to_helper != (size_t)-1) {
-        size_t done = x86_jmp(b, -1);
-        x86_patch(b, to_helper);
-        cold_helper(t, in);
-        x86_patch(b, done);
-    }
     return true;
 }
 
@@ -121,9 +125,8 @@ static bool d_to_int(struct tr *t, const struct rv_insn *in)
 {
     struct x86_buf *b = &t->b;
     bool w = in->op == RV_OP_FCVT_W_D;
-    size_t to_helper = (size_t)-1;
     bool truncate = in->rm == RV_RTZ;
-    if (!truncate && !rne_only(t, in, &to_helper))
+    if (!truncate && !rne_only(t, in))
         return false;
     x86_cvtsd2si(b, w ? 32 : 64, truncate, X86_RAX, rv_tr_fget(t, 0, in->rs1));
     if (w) {
@@ -138,8 +141,6 @@ static bool d_to_int(struct tr *t, const struct rv_insn *in)
     rv_tr_set(t, in->rd, X86_RAX);
     size_t done = x86_jmp(b, -1);
     x86_patch(b, odd);
-    if (to_helper != (size_t)-1)
-        x86_patch(b, to_helper);
     cold_helper(t, in);
     x86_patch(b, done);
     return true;
@@ -263,6 +264,7 @@ static bool fp_csr(struct tr *t, const struct rv_insn *in)
             x86_patch(b, keep);
         }
         if (csr != 1) {
+            t->frm_rne = false;
             if (csr == 3)
                 x86_shift_ri(b, X86_SHR, 32, X86_RCX, 5);
             x86_alu_ri(b, X86_AND, 32, X86_RCX, 7);
