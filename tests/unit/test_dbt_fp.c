@@ -188,12 +188,27 @@ START_TEST(fp_flags_across_blocks)
 }
 END_TEST
 
+/* A block of nothing but FP arithmetic with their out-of-line helper paths still fits. */
+START_TEST(long_fp_block_is_translated)
+{
+    nprog = 0;
+    for (unsigned i = 0; i + 1 < RV_BLOCK_MAX; i++)
+        put(enc_r4(fr(), 1, fr(), fr(), 7, fr(), 0x43)); /* fmadd.d, dynamic rm */
+    put(ECALL);
+    fp_differential("long", 4);
+    struct rv_cache_stats st;
+    rv_cache_stats(B.cache, &st);
+    ck_assert_uint_eq(st.translated, 1);
+}
+END_TEST
+
 static void add(TCase *tc)
 {
     tcase_set_timeout(tc, 120);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, fp_random_blocks);
     tcase_add_test(tc, fp_flags_across_blocks);
+    tcase_add_test(tc, long_fp_block_is_translated);
 }
 
 int main(void)
