@@ -151,8 +151,10 @@ void rv_tr_call_helper(struct tr *t, const struct rv_insn *in)
 void rv_tr_address(struct tr *t, const struct rv_insn *in, unsigned len, int reason)
 {
     rv_tr_sync(t);
-    rv_tr_get(t, X86_RAX, in->rs1);
-    if (in->imm)
+    int base = src(t, in->rs1, X86_RAX);
+    if (base != X86_RAX)
+        x86_lea(&t->b, X86_RAX, x86_m(base, in->imm));
+    else if (in->imm)
         x86_alu_ri(&t->b, X86_ADD, 64, X86_RAX, in->imm);
     unsigned k = len == 8 ? 3 : len == 4 ? 2 : len == 2 ? 1 : 0;
     x86_alu_rm(&t->b, X86_CMP, 64, X86_RAX, x86_m(TR_FRAME, FR(last) + 8 * (int32_t)k));
