@@ -156,11 +156,14 @@ void rv_cache_free(struct rv_cache *cache);
 struct rv_cache_stats {
     uint64_t blocks, lookups, misses, flushes, bytes;
     uint64_t translated, code_bytes; /* blocks translated to host code, and its size */
+    uint64_t chained;                /* direct jumps linked from one translation to another */
 };
 void rv_cache_stats(const struct rv_cache *cache, struct rv_cache_stats *st);
 
 /* Run the hart until an exit; at most about max_insns instructions (checked between blocks,
- * which hold at most RV_BLOCK_MAX instructions). Returns ex->reason. */
+ * which hold at most RV_BLOCK_MAX instructions; translated blocks that jump to each other check
+ * it, the stop request and code invalidated by other threads at every jump backward or
+ * indirect one, which every loop passes). Returns ex->reason. */
 #define RV_BLOCK_MAX 64
 enum rv_exit_reason rv_run(struct rv_cpu *cpu, struct rv_mem *mem, struct rv_cache *cache,
                            uint64_t max_insns, struct rv_exit *ex);

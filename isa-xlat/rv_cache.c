@@ -1,7 +1,5 @@
 /* rv_cache: per-thread cache of decoded basic blocks, keyed by guest pc, with invalidation. */
-#include "isa-xlat/rv_internal.h"
-
-#include "isa-xlat/x86_emit.h"
+#include "isa-xlat/rv_translate.h"
 
 #include "base/base.h"
 
@@ -25,12 +23,20 @@ struct rv_cache {
     uint64_t epoch;       /* how many rv_invalidate calls of the rv_mem have been applied */
     struct x86_code code; /* translated blocks; mapped on first use */
     bool code_failed;     /* it could not be mapped: interpret everything */
+    bool stubs_ok;        /* stubs is in code (which a reset empties) */
+    struct rv_xstubs stubs;
+    struct rv_jcache *jcache;
+    struct rv_chain *pending; /* the direct exit the last run left by, to link to its target */
+    bool fill_jcache;         /* the last run left by an indirect jump the cache missed */
     struct rv_cache_stats st;
 };
 
 struct rv_cache *rv_cache_new(void)
 {
-    return viv_xcalloc(1, sizeof(struct rv_cache));
+    struct rv_cache *c = viv_xcalloc(1, sizeof(struct rv_cache));
+    c->jcache = viv_xmalloc(sizeof(struct rv_jcache));
+    memset(c->jcache, 0xff, sizeof(*c->jcache)); /* odd pcs: no jump matches */
+    return c;
 }
 
 static void free_chunks(struct rv_cache *c)
@@ -51,6 +57,7 @@ void rv_cache_free(struct rv_cache *c)
         return;
     free_chunks(c);
     x86_code_free(&c->code);
+    free(c->jcache);
     free(c);
 }
 
@@ -65,26 +72,59 @@ static void flush_all(struct rv_cache *c)
 {
     memset(c->table, 0, sizeof(c->table));
     free_chunks(c);
-    /* No block refers to translated code any more (blocks are only reached through the table;
-     * translated code never jumps to other blocks directly). */
+    /* No block refers to translated code any more: translated code is only reached from blocks
+     * of the table, the jump cache and other translated code, all gone. */
     x86_code_reset(&c->code);
+    c->stubs_ok = false;
+    memset(c->jcache, 0xff, sizeof(*c->jcache)); /* odd pcs: no jump matches */
+    c->pending = NULL;
     c->st.blocks = 0;
     c->st.flushes++;
 }
 
+/* Jumps into b's code go back to their exit paths: b is about to be dropped. false when one
+ * could not be changed. */
+static bool unlink_into(struct rv_cache *c, struct rv_block *b)
+{
+    bool ok = true;
+    for (struct rv_chain *ch = b->in; ch; ch = ch->next_in) {
+        if (ch->linked && x86_code_patch32(&c->code, ch->site, ch->unlinked) == 0)
+            ch->linked = false;
+        else if (ch->linked)
+            ok = false;
+    }
+    b->in = NULL;
+    return ok;
+}
+
 static void drop_range(struct rv_cache *c, uint64_t lo, uint64_t hi)
 {
+    bool dropped_code = false, stuck = false;
     for (unsigned i = 0; i < BUCKETS; i++) {
         struct rv_block **pp = &c->table[i];
         while (*pp) {
             struct rv_block *b = *pp;
-            if (b->pc < hi && b->end > lo) {
+            if (b->lo < hi && b->end > lo) {
                 *pp = b->next; /* its memory returns at the next full flush */
                 c->st.blocks--;
+                if (b->host_code) {
+                    stuck |= !unlink_into(c, b);
+                    dropped_code = true;
+                }
             } else {
                 pp = &b->next;
             }
         }
+    }
+    if (dropped_code) {
+        memset(c->jcache, 0xff, sizeof(*c->jcache)); /* odd pcs: no jump matches */
+        c->pending = NULL;
+    }
+    if (stuck) {
+        /* A jump into dropped code stays (the arena's protections cannot be changed any more):
+         * no translated code may run again. */
+        flush_all(c);
+        c->code_failed = true;
     }
 }
 
@@ -131,11 +171,11 @@ static struct rv_block *alloc_block(struct rv_cache *c)
     return (struct rv_block *)(c->chunks->data + c->chunks->used);
 }
 
-/* Instructions after which the next pc is not simply pc + len, or which leave rv_run. */
+/* Instructions after which the next pc is not known when decoding, or which leave rv_run. jal
+ * is not one: decoding follows it, so that a loop closed by "j" is one block, not two. */
 static bool ends_block(unsigned op)
 {
     switch (op) {
-    case RV_OP_JAL:
     case RV_OP_JALR:
     case RV_OP_BEQ:
     case RV_OP_BNE:
@@ -181,7 +221,8 @@ static struct rv_block *decode_block(struct rv_cache *c, struct rv_mem *mem, uin
     if (pc & 1) /* only a caller's bad pc can get here: jumps clear bit 0 (spec 2.5) */
         return rv_trap(ex, RV_EXIT_MISALIGNED, pc, pc, NULL), NULL;
     struct rv_block *b = alloc_block(c);
-    uint64_t p = pc, bad = 0;
+    uint64_t p = pc, bad = 0, lo = pc, hi = pc;
+    uint64_t at[RV_BLOCK_MAX]; /* the pc of each instruction decoded */
     uint32_t n = 0, bits;
     while (n < RV_BLOCK_MAX) {
         if (!fetch(mem, p, &bits, &bad)) {
@@ -191,18 +232,37 @@ static struct rv_block *decode_block(struct rv_cache *c, struct rv_mem *mem, uin
             }
             break; /* the fault is raised when execution reaches it */
         }
+        at[n] = p;
         struct rv_insn *in = &b->insn[n++];
         rv_decode(bits, in);
+        if (p < lo)
+            lo = p;
+        if (p + in->len > hi)
+            hi = p + in->len;
+        if (in->op == RV_OP_JAL) {
+            /* A jal back into this block closes a loop: unrolling it would only make the
+             * block run longer between checks. */
+            p += (uint64_t)(int64_t)in->imm;
+            bool loop = false;
+            for (uint32_t i = 0; i < n && !loop; i++)
+                loop = at[i] == p;
+            if (loop)
+                break;
+            continue;
+        }
         p += in->len;
         if (ends_block(in->op))
             break;
     }
     b->pc = pc;
-    b->end = p;
+    b->lo = lo;
+    b->end = hi;
     b->n = n;
     b->hits = 0;
     b->host_code = NULL;
     b->xlat_failed = false;
+    b->nchain = 0;
+    b->in = NULL;
     c->chunks->used += (sizeof(struct rv_block) + n * sizeof(struct rv_insn) + 15) & ~(size_t)15;
     return b;
 }
@@ -229,16 +289,22 @@ bool rv_cache_translate(struct rv_cache *c, const struct rv_mem *mem, struct rv_
 {
     if (!c->code.base && !c->code_failed && x86_code_init(&c->code, CODE_MAX) < 0)
         c->code_failed = true;
+    if (!c->code_failed && !c->stubs_ok) {
+        if (c->code.used > 0)
+            x86_code_reset(&c->code); /* only stubs that did not all fit can be there */
+        c->stubs_ok = rv_xstubs_make(&c->code, &c->stubs);
+        c->code_failed = !c->stubs_ok;
+    }
     if (c->code_failed) {
         b->xlat_failed = true;
         return true;
     }
-    switch (rv_translate(&c->code, mem, b)) {
+    switch (rv_translate(&c->code, &c->stubs, mem, b)) {
     case RV_XLAT_OK:
         c->st.translated++;
         return true;
     case RV_XLAT_FULL:
-        if (c->code.used > 0) {
+        if (c->code.used > 256) { /* more than the stubs: emptying it makes room */
             flush_all(c);
             return false;
         }
@@ -250,5 +316,55 @@ bool rv_cache_translate(struct rv_cache *c, const struct rv_mem *mem, struct rv_
     default:
         b->xlat_failed = true;
         return true;
+    }
+}
+
+/* Point the direct exit ch at b's code. */
+static void link_chain(struct rv_cache *c, struct rv_chain *ch, struct rv_block *b)
+{
+    int64_t rel = (intptr_t)b->host_code - (intptr_t)(ch->site + 4);
+    if (ch->linked || rel != (int32_t)rel || x86_code_patch32(&c->code, ch->site, (int32_t)rel))
+        return;
+    ch->linked = true;
+    ch->next_in = b->in;
+    b->in = ch;
+    c->st.chained++;
+}
+
+int rv_cache_exec(struct rv_cache *c, struct rv_cpu *cpu, struct rv_mem *mem, struct rv_block *b,
+                  uint64_t limit, struct rv_exit *ex)
+{
+    if (c->pending && c->pending->target == b->pc)
+        link_chain(c, c->pending, b);
+    if (c->fill_jcache) {
+        unsigned s = rv_jcache_slot(b->pc);
+        c->jcache->e[s].pc = b->pc;
+        c->jcache->e[s].code = b->host_code;
+    }
+    c->pending = NULL;
+    c->fill_jcache = false;
+    struct rv_xframe f = {
+        .cpu = cpu,
+        .base = mem->base,
+        .last = {mem->size - 1, mem->size - 2, mem->size - 4, mem->size - 8},
+        .limit = limit,
+        .epoch_ptr = &mem->inval_epoch,
+        .epoch = c->epoch,
+        .jcache = c->jcache,
+        .mem = mem,
+        .ex = ex,
+    };
+    rv_xlat_enter(&c->stubs, &f, b->host_code);
+    switch (f.kind) {
+    case TR_EXIT_NEXT:
+        c->fill_jcache = true;
+        return 0;
+    case TR_EXIT_CHAIN:
+        c->pending = (struct rv_chain *)(uintptr_t)f.ptr;
+        return 0;
+    case TR_EXIT_DONE:
+        return (int)ex->reason;
+    default:
+        return rv_trap(ex, (enum rv_exit_reason)(f.kind - TR_EXIT_TRAP), cpu->pc, f.addr, f.ptr);
     }
 }

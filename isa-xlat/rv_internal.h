@@ -13,16 +13,33 @@
 void rv_decode32(uint32_t w, struct rv_insn *d);
 void rv_decode16(uint16_t h, struct rv_insn *d);
 
-/* A decoded basic block: straight-line instructions from pc up to and including the first
- * control transfer or trapping instruction (or RV_BLOCK_MAX of them). hits and host_code are
- * where a translating tier counts executions and hangs its code. */
+/* A direct exit of a translated block to a known guest pc: the rel32 of its jump at site goes
+ * to the block's own exit path until the target has code, then straight to the target's code.
+ * When the target goes (invalidation), the jump is pointed back at the exit path. */
+struct rv_block;
+struct rv_chain {
+    uint64_t target;
+    uint8_t *site;          /* host address of the rel32 field */
+    int32_t unlinked;       /* its value when it goes to the exit path */
+    bool linked;
+    struct rv_chain *next_in; /* the target block's list of jumps into it */
+};
+
+/* A decoded block: the instructions control runs through from pc, up to and including the
+ * first conditional branch, indirect jump or trapping instruction (or RV_BLOCK_MAX of them);
+ * a jal does not end it: the block goes on at the jal's target. hits and host_code are where a
+ * translating tier counts executions and hangs its code. */
 struct rv_block {
-    uint64_t pc, end; /* guest bytes [pc, end) */
+    uint64_t pc;      /* where it starts */
+    uint64_t lo, end; /* every guest byte it was decoded from lies in [lo, end) */
     struct rv_block *next;
     uint32_t n;
     uint32_t hits;
     void *host_code;  /* translated code, or NULL */
-    bool xlat_failed; /* not to be translated: its first op is not handled, or no code memory */
+    bool xlat_failed; /* not to be translated: no code memory */
+    uint8_t nchain;
+    struct rv_chain chain[2];  /* its direct exits, when translated */
+    struct rv_chain *in;       /* chained jumps of other blocks into this one */
     struct rv_insn insn[];
 };
 
@@ -33,19 +50,27 @@ struct rv_block *rv_cache_get(struct rv_cache *c, struct rv_mem *mem, uint64_t p
 /* Apply rv_invalidate calls made since this cache last looked. */
 void rv_cache_sync(struct rv_cache *c, struct rv_mem *mem);
 
-/* The translated tier (rv_translate.c). rv_translate sets b->host_code to code for the longest
- * prefix of b it handles (RV64I, M); NONE when it handles not even the first instruction, FULL
- * when code has no room. rv_xlat_exec runs that code: 0 with cpu->pc the next pc, or the exit
- * reason with ex filled exactly as the interpreter fills it. */
+/* The translated tier. rv_translate puts code for the whole of b into code (every instruction
+ * the translator does not handle itself calls the interpreter's code for it) and sets
+ * b->host_code and b->chain; NONE when it cannot (guest memory under 8 bytes, code too big), FULL
+ * when the arena has no room. */
 struct x86_code;
+struct rv_xstubs;
 enum rv_xlat_result { RV_XLAT_OK, RV_XLAT_NONE, RV_XLAT_FULL };
-enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_mem *mem,
-                                 struct rv_block *b);
-int rv_xlat_exec(struct rv_cpu *cpu, struct rv_mem *mem, const struct rv_block *b,
-                 struct rv_exit *ex);
+enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *st,
+                                 const struct rv_mem *mem, struct rv_block *b);
 /* Translate b into the cache's code arena. false when the arena was full and the whole cache
  * was flushed to make room: b no longer exists. */
 bool rv_cache_translate(struct rv_cache *c, const struct rv_mem *mem, struct rv_block *b);
+/* Run translated code from b (which has host_code) until it leaves it: 0 with cpu->pc the next
+ * pc, or the exit reason with ex filled exactly as the interpreter fills it. limit bounds
+ * cpu->instret, checked at loop edges. Links the block's direct exits as targets get code. */
+int rv_cache_exec(struct rv_cache *c, struct rv_cpu *cpu, struct rv_mem *mem, struct rv_block *b,
+                  uint64_t limit, struct rv_exit *ex);
+/* One instruction of any class, as the interpreter runs it (x0 written back to 0; instret not
+ * counted except by fence.i, which counts itself): 0, or the exit reason with ex filled. */
+int rv_exec_one(struct rv_cpu *cpu, struct rv_mem *mem, const struct rv_insn *in, uint64_t pc,
+                struct rv_exit *ex);
 
 /* Execution of the instruction classes kept outside the main loop. Each returns 0, or an exit
  * reason with ex filled, leaving cpu untouched except for fflags/pc as the spec allows. */

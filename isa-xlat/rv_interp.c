@@ -71,6 +71,257 @@ static uint64_t rem_w(int32_t a, int32_t b)
             npc = pc + (uint64_t)(int64_t)in->imm;                                                 \
     } while (0)
 
+/* Execute one instruction at pc: 0 with *next the next pc, or the exit reason. */
+static inline __attribute__((always_inline)) int step(struct rv_cpu *cpu, struct rv_mem *mem,
+                                                      const struct rv_insn *in, uint64_t pc,
+                                                      uint64_t *next, struct rv_exit *ex)
+{
+    uint64_t npc = pc + in->len;
+    uint64_t s1 = X(in->rs1), s2 = X(in->rs2);
+    int64_t imm = in->imm;
+    int r;
+    switch ((enum rv_op)in->op) {
+    case RV_OP_ILLEGAL:
+        return rv_trap(ex, RV_EXIT_ILLEGAL, pc, 0, in);
+    case RV_OP_LUI:
+        X(in->rd) = (uint64_t)imm;
+        break;
+    case RV_OP_AUIPC:
+        X(in->rd) = pc + (uint64_t)imm;
+        break;
+    case RV_OP_JAL:
+        X(in->rd) = npc;
+        npc = pc + (uint64_t)imm;
+        break;
+    case RV_OP_JALR: /* target from the old rs1, which rd may overwrite (spec 2.5) */
+        X(in->rd) = npc;
+        npc = (s1 + (uint64_t)imm) & ~(uint64_t)1;
+        break;
+    case RV_OP_BEQ:
+        BRANCH(s1 == s2);
+        break;
+    case RV_OP_BNE:
+        BRANCH(s1 != s2);
+        break;
+    case RV_OP_BLT:
+        BRANCH((int64_t)s1 < (int64_t)s2);
+        break;
+    case RV_OP_BGE:
+        BRANCH((int64_t)s1 >= (int64_t)s2);
+        break;
+    case RV_OP_BLTU:
+        BRANCH(s1 < s2);
+        break;
+    case RV_OP_BGEU:
+        BRANCH(s1 >= s2);
+        break;
+    case RV_OP_LB:
+        LOAD(int8_t, S64);
+        break;
+    case RV_OP_LH:
+        LOAD(int16_t, S64);
+        break;
+    case RV_OP_LW:
+        LOAD(int32_t, S64);
+        break;
+    case RV_OP_LD:
+        LOAD(uint64_t, U64);
+        break;
+    case RV_OP_LBU:
+        LOAD(uint8_t, U64);
+        break;
+    case RV_OP_LHU:
+        LOAD(uint16_t, U64);
+        break;
+    case RV_OP_LWU:
+        LOAD(uint32_t, U64);
+        break;
+    case RV_OP_SB:
+        STORE(uint8_t);
+        break;
+    case RV_OP_SH:
+        STORE(uint16_t);
+        break;
+    case RV_OP_SW:
+        STORE(uint32_t);
+        break;
+    case RV_OP_SD:
+        STORE(uint64_t);
+        break;
+    case RV_OP_ADDI:
+        X(in->rd) = s1 + (uint64_t)imm;
+        break;
+    case RV_OP_SLTI:
+        X(in->rd) = (int64_t)s1 < imm;
+        break;
+    case RV_OP_SLTIU:
+        X(in->rd) = s1 < (uint64_t)imm;
+        break;
+    case RV_OP_XORI:
+        X(in->rd) = s1 ^ (uint64_t)imm;
+        break;
+    case RV_OP_ORI:
+        X(in->rd) = s1 | (uint64_t)imm;
+        break;
+    case RV_OP_ANDI:
+        X(in->rd) = s1 & (uint64_t)imm;
+        break;
+    case RV_OP_SLLI:
+        X(in->rd) = s1 << imm;
+        break;
+    case RV_OP_SRLI:
+        X(in->rd) = s1 >> imm;
+        break;
+    case RV_OP_SRAI:
+        X(in->rd) = (uint64_t)((int64_t)s1 >> imm);
+        break;
+    case RV_OP_ADD:
+        X(in->rd) = s1 + s2;
+        break;
+    case RV_OP_SUB:
+        X(in->rd) = s1 - s2;
+        break;
+    case RV_OP_SLL:
+        X(in->rd) = s1 << (s2 & 63);
+        break; /* shamt is rs2[5:0] (spec 4.2.2) */
+    case RV_OP_SLT:
+        X(in->rd) = (int64_t)s1 < (int64_t)s2;
+        break;
+    case RV_OP_SLTU:
+        X(in->rd) = s1 < s2;
+        break;
+    case RV_OP_XOR:
+        X(in->rd) = s1 ^ s2;
+        break;
+    case RV_OP_SRL:
+        X(in->rd) = s1 >> (s2 & 63);
+        break;
+    case RV_OP_SRA:
+        X(in->rd) = (uint64_t)((int64_t)s1 >> (s2 & 63));
+        break;
+    case RV_OP_OR:
+        X(in->rd) = s1 | s2;
+        break;
+    case RV_OP_AND:
+        X(in->rd) = s1 & s2;
+        break;
+    /* W forms operate on the low 32 bits and sign-extend the 32-bit result (spec 4.2). */
+    case RV_OP_ADDIW:
+        X(in->rd) = SX32(s1 + (uint64_t)imm);
+        break;
+    case RV_OP_SLLIW:
+        X(in->rd) = SX32((uint32_t)s1 << imm);
+        break;
+    case RV_OP_SRLIW:
+        X(in->rd) = SX32((uint32_t)s1 >> imm);
+        break;
+    case RV_OP_SRAIW:
+        X(in->rd) = SX32((int32_t)s1 >> imm);
+        break;
+    case RV_OP_ADDW:
+        X(in->rd) = SX32(s1 + s2);
+        break;
+    case RV_OP_SUBW:
+        X(in->rd) = SX32(s1 - s2);
+        break;
+    case RV_OP_SLLW:
+        X(in->rd) = SX32((uint32_t)s1 << (s2 & 31));
+        break;
+    case RV_OP_SRLW:
+        X(in->rd) = SX32((uint32_t)s1 >> (s2 & 31));
+        break;
+    case RV_OP_SRAW:
+        X(in->rd) = SX32((int32_t)s1 >> (s2 & 31));
+        break;
+    case RV_OP_FENCE:
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        break;
+    case RV_OP_FENCE_I:
+        /* Code written by this or another thread becomes visible: every thread's decoded
+         * blocks go (spec 5.1; Linux makes it process-wide through riscv_flush_icache). */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        rv_invalidate(mem, 0, UINT64_MAX);
+        cpu->instret++;
+        cpu->pc = npc;
+        return rv_trap(ex, RV_EXIT_FENCE_I, pc, 0, in);
+    case RV_OP_ECALL:
+        return rv_trap(ex, RV_EXIT_ECALL, pc, 0, in);
+    case RV_OP_EBREAK:
+        return rv_trap(ex, RV_EXIT_EBREAK, pc, 0, in);
+    case RV_OP_MUL:
+        X(in->rd) = s1 * s2;
+        break;
+    case RV_OP_MULH:
+        X(in->rd) = (uint64_t)(((__int128)(int64_t)s1 * (int64_t)s2) >> 64);
+        break;
+    case RV_OP_MULHSU:
+        X(in->rd) = (uint64_t)(((__int128)(int64_t)s1 * (__int128)s2) >> 64);
+        break;
+    case RV_OP_MULHU:
+        X(in->rd) = (uint64_t)(((unsigned __int128)s1 * s2) >> 64);
+        break;
+    case RV_OP_DIV:
+        X(in->rd) = div_s((int64_t)s1, (int64_t)s2);
+        break;
+    case RV_OP_DIVU:
+        X(in->rd) = s2 ? s1 / s2 : UINT64_MAX;
+        break;
+    case RV_OP_REM:
+        X(in->rd) = rem_s((int64_t)s1, (int64_t)s2);
+        break;
+    case RV_OP_REMU:
+        X(in->rd) = s2 ? s1 % s2 : s1;
+        break;
+    case RV_OP_MULW:
+        X(in->rd) = SX32((uint32_t)s1 * (uint32_t)s2);
+        break;
+    case RV_OP_DIVW:
+        X(in->rd) = div_w((int32_t)s1, (int32_t)s2);
+        break;
+    case RV_OP_DIVUW:
+        X(in->rd) = (uint32_t)s2 ? SX32((uint32_t)s1 / (uint32_t)s2) : UINT64_MAX;
+        break;
+    case RV_OP_REMW:
+        X(in->rd) = rem_w((int32_t)s1, (int32_t)s2);
+        break;
+    case RV_OP_REMUW:
+        X(in->rd) = SX32((uint32_t)s2 ? (uint32_t)s1 % (uint32_t)s2 : (uint32_t)s1);
+        break;
+    case RV_OP_CSRRW:
+    case RV_OP_CSRRS:
+    case RV_OP_CSRRC:
+    case RV_OP_CSRRWI:
+    case RV_OP_CSRRSI:
+    case RV_OP_CSRRCI:
+        if ((r = rv_exec_csr(cpu, in, pc, ex)) != 0)
+            return r;
+        break;
+    default:
+        if (in->op >= RV_OP_ADD_UW) {
+            rv_exec_bitmanip(cpu, in);
+            break;
+        }
+        if (rv_op_is_amo(in->op))
+            r = rv_exec_amo(cpu, mem, in, pc, ex);
+        else
+            r = rv_exec_fp(cpu, mem, in, pc, ex);
+        if (r)
+            return r;
+        break;
+    }
+    *next = npc;
+    return 0;
+}
+
+int rv_exec_one(struct rv_cpu *cpu, struct rv_mem *mem, const struct rv_insn *in, uint64_t pc,
+                struct rv_exit *ex)
+{
+    uint64_t npc;
+    int r = step(cpu, mem, in, pc, &npc, ex);
+    X(0) = 0;
+    return r;
+}
+
 /* Execute one decoded block from its first instruction. Returns 0 when control reached the
  * block's end (cpu->pc is the next pc), or the exit reason. */
 static int exec_block(struct rv_cpu *cpu, struct rv_mem *mem, const struct rv_block *b,
@@ -78,241 +329,11 @@ static int exec_block(struct rv_cpu *cpu, struct rv_mem *mem, const struct rv_bl
 {
     uint64_t pc = b->pc;
     for (uint32_t i = 0; i < b->n; i++) {
-        const struct rv_insn *in = &b->insn[i];
-        uint64_t npc = pc + in->len;
-        uint64_t s1 = X(in->rs1), s2 = X(in->rs2);
-        int64_t imm = in->imm;
-        int r;
+        uint64_t npc;
         cpu->pc = pc; /* precise for host faults inside guest memory */
-        switch ((enum rv_op)in->op) {
-        case RV_OP_ILLEGAL:
-            return rv_trap(ex, RV_EXIT_ILLEGAL, pc, 0, in);
-        case RV_OP_LUI:
-            X(in->rd) = (uint64_t)imm;
-            break;
-        case RV_OP_AUIPC:
-            X(in->rd) = pc + (uint64_t)imm;
-            break;
-        case RV_OP_JAL:
-            X(in->rd) = npc;
-            npc = pc + (uint64_t)imm;
-            break;
-        case RV_OP_JALR: /* target from the old rs1, which rd may overwrite (spec 2.5) */
-            X(in->rd) = npc;
-            npc = (s1 + (uint64_t)imm) & ~(uint64_t)1;
-            break;
-        case RV_OP_BEQ:
-            BRANCH(s1 == s2);
-            break;
-        case RV_OP_BNE:
-            BRANCH(s1 != s2);
-            break;
-        case RV_OP_BLT:
-            BRANCH((int64_t)s1 < (int64_t)s2);
-            break;
-        case RV_OP_BGE:
-            BRANCH((int64_t)s1 >= (int64_t)s2);
-            break;
-        case RV_OP_BLTU:
-            BRANCH(s1 < s2);
-            break;
-        case RV_OP_BGEU:
-            BRANCH(s1 >= s2);
-            break;
-        case RV_OP_LB:
-            LOAD(int8_t, S64);
-            break;
-        case RV_OP_LH:
-            LOAD(int16_t, S64);
-            break;
-        case RV_OP_LW:
-            LOAD(int32_t, S64);
-            break;
-        case RV_OP_LD:
-            LOAD(uint64_t, U64);
-            break;
-        case RV_OP_LBU:
-            LOAD(uint8_t, U64);
-            break;
-        case RV_OP_LHU:
-            LOAD(uint16_t, U64);
-            break;
-        case RV_OP_LWU:
-            LOAD(uint32_t, U64);
-            break;
-        case RV_OP_SB:
-            STORE(uint8_t);
-            break;
-        case RV_OP_SH:
-            STORE(uint16_t);
-            break;
-        case RV_OP_SW:
-            STORE(uint32_t);
-            break;
-        case RV_OP_SD:
-            STORE(uint64_t);
-            break;
-        case RV_OP_ADDI:
-            X(in->rd) = s1 + (uint64_t)imm;
-            break;
-        case RV_OP_SLTI:
-            X(in->rd) = (int64_t)s1 < imm;
-            break;
-        case RV_OP_SLTIU:
-            X(in->rd) = s1 < (uint64_t)imm;
-            break;
-        case RV_OP_XORI:
-            X(in->rd) = s1 ^ (uint64_t)imm;
-            break;
-        case RV_OP_ORI:
-            X(in->rd) = s1 | (uint64_t)imm;
-            break;
-        case RV_OP_ANDI:
-            X(in->rd) = s1 & (uint64_t)imm;
-            break;
-        case RV_OP_SLLI:
-            X(in->rd) = s1 << imm;
-            break;
-        case RV_OP_SRLI:
-            X(in->rd) = s1 >> imm;
-            break;
-        case RV_OP_SRAI:
-            X(in->rd) = (uint64_t)((int64_t)s1 >> imm);
-            break;
-        case RV_OP_ADD:
-            X(in->rd) = s1 + s2;
-            break;
-        case RV_OP_SUB:
-            X(in->rd) = s1 - s2;
-            break;
-        case RV_OP_SLL:
-            X(in->rd) = s1 << (s2 & 63);
-            break; /* shamt is rs2[5:0] (spec 4.2.2) */
-        case RV_OP_SLT:
-            X(in->rd) = (int64_t)s1 < (int64_t)s2;
-            break;
-        case RV_OP_SLTU:
-            X(in->rd) = s1 < s2;
-            break;
-        case RV_OP_XOR:
-            X(in->rd) = s1 ^ s2;
-            break;
-        case RV_OP_SRL:
-            X(in->rd) = s1 >> (s2 & 63);
-            break;
-        case RV_OP_SRA:
-            X(in->rd) = (uint64_t)((int64_t)s1 >> (s2 & 63));
-            break;
-        case RV_OP_OR:
-            X(in->rd) = s1 | s2;
-            break;
-        case RV_OP_AND:
-            X(in->rd) = s1 & s2;
-            break;
-        /* W forms operate on the low 32 bits and sign-extend the 32-bit result (spec 4.2). */
-        case RV_OP_ADDIW:
-            X(in->rd) = SX32(s1 + (uint64_t)imm);
-            break;
-        case RV_OP_SLLIW:
-            X(in->rd) = SX32((uint32_t)s1 << imm);
-            break;
-        case RV_OP_SRLIW:
-            X(in->rd) = SX32((uint32_t)s1 >> imm);
-            break;
-        case RV_OP_SRAIW:
-            X(in->rd) = SX32((int32_t)s1 >> imm);
-            break;
-        case RV_OP_ADDW:
-            X(in->rd) = SX32(s1 + s2);
-            break;
-        case RV_OP_SUBW:
-            X(in->rd) = SX32(s1 - s2);
-            break;
-        case RV_OP_SLLW:
-            X(in->rd) = SX32((uint32_t)s1 << (s2 & 31));
-            break;
-        case RV_OP_SRLW:
-            X(in->rd) = SX32((uint32_t)s1 >> (s2 & 31));
-            break;
-        case RV_OP_SRAW:
-            X(in->rd) = SX32((int32_t)s1 >> (s2 & 31));
-            break;
-        case RV_OP_FENCE:
-            __atomic_thread_fence(__ATOMIC_SEQ_CST);
-            break;
-        case RV_OP_FENCE_I:
-            /* Code written by this or another thread becomes visible: every thread's decoded
-             * blocks go (spec 5.1; Linux makes it process-wide through riscv_flush_icache). */
-            __atomic_thread_fence(__ATOMIC_SEQ_CST);
-            rv_invalidate(mem, 0, UINT64_MAX);
-            cpu->instret++;
-            cpu->pc = npc;
-            return rv_trap(ex, RV_EXIT_FENCE_I, pc, 0, in);
-        case RV_OP_ECALL:
-            return rv_trap(ex, RV_EXIT_ECALL, pc, 0, in);
-        case RV_OP_EBREAK:
-            return rv_trap(ex, RV_EXIT_EBREAK, pc, 0, in);
-        case RV_OP_MUL:
-            X(in->rd) = s1 * s2;
-            break;
-        case RV_OP_MULH:
-            X(in->rd) = (uint64_t)(((__int128)(int64_t)s1 * (int64_t)s2) >> 64);
-            break;
-        case RV_OP_MULHSU:
-            X(in->rd) = (uint64_t)(((__int128)(int64_t)s1 * (__int128)s2) >> 64);
-            break;
-        case RV_OP_MULHU:
-            X(in->rd) = (uint64_t)(((unsigned __int128)s1 * s2) >> 64);
-            break;
-        case RV_OP_DIV:
-            X(in->rd) = div_s((int64_t)s1, (int64_t)s2);
-            break;
-        case RV_OP_DIVU:
-            X(in->rd) = s2 ? s1 / s2 : UINT64_MAX;
-            break;
-        case RV_OP_REM:
-            X(in->rd) = rem_s((int64_t)s1, (int64_t)s2);
-            break;
-        case RV_OP_REMU:
-            X(in->rd) = s2 ? s1 % s2 : s1;
-            break;
-        case RV_OP_MULW:
-            X(in->rd) = SX32((uint32_t)s1 * (uint32_t)s2);
-            break;
-        case RV_OP_DIVW:
-            X(in->rd) = div_w((int32_t)s1, (int32_t)s2);
-            break;
-        case RV_OP_DIVUW:
-            X(in->rd) = (uint32_t)s2 ? SX32((uint32_t)s1 / (uint32_t)s2) : UINT64_MAX;
-            break;
-        case RV_OP_REMW:
-            X(in->rd) = rem_w((int32_t)s1, (int32_t)s2);
-            break;
-        case RV_OP_REMUW:
-            X(in->rd) = SX32((uint32_t)s2 ? (uint32_t)s1 % (uint32_t)s2 : (uint32_t)s1);
-            break;
-        case RV_OP_CSRRW:
-        case RV_OP_CSRRS:
-        case RV_OP_CSRRC:
-        case RV_OP_CSRRWI:
-        case RV_OP_CSRRSI:
-        case RV_OP_CSRRCI:
-            if ((r = rv_exec_csr(cpu, in, pc, ex)) != 0)
-                return r;
-            break;
-        default:
-            if (in->op >= RV_OP_ADD_UW) {
-                rv_exec_bitmanip(cpu, in);
-                break;
-            }
-            if (rv_op_is_amo(in->op))
-                r = rv_exec_amo(cpu, mem, in, pc, ex);
-            else
-                r = rv_exec_fp(cpu, mem, in, pc, ex);
-            if (r)
-                return r;
-            break;
-        }
+        int r = step(cpu, mem, &b->insn[i], pc, &npc, ex);
+        if (r != 0)
+            return r;
         X(0) = 0; /* writes to x0 (HINTs, rd = 0) are discarded */
         cpu->instret++;
         pc = npc;
@@ -353,7 +374,9 @@ enum rv_tier rv_get_tier(uint32_t *hot)
 enum rv_exit_reason rv_run(struct rv_cpu *cpu, struct rv_mem *mem, struct rv_cache *cache,
                            uint64_t max_insns, struct rv_exit *ex)
 {
-    uint64_t start = cpu->instret;
+    uint64_t start = cpu->instret, limit;
+    if (__builtin_add_overflow(start, max_insns, &limit))
+        limit = UINT64_MAX;
     uint32_t hot;
     enum rv_tier tier = rv_get_tier(&hot);
     if (tier == RV_TIER_TRANSLATE)
@@ -377,8 +400,9 @@ enum rv_exit_reason rv_run(struct rv_cpu *cpu, struct rv_mem *mem, struct rv_cac
         if (tier != RV_TIER_INTERP && !b->host_code && !b->xlat_failed && b->hits >= hot &&
             !rv_cache_translate(cache, mem, b))
             continue; /* the cache was emptied to make room: look the block up again */
-        int r = tier != RV_TIER_INTERP && b->host_code ? rv_xlat_exec(cpu, mem, b, ex)
-                                                       : exec_block(cpu, mem, b, ex);
+        int r = tier != RV_TIER_INTERP && b->host_code
+                    ? rv_cache_exec(cache, cpu, mem, b, limit, ex)
+                    : exec_block(cpu, mem, b, ex);
         if (r != 0)
             return ex->reason;
     }

@@ -1,20 +1,110 @@
-/* rv_translate: translates decoded riscv64 blocks (RV64I and M) to x86-64 functions. */
+/* rv_translate: translates decoded riscv64 blocks to x86-64 code that chains to its successors. */
 #include "isa-xlat/rv_translate.h"
 
-/* Worst case per instruction is a memory access: about 80 bytes. */
-#define BUF_MAX (RV_BLOCK_MAX * 128 + 256)
+/* Worst case per instruction is FP arithmetic with its out-of-line helper call, which reloads
+ * every pinned register: about 330 bytes. A block that does not fit is left to the
+ * interpreter. */
+#define BUF_MAX (RV_BLOCK_MAX * 400 + 1024)
 
-static void epilogue(struct tr *t)
+/* sp, ra and a0-a5: the registers compiled code touches most (psABI calling convention). */
+const uint8_t rv_tr_pinned[TR_NPIN] = {2, 1, 10, 11, 12, 13, 14, 15};
+static const uint8_t pin_host[TR_NPIN] = {X86_R14, X86_R15, X86_RSI, X86_RDI,
+                                          X86_R8,  X86_R9,  X86_R10, X86_R11};
+const int8_t rv_tr_pin[32] = {
+    -1, X86_R15, X86_R14, -1, -1, -1, -1, -1, -1, -1, X86_RSI, X86_RDI, X86_R8, X86_R9,
+    X86_R10, X86_R11, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
+
+/* The registers compiled FP code uses most: arguments and results, then the first saved ones. */
+const uint8_t rv_tr_fpinned[TR_NFPIN] = {10, 11, 12, 13, 14, 15, 16, 17, 8, 9, 18, 19};
+const int8_t rv_tr_fpin[32] = {
+    -1, -1, -1, -1, -1, -1, -1, -1, 12, 13, 4,  5,  6,  7,  8,  9,
+    10, 11, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
+
+void rv_tr_reload(struct x86_buf *b)
 {
-    x86_pop(&t->b, X86_R13);
-    x86_pop(&t->b, X86_R12);
-    x86_pop(&t->b, X86_RBX);
-    x86_ret(&t->b);
+    for (unsigned i = 0; i < TR_NPIN; i++)
+        x86_load(b, 64, pin_host[i], x86_m(TR_CPU, XOFF(rv_tr_pinned[i])));
+    for (unsigned i = 0; i < TR_NFPIN; i++)
+        x86_movsd_load(b, true, rv_tr_fpin[rv_tr_fpinned[i]], x86_m(TR_CPU, FOFF(rv_tr_fpinned[i])));
+    x86_load(b, 64, TR_INSTRET, x86_m(TR_CPU, INSTRET_OFF));
 }
 
-/* Make cpu->pc and cpu->instret describe the current instruction, before it can fault. */
-static void sync_state(struct tr *t)
+/* In a register, not by adding to memory: a chain of read-modify-writes through one memory
+ * word would cost a store-to-load forwarding per block. */
+void rv_tr_count(struct x86_buf *b, int32_t n)
 {
+    x86_alu_ri(b, X86_ADD, 64, TR_INSTRET, n);
+}
+
+static int pin_index(unsigned r)
+{
+    for (int i = 0; i < TR_NPIN; i++)
+        if (rv_tr_pinned[i] == r)
+            return i;
+    return -1;
+}
+
+void rv_tr_set(struct tr *t, unsigned r, int host)
+{
+    if (r == 0) /* writes to x0 are discarded (spec 2.1) */
+        return;
+    int i = pin_index(r);
+    if (i < 0) {
+        x86_store(&t->b, 64, x86_m(TR_CPU, XOFF(r)), host);
+        return;
+    }
+    if (host != rv_tr_pin[r])
+        x86_mov_rr(&t->b, 64, rv_tr_pin[r], host);
+    t->dirty |= 1u << i;
+}
+
+void rv_tr_flush(struct tr *t)
+{
+    for (unsigned i = 0; i < TR_NPIN; i++)
+        if (t->dirty & (1u << i))
+            x86_store(&t->b, 64, x86_m(TR_CPU, XOFF(rv_tr_pinned[i])), pin_host[i]);
+    for (unsigned i = 0; i < TR_NFPIN; i++) {
+        unsigned r = rv_tr_fpinned[i];
+        if (t->dirty & (1u << (TR_NPIN + i)))
+            x86_movsd_store(&t->b, true, x86_m(TR_CPU, FOFF(r)), rv_tr_fpin[r]);
+    }
+    t->dirty = 0;
+}
+
+int rv_tr_fget(struct tr *t, int scratch, unsigned r)
+{
+    if (rv_tr_fpin[r] >= 0)
+        return rv_tr_fpin[r];
+    x86_movsd_load(&t->b, true, scratch, x86_m(TR_CPU, FOFF(r)));
+    return scratch;
+}
+
+void rv_tr_fset(struct tr *t, unsigned r, int x)
+{
+    int p = rv_tr_fpin[r];
+    if (p < 0) {
+        x86_movsd_store(&t->b, true, x86_m(TR_CPU, FOFF(r)), x);
+        return;
+    }
+    if (p != x)
+        x86_movaps_rr(&t->b, p, x);
+    for (unsigned i = 0; i < TR_NFPIN; i++)
+        if (rv_tr_fpinned[i] == r)
+            t->dirty |= 1u << (TR_NPIN + i);
+}
+
+/* The host register that holds guest register r: its pinned one, or scratch loaded with it. */
+static int src(struct tr *t, unsigned r, int scratch)
+{
+    if (r != 0 && rv_tr_pin[r] >= 0)
+        return rv_tr_pin[r];
+    rv_tr_get(t, scratch, r);
+    return scratch;
+}
+
+void rv_tr_sync(struct tr *t)
+{
+    rv_tr_flush(t);
     if (t->pc <= INT32_MAX) {
         x86_store_imm32(&t->b, x86_m(TR_CPU, PC_OFF), (int32_t)t->pc);
     } else {
@@ -22,114 +112,266 @@ static void sync_state(struct tr *t)
         x86_store(&t->b, 64, x86_m(TR_CPU, PC_OFF), X86_RAX);
     }
     if (t->index > t->synced)
-        x86_alu_mi(&t->b, X86_ADD, x86_m(TR_CPU, INSTRET_OFF), (int32_t)(t->index - t->synced));
+        rv_tr_count(&t->b, (int32_t)(t->index - t->synced));
+    x86_store(&t->b, 64, x86_m(TR_CPU, INSTRET_OFF), TR_INSTRET);
     t->synced = t->index;
 }
 
-/* rax = rs1 + imm, checked like rv_mem_host: the access of len bytes faults unless
- * addr <= size - len (size >= 8 is checked before translating). */
-static void address(struct tr *t, const struct rv_insn *in, unsigned len, int reason)
+void rv_tr_merge_flags(struct tr *t)
 {
-    sync_state(t);
-    rv_tr_get(t, X86_RAX, in->rs1);
-    if (in->imm)
+    /* Only when the flags changed since the last merge (they are sticky, so mostly not). */
+    x86_stmxcsr(&t->b, x86_m(TR_FRAME, FR(mx_tmp)));
+    x86_load(&t->b, 32, X86_RAX, x86_m(TR_FRAME, FR(mx_tmp)));
+    x86_alu_rm(&t->b, X86_CMP, 32, X86_RAX, x86_m(TR_FRAME, FR(mx_seen)));
+    size_t same = x86_jcc(&t->b, X86_CC_E, -1);
+    x86_call_abs(&t->b, t->st->merge);
+    x86_patch(&t->b, same);
+}
+
+void rv_tr_call_helper(struct tr *t, const struct rv_insn *in)
+{
+    struct x86_buf *b = &t->b;
+    t->frm_rne = false; /* the helper may have changed frm */
+    rv_tr_sync(t);
+    x86_mov_rr(b, 64, X86_RDI, TR_FRAME);
+    x86_mov_ri(b, X86_RSI, (uint64_t)(uintptr_t)in);
+    x86_mov_ri(b, X86_RAX, (uint64_t)(uintptr_t)&rv_xlat_helper);
+    x86_call_r(b, X86_RAX);
+    rv_tr_reload(b);
+    x86_test_rr(b, 64, X86_RAX, X86_RAX);
+    size_t ok = x86_jcc(b, X86_CC_E, -1);
+    x86_mov_ri(b, X86_RAX, TR_EXIT_DONE);
+    x86_jmp_abs(b, t->st->exit);
+    x86_patch(b, ok);
+}
+
+/* rax = rs1 + imm, checked like rv_mem_host: the access of len bytes faults unless
+ * addr <= size - len (size >= 8 is checked before translating). The fault exit is out of
+ * line, after the block. */
+void rv_tr_address(struct tr *t, const struct rv_insn *in, unsigned len, int reason)
+{
+    rv_tr_sync(t);
+    int base = src(t, in->rs1, X86_RAX);
+    if (base != X86_RAX)
+        x86_lea(&t->b, X86_RAX, x86_m(base, in->imm));
+    else if (in->imm)
         x86_alu_ri(&t->b, X86_ADD, 64, X86_RAX, in->imm);
-    x86_lea(&t->b, X86_RDX, x86_m(TR_SIZE, -(int32_t)len));
-    x86_alu_rr(&t->b, X86_CMP, 64, X86_RAX, X86_RDX);
-    size_t ok = x86_jcc(&t->b, X86_CC_BE, -1);
-    x86_mov_rr(&t->b, 64, X86_RDX, X86_RAX);
-    x86_mov_ri(&t->b, X86_RAX, (uint64_t)t->index << 8 | (unsigned)reason);
-    epilogue(t);
-    x86_patch(&t->b, ok);
+    unsigned k = len == 8 ? 3 : len == 4 ? 2 : len == 2 ? 1 : 0;
+    x86_alu_rm(&t->b, X86_CMP, 64, X86_RAX, x86_m(TR_FRAME, FR(last) + 8 * (int32_t)k));
+    rv_tr_cold_exit(t, x86_jcc(&t->b, X86_CC_A, -1), reason);
+}
+
+void rv_tr_cold_exit(struct tr *t, size_t field, int reason)
+{
+    struct tr_cold *c = &t->cold[t->ncold++];
+    c->field = field;
+    c->index = t->index;
+    c->reason = (uint8_t)reason;
 }
 
 static void load(struct tr *t, const struct rv_insn *in, unsigned len, bool sign)
 {
-    address(t, in, len, RV_EXIT_LOAD_FAULT);
+    rv_tr_address(t, in, len, RV_EXIT_LOAD_FAULT);
     struct x86_mem m = x86_mi(TR_BASE, X86_RAX, 0);
+    int d = in->rd != 0 && rv_tr_pin[in->rd] >= 0 ? rv_tr_pin[in->rd] : X86_RCX;
     if (len == 8)
-        x86_load(&t->b, 64, X86_RCX, m);
+        x86_load(&t->b, 64, d, m);
     else if (len == 4 && !sign)
-        x86_load(&t->b, 32, X86_RCX, m); /* zero-extends */
+        x86_load(&t->b, 32, d, m); /* zero-extends */
     else if (sign)
-        x86_movsx_rm(&t->b, 64, (int)len * 8, X86_RCX, m);
+        x86_movsx_rm(&t->b, 64, (int)len * 8, d, m);
     else
-        x86_movzx_rm(&t->b, (int)len * 8, X86_RCX, m);
-    rv_tr_set(t, in->rd, X86_RCX);
+        x86_movzx_rm(&t->b, (int)len * 8, d, m);
+    rv_tr_set(t, in->rd, d);
 }
 
 static void store(struct tr *t, const struct rv_insn *in, unsigned len)
 {
-    address(t, in, len, RV_EXIT_STORE_FAULT);
-    rv_tr_get(t, X86_RCX, in->rs2);
-    x86_store(&t->b, (int)len * 8, x86_mi(TR_BASE, X86_RAX, 0), X86_RCX);
+    rv_tr_address(t, in, len, RV_EXIT_STORE_FAULT);
+    int v = src(t, in->rs2, X86_RCX);
+    x86_store(&t->b, (int)len * 8, x86_mi(TR_BASE, X86_RAX, 0), v);
 }
 
-/* rd = op(rs1, rs2) on 64 or 32 bits; W results are sign-extended (spec 4.2.1). */
+/* d = guest register r, unless it is there already. */
+static void get_into(struct tr *t, int d, unsigned r)
+{
+    if (r == 0 || rv_tr_pin[r] != d)
+        rv_tr_get(t, d, r);
+}
+
+/* W results are the low 32 bits sign-extended (spec 4.2.1). */
+static void finish(struct tr *t, const struct rv_insn *in, int d, int bits)
+{
+    if (bits == 32)
+        x86_movsx_rr(&t->b, 64, 32, d, d);
+    rv_tr_set(t, in->rd, d);
+}
+
+/* rd = op(rs1, rs2) on 64 or 32 bits, computed in rd's own register when it is pinned. */
 static void alu_rr(struct tr *t, const struct rv_insn *in, enum x86_alu op, int bits)
 {
-    rv_tr_get(t, X86_RAX, in->rs1);
-    rv_tr_get(t, X86_RCX, in->rs2);
-    x86_alu_rr(&t->b, op, bits, X86_RAX, X86_RCX);
-    if (bits == 32)
-        x86_movsx_rr(&t->b, 64, 32, X86_RAX, X86_RAX);
-    rv_tr_set(t, in->rd, X86_RAX);
+    int d = rv_tr_dst(in->rd);
+    int s2 = src(t, in->rs2, X86_RCX);
+    if (s2 == d && in->rs1 != in->rs2) { /* rd = rs2: keep rs2 before d takes rs1 */
+        x86_mov_rr(&t->b, 64, X86_RCX, s2);
+        s2 = X86_RCX;
+    }
+    get_into(t, d, in->rs1);
+    x86_alu_rr(&t->b, op, bits, d, s2);
+    finish(t, in, d, bits);
 }
 
 static void alu_ri(struct tr *t, const struct rv_insn *in, enum x86_alu op, int bits)
 {
-    rv_tr_get(t, X86_RAX, in->rs1);
-    x86_alu_ri(&t->b, op, bits, X86_RAX, in->imm);
-    if (bits == 32)
-        x86_movsx_rr(&t->b, 64, 32, X86_RAX, X86_RAX);
-    rv_tr_set(t, in->rd, X86_RAX);
+    int d = rv_tr_dst(in->rd);
+    get_into(t, d, in->rs1);
+    if (in->imm != 0 || op == X86_AND || bits == 32)
+        x86_alu_ri(&t->b, op, bits, d, in->imm);
+    finish(t, in, d, bits);
 }
 
 /* x86 masks a shift count in cl to 6 bits (5 for 32-bit operands), exactly the rs2[5:0] and
  * rs2[4:0] of SLL and SLLW (spec 4.2.2; SDM vol. 2, "SAL/SAR/SHL/SHR"). */
 static void shift_rr(struct tr *t, const struct rv_insn *in, enum x86_shift op, int bits)
 {
-    rv_tr_get(t, X86_RAX, in->rs1);
+    int d = rv_tr_dst(in->rd);
     rv_tr_get(t, X86_RCX, in->rs2);
-    x86_shift_cl(&t->b, op, bits, X86_RAX);
-    if (bits == 32)
-        x86_movsx_rr(&t->b, 64, 32, X86_RAX, X86_RAX);
-    rv_tr_set(t, in->rd, X86_RAX);
+    get_into(t, d, in->rs1);
+    x86_shift_cl(&t->b, op, bits, d);
+    finish(t, in, d, bits);
 }
 
 static void shift_ri(struct tr *t, const struct rv_insn *in, enum x86_shift op, int bits)
 {
-    rv_tr_get(t, X86_RAX, in->rs1);
-    x86_shift_ri(&t->b, op, bits, X86_RAX, (uint8_t)in->imm);
-    if (bits == 32)
-        x86_movsx_rr(&t->b, 64, 32, X86_RAX, X86_RAX);
-    rv_tr_set(t, in->rd, X86_RAX);
+    int d = rv_tr_dst(in->rd);
+    get_into(t, d, in->rs1);
+    if (in->imm != 0 || bits == 32)
+        x86_shift_ri(&t->b, op, bits, d, (uint8_t)in->imm);
+    finish(t, in, d, bits);
 }
 
 static void set_less(struct tr *t, const struct rv_insn *in, bool imm, enum x86_cc cc)
 {
-    rv_tr_get(t, X86_RAX, in->rs1);
-    if (imm) { /* the immediate is sign-extended, then compared signed or unsigned (2.4.1) */
-        x86_alu_ri(&t->b, X86_CMP, 64, X86_RAX, in->imm);
-    } else {
-        rv_tr_get(t, X86_RCX, in->rs2);
-        x86_alu_rr(&t->b, X86_CMP, 64, X86_RAX, X86_RCX);
-    }
+    int a = src(t, in->rs1, X86_RAX);
+    if (imm) /* the immediate is sign-extended, then compared signed or unsigned (2.4.1) */
+        x86_alu_ri(&t->b, X86_CMP, 64, a, in->imm);
+    else
+        x86_alu_rr(&t->b, X86_CMP, 64, a, src(t, in->rs2, X86_RCX));
     x86_setcc(&t->b, cc, X86_RAX);
     x86_movzx_rr(&t->b, 8, X86_RAX, X86_RAX);
     rv_tr_set(t, in->rd, X86_RAX);
 }
 
-/* A conditional branch ends the block with rax = the next pc. */
+/* Add the block's remaining instructions to instret, ahead of its exits. */
+static void count_all(struct tr *t, uint32_t n)
+{
+    rv_tr_flush(t);
+    if (n > t->synced)
+        rv_tr_count(&t->b, (int32_t)(n - t->synced));
+    t->synced = n;
+}
+
+/* Leave through the exit stub with cpu->pc = target; the checks that a run stops at (a stop
+ * request, the instruction limit, code invalidated by another thread) jump here too. */
+void rv_tr_exit_to(struct tr *t, uint64_t target, unsigned kind, const void *ptr)
+{
+    struct x86_buf *b = &t->b;
+    if (target <= INT32_MAX) {
+        x86_store_imm32(b, x86_m(TR_CPU, PC_OFF), (int32_t)target);
+    } else {
+        x86_mov_ri(b, X86_RAX, target);
+        x86_store(b, 64, x86_m(TR_CPU, PC_OFF), X86_RAX);
+    }
+    x86_mov_ri(b, X86_RAX, kind);
+    x86_mov_ri(b, X86_RCX, (uint64_t)(uintptr_t)ptr);
+    x86_jmp_abs(b, t->st->exit);
+}
+
+/* Jumps (in rax: the field offsets to point at the exit) unless the run must stop: every loop
+ * passes a backward or indirect jump, so checking there bounds how long a run goes on. */
+static unsigned loop_checks(struct tr *t, size_t out[3])
+{
+    struct x86_buf *b = &t->b;
+    x86_alu_mi32(b, X86_CMP, x86_m(TR_CPU, STOP_OFF), 0);
+    out[0] = x86_jcc(b, X86_CC_NE, -1);
+    x86_alu_rm(b, X86_CMP, 64, TR_INSTRET, x86_m(TR_FRAME, FR(limit)));
+    out[1] = x86_jcc(b, X86_CC_AE, -1);
+    x86_load(b, 64, X86_RDX, x86_m(TR_FRAME, FR(epoch_ptr)));
+    x86_load(b, 64, X86_RDX, x86_m(X86_RDX, 0));
+    x86_alu_rm(b, X86_CMP, 64, X86_RDX, x86_m(TR_FRAME, FR(epoch)));
+    out[2] = x86_jcc(b, X86_CC_NE, -1);
+    return 3;
+}
+
+/* A direct exit to target: a jump that rv_cache_exec links to the target's code, or, until
+ * then, to the exit stub. */
+static void chain_to(struct tr *t, uint64_t target)
+{
+    struct rv_chain *ch = &t->blk->chain[t->blk->nchain++];
+    size_t checks[3];
+    unsigned nchecks = target <= t->blk->pc ? loop_checks(t, checks) : 0;
+    size_t site = x86_jmp(&t->b, -1);
+    x86_patch(&t->b, site);
+    for (unsigned i = 0; i < nchecks; i++)
+        x86_patch(&t->b, checks[i]);
+    ch->target = target;
+    ch->site = (uint8_t *)(t->b.origin + site);
+    ch->unlinked = 0; /* the rel32 of a jump to the very next byte */
+    ch->linked = false;
+    ch->next_in = NULL;
+    rv_tr_exit_to(t, target, TR_EXIT_CHAIN, ch);
+}
+
+/* An indirect jump to rax: through the jump cache when it knows the target. Only a jump back
+ * (to the block's pc or below) can close a loop, so only those pass the checks. */
+static void jump_indirect(struct tr *t)
+{
+    struct x86_buf *b = &t->b;
+    size_t checks[3];
+    x86_mov_ri(b, X86_RDX, t->blk->pc);
+    x86_alu_rr(b, X86_CMP, 64, X86_RAX, X86_RDX);
+    size_t forward = x86_jcc(b, X86_CC_A, -1);
+    unsigned nchecks = loop_checks(t, checks);
+    x86_patch(b, forward);
+    /* slot (pc >> 1) & (SIZE - 1), 16 bytes each: (pc & (2 * SIZE - 2)) << 3 */
+    x86_mov_rr(b, 32, X86_RDX, X86_RAX);
+    x86_alu_ri(b, X86_AND, 32, X86_RDX, (int32_t)(2 * RV_JCACHE_SIZE - 2));
+    x86_shift_ri(b, X86_SHL, 32, X86_RDX, 3);
+    x86_alu_rm(b, X86_ADD, 64, X86_RDX, x86_m(TR_FRAME, FR(jcache)));
+    x86_alu_rm(b, X86_CMP, 64, X86_RAX, x86_m(X86_RDX, 0));
+    size_t miss = x86_jcc(b, X86_CC_NE, -1);
+    x86_jmp_m(b, x86_m(X86_RDX, 8));
+    x86_patch(b, miss);
+    for (unsigned i = 0; i < nchecks; i++)
+        x86_patch(b, checks[i]);
+    x86_store(b, 64, x86_m(TR_CPU, PC_OFF), X86_RAX);
+    x86_mov_ri(b, X86_RAX, TR_EXIT_NEXT);
+    x86_jmp_abs(b, t->st->exit);
+}
+
+/* A conditional branch ends the block: both ways are direct exits. */
 static void branch(struct tr *t, const struct rv_insn *in, enum x86_cc cc)
 {
-    rv_tr_get(t, X86_RAX, in->rs1);
-    rv_tr_get(t, X86_RCX, in->rs2);
-    x86_alu_rr(&t->b, X86_CMP, 64, X86_RAX, X86_RCX);
-    /* MOV leaves the flags alone (SDM vol. 2, "MOV": flags affected: none). */
-    x86_mov_ri(&t->b, X86_RAX, t->pc + in->len);
-    x86_mov_ri(&t->b, X86_RDX, t->pc + (uint64_t)(int64_t)in->imm);
-    x86_cmov(&t->b, cc, 64, X86_RAX, X86_RDX);
+    count_all(t, t->index + 1);
+    int a = src(t, in->rs1, X86_RAX);
+    if (in->rs2 == 0 && in->rs1 != 0) /* against x0: the flags of a - 0 */
+        x86_test_rr(&t->b, 64, a, a);
+    else
+        x86_alu_rr(&t->b, X86_CMP, 64, a, src(t, in->rs2, X86_RCX));
+    size_t taken = x86_jcc(&t->b, cc, -1);
+    chain_to(t, t->pc + in->len);
+    x86_patch(&t->b, taken);
+    chain_to(t, t->pc + (uint64_t)(int64_t)in->imm);
+}
+
+/* A trap that ends the block where it stands (ecall, ebreak, an illegal instruction). */
+static void trap(struct tr *t, const struct rv_insn *in, int reason)
+{
+    rv_tr_sync(t);
+    x86_mov_ri(&t->b, X86_RAX, TR_EXIT_TRAP + (unsigned)reason);
+    x86_alu_rr(&t->b, X86_XOR, 32, X86_RDX, X86_RDX);
+    x86_mov_ri(&t->b, X86_RCX, (uint64_t)(uintptr_t)in);
+    x86_jmp_abs(&t->b, t->st->exit);
 }
 
 /* Translate one instruction; false when it is not of the handled subset. Control transfers
@@ -139,17 +381,18 @@ static bool insn(struct tr *t, const struct rv_insn *in)
     struct x86_buf *b = &t->b;
     switch ((enum rv_op)in->op) {
     case RV_OP_LUI:
-        x86_mov_ri(b, X86_RAX, (uint64_t)(int64_t)in->imm);
-        rv_tr_set(t, in->rd, X86_RAX);
+        x86_mov_ri(b, rv_tr_dst(in->rd), (uint64_t)(int64_t)in->imm);
+        rv_tr_set(t, in->rd, rv_tr_dst(in->rd));
         return true;
     case RV_OP_AUIPC:
-        x86_mov_ri(b, X86_RAX, t->pc + (uint64_t)(int64_t)in->imm);
-        rv_tr_set(t, in->rd, X86_RAX);
+        x86_mov_ri(b, rv_tr_dst(in->rd), t->pc + (uint64_t)(int64_t)in->imm);
+        rv_tr_set(t, in->rd, rv_tr_dst(in->rd));
         return true;
     case RV_OP_JAL:
         x86_mov_ri(b, X86_RAX, t->pc + in->len);
         rv_tr_set(t, in->rd, X86_RAX);
-        x86_mov_ri(b, X86_RAX, t->pc + (uint64_t)(int64_t)in->imm);
+        count_all(t, t->index + 1); /* stores rd too */
+        chain_to(t, t->pc + (uint64_t)(int64_t)in->imm);
         return true;
     case RV_OP_JALR: /* the target uses the old rs1, and its bit 0 is cleared (spec 2.5) */
         rv_tr_get(t, X86_RAX, in->rs1);
@@ -158,6 +401,17 @@ static bool insn(struct tr *t, const struct rv_insn *in)
         x86_alu_ri(b, X86_AND, 64, X86_RAX, -2);
         x86_mov_ri(b, X86_RCX, t->pc + in->len);
         rv_tr_set(t, in->rd, X86_RCX);
+        count_all(t, t->index + 1); /* stores rd too */
+        jump_indirect(t);
+        return true;
+    case RV_OP_ECALL:
+        trap(t, in, RV_EXIT_ECALL);
+        return true;
+    case RV_OP_EBREAK:
+        trap(t, in, RV_EXIT_EBREAK);
+        return true;
+    case RV_OP_ILLEGAL:
+        trap(t, in, RV_EXIT_ILLEGAL);
         return true;
     case RV_OP_BEQ:
         branch(t, in, X86_CC_E);
@@ -298,77 +552,88 @@ static bool insn(struct tr *t, const struct rv_insn *in)
         x86_mfence(b);
         return true;
     default:
-        /* M, or false: FP, AMO, CSR, Zba/Zbb and system ops are left to the interpreter */
-        return rv_tr_muldiv(t, in);
+        if (rv_tr_muldiv(t, in) || rv_tr_fp(t, in) || rv_tr_amo(t, in) ||
+            rv_tr_bitmanip(t, in))
+            return true;
+        /* AMO, CSR, Zba/Zbb, fence.i and what FP leaves: the interpreter's code, called */
+        rv_tr_call_helper(t, in);
+        return true;
     }
 }
 
-static bool ends_with_jump(unsigned op)
+/* Instructions after which translated code has left the block or jumped out of it. */
+static bool ends_block(unsigned op)
 {
-    return op == RV_OP_JAL || op == RV_OP_JALR || (op >= RV_OP_BEQ && op <= RV_OP_BGEU);
+    switch (op) {
+    case RV_OP_JAL:
+    case RV_OP_JALR:
+    case RV_OP_BEQ:
+    case RV_OP_BNE:
+    case RV_OP_BLT:
+    case RV_OP_BGE:
+    case RV_OP_BLTU:
+    case RV_OP_BGEU:
+    case RV_OP_ECALL:
+    case RV_OP_EBREAK:
+    case RV_OP_ILLEGAL:
+        return true;
+    }
+    return false;
 }
 
-enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_mem *mem,
-                                 struct rv_block *b)
+enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *st,
+                                 const struct rv_mem *mem, struct rv_block *b)
 {
-    uint8_t buf[BUF_MAX];
-    struct tr t = {.pc = b->pc};
-    x86_buf_init(&t.b, buf, sizeof(buf));
+    static _Thread_local uint8_t buf[BUF_MAX];
+    static _Thread_local struct tr t;
     if (mem->size < 8)
         return RV_XLAT_NONE;
-    x86_push(&t.b, X86_RBX);
-    x86_push(&t.b, X86_R12);
-    x86_push(&t.b, X86_R13);
-    x86_mov_rr(&t.b, 64, TR_CPU, X86_RDI);
-    x86_mov_rr(&t.b, 64, TR_BASE, X86_RSI);
-    x86_mov_rr(&t.b, 64, TR_SIZE, X86_RDX);
-    /* The longest prefix of handled instructions; the rest of the block runs in the
-     * interpreter from the pc this code returns. */
-    uint32_t i = 0;
-    bool jumped = false;
-    for (; i < b->n; i++) {
+    uintptr_t origin = x86_code_next(code);
+    if (!origin)
+        return RV_XLAT_FULL;
+    memset(&t, 0, offsetof(struct tr, cold));
+    t.ncold = 0;
+    t.pc = b->pc;
+    t.blk = b;
+    t.st = st;
+    x86_buf_init(&t.b, buf, sizeof(buf));
+    t.b.origin = origin;
+    b->nchain = 0;
+    b->in = NULL;
+    bool ended = false;
+    for (uint32_t i = 0; i < b->n && !ended; i++) {
         const struct rv_insn *in = &b->insn[i];
         t.index = i;
-        if (!insn(&t, in))
-            break;
-        t.pc += in->len;
-        if (ends_with_jump(in->op)) {
-            jumped = true;
-            i++;
-            break;
+        if (in->op == RV_OP_JAL && i + 1 < b->n) { /* the block goes on at the target */
+            x86_mov_ri(&t.b, rv_tr_dst(in->rd), t.pc + in->len);
+            rv_tr_set(&t, in->rd, rv_tr_dst(in->rd));
+            t.pc += (uint64_t)(int64_t)in->imm;
+            continue;
         }
+        insn(&t, in);
+        t.pc += in->len;
+        /* fence.i leaves through its helper; nothing after it is reached */
+        ended = ends_block(in->op) || in->op == RV_OP_FENCE_I;
     }
-    if (i == 0)
-        return RV_XLAT_NONE;
-    if (!jumped)
-        x86_mov_ri(&t.b, X86_RAX, t.pc);
-    x86_store(&t.b, 64, x86_m(TR_CPU, PC_OFF), X86_RAX);
-    if (i > t.synced)
-        x86_alu_mi(&t.b, X86_ADD, x86_m(TR_CPU, INSTRET_OFF), (int32_t)(i - t.synced));
-    x86_alu_rr(&t.b, X86_XOR, 32, X86_RAX, X86_RAX);
-    epilogue(&t);
+    if (!ended) { /* ran into RV_BLOCK_MAX or an unfetchable instruction: fall through */
+        count_all(&t, b->n);
+        chain_to(&t, t.pc);
+    }
+    for (unsigned k = 0; k < t.ncold; k++) {
+        const struct tr_cold *c = &t.cold[k];
+        x86_patch(&t.b, c->field);
+        x86_mov_rr(&t.b, 64, X86_RDX, X86_RAX);
+        x86_mov_ri(&t.b, X86_RAX, TR_EXIT_TRAP + c->reason);
+        x86_mov_ri(&t.b, X86_RCX, (uint64_t)(uintptr_t)&b->insn[c->index]);
+        x86_jmp_abs(&t.b, st->exit);
+    }
     if (t.b.overflow)
         return RV_XLAT_NONE;
     void *fn = x86_code_add(code, buf, t.b.len);
     if (!fn)
         return RV_XLAT_FULL;
+    if ((uintptr_t)fn != origin)
+        return RV_XLAT_NONE; /* cannot happen: x86_code_next said where it would go */
     b->host_code = fn;
     return RV_XLAT_OK;
-}
-
-struct rv_xret {
-    uint64_t code, addr;
-};
-typedef struct rv_xret (*rv_host_fn)(struct rv_cpu *cpu, uint8_t *base, uint64_t size);
-
-int rv_xlat_exec(struct rv_cpu *cpu, struct rv_mem *mem, const struct rv_block *b,
-                 struct rv_exit *ex)
-{
-    rv_host_fn fn;
-    memcpy(&fn, &b->host_code, sizeof(fn));
-    struct rv_xret r = fn(cpu, mem->base, mem->size);
-    if (r.code == 0)
-        return 0;
-    return rv_trap(ex, (enum rv_exit_reason)(r.code & 0xff), cpu->pc, r.addr,
-                   &b->insn[r.code >> 8]);
 }

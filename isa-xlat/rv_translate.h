@@ -7,43 +7,171 @@
 
 #include <stddef.h>
 
-/* The code of a block is a function
- *     struct rv_xret fn(struct rv_cpu *cpu, uint8_t *base, uint64_t size)
- * (System V AMD64 ABI: arguments in rdi, rsi, rdx; a two-word struct comes back in rax:rdx). It
- * keeps cpu in rbx, the guest memory base in r12 and its size in r13 (callee-saved, so pushed),
- * loads guest registers from cpu->x before each instruction and stores the result right after:
- * every guest register is in cpu->x whenever a host fault can happen. Returns code 0 with cpu->pc
- * the next guest pc, or code (index << 8 | exit reason) with addr the faulting guest address,
- * cpu->pc at the faulting instruction and cpu->instret counting the ones before it. */
+/* Translated blocks are not functions: they run inside one frame that the entry stub of the code
+ * arena sets up (rv_xlat_rt.c) and jump to each other (chained direct jumps, the jump cache for
+ * indirect ones) until one leaves through the exit stub. Inside that frame
+ *   rbx = the rv_cpu, rbp = the struct rv_xframe, r12 = guest memory base, r13 = instret
+ *   (stored to cpu->instret where the pinned registers are, and by the exit stub),
+ *   the pinned guest registers live in the host registers of rv_tr_pin, and are stored to
+ *   cpu->x before anything that can fault or call out and at the end of every block, so that
+ *   cpu->x is exact whenever C code or a host fault handler can look,
+ *   the pinned FP registers live in xmm4-xmm15 (rv_tr_fpin) under the same rules,
+ *   rax, rcx, rdx and xmm0-xmm3 are scratch.
+ * Before an instruction that can fault or call out, cpu->pc is its pc and cpu->instret counts the
+ * instructions before it. The exit stub expects eax = the exit kind, rdx = a guest address and
+ * rcx = a pointer that goes with the kind. */
 #define TR_CPU X86_RBX
+#define TR_FRAME X86_RBP
 #define TR_BASE X86_R12
-#define TR_SIZE X86_R13
+#define TR_INSTRET X86_R13
 #define XOFF(r) ((int32_t)offsetof(struct rv_cpu, x) + 8 * (int32_t)(r))
+#define FOFF(r) ((int32_t)offsetof(struct rv_cpu, f) + 8 * (int32_t)(r))
 #define PC_OFF ((int32_t)offsetof(struct rv_cpu, pc))
 #define INSTRET_OFF ((int32_t)offsetof(struct rv_cpu, instret))
+#define RESV_ADDR_OFF ((int32_t)offsetof(struct rv_cpu, resv_addr))
+#define RESV_VALUE_OFF ((int32_t)offsetof(struct rv_cpu, resv_value))
+#define RESV_SIZE_OFF ((int32_t)offsetof(struct rv_cpu, resv_size))
+#define FFLAGS_OFF ((int32_t)offsetof(struct rv_cpu, fflags))
+#define FRM_OFF ((int32_t)offsetof(struct rv_cpu, frm))
+#define STOP_OFF ((int32_t)offsetof(struct rv_cpu, stop))
+#define FR(field) ((int32_t)offsetof(struct rv_xframe, field))
+
+/* What translated code shares with the C around it for one run (rv_cache_exec). */
+struct rv_xframe {
+    struct rv_cpu *cpu;
+    uint8_t *base;
+    uint64_t last[4];            /* the last guest address an access of 1, 2, 4, 8 bytes may use */
+    uint64_t limit;              /* leave at a loop edge once cpu->instret reaches it */
+    const uint64_t *epoch_ptr;   /* &mem->inval_epoch: leave at a loop edge once it moves */
+    uint64_t epoch;              /* its value when the run began */
+    struct rv_jcache *jcache;    /* guest pc -> host code, for indirect jumps */
+    struct rv_mem *mem;          /* for the helpers */
+    struct rv_exit *ex;
+    uint64_t kind, addr;         /* what the exit stub was given */
+    const void *ptr;
+    uint32_t mx_host, mx_guest;  /* MXCSR outside and inside translated code */
+    uint32_t mx_out, mx_seen;    /* MXCSR at the exit; its flags last merged into cpu->fflags */
+    uint32_t mx_tmp;
+    uint32_t mx_flags;           /* mx_seen's flags as fflags bits */
+};
+
+/* Exit kinds (eax at the exit stub). */
+enum {
+    TR_EXIT_NEXT = 0,  /* cpu->pc is the next pc */
+    TR_EXIT_CHAIN = 1, /* the same, and rcx is the struct rv_chain whose jump may be linked */
+    TR_EXIT_DONE = 2,  /* a helper filled ex; the reason is ex->reason */
+    TR_EXIT_TRAP = 16, /* 16 + reason: rdx the address, rcx the rv_insn */
+};
+
+/* The jump cache: direct-mapped by guest pc. */
+#define RV_JCACHE_SIZE 4096u
+struct rv_jcache {
+    struct {
+        uint64_t pc;
+        void *code;
+    } e[RV_JCACHE_SIZE];
+};
+static inline unsigned rv_jcache_slot(uint64_t pc)
+{
+    return (unsigned)(pc >> 1) & (RV_JCACHE_SIZE - 1);
+}
+
+/* The stubs at the start of a code arena (rv_xlat_rt.c). */
+struct rv_xstubs {
+    void *enter; /* uint64_t enter(struct rv_xframe *f, void *code): runs code; returns at exit */
+    void *exit;  /* jumped to with eax, rdx, rcx as above */
+    void *merge; /* called with eax = the MXCSR: ORs its flags into cpu->fflags */
+};
+/* Put the stubs into an empty arena; false when it has no room. */
+bool rv_xstubs_make(struct x86_code *code, struct rv_xstubs *st);
+
+/* Run code inside the frame f until it leaves; the exit stub's eax, rdx, rcx are in f->kind,
+ * f->addr, f->ptr, and the SSE flags it raised are merged into cpu->fflags. */
+void rv_xlat_enter(const struct rv_xstubs *st, struct rv_xframe *f, void *code);
+
+/* Guest registers kept in host registers, and the host register of each (-1: in cpu->x). */
+#define TR_NPIN 8
+extern const uint8_t rv_tr_pinned[TR_NPIN];
+extern const int8_t rv_tr_pin[32];
+/* FP registers kept in xmm registers (fs0, fs1, fa0-fa7, fs2, fs3), and the xmm of each. */
+#define TR_NFPIN 12
+extern const uint8_t rv_tr_fpinned[TR_NFPIN];
+extern const int8_t rv_tr_fpin[32];
 
 struct tr {
     struct x86_buf b;
+    struct rv_block *blk;
+    const struct rv_xstubs *st;
     uint64_t pc;     /* guest pc of the instruction being translated */
     uint32_t index;  /* its index in the block */
     uint32_t synced; /* instructions already added to cpu->instret */
+    bool frm_rne;    /* code before has checked that frm is RNE, and nothing changed it since */
+    uint32_t dirty;  /* pinned registers not yet stored to cpu: bit i for rv_tr_pinned[i],
+                      * bit TR_NPIN + i for rv_tr_fpinned[i] */
+    /* Out-of-line code, emitted after the block: fault exits. */
+    struct tr_cold {
+        size_t field; /* the jcc to point at it */
+        uint32_t index;
+        uint8_t reason;
+    } cold[2 * RV_BLOCK_MAX]; /* an AMO has two: misaligned and out of memory */
+    unsigned ncold;
 };
 
 static inline void rv_tr_get(struct tr *t, int host, unsigned r)
 {
     if (r == 0)
         x86_alu_rr(&t->b, X86_XOR, 32, host, host); /* x0 reads as zero */
+    else if (rv_tr_pin[r] >= 0)
+        x86_mov_rr(&t->b, 64, host, rv_tr_pin[r]);
     else
         x86_load(&t->b, 64, host, x86_m(TR_CPU, XOFF(r)));
 }
 
-static inline void rv_tr_set(struct tr *t, unsigned r, int host)
+/* Guest register r = host register host. */
+void rv_tr_set(struct tr *t, unsigned r, int host);
+/* Where to compute a value for guest register r: its pinned register, or rax; then rv_tr_set. */
+static inline int rv_tr_dst(unsigned r)
 {
-    if (r != 0) /* writes to x0 are discarded (spec 2.1) */
-        x86_store(&t->b, 64, x86_m(TR_CPU, XOFF(r)), host);
+    return r != 0 && rv_tr_pin[r] >= 0 ? rv_tr_pin[r] : X86_RAX;
 }
+/* Store the dirty pinned registers to cpu->x and cpu->f. */
+void rv_tr_flush(struct tr *t);
+/* The xmm register that holds f[r]: its pinned one, or scratch loaded with it. */
+int rv_tr_fget(struct tr *t, int scratch, unsigned r);
+/* f[r] = the xmm register x (all 64 bits). */
+void rv_tr_fset(struct tr *t, unsigned r, int x);
+
+/* instret += n, in r13 only. */
+void rv_tr_count(struct x86_buf *b, int32_t n);
+/* Load every pinned register and instret from cpu (after C code may have written them). */
+void rv_tr_reload(struct x86_buf *b);
+/* Make cpu->pc and cpu->instret describe the current instruction, before it can fault. */
+void rv_tr_sync(struct tr *t);
+/* Merge SSE flags raised since the last merge into cpu->fflags. Translated FP arithmetic
+ * leaves its flags in the MXCSR; they reach cpu->fflags here (before fflags is read or
+ * written) and at the exit stub. Reading the MXCSR costs more than the arithmetic, so nothing
+ * else merges: a host fault in the middle of a run reports fflags as of the last merge. */
+void rv_tr_merge_flags(struct tr *t);
+/* Leave through the exit stub with cpu->pc = target (everything stored before). */
+void rv_tr_exit_to(struct tr *t, uint64_t target, unsigned kind, const void *ptr);
+/* Run the current instruction in C (rv_xlat_helper), then reload the pinned registers. */
+void rv_tr_call_helper(struct tr *t, const struct rv_insn *in);
 
 /* The M extension (rv_translate_m.c); false for any other op. */
 bool rv_tr_muldiv(struct tr *t, const struct rv_insn *in);
+/* F and D and the FP CSRs (rv_translate_fp.c): straight to SSE where results are exact. */
+bool rv_tr_fp(struct tr *t, const struct rv_insn *in);
+/* Zba and Zbb (rv_translate_b.c); false for any other op and for orc.b. */
+bool rv_tr_bitmanip(struct tr *t, const struct rv_insn *in);
+/* The A extension (rv_translate_a.c); false for any other op. */
+bool rv_tr_amo(struct tr *t, const struct rv_insn *in);
+/* A fault exit after the block, taken by the jcc at field (rdx = rax = the guest address). */
+void rv_tr_cold_exit(struct tr *t, size_t field, int reason);
+/* Loads and stores: rax = the checked guest address of the access (at host r12 + rax). */
+void rv_tr_address(struct tr *t, const struct rv_insn *in, unsigned len, int reason);
+
+/* The helper translated code calls for one instruction it does not translate itself: 0, or the
+ * exit reason with ex filled (rv_xlat_rt.c). */
+uint64_t rv_xlat_helper(struct rv_xframe *f, const struct rv_insn *in);
 
 #endif

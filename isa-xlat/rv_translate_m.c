@@ -12,11 +12,11 @@ static void mul_high(struct tr *t, const struct rv_insn *in)
     } else if (in->op == RV_OP_MULHU) {
         x86_grp3(&t->b, X86_MUL, 64, X86_RCX);
     } else {
-        x86_mov_rr(&t->b, 64, X86_R8, X86_RAX);
         x86_grp3(&t->b, X86_MUL, 64, X86_RCX);
-        x86_shift_ri(&t->b, X86_SAR, 64, X86_R8, 63);
-        x86_alu_rr(&t->b, X86_AND, 64, X86_R8, X86_RCX);
-        x86_alu_rr(&t->b, X86_SUB, 64, X86_RDX, X86_R8);
+        rv_tr_get(t, X86_RAX, in->rs1); /* the low product is not needed */
+        x86_shift_ri(&t->b, X86_SAR, 64, X86_RAX, 63);
+        x86_alu_rr(&t->b, X86_AND, 64, X86_RAX, X86_RCX);
+        x86_alu_rr(&t->b, X86_SUB, 64, X86_RDX, X86_RAX);
     }
     rv_tr_set(t, in->rd, X86_RDX);
 }
@@ -78,14 +78,18 @@ bool rv_tr_muldiv(struct tr *t, const struct rv_insn *in)
 {
     switch ((enum rv_op)in->op) {
     case RV_OP_MUL:
-    case RV_OP_MULW:
-        rv_tr_get(t, X86_RAX, in->rs1);
+    case RV_OP_MULW: {
+        /* in rd's own register when it is pinned; rs2 first, in case rd is rs2 */
+        int d = rv_tr_dst(in->rd);
         rv_tr_get(t, X86_RCX, in->rs2);
-        x86_imul_rr(&t->b, in->op == RV_OP_MUL ? 64 : 32, X86_RAX, X86_RCX);
+        if (in->rs1 == 0 || rv_tr_pin[in->rs1] != d)
+            rv_tr_get(t, d, in->rs1);
+        x86_imul_rr(&t->b, in->op == RV_OP_MUL ? 64 : 32, d, X86_RCX);
         if (in->op == RV_OP_MULW) /* the low 32 bits, sign-extended (spec 13.1) */
-            x86_movsx_rr(&t->b, 64, 32, X86_RAX, X86_RAX);
-        rv_tr_set(t, in->rd, X86_RAX);
+            x86_movsx_rr(&t->b, 64, 32, d, d);
+        rv_tr_set(t, in->rd, d);
         return true;
+    }
     case RV_OP_MULH:
     case RV_OP_MULHSU:
     case RV_OP_MULHU:

@@ -13,6 +13,8 @@ enum {
     F_66 = 2,  /* operand-size prefix: 16-bit operand */
     F_B8R = 4, /* the ModRM.reg operand is a byte register */
     F_B8M = 8, /* the ModRM.rm register operand is a byte register */
+    F_F2 = 16, /* mandatory prefixes of SSE instructions, which go before REX */
+    F_F3 = 32,
 };
 
 void x86_buf_init(struct x86_buf *b, void *mem, size_t cap)
@@ -21,6 +23,7 @@ void x86_buf_init(struct x86_buf *b, void *mem, size_t cap)
     b->len = 0;
     b->cap = cap;
     b->overflow = false;
+    b->origin = 0;
 }
 
 static void put(struct x86_buf *b, uint8_t v)
@@ -60,6 +63,10 @@ static void emit_rm(struct x86_buf *b, int flags, const uint8_t *op, int oplen, 
 {
     if (flags & F_66)
         put(b, 0x66);
+    if (flags & F_F2)
+        put(b, 0xf2);
+    if (flags & F_F3)
+        put(b, 0xf3);
     int base = m ? m->base : rmreg;
     int index = m ? m->index : -1;
     uint8_t rex = 0x40 | (flags & F_W ? 8 : 0) | (reg & 8 ? 4 : 0) |
@@ -205,6 +212,28 @@ void x86_test_rr(struct x86_buf *b, int bits, int a, int c)
     op1_r(b, size_flags(bits), 0x85, c, a);
 }
 
+void x86_test_ri(struct x86_buf *b, int bits, int r, int32_t imm)
+{
+    op1_r(b, size_flags(bits), 0xf7, 0, r); /* F7 /0 id */
+    put32(b, (uint32_t)imm);
+}
+
+void x86_alu_mr(struct x86_buf *b, enum x86_alu op, int bits, struct x86_mem m, int src)
+{
+    op1_m(b, size_flags(bits), (uint8_t)(op * 8 + 1), src, m); /* OP r/m, r */
+}
+
+void x86_alu_rm(struct x86_buf *b, enum x86_alu op, int bits, int dst, struct x86_mem m)
+{
+    op1_m(b, size_flags(bits), (uint8_t)(op * 8 + 3), dst, m); /* OP r, r/m */
+}
+
+void x86_alu_mi32(struct x86_buf *b, enum x86_alu op, struct x86_mem m, int32_t imm)
+{
+    op1_m(b, 0, 0x81, op, m);
+    put32(b, (uint32_t)imm);
+}
+
 void x86_shift_cl(struct x86_buf *b, enum x86_shift op, int bits, int dst)
 {
     op1_r(b, size_flags(bits), 0xd3, op, dst);
@@ -250,6 +279,31 @@ void x86_cmov(struct x86_buf *b, enum x86_cc cc, int bits, int dst, int src)
     emit_rm(b, size_flags(bits), op, 2, dst, NULL, src);
 }
 
+void x86_bsf(struct x86_buf *b, int bits, int dst, int src)
+{
+    static const uint8_t op[2] = {0x0f, 0xbc};
+    emit_rm(b, size_flags(bits), op, 2, dst, NULL, src);
+}
+
+void x86_bsr(struct x86_buf *b, int bits, int dst, int src)
+{
+    static const uint8_t op[2] = {0x0f, 0xbd};
+    emit_rm(b, size_flags(bits), op, 2, dst, NULL, src);
+}
+
+void x86_popcnt(struct x86_buf *b, int bits, int dst, int src)
+{
+    static const uint8_t op[2] = {0x0f, 0xb8};
+    emit_rm(b, size_flags(bits) | F_F3, op, 2, dst, NULL, src);
+}
+
+void x86_bswap64(struct x86_buf *b, int r)
+{
+    put(b, (uint8_t)(0x48 | (r & 8 ? 1 : 0))); /* REX.W 0F C8+rd */
+    put(b, 0x0f);
+    put(b, (uint8_t)(0xc8 + (r & 7)));
+}
+
 void x86_push(struct x86_buf *b, int r)
 {
     if (r & 8)
@@ -277,6 +331,11 @@ void x86_call_r(struct x86_buf *b, int r)
 void x86_jmp_r(struct x86_buf *b, int r)
 {
     op1_r(b, 0, 0xff, 4, r);
+}
+
+void x86_jmp_m(struct x86_buf *b, struct x86_mem m)
+{
+    op1_m(b, 0, 0xff, 4, m);
 }
 
 void x86_mfence(struct x86_buf *b)
@@ -313,6 +372,129 @@ void x86_patch(struct x86_buf *b, size_t field)
         return;
     uint32_t rel = (uint32_t)(int32_t)((long)b->len - (long)(field + 4));
     memcpy(b->p + field, &rel, 4);
+}
+
+static size_t rel32_abs(struct x86_buf *b, const void *target)
+{
+    size_t field = b->len;
+    put32(b, (uint32_t)(int32_t)((intptr_t)target - (intptr_t)(b->origin + field + 4)));
+    return field;
+}
+
+size_t x86_jmp_abs(struct x86_buf *b, const void *target)
+{
+    put(b, 0xe9);
+    return rel32_abs(b, target);
+}
+
+size_t x86_jcc_abs(struct x86_buf *b, enum x86_cc cc, const void *target)
+{
+    put(b, 0x0f);
+    put(b, (uint8_t)(0x80 + cc));
+    return rel32_abs(b, target);
+}
+
+size_t x86_call_abs(struct x86_buf *b, const void *target)
+{
+    put(b, 0xe8);
+    return rel32_abs(b, target);
+}
+
+void x86_sse_rr(struct x86_buf *b, enum x86_sse op, bool dbl, int xdst, int xsrc)
+{
+    uint8_t o[2] = {0x0f, (uint8_t)op};
+    emit_rm(b, dbl ? F_F2 : F_F3, o, 2, xdst, NULL, xsrc);
+}
+
+void x86_movsd_load(struct x86_buf *b, bool dbl, int xdst, struct x86_mem m)
+{
+    static const uint8_t o[2] = {0x0f, 0x10};
+    emit_rm(b, dbl ? F_F2 : F_F3, o, 2, xdst, &m, 0);
+}
+
+void x86_movsd_store(struct x86_buf *b, bool dbl, struct x86_mem m, int xsrc)
+{
+    static const uint8_t o[2] = {0x0f, 0x11};
+    emit_rm(b, dbl ? F_F2 : F_F3, o, 2, xsrc, &m, 0);
+}
+
+void x86_movaps_rr(struct x86_buf *b, int xdst, int xsrc)
+{
+    static const uint8_t o[2] = {0x0f, 0x28};
+    emit_rm(b, 0, o, 2, xdst, NULL, xsrc);
+}
+
+void x86_cvtsi2sd(struct x86_buf *b, int bits, int xdst, int src)
+{
+    static const uint8_t o[2] = {0x0f, 0x2a};
+    emit_rm(b, F_F2 | size_flags(bits), o, 2, xdst, NULL, src);
+}
+
+void x86_cvtsd2si(struct x86_buf *b, int bits, bool truncate, int dst, int xsrc)
+{
+    uint8_t o[2] = {0x0f, truncate ? 0x2c : 0x2d};
+    emit_rm(b, F_F2 | size_flags(bits), o, 2, dst, NULL, xsrc);
+}
+
+void x86_movq_to_x(struct x86_buf *b, int xdst, int src)
+{
+    static const uint8_t o[2] = {0x0f, 0x6e}; /* 66 REX.W 0F 6E /r */
+    emit_rm(b, F_66 | F_W, o, 2, xdst, NULL, src);
+}
+
+void x86_movq_from_x(struct x86_buf *b, int dst, int xsrc)
+{
+    static const uint8_t o[2] = {0x0f, 0x7e}; /* 66 REX.W 0F 7E /r */
+    emit_rm(b, F_66 | F_W, o, 2, xsrc, NULL, dst);
+}
+
+void x86_comis(struct x86_buf *b, bool dbl, bool quiet, int xa, int xc)
+{
+    uint8_t o[2] = {0x0f, quiet ? 0x2e : 0x2f};
+    emit_rm(b, dbl ? F_66 : 0, o, 2, xa, NULL, xc);
+}
+
+void x86_fma231(struct x86_buf *b, bool dbl, int kind, int x, int xa, int xb)
+{
+    /* Three-byte VEX (SDM vol. 2, 2.3.5): C4, then ~R ~X ~B and map 00010 (0F38), then W,
+     * ~vvvv (the second source), L = 0 and pp = 01 (66). W1 selects the double forms. */
+    put(b, 0xc4);
+    put(b, (uint8_t)((x & 8 ? 0 : 0x80) | 0x40 | (xb & 8 ? 0 : 0x20) | 0x02));
+    put(b, (uint8_t)((dbl ? 0x80 : 0) | (~xa & 15) << 3 | 0x01));
+    static const uint8_t op[4] = {0xb9, 0xbb, 0xbd, 0xbf};
+    put(b, op[kind & 3]);
+    put(b, (uint8_t)(0xc0 | (x & 7) << 3 | (xb & 7)));
+}
+
+void x86_xchg_m(struct x86_buf *b, int bits, struct x86_mem m, int r)
+{
+    op1_m(b, size_flags(bits), 0x87, r, m);
+}
+
+void x86_lock_xadd(struct x86_buf *b, int bits, struct x86_mem m, int r)
+{
+    static const uint8_t o[2] = {0x0f, 0xc1};
+    put(b, 0xf0);
+    emit_rm(b, size_flags(bits), o, 2, r, &m, 0);
+}
+
+void x86_lock_cmpxchg(struct x86_buf *b, int bits, struct x86_mem m, int r)
+{
+    static const uint8_t o[2] = {0x0f, 0xb1};
+    put(b, 0xf0);
+    emit_rm(b, size_flags(bits), o, 2, r, &m, 0);
+}
+
+void x86_ldmxcsr(struct x86_buf *b, struct x86_mem m)
+{
+    static const uint8_t o[2] = {0x0f, 0xae};
+    emit_rm(b, 0, o, 2, 2, &m, 0);
+}
+
+void x86_stmxcsr(struct x86_buf *b, struct x86_mem m)
+{
+    static const uint8_t o[2] = {0x0f, 0xae};
+    emit_rm(b, 0, o, 2, 3, &m, 0);
 }
 
 int x86_code_init(struct x86_code *c, size_t size)
@@ -362,4 +544,28 @@ void *x86_code_add(struct x86_code *c, const void *code, size_t len)
 void x86_code_reset(struct x86_code *c)
 {
     c->used = 0;
+}
+
+uintptr_t x86_code_next(const struct x86_code *c)
+{
+    size_t at = (c->used + 15) & ~(size_t)15;
+    return c->base && at < c->size ? (uintptr_t)(c->base + at) : 0;
+}
+
+int x86_code_patch32(struct x86_code *c, void *at, int32_t v)
+{
+    uint8_t *p = at;
+    if (!c->base || p < c->base || p + 4 > c->base + c->used)
+        return -EINVAL;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    uintptr_t lo = (uintptr_t)p & ~(uintptr_t)(page - 1);
+    uintptr_t hi = ((uintptr_t)p + 4 + page - 1) & ~(uintptr_t)(page - 1);
+    if (mprotect((void *)lo, hi - lo, PROT_READ | PROT_WRITE) < 0)
+        return -errno;
+    memcpy(p, &v, 4);
+    if (mprotect((void *)lo, hi - lo, PROT_READ | PROT_EXEC) < 0) {
+        c->size = 0; /* as in x86_code_add: never run from it again */
+        return -errno;
+    }
+    return 0;
 }

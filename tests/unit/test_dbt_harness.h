@@ -128,6 +128,17 @@ static inline void compare_in(const char *what, unsigned state, uint64_t lo, uin
         ck_assert_msg(A.cpu.x[r] == B.cpu.x[r],
                       "%s state %u: x%u interp %#" PRIx64 " translated %#" PRIx64, what, state, r,
                       A.cpu.x[r], B.cpu.x[r]);
+    for (unsigned r = 0; r < 32; r++)
+        ck_assert_msg(A.cpu.f[r] == B.cpu.f[r],
+                      "%s state %u: f%u interp %#" PRIx64 " translated %#" PRIx64, what, state, r,
+                      A.cpu.f[r], B.cpu.f[r]);
+    ck_assert_msg(A.cpu.fflags == B.cpu.fflags && A.cpu.frm == B.cpu.frm,
+                  "%s state %u: fflags %#x/%#x frm %u/%u", what, state, A.cpu.fflags,
+                  B.cpu.fflags, A.cpu.frm, B.cpu.frm);
+    ck_assert_msg(A.cpu.resv_size == B.cpu.resv_size &&
+                      (A.cpu.resv_size == 0 || (A.cpu.resv_addr == B.cpu.resv_addr &&
+                                                A.cpu.resv_value == B.cpu.resv_value)),
+                  "%s state %u: reservation differs", what, state);
     ck_assert_msg(A.cpu.pc == B.cpu.pc, "%s state %u: pc %#" PRIx64 " vs %#" PRIx64, what, state,
                   A.cpu.pc, B.cpu.pc);
     ck_assert_msg(A.cpu.instret == B.cpu.instret, "%s state %u: instret %" PRIu64 " vs %" PRIu64,

@@ -234,6 +234,86 @@ START_TEST(code_runs_and_is_never_writable)
 }
 END_TEST
 
+/* The SSE2, FMA3, MXCSR and atomic forms the FP and A translations use (SDM vol. 2: ADDSD is F2 0F 58 /r,
+ * MOVQ xmm, r/m64 is 66 REX.W 0F 6E /r, VFMADD231SD is VEX.LIG.66.0F38.W1 B9 /r, LDMXCSR is
+ * 0F AE /2, ...); the mandatory prefix goes before REX. */
+START_TEST(sse)
+{
+    EXPECT("f2 0f 58 c1", x86_sse_rr(&B, X86_ADDS, true, 0, 1));
+    EXPECT("f2 41 0f 51 c1", x86_sse_rr(&B, X86_SQRT, true, 0, 9));
+    EXPECT("f2 44 0f 10 63 10", x86_movsd_load(&B, true, 12, x86_m(X86_RBX, 0x10)));
+    EXPECT("f2 45 0f 11 04 04", x86_movsd_store(&B, true, x86_mi(X86_R12, X86_RAX, 0), 8));
+    EXPECT("f3 41 0f 11 24 04", x86_movsd_store(&B, false, x86_mi(X86_R12, X86_RAX, 0), 4));
+    EXPECT("66 48 0f 6e c0", x86_movq_to_x(&B, 0, X86_RAX));
+    EXPECT("66 4c 0f 7e c9", x86_movq_from_x(&B, X86_RCX, 9));
+    EXPECT("66 0f 2e c0", x86_comis(&B, true, true, 0, 0));
+    EXPECT("66 41 0f 2f cc", x86_comis(&B, true, false, 1, 12));
+    EXPECT("c4 c2 b1 b9 c4", x86_fma231(&B, true, 0, 0, 9, 12));
+    EXPECT("c4 62 f1 bf c2", x86_fma231(&B, true, 3, 8, 1, 2));
+    EXPECT("0f ae 55 64", x86_ldmxcsr(&B, x86_m(X86_RBP, 0x64)));
+    EXPECT("0f ae 5d 70", x86_stmxcsr(&B, x86_m(X86_RBP, 0x70)));
+    EXPECT("44 0f 28 c8", x86_movaps_rr(&B, 9, 0));
+    EXPECT("ff 62 08", x86_jmp_m(&B, x86_m(X86_RDX, 8)));
+    /* F7 /0 id; 09 /r; 3B /r; 81 /7 id */
+    EXPECT("f7 c0 20 00 00 00", x86_test_ri(&B, 32, X86_RAX, 0x20));
+    EXPECT("09 8b 08 02 00 00", x86_alu_mr(&B, X86_OR, 32, x86_m(X86_RBX, 0x208), X86_RCX));
+    EXPECT("48 3b 45 28", x86_alu_rm(&B, X86_CMP, 64, X86_RAX, x86_m(X86_RBP, 0x28)));
+    EXPECT("81 bb 30 02 00 00 00 00 00 00", x86_alu_mi32(&B, X86_CMP, x86_m(X86_RBX, 0x230), 0));
+    /* XCHG r/m64, r64 is REX.W 87 /r; LOCK (F0) goes before REX: 0F C1 XADD, 0F B1 CMPXCHG. */
+    EXPECT("49 87 0c 04", x86_xchg_m(&B, 64, x86_mi(X86_R12, X86_RAX, 0), X86_RCX));
+    EXPECT("f0 41 0f c1 0c 04", x86_lock_xadd(&B, 32, x86_mi(X86_R12, X86_RAX, 0), X86_RCX));
+    EXPECT("f0 48 0f b1 0a", x86_lock_cmpxchg(&B, 64, x86_m(X86_RDX, 0), X86_RCX));
+    /* CVTSI2SD F2 REX.W 0F 2A /r, CVTTSD2SI F2 REX.W 0F 2C /r, CVTSD2SI F2 0F 2D /r. */
+    EXPECT("f2 48 0f 2a c0", x86_cvtsi2sd(&B, 64, 0, X86_RAX));
+    EXPECT("f2 0f 2a c0", x86_cvtsi2sd(&B, 32, 0, X86_RAX));
+    EXPECT("f2 49 0f 2c c1", x86_cvtsd2si(&B, 64, true, X86_RAX, 9));
+    EXPECT("f2 0f 2d c0", x86_cvtsd2si(&B, 32, false, X86_RAX, 0));
+    /* BSF 0F BC, BSR 0F BD, POPCNT F3 0F B8, BSWAP 0F C8+rd; ROL D3 /0, ROR C1 /1 ib. */
+    EXPECT("48 0f bc c0", x86_bsf(&B, 64, X86_RAX, X86_RAX));
+    EXPECT("0f bd c0", x86_bsr(&B, 32, X86_RAX, X86_RAX));
+    EXPECT("f3 48 0f b8 c0", x86_popcnt(&B, 64, X86_RAX, X86_RAX));
+    EXPECT("48 0f c8", x86_bswap64(&B, X86_RAX));
+    EXPECT("49 0f c9", x86_bswap64(&B, X86_R9));
+    EXPECT("48 d3 c0", x86_shift_cl(&B, X86_ROL, 64, X86_RAX));
+    EXPECT("c1 c8 03", x86_shift_ri(&B, X86_ROR, 32, X86_RAX, 3));
+}
+END_TEST
+
+/* A jump to an absolute address in the arena, then patched to another one: W^X throughout. */
+START_TEST(absolute_jumps_and_patching)
+{
+    struct x86_code c;
+    ck_assert_int_eq(x86_code_init(&c, 1 << 16), 0);
+    void *ret[2];
+    for (int k = 0; k < 2; k++) { /* two functions: return 1, return 2 */
+        start();
+        x86_mov_ri(&B, X86_RAX, (uint64_t)k + 1);
+        x86_ret(&B);
+        ret[k] = x86_code_add(&c, B.p, B.len);
+        ck_assert_ptr_nonnull(ret[k]);
+    }
+    start();
+    B.origin = x86_code_next(&c);
+    ck_assert(B.origin != 0);
+    size_t field = x86_jmp_abs(&B, ret[0]);
+    void *p = x86_code_add(&c, B.p, B.len);
+    ck_assert_ptr_eq(p, (void *)B.origin);
+    uint64_t (*fn)(void);
+    memcpy(&fn, &p, sizeof(fn));
+    ck_assert_uint_eq(fn(), 1);
+    uint8_t *site = (uint8_t *)p + field;
+    int32_t rel = (int32_t)((intptr_t)ret[1] - (intptr_t)(site + 4));
+    ck_assert_int_eq(x86_code_patch32(&c, site, rel), 0);
+    ck_assert_uint_eq(fn(), 2);
+    char perms[5];
+    perms_of(site, perms);
+    ck_assert_str_eq(perms, "r-xp");
+    /* Outside what was added: refused. */
+    ck_assert_int_lt(x86_code_patch32(&c, c.base + c.used, 0), 0);
+    x86_code_free(&c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("x86_emit");
@@ -246,6 +326,8 @@ int main(void)
     tcase_add_test(tc, cond_and_control);
     tcase_add_test(tc, overflow_is_sticky);
     tcase_add_test(tc, code_runs_and_is_never_writable);
+    tcase_add_test(tc, sse);
+    tcase_add_test(tc, absolute_jumps_and_patching);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }

@@ -1,0 +1,217 @@
+/* test_dbt_fp: F and D instructions give the same registers and fflags translated (SSE, or the
+ * helper) as interpreted, NaNs, rounding modes and flags included. */
+#include "test_dbt_harness.h"
+
+#define FLD(rd, rs1, imm) enc_i((imm), (rs1), 3, (rd), 0x07)
+#define FLW(rd, rs1, imm) enc_i((imm), (rs1), 2, (rd), 0x07)
+#define FSD(rs2, rs1, imm) enc_s((imm), (rs2), (rs1), 3, 0x27)
+#define FSW(rs2, rs1, imm) enc_s((imm), (rs2), (rs1), 2, 0x27)
+
+/* Values that exercise every rule: NaNs of both kinds, infinities, zeros, subnormals, results
+ * that overflow, underflow or are inexact; singles NaN-boxed or not. */
+static uint64_t rand_fval(void)
+{
+    static const uint64_t edge[] = {
+        0,
+        1ull << 63,
+        D_ONE,
+        D_ONE | 1ull << 63,
+        D_QNAN,
+        D_SNAN,
+        D_INF,
+        D_INF | 1ull << 63,
+        0x0000000000000001ull, /* smallest subnormal */
+        0x0010000000000000ull, /* smallest normal */
+        0x7fefffffffffffffull, /* largest finite */
+        0x3fb999999999999aull, /* 0.1 */
+        0x4008000000000000ull, /* 3 */
+        0xbff8000000000000ull, /* -1.5 */
+        0x2000000000000000ull, /* tiny: squares underflow */
+        0x5ff0000000000000ull, /* huge: squares overflow */
+        BOX(S_ONE),
+        BOX(S_QNAN),
+        BOX(S_SNAN),
+        BOX(S_THREE),
+        S_ONE, /* not NaN-boxed: a canonical NaN as a single */
+    };
+    switch (rnd() % 3) {
+    case 0:
+        return edge[rnd() % (sizeof(edge) / sizeof(edge[0]))];
+    case 1: /* an ordinary double of moderate size */
+        return (rnd() & 0x800fffffffffffffull) | (uint64_t)(0x3f0 + rnd() % 32) << 52;
+    default:
+        return rnd();
+    }
+}
+
+/* FP registers, kept in xmm registers by the translator (f8-f19) or not. */
+static unsigned fr(void)
+{
+    static const uint8_t regs[] = {0, 1, 2, 7, 8, 9, 10, 11, 12, 15, 17, 18, 19, 20, 31};
+    return regs[rnd() % sizeof(regs)];
+}
+
+static uint32_t rand_fp_insn(void)
+{
+    unsigned rd = fr(), r1 = fr(), r2 = fr(), r3 = fr();
+    static const unsigned rms[] = {0, 0, 0, 7, 7, 1, 2, 3, 4};
+    unsigned rm = rms[rnd() % (sizeof(rms) / sizeof(rms[0]))];
+    unsigned fmt = rnd() % 4 == 0 ? 0 : 1; /* mostly double, as compiled code */
+    switch (rnd() % 16) {
+    case 0:
+    case 1:
+        return FP((unsigned)(rnd() % 4), fmt, rd, r1, r2, rm); /* fadd fsub fmul fdiv */
+    case 2:
+        return FP(0x0b, fmt, rd, r1, 0, rm); /* fsqrt */
+    case 3:
+    case 4: {
+        static const unsigned opc[] = {0x43, 0x47, 0x4b, 0x4f};
+        return enc_r4(r3, fmt, r2, r1, rm, rd, opc[rnd() % 4]);
+    }
+    case 5:
+        return FP(0x04, fmt, rd, r1, r2, (unsigned)(rnd() % 3)); /* fsgnj fsgnjn fsgnjx */
+    case 6:
+        return FP(0x14, fmt, dst(), r1, r2, (unsigned)(rnd() % 3)); /* fle flt feq */
+    case 7:
+        return FP(0x05, fmt, rd, r1, r2, (unsigned)(rnd() % 2)); /* fmin fmax */
+    case 8:
+        return rnd() % 2 ? FP(0x1c, 1, dst(), r1, 0, 0) : FP(0x1e, 1, rd, 10 + r1 % 8, 0, 0);
+    case 9:
+        return FP(0x18, fmt, dst(), r1, (unsigned)(rnd() % 4), rm); /* fcvt.w/wu/l/lu */
+    case 10:
+        return FP(0x1a, fmt, rd, 10 + r1 % 8, (unsigned)(rnd() % 4), rm); /* fcvt from int */
+    case 11: {
+        unsigned base = 5 + (unsigned)(rnd() % 4);
+        int32_t off = (int32_t)(rnd() % 64) * 8 - 256;
+        return rnd() % 2 ? FLD(rd, base, off) : FSD(r2, base, off);
+    }
+    case 12: {
+        unsigned base = 5 + (unsigned)(rnd() % 4);
+        int32_t off = (int32_t)(rnd() % 64) * 4 - 128;
+        return rnd() % 2 ? FLW(rd, base, off) : FSW(r2, base, off);
+    }
+    case 13: /* read or clear fflags, or set frm (5..7 make dynamic-rm ops illegal) */
+        switch (rnd() % 7) {
+        case 0:
+            return CSRR(2, dst(), 0x001, 0); /* frflags */
+        case 1:
+            return CSRR(5, dst(), 0x001, 0); /* fsflagsi 0 */
+        case 2: /* fsflags from a register: what frflags read, or anything */
+            return CSRR(1, dst(), 0x001, 10 + r1 % 8);
+        case 3: /* csrrsi / csrrci on fflags, csrrs on fcsr */
+            return rnd() % 2 ? CSRR(6, dst(), 0x001, (unsigned)(rnd() % 32))
+                             : CSRR(7, dst(), 0x001, (unsigned)(rnd() % 32));
+        case 4:
+            return CSRR(rnd() % 2 ? 2 : 1, dst(), 0x003, 10 + r1 % 8); /* frcsr, fscsr */
+        default:
+            return CSRR(5, dst(), 0x002, (unsigned)(rnd() % 5)); /* fsrmi */
+        }
+    default:
+        return rnd() % 2 ? rand_alu_reg() : FP(0x08, 0, rd, r1, 1, rm); /* fcvt.s.d */
+    }
+}
+
+static void fp_state(void)
+{
+    random_state();
+    for (unsigned r = 0; r < 32; r++)
+        A.cpu.f[r] = rand_fval();
+    for (unsigned r = 10; r < 18; r++)
+        A.cpu.x[r] = rnd() % 2 ? rand_val() : (uint64_t)(int64_t)(rnd() % 7) - 3;
+    A.cpu.fflags = (uint32_t)(rnd() % 2 ? 0 : rnd() % 32);
+    A.cpu.frm = (uint32_t)(rnd() % 8 == 0 ? 1 + rnd() % 4 : 0);
+    for (unsigned i = 0; i < 8192; i += 8) {
+        uint64_t v = rand_fval();
+        memcpy(A.mem + DATA + i, &v, 8);
+    }
+    memcpy(B.mem + DATA, A.mem + DATA, 8192);
+    B.cpu = A.cpu;
+}
+
+static void fp_differential(const char *what, unsigned states)
+{
+    load_prog();
+    for (unsigned s = 0; s < states; s++) {
+        fp_state();
+        run_both();
+        compare(what, s);
+    }
+    struct rv_cache_stats st;
+    rv_cache_stats(B.cache, &st);
+    ck_assert_msg(st.translated > 0, "%s: nothing was translated", what);
+}
+
+START_TEST(fp_random_blocks)
+{
+    for (unsigned p = 0; p < 150; p++) {
+        nprog = 0;
+        for (unsigned i = 0; i < 1 + p % 24; i++)
+            put(rand_fp_insn());
+        put(ECALL);
+        fp_differential("fp", 24);
+    }
+}
+END_TEST
+
+/* Flags accrue across translated instructions and blocks, and a cleared fflags stays clear of
+ * what was raised before (the SSE flags are not merged a second time). */
+START_TEST(fp_flags_across_blocks)
+{
+    nprog = 0;
+    put(FP(0x03, 1, 1, 2, 3, 0)); /* fdiv.d f1, f2, f3 */
+    put(JAL(0, 8));
+    put(ECALL);
+    put(FP(0x02, 1, 4, 1, 1, 7)); /* fmul.d f4, f1, f1 (dynamic rm) */
+    put(CSRR(2, 10, 0x001, 0));   /* frflags a0 */
+    put(CSRR(5, 0, 0x001, 0));    /* fsflagsi 0 */
+    put(FP(0x00, 1, 5, 4, 4, 0)); /* fadd.d f5, f4, f4 */
+    put(CSRR(2, 11, 0x001, 0));   /* frflags a1 */
+    put(ECALL);
+    load_prog();
+    static const uint64_t vals[][2] = {
+        {D_ONE, 0x4008000000000000ull}, /* 1/3: inexact */
+        {D_ONE, 0},                     /* 1/0: divide by zero, then inf * inf, inf + inf */
+        {0, 0},                         /* 0/0: invalid, NaN on */
+        {0x0010000000000000ull, 0x4008000000000000ull}, /* tiny: underflow */
+        {0x7fefffffffffffffull, 0x3fb999999999999aull}, /* huge: overflow */
+    };
+    for (unsigned s = 0; s < sizeof(vals) / sizeof(vals[0]); s++) {
+        fp_state();
+        A.cpu.f[2] = vals[s][0];
+        A.cpu.f[3] = vals[s][1];
+        A.cpu.fflags = 0;
+        A.cpu.frm = 0;
+        B.cpu = A.cpu;
+        run_both();
+        compare("flags", s);
+    }
+}
+END_TEST
+
+/* A block of nothing but FP arithmetic with their out-of-line helper paths still fits. */
+START_TEST(long_fp_block_is_translated)
+{
+    nprog = 0;
+    for (unsigned i = 0; i + 1 < RV_BLOCK_MAX; i++)
+        put(enc_r4(fr(), 1, fr(), fr(), 7, fr(), 0x43)); /* fmadd.d, dynamic rm */
+    put(ECALL);
+    fp_differential("long", 4);
+    struct rv_cache_stats st;
+    rv_cache_stats(B.cache, &st);
+    ck_assert_uint_eq(st.translated, 1);
+}
+END_TEST
+
+static void add(TCase *tc)
+{
+    tcase_set_timeout(tc, 120);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, fp_random_blocks);
+    tcase_add_test(tc, fp_flags_across_blocks);
+    tcase_add_test(tc, long_fp_block_is_translated);
+}
+
+int main(void)
+{
+    return rvt_main("dbt_fp", add);
+}
