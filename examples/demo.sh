@@ -3,7 +3,19 @@
 set -eu
 : "${VIV:?}" "${BUILD:?}"
 if [ -t 1 ]; then bold='\033[1m' plain='\033[0m'; else bold='' plain=''; fi
-step() { printf "\n${bold}\$ %s${plain}\n" "$*"; "$@"; }
+# step CMD...: show CMD as it would be typed (arguments with blanks or quotes in single quotes),
+# then run it.
+step() {
+    shown=""
+    for a in "$@"; do
+        case $a in
+        *[[:space:]\"\'\$\;\|\&\(\)\<\>]*) a="'$(printf '%s' "$a" | sed "s/'/'\\\\''/g")'" ;;
+        esac
+        shown="$shown${shown:+ }$a"
+    done
+    printf "\n${bold}\$ %s${plain}\n" "$shown"
+    "$@"
+}
 
 sh "$(dirname "$0")/build.sh"
 step "$VIV" import "$BUILD/examples/hello.viv"
