@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,7 +16,8 @@
 struct writer_job {
     struct writer_job *next;
     char digest[65];
-    char *path; /* for the error message */
+    char *path; /* where the file goes in the checkout; names it in an error message */
+    bool placed;   /* written at path, not in staging/objects */
     uint32_t mode, uid, gid;
     size_t n;
     unsigned char data[];
@@ -30,6 +32,8 @@ struct catalog_writer {
     bool closing;
     int failed_errno; /* first failure */
     char *failed_path;
+    struct writer_job *done; /* written, for catalog_writer_finish to note where */
+    bool misplaced;
 };
 
 int catalog_object_create(struct catalog_store *s, const char *name, uint32_t mode)
@@ -47,17 +51,54 @@ int catalog_object_seal(struct catalog_store *s, int fd, uint32_t mode, uint32_t
     return fchmod(fd, mode & 07777);
 }
 
-static int write_job(struct catalog_store *s, const struct writer_job *j)
+/* Parent directories of a checkout path, owner-only until the checkout seals them. */
+static int make_parents(int rootfs_fd, const char *path)
 {
-    int fd = catalog_object_create(s, j->digest, j->mode);
-    if (fd < 0)
+    char buf[PATH_MAX];
+    if (strlen(path) >= sizeof(buf))
+        return -1;
+    strcpy(buf, path);
+    for (char *p = strchr(buf, '/'); p; p = strchr(p + 1, '/')) {
+        *p = '\0';
+        int rc = mkdirat(rootfs_fd, buf, 0700);
+        *p = '/';
+        if (rc < 0 && errno != EEXIST)
+            return -1;
+    }
+    return 0;
+}
+
+/* Where tar would put the file: then the checkout already holds it and, once synced, one link
+ * names the object. That is one directory operation per file fewer than creating it in staging,
+ * renaming it into objects/ and linking it into the checkout, and the files of a folder land in
+ * one small directory instead of one large one. A place that is taken (the archive names a path
+ * twice, or a file stands where a directory should) leaves the file to staging/objects. */
+static int create_in_place(struct catalog_store *s, const struct writer_job *j)
+{
+    int fd = openat(s->rootfs_fd, j->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                    j->mode & 0777);
+    if (fd < 0 && errno == ENOENT && make_parents(s->rootfs_fd, j->path) == 0)
+        fd = openat(s->rootfs_fd, j->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                    j->mode & 0777);
+    return fd;
+}
+
+static int write_job(struct catalog_store *s, struct writer_job *j)
+{
+    int fd = s->rootfs_fd >= 0 ? create_in_place(s, j) : -1;
+    j->placed = fd >= 0;
+    if (fd < 0 && (fd = catalog_object_create(s, j->digest, j->mode)) < 0)
         return errno;
     int e = 0;
     if (viv_write_all(fd, j->data, j->n) < 0 || catalog_object_seal(s, fd, j->mode, j->uid, j->gid) < 0)
         e = errno;
     close(fd);
-    if (e)
-        unlinkat(s->st->objects_fd, j->digest, 0);
+    if (e) {
+        if (j->placed)
+            unlinkat(s->rootfs_fd, j->path, 0);
+        else
+            unlinkat(s->st->objects_fd, j->digest, 0);
+    }
     return e;
 }
 
@@ -87,6 +128,15 @@ static void *writer_main(void *arg)
         w->jobs--;
         w->bytes -= j->n;
         pthread_cond_signal(&w->room);
+        if (!e && !w->failed_errno && j->placed) {
+            /* Kept (without its content) until finish notes where the object went. */
+            j = viv_xrealloc(j, sizeof(*j));
+            j->next = w->done;
+            w->done = j;
+            continue;
+        }
+        if (!e && !j->placed)
+            w->misplaced = true;
         free(j->path);
         free(j);
     }
@@ -161,6 +211,12 @@ int catalog_writer_finish(struct catalog_store *s, struct viv_error *err)
     pthread_join(w->thread, NULL);
     s->writer = NULL;
     int rc = w->failed_errno ? writer_failure(w, err) : 0;
+    s->misplaced |= w->misplaced;
+    for (struct writer_job *j = w->done, *next; j; j = next) {
+        next = j->next;
+        catalog_store_placed(s, j->digest, j->path);
+        free(j);
+    }
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->more);
     pthread_cond_destroy(&w->room);
