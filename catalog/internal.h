@@ -80,6 +80,7 @@ struct catalog_store {
 struct catalog_staged {
     char digest[65];
     char *path;
+    bool named; /* already in objects/ (named while the archive streamed) */
 };
 struct catalog_big_object {
     uint64_t size;
@@ -100,6 +101,8 @@ int catalog_writer_submit(struct catalog_store *s, const struct viv_node *node, 
 /* Wait for every queued write; the first failure, if any, naming its file. Idempotent. Then
  * the staged entries say where each object was written. */
 int catalog_writer_finish(struct catalog_store *s, struct viv_error *err);
+/* Stop without naming what is still unnamed (the import failed); nothing reported. */
+void catalog_writer_abandon(struct catalog_store *s);
 /* An open object of the same size and mode as node that may hold the same content, or -1. */
 int catalog_match_open(struct catalog_store *s, const struct viv_node *node, char digest[65]);
 /* Does the object at fd hold exactly buf[0..n) at off? */
@@ -112,7 +115,11 @@ void catalog_store_fini(struct catalog_store *s);
 int catalog_store_content(void *ctx, struct viv_node *node, struct viv_content_reader *in,
                           struct viv_error *err);
 /* Note where the writer put a staged object (path owned by the entry from now on). */
-void catalog_store_placed(struct catalog_store *s, const char *digest, char *path);
+void catalog_store_placed(struct catalog_store *s, const char *digest, char *path, bool named);
+/* Name one new object in objects/, from its place in the checkout (path) or from staging. Its
+ * data must be on disk. */
+int catalog_object_publish(struct catalog_store *s, const char *digest, const char *path,
+                           struct viv_error *err);
 /* Are the objects written in place exactly the final tree's files at those paths? If not (a later
  * layer replaced or removed one), move them all to staging/objects and start an empty rootfs. */
 int catalog_objects_settle(struct catalog_store *s, struct viv_tree *t, struct viv_error *err);

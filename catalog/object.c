@@ -66,8 +66,7 @@ void catalog_store_init(struct catalog_store *s, struct viv_catalog *c, struct c
 
 void catalog_store_fini(struct catalog_store *s)
 {
-    struct viv_error ignored;
-    catalog_writer_finish(s, &ignored);
+    catalog_writer_abandon(s);
     free(s->buf);
     for (size_t i = 0; i < s->capstaged; i++)
         free(s->staged[i].path);
@@ -84,11 +83,9 @@ void catalog_store_fini(struct catalog_store *s)
 static size_t staged_slot(const struct catalog_store *s, const char *digest)
 {
     /* The digest is uniformly distributed: its first hex digits are hash enough. */
-    size_t h = strtoull((char[17]){digest[0], digest[1], digest[2], digest[3], digest[4],
-                                   digest[5], digest[6], digest[7], digest[8], digest[9],
-                                   digest[10], digest[11], digest[12], digest[13], digest[14],
-                                   digest[15], 0},
-                        NULL, 16);
+    size_t h = 0;
+    for (int i = 0; i < 16; i++)
+        h = h << 4 | (size_t)(digest[i] <= '9' ? digest[i] - '0' : digest[i] - 'a' + 10);
     size_t mask = s->capstaged - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask)
         if (!s->staged[i].digest[0] || memcmp(s->staged[i].digest, digest, 64) == 0)
@@ -123,11 +120,12 @@ static void staged_add(struct catalog_store *s, const char *digest)
     }
 }
 
-void catalog_store_placed(struct catalog_store *s, const char *digest, char *path)
+void catalog_store_placed(struct catalog_store *s, const char *digest, char *path, bool named)
 {
     struct catalog_staged *e = &s->staged[staged_slot(s, digest)];
     free(e->path);
     e->path = path;
+    e->named = named;
 }
 
 /* Read until the buffer is full or the content ends. */

@@ -54,11 +54,10 @@ int catalog_objects_settle(struct catalog_store *s, struct viv_tree *t, struct v
     return 0;
 }
 
-static int publish_one(struct catalog_store *s, const struct catalog_staged *e,
-                       struct viv_error *err)
+int catalog_object_publish(struct catalog_store *s, const char *digest, const char *path,
+                           struct viv_error *err)
 {
     struct viv_catalog *c = s->c;
-    const char *digest = e->digest;
     char rel[68];
     catalog_object_relpath(digest, rel);
     unsigned fan = (unsigned)strtoul((char[3]){digest[0], digest[1], 0}, NULL, 16);
@@ -71,8 +70,8 @@ static int publish_one(struct catalog_store *s, const struct catalog_staged *e,
     /* Never replace an object: checkouts of other images link to the existing inode. One that
      * got there first (another import of the same content) stands; the file in this checkout
      * then stays a copy with the same content, mode and owner, as fsck allows. */
-    if (e->path) {
-        if (linkat(s->rootfs_fd, e->path, c->objects_fd, rel, 0) == 0 || errno == EEXIST)
+    if (path) {
+        if (linkat(s->rootfs_fd, path, c->objects_fd, rel, 0) == 0 || errno == EEXIST)
             return 0;
         goto fail;
     }
@@ -92,7 +91,8 @@ fail:
 int catalog_objects_publish(struct catalog_store *s, struct viv_error *err)
 {
     for (size_t i = 0; i < s->capstaged; i++)
-        if (s->staged[i].digest[0] && publish_one(s, &s->staged[i], err) < 0)
+        if (s->staged[i].digest[0] && !s->staged[i].named &&
+            catalog_object_publish(s, s->staged[i].digest, s->staged[i].path, err) < 0)
             return -1;
     return 0;
 }

@@ -1,5 +1,6 @@
 /* catalog/object_writer.c: small objects written by a second thread, so that creating thousands
- * of files overlaps reading, decompressing and hashing the archive. */
+ * of files overlaps reading, decompressing and hashing the archive; and named by a third, batch
+ * by batch once each is synced, so that naming them overlaps it too. */
 #include "catalog/internal.h"
 
 #include <errno.h>
@@ -12,6 +13,9 @@
 /* Enough queued content to keep the writer busy, little enough to bound memory. */
 #define WRITER_MAX_BYTES (32u << 20)
 #define WRITER_MAX_JOBS 4096
+/* Files written in place before the namer syncs and names them: fewer means more syncs (each a
+ * journal commit), more means a longer tail of naming once the archive has ended. */
+#define NAME_BATCH 256
 
 struct writer_job {
     struct writer_job *next;
@@ -32,8 +36,15 @@ struct catalog_writer {
     bool closing;
     int failed_errno; /* first failure */
     char *failed_path;
-    struct writer_job *done; /* written, for catalog_writer_finish to note where */
     bool misplaced;
+    /* Written in place, for the namer; then named, for catalog_writer_finish to note where. */
+    struct writer_job *done, *named;
+    size_t ndone;
+    bool written_all; /* the writer thread has ended */
+    bool abandoned;   /* the import failed: name nothing more */
+    pthread_cond_t written;
+    pthread_t namer;
+    bool naming;
 };
 
 int catalog_object_create(struct catalog_store *s, const char *name, uint32_t mode)
@@ -129,16 +140,64 @@ static void *writer_main(void *arg)
         w->bytes -= j->n;
         pthread_cond_signal(&w->room);
         if (!e && !w->failed_errno && j->placed) {
-            /* Kept (without its content) until finish notes where the object went. */
+            /* Kept (without its content) for the namer and for finish to note where. */
             j = viv_xrealloc(j, sizeof(*j));
             j->next = w->done;
             w->done = j;
+            if (++w->ndone >= NAME_BATCH)
+                pthread_cond_signal(&w->written);
             continue;
         }
         if (!e && !j->placed)
             w->misplaced = true;
         free(j->path);
         free(j);
+    }
+    w->written_all = true;
+    pthread_cond_signal(&w->written);
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* Data before names, batch by batch: a syncfs makes every file written so far durable, then each
+ * gets its name in objects/ while the writer goes on with the next batch. What the namer cannot
+ * name (a failed sync or link) is left for catalog_objects_publish, which reports the error. */
+static void *namer_main(void *arg)
+{
+    struct catalog_store *s = arg;
+    struct catalog_writer *w = s->writer;
+    struct viv_error ignored;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (w->ndone < NAME_BATCH && !w->written_all && !w->failed_errno && !w->abandoned)
+            pthread_cond_wait(&w->written, &w->mu);
+        struct writer_job *batch = w->done;
+        if (!batch || w->failed_errno || w->abandoned)
+            break;
+        w->done = NULL;
+        w->ndone = 0;
+        pthread_mutex_unlock(&w->mu);
+        bool ok = syncfs(s->st->fd) == 0;
+        struct writer_job *j = batch, *last = NULL;
+        while (ok && j) {
+            if (!(ok = catalog_object_publish(s, j->digest, j->path, &ignored) == 0))
+                break;
+            last = j;
+            j = j->next;
+        }
+        pthread_mutex_lock(&w->mu);
+        if (last) {
+            last->next = w->named;
+            w->named = batch;
+        }
+        /* The rest of the batch goes back, unnamed; and naming stops. */
+        for (struct writer_job *next; j; j = next) {
+            next = j->next;
+            j->next = w->done;
+            w->done = j;
+        }
+        if (!ok)
+            break;
     }
     pthread_mutex_unlock(&w->mu);
     return NULL;
@@ -160,6 +219,7 @@ int catalog_writer_submit(struct catalog_store *s, const struct viv_node *node, 
         pthread_mutex_init(&w->mu, NULL);
         pthread_cond_init(&w->more, NULL);
         pthread_cond_init(&w->room, NULL);
+        pthread_cond_init(&w->written, NULL);
         s->writer = w;
         int e = pthread_create(&w->thread, NULL, writer_main, s);
         if (e) {
@@ -167,6 +227,8 @@ int catalog_writer_submit(struct catalog_store *s, const struct viv_node *node, 
             free(w);
             return viv_fail(err, e, "start the catalog's writer thread");
         }
+        /* Without a namer, catalog_objects_publish names everything. */
+        w->naming = s->rootfs_fd >= 0 && pthread_create(&w->namer, NULL, namer_main, s) == 0;
     }
     struct writer_job *j = viv_xmalloc(sizeof(*j) + n);
     memcpy(j->digest, digest, 65);
@@ -199,28 +261,47 @@ int catalog_writer_submit(struct catalog_store *s, const struct viv_node *node, 
     return 0;
 }
 
-int catalog_writer_finish(struct catalog_store *s, struct viv_error *err)
+static int writer_stop(struct catalog_store *s, bool abandon, struct viv_error *err)
 {
     struct catalog_writer *w = s->writer;
     if (!w)
         return 0;
     pthread_mutex_lock(&w->mu);
     w->closing = true;
+    w->abandoned = abandon;
+    pthread_cond_signal(&w->written);
     pthread_cond_signal(&w->more);
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->thread, NULL);
+    if (w->naming)
+        pthread_join(w->namer, NULL);
     s->writer = NULL;
     int rc = w->failed_errno ? writer_failure(w, err) : 0;
     s->misplaced |= w->misplaced;
-    for (struct writer_job *j = w->done, *next; j; j = next) {
-        next = j->next;
-        catalog_store_placed(s, j->digest, j->path);
-        free(j);
+    struct writer_job *lists[] = {w->done, w->named};
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(lists); i++) {
+        for (struct writer_job *j = lists[i], *next; j; j = next) {
+            next = j->next;
+            catalog_store_placed(s, j->digest, j->path, i == 1);
+            free(j);
+        }
     }
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->more);
     pthread_cond_destroy(&w->room);
+    pthread_cond_destroy(&w->written);
     free(w->failed_path);
     free(w);
     return rc;
+}
+
+int catalog_writer_finish(struct catalog_store *s, struct viv_error *err)
+{
+    return writer_stop(s, false, err);
+}
+
+void catalog_writer_abandon(struct catalog_store *s)
+{
+    struct viv_error ignored;
+    writer_stop(s, true, &ignored);
 }

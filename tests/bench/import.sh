@@ -11,7 +11,11 @@ now() { date +%s%N; }
 # Time one run of "$@ run" after "$@ pre", in microseconds. The root filesystem here is mounted
 # with online discard: freeing what a previous run wrote stalls the device for a while, so each
 # run starts after a sync and a pause, and the tools take turns (best of N each) so that neither
-# always runs in the other's wake.
+# always runs in the other's wake. Nothing is deleted right before a timed run either: every run
+# writes into a folder of its own, removed at the end. On ext4, files created just after
+# thousands were deleted nearby cost several times more (the inode allocator skips recently freed
+# inodes, reading their inode table blocks): that measured the previous run's deletion, not the
+# tool.
 once() {
     "$@" pre
     sync
@@ -25,14 +29,20 @@ min() { if [ -z "$1" ] || [ "$2" -lt "$1" ]; then echo "$2"; else echo "$1"; fi;
 ms() { awk -v u="$1" 'BEGIN { printf "%.1f ms", u / 1000 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
 
+# `once` runs in a subshell: what pre sets, run sees; the caller does not.
 tar_x() { # pre|run
-    if [ "$1" = pre ]; then rm -rf "$W/x"; mkdir -p "$W/x"; else tar -xf "$ARCHIVE" -C "$W/x"; fi
+    if [ "$1" = pre ]; then X=$(mktemp -d "$W/x.XXXXXX"); else tar -xf "$ARCHIVE" -C "$X"; fi
 }
-viv_import() {
-    if [ "$1" = pre ]; then chmod -R u+w "$VIV_HOME" 2>/dev/null || true; rm -rf "$VIV_HOME"; else "$VIV" import -q "$ARCHIVE" >/dev/null; fi
+viv_import() { # leaves the name of its catalog in $W/last-home for viv_reimport
+    if [ "$1" = pre ]; then
+        VIV_HOME=$(mktemp -d "$W/h.XXXXXX")/home
+        echo "$VIV_HOME" >"$W/last-home"
+    else
+        "$VIV" import -q "$ARCHIVE" >/dev/null
+    fi
 }
 viv_reimport() { # right after viv_import: the image is there
-    if [ "$1" != pre ]; then "$VIV" import -q "$ARCHIVE" >/dev/null; fi
+    if [ "$1" = pre ]; then VIV_HOME=$(cat "$W/last-home"); else "$VIV" import -q "$ARCHIVE" >/dev/null; fi
 }
 
 echo "vivarium bench: import against tar -x (best of ${BENCH_ROUNDS:-3}, taking turns, same filesystem: $(df -T "$W" | awk 'NR==2 {print $2}'))"

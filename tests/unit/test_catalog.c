@@ -408,6 +408,14 @@ START_TEST(test_store_in_place)
     ck_assert_uint_eq(count_entries(path), 1);
     pathf(path, sizeof(path), "%s/staging/%s/objects", home, st.name);
     ck_assert_uint_eq(count_entries(path), 0);
+    /* Synced and named by the writer's namer: objects/ holds the checkout's file itself. */
+    ck_assert(e->named);
+    struct stat placed, named;
+    pathf(path, sizeof(path), "%s/staging/%s/image/rootfs/d/e/a", home, st.name);
+    ck_assert_int_eq(stat(path, &placed), 0);
+    pathf(path, sizeof(path), "%s/objects/%.2s/%s", home, a.digest, a.digest);
+    ck_assert_int_eq(stat(path, &named), 0);
+    ck_assert_uint_eq(placed.st_ino, named.st_ino);
 
     /* The final tree has d/e/a as written: kept; the checkout links d/b to it. */
     struct viv_node nodes[] = {a, b};
