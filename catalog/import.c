@@ -65,9 +65,9 @@ static int write_metadata(int image_fd, const struct viv_manifest *m, struct viv
     return write_at(image_fd, "stats", buf, (size_t)len, err);
 }
 
-/* Data before names: a rename that reaches the disk before the content it names loses it. So
- * the new objects are synced, then named in objects/ — on a second thread, while this one builds
- * the checkout from the same inodes. */
+/* Data before names: a name that reaches the disk before the content it names loses it. What
+ * the namers left (large objects, misplaced ones) is synced, then named in objects/ — on a second
+ * thread, while this one builds the checkout from the same inodes. */
 struct publisher {
     pthread_t thread;
     struct catalog_store *s;
@@ -79,14 +79,10 @@ static void *publish_objects(void *arg)
 {
     struct publisher *p = arg;
     int64_t t0 = viv_now_ms();
-    if (syncfs(p->s->st->fd) < 0) {
-        p->rc = viv_fail(&p->err, errno, "sync '%s'", p->s->c->home);
-        return NULL;
-    }
-    int64_t t1 = viv_now_ms();
-    p->rc = catalog_objects_publish(p->s, &p->err);
-    viv_trace(VIV_TRACE_IMG, "img", "objects: synced in %lld ms, %zu named in %lld ms",
-              (long long)(t1 - t0), p->s->nstaged, (long long)(viv_now_ms() - t1));
+    size_t n;
+    p->rc = catalog_objects_publish(p->s, &n, &p->err);
+    viv_trace(VIV_TRACE_IMG, "img", "objects: %zu more synced and named in %lld ms", n,
+              (long long)(viv_now_ms() - t0));
     return NULL;
 }
 

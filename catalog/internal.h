@@ -123,8 +123,9 @@ int catalog_object_publish(struct catalog_store *s, const char *digest, const ch
 /* Are the objects written in place exactly the final tree's files at those paths? If not (a later
  * layer replaced or removed one), move them all to staging/objects and start an empty rootfs. */
 int catalog_objects_settle(struct catalog_store *s, struct viv_tree *t, struct viv_error *err);
-/* Name every object this import staged in objects/ (keeping any that got there first). */
-int catalog_objects_publish(struct catalog_store *s, struct viv_error *err);
+/* Sync and name every object this import staged and the namers did not (keeping any that got
+ * there first); *count says how many that was. */
+int catalog_objects_publish(struct catalog_store *s, size_t *count, struct viv_error *err);
 
 /* ---- checkout.c ---- */
 /* Materialize a tree under rootfs_fd: hardlinks to objects, taken from the staging folder of

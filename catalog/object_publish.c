@@ -61,11 +61,13 @@ int catalog_object_publish(struct catalog_store *s, const char *digest, const ch
     char rel[68];
     catalog_object_relpath(digest, rel);
     unsigned fan = (unsigned)strtoul((char[3]){digest[0], digest[1], 0}, NULL, 16);
-    if (!(s->fans[fan / 8] & (1u << (fan % 8)))) {
+    uint8_t bit = (uint8_t)(1u << (fan % 8));
+    /* Atomic: the namers share the bitmap (a lost race costs one mkdir that finds EEXIST). */
+    if (!(__atomic_load_n(&s->fans[fan / 8], __ATOMIC_RELAXED) & bit)) {
         char dir[3] = {digest[0], digest[1], 0};
         if (mkdirat(c->objects_fd, dir, 0755) < 0 && errno != EEXIST)
             goto fail;
-        s->fans[fan / 8] |= (uint8_t)(1u << (fan % 8));
+        __atomic_fetch_or(&s->fans[fan / 8], bit, __ATOMIC_RELAXED);
     }
     /* Never replace an object: checkouts of other images link to the existing inode. One that
      * got there first (another import of the same content) stands; the file in this checkout
@@ -88,8 +90,15 @@ fail:
     return -1;
 }
 
-int catalog_objects_publish(struct catalog_store *s, struct viv_error *err)
+int catalog_objects_publish(struct catalog_store *s, size_t *count, struct viv_error *err)
 {
+    *count = 0;
+    for (size_t i = 0; i < s->capstaged; i++)
+        *count += s->staged[i].digest[0] && !s->staged[i].named;
+    /* Data before names. Usually the namers have named everything already, and a sync with
+     * nothing of ours to write would still wait for a journal commit. */
+    if (*count && syncfs(s->st->fd) < 0)
+        return viv_fail(err, errno, "sync '%s'", s->c->home);
     for (size_t i = 0; i < s->capstaged; i++)
         if (s->staged[i].digest[0] && !s->staged[i].named &&
             catalog_object_publish(s, s->staged[i].digest, s->staged[i].path, err) < 0)

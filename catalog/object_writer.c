@@ -16,6 +16,10 @@
 /* Files written in place before the namer syncs and names them: fewer means more syncs (each a
  * journal commit), more means a longer tail of naming once the archive has ended. */
 #define NAME_BATCH 256
+/* A sync waits mostly for the disk (a journal commit and a cache flush). With two namers, the
+ * files written while one waits are synced by the other at once rather than after it; above
+ * all the last ones, whose sync and naming are what the import waits for once the archive ends. */
+#define NAMERS 2
 
 struct writer_job {
     struct writer_job *next;
@@ -43,8 +47,10 @@ struct catalog_writer {
     bool written_all; /* the writer thread has ended */
     bool abandoned;   /* the import failed: name nothing more */
     pthread_cond_t written;
-    pthread_t namer;
-    bool naming;
+    pthread_t namer[NAMERS];
+    unsigned namers;
+    unsigned batches; /* for the trace */
+    size_t nnamed;
 };
 
 int catalog_object_create(struct catalog_store *s, const char *name, uint32_t mode)
@@ -154,7 +160,7 @@ static void *writer_main(void *arg)
         free(j);
     }
     w->written_all = true;
-    pthread_cond_signal(&w->written);
+    pthread_cond_broadcast(&w->written);
     pthread_mutex_unlock(&w->mu);
     return NULL;
 }
@@ -179,17 +185,21 @@ static void *namer_main(void *arg)
         pthread_mutex_unlock(&w->mu);
         bool ok = syncfs(s->st->fd) == 0;
         struct writer_job *j = batch, *last = NULL;
+        size_t n = 0;
         while (ok && j) {
             if (!(ok = catalog_object_publish(s, j->digest, j->path, &ignored) == 0))
                 break;
             last = j;
             j = j->next;
+            n++;
         }
         pthread_mutex_lock(&w->mu);
         if (last) {
             last->next = w->named;
             w->named = batch;
         }
+        w->batches++;
+        w->nnamed += n;
         /* The rest of the batch goes back, unnamed; and naming stops. */
         for (struct writer_job *next; j; j = next) {
             next = j->next;
@@ -228,7 +238,9 @@ int catalog_writer_submit(struct catalog_store *s, const struct viv_node *node, 
             return viv_fail(err, e, "start the catalog's writer thread");
         }
         /* Without a namer, catalog_objects_publish names everything. */
-        w->naming = s->rootfs_fd >= 0 && pthread_create(&w->namer, NULL, namer_main, s) == 0;
+        while (s->rootfs_fd >= 0 && w->namers < NAMERS &&
+               pthread_create(&w->namer[w->namers], NULL, namer_main, s) == 0)
+            w->namers++;
     }
     struct writer_job *j = viv_xmalloc(sizeof(*j) + n);
     memcpy(j->digest, digest, 65);
@@ -269,12 +281,15 @@ static int writer_stop(struct catalog_store *s, bool abandon, struct viv_error *
     pthread_mutex_lock(&w->mu);
     w->closing = true;
     w->abandoned = abandon;
-    pthread_cond_signal(&w->written);
+    pthread_cond_broadcast(&w->written);
     pthread_cond_signal(&w->more);
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->thread, NULL);
-    if (w->naming)
-        pthread_join(w->namer, NULL);
+    int64_t t0 = viv_now_ms();
+    for (unsigned i = 0; i < w->namers; i++)
+        pthread_join(w->namer[i], NULL);
+    viv_trace(VIV_TRACE_IMG, "img", "objects: %zu synced and named in %u batches, the last %lld ms "
+              "after the last write", w->nnamed, w->batches, (long long)(viv_now_ms() - t0));
     s->writer = NULL;
     int rc = w->failed_errno ? writer_failure(w, err) : 0;
     s->misplaced |= w->misplaced;

@@ -260,7 +260,8 @@ static void store_published(struct viv_catalog *c, struct viv_node *n, const voi
     n->size = len; /* as the importers set it from the archive header */
     store(&s, n, data, len);
     ck_assert_int_eq(catalog_writer_finish(&s, &err), 0);
-    ck_assert_msg(catalog_objects_publish(&s, &err) == 0, "%s", err.msg);
+    size_t published;
+    ck_assert_msg(catalog_objects_publish(&s, &published, &err) == 0, "%s", err.msg);
     catalog_store_fini(&s);
     catalog_staging_discard(c, &st);
 }
@@ -342,7 +343,9 @@ START_TEST(test_store_dedup)
     ck_assert_uint_eq(sb.st_mode & 07777, 0755);
 
     /* Published objects are found by later stores without writing anything. */
-    ck_assert_int_eq(catalog_objects_publish(&s, &err), 0);
+    size_t published;
+    ck_assert_int_eq(catalog_objects_publish(&s, &published, &err), 0);
+    ck_assert_uint_eq(published, 3);
     catalog_store_fini(&s);
     catalog_staging_discard(c, &st);
     pathf(path, sizeof(path), "%s/staging", home);
