@@ -65,9 +65,9 @@ static int write_metadata(int image_fd, const struct viv_manifest *m, struct viv
     return write_at(image_fd, "stats", buf, (size_t)len, err);
 }
 
-/* Data before names: a name that reaches the disk before the content it names loses it. What
- * the namers left (large objects, misplaced ones) is synced, then named in objects/ — on a second
- * thread, while this one builds the checkout from the same inodes. */
+/* Data before names: a name that reaches the disk before the content it names loses it. Once the
+ * namers are done, what they left (large objects, misplaced ones) is synced, then named in
+ * objects/ — on a second thread, while this one builds the checkout from the same inodes. */
 struct publisher {
     pthread_t thread;
     struct catalog_store *s;
@@ -78,6 +78,7 @@ struct publisher {
 static void *publish_objects(void *arg)
 {
     struct publisher *p = arg;
+    catalog_writer_finish_names(p->s);
     int64_t t0 = viv_now_ms();
     size_t n;
     p->rc = catalog_objects_publish(p->s, &n, &p->err);
@@ -116,6 +117,8 @@ static int publish(struct catalog_store *s, const struct viv_manifest *m, struct
     if (e)
         return viv_fail(err, e, "start a thread");
     int rc = catalog_checkout_entries(c, t, s->rootfs_fd, s, err);
+    if (rc == 0)
+        rc = write_metadata(s->image_fd, m, t, err);
     int64_t t1 = viv_now_ms();
     pthread_join(p.thread, NULL);
     if (rc < 0)
@@ -125,8 +128,7 @@ static int publish(struct catalog_store *s, const struct viv_manifest *m, struct
         return -1;
     }
     /* Directory modes last: the objects were named from inside those directories. */
-    if (catalog_checkout_seal(c, t, s->rootfs_fd, err) < 0 ||
-        write_metadata(s->image_fd, m, t, err) < 0)
+    if (catalog_checkout_seal(c, t, s->rootfs_fd, err) < 0)
         return -1;
     int64_t t2 = viv_now_ms();
     if (syncfs(st->fd) < 0)
@@ -184,7 +186,8 @@ static int import_staged(struct import_ctx *ic, const char *path, char id[65],
     int64_t t0 = viv_now_ms();
     if (open_image_folder(s, err) < 0)
         return -1;
-    if (appliance_import(path, &sink, &imp, err) < 0 || catalog_writer_finish(s, err) < 0) {
+    /* The namers go on naming while the image id is worked out and the checkout completed. */
+    if (appliance_import(path, &sink, &imp, err) < 0 || catalog_writer_finish_writes(s, err) < 0) {
         viv_import_free(&imp);
         return -1;
     }

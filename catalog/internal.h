@@ -99,7 +99,11 @@ int catalog_object_seal(struct catalog_store *s, int fd, uint32_t mode, uint32_t
 int catalog_writer_submit(struct catalog_store *s, const struct viv_node *node, const char *digest,
                           const void *buf, size_t n, struct viv_error *err);
 /* Wait for every queued write; the first failure, if any, naming its file. Idempotent. Then
- * the staged entries say where each object was written. */
+ * the staged entries say where each object was written; the namers may still be naming them. */
+int catalog_writer_finish_writes(struct catalog_store *s, struct viv_error *err);
+/* Wait for the namers too; then the staged entries also say which objects they named. */
+void catalog_writer_finish_names(struct catalog_store *s);
+/* Both. */
 int catalog_writer_finish(struct catalog_store *s, struct viv_error *err);
 /* Stop without naming what is still unnamed (the import failed); nothing reported. */
 void catalog_writer_abandon(struct catalog_store *s);
@@ -114,8 +118,10 @@ void catalog_store_fini(struct catalog_store *s);
 /* struct viv_content_sink.store, ctx = struct catalog_store. */
 int catalog_store_content(void *ctx, struct viv_node *node, struct viv_content_reader *in,
                           struct viv_error *err);
-/* Note where the writer put a staged object (path owned by the entry from now on). */
-void catalog_store_placed(struct catalog_store *s, const char *digest, char *path, bool named);
+/* Note where the writer put a staged object (path owned by the entry from now on)... */
+void catalog_store_placed(struct catalog_store *s, const char *digest, char *path);
+/* ...and that a namer named it in objects/. */
+void catalog_store_named(struct catalog_store *s, const char *digest);
 /* Name one new object in objects/, from its place in the checkout (path) or from staging. Its
  * data must be on disk. */
 int catalog_object_publish(struct catalog_store *s, const char *digest, const char *path,

@@ -120,12 +120,16 @@ static void staged_add(struct catalog_store *s, const char *digest)
     }
 }
 
-void catalog_store_placed(struct catalog_store *s, const char *digest, char *path, bool named)
+void catalog_store_placed(struct catalog_store *s, const char *digest, char *path)
 {
     struct catalog_staged *e = &s->staged[staged_slot(s, digest)];
     free(e->path);
     e->path = path;
-    e->named = named;
+}
+
+void catalog_store_named(struct catalog_store *s, const char *digest)
+{
+    s->staged[staged_slot(s, digest)].named = true;
 }
 
 /* Read until the buffer is full or the content ends. */

@@ -30,6 +30,8 @@ int catalog_objects_settle(struct catalog_store *s, struct viv_tree *t, struct v
 {
     if (placed_fits(s, t))
         return 0;
+    /* The namers link from the places the files are about to leave. */
+    catalog_writer_finish_names(s);
     struct catalog_staging *st = s->st;
     for (size_t i = 0; i < s->capstaged; i++) {
         struct catalog_staged *e = &s->staged[i];

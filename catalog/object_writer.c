@@ -51,6 +51,9 @@ struct catalog_writer {
     unsigned namers;
     unsigned batches; /* for the trace */
     size_t nnamed;
+    struct writer_job *inflight[NAMERS]; /* each namer's batch */
+    bool stopped;                        /* the writer thread has been joined */
+    int64_t stopped_ms;
 };
 
 int catalog_object_create(struct catalog_store *s, const char *name, uint32_t mode)
@@ -168,10 +171,18 @@ static void *writer_main(void *arg)
 /* Data before names, batch by batch: a syncfs makes every file written so far durable, then each
  * gets its name in objects/ while the writer goes on with the next batch. What the namer cannot
  * name (a failed sync or link) is left for catalog_objects_publish, which reports the error. */
+struct namer_arg {
+    struct catalog_store *s;
+    unsigned index;
+};
+
 static void *namer_main(void *arg)
 {
-    struct catalog_store *s = arg;
+    struct namer_arg *na = arg;
+    struct catalog_store *s = na->s;
     struct catalog_writer *w = s->writer;
+    struct writer_job **inflight = &w->inflight[na->index];
+    free(na);
     struct viv_error ignored;
     pthread_mutex_lock(&w->mu);
     for (;;) {
@@ -182,6 +193,7 @@ static void *namer_main(void *arg)
             break;
         w->done = NULL;
         w->ndone = 0;
+        *inflight = batch;
         pthread_mutex_unlock(&w->mu);
         bool ok = syncfs(s->st->fd) == 0;
         struct writer_job *j = batch, *last = NULL;
@@ -194,6 +206,7 @@ static void *namer_main(void *arg)
             n++;
         }
         pthread_mutex_lock(&w->mu);
+        *inflight = NULL;
         if (last) {
             last->next = w->named;
             w->named = batch;
@@ -223,6 +236,8 @@ static int writer_failure(struct catalog_writer *w, struct viv_error *err)
 int catalog_writer_submit(struct catalog_store *s, const struct viv_node *node, const char *digest,
                           const void *buf, size_t n, struct viv_error *err)
 {
+    if (s->writer && s->writer->stopped)
+        catalog_writer_finish_names(s);
     struct catalog_writer *w = s->writer;
     if (!w) {
         w = viv_xcalloc(1, sizeof(*w));
@@ -238,9 +253,15 @@ int catalog_writer_submit(struct catalog_store *s, const struct viv_node *node, 
             return viv_fail(err, e, "start the catalog's writer thread");
         }
         /* Without a namer, catalog_objects_publish names everything. */
-        while (s->rootfs_fd >= 0 && w->namers < NAMERS &&
-               pthread_create(&w->namer[w->namers], NULL, namer_main, s) == 0)
+        while (s->rootfs_fd >= 0 && w->namers < NAMERS) {
+            struct namer_arg *na = viv_xmalloc(sizeof(*na));
+            *na = (struct namer_arg){.s = s, .index = w->namers};
+            if (pthread_create(&w->namer[w->namers], NULL, namer_main, na) != 0) {
+                free(na);
+                break;
+            }
             w->namers++;
+        }
     }
     struct writer_job *j = viv_xmalloc(sizeof(*j) + n);
     memcpy(j->digest, digest, 65);
@@ -273,31 +294,49 @@ int catalog_writer_submit(struct catalog_store *s, const struct viv_node *node, 
     return 0;
 }
 
-static int writer_stop(struct catalog_store *s, bool abandon, struct viv_error *err)
+/* The writer thread joined, and the staged entries told where each object was written, while
+ * the namers may still be naming them. Every placed job is, under the lock, in exactly one of
+ * the lists: written, in a namer's hands, or named. */
+static void stop_writes(struct catalog_store *s, bool abandon)
 {
     struct catalog_writer *w = s->writer;
-    if (!w)
-        return 0;
     pthread_mutex_lock(&w->mu);
     w->closing = true;
-    w->abandoned = abandon;
+    w->abandoned |= abandon;
     pthread_cond_broadcast(&w->written);
     pthread_cond_signal(&w->more);
     pthread_mutex_unlock(&w->mu);
+    if (w->stopped)
+        return;
     pthread_join(w->thread, NULL);
-    int64_t t0 = viv_now_ms();
+    w->stopped = true;
+    w->stopped_ms = viv_now_ms();
+    s->misplaced |= w->misplaced;
+    pthread_mutex_lock(&w->mu);
+    struct writer_job *lists[2 + NAMERS] = {w->done, w->named};
+    memcpy(lists + 2, w->inflight, sizeof(w->inflight));
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(lists); i++)
+        for (struct writer_job *j = lists[i]; j; j = j->next)
+            catalog_store_placed(s, j->digest, viv_xstrdup(j->path));
+    pthread_mutex_unlock(&w->mu);
+}
+
+static void stop_names(struct catalog_store *s)
+{
+    struct catalog_writer *w = s->writer;
     for (unsigned i = 0; i < w->namers; i++)
         pthread_join(w->namer[i], NULL);
     viv_trace(VIV_TRACE_IMG, "img", "objects: %zu synced and named in %u batches, the last %lld ms "
-              "after the last write", w->nnamed, w->batches, (long long)(viv_now_ms() - t0));
+              "after the last write", w->nnamed, w->batches,
+              (long long)(viv_now_ms() - w->stopped_ms));
     s->writer = NULL;
-    int rc = w->failed_errno ? writer_failure(w, err) : 0;
-    s->misplaced |= w->misplaced;
     struct writer_job *lists[] = {w->done, w->named};
     for (size_t i = 0; i < VIV_ARRAY_SIZE(lists); i++) {
         for (struct writer_job *j = lists[i], *next; j; j = next) {
             next = j->next;
-            catalog_store_placed(s, j->digest, j->path, i == 1);
+            if (i == 1)
+                catalog_store_named(s, j->digest);
+            free(j->path);
             free(j);
         }
     }
@@ -307,16 +346,36 @@ static int writer_stop(struct catalog_store *s, bool abandon, struct viv_error *
     pthread_cond_destroy(&w->written);
     free(w->failed_path);
     free(w);
-    return rc;
+}
+
+int catalog_writer_finish_writes(struct catalog_store *s, struct viv_error *err)
+{
+    struct catalog_writer *w = s->writer;
+    if (!w)
+        return 0;
+    stop_writes(s, false);
+    return w->failed_errno ? writer_failure(w, err) : 0;
+}
+
+void catalog_writer_finish_names(struct catalog_store *s)
+{
+    if (!s->writer)
+        return;
+    stop_writes(s, false);
+    stop_names(s);
 }
 
 int catalog_writer_finish(struct catalog_store *s, struct viv_error *err)
 {
-    return writer_stop(s, false, err);
+    int rc = catalog_writer_finish_writes(s, err);
+    catalog_writer_finish_names(s);
+    return rc;
 }
 
 void catalog_writer_abandon(struct catalog_store *s)
 {
-    struct viv_error ignored;
-    writer_stop(s, true, &ignored);
+    if (!s->writer)
+        return;
+    stop_writes(s, true);
+    stop_names(s);
 }
