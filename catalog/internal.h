@@ -95,7 +95,8 @@ int catalog_object_create(struct catalog_store *s, const char *name, uint32_t mo
 /* Give a new object its final owner (as root) and mode; chown first, as it clears setuid. */
 int catalog_object_seal(struct catalog_store *s, int fd, uint32_t mode, uint32_t uid, uint32_t gid);
 /* ---- object_writer.c: small objects written on a second thread while the archive streams ---- */
-/* Queue staging/objects/<digest> with content buf[0..n); fails if an earlier write failed. */
+/* Queue a small object's file with content buf[0..n): at node's place in the checkout being
+ * built (rootfs_fd), else staging/objects/<digest>. Fails if an earlier write failed. */
 int catalog_writer_submit(struct catalog_store *s, const struct viv_node *node, const char *digest,
                           const void *buf, size_t n, struct viv_error *err);
 /* Wait for every queued write; the first failure, if any, naming its file. Idempotent. Then

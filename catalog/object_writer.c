@@ -1,5 +1,5 @@
 /* catalog/object_writer.c: small objects written by a second thread, so that creating thousands
- * of files overlaps reading, decompressing and hashing the archive; and named by a third, batch
+ * of files overlaps reading, decompressing and hashing the archive; and named by two more, batch
  * by batch once each is synced, so that naming them overlaps it too. */
 #include "catalog/internal.h"
 
@@ -24,8 +24,8 @@
 struct writer_job {
     struct writer_job *next;
     char digest[65];
-    char *path; /* where the file goes in the checkout; names it in an error message */
-    bool placed;   /* written at path, not in staging/objects */
+    char *path;  /* where the file goes in the checkout; names it in an error message */
+    bool placed; /* written at path, not in staging/objects */
     uint32_t mode, uid, gid;
     size_t n;
     unsigned char data[];
@@ -41,7 +41,7 @@ struct catalog_writer {
     int failed_errno; /* first failure */
     char *failed_path;
     bool misplaced;
-    /* Written in place, for the namer; then named, for catalog_writer_finish to note where. */
+    /* Written in place, for the namers; then named, for stop_names to note which. */
     struct writer_job *done, *named;
     size_t ndone;
     bool written_all; /* the writer thread has ended */

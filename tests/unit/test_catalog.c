@@ -459,6 +459,32 @@ START_TEST(test_store_in_place)
 }
 END_TEST
 
+/* A failed import stops the namers: what they had not named yet stays unnamed. */
+START_TEST(test_store_abandon)
+{
+    struct viv_catalog *c = open_catalog();
+    struct catalog_staging st;
+    struct viv_error err = {0};
+    ck_assert_msg(catalog_staging_new(c, &st, &err) == 0, "%s", err.msg);
+    struct catalog_store s;
+    catalog_store_init(&s, c, &st);
+    open_rootfs(&s, &st);
+    struct viv_node a = {.path = "a", .type = VIV_NODE_REG, .mode = 0644};
+    struct viv_node b = a;
+    b.path = "b";
+    store(&s, &a, "one", 3);
+    store(&s, &b, "two", 3);
+    catalog_writer_abandon(&s);
+    ck_assert_ptr_null(s.writer);
+    char path[512];
+    pathf(path, sizeof(path), "%s/objects", home);
+    ck_assert_uint_eq(count_entries(path), 0);
+    catalog_store_fini(&s);
+    catalog_staging_discard(c, &st);
+    catalog_close(c);
+}
+END_TEST
+
 /* ---- ids, import, resolve, list, tag, rm, export ---- */
 
 START_TEST(test_id_stable)
@@ -949,6 +975,7 @@ static Suite *catalog_suite(void)
     tcase_add_test(tc, test_store_dedup);
     tcase_add_test(tc, test_store_large_twin);
     tcase_add_test(tc, test_store_in_place);
+    tcase_add_test(tc, test_store_abandon);
     tcase_add_test(tc, test_id_stable);
     tcase_add_test(tc, test_roundtrip);
     tcase_add_test(tc, test_ambiguous_prefix);
