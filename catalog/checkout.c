@@ -62,8 +62,9 @@ static int checkout_node(struct viv_catalog *c, const struct catalog_store *stag
     char rel[68];
     switch (n->type) {
     case VIV_NODE_DIR:
-        /* Owner-only until the last pass: a 0555 directory must still take its entries. */
-        if (mkdirat(rootfs_fd, n->path, 0700) < 0)
+        /* Owner-only until the last pass: a 0555 directory must still take its entries. One
+         * that exists was made for an object written in place. */
+        if (mkdirat(rootfs_fd, n->path, 0700) < 0 && (!staged || errno != EEXIST))
             return -1;
         return 0;
     case VIV_NODE_REG:
@@ -72,8 +73,15 @@ static int checkout_node(struct viv_catalog *c, const struct catalog_store *stag
             return -1;
         }
         /* A new object may still be in staging, on its way into objects/ (publishing runs
-         * alongside): link it where it is, or where it went. */
-        if (staged && catalog_store_staged(staged, n->digest)) {
+         * alongside): link it where it is, or where it went. One written in place is either
+         * this very file, already there, or another file of the checkout to link to. */
+        const struct catalog_staged *e = staged ? catalog_store_staged(staged, n->digest) : NULL;
+        if (e && e->path) {
+            if (strcmp(e->path, n->path) == 0)
+                return 0;
+            return linkat(rootfs_fd, e->path, rootfs_fd, n->path, 0);
+        }
+        if (e) {
             if (linkat(staged->st->objects_fd, n->digest, rootfs_fd, n->path, 0) == 0)
                 return 0;
             if (errno != ENOENT)
@@ -117,6 +125,14 @@ static int dir_finish(struct viv_catalog *c, const struct viv_node *n, int rootf
 int catalog_checkout(struct viv_catalog *c, struct viv_tree *t, int rootfs_fd,
                      const struct catalog_store *staged, struct viv_error *err)
 {
+    if (catalog_checkout_entries(c, t, rootfs_fd, staged, err) < 0)
+        return -1;
+    return catalog_checkout_seal(c, t, rootfs_fd, err);
+}
+
+int catalog_checkout_entries(struct viv_catalog *c, struct viv_tree *t, int rootfs_fd,
+                             const struct catalog_store *staged, struct viv_error *err)
+{
     const struct viv_node *const *nodes;
     size_t n = tree_sorted(t, &nodes);
     /* Sorted by path, so a directory is created before anything in it. */
@@ -132,6 +148,14 @@ int catalog_checkout(struct viv_catalog *c, struct viv_tree *t, int rootfs_fd,
             return -1;
         }
     }
+    return 0;
+}
+
+int catalog_checkout_seal(struct viv_catalog *c, struct viv_tree *t, int rootfs_fd,
+                          struct viv_error *err)
+{
+    const struct viv_node *const *nodes;
+    size_t n = tree_sorted(t, &nodes);
     /* Deepest first, so that a read-only directory is sealed only once its entries exist. */
     for (size_t i = n; i-- > 0;) {
         if (nodes[i]->type != VIV_NODE_DIR)

@@ -65,9 +65,9 @@ static int write_metadata(int image_fd, const struct viv_manifest *m, struct viv
     return write_at(image_fd, "stats", buf, (size_t)len, err);
 }
 
-/* Data before names: a rename that reaches the disk before the content it names loses it. So
- * the new objects are synced, then named in objects/ — on a second thread, while this one builds
- * the checkout from the same inodes. */
+/* Data before names: a name that reaches the disk before the content it names loses it. Once the
+ * namers are done, what they left (large objects, misplaced ones) is synced, then named in
+ * objects/ — on a second thread, while this one builds the checkout from the same inodes. */
 struct publisher {
     pthread_t thread;
     struct catalog_store *s;
@@ -78,34 +78,28 @@ struct publisher {
 static void *publish_objects(void *arg)
 {
     struct publisher *p = arg;
+    catalog_writer_finish_names(p->s);
     int64_t t0 = viv_now_ms();
-    if (syncfs(p->s->st->fd) < 0) {
-        p->rc = viv_fail(&p->err, errno, "sync '%s'", p->s->c->home);
-        return NULL;
-    }
-    int64_t t1 = viv_now_ms();
-    p->rc = catalog_objects_publish(p->s, &p->err);
-    viv_trace(VIV_TRACE_IMG, "img", "objects: synced in %lld ms, %zu named in %lld ms",
-              (long long)(t1 - t0), p->s->nstaged, (long long)(viv_now_ms() - t1));
+    size_t n;
+    p->rc = catalog_objects_publish(p->s, &n, &p->err);
+    viv_trace(VIV_TRACE_IMG, "img", "objects: %zu more synced and named in %lld ms", n,
+              (long long)(viv_now_ms() - t0));
     return NULL;
 }
 
-static int build_image(struct catalog_store *s, const struct viv_manifest *m, struct viv_tree *t,
-                       struct viv_error *err)
+/* The image folder and its rootfs exist before the archive is read: small objects are written
+ * at their place in it. */
+static int open_image_folder(struct catalog_store *s, struct viv_error *err)
 {
-    struct viv_catalog *c = s->c;
     struct catalog_staging *st = s->st;
-    _cleanup_close_ int image_fd = -1, rootfs_fd = -1;
     if (mkdirat(st->fd, "image", 0755) < 0 ||
-        (image_fd = openat(st->fd, "image", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-        mkdirat(image_fd, "rootfs", 0700) < 0 ||
-        (rootfs_fd = openat(image_fd, "rootfs", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-        viv_fail(err, errno, "create image folder in '%s/staging/%s'", c->home, st->name);
+        (s->image_fd = openat(st->fd, "image", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+        mkdirat(s->image_fd, "rootfs", 0700) < 0 ||
+        (s->rootfs_fd = openat(s->image_fd, "rootfs", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+        viv_fail(err, errno, "create image folder in '%s/staging/%s'", s->c->home, st->name);
         catalog_advise(err);
         return -1;
     }
-    if (catalog_checkout(c, t, rootfs_fd, s, err) < 0 || write_metadata(image_fd, m, t, err) < 0)
-        return -1;
     return 0;
 }
 
@@ -116,11 +110,15 @@ static int publish(struct catalog_store *s, const struct viv_manifest *m, struct
     struct viv_catalog *c = s->c;
     struct catalog_staging *st = s->st;
     int64_t t0 = viv_now_ms();
+    if (catalog_objects_settle(s, t, err) < 0)
+        return -1;
     struct publisher p = {.s = s};
     int e = pthread_create(&p.thread, NULL, publish_objects, &p);
     if (e)
         return viv_fail(err, e, "start a thread");
-    int rc = build_image(s, m, t, err);
+    int rc = catalog_checkout_entries(c, t, s->rootfs_fd, s, err);
+    if (rc == 0)
+        rc = write_metadata(s->image_fd, m, t, err);
     int64_t t1 = viv_now_ms();
     pthread_join(p.thread, NULL);
     if (rc < 0)
@@ -129,6 +127,9 @@ static int publish(struct catalog_store *s, const struct viv_manifest *m, struct
         *err = p.err;
         return -1;
     }
+    /* Directory modes last: the objects were named from inside those directories. */
+    if (catalog_checkout_seal(c, t, s->rootfs_fd, err) < 0)
+        return -1;
     int64_t t2 = viv_now_ms();
     if (syncfs(st->fd) < 0)
         return viv_fail(err, errno, "sync '%s'", c->home);
@@ -183,7 +184,10 @@ static int import_staged(struct import_ctx *ic, const char *path, char id[65],
     struct viv_import imp = {0};
     /* The importer's errors already name the archive and the entry: passed up as they are. */
     int64_t t0 = viv_now_ms();
-    if (appliance_import(path, &sink, &imp, err) < 0 || catalog_writer_finish(s, err) < 0) {
+    if (open_image_folder(s, err) < 0)
+        return -1;
+    /* The namers go on naming while the image id is worked out and the checkout completed. */
+    if (appliance_import(path, &sink, &imp, err) < 0 || catalog_writer_finish_writes(s, err) < 0) {
         viv_import_free(&imp);
         return -1;
     }

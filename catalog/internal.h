@@ -57,8 +57,10 @@ struct catalog_store {
     uint64_t seq; /* names temporary files in staging */
     /* Digests written to staging by this import (open addressing, power-of-two capacity): one
      * lookup instead of a stat per file, and the list of what to publish. */
-    char (*staged)[65];
+    struct catalog_staged *staged;
     size_t nstaged, capstaged;
+    int image_fd, rootfs_fd; /* staging/<name>/image and its rootfs: the checkout being built */
+    bool misplaced;          /* a small object could not be written at its place */
     mode_t umask;      /* the process umask, so files are created with their final mode */
     uid_t euid;        /* who new files belong to without a chown */
     gid_t egid;
@@ -71,23 +73,41 @@ struct catalog_store {
     unsigned char *cmpbuf;
     struct catalog_writer *writer; /* started on the first small file */
 };
+/* Where a new object waits for its name. Small objects are written where tar would put them: at
+ * their place in the checkout (path, relative to its rootfs), so that once synced one link names
+ * them and the checkout already holds them. Large ones, and small ones whose place was taken, wait
+ * in staging/<name>/objects/<digest> (path NULL). */
+struct catalog_staged {
+    char digest[65];
+    char *path;
+    bool named; /* already in objects/ (named while the archive streamed) */
+};
 struct catalog_big_object {
     uint64_t size;
     uint32_t mode;
     char digest[65];
 };
-/* Was this digest staged by this import? */
-bool catalog_store_staged(const struct catalog_store *s, const char *digest);
+/* The digest's entry if this import staged it, else NULL. */
+const struct catalog_staged *catalog_store_staged(const struct catalog_store *s,
+                                                  const char *digest);
 /* A staging file created with the object's final mode where the umask allows (no chmod then). */
 int catalog_object_create(struct catalog_store *s, const char *name, uint32_t mode);
 /* Give a new object its final owner (as root) and mode; chown first, as it clears setuid. */
 int catalog_object_seal(struct catalog_store *s, int fd, uint32_t mode, uint32_t uid, uint32_t gid);
 /* ---- object_writer.c: small objects written on a second thread while the archive streams ---- */
-/* Queue staging/objects/<digest> with content buf[0..n); fails if an earlier write failed. */
+/* Queue a small object's file with content buf[0..n): at node's place in the checkout being
+ * built (rootfs_fd), else staging/objects/<digest>. Fails if an earlier write failed. */
 int catalog_writer_submit(struct catalog_store *s, const struct viv_node *node, const char *digest,
                           const void *buf, size_t n, struct viv_error *err);
-/* Wait for every queued write; the first failure, if any, naming its file. Idempotent. */
+/* Wait for every queued write; the first failure, if any, naming its file. Idempotent. Then
+ * the staged entries say where each object was written; the namers may still be naming them. */
+int catalog_writer_finish_writes(struct catalog_store *s, struct viv_error *err);
+/* Wait for the namers too; then the staged entries also say which objects they named. */
+void catalog_writer_finish_names(struct catalog_store *s);
+/* Both. */
 int catalog_writer_finish(struct catalog_store *s, struct viv_error *err);
+/* Stop without naming what is still unnamed (the import failed); nothing reported. */
+void catalog_writer_abandon(struct catalog_store *s);
 /* An open object of the same size and mode as node that may hold the same content, or -1. */
 int catalog_match_open(struct catalog_store *s, const struct viv_node *node, char digest[65]);
 /* Does the object at fd hold exactly buf[0..n) at off? */
@@ -99,14 +119,33 @@ void catalog_store_fini(struct catalog_store *s);
 /* struct viv_content_sink.store, ctx = struct catalog_store. */
 int catalog_store_content(void *ctx, struct viv_node *node, struct viv_content_reader *in,
                           struct viv_error *err);
-/* Move every object this import staged into objects/ (keeping any that got there first). */
-int catalog_objects_publish(struct catalog_store *s, struct viv_error *err);
+/* Note where the writer put a staged object (path owned by the entry from now on)... */
+void catalog_store_placed(struct catalog_store *s, const char *digest, char *path);
+/* ...and that a namer named it in objects/. */
+void catalog_store_named(struct catalog_store *s, const char *digest);
+/* Name one new object in objects/, from its place in the checkout (path) or from staging. Its
+ * data must be on disk. */
+int catalog_object_publish(struct catalog_store *s, const char *digest, const char *path,
+                           struct viv_error *err);
+/* Are the objects written in place exactly the final tree's files at those paths? If not (a later
+ * layer replaced or removed one), move them all to staging/objects and start an empty rootfs. */
+int catalog_objects_settle(struct catalog_store *s, struct viv_tree *t, struct viv_error *err);
+/* Sync and name every object this import staged and the namers did not (keeping any that got
+ * there first); *count says how many that was. */
+int catalog_objects_publish(struct catalog_store *s, size_t *count, struct viv_error *err);
 
 /* ---- checkout.c ---- */
-/* Materialize a tree under rootfs_fd (an empty directory): hardlinks to objects, taken from the
- * staging folder of `staged` (may be NULL) for the objects it holds. */
+/* Materialize a tree under rootfs_fd: hardlinks to objects, taken from the staging folder of
+ * `staged` (may be NULL) for the objects it holds. rootfs_fd is empty, or holds the objects
+ * `staged` wrote in place (catalog_objects_settle checked them) and their directories. */
 int catalog_checkout(struct viv_catalog *c, struct viv_tree *t, int rootfs_fd,
                      const struct catalog_store *staged, struct viv_error *err);
+/* catalog_checkout in two steps: the entries, then directory modes and owners (last, as a
+ * read-only directory takes no more entries). */
+int catalog_checkout_entries(struct viv_catalog *c, struct viv_tree *t, int rootfs_fd,
+                             const struct catalog_store *staged, struct viv_error *err);
+int catalog_checkout_seal(struct viv_catalog *c, struct viv_tree *t, int rootfs_fd,
+                          struct viv_error *err);
 /* Copy an object into a new file (when it has too many links to link once more). */
 int catalog_copy_object(struct viv_catalog *c, const struct viv_node *n, int dirfd,
                         const char *path, struct viv_error *err);

@@ -61,14 +61,21 @@ void catalog_store_init(struct catalog_store *s, struct viv_catalog *c, struct c
     umask(s->umask);
     s->euid = geteuid();
     s->egid = getegid();
+    s->image_fd = s->rootfs_fd = -1;
 }
 
 void catalog_store_fini(struct catalog_store *s)
 {
-    struct viv_error ignored;
-    catalog_writer_finish(s, &ignored);
+    catalog_writer_abandon(s);
     free(s->buf);
+    for (size_t i = 0; i < s->capstaged; i++)
+        free(s->staged[i].path);
     free(s->staged);
+    if (s->rootfs_fd >= 0)
+        close(s->rootfs_fd);
+    if (s->image_fd >= 0)
+        close(s->image_fd);
+    s->rootfs_fd = s->image_fd = -1;
     s->buf = NULL;
     s->staged = NULL;
 }
@@ -76,39 +83,53 @@ void catalog_store_fini(struct catalog_store *s)
 static size_t staged_slot(const struct catalog_store *s, const char *digest)
 {
     /* The digest is uniformly distributed: its first hex digits are hash enough. */
-    size_t h = strtoull((char[17]){digest[0], digest[1], digest[2], digest[3], digest[4],
-                                   digest[5], digest[6], digest[7], digest[8], digest[9],
-                                   digest[10], digest[11], digest[12], digest[13], digest[14],
-                                   digest[15], 0},
-                        NULL, 16);
+    size_t h = 0;
+    for (int i = 0; i < 16; i++)
+        h = h << 4 | (size_t)(digest[i] <= '9' ? digest[i] - '0' : digest[i] - 'a' + 10);
     size_t mask = s->capstaged - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask)
-        if (!s->staged[i][0] || memcmp(s->staged[i], digest, 64) == 0)
+        if (!s->staged[i].digest[0] || memcmp(s->staged[i].digest, digest, 64) == 0)
             return i;
 }
 
-bool catalog_store_staged(const struct catalog_store *s, const char *digest)
+const struct catalog_staged *catalog_store_staged(const struct catalog_store *s,
+                                                  const char *digest)
 {
-    return s->capstaged && s->staged[staged_slot(s, digest)][0];
+    if (!s->capstaged)
+        return NULL;
+    const struct catalog_staged *e = &s->staged[staged_slot(s, digest)];
+    return e->digest[0] ? e : NULL;
 }
 
 static void staged_add(struct catalog_store *s, const char *digest)
 {
     if ((s->nstaged + 1) * 2 > s->capstaged) {
-        char(*old)[65] = s->staged;
+        struct catalog_staged *old = s->staged;
         size_t oldcap = s->capstaged;
         s->capstaged = oldcap ? oldcap * 2 : 1024;
         s->staged = viv_xcalloc(s->capstaged, sizeof(*s->staged));
         for (size_t i = 0; i < oldcap; i++)
-            if (old[i][0])
-                memcpy(s->staged[staged_slot(s, old[i])], old[i], 65);
+            if (old[i].digest[0])
+                s->staged[staged_slot(s, old[i].digest)] = old[i];
         free(old);
     }
     size_t i = staged_slot(s, digest);
-    if (!s->staged[i][0]) {
-        memcpy(s->staged[i], digest, 65);
+    if (!s->staged[i].digest[0]) {
+        memcpy(s->staged[i].digest, digest, 65);
         s->nstaged++;
     }
+}
+
+void catalog_store_placed(struct catalog_store *s, const char *digest, char *path)
+{
+    struct catalog_staged *e = &s->staged[staged_slot(s, digest)];
+    free(e->path);
+    e->path = path;
+}
+
+void catalog_store_named(struct catalog_store *s, const char *digest)
+{
+    s->staged[staged_slot(s, digest)].named = true;
 }
 
 /* Read until the buffer is full or the content ends. */
@@ -325,38 +346,4 @@ int catalog_store_content(void *ctx, struct viv_node *node, struct viv_content_r
     }
 
     return store_large(s, node, in, h, n, err);
-}
-
-static int publish_one(struct catalog_store *s, const char *digest, struct viv_error *err)
-{
-    struct viv_catalog *c = s->c;
-    char rel[68];
-    catalog_object_relpath(digest, rel);
-    unsigned fan = (unsigned)strtoul((char[3]){digest[0], digest[1], 0}, NULL, 16);
-    if (!(s->fans[fan / 8] & (1u << (fan % 8)))) {
-        char dir[3] = {digest[0], digest[1], 0};
-        if (mkdirat(c->objects_fd, dir, 0755) < 0 && errno != EEXIST)
-            goto fail;
-        s->fans[fan / 8] |= (uint8_t)(1u << (fan % 8));
-    }
-    /* Never replace an object: checkouts of other images link to the existing inode. */
-    if (renameat2(s->st->objects_fd, digest, c->objects_fd, rel, RENAME_NOREPLACE) == 0 ||
-        errno == EEXIST)
-        return 0;
-    if (errno != EINVAL && errno != ENOSYS)
-        goto fail;
-    if (linkat(s->st->objects_fd, digest, c->objects_fd, rel, 0) == 0 || errno == EEXIST)
-        return 0;
-fail:
-    viv_fail(err, errno, "add object %s to '%s/objects'", digest, c->home);
-    catalog_advise(err);
-    return -1;
-}
-
-int catalog_objects_publish(struct catalog_store *s, struct viv_error *err)
-{
-    for (size_t i = 0; i < s->capstaged; i++)
-        if (s->staged[i][0] && publish_one(s, s->staged[i], err) < 0)
-            return -1;
-    return 0;
 }

@@ -23,6 +23,10 @@ for kind in oci-dir oci-archive docker-archive; do
     fi
 done
 assert "the three forms of one image share one id" test "$("$VIV" images -q | sort -u | wc -l)" = 1
+# Layer files written in place and then replaced or whited out were moved aside, not kept.
+assert "the layered checkout holds no stray file" test "$(cd "$root" && find . | sort | tr '\n' ' ')" = \
+    ". ./bin ./bin/hello ./etc ./etc/hostname ./etc/motd ./usr ./usr/share ./usr/share/doc ./usr/share/doc/c "
+expect "fsck clean after layered imports" 0 "$VIV" fsck
 before=$(catalog_state)
 "$FIXTURES/mkoci" oci-archive "$WORK/bad.tar" --corrupt >/dev/null 2>&1
 run "$VIV" import "$WORK/bad.tar"

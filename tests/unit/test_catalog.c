@@ -260,7 +260,8 @@ static void store_published(struct viv_catalog *c, struct viv_node *n, const voi
     n->size = len; /* as the importers set it from the archive header */
     store(&s, n, data, len);
     ck_assert_int_eq(catalog_writer_finish(&s, &err), 0);
-    ck_assert_msg(catalog_objects_publish(&s, &err) == 0, "%s", err.msg);
+    size_t published;
+    ck_assert_msg(catalog_objects_publish(&s, &published, &err) == 0, "%s", err.msg);
     catalog_store_fini(&s);
     catalog_staging_discard(c, &st);
 }
@@ -342,7 +343,9 @@ START_TEST(test_store_dedup)
     ck_assert_uint_eq(sb.st_mode & 07777, 0755);
 
     /* Published objects are found by later stores without writing anything. */
-    ck_assert_int_eq(catalog_objects_publish(&s, &err), 0);
+    size_t published;
+    ck_assert_int_eq(catalog_objects_publish(&s, &published, &err), 0);
+    ck_assert_uint_eq(published, 3);
     catalog_store_fini(&s);
     catalog_staging_discard(c, &st);
     pathf(path, sizeof(path), "%s/staging", home);
@@ -354,6 +357,127 @@ START_TEST(test_store_dedup)
     ck_assert_str_eq(again.digest, a.digest);
     ck_assert_int_eq(catalog_writer_finish(&s, &err), 0);
     pathf(path, sizeof(path), "%s/staging/%s/objects", home, st.name);
+    ck_assert_uint_eq(count_entries(path), 0);
+    catalog_store_fini(&s);
+    catalog_staging_discard(c, &st);
+    catalog_close(c);
+}
+END_TEST
+
+/* Small objects are written at their place in the checkout; a place taken twice sends the
+ * second file to staging/objects, and a checkout whose placed files the final tree no longer has
+ * at those paths is started over with every object moved aside. */
+static void open_rootfs(struct catalog_store *s, struct catalog_staging *st)
+{
+    ck_assert_int_eq(mkdirat(st->fd, "image", 0755), 0);
+    s->image_fd = openat(st->fd, "image", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ck_assert_int_ge(s->image_fd, 0);
+    ck_assert_int_eq(mkdirat(s->image_fd, "rootfs", 0700), 0);
+    s->rootfs_fd = openat(s->image_fd, "rootfs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ck_assert_int_ge(s->rootfs_fd, 0);
+}
+
+static struct viv_tree *tree_of(struct viv_node *nodes, size_t n)
+{
+    struct viv_tree *t = tree_new();
+    struct viv_error err = {0};
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(tree_add(t, &nodes[i], &err) == 0, "%s", err.msg);
+    return t;
+}
+
+START_TEST(test_store_in_place)
+{
+    struct viv_catalog *c = open_catalog();
+    struct catalog_staging st;
+    struct viv_error err = {0};
+    ck_assert_msg(catalog_staging_new(c, &st, &err) == 0, "%s", err.msg);
+    struct catalog_store s;
+    catalog_store_init(&s, c, &st);
+    open_rootfs(&s, &st);
+
+    struct viv_node a = {.path = "d/e/a", .type = VIV_NODE_REG, .mode = 0644};
+    struct viv_node b = a;
+    b.path = "d/b";
+    store(&s, &a, "one", 3);
+    store(&s, &b, "one", 3); /* the same object: not written again */
+    ck_assert_int_eq(catalog_writer_finish(&s, &err), 0);
+    ck_assert(!s.misplaced);
+    const struct catalog_staged *e = catalog_store_staged(&s, a.digest);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_str_eq(e->path, "d/e/a");
+    char path[512];
+    pathf(path, sizeof(path), "%s/staging/%s/image/rootfs/d/e", home, st.name);
+    ck_assert_uint_eq(count_entries(path), 1);
+    pathf(path, sizeof(path), "%s/staging/%s/objects", home, st.name);
+    ck_assert_uint_eq(count_entries(path), 0);
+    /* Synced and named by the writer's namer: objects/ holds the checkout's file itself. */
+    ck_assert(e->named);
+    struct stat placed, named;
+    pathf(path, sizeof(path), "%s/staging/%s/image/rootfs/d/e/a", home, st.name);
+    ck_assert_int_eq(stat(path, &placed), 0);
+    pathf(path, sizeof(path), "%s/objects/%.2s/%s", home, a.digest, a.digest);
+    ck_assert_int_eq(stat(path, &named), 0);
+    ck_assert_uint_eq(placed.st_ino, named.st_ino);
+
+    /* The final tree has d/e/a as written: kept; the checkout links d/b to it. */
+    struct viv_node nodes[] = {a, b};
+    struct viv_tree *t = tree_of(nodes, 2);
+    ck_assert_int_eq(catalog_objects_settle(&s, t, &err), 0);
+    ck_assert_str_eq(catalog_store_staged(&s, a.digest)->path, "d/e/a");
+
+    /* The archive names d/e/a again with other content: that one waits in staging/objects. */
+    struct viv_node a2 = a;
+    store(&s, &a2, "two", 3);
+    ck_assert_int_eq(catalog_writer_finish(&s, &err), 0);
+    ck_assert(s.misplaced);
+    ck_assert_ptr_null(catalog_store_staged(&s, a2.digest)->path);
+    pathf(path, sizeof(path), "%s/staging/%s/objects", home, st.name);
+    ck_assert_uint_eq(count_entries(path), 1);
+
+    /* Then the placed file is not the tree's: everything moves aside, the rootfs starts over. */
+    struct viv_node last[] = {a2, b};
+    tree_free(t);
+    t = tree_of(last, 2);
+    ck_assert_int_eq(catalog_objects_settle(&s, t, &err), 0);
+    ck_assert_ptr_null(catalog_store_staged(&s, a.digest)->path);
+    ck_assert_uint_eq(count_entries(path), 2);
+    pathf(path, sizeof(path), "%s/staging/%s/image/rootfs", home, st.name);
+    ck_assert_uint_eq(count_entries(path), 0);
+    ck_assert_int_eq(catalog_checkout(c, t, s.rootfs_fd, &s, &err), 0);
+    pathf(path, sizeof(path), "%s/staging/%s/image/rootfs/d/e/a", home, st.name);
+    char buf[8] = {0};
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(read(fd, buf, sizeof(buf)), 3);
+    close(fd);
+    ck_assert_str_eq(buf, "two");
+    tree_free(t);
+    catalog_store_fini(&s);
+    catalog_staging_discard(c, &st);
+    catalog_close(c);
+}
+END_TEST
+
+/* A failed import stops the namers: what they had not named yet stays unnamed. */
+START_TEST(test_store_abandon)
+{
+    struct viv_catalog *c = open_catalog();
+    struct catalog_staging st;
+    struct viv_error err = {0};
+    ck_assert_msg(catalog_staging_new(c, &st, &err) == 0, "%s", err.msg);
+    struct catalog_store s;
+    catalog_store_init(&s, c, &st);
+    open_rootfs(&s, &st);
+    struct viv_node a = {.path = "a", .type = VIV_NODE_REG, .mode = 0644};
+    struct viv_node b = a;
+    b.path = "b";
+    store(&s, &a, "one", 3);
+    store(&s, &b, "two", 3);
+    catalog_writer_abandon(&s);
+    ck_assert_ptr_null(s.writer);
+    char path[512];
+    pathf(path, sizeof(path), "%s/objects", home);
     ck_assert_uint_eq(count_entries(path), 0);
     catalog_store_fini(&s);
     catalog_staging_discard(c, &st);
@@ -850,6 +974,8 @@ static Suite *catalog_suite(void)
     tcase_add_test(tc, test_home);
     tcase_add_test(tc, test_store_dedup);
     tcase_add_test(tc, test_store_large_twin);
+    tcase_add_test(tc, test_store_in_place);
+    tcase_add_test(tc, test_store_abandon);
     tcase_add_test(tc, test_id_stable);
     tcase_add_test(tc, test_roundtrip);
     tcase_add_test(tc, test_ambiguous_prefix);
