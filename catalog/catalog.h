@@ -105,4 +105,7 @@ struct catalog_df {
 };
 int catalog_df(struct viv_catalog *c, struct catalog_df *df, struct viv_error *err);
 
+/* ENOSPC or EDQUOT: add the advice that frees space (`viv prune`) to err, once. */
+void catalog_advise(struct viv_error *err);
+
 #endif

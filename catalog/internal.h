@@ -38,8 +38,6 @@ int catalog_staging_sweep(struct viv_catalog *c, size_t *count, struct viv_error
 /* A refusal by rule: the message says it all (no strerror appended), code still tells callers. */
 int catalog_fail_rule(struct viv_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* ENOSPC/EDQUOT in the catalog: point at `viv prune`. */
-void catalog_advise(struct viv_error *err);
 
 /* ---- object.c: the content store ---- */
 /* "ab/abcdef..." for an object. */

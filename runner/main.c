@@ -198,11 +198,10 @@ int main(int argc, char **argv)
     struct viv_cli cli = {.verb = verb->name};
     int status = verb->run(&cli, argc - i, argv + i);
     if (status == VIV_EXIT_FAIL && cli.err.msg[0]) {
-        fprintf(stderr, "viv: %s: %s", verb->name, cli.err.msg);
-        /* Advice at the boundary: the error is the catalog's, the fix is the user's. */
-        if (cli.err.code == ENOSPC)
-            fputs(" (free space with 'viv prune')", stderr);
-        fputc('\n', stderr);
+        /* Advice at the boundary: the error is the catalog's, the fix is the user's; errors
+         * that did not pass through the catalog get it here, once. */
+        catalog_advise(&cli.err);
+        fprintf(stderr, "viv: %s: %s\n", verb->name, cli.err.msg);
     }
     if (fflush(stdout) != 0 && status == 0) {
         fprintf(stderr, "viv: %s: write output: %s\n", verb->name, strerror(errno));
