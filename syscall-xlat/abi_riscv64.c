@@ -98,6 +98,16 @@ static uint64_t riscv64_sp(const struct xlat_regs *regs)
     return regs->x[2];
 }
 
+static void riscv64_clone_regs(struct xlat_regs *r, uint64_t sp, bool set_tls, uint64_t tls)
+{
+    r->pc += 4;   /* the child returns from the same ecall */
+    r->x[10] = 0; /* with 0 in a0 */
+    if (sp)
+        r->x[2] = sp;
+    if (set_tls)
+        r->x[4] = tls; /* tp */
+}
+
 const struct xlat_abi xlat_abi_riscv64 = {
     .name = "riscv64",
     .table = riscv64_table,
@@ -105,4 +115,8 @@ const struct xlat_abi xlat_abi_riscv64 = {
     .sp = riscv64_sp,
     .sigframe_push = rv_sigframe_push,
     .sigframe_pop = rv_sigframe_pop,
+    .machine = ELF_MACHINE_RISCV64,
+    .clone_ctid = 4,
+    .clone_tls = 3,
+    .clone_regs = riscv64_clone_regs,
 };

@@ -200,7 +200,8 @@ XLAT_SYS(getdents64)
     /* struct linux_dirent64 has one layout on every architecture. */
     FD_OR_EBADF(a[0]);
     BUF_OR_EFAULT(buf, a[1], a[2], XLAT_PG_W);
-    return XLAT_RET(syscall(SYS_getdents64, (int)a[0], buf, (unsigned)a[2]));
+    int64_t n = XLAT_RET(syscall(SYS_getdents64, (int)a[0], buf, (unsigned)a[2]));
+    return xlat_procfs_dents(p, (int)a[0], buf, n);
 }
 
 XLAT_SYS(ftruncate)

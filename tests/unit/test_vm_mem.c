@@ -95,6 +95,26 @@ START_TEST(user_pages)
 }
 END_TEST
 
+/* execve: every user page unmapped, then the pool starts again: the same top-level table, only
+ * the system area mapped, and no more tables in use than a fresh VM's. */
+START_TEST(reset_tables)
+{
+    uint64_t fresh = m.pt_next, pml4 = m.pml4;
+    ck_assert_int_eq(map(&m, 0x400000, 4 * VM_PAGE, PROT_READ | PROT_WRITE), 0);
+    ck_assert_int_eq(map(&m, m.user.size - 8 * VM_PAGE, 8 * VM_PAGE, PROT_READ), 0);
+    ck_assert_uint_gt(m.pt_next, fresh);
+    ck_assert_int_eq(xlat_mem_unmap(&m.user, 0, m.user.size), 0);
+    ck_assert_int_eq(vm_mem_reset_tables(&m), 0);
+    ck_assert_uint_eq(m.pt_next, fresh);
+    ck_assert_uint_eq(m.pml4, pml4);
+    ck_assert_uint_eq(vm_pt_lookup(&m, 0x400000, NULL), 0);
+    ck_assert(vm_pt_lookup(&m, VM_KERNEL_BASE, NULL) & VM_PTE_P);
+    /* Mapping again builds tables from the reset pool. */
+    ck_assert_int_eq(map(&m, 0x400000, VM_PAGE, PROT_READ), 0);
+    ck_assert(vm_pt_lookup(&m, 0x400000, NULL) & VM_PTE_P);
+}
+END_TEST
+
 START_TEST(pointers)
 {
     uint64_t a = 0x400000;
@@ -243,7 +263,10 @@ START_TEST(dispatch)
 {
     uint8_t *g = m.host + 0x400000;
     ck_assert_str_eq(xlat_syscall_name(&xlat_abi_x86_64, 257), "openat");
-    ck_assert_ptr_null(xlat_syscall_name(&xlat_abi_x86_64, 56)); /* clone: not yet */
+    ck_assert_str_eq(xlat_syscall_name(&xlat_abi_x86_64, 57), "fork");
+    ck_assert_str_eq(xlat_syscall_name(&xlat_abi_x86_64, 59), "execve");
+    ck_assert_str_eq(xlat_syscall_name(&xlat_abi_x86_64, 7), "poll");
+    ck_assert_ptr_null(xlat_syscall_name(&xlat_abi_x86_64, 334)); /* rseq: ENOSYS */
     strcpy((char *)g, "/../../../etc/passwd");
     int64_t fd = sys(257, (uint64_t)(int64_t)AT_FDCWD, 0x400000, O_RDONLY, 0); /* openat */
     ck_assert_int_ge(fd, 3);
@@ -428,6 +451,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, layout);
     tcase_add_test(tc, user_pages);
+    tcase_add_test(tc, reset_tables);
     tcase_add_test(tc, pointers);
     tcase_add_test(tc, find);
     tcase_add_test(tc, elf_placement);

@@ -27,3 +27,21 @@ fcase "an entrypoint that does not exist: 127" "" --entrypoint /bin/nope busybox
 fcase "an entrypoint that is a folder: 126" "" --entrypoint /etc busybox
 fcase "an entrypoint that is not executable: 126" "" --entrypoint /etc/passwd busybox
 fcase "--timeout stops a spinning guest: 124" "" --timeout 1 $SH 'while :; do :; done'
+# Processes: fork (a copy-on-write VM per child), exec in place, waits, signals between them.
+fcase "a file of the image, read by a builtin" "" $SH 'read line </etc/group; echo "$line"'
+fcase "a write into the image's root shows within the run" "" $SH 'echo new >/etc/new && read x </etc/new && echo "$x"'
+fcase "/tmp is writable" "" $SH 'echo t >/tmp/t && read x </tmp/t && echo "$x"'
+fcase "100 builtins and a file read" "" $SH 'i=0; while [ $i -lt 100 ]; do i=$((i + 1)); done; read x </etc/passwd; echo "$i $x"'
+fcase "command substitution" "" $SH 'echo "$(echo hi)"'
+fcase "a subshell's exit status" "" $SH '(exit 7); echo $?'
+fcase "a pipeline of ten stages" "" $SH 'seq 100 | grep 1 | grep -v 5 | sort -r | head -n 15 | tail -n 12 | cut -c1-2 | sort | tr 1 x | wc -l'
+fcase "sh -c runs a pipeline" "" $SH "sh -c 'cat /etc/passwd | wc -l'"
+fcase "exec replaces the shell" "" $SH 'exec /bin/echo replaced'
+fcase "a #! script with an argument" "" $SH 'printf "#!/bin/sh -e\necho script \$0 \$1\nexit 4\n" >/tmp/s && chmod +x /tmp/s && /tmp/s arg; echo $?'
+fcase "a missing #! interpreter: 127" "" $SH 'printf "#!/bin/none\n" >/tmp/n && chmod +x /tmp/n && /tmp/n; echo $?'
+fcase "wait gives each child's status" "" $SH 'sh -c "exit 3" & a=$!; (exit 5) & b=$!; wait $b; echo $?; wait $a; echo $?'
+fcase "a child killed by SIGKILL: 137" "" $SH 'sh -c "kill -9 \$\$"; echo $?'
+fcase "kill of a background child: 143" "" $SH '{ sleep 10 & kill $!; wait $!; echo $?; } 2>/dev/null'
+fcase "SIGPIPE ends the writer of a closed pipe" "" $SH 'busybox yes | head -n 2; echo $?'
+fcase "close-on-exec fds are closed by exec" "" $SH 'exec 3</etc/passwd; ls /proc/self/fd/ | wc -l'
+fcase "/proc/self/exe is the guest's program" "" $SH 'readlink /proc/self/exe; cat /proc/self/exe | wc -c'
