@@ -78,9 +78,9 @@ int vm_exec(struct vm_instance *v, struct kvm_regs *r, struct viv_error *err)
     uint64_t n = 0;
     for (unsigned i = 0; i < VM_IOCTL_NRS; i++)
         n += after[i] - before[i];
-    __atomic_add_fetch(&v->st->execs, 1, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&v->st->exec_ioctls, n, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&v->st->exec_pt_pages, pt_pages(&v->mem), __ATOMIC_RELAXED);
+    __atomic_add_fetch(&v->run_st->execs, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&v->run_st->exec_ioctls, n, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&v->run_st->exec_pt_pages, pt_pages(&v->mem), __ATOMIC_RELAXED);
     return 0;
 die:
     viv_trace(VIV_TRACE_VM, "vm", "%s", err->msg);

@@ -36,7 +36,7 @@ int vm_fork_prepare(void *hart)
     if (vm_ioctl(v->vcpu, KVM_GET_XSAVE, v->fork_xsave) < 0 ||
         vm_cpu_get_msr(v->vcpu, MSR_FS_BASE, &v->fork_fs_base) < 0)
         return -errno;
-    __atomic_add_fetch(&v->st->fork_ioctls, ioctls_now() - n0, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&v->run_st->fork_ioctls, ioctls_now() - n0, __ATOMIC_RELAXED);
     return 0;
 }
 
@@ -62,9 +62,13 @@ int vm_fork_child(void *hart)
     memcpy(data + VM_DATA_PID, &pid, 8);
     memcpy(data + VM_DATA_PPID, &ppid, 8);
     v->forked = v->resume_past_out = true;
-    __atomic_add_fetch(&v->st->forks, 1, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&v->st->fork_ioctls, ioctls_now() - n0, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&v->st->fork_pt_pages, (v->mem.pt_next - pt0) / VM_PAGE,
+    /* A child's exits and calls are its own: only the fork and exec counts are the run's. */
+    static struct vm_stats own;
+    memset(&own, 0, sizeof(own));
+    v->st = &own;
+    __atomic_add_fetch(&v->run_st->forks, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&v->run_st->fork_ioctls, ioctls_now() - n0, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&v->run_st->fork_pt_pages, (v->mem.pt_next - pt0) / VM_PAGE,
                        __ATOMIC_RELAXED);
     return 0;
 }

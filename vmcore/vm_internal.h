@@ -15,7 +15,8 @@ struct vm_instance {
     struct xlat_proc *proc;     /* the guest's personality: x86-64 ABI over mem.user */
     struct xlat_thread *thread; /* its one thread, run by this vCPU */
     int killed_by;              /* the signal that ended the guest, or 0 */
-    struct vm_stats *st;
+    struct vm_stats *st;        /* this process's counters */
+    struct vm_stats *run_st;    /* the whole run's, for the fork and exec counts (atomic) */
     uint64_t vvar;              /* guest address of the vDSO's parameter page */
     /* fork (vm_fork.c): what the parent kept of its vCPU for the child, which cannot read it;
      * forked: this VMM is a guest's child process; resume_past_out: its vCPU is new, with no

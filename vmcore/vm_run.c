@@ -96,12 +96,12 @@ static int kvm_setup(struct vm_instance *v, int kvm_fd, uint64_t memory, struct 
     return vm_machine_create(v, err);
 }
 
-static int loop(struct vm_instance *v, struct vm_stats *st, struct viv_error *err)
+static int loop(struct vm_instance *v, struct viv_error *err)
 {
     for (;;) {
         if (vm_ioctl(v->vcpu, KVM_RUN, NULL) < 0) {
             if (errno == EINTR || errno == EAGAIN) {
-                st->exits[VM_EXIT_INTR]++;
+                v->st->exits[VM_EXIT_INTR]++;
                 int r = vm_user_interrupted(v, err);
                 if (r < 0)
                     return -1;
@@ -114,7 +114,7 @@ static int loop(struct vm_instance *v, struct vm_stats *st, struct viv_error *er
         struct kvm_run *run = v->run;
         switch (run->exit_reason) {
         case KVM_EXIT_IO:
-            st->exits[VM_EXIT_IO]++;
+            v->st->exits[VM_EXIT_IO]++;
             if (run->io.direction == KVM_EXIT_IO_OUT && run->io.port == VM_PORT_SYSCALL) {
                 int r = vm_user_syscall(v, err);
                 if (r < 0)
@@ -133,10 +133,10 @@ static int loop(struct vm_instance *v, struct vm_stats *st, struct viv_error *er
             }
             return viv_fail(err, EIO, "the guest used I/O port %#x from ring 0", run->io.port);
         case KVM_EXIT_HLT:
-            st->exits[VM_EXIT_HLT]++;
+            v->st->exits[VM_EXIT_HLT]++;
             return viv_fail(err, EIO, "the guest halted in ring 0");
         case KVM_EXIT_SHUTDOWN:
-            st->exits[VM_EXIT_SHUTDOWN]++;
+            v->st->exits[VM_EXIT_SHUTDOWN]++;
             return viv_fail(err, EIO, "the guest triple-faulted (KVM_EXIT_SHUTDOWN)");
         case KVM_EXIT_FAIL_ENTRY:
             return viv_fail(err, EIO, "KVM cannot enter the guest (hardware reason %#llx)",
@@ -144,7 +144,7 @@ static int loop(struct vm_instance *v, struct vm_stats *st, struct viv_error *er
         case KVM_EXIT_INTERNAL_ERROR:
             return viv_fail(err, EIO, "KVM internal error, suberror %u", run->internal.suberror);
         default:
-            st->exits[VM_EXIT_OTHER]++;
+            v->st->exits[VM_EXIT_OTHER]++;
             return viv_fail(err, EIO, "unexpected VM exit, reason %u", run->exit_reason);
         }
     }
@@ -235,7 +235,8 @@ const char *vm_exit_name(unsigned kind)
 int vm_run(const struct vm_config *cfg, struct vm_stats *st, int *fail_status,
            struct viv_error *err)
 {
-    struct vm_instance v = {.kvm = -1, .vm = -1, .vcpu = -1, .root = -1, .exe = -1, .st = st};
+    struct vm_instance v = {.kvm = -1, .vm = -1, .vcpu = -1, .root = -1, .exe = -1, .st = st,
+                          .run_st = st};
     memset(st, 0, sizeof(*st));
     vm_ioctl_reset();
     *fail_status = 125;
@@ -276,7 +277,7 @@ int vm_run(const struct vm_config *cfg, struct vm_stats *st, int *fail_status,
     viv_trace(VIV_TRACE_VM, "vm", "%s: entry %#llx, sp %#llx, %llu MiB of guest memory", path,
               (unsigned long long)entry, (unsigned long long)sp,
               (unsigned long long)(v.mem.size >> 20));
-    status = loop(&v, st, err);
+    status = loop(&v, err);
     if (v.forked)
         vm_child_exit(&v, status, err);
 out:
