@@ -7,6 +7,12 @@
 #define E(nr, n, fmt) [nr] = {.name = #n, .fn = xlat_sys_##n, .args = fmt}
 
 static const struct xlat_sys_entry riscv64_table[] = {
+    E(8, getxattr, "ssxu"),
+    E(9, lgetxattr, "ssxu"),
+    E(10, fgetxattr, "dsxu"),
+    E(11, listxattr, "sxu"),
+    E(12, llistxattr, "sxu"),
+    E(13, flistxattr, "dxu"),
     E(17, getcwd, "xu"),
     E(23, dup, "d"),
     E(24, dup3, "ddx"),

@@ -193,6 +193,9 @@ XLAT_SYS(execve); XLAT_SYS(wait4); XLAT_SYS(waitid);
 /* The guest's view of a getdents64 answer of n bytes in buf from fd: the engine's fds left
  * out of its /proc/self/fd (sys_procfs.c). The new length. */
 int64_t xlat_procfs_dents(struct xlat_proc *p, int fd, void *buf, int64_t n);
+/* sys_xattr.c */
+XLAT_SYS(getxattr); XLAT_SYS(lgetxattr); XLAT_SYS(fgetxattr); XLAT_SYS(listxattr);
+XLAT_SYS(llistxattr); XLAT_SYS(flistxattr);
 /* sys_poll.c */
 XLAT_SYS(poll); XLAT_SYS(ppoll); XLAT_SYS(select); XLAT_SYS(pselect6);
 /* sys_pgrp.c */

@@ -12,6 +12,23 @@ printf '{"vivarium":1,"name":"clk","arch":"x86_64","entrypoint":["/bin/clock1000
 "$VIV" build "$WORK/clk" -o "$WORK/clk.viv" >/dev/null 2>&1 && "$VIV" import -q "$WORK/clk.viv" >/dev/null 2>&1 ||
     fail "vm fidelity: the clock payload's image" "viv build/import failed"
 
+# Dynamically linked glibc programs: this host's own, with the libraries ldd names and its ld.so
+# (PT_INTERP), as an appliance whose files are all the host's.
+mkdir -p "$WORK/dyn/rootfs/bin" "$WORK/dyn/rootfs/etc" "$WORK/dyn/rootfs/tmp"
+for b in ls grep mawk cat perl; do
+    p=$(command -v "$b") || continue
+    cp "$(readlink -f "$p")" "$WORK/dyn/rootfs/bin/$b"
+    for l in $(ldd "$p" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+        mkdir -p "$WORK/dyn/rootfs$(dirname "$l")"
+        cp -L "$l" "$WORK/dyn/rootfs$l"
+    done
+done
+ln -s mawk "$WORK/dyn/rootfs/bin/awk"
+echo 'root:x:0:0:root:/root:/bin/sh' >"$WORK/dyn/rootfs/etc/passwd"
+printf '{"vivarium":1,"name":"dyn","arch":"x86_64","entrypoint":["/bin/ls"]}\n' >"$WORK/dyn/manifest.json"
+"$VIV" build "$WORK/dyn" -o "$WORK/dyn.viv" >/dev/null 2>&1 && "$VIV" import -q "$WORK/dyn.viv" >/dev/null 2>&1 ||
+    fail "vm fidelity: the image of the host's dynamic programs" "viv build/import failed"
+
 # What each case does natively.
 mkdir -p "$WORK/expect"
 n=0

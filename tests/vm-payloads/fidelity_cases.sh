@@ -45,3 +45,9 @@ fcase "kill of a background child: 143" "" $SH '{ sleep 10 & kill $!; wait $!; e
 fcase "SIGPIPE ends the writer of a closed pipe" "" $SH 'busybox yes | head -n 2; echo $?'
 fcase "close-on-exec fds are closed by exec" "" $SH 'exec 3</etc/passwd; ls /proc/self/fd/ | wc -l'
 fcase "/proc/self/exe is the guest's program" "" $SH 'readlink /proc/self/exe; cat /proc/self/exe | wc -c'
+# Dynamically linked glibc programs (the host's, with their libraries): PT_INTERP loads the
+# image's ld.so, which maps the libraries through the guest's mmap of files.
+fcase "glibc ls -l, dynamically linked" "" --entrypoint /bin/ls dyn -l /bin /lib64
+fcase "glibc grep" "" --entrypoint /bin/grep dyn -c root /etc/passwd
+fcase "awk (mawk)" "" --entrypoint /bin/awk dyn 'BEGIN { n = split("a b c", x); print n * 14 }'
+fcase "perl -e" "" --entrypoint /bin/perl dyn -e 'print "perl ", 2**10, "\n"; exit 3'
