@@ -192,6 +192,18 @@ XLAT_SYS(ioctl)
         return -ENOTTY;
     }
     BUF_OR_EFAULT(buf, a[2], size, out ? XLAT_PG_W : XLAT_PG_R);
+    if ((unsigned long)a[1] == TIOCSPGRP || (unsigned long)a[1] == TIOCGPGRP) {
+        /* The terminal's foreground group, under the ids the guest knows (sys_pgrp.c). */
+        int g = 0;
+        memcpy(&g, buf, sizeof(g));
+        g = xlat_pid_to_host(p, g);
+        if (ioctl((int)a[0], (unsigned long)a[1], &g) < 0)
+            return -errno;
+        g = xlat_pid_to_guest(p, g);
+        if (out)
+            memcpy(buf, &g, sizeof(g));
+        return 0;
+    }
     return XLAT_RET(ioctl((int)a[0], (unsigned long)a[1], buf));
 }
 

@@ -55,12 +55,7 @@ int vm_fork_child(void *hart)
     /* The new vCPU's TSC counts from another offset: the vDSO's clock parameters are its own.
      * The shim answers getpid and getppid with this process's ids. */
     vm_vdso_params(v->vcpu, (struct vm_vvar *)(void *)(v->mem.host + v->vvar));
-    pid_t ids[2];
-    xlat_proc_ids(v->proc, &ids[0], &ids[1]);
-    uint8_t *data = v->mem.host + v->mem.sys_base + VM_SYS_DATA * VM_PAGE;
-    uint64_t pid = (uint64_t)ids[0], ppid = (uint64_t)ids[1];
-    memcpy(data + VM_DATA_PID, &pid, 8);
-    memcpy(data + VM_DATA_PPID, &ppid, 8);
+    vm_machine_set_ids(v);
     v->forked = v->resume_past_out = true;
     /* A child's exits and calls are its own: only the fork and exec counts are the run's. */
     static struct vm_stats own;

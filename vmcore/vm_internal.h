@@ -32,6 +32,8 @@ struct vm_instance {
  * (a forked child's, inherited) are replaced under the same numbers, others are moved above
  * XLAT_FD_FLOOR. Then the vCPU's long mode, shim and tables (vm_cpu_setup). */
 int vm_machine_create(struct vm_instance *v, struct viv_error *err);
+/* Write this process's guest pid and ppid where the shim answers getpid and getppid. */
+void vm_machine_set_ids(struct vm_instance *v);
 
 /* Open path for reading inside the appliance's root (openat2 RESOLVE_IN_ROOT): fd or -1. */
 int vm_open_in_root(int root, const char *path);

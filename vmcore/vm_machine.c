@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -57,4 +58,16 @@ int vm_machine_create(struct vm_instance *v, struct viv_error *err)
     v->run = run;
     v->run_size = (size_t)size;
     return vm_cpu_setup(v->kvm, v->vcpu, &v->mem, err);
+}
+
+void vm_machine_set_ids(struct vm_instance *v)
+{
+    /* The shim answers getpid, gettid and getppid from its data page, as the personality
+     * would (xlat_proc_ids): the first process of a guest is alone in its VM. */
+    pid_t ids[2];
+    xlat_proc_ids(v->proc, &ids[0], &ids[1]);
+    uint8_t *data = v->mem.host + v->mem.sys_base + VM_SYS_DATA * VM_PAGE;
+    uint64_t pid = (uint64_t)ids[0], ppid = (uint64_t)ids[1];
+    memcpy(data + VM_DATA_PID, &pid, 8);
+    memcpy(data + VM_DATA_PPID, &ppid, 8);
 }

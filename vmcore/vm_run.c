@@ -202,14 +202,7 @@ static int start_personality(struct vm_instance *v, const struct vm_config *cfg,
         close(root);
     if (e)
         return viv_fail(err, e, "%s: cannot enter the working folder", wd);
-    /* The shim answers getpid, gettid and getppid from its data page as the personality
-     * would: the guest is alone in its VM. */
-    pid_t ids[2];
-    xlat_proc_ids(v->proc, &ids[0], &ids[1]);
-    uint8_t *data = v->mem.host + v->mem.sys_base + VM_SYS_DATA * VM_PAGE;
-    uint64_t pid = (uint64_t)ids[0], ppid = (uint64_t)ids[1];
-    memcpy(data + VM_DATA_PID, &pid, 8);
-    memcpy(data + VM_DATA_PPID, &ppid, 8);
+    vm_machine_set_ids(v);
     /* A signal the guest leaves at its default ends the VMM itself, as it would the guest: never
      * with a core file of the VMM, which would mislead. */
     struct rlimit no_core = {0, 0};

@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MEM (16ull << 20)
@@ -299,6 +301,16 @@ START_TEST(dispatch)
     ck_assert_int_eq(sys(62, 1, 0, 0, 0), -ESRCH);
     ck_assert_int_eq(sys(62, 2, 0, 0, 0), 0);
     ck_assert_int_eq(sys(234, 2, 3, 0, 0), -ESRCH);
+    ck_assert_int_eq(sys(121, 1, 0, 0, 0), -ESRCH);  /* getpgid: init is not the guest's */
+    ck_assert_int_eq(sys(121, 0, 0, 0, 0), sys(111, 0, 0, 0, 0)); /* its own: getpgrp */
+    ck_assert_int_eq(sys(61, (uint64_t)-1, 0, WNOHANG, 0), -ECHILD); /* wait4: no children */
+    /* poll: an engine fd is POLLNVAL, as a closed one is, and ready at once. */
+    struct pollfd pf[2] = {{.fd = root_fd, .events = POLLIN}, {.fd = 1, .events = POLLOUT}};
+    memcpy(g + 0x300, pf, sizeof(pf));
+    ck_assert_int_ge(sys(7, 0x400300, 2, (uint64_t)-1, 0), 1);
+    memcpy(pf, g + 0x300, sizeof(pf));
+    ck_assert_int_eq(pf[0].revents, POLLNVAL);
+    ck_assert_int_eq(pf[0].fd, root_fd);
     /* arch_prctl goes to the engine's hook. */
     ck_assert_int_eq(sys(158, 0x1002, 0xffff800000000000ull, 0, 0), -EPERM);
     ck_assert_int_eq(sys(158, 0x1002, 0x400000, 0, 0), 0);

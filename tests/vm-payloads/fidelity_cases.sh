@@ -39,6 +39,7 @@ fcase "sh -c runs a pipeline" "" $SH "sh -c 'cat /etc/passwd | wc -l'"
 fcase "exec replaces the shell" "" $SH 'exec /bin/echo replaced'
 fcase "a #! script with an argument" "" $SH 'printf "#!/bin/sh -e\necho script \$0 \$1\nexit 4\n" >/tmp/s && chmod +x /tmp/s && /tmp/s arg; echo $?'
 fcase "a missing #! interpreter: 127" "" $SH 'printf "#!/bin/none\n" >/tmp/n && chmod +x /tmp/n && /tmp/n; echo $?'
+fcase "a child knows its parent as pid 2" "" $SH 'sh -c "echo \$PPID"; true'
 fcase "wait gives each child's status" "" $SH 'sh -c "exit 3" & a=$!; (exit 5) & b=$!; wait $b; echo $?; wait $a; echo $?'
 fcase "a child killed by SIGKILL: 137" "" $SH 'sh -c "kill -9 \$\$"; echo $?'
 fcase "kill of a background child: 143" "" $SH '{ sleep 10 & kill $!; wait $!; echo $?; } 2>/dev/null'
