@@ -21,6 +21,8 @@ XLAT_SYS(openat)
     int e = xlat_path_get(p, (int64_t)a[0], a[1], &r);
     if (e < 0)
         return e;
+    if (r.buf[0] == '/' && (e = xlat_procfs_open(p, r.buf, (int)a[2])) != XLAT_PROCFS_NOT_OURS)
+        return e;
     /* The open flags of asm-generic/fcntl.h, which riscv64 uses, have x86-64's values. */
     return xlat_path_open(&r, (int)a[2], (unsigned)a[3]);
 }

@@ -193,6 +193,10 @@ XLAT_SYS(execve); XLAT_SYS(wait4); XLAT_SYS(waitid);
 /* The guest's view of a getdents64 answer of n bytes in buf from fd: the engine's fds left
  * out of its /proc/self/fd (sys_procfs.c). The new length. */
 int64_t xlat_procfs_dents(struct xlat_proc *p, int fd, void *buf, int64_t n);
+/* open of an absolute guest path: when it is the guest's own /proc/self/maps or status, an fd
+ * with what they say of the guest (or -errno); else XLAT_PROCFS_NOT_OURS. */
+#define XLAT_PROCFS_NOT_OURS INT32_MIN
+int xlat_procfs_open(struct xlat_proc *p, const char *path, int flags);
 /* sys_xattr.c */
 XLAT_SYS(getxattr); XLAT_SYS(lgetxattr); XLAT_SYS(fgetxattr); XLAT_SYS(listxattr);
 XLAT_SYS(llistxattr); XLAT_SYS(flistxattr);

@@ -45,6 +45,8 @@ fcase "a child killed by SIGKILL: 137" "" $SH 'sh -c "kill -9 \$\$"; echo $?'
 fcase "kill of a background child: 143" "" $SH '{ sleep 10 & kill $!; wait $!; echo $?; } 2>/dev/null'
 fcase "SIGPIPE ends the writer of a closed pipe" "" $SH 'busybox yes | head -n 2; echo $?'
 fcase "close-on-exec fds are closed by exec" "" $SH 'exec 3</etc/passwd; ls /proc/self/fd/ | wc -l'
+fcase "/proc/self/status has the guest's ids" "" $SH 'while read k v; do case $k in Pid:|PPid:|Tgid:) echo "$k $v" ;; esac; done </proc/self/status'
+fcase "/proc/self/maps has the guest's stack, nothing of viv" "" $SH 'grep -c "\[stack\]" /proc/self/maps; grep -c viv /proc/self/maps'
 fcase "/proc/self/exe is the guest's program" "" $SH 'readlink /proc/self/exe; cat /proc/self/exe | wc -c'
 # Dynamically linked glibc programs (the host's, with their libraries): PT_INTERP loads the
 # image's ld.so, which maps the libraries through the guest's mmap of files.
