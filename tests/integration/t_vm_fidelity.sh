@@ -29,6 +29,18 @@ printf '{"vivarium":1,"name":"dyn","arch":"x86_64","entrypoint":["/bin/ls"]}\n' 
 "$VIV" build "$WORK/dyn" -o "$WORK/dyn.viv" >/dev/null 2>&1 && "$VIV" import -q "$WORK/dyn.viv" >/dev/null 2>&1 ||
     fail "vm fidelity: the image of the host's dynamic programs" "viv build/import failed"
 
+# Debian 12 with bash, perl and python3 (root and debootstrap: the rootfs is cached in the build
+# folder). Its cases run only where it could be built, and say so where it could not.
+DEBIAN=""
+deb_build=$(dirname "$(dirname "$FIXTURES")")
+VIV="$VIV" BUILD="$deb_build" sh "$SRCDIR/examples/build-debian.sh" >"$WORK/debian.log" 2>&1
+if [ -e "$deb_build/examples/debian.viv" ] && "$VIV" import -q "$deb_build/examples/debian.viv" >/dev/null 2>&1; then
+    DEBIAN=1
+else
+    skip "vm fidelity: Debian programs" "$(tail -1 "$WORK/debian.log")"
+fi
+export DEBIAN
+
 # What each case does natively.
 mkdir -p "$WORK/expect"
 n=0
@@ -43,7 +55,7 @@ fcase() {
 }
 . "$SRCDIR/tests/vm-payloads/fidelity_cases.sh"
 
-suite_env="VIV=$VIV VIV_HOME=$VIV_HOME EXPECT=$WORK/expect BUSYBOX_VIV=$WORK/examples/busybox.viv"
+suite_env="VIV=$VIV VIV_HOME=$VIV_HOME EXPECT=$WORK/expect BUSYBOX_VIV=$WORK/examples/busybox.viv DEBIAN=$DEBIAN"
 if "$VIV" run --mode vm --entrypoint /bin/true busybox >/dev/null 2>&1; then
     run env $suite_env sh "$SRCDIR/tests/vm-payloads/fidelity_suite.sh"
     where="this host's KVM"

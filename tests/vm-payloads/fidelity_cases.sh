@@ -54,3 +54,12 @@ fcase "glibc ls -l, dynamically linked" "" --entrypoint /bin/ls dyn -l /bin /lib
 fcase "glibc grep" "" --entrypoint /bin/grep dyn -c root /etc/passwd
 fcase "awk (mawk)" "" --entrypoint /bin/awk dyn 'BEGIN { n = split("a b c", x); print n * 14 }'
 fcase "perl -e" "" --entrypoint /bin/perl dyn -e 'print "perl ", 2**10, "\n"; exit 3'
+# Debian 12 (examples/build-debian.sh), where it could be built: bash, dash, coreutils, perl and
+# python3, all dynamically linked against the image's glibc.
+if [ -n "${DEBIAN:-}" ]; then
+    fcase "python3 -c (Debian)" "" debian python3 -c 'import sys, os; print(sys.version_info[0], sum(range(100)), os.getpid())'
+    fcase "bash: command substitution and a pipeline (Debian)" "" debian bash -c 'x=$(seq 3 | tr "\n" +); echo "${x}0"; ls /usr | wc -l'
+    fcase "dash, sort and grep (Debian)" "" debian sh -c 'printf "b\na\n" | sort | grep -c a; env | grep -c ^PATH='
+    fcase "perl -e (Debian)" "" debian perl -e 'print join(",", map { $_ * 2 } 1..3), "\n"'
+    fcase "a missing program in bash: 127 (Debian)" "" debian bash -c 'nope; echo $?'
+fi
