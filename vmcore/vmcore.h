@@ -1,5 +1,6 @@
-/* vmcore: the KVM micro-VM: a static x86-64 program runs in guest ring 3 under a ring-0 shim of
- * our own, and each of its system calls is one hypercall served here with host calls. */
+/* vmcore: the KVM micro-VM: an x86-64 program (static, or dynamic with the image's ld.so) runs
+ * in guest ring 3 under a ring-0 shim of our own, and each of its system calls is one hypercall
+ * served here with host calls; its forks are VMM forks, each child with a VM of its own. */
 #ifndef VIV_VMCORE_H
 #define VIV_VMCORE_H
 
