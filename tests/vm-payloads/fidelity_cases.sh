@@ -61,6 +61,7 @@ if [ -n "${DEBIAN:-}" ]; then
     fcase "python3 -c (Debian)" "" debian python3 -c 'import sys, os; print(sys.version_info[0], sum(range(100)), os.getpid())'
     fcase "bash: command substitution and a pipeline (Debian)" "" debian bash -c 'x=$(seq 3 | tr "\n" +); echo "${x}0"; ls /usr | wc -l'
     fcase "dash, sort and grep (Debian)" "" debian sh -c 'printf "b\na\n" | sort | grep -c a; env | grep -c ^PATH='
+    fcase "python3 subprocess and os.system: vfork and exec (Debian)" "" debian python3 -c 'import subprocess, os; r = subprocess.run(["sh", "-c", "echo hi; exit 4"], capture_output=True); print(r.stdout, r.returncode, os.system("false") >> 8)'
     fcase "perl -e (Debian)" "" debian perl -e 'print join(",", map { $_ * 2 } 1..3), "\n"'
     fcase "a missing program in bash: 127 (Debian)" "" debian bash -c 'nope; echo $?'
 fi
