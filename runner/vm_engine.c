@@ -300,13 +300,24 @@ json_t *vm_engine_stats_json(const struct vm_stats *vs)
     for (size_t i = 0; i < c.ncalls; i++)
         json_object_set_new(by_call, syscall_name(c.calls[i][1], buf, sizeof(buf)),
                             json_integer((json_int_t)c.calls[i][0]));
-    return json_pack("{s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "exits",
-                     (json_int_t)c.exits, "exits_by_reason", by_reason, "syscalls",
-                     (json_int_t)vs->syscalls, "unimplemented_syscalls",
-                     (json_int_t)vs->unimplemented, "faults", (json_int_t)vs->faults,
-                     "signal_frames", (json_int_t)vs->signals, "kvm_ioctls",
-                     (json_int_t)c.ioctls, "kvm_ioctls_by_name", by_ioctl, "syscalls_by_name",
-                     by_call);
+    json_t *j = json_pack("{s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "exits",
+                          (json_int_t)c.exits, "exits_by_reason", by_reason, "syscalls",
+                          (json_int_t)vs->syscalls, "unimplemented_syscalls",
+                          (json_int_t)vs->unimplemented, "faults", (json_int_t)vs->faults,
+                          "signal_frames", (json_int_t)vs->signals, "kvm_ioctls",
+                          (json_int_t)c.ioctls, "kvm_ioctls_by_name", by_ioctl,
+                          "syscalls_by_name", by_call);
+    /* The guest's processes over the whole run: forks and execs, with what they took. */
+    json_t *procs = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "forks", (json_int_t)vs->forks,
+                              "fork_kvm_ioctls", (json_int_t)vs->fork_ioctls, "fork_pt_pages",
+                              (json_int_t)vs->fork_pt_pages, "execs", (json_int_t)vs->execs,
+                              "exec_kvm_ioctls", (json_int_t)vs->exec_ioctls, "exec_pt_pages",
+                              (json_int_t)vs->exec_pt_pages);
+    if (j && procs)
+        json_object_set_new(j, "processes", procs);
+    else
+        json_decref(procs);
+    return j;
 }
 
 void vm_engine_stats_print(FILE *out, const struct vm_stats *vs)
@@ -333,4 +344,11 @@ void vm_engine_stats_print(FILE *out, const struct vm_stats *vs)
         fprintf(out, "%s%s %llu", i ? ", " : " ", ioctl_name(c.reqs[i][1], buf, sizeof(buf)),
                 (unsigned long long)c.reqs[i][0]);
     fprintf(out, "%s\n", c.nreqs ? "" : " none");
+    if (vs->forks || vs->execs)
+        fprintf(out,
+                "viv: stats: vm processes: %llu forks (%llu KVM ioctls, %llu page-table pages "
+                "built), %llu execs (%llu KVM ioctls, %llu page-table pages built)\n",
+                (unsigned long long)vs->forks, (unsigned long long)vs->fork_ioctls,
+                (unsigned long long)vs->fork_pt_pages, (unsigned long long)vs->execs,
+                (unsigned long long)vs->exec_ioctls, (unsigned long long)vs->exec_pt_pages);
 }

@@ -7,6 +7,12 @@
 #define E(nr, n, fmt) [nr] = {.name = #n, .fn = xlat_sys_##n, .args = fmt}
 
 static const struct xlat_sys_entry riscv64_table[] = {
+    E(8, getxattr, "ssxu"),
+    E(9, lgetxattr, "ssxu"),
+    E(10, fgetxattr, "dsxu"),
+    E(11, listxattr, "sxu"),
+    E(12, llistxattr, "sxu"),
+    E(13, flistxattr, "dxu"),
     E(17, getcwd, "xu"),
     E(23, dup, "d"),
     E(24, dup3, "ddx"),
@@ -98,6 +104,16 @@ static uint64_t riscv64_sp(const struct xlat_regs *regs)
     return regs->x[2];
 }
 
+static void riscv64_clone_regs(struct xlat_regs *r, uint64_t sp, bool set_tls, uint64_t tls)
+{
+    r->pc += 4;   /* the child returns from the same ecall */
+    r->x[10] = 0; /* with 0 in a0 */
+    if (sp)
+        r->x[2] = sp;
+    if (set_tls)
+        r->x[4] = tls; /* tp */
+}
+
 const struct xlat_abi xlat_abi_riscv64 = {
     .name = "riscv64",
     .table = riscv64_table,
@@ -105,4 +121,8 @@ const struct xlat_abi xlat_abi_riscv64 = {
     .sp = riscv64_sp,
     .sigframe_push = rv_sigframe_push,
     .sigframe_pop = rv_sigframe_pop,
+    .machine = ELF_MACHINE_RISCV64,
+    .clone_ctid = 4,
+    .clone_tls = 3,
+    .clone_regs = riscv64_clone_regs,
 };

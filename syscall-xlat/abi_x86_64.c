@@ -3,9 +3,8 @@
 
 /* The argument registers are rdi, rsi, rdx, r10, r8, r9 and the number is rax; the engine reads
  * those. The structures are the host's, so most calls are the generic handlers; the legacy
- * calls the generic table dropped (open, stat, pipe, dup2, ...) are served by their *at forms.
- * Not here yet: the calls that make processes and threads or replace the program (clone,
- * fork, vfork, execve), which need an engine that can copy or add vCPUs. */
+ * calls the generic table dropped (open, stat, pipe, dup2, fork, ...) are served by their
+ * modern forms. */
 #define E(nr, n, fmt) [nr] = {.name = #n, .fn = xlat_sys_##n, .args = fmt}
 
 static const struct xlat_sys_entry x86_64_table[] = {
@@ -16,6 +15,7 @@ static const struct xlat_sys_entry x86_64_table[] = {
     E(4, stat, "sx"),
     E(5, fstat, "dx"),
     E(6, lstat, "sx"),
+    E(7, poll, "xud"),
     E(8, lseek, "ddd"),
     E(9, mmap, "xuxxdx"),
     E(10, mprotect, "xux"),
@@ -31,6 +31,7 @@ static const struct xlat_sys_entry x86_64_table[] = {
     E(20, writev, "dxu"),
     E(21, access, "so"),
     E(22, pipe, "x"),
+    E(23, select, "dxxxx"),
     E(24, sched_yield, ""),
     E(25, mremap, "xuuxx"),
     E(28, madvise, "xud"),
@@ -40,6 +41,10 @@ static const struct xlat_sys_entry x86_64_table[] = {
     E(36, getitimer, "dx"),
     E(38, setitimer, "dxx"),
     E(39, getpid, ""),
+    E(56, clone, "xxxxx"),
+    E(57, fork, ""),
+    E(58, vfork, ""),
+    E(59, execve, "sxx"),
     E(60, exit, "d"),
     E(61, wait4, "dxxx"),
     E(62, kill, "dd"),
@@ -67,7 +72,12 @@ static const struct xlat_sys_entry x86_64_table[] = {
     E(104, getgid, ""),
     E(107, geteuid, ""),
     E(108, getegid, ""),
+    E(109, setpgid, "dd"),
     E(110, getppid, ""),
+    E(111, getpgrp, ""),
+    E(112, setsid, ""),
+    E(121, getpgid, "d"),
+    E(124, getsid, "d"),
     E(127, rt_sigpending, "xu"),
     E(130, rt_sigsuspend, "xu"),
     E(131, sigaltstack, "xx"),
@@ -75,6 +85,13 @@ static const struct xlat_sys_entry x86_64_table[] = {
     E(158, arch_prctl, "xx"),
     E(186, gettid, ""),
     E(200, tkill, "dd"),
+    E(191, getxattr, "ssxu"),
+    E(192, lgetxattr, "ssxu"),
+    E(193, fgetxattr, "dsxu"),
+    E(194, listxattr, "sxu"),
+    E(195, llistxattr, "sxu"),
+    E(196, flistxattr, "dxu"),
+    E(201, time, "x"),
     E(202, futex, "xdux"),
     E(204, sched_getaffinity, "dux"),
     E(217, getdents64, "dxu"),
@@ -94,6 +111,8 @@ static const struct xlat_sys_entry x86_64_table[] = {
     E(267, readlinkat, "dsxu"),
     E(268, fchmodat, "dso"),
     E(269, faccessat, "dso"),
+    E(270, pselect6, "dxxxxx"),
+    E(271, ppoll, "xuxxu"),
     E(273, set_robust_list, "xu"),
     E(292, dup3, "ddx"),
     E(293, pipe2, "xx"),
@@ -109,6 +128,16 @@ static uint64_t x86_64_sp(const struct xlat_regs *regs)
     return regs->x86.rsp;
 }
 
+/* SYSCALL left the return address in rip already (the engine's view of the call): the child
+ * only differs in rax and, maybe, rsp. */
+static void x86_64_clone_regs(struct xlat_regs *r, uint64_t sp, bool set_tls, uint64_t tls)
+{
+    (void)set_tls, (void)tls; /* the FS base, loaded by the engine */
+    r->x86.rax = 0;
+    if (sp)
+        r->x86.rsp = sp;
+}
+
 const struct xlat_abi xlat_abi_x86_64 = {
     .name = "x86_64",
     .table = x86_64_table,
@@ -118,4 +147,9 @@ const struct xlat_abi xlat_abi_x86_64 = {
     .sp = x86_64_sp,
     .sigframe_push = x86_sigframe_push,
     .sigframe_pop = x86_sigframe_pop,
+    .machine = ELF_MACHINE_X86_64,
+    .clone_ctid = 3,
+    .clone_tls = 4,
+    .clone_regs = x86_64_clone_regs,
+    .tls_is_fs = true,
 };

@@ -112,12 +112,13 @@ static int64_t open_exec(struct xlat_proc *p, uint64_t gpath, int *fd)
     return *fd < 0 ? *fd : check_exec(fd);
 }
 
-/* Whether fd is a riscv64 ELF program: the only kind this process can run itself. */
-static bool is_riscv64(int fd)
+/* Whether fd is an ELF program of the guest's machine: the only kind this process can run
+ * itself. */
+static bool is_guest_elf(const struct xlat_proc *p, int fd)
 {
     struct elf_info info;
     struct viv_error err = {0};
-    return elf_identify(fd, "exec", &info, &err) == 0 && info.machine == ELF_MACHINE_RISCV64;
+    return elf_identify(fd, "exec", &info, &err) == 0 && info.machine == p->abi->machine;
 }
 
 /* The interpreter line of a #! script (binfmt_script.c): name and at most one argument. */
@@ -194,9 +195,20 @@ XLAT_SYS(execve)
     char interp[PATH_MAX], iarg[256];
     bool script = script_line(fd, interp, sizeof(interp), iarg, sizeof(iarg));
     int ifd = -1;
-    if (script && open_interp(p, interp, &ifd) < 0)
+    if (script && (rc = open_interp(p, interp, &ifd)) < 0) {
         ifd = -1;
-    bool translated = script ? ifd >= 0 && is_riscv64(ifd) : is_riscv64(fd);
+        if (p->exec_in_place_only) {
+            close(fd);
+            return rc; /* binfmt_script: the interpreter's own open error */
+        }
+    }
+    bool translated = script ? ifd >= 0 && is_guest_elf(p, ifd) : is_guest_elf(p, fd);
+    if (!translated && p->exec_in_place_only) {
+        if (ifd >= 0)
+            close(ifd);
+        close(fd);
+        return -ENOEXEC;
+    }
     /* Room in front for the interpreter, its argument and the script's path. */
     size_t extra = translated && script ? (iarg[0] ? 3 : 2) : 0;
     char **argv = NULL, **envp = NULL;
@@ -262,14 +274,29 @@ void xlat_proc_exec_clear(struct xlat_proc *p)
     exec_clear(&p->exec);
 }
 
+void xlat_proc_set_exe(struct xlat_proc *p, int fd)
+{
+    /* The file itself, symlinks resolved, as the kernel's mm->exe_file names it; inside the
+     * root, as the guest sees it. */
+    char host[PATH_MAX + 1];
+    if (fd_path(fd, host, sizeof(host)) < 0)
+        return;
+    size_t rl = strlen(p->root_path);
+    const char *guest = host;
+    if (!p->root_host && strncmp(host, p->root_path, rl) == 0 && host[rl] == '/')
+        guest = host + rl;
+    char *s = strdup(guest);
+    if (s) {
+        free(p->exe_path);
+        p->exe_path = s;
+    }
+}
+
 void xlat_proc_exec_commit(struct xlat_proc *p, uint64_t brk_start, uint64_t brk_limit)
 {
     struct xlat_thread *t = xlat_thread_cur(p);
-    char host[PATH_MAX + 1];
-    if (p->exec.fd >= 0 && fd_path(p->exec.fd, host, sizeof(host)) == 0) {
-        free(p->exe_path);
-        p->exe_path = strdup(host);
-    }
+    if (p->exec.fd >= 0)
+        xlat_proc_set_exe(p, p->exec.fd);
     /* execve(2): close-on-exec descriptors close (viv's own live above XLAT_FD_FLOOR). */
     for (int fd = 0; fd < XLAT_FD_FLOOR; fd++) {
         if (fd == p->exec.fd || xlat_fd_reserved(p, fd))
@@ -308,9 +335,12 @@ XLAT_SYS(wait4)
         return -EFAULT;
     int status = 0;
     struct rusage ru;
-    pid_t r = wait4((pid_t)a[0], &status, (int)a[2], a[3] ? &ru : NULL);
+    pid_t want = (pid_t)a[0];
+    want = want < -1 ? -xlat_pid_to_host(p, -want) : xlat_pid_to_host(p, want);
+    pid_t r = wait4(want, &status, (int)a[2], a[3] ? &ru : NULL);
     if (r < 0)
         return -errno;
+    r = xlat_pid_to_guest(p, r);
     if (r > 0 && a[1])
         xlat_mem_write(p->mem, a[1], &status, 4);
     if (a[3])
@@ -326,5 +356,10 @@ XLAT_SYS(waitid)
         return -EFAULT;
     if (a[4] && !(ru = xlat_mem_ptr(p->mem, a[4], sizeof(struct rusage), XLAT_PG_W)))
         return -EFAULT;
-    return XLAT_RET(syscall(SYS_waitid, (int)a[0], (pid_t)a[1], info, (int)a[3], ru));
+    pid_t id = (int)a[0] == P_PID || (int)a[0] == P_PGID ? xlat_pid_to_host(p, (pid_t)a[1])
+                                                          : (pid_t)a[1];
+    int64_t rc = XLAT_RET(syscall(SYS_waitid, (int)a[0], id, info, (int)a[3], ru));
+    if (rc == 0 && info)
+        ((siginfo_t *)info)->si_pid = xlat_pid_to_guest(p, ((siginfo_t *)info)->si_pid);
+    return rc;
 }

@@ -21,6 +21,8 @@ XLAT_SYS(openat)
     int e = xlat_path_get(p, (int64_t)a[0], a[1], &r);
     if (e < 0)
         return e;
+    if (r.buf[0] == '/' && (e = xlat_procfs_open(p, r.buf, (int)a[2])) != XLAT_PROCFS_NOT_OURS)
+        return e;
     /* The open flags of asm-generic/fcntl.h, which riscv64 uses, have x86-64's values. */
     return xlat_path_open(&r, (int)a[2], (unsigned)a[3]);
 }
@@ -192,6 +194,18 @@ XLAT_SYS(ioctl)
         return -ENOTTY;
     }
     BUF_OR_EFAULT(buf, a[2], size, out ? XLAT_PG_W : XLAT_PG_R);
+    if ((unsigned long)a[1] == TIOCSPGRP || (unsigned long)a[1] == TIOCGPGRP) {
+        /* The terminal's foreground group, under the ids the guest knows (sys_pgrp.c). */
+        int g = 0;
+        memcpy(&g, buf, sizeof(g));
+        g = xlat_pid_to_host(p, g);
+        if (ioctl((int)a[0], (unsigned long)a[1], &g) < 0)
+            return -errno;
+        g = xlat_pid_to_guest(p, g);
+        if (out)
+            memcpy(buf, &g, sizeof(g));
+        return 0;
+    }
     return XLAT_RET(ioctl((int)a[0], (unsigned long)a[1], buf));
 }
 
@@ -200,7 +214,8 @@ XLAT_SYS(getdents64)
     /* struct linux_dirent64 has one layout on every architecture. */
     FD_OR_EBADF(a[0]);
     BUF_OR_EFAULT(buf, a[1], a[2], XLAT_PG_W);
-    return XLAT_RET(syscall(SYS_getdents64, (int)a[0], buf, (unsigned)a[2]));
+    int64_t n = XLAT_RET(syscall(SYS_getdents64, (int)a[0], buf, (unsigned)a[2]));
+    return xlat_procfs_dents(p, (int)a[0], buf, n);
 }
 
 XLAT_SYS(ftruncate)

@@ -41,6 +41,17 @@ struct xlat_abi {
     /* rt_sigreturn: restore regs, mask and altstack from the frame the handler returned with:
      * 0 or -EFAULT. */
     int (*sigframe_pop)(struct xlat_thread *t, struct xlat_regs *regs);
+    /* The machine of the programs execve runs in place (the others are the host's). */
+    enum elf_machine machine;
+    /* clone's argument order: which of a[] holds the child's tid address and the TLS
+     * (riscv64 has CONFIG_CLONE_BACKWARDS: flags, sp, ptid, tls, ctid; x86-64: flags, sp,
+     * ptid, ctid, tls). */
+    unsigned clone_ctid, clone_tls;
+    /* A clone child's registers from its parent's at the call: the call returns 0 there, on
+     * stack sp when it is not 0; the TLS goes into regs where the ABI keeps it in a register
+     * (riscv64's tp), else the engine's set_fs hook loads it (tls_is_fs). */
+    void (*clone_regs)(struct xlat_regs *r, uint64_t sp, bool set_tls, uint64_t tls);
+    bool tls_is_fs;
 };
 
 /* struct k_sigaction as the guest's kernel keeps it; restorer only where the ABI has one. */
@@ -91,7 +102,10 @@ struct xlat_proc {
     uint64_t tid_address, robust_head, robust_len;
     struct xlat_sigaction act[XLAT_NSIG + 1];
     const char *hostname;  /* NULL: the host's */
-    bool alone;            /* kill and friends reach only the guest itself */
+    bool alone;            /* kill and friends reach only the guest's own processes */
+    pid_t alone_root;      /* alone: the host pid of the guest's first process */
+    pid_t alone_pgrp;      /* alone: the host group it started in (viv's own too) */
+    bool exec_in_place_only;
     int engine_fds[8];     /* xlat_proc_reserve_fd */
     int n_engine_fds;
     bool exiting;
@@ -118,6 +132,7 @@ struct xlat_path {
     int dirfd;    /* base for the host *at call */
     int owned_fd; /* closed by xlat_path_done, -1 if none */
     bool in_root;
+    bool self_exe; /* the guest named /proc/self/exe: name is now its program's path */
     char *name;   /* points into buf */
     char buf[PATH_MAX + 8];
 };
@@ -160,7 +175,7 @@ XLAT_SYS(uname); XLAT_SYS(sysinfo); XLAT_SYS(sched_yield);
 XLAT_SYS(sched_getaffinity); XLAT_SYS(umask); XLAT_SYS(prctl); XLAT_SYS(getrusage);
 /* sys_time.c */
 XLAT_SYS(clock_gettime); XLAT_SYS(clock_getres); XLAT_SYS(gettimeofday); XLAT_SYS(nanosleep);
-XLAT_SYS(clock_nanosleep); XLAT_SYS(times);
+XLAT_SYS(clock_nanosleep); XLAT_SYS(times); XLAT_SYS(time);
 /* sys_signal.c */
 XLAT_SYS(rt_sigaction); XLAT_SYS(rt_sigprocmask); XLAT_SYS(sigaltstack); XLAT_SYS(rt_sigpending);
 XLAT_SYS(rt_sigsuspend); XLAT_SYS(rt_sigreturn); XLAT_SYS(kill); XLAT_SYS(tgkill);
@@ -170,11 +185,30 @@ XLAT_SYS(open); XLAT_SYS(stat); XLAT_SYS(lstat); XLAT_SYS(access); XLAT_SYS(pipe
 XLAT_SYS(mkdir); XLAT_SYS(rmdir); XLAT_SYS(unlink); XLAT_SYS(rename); XLAT_SYS(readlink);
 XLAT_SYS(symlink); XLAT_SYS(chmod); XLAT_SYS(arch_prctl);
 /* sys_thread.c */
-XLAT_SYS(clone); XLAT_SYS(exit); XLAT_SYS(gettid); XLAT_SYS(set_tid_address);
+XLAT_SYS(clone); XLAT_SYS(fork); XLAT_SYS(vfork); XLAT_SYS(exit); XLAT_SYS(gettid); XLAT_SYS(set_tid_address);
 /* sys_futex.c */
 XLAT_SYS(futex);
 /* sys_exec.c */
 XLAT_SYS(execve); XLAT_SYS(wait4); XLAT_SYS(waitid);
+/* The guest's view of a getdents64 answer of n bytes in buf from fd: the engine's fds left
+ * out of its /proc/self/fd (sys_procfs.c). The new length. */
+int64_t xlat_procfs_dents(struct xlat_proc *p, int fd, void *buf, int64_t n);
+/* open of an absolute guest path: when it is the guest's own /proc/self/maps or status, an fd
+ * with what they say of the guest (or -errno); else XLAT_PROCFS_NOT_OURS. */
+#define XLAT_PROCFS_NOT_OURS INT32_MIN
+int xlat_procfs_open(struct xlat_proc *p, const char *path, int flags);
+/* sys_xattr.c */
+XLAT_SYS(getxattr); XLAT_SYS(lgetxattr); XLAT_SYS(fgetxattr); XLAT_SYS(listxattr);
+XLAT_SYS(llistxattr); XLAT_SYS(flistxattr);
+/* sys_poll.c */
+XLAT_SYS(poll); XLAT_SYS(ppoll); XLAT_SYS(select); XLAT_SYS(pselect6);
+/* sys_pgrp.c */
+XLAT_SYS(getpgid); XLAT_SYS(getpgrp); XLAT_SYS(getsid); XLAT_SYS(setpgid); XLAT_SYS(setsid);
+/* The pid the guest knows host process `host` by, and back (the identity unless alone). */
+pid_t xlat_pid_to_guest(const struct xlat_proc *p, pid_t host);
+pid_t xlat_pid_to_host(const struct xlat_proc *p, pid_t guest);
+/* kill(2) of a guest that is alone: its own processes only. */
+int64_t xlat_kill_alone(struct xlat_proc *p, pid_t pid, int sig);
 
 /* The tid the guest knows t by: the host's, but for a guest that is alone, whose first thread
  * is its pid (sys_thread.c). */

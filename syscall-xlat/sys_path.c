@@ -63,11 +63,18 @@ int xlat_path_get(struct xlat_proc *p, int64_t gdirfd, uint64_t gpath, struct xl
 {
     r->owned_fd = -1;
     r->in_root = false;
+    r->self_exe = false;
     r->name = r->buf;
     long n = xlat_mem_string(p->mem, gpath, r->buf, PATH_MAX);
     if (n < 0)
         return (int)n;
     int dirfd = (int)gdirfd;
+    /* The guest's /proc/self/exe is its program, never the engine that runs it (busybox
+     * execs its applets through it). */
+    if (strcmp(r->buf, "/proc/self/exe") == 0 && p->exe_path && p->exe_path[0] == '/') {
+        snprintf(r->buf, sizeof(r->buf), "%s", p->exe_path);
+        r->self_exe = true;
+    }
     if (r->buf[0] == '/') {
         if (in_sysroot(p, r->buf)) {
             r->dirfd = p->sysroot_fd;
@@ -162,7 +169,7 @@ XLAT_SYS(readlinkat)
     if (!dst)
         return -EFAULT;
     /* The guest's /proc/self/exe is its program, not the translator that runs it. */
-    if (strcmp(r.name, "/proc/self/exe") == 0 && p->exe_path) {
+    if (r.self_exe) {
         size_t l = strlen(p->exe_path);
         if (l > size)
             l = size;

@@ -23,8 +23,9 @@ void xlat_proc_ids(const struct xlat_proc *p, pid_t *pid, pid_t *ppid)
 {
     /* Alone, the guest sees what it sees in native mode, where the instance's init is pid 1
      * and the program its child. */
-    *pid = p->alone ? XLAT_ALONE_PID : getpid();
-    *ppid = p->alone ? 1 : getppid();
+    pid_t self = getpid();
+    *pid = xlat_pid_to_guest(p, self);
+    *ppid = p->alone && self == p->alone_root ? 1 : xlat_pid_to_guest(p, getppid());
 }
 
 XLAT_SYS(getpid)

@@ -288,11 +288,8 @@ XLAT_SYS(kill)
     pid_t pid = (pid_t)a[0];
     if ((int)a[1] == XLAT_KICK_SIGNAL)
         return -EINVAL;
-    if (p->alone) {
-        if (pid != XLAT_ALONE_PID && pid != 0 && pid != -1 && pid != -XLAT_ALONE_PID)
-            return -ESRCH;
-        pid = getpid();
-    }
+    if (p->alone)
+        return xlat_kill_alone(p, pid, (int)a[1]);
     return XLAT_RET(kill(pid, (int)a[1]));
 }
 
@@ -302,7 +299,7 @@ XLAT_SYS(tgkill)
     if ((int)a[2] == XLAT_KICK_SIGNAL)
         return -EINVAL;
     if (p->alone && tgid > 0 && tid > 0) {
-        if (tgid != XLAT_ALONE_PID || !(tid = own_thread(p, tid)))
+        if (xlat_pid_to_host(p, tgid) != getpid() || !(tid = own_thread(p, tid)))
             return -ESRCH;
         tgid = getpid();
     }
@@ -369,8 +366,8 @@ int xlat_signal_next(struct xlat_thread *t, siginfo_t *info, enum xlat_sig_actio
         int sig = __builtin_ctzll(pend) + 1;
         *info = t->info[sig];
         /* A guest that is alone sent it to itself under the id it knows. */
-        if (p->alone && info->si_code <= 0 && info->si_pid == getpid())
-            info->si_pid = XLAT_ALONE_PID;
+        if (p->alone && (info->si_code <= 0 || sig == SIGCHLD))
+            info->si_pid = xlat_pid_to_guest(p, info->si_pid);
         __atomic_and_fetch(&t->pending, ~XLAT_SIGBIT(sig), __ATOMIC_ACQ_REL);
         uint64_t h = p->act[sig].handler;
         if (is_handler(h))

@@ -178,7 +178,7 @@ void xlat_proc_wait_empty(struct xlat_proc *p)
 
 pid_t xlat_thread_guest_tid(const struct xlat_thread *t)
 {
-    return t->proc->alone && t == &t->proc->main_thread ? XLAT_ALONE_PID : t->tid;
+    return t == &t->proc->main_thread ? xlat_pid_to_guest(t->proc, t->tid) : t->tid;
 }
 
 XLAT_SYS(gettid)
@@ -226,20 +226,14 @@ static int64_t clone_thread(struct xlat_proc *p, struct xlat_thread *t, const ui
     c->proc = p;
     c->sigmask = t->sigmask;
     c->ss_flags = SS_DISABLE; /* copy_process: a CLONE_VM child gets no altstack */
-    /* riscv64 has CONFIG_CLONE_BACKWARDS: clone(flags, newsp, ptid, tls, ctid). */
     if (flags & CLONE_PARENT_SETTID)
         c->set_ptid = a[2];
     if (flags & CLONE_CHILD_SETTID)
-        c->set_ctid = a[4];
+        c->set_ctid = a[p->abi->clone_ctid];
     if (flags & CLONE_CHILD_CLEARTID)
-        c->clear_tid = a[4];
+        c->clear_tid = a[p->abi->clone_ctid];
     struct xlat_regs r = *t->regs;
-    r.pc += 4;   /* the child returns from the same ecall */
-    r.x[10] = 0; /* with 0 in a0 */
-    if (a[1])
-        r.x[2] = a[1];
-    if (flags & CLONE_SETTLS)
-        r.x[4] = a[3]; /* tp */
+    p->abi->clone_regs(&r, a[1], flags & CLONE_SETTLS, a[p->abi->clone_tls]);
     pthread_mutex_lock(&p->lock);
     c->next = p->threads;
     p->threads = c;
@@ -268,6 +262,10 @@ static int64_t clone_process(struct xlat_proc *p, struct xlat_thread *t, const u
     int exit_sig = (int)(flags & CSIGNAL);
     if (exit_sig > XLAT_NSIG)
         return -EINVAL;
+    struct xlat_engine_hooks *h = p->hooks.set ? &p->hooks.h : NULL;
+    int e;
+    if (h && h->fork_prepare && (e = h->fork_prepare(t->hart)) < 0)
+        return e;
     pid_t pid;
     if (exit_sig == SIGCHLD)
         pid = fork(); /* keeps the host libc's locks consistent in the child */
@@ -293,22 +291,39 @@ static int64_t clone_process(struct xlat_proc *p, struct xlat_thread *t, const u
     p->nthreads = 1;
     p->survivor = NULL;
     t->tid = gettid();
+    if (h && h->fork_child && h->fork_child(t->hart) < 0)
+        _exit(125);
+    uint64_t ctid = a[p->abi->clone_ctid], tls = a[p->abi->clone_tls];
     if (flags & CLONE_CHILD_SETTID)
-        xlat_mem_write(p->mem, a[4], &t->tid, sizeof(t->tid));
+        xlat_mem_write(p->mem, ctid, &t->tid, sizeof(t->tid));
     if (flags & CLONE_CHILD_CLEARTID)
-        t->clear_tid = a[4];
-    if (t->regs && (a[1] || (flags & CLONE_SETTLS))) {
-        /* A new stack (posix_spawn's) or tls: the child's registers differ beyond a0. */
-        struct xlat_regs *r = t->regs;
-        r->pc += 4;
-        r->x[10] = 0;
-        if (a[1])
-            r->x[2] = a[1];
-        if (flags & CLONE_SETTLS)
-            r->x[4] = a[3];
+        t->clear_tid = ctid;
+    if ((flags & CLONE_SETTLS) && p->abi->tls_is_fs) {
+        if (!h || !h->set_fs || h->set_fs(t->hart, tls) < 0)
+            _exit(125);
+        t->fs_base = tls;
+    }
+    if (t->regs && (a[1] || ((flags & CLONE_SETTLS) && !p->abi->tls_is_fs))) {
+        /* A new stack (posix_spawn's) or tls: the child's registers differ beyond the
+         * return value. */
+        p->abi->clone_regs(t->regs, a[1], flags & CLONE_SETTLS, tls);
         t->result = XLAT_SYS_REGS;
     }
     return 0;
+}
+
+/* fork(2) and vfork(2) are clone's (kernel/fork.c): vfork's sharing is served by a copy, as
+ * clone_process says. */
+XLAT_SYS(fork)
+{
+    (void)a;
+    return xlat_sys_clone(p, (const uint64_t[]){SIGCHLD, 0, 0, 0, 0, 0});
+}
+
+XLAT_SYS(vfork)
+{
+    (void)a;
+    return xlat_sys_clone(p, (const uint64_t[]){CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0, 0});
 }
 
 XLAT_SYS(clone)

@@ -69,3 +69,12 @@ XLAT_SYS(times)
         return -EFAULT;
     return (int64_t)c;
 }
+
+XLAT_SYS(time)
+{
+    /* time(2): the seconds, stored at tloc too when it is not NULL. */
+    int64_t now = (int64_t)time(NULL);
+    if (a[0] && xlat_mem_write(p->mem, a[0], &now, sizeof(now)) < 0)
+        return -EFAULT;
+    return now;
+}

@@ -132,6 +132,9 @@ struct xlat_proc_config {
      * host grants no pid namespace): it is pid XLAT_ALONE_PID under an init, as in native mode's
      * instance, and kill, tgkill and tkill reach only itself, never the host's processes. */
     bool alone;
+    /* execve runs programs of the ABI's machine in place and refuses the others (ENOEXEC),
+     * rather than handing them to the host's execve: the guest must not leave its VM. */
+    bool exec_in_place_only;
 };
 
 struct xlat_proc; /* opaque: one guest process */
@@ -221,6 +224,13 @@ struct xlat_engine_hooks {
     /* x86-64 arch_prctl(ARCH_SET_FS): load base into the hart's FS base; 0 or -errno. NULL
      * where the ABI has no such call. */
     int (*set_fs)(void *hart, uint64_t base);
+    /* fork, vfork and clone without CLONE_VM are host forks. fork_prepare runs in the parent
+     * before it (to keep what the child cannot read: a vCPU belongs to its creator's mm),
+     * fork_child in the child after it (to make its machine anew over the copied memory):
+     * 0 or -errno (the parent's call fails; a child that fails exits 125). NULL where a host
+     * fork copies all there is. */
+    int (*fork_prepare)(void *hart);
+    int (*fork_child)(void *hart);
 };
 void xlat_proc_set_hooks(struct xlat_proc *p, const struct xlat_engine_hooks *h);
 /* The process's first thread, run by the calling host thread; hart is the engine's. */
@@ -263,6 +273,8 @@ struct xlat_exec_request {
     char **envp;
 };
 const struct xlat_exec_request *xlat_proc_exec_request(const struct xlat_proc *p);
+/* /proc/self/exe from the program's open fd: the file's path inside the root. */
+void xlat_proc_set_exe(struct xlat_proc *p, int fd);
 /* The engine loaded the new program: what exec does to the rest of the process (execve(2):
  * close-on-exec fds closed, handled signals back to default, no altstack, new brk). */
 void xlat_proc_exec_commit(struct xlat_proc *p, uint64_t brk_start, uint64_t brk_limit);

@@ -56,19 +56,27 @@ int vm_mem_init(struct vm_mem *m, uint64_t size, struct viv_error *err)
     xlat_mem_init_mmu(&m->user, m->host, m->sys_base);
     m->user.changed = user_changed;
     m->user.changed_ctx = m;
-    m->pt_next = m->sys_base + VM_SYS_PAGES * VM_PAGE;
     m->pt_end = size;
+    if (vm_mem_reset_tables(m) < 0) {
+        vm_mem_destroy(m);
+        return viv_fail(err, ENOMEM, "page-table pool too small for the system area");
+    }
+    return 0;
+}
+
+int vm_mem_reset_tables(struct vm_mem *m)
+{
+    m->pt_next = m->sys_base + VM_SYS_PAGES * VM_PAGE;
     m->pml4 = m->pt_next;
     m->pt_next += VM_PAGE;
+    memset(m->host + m->pml4, 0, VM_PAGE);
     /* The system area for ring 0 only (U=0): shim code read-only and executable, the rest
      * writable and never executable. */
     for (unsigned i = 0; i < VM_SYS_PAGES; i++) {
         uint64_t f = i < VM_SYS_DATA ? 0 : (VM_PTE_W | VM_PTE_NX);
         if (vm_pt_set(m, VM_KERNEL_BASE + (uint64_t)i * VM_PAGE, m->sys_base + i * VM_PAGE,
-                      f | VM_PTE_P) < 0) {
-            vm_mem_destroy(m);
-            return viv_fail(err, ENOMEM, "page-table pool too small for the system area");
-        }
+                      f | VM_PTE_P) < 0)
+            return -ENOMEM;
     }
     return 0;
 }

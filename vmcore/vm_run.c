@@ -3,20 +3,18 @@
  * asks). */
 #include "vm_internal.h"
 
-#include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define VM_STACK_MAX (8ull << 20) /* Linux's default RLIMIT_STACK */
 #define VM_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 static void instance_free(struct vm_instance *v)
@@ -32,13 +30,7 @@ static void instance_free(struct vm_instance *v)
             close(*fd);
     if (v->mem.host)
         vm_mem_destroy(&v->mem);
-}
-
-static int open_in_root(int root, const char *path)
-{
-    struct open_how how = {.flags = O_RDONLY | O_CLOEXEC,
-                           .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-    return (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
+    free(v->fork_xsave);
 }
 
 /* argv[0] as the guest's exec would find it: a path, or a name looked up along its PATH. */
@@ -48,7 +40,7 @@ static int find_program(int root, const struct vm_config *cfg, char *found, size
     const char *name = cfg->argv[0];
     if (strchr(name, '/')) {
         snprintf(found, len, "%s", name);
-        int fd = open_in_root(root, name);
+        int fd = vm_open_in_root(root, name);
         if (fd >= 0)
             return fd;
         *fail_status = errno == ENOENT || errno == ENOTDIR ? 127 : 126;
@@ -61,7 +53,7 @@ static int find_program(int root, const struct vm_config *cfg, char *found, size
     for (const char *s = path; *s;) {
         const char *colon = strchrnul(s, ':');
         snprintf(found, len, "%.*s/%s", (int)(colon - s), s, name);
-        int fd = open_in_root(root, found);
+        int fd = vm_open_in_root(root, found);
         if (fd >= 0)
             return fd;
         s = *colon ? colon + 1 : colon;
@@ -70,104 +62,46 @@ static int find_program(int root, const struct vm_config *cfg, char *found, size
     return viv_fail(err, ENOENT, "%s: not found in the image's PATH", name);
 }
 
+/* The guest starts as if exec'd (execve(2)): the close-on-exec fds the VMM inherited from viv
+ * (the catalog's, the sandbox's) close, where the guest would otherwise find them. viv's own
+ * live at XLAT_FD_FLOOR and above by now. */
+static void close_on_exec(void)
+{
+    for (int fd = 3; fd < XLAT_FD_FLOOR; fd++) {
+        int fl = fcntl(fd, F_GETFD);
+        if (fl >= 0 && (fl & FD_CLOEXEC))
+            close(fd);
+    }
+}
+
 static int kvm_setup(struct vm_instance *v, int kvm_fd, uint64_t memory, struct viv_error *err)
 {
     v->kvm = kvm_fd >= 0 ? kvm_fd : vm_kvm_open("/dev/kvm", "/sys", err);
     if (v->kvm < 0)
         return -1;
-    if (vm_mem_init(&v->mem, memory, err) < 0)
-        return -1;
-    v->vm = vm_ioctl(v->kvm, KVM_CREATE_VM, NULL);
-    if (v->vm < 0)
-        return viv_fail(err, errno, "KVM_CREATE_VM");
-    /* One slot is all of guest-physical memory (api.rst 4.35 KVM_SET_USER_MEMORY_REGION). */
-    struct kvm_userspace_memory_region slot = {
-        .slot = 0,
-        .guest_phys_addr = 0,
-        .memory_size = v->mem.size,
-        .userspace_addr = (uint64_t)(uintptr_t)v->mem.host,
-    };
-    if (vm_ioctl(v->vm, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
-        return viv_fail(err, errno, "KVM_SET_USER_MEMORY_REGION");
-    v->vcpu = vm_ioctl(v->vm, KVM_CREATE_VCPU, NULL);
-    if (v->vcpu < 0)
-        return viv_fail(err, errno, "KVM_CREATE_VCPU");
-    int size = vm_ioctl(v->kvm, KVM_GET_VCPU_MMAP_SIZE, NULL);
-    if (size < (int)sizeof(struct kvm_run))
-        return viv_fail(err, errno, "KVM_GET_VCPU_MMAP_SIZE");
-    void *run = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, v->vcpu, 0);
-    if (run == MAP_FAILED)
-        return viv_fail(err, errno, "map the vCPU's kvm_run area");
-    v->run = run;
-    v->run_size = (size_t)size;
-    /* The guest's fds are the VMM's (the personality passes them through): KVM's live high,
-     * out of the way of the numbers a guest expects, and the personality keeps the guest off
-     * them (xlat_proc_reserve_fd). */
-    for (int *fd = &v->kvm; fd <= &v->vcpu; fd++) {
+    /* The guest's fds are the VMM's (the personality passes them through): KVM's and the
+     * root's live high, out of the way of the numbers a guest expects, and the personality
+     * keeps the guest off them (xlat_proc_reserve_fd). */
+    int *mine[] = {&v->kvm, &v->root};
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(mine); i++) {
+        int *fd = mine[i];
         int hi = fcntl(*fd, F_DUPFD_CLOEXEC, XLAT_FD_FLOOR);
         if (hi < 0)
-            return viv_fail(err, errno, "move KVM's fds out of the guest's way");
+            return viv_fail(err, errno, "move viv's fds out of the guest's way");
         close(*fd);
         *fd = hi;
     }
-    return vm_cpu_setup(v->kvm, v->vcpu, &v->mem, err);
-}
-
-static int load_program(struct vm_instance *v, const struct vm_config *cfg, const char *path,
-                        uint64_t *entry, uint64_t *sp, uint64_t *brk, int *fail_status,
-                        struct viv_error *err)
-{
-    struct elf_load_ops ops;
-    xlat_mem_loader_ops(&v->mem.user, &ops);
-    struct elf_image img;
-    if (elf_load(v->exe, path, ELF_MACHINE_X86_64, VM_PAGE, &ops, &img, err) < 0) {
-        *fail_status = err->code == ENOEXEC ? 126 : 125;
+    if (vm_mem_init(&v->mem, memory, err) < 0)
         return -1;
-    }
-    if (img.dynamic) {
-        *fail_status = 126;
-        return viv_fail(err, ENOEXEC, "%s: dynamically linked (interpreter %s): vm mode runs "
-                        "static programs only", path, img.interp);
-    }
-    /* The stack at the top of user memory, the mmap area below it, the heap after the image. */
-    uint64_t top = v->mem.user.size;
-    uint64_t size = top / 8 < VM_STACK_MAX ? top / 8 : VM_STACK_MAX;
-    size &= ~(uint64_t)(VM_PAGE - 1);
-    int r = xlat_mem_map(&v->mem.user, top - size, size, PROT_READ | PROT_WRITE,
-                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (r < 0)
-        return viv_fail(err, -r, "map the guest's stack");
-    v->mem.user.mmap_top = top - size - VM_PAGE; /* a guard page under the stack */
-    uint64_t vdso = 0;
-    if ((r = vm_vdso_place(&v->mem, v->vcpu, &vdso)) < 0)
-        return viv_fail(err, -r, "map the guest's vDSO");
-    unsigned eax, ebx, ecx = 0, edx = 0;
-    __get_cpuid(1, &eax, &ebx, &ecx, &edx);
-    struct elf_stack_params sp_params = {
-        .argv = cfg->argv,
-        .envp = cfg->envp,
-        .execfn = path,
-        .platform = "x86_64",
-        .exe = &img,
-        .page_size = VM_PAGE,
-        .hwcap = edx, /* AT_HWCAP on x86 is CPUID.1:EDX (arch/x86/include/asm/elf.h) */
-        .sysinfo_ehdr = vdso,
-    };
-    if (getrandom(sp_params.random, sizeof(sp_params.random), 0) != sizeof(sp_params.random))
-        return viv_fail(err, errno, "getrandom for AT_RANDOM");
-    if (elf_stack_build(&ops, top, size, &sp_params, sp, err) < 0)
-        return viv_wrap(err, "%s: initial stack", path);
-    *brk = img.hi;
-    *entry = img.entry;
-    return 0;
+    return vm_machine_create(v, err);
 }
 
-static int loop(struct vm_instance *v, struct vm_stats *st, struct viv_error *err)
+static int loop(struct vm_instance *v, struct viv_error *err)
 {
     for (;;) {
         if (vm_ioctl(v->vcpu, KVM_RUN, NULL) < 0) {
             if (errno == EINTR || errno == EAGAIN) {
-                st->exits[VM_EXIT_INTR]++;
+                v->st->exits[VM_EXIT_INTR]++;
                 int r = vm_user_interrupted(v, err);
                 if (r < 0)
                     return -1;
@@ -180,7 +114,7 @@ static int loop(struct vm_instance *v, struct vm_stats *st, struct viv_error *er
         struct kvm_run *run = v->run;
         switch (run->exit_reason) {
         case KVM_EXIT_IO:
-            st->exits[VM_EXIT_IO]++;
+            v->st->exits[VM_EXIT_IO]++;
             if (run->io.direction == KVM_EXIT_IO_OUT && run->io.port == VM_PORT_SYSCALL) {
                 int r = vm_user_syscall(v, err);
                 if (r < 0)
@@ -199,10 +133,10 @@ static int loop(struct vm_instance *v, struct vm_stats *st, struct viv_error *er
             }
             return viv_fail(err, EIO, "the guest used I/O port %#x from ring 0", run->io.port);
         case KVM_EXIT_HLT:
-            st->exits[VM_EXIT_HLT]++;
+            v->st->exits[VM_EXIT_HLT]++;
             return viv_fail(err, EIO, "the guest halted in ring 0");
         case KVM_EXIT_SHUTDOWN:
-            st->exits[VM_EXIT_SHUTDOWN]++;
+            v->st->exits[VM_EXIT_SHUTDOWN]++;
             return viv_fail(err, EIO, "the guest triple-faulted (KVM_EXIT_SHUTDOWN)");
         case KVM_EXIT_FAIL_ENTRY:
             return viv_fail(err, EIO, "KVM cannot enter the guest (hardware reason %#llx)",
@@ -210,7 +144,7 @@ static int loop(struct vm_instance *v, struct vm_stats *st, struct viv_error *er
         case KVM_EXIT_INTERNAL_ERROR:
             return viv_fail(err, EIO, "KVM internal error, suberror %u", run->internal.suberror);
         default:
-            st->exits[VM_EXIT_OTHER]++;
+            v->st->exits[VM_EXIT_OTHER]++;
             return viv_fail(err, EIO, "unexpected VM exit, reason %u", run->exit_reason);
         }
     }
@@ -245,15 +179,17 @@ static int start_personality(struct vm_instance *v, const struct vm_config *cfg,
         .brk_limit = v->mem.user.size,
         .hostname = cfg->hostname,
         .alone = true,
+        .exec_in_place_only = true,
     };
     if (xlat_proc_new(&pc, &v->proc, err) < 0)
         return -1;
-    for (int *fd = &v->kvm; fd <= &v->vcpu; fd++)
+    for (int *fd = &v->kvm; fd <= &v->root; fd++)
         xlat_proc_reserve_fd(v->proc, *fd);
-    /* What the program and the loader needed is done with. */
+    xlat_proc_set_exe(v->proc, v->exe);
+    /* What the program needed is done with; the root stays for the interpreters of the
+     * programs the guest execs. */
     close(v->exe);
-    close(v->root);
-    v->exe = v->root = -1;
+    v->exe = -1;
     const char *wd = cfg->workdir ? cfg->workdir : "/";
     struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
                            .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
@@ -266,19 +202,16 @@ static int start_personality(struct vm_instance *v, const struct vm_config *cfg,
         close(root);
     if (e)
         return viv_fail(err, e, "%s: cannot enter the working folder", wd);
-    /* The shim answers getpid, gettid and getppid from its data page as the personality
-     * would: the guest is alone in its VM. */
-    pid_t ids[2];
-    xlat_proc_ids(v->proc, &ids[0], &ids[1]);
-    uint8_t *data = v->mem.host + v->mem.sys_base + VM_SYS_DATA * VM_PAGE;
-    uint64_t pid = (uint64_t)ids[0], ppid = (uint64_t)ids[1];
-    memcpy(data + VM_DATA_PID, &pid, 8);
-    memcpy(data + VM_DATA_PPID, &ppid, 8);
+    vm_machine_set_ids(v);
     /* A signal the guest leaves at its default ends the VMM itself, as it would the guest: never
      * with a core file of the VMM, which would mislead. */
     struct rlimit no_core = {0, 0};
     setrlimit(RLIMIT_CORE, &no_core);
-    struct xlat_engine_hooks hooks = {.ctx = v, .kick = vm_kick, .set_fs = vm_set_fs};
+    struct xlat_engine_hooks hooks = {.ctx = v,
+                                      .kick = vm_kick,
+                                      .set_fs = vm_set_fs,
+                                      .fork_prepare = vm_fork_prepare,
+                                      .fork_child = vm_fork_child};
     xlat_proc_set_hooks(v->proc, &hooks);
     v->thread = xlat_thread_first(v->proc, v);
     return 0;
@@ -295,7 +228,8 @@ const char *vm_exit_name(unsigned kind)
 int vm_run(const struct vm_config *cfg, struct vm_stats *st, int *fail_status,
            struct viv_error *err)
 {
-    struct vm_instance v = {.kvm = -1, .vm = -1, .vcpu = -1, .root = -1, .exe = -1, .st = st};
+    struct vm_instance v = {.kvm = -1, .vm = -1, .vcpu = -1, .root = -1, .exe = -1, .st = st,
+                          .run_st = st};
     memset(st, 0, sizeof(*st));
     vm_ioctl_reset();
     *fail_status = 125;
@@ -308,13 +242,15 @@ int vm_run(const struct vm_config *cfg, struct vm_stats *st, int *fail_status,
     }
     if (kvm_setup(&v, cfg->kvm_fd, cfg->memory ? cfg->memory : VM_DEFAULT_MEMORY, err) < 0)
         goto out;
+    close_on_exec();
     v.exe = find_program(v.root, cfg, path, sizeof(path), fail_status, err);
     if (v.exe < 0)
         goto out;
-    uint64_t entry = 0, sp = 0, brk = 0;
-    if (load_program(&v, cfg, path, &entry, &sp, &brk, fail_status, err) < 0)
+    struct vm_start start;
+    if (vm_load(&v, v.exe, path, cfg->argv, cfg->envp, &start, fail_status, err) < 0)
         goto out;
-    if (start_personality(&v, cfg, path, brk, err) < 0)
+    uint64_t entry = start.entry, sp = start.sp;
+    if (start_personality(&v, cfg, path, start.brk, err) < 0)
         goto out;
     *fail_status = 125;
     struct kvm_regs r;
@@ -334,7 +270,9 @@ int vm_run(const struct vm_config *cfg, struct vm_stats *st, int *fail_status,
     viv_trace(VIV_TRACE_VM, "vm", "%s: entry %#llx, sp %#llx, %llu MiB of guest memory", path,
               (unsigned long long)entry, (unsigned long long)sp,
               (unsigned long long)(v.mem.size >> 20));
-    status = loop(&v, st, err);
+    status = loop(&v, err);
+    if (v.forked)
+        vm_child_exit(&v, status, err);
 out:
     if (v.proc) {
         st->syscalls = xlat_proc_calls(v.proc);

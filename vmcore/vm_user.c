@@ -36,8 +36,8 @@ static void regs_to_kvm(struct kvm_regs *r, const struct xlat_x86_regs *s)
  * registers through KVM_SET_REGS, rip, rsp and rflags through the iret frame in the shim's data
  * page (the vCPU's own rip stays at the `out`, so KVM completes it and the shim goes on to its
  * iretq). */
-static int resume_from_shim(struct vm_instance *v, struct kvm_regs *r,
-                            const struct xlat_x86_regs *s, struct viv_error *err)
+int vm_resume_from_shim(struct vm_instance *v, struct kvm_regs *r, const struct xlat_x86_regs *s,
+                        struct viv_error *err)
 {
     uint64_t rip = r->rip, rsp = r->rsp, rflags = r->rflags;
     regs_to_kvm(r, s);
@@ -114,6 +114,12 @@ int vm_user_syscall(struct vm_instance *v, struct viv_error *err)
     enum xlat_sys_result res = xlat_thread_syscall(v->thread, r.rax, a, &s, &ret);
     flush_if_dirty(v);
     bool fx_loaded = false, changed = false;
+    if (v->resume_past_out) {
+        /* A forked child's new vCPU: no `out` is pending for KVM to complete, so the shim
+         * goes on after its 2-byte `out` by hand. */
+        r.rip += 2;
+        v->resume_past_out = false;
+    }
     switch (res) {
     case XLAT_SYS_DONE:
         r.rax = (uint64_t)ret;
@@ -126,15 +132,19 @@ int vm_user_syscall(struct vm_instance *v, struct viv_error *err)
         changed = true;
         break;
     case XLAT_SYS_REGS:
-        /* rt_sigreturn: every register, the FPU's included, comes from the frame. */
-        fx_loaded = changed = true;
+        /* rt_sigreturn: every register, the FPU's included, comes from the frame. A clone
+         * child on a new stack: the FPU is the vCPU's. */
+        fx_loaded = r.rax == 15; /* rax still holds the call's number */
+        changed = true;
         break;
     case XLAT_SYS_EXIT:
     case XLAT_SYS_THREAD_EXIT: /* the only thread: the process is done too */
         return 1;
     case XLAT_SYS_EXEC:
+        return vm_exec(v, &r, err);
     default:
-        return viv_fail(err, ENOSYS, "the personality asked for an exec this engine lacks");
+        return viv_fail(err, EINVAL, "the personality asked for what this engine lacks (%d)",
+                        (int)res);
     }
     int k = take_signals(v, &s, &fx_loaded, &changed, err);
     if (k != 0)
@@ -148,7 +158,7 @@ int vm_user_syscall(struct vm_instance *v, struct viv_error *err)
     }
     if (!fx_loaded && vm_cpu_get_fx(v->vcpu, s.x86.fx) < 0)
         return viv_fail(err, errno, "KVM_GET_XSAVE");
-    return resume_from_shim(v, &r, &s.x86, err) < 0 ? -1 : 0;
+    return vm_resume_from_shim(v, &r, &s.x86, err) < 0 ? -1 : 0;
 }
 
 /* si_code of a fault's signal (Linux arch/x86/kernel/traps.c, arch/x86/mm/fault.c). */
@@ -214,7 +224,7 @@ int vm_user_fault(struct vm_instance *v, struct viv_error *err)
     }
     viv_trace(VIV_TRACE_VM, "vm", "signal %d: handler %#llx, frame at %#llx", sig,
               (unsigned long long)s.x86.rip, (unsigned long long)s.x86.rsp);
-    return resume_from_shim(v, &r, &s.x86, err) < 0 ? -1 : 0;
+    return vm_resume_from_shim(v, &r, &s.x86, err) < 0 ? -1 : 0;
 }
 
 int vm_user_interrupted(struct vm_instance *v, struct viv_error *err)

@@ -1,5 +1,6 @@
-/* vmcore: the KVM micro-VM: a static x86-64 program runs in guest ring 3 under a ring-0 shim of
- * our own, and each of its system calls is one hypercall served here with host calls. */
+/* vmcore: the KVM micro-VM: an x86-64 program (static, or dynamic with the image's ld.so) runs
+ * in guest ring 3 under a ring-0 shim of our own, and each of its system calls is one hypercall
+ * served here with host calls; its forks are VMM forks, each child with a VM of its own. */
 #ifndef VIV_VMCORE_H
 #define VIV_VMCORE_H
 
@@ -80,6 +81,9 @@ struct vm_mem {
  * _unmap, _protect; prot is PROT_READ/WRITE/EXEC, with x86's rule that a present page reads. */
 int vm_mem_init(struct vm_mem *m, uint64_t size, struct viv_error *err);
 void vm_mem_destroy(struct vm_mem *m);
+/* Start the page tables again from an empty pool with only the system area mapped (execve,
+ * once every user page is unmapped): CR3 stays where it was. 0 or -ENOMEM. */
+int vm_mem_reset_tables(struct vm_mem *m);
 
 /* Page-table entries (AMD64 APM vol. 2, 5.4 "Page-Translation-Table Entry Fields"). */
 #define VM_PTE_P (1ull << 0)
@@ -165,11 +169,18 @@ struct vm_stats {
     uint64_t by_nr[512];
     uint64_t signals;                   /* handler frames built */
     uint64_t ioctls[VM_IOCTL_NRS];      /* KVM ioctls by request number */
+    /* Guest processes forked and programs exec'd in the whole run, with the KVM ioctls and the
+     * guest page-table pages each took. A forked VMM adds its own with atomic adds: viv shares
+     * this struct with every VMM process of the run. The ioctls, exits and calls above are the
+     * first process's. */
+    uint64_t forks, fork_ioctls, fork_pt_pages;
+    uint64_t execs, exec_ioctls, exec_pt_pages;
 };
 /* The names of the exit kinds, for reports: "io", "hlt", ... */
 const char *vm_exit_name(unsigned kind);
 
-/* Run the program until it exits. Returns its exit status, or 128+N when signal N (a fault, or
+/* Run the program until it exits. A guest process it forks is a host fork of the VMM, which
+ * never returns from here: it exits as the guest process did (vm_child_exit). Returns its exit status, or 128+N when signal N (a fault, or
  * one it sent itself) killed it; -1 with err filled and *fail_status 125 (viv's failure, KVM
  * unusable), 126 (not loadable) or 127 (not found). The guest's signal dispositions are the
  * VMM process's, as the personality mirrors them: a signal the guest handles stops the vCPU

@@ -1,6 +1,7 @@
 #!/bin/sh
 # vm.sh: what a vm-mode launch costs in the units that do not depend on the machine: KVM ioctls
-# and VM exits per launch of a static /bin/true, exits per guest system call. Times only where
+# and VM exits per launch of a static /bin/true, exits per guest system call; KVM ioctls and
+# guest page-table pages per fork and per exec of a guest process. Times only where
 # this host's KVM is hardware-backed; elsewhere the counts come from the qemu machine of
 # tests/kvm-host/run (TCG times mean nothing), and SKIP where neither can be had.
 set -eu
@@ -34,6 +35,20 @@ if [ "${VIV_BENCH_VM_INSIDE:-}" ]; then
     count "static /bin/true (one exit_group)" /bin/true
     count "glibc-static program exiting 0" /bin/exit0
     count "1000 getppid calls (glibc static)" /bin/getppid1000 1000
+    # 10 children, each forked (a new VM over a copy-on-write copy of the parent's memory) and
+    # exec'ing /bin/true (the address space and page tables made anew), each waited for.
+    "$VIV" run --mode vm --stats=json --entrypoint /bin/forkexec10 vmb >/dev/null 2>"$W/err" </dev/null || true
+    j=$(tail -1 "$W/err")
+    forks=$(field forks "$j") execs=$(field execs "$j")
+    if [ -n "$forks" ] && [ "${forks:-0}" -gt 0 ] && [ "${execs:-0}" -gt 0 ]; then
+        awk -v f="$forks" -v fi="$(field fork_kvm_ioctls "$j")" -v fp="$(field fork_pt_pages "$j")" \
+            -v x="$execs" -v xi="$(field exec_kvm_ioctls "$j")" -v xp="$(field exec_pt_pages "$j")" \
+            -v e="$(field exits "$j")" -v c="$(field syscalls "$j")" \
+            'BEGIN { printf "fork+exec of /bin/true, 10 times: %d forks, %d execs; per fork %.1f KVM ioctls (parent and child), %.1f page-table pages built; per exec %.1f KVM ioctls, %.1f page-table pages built; the parent: %d VM exits for %d system calls (each fork and wait one exit)\n", f, x, fi / f, fp / f, xi / x, xp / x, e, c }'
+        echo "  KVM ioctls of the parent: $(object kvm_ioctls_by_name "$j")"
+    else
+        echo "fork+exec: no process counts ($(head -2 "$W/err" | tr '\n' '|'))"
+    fi
     if [ "${VIV_BENCH_VM_TIMES:-}" ]; then
         now() { date +%s%N; }
         N=${BENCH_LAUNCHES:-100}
@@ -60,6 +75,8 @@ printf '.globl _start\n_start:\n    mov $231, %%eax\n    xor %%edi, %%edi\n    s
 printf 'int main(void) { return 0; }\n' | $CC -O2 -static -x c - -o "$W/vmb/rootfs/bin/exit0"
 printf '#include <unistd.h>\n#include <sys/syscall.h>\nint main(void) { for (int i = 0; i < 1000; i++) syscall(SYS_getppid); return 0; }\n' |
     $CC -O2 -static -x c - -o "$W/vmb/rootfs/bin/getppid1000"
+printf '#include <sys/wait.h>\n#include <unistd.h>\nint main(void) { for (int i = 0; i < 10; i++) { pid_t p = fork(); if (p == 0) { execl("/bin/true", "true", (char *)0); _exit(127); } if (p < 0 || waitpid(p, 0, 0) != p) return 1; } return 0; }\n' |
+    $CC -O2 -static -x c - -o "$W/vmb/rootfs/bin/forkexec10"
 printf '{"vivarium":1,"name":"vmb","arch":"x86_64","entrypoint":["/bin/true"],"modes":["native","vm"]}\n' \
     >"$W/vmb/manifest.json"
 "$VIV" build "$W/vmb" -o "$W/vmb.viv" >/dev/null && "$VIV" import -q "$W/vmb.viv" >/dev/null

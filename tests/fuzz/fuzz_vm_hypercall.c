@@ -32,6 +32,10 @@ static bool harmless(uint64_t nr)
     case 36: case 38:          /* getitimer, setitimer: SIGALRM is the fuzzer's timeout */
     case 202:                  /* futex: FUTEX_WAIT on a word that never changes */
     case 61: case 247:         /* wait4, waitid */
+    case 56: case 57: case 58: /* clone, fork, vfork: a copy of the fuzzer per input */
+    case 59:                   /* execve: replaces the fuzzer with a host program */
+    case 7: case 23: case 270: case 271: /* poll, select and friends: they wait */
+    case 109: case 112:        /* setpgid, setsid: the fuzzer's own process group */
         return false;
     default:
         return true;

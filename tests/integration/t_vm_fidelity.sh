@@ -12,6 +12,35 @@ printf '{"vivarium":1,"name":"clk","arch":"x86_64","entrypoint":["/bin/clock1000
 "$VIV" build "$WORK/clk" -o "$WORK/clk.viv" >/dev/null 2>&1 && "$VIV" import -q "$WORK/clk.viv" >/dev/null 2>&1 ||
     fail "vm fidelity: the clock payload's image" "viv build/import failed"
 
+# Dynamically linked glibc programs: this host's own, with the libraries ldd names and its ld.so
+# (PT_INTERP), as an appliance whose files are all the host's.
+mkdir -p "$WORK/dyn/rootfs/bin" "$WORK/dyn/rootfs/etc" "$WORK/dyn/rootfs/tmp"
+for b in ls grep mawk cat perl; do
+    p=$(command -v "$b") || continue
+    cp "$(readlink -f "$p")" "$WORK/dyn/rootfs/bin/$b"
+    for l in $(ldd "$p" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+        mkdir -p "$WORK/dyn/rootfs$(dirname "$l")"
+        cp -L "$l" "$WORK/dyn/rootfs$l"
+    done
+done
+ln -s mawk "$WORK/dyn/rootfs/bin/awk"
+echo 'root:x:0:0:root:/root:/bin/sh' >"$WORK/dyn/rootfs/etc/passwd"
+printf '{"vivarium":1,"name":"dyn","arch":"x86_64","entrypoint":["/bin/ls"]}\n' >"$WORK/dyn/manifest.json"
+"$VIV" build "$WORK/dyn" -o "$WORK/dyn.viv" >/dev/null 2>&1 && "$VIV" import -q "$WORK/dyn.viv" >/dev/null 2>&1 ||
+    fail "vm fidelity: the image of the host's dynamic programs" "viv build/import failed"
+
+# Debian 12 with bash, perl and python3 (root and debootstrap: the rootfs is cached in the build
+# folder). Its cases run only where it could be built, and say so where it could not.
+DEBIAN=""
+deb_build=$(dirname "$(dirname "$FIXTURES")")
+VIV="$VIV" BUILD="$deb_build" sh "$SRCDIR/examples/build-debian.sh" >"$WORK/debian.log" 2>&1
+if [ -e "$deb_build/examples/debian.viv" ] && "$VIV" import -q "$deb_build/examples/debian.viv" >/dev/null 2>&1; then
+    DEBIAN=1
+else
+    skip "vm fidelity: Debian programs" "$(tail -1 "$WORK/debian.log")"
+fi
+export DEBIAN
+
 # What each case does natively.
 mkdir -p "$WORK/expect"
 n=0
@@ -26,7 +55,7 @@ fcase() {
 }
 . "$SRCDIR/tests/vm-payloads/fidelity_cases.sh"
 
-suite_env="VIV=$VIV VIV_HOME=$VIV_HOME EXPECT=$WORK/expect BUSYBOX_VIV=$WORK/examples/busybox.viv"
+suite_env="VIV=$VIV VIV_HOME=$VIV_HOME EXPECT=$WORK/expect BUSYBOX_VIV=$WORK/examples/busybox.viv DEBIAN=$DEBIAN"
 if "$VIV" run --mode vm --entrypoint /bin/true busybox >/dev/null 2>&1; then
     run env $suite_env sh "$SRCDIR/tests/vm-payloads/fidelity_suite.sh"
     where="this host's KVM"

@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MEM (16ull << 20)
@@ -92,6 +94,26 @@ START_TEST(user_pages)
     m.host[a + 2 * VM_PAGE] = 9;
     ck_assert_int_eq(map(&m, a + 2 * VM_PAGE, VM_PAGE, PROT_READ | PROT_WRITE), 0);
     ck_assert_int_eq(m.host[a + 2 * VM_PAGE], 0);
+}
+END_TEST
+
+/* execve: every user page unmapped, then the pool starts again: the same top-level table, only
+ * the system area mapped, and no more tables in use than a fresh VM's. */
+START_TEST(reset_tables)
+{
+    uint64_t fresh = m.pt_next, pml4 = m.pml4;
+    ck_assert_int_eq(map(&m, 0x400000, 4 * VM_PAGE, PROT_READ | PROT_WRITE), 0);
+    ck_assert_int_eq(map(&m, m.user.size - 8 * VM_PAGE, 8 * VM_PAGE, PROT_READ), 0);
+    ck_assert_uint_gt(m.pt_next, fresh);
+    ck_assert_int_eq(xlat_mem_unmap(&m.user, 0, m.user.size), 0);
+    ck_assert_int_eq(vm_mem_reset_tables(&m), 0);
+    ck_assert_uint_eq(m.pt_next, fresh);
+    ck_assert_uint_eq(m.pml4, pml4);
+    ck_assert_uint_eq(vm_pt_lookup(&m, 0x400000, NULL), 0);
+    ck_assert(vm_pt_lookup(&m, VM_KERNEL_BASE, NULL) & VM_PTE_P);
+    /* Mapping again builds tables from the reset pool. */
+    ck_assert_int_eq(map(&m, 0x400000, VM_PAGE, PROT_READ), 0);
+    ck_assert(vm_pt_lookup(&m, 0x400000, NULL) & VM_PTE_P);
 }
 END_TEST
 
@@ -243,7 +265,10 @@ START_TEST(dispatch)
 {
     uint8_t *g = m.host + 0x400000;
     ck_assert_str_eq(xlat_syscall_name(&xlat_abi_x86_64, 257), "openat");
-    ck_assert_ptr_null(xlat_syscall_name(&xlat_abi_x86_64, 56)); /* clone: not yet */
+    ck_assert_str_eq(xlat_syscall_name(&xlat_abi_x86_64, 57), "fork");
+    ck_assert_str_eq(xlat_syscall_name(&xlat_abi_x86_64, 59), "execve");
+    ck_assert_str_eq(xlat_syscall_name(&xlat_abi_x86_64, 7), "poll");
+    ck_assert_ptr_null(xlat_syscall_name(&xlat_abi_x86_64, 334)); /* rseq: ENOSYS */
     strcpy((char *)g, "/../../../etc/passwd");
     int64_t fd = sys(257, (uint64_t)(int64_t)AT_FDCWD, 0x400000, O_RDONLY, 0); /* openat */
     ck_assert_int_ge(fd, 3);
@@ -276,6 +301,16 @@ START_TEST(dispatch)
     ck_assert_int_eq(sys(62, 1, 0, 0, 0), -ESRCH);
     ck_assert_int_eq(sys(62, 2, 0, 0, 0), 0);
     ck_assert_int_eq(sys(234, 2, 3, 0, 0), -ESRCH);
+    ck_assert_int_eq(sys(121, 1, 0, 0, 0), -ESRCH);  /* getpgid: init is not the guest's */
+    ck_assert_int_eq(sys(121, 0, 0, 0, 0), sys(111, 0, 0, 0, 0)); /* its own: getpgrp */
+    ck_assert_int_eq(sys(61, (uint64_t)-1, 0, WNOHANG, 0), -ECHILD); /* wait4: no children */
+    /* poll: an engine fd is POLLNVAL, as a closed one is, and ready at once. */
+    struct pollfd pf[2] = {{.fd = root_fd, .events = POLLIN}, {.fd = 1, .events = POLLOUT}};
+    memcpy(g + 0x300, pf, sizeof(pf));
+    ck_assert_int_ge(sys(7, 0x400300, 2, (uint64_t)-1, 0), 1);
+    memcpy(pf, g + 0x300, sizeof(pf));
+    ck_assert_int_eq(pf[0].revents, POLLNVAL);
+    ck_assert_int_eq(pf[0].fd, root_fd);
     /* arch_prctl goes to the engine's hook. */
     ck_assert_int_eq(sys(158, 0x1002, 0xffff800000000000ull, 0, 0), -EPERM);
     ck_assert_int_eq(sys(158, 0x1002, 0x400000, 0, 0), 0);
@@ -428,6 +463,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, layout);
     tcase_add_test(tc, user_pages);
+    tcase_add_test(tc, reset_tables);
     tcase_add_test(tc, pointers);
     tcase_add_test(tc, find);
     tcase_add_test(tc, elf_placement);

@@ -27,3 +27,41 @@ fcase "an entrypoint that does not exist: 127" "" --entrypoint /bin/nope busybox
 fcase "an entrypoint that is a folder: 126" "" --entrypoint /etc busybox
 fcase "an entrypoint that is not executable: 126" "" --entrypoint /etc/passwd busybox
 fcase "--timeout stops a spinning guest: 124" "" --timeout 1 $SH 'while :; do :; done'
+# Processes: fork (a copy-on-write VM per child), exec in place, waits, signals between them.
+fcase "a file of the image, read by a builtin" "" $SH 'read line </etc/group; echo "$line"'
+fcase "a write into the image's root shows within the run" "" $SH 'echo new >/etc/new && read x </etc/new && echo "$x"'
+fcase "/tmp is writable" "" $SH 'echo t >/tmp/t && read x </tmp/t && echo "$x"'
+fcase "100 builtins and a file read" "" $SH 'i=0; while [ $i -lt 100 ]; do i=$((i + 1)); done; read x </etc/passwd; echo "$i $x"'
+fcase "command substitution" "" $SH 'echo "$(echo hi)"'
+fcase "a subshell's exit status" "" $SH '(exit 7); echo $?'
+fcase "a pipeline of ten stages" "" $SH 'seq 100 | grep 1 | grep -v 5 | sort -r | head -n 15 | tail -n 12 | cut -c1-2 | sort | tr 1 x | wc -l'
+fcase "sh -c runs a pipeline" "" $SH "sh -c 'cat /etc/passwd | wc -l'"
+fcase "exec replaces the shell" "" $SH 'exec /bin/echo replaced'
+fcase "a #! script with an argument" "" $SH 'printf "#!/bin/sh -e\necho script \$0 \$1\nexit 4\n" >/tmp/s && chmod +x /tmp/s && /tmp/s arg; echo $?'
+fcase "a missing #! interpreter: 127" "" $SH 'printf "#!/bin/none\n" >/tmp/n && chmod +x /tmp/n && /tmp/n; echo $?'
+fcase "a child knows its parent as pid 2" "" $SH 'sh -c "echo \$PPID"; true'
+fcase "wait gives each child's status" "" $SH 'sh -c "exit 3" & a=$!; (exit 5) & b=$!; wait $b; echo $?; wait $a; echo $?'
+fcase "a child killed by SIGKILL: 137" "" $SH 'sh -c "kill -9 \$\$"; echo $?'
+fcase "kill of a background child: 143" "" $SH '{ sleep 10 & kill $!; wait $!; echo $?; } 2>/dev/null'
+fcase "a child signals its parent; kill 0 ends the whole group: 143" "" $SH 'trap "echo got USR1" USR1; sh -c "kill -USR1 \$PPID"; echo after; sleep 5 & kill -TERM 0; echo notreached'
+fcase "SIGPIPE ends the writer of a closed pipe" "" $SH 'busybox yes | head -n 2; echo $?'
+fcase "close-on-exec fds are closed by exec" "" $SH 'exec 3</etc/passwd; ls /proc/self/fd/ | wc -l'
+fcase "/proc/self/status has the guest's ids" "" $SH 'while read k v; do case $k in Pid:|PPid:|Tgid:) echo "$k $v" ;; esac; done </proc/self/status'
+fcase "/proc/self/maps has the guest's stack, nothing of viv" "" $SH 'grep -c "\[stack\]" /proc/self/maps; grep -c viv /proc/self/maps'
+fcase "/proc/self/exe is the guest's program" "" $SH 'readlink /proc/self/exe; cat /proc/self/exe | wc -c'
+# Dynamically linked glibc programs (the host's, with their libraries): PT_INTERP loads the
+# image's ld.so, which maps the libraries through the guest's mmap of files.
+fcase "glibc ls -l, dynamically linked" "" --entrypoint /bin/ls dyn -l /bin /lib64
+fcase "glibc grep" "" --entrypoint /bin/grep dyn -c root /etc/passwd
+fcase "awk (mawk)" "" --entrypoint /bin/awk dyn 'BEGIN { n = split("a b c", x); print n * 14 }'
+fcase "perl -e" "" --entrypoint /bin/perl dyn -e 'print "perl ", 2**10, "\n"; exit 3'
+# Debian 12 (examples/build-debian.sh), where it could be built: bash, dash, coreutils, perl and
+# python3, all dynamically linked against the image's glibc.
+if [ -n "${DEBIAN:-}" ]; then
+    fcase "python3 -c (Debian)" "" debian python3 -c 'import sys, os; print(sys.version_info[0], sum(range(100)), os.getpid())'
+    fcase "bash: command substitution and a pipeline (Debian)" "" debian bash -c 'x=$(seq 3 | tr "\n" +); echo "${x}0"; ls /usr | wc -l'
+    fcase "dash, sort and grep (Debian)" "" debian sh -c 'printf "b\na\n" | sort | grep -c a; env | grep -c ^PATH='
+    fcase "python3 subprocess and os.system: vfork and exec (Debian)" "" debian python3 -c 'import subprocess, os; r = subprocess.run(["sh", "-c", "echo hi; exit 4"], capture_output=True); print(r.stdout, r.returncode, os.system("false") >> 8)'
+    fcase "perl -e (Debian)" "" debian perl -e 'print join(",", map { $_ * 2 } 1..3), "\n"'
+    fcase "a missing program in bash: 127 (Debian)" "" debian bash -c 'nope; echo $?'
+fi

@@ -1,0 +1,73 @@
+/* vm_machine.c: the VM and its vCPU over guest memory that exists already: a new instance's, or
+ * a forked child's copy of its parent's (KVM serves a VM only to the mm that created it, so the
+ * child makes its own over the same host address, now copy-on-write). */
+#include "vm_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+/* Put new fd at *slot's number when it has one (a child keeps its parent's numbers, which the
+ * personality reserves), else above the guest's fds. */
+static int settle_fd(int fd, int *slot)
+{
+    int at = *slot >= 0 ? dup3(fd, *slot, O_CLOEXEC) : fcntl(fd, F_DUPFD_CLOEXEC, XLAT_FD_FLOOR);
+    int e = errno;
+    close(fd);
+    if (at < 0) {
+        errno = e;
+        return -1;
+    }
+    *slot = at;
+    return 0;
+}
+
+int vm_machine_create(struct vm_instance *v, struct viv_error *err)
+{
+    if (v->run) {
+        munmap(v->run, v->run_size);
+        v->run = NULL;
+    }
+    int vm = vm_ioctl(v->kvm, KVM_CREATE_VM, NULL);
+    if (vm < 0)
+        return viv_fail(err, errno, "KVM_CREATE_VM");
+    if (settle_fd(vm, &v->vm) < 0)
+        return viv_fail(err, errno, "move KVM's fds out of the guest's way");
+    /* One slot is all of guest-physical memory (api.rst 4.35 KVM_SET_USER_MEMORY_REGION). */
+    struct kvm_userspace_memory_region slot = {
+        .slot = 0,
+        .guest_phys_addr = 0,
+        .memory_size = v->mem.size,
+        .userspace_addr = (uint64_t)(uintptr_t)v->mem.host,
+    };
+    if (vm_ioctl(v->vm, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
+        return viv_fail(err, errno, "KVM_SET_USER_MEMORY_REGION");
+    int vcpu = vm_ioctl(v->vm, KVM_CREATE_VCPU, NULL);
+    if (vcpu < 0)
+        return viv_fail(err, errno, "KVM_CREATE_VCPU");
+    if (settle_fd(vcpu, &v->vcpu) < 0)
+        return viv_fail(err, errno, "move KVM's fds out of the guest's way");
+    int size = vm_ioctl(v->kvm, KVM_GET_VCPU_MMAP_SIZE, NULL);
+    if (size < (int)sizeof(struct kvm_run))
+        return viv_fail(err, errno, "KVM_GET_VCPU_MMAP_SIZE");
+    void *run = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, v->vcpu, 0);
+    if (run == MAP_FAILED)
+        return viv_fail(err, errno, "map the vCPU's kvm_run area");
+    v->run = run;
+    v->run_size = (size_t)size;
+    return vm_cpu_setup(v->kvm, v->vcpu, &v->mem, err);
+}
+
+void vm_machine_set_ids(struct vm_instance *v)
+{
+    /* The shim answers getpid, gettid and getppid from its data page, as the personality
+     * would (xlat_proc_ids): the first process of a guest is alone in its VM. */
+    pid_t ids[2];
+    xlat_proc_ids(v->proc, &ids[0], &ids[1]);
+    uint8_t *data = v->mem.host + v->mem.sys_base + VM_SYS_DATA * VM_PAGE;
+    uint64_t pid = (uint64_t)ids[0], ppid = (uint64_t)ids[1];
+    memcpy(data + VM_DATA_PID, &pid, 8);
+    memcpy(data + VM_DATA_PPID, &ppid, 8);
+}
