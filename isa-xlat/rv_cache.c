@@ -22,6 +22,7 @@ struct rv_cache {
     size_t arena_bytes;
     uint64_t epoch;       /* how many rv_invalidate calls of the rv_mem have been applied */
     struct x86_code code; /* translated blocks; mapped on first use */
+    struct rv_faultmap faults; /* their guest accesses, for host faults */
     bool code_failed;     /* it could not be mapped: interpret everything */
     bool stubs_ok;        /* stubs is in code (which a reset empties) */
     struct rv_xstubs stubs;
@@ -57,6 +58,7 @@ void rv_cache_free(struct rv_cache *c)
         return;
     free_chunks(c);
     x86_code_free(&c->code);
+    rv_faultmap_free(&c->faults);
     free(c->jcache);
     free(c);
 }
@@ -75,6 +77,7 @@ static void flush_all(struct rv_cache *c)
     /* No block refers to translated code any more: translated code is only reached from blocks
      * of the table, the jump cache and other translated code, all gone. */
     x86_code_reset(&c->code);
+    c->faults.n = 0;
     c->stubs_ok = false;
     memset(c->jcache, 0xff, sizeof(*c->jcache)); /* odd pcs: no jump matches */
     c->pending = NULL;
@@ -292,6 +295,7 @@ bool rv_cache_translate(struct rv_cache *c, const struct rv_mem *mem, struct rv_
     if (!c->code_failed && !c->stubs_ok) {
         if (c->code.used > 0)
             x86_code_reset(&c->code); /* only stubs that did not all fit can be there */
+        c->faults.n = 0;
         c->stubs_ok = rv_xstubs_make(&c->code, &c->stubs);
         c->code_failed = !c->stubs_ok;
     }
@@ -299,7 +303,7 @@ bool rv_cache_translate(struct rv_cache *c, const struct rv_mem *mem, struct rv_
         b->xlat_failed = true;
         return true;
     }
-    switch (rv_translate(&c->code, &c->stubs, mem, b)) {
+    switch (rv_translate(&c->code, &c->stubs, &c->faults, mem, b)) {
     case RV_XLAT_OK:
         c->st.translated++;
         return true;
@@ -317,6 +321,11 @@ bool rv_cache_translate(struct rv_cache *c, const struct rv_mem *mem, struct rv_
         b->xlat_failed = true;
         return true;
     }
+}
+
+bool rv_cache_fault(const struct rv_cache *c, struct rv_cpu *cpu, void *uc)
+{
+    return rv_faultmap_restore(&c->faults, c->code.base, cpu, uc);
 }
 
 /* Point the direct exit ch at b's code. */

@@ -51,14 +51,17 @@ struct rv_block *rv_cache_get(struct rv_cache *c, struct rv_mem *mem, uint64_t p
 void rv_cache_sync(struct rv_cache *c, struct rv_mem *mem);
 
 /* The translated tier. rv_translate puts code for the whole of b into code (every instruction
- * the translator does not handle itself calls the interpreter's code for it) and sets
- * b->host_code and b->chain; NONE when it cannot (guest memory under 8 bytes, code too big), FULL
- * when the arena has no room. */
+ * the translator does not handle itself calls the interpreter's code for it), sets
+ * b->host_code and b->chain and adds the block's guest accesses to faults; NONE when it cannot
+ * (guest memory under 8 bytes, code too big, no memory for the fault sites), FULL when the
+ * arena has no room. */
 struct x86_code;
 struct rv_xstubs;
+struct rv_faultmap;
 enum rv_xlat_result { RV_XLAT_OK, RV_XLAT_NONE, RV_XLAT_FULL };
 enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *st,
-                                 const struct rv_mem *mem, struct rv_block *b);
+                                 struct rv_faultmap *faults, const struct rv_mem *mem,
+                                 struct rv_block *b);
 /* Translate b into the cache's code arena. false when the arena was full and the whole cache
  * was flushed to make room: b no longer exists. */
 bool rv_cache_translate(struct rv_cache *c, const struct rv_mem *mem, struct rv_block *b);

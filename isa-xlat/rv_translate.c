@@ -145,12 +145,20 @@ void rv_tr_call_helper(struct tr *t, const struct rv_insn *in)
     x86_patch(b, ok);
 }
 
+void rv_tr_access(struct tr *t)
+{
+    struct rv_fault_site *s = &t->site[t->nsite++];
+    s->start = (uint32_t)t->b.len;
+    s->end = 0;
+    s->count = t->index - t->synced;
+    s->pc = t->pc;
+}
+
 /* rax = rs1 + imm, checked like rv_mem_host: the access of len bytes faults unless
  * addr <= size - len (size >= 8 is checked before translating). The fault exit is out of
  * line, after the block. */
 void rv_tr_address(struct tr *t, const struct rv_insn *in, unsigned len, int reason)
 {
-    rv_tr_sync(t);
     int base = src(t, in->rs1, X86_RAX);
     if (base != X86_RAX)
         x86_lea(&t->b, X86_RAX, x86_m(base, in->imm));
@@ -159,6 +167,7 @@ void rv_tr_address(struct tr *t, const struct rv_insn *in, unsigned len, int rea
     unsigned k = len == 8 ? 3 : len == 4 ? 2 : len == 2 ? 1 : 0;
     x86_alu_rm(&t->b, X86_CMP, 64, X86_RAX, x86_m(TR_FRAME, FR(last) + 8 * (int32_t)k));
     rv_tr_cold_exit(t, x86_jcc(&t->b, X86_CC_A, -1), reason);
+    rv_tr_access(t);
 }
 
 void rv_tr_cold_exit(struct tr *t, size_t field, int reason)
@@ -166,7 +175,32 @@ void rv_tr_cold_exit(struct tr *t, size_t field, int reason)
     struct tr_cold *c = &t->cold[t->ncold++];
     c->field = field;
     c->index = t->index;
+    c->count = t->index - t->synced;
+    c->pc = t->pc;
     c->reason = (uint8_t)reason;
+}
+
+/* The fault exits: the state of the faulting instruction, stored here rather than ahead of
+ * every access, and the exit with rdx = the guest address. */
+static void cold_exits(struct tr *t)
+{
+    struct x86_buf *b = &t->b;
+    for (unsigned k = 0; k < t->ncold; k++) {
+        const struct tr_cold *c = &t->cold[k];
+        x86_patch(b, c->field);
+        if (c->pc <= INT32_MAX) {
+            x86_store_imm32(b, x86_m(TR_CPU, PC_OFF), (int32_t)c->pc);
+        } else {
+            x86_mov_ri(b, X86_RCX, c->pc);
+            x86_store(b, 64, x86_m(TR_CPU, PC_OFF), X86_RCX);
+        }
+        if (c->count)
+            rv_tr_count(b, (int32_t)c->count);
+        x86_mov_rr(b, 64, X86_RDX, X86_RAX);
+        x86_mov_ri(b, X86_RAX, TR_EXIT_TRAP + c->reason);
+        x86_mov_ri(b, X86_RCX, (uint64_t)(uintptr_t)&t->blk->insn[c->index]);
+        x86_jmp_abs(b, t->st->spill);
+    }
 }
 
 static void load(struct tr *t, const struct rv_insn *in, unsigned len, bool sign)
@@ -582,7 +616,8 @@ static bool ends_block(unsigned op)
 }
 
 enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *st,
-                                 const struct rv_mem *mem, struct rv_block *b)
+                                 struct rv_faultmap *faults, const struct rv_mem *mem,
+                                 struct rv_block *b)
 {
     static _Thread_local uint8_t buf[BUF_MAX];
     static _Thread_local struct tr t;
@@ -593,6 +628,7 @@ enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *
         return RV_XLAT_FULL;
     memset(&t, 0, offsetof(struct tr, cold));
     t.ncold = 0;
+    t.nsite = 0;
     t.pc = b->pc;
     t.blk = b;
     t.st = st;
@@ -610,7 +646,10 @@ enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *
             t.pc += (uint64_t)(int64_t)in->imm;
             continue;
         }
+        unsigned sites = t.nsite;
         insn(&t, in);
+        for (unsigned k = sites; k < t.nsite; k++)
+            t.site[k].end = (uint32_t)t.b.len;
         t.pc += in->len;
         /* fence.i leaves through its helper; nothing after it is reached */
         ended = ends_block(in->op) || in->op == RV_OP_FENCE_I;
@@ -619,21 +658,24 @@ enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *
         count_all(&t, b->n);
         chain_to(&t, t.pc);
     }
-    for (unsigned k = 0; k < t.ncold; k++) {
-        const struct tr_cold *c = &t.cold[k];
-        x86_patch(&t.b, c->field);
-        x86_mov_rr(&t.b, 64, X86_RDX, X86_RAX);
-        x86_mov_ri(&t.b, X86_RAX, TR_EXIT_TRAP + c->reason);
-        x86_mov_ri(&t.b, X86_RCX, (uint64_t)(uintptr_t)&b->insn[c->index]);
-        x86_jmp_abs(&t.b, st->exit);
-    }
+    cold_exits(&t);
     if (t.b.overflow)
         return RV_XLAT_NONE;
+    uint32_t at = (uint32_t)(origin - (uintptr_t)code->base);
+    for (unsigned k = 0; k < t.nsite; k++) {
+        t.site[k].start += at;
+        t.site[k].end += at;
+    }
+    /* The sites first: code without them could fault where no site says what it was doing. */
+    size_t had = faults->n;
+    if (!rv_faultmap_add(faults, t.site, t.nsite))
+        return RV_XLAT_NONE;
     void *fn = x86_code_add(code, buf, t.b.len);
-    if (!fn)
-        return RV_XLAT_FULL;
-    if ((uintptr_t)fn != origin)
-        return RV_XLAT_NONE; /* cannot happen: x86_code_next said where it would go */
+    if (!fn || (uintptr_t)fn != origin) {
+        faults->n = had;
+        /* the second cannot happen: x86_code_next said where it would go */
+        return fn ? RV_XLAT_NONE : RV_XLAT_FULL;
+    }
     b->host_code = fn;
     return RV_XLAT_OK;
 }

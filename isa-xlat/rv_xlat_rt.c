@@ -13,7 +13,7 @@ static const struct {
 } flag_map[] = {{0x01, RV_FF_NV}, {0x04, RV_FF_DZ}, {0x08, RV_FF_OF}, {0x10, RV_FF_UF},
                 {0x20, RV_FF_NX}};
 
-static uint32_t flags_of_mxcsr(uint32_t mx)
+uint32_t rv_fflags_of_mxcsr(uint32_t mx)
 {
     uint32_t f = 0;
     for (unsigned i = 0; i < sizeof(flag_map) / sizeof(flag_map[0]); i++)
@@ -68,16 +68,34 @@ static void emit_merge(struct x86_buf *b)
     x86_ret(b);
 }
 
+/* The fault exits' way out: the pinned registers are stored only here, where a block leaves
+ * because an access faulted (the exit stub follows, as jumped to). */
+static void emit_spill(struct x86_buf *b, const struct rv_xstubs *st)
+{
+    for (unsigned r = 1; r < 32; r++)
+        if (rv_tr_pin[r] >= 0)
+            x86_store(b, 64, x86_m(TR_CPU, XOFF(r)), rv_tr_pin[r]);
+    for (unsigned r = 0; r < 32; r++)
+        if (rv_tr_fpin[r] >= 0)
+            x86_movsd_store(b, true, x86_m(TR_CPU, FOFF(r)), rv_tr_fpin[r]);
+    x86_jmp_abs(b, st->exit);
+}
+
 bool rv_xstubs_make(struct x86_code *code, struct rv_xstubs *st)
 {
-    void (*const emit[3])(struct x86_buf *) = {emit_enter, emit_exit, emit_merge};
-    void **where[3] = {&st->enter, &st->exit, &st->merge};
-    for (unsigned i = 0; i < 3; i++) {
+    void (*const emit[4])(struct x86_buf *) = {emit_enter, emit_exit, emit_merge, NULL};
+    void **where[4] = {&st->enter, &st->exit, &st->merge, &st->spill};
+    for (unsigned i = 0; i < 4; i++) {
         uint8_t buf[256];
         struct x86_buf b;
         x86_buf_init(&b, buf, sizeof(buf));
-        emit[i](&b);
-        if (b.overflow || !(*where[i] = x86_code_add(code, buf, b.len)))
+        b.origin = x86_code_next(code);
+        if (emit[i])
+            emit[i](&b);
+        else
+            emit_spill(&b, st);
+        if (b.overflow || !(*where[i] = x86_code_add(code, buf, b.len)) ||
+            (uintptr_t)*where[i] != b.origin) /* the spill's jump was aimed from there */
             return false;
     }
     return true;
@@ -105,5 +123,5 @@ void rv_xlat_enter(const struct rv_xstubs *st, struct rv_xframe *f, void *code)
     f->mx_seen = f->mx_guest;
     f->mx_flags = 0;
     enter(f, code);
-    f->cpu->fflags |= flags_of_mxcsr(f->mx_out);
+    f->cpu->fflags |= rv_fflags_of_mxcsr(f->mx_out);
 }
