@@ -126,6 +126,32 @@ void rv_tr_merge_flags(struct tr *t)
     size_t same = x86_jcc(&t->b, X86_CC_E, -1);
     x86_call_abs(&t->b, t->st->merge);
     x86_patch(&t->b, same);
+    t->mx_merged = true;
+}
+
+/* Instructions whose translation raises no SSE flag where a merge would not see it: all but
+ * the FP ones, and of those the moves, loads, stores, sign injections and comparisons (which
+ * merge themselves when they raise). The rest may leave flags in the MXCSR. */
+static bool keeps_mx_merged(unsigned op)
+{
+    if (!rv_op_is_fp(op))
+        return true;
+    switch (op) {
+    case RV_OP_FLW:
+    case RV_OP_FLD:
+    case RV_OP_FSW:
+    case RV_OP_FSD:
+    case RV_OP_FSGNJ_D:
+    case RV_OP_FSGNJN_D:
+    case RV_OP_FSGNJX_D:
+    case RV_OP_FMV_X_D:
+    case RV_OP_FMV_D_X:
+    case RV_OP_FEQ_D:
+    case RV_OP_FLT_D:
+    case RV_OP_FLE_D:
+        return true;
+    }
+    return false;
 }
 
 void rv_tr_call_helper(struct tr *t, const struct rv_insn *in)
@@ -650,6 +676,8 @@ enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *
         insn(&t, in);
         for (unsigned k = sites; k < t.nsite; k++)
             t.site[k].end = (uint32_t)t.b.len;
+        if (!keeps_mx_merged(in->op))
+            t.mx_merged = false;
         t.pc += in->len;
         /* fence.i leaves through its helper; nothing after it is reached */
         ended = ends_block(in->op) || in->op == RV_OP_FENCE_I;

@@ -132,6 +132,7 @@ struct tr {
     uint32_t index;  /* its index in the block */
     uint32_t synced; /* instructions already added to cpu->instret */
     bool frm_rne;    /* code before has checked that frm is RNE, and nothing changed it since */
+    bool mx_merged;  /* code before has merged the SSE flags, and nothing raised one since */
     uint32_t dirty;  /* pinned registers not yet stored to cpu: bit i for rv_tr_pinned[i],
                       * bit TR_NPIN + i for rv_tr_fpinned[i] */
     /* Out-of-line code, emitted after the block: fault exits. */
@@ -183,8 +184,9 @@ void rv_tr_sync(struct tr *t);
 void rv_tr_access(struct tr *t);
 /* Merge SSE flags raised since the last merge into cpu->fflags. Translated FP arithmetic
  * leaves its flags in the MXCSR; they reach cpu->fflags here (before fflags is read or
- * written) and at the exit stub. Reading the MXCSR costs more than the arithmetic, so nothing
- * else merges: a host fault in the middle of a run reports fflags as of the last merge. */
+ * written), at the exit stub and in the host fault handler. Reading the MXCSR costs more than
+ * the arithmetic, so nothing else merges, and a merge is left out where one earlier in the
+ * block has nothing to add (t->mx_merged). */
 void rv_tr_merge_flags(struct tr *t);
 /* Leave through the exit stub with cpu->pc = target (everything stored before). */
 void rv_tr_exit_to(struct tr *t, uint64_t target, unsigned kind, const void *ptr);
