@@ -36,39 +36,14 @@ void rv_tr_count(struct x86_buf *b, int32_t n)
     x86_alu_ri(b, X86_ADD, 64, TR_INSTRET, n);
 }
 
-static int pin_index(unsigned r)
-{
-    for (int i = 0; i < TR_NPIN; i++)
-        if (rv_tr_pinned[i] == r)
-            return i;
-    return -1;
-}
-
 void rv_tr_set(struct tr *t, unsigned r, int host)
 {
     if (r == 0) /* writes to x0 are discarded (spec 2.1) */
         return;
-    int i = pin_index(r);
-    if (i < 0) {
+    if (rv_tr_pin[r] < 0)
         x86_store(&t->b, 64, x86_m(TR_CPU, XOFF(r)), host);
-        return;
-    }
-    if (host != rv_tr_pin[r])
+    else if (host != rv_tr_pin[r])
         x86_mov_rr(&t->b, 64, rv_tr_pin[r], host);
-    t->dirty |= 1u << i;
-}
-
-void rv_tr_flush(struct tr *t)
-{
-    for (unsigned i = 0; i < TR_NPIN; i++)
-        if (t->dirty & (1u << i))
-            x86_store(&t->b, 64, x86_m(TR_CPU, XOFF(rv_tr_pinned[i])), pin_host[i]);
-    for (unsigned i = 0; i < TR_NFPIN; i++) {
-        unsigned r = rv_tr_fpinned[i];
-        if (t->dirty & (1u << (TR_NPIN + i)))
-            x86_movsd_store(&t->b, true, x86_m(TR_CPU, FOFF(r)), rv_tr_fpin[r]);
-    }
-    t->dirty = 0;
 }
 
 int rv_tr_fget(struct tr *t, int scratch, unsigned r)
@@ -88,9 +63,6 @@ void rv_tr_fset(struct tr *t, unsigned r, int x)
     }
     if (p != x)
         x86_movaps_rr(&t->b, p, x);
-    for (unsigned i = 0; i < TR_NFPIN; i++)
-        if (rv_tr_fpinned[i] == r)
-            t->dirty |= 1u << (TR_NPIN + i);
 }
 
 /* The host register that holds guest register r: its pinned one, or scratch loaded with it. */
@@ -104,7 +76,6 @@ static int src(struct tr *t, unsigned r, int scratch)
 
 void rv_tr_sync(struct tr *t)
 {
-    rv_tr_flush(t);
     if (t->pc <= INT32_MAX) {
         x86_store_imm32(&t->b, x86_m(TR_CPU, PC_OFF), (int32_t)t->pc);
     } else {
@@ -159,6 +130,7 @@ void rv_tr_call_helper(struct tr *t, const struct rv_insn *in)
     struct x86_buf *b = &t->b;
     t->frm_rne = false; /* the helper may have changed frm */
     rv_tr_sync(t);
+    x86_call_abs(b, t->st->save);
     x86_mov_rr(b, 64, X86_RDI, TR_FRAME);
     x86_mov_ri(b, X86_RSI, (uint64_t)(uintptr_t)in);
     x86_mov_ri(b, X86_RAX, (uint64_t)(uintptr_t)&rv_xlat_helper);
@@ -206,8 +178,8 @@ void rv_tr_cold_exit(struct tr *t, size_t field, int reason)
     c->reason = (uint8_t)reason;
 }
 
-/* The fault exits: the state of the faulting instruction, stored here rather than ahead of
- * every access, and the exit with rdx = the guest address. */
+/* The fault exits: the pc and instret of the faulting instruction, stored here rather than
+ * ahead of every access, and the exit with rdx = the guest address. */
 static void cold_exits(struct tr *t)
 {
     struct x86_buf *b = &t->b;
@@ -225,7 +197,7 @@ static void cold_exits(struct tr *t)
         x86_mov_rr(b, 64, X86_RDX, X86_RAX);
         x86_mov_ri(b, X86_RAX, TR_EXIT_TRAP + c->reason);
         x86_mov_ri(b, X86_RCX, (uint64_t)(uintptr_t)&t->blk->insn[c->index]);
-        x86_jmp_abs(b, t->st->spill);
+        x86_jmp_abs(b, t->st->exit);
     }
 }
 
@@ -325,7 +297,6 @@ static void set_less(struct tr *t, const struct rv_insn *in, bool imm, enum x86_
 /* Add the block's remaining instructions to instret, ahead of its exits. */
 static void count_all(struct tr *t, uint32_t n)
 {
-    rv_tr_flush(t);
     if (n > t->synced)
         rv_tr_count(&t->b, (int32_t)(n - t->synced));
     t->synced = n;
@@ -451,7 +422,7 @@ static bool insn(struct tr *t, const struct rv_insn *in)
     case RV_OP_JAL:
         x86_mov_ri(b, X86_RAX, t->pc + in->len);
         rv_tr_set(t, in->rd, X86_RAX);
-        count_all(t, t->index + 1); /* stores rd too */
+        count_all(t, t->index + 1);
         chain_to(t, t->pc + (uint64_t)(int64_t)in->imm);
         return true;
     case RV_OP_JALR: /* the target uses the old rs1, and its bit 0 is cleared (spec 2.5) */
@@ -461,7 +432,7 @@ static bool insn(struct tr *t, const struct rv_insn *in)
         x86_alu_ri(b, X86_AND, 64, X86_RAX, -2);
         x86_mov_ri(b, X86_RCX, t->pc + in->len);
         rv_tr_set(t, in->rd, X86_RCX);
-        count_all(t, t->index + 1); /* stores rd too */
+        count_all(t, t->index + 1);
         jump_indirect(t);
         return true;
     case RV_OP_ECALL:

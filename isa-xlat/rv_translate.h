@@ -12,16 +12,17 @@
  * indirect ones) until one leaves through the exit stub. Inside that frame
  *   rbx = the rv_cpu, rbp = the struct rv_xframe, r12 = guest memory base, r13 = instret
  *   (stored to cpu->instret where the pinned registers are, and by the exit stub),
- *   the pinned guest registers live in the host registers of rv_tr_pin, and are stored to
- *   cpu->x before anything that calls out and at the end of every block, so that cpu->x is
+ *   the pinned guest registers live in the host registers of rv_tr_pin, and only there while
+ *   translated code runs, blocks chained to blocks included: the save stub stores them to
+ *   cpu->x before a helper call, and the exit stub when the run leaves, so that cpu->x is
  *   exact whenever C code can look,
  *   the pinned FP registers live in xmm4-xmm15 (rv_tr_fpin) under the same rules,
  *   rax, rcx, rdx and xmm0-xmm3 are scratch.
  * Before an instruction that calls out, cpu->pc is its pc and cpu->instret counts the
  * instructions before it. A guest memory access stores nothing first: it would cost more than
- * the access. Its fault exit (the bounds check) stores pc, instret and every pinned register out
- * of line, and a host fault inside it is mapped back to the guest state by the block's fault
- * sites (rv_xlat_fault.c). The exit stub expects eax = the exit kind, rdx = a guest address and
+ * the access. Its fault exit (the bounds check) stores pc and instret out of line, and a host
+ * fault inside it is mapped back to the guest state by the block's fault sites
+ * (rv_xlat_fault.c). The exit stub expects eax = the exit kind, rdx = a guest address and
  * rcx = a pointer that goes with the kind. */
 #define TR_CPU X86_RBX
 #define TR_FRAME X86_RBP
@@ -84,7 +85,7 @@ struct rv_xstubs {
     void *enter; /* uint64_t enter(struct rv_xframe *f, void *code): runs code; returns at exit */
     void *exit;  /* jumped to with eax, rdx, rcx as above */
     void *merge; /* called with eax = the MXCSR: ORs its flags into cpu->fflags */
-    void *spill; /* stores every pinned register to cpu, then goes on as exit */
+    void *save;  /* called: stores every pinned register to cpu */
 };
 /* Put the stubs into an empty arena; false when it has no room. */
 bool rv_xstubs_make(struct x86_code *code, struct rv_xstubs *st);
@@ -133,8 +134,6 @@ struct tr {
     uint32_t synced; /* instructions already added to cpu->instret */
     bool frm_rne;    /* code before has checked that frm is RNE, and nothing changed it since */
     bool mx_merged;  /* code before has merged the SSE flags, and nothing raised one since */
-    uint32_t dirty;  /* pinned registers not yet stored to cpu: bit i for rv_tr_pinned[i],
-                      * bit TR_NPIN + i for rv_tr_fpinned[i] */
     /* Out-of-line code, emitted after the block: fault exits. */
     struct tr_cold {
         size_t field; /* the jcc to point at it */
@@ -166,8 +165,6 @@ static inline int rv_tr_dst(unsigned r)
 {
     return r != 0 && rv_tr_pin[r] >= 0 ? rv_tr_pin[r] : X86_RAX;
 }
-/* Store the dirty pinned registers to cpu->x and cpu->f. */
-void rv_tr_flush(struct tr *t);
 /* The xmm register that holds f[r]: its pinned one, or scratch loaded with it. */
 int rv_tr_fget(struct tr *t, int scratch, unsigned r);
 /* f[r] = the xmm register x (all 64 bits). */

@@ -10,13 +10,11 @@
 static void cold_helper(struct tr *t, const struct rv_insn *in)
 {
     uint32_t synced = t->synced;
-    uint32_t dirty = t->dirty;
     bool frm_rne = t->frm_rne; /* the helpers of this file never change frm */
     rv_tr_call_helper(t, in);
     if (t->index > synced)
         rv_tr_count(&t->b, -(int32_t)(t->index - synced));
     t->synced = synced;
-    t->dirty = dirty;
     t->frm_rne = frm_rne;
 }
 
@@ -36,12 +34,11 @@ static bool rne_only(struct tr *t, const struct rv_insn *in)
     struct x86_buf *b = &t->b;
     x86_alu_mi32(b, X86_CMP, x86_m(TR_CPU, FRM_OFF), 0);
     size_t rne = x86_jcc(b, X86_CC_E, -1);
-    uint32_t synced = t->synced, dirty = t->dirty;
+    uint32_t synced = t->synced;
     rv_tr_call_helper(t, in);
     rv_tr_count(b, 1); /* the helper ran it; instret does not count it yet */
     rv_tr_exit_to(t, t->pc + in->len, TR_EXIT_NEXT, NULL);
     t->synced = synced;
-    t->dirty = dirty;
     x86_patch(b, rne);
     t->frm_rne = true;
     return true;

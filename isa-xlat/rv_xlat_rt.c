@@ -38,8 +38,22 @@ static void emit_enter(struct x86_buf *b)
     x86_jmp_r(b, X86_RAX);
 }
 
+/* Every pinned register to cpu (uses nothing else). */
+static void store_pinned(struct x86_buf *b)
+{
+    for (unsigned r = 1; r < 32; r++)
+        if (rv_tr_pin[r] >= 0)
+            x86_store(b, 64, x86_m(TR_CPU, XOFF(r)), rv_tr_pin[r]);
+    for (unsigned r = 0; r < 32; r++)
+        if (rv_tr_fpin[r] >= 0)
+            x86_movsd_store(b, true, x86_m(TR_CPU, FOFF(r)), rv_tr_fpin[r]);
+}
+
+/* Chained blocks pass their registers on in host registers: only a run's way out, taken once
+ * per run, stores them. */
 static void emit_exit(struct x86_buf *b)
 {
+    store_pinned(b);
     x86_store(b, 64, x86_m(TR_CPU, INSTRET_OFF), TR_INSTRET);
     x86_store(b, 64, x86_m(TR_FRAME, FR(kind)), X86_RAX);
     x86_store(b, 64, x86_m(TR_FRAME, FR(addr)), X86_RDX);
@@ -68,34 +82,23 @@ static void emit_merge(struct x86_buf *b)
     x86_ret(b);
 }
 
-/* The fault exits' way out: the pinned registers are stored only here, where a block leaves
- * because an access faulted (the exit stub follows, as jumped to). */
-static void emit_spill(struct x86_buf *b, const struct rv_xstubs *st)
+/* Called before a helper, which reads and writes cpu. */
+static void emit_save(struct x86_buf *b)
 {
-    for (unsigned r = 1; r < 32; r++)
-        if (rv_tr_pin[r] >= 0)
-            x86_store(b, 64, x86_m(TR_CPU, XOFF(r)), rv_tr_pin[r]);
-    for (unsigned r = 0; r < 32; r++)
-        if (rv_tr_fpin[r] >= 0)
-            x86_movsd_store(b, true, x86_m(TR_CPU, FOFF(r)), rv_tr_fpin[r]);
-    x86_jmp_abs(b, st->exit);
+    store_pinned(b);
+    x86_ret(b);
 }
 
 bool rv_xstubs_make(struct x86_code *code, struct rv_xstubs *st)
 {
-    void (*const emit[4])(struct x86_buf *) = {emit_enter, emit_exit, emit_merge, NULL};
-    void **where[4] = {&st->enter, &st->exit, &st->merge, &st->spill};
+    void (*const emit[4])(struct x86_buf *) = {emit_enter, emit_exit, emit_merge, emit_save};
+    void **where[4] = {&st->enter, &st->exit, &st->merge, &st->save};
     for (unsigned i = 0; i < 4; i++) {
         uint8_t buf[256];
         struct x86_buf b;
         x86_buf_init(&b, buf, sizeof(buf));
-        b.origin = x86_code_next(code);
-        if (emit[i])
-            emit[i](&b);
-        else
-            emit_spill(&b, st);
-        if (b.overflow || !(*where[i] = x86_code_add(code, buf, b.len)) ||
-            (uintptr_t)*where[i] != b.origin) /* the spill's jump was aimed from there */
+        emit[i](&b);
+        if (b.overflow || !(*where[i] = x86_code_add(code, buf, b.len)))
             return false;
     }
     return true;

@@ -138,6 +138,28 @@ START_TEST(calls_and_returns)
 }
 END_TEST
 
+/* Pinned registers written in one block reach the next in host registers only: a helper call
+ * in a later block, and the run's exit, must still see them. */
+START_TEST(pinned_registers_cross_blocks)
+{
+    nprog = 0;
+    put(ADDI(15, 0, 10));           /* a5 = 10 */
+    put(ADDI(10, 10, 1));           /* loop: a0 += 1 */
+    put(ADDI(2, 2, -16));           /* sp -= 16 */
+    put(ADD(11, 11, 10));           /* a1 += a0 */
+    put(FP(0x00, 1, 10, 10, 11, 0)); /* fadd.d fa0, fa0, fa1 */
+    put(enc_b(4, 0, 0, 0));         /* beq x0, x0, +4: a block ends, chained to the next */
+    put(CSRR(2, 12, 0xc02, 0));     /* rdinstret a2: the helper, which reads cpu */
+    put(ADD(13, 12, 10));           /* a3 = a2 + a0 */
+    put(ADD(1, 1, 11));             /* ra += a1 */
+    put(ADDI(15, 15, -1));
+    put(enc_b(-36, 0, 15, 1));      /* bne a5, x0, loop */
+    put(ECALL);
+    differential("pinned", 8);
+    ck_assert_uint_ge(chained(&B), 1);
+}
+END_TEST
+
 /* A translated endless loop still ends its run at the instruction limit. */
 START_TEST(limit_ends_a_chained_loop)
 {
@@ -226,6 +248,7 @@ static void add(TCase *tc)
     tcase_add_test(tc, limit_ends_a_chained_loop);
     tcase_add_test(tc, stop_ends_a_chained_loop);
     tcase_add_test(tc, branches_against_zero);
+    tcase_add_test(tc, pinned_registers_cross_blocks);
 }
 
 int main(void)
