@@ -323,6 +323,30 @@ bool rv_cache_translate(struct rv_cache *c, const struct rv_mem *mem, struct rv_
     }
 }
 
+int rv_cache_interp(struct rv_cache *c, struct rv_cpu *cpu, struct rv_mem *mem,
+                    struct rv_block *b, uint64_t limit, uint32_t hot, struct rv_exit *ex)
+{
+    for (;;) {
+        int r = rv_interp_block(cpu, mem, b, ex);
+        if (r != 0)
+            return r;
+        /* What rv_run looks at between blocks, here only in its cheap form: anything to do
+         * (a stop, the limit, code invalidated, a block to translate or decode) is rv_run's. */
+        if (__atomic_load_n(&cpu->stop, __ATOMIC_RELAXED) || cpu->instret >= limit ||
+            __atomic_load_n(&mem->inval_epoch, __ATOMIC_ACQUIRE) != c->epoch)
+            return 0;
+        uint64_t pc = cpu->pc;
+        struct rv_block *n = c->table[(unsigned)(pc >> 1) & (BUCKETS - 1)];
+        while (n && n->pc != pc)
+            n = n->next;
+        if (!n || (!n->xlat_failed && (n->host_code || n->hits + 1 >= hot)))
+            return 0;
+        c->st.lookups++;
+        n->hits++;
+        b = n;
+    }
+}
+
 bool rv_cache_fault(const struct rv_cache *c, struct rv_cpu *cpu, void *uc)
 {
     return rv_faultmap_restore(&c->faults, c->code.base, cpu, uc);

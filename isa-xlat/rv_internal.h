@@ -70,10 +70,21 @@ bool rv_cache_translate(struct rv_cache *c, const struct rv_mem *mem, struct rv_
  * cpu->instret, checked at loop edges. Links the block's direct exits as targets get code. */
 int rv_cache_exec(struct rv_cache *c, struct rv_cpu *cpu, struct rv_mem *mem, struct rv_block *b,
                   uint64_t limit, struct rv_exit *ex);
+/* Interpret from b (its hits already counted) and on through the blocks after it that the
+ * cache holds, until one exits (its reason, ex filled) or rv_run has something to do before the
+ * next block (0, cpu->pc the next pc): a stop request, instret at limit, code invalidated, a
+ * block not decoded yet, translated, or due for translation after `hot` runs. */
+int rv_cache_interp(struct rv_cache *c, struct rv_cpu *cpu, struct rv_mem *mem,
+                    struct rv_block *b, uint64_t limit, uint32_t hot, struct rv_exit *ex);
 /* One instruction of any class, as the interpreter runs it (x0 written back to 0; instret not
  * counted except by fence.i, which counts itself): 0, or the exit reason with ex filled. */
 int rv_exec_one(struct rv_cpu *cpu, struct rv_mem *mem, const struct rv_insn *in, uint64_t pc,
                 struct rv_exit *ex);
+
+/* Interpret the decoded block b from its first instruction: 0 when control reached its end
+ * (cpu->pc is the next pc), or the exit reason with ex filled. */
+int rv_interp_block(struct rv_cpu *cpu, struct rv_mem *mem, const struct rv_block *b,
+                    struct rv_exit *ex);
 
 /* Execution of the instruction classes kept outside the main loop. Each returns 0, or an exit
  * reason with ex filled, leaving cpu untouched except for fflags/pc as the spec allows. */

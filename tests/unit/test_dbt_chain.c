@@ -237,6 +237,29 @@ START_TEST(branches_against_zero)
 }
 END_TEST
 
+/* The interpreter runs from block to block without rv_run's dispatch, and still ends a run at
+ * the instruction limit and at a stop request from another thread. */
+START_TEST(interpreted_loop_stops)
+{
+    rv_set_tier(RV_TIER_INTERP, 1);
+    nprog = 0;
+    put(ADDI(10, 10, 1));    /* loop: */
+    put(enc_b(-4, 0, 0, 0)); /* beq x0, x0, loop */
+    load_prog();
+    rv_cpu_init(&A.cpu, CODE);
+    ck_assert_int_eq(rv_run(&A.cpu, &A.m, A.cache, 100001, &A.ex), RV_EXIT_LIMIT);
+    ck_assert_uint_eq(A.cpu.instret, 100002); /* whole blocks of two */
+    ck_assert_uint_eq(A.cpu.x[10], 50001);
+    ck_assert_uint_eq(A.cpu.pc, CODE);
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, stop_later, &A.cpu), 0);
+    ck_assert_int_eq(rv_run(&A.cpu, &A.m, A.cache, UINT64_MAX, &A.ex), RV_EXIT_STOP);
+    pthread_join(th, NULL);
+    ck_assert_uint_eq(A.cpu.x[10] * 2, A.cpu.instret);
+    ck_assert_uint_eq(A.cpu.pc, CODE);
+}
+END_TEST
+
 static void add(TCase *tc)
 {
     tcase_set_timeout(tc, 120);
@@ -249,6 +272,7 @@ static void add(TCase *tc)
     tcase_add_test(tc, stop_ends_a_chained_loop);
     tcase_add_test(tc, branches_against_zero);
     tcase_add_test(tc, pinned_registers_cross_blocks);
+    tcase_add_test(tc, interpreted_loop_stops);
 }
 
 int main(void)
