@@ -5,6 +5,7 @@
  * every pinned register: about 330 bytes. A block that does not fit is left to the
  * interpreter. */
 #define BUF_MAX (RV_BLOCK_MAX * 400 + 1024)
+_Static_assert(BUF_MAX <= UINT16_MAX, "a fault site's len holds any instruction's code");
 
 /* sp, ra and a0-a5: the registers compiled code touches most (psABI calling convention). */
 const uint8_t rv_tr_pinned[TR_NPIN] = {2, 1, 10, 11, 12, 13, 14, 15};
@@ -147,8 +148,8 @@ void rv_tr_access(struct tr *t)
 {
     struct rv_fault_site *s = &t->site[t->nsite++];
     s->start = (uint32_t)t->b.len;
-    s->end = 0;
-    s->count = t->index - t->synced;
+    s->len = 0;
+    s->count = (uint16_t)(t->index - t->synced);
     s->pc = t->pc;
 }
 
@@ -646,7 +647,7 @@ enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *
         unsigned sites = t.nsite;
         insn(&t, in);
         for (unsigned k = sites; k < t.nsite; k++)
-            t.site[k].end = (uint32_t)t.b.len;
+            t.site[k].len = (uint16_t)(t.b.len - t.site[k].start);
         if (!keeps_mx_merged(in->op))
             t.mx_merged = false;
         t.pc += in->len;
@@ -663,7 +664,6 @@ enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *
     uint32_t at = (uint32_t)(origin - (uintptr_t)code->base);
     for (unsigned k = 0; k < t.nsite; k++) {
         t.site[k].start += at;
-        t.site[k].end += at;
     }
     /* The sites first: code without them could fault where no site says what it was doing. */
     size_t had = faults->n;

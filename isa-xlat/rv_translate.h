@@ -103,13 +103,15 @@ extern const int8_t rv_tr_pin[32];
 extern const uint8_t rv_tr_fpinned[TR_NFPIN];
 extern const int8_t rv_tr_fpin[32];
 
-/* Where a host fault in translated code is a guest access: code at arena offsets [start, end)
- * is the access of the instruction at pc, with r13 short of its instret by count. The sites of a
- * cache's arena are kept in the order of their code, which is the order the arena fills. */
+/* Where a host fault in translated code is a guest access: code at arena offsets
+ * [start, start + len) is the access of the instruction at pc, with r13 short of its instret by
+ * count. The sites of a cache's arena are kept in the order of their code, which is the order
+ * the arena fills; 16 bytes each, as there is one for most loads and stores translated. */
 struct rv_fault_site {
-    uint32_t start, end;
-    uint32_t count;
     uint64_t pc;
+    uint32_t start;
+    uint16_t len;   /* an instruction's code is at most a few hundred bytes */
+    uint16_t count; /* at most RV_BLOCK_MAX */
 };
 struct rv_faultmap {
     struct rv_fault_site *e;
@@ -143,7 +145,7 @@ struct tr {
         uint8_t reason;
     } cold[2 * RV_BLOCK_MAX]; /* an AMO has two: misaligned and out of memory */
     unsigned ncold;
-    /* The guest accesses of the block, at buffer offsets (end 0 until the instruction ends). */
+    /* The guest accesses of the block, at buffer offsets (len set when the instruction ends). */
     struct rv_fault_site site[RV_BLOCK_MAX];
     unsigned nsite;
 };

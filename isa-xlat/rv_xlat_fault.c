@@ -40,7 +40,7 @@ static const struct rv_fault_site *find(const struct rv_faultmap *m, uint64_t of
         else
             hi = mid;
     }
-    if (lo == 0 || off >= m->e[lo - 1].end)
+    if (lo == 0 || off - m->e[lo - 1].start >= m->e[lo - 1].len)
         return NULL;
     return &m->e[lo - 1];
 }

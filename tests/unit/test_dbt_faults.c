@@ -174,12 +174,17 @@ START_TEST(host_fault_is_precise)
             }
         }
         unsigned f3 = (unsigned)(rnd() % 4);
-        put(p % 2 ? STOREI(f3, reg(), 5, 0) : LOADI(f3, dst(), 5, 0));
+        bool amo = p % 4 == 3; /* amoadd.d or lr.d: a locked access, or a plain load */
+        if (amo)
+            put(rnd() % 2 ? AMOI(0x00, 3, dst(), 5, reg(), 0, 0)
+                          : AMOI(0x02, 3, dst(), 5, 0, 0, 0));
+        else
+            put(p % 2 ? STOREI(f3, reg(), 5, 0) : LOADI(f3, dst(), 5, 0));
         put(ECALL);
         load_prog();
         random_state();
         random_fp_state();
-        A.cpu.x[5] = B.cpu.x[5] = guard + rnd() % 4096;
+        A.cpu.x[5] = B.cpu.x[5] = guard + (rnd() % 4096 & (amo ? ~7u : ~0u));
         guard_both(guard, PROT_NONE);
         bool fa = run_to_host_fault(&A, RV_TIER_INTERP);
         bool fb = run_to_host_fault(&B, RV_TIER_TRANSLATE);
