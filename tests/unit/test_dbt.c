@@ -48,6 +48,13 @@ START_TEST(division_edge_cases)
         {7, UINT64_MAX},
         {0, 0},
         {UINT64_MAX, 0xffffffffu},
+        /* operands on both sides of 2^32 */
+        {1000003, 13},
+        {0xffffffffu, 7},
+        {0x100000000ull, 7},
+        {0xffffffffu, 0xffffffffu},
+        {12345, 0x100000000ull},
+        {0x7fffffff, 0x80000000u},
     };
     for (unsigned f3 = 4; f3 < 8; f3++)
         for (unsigned w = 0; w < 2; w++)
