@@ -21,6 +21,7 @@ struct rv_cache {
                            * until the next full flush */
     size_t arena_bytes;
     uint64_t epoch;       /* how many rv_invalidate calls of the rv_mem have been applied */
+    uint64_t lo, hi;      /* every block was decoded from [lo, hi): ranges outside need no walk */
     struct x86_code code; /* translated blocks; mapped on first use */
     struct rv_faultmap faults; /* their guest accesses, for host faults */
     bool code_failed;     /* it could not be mapped: interpret everything */
@@ -73,6 +74,7 @@ void rv_cache_stats(const struct rv_cache *c, struct rv_cache_stats *st)
 static void flush_all(struct rv_cache *c)
 {
     memset(c->table, 0, sizeof(c->table));
+    c->lo = c->hi = 0;
     free_chunks(c);
     /* No block refers to translated code any more: translated code is only reached from blocks
      * of the table, the jump cache and other translated code, all gone. */
@@ -102,6 +104,10 @@ static bool unlink_into(struct rv_cache *c, struct rv_block *b)
 
 static void drop_range(struct rv_cache *c, uint64_t lo, uint64_t hi)
 {
+    /* The loader's and the guest's mappings invalidate often, mostly where no code was decoded
+     * from: then the walk over every bucket is saved. */
+    if (hi <= c->lo || lo >= c->hi)
+        return;
     bool dropped_code = false, stuck = false;
     for (unsigned i = 0; i < BUCKETS; i++) {
         struct rv_block **pp = &c->table[i];
@@ -260,6 +266,13 @@ static struct rv_block *decode_block(struct rv_cache *c, struct rv_mem *mem, uin
     b->pc = pc;
     b->lo = lo;
     b->end = hi;
+    if (c->lo == c->hi) { /* nothing decoded yet */
+        c->lo = lo;
+        c->hi = hi;
+    } else {
+        c->lo = lo < c->lo ? lo : c->lo;
+        c->hi = hi > c->hi ? hi : c->hi;
+    }
     b->n = n;
     b->hits = 0;
     b->host_code = NULL;

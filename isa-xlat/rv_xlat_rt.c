@@ -93,14 +93,22 @@ bool rv_xstubs_make(struct x86_code *code, struct rv_xstubs *st)
 {
     void (*const emit[4])(struct x86_buf *) = {emit_enter, emit_exit, emit_merge, emit_save};
     void **where[4] = {&st->enter, &st->exit, &st->merge, &st->save};
+    /* One copy into the arena, not four: each costs two mprotect calls, at start-up. */
+    uint8_t buf[1024];
+    size_t at[4];
+    struct x86_buf b;
+    x86_buf_init(&b, buf, sizeof(buf));
     for (unsigned i = 0; i < 4; i++) {
-        uint8_t buf[256];
-        struct x86_buf b;
-        x86_buf_init(&b, buf, sizeof(buf));
+        while (b.len % 16)
+            x86_int3(&b);
+        at[i] = b.len;
         emit[i](&b);
-        if (b.overflow || !(*where[i] = x86_code_add(code, buf, b.len)))
-            return false;
     }
+    uint8_t *p = b.overflow ? NULL : x86_code_add(code, buf, b.len);
+    if (!p)
+        return false;
+    for (unsigned i = 0; i < 4; i++)
+        *where[i] = p + at[i];
     return true;
 }
 
