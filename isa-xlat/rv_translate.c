@@ -244,6 +244,14 @@ static void finish(struct tr *t, const struct rv_insn *in, int d, int bits)
 static void alu_rr(struct tr *t, const struct rv_insn *in, enum x86_alu op, int bits)
 {
     int d = rv_tr_dst(in->rd);
+    /* mv (c.mv is add rd, x0, rs2) and its like: x0 is the identity of add, or and xor, and
+     * the right one of sub: one move instead of zeroing and adding. */
+    bool ident = op == X86_ADD || op == X86_OR || op == X86_XOR;
+    if (bits == 64 && ((ident && in->rs1 == 0) || ((ident || op == X86_SUB) && in->rs2 == 0))) {
+        get_into(t, d, in->rs1 == 0 ? in->rs2 : in->rs1);
+        rv_tr_set(t, in->rd, d);
+        return;
+    }
     int s2 = src(t, in->rs2, X86_RCX);
     if (s2 == d && in->rs1 != in->rs2) { /* rd = rs2: keep rs2 before d takes rs1 */
         x86_mov_rr(&t->b, 64, X86_RCX, s2);
@@ -257,6 +265,11 @@ static void alu_rr(struct tr *t, const struct rv_insn *in, enum x86_alu op, int 
 static void alu_ri(struct tr *t, const struct rv_insn *in, enum x86_alu op, int bits)
 {
     int d = rv_tr_dst(in->rd);
+    if (in->rs1 == 0 && bits == 64 && (op == X86_ADD || op == X86_OR || op == X86_XOR)) {
+        x86_mov_ri(&t->b, d, (uint64_t)(int64_t)in->imm); /* li (c.li is addi rd, x0, imm) */
+        rv_tr_set(t, in->rd, d);
+        return;
+    }
     get_into(t, d, in->rs1);
     if (in->imm != 0 || op == X86_AND || bits == 32)
         x86_alu_ri(&t->b, op, bits, d, in->imm);
