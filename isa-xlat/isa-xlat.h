@@ -159,6 +159,12 @@ struct rv_cache_stats {
     uint64_t chained;                /* direct jumps linked from one translation to another */
 };
 void rv_cache_stats(const struct rv_cache *cache, struct rv_cache_stats *st);
+/* A host SIGSEGV or SIGBUS with signal context uc (a ucontext_t) on the thread that runs cache:
+ * when it is a guest access of translated code, which leaves cpu as of the last time it left,
+ * make cpu the state of the faulting instruction (pc at it, instret counting those before, the
+ * registers and fflags it saw) and return true. Otherwise cpu is exact already (the interpreter
+ * and the helpers of translated code keep it so). Async-signal-safe. */
+bool rv_cache_fault(const struct rv_cache *cache, struct rv_cpu *cpu, void *uc);
 
 /* Run the hart until an exit; at most about max_insns instructions (checked between blocks,
  * which hold at most RV_BLOCK_MAX instructions; translated blocks that jump to each other check

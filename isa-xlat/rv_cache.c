@@ -21,7 +21,9 @@ struct rv_cache {
                            * until the next full flush */
     size_t arena_bytes;
     uint64_t epoch;       /* how many rv_invalidate calls of the rv_mem have been applied */
+    uint64_t lo, hi;      /* every block was decoded from [lo, hi): ranges outside need no walk */
     struct x86_code code; /* translated blocks; mapped on first use */
+    struct rv_faultmap faults; /* their guest accesses, for host faults */
     bool code_failed;     /* it could not be mapped: interpret everything */
     bool stubs_ok;        /* stubs is in code (which a reset empties) */
     struct rv_xstubs stubs;
@@ -57,6 +59,7 @@ void rv_cache_free(struct rv_cache *c)
         return;
     free_chunks(c);
     x86_code_free(&c->code);
+    rv_faultmap_free(&c->faults);
     free(c->jcache);
     free(c);
 }
@@ -71,10 +74,12 @@ void rv_cache_stats(const struct rv_cache *c, struct rv_cache_stats *st)
 static void flush_all(struct rv_cache *c)
 {
     memset(c->table, 0, sizeof(c->table));
+    c->lo = c->hi = 0;
     free_chunks(c);
     /* No block refers to translated code any more: translated code is only reached from blocks
      * of the table, the jump cache and other translated code, all gone. */
     x86_code_reset(&c->code);
+    c->faults.n = 0;
     c->stubs_ok = false;
     memset(c->jcache, 0xff, sizeof(*c->jcache)); /* odd pcs: no jump matches */
     c->pending = NULL;
@@ -99,6 +104,10 @@ static bool unlink_into(struct rv_cache *c, struct rv_block *b)
 
 static void drop_range(struct rv_cache *c, uint64_t lo, uint64_t hi)
 {
+    /* The loader's and the guest's mappings invalidate often, mostly where no code was decoded
+     * from: then the walk over every bucket is saved. */
+    if (hi <= c->lo || lo >= c->hi)
+        return;
     bool dropped_code = false, stuck = false;
     for (unsigned i = 0; i < BUCKETS; i++) {
         struct rv_block **pp = &c->table[i];
@@ -257,6 +266,13 @@ static struct rv_block *decode_block(struct rv_cache *c, struct rv_mem *mem, uin
     b->pc = pc;
     b->lo = lo;
     b->end = hi;
+    if (c->lo == c->hi) { /* nothing decoded yet */
+        c->lo = lo;
+        c->hi = hi;
+    } else {
+        c->lo = lo < c->lo ? lo : c->lo;
+        c->hi = hi > c->hi ? hi : c->hi;
+    }
     b->n = n;
     b->hits = 0;
     b->host_code = NULL;
@@ -292,6 +308,7 @@ bool rv_cache_translate(struct rv_cache *c, const struct rv_mem *mem, struct rv_
     if (!c->code_failed && !c->stubs_ok) {
         if (c->code.used > 0)
             x86_code_reset(&c->code); /* only stubs that did not all fit can be there */
+        c->faults.n = 0;
         c->stubs_ok = rv_xstubs_make(&c->code, &c->stubs);
         c->code_failed = !c->stubs_ok;
     }
@@ -299,7 +316,7 @@ bool rv_cache_translate(struct rv_cache *c, const struct rv_mem *mem, struct rv_
         b->xlat_failed = true;
         return true;
     }
-    switch (rv_translate(&c->code, &c->stubs, mem, b)) {
+    switch (rv_translate(&c->code, &c->stubs, &c->faults, mem, b)) {
     case RV_XLAT_OK:
         c->st.translated++;
         return true;
@@ -317,6 +334,35 @@ bool rv_cache_translate(struct rv_cache *c, const struct rv_mem *mem, struct rv_
         b->xlat_failed = true;
         return true;
     }
+}
+
+int rv_cache_interp(struct rv_cache *c, struct rv_cpu *cpu, struct rv_mem *mem,
+                    struct rv_block *b, uint64_t limit, uint32_t hot, struct rv_exit *ex)
+{
+    for (;;) {
+        int r = rv_interp_block(cpu, mem, b, ex);
+        if (r != 0)
+            return r;
+        /* What rv_run looks at between blocks, here only in its cheap form: anything to do
+         * (a stop, the limit, code invalidated, a block to translate or decode) is rv_run's. */
+        if (__atomic_load_n(&cpu->stop, __ATOMIC_RELAXED) || cpu->instret >= limit ||
+            __atomic_load_n(&mem->inval_epoch, __ATOMIC_ACQUIRE) != c->epoch)
+            return 0;
+        uint64_t pc = cpu->pc;
+        struct rv_block *n = c->table[(unsigned)(pc >> 1) & (BUCKETS - 1)];
+        while (n && n->pc != pc)
+            n = n->next;
+        if (!n || (!n->xlat_failed && (n->host_code || n->hits + 1 >= hot)))
+            return 0;
+        c->st.lookups++;
+        n->hits++;
+        b = n;
+    }
+}
+
+bool rv_cache_fault(const struct rv_cache *c, struct rv_cpu *cpu, void *uc)
+{
+    return rv_faultmap_restore(&c->faults, c->code.base, cpu, uc);
 }
 
 /* Point the direct exit ch at b's code. */

@@ -51,14 +51,17 @@ struct rv_block *rv_cache_get(struct rv_cache *c, struct rv_mem *mem, uint64_t p
 void rv_cache_sync(struct rv_cache *c, struct rv_mem *mem);
 
 /* The translated tier. rv_translate puts code for the whole of b into code (every instruction
- * the translator does not handle itself calls the interpreter's code for it) and sets
- * b->host_code and b->chain; NONE when it cannot (guest memory under 8 bytes, code too big), FULL
- * when the arena has no room. */
+ * the translator does not handle itself calls the interpreter's code for it), sets
+ * b->host_code and b->chain and adds the block's guest accesses to faults; NONE when it cannot
+ * (guest memory under 8 bytes, code too big, no memory for the fault sites), FULL when the
+ * arena has no room. */
 struct x86_code;
 struct rv_xstubs;
+struct rv_faultmap;
 enum rv_xlat_result { RV_XLAT_OK, RV_XLAT_NONE, RV_XLAT_FULL };
 enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *st,
-                                 const struct rv_mem *mem, struct rv_block *b);
+                                 struct rv_faultmap *faults, const struct rv_mem *mem,
+                                 struct rv_block *b);
 /* Translate b into the cache's code arena. false when the arena was full and the whole cache
  * was flushed to make room: b no longer exists. */
 bool rv_cache_translate(struct rv_cache *c, const struct rv_mem *mem, struct rv_block *b);
@@ -67,10 +70,21 @@ bool rv_cache_translate(struct rv_cache *c, const struct rv_mem *mem, struct rv_
  * cpu->instret, checked at loop edges. Links the block's direct exits as targets get code. */
 int rv_cache_exec(struct rv_cache *c, struct rv_cpu *cpu, struct rv_mem *mem, struct rv_block *b,
                   uint64_t limit, struct rv_exit *ex);
+/* Interpret from b (its hits already counted) and on through the blocks after it that the
+ * cache holds, until one exits (its reason, ex filled) or rv_run has something to do before the
+ * next block (0, cpu->pc the next pc): a stop request, instret at limit, code invalidated, a
+ * block not decoded yet, translated, or due for translation after `hot` runs. */
+int rv_cache_interp(struct rv_cache *c, struct rv_cpu *cpu, struct rv_mem *mem,
+                    struct rv_block *b, uint64_t limit, uint32_t hot, struct rv_exit *ex);
 /* One instruction of any class, as the interpreter runs it (x0 written back to 0; instret not
  * counted except by fence.i, which counts itself): 0, or the exit reason with ex filled. */
 int rv_exec_one(struct rv_cpu *cpu, struct rv_mem *mem, const struct rv_insn *in, uint64_t pc,
                 struct rv_exit *ex);
+
+/* Interpret the decoded block b from its first instruction: 0 when control reached its end
+ * (cpu->pc is the next pc), or the exit reason with ex filled. */
+int rv_interp_block(struct rv_cpu *cpu, struct rv_mem *mem, const struct rv_block *b,
+                    struct rv_exit *ex);
 
 /* Execution of the instruction classes kept outside the main loop. Each returns 0, or an exit
  * reason with ex filled, leaving cpu untouched except for fflags/pc as the spec allows. */

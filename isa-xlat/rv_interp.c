@@ -322,26 +322,6 @@ int rv_exec_one(struct rv_cpu *cpu, struct rv_mem *mem, const struct rv_insn *in
     return r;
 }
 
-/* Execute one decoded block from its first instruction. Returns 0 when control reached the
- * block's end (cpu->pc is the next pc), or the exit reason. */
-static int exec_block(struct rv_cpu *cpu, struct rv_mem *mem, const struct rv_block *b,
-                      struct rv_exit *ex)
-{
-    uint64_t pc = b->pc;
-    for (uint32_t i = 0; i < b->n; i++) {
-        uint64_t npc;
-        cpu->pc = pc; /* precise for host faults inside guest memory */
-        int r = step(cpu, mem, &b->insn[i], pc, &npc, ex);
-        if (r != 0)
-            return r;
-        X(0) = 0; /* writes to x0 (HINTs, rd = 0) are discarded */
-        cpu->instret++;
-        pc = npc;
-    }
-    cpu->pc = pc;
-    return 0;
-}
-
 /* The tier setting: -1 until read from the environment or set. */
 static int tier_mode = -1;
 static uint32_t tier_hot = RV_XLAT_HOT_DEFAULT;
@@ -402,7 +382,8 @@ enum rv_exit_reason rv_run(struct rv_cpu *cpu, struct rv_mem *mem, struct rv_cac
             continue; /* the cache was emptied to make room: look the block up again */
         int r = tier != RV_TIER_INTERP && b->host_code
                     ? rv_cache_exec(cache, cpu, mem, b, limit, ex)
-                    : exec_block(cpu, mem, b, ex);
+                    : rv_cache_interp(cache, cpu, mem, b, limit,
+                                      tier == RV_TIER_INTERP ? UINT32_MAX : hot, ex);
         if (r != 0)
             return ex->reason;
     }

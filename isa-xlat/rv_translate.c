@@ -5,6 +5,7 @@
  * every pinned register: about 330 bytes. A block that does not fit is left to the
  * interpreter. */
 #define BUF_MAX (RV_BLOCK_MAX * 400 + 1024)
+_Static_assert(BUF_MAX <= UINT16_MAX, "a fault site's len holds any instruction's code");
 
 /* sp, ra and a0-a5: the registers compiled code touches most (psABI calling convention). */
 const uint8_t rv_tr_pinned[TR_NPIN] = {2, 1, 10, 11, 12, 13, 14, 15};
@@ -36,39 +37,14 @@ void rv_tr_count(struct x86_buf *b, int32_t n)
     x86_alu_ri(b, X86_ADD, 64, TR_INSTRET, n);
 }
 
-static int pin_index(unsigned r)
-{
-    for (int i = 0; i < TR_NPIN; i++)
-        if (rv_tr_pinned[i] == r)
-            return i;
-    return -1;
-}
-
 void rv_tr_set(struct tr *t, unsigned r, int host)
 {
     if (r == 0) /* writes to x0 are discarded (spec 2.1) */
         return;
-    int i = pin_index(r);
-    if (i < 0) {
+    if (rv_tr_pin[r] < 0)
         x86_store(&t->b, 64, x86_m(TR_CPU, XOFF(r)), host);
-        return;
-    }
-    if (host != rv_tr_pin[r])
+    else if (host != rv_tr_pin[r])
         x86_mov_rr(&t->b, 64, rv_tr_pin[r], host);
-    t->dirty |= 1u << i;
-}
-
-void rv_tr_flush(struct tr *t)
-{
-    for (unsigned i = 0; i < TR_NPIN; i++)
-        if (t->dirty & (1u << i))
-            x86_store(&t->b, 64, x86_m(TR_CPU, XOFF(rv_tr_pinned[i])), pin_host[i]);
-    for (unsigned i = 0; i < TR_NFPIN; i++) {
-        unsigned r = rv_tr_fpinned[i];
-        if (t->dirty & (1u << (TR_NPIN + i)))
-            x86_movsd_store(&t->b, true, x86_m(TR_CPU, FOFF(r)), rv_tr_fpin[r]);
-    }
-    t->dirty = 0;
 }
 
 int rv_tr_fget(struct tr *t, int scratch, unsigned r)
@@ -88,9 +64,6 @@ void rv_tr_fset(struct tr *t, unsigned r, int x)
     }
     if (p != x)
         x86_movaps_rr(&t->b, p, x);
-    for (unsigned i = 0; i < TR_NFPIN; i++)
-        if (rv_tr_fpinned[i] == r)
-            t->dirty |= 1u << (TR_NPIN + i);
 }
 
 /* The host register that holds guest register r: its pinned one, or scratch loaded with it. */
@@ -104,7 +77,6 @@ static int src(struct tr *t, unsigned r, int scratch)
 
 void rv_tr_sync(struct tr *t)
 {
-    rv_tr_flush(t);
     if (t->pc <= INT32_MAX) {
         x86_store_imm32(&t->b, x86_m(TR_CPU, PC_OFF), (int32_t)t->pc);
     } else {
@@ -126,6 +98,32 @@ void rv_tr_merge_flags(struct tr *t)
     size_t same = x86_jcc(&t->b, X86_CC_E, -1);
     x86_call_abs(&t->b, t->st->merge);
     x86_patch(&t->b, same);
+    t->mx_merged = true;
+}
+
+/* Instructions whose translation raises no SSE flag where a merge would not see it: all but
+ * the FP ones, and of those the moves, loads, stores, sign injections and comparisons (which
+ * merge themselves when they raise). The rest may leave flags in the MXCSR. */
+static bool keeps_mx_merged(unsigned op)
+{
+    if (!rv_op_is_fp(op))
+        return true;
+    switch (op) {
+    case RV_OP_FLW:
+    case RV_OP_FLD:
+    case RV_OP_FSW:
+    case RV_OP_FSD:
+    case RV_OP_FSGNJ_D:
+    case RV_OP_FSGNJN_D:
+    case RV_OP_FSGNJX_D:
+    case RV_OP_FMV_X_D:
+    case RV_OP_FMV_D_X:
+    case RV_OP_FEQ_D:
+    case RV_OP_FLT_D:
+    case RV_OP_FLE_D:
+        return true;
+    }
+    return false;
 }
 
 void rv_tr_call_helper(struct tr *t, const struct rv_insn *in)
@@ -133,6 +131,7 @@ void rv_tr_call_helper(struct tr *t, const struct rv_insn *in)
     struct x86_buf *b = &t->b;
     t->frm_rne = false; /* the helper may have changed frm */
     rv_tr_sync(t);
+    x86_call_abs(b, t->st->save);
     x86_mov_rr(b, 64, X86_RDI, TR_FRAME);
     x86_mov_ri(b, X86_RSI, (uint64_t)(uintptr_t)in);
     x86_mov_ri(b, X86_RAX, (uint64_t)(uintptr_t)&rv_xlat_helper);
@@ -145,12 +144,20 @@ void rv_tr_call_helper(struct tr *t, const struct rv_insn *in)
     x86_patch(b, ok);
 }
 
+void rv_tr_access(struct tr *t)
+{
+    struct rv_fault_site *s = &t->site[t->nsite++];
+    s->start = (uint32_t)t->b.len;
+    s->len = 0;
+    s->count = (uint16_t)(t->index - t->synced);
+    s->pc = t->pc;
+}
+
 /* rax = rs1 + imm, checked like rv_mem_host: the access of len bytes faults unless
  * addr <= size - len (size >= 8 is checked before translating). The fault exit is out of
  * line, after the block. */
 void rv_tr_address(struct tr *t, const struct rv_insn *in, unsigned len, int reason)
 {
-    rv_tr_sync(t);
     int base = src(t, in->rs1, X86_RAX);
     if (base != X86_RAX)
         x86_lea(&t->b, X86_RAX, x86_m(base, in->imm));
@@ -159,6 +166,7 @@ void rv_tr_address(struct tr *t, const struct rv_insn *in, unsigned len, int rea
     unsigned k = len == 8 ? 3 : len == 4 ? 2 : len == 2 ? 1 : 0;
     x86_alu_rm(&t->b, X86_CMP, 64, X86_RAX, x86_m(TR_FRAME, FR(last) + 8 * (int32_t)k));
     rv_tr_cold_exit(t, x86_jcc(&t->b, X86_CC_A, -1), reason);
+    rv_tr_access(t);
 }
 
 void rv_tr_cold_exit(struct tr *t, size_t field, int reason)
@@ -166,7 +174,32 @@ void rv_tr_cold_exit(struct tr *t, size_t field, int reason)
     struct tr_cold *c = &t->cold[t->ncold++];
     c->field = field;
     c->index = t->index;
+    c->count = t->index - t->synced;
+    c->pc = t->pc;
     c->reason = (uint8_t)reason;
+}
+
+/* The fault exits: the pc and instret of the faulting instruction, stored here rather than
+ * ahead of every access, and the exit with rdx = the guest address. */
+static void cold_exits(struct tr *t)
+{
+    struct x86_buf *b = &t->b;
+    for (unsigned k = 0; k < t->ncold; k++) {
+        const struct tr_cold *c = &t->cold[k];
+        x86_patch(b, c->field);
+        if (c->pc <= INT32_MAX) {
+            x86_store_imm32(b, x86_m(TR_CPU, PC_OFF), (int32_t)c->pc);
+        } else {
+            x86_mov_ri(b, X86_RCX, c->pc);
+            x86_store(b, 64, x86_m(TR_CPU, PC_OFF), X86_RCX);
+        }
+        if (c->count)
+            rv_tr_count(b, (int32_t)c->count);
+        x86_mov_rr(b, 64, X86_RDX, X86_RAX);
+        x86_mov_ri(b, X86_RAX, TR_EXIT_TRAP + c->reason);
+        x86_mov_ri(b, X86_RCX, (uint64_t)(uintptr_t)&t->blk->insn[c->index]);
+        x86_jmp_abs(b, t->st->exit);
+    }
 }
 
 static void load(struct tr *t, const struct rv_insn *in, unsigned len, bool sign)
@@ -211,6 +244,14 @@ static void finish(struct tr *t, const struct rv_insn *in, int d, int bits)
 static void alu_rr(struct tr *t, const struct rv_insn *in, enum x86_alu op, int bits)
 {
     int d = rv_tr_dst(in->rd);
+    /* mv (c.mv is add rd, x0, rs2) and its like: x0 is the identity of add, or and xor, and
+     * the right one of sub: one move instead of zeroing and adding. */
+    bool ident = op == X86_ADD || op == X86_OR || op == X86_XOR;
+    if (bits == 64 && ((ident && in->rs1 == 0) || ((ident || op == X86_SUB) && in->rs2 == 0))) {
+        get_into(t, d, in->rs1 == 0 ? in->rs2 : in->rs1);
+        rv_tr_set(t, in->rd, d);
+        return;
+    }
     int s2 = src(t, in->rs2, X86_RCX);
     if (s2 == d && in->rs1 != in->rs2) { /* rd = rs2: keep rs2 before d takes rs1 */
         x86_mov_rr(&t->b, 64, X86_RCX, s2);
@@ -224,6 +265,11 @@ static void alu_rr(struct tr *t, const struct rv_insn *in, enum x86_alu op, int 
 static void alu_ri(struct tr *t, const struct rv_insn *in, enum x86_alu op, int bits)
 {
     int d = rv_tr_dst(in->rd);
+    if (in->rs1 == 0 && bits == 64 && (op == X86_ADD || op == X86_OR || op == X86_XOR)) {
+        x86_mov_ri(&t->b, d, (uint64_t)(int64_t)in->imm); /* li (c.li is addi rd, x0, imm) */
+        rv_tr_set(t, in->rd, d);
+        return;
+    }
     get_into(t, d, in->rs1);
     if (in->imm != 0 || op == X86_AND || bits == 32)
         x86_alu_ri(&t->b, op, bits, d, in->imm);
@@ -265,7 +311,6 @@ static void set_less(struct tr *t, const struct rv_insn *in, bool imm, enum x86_
 /* Add the block's remaining instructions to instret, ahead of its exits. */
 static void count_all(struct tr *t, uint32_t n)
 {
-    rv_tr_flush(t);
     if (n > t->synced)
         rv_tr_count(&t->b, (int32_t)(n - t->synced));
     t->synced = n;
@@ -391,7 +436,7 @@ static bool insn(struct tr *t, const struct rv_insn *in)
     case RV_OP_JAL:
         x86_mov_ri(b, X86_RAX, t->pc + in->len);
         rv_tr_set(t, in->rd, X86_RAX);
-        count_all(t, t->index + 1); /* stores rd too */
+        count_all(t, t->index + 1);
         chain_to(t, t->pc + (uint64_t)(int64_t)in->imm);
         return true;
     case RV_OP_JALR: /* the target uses the old rs1, and its bit 0 is cleared (spec 2.5) */
@@ -401,7 +446,7 @@ static bool insn(struct tr *t, const struct rv_insn *in)
         x86_alu_ri(b, X86_AND, 64, X86_RAX, -2);
         x86_mov_ri(b, X86_RCX, t->pc + in->len);
         rv_tr_set(t, in->rd, X86_RCX);
-        count_all(t, t->index + 1); /* stores rd too */
+        count_all(t, t->index + 1);
         jump_indirect(t);
         return true;
     case RV_OP_ECALL:
@@ -582,7 +627,8 @@ static bool ends_block(unsigned op)
 }
 
 enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *st,
-                                 const struct rv_mem *mem, struct rv_block *b)
+                                 struct rv_faultmap *faults, const struct rv_mem *mem,
+                                 struct rv_block *b)
 {
     static _Thread_local uint8_t buf[BUF_MAX];
     static _Thread_local struct tr t;
@@ -593,6 +639,7 @@ enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *
         return RV_XLAT_FULL;
     memset(&t, 0, offsetof(struct tr, cold));
     t.ncold = 0;
+    t.nsite = 0;
     t.pc = b->pc;
     t.blk = b;
     t.st = st;
@@ -610,7 +657,12 @@ enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *
             t.pc += (uint64_t)(int64_t)in->imm;
             continue;
         }
+        unsigned sites = t.nsite;
         insn(&t, in);
+        for (unsigned k = sites; k < t.nsite; k++)
+            t.site[k].len = (uint16_t)(t.b.len - t.site[k].start);
+        if (!keeps_mx_merged(in->op))
+            t.mx_merged = false;
         t.pc += in->len;
         /* fence.i leaves through its helper; nothing after it is reached */
         ended = ends_block(in->op) || in->op == RV_OP_FENCE_I;
@@ -619,21 +671,23 @@ enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *
         count_all(&t, b->n);
         chain_to(&t, t.pc);
     }
-    for (unsigned k = 0; k < t.ncold; k++) {
-        const struct tr_cold *c = &t.cold[k];
-        x86_patch(&t.b, c->field);
-        x86_mov_rr(&t.b, 64, X86_RDX, X86_RAX);
-        x86_mov_ri(&t.b, X86_RAX, TR_EXIT_TRAP + c->reason);
-        x86_mov_ri(&t.b, X86_RCX, (uint64_t)(uintptr_t)&b->insn[c->index]);
-        x86_jmp_abs(&t.b, st->exit);
-    }
+    cold_exits(&t);
     if (t.b.overflow)
         return RV_XLAT_NONE;
+    uint32_t at = (uint32_t)(origin - (uintptr_t)code->base);
+    for (unsigned k = 0; k < t.nsite; k++) {
+        t.site[k].start += at;
+    }
+    /* The sites first: code without them could fault where no site says what it was doing. */
+    size_t had = faults->n;
+    if (!rv_faultmap_add(faults, t.site, t.nsite))
+        return RV_XLAT_NONE;
     void *fn = x86_code_add(code, buf, t.b.len);
-    if (!fn)
-        return RV_XLAT_FULL;
-    if ((uintptr_t)fn != origin)
-        return RV_XLAT_NONE; /* cannot happen: x86_code_next said where it would go */
+    if (!fn || (uintptr_t)fn != origin) {
+        faults->n = had;
+        /* the second cannot happen: x86_code_next said where it would go */
+        return fn ? RV_XLAT_NONE : RV_XLAT_FULL;
+    }
     b->host_code = fn;
     return RV_XLAT_OK;
 }

@@ -12,13 +12,17 @@
  * indirect ones) until one leaves through the exit stub. Inside that frame
  *   rbx = the rv_cpu, rbp = the struct rv_xframe, r12 = guest memory base, r13 = instret
  *   (stored to cpu->instret where the pinned registers are, and by the exit stub),
- *   the pinned guest registers live in the host registers of rv_tr_pin, and are stored to
- *   cpu->x before anything that can fault or call out and at the end of every block, so that
- *   cpu->x is exact whenever C code or a host fault handler can look,
+ *   the pinned guest registers live in the host registers of rv_tr_pin, and only there while
+ *   translated code runs, blocks chained to blocks included: the save stub stores them to
+ *   cpu->x before a helper call, and the exit stub when the run leaves, so that cpu->x is
+ *   exact whenever C code can look,
  *   the pinned FP registers live in xmm4-xmm15 (rv_tr_fpin) under the same rules,
  *   rax, rcx, rdx and xmm0-xmm3 are scratch.
- * Before an instruction that can fault or call out, cpu->pc is its pc and cpu->instret counts the
- * instructions before it. The exit stub expects eax = the exit kind, rdx = a guest address and
+ * Before an instruction that calls out, cpu->pc is its pc and cpu->instret counts the
+ * instructions before it. A guest memory access stores nothing first: it would cost more than
+ * the access. Its fault exit (the bounds check) stores pc and instret out of line, and a host
+ * fault inside it is mapped back to the guest state by the block's fault sites
+ * (rv_xlat_fault.c). The exit stub expects eax = the exit kind, rdx = a guest address and
  * rcx = a pointer that goes with the kind. */
 #define TR_CPU X86_RBX
 #define TR_FRAME X86_RBP
@@ -81,6 +85,7 @@ struct rv_xstubs {
     void *enter; /* uint64_t enter(struct rv_xframe *f, void *code): runs code; returns at exit */
     void *exit;  /* jumped to with eax, rdx, rcx as above */
     void *merge; /* called with eax = the MXCSR: ORs its flags into cpu->fflags */
+    void *save;  /* called: stores every pinned register to cpu */
 };
 /* Put the stubs into an empty arena; false when it has no room. */
 bool rv_xstubs_make(struct x86_code *code, struct rv_xstubs *st);
@@ -98,6 +103,30 @@ extern const int8_t rv_tr_pin[32];
 extern const uint8_t rv_tr_fpinned[TR_NFPIN];
 extern const int8_t rv_tr_fpin[32];
 
+/* Where a host fault in translated code is a guest access: code at arena offsets
+ * [start, start + len) is the access of the instruction at pc, with r13 short of its instret by
+ * count. The sites of a cache's arena are kept in the order of their code, which is the order
+ * the arena fills; 16 bytes each, as there is one for most loads and stores translated. */
+struct rv_fault_site {
+    uint64_t pc;
+    uint32_t start;
+    uint16_t len;   /* an instruction's code is at most a few hundred bytes */
+    uint16_t count; /* at most RV_BLOCK_MAX */
+};
+struct rv_faultmap {
+    struct rv_fault_site *e;
+    size_t n, cap;
+};
+/* Append n sites; false when there is no memory for them. */
+bool rv_faultmap_add(struct rv_faultmap *m, const struct rv_fault_site *s, size_t n);
+void rv_faultmap_free(struct rv_faultmap *m);
+/* Make cpu the state of the guest access whose code holds the host pc of the host signal
+ * context uc (a ucontext_t) in the arena at base: false when no site holds it. */
+bool rv_faultmap_restore(const struct rv_faultmap *m, const uint8_t *base, struct rv_cpu *cpu,
+                         void *uc);
+/* MXCSR exception flags as fflags bits. */
+uint32_t rv_fflags_of_mxcsr(uint32_t mx);
+
 struct tr {
     struct x86_buf b;
     struct rv_block *blk;
@@ -106,15 +135,19 @@ struct tr {
     uint32_t index;  /* its index in the block */
     uint32_t synced; /* instructions already added to cpu->instret */
     bool frm_rne;    /* code before has checked that frm is RNE, and nothing changed it since */
-    uint32_t dirty;  /* pinned registers not yet stored to cpu: bit i for rv_tr_pinned[i],
-                      * bit TR_NPIN + i for rv_tr_fpinned[i] */
+    bool mx_merged;  /* code before has merged the SSE flags, and nothing raised one since */
     /* Out-of-line code, emitted after the block: fault exits. */
     struct tr_cold {
         size_t field; /* the jcc to point at it */
         uint32_t index;
+        uint32_t count; /* instructions r13 is short of at the jcc */
+        uint64_t pc;
         uint8_t reason;
     } cold[2 * RV_BLOCK_MAX]; /* an AMO has two: misaligned and out of memory */
     unsigned ncold;
+    /* The guest accesses of the block, at buffer offsets (len set when the instruction ends). */
+    struct rv_fault_site site[RV_BLOCK_MAX];
+    unsigned nsite;
 };
 
 static inline void rv_tr_get(struct tr *t, int host, unsigned r)
@@ -134,8 +167,6 @@ static inline int rv_tr_dst(unsigned r)
 {
     return r != 0 && rv_tr_pin[r] >= 0 ? rv_tr_pin[r] : X86_RAX;
 }
-/* Store the dirty pinned registers to cpu->x and cpu->f. */
-void rv_tr_flush(struct tr *t);
 /* The xmm register that holds f[r]: its pinned one, or scratch loaded with it. */
 int rv_tr_fget(struct tr *t, int scratch, unsigned r);
 /* f[r] = the xmm register x (all 64 bits). */
@@ -145,12 +176,16 @@ void rv_tr_fset(struct tr *t, unsigned r, int x);
 void rv_tr_count(struct x86_buf *b, int32_t n);
 /* Load every pinned register and instret from cpu (after C code may have written them). */
 void rv_tr_reload(struct x86_buf *b);
-/* Make cpu->pc and cpu->instret describe the current instruction, before it can fault. */
+/* Make cpu->pc and cpu->instret describe the current instruction, before it calls out. */
 void rv_tr_sync(struct tr *t);
+/* The code emitted from here to the end of the current instruction is its guest access: a host
+ * fault there is mapped back to the instruction, with the registers it finds in the host's. */
+void rv_tr_access(struct tr *t);
 /* Merge SSE flags raised since the last merge into cpu->fflags. Translated FP arithmetic
  * leaves its flags in the MXCSR; they reach cpu->fflags here (before fflags is read or
- * written) and at the exit stub. Reading the MXCSR costs more than the arithmetic, so nothing
- * else merges: a host fault in the middle of a run reports fflags as of the last merge. */
+ * written), at the exit stub and in the host fault handler. Reading the MXCSR costs more than
+ * the arithmetic, so nothing else merges, and a merge is left out where one earlier in the
+ * block has nothing to add (t->mx_merged). */
 void rv_tr_merge_flags(struct tr *t);
 /* Leave through the exit stub with cpu->pc = target (everything stored before). */
 void rv_tr_exit_to(struct tr *t, uint64_t target, unsigned kind, const void *ptr);
@@ -165,7 +200,8 @@ bool rv_tr_fp(struct tr *t, const struct rv_insn *in);
 bool rv_tr_bitmanip(struct tr *t, const struct rv_insn *in);
 /* The A extension (rv_translate_a.c); false for any other op. */
 bool rv_tr_amo(struct tr *t, const struct rv_insn *in);
-/* A fault exit after the block, taken by the jcc at field (rdx = rax = the guest address). */
+/* A fault exit after the block, taken by the jcc at field (rdx = rax = the guest address); it
+ * stores the state of the current instruction itself. */
 void rv_tr_cold_exit(struct tr *t, size_t field, int reason);
 /* Loads and stores: rax = the checked guest address of the access (at host r12 + rax). */
 void rv_tr_address(struct tr *t, const struct rv_insn *in, unsigned len, int reason);

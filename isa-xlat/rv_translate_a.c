@@ -6,7 +6,6 @@
  * 8.2, 8.4), then inside guest memory. */
 static void amo_address(struct tr *t, const struct rv_insn *in, unsigned size, bool lr)
 {
-    rv_tr_sync(t);
     rv_tr_get(t, X86_RAX, in->rs1);
     x86_test_ri(&t->b, 32, X86_RAX, (int32_t)size - 1);
     rv_tr_cold_exit(t, x86_jcc(&t->b, X86_CC_NE, -1), RV_EXIT_MISALIGNED);
@@ -14,6 +13,7 @@ static void amo_address(struct tr *t, const struct rv_insn *in, unsigned size, b
     x86_alu_rm(&t->b, X86_CMP, 64, X86_RAX, x86_m(TR_FRAME, FR(last) + 8 * (int32_t)k));
     rv_tr_cold_exit(t, x86_jcc(&t->b, X86_CC_A, -1),
                     lr ? RV_EXIT_LOAD_FAULT : RV_EXIT_STORE_FAULT);
+    rv_tr_access(t);
 }
 
 /* rd = old, the memory word; .W results sign-extended (spec 8.4). */

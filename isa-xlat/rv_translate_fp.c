@@ -10,13 +10,11 @@
 static void cold_helper(struct tr *t, const struct rv_insn *in)
 {
     uint32_t synced = t->synced;
-    uint32_t dirty = t->dirty;
     bool frm_rne = t->frm_rne; /* the helpers of this file never change frm */
     rv_tr_call_helper(t, in);
     if (t->index > synced)
         rv_tr_count(&t->b, -(int32_t)(t->index - synced));
     t->synced = synced;
-    t->dirty = dirty;
     t->frm_rne = frm_rne;
 }
 
@@ -36,12 +34,11 @@ static bool rne_only(struct tr *t, const struct rv_insn *in)
     struct x86_buf *b = &t->b;
     x86_alu_mi32(b, X86_CMP, x86_m(TR_CPU, FRM_OFF), 0);
     size_t rne = x86_jcc(b, X86_CC_E, -1);
-    uint32_t synced = t->synced, dirty = t->dirty;
+    uint32_t synced = t->synced;
     rv_tr_call_helper(t, in);
     rv_tr_count(b, 1); /* the helper ran it; instret does not count it yet */
     rv_tr_exit_to(t, t->pc + in->len, TR_EXIT_NEXT, NULL);
     t->synced = synced;
-    t->dirty = dirty;
     x86_patch(b, rne);
     t->frm_rne = true;
     return true;
@@ -147,21 +144,30 @@ static bool d_to_int(struct tr *t, const struct rv_insn *in)
 }
 
 /* feq (quiet: NV for signalling NaNs only, as ucomisd), flt and fle (NV for any NaN, as
- * comisd); unordered gives 0 (spec 11.8). */
+ * comisd); unordered gives 0 (spec 11.8). Only an unordered compare can raise a flag (DE has
+ * no RISC-V counterpart), and it merges it at once: glibc brackets comparisons with frflags
+ * and fsflags, and the fsflags after a merge needs none of its own. */
 static void compare_d(struct tr *t, const struct rv_insn *in)
 {
     struct x86_buf *b = &t->b;
     int xa = rv_tr_fget(t, 0, in->rs1), xb = rv_tr_fget(t, 1, in->rs2);
+    enum x86_cc cc = X86_CC_E;
     if (in->op == RV_OP_FEQ_D) {
         x86_comis(b, true, true, xa, xb);
-        x86_setcc(b, X86_CC_E, X86_RAX);
-        x86_setcc(b, X86_CC_NP, X86_RCX);
-        x86_alu_rr(b, X86_AND, 32, X86_RAX, X86_RCX);
     } else {
-        /* rs2 > rs1 (CF = ZF = 0) or rs2 >= rs1 (CF = 0); unordered sets both. */
+        /* rs2 > rs1 (CF = ZF = 0) or rs2 >= rs1 (CF = 0) */
         x86_comis(b, true, false, xb, xa);
-        x86_setcc(b, in->op == RV_OP_FLT_D ? X86_CC_A : X86_CC_AE, X86_RAX);
+        cc = in->op == RV_OP_FLT_D ? X86_CC_A : X86_CC_AE;
     }
+    size_t unordered = x86_jcc(b, X86_CC_P, -1);
+    x86_setcc(b, cc, X86_RAX);
+    size_t done = x86_jmp(b, -1);
+    x86_patch(b, unordered);
+    bool merged = t->mx_merged;
+    rv_tr_merge_flags(t);
+    t->mx_merged = merged; /* as the ordered way left it */
+    x86_alu_rr(b, X86_XOR, 32, X86_RAX, X86_RAX);
+    x86_patch(b, done);
     x86_movzx_rr(b, 8, X86_RAX, X86_RAX);
     rv_tr_set(t, in->rd, X86_RAX);
 }
@@ -225,7 +231,8 @@ static bool fp_csr(struct tr *t, const struct rv_insn *in)
     unsigned kind = (unsigned)(in->op - (imm_form ? RV_OP_CSRRWI : RV_OP_CSRRW));
     bool writes = kind == 0 || in->rs1 != 0;
     struct x86_mem ff = x86_m(TR_CPU, FFLAGS_OFF), frm = x86_m(TR_CPU, FRM_OFF);
-    rv_tr_merge_flags(t);
+    if (!t->mx_merged)
+        rv_tr_merge_flags(t);
     if (csr == 1) {
         x86_load(b, 32, X86_RAX, ff);
     } else {

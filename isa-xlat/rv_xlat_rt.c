@@ -13,7 +13,7 @@ static const struct {
 } flag_map[] = {{0x01, RV_FF_NV}, {0x04, RV_FF_DZ}, {0x08, RV_FF_OF}, {0x10, RV_FF_UF},
                 {0x20, RV_FF_NX}};
 
-static uint32_t flags_of_mxcsr(uint32_t mx)
+uint32_t rv_fflags_of_mxcsr(uint32_t mx)
 {
     uint32_t f = 0;
     for (unsigned i = 0; i < sizeof(flag_map) / sizeof(flag_map[0]); i++)
@@ -38,8 +38,22 @@ static void emit_enter(struct x86_buf *b)
     x86_jmp_r(b, X86_RAX);
 }
 
+/* Every pinned register to cpu (uses nothing else). */
+static void store_pinned(struct x86_buf *b)
+{
+    for (unsigned r = 1; r < 32; r++)
+        if (rv_tr_pin[r] >= 0)
+            x86_store(b, 64, x86_m(TR_CPU, XOFF(r)), rv_tr_pin[r]);
+    for (unsigned r = 0; r < 32; r++)
+        if (rv_tr_fpin[r] >= 0)
+            x86_movsd_store(b, true, x86_m(TR_CPU, FOFF(r)), rv_tr_fpin[r]);
+}
+
+/* Chained blocks pass their registers on in host registers: only a run's way out, taken once
+ * per run, stores them. */
 static void emit_exit(struct x86_buf *b)
 {
+    store_pinned(b);
     x86_store(b, 64, x86_m(TR_CPU, INSTRET_OFF), TR_INSTRET);
     x86_store(b, 64, x86_m(TR_FRAME, FR(kind)), X86_RAX);
     x86_store(b, 64, x86_m(TR_FRAME, FR(addr)), X86_RDX);
@@ -68,18 +82,33 @@ static void emit_merge(struct x86_buf *b)
     x86_ret(b);
 }
 
+/* Called before a helper, which reads and writes cpu. */
+static void emit_save(struct x86_buf *b)
+{
+    store_pinned(b);
+    x86_ret(b);
+}
+
 bool rv_xstubs_make(struct x86_code *code, struct rv_xstubs *st)
 {
-    void (*const emit[3])(struct x86_buf *) = {emit_enter, emit_exit, emit_merge};
-    void **where[3] = {&st->enter, &st->exit, &st->merge};
-    for (unsigned i = 0; i < 3; i++) {
-        uint8_t buf[256];
-        struct x86_buf b;
-        x86_buf_init(&b, buf, sizeof(buf));
+    void (*const emit[4])(struct x86_buf *) = {emit_enter, emit_exit, emit_merge, emit_save};
+    void **where[4] = {&st->enter, &st->exit, &st->merge, &st->save};
+    /* One copy into the arena, not four: each costs two mprotect calls, at start-up. */
+    uint8_t buf[1024];
+    size_t at[4];
+    struct x86_buf b;
+    x86_buf_init(&b, buf, sizeof(buf));
+    for (unsigned i = 0; i < 4; i++) {
+        while (b.len % 16)
+            x86_int3(&b);
+        at[i] = b.len;
         emit[i](&b);
-        if (b.overflow || !(*where[i] = x86_code_add(code, buf, b.len)))
-            return false;
     }
+    uint8_t *p = b.overflow ? NULL : x86_code_add(code, buf, b.len);
+    if (!p)
+        return false;
+    for (unsigned i = 0; i < 4; i++)
+        *where[i] = p + at[i];
     return true;
 }
 
@@ -105,5 +134,5 @@ void rv_xlat_enter(const struct rv_xstubs *st, struct rv_xframe *f, void *code)
     f->mx_seen = f->mx_guest;
     f->mx_flags = 0;
     enter(f, code);
-    f->cpu->fflags |= flags_of_mxcsr(f->mx_out);
+    f->cpu->fflags |= rv_fflags_of_mxcsr(f->mx_out);
 }

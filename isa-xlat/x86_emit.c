@@ -318,6 +318,11 @@ void x86_pop(struct x86_buf *b, int r)
     put(b, (uint8_t)(0x58 + (r & 7)));
 }
 
+void x86_int3(struct x86_buf *b)
+{
+    put(b, 0xcc);
+}
+
 void x86_ret(struct x86_buf *b)
 {
     put(b, 0xc3);

@@ -119,6 +119,7 @@ void x86_bswap64(struct x86_buf *b, int r);
 void x86_push(struct x86_buf *b, int r);
 void x86_pop(struct x86_buf *b, int r);
 void x86_ret(struct x86_buf *b);
+void x86_int3(struct x86_buf *b); /* a trap, as padding nothing may run */
 void x86_call_r(struct x86_buf *b, int r);
 void x86_jmp_r(struct x86_buf *b, int r);
 void x86_jmp_m(struct x86_buf *b, struct x86_mem m); /* jmp qword [m] */

@@ -46,13 +46,15 @@ static __thread struct hart *cur_hart;
 static uint8_t *fault_lo, *fault_hi;
 
 /* A host SIGSEGV/SIGBUS inside the window is the guest touching a page its rights forbid: the
- * interpreter left cpu->pc at that instruction. Anything else is viv's own bug and must crash. */
+ * interpreter left cpu->pc at that instruction; translated code did not, and the cache maps its
+ * host pc back. Anything else is viv's own bug and must crash. */
 static void on_host_fault(int sig, siginfo_t *si, void *uc)
 {
-    (void)uc;
     uint8_t *a = si->si_addr;
     struct hart *h = cur_hart;
     if (h && fault_lo && a >= fault_lo && a < fault_hi) {
+        if (h->cache)
+            rv_cache_fault(h->cache, &h->cpu, uc);
         h->fault_sig = sig;
         h->fault_addr = (uint64_t)(a - fault_lo);
         h->fault_code = si->si_code;

@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 static sigjmp_buf jb;
@@ -80,6 +81,81 @@ static void on_alarm(int sig)
         _exit(3);
 }
 
+/* The load or store at pc touches addr: the pc and the base register the handler sees are
+ * those of the faulting access (RISC-V only; elsewhere the answer is yes). */
+static int access_at(const ucontext_t *uc, const void *addr)
+{
+#ifdef __riscv
+    const unsigned long *x = uc->uc_mcontext.__gregs; /* [0] is the pc, [1..31] x1..x31 */
+    const uint16_t *at = (const uint16_t *)x[0];
+    uint32_t w = at[0];
+    unsigned long base;
+    long imm;
+    if ((w & 3) == 3) {
+        w |= (uint32_t)at[1] << 16;
+        unsigned opc = w & 0x7f;
+        base = x[w >> 15 & 31];
+        if (opc == 0x03 || opc == 0x07) /* loads */
+            imm = (int32_t)w >> 20;
+        else if (opc == 0x23 || opc == 0x27) /* stores */
+            imm = ((int32_t)w >> 25) * 32 + (w >> 7 & 31);
+        else
+            return 0;
+    } else if ((w & 3) == 0 && (w >> 13) >= 1) { /* c.fld c.lw c.ld, c.fsd c.sw c.sd */
+        base = x[8 + (w >> 7 & 7)];
+        unsigned f3 = w >> 13 & 3;
+        if (f3 == 2) /* word: offset[5:3|2|6] */
+            imm = (w >> 10 & 7) << 3 | (w >> 6 & 1) << 2 | (w >> 5 & 1) << 6;
+        else /* double: offset[5:3|7:6] */
+            imm = (w >> 10 & 7) << 3 | (w >> 5 & 3) << 6;
+    } else {
+        return 0;
+    }
+    return base + (unsigned long)imm == (unsigned long)addr;
+#else
+    (void)uc;
+    (void)addr;
+    return 1;
+#endif
+}
+
+/* A hot loop whose stores walk into pages it may not write: the handler opens the page and
+ * returns, and the store runs again. Resumed anywhere but at that store, or with registers
+ * older than the store's, the loop would sum differently. */
+static volatile int walk_faults, walk_pc_ok = 1;
+static void on_walk(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig;
+    walk_pc_ok &= access_at(uc, si->si_addr);
+    uintptr_t page = (uintptr_t)si->si_addr & ~(uintptr_t)4095;
+    if (mprotect((void *)page, 4096, PROT_READ | PROT_WRITE) != 0)
+        _exit(4);
+    walk_faults++;
+}
+
+static void walk_into_guard_pages(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = on_walk;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, NULL);
+    const size_t n = 8 * 4096 / sizeof(uint64_t);
+    uint64_t *w = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (w == MAP_FAILED)
+        _exit(2);
+    mprotect((char *)w + 3 * 4096, 4096, PROT_NONE);
+    mprotect((char *)w + 6 * 4096, 4096, PROT_READ);
+    uint64_t sum = 1;
+    for (size_t i = 0; i < n; i++) {
+        w[i] = sum * 31 + i;
+        sum = (sum ^ w[i]) + (sum >> 7);
+    }
+    printf("walk: faults %d pc ok %d sum %llx\n", (int)walk_faults, (int)walk_pc_ok,
+           (unsigned long long)sum);
+}
+
 static void set(int sig, void (*fn)(int), void (*act3)(int, siginfo_t *, void *), int flags)
 {
     struct sigaction sa;
@@ -123,6 +199,7 @@ int main(void)
     if ((sig = sigsetjmp(jb, 1)) == 0)
         ro[9] = 1;
     printf("again: sig %d\n", sig);
+    walk_into_guard_pages();
 
     /* SA_SIGINFO: raise is tgkill (SI_TKILL), kill is SI_USER; the signal is blocked inside. */
     set(SIGUSR1, NULL, on_usr1, 0);

@@ -25,6 +25,40 @@ START_TEST(alu_register)
 }
 END_TEST
 
+/* mv and li as compilers write them (add rd, x0, rs; addi rd, x0, imm) and the other forms
+ * with x0 as an operand, into and from pinned (sp, ra, a0-a5) and unpinned registers. */
+START_TEST(moves_and_constants)
+{
+    static const uint8_t f3s[] = {0, 4, 6}; /* add, xor, or; and their immediate forms */
+    for (unsigned p = 0; p < 40; p++) {
+        nprog = 0;
+        for (unsigned i = 0; i < 1 + p % 16; i++) {
+            unsigned rd = dst(), rs = reg(), f3 = f3s[rnd() % 3];
+            switch (rnd() % 5) {
+            case 0:
+                put(enc_r(0, rs, 0, f3, rd, OP)); /* rd = x0 op rs */
+                break;
+            case 1:
+                put(enc_r(0, 0, rs, f3, rd, OP)); /* rd = rs op x0 */
+                break;
+            case 2:
+                put(enc_r(0x20, 0, rs, 0, rd, OP)); /* sub rd, rs, x0 */
+                break;
+            case 3:
+                put(enc_r(0x20, rs, 0, 0, rd, OP)); /* sub rd, x0, rs (neg) */
+                break;
+            default:
+                put(enc_i(imm12(), 0, f3, rd, OPIMM)); /* rd = x0 op imm */
+                break;
+            }
+            put(rand_alu_reg()); /* something that reads what was moved */
+        }
+        put(ECALL);
+        differential("moves", STATES);
+    }
+}
+END_TEST
+
 START_TEST(multiply_divide)
 {
     for (unsigned p = 0; p < 60; p++) {
@@ -48,6 +82,13 @@ START_TEST(division_edge_cases)
         {7, UINT64_MAX},
         {0, 0},
         {UINT64_MAX, 0xffffffffu},
+        /* operands on both sides of 2^32 */
+        {1000003, 13},
+        {0xffffffffu, 7},
+        {0x100000000ull, 7},
+        {0xffffffffu, 0xffffffffu},
+        {12345, 0x100000000ull},
+        {0x7fffffff, 0x80000000u},
     };
     for (unsigned f3 = 4; f3 < 8; f3++)
         for (unsigned w = 0; w < 2; w++)
@@ -177,6 +218,7 @@ static void add(TCase *tc)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, alu_immediate);
     tcase_add_test(tc, alu_register);
+    tcase_add_test(tc, moves_and_constants);
     tcase_add_test(tc, multiply_divide);
     tcase_add_test(tc, division_edge_cases);
     tcase_add_test(tc, loads_and_stores);

@@ -138,6 +138,28 @@ START_TEST(calls_and_returns)
 }
 END_TEST
 
+/* Pinned registers written in one block reach the next in host registers only: a helper call
+ * in a later block, and the run's exit, must still see them. */
+START_TEST(pinned_registers_cross_blocks)
+{
+    nprog = 0;
+    put(ADDI(15, 0, 10));           /* a5 = 10 */
+    put(ADDI(10, 10, 1));           /* loop: a0 += 1 */
+    put(ADDI(2, 2, -16));           /* sp -= 16 */
+    put(ADD(11, 11, 10));           /* a1 += a0 */
+    put(FP(0x00, 1, 10, 10, 11, 0)); /* fadd.d fa0, fa0, fa1 */
+    put(enc_b(4, 0, 0, 0));         /* beq x0, x0, +4: a block ends, chained to the next */
+    put(CSRR(2, 12, 0xc02, 0));     /* rdinstret a2: the helper, which reads cpu */
+    put(ADD(13, 12, 10));           /* a3 = a2 + a0 */
+    put(ADD(1, 1, 11));             /* ra += a1 */
+    put(ADDI(15, 15, -1));
+    put(enc_b(-36, 0, 15, 1));      /* bne a5, x0, loop */
+    put(ECALL);
+    differential("pinned", 8);
+    ck_assert_uint_ge(chained(&B), 1);
+}
+END_TEST
+
 /* A translated endless loop still ends its run at the instruction limit. */
 START_TEST(limit_ends_a_chained_loop)
 {
@@ -215,6 +237,29 @@ START_TEST(branches_against_zero)
 }
 END_TEST
 
+/* The interpreter runs from block to block without rv_run's dispatch, and still ends a run at
+ * the instruction limit and at a stop request from another thread. */
+START_TEST(interpreted_loop_stops)
+{
+    rv_set_tier(RV_TIER_INTERP, 1);
+    nprog = 0;
+    put(ADDI(10, 10, 1));    /* loop: */
+    put(enc_b(-4, 0, 0, 0)); /* beq x0, x0, loop */
+    load_prog();
+    rv_cpu_init(&A.cpu, CODE);
+    ck_assert_int_eq(rv_run(&A.cpu, &A.m, A.cache, 100001, &A.ex), RV_EXIT_LIMIT);
+    ck_assert_uint_eq(A.cpu.instret, 100002); /* whole blocks of two */
+    ck_assert_uint_eq(A.cpu.x[10], 50001);
+    ck_assert_uint_eq(A.cpu.pc, CODE);
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, stop_later, &A.cpu), 0);
+    ck_assert_int_eq(rv_run(&A.cpu, &A.m, A.cache, UINT64_MAX, &A.ex), RV_EXIT_STOP);
+    pthread_join(th, NULL);
+    ck_assert_uint_eq(A.cpu.x[10] * 2, A.cpu.instret);
+    ck_assert_uint_eq(A.cpu.pc, CODE);
+}
+END_TEST
+
 static void add(TCase *tc)
 {
     tcase_set_timeout(tc, 120);
@@ -226,6 +271,8 @@ static void add(TCase *tc)
     tcase_add_test(tc, limit_ends_a_chained_loop);
     tcase_add_test(tc, stop_ends_a_chained_loop);
     tcase_add_test(tc, branches_against_zero);
+    tcase_add_test(tc, pinned_registers_cross_blocks);
+    tcase_add_test(tc, interpreted_loop_stops);
 }
 
 int main(void)

@@ -107,20 +107,26 @@ START_TEST(invalidation)
 END_TEST
 
 /* A host fault inside guest memory (a page the guest may not touch) leaves the state of the
- * faulting instruction: the pc at it, instret counting those before, registers of before. */
+ * faulting instruction: the pc at it, instret counting those before, registers of before.
+ * Translated code does not store that state before an access: the handler asks the cache to
+ * map the host pc back, as the engine's does. */
 static sigjmp_buf fault_jmp;
-static void on_segv(int sig)
+static struct guest *faulting;
+static void on_segv(int sig, siginfo_t *si, void *uc)
 {
     (void)sig;
+    (void)si;
+    rv_cache_fault(faulting->cache, &faulting->cpu, uc);
     siglongjmp(fault_jmp, 1);
 }
 
 static bool run_to_host_fault(struct guest *g, enum rv_tier tier)
 {
-    struct sigaction sa = {.sa_handler = on_segv, .sa_flags = SA_NODEFER}, old;
+    struct sigaction sa = {.sa_sigaction = on_segv, .sa_flags = SA_SIGINFO | SA_NODEFER}, old;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGSEGV, &sa, &old);
     rv_set_tier(tier, 1);
+    faulting = g;
     bool faulted = false;
     if (sigsetjmp(fault_jmp, 1))
         faulted = true;
@@ -130,27 +136,60 @@ static bool run_to_host_fault(struct guest *g, enum rv_tier tier)
     return faulted;
 }
 
+static void guard_both(uint64_t guard, int prot)
+{
+    ck_assert_int_eq(mprotect(A.mem + guard, 4096, prot), 0);
+    ck_assert_int_eq(mprotect(B.mem + guard, 4096, prot), 0);
+}
+
+/* FP registers with values whose sums are inexact, so that fflags has something to say. */
+static void random_fp_state(void)
+{
+    for (unsigned r = 0; r < 32; r++) {
+        double d = (double)(int64_t)rnd() / 3.0;
+        memcpy(&A.cpu.f[r], &d, 8);
+    }
+    B.cpu = A.cpu;
+}
+
 START_TEST(host_fault_is_precise)
 {
     uint64_t guard = DATA + 0x4000;
-    for (unsigned p = 0; p < 40; p++) {
+    for (unsigned p = 0; p < 80; p++) {
         nprog = 0;
-        for (unsigned i = 0; i < p % 10; i++)
-            put(rnd() % 2 ? rand_alu_reg() : rand_alu_imm()); /* x5 stays as set */
+        for (unsigned i = 0; i < p % 10; i++) {
+            switch (rnd() % 4) { /* x5 stays as set; x6..x8 point into the data */
+            case 0:
+                put(rand_alu_reg());
+                break;
+            case 1:
+                put(rand_alu_imm());
+                break;
+            case 2:
+                put(rand_mem());
+                break;
+            default: /* fadd.d into a pinned FP register (fa0-fa7, fs0-fs3) */
+                put(FP(0, 1, 8 + (unsigned)(rnd() % 12), reg(), reg(), 0));
+                break;
+            }
+        }
         unsigned f3 = (unsigned)(rnd() % 4);
-        put(p % 2 ? STOREI(f3, reg(), 5, 0) : LOADI(f3, dst(), 5, 0));
+        bool amo = p % 4 == 3; /* amoadd.d or lr.d: a locked access, or a plain load */
+        if (amo)
+            put(rnd() % 2 ? AMOI(0x00, 3, dst(), 5, reg(), 0, 0)
+                          : AMOI(0x02, 3, dst(), 5, 0, 0, 0));
+        else
+            put(p % 2 ? STOREI(f3, reg(), 5, 0) : LOADI(f3, dst(), 5, 0));
         put(ECALL);
         load_prog();
         random_state();
-        A.cpu.x[5] = B.cpu.x[5] = guard + rnd() % 4096;
-        ck_assert_int_eq(mprotect(A.mem + guard, 4096, PROT_NONE), 0);
-        ck_assert_int_eq(mprotect(B.mem + guard, 4096, PROT_NONE), 0);
+        random_fp_state();
+        A.cpu.x[5] = B.cpu.x[5] = guard + (rnd() % 4096 & (amo ? ~7u : ~0u));
+        guard_both(guard, PROT_NONE);
         bool fa = run_to_host_fault(&A, RV_TIER_INTERP);
         bool fb = run_to_host_fault(&B, RV_TIER_TRANSLATE);
-        mprotect(A.mem + guard, 4096, PROT_READ | PROT_WRITE);
-        mprotect(B.mem + guard, 4096, PROT_READ | PROT_WRITE);
+        guard_both(guard, PROT_READ | PROT_WRITE);
         ck_assert(fa && fb);
-        ck_assert_uint_eq(A.cpu.pc, CODE + (p % 10) * 4);
         A.ex = B.ex;
         A.r = B.r;
         compare("host fault", p);
@@ -158,6 +197,41 @@ START_TEST(host_fault_is_precise)
     struct rv_cache_stats st;
     rv_cache_stats(B.cache, &st);
     ck_assert_uint_gt(st.translated, 0);
+}
+END_TEST
+
+/* A hot loop runs translated, chained to itself, until its loads walk into a page the guest may
+ * not touch: the state is that of the faulting load in the last iteration. */
+START_TEST(host_fault_in_hot_loop)
+{
+    uint64_t guard = DATA + 0x4000;
+    nprog = 0;
+    put(ADDI(10, 10, 1));    /* loop: a0 counts (a pinned register) */
+    put(LOADI(3, 11, 5, 0)); /* ld a1, 0(t0) */
+    put(ADD(12, 12, 11));    /* a2 += a1 */
+    put(ADDI(5, 5, 8));
+    put(FP(0, 1, 10, 10, 11, 0)); /* fadd.d fa0, fa0, fa1 */
+    put(LOADI(3, 13, 5, 0));      /* ld a3, 0(t0): the one that faults */
+    put(enc_b(-24, 0, 0, 0));     /* beq x0, x0, loop */
+    load_prog();
+    for (unsigned s = 0; s < 8; s++) {
+        random_state();
+        random_fp_state();
+        A.cpu.x[5] = B.cpu.x[5] = guard - 8 * (1000 + rnd() % 100);
+        guard_both(guard, PROT_NONE);
+        bool fa = run_to_host_fault(&A, RV_TIER_INTERP);
+        bool fb = run_to_host_fault(&B, RV_TIER_TRANSLATE);
+        guard_both(guard, PROT_READ | PROT_WRITE);
+        ck_assert(fa && fb);
+        ck_assert_uint_eq(B.cpu.pc, CODE + 20);
+        ck_assert_uint_eq(B.cpu.x[5], guard);
+        A.ex = B.ex;
+        A.r = B.r;
+        compare("hot loop", s);
+    }
+    struct rv_cache_stats st;
+    rv_cache_stats(B.cache, &st);
+    ck_assert_uint_gt(st.chained, 0);
 }
 END_TEST
 
@@ -236,6 +310,7 @@ static void add(TCase *tc)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, faults);
     tcase_add_test(tc, host_fault_is_precise);
+    tcase_add_test(tc, host_fault_in_hot_loop);
     tcase_add_test(tc, high_addresses);
     tcase_add_test(tc, tiers);
     tcase_add_test(tc, invalidation);

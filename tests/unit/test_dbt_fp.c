@@ -188,6 +188,38 @@ START_TEST(fp_flags_across_blocks)
 }
 END_TEST
 
+/* glibc's quiet comparisons: frflags, a signalling compare, fsflags of what was read. The
+ * compare's NV goes, what arithmetic raised before and after stays. */
+START_TEST(fp_flags_around_compare)
+{
+    nprog = 0;
+    put(FP(0x03, 1, 1, 2, 3, 0));  /* fdiv.d f1, f2, f3 */
+    put(CSRR(2, 14, 0x001, 0));    /* frflags a4 */
+    put(FP(0x14, 1, 15, 8, 9, 1)); /* flt.d a5, fs0, fs1 */
+    put(FP(0x14, 1, 13, 8, 9, 0)); /* fle.d a3, fs0, fs1 */
+    put(FP(0x14, 1, 12, 8, 9, 2)); /* feq.d a2, fs0, fs1 */
+    put(CSRR(1, 0, 0x001, 14));    /* fsflags a4 */
+    put(FP(0x03, 1, 4, 3, 2, 0));  /* fdiv.d f4, f3, f2 */
+    put(CSRR(2, 11, 0x001, 0));    /* frflags a1 */
+    put(ECALL);
+    load_prog();
+    static const uint64_t vals[] = {D_ONE, D_QNAN, D_SNAN, 0, 0x4008000000000000ull, D_INF};
+    const unsigned nv = sizeof(vals) / sizeof(vals[0]);
+    for (unsigned s = 0; s < nv * nv * 4; s++) {
+        fp_state();
+        A.cpu.f[2] = vals[s % nv];
+        A.cpu.f[3] = vals[s / nv % nv];
+        A.cpu.f[8] = vals[s / nv % nv];
+        A.cpu.f[9] = vals[(s + s / 4) % nv];
+        A.cpu.fflags = s % 4 == 0 ? RV_FF_NV : 0;
+        A.cpu.frm = 0;
+        B.cpu = A.cpu;
+        run_both();
+        compare("around compare", s);
+    }
+}
+END_TEST
+
 /* A block of nothing but FP arithmetic with their out-of-line helper paths still fits. */
 START_TEST(long_fp_block_is_translated)
 {
@@ -208,6 +240,7 @@ static void add(TCase *tc)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, fp_random_blocks);
     tcase_add_test(tc, fp_flags_across_blocks);
+    tcase_add_test(tc, fp_flags_around_compare);
     tcase_add_test(tc, long_fp_block_is_translated);
 }
 

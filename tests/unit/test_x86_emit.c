@@ -150,6 +150,7 @@ START_TEST(cond_and_control)
     EXPECT("41 54", x86_push(&B, X86_R12));
     EXPECT("41 5d", x86_pop(&B, X86_R13));
     EXPECT("c3", x86_ret(&B));
+    EXPECT("cc", x86_int3(&B));
     EXPECT("ff d0", x86_call_r(&B, X86_RAX));
     EXPECT("41 ff d3", x86_call_r(&B, X86_R11));
     EXPECT("ff e0", x86_jmp_r(&B, X86_RAX));
