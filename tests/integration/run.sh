@@ -3,9 +3,16 @@
 cd "$(dirname "$0")/../.." || exit 1
 SRCDIR=$(pwd)
 . tests/integration/lib.sh
+# The host's device nodes are bound into every instance: no test may leave them changed.
+devs() { stat -c '%n %a %u %g' /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty; }
+devs_before=$(devs)
 for t in tests/integration/t_*.sh; do
     printf '# %s\n' "$t"
     . "./$t"
+    if [ "$(devs)" != "$devs_before" ]; then
+        fail "$t leaves the host's device nodes as they were" "before: $devs_before; after: $(devs)"
+        devs_before=$(devs)
+    fi
     # Checkouts hold read-only folders: make them writable so an unprivileged run can clean up.
     if [ -n "${WORK:-}" ]; then chmod -R u+w "$WORK" 2>/dev/null; rm -rf "$WORK"; fi
     WORK=
