@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <termios.h>
@@ -95,14 +96,20 @@ struct sandbox_report {
     struct viv_error err;
 };
 
+/* The fds the instance hands to the supervisor over sock_fd (SCM_RIGHTS), each tagged by the
+ * one data byte of its message. */
+enum { SANDBOX_FD_NOTIFY = 'n', SANDBOX_FD_PTY = 'p' };
+
 struct sandbox_child {
     const struct viv_sandbox_config *cfg;
     const struct viv_limits_plan *plan;
     int sync_fd;   /* read end: one byte once the id maps and the cgroup are in place */
     int report_fd; /* write end of the report pipe */
-    int sock_fd;   /* where the seccomp listener fd goes (SCM_RIGHTS), or -1 */
+    int sock_fd;   /* where the seccomp listener and the pty master go, or -1 */
     int filter_fd; /* read end: the compiled seccomp policy, then EOF; -1 when unconfined */
-    int pty_slave; /* -1 without -t */
+    /* -t: the caller's window size, the pty's first (when has_winsize). */
+    struct winsize winsize;
+    bool has_winsize;
 };
 /* Runs in the new namespaces as their pid 1; never returns. */
 _Noreturn void sandbox_child_main(const struct sandbox_child *c);
@@ -206,11 +213,15 @@ void limits_cleanup(struct viv_limits_plan *plan);
 /* ---- the terminal (pty.c) ---- */
 
 struct viv_pty {
-    int master, slave; /* -1 when unused */
-    bool raw;          /* caller's terminal put in raw mode */
+    int master; /* handed over by the instance, which allocates the pair; -1 until then */
+    bool raw;   /* caller's terminal put in raw mode */
     struct termios *saved;
 };
-int pty_open(struct viv_pty *p, struct viv_error *err);
+/* The caller's window size, from whichever of stdin, stdout, stderr is a terminal. */
+bool pty_caller_size(struct winsize *ws);
+/* In the instance, once its devpts is mounted and with the guest's ids: a pty pair of that
+ * devpts, unlocked, sized ws (NULL: left as is). Both fds CLOEXEC. */
+int pty_open_in_instance(const struct winsize *ws, int *master, int *slave, struct viv_error *err);
 /* Raw mode on the caller's stdin when it is a terminal; restored by pty_close. */
 void pty_raw(struct viv_pty *p);
 void pty_resize(struct viv_pty *p); /* copy the caller's window size to the pty */

@@ -44,6 +44,15 @@ if command -v script >/dev/null 2>&1; then
     assert "-t: the caller's terminal is restored" cmp "$WORK/stty.before" "$WORK/stty.after"
     run script -qec "'$VIV' run -t app 'exit 9'" /dev/null
     if [ "$status" = 9 ]; then pass "-t: the guest's exit status"; else fail "-t: the guest's exit status" "$status $out"; fi
+    # The pty comes from the instance's own devpts: ttyname(3) finds it at /dev/pts/0.
+    run script -qec "stty rows 33 cols 77; '$VIV' run -t app 'tty; stty size; test -t 0 && echo tty0'" /dev/null
+    if contains "$out" "/dev/pts/0" && contains "$out" "33 77" && contains "$out" "tty0"; then pass "-t: tty names the guest's own /dev/pts/0"; else fail "-t: tty names the guest's own /dev/pts/0" "$out"; fi
+    run script -qec "'$VIV' run -t app 'stat -c \"%u %g %a\" \$(tty)'; '$VIV' run -t --user 1000:1000 app 'stat -c \"%u %g %a\" \$(tty)'" /dev/null
+    if contains "$out" "0 5 620" && contains "$out" "1000 5 620"; then pass "-t: the pty belongs to the guest's user and group tty, mode 620"; else fail "-t: the pty belongs to the guest's user and group tty" "$out"; fi
+    # A window change reaches the guest as SIGWINCH, with the new size already set.
+    mkdir -p "$WORK/winch"
+    run script -qec "stty rows 20 cols 60; '$VIV' run -t -v '$WORK/winch:/out' app 'trap \"stty size; exit 7\" WINCH; touch /out/ready; sleep 5 & wait' & vp=\$!; i=0; while [ ! -e '$WORK/winch/ready' ] && [ \$i -lt 200 ]; do sleep 0.05; i=\$((i+1)); done; stty rows 41 cols 91; kill -WINCH \$vp; wait \$vp" /dev/null
+    if [ "$status" = 7 ] && contains "$out" "41 91"; then pass "-t: a window change reaches the guest as SIGWINCH"; else fail "-t: a window change reaches the guest as SIGWINCH" "$status $out"; fi
 else
     skip "-t" "script(1) is not installed to give viv a terminal"
 fi
