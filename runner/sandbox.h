@@ -26,6 +26,8 @@ struct viv_sandbox_config {
     const char *hostname;
     uid_t uid; /* guest ids */
     gid_t gid;
+    const gid_t *groups; /* supplementary; the list is gid alone when none */
+    size_t ngroups;
     struct viv_bind *binds;
     size_t nbinds;
     bool read_only;
@@ -159,7 +161,8 @@ int sandbox_set_mount_attr(int mount_fd, uint64_t attr, bool recursive, const ch
 /* ---- privileges (sandbox_privs.c) ---- */
 
 /* The one place privileges go: bounding set, groups, ids, capabilities, no_new_privs. */
-int sandbox_drop_privileges(uid_t uid, gid_t gid, bool rootless, struct viv_error *err);
+int sandbox_drop_privileges(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups,
+                            bool rootless, struct viv_error *err);
 
 /* ---- without namespaces (sandbox_landlock.c) ---- */
 
