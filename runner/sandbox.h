@@ -4,6 +4,7 @@
 
 #include "base/base.h"
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
@@ -109,6 +110,7 @@ struct sandbox_child {
     int report_fd; /* write end of the report pipe */
     int sock_fd;   /* where the seccomp listener and the pty master go, or -1 */
     int filter_fd; /* read end: the compiled seccomp policy, then EOF; -1 when unconfined */
+    sigset_t caller_mask; /* viv's signal mask before it blocked the relayed signals */
     /* -t: the caller's window size, the pty's first (when has_winsize). */
     struct winsize winsize;
     bool has_winsize;
@@ -129,6 +131,11 @@ struct sandbox_supervise {
     struct viv_limits_plan *plan;
     uint64_t start_ns; /* CLOCK_MONOTONIC, for --timeout */
 };
+/* The signals to viv that the supervisor relays to the instance (or, SIGWINCH, turns into a
+ * resize). sandbox_run blocks them before the clone, so that one sent while the instance starts
+ * waits for the supervisor instead of killing viv, or being discarded where the caller left it
+ * ignored (a script's background job ignores SIGINT). */
+void sandbox_relayed_signals(sigset_t *set);
 /* Serve the instance until its init exits: signals, the timeout, trapped calls, the pty. Returns
  * the exit status, or -1 (err filled) when supervising failed and the instance was killed. */
 int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, struct viv_error *err);

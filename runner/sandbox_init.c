@@ -284,6 +284,12 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
 {
     const struct viv_sandbox_config *cfg = c->cfg;
     struct viv_error err = {0};
+    /* The guest starts with the caller's mask, not with what the supervisor blocks. */
+    sigprocmask(SIG_SETMASK, &c->caller_mask, NULL);
+    /* Out of the caller's session and process group: what the caller's terminal sends (Ctrl-C,
+     * SIGWINCH) reaches viv alone, which relays it once; in viv's group we would forward a second
+     * copy, and a SIGWINCH before the supervisor resized the guest's pty. */
+    setsid();
     /* When viv dies, so does the instance: pid 1 going takes the namespace with it. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     /* Nothing the caller left open without CLOEXEC may reach the guest. */

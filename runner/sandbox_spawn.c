@@ -137,6 +137,8 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     struct viv_pty pty = {.master = -1};
     struct viv_limits_plan plan;
     memset(&plan, 0, sizeof(plan));
+    sigset_t caller_mask;
+    bool masked = false;
     /* Checked now for an early, plain error; opened again inside the instance's mount namespace,
      * where mounts must be made (a mount of the host's namespace cannot be a target there). */
     struct stat sb;
@@ -166,6 +168,10 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
         viv_fail(err, errno, "create pipes");
         goto out;
     }
+    sigset_t relayed;
+    sandbox_relayed_signals(&relayed);
+    sigprocmask(SIG_BLOCK, &relayed, &caller_mask);
+    masked = true;
     viv_trace(VIV_TRACE_RUN, "run", "cloning the instance");
     pid = clone_instance(cfg, &pidfd);
     if (pid == 0) {
@@ -182,6 +188,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
             .report_fd = rep[1],
             .sock_fd = sock[1],
             .filter_fd = flt[0],
+            .caller_mask = caller_mask,
             .has_winsize = has_ws,
         };
         if (has_ws)
@@ -286,5 +293,7 @@ out:;
             close(fds[i]);
     pty_close(&pty);
     limits_cleanup(&plan);
+    if (masked)
+        sigprocmask(SIG_SETMASK, &caller_mask, NULL);
     return rc;
 }
