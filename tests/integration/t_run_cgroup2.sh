@@ -24,7 +24,7 @@ else
     src_share=""
     case $SRCDIR in /tmp/* | /run/* | /var/run/*) src_share="--share $SRCDIR" ;; esac
     run "$SRCDIR/tests/kvm-host/run" --share "$WORK" $src_share env MOUNT_CGROUP2=1 VIV="$VIV" \
-        VIV_HOME="$VIV_HOME" APP=app sh "$SRCDIR/tests/payloads/cgroup2-limits.sh"
+        VIV_HOME="$VIV_HOME" APP=app RL_APP="$WORK/app.viv" RL_HOME="$ROOTLESS_HOME/home" sh "$SRCDIR/tests/payloads/cgroup2-limits.sh"
     if [ "$status" = 125 ] && contains "$errout" "kvm-host:"; then
         skip "cgroup v2 limits" "no cgroup v2 memory controller here and the qemu machine cannot be had: $errout"
     else
