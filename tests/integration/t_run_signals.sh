@@ -59,6 +59,8 @@ if command -v script >/dev/null 2>&1; then
     if contains "$out" "/dev/pts/0" && contains "$out" "33 77" && contains "$out" "tty0"; then pass "-t: tty names the guest's own /dev/pts/0"; else fail "-t: tty names the guest's own /dev/pts/0" "$out"; fi
     run script -qec "'$VIV' run -t app 'stat -c \"%u %g %a\" \$(tty)'; '$VIV' run -t --user 1000:1000 app 'stat -c \"%u %g %a\" \$(tty)'" /dev/null
     if contains "$out" "0 5 620" && contains "$out" "1000 5 620"; then pass "-t: the pty belongs to the guest's user and group tty, mode 620"; else fail "-t: the pty belongs to the guest's user and group tty" "$out"; fi
+    run script -qec "'$VIV' run -t app 'sh -ic \"sleep 0.2 & jobs; wait; echo waited\" 2>&1'" /dev/null
+    if contains "$out" "Running" && contains "$out" "waited" && ! contains "$out" "job control turned off"; then pass "-t: an interactive shell has job control"; else fail "-t: an interactive shell has job control" "$out"; fi
     # A window change reaches the guest as SIGWINCH, with the new size already set. One change
     # only: stty sets rows and cols with one ioctl each, and the guest's trap would see the first.
     mkdir -p "$WORK/winch"
