@@ -7,6 +7,7 @@
 #include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 /* An /etc/passwd larger than this is not one an image would ship. */
@@ -21,7 +22,8 @@ static int read_in_root(const char *rootfs, const char *path, char **text, struc
     _cleanup_close_ int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (root < 0)
         return viv_fail(err, errno, "the image's checkout %s", rootfs);
-    struct open_how how = {.flags = O_RDONLY | O_CLOEXEC,
+    /* O_NONBLOCK: a FIFO planted there must not hang viv (it is refused below). */
+    struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK,
                            .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
     _cleanup_close_ int fd = (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
     if (fd < 0 && (errno == ENOENT || errno == ENOTDIR)) {
@@ -30,6 +32,11 @@ static int read_in_root(const char *rootfs, const char *path, char **text, struc
     }
     if (fd < 0)
         return viv_fail(err, errno, "the image's %s", path);
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return viv_fail(err, errno, "the image's %s", path);
+    if (!S_ISREG(st.st_mode))
+        return viv_fail(err, 0, "the image's %s is not a regular file", path);
     size_t len;
     if (viv_read_fd(fd, path, ACCOUNTS_MAX, text, &len, err) < 0)
         return viv_wrap(err, "the image's %s", path);
@@ -135,8 +142,13 @@ int run_resolve_user(const char *rootfs, const char *spec, bool rootless, struct
         return viv_fail(err, 0, "--user '%s': expected USER[:GROUP]", spec);
 
     _cleanup_free_ char *passwd = NULL;
-    if (read_in_root(rootfs, "/etc/passwd", &passwd, err) < 0)
-        return viv_wrap(err, "--user '%s'", spec ? spec : "0");
+    if (read_in_root(rootfs, "/etc/passwd", &passwd, err) < 0) {
+        if (spec)
+            return viv_wrap(err, "--user '%s'", spec);
+        /* Without --user the file only gives HOME: root runs without it. */
+        viv_error_clear(err);
+        passwd = viv_xstrdup("");
+    }
     uint32_t uid = 0, gid = 0;
     bool uid_numeric = numeric_id(s, &uid);
     struct passwd_entry pw = {0};
