@@ -84,6 +84,14 @@ run "$VIV" run --user bob -e HOME=/elsewhere app 'echo $HOME'
 if [ "$out" = /elsewhere ]; then pass "--user: HOME set with -e wins over the passwd entry"; else fail "--user: HOME set with -e wins over the passwd entry" "$out"; fi
 expect_err "--user: a name missing from the image (the host's accounts do not count)" 125 "viv: run: --user 'nobody': no user 'nobody' in the image's /etc/passwd" "$VIV" run --user nobody app true
 expect_err "--user: a group missing from the image" 125 "viv: run: --user 'bob:nogroup': no group 'nogroup' in the image's /etc/group" "$VIV" run --user bob:nogroup app true
+# The image's files are resolved inside its root: a symlink that climbs out lands in the image.
+cp -a "$WORK/app" "$WORK/accounts"
+sed -i 's/"name": "app"/"name": "accounts"/' "$WORK/accounts/manifest.json"
+printf 'carol:x:1234:1234::/c:/bin/sh\n' > "$WORK/accounts/rootfs/etc/real-passwd"
+ln -sf ../../../../../../etc/real-passwd "$WORK/accounts/rootfs/etc/passwd"
+"$VIV" build "$WORK/accounts" -o "$WORK/accounts.viv" >/dev/null 2>&1
+run "$VIV" run --user carol "$WORK/accounts.viv" 'echo $(id -u):$(id -g) $HOME'
+if [ "$out" = "1234:1234 /c" ]; then pass "--user: a symlinked /etc/passwd resolves inside the image"; else fail "--user: a symlinked /etc/passwd resolves inside the image" "$status $out $errout"; fi
 if [ "$(id -u)" = 0 ]; then
     expect_err "--user: a name whose ids are not mapped" 125 "viv: run: --user 'far': ids above 65535 are not mapped" "$VIV" run --user far app true
 fi
