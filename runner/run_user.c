@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,12 +94,12 @@ static void find_passwd(char *text, const char *key, bool by_uid, uint32_t uid,
     }
 }
 
+/* Duplicates are kept (setgroups takes them): checking for them would make a hostile
+ * /etc/group cost quadratic time. */
 static void push_gid(struct run_user *u, uint32_t gid)
 {
-    for (size_t i = 0; i < u->ngroups; i++)
-        if (u->groups[i] == gid)
-            return;
-    u->groups = viv_xrealloc(u->groups, (u->ngroups + 1) * sizeof(*u->groups));
+    if (u->ngroups % 64 == 0)
+        u->groups = viv_xrealloc(u->groups, (u->ngroups + 64) * sizeof(*u->groups));
     u->groups[u->ngroups++] = gid;
 }
 
@@ -189,6 +190,14 @@ int run_resolve_user(const char *rootfs, const char *spec, bool rootless, struct
             }
         } else {
             scan_groups(etc_group, NULL, false, 0, name, NULL, u);
+            /* setgroups(2) takes at most NGROUPS_MAX, the primary group included. */
+            if (u->ngroups >= NGROUPS_MAX) {
+                run_user_free(u);
+                return viv_fail(err, 0,
+                                "--user '%s': the image's /etc/group gives '%s' more than %d "
+                                "supplementary groups",
+                                spec, name, NGROUPS_MAX - 1);
+            }
         }
     }
     /* As root the namespace maps ids 0-65535 (sandbox_spawn.c). */

@@ -11,6 +11,8 @@ wait_for() {
 }
 
 for sig in TERM INT HUP; do
+    # Gone before the next viv starts: the last one's "ready" would send the signal too early.
+    rm -f "$WORK/sig.out"
     "$VIV" run app "trap 'echo got-$sig; exit 42' $sig; echo ready; while :; do sleep 0.05; done" \
         >"$WORK/sig.out" 2>&1 &
     vp=$!
