@@ -136,7 +136,7 @@ static int resolve_image(struct viv_catalog *c, const char *arg, char id[65], st
 /* Manifest first, then flags: every resource in the manifest is the default of its flag. */
 static int build_config(struct viv_cli *cli, const struct run_flags *f, const struct viv_image *img,
                         char **cmd, int ncmd, struct viv_sandbox_config *cfg, struct viv_strv *argv,
-                        struct viv_strv *env, char *hostname, size_t hlen)
+                        struct viv_strv *env, struct run_user *user, char *hostname, size_t hlen)
 {
     const struct viv_manifest *m = &img->manifest;
     struct viv_error *err = &cli->err;
@@ -174,9 +174,12 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
     if (!cfg->workdir || cfg->workdir[0] != '/')
         return viv_fail(err, 0, "-w '%s': must be an absolute path", cfg->workdir);
 
-    cfg->uid = cfg->gid = 0;
-    if (f->user && run_parse_user(f->user, cfg->rootless, &cfg->uid, &cfg->gid, err) < 0)
+    if (run_resolve_user(img->rootfs, f->user, cfg->rootless, user, err) < 0)
         return -1;
+    cfg->uid = user->uid;
+    cfg->gid = user->gid;
+    cfg->groups = user->groups;
+    cfg->ngroups = user->ngroups;
 
     if (f->hostname) {
         snprintf(hostname, hlen, "%s", f->hostname);
@@ -228,6 +231,12 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
         run_env_set(env, f->env.v[i]);
     if (!run_env_has(env, "PATH"))
         run_env_set(env, "PATH=" DEFAULT_PATH);
+    /* As runc does: HOME from the user's passwd entry unless the image or -e set it. */
+    if (!run_env_has(env, "HOME")) {
+        const char *home = user->home && *user->home ? user->home : "/";
+        _cleanup_free_ char *h = viv_xasprintf("HOME=%s", home);
+        run_env_set(env, h);
+    }
     if (!run_env_has(env, "HOSTNAME")) {
         _cleanup_free_ char *h = viv_xasprintf("HOSTNAME=%s", hostname);
         run_env_set(env, h);
@@ -247,6 +256,7 @@ int cmd_run(struct viv_cli *cli, int argc, char **argv)
 {
     struct run_flags f = {.mode = "auto"};
     struct viv_strv gargv = {0}, genv = {0};
+    struct run_user user = {0};
     struct viv_image img;
     bool have_img = false;
     int hold = -1; /* the image cannot be removed while this instance runs */
@@ -275,7 +285,7 @@ int cmd_run(struct viv_cli *cli, int argc, char **argv)
     struct viv_sandbox_config cfg = {0};
     char hostname[128];
     if (build_config(cli, &f, &img, argv + optind + 1, argc - optind - 1, &cfg, &gargv, &genv,
-                     hostname, sizeof(hostname)) < 0)
+                     &user, hostname, sizeof(hostname)) < 0)
         goto out;
     viv_trace(VIV_TRACE_RUN, "run", "image %.12s, starting", img.id);
     struct viv_run_stats st;
@@ -317,6 +327,7 @@ out:
         catalog_close(c);
     run_strv_free(&gargv);
     run_strv_free(&genv);
+    run_user_free(&user);
     run_flags_free(&f);
     return status;
 }

@@ -1,5 +1,5 @@
-/* pty.c: the guest's terminal for -t: a pty pair from the host's /dev/ptmx, the caller's terminal
- * in raw mode while the guest owns the screen, window sizes copied across. */
+/* pty.c: the guest's terminal for -t: a pty pair from the instance's own devpts, the caller's
+ * terminal in raw mode while the guest owns the screen, window sizes copied across. */
 #include "sandbox.h"
 
 #include <errno.h>
@@ -7,28 +7,46 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 
-int pty_open(struct viv_pty *p, struct viv_error *err)
+bool pty_caller_size(struct winsize *ws)
 {
-    p->master = p->slave = -1;
-    p->raw = false;
-    p->saved = NULL;
-    p->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (p->master < 0)
-        return viv_fail(err, errno, "open a pty (/dev/ptmx)");
-    if (grantpt(p->master) < 0 || unlockpt(p->master) < 0)
-        goto fail;
-    /* TIOCGPTPEER opens the slave through the master itself: no path lookup in /dev/pts that
-     * could land on another devpts instance. */
-    p->slave = ioctl(p->master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (p->slave < 0)
-        goto fail;
-    pty_resize(p);
+    /* The caller's terminal may be on any of the three (stdin is /dev/null for a background
+     * job of a script). */
+    for (int fd = 0; fd < 3; fd++)
+        if (ioctl(fd, TIOCGWINSZ, ws) == 0)
+            return true;
+    return false;
+}
+
+int pty_open_in_instance(const struct winsize *ws, int *master, int *slave, struct viv_error *err)
+{
+    *master = *slave = -1;
+    /* The instance's devpts, not the host's /dev/ptmx: the slave then exists as /dev/pts/N in
+     * the guest's /dev, so ttyname(3), tty(1), ssh, sudo and script find their terminal. Opened
+     * with the guest's fsuid, the slave belongs to the guest's user (and to gid tty where the
+     * devpts mount says gid=5), mode 0620, as login(1) would leave it. */
+    int m = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (m < 0)
+        return viv_fail(err, errno, "open the guest's pty (/dev/pts/ptmx)");
+    int unlock = 0;
+    if (ioctl(m, TIOCSPTLCK, &unlock) < 0) {
+        viv_fail(err, errno, "unlock the guest's pty");
+        close(m);
+        return -1;
+    }
+    /* TIOCGPTPEER opens the slave through the master itself: no path lookup in /dev/pts that a
+     * guest could have raced. */
+    int s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (s < 0) {
+        viv_fail(err, errno, "open the guest's pty (TIOCGPTPEER)");
+        close(m);
+        return -1;
+    }
+    /* Before the guest starts, so that its first `stty size` already sees the caller's. */
+    if (ws)
+        ioctl(m, TIOCSWINSZ, ws);
+    *master = m;
+    *slave = s;
     return 0;
-fail:
-    viv_fail(err, errno, "set up the pty");
-    close(p->master);
-    p->master = -1;
-    return -1;
 }
 
 void pty_raw(struct viv_pty *p)
@@ -51,15 +69,10 @@ void pty_raw(struct viv_pty *p)
 
 void pty_resize(struct viv_pty *p)
 {
-    /* The caller's terminal may be on any of the three (stdin is /dev/null for a background
-     * job of a script). */
     struct winsize ws;
-    for (int fd = 0; fd < 3; fd++) {
-        if (p->master >= 0 && ioctl(fd, TIOCGWINSZ, &ws) == 0) {
-            ioctl(p->master, TIOCSWINSZ, &ws);
-            return;
-        }
-    }
+    /* The kernel signals the guest's foreground group only when the size changed. */
+    if (p->master >= 0 && pty_caller_size(&ws))
+        ioctl(p->master, TIOCSWINSZ, &ws);
 }
 
 void pty_close(struct viv_pty *p)
@@ -71,7 +84,5 @@ void pty_close(struct viv_pty *p)
     p->raw = false;
     if (p->master >= 0)
         close(p->master);
-    if (p->slave >= 0)
-        close(p->slave);
-    p->master = p->slave = -1;
+    p->master = -1;
 }

@@ -155,25 +155,6 @@ int run_parse_count(const char *text, uint32_t *id)
     return 0;
 }
 
-int run_parse_user(const char *text, bool rootless, uid_t *uid, gid_t *gid, struct viv_error *err)
-{
-    _cleanup_free_ char *s = viv_xstrdup(text);
-    char *colon = strchr(s, ':');
-    if (colon)
-        *colon = '\0';
-    uint32_t u, g;
-    if (run_parse_count(s, &u) < 0 || (colon && run_parse_count(colon + 1, &g) < 0))
-        return viv_fail(err, 0, "--user '%s': expected numeric UID[:GID]", text);
-    if (!colon)
-        g = u; /* no passwd lookup: a user's own group */
-    /* As root the namespace maps ids 0-65535 (sandbox_spawn.c). */
-    if (!rootless && (u > 65535 || g > 65535))
-        return viv_fail(err, 0, "--user '%s': ids above 65535 are not mapped", text);
-    *uid = u;
-    *gid = g;
-    return 0;
-}
-
 int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags *f)
 {
     static const struct option opts[] = {

@@ -27,7 +27,20 @@ void run_env_set(struct viv_strv *env, const char *kv);
 bool run_env_has(const struct viv_strv *env, const char *key);
 /* A decimal number below 2^32-1. */
 int run_parse_count(const char *text, uint32_t *v);
-/* "UID[:GID]", numeric; as root the ids must be within the mapped 0-65535. */
-int run_parse_user(const char *text, bool rootless, uid_t *uid, gid_t *gid, struct viv_error *err);
+/* Who the guest runs as (run_user.c). */
+struct run_user {
+    uid_t uid;
+    gid_t gid;
+    gid_t *groups; /* supplementary, from the image's /etc/group; NULL when none */
+    size_t ngroups;
+    char *home; /* the image's passwd entry's home directory, or NULL */
+};
+/* Resolve --user USER[:GROUP] (spec NULL: root) as podman does: names through the image's own
+ * /etc/passwd and /etc/group under rootfs, numbers as they are (a uid without an entry keeps its
+ * own number as gid); supplementary groups only for USER without GROUP. As root the ids must be
+ * within the mapped 0-65535. */
+int run_resolve_user(const char *rootfs, const char *spec, bool rootless, struct run_user *u,
+                     struct viv_error *err);
+void run_user_free(struct run_user *u);
 
 #endif

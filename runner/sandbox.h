@@ -4,8 +4,10 @@
 
 #include "base/base.h"
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <termios.h>
@@ -25,6 +27,8 @@ struct viv_sandbox_config {
     const char *hostname;
     uid_t uid; /* guest ids */
     gid_t gid;
+    const gid_t *groups; /* supplementary; the list is gid alone when none */
+    size_t ngroups;
     struct viv_bind *binds;
     size_t nbinds;
     bool read_only;
@@ -95,14 +99,21 @@ struct sandbox_report {
     struct viv_error err;
 };
 
+/* The fds the instance hands to the supervisor over sock_fd (SCM_RIGHTS), each tagged by the
+ * one data byte of its message. */
+enum { SANDBOX_FD_NOTIFY = 'n', SANDBOX_FD_PTY = 'p' };
+
 struct sandbox_child {
     const struct viv_sandbox_config *cfg;
     const struct viv_limits_plan *plan;
     int sync_fd;   /* read end: one byte once the id maps and the cgroup are in place */
     int report_fd; /* write end of the report pipe */
-    int sock_fd;   /* where the seccomp listener fd goes (SCM_RIGHTS), or -1 */
+    int sock_fd;   /* where the seccomp listener and the pty master go, or -1 */
     int filter_fd; /* read end: the compiled seccomp policy, then EOF; -1 when unconfined */
-    int pty_slave; /* -1 without -t */
+    sigset_t caller_mask; /* viv's signal mask before it blocked the relayed signals */
+    /* -t: the caller's window size, the pty's first (when has_winsize). */
+    struct winsize winsize;
+    bool has_winsize;
 };
 /* Runs in the new namespaces as their pid 1; never returns. */
 _Noreturn void sandbox_child_main(const struct sandbox_child *c);
@@ -120,6 +131,11 @@ struct sandbox_supervise {
     struct viv_limits_plan *plan;
     uint64_t start_ns; /* CLOCK_MONOTONIC, for --timeout */
 };
+/* The signals to viv that the supervisor relays to the instance (or, SIGWINCH, turns into a
+ * resize). sandbox_run blocks them before the clone, so that one sent while the instance starts
+ * waits for the supervisor instead of killing viv, or being discarded where the caller left it
+ * ignored (a script's background job ignores SIGINT). */
+void sandbox_relayed_signals(sigset_t *set);
 /* Serve the instance until its init exits: signals, the timeout, trapped calls, the pty. Returns
  * the exit status, or -1 (err filled) when supervising failed and the instance was killed. */
 int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, struct viv_error *err);
@@ -152,7 +168,8 @@ int sandbox_set_mount_attr(int mount_fd, uint64_t attr, bool recursive, const ch
 /* ---- privileges (sandbox_privs.c) ---- */
 
 /* The one place privileges go: bounding set, groups, ids, capabilities, no_new_privs. */
-int sandbox_drop_privileges(uid_t uid, gid_t gid, bool rootless, struct viv_error *err);
+int sandbox_drop_privileges(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups,
+                            bool rootless, struct viv_error *err);
 
 /* ---- without namespaces (sandbox_landlock.c) ---- */
 
@@ -206,11 +223,15 @@ void limits_cleanup(struct viv_limits_plan *plan);
 /* ---- the terminal (pty.c) ---- */
 
 struct viv_pty {
-    int master, slave; /* -1 when unused */
-    bool raw;          /* caller's terminal put in raw mode */
+    int master; /* handed over by the instance, which allocates the pair; -1 until then */
+    bool raw;   /* caller's terminal put in raw mode */
     struct termios *saved;
 };
-int pty_open(struct viv_pty *p, struct viv_error *err);
+/* The caller's window size, from whichever of stdin, stdout, stderr is a terminal. */
+bool pty_caller_size(struct winsize *ws);
+/* In the instance, once its devpts is mounted and with the guest's ids: a pty pair of that
+ * devpts, unlocked, sized ws (NULL: left as is). Both fds CLOEXEC. */
+int pty_open_in_instance(const struct winsize *ws, int *master, int *slave, struct viv_error *err);
 /* Raw mode on the caller's stdin when it is a terminal; restored by pty_close. */
 void pty_raw(struct viv_pty *p);
 void pty_resize(struct viv_pty *p); /* copy the caller's window size to the pty */

@@ -109,10 +109,9 @@ static int find_program(const char *name, char **envp, char *out, size_t len, st
     return status;
 }
 
-static int send_fd(int sock, int fd)
+static int send_fd(int sock, int fd, char tag)
 {
-    char data = 'n';
-    struct iovec iov = {.iov_base = &data, .iov_len = 1};
+    struct iovec iov = {.iov_base = &tag, .iov_len = 1};
     union {
         struct cmsghdr h;
         char buf[CMSG_SPACE(sizeof(int))];
@@ -182,20 +181,20 @@ static void hide_cmdline(void)
         memcpy((void *)(uintptr_t)v[48], "viv-init", sizeof("viv-init"));
 }
 
-static _Noreturn void start_guest(const struct sandbox_child *c, const char *prog,
+static _Noreturn void start_guest(const struct sandbox_child *c, const char *prog, int tty,
                                   const sigset_t *oldmask)
 {
     const struct viv_sandbox_config *cfg = c->cfg;
     struct viv_error err = {0};
     /* Its own session: job control and the terminal belong to the guest. */
     setsid();
-    if (c->pty_slave >= 0) {
-        if (ioctl(c->pty_slave, TIOCSCTTY, 0) < 0) {
+    if (tty >= 0) {
+        if (ioctl(tty, TIOCSCTTY, 0) < 0) {
             viv_fail(&err, errno, "make the pty the controlling terminal");
             fail(c, &err);
         }
         for (int fd = 0; fd < 3; fd++)
-            dup2(c->pty_slave, fd);
+            dup2(tty, fd);
     } else if (!cfg->interactive) {
         int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (null >= 0 && null != 0) {
@@ -228,13 +227,14 @@ static _Noreturn void start_guest(const struct sandbox_child *c, const char *pro
 struct guest_start {
     const struct sandbox_child *c;
     const char *prog;
+    int tty;
     const sigset_t *oldmask;
 };
 
 static int guest_entry(void *arg)
 {
     const struct guest_start *g = arg;
-    start_guest(g->c, g->prog, g->oldmask);
+    start_guest(g->c, g->prog, g->tty, g->oldmask);
 }
 
 /* The entrypoint as pid 2. An exec'd guest starts as posix_spawn starts programs: in our address
@@ -243,16 +243,17 @@ static int guest_entry(void *arg)
  * away by the exec. Until then it only makes system calls and writes its own stack; every signal
  * is blocked, so none of our handlers can run in it. A translating engine keeps running viv's
  * code in the guest process, so it gets a copy of the address space, with fork. */
-static pid_t spawn_guest(const struct sandbox_child *c, const char *prog, const sigset_t *oldmask)
+static pid_t spawn_guest(const struct sandbox_child *c, const char *prog, int tty,
+                         const sigset_t *oldmask)
 {
     if (c->cfg->engine_main) {
         pid_t pid = fork();
         if (pid == 0)
-            start_guest(c, prog, oldmask);
+            start_guest(c, prog, tty, oldmask);
         return pid;
     }
     static char stack[64 * 1024] __attribute__((aligned(16)));
-    struct guest_start g = {.c = c, .prog = prog, .oldmask = oldmask};
+    struct guest_start g = {.c = c, .prog = prog, .tty = tty, .oldmask = oldmask};
     return clone(guest_entry, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &g);
 }
 
@@ -283,6 +284,12 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
 {
     const struct viv_sandbox_config *cfg = c->cfg;
     struct viv_error err = {0};
+    /* The guest starts with the caller's mask, not with what the supervisor blocks. */
+    sigprocmask(SIG_SETMASK, &c->caller_mask, NULL);
+    /* Out of the caller's session and process group: what the caller's terminal sends (Ctrl-C,
+     * SIGWINCH) reaches viv alone, which relays it once; in viv's group we would forward a second
+     * copy, and a SIGWINCH before the supervisor resized the guest's pty. */
+    setsid();
     /* When viv dies, so does the instance: pid 1 going takes the namespace with it. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     /* Nothing the caller left open without CLOEXEC may reach the guest. */
@@ -321,8 +328,22 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
         report(c, SANDBOX_REPORT_NOTE, 0, &n);
     }
     umask(022);
-    if (sandbox_drop_privileges(cfg->uid, cfg->gid, cfg->rootless, &err) < 0)
+    if (sandbox_drop_privileges(cfg->uid, cfg->gid, cfg->groups, cfg->ngroups, cfg->rootless,
+                                &err) < 0)
         fail(c, &err);
+    /* -t: the pty comes from our devpts, opened with the guest's ids so that the slave is the
+     * guest's; the supervisor gets the master to relay and resize. */
+    int tty = -1;
+    if (cfg->tty) {
+        int master;
+        if (pty_open_in_instance(c->has_winsize ? &c->winsize : NULL, &master, &tty, &err) < 0)
+            fail(c, &err);
+        if (send_fd(c->sock_fd, master, SANDBOX_FD_PTY) < 0) {
+            viv_fail(&err, errno, "hand the pty to the supervisor");
+            fail(c, &err);
+        }
+        close(master);
+    }
     if (chdir(cfg->workdir) < 0) {
         viv_fail(&err, errno, "working directory '%s'", cfg->workdir);
         fail(c, &err);
@@ -337,7 +358,7 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
         if (load_policy(c, &nfd, &err) < 0)
             fail(c, &err);
         if (nfd >= 0) {
-            if (send_fd(c->sock_fd, nfd) < 0) {
+            if (send_fd(c->sock_fd, nfd, SANDBOX_FD_NOTIFY) < 0) {
                 viv_fail(&err, errno, "hand the seccomp listener to the supervisor");
                 fail(c, &err);
             }
@@ -355,15 +376,15 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
         sigaction(forwarded[i], &sa, NULL);
     viv_trace(VIV_TRACE_RUN, "run", "instance: starting the entrypoint");
     hide_cmdline();
-    pid_t guest = spawn_guest(c, prog, &old);
+    pid_t guest = spawn_guest(c, prog, tty, &old);
     if (guest < 0) {
         viv_fail(&err, errno, "fork the entrypoint");
         fail(c, &err);
     }
 
     close(c->report_fd);
-    if (c->pty_slave >= 0)
-        close(c->pty_slave);
+    if (tty >= 0)
+        close(tty);
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     for (int fd = 0; fd < 3; fd++)
         if (null >= 0)

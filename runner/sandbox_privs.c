@@ -34,7 +34,8 @@ static bool kept(cap_value_t c, bool root)
     return false;
 }
 
-int sandbox_drop_privileges(uid_t uid, gid_t gid, bool rootless, struct viv_error *err)
+int sandbox_drop_privileges(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups,
+                            bool rootless, struct viv_error *err)
 {
     bool root = uid == 0;
     /* 1. The bounding set, while we still hold CAP_SETPCAP: no exec can ever regain a dropped
@@ -46,8 +47,17 @@ int sandbox_drop_privileges(uid_t uid, gid_t gid, bool rootless, struct viv_erro
             return viv_fail(err, errno, "drop capability %d from the bounding set", c);
     /* 2. Groups then ids. Rootless, setgroups(2) is denied in the namespace (that is what lets
      *    an unprivileged user write the gid map) and the caller's groups stay unmapped. */
-    if (!rootless && setgroups(1, &gid) < 0)
-        return viv_fail(err, errno, "setgroups");
+    if (!rootless) {
+        /* The primary group first, then the supplementary ones, as initgroups(3) leaves them. */
+        _cleanup_free_ gid_t *list = viv_xcalloc(ngroups + 1, sizeof(*list));
+        size_t n = 0;
+        list[n++] = gid;
+        for (size_t i = 0; i < ngroups; i++)
+            if (groups[i] != gid)
+                list[n++] = groups[i];
+        if (setgroups(n, list) < 0)
+            return viv_fail(err, errno, "setgroups");
+    }
     if (setresgid(gid, gid, gid) < 0)
         return viv_fail(err, errno, "setresgid %u", (unsigned)gid);
     /* keepcaps off (the default): a non-root guest loses every capability here. */

@@ -54,10 +54,11 @@ static int write_id_maps(const struct viv_sandbox_config *cfg, pid_t pid, struct
     return write_proc(pid, "gid_map", "0 0 65536", err);
 }
 
-static int recv_fd(int sock)
+/* One fd the instance sent (SCM_RIGHTS), with the tag byte that says which it is; -1 when none
+ * is queued. */
+static int recv_fd(int sock, char *tag)
 {
-    char data;
-    struct iovec iov = {.iov_base = &data, .iov_len = 1};
+    struct iovec iov = {.iov_base = tag, .iov_len = 1};
     union {
         struct cmsghdr h;
         char buf[CMSG_SPACE(sizeof(int))];
@@ -72,6 +73,22 @@ static int recv_fd(int sock)
     int fd;
     memcpy(&fd, CMSG_DATA(cm), sizeof(int));
     return fd;
+}
+
+/* Everything the instance handed over before its guest started is queued by now. */
+static void recv_handed_fds(int sock, int *notify_fd, int *pty_master)
+{
+    char tag;
+    int fd;
+    while (sock >= 0 && (fd = recv_fd(sock, &tag)) >= 0) {
+        int *slot = tag == SANDBOX_FD_NOTIFY ? notify_fd
+                    : tag == SANDBOX_FD_PTY  ? pty_master
+                                             : NULL;
+        if (slot && *slot < 0)
+            *slot = fd;
+        else
+            close(fd);
+    }
 }
 
 static pid_t clone_instance(const struct viv_sandbox_config *cfg, int *pidfd)
@@ -117,9 +134,11 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     pid_t pid = -1;
     int pidfd = -1, sync[2] = {-1, -1}, rep[2] = {-1, -1}, sock[2] = {-1, -1};
     int flt[2] = {-1, -1};
-    struct viv_pty pty = {.master = -1, .slave = -1};
+    struct viv_pty pty = {.master = -1};
     struct viv_limits_plan plan;
     memset(&plan, 0, sizeof(plan));
+    sigset_t caller_mask;
+    bool masked = false;
     /* Checked now for an early, plain error; opened again inside the instance's mount namespace,
      * where mounts must be made (a mount of the host's namespace cannot be a target there). */
     struct stat sb;
@@ -139,15 +158,20 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
         sandbox_note(cfg, false, "limits: %s", plan.how);
     if (plan.notes[0])
         sandbox_note(cfg, true, "%s", plan.notes);
-    if (cfg->tty && pty_open(&pty, err) < 0)
-        goto out;
+    /* -t: the instance allocates the pty in its own devpts, sized as the caller's terminal. */
+    struct winsize ws;
+    bool has_ws = cfg->tty && pty_caller_size(&ws);
     bool trap = cfg->seccomp && cfg->rootless;
     if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0 ||
         (cfg->seccomp && pipe2(flt, O_CLOEXEC) < 0) ||
-        (trap && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0)) {
+        ((trap || cfg->tty) && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0)) {
         viv_fail(err, errno, "create pipes");
         goto out;
     }
+    sigset_t relayed;
+    sandbox_relayed_signals(&relayed);
+    sigprocmask(SIG_BLOCK, &relayed, &caller_mask);
+    masked = true;
     viv_trace(VIV_TRACE_RUN, "run", "cloning the instance");
     pid = clone_instance(cfg, &pidfd);
     if (pid == 0) {
@@ -157,8 +181,6 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
             close(flt[1]);
         if (sock[0] >= 0)
             close(sock[0]);
-        if (pty.master >= 0)
-            close(pty.master);
         struct sandbox_child child = {
             .cfg = cfg,
             .plan = &plan,
@@ -166,8 +188,11 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
             .report_fd = rep[1],
             .sock_fd = sock[1],
             .filter_fd = flt[0],
-            .pty_slave = pty.slave,
+            .caller_mask = caller_mask,
+            .has_winsize = has_ws,
         };
+        if (has_ws)
+            child.winsize = ws;
         sandbox_child_main(&child);
     }
     if (pid < 0) {
@@ -188,10 +213,6 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     if (sock[1] >= 0) {
         close(sock[1]);
         sock[1] = -1;
-    }
-    if (pty.slave >= 0) {
-        close(pty.slave);
-        pty.slave = -1;
     }
     if (write_id_maps(cfg, pid, err) < 0 || limits_attach(&plan, pid, err) < 0 ||
         write(sync[1], "g", 1) != 1) {
@@ -244,7 +265,16 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
         goto out;
     }
     viv_trace(VIV_TRACE_RUN, "run", "instance %d: the guest started", (int)pid);
-    int notify_fd = trap ? recv_fd(sock[0]) : -1;
+    int notify_fd = -1;
+    recv_handed_fds(sock[0], &notify_fd, &pty.master);
+    if (cfg->tty && pty.master < 0) {
+        viv_fail(err, EPROTO, "the instance did not hand over the guest's pty");
+        if (notify_fd >= 0)
+            close(notify_fd);
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        goto out;
+    }
     struct sandbox_supervise sup = {
         .cfg = cfg,
         .pid = pid,
@@ -263,5 +293,7 @@ out:;
             close(fds[i]);
     pty_close(&pty);
     limits_cleanup(&plan);
+    if (masked)
+        sigprocmask(SIG_SETMASK, &caller_mask, NULL);
     return rc;
 }

@@ -15,8 +15,16 @@
 #include <sys/wait.h>
 #include <time.h>
 
-/* Signals to viv that belong to the guest. SIGWINCH is ours: it resizes the guest's pty. */
+/* Signals to viv that belong to the guest. With -t, SIGWINCH is ours: it resizes the guest's
+ * pty. */
 static const int relayed[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+
+void sandbox_relayed_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(relayed); i++)
+        sigaddset(set, relayed[i]);
+}
 
 void sandbox_note(const struct viv_sandbox_config *cfg, bool warning, const char *fmt, ...)
 {
@@ -76,9 +84,7 @@ int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, str
     struct xlat_trap *trap = NULL;
     bool tty = s->pty && s->pty->master >= 0;
     sigset_t mask, old;
-    sigemptyset(&mask);
-    for (size_t i = 0; i < VIV_ARRAY_SIZE(relayed); i++)
-        sigaddset(&mask, relayed[i]);
+    sandbox_relayed_signals(&mask);
     sigprocmask(SIG_BLOCK, &mask, &old);
     _cleanup_close_ int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
     _cleanup_close_ int tfd = -1;
@@ -108,6 +114,9 @@ int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, str
     if (tty) {
         pty_raw(s->pty);
         fcntl(s->pty->master, F_SETFL, O_NONBLOCK);
+        /* A window change between the clone (which took the first size) and here found
+         * SIGWINCH not yet ours. */
+        pty_resize(s->pty);
     }
 
     struct pollfd p[FD_COUNT];
@@ -137,9 +146,11 @@ int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, str
         if (p[FD_SIG].revents & POLLIN) {
             struct signalfd_siginfo si;
             while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+                /* Without -t the guest may share the caller's terminal: it gets SIGWINCH as
+                 * it would there. */
                 if (si.ssi_signo == SIGWINCH && tty)
                     pty_resize(s->pty);
-                else if (si.ssi_signo != SIGWINCH)
+                else
                     pidfd_signal(s->pidfd, (int)si.ssi_signo);
             }
         }

@@ -71,7 +71,30 @@ run "$VIV" run --user 1000:1001 app 'id -u; id -g; touch /x 2>/dev/null || echo 
 if [ "$out" = "$(printf '1000\n1001')$denied" ]; then pass "--user UID:GID"; else fail "--user UID:GID" "$out"; fi
 run "$VIV" run --user 7 app 'echo $(id -u):$(id -g)'
 if [ "$out" = "7:7" ]; then pass "--user UID"; else fail "--user UID" "$out"; fi
-expect_err "--user must be numeric" 125 "viv: run: --user 'bob': expected numeric UID[:GID]" "$VIV" run --user bob app true
+# Names come from the image's /etc/passwd and /etc/group (make-appliance.sh), never the host's.
+run "$VIV" run --user bob app 'id -u; id -g; id -G; echo $HOME'
+if [ "$status" = 0 ] && [ "$out" = "$(printf '1000\n1000\n1000 10 50\n/home/bob')" ]; then pass "--user NAME: ids, supplementary groups and HOME from the image's accounts"; else fail "--user NAME: ids, supplementary groups and HOME from the image's accounts" "$status $out $errout"; fi
+run "$VIV" run --user 1000 app 'id -u; id -g; id -G'
+if [ "$out" = "$(printf '1000\n1000\n1000 10 50')" ]; then pass "--user UID with a passwd entry: its group and supplementary groups"; else fail "--user UID with a passwd entry" "$out $errout"; fi
+run "$VIV" run --user bob:staff app 'id -u; id -g; id -G'
+if [ "$out" = "$(printf '1000\n50\n50')" ]; then pass "--user NAME:GROUP: that group alone"; else fail "--user NAME:GROUP: that group alone" "$out $errout"; fi
+run "$VIV" run --user 1000:wheel app 'id -u; id -g'
+if [ "$out" = "$(printf '1000\n10')" ]; then pass "--user UID:GROUP"; else fail "--user UID:GROUP" "$out $errout"; fi
+run "$VIV" run --user bob -e HOME=/elsewhere app 'echo $HOME'
+if [ "$out" = /elsewhere ]; then pass "--user: HOME set with -e wins over the passwd entry"; else fail "--user: HOME set with -e wins over the passwd entry" "$out"; fi
+expect_err "--user: a name missing from the image (the host's accounts do not count)" 125 "viv: run: --user 'nobody': no user 'nobody' in the image's /etc/passwd" "$VIV" run --user nobody app true
+expect_err "--user: a group missing from the image" 125 "viv: run: --user 'bob:nogroup': no group 'nogroup' in the image's /etc/group" "$VIV" run --user bob:nogroup app true
+# The image's files are resolved inside its root: a symlink that climbs out lands in the image.
+cp -a "$WORK/app" "$WORK/accounts"
+sed -i 's/"name": "app"/"name": "accounts"/' "$WORK/accounts/manifest.json"
+printf 'carol:x:1234:1234::/c:/bin/sh\n' > "$WORK/accounts/rootfs/etc/real-passwd"
+ln -sf ../../../../../../etc/real-passwd "$WORK/accounts/rootfs/etc/passwd"
+"$VIV" build "$WORK/accounts" -o "$WORK/accounts.viv" >/dev/null 2>&1
+run "$VIV" run --user carol "$WORK/accounts.viv" 'echo $(id -u):$(id -g) $HOME'
+if [ "$out" = "1234:1234 /c" ]; then pass "--user: a symlinked /etc/passwd resolves inside the image"; else fail "--user: a symlinked /etc/passwd resolves inside the image" "$status $out $errout"; fi
+if [ "$(id -u)" = 0 ]; then
+    expect_err "--user: a name whose ids are not mapped" 125 "viv: run: --user 'far': ids above 65535 are not mapped" "$VIV" run --user far app true
+fi
 expect_err "-w must be absolute" 125 "viv: run: -w 'rel': must be an absolute path" "$VIV" run -w rel app true
 
 # stdin: /dev/null unless -i.

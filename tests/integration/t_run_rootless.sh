@@ -38,5 +38,13 @@ else
     if [ "$status" = 0 ] && contains "$out" "root:x:0:0" && contains "$out" tmp && contains "$errout" "overlayfs unavailable"; then pass "rootless: the fallback root works"; else fail "rootless: the fallback root works" "$out $errout"; fi
     run as_nobody "$VIV" run --timeout 1 "$app" 'sleep 10'
     if [ "$status" = 124 ]; then pass "rootless: --timeout"; else fail "rootless: --timeout" "$status $errout"; fi
+    run as_nobody "$VIV" run --user bob "$app" 'id -u; id -g; id -G; echo $HOME'
+    if [ "$status" = 0 ] && [ "$out" = "$(printf '1000\n1000\n1000\n/home/bob')" ]; then pass "rootless: --user NAME from the image's accounts (no supplementary groups: one gid is mapped)"; else fail "rootless: --user NAME from the image's accounts" "$status $out $errout"; fi
     expect "rootless: viv fsck of the caller's catalog is clean" 0 as_nobody "$VIV" fsck
+    if command -v script >/dev/null 2>&1; then
+        run as_nobody script -qec "stty rows 12 cols 34; '$VIV' run -t '$app' 'tty; stty size; stat -c \"%u %g %a\" \$(tty)'; '$VIV' run -t --user 1000:1000 '$app' 'stat -c \"%u %g %a\" \$(tty)'" /dev/null
+        if contains "$out" "/dev/pts/0" && contains "$out" "12 34" && contains "$out" "0 0 620" && contains "$out" "1000 1000 620"; then pass "rootless -t: the guest's own pty, owned by the guest's ids"; else fail "rootless -t: the guest's own pty, owned by the guest's ids" "$status $out"; fi
+    else
+        skip "rootless -t" "script(1) is not installed to give viv a terminal"
+    fi
 fi

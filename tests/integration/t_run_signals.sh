@@ -11,6 +11,8 @@ wait_for() {
 }
 
 for sig in TERM INT HUP; do
+    # Gone before the next viv starts: the last one's "ready" would send the signal too early.
+    rm -f "$WORK/sig.out"
     "$VIV" run app "trap 'echo got-$sig; exit 42' $sig; echo ready; while :; do sleep 0.05; done" \
         >"$WORK/sig.out" 2>&1 &
     vp=$!
@@ -21,6 +23,16 @@ for sig in TERM INT HUP; do
     if [ "$st" = 42 ] && grep -q "got-$sig" "$WORK/sig.out"; then pass "SIG$sig to viv reaches the guest"; else fail "SIG$sig to viv reaches the guest" "exit $st: $(cat "$WORK/sig.out")"; fi
 done
 
+# A signal that comes while the instance is still starting waits for the supervisor: this viv
+# is a background job of a script, which ignores SIGINT, and an ignored signal that is not
+# blocked would be discarded.
+"$VIV" --trace=run run app 'sleep 2; echo not-interrupted' >"$WORK/early.out" 2>"$WORK/early.err" &
+vp=$!
+wait_for "$WORK/early.err" "cloning the instance"
+kill -s INT "$vp"
+wait "$vp"
+st=$?
+if [ "$st" = 130 ] && ! grep -q not-interrupted "$WORK/early.out"; then pass "SIGINT to viv while the instance starts reaches the guest"; else fail "SIGINT to viv while the instance starts reaches the guest" "exit $st: $(cat "$WORK/early.out")"; fi
 "$VIV" run app 'echo ready; (sleep 987 &); sleep 986' >"$WORK/die.out" 2>&1 &
 vp=$!
 wait_for "$WORK/die.out" ready
@@ -44,6 +56,18 @@ if command -v script >/dev/null 2>&1; then
     assert "-t: the caller's terminal is restored" cmp "$WORK/stty.before" "$WORK/stty.after"
     run script -qec "'$VIV' run -t app 'exit 9'" /dev/null
     if [ "$status" = 9 ]; then pass "-t: the guest's exit status"; else fail "-t: the guest's exit status" "$status $out"; fi
+    # The pty comes from the instance's own devpts: ttyname(3) finds it at /dev/pts/0.
+    run script -qec "stty rows 33 cols 77; '$VIV' run -t app 'tty; stty size; test -t 0 && echo tty0'" /dev/null
+    if contains "$out" "/dev/pts/0" && contains "$out" "33 77" && contains "$out" "tty0"; then pass "-t: tty names the guest's own /dev/pts/0"; else fail "-t: tty names the guest's own /dev/pts/0" "$out"; fi
+    run script -qec "'$VIV' run -t app 'stat -c \"%u %g %a\" \$(tty)'; '$VIV' run -t --user 1000:1000 app 'stat -c \"%u %g %a\" \$(tty)'" /dev/null
+    if contains "$out" "0 5 620" && contains "$out" "1000 5 620"; then pass "-t: the pty belongs to the guest's user and group tty, mode 620"; else fail "-t: the pty belongs to the guest's user and group tty" "$out"; fi
+    run script -qec "'$VIV' run -t app 'sh -ic \"sleep 0.2 & jobs; wait; echo waited\" 2>&1'" /dev/null
+    if contains "$out" "Running" && contains "$out" "waited" && ! contains "$out" "job control turned off"; then pass "-t: an interactive shell has job control"; else fail "-t: an interactive shell has job control" "$out"; fi
+    # A window change reaches the guest as SIGWINCH, with the new size already set. One change
+    # only: stty sets rows and cols with one ioctl each, and the guest's trap would see the first.
+    mkdir -p "$WORK/winch"
+    run script -qec "stty rows 20 cols 60; '$VIV' run -t -v '$WORK/winch:/out' app 'trap \"stty size; exit 7\" WINCH; touch /out/ready; sleep 5 & wait' & vp=\$!; i=0; while [ ! -e '$WORK/winch/ready' ] && [ \$i -lt 200 ]; do sleep 0.05; i=\$((i+1)); done; stty cols 91; kill -WINCH \$vp; wait \$vp" /dev/null
+    if [ "$status" = 7 ] && contains "$out" "20 91"; then pass "-t: a window change reaches the guest as SIGWINCH"; else fail "-t: a window change reaches the guest as SIGWINCH" "$status $out"; fi
 else
     skip "-t" "script(1) is not installed to give viv a terminal"
 fi

@@ -21,11 +21,22 @@ for p in "$@"; do
     cp "$p" "$dir/rootfs/bin/$(basename "$p")-suid"
     chmod 4755 "$dir/rootfs/bin/$(basename "$p")-suid"
 done
-echo 'root:x:0:0:root:/root:/bin/sh' > "$dir/rootfs/etc/passwd"
-echo 'root:x:0:' > "$dir/rootfs/etc/group"
+# Accounts for --user: bob has supplementary groups; the host's own accounts are absent.
+cat > "$dir/rootfs/etc/passwd" <<'EOF'
+root:x:0:0:root:/root:/bin/sh
+bob:x:1000:1000:Bob:/home/bob:/bin/sh
+far:x:70000:70000::/far:/bin/sh
+EOF
+cat > "$dir/rootfs/etc/group" <<'EOF'
+root:x:0:
+tty:x:5:
+wheel:x:10:bob
+staff:x:50:alice,bob
+bob:x:1000:
+EOF
 chmod 1777 "$dir/rootfs/tmp"
 cat > "$dir/manifest.json" <<JSON
 {"vivarium": 1, "name": "$(basename "$dir")", "arch": "x86_64", "entrypoint": ["/bin/sh", "-c"],
- "cmd": ["echo hello"], "env": ["PATH=/bin", "HOME=/root"], "workdir": "/root"${MANIFEST_EXTRA:-}}
+ "cmd": ["echo hello"], "env": ["PATH=/bin"], "workdir": "/root"${MANIFEST_EXTRA:-}}
 JSON
 "$VIV" build "$dir" -o "$dir.viv" >/dev/null
