@@ -181,6 +181,11 @@ pid_t xlat_thread_guest_tid(const struct xlat_thread *t)
     return t == &t->proc->main_thread ? xlat_pid_to_guest(t->proc, t->tid) : t->tid;
 }
 
+uint64_t xlat_thread_fs_base(const struct xlat_thread *t)
+{
+    return t->fs_base;
+}
+
 XLAT_SYS(gettid)
 {
     (void)a;
@@ -232,6 +237,7 @@ static int64_t clone_thread(struct xlat_proc *p, struct xlat_thread *t, const ui
         c->set_ctid = a[p->abi->clone_ctid];
     if (flags & CLONE_CHILD_CLEARTID)
         c->clear_tid = a[p->abi->clone_ctid];
+    c->fs_base = (flags & CLONE_SETTLS) && p->abi->tls_is_fs ? a[p->abi->clone_tls] : t->fs_base;
     struct xlat_regs r = *t->regs;
     p->abi->clone_regs(&r, a[1], flags & CLONE_SETTLS, a[p->abi->clone_tls]);
     pthread_mutex_lock(&p->lock);

@@ -73,7 +73,7 @@ int vm_mem_reset_tables(struct vm_mem *m)
     /* The system area for ring 0 only (U=0): shim code read-only and executable, the rest
      * writable and never executable. */
     for (unsigned i = 0; i < VM_SYS_PAGES; i++) {
-        uint64_t f = i < VM_SYS_DATA ? 0 : (VM_PTE_W | VM_PTE_NX);
+        uint64_t f = i % VM_SYS_SLOT < VM_SYS_DATA ? 0 : (VM_PTE_W | VM_PTE_NX);
         if (vm_pt_set(m, VM_KERNEL_BASE + (uint64_t)i * VM_PAGE, m->sys_base + i * VM_PAGE,
                       f | VM_PTE_P) < 0)
             return -ENOMEM;
