@@ -81,6 +81,23 @@ void xlat_thread_attach(struct xlat_thread *t, void *hart)
     pthread_mutex_unlock(&p->lock);
 }
 
+int xlat_host_thread_start(void *(*fn)(void *), void *arg)
+{
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    /* The new host thread starts with every signal blocked and takes the guest thread's mask
+     * in xlat_thread_attach: nothing may land on it before it knows whom it runs. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_t tid;
+    int rc = pthread_create(&tid, &attr, fn, arg);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&attr);
+    return rc == 0 ? 0 : -rc;
+}
+
 /* A host thread without a guest thread takes no guest signals: the host kernel must route
  * process-directed ones to a thread that still runs one. */
 static void block_guest_signals(void)

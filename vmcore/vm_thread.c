@@ -148,22 +148,11 @@ int vm_thread_spawn(void *ctx, struct xlat_thread *child, const struct xlat_regs
         c->host_tid = -1;
         return -EAGAIN;
     }
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    /* The new host thread starts with every signal blocked and takes the guest thread's mask
-     * in xlat_thread_attach: nothing may land on it before it knows whom it runs. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    pthread_t tid;
-    int rc = pthread_create(&tid, &attr, vcpu_thread, c);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    pthread_attr_destroy(&attr);
-    if (rc != 0) {
+    int rc = xlat_host_thread_start(vcpu_thread, c);
+    if (rc < 0) {
         c->thread = NULL;
         c->host_tid = -1;
-        return rc == EAGAIN ? -EAGAIN : -rc;
+        return rc;
     }
     uint64_t n = vm_ioctl_count_here() - n0;
     uint64_t pt = (v->mem.pt_next - pt0) / VM_PAGE;
@@ -171,9 +160,10 @@ int vm_thread_spawn(void *ctx, struct xlat_thread *child, const struct xlat_regs
     __atomic_add_fetch(&v->run_st->thread_ioctls, n, __ATOMIC_RELAXED);
     __atomic_add_fetch(&v->run_st->thread_pt_pages, pt, __ATOMIC_RELAXED);
     /* The bench reads this line (tests/bench/vm.sh): the new vCPU enters ring 3 through its
-     * shim's sysretq, without an exit; the clone's own hypercall is the one exit. */
-    viv_trace(VIV_TRACE_VM, "vm", "thread start: vCPU %u, %llu KVM ioctls, 1 exit, %llu page-table pages",
-              c->slot, (unsigned long long)n, (unsigned long long)pt);
+     * shim's flush path, without an exit; the clone's own hypercall is the one exit. */
+    viv_trace(VIV_TRACE_VM, "vm",
+              "thread start: vCPU %u, %llu KVM ioctls, 1 exit, %llu page-table pages", c->slot,
+              (unsigned long long)n, (unsigned long long)pt);
     return 0;
 }
 

@@ -5,7 +5,7 @@
  * for its IPIs the same way). */
 #include "vm_internal.h"
 
-#include <sched.h>
+#include <time.h>
 
 static void set_flush(struct vm_instance *v, struct vm_vcpu *c)
 {
@@ -20,8 +20,13 @@ void vm_tlb_shootdown(struct vm_vcpu *self)
         return;
     /* The caller flushes in the shim on its way back from this hypercall. */
     set_flush(v, self);
+    /* The vCPUs to wait for, taken under the lock; the wait is without it (vCPUs are never
+     * freed before the process ends). */
+    struct vm_vcpu *wait[VM_MAX_VCPUS];
+    uint64_t runs[VM_MAX_VCPUS];
+    unsigned n = 0;
     pthread_mutex_lock(&v->lock);
-    for (struct vm_vcpu *c = &v->main; c; c = c->next) {
+    for (struct vm_vcpu *c = &v->main; c && n < VM_MAX_VCPUS; c = c->next) {
         if (c == self || c->fd < 0)
             continue;
         /* Flagged first: a vCPU that enters KVM_RUN after the check below sees the flag
@@ -29,17 +34,22 @@ void vm_tlb_shootdown(struct vm_vcpu *self)
         set_flush(v, c);
         if (!__atomic_load_n(&c->in_guest, __ATOMIC_SEQ_CST))
             continue;
-        uint64_t runs = __atomic_load_n(&c->runs, __ATOMIC_ACQUIRE);
+        runs[n] = __atomic_load_n(&c->runs, __ATOMIC_ACQUIRE);
+        wait[n++] = c;
         vm_vcpu_kick(c);
-        /* Out of KVM_RUN once is enough: it flushes before ring 3 again, in the shim after a
-         * hypercall or through vm_tlb_flush_stopped. */
+    }
+    pthread_mutex_unlock(&v->lock);
+    /* Out of KVM_RUN once is enough: it flushes before ring 3 again, in the shim after a
+     * hypercall or through vm_tlb_flush_stopped. */
+    for (unsigned i = 0; i < n; i++) {
+        struct vm_vcpu *c = wait[i];
         while (__atomic_load_n(&c->in_guest, __ATOMIC_SEQ_CST) &&
-               __atomic_load_n(&c->runs, __ATOMIC_ACQUIRE) == runs) {
-            sched_yield();
+               __atomic_load_n(&c->runs, __ATOMIC_ACQUIRE) == runs[i]) {
+            /* Sleep, not yield: on a busy host the vCPU's thread must get the CPU to leave. */
+            nanosleep(&(struct timespec){.tv_nsec = 100 * 1000}, NULL);
             vm_vcpu_kick(c);
         }
     }
-    pthread_mutex_unlock(&v->lock);
 }
 
 int vm_tlb_flush_stopped(struct vm_vcpu *c, struct viv_error *err)

@@ -98,6 +98,7 @@ int vm_mem_reset_tables(struct vm_mem *m);
 #define VM_PTE_W (1ull << 1)
 #define VM_PTE_U (1ull << 2)
 #define VM_PTE_NX (1ull << 63)
+#define VM_PTE_AD (3ull << 5) /* accessed and dirty, set by the CPU */
 #define VM_PTE_ADDR 0x000ffffffffff000ull
 /* Map the 4 KiB page at virtual va to guest-physical pa with leaf flags (0: not present).
  * -ENOMEM when the pool of tables is exhausted. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -170,6 +171,52 @@ static int kill_thread(void)
     return 0;
 }
 
+static volatile int *shared_page;
+static volatile int unmapped, reader_running;
+
+static void on_segv(int sig)
+{
+    (void)sig;
+    static const char msg[] = "the other thread faults on the page unmapped\n";
+    write(1, msg, sizeof(msg) - 1);
+    _exit(0);
+}
+
+/* Reads the page over and over (its translation cached), then once more after the unmap. */
+static void *reader(void *arg)
+{
+    (void)arg;
+    long sum = 0;
+    while (!unmapped) {
+        sum += shared_page[0];
+        reader_running = 1;
+    }
+    sum += shared_page[0];
+    printf("read after munmap: %ld\n", sum);
+    return NULL;
+}
+
+/* One thread unmaps a page another is reading in a loop: once munmap returns, the reader's
+ * cached translation is gone (TLB shootdown), and its next read faults. */
+static int shootdown(void)
+{
+    struct sigaction sa = {.sa_handler = on_segv};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, NULL);
+    shared_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (shared_page == MAP_FAILED)
+        return 1;
+    shared_page[0] = 1;
+    pthread_t th;
+    pthread_create(&th, NULL, reader, NULL);
+    while (!reader_running)
+        ;
+    munmap((void *)shared_page, 4096);
+    unmapped = 1;
+    pthread_join(th, NULL);
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     const char *c = argc > 1 ? argv[1] : "";
@@ -181,6 +228,8 @@ int main(int argc, char **argv)
         return blocked_then(segv_now);
     if (!strcmp(c, "pthread-kill"))
         return kill_thread();
+    if (!strcmp(c, "shootdown"))
+        return shootdown();
     fprintf(stderr, "vmthreads: unknown case '%s'\n", c);
     return 2;
 }
