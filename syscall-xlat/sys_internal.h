@@ -210,9 +210,6 @@ pid_t xlat_pid_to_host(const struct xlat_proc *p, pid_t guest);
 /* kill(2) of a guest that is alone: its own processes only. */
 int64_t xlat_kill_alone(struct xlat_proc *p, pid_t pid, int sig);
 
-/* The tid the guest knows t by: the host's, but for a guest that is alone, whose first thread
- * is its pid (sys_thread.c). */
-pid_t xlat_thread_guest_tid(const struct xlat_thread *t);
 /* The calling guest thread (sys_thread.c): the one the engine attached to this host thread,
  * else the process's first, for engines that run one thread and never attach. */
 struct xlat_thread *xlat_thread_cur(struct xlat_proc *p);

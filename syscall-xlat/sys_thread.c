@@ -81,6 +81,23 @@ void xlat_thread_attach(struct xlat_thread *t, void *hart)
     pthread_mutex_unlock(&p->lock);
 }
 
+int xlat_host_thread_start(void *(*fn)(void *), void *arg)
+{
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    /* The new host thread starts with every signal blocked and takes the guest thread's mask
+     * in xlat_thread_attach: nothing may land on it before it knows whom it runs. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_t tid;
+    int rc = pthread_create(&tid, &attr, fn, arg);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&attr);
+    return rc == 0 ? 0 : -rc;
+}
+
 /* A host thread without a guest thread takes no guest signals: the host kernel must route
  * process-directed ones to a thread that still runs one. */
 static void block_guest_signals(void)
@@ -181,6 +198,11 @@ pid_t xlat_thread_guest_tid(const struct xlat_thread *t)
     return t == &t->proc->main_thread ? xlat_pid_to_guest(t->proc, t->tid) : t->tid;
 }
 
+uint64_t xlat_thread_fs_base(const struct xlat_thread *t)
+{
+    return t->fs_base;
+}
+
 XLAT_SYS(gettid)
 {
     (void)a;
@@ -232,6 +254,7 @@ static int64_t clone_thread(struct xlat_proc *p, struct xlat_thread *t, const ui
         c->set_ctid = a[p->abi->clone_ctid];
     if (flags & CLONE_CHILD_CLEARTID)
         c->clear_tid = a[p->abi->clone_ctid];
+    c->fs_base = (flags & CLONE_SETTLS) && p->abi->tls_is_fs ? a[p->abi->clone_tls] : t->fs_base;
     struct xlat_regs r = *t->regs;
     p->abi->clone_regs(&r, a[1], flags & CLONE_SETTLS, a[p->abi->clone_tls]);
     pthread_mutex_lock(&p->lock);

@@ -236,6 +236,14 @@ void xlat_proc_set_hooks(struct xlat_proc *p, const struct xlat_engine_hooks *h)
 /* The process's first thread, run by the calling host thread; hart is the engine's. */
 struct xlat_thread *xlat_thread_first(struct xlat_proc *p, void *hart);
 void xlat_thread_attach(struct xlat_thread *t, void *hart);
+/* Start fn(arg) on a detached host thread with every guest signal blocked until it attaches
+ * (an engine's spawn hook): 0 or -errno. */
+int xlat_host_thread_start(void *(*fn)(void *), void *arg);
+/* The id the guest knows t by (gettid: the host's, but for a guest that is alone, whose first
+ * thread is its pid), and the FS base it starts with: clone's tls with
+ * CLONE_SETTLS on x86-64, else its parent's (the engine loads it before t runs). */
+pid_t xlat_thread_guest_tid(const struct xlat_thread *t);
+uint64_t xlat_thread_fs_base(const struct xlat_thread *t);
 /* t's host thread is done with it: clear-child-tid (store 0, futex wake: clone(2)), then t is
  * forgotten (and freed, but for the first thread, which the process owns); the host thread
  * takes no more guest signals. */

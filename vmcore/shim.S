@@ -19,7 +19,7 @@ vm_shim_code:
     .quad start - vm_shim_code
     .quad syscall_entry - vm_shim_code
     .quad faults - vm_shim_code
-    .quad 0
+    .quad flush - vm_shim_code
 
     .set flush_flag, vm_shim_code + DATA_OFFSET
     .set rax_save, vm_shim_code + DATA_OFFSET + 8
@@ -27,6 +27,7 @@ vm_shim_code:
     .set iret_frame, vm_shim_code + DATA_OFFSET + 24
     .set pid_value, vm_shim_code + DATA_OFFSET + 64
     .set ppid_value, vm_shim_code + DATA_OFFSET + 72
+    .set tid_value, vm_shim_code + DATA_OFFSET + 80
 
 /* First entry: the VMM starts the vCPU here in ring 0 with rcx = the program's entry, r11 = its
  * rflags and rsp = its stack; sysretq drops to ring 3 with CS/SS from STAR[63:48] (AMD64 APM
@@ -43,7 +44,7 @@ syscall_entry:
     cmpq $39, %rax
     je answer_pid
     cmpq $186, %rax
-    je answer_pid
+    je answer_tid
     cmpq $110, %rax
     je answer_ppid
     outb %al, $PORT_SYSCALL
@@ -59,9 +60,14 @@ answer_pid:
 answer_ppid:
     movq ppid_value(%rip), %rax
     sysretq
+answer_tid:
+    movq tid_value(%rip), %rax
+    sysretq
 
 /* The VMM narrowed or removed a mapping: flush the TLB by reloading CR3 (AMD64 APM vol. 2,
- * 5.5.2) before the guest can use a stale translation. rax holds the result: keep it. */
+ * 5.5.2) before the guest can use a stale translation. rax holds the result: keep it. The VMM
+ * also starts a vCPU it stopped in ring 3 here, with the iret frame set, when another vCPU
+ * narrowed a mapping (vm_tlb.c). */
 flush:
     movb $0, flush_flag(%rip)
     movq %rax, rax_save(%rip)

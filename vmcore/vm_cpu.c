@@ -42,10 +42,6 @@ enum { SEL_KCODE = 0x08, SEL_KDATA = 0x10, SEL_UDATA = 0x18, SEL_UCODE = 0x20, S
 /* SFMASK: what SYSCALL clears in rflags, as Linux does: TF, IF, DF, IOPL, NT, AC. */
 #define RFLAGS_SYSCALL_MASK 0x47700u
 
-static uint64_t kva(unsigned page)
-{
-    return VM_KERNEL_BASE + (uint64_t)page * VM_PAGE;
-}
 
 /* A code or data descriptor: flags are the access byte and the G/D/L nibble. */
 static uint64_t seg_desc(uint8_t access, uint8_t flags)
@@ -53,9 +49,10 @@ static uint64_t seg_desc(uint8_t access, uint8_t flags)
     return 0xffffull | ((uint64_t)access << 40) | (0xfull << 48) | ((uint64_t)flags << 52);
 }
 
-static void build_tables(struct vm_mem *m, const struct vm_shim *shim)
+static void build_tables(struct vm_mem *m, unsigned slot, const struct vm_shim *shim)
 {
-    uint8_t *sys = m->host + m->sys_base;
+    uint8_t *sys = vm_sys_host(m, slot, 0);
+    uint64_t base = vm_sys_kva(slot, 0);
     memcpy(sys + VM_SYS_SHIM * VM_PAGE, shim->code, shim->size);
 
     uint64_t *gdt = (uint64_t *)(void *)(sys + VM_SYS_GDT * VM_PAGE);
@@ -64,7 +61,7 @@ static void build_tables(struct vm_mem *m, const struct vm_shim *shim)
     gdt[SEL_KDATA / 8] = seg_desc(0x93, 0xc); /* P, DPL0, data read/write; G, D */
     gdt[SEL_UDATA / 8] = seg_desc(0xf3, 0xc); /* DPL3 */
     gdt[SEL_UCODE / 8] = seg_desc(0xfb, 0xa); /* DPL3, L */
-    uint64_t tss = kva(VM_SYS_GDT) + TSS_OFFSET;
+    uint64_t tss = vm_sys_kva(slot, VM_SYS_GDT) + TSS_OFFSET;
     gdt[SEL_TSS / 8] = TSS_LIMIT | ((tss & 0xffffff) << 16) | (0x89ull << 40) |
                        ((tss >> 24 & 0xff) << 56);
     gdt[SEL_TSS / 8 + 1] = tss >> 32;
@@ -74,7 +71,7 @@ static void build_tables(struct vm_mem *m, const struct vm_shim *shim)
      * past the limit): every in/out from ring 3 raises #GP (AMD64 APM vol. 2, 13.2.3). */
     uint8_t *t = sys + VM_SYS_GDT * VM_PAGE + TSS_OFFSET;
     memset(t, 0, TSS_LIMIT + 1);
-    uint64_t stack_top = kva(VM_SYS_STACK + 3);
+    uint64_t stack_top = vm_sys_kva(slot, VM_SYS_STACK + 3);
     memcpy(t + 4, &stack_top, 8);    /* RSP0 */
     memcpy(t + 0x24, &stack_top, 8); /* IST1 */
     uint16_t iomap = TSS_LIMIT + 1;
@@ -84,7 +81,7 @@ static void build_tables(struct vm_mem *m, const struct vm_shim *shim)
      * raised by ring 3 with `int n` (DPL 3), as on Linux; any other `int n` is a #GP. */
     uint64_t *idt = (uint64_t *)(void *)(sys + VM_SYS_IDT * VM_PAGE);
     for (unsigned v = 0; v < IDT_VECTORS; v++) {
-        uint64_t off = VM_KERNEL_BASE + shim->faults + 16ull * v;
+        uint64_t off = base + shim->faults + 16ull * v;
         uint64_t dpl = (v == 3 || v == 4) ? 3 : 0;
         idt[2 * v] = (off & 0xffff) | ((uint64_t)SEL_KCODE << 16) | (1ull << 32) /* IST1 */ |
                      ((0x8eull | dpl << 5) << 40) | ((off >> 16 & 0xffff) << 48);
@@ -127,13 +124,14 @@ static int set_cpuid(int kvm_fd, int vcpu_fd, struct viv_error *err)
     return viv_fail(err, E2BIG, "KVM_GET_SUPPORTED_CPUID: too many entries");
 }
 
-int vm_cpu_setup(int kvm_fd, int vcpu_fd, struct vm_mem *m, struct viv_error *err)
+int vm_cpu_setup(int kvm_fd, int vcpu_fd, struct vm_mem *m, unsigned slot, struct viv_error *err)
 {
     struct vm_shim shim;
     vm_shim_get(&shim);
     if (shim.size > VM_SYS_DATA * VM_PAGE)
         return viv_fail(err, EINVAL, "the shim is %zu bytes, more than its pages", shim.size);
-    build_tables(m, &shim);
+    build_tables(m, slot, &shim);
+    uint64_t base = vm_sys_kva(slot, 0);
     if (set_cpuid(kvm_fd, vcpu_fd, err) < 0)
         return -1;
 
@@ -152,7 +150,7 @@ int vm_cpu_setup(int kvm_fd, int vcpu_fd, struct vm_mem *m, struct viv_error *er
     seg(&sr.ds, SEL_UDATA | 3, 0x3, 3, false);
     sr.es = sr.fs = sr.gs = sr.ds;
     memset(&sr.tr, 0, sizeof(sr.tr));
-    sr.tr.base = kva(VM_SYS_GDT) + TSS_OFFSET;
+    sr.tr.base = vm_sys_kva(slot, VM_SYS_GDT) + TSS_OFFSET;
     sr.tr.limit = TSS_LIMIT;
     sr.tr.selector = SEL_TSS;
     sr.tr.type = 0xb; /* busy 64-bit TSS */
@@ -160,9 +158,9 @@ int vm_cpu_setup(int kvm_fd, int vcpu_fd, struct vm_mem *m, struct viv_error *er
     memset(&sr.ldt, 0, sizeof(sr.ldt));
     sr.ldt.type = 0x2;
     sr.ldt.unusable = 1;
-    sr.gdt.base = kva(VM_SYS_GDT);
+    sr.gdt.base = vm_sys_kva(slot, VM_SYS_GDT);
     sr.gdt.limit = GDT_ENTRIES * 8 - 1;
-    sr.idt.base = kva(VM_SYS_IDT);
+    sr.idt.base = vm_sys_kva(slot, VM_SYS_IDT);
     sr.idt.limit = IDT_VECTORS * 16 - 1;
     if (vm_ioctl(vcpu_fd, KVM_SET_SREGS, &sr) < 0)
         return viv_fail(err, errno, "KVM_SET_SREGS (long mode)");
@@ -172,9 +170,9 @@ int vm_cpu_setup(int kvm_fd, int vcpu_fd, struct vm_mem *m, struct viv_error *er
     const uint32_t idx[7] = {MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
                              MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE};
     const uint64_t val[7] = {((uint64_t)SEL_KDATA << 48) | ((uint64_t)SEL_KCODE << 32),
-                             VM_KERNEL_BASE + shim.syscall,
+                             base + shim.syscall,
                              /* no 32-bit syscall here: its entry raises #UD */
-                             VM_KERNEL_BASE + shim.faults + 16 * 6,
+                             base + shim.faults + 16 * 6,
                              RFLAGS_SYSCALL_MASK, 0, 0, 0};
     for (unsigned i = 0; i < 7; i++) {
         msrs->entries[i].index = idx[i];
@@ -188,7 +186,7 @@ int vm_cpu_setup(int kvm_fd, int vcpu_fd, struct vm_mem *m, struct viv_error *er
 
     struct kvm_regs r;
     memset(&r, 0, sizeof(r));
-    r.rip = VM_KERNEL_BASE + shim.start;
+    r.rip = base + shim.start;
     r.rflags = 0x2;
     if (vm_ioctl(vcpu_fd, KVM_SET_REGS, &r) < 0)
         return viv_fail(err, errno, "KVM_SET_REGS");
@@ -265,4 +263,28 @@ int vm_cpu_set_fx(int vcpu_fd, const uint8_t fx[512])
     bv |= XFEATURE_FP_SSE;
     memcpy(area + XSAVE_XSTATE_BV, &bv, 8);
     return vm_ioctl(vcpu_fd, KVM_SET_XSAVE, &x) < 0 ? -1 : 0;
+}
+
+int vm_cpu_enter_flush(int vcpu_fd, struct vm_mem *m, unsigned slot, struct viv_error *err)
+{
+    struct kvm_regs r;
+    struct kvm_sregs sr;
+    if (vm_ioctl(vcpu_fd, KVM_GET_REGS, &r) < 0 || vm_ioctl(vcpu_fd, KVM_GET_SREGS, &sr) < 0)
+        return viv_fail(err, errno, "read the vCPU to flush its TLB");
+    /* Ring 3's rip, rsp and rflags go to the frame the shim's iretq returns through; the other
+     * registers stay in the vCPU, which the flush path leaves as they are. */
+    uint64_t frame[5] = {r.rip, VM_USER_CS, (r.rflags & 0x250dd5ull) | 0x202, r.rsp, VM_USER_SS};
+    uint8_t *data = vm_sys_host(m, slot, VM_SYS_DATA);
+    memcpy(data + VM_DATA_FRAME, frame, sizeof(frame));
+    data[VM_DATA_IRET] = 1;
+    data[VM_DATA_FLUSH] = 1;
+    seg(&sr.cs, SEL_KCODE, 0xb, 0, true);
+    seg(&sr.ss, SEL_KDATA, 0x3, 0, false);
+    struct vm_shim shim;
+    vm_shim_get(&shim);
+    r.rip = vm_sys_kva(slot, 0) + shim.flush;
+    r.rflags = 0x2;
+    if (vm_ioctl(vcpu_fd, KVM_SET_SREGS, &sr) < 0 || vm_ioctl(vcpu_fd, KVM_SET_REGS, &r) < 0)
+        return viv_fail(err, errno, "enter the shim to flush the TLB");
+    return 0;
 }

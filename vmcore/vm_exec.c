@@ -31,14 +31,15 @@ static int check_loadable(struct vm_instance *v, int fd)
     return 0;
 }
 
-int vm_exec(struct vm_instance *v, struct kvm_regs *r, struct viv_error *err)
+int vm_exec(struct vm_vcpu *c, struct kvm_regs *r, struct viv_error *err)
 {
+    struct vm_instance *v = c->v;
     const struct xlat_exec_request *rq = xlat_proc_exec_request(v->proc);
     int bad = check_loadable(v, rq->fd);
     if (bad < 0) {
         xlat_proc_exec_clear(v->proc);
         r->rax = (uint64_t)(int64_t)bad;
-        if (vm_ioctl(v->vcpu, KVM_SET_REGS, r) < 0)
+        if (vm_ioctl(c->fd, KVM_SET_REGS, r) < 0)
             return viv_fail(err, errno, "KVM_SET_REGS");
         return 0;
     }
@@ -55,12 +56,12 @@ int vm_exec(struct vm_instance *v, struct kvm_regs *r, struct viv_error *err)
     vm_mem_reset_tables(&v->mem);
     struct vm_start st;
     int fail_status;
-    if (vm_load(v, rq->fd, rq->path, rq->argv, rq->envp, &st, &fail_status, err) < 0)
+    if (vm_load(c, rq->fd, rq->path, rq->argv, rq->envp, &st, &fail_status, err) < 0)
         goto die;
     xlat_proc_exec_commit(v->proc, st.brk, v->mem.user.size);
     /* A new program starts with no TLS, a fresh FPU and zeroed registers (ELF_PLAT_INIT,
      * start_thread), on its stack at its entry, from the shim's iret. */
-    if (vm_cpu_set_fs(v->vcpu, 0) < 0) {
+    if (vm_cpu_set_fs(c->fd, 0) < 0) {
         viv_fail(err, errno, "execve: reset the FS base");
         goto die;
     }
@@ -70,9 +71,9 @@ int vm_exec(struct vm_instance *v, struct kvm_regs *r, struct viv_error *err)
     s.rsp = st.sp;
     s.rflags = 0x202;
     xlat_x86_init_fx(s.fx);
-    v->mem.host[v->mem.sys_base + VM_SYS_DATA * VM_PAGE + VM_DATA_FLUSH] = 1;
+    vm_sys_host(&v->mem, c->slot, VM_SYS_DATA)[VM_DATA_FLUSH] = 1;
     v->mem.tlb_dirty = false;
-    if (vm_resume_from_shim(v, r, &s, err) < 0)
+    if (vm_resume_from_shim(c, r, &s, err) < 0)
         return -1;
     vm_ioctl_counts(after);
     uint64_t n = 0;
@@ -85,6 +86,6 @@ int vm_exec(struct vm_instance *v, struct kvm_regs *r, struct viv_error *err)
 die:
     viv_trace(VIV_TRACE_VM, "vm", "%s", err->msg);
     xlat_proc_exec_clear(v->proc);
-    v->killed_by = SIGSEGV;
+    vm_set_killed(v, SIGSEGV);
     return 1;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "vdso/vvar.h"
@@ -29,34 +30,59 @@ static uint64_t ioctls_now(void)
  * and the other MSRs are the shim's, which vm_cpu_setup makes the same in the child. */
 int vm_fork_prepare(void *hart)
 {
-    struct vm_instance *v = hart;
+    struct vm_vcpu *c = hart;
+    struct vm_instance *v = c->v;
     uint64_t n0 = ioctls_now();
-    if (!v->fork_xsave && !(v->fork_xsave = malloc(sizeof(*v->fork_xsave))))
+    if (!c->fork_xsave && !(c->fork_xsave = malloc(sizeof(*c->fork_xsave))))
         return -ENOMEM;
-    if (vm_ioctl(v->vcpu, KVM_GET_XSAVE, v->fork_xsave) < 0 ||
-        vm_cpu_get_msr(v->vcpu, MSR_FS_BASE, &v->fork_fs_base) < 0)
+    if (vm_ioctl(c->fd, KVM_GET_XSAVE, c->fork_xsave) < 0 ||
+        vm_cpu_get_msr(c->fd, MSR_FS_BASE, &c->fork_fs_base) < 0)
         return -errno;
     __atomic_add_fetch(&v->run_st->fork_ioctls, ioctls_now() - n0, __ATOMIC_RELAXED);
     return 0;
 }
 
+/* Only the calling thread goes on in the child (fork(2)): the other vCPUs are the parent's,
+ * and their host threads do not exist here. Their fds and kvm_run areas go; their structs
+ * stay (cheap), off the list. */
+static void drop_other_vcpus(struct vm_instance *v, struct vm_vcpu *self)
+{
+    pthread_mutex_init(&v->lock, NULL);
+    for (struct vm_vcpu *o = &v->main; o; o = o->next) {
+        if (o == self)
+            continue;
+        if (o->run)
+            munmap(o->run, o->run_size);
+        o->run = NULL;
+        if (o->fd >= 0)
+            close(o->fd);
+        o->fd = -1;
+    }
+    v->main.next = self == &v->main ? NULL : self;
+    self->next = NULL;
+    v->slots = 1u << self->slot | 1u;
+}
+
 int vm_fork_child(void *hart)
 {
-    struct vm_instance *v = hart;
+    struct vm_vcpu *c = hart;
+    struct vm_instance *v = c->v;
     uint64_t n0 = ioctls_now();
     uint64_t pt0 = v->mem.pt_next;
     struct viv_error err = {0};
-    if (vm_machine_create(v, &err) < 0 || vm_cpu_set_fs(v->vcpu, v->fork_fs_base) < 0 ||
-        vm_ioctl(v->vcpu, KVM_SET_XSAVE, v->fork_xsave) < 0) {
+    drop_other_vcpus(v, c);
+    c->host_tid = gettid();
+    if (vm_machine_create(v, c, &err) < 0 || vm_cpu_set_fs(c->fd, c->fork_fs_base) < 0 ||
+        vm_ioctl(c->fd, KVM_SET_XSAVE, c->fork_xsave) < 0) {
         /* Nobody but the guest's parent will see this child again: say why it is gone. */
         fprintf(stderr, "viv: vm: fork: %s\n", err.msg[0] ? err.msg : strerror(errno));
         return -1;
     }
     /* The new vCPU's TSC counts from another offset: the vDSO's clock parameters are its own.
      * The shim answers getpid and getppid with this process's ids. */
-    vm_vdso_params(v->vcpu, (struct vm_vvar *)(void *)(v->mem.host + v->vvar));
-    vm_machine_set_ids(v);
-    v->forked = v->resume_past_out = true;
+    vm_vdso_params(c->fd, (struct vm_vvar *)(void *)(v->mem.host + v->vvar));
+    vm_machine_set_ids(v, c, 0);
+    v->forked = c->resume_past_out = true;
     /* A child's exits and calls are its own: only the fork and exec counts are the run's. */
     static struct vm_stats own;
     memset(&own, 0, sizeof(own));
@@ -74,9 +100,9 @@ _Noreturn void vm_child_exit(struct vm_instance *v, int status, const struct viv
         fprintf(stderr, "viv: vm: %s\n", err->msg);
         _exit(125);
     }
-    if (v->killed_by) {
+    int sig = __atomic_load_n(&v->killed_by, __ATOMIC_ACQUIRE);
+    if (sig) {
         /* Die of the same signal, without a core file (RLIMIT_CORE is 0 already). */
-        int sig = v->killed_by;
         signal(sig, SIG_DFL);
         sigset_t set;
         sigemptyset(&set);

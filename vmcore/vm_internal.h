@@ -6,34 +6,79 @@
 #include "vmcore.h"
 
 #include <linux/kvm.h>
+#include <pthread.h>
+#include <sys/types.h>
 
-struct vm_instance {
-    int kvm, vm, vcpu, root, exe;
+struct vm_instance;
+
+/* One vCPU: it runs one guest thread on one host thread, in its own slot of the system area
+ * (its shim, data page, tables and stacks). */
+struct vm_vcpu {
+    struct vm_instance *v;
+    int fd;
+    unsigned slot;
     struct kvm_run *run;
     size_t run_size;
+    struct xlat_thread *thread;
+    pid_t host_tid; /* its host thread, for kicks; -1 once its thread left (atomic) */
+    /* For TLB shootdowns (vm_tlb.c): in KVM_RUN now, how many KVM_RUNs returned, and whether
+     * the last stopped it in ring 3 (with no hypercall to flush on the way back). */
+    int in_guest;
+    uint64_t runs;
+    bool stopped_in_ring3;
+    /* fork (vm_fork.c): what the parent kept of this vCPU for the child, which cannot read it;
+     * resume_past_out: the vCPU is new, with no `out` for KVM to complete, so the shim must be
+     * resumed past it by hand. */
+    struct kvm_xsave *fork_xsave;
+    uint64_t fork_fs_base;
+    bool resume_past_out;
+    struct vm_vcpu *next; /* the process's vCPUs, under lock */
+};
+
+struct vm_instance {
+    int kvm, vm, root, exe;
+    struct vm_vcpu main;        /* the first thread's; more run the guest's other threads */
+    pthread_mutex_t lock;       /* the list of vCPUs and the slots in use */
+    uint32_t slots;             /* bit n: slot n is some vCPU's */
     struct vm_mem mem;
     struct xlat_proc *proc;     /* the guest's personality: x86-64 ABI over mem.user */
-    struct xlat_thread *thread; /* its one thread, run by this vCPU */
-    int killed_by;              /* the signal that ended the guest, or 0 */
+    int killed_by;              /* the signal that ended the guest, or 0 (atomic) */
     struct vm_stats *st;        /* this process's counters */
     struct vm_stats *run_st;    /* the whole run's, for the fork and exec counts (atomic) */
     uint64_t vvar;              /* guest address of the vDSO's parameter page */
-    /* fork (vm_fork.c): what the parent kept of its vCPU for the child, which cannot read it;
-     * forked: this VMM is a guest's child process; resume_past_out: its vCPU is new, with no
-     * `out` for KVM to complete, so the shim must be resumed past it by hand. */
-    struct kvm_xsave *fork_xsave;
-    uint64_t fork_fs_base;
-    bool forked, resume_past_out;
+    bool forked;                /* this VMM is a guest's child process */
+    bool thread_failed;         /* viv failed in another thread's vCPU: why, under lock */
+    struct viv_error thread_err;
 };
+_Static_assert(VM_MAX_VCPUS <= 32, "slots is a 32-bit mask");
 
 /* ---- the machine and the program in it (vm_machine.c, vm_load.c, vm_exec.c) ---- */
 
-/* Create the VM over v->mem, its vCPU and its kvm_run area; fds already in v->vm and v->vcpu
- * (a forked child's, inherited) are replaced under the same numbers, others are moved above
- * XLAT_FD_FLOOR. Then the vCPU's long mode, shim and tables (vm_cpu_setup). */
-int vm_machine_create(struct vm_instance *v, struct viv_error *err);
-/* Write this process's guest pid and ppid where the shim answers getpid and getppid. */
-void vm_machine_set_ids(struct vm_instance *v);
+/* Create the VM over v->mem with vCPU c in it (see vm_vcpu_create); the VM's fd already in
+ * v->vm (a forked child's, inherited) is replaced under the same number, else it is moved above
+ * XLAT_FD_FLOOR. */
+int vm_machine_create(struct vm_instance *v, struct vm_vcpu *c, struct viv_error *err);
+/* Create vCPU c (KVM id: its slot), its kvm_run area, long mode, shim and tables
+ * (vm_cpu_setup); as for the VM, an fd already in c->fd is replaced under its number. */
+int vm_vcpu_create(struct vm_instance *v, struct vm_vcpu *c, struct viv_error *err);
+/* Write this process's guest pid and ppid, and tid, where c's shim answers getpid, getppid
+ * and gettid. */
+void vm_machine_set_ids(struct vm_instance *v, struct vm_vcpu *c, pid_t tid);
+
+/* ---- threads (vm_thread.c) and the TLB (vm_tlb.c) ---- */
+
+/* The personality's spawn hook: a new vCPU in a free slot on a new host thread. */
+int vm_thread_spawn(void *ctx, struct xlat_thread *child, const struct xlat_regs *regs);
+/* Run vCPU c until its thread is done (vm_run.c): its status as the loop gives it. */
+int vm_vcpu_loop(struct vm_vcpu *c, struct viv_error *err);
+/* Stop the host thread that runs c in KVM_RUN or before it enters (a kick). */
+void vm_vcpu_kick(struct vm_vcpu *c);
+/* The personality narrowed or removed a mapping (mem.tlb_dirty): every vCPU flushes before it
+ * runs ring 3 again; the caller's on its way back from the hypercall, others stopped now. */
+void vm_tlb_shootdown(struct vm_vcpu *self);
+/* c was stopped in ring 3 (vm_user_interrupted): its flush, if another vCPU asked for one, by
+ * entering the shim's flush path. 0, or -1 with err. */
+int vm_tlb_flush_stopped(struct vm_vcpu *c, struct viv_error *err);
 
 /* Open path for reading inside the appliance's root (openat2 RESOLVE_IN_ROOT): fd or -1. */
 int vm_open_in_root(int root, const char *path);
@@ -45,12 +90,12 @@ struct vm_start {
  * into the empty user memory: the stack at the top with argv, envp and the auxv, the vDSO
  * under it, the program, and the interpreter it names (PT_INTERP, from the appliance's root
  * v->root). *fail_status is 126 (not loadable), 127 (the interpreter not found) or 125. */
-int vm_load(struct vm_instance *v, int fd, const char *path, char *const *argv,
+int vm_load(struct vm_vcpu *c, int fd, const char *path, char *const *argv,
             char *const *envp, struct vm_start *st, int *fail_status, struct viv_error *err);
 /* The personality's execve of an x86-64 program: the old address space goes, the new program
  * is loaded in its place and the vCPU, stopped at the shim's `out`, resumes at its entry.
  * 0, 1 when the guest died of it (past the point of no return, as Linux's SIGSEGV), -1. */
-int vm_exec(struct vm_instance *v, struct kvm_regs *r, struct viv_error *err);
+int vm_exec(struct vm_vcpu *c, struct kvm_regs *r, struct viv_error *err);
 /* The personality's fork hooks (vm_fork.c). */
 int vm_fork_prepare(void *hart);
 int vm_fork_child(void *hart);
@@ -58,18 +103,25 @@ int vm_fork_child(void *hart);
  * status or its signal), so that its parent's wait sees the guest's truth. Never returns. */
 _Noreturn void vm_child_exit(struct vm_instance *v, int status, const struct viv_error *err);
 /* Return to ring 3 in state s from the shim stopped at its `out` (vm_user.c). */
-int vm_resume_from_shim(struct vm_instance *v, struct kvm_regs *r, const struct xlat_x86_regs *s,
+int vm_resume_from_shim(struct vm_vcpu *c, struct kvm_regs *r, const struct xlat_x86_regs *s,
                         struct viv_error *err);
 
 /* Each returns 0 when the guest runs on, 1 when it is done (vm_status), -1 when viv failed.
  * The hypercall of a `syscall` in ring 3: serve it, deliver what is pending, resume. */
-int vm_user_syscall(struct vm_instance *v, struct viv_error *err);
+int vm_user_syscall(struct vm_vcpu *c, struct viv_error *err);
 /* An exception in ring 3 (the shim's VM_PORT_FAULT): its signal to the guest's handler, or
  * death. */
-int vm_user_fault(struct vm_instance *v, struct viv_error *err);
+int vm_user_fault(struct vm_vcpu *c, struct viv_error *err);
 /* KVM_RUN was interrupted (a host signal, a kick): pending signals go to the guest now when the
  * vCPU is in ring 3; stopped in the shim, they wait for the next return from a hypercall. */
-int vm_user_interrupted(struct vm_instance *v, struct viv_error *err);
+int vm_user_interrupted(struct vm_vcpu *c, struct viv_error *err);
+/* Signal sig ends the guest: the first to say so wins. */
+static inline void vm_set_killed(struct vm_instance *v, int sig)
+{
+    int none = 0;
+    __atomic_compare_exchange_n(&v->killed_by, &none, sig, false, __ATOMIC_ACQ_REL,
+                                __ATOMIC_ACQUIRE);
+}
 /* The guest's status once it is done: 128+N when signal N ended it. */
 int vm_status(const struct vm_instance *v);
 

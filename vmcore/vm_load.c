@@ -35,9 +35,10 @@ int vm_open_in_root(int root, const char *name)
     return (int)syscall(SYS_openat2, root, name, &how, sizeof(how));
 }
 
-int vm_load(struct vm_instance *v, int fd, const char *path, char *const *argv,
+int vm_load(struct vm_vcpu *c, int fd, const char *path, char *const *argv,
             char *const *envp, struct vm_start *st, int *fail_status, struct viv_error *err)
 {
+    struct vm_instance *v = c->v;
     struct xlat_mem *u = &v->mem.user;
     *fail_status = 125;
     /* The stack first, at the top of user memory; the mmap area below it, past a guard page. */
@@ -50,7 +51,7 @@ int vm_load(struct vm_instance *v, int fd, const char *path, char *const *argv,
         return viv_fail(err, -r, "map the guest's stack");
     u->mmap_top = top - size - VM_PAGE;
     uint64_t vdso = 0;
-    if ((r = vm_vdso_place(&v->mem, v->vcpu, &vdso)) < 0)
+    if ((r = vm_vdso_place(&v->mem, c->fd, &vdso)) < 0)
         return viv_fail(err, -r, "map the guest's vDSO");
     v->vvar = vdso - VM_PAGE;
 

@@ -24,12 +24,8 @@ static int settle_fd(int fd, int *slot)
     return 0;
 }
 
-int vm_machine_create(struct vm_instance *v, struct viv_error *err)
+int vm_machine_create(struct vm_instance *v, struct vm_vcpu *c, struct viv_error *err)
 {
-    if (v->run) {
-        munmap(v->run, v->run_size);
-        v->run = NULL;
-    }
     int vm = vm_ioctl(v->kvm, KVM_CREATE_VM, NULL);
     if (vm < 0)
         return viv_fail(err, errno, "KVM_CREATE_VM");
@@ -44,30 +40,41 @@ int vm_machine_create(struct vm_instance *v, struct viv_error *err)
     };
     if (vm_ioctl(v->vm, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
         return viv_fail(err, errno, "KVM_SET_USER_MEMORY_REGION");
-    int vcpu = vm_ioctl(v->vm, KVM_CREATE_VCPU, NULL);
+    return vm_vcpu_create(v, c, err);
+}
+
+int vm_vcpu_create(struct vm_instance *v, struct vm_vcpu *c, struct viv_error *err)
+{
+    if (c->run) {
+        munmap(c->run, c->run_size);
+        c->run = NULL;
+    }
+    int vcpu = vm_ioctl(v->vm, KVM_CREATE_VCPU, (void *)(uintptr_t)c->slot);
     if (vcpu < 0)
         return viv_fail(err, errno, "KVM_CREATE_VCPU");
-    if (settle_fd(vcpu, &v->vcpu) < 0)
+    if (settle_fd(vcpu, &c->fd) < 0)
         return viv_fail(err, errno, "move KVM's fds out of the guest's way");
     int size = vm_ioctl(v->kvm, KVM_GET_VCPU_MMAP_SIZE, NULL);
     if (size < (int)sizeof(struct kvm_run))
         return viv_fail(err, errno, "KVM_GET_VCPU_MMAP_SIZE");
-    void *run = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, v->vcpu, 0);
+    void *run = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
     if (run == MAP_FAILED)
         return viv_fail(err, errno, "map the vCPU's kvm_run area");
-    v->run = run;
-    v->run_size = (size_t)size;
-    return vm_cpu_setup(v->kvm, v->vcpu, &v->mem, err);
+    c->run = run;
+    c->run_size = (size_t)size;
+    return vm_cpu_setup(v->kvm, c->fd, &v->mem, c->slot, err);
 }
 
-void vm_machine_set_ids(struct vm_instance *v)
+void vm_machine_set_ids(struct vm_instance *v, struct vm_vcpu *c, pid_t tid)
 {
     /* The shim answers getpid, gettid and getppid from its data page, as the personality
      * would (xlat_proc_ids): the first process of a guest is alone in its VM. */
     pid_t ids[2];
     xlat_proc_ids(v->proc, &ids[0], &ids[1]);
-    uint8_t *data = v->mem.host + v->mem.sys_base + VM_SYS_DATA * VM_PAGE;
+    uint8_t *data = vm_sys_host(&v->mem, c->slot, VM_SYS_DATA);
     uint64_t pid = (uint64_t)ids[0], ppid = (uint64_t)ids[1];
+    uint64_t t = tid ? (uint64_t)tid : pid;
     memcpy(data + VM_DATA_PID, &pid, 8);
     memcpy(data + VM_DATA_PPID, &ppid, 8);
+    memcpy(data + VM_DATA_TID, &t, 8);
 }

@@ -21,16 +21,29 @@ static uint64_t leaf_flags(uint8_t rights)
 static void user_changed(void *ctx, uint64_t addr, uint64_t len, bool was_mapped)
 {
     struct vm_mem *m = ctx;
-    /* A page that was present may sit in the guest's TLB: narrowing or removing it needs a
-     * flush before ring 3 runs again (AMD64 APM vol. 2, 5.5.2 "TLB Management"). */
-    if (was_mapped)
-        m->tlb_dirty = true;
-    if (addr >= m->user.size)
+    if (addr >= m->user.size) {
+        if (was_mapped)
+            m->tlb_dirty = true;
         return;
+    }
     uint64_t end = len > m->user.size - addr ? m->user.size : addr + len;
-    for (uint64_t a = addr & ~(uint64_t)(VM_PAGE - 1); a < end; a += VM_PAGE)
+    bool changed = false;
+    for (uint64_t a = addr & ~(uint64_t)(VM_PAGE - 1); a < end; a += VM_PAGE) {
+        uint64_t old = was_mapped ? vm_pt_lookup(m, a, NULL) : 0;
+        uint64_t now = leaf_flags(m->user.pages[a / VM_PAGE]);
+        /* A page that was present may sit in a TLB: any change to it needs a flush before
+         * ring 3 runs again (AMD64 APM vol. 2, 5.5.2 "TLB Management"); one that was absent
+         * cannot (absent entries are not cached), which spares the flush, and with threads
+         * the shootdown, when a PROT_NONE reservation is opened up (glibc's thread stacks).
+         * The CPU's accessed and dirty bits do not count. */
+        uint64_t next = now ? (a & VM_PTE_ADDR) | now | VM_PTE_P : 0;
+        if ((old & VM_PTE_P) && (old & ~VM_PTE_AD) != next)
+            changed = true;
         /* Cannot fail: the pool has tables for all of user memory (vm_pt_pool_pages). */
-        (void)vm_pt_set(m, a, a, leaf_flags(m->user.pages[a / VM_PAGE]));
+        (void)vm_pt_set(m, a, a, now);
+    }
+    if (changed)
+        m->tlb_dirty = true;
 }
 
 int vm_mem_init(struct vm_mem *m, uint64_t size, struct viv_error *err)
@@ -73,7 +86,7 @@ int vm_mem_reset_tables(struct vm_mem *m)
     /* The system area for ring 0 only (U=0): shim code read-only and executable, the rest
      * writable and never executable. */
     for (unsigned i = 0; i < VM_SYS_PAGES; i++) {
-        uint64_t f = i < VM_SYS_DATA ? 0 : (VM_PTE_W | VM_PTE_NX);
+        uint64_t f = i % VM_SYS_SLOT < VM_SYS_DATA ? 0 : (VM_PTE_W | VM_PTE_NX);
         if (vm_pt_set(m, VM_KERNEL_BASE + (uint64_t)i * VM_PAGE, m->sys_base + i * VM_PAGE,
                       f | VM_PTE_P) < 0)
             return -ENOMEM;

@@ -17,20 +17,28 @@
 
 #define VM_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
+/* Every thread but the first has left by now (xlat_proc_wait_empty): their vCPUs are idle. */
 static void instance_free(struct vm_instance *v)
 {
-    if (v->thread)
-        xlat_thread_leave(v->thread);
+    if (v->main.thread)
+        xlat_thread_leave(v->main.thread);
     xlat_proc_free(v->proc);
-    /* The kvm_run area keeps the vCPU, and with it the VM, alive after its fds are closed. */
-    if (v->run)
-        munmap(v->run, v->run_size);
+    for (struct vm_vcpu *c = &v->main, *n; c; c = n) {
+        n = c->next;
+        /* The kvm_run area keeps the vCPU, and with it the VM, alive after its fds close. */
+        if (c->run)
+            munmap(c->run, c->run_size);
+        if (c->fd >= 0)
+            close(c->fd);
+        free(c->fork_xsave);
+        if (c != &v->main)
+            free(c);
+    }
     for (int *fd = &v->kvm; fd <= &v->exe; fd++)
         if (*fd >= 0)
             close(*fd);
     if (v->mem.host)
         vm_mem_destroy(&v->mem);
-    free(v->fork_xsave);
 }
 
 /* argv[0] as the guest's exec would find it: a path, or a name looked up along its PATH. */
@@ -93,42 +101,66 @@ static int kvm_setup(struct vm_instance *v, int kvm_fd, uint64_t memory, struct 
     }
     if (vm_mem_init(&v->mem, memory, err) < 0)
         return -1;
-    return vm_machine_create(v, err);
+    return vm_machine_create(v, &v->main, err);
 }
 
-static int loop(struct vm_instance *v, struct viv_error *err)
+/* Whether c's thread must stop: another thread's exit_group or execve, or a signal that ends
+ * the process. */
+static bool must_stop(struct vm_vcpu *c)
 {
+    return xlat_thread_must_leave(c->thread) ||
+           __atomic_load_n(&c->v->killed_by, __ATOMIC_ACQUIRE);
+}
+
+static int vm_vcpu_run(struct vm_vcpu *c, struct viv_error *err)
+{
+    struct vm_instance *v = c->v;
     for (;;) {
-        if (vm_ioctl(v->vcpu, KVM_RUN, NULL) < 0) {
+        if (must_stop(c))
+            return 1;
+        /* In the guest from here, for TLB shootdowns (vm_tlb.c): one flagged before this
+         * point is done now, one after it kicks KVM_RUN out. */
+        __atomic_store_n(&c->in_guest, 1, __ATOMIC_SEQ_CST);
+        int rc = vm_tlb_flush_stopped(c, err);
+        if (rc == 0)
+            rc = vm_ioctl(c->fd, KVM_RUN, NULL) < 0 ? 1 : 0;
+        int e = errno;
+        c->stopped_in_ring3 = false;
+        __atomic_add_fetch(&c->runs, 1, __ATOMIC_RELEASE);
+        __atomic_store_n(&c->in_guest, 0, __ATOMIC_SEQ_CST);
+        if (rc < 0)
+            return -1;
+        errno = e;
+        if (rc > 0) {
             if (errno == EINTR || errno == EAGAIN) {
-                v->st->exits[VM_EXIT_INTR]++;
-                int r = vm_user_interrupted(v, err);
+                __atomic_add_fetch(&v->st->exits[VM_EXIT_INTR], 1, __ATOMIC_RELAXED);
+                int r = vm_user_interrupted(c, err);
                 if (r < 0)
                     return -1;
                 if (r > 0)
-                    return vm_status(v);
+                    return 1;
                 continue;
             }
             return viv_fail(err, errno, "KVM_RUN");
         }
-        struct kvm_run *run = v->run;
+        struct kvm_run *run = c->run;
         switch (run->exit_reason) {
         case KVM_EXIT_IO:
-            v->st->exits[VM_EXIT_IO]++;
+            __atomic_add_fetch(&v->st->exits[VM_EXIT_IO], 1, __ATOMIC_RELAXED);
             if (run->io.direction == KVM_EXIT_IO_OUT && run->io.port == VM_PORT_SYSCALL) {
-                int r = vm_user_syscall(v, err);
+                int r = vm_user_syscall(c, err);
                 if (r < 0)
                     return -1;
                 if (r > 0)
-                    return vm_status(v);
+                    return 1;
                 continue;
             }
             if (run->io.direction == KVM_EXIT_IO_OUT && run->io.port == VM_PORT_FAULT) {
-                int r = vm_user_fault(v, err);
+                int r = vm_user_fault(c, err);
                 if (r < 0)
                     return -1;
                 if (r > 0)
-                    return vm_status(v);
+                    return 1;
                 continue;
             }
             return viv_fail(err, EIO, "the guest used I/O port %#x from ring 0", run->io.port);
@@ -150,19 +182,30 @@ static int loop(struct vm_instance *v, struct viv_error *err)
     }
 }
 
+int vm_vcpu_loop(struct vm_vcpu *c, struct viv_error *err)
+{
+    struct vm_instance *v = c->v;
+    int status = vm_vcpu_run(c, err);
+    /* A thread that ends the process (a fatal signal, a failure of viv's) stops the others;
+     * exit_group and execve stopped them already. */
+    if (status < 0 || __atomic_load_n(&v->killed_by, __ATOMIC_ACQUIRE))
+        xlat_proc_stop_others(c->thread);
+    return status < 0 ? -1 : vm_status(v);
+}
+
 /* The personality's hooks: a host signal for the guest stops the vCPU at once (KVM_RUN returns
  * EINTR whether it came before the vCPU entered the guest or while it ran: api.rst 5. "The
  * kvm_run structure", immediate_exit); arch_prctl(ARCH_SET_FS) loads the vCPU's FS base. */
 static void vm_kick(void *hart)
 {
-    struct vm_instance *v = hart;
-    v->run->immediate_exit = 1;
+    struct vm_vcpu *c = hart;
+    c->run->immediate_exit = 1;
 }
 
 static int vm_set_fs(void *hart, uint64_t base)
 {
-    struct vm_instance *v = hart;
-    return vm_cpu_set_fs(v->vcpu, base) < 0 ? -errno : 0;
+    struct vm_vcpu *c = hart;
+    return vm_cpu_set_fs(c->fd, base) < 0 ? -errno : 0;
 }
 
 /* The guest's process in the personality: the x86-64 ABI over user memory, paths inside the
@@ -202,18 +245,19 @@ static int start_personality(struct vm_instance *v, const struct vm_config *cfg,
         close(root);
     if (e)
         return viv_fail(err, e, "%s: cannot enter the working folder", wd);
-    vm_machine_set_ids(v);
+    vm_machine_set_ids(v, &v->main, 0);
     /* A signal the guest leaves at its default ends the VMM itself, as it would the guest: never
      * with a core file of the VMM, which would mislead. */
     struct rlimit no_core = {0, 0};
     setrlimit(RLIMIT_CORE, &no_core);
     struct xlat_engine_hooks hooks = {.ctx = v,
+                                      .spawn = vm_thread_spawn,
                                       .kick = vm_kick,
                                       .set_fs = vm_set_fs,
                                       .fork_prepare = vm_fork_prepare,
                                       .fork_child = vm_fork_child};
     xlat_proc_set_hooks(v->proc, &hooks);
-    v->thread = xlat_thread_first(v->proc, v);
+    v->main.thread = xlat_thread_first(v->proc, &v->main);
     return 0;
 }
 
@@ -228,8 +272,11 @@ const char *vm_exit_name(unsigned kind)
 int vm_run(const struct vm_config *cfg, struct vm_stats *st, int *fail_status,
            struct viv_error *err)
 {
-    struct vm_instance v = {.kvm = -1, .vm = -1, .vcpu = -1, .root = -1, .exe = -1, .st = st,
-                          .run_st = st};
+    struct vm_instance v = {.kvm = -1, .vm = -1, .root = -1, .exe = -1, .st = st,
+                            .run_st = st, .main = {.fd = -1}, .slots = 1};
+    v.main.v = &v;
+    v.main.host_tid = gettid();
+    pthread_mutex_init(&v.lock, NULL);
     memset(st, 0, sizeof(*st));
     vm_ioctl_reset();
     *fail_status = 125;
@@ -247,14 +294,14 @@ int vm_run(const struct vm_config *cfg, struct vm_stats *st, int *fail_status,
     if (v.exe < 0)
         goto out;
     struct vm_start start;
-    if (vm_load(&v, v.exe, path, cfg->argv, cfg->envp, &start, fail_status, err) < 0)
+    if (vm_load(&v.main, v.exe, path, cfg->argv, cfg->envp, &start, fail_status, err) < 0)
         goto out;
     uint64_t entry = start.entry, sp = start.sp;
     if (start_personality(&v, cfg, path, start.brk, err) < 0)
         goto out;
     *fail_status = 125;
     struct kvm_regs r;
-    if (vm_ioctl(v.vcpu, KVM_GET_REGS, &r) < 0) {
+    if (vm_ioctl(v.main.fd, KVM_GET_REGS, &r) < 0) {
         viv_fail(err, errno, "KVM_GET_REGS");
         goto out;
     }
@@ -263,14 +310,24 @@ int vm_run(const struct vm_config *cfg, struct vm_stats *st, int *fail_status,
     r.rcx = entry;
     r.r11 = 0x202;
     r.rsp = sp;
-    if (vm_ioctl(v.vcpu, KVM_SET_REGS, &r) < 0) {
+    if (vm_ioctl(v.main.fd, KVM_SET_REGS, &r) < 0) {
         viv_fail(err, errno, "KVM_SET_REGS");
         goto out;
     }
     viv_trace(VIV_TRACE_VM, "vm", "%s: entry %#llx, sp %#llx, %llu MiB of guest memory", path,
               (unsigned long long)entry, (unsigned long long)sp,
               (unsigned long long)(v.mem.size >> 20));
-    status = loop(&v, err);
+    status = vm_vcpu_loop(&v.main, err);
+    /* The guest's other threads may outlive its first (pthread_exit in main). */
+    xlat_thread_leave(v.main.thread);
+    v.main.thread = NULL;
+    xlat_proc_wait_empty(v.proc);
+    if (status >= 0 && v.thread_failed) {
+        *err = v.thread_err;
+        status = -1;
+    } else if (status >= 0) {
+        status = vm_status(&v);
+    }
     if (v.forked)
         vm_child_exit(&v, status, err);
 out:

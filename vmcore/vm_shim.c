@@ -8,11 +8,12 @@ extern const uint8_t vm_shim_code[], vm_shim_end[];
 
 void vm_shim_get(struct vm_shim *s)
 {
-    uint64_t hdr[3];
+    uint64_t hdr[4];
     memcpy(hdr, vm_shim_code, sizeof(hdr));
     s->code = vm_shim_code;
     s->size = (size_t)(vm_shim_end - vm_shim_code);
     s->start = hdr[0];
     s->syscall = hdr[1];
     s->faults = hdr[2];
+    s->flush = hdr[3];
 }

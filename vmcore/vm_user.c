@@ -36,51 +36,53 @@ static void regs_to_kvm(struct kvm_regs *r, const struct xlat_x86_regs *s)
  * registers through KVM_SET_REGS, rip, rsp and rflags through the iret frame in the shim's data
  * page (the vCPU's own rip stays at the `out`, so KVM completes it and the shim goes on to its
  * iretq). */
-int vm_resume_from_shim(struct vm_instance *v, struct kvm_regs *r, const struct xlat_x86_regs *s,
+int vm_resume_from_shim(struct vm_vcpu *c, struct kvm_regs *r, const struct xlat_x86_regs *s,
                         struct viv_error *err)
 {
     uint64_t rip = r->rip, rsp = r->rsp, rflags = r->rflags;
     regs_to_kvm(r, s);
     uint64_t frame[5] = {s->rip, VM_USER_CS, VM_USER_RFLAGS(s->rflags), s->rsp, VM_USER_SS};
     r->rip = rip, r->rsp = rsp, r->rflags = rflags;
-    uint8_t *data = v->mem.host + v->mem.sys_base + VM_SYS_DATA * VM_PAGE;
+    uint8_t *data = vm_sys_host(&c->v->mem, c->slot, VM_SYS_DATA);
     memcpy(data + VM_DATA_FRAME, frame, sizeof(frame));
     data[VM_DATA_IRET] = 1;
-    if (vm_ioctl(v->vcpu, KVM_SET_REGS, r) < 0)
+    if (vm_ioctl(c->fd, KVM_SET_REGS, r) < 0)
         return viv_fail(err, errno, "KVM_SET_REGS");
-    if (vm_cpu_set_fx(v->vcpu, s->fx) < 0)
+    if (vm_cpu_set_fx(c->fd, s->fx) < 0)
         return viv_fail(err, errno, "KVM_SET_XSAVE");
     return 0;
 }
 
 int vm_status(const struct vm_instance *v)
 {
-    return v->killed_by ? 128 + v->killed_by : xlat_proc_exit_status(v->proc);
+    int sig = __atomic_load_n(&v->killed_by, __ATOMIC_ACQUIRE);
+    return sig ? 128 + sig : xlat_proc_exit_status(v->proc);
 }
 
 /* Deliver what is pending for the guest's thread onto s (*fx_loaded: s->fx is the vCPU's).
  * *changed tells whether a handler's frame was built; 1 when a signal ended the guest. */
-static int take_signals(struct vm_instance *v, struct xlat_regs *s, bool *fx_loaded,
+static int take_signals(struct vm_vcpu *c, struct xlat_regs *s, bool *fx_loaded,
                         bool *changed, struct viv_error *err)
 {
+    struct vm_instance *v = c->v;
     siginfo_t si;
     enum xlat_sig_action act;
     int sig;
-    while ((sig = xlat_signal_next(v->thread, &si, &act)) != 0) {
+    while ((sig = xlat_signal_next(c->thread, &si, &act)) != 0) {
         if (act == XLAT_SIG_KILL) {
             viv_trace(VIV_TRACE_VM, "vm", "signal %d ends the guest", sig);
-            v->killed_by = sig;
+            vm_set_killed(v, sig);
             return 1;
         }
         if (!*fx_loaded) {
-            if (vm_cpu_get_fx(v->vcpu, s->x86.fx) < 0)
+            if (vm_cpu_get_fx(c->fd, s->x86.fx) < 0)
                 return viv_fail(err, errno, "KVM_GET_XSAVE");
             *fx_loaded = true;
         }
-        if (xlat_signal_deliver(v->thread, sig, &si, s) < 0) {
+        if (xlat_signal_deliver(c->thread, sig, &si, s) < 0) {
             /* No room for the frame, or no sa_restorer: force_sigsegv. */
             viv_trace(VIV_TRACE_VM, "vm", "signal %d: cannot build its frame", sig);
-            v->killed_by = SIGSEGV;
+            vm_set_killed(v, SIGSEGV);
             return 1;
         }
         viv_trace(VIV_TRACE_VM, "vm", "signal %d: handler %#llx, frame at %#llx", sig,
@@ -90,19 +92,11 @@ static int take_signals(struct vm_instance *v, struct xlat_regs *s, bool *fx_loa
     return 0;
 }
 
-/* A mapping was narrowed or removed: the shim reloads CR3 before it returns to ring 3. */
-static void flush_if_dirty(struct vm_instance *v)
+int vm_user_syscall(struct vm_vcpu *c, struct viv_error *err)
 {
-    if (v->mem.tlb_dirty) {
-        v->mem.host[v->mem.sys_base + VM_SYS_DATA * VM_PAGE + VM_DATA_FLUSH] = 1;
-        v->mem.tlb_dirty = false;
-    }
-}
-
-int vm_user_syscall(struct vm_instance *v, struct viv_error *err)
-{
+    struct vm_instance *v = c->v;
     struct kvm_regs r;
-    if (vm_ioctl(v->vcpu, KVM_GET_REGS, &r) < 0)
+    if (vm_ioctl(c->fd, KVM_GET_REGS, &r) < 0)
         return viv_fail(err, errno, "KVM_GET_REGS");
     /* The state at the syscall: rip in rcx and rflags in r11 as SYSCALL left them (AMD64 APM
      * vol. 2, 6.1.1); SYSCALL does not switch stacks, so rsp is ring 3's. */
@@ -111,14 +105,14 @@ int vm_user_syscall(struct vm_instance *v, struct viv_error *err)
     s.x86.rip = r.rcx, s.x86.rflags = r.r11;
     const uint64_t a[6] = {r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9};
     int64_t ret = 0;
-    enum xlat_sys_result res = xlat_thread_syscall(v->thread, r.rax, a, &s, &ret);
-    flush_if_dirty(v);
+    enum xlat_sys_result res = xlat_thread_syscall(c->thread, r.rax, a, &s, &ret);
+    vm_tlb_shootdown(c);
     bool fx_loaded = false, changed = false;
-    if (v->resume_past_out) {
+    if (c->resume_past_out) {
         /* A forked child's new vCPU: no `out` is pending for KVM to complete, so the shim
          * goes on after its 2-byte `out` by hand. */
         r.rip += 2;
-        v->resume_past_out = false;
+        c->resume_past_out = false;
     }
     switch (res) {
     case XLAT_SYS_DONE:
@@ -138,27 +132,36 @@ int vm_user_syscall(struct vm_instance *v, struct viv_error *err)
         changed = true;
         break;
     case XLAT_SYS_EXIT:
-    case XLAT_SYS_THREAD_EXIT: /* the only thread: the process is done too */
+        /* exit_group: every other vCPU stops, then the process is done. */
+        xlat_proc_stop_others(c->thread);
+        return 1;
+    case XLAT_SYS_THREAD_EXIT:
         return 1;
     case XLAT_SYS_EXEC:
-        return vm_exec(v, &r, err);
+        /* The other threads go first (de_thread); one that lost the race to another exit or
+         * exec leaves instead. */
+        if (!xlat_proc_stop_others(c->thread)) {
+            xlat_proc_exec_clear(v->proc);
+            return 1;
+        }
+        return vm_exec(c, &r, err);
     default:
         return viv_fail(err, EINVAL, "the personality asked for what this engine lacks (%d)",
                         (int)res);
     }
-    int k = take_signals(v, &s, &fx_loaded, &changed, err);
+    int k = take_signals(c, &s, &fx_loaded, &changed, err);
     if (k != 0)
         return k;
     if (!changed) {
         /* KVM resumes after the `out` on the next KVM_RUN (the PIO completes there), with
          * these registers (api.rst 5. "The kvm_run structure", KVM_EXIT_IO). */
-        if (vm_ioctl(v->vcpu, KVM_SET_REGS, &r) < 0)
+        if (vm_ioctl(c->fd, KVM_SET_REGS, &r) < 0)
             return viv_fail(err, errno, "KVM_SET_REGS");
         return 0;
     }
-    if (!fx_loaded && vm_cpu_get_fx(v->vcpu, s.x86.fx) < 0)
+    if (!fx_loaded && vm_cpu_get_fx(c->fd, s.x86.fx) < 0)
         return viv_fail(err, errno, "KVM_GET_XSAVE");
-    return vm_resume_from_shim(v, &r, &s.x86, err) < 0 ? -1 : 0;
+    return vm_resume_from_shim(c, &r, &s.x86, err) < 0 ? -1 : 0;
 }
 
 /* si_code of a fault's signal (Linux arch/x86/kernel/traps.c, arch/x86/mm/fault.c). */
@@ -173,15 +176,16 @@ static int fault_code(unsigned vec, uint64_t error)
     }
 }
 
-int vm_user_fault(struct vm_instance *v, struct viv_error *err)
+int vm_user_fault(struct vm_vcpu *c, struct viv_error *err)
 {
+    struct vm_instance *v = c->v;
     /* The shim left [vector, error, rip, cs, rflags, rsp, ss] on its stack. */
     struct kvm_regs r;
     struct kvm_sregs sr;
-    if (vm_ioctl(v->vcpu, KVM_GET_REGS, &r) < 0 || vm_ioctl(v->vcpu, KVM_GET_SREGS, &sr) < 0)
+    if (vm_ioctl(c->fd, KVM_GET_REGS, &r) < 0 || vm_ioctl(c->fd, KVM_GET_SREGS, &sr) < 0)
         return viv_fail(err, errno, "read the faulting vCPU");
-    uint64_t lo = VM_KERNEL_BASE + VM_SYS_STACK * VM_PAGE;
-    uint64_t hi = VM_KERNEL_BASE + VM_SYS_PAGES * VM_PAGE;
+    uint64_t lo = vm_sys_kva(c->slot, VM_SYS_STACK);
+    uint64_t hi = vm_sys_kva(c->slot, VM_SYS_SLOT);
     uint64_t f[7];
     if (r.rsp < lo || r.rsp > hi - sizeof(f))
         return viv_fail(err, EFAULT, "the shim's fault stack is off its pages (rsp %#llx)",
@@ -200,7 +204,7 @@ int vm_user_fault(struct vm_instance *v, struct viv_error *err)
     /* A fault that is blocked, ignored or left at its default kills (force_sig_fault). */
     if (xlat_signal_fault(v->proc, sig) != XLAT_SIG_HANDLER) {
         viv_trace(VIV_TRACE_VM, "vm", "signal %d ends the guest", sig);
-        v->killed_by = sig;
+        vm_set_killed(v, sig);
         return 1;
     }
     struct xlat_regs s;
@@ -208,7 +212,7 @@ int vm_user_fault(struct vm_instance *v, struct viv_error *err)
     s.x86.rip = f[2], s.x86.rflags = f[4], s.x86.rsp = f[5];
     s.x86.err = f[1], s.x86.trapno = vec;
     s.x86.cr2 = vec == 14 ? sr.cr2 : 0;
-    if (vm_cpu_get_fx(v->vcpu, s.x86.fx) < 0)
+    if (vm_cpu_get_fx(c->fd, s.x86.fx) < 0)
         return viv_fail(err, errno, "KVM_GET_XSAVE");
     /* si_addr is CR2 for a page fault, the faulting instruction for #UD/#DE/#MF/#XF, 0 for the
      * rest (Linux's do_trap and do_error_trap). */
@@ -218,37 +222,40 @@ int vm_user_fault(struct vm_instance *v, struct viv_error *err)
     si.si_code = fault_code(vec, f[1]);
     uint64_t addr = vec == 14 ? sr.cr2 : (vec == 0 || vec == 6 || vec == 16 || vec == 19) ? f[2] : 0;
     si.si_addr = (void *)(uintptr_t)addr;
-    if (xlat_signal_deliver(v->thread, sig, &si, &s) < 0) {
-        v->killed_by = SIGSEGV;
+    if (xlat_signal_deliver(c->thread, sig, &si, &s) < 0) {
+        vm_set_killed(v, SIGSEGV);
         return 1;
     }
     viv_trace(VIV_TRACE_VM, "vm", "signal %d: handler %#llx, frame at %#llx", sig,
               (unsigned long long)s.x86.rip, (unsigned long long)s.x86.rsp);
-    return vm_resume_from_shim(v, &r, &s.x86, err) < 0 ? -1 : 0;
+    return vm_resume_from_shim(c, &r, &s.x86, err) < 0 ? -1 : 0;
 }
 
-int vm_user_interrupted(struct vm_instance *v, struct viv_error *err)
+int vm_user_interrupted(struct vm_vcpu *c, struct viv_error *err)
 {
-    v->run->immediate_exit = 0;
+    c->run->immediate_exit = 0;
     struct kvm_regs r;
     struct kvm_sregs sr;
-    if (vm_ioctl(v->vcpu, KVM_GET_SREGS, &sr) < 0)
+    if (vm_ioctl(c->fd, KVM_GET_SREGS, &sr) < 0)
         return viv_fail(err, errno, "read the interrupted vCPU");
     if ((sr.cs.selector & 3) != 3)
         return 0;
-    if (vm_ioctl(v->vcpu, KVM_GET_REGS, &r) < 0)
+    c->stopped_in_ring3 = true;
+    if (vm_ioctl(c->fd, KVM_GET_REGS, &r) < 0)
         return viv_fail(err, errno, "read the interrupted vCPU");
     struct xlat_regs s;
     regs_from_kvm(&s.x86, &r);
     bool fx_loaded = false, changed = false;
-    int k = take_signals(v, &s, &fx_loaded, &changed, err);
-    if (k != 0 || !changed)
+    int k = take_signals(c, &s, &fx_loaded, &changed, err);
+    if (k != 0)
         return k;
-    /* In ring 3 with no I/O pending: the handler's registers go straight into the vCPU. */
-    regs_to_kvm(&r, &s.x86);
-    if (vm_ioctl(v->vcpu, KVM_SET_REGS, &r) < 0)
-        return viv_fail(err, errno, "KVM_SET_REGS");
-    if (vm_cpu_set_fx(v->vcpu, s.x86.fx) < 0)
-        return viv_fail(err, errno, "KVM_SET_XSAVE");
-    return 0;
+    if (changed) {
+        /* In ring 3 with no I/O pending: the handler's registers go straight into the vCPU. */
+        regs_to_kvm(&r, &s.x86);
+        if (vm_ioctl(c->fd, KVM_SET_REGS, &r) < 0)
+            return viv_fail(err, errno, "KVM_SET_REGS");
+        if (vm_cpu_set_fx(c->fd, s.x86.fx) < 0)
+            return viv_fail(err, errno, "KVM_SET_XSAVE");
+    }
+    return vm_tlb_flush_stopped(c, err);
 }

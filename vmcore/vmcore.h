@@ -27,6 +27,8 @@ bool vm_kvm_msrs_say_pvm(const uint32_t *msrs, size_t n);
 #define VM_IOCTL_NRS 256
 int vm_ioctl(int fd, unsigned long req, void *arg);
 void vm_ioctl_counts(uint64_t out[VM_IOCTL_NRS]);
+/* KVM ioctls the calling host thread made so far. */
+uint64_t vm_ioctl_count_here(void);
 void vm_ioctl_reset(void);
 /* The name of a KVM request number as vmcore uses them ("KVM_RUN"), or NULL. */
 const char *vm_ioctl_name(unsigned nr);
@@ -51,15 +53,21 @@ enum {
     VM_SYS_GDT = 3,    /* GDT then TSS */
     VM_SYS_IDT = 4,
     VM_SYS_STACK = 5,  /* 3 pages of kernel stack for exceptions, top at page 8 */
-    VM_SYS_PAGES = 8,  /* mapped at VM_KERNEL_BASE; page tables follow */
+    VM_SYS_SLOT = 8,   /* pages of one vCPU's set above */
+    VM_MAX_VCPUS = 32, /* slots: one per guest thread that runs at once */
+    /* mapped at VM_KERNEL_BASE; page tables follow */
+    VM_SYS_PAGES = VM_SYS_SLOT * VM_MAX_VCPUS,
 };
+/* Each vCPU has its own copy of the shim, data page, GDT and TSS, IDT and stacks: slot n's
+ * pages start at page n * VM_SYS_SLOT of the system area. The shim addresses its data
+ * relative to its code, so each copy uses its own data page with no per-CPU register. */
 /* Byte offsets in the shim's data page (shim.S): the TLB-flush flag, the shim's save slot, the
  * flag that makes the shim return through iretq, and the [rip, cs, rflags, rsp, ss] frame it
  * returns through. */
 enum { VM_DATA_FLUSH = 0, VM_DATA_RAX = 8, VM_DATA_IRET = 16, VM_DATA_FRAME = 24 };
 /* What getpid/gettid and getppid answer, kept in the data page too (VM_DATA_PID, VM_DATA_PPID):
  * the shim answers them itself, without an exit, as the personality would. */
-enum { VM_DATA_PID = 64, VM_DATA_PPID = 72 };
+enum { VM_DATA_PID = 64, VM_DATA_PPID = 72, VM_DATA_TID = 80 };
 /* Ring 3's selectors (vm_cpu.c's GDT, RPL 3). */
 #define VM_USER_CS 0x23
 #define VM_USER_SS 0x1b
@@ -90,6 +98,7 @@ int vm_mem_reset_tables(struct vm_mem *m);
 #define VM_PTE_W (1ull << 1)
 #define VM_PTE_U (1ull << 2)
 #define VM_PTE_NX (1ull << 63)
+#define VM_PTE_AD (3ull << 5) /* accessed and dirty, set by the CPU */
 #define VM_PTE_ADDR 0x000ffffffffff000ull
 /* Map the 4 KiB page at virtual va to guest-physical pa with leaf flags (0: not present).
  * -ENOMEM when the pool of tables is exhausted. */
@@ -112,6 +121,16 @@ const char *vm_fault_name(unsigned vec);
 
 /* ---- the shim (shim.S, vm_shim.c) ---- */
 
+/* The guest-virtual and host addresses of page `page` of vCPU slot `slot`'s system pages. */
+static inline uint64_t vm_sys_kva(unsigned slot, unsigned page)
+{
+    return VM_KERNEL_BASE + ((uint64_t)slot * VM_SYS_SLOT + page) * VM_PAGE;
+}
+static inline uint8_t *vm_sys_host(const struct vm_mem *m, unsigned slot, unsigned page)
+{
+    return m->host + m->sys_base + ((uint64_t)slot * VM_SYS_SLOT + page) * VM_PAGE;
+}
+
 /* I/O ports the shim writes to: the exit they cause is the hypercall. */
 #define VM_PORT_SYSCALL 0xe0
 #define VM_PORT_FAULT 0xe1
@@ -122,6 +141,7 @@ struct vm_shim {
     uint64_t start;   /* ring 0 -> ring 3 entry: sysretq to rcx with rflags r11 */
     uint64_t syscall; /* LSTAR */
     uint64_t faults;  /* vector v's entry code at faults + 16 * v, v < 32 */
+    uint64_t flush;   /* reload CR3, then iretq through the data page's frame */
 };
 void vm_shim_get(struct vm_shim *s);
 
@@ -139,11 +159,14 @@ int vm_vdso_place(struct vm_mem *m, int vcpu_fd, uint64_t *ehdr);
 
 /* ---- running a program (vm_cpu.c, vm_run.c) ---- */
 
-/* Copy the shim and build the GDT, TSS and IDT in the system area, then put the vCPU in long
- * mode in ring 0 at the shim's start (the caller sets rcx, r11 and rsp for the first sysret). */
-int vm_cpu_setup(int kvm_fd, int vcpu_fd, struct vm_mem *m, struct viv_error *err);
+/* Copy the shim and build the GDT, TSS and IDT in the system area's slot for this vCPU, then
+ * put the vCPU in long mode in ring 0 at that copy's start (the caller sets rcx, r11 and rsp for the first sysret). */
+int vm_cpu_setup(int kvm_fd, int vcpu_fd, struct vm_mem *m, unsigned slot, struct viv_error *err);
 /* Load the guest's FS base (arch_prctl ARCH_SET_FS): 0 or -1 with errno. */
 int vm_cpu_set_fs(int vcpu_fd, uint64_t base);
+/* Send the vCPU, stopped in ring 3 (or set up to start there), through its shim's TLB flush
+ * and iretq back to where it was: the way into ring 3 with nothing stale in its TLB. */
+int vm_cpu_enter_flush(int vcpu_fd, struct vm_mem *m, unsigned slot, struct viv_error *err);
 /* Read one MSR of the vCPU: 0 or -1 with errno. */
 int vm_cpu_get_msr(int vcpu_fd, uint32_t index, uint64_t *value);
 /* The vCPU's x87/SSE state as an FXSAVE image, and back: 0 or -1 with errno. */
@@ -175,6 +198,9 @@ struct vm_stats {
      * first process's. */
     uint64_t forks, fork_ioctls, fork_pt_pages;
     uint64_t execs, exec_ioctls, exec_pt_pages;
+    /* Guest threads started (vCPUs set up), with the KVM ioctls and page-table pages each
+     * took; the VM exits of a start are the clone's hypercall alone. */
+    uint64_t threads, thread_ioctls, thread_pt_pages;
 };
 /* The names of the exit kinds, for reports: "io", "hlt", ... */
 const char *vm_exit_name(unsigned kind);

@@ -49,6 +49,21 @@ if [ "${VIV_BENCH_VM_INSIDE:-}" ]; then
     else
         echo "fork+exec: no process counts ($(head -2 "$W/err" | tr '\n' '|'))"
     fi
+    # 10 threads, each created and joined in turn: a new vCPU per thread start (the trace line
+    # of each start gives its KVM ioctls and page-table pages), exits against exit0's.
+    "$VIV" run --mode vm --stats=json --entrypoint /bin/exit0 vmb >/dev/null 2>"$W/err" </dev/null || true
+    base=$(field exits "$(tail -1 "$W/err")")
+    "$VIV" --trace=vm run --mode vm --stats=json --entrypoint /bin/threads10 vmb >/dev/null 2>"$W/err" </dev/null || true
+    j=$(tail -1 "$W/err")
+    starts=$(grep -c "thread start:" "$W/err" || true)
+    if [ "${starts:-0}" -gt 0 ] && [ -n "$base" ]; then
+        grep "thread start:" "$W/err" | sed 's/.*thread start: vCPU [0-9]*, //' |
+            awk -v n="$starts" -v e="$(field exits "$j")" -v b="$base" -v c="$(field syscalls "$j")" '
+                { i += $1; p += $(NF - 2) }
+                END { printf "thread start (pthread_create and join, 10 times): %d starts; per start %.1f KVM ioctls (a new vCPU, or one taken again), %.1f page-table pages built, 1 VM exit (the clone hypercall: the vCPU enters ring 3 through its shim without one); per create+join+exit %.1f VM exits over exit0 (%d system calls in all)\n", n, i / n, p / n, (e - b) / n, c }'
+    else
+        echo "threads: no thread counts ($(grep -v '^{' "$W/err" | head -2 | tr '\n' '|'))"
+    fi
     if [ "${VIV_BENCH_VM_TIMES:-}" ]; then
         now() { date +%s%N; }
         N=${BENCH_LAUNCHES:-100}
@@ -77,6 +92,8 @@ printf '#include <unistd.h>\n#include <sys/syscall.h>\nint main(void) { for (int
     $CC -O2 -static -x c - -o "$W/vmb/rootfs/bin/getppid1000"
 printf '#include <sys/wait.h>\n#include <unistd.h>\nint main(void) { for (int i = 0; i < 10; i++) { pid_t p = fork(); if (p == 0) { execl("/bin/true", "true", (char *)0); _exit(127); } if (p < 0 || waitpid(p, 0, 0) != p) return 1; } return 0; }\n' |
     $CC -O2 -static -x c - -o "$W/vmb/rootfs/bin/forkexec10"
+printf '#include <pthread.h>\nstatic void *f(void *a) { return a; }\nint main(void) { for (int i = 0; i < 10; i++) { pthread_t t; void *r; if (pthread_create(&t, 0, f, 0) || pthread_join(t, &r)) return 1; } return 0; }\n' |
+    $CC -O2 -static -pthread -x c - -o "$W/vmb/rootfs/bin/threads10"
 printf '{"vivarium":1,"name":"vmb","arch":"x86_64","entrypoint":["/bin/true"],"modes":["native","vm"]}\n' \
     >"$W/vmb/manifest.json"
 "$VIV" build "$W/vmb" -o "$W/vmb.viv" >/dev/null && "$VIV" import -q "$W/vmb.viv" >/dev/null

@@ -24,6 +24,12 @@ for b in ls grep mawk cat perl; do
     done
 done
 ln -s mawk "$WORK/dyn/rootfs/bin/awk"
+# The threads payload, dynamically linked: libc's pthread_create through the image's ld.so.
+${CC:-gcc} -std=gnu11 -O2 -pthread -o "$WORK/dyn/rootfs/bin/threads" "$SRCDIR/tests/vm-payloads/vmthreads.c"
+for l in $(ldd "$WORK/dyn/rootfs/bin/threads" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+    mkdir -p "$WORK/dyn/rootfs$(dirname "$l")"
+    cp -L "$l" "$WORK/dyn/rootfs$l"
+done
 echo 'root:x:0:0:root:/root:/bin/sh' >"$WORK/dyn/rootfs/etc/passwd"
 printf '{"vivarium":1,"name":"dyn","arch":"x86_64","entrypoint":["/bin/ls"]}\n' >"$WORK/dyn/manifest.json"
 "$VIV" build "$WORK/dyn" -o "$WORK/dyn.viv" >/dev/null 2>&1 && "$VIV" import -q "$WORK/dyn.viv" >/dev/null 2>&1 ||

@@ -55,6 +55,8 @@ fcase "glibc ls -l, dynamically linked" "" --entrypoint /bin/ls dyn -l /bin /lib
 fcase "glibc grep" "" --entrypoint /bin/grep dyn -c root /etc/passwd
 fcase "awk (mawk)" "" --entrypoint /bin/awk dyn 'BEGIN { n = split("a b c", x); print n * 14 }'
 fcase "perl -e" "" --entrypoint /bin/perl dyn -e 'print "perl ", 2**10, "\n"; exit 3'
+fcase "glibc threads, dynamically linked: mutex, condition variable, TLS, joins" "" --entrypoint /bin/threads dyn mutex-cond
+fcase "glibc threads, dynamically linked: exit_group over blocked threads" "" --entrypoint /bin/threads dyn exit-group
 # Debian 12 (examples/build-debian.sh), where it could be built: bash, dash, coreutils, perl and
 # python3, all dynamically linked against the image's glibc.
 if [ -n "${DEBIAN:-}" ]; then
@@ -62,6 +64,11 @@ if [ -n "${DEBIAN:-}" ]; then
     fcase "bash: command substitution and a pipeline (Debian)" "" debian bash -c 'x=$(seq 3 | tr "\n" +); echo "${x}0"; ls /usr | wc -l'
     fcase "dash, sort and grep (Debian)" "" debian sh -c 'printf "b\na\n" | sort | grep -c a; env | grep -c ^PATH='
     fcase "python3 subprocess and os.system: vfork and exec (Debian)" "" debian python3 -c 'import subprocess, os; r = subprocess.run(["sh", "-c", "echo hi; exit 4"], capture_output=True); print(r.stdout, r.returncode, os.system("false") >> 8)'
+    fcase "python3 threading: 4 threads, a lock and joins (Debian)" "" debian python3 -c 'import threading; n = [0]; l = threading.Lock()
+def f():
+    for i in range(2000):
+        with l: n[0] += 1
+t = [threading.Thread(target=f) for i in range(4)]; [x.start() for x in t]; [x.join() for x in t]; print(n[0], threading.active_count())'
     fcase "perl -e (Debian)" "" debian perl -e 'print join(",", map { $_ * 2 } 1..3), "\n"'
     fcase "a missing program in bash: 127 (Debian)" "" debian bash -c 'nope; echo $?'
 fi

@@ -64,6 +64,12 @@ case_vm "a handler returning to a non-canonical rip is SIGSEGV (139)" 139 "" vmt
 case_vm "rt_sigreturn with no frame under rsp is SIGSEGV (139)" 139 "" vmt sig-wild-return
 case_vm "abort() is SIGABRT (134)" 134 "" vmt abort
 case_vm "a missing program exits 127" 127 "" --entrypoint /bin/nope vmt
+T="--entrypoint /bin/vmthreads vmt"
+case_vm "8 threads: a contended mutex, a condition variable, TLS per thread, joins, tids" 0 @threads-mutex-cond $T mutex-cond
+case_vm "exit_group from a thread stops threads blocked in futex and read" 7 "threads blocked" $T exit-group
+case_vm "a thread's SIGSEGV ends the whole process (139)" 139 "threads blocked" $T segv
+case_vm "munmap in one thread: another thread reading the page faults next (TLB shootdown)" 0 "the other thread faults on the page unmapped" $T shootdown
+case_vm "pthread_kill runs the handler in that thread, on its sigaltstack" 0 @threads-pthread-kill $T pthread-kill
 # Without namespaces (a chroot refuses them, as some hosts' sysctls do), the VM is the wall.
 "$VIV" run --mode vm --verbose vmt files >"$out" 2>"$err" </dev/null
 st=$?
