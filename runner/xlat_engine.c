@@ -467,24 +467,12 @@ static int hart_spawn(void *ctx, struct xlat_thread *child, const struct xlat_re
     rv_cpu_init(&h->cpu, regs->pc);
     regs_to_cpu(h);
     h->cache = rv_cache_new();
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    /* The new host thread starts with every signal blocked and takes the guest thread's mask
-     * in xlat_thread_attach: nothing may land on it before it knows whom it runs. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    pthread_t tid;
-    int rc = pthread_create(&tid, &attr, hart_thread, h);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    pthread_attr_destroy(&attr);
-    if (rc != 0) {
+    int rc = xlat_host_thread_start(hart_thread, h);
+    if (rc < 0) {
         rv_cache_free(h->cache);
         free(h);
-        return rc == EAGAIN ? -EAGAIN : -rc;
     }
-    return 0;
+    return rc;
 }
 
 int xlat_engine_run(const struct xlat_engine_config *cfg, int *killed_by, int *fail_status,
