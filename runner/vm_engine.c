@@ -307,12 +307,15 @@ json_t *vm_engine_stats_json(const struct vm_stats *vs)
                           "signal_frames", (json_int_t)vs->signals, "kvm_ioctls",
                           (json_int_t)c.ioctls, "kvm_ioctls_by_name", by_ioctl,
                           "syscalls_by_name", by_call);
-    /* The guest's processes over the whole run: forks and execs, with what they took. */
-    json_t *procs = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "forks", (json_int_t)vs->forks,
-                              "fork_kvm_ioctls", (json_int_t)vs->fork_ioctls, "fork_pt_pages",
-                              (json_int_t)vs->fork_pt_pages, "execs", (json_int_t)vs->execs,
-                              "exec_kvm_ioctls", (json_int_t)vs->exec_ioctls, "exec_pt_pages",
-                              (json_int_t)vs->exec_pt_pages);
+    /* The guest's processes over the whole run: forks, execs and thread starts, with what they
+     * took. */
+    json_t *procs = json_pack(
+        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "forks", (json_int_t)vs->forks,
+        "fork_kvm_ioctls", (json_int_t)vs->fork_ioctls, "fork_pt_pages",
+        (json_int_t)vs->fork_pt_pages, "execs", (json_int_t)vs->execs, "exec_kvm_ioctls",
+        (json_int_t)vs->exec_ioctls, "exec_pt_pages", (json_int_t)vs->exec_pt_pages, "threads",
+        (json_int_t)vs->threads, "thread_kvm_ioctls", (json_int_t)vs->thread_ioctls,
+        "thread_pt_pages", (json_int_t)vs->thread_pt_pages);
     if (j && procs)
         json_object_set_new(j, "processes", procs);
     else
@@ -351,4 +354,10 @@ void vm_engine_stats_print(FILE *out, const struct vm_stats *vs)
                 (unsigned long long)vs->forks, (unsigned long long)vs->fork_ioctls,
                 (unsigned long long)vs->fork_pt_pages, (unsigned long long)vs->execs,
                 (unsigned long long)vs->exec_ioctls, (unsigned long long)vs->exec_pt_pages);
+    if (vs->threads)
+        fprintf(out,
+                "viv: stats: vm threads: %llu started (%llu KVM ioctls, %llu page-table pages "
+                "built)\n",
+                (unsigned long long)vs->threads, (unsigned long long)vs->thread_ioctls,
+                (unsigned long long)vs->thread_pt_pages);
 }
