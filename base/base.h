@@ -123,6 +123,10 @@ bool viv_digest_valid(const char *hex); /* 64 lowercase hex digits */
 /* Monotonic milliseconds, for traces and reports of how long a phase took. */
 int64_t viv_now_ms(void);
 
+/* Die of signal sig as the guest did, without a core file (die.c); returns 128+sig if that did
+ * not end the process. */
+int viv_die_of_signal(int sig);
+
 #define VIV_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

@@ -180,27 +180,6 @@ static struct rv_block *alloc_block(struct rv_cache *c)
     return (struct rv_block *)(c->chunks->data + c->chunks->used);
 }
 
-/* Instructions after which the next pc is not known when decoding, or which leave rv_run. jal
- * is not one: decoding follows it, so that a loop closed by "j" is one block, not two. */
-static bool ends_block(unsigned op)
-{
-    switch (op) {
-    case RV_OP_JALR:
-    case RV_OP_BEQ:
-    case RV_OP_BNE:
-    case RV_OP_BLT:
-    case RV_OP_BGE:
-    case RV_OP_BLTU:
-    case RV_OP_BGEU:
-    case RV_OP_ECALL:
-    case RV_OP_EBREAK:
-    case RV_OP_FENCE_I:
-    case RV_OP_ILLEGAL:
-        return true;
-    }
-    return false;
-}
-
 /* Fetch the instruction at p: its bits, or the first guest address that cannot be read. */
 static bool fetch(const struct rv_mem *mem, uint64_t p, uint32_t *bits, uint64_t *bad)
 {
@@ -260,7 +239,7 @@ static struct rv_block *decode_block(struct rv_cache *c, struct rv_mem *mem, uin
             continue;
         }
         p += in->len;
-        if (ends_block(in->op))
+        if (rv_op_ends_block(in->op))
             break;
     }
     b->pc = pc;

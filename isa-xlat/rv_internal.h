@@ -115,5 +115,26 @@ static inline bool rv_op_is_amo(unsigned op)
 {
     return op >= RV_OP_LR_W && op <= RV_OP_AMOMAXU_D;
 }
+/* Instructions after which the next pc is not known when decoding, or which leave the block's
+ * run (a trap, a cache flush). jal is not one: decoding follows it, so that a loop closed by "j"
+ * is one decoded block; translated code leaves its block at a jal as well. */
+static inline bool rv_op_ends_block(unsigned op)
+{
+    switch (op) {
+    case RV_OP_JALR:
+    case RV_OP_BEQ:
+    case RV_OP_BNE:
+    case RV_OP_BLT:
+    case RV_OP_BGE:
+    case RV_OP_BLTU:
+    case RV_OP_BGEU:
+    case RV_OP_ECALL:
+    case RV_OP_EBREAK:
+    case RV_OP_FENCE_I:
+    case RV_OP_ILLEGAL:
+        return true;
+    }
+    return false;
+}
 
 #endif

@@ -606,26 +606,6 @@ static bool insn(struct tr *t, const struct rv_insn *in)
     }
 }
 
-/* Instructions after which translated code has left the block or jumped out of it. */
-static bool ends_block(unsigned op)
-{
-    switch (op) {
-    case RV_OP_JAL:
-    case RV_OP_JALR:
-    case RV_OP_BEQ:
-    case RV_OP_BNE:
-    case RV_OP_BLT:
-    case RV_OP_BGE:
-    case RV_OP_BLTU:
-    case RV_OP_BGEU:
-    case RV_OP_ECALL:
-    case RV_OP_EBREAK:
-    case RV_OP_ILLEGAL:
-        return true;
-    }
-    return false;
-}
-
 enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *st,
                                  struct rv_faultmap *faults, const struct rv_mem *mem,
                                  struct rv_block *b)
@@ -665,7 +645,7 @@ enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *
             t.mx_merged = false;
         t.pc += in->len;
         /* fence.i leaves through its helper; nothing after it is reached */
-        ended = ends_block(in->op) || in->op == RV_OP_FENCE_I;
+        ended = rv_op_ends_block(in->op) || in->op == RV_OP_JAL;
     }
     if (!ended) { /* ran into RV_BLOCK_MAX or an unfetchable instruction: fall through */
         count_all(&t, b->n);

@@ -79,7 +79,7 @@ static int exec_program(struct viv_cli *cli, const char *program, char **argv, c
         return fail_status;
     if (killed_by) {
         fflush(stdout);
-        return xlat_die_of_signal(killed_by);
+        return viv_die_of_signal(killed_by);
     }
     return status;
 }

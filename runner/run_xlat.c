@@ -27,7 +27,7 @@ static int xlat_main(const struct viv_sandbox_config *cfg, const char *prog, str
         return fail_status;
     fflush(NULL);
     if (killed_by)
-        status = xlat_die_of_signal(killed_by);
+        status = viv_die_of_signal(killed_by);
     _exit(status);
 }
 

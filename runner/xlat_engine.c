@@ -69,21 +69,6 @@ static void engine_invalidate(void *ctx, uint64_t addr, uint64_t len, bool was_m
     rv_invalidate(ctx, addr, len);
 }
 
-int xlat_die_of_signal(int sig)
-{
-    /* A translated process killed by a signal must look killed to its parent, as qemu-user
-     * makes it; without a core file of the translator, which would mislead. */
-    struct rlimit no_core = {0, 0};
-    setrlimit(RLIMIT_CORE, &no_core);
-    signal(sig, SIG_DFL);
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, sig);
-    sigprocmask(SIG_UNBLOCK, &set, NULL);
-    raise(sig);
-    return 128 + sig;
-}
-
 /* Find a fixed base for a PIE main program, so that its brk has room above it, as Linux's
  * ELF_ET_DYN_BASE does; the interpreter goes wherever mmap would put it. */
 static int find_pie(void *ctx, uint64_t len, uint64_t *addr, struct viv_error *err)

@@ -33,7 +33,4 @@ const char *xlat_engine_check(const struct viv_manifest *m);
 int xlat_engine_sandboxed(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
                           struct viv_error *err);
 
-/* Die of signal sig as a process would (no core dump); returns 128+sig if that did not end us. */
-int xlat_die_of_signal(int sig);
-
 #endif

@@ -101,14 +101,7 @@ _Noreturn void vm_child_exit(struct vm_instance *v, int status, const struct viv
         _exit(125);
     }
     int sig = __atomic_load_n(&v->killed_by, __ATOMIC_ACQUIRE);
-    if (sig) {
-        /* Die of the same signal, without a core file (RLIMIT_CORE is 0 already). */
-        signal(sig, SIG_DFL);
-        sigset_t set;
-        sigemptyset(&set);
-        sigaddset(&set, sig);
-        sigprocmask(SIG_UNBLOCK, &set, NULL);
-        raise(sig);
-    }
+    if (sig)
+        _exit(viv_die_of_signal(sig) & 0xff);
     _exit(status & 0xff);
 }
