@@ -24,6 +24,11 @@ struct elf_info {
 int elf_identify(int fd, const char *name, struct elf_info *info, struct viv_error *err);
 const char *elf_machine_name(enum elf_machine m);
 
+/* The interpreter line of a #! script read through fd (script.c, as binfmt_script reads it):
+ * the interpreter's name and at most one argument (empty when none). false when fd is no
+ * script or the name does not fit. */
+bool script_line(int fd, char *interp, size_t ilen, char *arg, size_t alen);
+
 /* ---- Loading an ELF into guest memory, and the initial process stack (elf_load.c, stack.c) ----
  *
  * Engine-neutral: the loader never touches guest memory directly. It asks the engine, through

@@ -300,9 +300,10 @@ json_t *vm_engine_stats_json(const struct vm_stats *vs)
     for (size_t i = 0; i < c.ncalls; i++)
         json_object_set_new(by_call, syscall_name(c.calls[i][1], buf, sizeof(buf)),
                             json_integer((json_int_t)c.calls[i][0]));
-    json_t *j = json_pack("{s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "exits",
+    json_t *j = json_pack("{s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "exits",
                           (json_int_t)c.exits, "exits_by_reason", by_reason, "syscalls",
-                          (json_int_t)vs->syscalls, "unimplemented_syscalls",
+                          (json_int_t)vs->syscalls, "syscalls_in_guest",
+                          (json_int_t)vs->guest_calls, "unimplemented_syscalls",
                           (json_int_t)vs->unimplemented, "faults", (json_int_t)vs->faults,
                           "signal_frames", (json_int_t)vs->signals, "kvm_ioctls",
                           (json_int_t)c.ioctls, "kvm_ioctls_by_name", by_ioctl,
@@ -333,9 +334,10 @@ void vm_engine_stats_print(FILE *out, const struct vm_stats *vs)
         fprintf(out, "%s%s %llu", k ? ", " : "", vm_exit_name(k),
                 (unsigned long long)vs->exits[k]);
     fprintf(out,
-            "), system calls served %llu (%llu unimplemented), faults %llu, signal frames %llu, "
-            "KVM ioctls %llu\n",
-            (unsigned long long)vs->syscalls, (unsigned long long)vs->unimplemented,
+            "), system calls %llu (%llu answered in the guest, %llu unimplemented), faults %llu, "
+            "signal frames %llu, KVM ioctls %llu\n",
+            (unsigned long long)vs->syscalls, (unsigned long long)vs->guest_calls,
+            (unsigned long long)vs->unimplemented,
             (unsigned long long)vs->faults, (unsigned long long)vs->signals,
             (unsigned long long)c.ioctls);
     fprintf(out, "viv: stats: vm system calls:");

@@ -93,6 +93,15 @@ void xlat_proc_call_counts(const struct xlat_proc *p, uint64_t *out, size_t n)
         out[i] = i < XLAT_COUNTED_NRS ? p->by_nr[i] : 0;
 }
 
+void xlat_proc_add_calls(struct xlat_proc *p, uint64_t nr, uint64_t n)
+{
+    p->calls += n;
+    if (nr < XLAT_COUNTED_NRS)
+        p->by_nr[nr] += n;
+    if (!xlat_syscall_name(p->abi, nr))
+        p->unimplemented += n;
+}
+
 uint64_t xlat_proc_signal_frames(const struct xlat_proc *p)
 {
     return p->frames;

@@ -121,35 +121,6 @@ static bool is_guest_elf(const struct xlat_proc *p, int fd)
     return elf_identify(fd, "exec", &info, &err) == 0 && info.machine == p->abi->machine;
 }
 
-/* The interpreter line of a #! script (binfmt_script.c): name and at most one argument. */
-static bool script_line(int fd, char *interp, size_t ilen, char *arg, size_t alen)
-{
-    char buf[256];
-    ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-    if (n < 2 || buf[0] != '#' || buf[1] != '!')
-        return false;
-    buf[n] = '\0';
-    char *end = strchr(buf, '\n');
-    if (end)
-        *end = '\0';
-    char *s = buf + 2;
-    while (*s == ' ' || *s == '\t')
-        s++;
-    char *e = s;
-    while (*e && *e != ' ' && *e != '\t')
-        e++;
-    if (e == s || (size_t)(e - s) >= ilen)
-        return false;
-    snprintf(interp, ilen, "%.*s", (int)(e - s), s);
-    while (*e == ' ' || *e == '\t')
-        e++;
-    size_t al = strlen(e);
-    while (al && (e[al - 1] == ' ' || e[al - 1] == '\t'))
-        al--;
-    snprintf(arg, alen, "%.*s", (int)al, e);
-    return true;
-}
-
 static void exec_clear(struct xlat_exec_request *x)
 {
     if (x->fd >= 0)

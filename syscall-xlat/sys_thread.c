@@ -384,6 +384,13 @@ static bool changes_map(xlat_sys_fn fn)
            fn == xlat_sys_mremap || fn == xlat_sys_brk || fn == xlat_sys_madvise;
 }
 
+int64_t xlat_thread_replay(struct xlat_thread *t, uint64_t nr, const uint64_t a[6])
+{
+    struct xlat_proc *p = t->proc;
+    xlat_sys_fn fn = nr < p->abi->n ? p->abi->table[nr].fn : NULL;
+    return fn ? fn(p, a) : -ENOSYS;
+}
+
 enum xlat_sys_result xlat_thread_syscall(struct xlat_thread *t, uint64_t nr, const uint64_t a[6],
                                          struct xlat_regs *regs, int64_t *ret)
 {

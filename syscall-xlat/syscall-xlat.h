@@ -168,6 +168,9 @@ uint64_t xlat_proc_unimplemented(const struct xlat_proc *p);
 /* Calls by number, known or not (for --stats): out[nr] for nr < n. */
 #define XLAT_COUNTED_NRS 512
 void xlat_proc_call_counts(const struct xlat_proc *p, uint64_t *out, size_t n);
+/* n calls of number nr that the engine answered without the personality (vm mode's shim),
+ * counted as if served: unimplemented too when the ABI has no such call. */
+void xlat_proc_add_calls(struct xlat_proc *p, uint64_t nr, uint64_t n);
 /* Signal frames built so far (handlers run). */
 uint64_t xlat_proc_signal_frames(const struct xlat_proc *p);
 /* Guest signal numbers are Linux's generic ones, the same as the host's on x86-64. */
@@ -262,6 +265,10 @@ bool xlat_thread_must_leave(const struct xlat_thread *t);
  * rt_sigreturn); also decides whether a call a signal interrupted is restarted. */
 enum xlat_sys_result xlat_thread_syscall(struct xlat_thread *t, uint64_t nr, const uint64_t a[6],
                                          struct xlat_regs *regs, int64_t *ret);
+/* A call the engine already answered for the guest (vm mode's shim records set_tid_address
+ * and set_robust_list), made again for its effect on t's state, on t's own host thread: its
+ * result, neither counted nor traced. Only calls that touch no registers and no guest memory. */
+int64_t xlat_thread_replay(struct xlat_thread *t, uint64_t nr, const uint64_t a[6]);
 
 /* The next signal pending for t that its mask lets through: its number (0 for none) and what
  * the disposition makes of it; info gets what came with it. */

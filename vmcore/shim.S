@@ -8,19 +8,39 @@
 
 #define PORT_SYSCALL 0xe0
 #define PORT_FAULT 0xe1
+#define PORT_KICK 0xe2
+#define PORT_KICK_IRET 0xe3
 #define DATA_OFFSET 0x2000
+
+/* The calls the shim answers itself, without an exit, in the order of their counters: x86-64
+ * numbers (arch/x86/entry/syscalls/syscall_64.tbl). vm_shim.c reads them from the header. */
+    .set NR_getpid, 39
+    .set NR_gettid, 186
+    .set NR_getppid, 110
+    .set NR_getuid, 102
+    .set NR_geteuid, 107
+    .set NR_getgid, 104
+    .set NR_getegid, 108
+    .set NR_set_tid_address, 218
+    .set NR_set_robust_list, 273
+    .set NR_rseq, 334
+    .set FAST_CALLS, 10
 
     .section .rodata.vm_shim, "a"
     .balign 16
     .globl vm_shim_code
     .globl vm_shim_end
 vm_shim_code:
-    /* Header read by vm_shim.c: offsets of the entry points. */
+    /* Header read by vm_shim.c: offsets of the entry points, then the calls answered here. */
     .quad start - vm_shim_code
     .quad syscall_entry - vm_shim_code
     .quad faults - vm_shim_code
     .quad flush - vm_shim_code
+    .quad FAST_CALLS
+    .quad NR_getpid, NR_gettid, NR_getppid, NR_getuid, NR_geteuid, NR_getgid, NR_getegid
+    .quad NR_set_tid_address, NR_set_robust_list, NR_rseq
 
+    /* The data page (vmcore.h's VM_DATA_* name the same offsets). */
     .set flush_flag, vm_shim_code + DATA_OFFSET
     .set rax_save, vm_shim_code + DATA_OFFSET + 8
     .set iret_flag, vm_shim_code + DATA_OFFSET + 16
@@ -28,6 +48,15 @@ vm_shim_code:
     .set pid_value, vm_shim_code + DATA_OFFSET + 64
     .set ppid_value, vm_shim_code + DATA_OFFSET + 72
     .set tid_value, vm_shim_code + DATA_OFFSET + 80
+    .set uid_value, vm_shim_code + DATA_OFFSET + 88
+    .set euid_value, vm_shim_code + DATA_OFFSET + 96
+    .set gid_value, vm_shim_code + DATA_OFFSET + 104
+    .set egid_value, vm_shim_code + DATA_OFFSET + 112
+    .set kick_flag, vm_shim_code + DATA_OFFSET + 120
+    .set sync_flags, vm_shim_code + DATA_OFFSET + 121
+    .set clear_tid_value, vm_shim_code + DATA_OFFSET + 128
+    .set robust_value, vm_shim_code + DATA_OFFSET + 136
+    .set counts, vm_shim_code + DATA_OFFSET + 2048
 
 /* First entry: the VMM starts the vCPU here in ring 0 with rcx = the program's entry, r11 = its
  * rflags and rsp = its stack; sysretq drops to ring 3 with CS/SS from STAR[63:48] (AMD64 APM
@@ -37,32 +66,75 @@ start:
 
 /* LSTAR: the guest's `syscall` lands here in ring 0, on the guest's own stack (SYSCALL does not
  * switch stacks), with the return address in rcx and rflags in r11. The stack is the guest's,
- * so it is never touched: the VMM reads the registers at the exit. */
+ * so it is never touched: the VMM reads the registers at the exit. Only rax may change on the
+ * way back (rcx and r11 hold the return), so the calls answered here are found by comparing. */
 syscall_entry:
-    /* getpid, gettid and getppid need no host: answered here, without an exit (x86-64 numbers
-     * 39, 186 and 110, arch/x86/entry/syscalls/syscall_64.tbl). */
-    cmpq $39, %rax
-    je answer_pid
-    cmpq $186, %rax
-    je answer_tid
-    cmpq $110, %rax
-    je answer_ppid
+    .irp call, getpid, gettid, getppid, getuid, geteuid, getgid, getegid, set_tid_address, set_robust_list, rseq
+    cmpq $NR_\call, %rax
+    je answer_\call
+    .endr
     outb %al, $PORT_SYSCALL
+/* Every way back to ring 3 after a call: a TLB flush the VMM asked for, a return it set up
+ * through iretq, and a signal that came while the vCPU was in ring 0 (the VMM cannot deliver
+ * it there) go before sysretq. */
+after_call:
     cmpb $0, flush_flag(%rip)
     jne flush
     cmpb $0, iret_flag(%rip)
     jne iret_return
+    cmpb $0, kick_flag(%rip)
+    jne kicked
     sysretq
+kicked:
+    outb %al, $PORT_KICK
+    jmp after_call
 
-answer_pid:
+/* The answers. Each counts itself (VMM reads the counters for --stats) and leaves through
+ * after_call. What the personality must know of (the clear-tid address, the robust list) is
+ * recorded for the VMM to take at its next exit (sync_flags). */
+    .macro answer call, index
+answer_\call:
+    incq counts + 8 * \index(%rip)
+    .endm
+    answer getpid, 0
     movq pid_value(%rip), %rax
-    sysretq
-answer_ppid:
-    movq ppid_value(%rip), %rax
-    sysretq
-answer_tid:
+    jmp after_call
+    answer gettid, 1
     movq tid_value(%rip), %rax
-    sysretq
+    jmp after_call
+    answer getppid, 2
+    movq ppid_value(%rip), %rax
+    jmp after_call
+    answer getuid, 3
+    movq uid_value(%rip), %rax
+    jmp after_call
+    answer geteuid, 4
+    movq euid_value(%rip), %rax
+    jmp after_call
+    answer getgid, 5
+    movq gid_value(%rip), %rax
+    jmp after_call
+    answer getegid, 6
+    movq egid_value(%rip), %rax
+    jmp after_call
+    answer set_tid_address, 7
+    movq %rdi, clear_tid_value(%rip)
+    orb $1, sync_flags(%rip)
+    movq tid_value(%rip), %rax
+    jmp after_call
+    /* struct robust_list_head is 24 bytes (include/uapi/linux/futex.h); else EINVAL. */
+    answer set_robust_list, 8
+    movq $-22, %rax
+    cmpq $24, %rsi
+    jne after_call
+    movq %rdi, robust_value(%rip)
+    orb $2, sync_flags(%rip)
+    xorl %eax, %eax
+    jmp after_call
+    /* Restartable sequences are not offered: ENOSYS, which glibc takes as "none". */
+    answer rseq, 9
+    movq $-38, %rax
+    jmp after_call
 
 /* The VMM narrowed or removed a mapping: flush the TLB by reloading CR3 (AMD64 APM vol. 2,
  * 5.5.2) before the guest can use a stale translation. rax holds the result: keep it. The VMM
@@ -74,17 +146,22 @@ flush:
     movq %cr3, %rax
     movq %rax, %cr3
     movq rax_save(%rip), %rax
-    cmpb $0, iret_flag(%rip)
-    jne iret_return
-    sysretq
+    jmp after_call
 
 /* The VMM set every ring-3 register itself (a signal handler's entry, rt_sigreturn, a handled
  * fault): sysret would clobber rcx and r11, so return through the frame [rip, cs, rflags, rsp,
  * ss] it wrote to the data page instead (AMD64 APM vol. 2, 8.7.3 "IRET"). */
 iret_return:
     movb $0, iret_flag(%rip)
+    cmpb $0, kick_flag(%rip)
+    jne kicked_iret
     leaq iret_frame(%rip), %rsp
     iretq
+/* A signal came while the vCPU was on its way back through the frame: the VMM delivers it onto
+ * the frame's state and sets iret_flag again. */
+kicked_iret:
+    outb %al, $PORT_KICK_IRET
+    jmp after_call
 
 /* Exception entries, 16 bytes apart: each leaves the vector and an error code (0 where the CPU
  * pushes none: AMD64 APM vol. 2, 8.2 "Vectors") above the CPU's frame on the IST stack, then

@@ -61,9 +61,25 @@ int vm_machine_create(struct vm_instance *v, struct vm_vcpu *c, struct viv_error
 /* Create vCPU c (KVM id: its slot), its kvm_run area, long mode, shim and tables
  * (vm_cpu_setup); as for the VM, an fd already in c->fd is replaced under its number. */
 int vm_vcpu_create(struct vm_instance *v, struct vm_vcpu *c, struct viv_error *err);
-/* Write this process's guest pid and ppid, and tid, where c's shim answers getpid, getppid
- * and gettid. */
-void vm_machine_set_ids(struct vm_instance *v, struct vm_vcpu *c, pid_t tid);
+
+/* ---- what the shim answers without an exit (vm_shim_state.c) ---- */
+
+/* Write this process's guest pid and ppid, tid (0: the pid) and credentials where c's shim
+ * answers getpid, getppid, gettid, getuid and the like. */
+void vm_shim_set_ids(struct vm_instance *v, struct vm_vcpu *c, pid_t tid);
+/* At each exit of c, before anything else: what its shim recorded for the personality
+ * (set_tid_address, set_robust_list) goes there. */
+void vm_shim_take_records(struct vm_vcpu *c);
+/* After c's hypercall nr was served: the credentials again when the call may have changed
+ * them. */
+void vm_shim_after_call(struct vm_vcpu *c, uint64_t nr);
+/* c stopped in ring 0 with a signal to deliver: its shim exits before ring 3 (on, at
+ * vm_user_interrupted), or that exit came (off). */
+void vm_shim_kick(struct vm_vcpu *c, bool on);
+/* The calls every slot's shim answered, added to the personality's counts and st->guest_calls
+ * (at the process's end); a forked child starts its counters at zero. */
+void vm_shim_count(struct vm_instance *v);
+void vm_shim_zero_counts(struct vm_instance *v);
 
 /* ---- threads (vm_thread.c) and the TLB (vm_tlb.c) ---- */
 
@@ -113,8 +129,12 @@ int vm_user_syscall(struct vm_vcpu *c, struct viv_error *err);
  * death. */
 int vm_user_fault(struct vm_vcpu *c, struct viv_error *err);
 /* KVM_RUN was interrupted (a host signal, a kick): pending signals go to the guest now when the
- * vCPU is in ring 3; stopped in the shim, they wait for the next return from a hypercall. */
+ * vCPU is in ring 3; stopped in the shim, the shim exits for them before it returns to ring 3
+ * (vm_shim_kick). */
 int vm_user_interrupted(struct vm_vcpu *c, struct viv_error *err);
+/* That exit (VM_PORT_KICK, or _IRET on the way through the data page's frame): what is pending
+ * is delivered onto the state ring 3 would have resumed in. */
+int vm_user_kicked(struct vm_vcpu *c, bool iret, struct viv_error *err);
 /* Signal sig ends the guest: the first to say so wins. */
 static inline void vm_set_killed(struct vm_instance *v, int sig)
 {

@@ -64,17 +64,3 @@ int vm_vcpu_create(struct vm_instance *v, struct vm_vcpu *c, struct viv_error *e
     c->run_size = (size_t)size;
     return vm_cpu_setup(v->kvm, c->fd, &v->mem, c->slot, err);
 }
-
-void vm_machine_set_ids(struct vm_instance *v, struct vm_vcpu *c, pid_t tid)
-{
-    /* The shim answers getpid, gettid and getppid from its data page, as the personality
-     * would (xlat_proc_ids): the first process of a guest is alone in its VM. */
-    pid_t ids[2];
-    xlat_proc_ids(v->proc, &ids[0], &ids[1]);
-    uint8_t *data = vm_sys_host(&v->mem, c->slot, VM_SYS_DATA);
-    uint64_t pid = (uint64_t)ids[0], ppid = (uint64_t)ids[1];
-    uint64_t t = tid ? (uint64_t)tid : pid;
-    memcpy(data + VM_DATA_PID, &pid, 8);
-    memcpy(data + VM_DATA_PPID, &ppid, 8);
-    memcpy(data + VM_DATA_TID, &t, 8);
-}

@@ -70,6 +70,47 @@ static int find_program(int root, const struct vm_config *cfg, char *found, size
     return viv_fail(err, ENOENT, "%s: not found in the image's PATH", name);
 }
 
+/* A #! script runs as execve runs it (binfmt_script): its interpreter is the program, with the
+ * interpreter's argument and the script's path in front of the script's own arguments. *argv
+ * becomes a new array (strings borrowed) the caller frees, path and v->exe the interpreter's. */
+static int script_argv(struct vm_instance *v, char *path, size_t len, char *const **argv,
+                       int *fail_status, struct viv_error *err)
+{
+    char interp[256], arg[256];
+    if (!script_line(v->exe, interp, sizeof(interp), arg, sizeof(arg)))
+        return 0;
+    int fd = vm_open_in_root(v->root, interp);
+    if (fd < 0) {
+        *fail_status = errno == ENOENT || errno == ENOTDIR ? 127 : 126;
+        return viv_fail(err, errno, "%s: its interpreter %s", path, interp);
+    }
+    size_t n = 0;
+    while ((*argv)[n])
+        n++;
+    /* Strings that outlive this call: the interpreter's name and argument, the script's path. */
+    static char s_interp[256], s_arg[256], s_path[4096];
+    snprintf(s_interp, sizeof(s_interp), "%s", interp);
+    snprintf(s_arg, sizeof(s_arg), "%s", arg);
+    snprintf(s_path, sizeof(s_path), "%s", path);
+    char **nv = calloc(n + 3, sizeof(*nv));
+    if (!nv) {
+        close(fd);
+        return viv_fail(err, ENOMEM, "%s", path);
+    }
+    size_t k = 0;
+    nv[k++] = s_interp;
+    if (arg[0])
+        nv[k++] = s_arg;
+    nv[k++] = s_path;
+    for (size_t i = 1; i < n; i++)
+        nv[k++] = (*argv)[i];
+    close(v->exe);
+    v->exe = fd;
+    snprintf(path, len, "%s", interp);
+    *argv = nv;
+    return 0;
+}
+
 /* The guest starts as if exec'd (execve(2)): the close-on-exec fds the VMM inherited from viv
  * (the catalog's, the sandbox's) close, where the guest would otherwise find them. viv's own
  * live at XLAT_FD_FLOOR and above by now. */
@@ -130,6 +171,7 @@ static int vm_vcpu_run(struct vm_vcpu *c, struct viv_error *err)
         __atomic_store_n(&c->in_guest, 0, __ATOMIC_SEQ_CST);
         if (rc < 0)
             return -1;
+        vm_shim_take_records(c);
         errno = e;
         if (rc > 0) {
             if (errno == EINTR || errno == EAGAIN) {
@@ -149,6 +191,15 @@ static int vm_vcpu_run(struct vm_vcpu *c, struct viv_error *err)
             __atomic_add_fetch(&v->st->exits[VM_EXIT_IO], 1, __ATOMIC_RELAXED);
             if (run->io.direction == KVM_EXIT_IO_OUT && run->io.port == VM_PORT_SYSCALL) {
                 int r = vm_user_syscall(c, err);
+                if (r < 0)
+                    return -1;
+                if (r > 0)
+                    return 1;
+                continue;
+            }
+            if (run->io.direction == KVM_EXIT_IO_OUT &&
+                (run->io.port == VM_PORT_KICK || run->io.port == VM_PORT_KICK_IRET)) {
+                int r = vm_user_kicked(c, run->io.port == VM_PORT_KICK_IRET, err);
                 if (r < 0)
                     return -1;
                 if (r > 0)
@@ -245,7 +296,7 @@ static int start_personality(struct vm_instance *v, const struct vm_config *cfg,
         close(root);
     if (e)
         return viv_fail(err, e, "%s: cannot enter the working folder", wd);
-    vm_machine_set_ids(v, &v->main, 0);
+    vm_shim_set_ids(v, &v->main, 0);
     /* A signal the guest leaves at its default ends the VMM itself, as it would the guest: never
      * with a core file of the VMM, which would mislead. */
     struct rlimit no_core = {0, 0};
@@ -293,8 +344,14 @@ int vm_run(const struct vm_config *cfg, struct vm_stats *st, int *fail_status,
     v.exe = find_program(v.root, cfg, path, sizeof(path), fail_status, err);
     if (v.exe < 0)
         goto out;
+    char *const *argv = cfg->argv;
+    if (script_argv(&v, path, sizeof(path), &argv, fail_status, err) < 0)
+        goto out;
     struct vm_start start;
-    if (vm_load(&v.main, v.exe, path, cfg->argv, cfg->envp, &start, fail_status, err) < 0)
+    int loaded = vm_load(&v.main, v.exe, path, argv, cfg->envp, &start, fail_status, err);
+    if (argv != cfg->argv)
+        free((void *)argv);
+    if (loaded < 0)
         goto out;
     uint64_t entry = start.entry, sp = start.sp;
     if (start_personality(&v, cfg, path, start.brk, err) < 0)
@@ -332,6 +389,7 @@ int vm_run(const struct vm_config *cfg, struct vm_stats *st, int *fail_status,
         vm_child_exit(&v, status, err);
 out:
     if (v.proc) {
+        vm_shim_count(&v);
         st->syscalls = xlat_proc_calls(v.proc);
         st->unimplemented = xlat_proc_unimplemented(v.proc);
         st->signals = xlat_proc_signal_frames(v.proc);

@@ -67,7 +67,7 @@ static void *vcpu_thread(void *arg)
     xlat_thread_attach(c->thread, c);
     /* The shim answers gettid from this vCPU's data page: the host tid, as the personality's
      * gettid does for every thread but the first. */
-    vm_machine_set_ids(v, c, xlat_thread_guest_tid(c->thread));
+    vm_shim_set_ids(v, c, xlat_thread_guest_tid(c->thread));
     struct viv_error err = {0};
     int status = vm_vcpu_loop(c, &err);
     if (v->forked)

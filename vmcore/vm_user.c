@@ -100,12 +100,15 @@ int vm_user_syscall(struct vm_vcpu *c, struct viv_error *err)
         return viv_fail(err, errno, "KVM_GET_REGS");
     /* The state at the syscall: rip in rcx and rflags in r11 as SYSCALL left them (AMD64 APM
      * vol. 2, 6.1.1); SYSCALL does not switch stacks, so rsp is ring 3's. */
+    /* Pending signals are taken below: a kick from before this exit needs no exit of its own. */
+    vm_shim_kick(c, false);
     struct xlat_regs s;
     regs_from_kvm(&s.x86, &r);
     s.x86.rip = r.rcx, s.x86.rflags = r.r11;
     const uint64_t a[6] = {r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9};
     int64_t ret = 0;
     enum xlat_sys_result res = xlat_thread_syscall(c->thread, r.rax, a, &s, &ret);
+    vm_shim_after_call(c, r.rax);
     vm_tlb_shootdown(c);
     bool fx_loaded = false, changed = false;
     if (c->resume_past_out) {
@@ -238,8 +241,12 @@ int vm_user_interrupted(struct vm_vcpu *c, struct viv_error *err)
     struct kvm_sregs sr;
     if (vm_ioctl(c->fd, KVM_GET_SREGS, &sr) < 0)
         return viv_fail(err, errno, "read the interrupted vCPU");
-    if ((sr.cs.selector & 3) != 3)
+    if ((sr.cs.selector & 3) != 3) {
+        /* In the shim, between ring 3 and its exit or on its way back without one (a call it
+         * answers itself): it exits again before ring 3. */
+        vm_shim_kick(c, true);
         return 0;
+    }
     c->stopped_in_ring3 = true;
     if (vm_ioctl(c->fd, KVM_GET_REGS, &r) < 0)
         return viv_fail(err, errno, "read the interrupted vCPU");
@@ -258,4 +265,35 @@ int vm_user_interrupted(struct vm_vcpu *c, struct viv_error *err)
             return viv_fail(err, errno, "KVM_SET_XSAVE");
     }
     return vm_tlb_flush_stopped(c, err);
+}
+
+int vm_user_kicked(struct vm_vcpu *c, bool iret, struct viv_error *err)
+{
+    vm_shim_kick(c, false);
+    struct kvm_regs r;
+    if (vm_ioctl(c->fd, KVM_GET_REGS, &r) < 0)
+        return viv_fail(err, errno, "KVM_GET_REGS");
+    /* Ring 3's state: sysretq's (rip in rcx, rflags in r11, rsp ring 3's), or the frame's. */
+    struct xlat_regs s;
+    regs_from_kvm(&s.x86, &r);
+    s.x86.rip = r.rcx, s.x86.rflags = r.r11;
+    uint8_t *data = vm_sys_host(&c->v->mem, c->slot, VM_SYS_DATA);
+    if (iret) {
+        uint64_t frame[5];
+        memcpy(frame, data + VM_DATA_FRAME, sizeof(frame));
+        s.x86.rip = frame[0], s.x86.rflags = frame[2], s.x86.rsp = frame[3];
+    }
+    bool fx_loaded = false, changed = false;
+    int k = take_signals(c, &s, &fx_loaded, &changed, err);
+    if (k != 0)
+        return k;
+    if (changed) {
+        if (!fx_loaded && vm_cpu_get_fx(c->fd, s.x86.fx) < 0)
+            return viv_fail(err, errno, "KVM_GET_XSAVE");
+        return vm_resume_from_shim(c, &r, &s.x86, err) < 0 ? -1 : 0;
+    }
+    /* Nothing to deliver (it went to another thread, or is blocked): back the way it was. */
+    if (iret)
+        data[VM_DATA_IRET] = 1;
+    return 0;
 }

@@ -65,9 +65,21 @@ enum {
  * flag that makes the shim return through iretq, and the [rip, cs, rflags, rsp, ss] frame it
  * returns through. */
 enum { VM_DATA_FLUSH = 0, VM_DATA_RAX = 8, VM_DATA_IRET = 16, VM_DATA_FRAME = 24 };
-/* What getpid/gettid and getppid answer, kept in the data page too (VM_DATA_PID, VM_DATA_PPID):
- * the shim answers them itself, without an exit, as the personality would. */
-enum { VM_DATA_PID = 64, VM_DATA_PPID = 72, VM_DATA_TID = 80 };
+/* What the calls the shim answers itself (vm_shim.fast_nr) answer, without an exit, as the
+ * personality would: the ids, and the credentials (uid, euid, gid, egid). */
+enum { VM_DATA_PID = 64, VM_DATA_PPID = 72, VM_DATA_TID = 80, VM_DATA_CREDS = 88 };
+/* VM_DATA_KICK: a signal came while the vCPU was in ring 0; the shim exits at VM_PORT_KICK (or
+ * _IRET) before it returns to ring 3, so that the VMM delivers it. VM_DATA_SYNC: bit 0, the
+ * guest set its clear-tid address (VM_DATA_CLEAR_TID); bit 1, its robust list (VM_DATA_ROBUST):
+ * the personality takes them at the next exit. VM_DATA_COUNTS: one 64-bit counter per call the
+ * shim answered, in vm_shim.fast_nr's order. */
+enum {
+    VM_DATA_KICK = 120,
+    VM_DATA_SYNC = 121,
+    VM_DATA_CLEAR_TID = 128,
+    VM_DATA_ROBUST = 136,
+    VM_DATA_COUNTS = 2048,
+};
 /* Ring 3's selectors (vm_cpu.c's GDT, RPL 3). */
 #define VM_USER_CS 0x23
 #define VM_USER_SS 0x1b
@@ -134,6 +146,9 @@ static inline uint8_t *vm_sys_host(const struct vm_mem *m, unsigned slot, unsign
 /* I/O ports the shim writes to: the exit they cause is the hypercall. */
 #define VM_PORT_SYSCALL 0xe0
 #define VM_PORT_FAULT 0xe1
+#define VM_PORT_KICK 0xe2      /* on the way back through sysretq: rcx, r11, rsp are ring 3's */
+#define VM_PORT_KICK_IRET 0xe3 /* on the way back through the data page's iret frame */
+#define VM_SHIM_MAX_FAST 16
 /* Offsets into the shim's code (the header of shim.S) and the code itself. */
 struct vm_shim {
     const uint8_t *code;
@@ -142,6 +157,10 @@ struct vm_shim {
     uint64_t syscall; /* LSTAR */
     uint64_t faults;  /* vector v's entry code at faults + 16 * v, v < 32 */
     uint64_t flush;   /* reload CR3, then iretq through the data page's frame */
+    /* The system calls the shim answers without an exit, by number; their counters are in
+     * this order at VM_DATA_COUNTS. */
+    unsigned nfast;
+    uint64_t fast_nr[VM_SHIM_MAX_FAST];
 };
 void vm_shim_get(struct vm_shim *s);
 
@@ -190,6 +209,7 @@ struct vm_stats {
     uint64_t exits[VM_EXIT_KINDS];
     uint64_t syscalls, unimplemented, faults;
     uint64_t by_nr[512];
+    uint64_t guest_calls;               /* of the syscalls, those the shim answered, no exit */
     uint64_t signals;                   /* handler frames built */
     uint64_t ioctls[VM_IOCTL_NRS];      /* KVM ioctls by request number */
     /* Guest processes forked and programs exec'd in the whole run, with the KVM ioctls and the

@@ -31,6 +31,9 @@ for l in $(ldd "$WORK/dyn/rootfs/bin/threads" | awk '$2 == "=>" && $3 ~ /^\// { 
     cp -L "$l" "$WORK/dyn/rootfs$l"
 done
 echo 'root:x:0:0:root:/root:/bin/sh' >"$WORK/dyn/rootfs/etc/passwd"
+# A #! script as the entrypoint, with an interpreter argument.
+printf '#!/bin/perl -w\nprint "script $0: @ARGV\\n"; exit 5;\n' >"$WORK/dyn/rootfs/bin/pscript"
+chmod +x "$WORK/dyn/rootfs/bin/pscript"
 printf '{"vivarium":1,"name":"dyn","arch":"x86_64","entrypoint":["/bin/ls"]}\n' >"$WORK/dyn/manifest.json"
 "$VIV" build "$WORK/dyn" -o "$WORK/dyn.viv" >/dev/null 2>&1 && "$VIV" import -q "$WORK/dyn.viv" >/dev/null 2>&1 ||
     fail "vm fidelity: the image of the host's dynamic programs" "viv build/import failed"

@@ -55,6 +55,7 @@ fcase "glibc ls -l, dynamically linked" "" --entrypoint /bin/ls dyn -l /bin /lib
 fcase "glibc grep" "" --entrypoint /bin/grep dyn -c root /etc/passwd
 fcase "awk (mawk)" "" --entrypoint /bin/awk dyn 'BEGIN { n = split("a b c", x); print n * 14 }'
 fcase "perl -e" "" --entrypoint /bin/perl dyn -e 'print "perl ", 2**10, "\n"; exit 3'
+fcase "a #! script as the entrypoint" "" --entrypoint /bin/pscript dyn a 'b c'
 fcase "glibc threads, dynamically linked: mutex, condition variable, TLS, joins" "" --entrypoint /bin/threads dyn mutex-cond
 fcase "glibc threads, dynamically linked: exit_group over blocked threads" "" --entrypoint /bin/threads dyn exit-group
 # Debian 12 (examples/build-debian.sh), where it could be built: bash, dash, coreutils, perl and
