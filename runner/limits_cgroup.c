@@ -6,8 +6,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/mount.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 static const char *const ctrl_name[VIV_CG_COUNT] = {"memory", "pids", "cpu"};
@@ -112,6 +115,22 @@ static bool v2_usable(const char *dir, const char *ctrl, char *why, size_t len)
     return !no;
 }
 
+/* The "vivarium" cgroup under a hierarchy's root that has ctrl, with ctrl enabled for its
+ * children: root's home for instance cgroups where no delegated subtree holds viv. */
+static char *vivarium_cgroup(const char *root, const char *ctrl)
+{
+    char *dir = viv_xasprintf("%s/vivarium", root);
+    struct viv_error e;
+    char plus[32];
+    snprintf(plus, sizeof(plus), "+%s", ctrl);
+    /* It holds no process, so enabling a controller for its children is allowed. */
+    if ((mkdir(dir, 0755) == 0 || errno == EEXIST) &&
+        write_knob(dir, "cgroup.subtree_control", plus, &e) == 0)
+        return dir;
+    free(dir);
+    return NULL;
+}
+
 /* Where a v2 limit for ctrl can go: our own cgroup when it is writable and already passes ctrl
  * down (a delegated subtree), else its parent (a user manager's delegated slice holds our
  * scope and its siblings). As root, a "vivarium" cgroup under the root of the hierarchy, where
@@ -140,16 +159,49 @@ static char *v2_parent(const char *ctrl, char *why, size_t len)
     char ignored[8] = "x";
     if (!v2_usable(mnt, ctrl, ignored, sizeof(ignored)))
         return NULL;
-    dir = viv_xasprintf("%s/vivarium", mnt);
-    struct viv_error e;
+    return vivarium_cgroup(mnt, ctrl);
+}
+
+/* Root on a host that mounts no cgroup hierarchy at all (a minimal machine, a container without
+ * cgroupfs): every controller bound to no v1 hierarchy is the unified hierarchy's, which a
+ * cgroup2 mount reaches. A detached mount (fsmount) reaches it without a mount point in any
+ * namespace; the plan keeps its fd. RLIMIT_NPROC cannot stand in for pids here: the kernel
+ * exempts uid 0 from it (copy_process, INIT_USER). Nobody manages this hierarchy, so viv enables
+ * the controller at its root, as an init would. */
+static char *own_v2_parent(struct viv_limits_plan *plan, const char *ctrl, char *why, size_t len)
+{
+    size_t n = strlen(why);
+    if (!plan->own_mount) {
+        int fs = (int)syscall(SYS_fsopen, "cgroup2", FSOPEN_CLOEXEC);
+        int m = -1;
+        if (fs >= 0 && syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+            m = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC,
+                             MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+        int e = errno;
+        if (fs >= 0)
+            close(fs);
+        if (m < 0) {
+            snprintf(why + n, len - n, "; no cgroup is mounted and a cgroup2 mount failed (%s)",
+                     strerror(e));
+            return NULL;
+        }
+        plan->own_mount = true;
+        plan->mount_fd = m;
+    }
+    char root[64];
+    snprintf(root, sizeof(root), "/proc/self/fd/%d", plan->mount_fd);
+    _cleanup_free_ char *avail = viv_xasprintf("%s/cgroup.controllers", root);
+    _cleanup_free_ char *sub = viv_xasprintf("%s/cgroup.subtree_control", root);
     char plus[32];
     snprintf(plus, sizeof(plus), "+%s", ctrl);
-    /* It holds no process, so enabling a controller for its children is allowed. */
-    if ((mkdir(dir, 0755) == 0 || errno == EEXIST) &&
-        write_knob(dir, "cgroup.subtree_control", plus, &e) == 0)
-        return dir;
-    free(dir);
-    return NULL;
+    struct viv_error e;
+    if (!word_in_file(avail, ctrl) ||
+        (!word_in_file(sub, ctrl) && write_knob(root, "cgroup.subtree_control", plus, &e) < 0)) {
+        snprintf(why + n, len - n, "; no cgroup is mounted and cgroup v2 has no %s controller",
+                 ctrl);
+        return NULL;
+    }
+    return vivarium_cgroup(root, ctrl);
 }
 
 static char *v1_parent(const char *ctrl, char *why, size_t len)
@@ -238,21 +290,30 @@ static void append(char *buf, size_t len, const char *fmt, const char *a, const 
     snprintf(buf + n, len - n, fmt, n ? "; " : "", a, b);
 }
 
-int limits_prepare(const struct viv_sandbox_config *cfg, const char *instance,
+int limits_prepare(const struct viv_sandbox_config *cfg, const char *instance, bool userns,
                    struct viv_limits_plan *plan, struct viv_error *err)
 {
     memset(plan, 0, sizeof(*plan));
+    plan->mount_fd = -1;
     bool want[VIV_CG_COUNT] = {cfg->memory > 0, cfg->pids > 0, cfg->cpus > 0};
     static const char *const flag[VIV_CG_COUNT] = {"--memory", "--pids-limit", "--cpus"};
     for (int c = 0; c < VIV_CG_COUNT; c++) {
         if (!want[c])
             continue;
-        char why[512] = "";
+        char why[768] = "";
         _cleanup_free_ char *parent = v2_parent(ctrl_name[c], why, sizeof(why));
+        const char *version_name = "v2";
         int version = parent ? 2 : 0;
         if (!parent && geteuid() == 0) {
             parent = v1_parent(ctrl_name[c], why, sizeof(why));
             version = parent ? 1 : 0;
+            version_name = "v1";
+            _cleanup_free_ char *v2_mnt = parent ? NULL : find_mount(NULL);
+            if (!parent && !v2_mnt) {
+                parent = own_v2_parent(plan, ctrl_name[c], why, sizeof(why));
+                version = parent ? 2 : 0;
+                version_name = "v2, on a mount of viv's own (no cgroup hierarchy is mounted here)";
+            }
         } else if (!parent) {
             snprintf(why + strlen(why), sizeof(why) - strlen(why), "; cgroup v1 needs root");
         }
@@ -272,23 +333,37 @@ int limits_prepare(const struct viv_sandbox_config *cfg, const char *instance,
                 limits_cleanup(plan);
                 return -1;
             }
-            append(plan->how, sizeof(plan->how), "%s%s: cgroup %s", flag[c],
-                   version == 2 ? "v2" : "v1");
+            append(plan->how, sizeof(plan->how), "%s%s: cgroup %s", flag[c], version_name);
             continue;
         }
+        const char *extra = "";
         if (c == VIV_CG_PIDS) {
             /* Since Linux 5.14 RLIMIT_NPROC is counted per user namespace, and the instance's
-             * uid is its own there: a per-instance process limit, threads included. */
-            plan->nproc_rlimit = true;
-            plan->nproc = cfg->pids;
-            append(plan->how, sizeof(plan->how), "%s%s: %s", flag[c],
-                   "RLIMIT_NPROC in the instance's user namespace");
-            continue;
+             * uid is its own there: a per-instance process limit, threads included. But
+             * copy_process never applies it to a real uid of 0, the instance's uid 0 when root
+             * runs it, and without a user namespace it would count the user's every process. */
+            uid_t host_uid = cfg->rootless ? getuid() : cfg->uid;
+            size_t n = strlen(why);
+            if (!userns) {
+                snprintf(why + n, sizeof(why) - n,
+                         "; RLIMIT_NPROC would count every process of uid %u, not the "
+                         "instance's (no user namespace here)",
+                         (unsigned)host_uid);
+            } else if (host_uid == 0) {
+                snprintf(why + n, sizeof(why) - n,
+                         "; RLIMIT_NPROC does not bind uid 0 (the kernel exempts root from it)");
+            } else {
+                plan->nproc_rlimit = true;
+                plan->nproc = cfg->pids;
+                append(plan->how, sizeof(plan->how), "%s%s: %s", flag[c],
+                       "RLIMIT_NPROC in the instance's user namespace");
+                continue;
+            }
+        } else {
+            extra = c == VIV_CG_MEMORY ? " (RLIMIT_AS limits address space, not memory, so it "
+                                         "is no substitute)"
+                                       : " (no rlimit limits a CPU share)";
         }
-        const char *extra = c == VIV_CG_MEMORY
-                                ? " (RLIMIT_AS limits address space, not memory, so it is no "
-                                  "substitute)"
-                                : " (no rlimit limits a CPU share)";
         const char *reason = why[0] == ';' ? why + 2 : why;
         if (!cfg->limits_best_effort) {
             viv_fail(err, 0,
@@ -306,7 +381,7 @@ int limits_prepare(const struct viv_sandbox_config *cfg, const char *instance,
 int limits_attach(struct viv_limits_plan *plan, pid_t pid, struct viv_error *err)
 {
     char v[32];
-    snprintf(v, sizeof(v), "%d", (int)pid);
+    snprintf(v, sizeof(v), "%d", (int)(pid ? pid : getpid()));
     for (int c = 0; c < VIV_CG_COUNT; c++) {
         if (!plan->dir[c])
             continue;
@@ -357,6 +432,42 @@ void limits_read_usage(const struct viv_limits_plan *plan, uint64_t *peak, bool 
     }
 }
 
+void limits_kill(const struct viv_limits_plan *plan)
+{
+    for (int c = 0; c < VIV_CG_COUNT; c++) {
+        if (!plan->dir[c])
+            continue;
+        struct viv_error ignored;
+        /* cgroup.kill (Linux 5.14) kills atomically, forks in flight included; else each
+         * process named in cgroup.procs, again until none is left (a fork may race a pass). */
+        if (plan->version[c] == 2 && write_knob(plan->dir[c], "cgroup.kill", "1", &ignored) == 0)
+            continue;
+        _cleanup_free_ char *procs = viv_xasprintf("%s/cgroup.procs", plan->dir[c]);
+        for (int pass = 0; pass < 100; pass++) {
+            char *text = NULL;
+            size_t len;
+            if (viv_read_file(procs, 1 << 20, &text, &len, &ignored) < 0)
+                break;
+            bool any = false;
+            for (char *l = text; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l)) {
+                pid_t p = (pid_t)strtol(l, NULL, 10);
+                if (p > 0 && kill(p, SIGKILL) == 0)
+                    any = true;
+            }
+            free(text);
+            if (!any)
+                break;
+            nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+        }
+    }
+}
+
+void limits_forget(const struct viv_limits_plan *plan)
+{
+    if (plan && plan->own_mount)
+        close(plan->mount_fd);
+}
+
 void limits_cleanup(struct viv_limits_plan *plan)
 {
     for (int c = 0; c < VIV_CG_COUNT; c++) {
@@ -376,4 +487,8 @@ void limits_cleanup(struct viv_limits_plan *plan)
         free(plan->dir[c]);
         plan->dir[c] = NULL;
     }
+    if (plan->own_mount)
+        close(plan->mount_fd);
+    plan->own_mount = false;
+    plan->mount_fd = -1;
 }

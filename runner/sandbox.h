@@ -204,19 +204,29 @@ struct viv_limits_plan {
     int version[VIV_CG_COUNT];
     bool nproc_rlimit; /* pids through RLIMIT_NPROC in the child */
     uint64_t nproc;
+    /* A cgroup2 mount of viv's own (detached: in no mount namespace), where the host mounts no
+     * hierarchy; dir[] names it through /proc/self/fd. The instance closes it first thing. */
+    bool own_mount;
+    int mount_fd;
     char how[512];   /* how each limit is applied, for --verbose */
     char notes[512]; /* what best-effort left out, for a warning */
 };
 /* Decide how each requested limit is applied and create the cgroup. An unappliable limit is an
- * error unless best_effort (then it is noted in plan->notes). */
-int limits_prepare(const struct viv_sandbox_config *cfg, const char *instance,
+ * error unless best_effort (then it is noted in plan->notes). userns: the instance has a user
+ * namespace of its own, where RLIMIT_NPROC counts its processes alone. */
+int limits_prepare(const struct viv_sandbox_config *cfg, const char *instance, bool userns,
                    struct viv_limits_plan *plan, struct viv_error *err);
-/* Put pid (the instance's init) into the cgroup, before it runs guest code. */
+/* Put pid (the instance's init; 0: the caller) into the cgroup, before it runs guest code. */
 int limits_attach(struct viv_limits_plan *plan, pid_t pid, struct viv_error *err);
 /* In the child: the rlimits part. */
 int limits_apply_rlimits(const struct viv_limits_plan *plan, struct viv_error *err);
 /* Peak memory and whether the OOM killer acted, read before the cgroup goes. */
 void limits_read_usage(const struct viv_limits_plan *plan, uint64_t *peak, bool *oom);
+/* SIGKILL whatever is still in the instance's cgroups (an instance without a pid namespace of
+ * its own leaves its orphans there). */
+void limits_kill(const struct viv_limits_plan *plan);
+/* In a process of the instance: drop what only the supervisor may hold (viv's own mount). */
+void limits_forget(const struct viv_limits_plan *plan);
 /* Remove the cgroup (waiting briefly for it to empty) and free the plan. */
 void limits_cleanup(struct viv_limits_plan *plan);
 

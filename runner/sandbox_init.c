@@ -292,8 +292,10 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
     setsid();
     /* When viv dies, so does the instance: pid 1 going takes the namespace with it. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    /* Nothing the caller left open without CLOEXEC may reach the guest. */
+    /* Nothing the caller left open without CLOEXEC may reach the guest; a cgroup mount of viv's
+     * own is closed outright, as an engine that serves the guest never execs. */
     syscall(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC);
+    limits_forget(c->plan);
     char go;
     if (read(c->sync_fd, &go, 1) != 1)
         _exit(125); /* the supervisor is gone */

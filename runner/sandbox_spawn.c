@@ -137,6 +137,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     struct viv_pty pty = {.master = -1};
     struct viv_limits_plan plan;
     memset(&plan, 0, sizeof(plan));
+    plan.mount_fd = -1;
     sigset_t caller_mask;
     bool masked = false;
     /* Checked now for an early, plain error; opened again inside the instance's mount namespace,
@@ -152,12 +153,8 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
             goto out;
         }
     }
-    if (limits_prepare(cfg, instance, &plan, err) < 0)
+    if (limits_prepare(cfg, instance, true, &plan, err) < 0)
         goto out;
-    if (cfg->verbose && plan.how[0])
-        sandbox_note(cfg, false, "limits: %s", plan.how);
-    if (plan.notes[0])
-        sandbox_note(cfg, true, "%s", plan.notes);
     /* -t: the instance allocates the pty in its own devpts, sized as the caller's terminal. */
     struct winsize ws;
     bool has_ws = cfg->tty && pty_caller_size(&ws);
@@ -203,6 +200,12 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
             rc = SANDBOX_NO_NAMESPACES;
         goto out;
     }
+    /* Said once the instance exists: where it cannot (SANDBOX_NO_NAMESPACES), the engine that
+     * runs without namespaces plans its limits anew and says so itself. */
+    if (cfg->verbose && plan.how[0])
+        sandbox_note(cfg, false, "limits: %s", plan.how);
+    if (plan.notes[0])
+        sandbox_note(cfg, true, "%s", plan.notes);
     close(sync[0]);
     close(rep[1]);
     sync[0] = rep[1] = -1;

@@ -169,7 +169,10 @@ static int vm_main(const struct viv_sandbox_config *cfg, const char *prog, struc
 
 /* Where this host refuses namespaces, the VM is the wall: the VMM resolves every guest path
  * inside the image's root itself (RESOLVE_IN_ROOT), and runs under no_new_privs and the seccomp
- * policy. A child does it, so that the timeout can still stop it. */
+ * policy. A child does it, so that the timeout can still stop it. The limits are the instance's
+ * cgroup's, which the child joins before it serves the guest: a guest's fork is a fork of the
+ * VMM, so --pids-limit counts the guest's processes. No pid namespace ends what the guest leaves
+ * behind: the cgroup is emptied at the end. */
 static int run_without_namespaces(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
                                   struct viv_error *err)
 {
@@ -177,15 +180,33 @@ static int run_without_namespaces(const struct viv_sandbox_config *cfg, struct v
         cfg->note(cfg->note_ctx, false,
                   "no namespaces here: the VMM runs under Landlock, seccomp and no_new_privs, "
                   "confining the guest to the image itself, read-only");
+    char hex[13], instance[32];
+    if (viv_random_hex(hex, 6, err) < 0)
+        return -1;
+    snprintf(instance, sizeof(instance), "viv-%s", hex);
+    struct viv_limits_plan plan;
+    if (limits_prepare(cfg, instance, false, &plan, err) < 0)
+        return -1;
+    if (cfg->verbose && plan.how[0])
+        sandbox_note(cfg, false, "limits: %s", plan.how);
+    if (plan.notes[0])
+        sandbox_note(cfg, true, "%s", plan.notes);
     uint64_t t0 = vm_now_ns();
     pid_t pid = fork();
-    if (pid < 0)
+    if (pid < 0) {
+        limits_cleanup(&plan);
         return viv_fail(err, errno, "fork the VMM");
+    }
     if (pid == 0) {
         struct viv_error e = {0};
         int unused;
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        /* A run without its limits is refused. */
+        int joined = limits_attach(&plan, 0, &e);
+        limits_forget(&plan);
+        if (joined < 0)
+            ;
+        else if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
             viv_fail(&e, errno, "set no_new_privs");
         else if (sandbox_landlock_read_only(cfg->rootfs, &e) < 0)
             ; /* the image would be written through: refuse to run */
@@ -198,7 +219,9 @@ static int run_without_namespaces(const struct viv_sandbox_config *cfg, struct v
     memset(st, 0, sizeof(*st));
     int status = vm_wait(pid, cfg->timeout_ms, &st->ru, err);
     st->wall_ns = vm_now_ns() - t0;
-    /* No cgroup here: the VMM's own high-water mark, guest memory included. */
+    limits_kill(&plan);
+    limits_cleanup(&plan);
+    /* No memory cgroup here: the VMM's own high-water mark, guest memory included. */
     st->peak_memory = (uint64_t)st->ru.ru_maxrss * 1024u;
     st->peak_source = "largest process";
     st->status = status;

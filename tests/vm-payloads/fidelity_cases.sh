@@ -49,6 +49,10 @@ fcase "close-on-exec fds are closed by exec" "" $SH 'exec 3</etc/passwd; ls /pro
 fcase "/proc/self/status has the guest's ids" "" $SH 'while read k v; do case $k in Pid:|PPid:|Tgid:) echo "$k $v" ;; esac; done </proc/self/status'
 fcase "/proc/self/maps has the guest's stack, nothing of viv" "" $SH 'grep -c "\[stack\]" /proc/self/maps; grep -c viv /proc/self/maps'
 fcase "/proc/self/exe is the guest's program" "" $SH 'readlink /proc/self/exe; cat /proc/self/exe | wc -c'
+# A fork flood under --pids-limit: the fork that would pass the limit fails with EAGAIN (sh says
+# so and ends, 2), within the limit; in vm mode each guest fork is a fork of the VMM, which the
+# limit counts as natively. Background sleeps keep every fork alive until the shell ends.
+fcase "a fork flood under --pids-limit 20 is contained" "" --pids-limit 20 --timeout 60 $SH 'sh -c "i=0; while [ \$i -lt 40 ]; do sleep 10 & i=\$((i + 1)); echo \$i >/tmp/n; done"; echo "sh: $?"; read n </tmp/n; [ "$n" -lt 20 ] && echo "fewer than 20 forks"'
 # Dynamically linked glibc programs (the host's, with their libraries): PT_INTERP loads the
 # image's ld.so, which maps the libraries through the guest's mmap of files.
 fcase "glibc ls -l, dynamically linked" "" --entrypoint /bin/ls dyn -l /bin /lib64
