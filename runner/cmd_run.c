@@ -254,7 +254,9 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
 
 int cmd_run(struct viv_cli *cli, int argc, char **argv)
 {
-    struct run_flags f = {.mode = "auto"};
+    /* VIV_MODE: the default of --mode, as DOCKER_DEFAULT_PLATFORM is docker's. */
+    const char *mode = getenv("VIV_MODE");
+    struct run_flags f = {.mode = mode && *mode ? mode : "auto"};
     struct viv_strv gargv = {0}, genv = {0};
     struct run_user user = {0};
     struct viv_image img;
