@@ -170,7 +170,10 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
         return viv_fail(err, 0, "--entrypoint: must not be empty");
     cfg->argv = argv->v;
 
-    cfg->workdir = f->workdir ? f->workdir : m->workdir;
+    /* A copy: -w's string is in viv's argv, which the instance blanks before the guest (or an
+     * engine serving it) starts. */
+    const char *wd = f->workdir ? f->workdir : m->workdir;
+    cfg->workdir = wd ? viv_xstrdup(wd) : NULL;
     if (!cfg->workdir || cfg->workdir[0] != '/')
         return viv_fail(err, 0, "-w '%s': must be an absolute path", cfg->workdir);
 
