@@ -101,7 +101,8 @@ static const struct viv_engine_ops *choose_engine(const char *want, const struct
                     e->name, m->arch == VIV_ARCH_RISCV64 ? "a" : "an", viv_arch_name(m->arch),
                     e->name);
         else if (verbose)
-            fprintf(stderr, "viv: run: mode %s: asked for with --mode\n", e->name);
+            fprintf(stderr, "viv: run: mode %s: asked for with %s\n", e->name,
+                    want == getenv("VIV_MODE") ? "VIV_MODE" : "--mode");
         return e;
     }
     if (!is_auto)

@@ -13,82 +13,14 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
-/* Refused outright with EPERM. Everything else is allowed: the policy is a denylist so that the
+/* Refused outright with EPERM: the calls no guest may make in any mode (xlat_refused_calls,
+ * with the reason for each), and personality(2) flags that weaken the guest's own memory safety
+ * (xlat_personality_refused). Everything else is allowed: the policy is a denylist so that the
  * kernel's per-syscall cache can skip the filter for every unconditionally allowed call (the
- * hot path of any guest), and argument checks are kept to the few calls that need them. */
-static const int denied[] = {
-    /* The guest must not rearrange its own view of the filesystem (it could uncover what the
-     * sandbox hid under its mounts) or build new mounts from devices or images. */
-    SCMP_SYS(mount),
-    SCMP_SYS(umount2),
-    SCMP_SYS(pivot_root),
-    SCMP_SYS(move_mount),
-    SCMP_SYS(open_tree),
-    SCMP_SYS(fsopen),
-    SCMP_SYS(fsmount),
-    SCMP_SYS(fsconfig),
-    SCMP_SYS(fspick),
-    SCMP_SYS(mount_setattr),
-    /* Loading kernel code or a new kernel. */
-    SCMP_SYS(kexec_load),
-    SCMP_SYS(kexec_file_load),
-    SCMP_SYS(init_module),
-    SCMP_SYS(finit_module),
-    SCMP_SYS(delete_module),
-    /* Large kernel attack surface and cross-tenant information (BPF programs, perf counters). */
-    SCMP_SYS(bpf),
-    SCMP_SYS(perf_event_open),
-    /* Kernel keyrings are not namespaced: a guest could read or plant the host user's keys. */
-    SCMP_SYS(keyctl),
-    SCMP_SYS(add_key),
-    SCMP_SYS(request_key),
-    /* File handles skip path resolution entirely and can open any inode of a mounted
-     * filesystem, including ones outside the guest's root. */
-    SCMP_SYS(open_by_handle_at),
-    SCMP_SYS(name_to_handle_at),
-    /* ptrace is refused outright: the pid namespace already hides outside processes, but a
-     * tracer can rewrite a tracee's system calls after seccomp has checked them (a way around
-     * the filter on kernels before 4.8), and debuggers are no part of an appliance. */
-    SCMP_SYS(ptrace),
-    /* Joining other namespaces. */
-    SCMP_SYS(setns),
-    /* Host-wide state that namespaces do not cover. */
-    SCMP_SYS(reboot),
-    SCMP_SYS(settimeofday),
-    SCMP_SYS(clock_settime),
-    SCMP_SYS(clock_adjtime),
-    SCMP_SYS(adjtimex),
-    SCMP_SYS(swapon),
-    SCMP_SYS(swapoff),
-    SCMP_SYS(acct),
-    SCMP_SYS(quotactl),
-    SCMP_SYS(quotactl_fd),
-    SCMP_SYS(lookup_dcookie),
-    SCMP_SYS(syslog),
-    /* Terminal and hardware access. */
-    SCMP_SYS(vhangup),
-    SCMP_SYS(iopl),
-    SCMP_SYS(ioperm),
-    /* userfaultfd lets a guest stall the kernel mid-copy at will, the classic way to widen
-     * race windows in exploits. */
-    SCMP_SYS(userfaultfd),
-};
-
-/* personality(2) flags that weaken the guest's own memory safety in ways exploits use, or
- * change kernel behaviour nobody needs: refused when set. ADDR_NO_RANDOMIZE (setarch -R) stays
- * allowed. libseccomp cannot say "not one of these values" in one rule, so each flag is its
- * own rule; the mask includes bit 31 so the query 0xffffffff (every bit set) never matches. */
-static const unsigned long personality_denied[] = {
-    0x0400000, /* READ_IMPLIES_EXEC */
-    0x0100000, /* MMAP_PAGE_ZERO */
-    0x0200000, /* ADDR_COMPAT_LAYOUT */
-    0x0800000, /* ADDR_LIMIT_32BIT */
-    0x8000000, /* ADDR_LIMIT_3GB */
-    0x0080000, /* FDPIC_FUNCPTRS */
-    0x1000000, /* SHORT_INODE */
-    0x2000000, /* WHOLE_SECONDS */
-    0x4000000, /* STICKY_TIMEOUTS */
-};
+ * hot path of any guest), and argument checks are kept to the few calls that need them.
+ * ADDR_NO_RANDOMIZE (setarch -R) stays allowed. libseccomp cannot say "not one of these values"
+ * in one rule, so each personality flag is its own rule; the mask includes bit 31 so the query
+ * 0xffffffff (every bit set) never matches. */
 
 static int add(scmp_filter_ctx ctx, uint32_t action, int nr, unsigned n, struct scmp_arg_cmp *cmp,
                struct viv_error *err)
@@ -120,9 +52,16 @@ static int policy_build(bool trap_chown, scmp_filter_ctx *out, struct viv_error 
     seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
     seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
 
-    for (size_t i = 0; i < VIV_ARRAY_SIZE(denied); i++)
-        if (add(ctx, eperm, denied[i], 0, NULL, err) < 0)
+    for (size_t i = 0; i < xlat_refused_count; i++) {
+        int nr = seccomp_syscall_resolve_name(xlat_refused_calls[i]);
+        if (nr == __NR_SCMP_ERROR) {
+            viv_fail(err, EINVAL, "seccomp policy: libseccomp knows no call %s",
+                     xlat_refused_calls[i]);
             goto fail;
+        }
+        if (add(ctx, eperm, nr, 0, NULL, err) < 0)
+            goto fail;
+    }
 
     /* No nested user namespaces: inside one a guest would get a full capability set over new
      * mount and network namespaces, the entry point of most recent kernel exploits. clone and
@@ -144,8 +83,8 @@ static int policy_build(bool trap_chown, scmp_filter_ctx *out, struct viv_error 
             goto fail;
     }
 
-    for (size_t i = 0; i < VIV_ARRAY_SIZE(personality_denied); i++) {
-        unsigned long flag = personality_denied[i];
+    for (size_t i = 0; i < xlat_personality_refused_count; i++) {
+        unsigned long flag = xlat_personality_refused[i];
         struct scmp_arg_cmp p = SCMP_A0(SCMP_CMP_MASKED_EQ, flag | 0x80000000ul, flag);
         if (add(ctx, eperm, SCMP_SYS(personality), 1, &p, err) < 0)
             goto fail;

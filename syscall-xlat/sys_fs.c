@@ -162,6 +162,10 @@ XLAT_SYS(pipe2)
 
 XLAT_SYS(ioctl)
 {
+    /* No typing into the caller's terminal, whatever the fd, as native mode's policy refuses
+     * it (runner/seccomp_policy.c); the request is an int, its upper bits ignored. */
+    if ((uint32_t)a[1] == TIOCSTI || (uint32_t)a[1] == TIOCLINUX)
+        return -EPERM;
     FD_OR_EBADF(a[0]);
     /* Only requests whose argument size is known: the terminal ones a libc's isatty, stdio and
      * line editing use. struct termios of asm-generic (riscv64) and x86-64 are the same 36

@@ -123,6 +123,7 @@ struct xlat_proc {
     struct xlat_hooks_state hooks;
     uint64_t sigreturn_tramp;  /* guest address of `li a7, 139; ecall`, 0 until needed */
     struct xlat_exec_request exec; /* what execve asked the engine to load */
+    uint32_t persona;              /* what personality(2) last set: the guest's own */
 };
 
 /* Guest paths (sys_path.c). A resolved path is a base fd and a name relative to it: for the
@@ -143,6 +144,12 @@ int xlat_path_open(struct xlat_path *r, int flags, unsigned mode);
  * last component stay inside the root. */
 int xlat_path_split(struct xlat_path *r);
 void xlat_path_done(struct xlat_path *r);
+/* fn(dirfd, name, flags, out) on the object the guest's (dirfd, path) names, inside the root,
+ * the last component followed unless flags has AT_SYMLINK_NOFOLLOW (a followed one is opened
+ * O_PATH and handed over as (fd, "", flags | AT_EMPTY_PATH)); an empty path is ENOENT without
+ * AT_EMPTY_PATH. fn's result as the guest sees it (sys_stat.c). */
+int64_t xlat_path_call(struct xlat_proc *p, int64_t dirfd, uint64_t gpath, int flags,
+                       int (*fn)(int, const char *, int, void *), void *out);
 bool xlat_fd_reserved(const struct xlat_proc *p, int64_t fd);
 
 #define XLAT_SYS(name) int64_t xlat_sys_##name(struct xlat_proc *p, const uint64_t *a)
@@ -184,6 +191,24 @@ XLAT_SYS(tkill); XLAT_SYS(setitimer); XLAT_SYS(getitimer);
 XLAT_SYS(open); XLAT_SYS(stat); XLAT_SYS(lstat); XLAT_SYS(access); XLAT_SYS(pipe); XLAT_SYS(dup2);
 XLAT_SYS(mkdir); XLAT_SYS(rmdir); XLAT_SYS(unlink); XLAT_SYS(rename); XLAT_SYS(readlink);
 XLAT_SYS(symlink); XLAT_SYS(chmod); XLAT_SYS(arch_prctl);
+/* sys_owner.c: owners and times of files */
+XLAT_SYS(fchownat); XLAT_SYS(fchown); XLAT_SYS(chown); XLAT_SYS(lchown); XLAT_SYS(utimensat);
+XLAT_SYS(utimes); XLAT_SYS(utime); XLAT_SYS(futimesat);
+/* sys_ids.c: the set*id family and supplementary groups */
+XLAT_SYS(setuid); XLAT_SYS(setgid); XLAT_SYS(setreuid); XLAT_SYS(setregid); XLAT_SYS(setresuid);
+XLAT_SYS(setresgid); XLAT_SYS(getresuid); XLAT_SYS(getresgid); XLAT_SYS(getgroups);
+XLAT_SYS(setgroups);
+/* sys_filedata.c: a file's data and locks, links and nodes */
+XLAT_SYS(truncate); XLAT_SYS(fallocate); XLAT_SYS(fdatasync); XLAT_SYS(sync); XLAT_SYS(syncfs);
+XLAT_SYS(flock); XLAT_SYS(fadvise64); XLAT_SYS(statfs); XLAT_SYS(fstatfs); XLAT_SYS(linkat);
+XLAT_SYS(link); XLAT_SYS(mknodat); XLAT_SYS(mknod);
+/* sys_sched.c: limits, priorities and scheduling of the calling process */
+XLAT_SYS(getrlimit); XLAT_SYS(setrlimit); XLAT_SYS(getpriority); XLAT_SYS(setpriority);
+XLAT_SYS(sched_setaffinity); XLAT_SYS(sched_getparam); XLAT_SYS(sched_getscheduler);
+XLAT_SYS(sched_get_priority_max); XLAT_SYS(sched_get_priority_min); XLAT_SYS(alarm);
+/* refused.c: what no guest may do (EPERM), its persona, and unshare */
+int64_t xlat_sys_refused(struct xlat_proc *p, const uint64_t *a);
+XLAT_SYS(personality); XLAT_SYS(unshare);
 /* sys_thread.c */
 XLAT_SYS(clone); XLAT_SYS(fork); XLAT_SYS(vfork); XLAT_SYS(exit); XLAT_SYS(gettid); XLAT_SYS(set_tid_address);
 /* sys_futex.c */

@@ -95,6 +95,11 @@ int64_t xlat_kill_alone(struct xlat_proc *p, pid_t pid, int sig)
 {
     if (pid > 0) {
         pid_t h = xlat_pid_to_host(p, pid);
+        /* The instance's init, the guest's parent in the sandbox's pid namespace: the kernel
+         * lets it ignore what it has no handler for, as it does for a native guest. Without
+         * a pid namespace pid 1 is the host's, outside the guest's tree. */
+        if (h == 1 && stat_field(p->alone_root, 4) == 1)
+            return XLAT_RET(kill(1, sig));
         if (!in_tree(p, h))
             return -ESRCH;
         return XLAT_RET(kill(h, sig));

@@ -68,8 +68,8 @@ XLAT_SYS(fstat)
 
 /* The host call for a path a *stat* syscall names with flags: confined paths that follow their
  * last component go through an O_PATH open inside the root, so a symlink cannot point out. */
-static int64_t path_stat(struct xlat_proc *p, int64_t dirfd, uint64_t gpath, int flags,
-                         int (*fn)(int, const char *, int, void *), void *out)
+int64_t xlat_path_call(struct xlat_proc *p, int64_t dirfd, uint64_t gpath, int flags,
+                       int (*fn)(int, const char *, int, void *), void *out)
 {
     struct xlat_path r;
     int e = xlat_path_get(p, dirfd, gpath, &r);
@@ -102,7 +102,7 @@ XLAT_SYS(newfstatat)
 {
     int flags = (int)a[3] & (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT);
     struct stat st;
-    int64_t r = path_stat(p, (int64_t)a[0], a[1], flags, do_fstatat, &st);
+    int64_t r = xlat_path_call(p, (int64_t)a[0], a[1], flags, do_fstatat, &st);
     return r < 0 ? r : put_stat(p, a[2], &st);
 }
 
@@ -122,7 +122,7 @@ XLAT_SYS(statx)
     if (!xlat_mem_ptr(p->mem, a[4], sizeof(sx), XLAT_PG_W))
         return -EFAULT;
     statx_mask = (unsigned)a[3];
-    int64_t r = path_stat(p, (int64_t)a[0], a[1], flags, do_statx, &sx);
+    int64_t r = xlat_path_call(p, (int64_t)a[0], a[1], flags, do_statx, &sx);
     return r < 0 ? r : xlat_mem_write(p->mem, a[4], &sx, sizeof(sx));
 }
 
@@ -136,7 +136,7 @@ static int64_t access_common(struct xlat_proc *p, const uint64_t *a, int flags)
     int mode = (int)a[2];
     if (mode & ~(R_OK | W_OK | X_OK))
         return -EINVAL;
-    return path_stat(p, (int64_t)a[0], a[1],
+    return xlat_path_call(p, (int64_t)a[0], a[1],
                      flags & (AT_SYMLINK_NOFOLLOW | AT_EACCESS | AT_EMPTY_PATH), do_faccessat,
                      &mode);
 }

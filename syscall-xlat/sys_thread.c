@@ -357,6 +357,9 @@ XLAT_SYS(clone)
     const uint64_t unsupported = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |
                                  CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_PIDFD |
                                  CLONE_PTRACE | CLONE_UNTRACED | CLONE_PARENT;
+    /* Nested user namespaces are refused as native mode's policy refuses them (EPERM). */
+    if (flags & CLONE_NEWUSER)
+        return -EPERM;
     if ((flags & CLONE_VM) && !(flags & CLONE_VFORK)) {
         /* glibc's pthread_create: VM|FS|FILES|SIGHAND|THREAD|SYSVSEM|SETTLS|PARENT_SETTID|
          * CHILD_CLEARTID. Threads share everything here already. */

@@ -33,6 +33,13 @@ struct xlat_trap; /* opaque */
 /* Host syscall numbers the policy must trap for this configuration; *n gets the count. */
 const int *xlat_trap_syscalls(const struct xlat_trap_config *cfg, size_t *n);
 
+/* The system calls no guest may make, by name (refused.c): native mode's seccomp policy refuses
+ * them with EPERM, and so does the personality. personality(2) flags refused when set. */
+extern const char *const xlat_refused_calls[];
+extern const size_t xlat_refused_count;
+extern const unsigned long xlat_personality_refused[];
+extern const size_t xlat_personality_refused_count;
+
 /* Take ownership of a listener fd. */
 int xlat_trap_open(int notify_fd, const struct xlat_trap_config *cfg, struct xlat_trap **out,
                    struct viv_error *err);

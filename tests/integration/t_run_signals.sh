@@ -50,7 +50,9 @@ if command -v script >/dev/null 2>&1; then
     if contains "$out" "tty-ok" && contains "$out" "33 77" && contains "$out" "xterm"; then pass "-t: a terminal with the caller's size and TERM"; else fail "-t: a terminal with the caller's size and TERM" "$out"; fi
     run script -qec "stty rows 20 cols 60; '$VIV' run -t app 'sleep 0.6; stty size' & vp=\$!; sleep 0.3; stty rows 41 cols 91; kill -WINCH \$vp; wait \$vp" /dev/null
     if contains "$out" "41 91"; then pass "-t: SIGWINCH resizes the guest's terminal"; else fail "-t: SIGWINCH resizes the guest's terminal" "$out"; fi
-    run sh -c "(sleep 0.5; printf '\\003'; sleep 1) | script -qec \"'$VIV' run -i -t app 'trap \\\"echo got-int; exit 5\\\" INT; echo ready; while :; do sleep 0.05; done'\" /dev/null"
+    # ^C once the guest's trap is set (it says so in a bound folder): however slow the start.
+    mkdir -p "$WORK/intr"
+    run sh -c "(i=0; while [ ! -e '$WORK/intr/ready' ] && [ \$i -lt 600 ]; do sleep 0.05; i=\$((i + 1)); done; printf '\\003'; sleep 1) | script -qec \"'$VIV' run -i -t -v '$WORK/intr:/out' app 'trap \\\"echo got-int; exit 5\\\" INT; touch /out/ready; while :; do sleep 0.05; done'\" /dev/null"
     if contains "$out" "got-int"; then pass "-t: Ctrl-C reaches the guest's foreground process group"; else fail "-t: Ctrl-C reaches the guest's foreground process group" "$out"; fi
     run script -qec "stty -g > '$WORK/stty.before'; '$VIV' run -t app true; stty -g > '$WORK/stty.after'" /dev/null
     assert "-t: the caller's terminal is restored" cmp "$WORK/stty.before" "$WORK/stty.after"

@@ -1,8 +1,10 @@
 /* test_seccomp_policy.c: native mode's default seccomp policy, as text and as loaded into a
  * child process: what it refuses, with which errno, and what it leaves alone. */
 #include "runner/sandbox.h"
+#include "syscall-xlat/syscall-xlat.h"
 
 #include <check.h>
+#include <seccomp.h>
 
 #include "unit.h"
 #include <errno.h>
@@ -171,6 +173,30 @@ START_TEST(loaded_policy_behaves)
 }
 END_TEST
 
+/* Every call native mode refuses is refused in the personality too, at its number in each ABI
+ * that has it: a guest sees EPERM whatever the mode. */
+START_TEST(personality_refuses_the_same)
+{
+    const struct {
+        const struct xlat_abi *abi;
+        const char *name;
+        uint32_t arch;
+    } abis[] = {{&xlat_abi_x86_64, "x86_64", SCMP_ARCH_X86_64},
+                {&xlat_abi_riscv64, "riscv64", SCMP_ARCH_RISCV64}};
+    for (size_t k = 0; k < VIV_ARRAY_SIZE(abis); k++) {
+        for (size_t i = 0; i < xlat_refused_count; i++) {
+            const char *name = xlat_refused_calls[i];
+            int nr = seccomp_syscall_resolve_name_arch(abis[k].arch, name);
+            if (nr < 0)
+                continue; /* the ABI has no such call (iopl on riscv64) */
+            const char *got = xlat_syscall_name(abis[k].abi, (uint64_t)nr);
+            ck_assert_msg(got && strcmp(got, name) == 0, "%s: %s (%d) is %s in the personality",
+                          abis[k].name, name, nr, got ? got : "missing");
+        }
+    }
+}
+END_TEST
+
 static Suite *policy_suite(void)
 {
     Suite *s = suite_create("seccomp_policy");
@@ -178,6 +204,7 @@ static Suite *policy_suite(void)
     tcase_add_loop_test(tc, denies_with_eperm, 0, VIV_ARRAY_SIZE(eperm));
     tcase_add_test(tc, argument_checks);
     tcase_add_test(tc, traps_chown_when_asked);
+    tcase_add_test(tc, personality_refuses_the_same);
     suite_add_tcase(s, tc);
     tc = tcase_create("loaded");
     tcase_add_test(tc, loaded_policy_behaves);

@@ -29,6 +29,13 @@ fcase "an entrypoint that is not executable: 126" "" --entrypoint /etc/passwd bu
 fcase "--timeout stops a spinning guest: 124" "" --timeout 1 $SH 'while :; do :; done'
 # Processes: fork (a copy-on-write VM per child), exec in place, waits, signals between them.
 fcase "a file of the image, read by a builtin" "" $SH 'read line </etc/group; echo "$line"'
+fcase "-w names the working folder, made when missing" "" -w /new/dir $SH 'pwd; cd /; ls -d /new/dir'
+fcase "touch, times and owners of files" "" $SH 'touch /tmp/a && chown 1:2 /tmp/a && chgrp 3 /tmp/a && stat -c "%u %g" /tmp/a; touch -d "2020-01-02 03:04:05" /tmp/a; date -r /tmp/a +%F; chmod 600 /tmp/a; stat -c %a /tmp/a'
+fcase "hard links, FIFOs, truncate and statfs" "" $SH 'echo x >/tmp/a; ln /tmp/a /tmp/b; stat -c %h /tmp/a; mkfifo /tmp/f; stat -c %F /tmp/f; truncate -s 100 /tmp/a; wc -c </tmp/b; df / >/dev/null && echo statfs'
+fcase "a directory renamed in the image's root" "" $SH 'mkdir /etc/d && touch /etc/d/f && mv /etc/d /etc/e && ls /etc/e'
+fcase "--read-only: the root refuses, /tmp takes" "" --read-only $SH 'touch /etc/x 2>&1; touch /tmp/y && echo tmp'
+fcase "id, groups, priority, affinity, sync" "" $SH 'id; renice -n 5 $$ >/dev/null && echo reniced; taskset -p 1 $$ >/dev/null && echo pinned; sync && echo synced'
+fcase "su to another user: its uid, and its rights" "" $SH 'echo "nob:x:1000:1000::/:/bin/sh" >>/etc/passwd; su -s /bin/sh -c "id -u; touch /etc/no" nob 2>&1; echo $?'
 fcase "a write into the image's root shows within the run" "" $SH 'echo new >/etc/new && read x </etc/new && echo "$x"'
 fcase "/tmp is writable" "" $SH 'echo t >/tmp/t && read x </tmp/t && echo "$x"'
 fcase "100 builtins and a file read" "" $SH 'i=0; while [ $i -lt 100 ]; do i=$((i + 1)); done; read x </etc/passwd; echo "$i $x"'
