@@ -179,6 +179,42 @@ void rv_tr_cold_exit(struct tr *t, size_t field, int reason)
     c->reason = (uint8_t)reason;
 }
 
+unsigned rv_tr_slow(struct tr *t, size_t field, const struct rv_insn *in, bool leave)
+{
+    unsigned k = t->nslow++;
+    struct tr_slow *s = &t->slow[k];
+    s->field = field;
+    s->resume = leave ? SIZE_MAX : t->b.len;
+    s->in = in;
+    s->pc = t->pc;
+    s->index = t->index;
+    s->synced = t->synced;
+    return k;
+}
+
+/* The slow paths, as the main path's state was at each: what the helper call syncs of
+ * instret is given back before going back to the main path, which has not counted it. */
+static void slow_paths(struct tr *t)
+{
+    struct x86_buf *b = &t->b;
+    for (unsigned k = 0; k < t->nslow; k++) {
+        const struct tr_slow *s = &t->slow[k];
+        x86_patch(b, s->field);
+        t->pc = s->pc;
+        t->index = s->index;
+        t->synced = s->synced;
+        rv_tr_call_helper(t, s->in);
+        if (s->resume == SIZE_MAX) {
+            rv_tr_count(b, 1); /* the helper ran it; instret does not count it yet */
+            rv_tr_exit_to(t, s->pc + s->in->len, TR_EXIT_NEXT, NULL);
+            continue;
+        }
+        if (s->index > s->synced)
+            rv_tr_count(b, -(int32_t)(s->index - s->synced));
+        x86_jmp(b, (long)s->resume);
+    }
+}
+
 /* The fault exits: the pc and instret of the faulting instruction, stored here rather than
  * ahead of every access, and the exit with rdx = the guest address. */
 static void cold_exits(struct tr *t)
@@ -619,6 +655,7 @@ enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *
         return RV_XLAT_FULL;
     memset(&t, 0, offsetof(struct tr, cold));
     t.ncold = 0;
+    t.nslow = 0;
     t.nsite = 0;
     t.pc = b->pc;
     t.blk = b;
@@ -652,6 +689,7 @@ enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *
         chain_to(&t, t.pc);
     }
     cold_exits(&t);
+    slow_paths(&t);
     if (t.b.overflow)
         return RV_XLAT_NONE;
     uint32_t at = (uint32_t)(origin - (uintptr_t)code->base);

@@ -145,6 +145,18 @@ struct tr {
         uint8_t reason;
     } cold[2 * RV_BLOCK_MAX]; /* an AMO has two: misaligned and out of memory */
     unsigned ncold;
+    /* Out-of-line code, emitted after the block: the helper for an instruction whose fast
+     * path does not cover the case at hand (a NaN result, a rounding mode SSE lacks). Kept off
+     * the main path so that a block's common case runs straight through, without a taken jump
+     * per instruction around a helper call it does not make. */
+    struct tr_slow {
+        size_t field;  /* the jcc to point at it */
+        size_t resume; /* where the main path goes on after the instruction; SIZE_MAX: leave */
+        const struct rv_insn *in;
+        uint64_t pc;
+        uint32_t index, synced;
+    } slow[2 * RV_BLOCK_MAX]; /* an FP instruction has at most two: frm, and its result */
+    unsigned nslow;
     /* The guest accesses of the block, at buffer offsets (len set when the instruction ends). */
     struct rv_fault_site site[RV_BLOCK_MAX];
     unsigned nsite;
@@ -191,6 +203,15 @@ void rv_tr_merge_flags(struct tr *t);
 void rv_tr_exit_to(struct tr *t, uint64_t target, unsigned kind, const void *ptr);
 /* Run the current instruction in C (rv_xlat_helper), then reload the pinned registers. */
 void rv_tr_call_helper(struct tr *t, const struct rv_insn *in);
+/* The jcc at field goes to out-of-line code that runs the current instruction in the helper,
+ * then leaves for the dispatcher at the next pc (leave) or, for the returned slot k, comes
+ * back to the main path where rv_tr_slow_resume(t, k) is called: after the instruction's own
+ * writes, which the helper has made instead. */
+unsigned rv_tr_slow(struct tr *t, size_t field, const struct rv_insn *in, bool leave);
+static inline void rv_tr_slow_resume(struct tr *t, unsigned k)
+{
+    t->slow[k].resume = t->b.len;
+}
 
 /* The M extension (rv_translate_m.c); false for any other op. */
 bool rv_tr_muldiv(struct tr *t, const struct rv_insn *in);

@@ -5,19 +5,6 @@
 #define SIGN_D 0x8000000000000000ull
 #define BOX_HI 0xffffffff00000000ull
 
-/* The helper for in, on a path that the main one jumps around: what it syncs is undone for
- * the translator's bookkeeping of the main path, and instret is given back on return. */
-static void cold_helper(struct tr *t, const struct rv_insn *in)
-{
-    uint32_t synced = t->synced;
-    bool frm_rne = t->frm_rne; /* the helpers of this file never change frm */
-    rv_tr_call_helper(t, in);
-    if (t->index > synced)
-        rv_tr_count(&t->b, -(int32_t)(t->index - synced));
-    t->synced = synced;
-    t->frm_rne = frm_rne;
-}
-
 /* SSE rounds as MXCSR says, which translated code keeps at RNE: a static RNE, or the dynamic
  * mode while frm is RNE, is exact; false for anything else, which is the helper's. frm is
  * checked once for the instructions of a block up to the next thing that may change it; when
@@ -31,15 +18,8 @@ static bool rne_only(struct tr *t, const struct rv_insn *in)
         return false;
     if (t->frm_rne)
         return true;
-    struct x86_buf *b = &t->b;
-    x86_alu_mi32(b, X86_CMP, x86_m(TR_CPU, FRM_OFF), 0);
-    size_t rne = x86_jcc(b, X86_CC_E, -1);
-    uint32_t synced = t->synced;
-    rv_tr_call_helper(t, in);
-    rv_tr_count(b, 1); /* the helper ran it; instret does not count it yet */
-    rv_tr_exit_to(t, t->pc + in->len, TR_EXIT_NEXT, NULL);
-    t->synced = synced;
-    x86_patch(b, rne);
+    x86_alu_mi32(&t->b, X86_CMP, x86_m(TR_CPU, FRM_OFF), 0);
+    rv_tr_slow(t, x86_jcc(&t->b, X86_CC_NE, -1), in, true);
     t->frm_rne = true;
     return true;
 }
@@ -94,12 +74,9 @@ static bool arith_d(struct tr *t, const struct rv_insn *in)
         }
     }
     x86_comis(b, true, true, 0, 0);
-    size_t nan = x86_jcc(b, X86_CC_P, -1);
+    unsigned nan = rv_tr_slow(t, x86_jcc(b, X86_CC_P, -1), in, false);
     rv_tr_fset(t, in->rd, 0);
-    size_t done = x86_jmp(b, -1);
-    x86_patch(b, nan);
-    cold_helper(t, in);
-    x86_patch(b, done);
+    rv_tr_slow_resume(t, nan);
     return true;
 }
 
@@ -132,14 +109,11 @@ static bool d_to_int(struct tr *t, const struct rv_insn *in)
         x86_mov_ri(b, X86_RDX, 1ull << 63);
         x86_alu_rr(b, X86_CMP, 64, X86_RAX, X86_RDX);
     }
-    size_t odd = x86_jcc(b, X86_CC_E, -1);
+    unsigned odd = rv_tr_slow(t, x86_jcc(b, X86_CC_E, -1), in, false);
     if (w)
         x86_movsx_rr(b, 64, 32, X86_RAX, X86_RAX);
     rv_tr_set(t, in->rd, X86_RAX);
-    size_t done = x86_jmp(b, -1);
-    x86_patch(b, odd);
-    cold_helper(t, in);
-    x86_patch(b, done);
+    rv_tr_slow_resume(t, odd);
     return true;
 }
 
