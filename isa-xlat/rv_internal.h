@@ -47,6 +47,13 @@ struct rv_block {
  * cannot be fetched. */
 struct rv_block *rv_cache_get(struct rv_cache *c, struct rv_mem *mem, uint64_t pc,
                               struct rv_exit *ex);
+/* Add r, for the hart cpu, to the harts whose run_limit rv_invalidate clears; take it away. */
+void rv_running_enter(struct rv_mem *mem, struct rv_running *r, struct rv_cpu *cpu);
+void rv_running_leave(struct rv_mem *mem, struct rv_running *r);
+/* The cache runs cpu over mem from now on: its hart is one of mem's until rv_cache_free (or
+ * another pair), so that another thread's rv_invalidate reaches its translated code. Kept by
+ * the cache, not by rv_run's frame, which a host fault may leave by siglongjmp. */
+void rv_cache_attach(struct rv_cache *c, struct rv_mem *mem, struct rv_cpu *cpu);
 /* Apply rv_invalidate calls made since this cache last looked. */
 void rv_cache_sync(struct rv_cache *c, struct rv_mem *mem);
 

@@ -368,20 +368,16 @@ void rv_tr_exit_to(struct tr *t, uint64_t target, unsigned kind, const void *ptr
     x86_jmp_abs(b, t->st->exit);
 }
 
-/* Jumps (in rax: the field offsets to point at the exit) unless the run must stop: every loop
- * passes a backward or indirect jump, so checking there bounds how long a run goes on. */
-static unsigned loop_checks(struct tr *t, size_t out[3])
+/* Jumps (out: the field offsets to point at the exit) unless the run must stop: every loop
+ * passes a backward or indirect jump, so checking there bounds how long a run goes on. One
+ * compare covers the instruction limit, a stop request and code invalidated by another
+ * thread, which clear cpu->run_limit (rv_cache_exec, rv_request_stop, rv_invalidate). */
+static unsigned loop_checks(struct tr *t, size_t out[1])
 {
     struct x86_buf *b = &t->b;
-    x86_alu_mi32(b, X86_CMP, x86_m(TR_CPU, STOP_OFF), 0);
-    out[0] = x86_jcc(b, X86_CC_NE, -1);
-    x86_alu_rm(b, X86_CMP, 64, TR_INSTRET, x86_m(TR_FRAME, FR(limit)));
-    out[1] = x86_jcc(b, X86_CC_AE, -1);
-    x86_load(b, 64, X86_RDX, x86_m(TR_FRAME, FR(epoch_ptr)));
-    x86_load(b, 64, X86_RDX, x86_m(X86_RDX, 0));
-    x86_alu_rm(b, X86_CMP, 64, X86_RDX, x86_m(TR_FRAME, FR(epoch)));
-    out[2] = x86_jcc(b, X86_CC_NE, -1);
-    return 3;
+    x86_alu_rm(b, X86_CMP, 64, TR_INSTRET, x86_m(TR_CPU, RUN_LIMIT_OFF));
+    out[0] = x86_jcc(b, X86_CC_AE, -1);
+    return 1;
 }
 
 /* A direct exit to target: a jump that rv_cache_exec links to the target's code, or, until
@@ -389,7 +385,7 @@ static unsigned loop_checks(struct tr *t, size_t out[3])
 static void chain_to(struct tr *t, uint64_t target)
 {
     struct rv_chain *ch = &t->blk->chain[t->blk->nchain++];
-    size_t checks[3];
+    size_t checks[1];
     unsigned nchecks = target <= t->blk->pc ? loop_checks(t, checks) : 0;
     size_t site = x86_jmp(&t->b, -1);
     x86_patch(&t->b, site);
@@ -408,7 +404,7 @@ static void chain_to(struct tr *t, uint64_t target)
 static void jump_indirect(struct tr *t)
 {
     struct x86_buf *b = &t->b;
-    size_t checks[3];
+    size_t checks[1];
     x86_mov_ri(b, X86_RDX, t->blk->pc);
     x86_alu_rr(b, X86_CMP, 64, X86_RAX, X86_RDX);
     size_t forward = x86_jcc(b, X86_CC_A, -1);

@@ -37,7 +37,7 @@
 #define RESV_SIZE_OFF ((int32_t)offsetof(struct rv_cpu, resv_size))
 #define FFLAGS_OFF ((int32_t)offsetof(struct rv_cpu, fflags))
 #define FRM_OFF ((int32_t)offsetof(struct rv_cpu, frm))
-#define STOP_OFF ((int32_t)offsetof(struct rv_cpu, stop))
+#define RUN_LIMIT_OFF ((int32_t)offsetof(struct rv_cpu, run_limit))
 #define FR(field) ((int32_t)offsetof(struct rv_xframe, field))
 
 /* What translated code shares with the C around it for one run (rv_cache_exec). */
@@ -45,9 +45,6 @@ struct rv_xframe {
     struct rv_cpu *cpu;
     uint8_t *base;
     uint64_t last[4];            /* the last guest address an access of 1, 2, 4, 8 bytes may use */
-    uint64_t limit;              /* leave at a loop edge once cpu->instret reaches it */
-    const uint64_t *epoch_ptr;   /* &mem->inval_epoch: leave at a loop edge once it moves */
-    uint64_t epoch;              /* its value when the run began */
     struct rv_jcache *jcache;    /* guest pc -> host code, for indirect jumps */
     struct rv_mem *mem;          /* for the helpers */
     struct rv_exit *ex;
