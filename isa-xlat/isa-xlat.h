@@ -167,7 +167,7 @@ void rv_cache_free(struct rv_cache *cache);
 struct rv_cache_stats {
     uint64_t blocks, lookups, misses, flushes, bytes;
     uint64_t translated, code_bytes; /* blocks translated to host code, and its size */
-    uint64_t chained;                /* direct jumps linked from one translation to another */
+    uint64_t chained; /* direct jumps linked from one translation to another (or to itself) */
 };
 void rv_cache_stats(const struct rv_cache *cache, struct rv_cache_stats *st);
 /* A host SIGSEGV or SIGBUS with signal context uc (a ucontext_t) on the thread that runs cache:

@@ -302,6 +302,7 @@ bool rv_cache_translate(struct rv_cache *c, const struct rv_mem *mem, struct rv_
     switch (rv_translate(&c->code, &c->stubs, &c->faults, mem, b)) {
     case RV_XLAT_OK:
         c->st.translated++;
+        c->st.chained += b->loops;
         return true;
     case RV_XLAT_FULL:
         if (c->code.used > 256) { /* more than the stubs: emptying it makes room */

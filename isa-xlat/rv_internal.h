@@ -37,6 +37,7 @@ struct rv_block {
     uint32_t hits;
     void *host_code;  /* translated code, or NULL */
     bool xlat_failed; /* not to be translated: no code memory */
+    bool loops;       /* its code jumps back to its own start, linked from the outset */
     uint8_t nchain;
     struct rv_chain chain[2];  /* its direct exits, when translated */
     struct rv_chain *in;       /* chained jumps of other blocks into this one */

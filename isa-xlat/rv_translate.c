@@ -380,10 +380,25 @@ static unsigned loop_checks(struct tr *t, size_t out[1])
     return 1;
 }
 
+/* A jump back to the block's own start, the tight loop: straight to its code, which needs no
+ * link, while the run may go on; else out with cpu->pc = the block's pc. */
+static void loop_to_start(struct tr *t)
+{
+    struct x86_buf *b = &t->b;
+    x86_alu_rm(b, X86_CMP, 64, TR_INSTRET, x86_m(TR_CPU, RUN_LIMIT_OFF));
+    x86_jcc(b, X86_CC_B, 0);
+    t->blk->loops = true;
+    rv_tr_exit_to(t, t->blk->pc, TR_EXIT_NEXT, NULL);
+}
+
 /* A direct exit to target: a jump that rv_cache_exec links to the target's code, or, until
  * then, to the exit stub. */
 static void chain_to(struct tr *t, uint64_t target)
 {
+    if (target == t->blk->pc) {
+        loop_to_start(t);
+        return;
+    }
     struct rv_chain *ch = &t->blk->chain[t->blk->nchain++];
     size_t checks[1];
     unsigned nchecks = target <= t->blk->pc ? loop_checks(t, checks) : 0;
@@ -435,10 +450,18 @@ static void branch(struct tr *t, const struct rv_insn *in, enum x86_cc cc)
         x86_test_rr(&t->b, 64, a, a);
     else
         x86_alu_rr(&t->b, X86_CMP, 64, a, src(t, in->rs2, X86_RCX));
+    uint64_t target = t->pc + (uint64_t)(int64_t)in->imm;
+    if (target == t->blk->pc) { /* a loop of one block: going round is the way straight on */
+        size_t out = x86_jcc(&t->b, (enum x86_cc)(cc ^ 1), -1);
+        loop_to_start(t);
+        x86_patch(&t->b, out);
+        chain_to(t, t->pc + in->len);
+        return;
+    }
     size_t taken = x86_jcc(&t->b, cc, -1);
     chain_to(t, t->pc + in->len);
     x86_patch(&t->b, taken);
-    chain_to(t, t->pc + (uint64_t)(int64_t)in->imm);
+    chain_to(t, target);
 }
 
 /* A trap that ends the block where it stands (ecall, ebreak, an illegal instruction). */
@@ -660,6 +683,7 @@ enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *
     t.b.origin = origin;
     b->nchain = 0;
     b->in = NULL;
+    b->loops = false;
     bool ended = false;
     for (uint32_t i = 0; i < b->n && !ended; i++) {
         const struct rv_insn *in = &b->insn[i];
