@@ -284,6 +284,16 @@ struct rv_block *rv_cache_get(struct rv_cache *c, struct rv_mem *mem, uint64_t p
     return b;
 }
 
+/* The block at pc, if the cache holds one (rv_xlinks.find). */
+static struct rv_block *find(void *cache, uint64_t pc)
+{
+    struct rv_cache *c = cache;
+    struct rv_block *b = c->table[(unsigned)(pc >> 1) & (BUCKETS - 1)];
+    while (b && b->pc != pc)
+        b = b->next;
+    return b;
+}
+
 bool rv_cache_translate(struct rv_cache *c, const struct rv_mem *mem, struct rv_block *b)
 {
     if (!c->code.base && !c->code_failed && x86_code_init(&c->code, CODE_MAX) < 0)
@@ -299,10 +309,16 @@ bool rv_cache_translate(struct rv_cache *c, const struct rv_mem *mem, struct rv_
         b->xlat_failed = true;
         return true;
     }
-    switch (rv_translate(&c->code, &c->stubs, &c->faults, mem, b)) {
+    /* The exit the last run left by, if it leads here, is linked with the new code. */
+    struct rv_chain *into = c->pending && c->pending->target == b->pc ? c->pending : NULL;
+    struct rv_xlinks links = {.find = find, .ctx = c, .into = into};
+    switch (rv_translate(&c->code, &c->stubs, &c->faults, mem, &links, b)) {
     case RV_XLAT_OK:
         c->st.translated++;
         c->st.chained += b->loops;
+        for (unsigned k = 0; k < b->nchain; k++)
+            c->st.chained += b->chain[k].linked;
+        c->st.chained += into && into->linked;
         return true;
     case RV_XLAT_FULL:
         if (c->code.used > 256) { /* more than the stubs: emptying it makes room */

@@ -399,7 +399,8 @@ static void chain_to(struct tr *t, uint64_t target)
         loop_to_start(t);
         return;
     }
-    struct rv_chain *ch = &t->blk->chain[t->blk->nchain++];
+    unsigned k = t->blk->nchain++;
+    struct rv_chain *ch = &t->blk->chain[k];
     size_t checks[1];
     unsigned nchecks = target <= t->blk->pc ? loop_checks(t, checks) : 0;
     size_t site = x86_jmp(&t->b, -1);
@@ -411,6 +412,15 @@ static void chain_to(struct tr *t, uint64_t target)
     ch->unlinked = 0; /* the rel32 of a jump to the very next byte */
     ch->linked = false;
     ch->next_in = NULL;
+    t->linked_to[k] = NULL;
+    struct rv_block *to = t->links ? t->links->find(t->links->ctx, target) : NULL;
+    /* Not past the buffer's end, where a jump that did not fit has no rel32 (the block is
+     * given up anyway); the arena is within 2 GiB, so any rel32 reaches. */
+    if (to && to->host_code && site + 4 <= t->b.len) {
+        int32_t rel = (int32_t)((intptr_t)to->host_code - (intptr_t)(ch->site + 4));
+        memcpy(t->b.p + site, &rel, 4);
+        t->linked_to[k] = to;
+    }
     rv_tr_exit_to(t, target, TR_EXIT_CHAIN, ch);
 }
 
@@ -663,7 +673,7 @@ static bool insn(struct tr *t, const struct rv_insn *in)
 
 enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *st,
                                  struct rv_faultmap *faults, const struct rv_mem *mem,
-                                 struct rv_block *b)
+                                 const struct rv_xlinks *links, struct rv_block *b)
 {
     static _Thread_local uint8_t buf[BUF_MAX];
     static _Thread_local struct tr t;
@@ -679,6 +689,7 @@ enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *
     t.pc = b->pc;
     t.blk = b;
     t.st = st;
+    t.links = links;
     x86_buf_init(&t.b, buf, sizeof(buf));
     t.b.origin = origin;
     b->nchain = 0;
@@ -720,12 +731,35 @@ enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *
     size_t had = faults->n;
     if (!rv_faultmap_add(faults, t.site, t.nsite))
         return RV_XLAT_NONE;
-    void *fn = x86_code_add(code, buf, t.b.len);
+    struct rv_chain *into = links ? links->into : NULL;
+    void *fn = NULL;
+    if (into && !into->linked) {
+        int32_t rel = (int32_t)((intptr_t)origin - (intptr_t)(into->site + 4));
+        fn = x86_code_add_patch(code, buf, t.b.len, into->site, rel);
+        if (!fn)
+            into = NULL; /* too far away: linked later, on its own */
+    }
+    if (!fn)
+        fn = x86_code_add(code, buf, t.b.len);
     if (!fn || (uintptr_t)fn != origin) {
         faults->n = had;
         /* the second cannot happen: x86_code_next said where it would go */
         return fn ? RV_XLAT_NONE : RV_XLAT_FULL;
     }
     b->host_code = fn;
+    /* Only now that the code is there may a target's list point into it (unlink_into). */
+    for (unsigned k = 0; k < b->nchain; k++) {
+        struct rv_block *to = t.linked_to[k];
+        if (to) {
+            b->chain[k].linked = true;
+            b->chain[k].next_in = to->in;
+            to->in = &b->chain[k];
+        }
+    }
+    if (into && !into->linked) {
+        into->linked = true;
+        into->next_in = b->in;
+        b->in = into;
+    }
     return RV_XLAT_OK;
 }

@@ -157,6 +157,10 @@ struct tr {
     /* The guest accesses of the block, at buffer offsets (len set when the instruction ends). */
     struct rv_fault_site site[RV_BLOCK_MAX];
     unsigned nsite;
+    /* Direct exits written linked to a target's code (rv_xlinks), which go on the target's
+     * list of jumps into it once the block's code is in the arena. */
+    const struct rv_xlinks *links;
+    struct rv_block *linked_to[2];
 };
 
 static inline void rv_tr_get(struct tr *t, int host, unsigned r)

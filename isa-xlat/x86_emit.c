@@ -528,22 +528,47 @@ void x86_code_free(struct x86_code *c)
     c->size = c->used = 0;
 }
 
-void *x86_code_add(struct x86_code *c, const void *code, size_t len)
+/* The pages a patch may share a writable stretch with new code across: more would make the
+ * two protection changes cost more than the two they save. */
+#define PATCH_SPAN (64u * 1024u)
+
+static void *add(struct x86_code *c, const void *code, size_t len, uint8_t *patch, int32_t v)
 {
     size_t at = (c->used + 15) & ~(size_t)15;
     if (!c->base || at > c->size || len > c->size - at)
         return NULL;
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t lo = at & ~(page - 1), hi = (at + len + page - 1) & ~(page - 1);
+    if (patch) {
+        if (patch < c->base || patch + 4 > c->base + c->used)
+            return NULL;
+        size_t p = (size_t)(patch - c->base) & ~(page - 1);
+        if (p < lo)
+            lo = p;
+        if (hi - lo > PATCH_SPAN)
+            return NULL;
+    }
     if (mprotect(c->base + lo, hi - lo, PROT_READ | PROT_WRITE) < 0)
         return NULL;
     memcpy(c->base + at, code, len);
+    if (patch)
+        memcpy(patch, &v, 4);
     if (mprotect(c->base + lo, hi - lo, PROT_READ | PROT_EXEC) < 0) {
         c->size = 0; /* the range stays writable and not executable: never run from it again */
         return NULL;
     }
     c->used = at + len;
     return c->base + at;
+}
+
+void *x86_code_add(struct x86_code *c, const void *code, size_t len)
+{
+    return add(c, code, len, NULL, 0);
+}
+
+void *x86_code_add_patch(struct x86_code *c, const void *code, size_t len, void *at, int32_t v)
+{
+    return add(c, code, len, at, v);
 }
 
 void x86_code_reset(struct x86_code *c)

@@ -180,6 +180,10 @@ void x86_code_free(struct x86_code *c);
 /* Copy len bytes of position-independent code in; its address, or NULL when full or when the
  * protections cannot be changed. */
 void *x86_code_add(struct x86_code *c, const void *code, size_t len);
+/* x86_code_add, and in the same stretch of writable pages, the patch x86_code_patch32(at, v)
+ * of code added before: NULL (nothing added, nothing patched) where at lies too far from the
+ * new code for one stretch, or as x86_code_add fails. */
+void *x86_code_add_patch(struct x86_code *c, const void *code, size_t len, void *at, int32_t v);
 /* Forget everything added (its callers must no longer hold pointers into it). */
 void x86_code_reset(struct x86_code *c);
 /* Where the next x86_code_add will put its code (for x86_buf.origin); 0 when it is full. */
