@@ -153,25 +153,30 @@ void rv_tr_access(struct tr *t)
     s->pc = t->pc;
 }
 
-/* rax = rs1 + imm, checked like rv_mem_host: the access of len bytes faults unless
- * addr <= size - len (size >= 8 is checked before translating). The fault exit is out of
- * line, after the block. */
-void rv_tr_address(struct tr *t, const struct rv_insn *in, unsigned len, int reason)
+/* The address rs1 + imm, in the register returned, checked like rv_mem_host: the access of len
+ * bytes faults unless addr <= size - len (size >= 8 is checked before translating). The fault
+ * exit is out of line, after the block. */
+int rv_tr_address(struct tr *t, const struct rv_insn *in, unsigned len, int reason)
 {
-    int base = src(t, in->rs1, X86_RAX);
-    if (base != X86_RAX)
+    int base = src(t, in->rs1, X86_RAX), a = X86_RAX;
+    if (base != X86_RAX && in->imm == 0) /* ld a0, 0(a5): the address is a5 as it stands */
+        a = base;
+    else if (base != X86_RAX)
         x86_lea(&t->b, X86_RAX, x86_m(base, in->imm));
     else if (in->imm)
         x86_alu_ri(&t->b, X86_ADD, 64, X86_RAX, in->imm);
     unsigned k = len == 8 ? 3 : len == 4 ? 2 : len == 2 ? 1 : 0;
-    x86_alu_rm(&t->b, X86_CMP, 64, X86_RAX, x86_m(TR_FRAME, FR(last) + 8 * (int32_t)k));
+    x86_alu_rm(&t->b, X86_CMP, 64, a, x86_m(TR_FRAME, FR(last) + 8 * (int32_t)k));
     rv_tr_cold_exit(t, x86_jcc(&t->b, X86_CC_A, -1), reason);
+    t->cold[t->ncold - 1].addr = (int8_t)a;
     rv_tr_access(t);
+    return a;
 }
 
 void rv_tr_cold_exit(struct tr *t, size_t field, int reason)
 {
     struct tr_cold *c = &t->cold[t->ncold++];
+    c->addr = X86_RAX;
     c->field = field;
     c->index = t->index;
     c->count = t->index - t->synced;
@@ -231,7 +236,7 @@ static void cold_exits(struct tr *t)
         }
         if (c->count)
             rv_tr_count(b, (int32_t)c->count);
-        x86_mov_rr(b, 64, X86_RDX, X86_RAX);
+        x86_mov_rr(b, 64, X86_RDX, c->addr);
         x86_mov_ri(b, X86_RAX, TR_EXIT_TRAP + c->reason);
         x86_mov_ri(b, X86_RCX, (uint64_t)(uintptr_t)&t->blk->insn[c->index]);
         x86_jmp_abs(b, t->st->exit);
@@ -240,8 +245,8 @@ static void cold_exits(struct tr *t)
 
 static void load(struct tr *t, const struct rv_insn *in, unsigned len, bool sign)
 {
-    rv_tr_address(t, in, len, RV_EXIT_LOAD_FAULT);
-    struct x86_mem m = x86_mi(TR_BASE, X86_RAX, 0);
+    int a = rv_tr_address(t, in, len, RV_EXIT_LOAD_FAULT);
+    struct x86_mem m = x86_mi(TR_BASE, a, 0);
     int d = in->rd != 0 && rv_tr_pin[in->rd] >= 0 ? rv_tr_pin[in->rd] : X86_RCX;
     if (len == 8)
         x86_load(&t->b, 64, d, m);
@@ -256,9 +261,9 @@ static void load(struct tr *t, const struct rv_insn *in, unsigned len, bool sign
 
 static void store(struct tr *t, const struct rv_insn *in, unsigned len)
 {
-    rv_tr_address(t, in, len, RV_EXIT_STORE_FAULT);
+    int a = rv_tr_address(t, in, len, RV_EXIT_STORE_FAULT);
     int v = src(t, in->rs2, X86_RCX);
-    x86_store(&t->b, (int)len * 8, x86_mi(TR_BASE, X86_RAX, 0), v);
+    x86_store(&t->b, (int)len * 8, x86_mi(TR_BASE, a, 0), v);
 }
 
 /* d = guest register r, unless it is there already. */
@@ -301,6 +306,12 @@ static void alu_rr(struct tr *t, const struct rv_insn *in, enum x86_alu op, int 
 static void alu_ri(struct tr *t, const struct rv_insn *in, enum x86_alu op, int bits)
 {
     int d = rv_tr_dst(in->rd);
+    if (bits == 64 && in->rd == in->rs1 && in->rd != 0 && rv_tr_pin[in->rd] < 0) {
+        /* addi s0, s0, 8 on a register kept in cpu: one read-modify-write of its word */
+        if (in->imm != 0 || op == X86_AND)
+            x86_alu_mi(&t->b, op, x86_m(TR_CPU, XOFF(in->rd)), in->imm);
+        return;
+    }
     if (in->rs1 == 0 && bits == 64 && (op == X86_ADD || op == X86_OR || op == X86_XOR)) {
         x86_mov_ri(&t->b, d, (uint64_t)(int64_t)in->imm); /* li (c.li is addi rd, x0, imm) */
         rv_tr_set(t, in->rd, d);
@@ -458,6 +469,8 @@ static void branch(struct tr *t, const struct rv_insn *in, enum x86_cc cc)
     int a = src(t, in->rs1, X86_RAX);
     if (in->rs2 == 0 && in->rs1 != 0) /* against x0: the flags of a - 0 */
         x86_test_rr(&t->b, 64, a, a);
+    else if (in->rs2 != 0 && rv_tr_pin[in->rs2] < 0) /* against memory, not a load first */
+        x86_alu_rm(&t->b, X86_CMP, 64, a, x86_m(TR_CPU, XOFF(in->rs2)));
     else
         x86_alu_rr(&t->b, X86_CMP, 64, a, src(t, in->rs2, X86_RCX));
     uint64_t target = t->pc + (uint64_t)(int64_t)in->imm;

@@ -140,6 +140,7 @@ struct tr {
         uint32_t count; /* instructions r13 is short of at the jcc */
         uint64_t pc;
         uint8_t reason;
+        int8_t addr; /* the host register that holds the guest address */
     } cold[2 * RV_BLOCK_MAX]; /* an AMO has two: misaligned and out of memory */
     unsigned ncold;
     /* Out-of-line code, emitted after the block: the helper for an instruction whose fast
@@ -225,8 +226,9 @@ bool rv_tr_amo(struct tr *t, const struct rv_insn *in);
 /* A fault exit after the block, taken by the jcc at field (rdx = rax = the guest address); it
  * stores the state of the current instruction itself. */
 void rv_tr_cold_exit(struct tr *t, size_t field, int reason);
-/* Loads and stores: rax = the checked guest address of the access (at host r12 + rax). */
-void rv_tr_address(struct tr *t, const struct rv_insn *in, unsigned len, int reason);
+/* Loads and stores: the host register that holds the checked guest address of the access (at
+ * host r12 + it): the pinned register of rs1 itself when the offset is 0, else rax. */
+int rv_tr_address(struct tr *t, const struct rv_insn *in, unsigned len, int reason);
 
 /* The helper translated code calls for one instruction it does not translate itself: 0, or the
  * exit reason with ex filled (rv_xlat_rt.c). */

@@ -169,8 +169,8 @@ static void sign_inject_d(struct tr *t, const struct rv_insn *in)
 
 static void fp_load(struct tr *t, const struct rv_insn *in, bool dbl)
 {
-    rv_tr_address(t, in, dbl ? 8 : 4, RV_EXIT_LOAD_FAULT);
-    struct x86_mem m = x86_mi(TR_BASE, X86_RAX, 0);
+    int a = rv_tr_address(t, in, dbl ? 8 : 4, RV_EXIT_LOAD_FAULT);
+    struct x86_mem m = x86_mi(TR_BASE, a, 0);
     if (dbl) {
         int p = rv_tr_fpin[in->rd];
         x86_movsd_load(&t->b, true, p >= 0 ? p : 0, m);
@@ -187,9 +187,9 @@ static void fp_load(struct tr *t, const struct rv_insn *in, bool dbl)
 
 static void fp_store(struct tr *t, const struct rv_insn *in, bool dbl)
 {
-    rv_tr_address(t, in, dbl ? 8 : 4, RV_EXIT_STORE_FAULT);
+    int a = rv_tr_address(t, in, dbl ? 8 : 4, RV_EXIT_STORE_FAULT);
     /* fsw stores the low 32 bits whatever the boxing */
-    x86_movsd_store(&t->b, dbl, x86_mi(TR_BASE, X86_RAX, 0), rv_tr_fget(t, 0, in->rs2));
+    x86_movsd_store(&t->b, dbl, x86_mi(TR_BASE, a, 0), rv_tr_fget(t, 0, in->rs2));
 }
 
 /* fflags, frm and fcsr (as rv_exec_csr: spec 11.2 and Zicsr). Reading fflags needs the SSE
