@@ -24,14 +24,6 @@ static bool rne_only(struct tr *t, const struct rv_insn *in)
     return true;
 }
 
-static bool have_fma(void)
-{
-    static int fma = -1;
-    if (fma < 0)
-        fma = __builtin_cpu_supports("fma") ? 1 : 0;
-    return fma;
-}
-
 /* The host register holding guest register r, or rcx loaded with it. */
 static int src_x(struct tr *t, unsigned r)
 {
@@ -49,7 +41,7 @@ static bool arith_d(struct tr *t, const struct rv_insn *in)
     struct x86_buf *b = &t->b;
     unsigned op = in->op;
     bool fused = op >= RV_OP_FMADD_D && op <= RV_OP_FNMADD_D;
-    if (fused && !have_fma())
+    if (fused && !x86_host_has(X86_FEAT_FMA))
         return false;
     if (!rne_only(t, in))
         return false;

@@ -1,6 +1,7 @@
 /* x86_emit: encodes the x86-64 instructions the translator needs; manages executable memory. */
 #include "isa-xlat/x86_emit.h"
 
+#include <cpuid.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -500,6 +501,38 @@ void x86_stmxcsr(struct x86_buf *b, struct x86_mem m)
 {
     static const uint8_t o[2] = {0x0f, 0xae};
     emit_rm(b, 0, o, 2, 3, &m, 0);
+}
+
+/* CPUID leaf 1 ECX bits (SDM vol. 2, "CPUID", table 3-10) and XCR0's SSE and AVX state bits
+ * (SDM vol. 1, 13.3): VEX-encoded FMA needs the OS to save the YMM state. */
+enum { ECX_FMA = 1u << 12, ECX_POPCNT = 1u << 23, ECX_OSXSAVE = 1u << 27, ECX_AVX = 1u << 28 };
+
+static unsigned host_features(void)
+{
+    unsigned eax, ebx, ecx, edx, f = 0;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx))
+        return 0;
+    if (ecx & ECX_POPCNT)
+        f |= 1u << X86_FEAT_POPCNT;
+    if ((ecx & (ECX_FMA | ECX_AVX | ECX_OSXSAVE)) == (ECX_FMA | ECX_AVX | ECX_OSXSAVE)) {
+        unsigned lo, hi;
+        __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+        if ((lo & 6) == 6)
+            f |= 1u << X86_FEAT_FMA;
+    }
+    return f;
+}
+
+bool x86_host_has(enum x86_feature f)
+{
+    /* Any thread may be first: every one computes the same value. */
+    static unsigned known; /* the features, with bit 31 set once computed */
+    unsigned k = __atomic_load_n(&known, __ATOMIC_RELAXED);
+    if (!k) {
+        k = host_features() | 1u << 31;
+        __atomic_store_n(&known, k, __ATOMIC_RELAXED);
+    }
+    return k >> f & 1;
 }
 
 int x86_code_init(struct x86_code *c, size_t size)

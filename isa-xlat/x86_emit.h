@@ -168,6 +168,12 @@ void x86_lock_cmpxchg(struct x86_buf *b, int bits, struct x86_mem m, int r);
 void x86_ldmxcsr(struct x86_buf *b, struct x86_mem m);
 void x86_stmxcsr(struct x86_buf *b, struct x86_mem m);
 
+/* What the host CPU (and OS) let generated code use, asked of CPUID the first time: not by
+ * __builtin_cpu_supports, whose libgcc constructor would run CPUID at every start of viv, a
+ * trap to the hypervisor in a VM, though most runs never translate the instructions that care. */
+enum x86_feature { X86_FEAT_POPCNT, X86_FEAT_FMA };
+bool x86_host_has(enum x86_feature f);
+
 /* Executable memory: mapped writable, switched to read+execute before anything runs from it and
  * back only while code is added, so no page is ever writable and executable at once. */
 struct x86_code {
