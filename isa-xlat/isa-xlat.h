@@ -23,6 +23,10 @@ struct rv_cpu {
     uint8_t resv_size; /* 0: no reservation, 4 or 8 */
     uint64_t instret;  /* retired instructions; the cycle CSR reads the same count */
     int stop;          /* set with rv_request_stop from any thread or a signal handler */
+    /* Translated code leaves at its next loop edge once instret reaches this: the run's
+     * instruction limit, or 0 from rv_request_stop and from rv_invalidate in another thread, so
+     * that one compare checks all three. Not architectural state. */
+    uint64_t run_limit;
 };
 
 /* fflags bits (spec 11.2, table "accrued exception flag encoding"). */
@@ -43,14 +47,21 @@ void rv_request_stop(struct rv_cpu *cpu);
  * the access so a host handler can report it precisely). One rv_mem is shared by every thread
  * of a guest process; it also carries the log of code invalidations those threads observe. */
 #define RV_INVAL_LOG 16
+/* A hart that runs over an rv_mem, which rv_invalidate tells to leave translated code
+ * (cpu->run_limit). */
+struct rv_running {
+    struct rv_cpu *cpu;
+    struct rv_running *next, **pprev;
+};
 struct rv_mem {
     uint8_t *base;
     uint64_t size;
     uint64_t inval_epoch; /* atomic: number of rv_invalidate calls so far */
-    int inval_lock;       /* atomic spin lock serialising writers of the log */
+    int inval_lock;       /* atomic spin lock serialising writers of the log and of running */
     struct {
         uint64_t lo, hi; /* guest range [lo, hi) */
     } inval_log[RV_INVAL_LOG];
+    struct rv_running *running; /* the harts that run over it (one per rv_cache) */
 };
 
 void rv_mem_init(struct rv_mem *mem, void *base, uint64_t size);
@@ -156,7 +167,7 @@ void rv_cache_free(struct rv_cache *cache);
 struct rv_cache_stats {
     uint64_t blocks, lookups, misses, flushes, bytes;
     uint64_t translated, code_bytes; /* blocks translated to host code, and its size */
-    uint64_t chained;                /* direct jumps linked from one translation to another */
+    uint64_t chained; /* direct jumps linked from one translation to another (or to itself) */
 };
 void rv_cache_stats(const struct rv_cache *cache, struct rv_cache_stats *st);
 /* A host SIGSEGV or SIGBUS with signal context uc (a ucontext_t) on the thread that runs cache:

@@ -31,6 +31,8 @@ struct rv_cache {
     struct rv_chain *pending; /* the direct exit the last run left by, to link to its target */
     bool fill_jcache;         /* the last run left by an indirect jump the cache missed */
     struct rv_cache_stats st;
+    struct rv_running running; /* this thread's hart among running_mem's (rv_cache_attach) */
+    struct rv_mem *running_mem;
 };
 
 struct rv_cache *rv_cache_new(void)
@@ -57,6 +59,8 @@ void rv_cache_free(struct rv_cache *c)
 {
     if (!c)
         return;
+    if (c->running_mem)
+        rv_running_leave(c->running_mem, &c->running);
     free_chunks(c);
     x86_code_free(&c->code);
     rv_faultmap_free(&c->faults);
@@ -280,6 +284,16 @@ struct rv_block *rv_cache_get(struct rv_cache *c, struct rv_mem *mem, uint64_t p
     return b;
 }
 
+/* The block at pc, if the cache holds one (rv_xlinks.find). */
+static struct rv_block *find(void *cache, uint64_t pc)
+{
+    struct rv_cache *c = cache;
+    struct rv_block *b = c->table[(unsigned)(pc >> 1) & (BUCKETS - 1)];
+    while (b && b->pc != pc)
+        b = b->next;
+    return b;
+}
+
 bool rv_cache_translate(struct rv_cache *c, const struct rv_mem *mem, struct rv_block *b)
 {
     if (!c->code.base && !c->code_failed && x86_code_init(&c->code, CODE_MAX) < 0)
@@ -295,9 +309,16 @@ bool rv_cache_translate(struct rv_cache *c, const struct rv_mem *mem, struct rv_
         b->xlat_failed = true;
         return true;
     }
-    switch (rv_translate(&c->code, &c->stubs, &c->faults, mem, b)) {
+    /* The exit the last run left by, if it leads here, is linked with the new code. */
+    struct rv_chain *into = c->pending && c->pending->target == b->pc ? c->pending : NULL;
+    struct rv_xlinks links = {.find = find, .ctx = c, .into = into};
+    switch (rv_translate(&c->code, &c->stubs, &c->faults, mem, &links, b)) {
     case RV_XLAT_OK:
         c->st.translated++;
+        c->st.chained += b->loops;
+        for (unsigned k = 0; k < b->nchain; k++)
+            c->st.chained += b->chain[k].linked;
+        c->st.chained += into && into->linked;
         return true;
     case RV_XLAT_FULL:
         if (c->code.used > 256) { /* more than the stubs: emptying it makes room */
@@ -313,6 +334,16 @@ bool rv_cache_translate(struct rv_cache *c, const struct rv_mem *mem, struct rv_
         b->xlat_failed = true;
         return true;
     }
+}
+
+void rv_cache_attach(struct rv_cache *c, struct rv_mem *mem, struct rv_cpu *cpu)
+{
+    if (c->running_mem == mem && c->running.cpu == cpu)
+        return;
+    if (c->running_mem)
+        rv_running_leave(c->running_mem, &c->running);
+    rv_running_enter(mem, &c->running, cpu);
+    c->running_mem = mem;
 }
 
 int rv_cache_interp(struct rv_cache *c, struct rv_cpu *cpu, struct rv_mem *mem,
@@ -359,6 +390,14 @@ static void link_chain(struct rv_cache *c, struct rv_chain *ch, struct rv_block 
 int rv_cache_exec(struct rv_cache *c, struct rv_cpu *cpu, struct rv_mem *mem, struct rv_block *b,
                   uint64_t limit, struct rv_exit *ex)
 {
+    /* The limit, then a look at what clears it: a stop request or an invalidation made before
+     * the store is seen here, one made after it clears the limit again (rv_request_stop,
+     * rv_invalidate). Either way rv_run deals with it before code runs stale. */
+    __atomic_store_n(&cpu->run_limit, limit, __ATOMIC_SEQ_CST);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&cpu->stop, __ATOMIC_ACQUIRE) ||
+        __atomic_load_n(&mem->inval_epoch, __ATOMIC_ACQUIRE) != c->epoch)
+        return 0;
     if (c->pending && c->pending->target == b->pc)
         link_chain(c, c->pending, b);
     if (c->fill_jcache) {
@@ -372,9 +411,6 @@ int rv_cache_exec(struct rv_cache *c, struct rv_cpu *cpu, struct rv_mem *mem, st
         .cpu = cpu,
         .base = mem->base,
         .last = {mem->size - 1, mem->size - 2, mem->size - 4, mem->size - 8},
-        .limit = limit,
-        .epoch_ptr = &mem->inval_epoch,
-        .epoch = c->epoch,
         .jcache = c->jcache,
         .mem = mem,
         .ex = ex,

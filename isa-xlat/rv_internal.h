@@ -37,6 +37,7 @@ struct rv_block {
     uint32_t hits;
     void *host_code;  /* translated code, or NULL */
     bool xlat_failed; /* not to be translated: no code memory */
+    bool loops;       /* its code jumps back to its own start, linked from the outset */
     uint8_t nchain;
     struct rv_chain chain[2];  /* its direct exits, when translated */
     struct rv_chain *in;       /* chained jumps of other blocks into this one */
@@ -47,6 +48,13 @@ struct rv_block {
  * cannot be fetched. */
 struct rv_block *rv_cache_get(struct rv_cache *c, struct rv_mem *mem, uint64_t pc,
                               struct rv_exit *ex);
+/* Add r, for the hart cpu, to the harts whose run_limit rv_invalidate clears; take it away. */
+void rv_running_enter(struct rv_mem *mem, struct rv_running *r, struct rv_cpu *cpu);
+void rv_running_leave(struct rv_mem *mem, struct rv_running *r);
+/* The cache runs cpu over mem from now on: its hart is one of mem's until rv_cache_free (or
+ * another pair), so that another thread's rv_invalidate reaches its translated code. Kept by
+ * the cache, not by rv_run's frame, which a host fault may leave by siglongjmp. */
+void rv_cache_attach(struct rv_cache *c, struct rv_mem *mem, struct rv_cpu *cpu);
 /* Apply rv_invalidate calls made since this cache last looked. */
 void rv_cache_sync(struct rv_cache *c, struct rv_mem *mem);
 
@@ -54,14 +62,21 @@ void rv_cache_sync(struct rv_cache *c, struct rv_mem *mem);
  * the translator does not handle itself calls the interpreter's code for it), sets
  * b->host_code and b->chain and adds the block's guest accesses to faults; NONE when it cannot
  * (guest memory under 8 bytes, code too big, no memory for the fault sites), FULL when the
- * arena has no room. */
+ * arena has no room. With links, the new code's direct exits to blocks that have code already
+ * are linked as it is written, and so is the direct exit links->into of another block to it:
+ * each link made later costs the arena two changes of protection. */
 struct x86_code;
 struct rv_xstubs;
 struct rv_faultmap;
+struct rv_xlinks {
+    struct rv_block *(*find)(void *ctx, uint64_t pc); /* the block at pc, or NULL */
+    void *ctx;
+    struct rv_chain *into; /* an unlinked direct exit whose target is b, or NULL */
+};
 enum rv_xlat_result { RV_XLAT_OK, RV_XLAT_NONE, RV_XLAT_FULL };
 enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *st,
                                  struct rv_faultmap *faults, const struct rv_mem *mem,
-                                 struct rv_block *b);
+                                 const struct rv_xlinks *links, struct rv_block *b);
 /* Translate b into the cache's code arena. false when the arena was full and the whole cache
  * was flushed to make room: b no longer exists. */
 bool rv_cache_translate(struct rv_cache *c, const struct rv_mem *mem, struct rv_block *b);

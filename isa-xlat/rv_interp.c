@@ -362,6 +362,7 @@ enum rv_exit_reason rv_run(struct rv_cpu *cpu, struct rv_mem *mem, struct rv_cac
     if (tier == RV_TIER_TRANSLATE)
         hot = 1;
     X(0) = 0;
+    rv_cache_attach(cache, mem, cpu);
     for (;;) {
         if (__builtin_expect(__atomic_load_n(&cpu->stop, __ATOMIC_ACQUIRE), 0)) {
             __atomic_store_n(&cpu->stop, 0, __ATOMIC_RELAXED);

@@ -153,30 +153,71 @@ void rv_tr_access(struct tr *t)
     s->pc = t->pc;
 }
 
-/* rax = rs1 + imm, checked like rv_mem_host: the access of len bytes faults unless
- * addr <= size - len (size >= 8 is checked before translating). The fault exit is out of
- * line, after the block. */
-void rv_tr_address(struct tr *t, const struct rv_insn *in, unsigned len, int reason)
+/* The address rs1 + imm, in the register returned, checked like rv_mem_host: the access of len
+ * bytes faults unless addr <= size - len (size >= 8 is checked before translating). The fault
+ * exit is out of line, after the block. */
+int rv_tr_address(struct tr *t, const struct rv_insn *in, unsigned len, int reason)
 {
-    int base = src(t, in->rs1, X86_RAX);
-    if (base != X86_RAX)
+    int base = src(t, in->rs1, X86_RAX), a = X86_RAX;
+    if (base != X86_RAX && in->imm == 0) /* ld a0, 0(a5): the address is a5 as it stands */
+        a = base;
+    else if (base != X86_RAX)
         x86_lea(&t->b, X86_RAX, x86_m(base, in->imm));
     else if (in->imm)
         x86_alu_ri(&t->b, X86_ADD, 64, X86_RAX, in->imm);
     unsigned k = len == 8 ? 3 : len == 4 ? 2 : len == 2 ? 1 : 0;
-    x86_alu_rm(&t->b, X86_CMP, 64, X86_RAX, x86_m(TR_FRAME, FR(last) + 8 * (int32_t)k));
+    x86_alu_rm(&t->b, X86_CMP, 64, a, x86_m(TR_FRAME, FR(last) + 8 * (int32_t)k));
     rv_tr_cold_exit(t, x86_jcc(&t->b, X86_CC_A, -1), reason);
+    t->cold[t->ncold - 1].addr = (int8_t)a;
     rv_tr_access(t);
+    return a;
 }
 
 void rv_tr_cold_exit(struct tr *t, size_t field, int reason)
 {
     struct tr_cold *c = &t->cold[t->ncold++];
+    c->addr = X86_RAX;
     c->field = field;
     c->index = t->index;
     c->count = t->index - t->synced;
     c->pc = t->pc;
     c->reason = (uint8_t)reason;
+}
+
+unsigned rv_tr_slow(struct tr *t, size_t field, const struct rv_insn *in, bool leave)
+{
+    unsigned k = t->nslow++;
+    struct tr_slow *s = &t->slow[k];
+    s->field = field;
+    s->resume = leave ? SIZE_MAX : t->b.len;
+    s->in = in;
+    s->pc = t->pc;
+    s->index = t->index;
+    s->synced = t->synced;
+    return k;
+}
+
+/* The slow paths, as the main path's state was at each: what the helper call syncs of
+ * instret is given back before going back to the main path, which has not counted it. */
+static void slow_paths(struct tr *t)
+{
+    struct x86_buf *b = &t->b;
+    for (unsigned k = 0; k < t->nslow; k++) {
+        const struct tr_slow *s = &t->slow[k];
+        x86_patch(b, s->field);
+        t->pc = s->pc;
+        t->index = s->index;
+        t->synced = s->synced;
+        rv_tr_call_helper(t, s->in);
+        if (s->resume == SIZE_MAX) {
+            rv_tr_count(b, 1); /* the helper ran it; instret does not count it yet */
+            rv_tr_exit_to(t, s->pc + s->in->len, TR_EXIT_NEXT, NULL);
+            continue;
+        }
+        if (s->index > s->synced)
+            rv_tr_count(b, -(int32_t)(s->index - s->synced));
+        x86_jmp(b, (long)s->resume);
+    }
 }
 
 /* The fault exits: the pc and instret of the faulting instruction, stored here rather than
@@ -195,7 +236,7 @@ static void cold_exits(struct tr *t)
         }
         if (c->count)
             rv_tr_count(b, (int32_t)c->count);
-        x86_mov_rr(b, 64, X86_RDX, X86_RAX);
+        x86_mov_rr(b, 64, X86_RDX, c->addr);
         x86_mov_ri(b, X86_RAX, TR_EXIT_TRAP + c->reason);
         x86_mov_ri(b, X86_RCX, (uint64_t)(uintptr_t)&t->blk->insn[c->index]);
         x86_jmp_abs(b, t->st->exit);
@@ -204,8 +245,8 @@ static void cold_exits(struct tr *t)
 
 static void load(struct tr *t, const struct rv_insn *in, unsigned len, bool sign)
 {
-    rv_tr_address(t, in, len, RV_EXIT_LOAD_FAULT);
-    struct x86_mem m = x86_mi(TR_BASE, X86_RAX, 0);
+    int a = rv_tr_address(t, in, len, RV_EXIT_LOAD_FAULT);
+    struct x86_mem m = x86_mi(TR_BASE, a, 0);
     int d = in->rd != 0 && rv_tr_pin[in->rd] >= 0 ? rv_tr_pin[in->rd] : X86_RCX;
     if (len == 8)
         x86_load(&t->b, 64, d, m);
@@ -220,9 +261,9 @@ static void load(struct tr *t, const struct rv_insn *in, unsigned len, bool sign
 
 static void store(struct tr *t, const struct rv_insn *in, unsigned len)
 {
-    rv_tr_address(t, in, len, RV_EXIT_STORE_FAULT);
+    int a = rv_tr_address(t, in, len, RV_EXIT_STORE_FAULT);
     int v = src(t, in->rs2, X86_RCX);
-    x86_store(&t->b, (int)len * 8, x86_mi(TR_BASE, X86_RAX, 0), v);
+    x86_store(&t->b, (int)len * 8, x86_mi(TR_BASE, a, 0), v);
 }
 
 /* d = guest register r, unless it is there already. */
@@ -265,6 +306,12 @@ static void alu_rr(struct tr *t, const struct rv_insn *in, enum x86_alu op, int 
 static void alu_ri(struct tr *t, const struct rv_insn *in, enum x86_alu op, int bits)
 {
     int d = rv_tr_dst(in->rd);
+    if (bits == 64 && in->rd == in->rs1 && in->rd != 0 && rv_tr_pin[in->rd] < 0) {
+        /* addi s0, s0, 8 on a register kept in cpu: one read-modify-write of its word */
+        if (in->imm != 0 || op == X86_AND)
+            x86_alu_mi(&t->b, op, x86_m(TR_CPU, XOFF(in->rd)), in->imm);
+        return;
+    }
     if (in->rs1 == 0 && bits == 64 && (op == X86_ADD || op == X86_OR || op == X86_XOR)) {
         x86_mov_ri(&t->b, d, (uint64_t)(int64_t)in->imm); /* li (c.li is addi rd, x0, imm) */
         rv_tr_set(t, in->rd, d);
@@ -332,28 +379,40 @@ void rv_tr_exit_to(struct tr *t, uint64_t target, unsigned kind, const void *ptr
     x86_jmp_abs(b, t->st->exit);
 }
 
-/* Jumps (in rax: the field offsets to point at the exit) unless the run must stop: every loop
- * passes a backward or indirect jump, so checking there bounds how long a run goes on. */
-static unsigned loop_checks(struct tr *t, size_t out[3])
+/* Jumps (out: the field offsets to point at the exit) unless the run must stop: every loop
+ * passes a backward or indirect jump, so checking there bounds how long a run goes on. One
+ * compare covers the instruction limit, a stop request and code invalidated by another
+ * thread, which clear cpu->run_limit (rv_cache_exec, rv_request_stop, rv_invalidate). */
+static unsigned loop_checks(struct tr *t, size_t out[1])
 {
     struct x86_buf *b = &t->b;
-    x86_alu_mi32(b, X86_CMP, x86_m(TR_CPU, STOP_OFF), 0);
-    out[0] = x86_jcc(b, X86_CC_NE, -1);
-    x86_alu_rm(b, X86_CMP, 64, TR_INSTRET, x86_m(TR_FRAME, FR(limit)));
-    out[1] = x86_jcc(b, X86_CC_AE, -1);
-    x86_load(b, 64, X86_RDX, x86_m(TR_FRAME, FR(epoch_ptr)));
-    x86_load(b, 64, X86_RDX, x86_m(X86_RDX, 0));
-    x86_alu_rm(b, X86_CMP, 64, X86_RDX, x86_m(TR_FRAME, FR(epoch)));
-    out[2] = x86_jcc(b, X86_CC_NE, -1);
-    return 3;
+    x86_alu_rm(b, X86_CMP, 64, TR_INSTRET, x86_m(TR_CPU, RUN_LIMIT_OFF));
+    out[0] = x86_jcc(b, X86_CC_AE, -1);
+    return 1;
+}
+
+/* A jump back to the block's own start, the tight loop: straight to its code, which needs no
+ * link, while the run may go on; else out with cpu->pc = the block's pc. */
+static void loop_to_start(struct tr *t)
+{
+    struct x86_buf *b = &t->b;
+    x86_alu_rm(b, X86_CMP, 64, TR_INSTRET, x86_m(TR_CPU, RUN_LIMIT_OFF));
+    x86_jcc(b, X86_CC_B, 0);
+    t->blk->loops = true;
+    rv_tr_exit_to(t, t->blk->pc, TR_EXIT_NEXT, NULL);
 }
 
 /* A direct exit to target: a jump that rv_cache_exec links to the target's code, or, until
  * then, to the exit stub. */
 static void chain_to(struct tr *t, uint64_t target)
 {
-    struct rv_chain *ch = &t->blk->chain[t->blk->nchain++];
-    size_t checks[3];
+    if (target == t->blk->pc) {
+        loop_to_start(t);
+        return;
+    }
+    unsigned k = t->blk->nchain++;
+    struct rv_chain *ch = &t->blk->chain[k];
+    size_t checks[1];
     unsigned nchecks = target <= t->blk->pc ? loop_checks(t, checks) : 0;
     size_t site = x86_jmp(&t->b, -1);
     x86_patch(&t->b, site);
@@ -364,6 +423,15 @@ static void chain_to(struct tr *t, uint64_t target)
     ch->unlinked = 0; /* the rel32 of a jump to the very next byte */
     ch->linked = false;
     ch->next_in = NULL;
+    t->linked_to[k] = NULL;
+    struct rv_block *to = t->links ? t->links->find(t->links->ctx, target) : NULL;
+    /* Not past the buffer's end, where a jump that did not fit has no rel32 (the block is
+     * given up anyway); the arena is within 2 GiB, so any rel32 reaches. */
+    if (to && to->host_code && site + 4 <= t->b.len) {
+        int32_t rel = (int32_t)((intptr_t)to->host_code - (intptr_t)(ch->site + 4));
+        memcpy(t->b.p + site, &rel, 4);
+        t->linked_to[k] = to;
+    }
     rv_tr_exit_to(t, target, TR_EXIT_CHAIN, ch);
 }
 
@@ -372,7 +440,7 @@ static void chain_to(struct tr *t, uint64_t target)
 static void jump_indirect(struct tr *t)
 {
     struct x86_buf *b = &t->b;
-    size_t checks[3];
+    size_t checks[1];
     x86_mov_ri(b, X86_RDX, t->blk->pc);
     x86_alu_rr(b, X86_CMP, 64, X86_RAX, X86_RDX);
     size_t forward = x86_jcc(b, X86_CC_A, -1);
@@ -401,12 +469,22 @@ static void branch(struct tr *t, const struct rv_insn *in, enum x86_cc cc)
     int a = src(t, in->rs1, X86_RAX);
     if (in->rs2 == 0 && in->rs1 != 0) /* against x0: the flags of a - 0 */
         x86_test_rr(&t->b, 64, a, a);
+    else if (in->rs2 != 0 && rv_tr_pin[in->rs2] < 0) /* against memory, not a load first */
+        x86_alu_rm(&t->b, X86_CMP, 64, a, x86_m(TR_CPU, XOFF(in->rs2)));
     else
         x86_alu_rr(&t->b, X86_CMP, 64, a, src(t, in->rs2, X86_RCX));
+    uint64_t target = t->pc + (uint64_t)(int64_t)in->imm;
+    if (target == t->blk->pc) { /* a loop of one block: going round is the way straight on */
+        size_t out = x86_jcc(&t->b, (enum x86_cc)(cc ^ 1), -1);
+        loop_to_start(t);
+        x86_patch(&t->b, out);
+        chain_to(t, t->pc + in->len);
+        return;
+    }
     size_t taken = x86_jcc(&t->b, cc, -1);
     chain_to(t, t->pc + in->len);
     x86_patch(&t->b, taken);
-    chain_to(t, t->pc + (uint64_t)(int64_t)in->imm);
+    chain_to(t, target);
 }
 
 /* A trap that ends the block where it stands (ecall, ebreak, an illegal instruction). */
@@ -608,7 +686,7 @@ static bool insn(struct tr *t, const struct rv_insn *in)
 
 enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *st,
                                  struct rv_faultmap *faults, const struct rv_mem *mem,
-                                 struct rv_block *b)
+                                 const struct rv_xlinks *links, struct rv_block *b)
 {
     static _Thread_local uint8_t buf[BUF_MAX];
     static _Thread_local struct tr t;
@@ -619,14 +697,17 @@ enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *
         return RV_XLAT_FULL;
     memset(&t, 0, offsetof(struct tr, cold));
     t.ncold = 0;
+    t.nslow = 0;
     t.nsite = 0;
     t.pc = b->pc;
     t.blk = b;
     t.st = st;
+    t.links = links;
     x86_buf_init(&t.b, buf, sizeof(buf));
     t.b.origin = origin;
     b->nchain = 0;
     b->in = NULL;
+    b->loops = false;
     bool ended = false;
     for (uint32_t i = 0; i < b->n && !ended; i++) {
         const struct rv_insn *in = &b->insn[i];
@@ -652,6 +733,7 @@ enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *
         chain_to(&t, t.pc);
     }
     cold_exits(&t);
+    slow_paths(&t);
     if (t.b.overflow)
         return RV_XLAT_NONE;
     uint32_t at = (uint32_t)(origin - (uintptr_t)code->base);
@@ -662,12 +744,35 @@ enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *
     size_t had = faults->n;
     if (!rv_faultmap_add(faults, t.site, t.nsite))
         return RV_XLAT_NONE;
-    void *fn = x86_code_add(code, buf, t.b.len);
+    struct rv_chain *into = links ? links->into : NULL;
+    void *fn = NULL;
+    if (into && !into->linked) {
+        int32_t rel = (int32_t)((intptr_t)origin - (intptr_t)(into->site + 4));
+        fn = x86_code_add_patch(code, buf, t.b.len, into->site, rel);
+        if (!fn)
+            into = NULL; /* too far away: linked later, on its own */
+    }
+    if (!fn)
+        fn = x86_code_add(code, buf, t.b.len);
     if (!fn || (uintptr_t)fn != origin) {
         faults->n = had;
         /* the second cannot happen: x86_code_next said where it would go */
         return fn ? RV_XLAT_NONE : RV_XLAT_FULL;
     }
     b->host_code = fn;
+    /* Only now that the code is there may a target's list point into it (unlink_into). */
+    for (unsigned k = 0; k < b->nchain; k++) {
+        struct rv_block *to = t.linked_to[k];
+        if (to) {
+            b->chain[k].linked = true;
+            b->chain[k].next_in = to->in;
+            to->in = &b->chain[k];
+        }
+    }
+    if (into && !into->linked) {
+        into->linked = true;
+        into->next_in = b->in;
+        b->in = into;
+    }
     return RV_XLAT_OK;
 }

@@ -37,7 +37,7 @@
 #define RESV_SIZE_OFF ((int32_t)offsetof(struct rv_cpu, resv_size))
 #define FFLAGS_OFF ((int32_t)offsetof(struct rv_cpu, fflags))
 #define FRM_OFF ((int32_t)offsetof(struct rv_cpu, frm))
-#define STOP_OFF ((int32_t)offsetof(struct rv_cpu, stop))
+#define RUN_LIMIT_OFF ((int32_t)offsetof(struct rv_cpu, run_limit))
 #define FR(field) ((int32_t)offsetof(struct rv_xframe, field))
 
 /* What translated code shares with the C around it for one run (rv_cache_exec). */
@@ -45,9 +45,6 @@ struct rv_xframe {
     struct rv_cpu *cpu;
     uint8_t *base;
     uint64_t last[4];            /* the last guest address an access of 1, 2, 4, 8 bytes may use */
-    uint64_t limit;              /* leave at a loop edge once cpu->instret reaches it */
-    const uint64_t *epoch_ptr;   /* &mem->inval_epoch: leave at a loop edge once it moves */
-    uint64_t epoch;              /* its value when the run began */
     struct rv_jcache *jcache;    /* guest pc -> host code, for indirect jumps */
     struct rv_mem *mem;          /* for the helpers */
     struct rv_exit *ex;
@@ -143,11 +140,28 @@ struct tr {
         uint32_t count; /* instructions r13 is short of at the jcc */
         uint64_t pc;
         uint8_t reason;
+        int8_t addr; /* the host register that holds the guest address */
     } cold[2 * RV_BLOCK_MAX]; /* an AMO has two: misaligned and out of memory */
     unsigned ncold;
+    /* Out-of-line code, emitted after the block: the helper for an instruction whose fast
+     * path does not cover the case at hand (a NaN result, a rounding mode SSE lacks). Kept off
+     * the main path so that a block's common case runs straight through, without a taken jump
+     * per instruction around a helper call it does not make. */
+    struct tr_slow {
+        size_t field;  /* the jcc to point at it */
+        size_t resume; /* where the main path goes on after the instruction; SIZE_MAX: leave */
+        const struct rv_insn *in;
+        uint64_t pc;
+        uint32_t index, synced;
+    } slow[2 * RV_BLOCK_MAX]; /* an FP instruction has at most two: frm, and its result */
+    unsigned nslow;
     /* The guest accesses of the block, at buffer offsets (len set when the instruction ends). */
     struct rv_fault_site site[RV_BLOCK_MAX];
     unsigned nsite;
+    /* Direct exits written linked to a target's code (rv_xlinks), which go on the target's
+     * list of jumps into it once the block's code is in the arena. */
+    const struct rv_xlinks *links;
+    struct rv_block *linked_to[2];
 };
 
 static inline void rv_tr_get(struct tr *t, int host, unsigned r)
@@ -191,6 +205,15 @@ void rv_tr_merge_flags(struct tr *t);
 void rv_tr_exit_to(struct tr *t, uint64_t target, unsigned kind, const void *ptr);
 /* Run the current instruction in C (rv_xlat_helper), then reload the pinned registers. */
 void rv_tr_call_helper(struct tr *t, const struct rv_insn *in);
+/* The jcc at field goes to out-of-line code that runs the current instruction in the helper,
+ * then leaves for the dispatcher at the next pc (leave) or, for the returned slot k, comes
+ * back to the main path where rv_tr_slow_resume(t, k) is called: after the instruction's own
+ * writes, which the helper has made instead. */
+unsigned rv_tr_slow(struct tr *t, size_t field, const struct rv_insn *in, bool leave);
+static inline void rv_tr_slow_resume(struct tr *t, unsigned k)
+{
+    t->slow[k].resume = t->b.len;
+}
 
 /* The M extension (rv_translate_m.c); false for any other op. */
 bool rv_tr_muldiv(struct tr *t, const struct rv_insn *in);
@@ -203,8 +226,9 @@ bool rv_tr_amo(struct tr *t, const struct rv_insn *in);
 /* A fault exit after the block, taken by the jcc at field (rdx = rax = the guest address); it
  * stores the state of the current instruction itself. */
 void rv_tr_cold_exit(struct tr *t, size_t field, int reason);
-/* Loads and stores: rax = the checked guest address of the access (at host r12 + rax). */
-void rv_tr_address(struct tr *t, const struct rv_insn *in, unsigned len, int reason);
+/* Loads and stores: the host register that holds the checked guest address of the access (at
+ * host r12 + it): the pinned register of rs1 itself when the offset is 0, else rax. */
+int rv_tr_address(struct tr *t, const struct rv_insn *in, unsigned len, int reason);
 
 /* The helper translated code calls for one instruction it does not translate itself: 0, or the
  * exit reason with ex filled (rv_xlat_rt.c). */

@@ -2,14 +2,6 @@
  * them; orc.b, and cpop without the host's POPCNT, are left to the helper. */
 #include "isa-xlat/rv_translate.h"
 
-static bool have_popcnt(void)
-{
-    static int v = -1;
-    if (v < 0)
-        v = __builtin_cpu_supports("popcnt") ? 1 : 0;
-    return v;
-}
-
 /* rax = rs1, rcx = rs2 (rs2 first: reading it never disturbs rax). */
 static void both(struct tr *t, const struct rv_insn *in)
 {
@@ -122,7 +114,7 @@ bool rv_tr_bitmanip(struct tr *t, const struct rv_insn *in)
         return true;
     case RV_OP_CPOP:
     case RV_OP_CPOPW:
-        if (!have_popcnt())
+        if (!x86_host_has(X86_FEAT_POPCNT))
             return false;
         rv_tr_get(t, X86_RAX, in->rs1);
         x86_popcnt(b, in->op == RV_OP_CPOP ? 64 : 32, X86_RAX, X86_RAX);

@@ -5,19 +5,6 @@
 #define SIGN_D 0x8000000000000000ull
 #define BOX_HI 0xffffffff00000000ull
 
-/* The helper for in, on a path that the main one jumps around: what it syncs is undone for
- * the translator's bookkeeping of the main path, and instret is given back on return. */
-static void cold_helper(struct tr *t, const struct rv_insn *in)
-{
-    uint32_t synced = t->synced;
-    bool frm_rne = t->frm_rne; /* the helpers of this file never change frm */
-    rv_tr_call_helper(t, in);
-    if (t->index > synced)
-        rv_tr_count(&t->b, -(int32_t)(t->index - synced));
-    t->synced = synced;
-    t->frm_rne = frm_rne;
-}
-
 /* SSE rounds as MXCSR says, which translated code keeps at RNE: a static RNE, or the dynamic
  * mode while frm is RNE, is exact; false for anything else, which is the helper's. frm is
  * checked once for the instructions of a block up to the next thing that may change it; when
@@ -31,25 +18,10 @@ static bool rne_only(struct tr *t, const struct rv_insn *in)
         return false;
     if (t->frm_rne)
         return true;
-    struct x86_buf *b = &t->b;
-    x86_alu_mi32(b, X86_CMP, x86_m(TR_CPU, FRM_OFF), 0);
-    size_t rne = x86_jcc(b, X86_CC_E, -1);
-    uint32_t synced = t->synced;
-    rv_tr_call_helper(t, in);
-    rv_tr_count(b, 1); /* the helper ran it; instret does not count it yet */
-    rv_tr_exit_to(t, t->pc + in->len, TR_EXIT_NEXT, NULL);
-    t->synced = synced;
-    x86_patch(b, rne);
+    x86_alu_mi32(&t->b, X86_CMP, x86_m(TR_CPU, FRM_OFF), 0);
+    rv_tr_slow(t, x86_jcc(&t->b, X86_CC_NE, -1), in, true);
     t->frm_rne = true;
     return true;
-}
-
-static bool have_fma(void)
-{
-    static int fma = -1;
-    if (fma < 0)
-        fma = __builtin_cpu_supports("fma") ? 1 : 0;
-    return fma;
 }
 
 /* The host register holding guest register r, or rcx loaded with it. */
@@ -69,7 +41,7 @@ static bool arith_d(struct tr *t, const struct rv_insn *in)
     struct x86_buf *b = &t->b;
     unsigned op = in->op;
     bool fused = op >= RV_OP_FMADD_D && op <= RV_OP_FNMADD_D;
-    if (fused && !have_fma())
+    if (fused && !x86_host_has(X86_FEAT_FMA))
         return false;
     if (!rne_only(t, in))
         return false;
@@ -94,12 +66,9 @@ static bool arith_d(struct tr *t, const struct rv_insn *in)
         }
     }
     x86_comis(b, true, true, 0, 0);
-    size_t nan = x86_jcc(b, X86_CC_P, -1);
+    unsigned nan = rv_tr_slow(t, x86_jcc(b, X86_CC_P, -1), in, false);
     rv_tr_fset(t, in->rd, 0);
-    size_t done = x86_jmp(b, -1);
-    x86_patch(b, nan);
-    cold_helper(t, in);
-    x86_patch(b, done);
+    rv_tr_slow_resume(t, nan);
     return true;
 }
 
@@ -132,14 +101,11 @@ static bool d_to_int(struct tr *t, const struct rv_insn *in)
         x86_mov_ri(b, X86_RDX, 1ull << 63);
         x86_alu_rr(b, X86_CMP, 64, X86_RAX, X86_RDX);
     }
-    size_t odd = x86_jcc(b, X86_CC_E, -1);
+    unsigned odd = rv_tr_slow(t, x86_jcc(b, X86_CC_E, -1), in, false);
     if (w)
         x86_movsx_rr(b, 64, 32, X86_RAX, X86_RAX);
     rv_tr_set(t, in->rd, X86_RAX);
-    size_t done = x86_jmp(b, -1);
-    x86_patch(b, odd);
-    cold_helper(t, in);
-    x86_patch(b, done);
+    rv_tr_slow_resume(t, odd);
     return true;
 }
 
@@ -195,8 +161,8 @@ static void sign_inject_d(struct tr *t, const struct rv_insn *in)
 
 static void fp_load(struct tr *t, const struct rv_insn *in, bool dbl)
 {
-    rv_tr_address(t, in, dbl ? 8 : 4, RV_EXIT_LOAD_FAULT);
-    struct x86_mem m = x86_mi(TR_BASE, X86_RAX, 0);
+    int a = rv_tr_address(t, in, dbl ? 8 : 4, RV_EXIT_LOAD_FAULT);
+    struct x86_mem m = x86_mi(TR_BASE, a, 0);
     if (dbl) {
         int p = rv_tr_fpin[in->rd];
         x86_movsd_load(&t->b, true, p >= 0 ? p : 0, m);
@@ -213,9 +179,9 @@ static void fp_load(struct tr *t, const struct rv_insn *in, bool dbl)
 
 static void fp_store(struct tr *t, const struct rv_insn *in, bool dbl)
 {
-    rv_tr_address(t, in, dbl ? 8 : 4, RV_EXIT_STORE_FAULT);
+    int a = rv_tr_address(t, in, dbl ? 8 : 4, RV_EXIT_STORE_FAULT);
     /* fsw stores the low 32 bits whatever the boxing */
-    x86_movsd_store(&t->b, dbl, x86_mi(TR_BASE, X86_RAX, 0), rv_tr_fget(t, 0, in->rs2));
+    x86_movsd_store(&t->b, dbl, x86_mi(TR_BASE, a, 0), rv_tr_fget(t, 0, in->rs2));
 }
 
 /* fflags, frm and fcsr (as rv_exec_csr: spec 11.2 and Zicsr). Reading fflags needs the SSE

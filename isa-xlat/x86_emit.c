@@ -1,6 +1,7 @@
 /* x86_emit: encodes the x86-64 instructions the translator needs; manages executable memory. */
 #include "isa-xlat/x86_emit.h"
 
+#include <cpuid.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -502,6 +503,38 @@ void x86_stmxcsr(struct x86_buf *b, struct x86_mem m)
     emit_rm(b, 0, o, 2, 3, &m, 0);
 }
 
+/* CPUID leaf 1 ECX bits (SDM vol. 2, "CPUID", table 3-10) and XCR0's SSE and AVX state bits
+ * (SDM vol. 1, 13.3): VEX-encoded FMA needs the OS to save the YMM state. */
+enum { ECX_FMA = 1u << 12, ECX_POPCNT = 1u << 23, ECX_OSXSAVE = 1u << 27, ECX_AVX = 1u << 28 };
+
+static unsigned host_features(void)
+{
+    unsigned eax, ebx, ecx, edx, f = 0;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx))
+        return 0;
+    if (ecx & ECX_POPCNT)
+        f |= 1u << X86_FEAT_POPCNT;
+    if ((ecx & (ECX_FMA | ECX_AVX | ECX_OSXSAVE)) == (ECX_FMA | ECX_AVX | ECX_OSXSAVE)) {
+        unsigned lo, hi;
+        __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+        if ((lo & 6) == 6)
+            f |= 1u << X86_FEAT_FMA;
+    }
+    return f;
+}
+
+bool x86_host_has(enum x86_feature f)
+{
+    /* Any thread may be first: every one computes the same value. */
+    static unsigned known; /* the features, with bit 31 set once computed */
+    unsigned k = __atomic_load_n(&known, __ATOMIC_RELAXED);
+    if (!k) {
+        k = host_features() | 1u << 31;
+        __atomic_store_n(&known, k, __ATOMIC_RELAXED);
+    }
+    return k >> f & 1;
+}
+
 int x86_code_init(struct x86_code *c, size_t size)
 {
     c->base = NULL;
@@ -528,22 +561,47 @@ void x86_code_free(struct x86_code *c)
     c->size = c->used = 0;
 }
 
-void *x86_code_add(struct x86_code *c, const void *code, size_t len)
+/* The pages a patch may share a writable stretch with new code across: more would make the
+ * two protection changes cost more than the two they save. */
+#define PATCH_SPAN (64u * 1024u)
+
+static void *add(struct x86_code *c, const void *code, size_t len, uint8_t *patch, int32_t v)
 {
     size_t at = (c->used + 15) & ~(size_t)15;
     if (!c->base || at > c->size || len > c->size - at)
         return NULL;
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t lo = at & ~(page - 1), hi = (at + len + page - 1) & ~(page - 1);
+    if (patch) {
+        if (patch < c->base || patch + 4 > c->base + c->used)
+            return NULL;
+        size_t p = (size_t)(patch - c->base) & ~(page - 1);
+        if (p < lo)
+            lo = p;
+        if (hi - lo > PATCH_SPAN)
+            return NULL;
+    }
     if (mprotect(c->base + lo, hi - lo, PROT_READ | PROT_WRITE) < 0)
         return NULL;
     memcpy(c->base + at, code, len);
+    if (patch)
+        memcpy(patch, &v, 4);
     if (mprotect(c->base + lo, hi - lo, PROT_READ | PROT_EXEC) < 0) {
         c->size = 0; /* the range stays writable and not executable: never run from it again */
         return NULL;
     }
     c->used = at + len;
     return c->base + at;
+}
+
+void *x86_code_add(struct x86_code *c, const void *code, size_t len)
+{
+    return add(c, code, len, NULL, 0);
+}
+
+void *x86_code_add_patch(struct x86_code *c, const void *code, size_t len, void *at, int32_t v)
+{
+    return add(c, code, len, at, v);
 }
 
 void x86_code_reset(struct x86_code *c)

@@ -168,6 +168,12 @@ void x86_lock_cmpxchg(struct x86_buf *b, int bits, struct x86_mem m, int r);
 void x86_ldmxcsr(struct x86_buf *b, struct x86_mem m);
 void x86_stmxcsr(struct x86_buf *b, struct x86_mem m);
 
+/* What the host CPU (and OS) let generated code use, asked of CPUID the first time: not by
+ * __builtin_cpu_supports, whose libgcc constructor would run CPUID at every start of viv, a
+ * trap to the hypervisor in a VM, though most runs never translate the instructions that care. */
+enum x86_feature { X86_FEAT_POPCNT, X86_FEAT_FMA };
+bool x86_host_has(enum x86_feature f);
+
 /* Executable memory: mapped writable, switched to read+execute before anything runs from it and
  * back only while code is added, so no page is ever writable and executable at once. */
 struct x86_code {
@@ -180,6 +186,10 @@ void x86_code_free(struct x86_code *c);
 /* Copy len bytes of position-independent code in; its address, or NULL when full or when the
  * protections cannot be changed. */
 void *x86_code_add(struct x86_code *c, const void *code, size_t len);
+/* x86_code_add, and in the same stretch of writable pages, the patch x86_code_patch32(at, v)
+ * of code added before: NULL (nothing added, nothing patched) where at lies too far from the
+ * new code for one stretch, or as x86_code_add fails. */
+void *x86_code_add_patch(struct x86_code *c, const void *code, size_t len, void *at, int32_t v);
 /* Forget everything added (its callers must no longer hold pointers into it). */
 void x86_code_reset(struct x86_code *c);
 /* Where the next x86_code_add will put its code (for x86_buf.origin); 0 when it is full. */

@@ -1,4 +1,5 @@
-/* elf_load.c: validate an ELF program's headers and copy its PT_LOAD segments into guest memory. */
+/* elf_load.c: validate an ELF program's headers and map or copy its PT_LOAD segments into guest
+ * memory. */
 #include "loader.h"
 
 #include <elf.h>
@@ -133,6 +134,60 @@ static int copy_segment(const struct elf_src *s, const Elf64_Phdr *ph, uint64_t 
     return 0;
 }
 
+/* Guest [addr, addr+len) = zero bytes. */
+static int zero_fill(const struct elf_load_ops *ops, uint64_t addr, uint64_t len,
+                     struct viv_error *err)
+{
+    static const uint8_t zero[4096];
+    while (len > 0) {
+        size_t n = len < sizeof(zero) ? (size_t)len : sizeof(zero);
+        if (ops->write(ops->ctx, addr, zero, n, err) < 0)
+            return -1;
+        addr += n;
+        len -= n;
+    }
+    return 0;
+}
+
+/* Segment i's file bytes: mapped from the file where the engine can and no other segment has a
+ * byte in the pages they span (a mapping of whole pages would replace that segment's bytes),
+ * copied otherwise. A mapping costs nothing for the pages the program never touches, where a
+ * copy reads and writes every page at start-up. The bytes the pages hold around the segment are
+ * zeroed as a copy leaves them. */
+static int place_segment(const struct elf_src *s, const Elf64_Phdr *ph, unsigned nph, unsigned i,
+                         uint64_t bias, uint64_t page, const struct elf_load_ops *ops,
+                         const char *name, struct viv_error *err)
+{
+    const Elf64_Phdr *p = &ph[i];
+    if (!ops->map_file || s->data || p->p_filesz == 0)
+        return copy_segment(s, p, bias, ops, name, i, err);
+    uint64_t start = p->p_vaddr & ~(page - 1);
+    uint64_t end = (p->p_vaddr + p->p_filesz + page - 1) & ~(page - 1);
+    for (unsigned j = 0; j < nph; j++) {
+        const Elf64_Phdr *o = &ph[j];
+        if (j == i || o->p_type != PT_LOAD || o->p_memsz == 0)
+            continue;
+        uint64_t o_start = o->p_vaddr & ~(page - 1);
+        uint64_t o_end = (o->p_vaddr + o->p_memsz + page - 1) & ~(page - 1);
+        if (o_start < end && o_end > start)
+            return copy_segment(s, p, bias, ops, name, i, err);
+    }
+    uint64_t off = p->p_offset & ~(page - 1); /* congruent with p_vaddr: check_load */
+    if (ops->map_file(ops->ctx, start + bias, end - start, s->fd, off, err) < 0) {
+        /* A file that cannot be mapped (a filesystem without mmap) is read instead. */
+        err->code = 0;
+        err->msg[0] = '\0';
+        if (ops->map(ops->ctx, start + bias, end - start, err) < 0)
+            return viv_wrap(err, "%s: phdr[%u]", name, i);
+        return copy_segment(s, p, bias, ops, name, i, err);
+    }
+    uint64_t file_end = p->p_vaddr + p->p_filesz;
+    if (zero_fill(ops, start + bias, p->p_vaddr - start, err) < 0 ||
+        zero_fill(ops, file_end + bias, end - file_end, err) < 0)
+        return viv_wrap(err, "%s: phdr[%u]", name, i);
+    return 0;
+}
+
 static int load(const struct elf_src *s, const char *name, enum elf_machine want, uint64_t page,
                 const struct elf_load_ops *ops, struct elf_image *img, struct viv_error *err)
 {
@@ -220,7 +275,8 @@ static int load(const struct elf_src *s, const char *name, enum elf_machine want
     if (ops->map(ops->ctx, lo + bias, hi - lo, err) < 0)
         return viv_wrap(err, "%s", name);
     for (unsigned i = 0; i < eh.e_phnum; i++)
-        if (ph[i].p_type == PT_LOAD && copy_segment(s, &ph[i], bias, ops, name, i, err) < 0)
+        if (ph[i].p_type == PT_LOAD &&
+            place_segment(s, ph, eh.e_phnum, i, bias, page, ops, name, err) < 0)
             return -1;
     /* Protections last, once the bytes are in. Gaps between segments become inaccessible; a
      * page two segments share gets both segments' rights, as the later mmap Linux makes would

@@ -46,6 +46,11 @@ struct elf_load_ops {
     int (*write)(void *ctx, uint64_t addr, const void *src, size_t len, struct viv_error *err);
     /* Final protection of a mapped range: PROT_READ/WRITE/EXEC bits of <sys/mman.h>. */
     int (*protect)(void *ctx, uint64_t addr, uint64_t len, int prot, struct viv_error *err);
+    /* Optional (NULL: segments are copied with write): make guest [addr, addr+len) a private,
+     * copy-on-write, readable and writable mapping of the file fd from offset off, replacing
+     * what map made there. addr, len and off are multiples of the page size. */
+    int (*map_file)(void *ctx, uint64_t addr, uint64_t len, int fd, uint64_t off,
+                    struct viv_error *err);
 };
 
 /* What a loaded image looks like in guest memory; the auxv and the engine need all of it. */

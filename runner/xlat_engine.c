@@ -505,11 +505,12 @@ int xlat_engine_run(const struct xlat_engine_config *cfg, int *killed_by, int *f
         struct rv_cache_stats st;
         rv_cache_stats(g->main.cache, &st);
         viv_trace_printf("xlat", "%llu instructions, %llu system calls (%llu unknown), %llu "
-                         "blocks decoded",
+                         "blocks decoded, %llu translated, %llu jumps chained",
                          (unsigned long long)g->main.cpu.instret,
                          (unsigned long long)xlat_proc_calls(g->proc),
                          (unsigned long long)xlat_proc_unimplemented(g->proc),
-                         (unsigned long long)st.misses);
+                         (unsigned long long)st.misses, (unsigned long long)st.translated,
+                         (unsigned long long)st.chained);
     }
 out:
     if (g->main.cache)

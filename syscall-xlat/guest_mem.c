@@ -288,6 +288,16 @@ static int ld_map(void *ctx, uint64_t addr, uint64_t len, struct viv_error *err)
     return 0;
 }
 
+static int ld_map_file(void *ctx, uint64_t addr, uint64_t len, int fd, uint64_t off,
+                       struct viv_error *err)
+{
+    int r = xlat_mem_map(ctx, addr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, off);
+    if (r < 0)
+        return viv_fail(err, -r, "map guest [%#llx, +%#llx) from the file",
+                        (unsigned long long)addr, (unsigned long long)len);
+    return 0;
+}
+
 static int ld_find(void *ctx, uint64_t len, uint64_t *addr, struct viv_error *err)
 {
     int r = xlat_mem_find(ctx, len, addr);
@@ -320,4 +330,8 @@ void xlat_mem_loader_ops(struct xlat_mem *m, struct elf_load_ops *ops)
 {
     *ops = (struct elf_load_ops){
         .ctx = m, .map = ld_map, .find = ld_find, .write = ld_write, .protect = ld_protect};
+    /* A VM's guest memory is one host mapping under KVM's memory slot: its file mappings are
+     * copies anyway (xlat_mem_map), so its segments are copied as before. */
+    if (!m->mmu)
+        ops->map_file = ld_map_file;
 }

@@ -23,24 +23,27 @@ void xlat_proc_ids(const struct xlat_proc *p, pid_t *pid, pid_t *ppid)
 {
     /* Alone, the guest sees what it sees in native mode, where the instance's init is pid 1
      * and the program its child. */
-    pid_t self = getpid();
-    *pid = xlat_pid_to_guest(p, self);
-    *ppid = p->alone && self == p->alone_root ? 1 : xlat_pid_to_guest(p, getppid());
+    /* Only the host calls the answer needs: a guest that asks getppid in a loop makes one. */
+    pid_t self = pid || p->alone ? getpid() : 0;
+    if (pid)
+        *pid = xlat_pid_to_guest(p, self);
+    if (ppid)
+        *ppid = p->alone && self == p->alone_root ? 1 : xlat_pid_to_guest(p, getppid());
 }
 
 XLAT_SYS(getpid)
 {
     (void)a;
-    pid_t pid, ppid;
-    xlat_proc_ids(p, &pid, &ppid);
+    pid_t pid;
+    xlat_proc_ids(p, &pid, NULL);
     return pid;
 }
 
 XLAT_SYS(getppid)
 {
     (void)a;
-    pid_t pid, ppid;
-    xlat_proc_ids(p, &pid, &ppid);
+    pid_t ppid;
+    xlat_proc_ids(p, NULL, &ppid);
     return ppid;
 }
 

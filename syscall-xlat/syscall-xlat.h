@@ -149,7 +149,8 @@ int xlat_proc_new(const struct xlat_proc_config *cfg, struct xlat_proc **out,
                   struct viv_error *err);
 void xlat_proc_free(struct xlat_proc *p);
 #define XLAT_ALONE_PID 2
-/* What getpid and getppid answer the guest (for an engine that answers them itself). */
+/* What getpid and getppid answer the guest (for an engine that answers them itself); either
+ * pointer may be NULL when only the other is wanted. */
 void xlat_proc_ids(const struct xlat_proc *p, pid_t *pid, pid_t *ppid);
 /* fd is the engine's (a VM's vCPU, say): the guest's calls treat it as closed (EBADF) and can
  * never close, replace or read it. At most 8. */

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #define GUEST (64ull << 20)
 
@@ -96,6 +97,92 @@ START_TEST(loads_segments_with_rights)
     ck_assert_int_eq(xlat_mem_read(&m, UINT64_MAX, &b, 2), -EFAULT);
     xlat_mem_destroy(&m);
     free(im);
+}
+END_TEST
+
+/* A program file whose segments start and end inside pages (text at 0x10000 ends at 0x11800;
+ * data at data_va), each file byte distinct from zero; loaded through fd. */
+static int write_program(uint64_t data_va, uint64_t data_off)
+{
+    static uint8_t file[0x3000];
+    for (size_t i = 0; i < sizeof(file); i++)
+        file[i] = (uint8_t)(i * 7 + 1) | 1;
+    Elf64_Ehdr eh = {.e_type = ET_EXEC, .e_machine = 243, .e_version = EV_CURRENT,
+                     .e_entry = 0x10100, .e_phoff = sizeof(Elf64_Ehdr),
+                     .e_ehsize = sizeof(Elf64_Ehdr), .e_phentsize = sizeof(Elf64_Phdr),
+                     .e_phnum = 2};
+    memcpy(eh.e_ident, ELFMAG, SELFMAG);
+    eh.e_ident[EI_CLASS] = ELFCLASS64;
+    eh.e_ident[EI_DATA] = ELFDATA2LSB;
+    eh.e_ident[EI_VERSION] = EV_CURRENT;
+    Elf64_Phdr ph[2] = {
+        {.p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_offset = 0, .p_vaddr = 0x10000,
+         .p_filesz = 0x1800, .p_memsz = 0x1800, .p_align = 4096},
+        {.p_type = PT_LOAD, .p_flags = PF_R | PF_W, .p_offset = data_off, .p_vaddr = data_va,
+         .p_filesz = 0x500, .p_memsz = 0x2000, .p_align = 4096},
+    };
+    memcpy(file, &eh, sizeof(eh));
+    memcpy(file + sizeof(eh), ph, sizeof(ph));
+    char path[] = "/tmp/viv-elf-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    unlink(path);
+    ck_assert_int_eq(write(fd, file, sizeof(file)), (ssize_t)sizeof(file));
+    return fd;
+}
+
+/* Mapped from the file (the xlat window's map_file) or copied (none), guest memory holds the
+ * same bytes: the segments' own, zero around them in their pages, and the same rights. */
+static void same_either_way(uint64_t data_va, uint64_t data_off)
+{
+    int fd = write_program(data_va, data_off);
+    struct xlat_mem m[2];
+    struct viv_error err = {0};
+    for (int k = 0; k < 2; k++) {
+        ck_assert_int_eq(xlat_mem_init(&m[k], GUEST, &err), 0);
+        struct elf_load_ops ops;
+        xlat_mem_loader_ops(&m[k], &ops);
+        ck_assert_ptr_nonnull(ops.map_file);
+        if (k == 1)
+            ops.map_file = NULL;
+        struct elf_image img;
+        ck_assert_msg(elf_load(fd, "t", ELF_MACHINE_RISCV64, 4096, &ops, &img, &err) == 0, "%s",
+                      err.msg);
+        ck_assert_uint_eq(img.lo, 0x10000);
+    }
+    for (uint64_t a = 0x10000; a < 0x17000; a += 4096) {
+        const uint8_t *p0 = xlat_mem_ptr(&m[0], a, 4096, XLAT_PG_R);
+        const uint8_t *p1 = xlat_mem_ptr(&m[1], a, 4096, XLAT_PG_R);
+        ck_assert_msg((p0 == NULL) == (p1 == NULL), "page %#llx", (unsigned long long)a);
+        if (p0)
+            ck_assert_msg(memcmp(p0, p1, 4096) == 0, "page %#llx", (unsigned long long)a);
+        ck_assert_int_eq(xlat_mem_ptr(&m[0], a, 1, XLAT_PG_W) != NULL,
+                         xlat_mem_ptr(&m[1], a, 1, XLAT_PG_W) != NULL);
+    }
+    uint8_t b;
+    ck_assert_int_eq(xlat_mem_read(&m[0], 0x10100, &b, 1), 0);
+    ck_assert_uint_eq(b, (uint8_t)(0x100 * 7 + 1) | 1);
+    ck_assert_int_eq(xlat_mem_read(&m[0], 0x11800, &b, 1), 0); /* past the text, in its page */
+    ck_assert_uint_eq(b, 0);
+    ck_assert_int_eq(xlat_mem_read(&m[0], data_va, &b, 1), 0);
+    ck_assert_uint_eq(b, (uint8_t)(data_off * 7 + 1) | 1);
+    ck_assert_int_eq(xlat_mem_read(&m[0], data_va - 1, &b, 1), 0); /* before the data */
+    ck_assert_uint_eq(b, 0);
+    ck_assert_int_eq(xlat_mem_read(&m[0], data_va + 0x500, &b, 1), 0); /* the bss */
+    ck_assert_uint_eq(b, 0);
+    /* A write to the data reaches the guest's copy only, never the file. */
+    ck_assert_int_eq(xlat_mem_write(&m[0], data_va, "\0", 1), 0);
+    ck_assert_int_eq(pread(fd, &b, 1, (off_t)data_off), 1);
+    ck_assert_uint_eq(b, (uint8_t)(data_off * 7 + 1) | 1);
+    xlat_mem_destroy(&m[0]);
+    xlat_mem_destroy(&m[1]);
+    close(fd);
+}
+
+START_TEST(mapped_from_the_file_as_if_copied)
+{
+    same_either_way(0x13100, 0x2100); /* pages of their own: data mapped */
+    same_either_way(0x11900, 0x1900); /* data shares the text's last page: copied */
 }
 END_TEST
 
@@ -257,6 +344,7 @@ int main(void)
     Suite *s = suite_create("elf_load");
     TCase *tc = tcase_create("elf_load");
     tcase_add_test(tc, loads_segments_with_rights);
+    tcase_add_test(tc, mapped_from_the_file_as_if_copied);
     tcase_add_test(tc, pie_goes_where_find_says);
     tcase_add_test(tc, hostile_headers);
     tcase_add_test(tc, initial_stack);

@@ -315,6 +315,51 @@ START_TEST(absolute_jumps_and_patching)
 }
 END_TEST
 
+/* New code and a patch of older code in one writable stretch: the jump of a function added
+ * first is pointed at one added with it; too far apart, or outside the code, nothing happens. */
+START_TEST(add_with_patch)
+{
+    struct x86_code c;
+    ck_assert_int_eq(x86_code_init(&c, 1 << 20), 0);
+    start();
+    B.origin = x86_code_next(&c);
+    size_t field = x86_jmp(&B, -1); /* to the next byte until patched */
+    x86_patch(&B, field);
+    x86_mov_ri(&B, X86_RAX, 1);
+    x86_ret(&B);
+    void *p = x86_code_add(&c, B.p, B.len);
+    ck_assert_ptr_nonnull(p);
+    uint64_t (*fn)(void);
+    memcpy(&fn, &p, sizeof(fn));
+    ck_assert_uint_eq(fn(), 1);
+    uint8_t *site = (uint8_t *)p + field;
+    start();
+    x86_mov_ri(&B, X86_RAX, 2);
+    x86_ret(&B);
+    void *next = (void *)x86_code_next(&c);
+    int32_t rel = (int32_t)((intptr_t)next - (intptr_t)(site + 4));
+    void *q = x86_code_add_patch(&c, B.p, B.len, site, rel);
+    ck_assert_ptr_eq(q, next);
+    ck_assert_uint_eq(fn(), 2);
+    char perms[5];
+    perms_of(site, perms);
+    ck_assert_str_eq(perms, "r-xp");
+    perms_of(q, perms);
+    ck_assert_str_eq(perms, "r-xp");
+    /* Far from the site (past 64 KiB of pages): refused, the site untouched. */
+    static uint8_t pad[100 * 1024];
+    memset(pad, 0xcc, sizeof(pad));
+    ck_assert_ptr_nonnull(x86_code_add(&c, pad, sizeof(pad)));
+    size_t used = c.used;
+    ck_assert_ptr_null(x86_code_add_patch(&c, B.p, B.len, site, 0));
+    ck_assert_uint_eq(c.used, used);
+    ck_assert_uint_eq(fn(), 2);
+    /* A site outside what was added: refused. */
+    ck_assert_ptr_null(x86_code_add_patch(&c, B.p, B.len, c.base + c.used, 0));
+    x86_code_free(&c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("x86_emit");
@@ -329,6 +374,7 @@ int main(void)
     tcase_add_test(tc, code_runs_and_is_never_writable);
     tcase_add_test(tc, sse);
     tcase_add_test(tc, absolute_jumps_and_patching);
+    tcase_add_test(tc, add_with_patch);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }
