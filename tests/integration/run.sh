@@ -1,12 +1,15 @@
 #!/bin/sh
-# run.sh: run every integration test file against $VIV; the last line is "N passed, N failed".
+# run.sh [t_NAME...]: run every integration test file (or the ones named) against $VIV; the last
+# line is "N passed, N failed".
 cd "$(dirname "$0")/../.." || exit 1
 SRCDIR=$(pwd)
 . tests/integration/lib.sh
 # The host's device nodes are bound into every instance: no test may leave them changed.
 devs() { stat -c '%n %a %u %g' /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty; }
 devs_before=$(devs)
-for t in tests/integration/t_*.sh; do
+files=""
+for n in "$@"; do files="$files tests/integration/$n.sh"; done
+for t in ${files:-tests/integration/t_*.sh}; do
     printf '# %s\n' "$t"
     . "./$t"
     if [ "$(devs)" != "$devs_before" ]; then
