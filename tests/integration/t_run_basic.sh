@@ -115,7 +115,13 @@ if contains "$out" "No such file" && contains "$out" "0" && contains "$out" "/bi
 # A directory made in the root renames in place, as dpkg's unpacking needs (a rename, not mv's
 # copy: the inode stays).
 run "$VIV" run app 'mkdir /etc/d.new && i=$(stat -c %i /etc/d.new) && mv /etc/d.new /etc/d && [ "$(stat -c %i /etc/d)" = "$i" ] && echo renamed'
-if [ "$out" = renamed ]; then pass "a new directory in the root renames in place"; else fail "a new directory in the root renames in place" "$out $errout"; fi
+if [ "$out" = renamed ]; then
+    pass "a new directory in the root renames in place"
+elif [ -n "${VIV_MODE:-}" ] && [ "$("$VIV" run --mode native app 'mkdir /etc/d.new && i=$(stat -c %i /etc/d.new) && mv /etc/d.new /etc/d && [ "$(stat -c %i /etc/d)" = "$i" ] && echo renamed')" != renamed ]; then
+    skip "a new directory in the root renames in place" "this kernel's overlayfs refuses it to native mode too (EXDEV: no directory redirects)"
+else
+    fail "a new directory in the root renames in place" "$out $errout"
+fi
 assert "the catalog is untouched by runs" test "$before" = "$(catalog_state)"
 expect "viv fsck is clean after runs" 0 "$VIV" fsck
 run "$VIV" run --read-only app 'touch /etc/x 2>&1; touch /tmp/x && echo tmp-ok'
