@@ -1,4 +1,4 @@
-/* test_units.c: sizes and durations, parsed, formatted and round-tripped. */
+/* test_units.c: sizes and durations, parsed, formatted and round-tripped; SHA-256 digests. */
 #include "base/base.h"
 
 #include <check.h>
@@ -195,6 +195,28 @@ START_TEST(human_bytes)
 }
 END_TEST
 
+/* FIPS 180-2's example digests, and one large input fed in uneven pieces against one piece. */
+START_TEST(sha256_digests)
+{
+    char hex[65];
+    viv_sha256_hex("abc", 3, hex);
+    ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    viv_sha256_hex("", 0, hex);
+    ck_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    static unsigned char big[1 << 20];
+    for (size_t i = 0; i < sizeof(big); i++)
+        big[i] = (unsigned char)(i * 31 + (i >> 9));
+    char whole[65];
+    viv_sha256_hex(big, sizeof(big), whole);
+    struct viv_sha256 *h = viv_sha256_new();
+    for (size_t at = 0, step = 1; at < sizeof(big); at += step, step = step * 3 + 1)
+        viv_sha256_update(h, big + at, step < sizeof(big) - at ? step : sizeof(big) - at);
+    viv_sha256_final(h, hex);
+    ck_assert_str_eq(hex, whole);
+    ck_assert(viv_digest_valid(whole));
+}
+END_TEST
+
 static Suite *units_suite(void)
 {
     Suite *s = suite_create("units");
@@ -209,6 +231,9 @@ static Suite *units_suite(void)
     tc = tcase_create("format");
     tcase_add_test(tc, round_trips);
     tcase_add_test(tc, human_bytes);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("sha256");
+    tcase_add_test(tc, sha256_digests);
     suite_add_tcase(s, tc);
     return s;
 }
