@@ -32,6 +32,7 @@ gcc-riscv64-linux-gnu:/usr/bin/riscv64-linux-gnu-gcc
 libc6-dev-riscv64-cross:/usr/riscv64-linux-gnu/include/stdio.h
 qemu-user:/usr/bin/qemu-riscv64
 debootstrap:/usr/sbin/debootstrap
+musl-tools:/usr/bin/musl-gcc
 "
 # Only for `make fuzz`: libFuzzer ships with clang.
 [ "${1:-}" = fuzz ] && need="$need clang:/usr/bin/clang"

@@ -30,6 +30,18 @@ for l in $(ldd "$WORK/dyn/rootfs/bin/threads" | awk '$2 == "=>" && $3 ~ /^\// { 
     mkdir -p "$WORK/dyn/rootfs$(dirname "$l")"
     cp -L "$l" "$WORK/dyn/rootfs$l"
 done
+# The same payload against musl, static and dynamic (musl's loader is its libc: PT_INTERP
+# /lib/ld-musl-x86_64.so.1).
+MUSL=""
+if command -v musl-gcc >/dev/null 2>&1 &&
+    musl-gcc -O2 -static -pthread -o "$WORK/dyn/rootfs/bin/threads-musl" "$SRCDIR/tests/vm-payloads/vmthreads.c" &&
+    musl-gcc -O2 -pthread -o "$WORK/dyn/rootfs/bin/threads-musl-dyn" "$SRCDIR/tests/vm-payloads/vmthreads.c" &&
+    mkdir -p "$WORK/dyn/rootfs/lib" && cp -L /lib/ld-musl-x86_64.so.1 "$WORK/dyn/rootfs/lib/"; then
+    MUSL=1
+else
+    skip "vm fidelity: musl programs" "musl-gcc is missing (apt-get install musl-tools)"
+fi
+export MUSL
 echo 'root:x:0:0:root:/root:/bin/sh' >"$WORK/dyn/rootfs/etc/passwd"
 # A #! script as the entrypoint, with an interpreter argument.
 printf '#!/bin/perl -w\nprint "script $0: @ARGV\\n"; exit 5;\n' >"$WORK/dyn/rootfs/bin/pscript"
@@ -64,7 +76,7 @@ fcase() {
 }
 . "$SRCDIR/tests/vm-payloads/fidelity_cases.sh"
 
-suite_env="VIV=$VIV VIV_HOME=$VIV_HOME EXPECT=$WORK/expect BUSYBOX_VIV=$WORK/examples/busybox.viv DEBIAN=$DEBIAN"
+suite_env="VIV=$VIV VIV_HOME=$VIV_HOME EXPECT=$WORK/expect BUSYBOX_VIV=$WORK/examples/busybox.viv DEBIAN=$DEBIAN MUSL=$MUSL"
 if "$VIV" run --mode vm --entrypoint /bin/true busybox >/dev/null 2>&1; then
     run env $suite_env sh "$SRCDIR/tests/vm-payloads/fidelity_suite.sh"
     where="this host's KVM"

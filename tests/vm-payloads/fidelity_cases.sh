@@ -71,6 +71,11 @@ fcase "glibc threads, dynamically linked: mutex, condition variable, TLS, joins"
 fcase "glibc threads, dynamically linked: exit_group over blocked threads" "" --entrypoint /bin/threads dyn exit-group
 # Debian 12 (examples/build-debian.sh), where it could be built: bash, dash, coreutils, perl and
 # python3, all dynamically linked against the image's glibc.
+if [ -n "${MUSL:-}" ]; then
+    fcase "musl threads, static: mutex, condition variable, TLS, joins" "" --entrypoint /bin/threads-musl dyn mutex-cond
+    fcase "musl threads, dynamically linked through musl's loader" "" --entrypoint /bin/threads-musl-dyn dyn mutex-cond
+    fcase "musl: exit_group over blocked threads" "" --entrypoint /bin/threads-musl dyn exit-group
+fi
 if [ -n "${DEBIAN:-}" ]; then
     fcase "python3 -c (Debian)" "" debian python3 -c 'import sys, os; print(sys.version_info[0], sum(range(100)), os.getpid())'
     fcase "bash: command substitution and a pipeline (Debian)" "" debian bash -c 'x=$(seq 3 | tr "\n" +); echo "${x}0"; ls /usr | wc -l'
