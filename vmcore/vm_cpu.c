@@ -265,11 +265,12 @@ int vm_cpu_set_fx(int vcpu_fd, const uint8_t fx[512])
     return vm_ioctl(vcpu_fd, KVM_SET_XSAVE, &x) < 0 ? -1 : 0;
 }
 
-int vm_cpu_enter_flush(int vcpu_fd, struct vm_mem *m, unsigned slot, struct viv_error *err)
+int vm_cpu_enter_flush(int vcpu_fd, struct vm_mem *m, unsigned slot, struct kvm_regs *rp,
+                       struct viv_error *err)
 {
-    struct kvm_regs r;
+    struct kvm_regs r = *rp;
     struct kvm_sregs sr;
-    if (vm_ioctl(vcpu_fd, KVM_GET_REGS, &r) < 0 || vm_ioctl(vcpu_fd, KVM_GET_SREGS, &sr) < 0)
+    if (vm_ioctl(vcpu_fd, KVM_GET_SREGS, &sr) < 0)
         return viv_fail(err, errno, "read the vCPU to flush its TLB");
     /* Ring 3's rip, rsp and rflags go to the frame the shim's iretq returns through; the other
      * registers stay in the vCPU, which the flush path leaves as they are. */
@@ -284,7 +285,8 @@ int vm_cpu_enter_flush(int vcpu_fd, struct vm_mem *m, unsigned slot, struct viv_
     vm_shim_get(&shim);
     r.rip = vm_sys_kva(slot, 0) + shim.flush;
     r.rflags = 0x2;
-    if (vm_ioctl(vcpu_fd, KVM_SET_SREGS, &sr) < 0 || vm_ioctl(vcpu_fd, KVM_SET_REGS, &r) < 0)
+    if (vm_ioctl(vcpu_fd, KVM_SET_SREGS, &sr) < 0)
         return viv_fail(err, errno, "enter the shim to flush the TLB");
+    *rp = r;
     return 0;
 }

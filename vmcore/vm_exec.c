@@ -39,7 +39,7 @@ int vm_exec(struct vm_vcpu *c, struct kvm_regs *r, struct viv_error *err)
     if (bad < 0) {
         xlat_proc_exec_clear(v->proc);
         r->rax = (uint64_t)(int64_t)bad;
-        if (vm_ioctl(c->fd, KVM_SET_REGS, r) < 0)
+        if (vm_regs_set(c, r) < 0)
             return viv_fail(err, errno, "KVM_SET_REGS");
         return 0;
     }

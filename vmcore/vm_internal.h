@@ -29,6 +29,10 @@ struct vm_vcpu {
     /* fork (vm_fork.c): what the parent kept of this vCPU for the child, which cannot read it;
      * resume_past_out: the vCPU is new, with no `out` for KVM to complete, so the shim must be
      * resumed past it by hand. */
+    /* vm_regs.c: registers through kvm_run (KVM_CAP_SYNC_REGS): whether KVM offers it, whether
+     * run->s.regs holds the vCPU's registers now, and the ones set for the next entry. */
+    bool sync_regs, regs_fresh, regs_pending;
+    struct kvm_regs pending_regs;
     struct kvm_xsave *fork_xsave;
     uint64_t fork_fs_base;
     bool resume_past_out;
@@ -61,6 +65,19 @@ int vm_machine_create(struct vm_instance *v, struct vm_vcpu *c, struct viv_error
 /* Create vCPU c (KVM id: its slot), its kvm_run area, long mode, shim and tables
  * (vm_cpu_setup); as for the VM, an fd already in c->fd is replaced under its number. */
 int vm_vcpu_create(struct vm_instance *v, struct vm_vcpu *c, struct viv_error *err);
+
+/* ---- the general registers (vm_regs.c) ---- */
+
+/* c's kvm_run area is mapped: use KVM_CAP_SYNC_REGS where KVM has it. */
+void vm_regs_init(struct vm_instance *v, struct vm_vcpu *c);
+/* After every KVM_RUN of c: run->s.regs holds its registers. */
+void vm_regs_after_run(struct vm_vcpu *c);
+/* c's registers were set some other way (its set-up): the ioctls until its next exit. */
+void vm_regs_stale(struct vm_vcpu *c);
+/* c's general registers, and new ones for its next entry: every read and write of a vCPU's
+ * registers goes through these, so that the two ways never disagree. -1 with errno. */
+int vm_regs_get(struct vm_vcpu *c, struct kvm_regs *r);
+int vm_regs_set(struct vm_vcpu *c, const struct kvm_regs *r);
 
 /* ---- what the shim answers without an exit (vm_shim_state.c) ---- */
 

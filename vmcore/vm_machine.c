@@ -62,5 +62,6 @@ int vm_vcpu_create(struct vm_instance *v, struct vm_vcpu *c, struct viv_error *e
         return viv_fail(err, errno, "map the vCPU's kvm_run area");
     c->run = run;
     c->run_size = (size_t)size;
+    vm_regs_init(v, c);
     return vm_cpu_setup(v->kvm, c->fd, &v->mem, c->slot, err);
 }

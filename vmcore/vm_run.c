@@ -171,6 +171,7 @@ static int vm_vcpu_run(struct vm_vcpu *c, struct viv_error *err)
         __atomic_store_n(&c->in_guest, 0, __ATOMIC_SEQ_CST);
         if (rc < 0)
             return -1;
+        vm_regs_after_run(c);
         vm_shim_take_records(c);
         errno = e;
         if (rc > 0) {
@@ -358,7 +359,7 @@ int vm_run(const struct vm_config *cfg, struct vm_stats *st, int *fail_status,
         goto out;
     *fail_status = 125;
     struct kvm_regs r;
-    if (vm_ioctl(v.main.fd, KVM_GET_REGS, &r) < 0) {
+    if (vm_regs_get(&v.main, &r) < 0) {
         viv_fail(err, errno, "KVM_GET_REGS");
         goto out;
     }
@@ -367,7 +368,7 @@ int vm_run(const struct vm_config *cfg, struct vm_stats *st, int *fail_status,
     r.rcx = entry;
     r.r11 = 0x202;
     r.rsp = sp;
-    if (vm_ioctl(v.main.fd, KVM_SET_REGS, &r) < 0) {
+    if (vm_regs_set(&v.main, &r) < 0) {
         viv_fail(err, errno, "KVM_SET_REGS");
         goto out;
     }

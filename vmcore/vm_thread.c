@@ -34,7 +34,7 @@ static int start_regs(struct vm_vcpu *c, const struct xlat_regs *regs, uint64_t 
                       struct viv_error *err)
 {
     struct kvm_regs r;
-    if (vm_ioctl(c->fd, KVM_GET_REGS, &r) < 0)
+    if (vm_regs_get(c, &r) < 0)
         return viv_fail(err, errno, "KVM_GET_REGS");
     const struct xlat_x86_regs *s = &regs->x86;
     r.r8 = s->r8, r.r9 = s->r9, r.r10 = s->r10, r.r12 = s->r12;
@@ -45,10 +45,10 @@ static int start_regs(struct vm_vcpu *c, const struct xlat_regs *regs, uint64_t 
     r.rsp = s->rsp;
     r.rip = s->rip;
     r.rflags = s->rflags;
-    if (vm_ioctl(c->fd, KVM_SET_REGS, &r) < 0)
-        return viv_fail(err, errno, "KVM_SET_REGS");
-    if (vm_cpu_enter_flush(c->fd, &c->v->mem, c->slot, err) < 0)
+    if (vm_cpu_enter_flush(c->fd, &c->v->mem, c->slot, &r, err) < 0)
         return -1;
+    if (vm_regs_set(c, &r) < 0)
+        return viv_fail(err, errno, "KVM_SET_REGS");
     /* A new thread's FPU is in its initial state: glibc's start_thread expects nothing else. */
     uint8_t fx[512];
     xlat_x86_init_fx(fx);
@@ -109,6 +109,8 @@ int vm_thread_spawn(void *ctx, struct xlat_thread *child, const struct xlat_regs
     if (c)
         c->host_tid = 0;
     pthread_mutex_unlock(&v->lock);
+    if (c)
+        vm_regs_stale(c); /* vm_cpu_setup sets them again by ioctl */
     struct viv_error err = {0};
     if (!c) {
         int slot = take_slot(v);

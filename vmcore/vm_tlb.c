@@ -5,6 +5,7 @@
  * for its IPIs the same way). */
 #include "vm_internal.h"
 
+#include <errno.h>
 #include <time.h>
 
 static void set_flush(struct vm_instance *v, struct vm_vcpu *c)
@@ -59,5 +60,10 @@ int vm_tlb_flush_stopped(struct vm_vcpu *c, struct viv_error *err)
     if (!c->stopped_in_ring3 || !__atomic_load_n(data + VM_DATA_FLUSH, __ATOMIC_SEQ_CST))
         return 0;
     c->stopped_in_ring3 = false;
-    return vm_cpu_enter_flush(c->fd, &v->mem, c->slot, err);
+    struct kvm_regs r;
+    if (vm_regs_get(c, &r) < 0)
+        return viv_fail(err, errno, "read the vCPU to flush its TLB");
+    if (vm_cpu_enter_flush(c->fd, &v->mem, c->slot, &r, err) < 0)
+        return -1;
+    return vm_regs_set(c, &r) < 0 ? viv_fail(err, errno, "KVM_SET_REGS") : 0;
 }

@@ -46,7 +46,7 @@ int vm_resume_from_shim(struct vm_vcpu *c, struct kvm_regs *r, const struct xlat
     uint8_t *data = vm_sys_host(&c->v->mem, c->slot, VM_SYS_DATA);
     memcpy(data + VM_DATA_FRAME, frame, sizeof(frame));
     data[VM_DATA_IRET] = 1;
-    if (vm_ioctl(c->fd, KVM_SET_REGS, r) < 0)
+    if (vm_regs_set(c, r) < 0)
         return viv_fail(err, errno, "KVM_SET_REGS");
     if (vm_cpu_set_fx(c->fd, s->fx) < 0)
         return viv_fail(err, errno, "KVM_SET_XSAVE");
@@ -96,7 +96,7 @@ int vm_user_syscall(struct vm_vcpu *c, struct viv_error *err)
 {
     struct vm_instance *v = c->v;
     struct kvm_regs r;
-    if (vm_ioctl(c->fd, KVM_GET_REGS, &r) < 0)
+    if (vm_regs_get(c, &r) < 0)
         return viv_fail(err, errno, "KVM_GET_REGS");
     /* The state at the syscall: rip in rcx and rflags in r11 as SYSCALL left them (AMD64 APM
      * vol. 2, 6.1.1); SYSCALL does not switch stacks, so rsp is ring 3's. */
@@ -158,7 +158,7 @@ int vm_user_syscall(struct vm_vcpu *c, struct viv_error *err)
     if (!changed) {
         /* KVM resumes after the `out` on the next KVM_RUN (the PIO completes there), with
          * these registers (api.rst 5. "The kvm_run structure", KVM_EXIT_IO). */
-        if (vm_ioctl(c->fd, KVM_SET_REGS, &r) < 0)
+        if (vm_regs_set(c, &r) < 0)
             return viv_fail(err, errno, "KVM_SET_REGS");
         return 0;
     }
@@ -185,7 +185,7 @@ int vm_user_fault(struct vm_vcpu *c, struct viv_error *err)
     /* The shim left [vector, error, rip, cs, rflags, rsp, ss] on its stack. */
     struct kvm_regs r;
     struct kvm_sregs sr;
-    if (vm_ioctl(c->fd, KVM_GET_REGS, &r) < 0 || vm_ioctl(c->fd, KVM_GET_SREGS, &sr) < 0)
+    if (vm_regs_get(c, &r) < 0 || vm_ioctl(c->fd, KVM_GET_SREGS, &sr) < 0)
         return viv_fail(err, errno, "read the faulting vCPU");
     uint64_t lo = vm_sys_kva(c->slot, VM_SYS_STACK);
     uint64_t hi = vm_sys_kva(c->slot, VM_SYS_SLOT);
@@ -248,7 +248,7 @@ int vm_user_interrupted(struct vm_vcpu *c, struct viv_error *err)
         return 0;
     }
     c->stopped_in_ring3 = true;
-    if (vm_ioctl(c->fd, KVM_GET_REGS, &r) < 0)
+    if (vm_regs_get(c, &r) < 0)
         return viv_fail(err, errno, "read the interrupted vCPU");
     struct xlat_regs s;
     regs_from_kvm(&s.x86, &r);
@@ -259,7 +259,7 @@ int vm_user_interrupted(struct vm_vcpu *c, struct viv_error *err)
     if (changed) {
         /* In ring 3 with no I/O pending: the handler's registers go straight into the vCPU. */
         regs_to_kvm(&r, &s.x86);
-        if (vm_ioctl(c->fd, KVM_SET_REGS, &r) < 0)
+        if (vm_regs_set(c, &r) < 0)
             return viv_fail(err, errno, "KVM_SET_REGS");
         if (vm_cpu_set_fx(c->fd, s.x86.fx) < 0)
             return viv_fail(err, errno, "KVM_SET_XSAVE");
@@ -271,7 +271,7 @@ int vm_user_kicked(struct vm_vcpu *c, bool iret, struct viv_error *err)
 {
     vm_shim_kick(c, false);
     struct kvm_regs r;
-    if (vm_ioctl(c->fd, KVM_GET_REGS, &r) < 0)
+    if (vm_regs_get(c, &r) < 0)
         return viv_fail(err, errno, "KVM_GET_REGS");
     /* Ring 3's state: sysretq's (rip in rcx, rflags in r11, rsp ring 3's), or the frame's. */
     struct xlat_regs s;

@@ -183,9 +183,12 @@ int vm_vdso_place(struct vm_mem *m, int vcpu_fd, uint64_t *ehdr);
 int vm_cpu_setup(int kvm_fd, int vcpu_fd, struct vm_mem *m, unsigned slot, struct viv_error *err);
 /* Load the guest's FS base (arch_prctl ARCH_SET_FS): 0 or -1 with errno. */
 int vm_cpu_set_fs(int vcpu_fd, uint64_t base);
+struct kvm_regs;
 /* Send the vCPU, stopped in ring 3 (or set up to start there), through its shim's TLB flush
- * and iretq back to where it was: the way into ring 3 with nothing stale in its TLB. */
-int vm_cpu_enter_flush(int vcpu_fd, struct vm_mem *m, unsigned slot, struct viv_error *err);
+ * and iretq back to where it was: the way into ring 3 with nothing stale in its TLB. *r holds
+ * its registers, which it changes for the caller to set. */
+int vm_cpu_enter_flush(int vcpu_fd, struct vm_mem *m, unsigned slot, struct kvm_regs *r,
+                       struct viv_error *err);
 /* Read one MSR of the vCPU: 0 or -1 with errno. */
 int vm_cpu_get_msr(int vcpu_fd, uint32_t index, uint64_t *value);
 /* The vCPU's x87/SSE state as an FXSAVE image, and back: 0 or -1 with errno. */
