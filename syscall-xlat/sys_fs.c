@@ -43,7 +43,9 @@ XLAT_SYS(read)
 {
     FD_OR_EBADF(a[0]);
     BUF_OR_EFAULT(buf, a[1], a[2], XLAT_PG_W);
-    return XLAT_RET(read((int)a[0], buf, a[2]));
+    int64_t n = XLAT_RET(read((int)a[0], buf, a[2]));
+    xlat_signalfd_read(p, (int)a[0], buf, n);
+    return n;
 }
 
 XLAT_SYS(write)
