@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -96,12 +97,12 @@ static int64_t sys(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t 
 struct nrs {
     uint64_t socketpair, bind, connect, listen, accept4, getsockname, sendmsg, recvmsg, recvfrom,
         setsockopt, getsockopt, epoll_create1, epoll_ctl, epoll_wait, epoll_pwait, eventfd2,
-        timerfd_create, timerfd_settime, timerfd_gettime, signalfd4, write, close, socket;
+        timerfd_create, timerfd_settime, timerfd_gettime, signalfd4, write, close, socket, ioctl;
 };
 static const struct nrs X86 = {53, 49, 42, 50, 288, 51, 46, 47, 45, 54, 55, 291, 233, 232, 281,
-                               290, 283, 286, 287, 289, 1, 3, 41};
+                               290, 283, 286, 287, 289, 1, 3, 41, 16};
 static const struct nrs RV = {199, 200, 203, 201, 242, 204, 211, 212, 207, 208, 209, 20, 21, 0,
-                              22, 19, 85, 86, 87, 74, 64, 57, 198};
+                              22, 19, 85, 86, 87, 74, 64, 57, 198, 29};
 
 /* epoll_event: 12 bytes, data at 4 on x86-64; 16 bytes, data at 8 on riscv64. */
 static void epoll_layout(const struct xlat_abi *abi, const struct nrs *n, unsigned size)
@@ -196,6 +197,16 @@ static void messages(const struct xlat_abi *abi, const struct nrs *n)
     int sv[2];
     memcpy(sv, g(G), sizeof(sv));
     ck_assert_int_eq(sys(n->socketpair, AF_UNIX, SOCK_STREAM, 0, RO, 0, 0), -EFAULT);
+    /* The socket ioctls of plain values; SIOCGIFCONF's struct holds a pointer: refused. */
+    int one = 1;
+    memcpy(g(G + 0x800), &one, 4);
+    ck_assert_int_eq(sys(n->ioctl, (uint64_t)sv[0], FIONBIO, WILD, 0, 0, 0), -EFAULT);
+    ck_assert_int_eq(sys(n->ioctl, (uint64_t)sv[0], FIONBIO, G + 0x800, 0, 0, 0), 0);
+    ck_assert(fcntl(sv[0], F_GETFL) & O_NONBLOCK);
+    one = 0;
+    memcpy(g(G + 0x800), &one, 4);
+    ck_assert_int_eq(sys(n->ioctl, (uint64_t)sv[0], FIONBIO, G + 0x800, 0, 0, 0), 0);
+    ck_assert_int_eq(sys(n->ioctl, (uint64_t)sv[0], SIOCGIFCONF, G + 0x800, 0, 0, 0), -ENOTTY);
     /* Send "hello" and an fd of the guest's. */
     memcpy(g(G + 0x100), "hello", 5);
     put_iov(G + 0x80, G + 0x100, 5);
@@ -256,7 +267,7 @@ static void messages(const struct xlat_abi *abi, const struct nrs *n)
     ck_assert_int_eq(sys(n->recvfrom, (uint64_t)sv[1], RO, 5, 0, 0, 0), -EFAULT);
     ck_assert_int_eq(sys(n->recvfrom, (uint64_t)sv[1], G + 0x700, 5, 0, 0, 0), 5);
     /* Options: values through guest memory, refused levels, wild lengths. */
-    int one = 1;
+    one = 1;
     memcpy(g(G + 0x800), &one, 4);
     ck_assert_int_eq(sys(n->setsockopt, (uint64_t)sv[0], SOL_SOCKET, SO_PASSCRED, G + 0x800, 4,
                          0), 0);
