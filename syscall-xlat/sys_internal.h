@@ -108,6 +108,7 @@ struct xlat_proc {
     uint64_t tid_address, robust_head, robust_len;
     struct xlat_sigaction act[XLAT_NSIG + 1];
     const char *hostname;  /* NULL: the host's */
+    bool no_network;       /* AF_UNIX sockets only, and no abstract names */
     bool alone;            /* kill and friends reach only the guest's own processes */
     pid_t alone_root;      /* alone: the host pid of the guest's first process */
     pid_t alone_pgrp;      /* alone: the host group it started in (viv's own too) */

@@ -69,9 +69,12 @@ int xlat_sockaddr_in(struct xlat_proc *p, uint64_t g, uint64_t len, enum xlat_ad
         return -EFAULT;
     sa->len = (socklen_t)len;
     const struct sockaddr_un *un = (const struct sockaddr_un *)&sa->ss;
-    /* Unnamed (just the family) and abstract (a leading NUL) names live in no folder. */
-    if (len <= SUN_PATH_OFF || un->sun_family != AF_UNIX || un->sun_path[0] == '\0')
+    /* Unnamed (just the family) and abstract (a leading NUL) names live in no folder; abstract
+     * ones live in the network namespace, the host's where the guest has none of its own. */
+    if (len <= SUN_PATH_OFF || un->sun_family != AF_UNIX)
         return 0;
+    if (un->sun_path[0] == '\0')
+        return p->no_network ? -EACCES : 0;
     if (p->root_host && p->sysroot_fd < 0)
         return 0;
     return unix_confined(p, use, sa);

@@ -17,7 +17,8 @@
 /* A new fd (socket, accept) is the host's lowest free one: never an engine fd, which is open. */
 XLAT_SYS(socket)
 {
-    (void)p;
+    if (p->no_network && (int)a[0] != AF_UNIX)
+        return -EACCES;
     return XLAT_RET(socket((int)a[0], (int)a[1], (int)a[2]));
 }
 

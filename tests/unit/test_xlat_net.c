@@ -42,6 +42,8 @@ static void no_kick(void *h)
     (void)h;
 }
 
+static bool no_network;
+
 static void start(const struct xlat_abi *abi)
 {
     struct viv_error err = {0};
@@ -51,7 +53,8 @@ static void start(const struct xlat_abi *abi)
     ck_assert_int_eq(xlat_mem_map(&m, RO, XLAT_PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1,
                                   0), 0);
     struct xlat_proc_config pc = {.abi = abi, .mem = &m, .root = root, .brk_start = 0x800000,
-                                  .brk_limit = GUEST, .hostname = "box", .alone = true};
+                                  .brk_limit = GUEST, .hostname = "box", .alone = true,
+                                  .no_network = no_network};
     ck_assert_msg(xlat_proc_new(&pc, &p, &err) == 0, "%s", err.msg);
     engine_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     xlat_proc_reserve_fd(p, engine_fd);
@@ -446,6 +449,33 @@ START_TEST(event_fds)
 }
 END_TEST
 
+/* An engine in the host's network namespace whose guest has no network: AF_UNIX only, and no
+ * abstract names, which belong to the network namespace. */
+START_TEST(no_network_unix_only)
+{
+    no_network = true;
+    start(&xlat_abi_x86_64);
+    no_network = false;
+    const struct nrs *n = &X86;
+    ck_assert_int_eq(sys(n->socket, AF_INET, SOCK_STREAM, 0, 0, 0, 0), -EACCES);
+    ck_assert_int_eq(sys(n->socket, AF_INET6, SOCK_DGRAM, 0, 0, 0, 0), -EACCES);
+    ck_assert_int_eq(sys(n->socket, AF_NETLINK, SOCK_RAW, 0, 0, 0, 0), -EACCES);
+    int64_t u = sys(n->socket, AF_UNIX, SOCK_DGRAM, 0, 0, 0, 0);
+    ck_assert_int_ge(u, 0);
+    struct sockaddr_un aun = {.sun_family = AF_UNIX};
+    memcpy(aun.sun_path, "\0viv-abstract", 13);
+    memcpy(g(G), &aun, sizeof(aun));
+    uint64_t len = offsetof(struct sockaddr_un, sun_path) + 13;
+    ck_assert_int_eq(sys(n->bind, (uint64_t)u, G, len, 0, 0, 0), -EACCES);
+    ck_assert_int_eq(sys(n->connect, (uint64_t)u, G, len, 0, 0, 0), -EACCES);
+    ck_assert_int_eq(sys(44 /* sendto */, (uint64_t)u, G + 0x100, 1, 0, G, len), -EACCES);
+    len = put_sun(G, "/sock");
+    ck_assert_int_eq(sys(n->bind, (uint64_t)u, G, len, 0, 0, 0), 0);
+    ck_assert_int_eq(sys(n->socketpair, AF_UNIX, SOCK_STREAM, 0, G + 0x200, 0, 0), 0);
+    close((int)u);
+}
+END_TEST
+
 /* The new calls are in both tables, under their own names. */
 START_TEST(tables)
 {
@@ -472,6 +502,7 @@ int main(void)
     tcase_add_test(tc, messages_riscv64);
     tcase_add_test(tc, unix_names_confined);
     tcase_add_test(tc, event_fds);
+    tcase_add_test(tc, no_network_unix_only);
     tcase_add_test(tc, tables);
     suite_add_tcase(s, tc);
     return unit_run(s);
