@@ -73,6 +73,8 @@ int xlat_sockaddr_in(struct xlat_proc *p, uint64_t g, uint64_t len, enum xlat_ad
      * ones live in the network namespace, the host's where the guest has none of its own. */
     if (len <= SUN_PATH_OFF || un->sun_family != AF_UNIX)
         return 0;
+    if (len > sizeof(struct sockaddr_un))
+        return -EINVAL; /* unix_validate_addr; sockaddr_storage has room for 18 bytes more */
     if (un->sun_path[0] == '\0')
         return p->no_network ? -EACCES : 0;
     if (p->root_host && p->sysroot_fd < 0)

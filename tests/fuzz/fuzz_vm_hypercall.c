@@ -9,6 +9,8 @@
 #include "vmcore/vmcore.h"
 
 #include <fcntl.h>
+#include <sanitizer/common_interface_defs.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
@@ -24,6 +26,7 @@ static struct vm_mem m;
 static char root[] = "/tmp/viv-fuzz-vm.XXXXXX";
 static int hart;
 static int cwd_fd = -1; /* the fuzzer's working folder, where its corpus paths start */
+static int report_fd = -1;
 
 /* Calls that would stop or replace the fuzzer itself are answered without running. epoll_wait
  * and the socket calls run: the only epoll set and socket the guest has are always ready. */
@@ -81,6 +84,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (vm_mem_init(&m, GUEST, &err) < 0 || !mkdtemp(root))
             return 0;
         cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        /* The sanitizers report where the fuzzer's stderr is, not the guest's /dev/null. */
+        report_fd = fcntl(2, F_DUPFD_CLOEXEC, XLAT_FD_FLOOR + 64);
+        __sanitizer_set_report_fd((void *)(intptr_t)report_fd);
         atexit(cleanup);
     }
     uint64_t nr = 0;
@@ -124,6 +130,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if ((was_open[fd] = fcntl(fd, F_GETFD) >= 0))
             xlat_proc_reserve_fd(p, fd);
     /* The guest's stdio is /dev/null here: what it writes must not reach the fuzzer's. */
+    xlat_proc_reserve_fd(p, report_fd);
     int saved[3];
     for (int fd = 0; fd < 3; fd++) {
         saved[fd] = fcntl(fd, F_DUPFD_CLOEXEC, XLAT_FD_FLOOR);

@@ -355,6 +355,13 @@ START_TEST(unix_names_confined)
     ck_assert_int_eq(sys(n->listen, (uint64_t)srv, 4, 0, 0, 0, 0), 0);
     /* Bad lengths and pointers; an engine fd. */
     ck_assert_int_eq(sys(n->bind, (uint64_t)srv, G, 129, 0, 0, 0), -EINVAL);
+    /* A name that runs past sun_path into the rest of a sockaddr_storage. */
+    struct sockaddr_storage big = {.ss_family = AF_UNIX};
+    memset((char *)&big + 2, 'a', sizeof(big) - 2);
+    memcpy(g(G + 0x400), &big, sizeof(big));
+    ck_assert_int_eq(sys(n->bind, (uint64_t)srv, G + 0x400, sizeof(big), 0, 0, 0), -EINVAL);
+    ck_assert_int_eq(sys(n->connect, (uint64_t)srv, G + 0x400, sizeof(struct sockaddr_un) + 1,
+                         0, 0, 0), -EINVAL);
     ck_assert_int_eq(sys(n->bind, (uint64_t)srv, G, (uint64_t)-1, 0, 0, 0), -EINVAL);
     ck_assert_int_eq(sys(n->connect, (uint64_t)srv, WILD, 16, 0, 0, 0), -EFAULT);
     ck_assert_int_eq(sys(n->bind, (uint64_t)engine_fd, G, len, 0, 0, 0), -EBADF);
