@@ -154,6 +154,14 @@ static void epoll_layout(const struct xlat_abi *abi, const struct nrs *n, unsign
     ck_assert_int_eq(sys(n->epoll_pwait, (uint64_t)ep, G, 1, 0, G + 0x200, 8), 1);
     if (n->epoll_wait)
         ck_assert_int_eq(sys(n->epoll_wait, (uint64_t)ep, G, 1, 0, 0, 0), 1);
+    /* epoll_pwait2 (441 on both): a timespec that must be readable and valid. */
+    int64_t ts[2] = {0, 0};
+    memcpy(g(G + 0x280), ts, sizeof(ts));
+    ck_assert_int_eq(sys(441, (uint64_t)ep, G, 1, G + 0x280, 0, 8), 1);
+    ck_assert_int_eq(sys(441, (uint64_t)ep, G, 1, WILD, 0, 8), -EFAULT);
+    ts[1] = 1000000000;
+    memcpy(g(G + 0x280), ts, sizeof(ts));
+    ck_assert_int_eq(sys(441, (uint64_t)ep, G, 1, G + 0x280, 0, 8), -EINVAL);
     ck_assert_int_eq(sys(n->epoll_ctl, (uint64_t)ep, EPOLL_CTL_DEL, (uint64_t)ev, 0, 0, 0), 0);
     ck_assert_int_eq(sys(n->epoll_pwait, (uint64_t)ep, G, 1, 0, 0, 8), 0);
     sys(n->close, (uint64_t)ep, 0, 0, 0, 0, 0);
