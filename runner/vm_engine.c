@@ -134,7 +134,8 @@ static struct vm_stats *shared_stats(void)
 }
 
 /* Run the program in a VM with this root; returns only on failure (the status to exit with). */
-static int vm_serve(const struct viv_sandbox_config *cfg, const char *root, struct viv_error *err)
+static int vm_serve(const struct viv_sandbox_config *cfg, const char *root, bool host_netns,
+                    struct viv_error *err)
 {
     /* What is relayed to the VMM is the guest's: its dispositions are the VMM's (the
      * personality mirrors them), so a handler runs in the guest and a default action ends the
@@ -147,6 +148,7 @@ static int vm_serve(const struct viv_sandbox_config *cfg, const char *root, stru
         .hostname = cfg->hostname,
         .memory = cfg->guest_memory,
         .kvm_fd = cfg->engine_fd,
+        .no_network = host_netns && !cfg->network_host,
     };
     static struct vm_stats local;
     struct vm_stats *vs = vm_shared_stats ? vm_shared_stats : &local;
@@ -164,7 +166,7 @@ static int vm_serve(const struct viv_sandbox_config *cfg, const char *root, stru
 static int vm_main(const struct viv_sandbox_config *cfg, const char *prog, struct viv_error *err)
 {
     (void)prog; /* the VMM looks the entrypoint up itself, in the guest's PATH */
-    return vm_serve(cfg, "/", err);
+    return vm_serve(cfg, "/", false, err);
 }
 
 /* Where this host refuses namespaces, the VM is the wall: the VMM resolves every guest path
@@ -212,7 +214,7 @@ static int run_without_namespaces(const struct viv_sandbox_config *cfg, struct v
             ; /* the image would be written through: refuse to run */
         else if (cfg->seccomp)
             seccomp_policy_load(false, &unused, &e);
-        int status = e.msg[0] ? 125 : vm_serve(cfg, cfg->rootfs, &e);
+        int status = e.msg[0] ? 125 : vm_serve(cfg, cfg->rootfs, true, &e);
         fprintf(stderr, "viv: run: %s\n", e.msg);
         _exit(status);
     }

@@ -41,6 +41,7 @@ int xlat_proc_new(const struct xlat_proc_config *cfg, struct xlat_proc **out,
     p->brk_start = p->brk_cur = cfg->brk_start;
     p->brk_limit = cfg->brk_limit;
     p->hostname = cfg->hostname;
+    p->no_network = cfg->no_network;
     p->alone = cfg->alone;
     p->exec_in_place_only = cfg->exec_in_place_only;
     p->exec.fd = -1; /* no execve pending: fd 0 is the guest's stdin */

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <linux/sockios.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -43,7 +44,9 @@ XLAT_SYS(read)
 {
     FD_OR_EBADF(a[0]);
     BUF_OR_EFAULT(buf, a[1], a[2], XLAT_PG_W);
-    return XLAT_RET(read((int)a[0], buf, a[2]));
+    int64_t n = XLAT_RET(read((int)a[0], buf, a[2]));
+    xlat_signalfd_read(p, (int)a[0], buf, n);
+    return n;
 }
 
 XLAT_SYS(write)
@@ -189,10 +192,32 @@ XLAT_SYS(ioctl)
         break;
     case TIOCGPGRP:
     case FIONREAD:
+    case TIOCOUTQ:   /* SIOCOUTQ */
+    case SIOCATMARK: /* the socket ioctls of socket(7), tcp(7), udp(7) */
         size = sizeof(int), out = true;
         break;
     case TIOCSPGRP:
+    case FIONBIO: /* Python's setblocking, among others */
+    case FIOASYNC:
         size = sizeof(int), out = false;
+        break;
+    case FIOCLEX:
+    case FIONCLEX:
+        size = 0, out = false;
+        break;
+    /* An interface by name or index (netdevice(7)): struct ifreq, 40 bytes of values on both
+     * ABIs. Not SIOCGIFCONF, SIOCETHTOOL or the private ones, whose ifreq holds a pointer. */
+    case SIOCGIFNAME:
+    case SIOCGIFINDEX:
+    case SIOCGIFFLAGS:
+    case SIOCGIFADDR:
+    case SIOCGIFDSTADDR:
+    case SIOCGIFBRDADDR:
+    case SIOCGIFNETMASK:
+    case SIOCGIFMTU:
+    case SIOCGIFHWADDR:
+    case SIOCGIFTXQLEN:
+        size = 40, out = true;
         break;
     default:
         return -ENOTTY;

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 
 struct xlat_proc;
 /* A handler gets the six argument registers and returns the result or -errno. */
@@ -52,6 +53,9 @@ struct xlat_abi {
      * (riscv64's tp), else the engine's set_fs hook loads it (tls_is_fs). */
     void (*clone_regs)(struct xlat_regs *r, uint64_t sp, bool set_tls, uint64_t tls);
     bool tls_is_fs;
+    /* struct epoll_event: packed to 12 bytes on x86-64 (the host's), 16 elsewhere
+     * (include/uapi/linux/eventpoll.h, EPOLL_PACKED). */
+    unsigned epoll_event_size;
 };
 
 /* struct k_sigaction as the guest's kernel keeps it; restorer only where the ABI has one. */
@@ -63,6 +67,8 @@ struct xlat_sigaction {
 #ifndef SS_AUTODISARM
 #define SS_AUTODISARM (1u << 31) /* include/uapi/linux/signal.h */
 #endif
+
+#define XLAT_SIGNALFD_FDS 1024
 
 /* One guest thread: what Linux keeps per task rather than per process. */
 struct xlat_thread {
@@ -102,6 +108,7 @@ struct xlat_proc {
     uint64_t tid_address, robust_head, robust_len;
     struct xlat_sigaction act[XLAT_NSIG + 1];
     const char *hostname;  /* NULL: the host's */
+    bool no_network;       /* AF_UNIX sockets only, and no abstract names */
     bool alone;            /* kill and friends reach only the guest's own processes */
     pid_t alone_root;      /* alone: the host pid of the guest's first process */
     pid_t alone_pgrp;      /* alone: the host group it started in (viv's own too) */
@@ -124,6 +131,9 @@ struct xlat_proc {
     uint64_t sigreturn_tramp;  /* guest address of `li a7, 139; ecall`, 0 until needed */
     struct xlat_exec_request exec; /* what execve asked the engine to load */
     uint32_t persona;              /* what personality(2) last set: the guest's own */
+    /* fds signalfd4 made (sys_event.c), a hint for read: a stale bit is checked, never
+     * trusted. */
+    uint64_t signalfds[XLAT_SIGNALFD_FDS / 64];
 };
 
 /* Guest paths (sys_path.c). A resolved path is a base fd and a name relative to it: for the
@@ -138,6 +148,8 @@ struct xlat_path {
     char buf[PATH_MAX + 8];
 };
 int xlat_path_get(struct xlat_proc *p, int64_t gdirfd, uint64_t gpath, struct xlat_path *r);
+/* The same for a path already in host memory (an AF_UNIX socket's name). */
+int xlat_path_host(struct xlat_proc *p, int64_t gdirfd, const char *path, struct xlat_path *r);
 /* Open what r names (openat2 flags and mode): a new fd or -errno. */
 int xlat_path_open(struct xlat_path *r, int flags, unsigned mode);
 /* Replace r by its parent folder and last component, so that *at calls that never follow the
@@ -227,6 +239,48 @@ XLAT_SYS(getxattr); XLAT_SYS(lgetxattr); XLAT_SYS(fgetxattr); XLAT_SYS(listxattr
 XLAT_SYS(llistxattr); XLAT_SYS(flistxattr);
 /* sys_poll.c */
 XLAT_SYS(poll); XLAT_SYS(ppoll); XLAT_SYS(select); XLAT_SYS(pselect6);
+/* The temporary signal mask of ppoll, pselect6 and epoll_pwait: the guest's sigset at gmask
+ * (size bytes; none when gmask is 0) becomes the thread's until xlat_mask_end, which keeps it
+ * for the signal frame when the call was interrupted (rc -EINTR). 0 or -errno. */
+int64_t xlat_mask_begin(struct xlat_proc *p, uint64_t gmask, uint64_t size, bool *masked);
+void xlat_mask_end(struct xlat_proc *p, bool masked, int64_t rc);
+/* sys_socket.c */
+XLAT_SYS(socket); XLAT_SYS(socketpair); XLAT_SYS(bind); XLAT_SYS(connect); XLAT_SYS(listen);
+XLAT_SYS(accept); XLAT_SYS(accept4); XLAT_SYS(getsockname); XLAT_SYS(getpeername);
+XLAT_SYS(sendto); XLAT_SYS(recvfrom); XLAT_SYS(shutdown); XLAT_SYS(setsockopt);
+XLAT_SYS(getsockopt);
+/* sys_sockmsg.c */
+XLAT_SYS(sendmsg); XLAT_SYS(recvmsg); XLAT_SYS(sendmmsg); XLAT_SYS(recvmmsg);
+/* sys_event.c */
+XLAT_SYS(epoll_create); XLAT_SYS(epoll_create1); XLAT_SYS(epoll_ctl); XLAT_SYS(epoll_wait);
+XLAT_SYS(epoll_pwait); XLAT_SYS(epoll_pwait2); XLAT_SYS(eventfd); XLAT_SYS(eventfd2);
+XLAT_SYS(timerfd_create); XLAT_SYS(timerfd_settime); XLAT_SYS(timerfd_gettime);
+XLAT_SYS(signalfd); XLAT_SYS(signalfd4);
+/* After read(2) of fd gave n bytes at buf: a signalfd's records get the pids the guest knows. */
+void xlat_signalfd_read(struct xlat_proc *p, int fd, void *buf, int64_t n);
+
+/* Socket addresses (sys_sockaddr.c). What the address names: one to create (bind: an AF_UNIX
+ * path's last component is never followed) or one to reach (connect, sendto: followed, inside
+ * the root). */
+enum xlat_addr_use { XLAT_ADDR_CREATE, XLAT_ADDR_REACH };
+struct xlat_sockaddr {
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int hold; /* an fd the host address names through /proc/self/fd: closed after the call */
+};
+/* Copy the guest's address (g, len) in: 0 or -errno. An AF_UNIX path is resolved in the guest's
+ * root; abstract and unnamed ones, and other families, are copied as they are. */
+int xlat_sockaddr_in(struct xlat_proc *p, uint64_t g, uint64_t len, enum xlat_addr_use use,
+                     struct xlat_sockaddr *sa);
+void xlat_sockaddr_done(struct xlat_sockaddr *sa);
+/* Before a call that returns an address (accept, recvfrom, getsockname): the guest's buffer
+ * length at glenp, checked along with the buffer, so that nothing the host call does (a
+ * connection accepted, a datagram taken) is lost to a fault after it. */
+int xlat_sockaddr_out_check(struct xlat_proc *p, uint64_t g, uint64_t glenp, socklen_t *len);
+/* After it: as much of the host's address as fits, and its whole length at glenp (Linux's
+ * move_addr_to_user). */
+int xlat_sockaddr_out(struct xlat_proc *p, const struct sockaddr_storage *ss, socklen_t klen,
+                      uint64_t g, uint64_t glenp);
 /* sys_pgrp.c */
 XLAT_SYS(getpgid); XLAT_SYS(getpgrp); XLAT_SYS(getsid); XLAT_SYS(setpgid); XLAT_SYS(setsid);
 /* The pid the guest knows host process `host` by, and back (the identity unless alone). */

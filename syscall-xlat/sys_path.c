@@ -61,13 +61,23 @@ static int join_relative(struct xlat_proc *p, int dirfd, struct xlat_path *r)
 
 int xlat_path_get(struct xlat_proc *p, int64_t gdirfd, uint64_t gpath, struct xlat_path *r)
 {
+    long n = xlat_mem_string(p->mem, gpath, r->buf, PATH_MAX);
+    if (n < 0)
+        return (int)n;
+    return xlat_path_host(p, gdirfd, r->buf, r);
+}
+
+int xlat_path_host(struct xlat_proc *p, int64_t gdirfd, const char *path, struct xlat_path *r)
+{
     r->owned_fd = -1;
     r->in_root = false;
     r->self_exe = false;
     r->name = r->buf;
-    long n = xlat_mem_string(p->mem, gpath, r->buf, PATH_MAX);
-    if (n < 0)
-        return (int)n;
+    size_t n = strnlen(path, PATH_MAX);
+    if (n >= PATH_MAX)
+        return -ENAMETOOLONG;
+    if (path != r->buf)
+        memcpy(r->buf, path, n + 1);
     int dirfd = (int)gdirfd;
     /* The guest's /proc/self/exe is its program, never the engine that runs it (busybox
      * execs its applets through it). */

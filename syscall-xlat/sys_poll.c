@@ -42,7 +42,7 @@ static int64_t do_poll(struct xlat_proc *p, uint64_t gfds, uint64_t n, const str
 
 /* The p- forms block with the guest's temporary mask; a handler that interrupts them saves the
  * old one in its frame (fs/select.c, poll_select_finish and restore_saved_sigmask_unless). */
-static int64_t with_mask(struct xlat_proc *p, uint64_t gmask, uint64_t size, bool *masked)
+int64_t xlat_mask_begin(struct xlat_proc *p, uint64_t gmask, uint64_t size, bool *masked)
 {
     *masked = false;
     if (!gmask)
@@ -61,7 +61,7 @@ static int64_t with_mask(struct xlat_proc *p, uint64_t gmask, uint64_t size, boo
     return 0;
 }
 
-static void mask_done(struct xlat_proc *p, bool masked, int64_t rc)
+void xlat_mask_end(struct xlat_proc *p, bool masked, int64_t rc)
 {
     struct xlat_thread *t = xlat_thread_cur(p);
     if (!masked || rc == -EINTR)
@@ -94,10 +94,10 @@ XLAT_SYS(ppoll)
     if (a[2] && (rc = read_timespec(p, a[2], &ts)) < 0)
         return rc;
     bool masked;
-    if ((rc = with_mask(p, a[3], a[4], &masked)) < 0)
+    if ((rc = xlat_mask_begin(p, a[3], a[4], &masked)) < 0)
         return rc;
     rc = do_poll(p, a[0], a[1], a[2] ? &ts : NULL);
-    mask_done(p, masked, rc);
+    xlat_mask_end(p, masked, rc);
     return rc;
 }
 
@@ -148,9 +148,9 @@ XLAT_SYS(pselect6)
     if (a[5] && xlat_mem_read(p->mem, a[5], sig, sizeof(sig)) < 0)
         return -EFAULT;
     bool masked;
-    if ((rc = with_mask(p, sig[0], sig[1], &masked)) < 0)
+    if ((rc = xlat_mask_begin(p, sig[0], sig[1], &masked)) < 0)
         return rc;
     rc = XLAT_RET(syscall(SYS_pselect6, (int)a[0], s[0], s[1], s[2], ts, NULL));
-    mask_done(p, masked, rc);
+    xlat_mask_end(p, masked, rc);
     return rc;
 }

@@ -373,11 +373,12 @@ XLAT_SYS(clone)
 }
 
 /* Calls interrupted by a handled signal that never restart whatever SA_RESTART says
- * (signal(7)): the sleeps and the waits for signals. */
+ * (signal(7)): the sleeps, the waits for signals and epoll's waits. */
 static bool never_restarted(xlat_sys_fn fn)
 {
     return fn == xlat_sys_nanosleep || fn == xlat_sys_clock_nanosleep ||
-           fn == xlat_sys_rt_sigsuspend;
+           fn == xlat_sys_rt_sigsuspend || fn == xlat_sys_epoll_wait ||
+           fn == xlat_sys_epoll_pwait || fn == xlat_sys_epoll_pwait2;
 }
 
 /* Calls that change the guest's memory map and its bookkeeping, which is not thread-safe. */

@@ -135,6 +135,10 @@ struct xlat_proc_config {
     uint64_t brk_start;    /* first page after the program's segments */
     uint64_t brk_limit;    /* brk never grows past this */
     const char *hostname;  /* uname's nodename; NULL for the host's (a UTS namespace's) */
+    /* The engine runs in the host's network namespace but the guest has no network: socket
+     * refuses every family but AF_UNIX and AF_UNIX refuses abstract names (which live in the
+     * network namespace), with EACCES. */
+    bool no_network;
     /* The guest is alone in a pid space the engine gives it (a VM, which may run where the
      * host grants no pid namespace): it is pid XLAT_ALONE_PID under an init, as in native mode's
      * instance, and kill, tgkill and tkill reach only itself, never the host's processes. */

@@ -273,6 +273,7 @@ static int start_personality(struct vm_instance *v, const struct vm_config *cfg,
         .brk_start = brk,
         .brk_limit = v->mem.user.size,
         .hostname = cfg->hostname,
+        .no_network = cfg->no_network,
         .alone = true,
         .exec_in_place_only = true,
     };

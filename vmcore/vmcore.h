@@ -205,6 +205,9 @@ struct vm_config {
     /* An open /dev/kvm (vm_kvm_open), taken over by vm_run, or -1 to open it there: a VMM that
      * runs inside a sandbox opens it before it enters, where /dev/kvm cannot be reached. */
     int kvm_fd;
+    /* The VMM shares the host's network namespace while the guest was given no network (a
+     * host without namespaces, --network none): the guest gets AF_UNIX sockets only. */
+    bool no_network;
 };
 
 enum { VM_EXIT_IO, VM_EXIT_HLT, VM_EXIT_SHUTDOWN, VM_EXIT_INTR, VM_EXIT_OTHER, VM_EXIT_KINDS };

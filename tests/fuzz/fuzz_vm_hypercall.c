@@ -9,19 +9,27 @@
 #include "vmcore/vmcore.h"
 
 #include <fcntl.h>
+#include <sanitizer/common_interface_defs.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 
 #define GUEST (16ull << 20)
 #define WINDOW 0x10000ull
 #define WINDOW_PAGES 16
+#define GUEST_SOCK 60
+#define GUEST_EPOLL 61
 
 static struct vm_mem m;
 static char root[] = "/tmp/viv-fuzz-vm.XXXXXX";
 static int hart;
 static int cwd_fd = -1; /* the fuzzer's working folder, where its corpus paths start */
+static int report_fd = -1;
 
-/* Calls that would stop or replace the fuzzer itself are answered without running. */
+/* Calls that would stop or replace the fuzzer itself are answered without running. epoll_wait
+ * and the socket calls run: the only epoll set and socket the guest has are always ready. */
 static bool harmless(uint64_t nr)
 {
     switch (nr) {
@@ -76,6 +84,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (vm_mem_init(&m, GUEST, &err) < 0 || !mkdtemp(root))
             return 0;
         cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        /* The sanitizers report where the fuzzer's stderr is, not the guest's /dev/null. */
+        report_fd = fcntl(2, F_DUPFD_CLOEXEC, XLAT_FD_FLOOR + 64);
+        __sanitizer_set_report_fd((void *)(intptr_t)report_fd);
         atexit(cleanup);
     }
     uint64_t nr = 0;
@@ -119,6 +130,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if ((was_open[fd] = fcntl(fd, F_GETFD) >= 0))
             xlat_proc_reserve_fd(p, fd);
     /* The guest's stdio is /dev/null here: what it writes must not reach the fuzzer's. */
+    xlat_proc_reserve_fd(p, report_fd);
     int saved[3];
     for (int fd = 0; fd < 3; fd++) {
         saved[fd] = fcntl(fd, F_DUPFD_CLOEXEC, XLAT_FD_FLOOR);
@@ -126,6 +138,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
         dup2(null, fd);
         close(null);
+    }
+    /* Something for the socket and event calls to work on: a connected stream socket (it can
+     * reach no other address) with bytes and an fd waiting, whose peer is the fuzzer's, and an
+     * epoll set that watches it. Both are the guest's, closed after the call like its own. */
+    int sv[2] = {-1, -1};
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) == 0) {
+        xlat_proc_reserve_fd(p, sv[1]);
+        char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+        struct iovec iov = {.iov_base = "ping", .iov_len = 4};
+        struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+                            .msg_controllen = sizeof(cbuf)};
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &(int){0}, sizeof(int));
+        (void)sendmsg(sv[1], &mh, MSG_NOSIGNAL);
+        int ep = epoll_create1(EPOLL_CLOEXEC);
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.u64 = 7};
+        if (ep >= 0)
+            epoll_ctl(ep, EPOLL_CTL_ADD, sv[0], &ev);
+        /* At fixed numbers, so that the corpus can name them: the socket 60, the set 61. */
+        if (!was_open[GUEST_SOCK] && dup3(sv[0], GUEST_SOCK, O_CLOEXEC) == GUEST_SOCK)
+            close(sv[0]);
+        if (ep >= 0 && !was_open[GUEST_EPOLL] && dup3(ep, GUEST_EPOLL, O_CLOEXEC) == GUEST_EPOLL)
+            close(ep);
     }
     struct xlat_regs regs;
     memset(&regs, 0, sizeof(regs));
@@ -141,6 +179,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int fd = 3; fd < 64; fd++)
         if (!was_open[fd])
             close(fd);
+    if (sv[1] >= 64)
+        close(sv[1]);
     xlat_thread_leave(t);
     xlat_proc_free(p);
     /* Everything the call or the input mapped goes, so each input starts alike. */

@@ -42,6 +42,8 @@ else
     skip "vm fidelity: musl programs" "musl-gcc is missing (apt-get install musl-tools)"
 fi
 export MUSL
+# Sockets and event fds (the same program t_xlat_exec.sh runs translated from riscv64).
+${CC:-gcc} -std=gnu11 -D_GNU_SOURCE -O2 -o "$WORK/dyn/rootfs/bin/net" "$SRCDIR/tests/riscv/net.c"
 echo 'root:x:0:0:root:/root:/bin/sh' >"$WORK/dyn/rootfs/etc/passwd"
 # A #! script as the entrypoint, with an interpreter argument.
 printf '#!/bin/perl -w\nprint "script $0: @ARGV\\n"; exit 5;\n' >"$WORK/dyn/rootfs/bin/pscript"
@@ -76,7 +78,7 @@ fcase() {
 }
 . "$SRCDIR/tests/vm-payloads/fidelity_cases.sh"
 
-suite_env="VIV=$VIV VIV_HOME=$VIV_HOME EXPECT=$WORK/expect BUSYBOX_VIV=$WORK/examples/busybox.viv DEBIAN=$DEBIAN MUSL=$MUSL"
+suite_env="VIV=$VIV VIV_HOME=$VIV_HOME EXPECT=$WORK/expect BUSYBOX_VIV=$WORK/examples/busybox.viv DYN_VIV=$WORK/dyn.viv DEBIAN=$DEBIAN MUSL=$MUSL"
 if "$VIV" run --mode vm --entrypoint /bin/true busybox >/dev/null 2>&1; then
     run env $suite_env sh "$SRCDIR/tests/vm-payloads/fidelity_suite.sh"
     where="this host's KVM"

@@ -32,6 +32,7 @@ for link in static dynamic; do
     same_as_native signals $link
     same_as_native threads $link
     same_as_native procs $link
+    same_as_native net $link
     same_as_native illegal $link handled
     if [ -x "$RV/illegal-$link" ]; then
         run "$VIV" exec "$RV/illegal-$link"

@@ -69,6 +69,9 @@ fcase "perl -e" "" --entrypoint /bin/perl dyn -e 'print "perl ", 2**10, "\n"; ex
 fcase "a #! script as the entrypoint" "" --entrypoint /bin/pscript dyn a 'b c'
 fcase "glibc threads, dynamically linked: mutex, condition variable, TLS, joins" "" --entrypoint /bin/threads dyn mutex-cond
 fcase "glibc threads, dynamically linked: exit_group over blocked threads" "" --entrypoint /bin/threads dyn exit-group
+# Sockets and event fds: an fd passed over a socketpair, datagram batches, path sockets, TCP over
+# the instance's loopback, epoll with an eventfd and a timerfd, signalfd.
+fcase "sockets, epoll, eventfd, timerfd and signalfd" "" --entrypoint /bin/net dyn
 # Debian 12 (examples/build-debian.sh), where it could be built: bash, dash, coreutils, perl and
 # python3, all dynamically linked against the image's glibc.
 if [ -n "${MUSL:-}" ]; then
@@ -86,6 +89,30 @@ def f():
     for i in range(2000):
         with l: n[0] += 1
 t = [threading.Thread(target=f) for i in range(4)]; [x.start() for x in t]; [x.join() for x in t]; print(n[0], threading.active_count())'
+    fcase "python3 socketpair: bytes both ways and an fd passed (Debian)" "" debian python3 -c 'import socket, os
+a, b = socket.socketpair(); a.sendall(b"ping"); print(b.recv(4)); b.send(b"pong!"); print(a.recv(5))
+r, w = os.pipe(); os.write(w, b"via SCM_RIGHTS"); socket.send_fds(a, [b"f"], [r])
+msg, fds, flags, addr = socket.recv_fds(b, 1, 1); print(msg, len(fds), os.read(fds[0], 64))'
+    fcase "python3 selectors (epoll): a TCP echo server on 127.0.0.1, an eventfd and a timeout (Debian)" "" debian python3 -c 'import selectors, socket, os, threading
+sel = selectors.DefaultSelector(); print(type(sel).__name__)
+srv = socket.create_server(("127.0.0.1", 0)); srv.setblocking(False); sel.register(srv, selectors.EVENT_READ, "accept")
+efd = os.eventfd(0, os.EFD_NONBLOCK); sel.register(efd, selectors.EVENT_READ, "wake")
+cli = socket.create_connection(srv.getsockname()); cli.sendall(b"echo me\n")
+threading.Timer(0.05, lambda: os.eventfd_write(efd, 3)).start()
+seen = []
+while len(seen) < 3:
+    for key, ev in sel.select(timeout=5):
+        if key.data == "accept":
+            conn, peer = srv.accept(); conn.setblocking(False); sel.register(conn, selectors.EVENT_READ, "echo"); seen.append("accept " + peer[0])
+        elif key.data == "echo":
+            data = key.fileobj.recv(64); key.fileobj.sendall(data.upper()); seen.append("echo")
+        else:
+            seen.append("wake %d" % os.eventfd_read(efd))
+print(sorted(seen), cli.recv(64), sel.select(timeout=0.02))'
+    fcase "python3 a unix datagram socket at a path (Debian)" "" debian python3 -c 'import socket, os, stat
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind("/tmp/srv.sock")
+c = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); c.bind("/tmp/cli.sock"); c.sendto(b"dgram", "/tmp/srv.sock")
+print(s.recvfrom(16), s.getsockname(), stat.S_ISSOCK(os.stat("/tmp/srv.sock").st_mode))'
     fcase "perl -e (Debian)" "" debian perl -e 'print join(",", map { $_ * 2 } 1..3), "\n"'
     fcase "a missing program in bash: 127 (Debian)" "" debian bash -c 'nope; echo $?'
 fi

@@ -2,9 +2,9 @@
 # fidelity_suite.sh: the commands of fidelity_cases.sh in vm mode, where /dev/kvm works (inside
 # tests/kvm-host/run), each compared with what it did natively: "ok NAME" or "FAIL NAME: why".
 # Needs VIV, VIV_HOME (busybox imported), EXPECT (N.out, N.err, N.status per case, made
-# natively by t_vm_fidelity.sh) and BUSYBOX_VIV. Then the same image without namespaces: the VM
+# natively by t_vm_fidelity.sh), BUSYBOX_VIV and DYN_VIV. Then the same image without namespaces: the VM
 # is the only wall.
-: "${VIV:?}" "${VIV_HOME:?}" "${EXPECT:?}" "${BUSYBOX_VIV:?}"
+: "${VIV:?}" "${VIV_HOME:?}" "${EXPECT:?}" "${BUSYBOX_VIV:?}" "${DYN_VIV:?}"
 export VIV_HOME
 here=$(dirname "$0")
 got=$(mktemp -d)
@@ -131,6 +131,19 @@ if [ "$st" = 0 ] && ! grep -q wrote "$got/out" && "$VIV" fsck >/dev/null 2>&1; t
     echo "ok without namespaces a guest cannot write into the image (catalog intact)"
 else
     echo "FAIL without namespaces, writes: exit $st; stdout '$(tr '\n' '|' <"$got/out")'; fsck $("$VIV" fsck 2>&1 | tr '\n' '|')"
+fi
+# The VMM is in the host's network namespace, and the guest has no network (--network none):
+# AF_UNIX sockets work, an IP socket and an abstract name (which the network namespace holds)
+# are refused.
+"$VIV" import -q "$DYN_VIV" >/dev/null
+"$VIV" run --mode vm --entrypoint /bin/net dyn reach >"$got/out" 2>"$got/err"
+st=$?
+if [ "$st" = 0 ] && grep -q "^SCM_RIGHTS: 'read through a passed fd'" "$got/out" &&
+    grep -q "^socket(AF_INET): Permission denied$" "$got/out" &&
+    grep -q "^an abstract name: Permission denied$" "$got/out"; then
+    echo "ok without namespaces a guest has AF_UNIX sockets but no network: IP sockets and abstract names refused"
+else
+    echo "FAIL without namespaces, sockets: exit $st; $(tr '\n' '|' <"$got/out"); $(head -c 300 "$got/err" | tr '\n' '|')"
 fi
 # The VMM joins the instance's cgroup before it serves the guest: a flood is contained, and
 # what the guest leaves behind (no pid namespace ends it) goes with the run. Its background jobs
