@@ -129,16 +129,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int fd = 3; fd < 64; fd++)
         if ((was_open[fd] = fcntl(fd, F_GETFD) >= 0))
             xlat_proc_reserve_fd(p, fd);
-    /* The guest's stdio is /dev/null here: what it writes must not reach the fuzzer's. */
+    /* The guest's stdio is a scratch file of its own root: what it writes must not reach the
+     * fuzzer's, and what it does to the file (fchmod, fchown, ...) must not reach a file of the
+     * host's. It was /dev/null once, which a fuzzed fchmod(0, 0) left unusable for everyone. */
     xlat_proc_reserve_fd(p, report_fd);
+    char scratch[sizeof(root) + 16];
+    snprintf(scratch, sizeof(scratch), "%s/.stdio", root);
+    /* Made anew: an earlier input may have replaced it with a symlink to a host file. */
+    unlink(scratch);
+    int io = open(scratch, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     int saved[3];
     for (int fd = 0; fd < 3; fd++) {
         saved[fd] = fcntl(fd, F_DUPFD_CLOEXEC, XLAT_FD_FLOOR);
         xlat_proc_reserve_fd(p, saved[fd]);
-        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-        dup2(null, fd);
-        close(null);
+        if (io < 0 || dup2(io, fd) < 0)
+            close(fd); /* no stdio at all rather than the fuzzer's own */
     }
+    if (io >= 0)
+        close(io);
     /* Something for the socket and event calls to work on: a connected stream socket (it can
      * reach no other address) with bytes and an fd waiting, whose peer is the fuzzer's, and an
      * epoll set that watches it. Both are the guest's, closed after the call like its own. */
