@@ -244,6 +244,15 @@ int vm_engine_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st
     struct vm_stats *vs = shared_stats();
     /* --memory is the size of the guest's memory: the VM itself is the limit. */
     c.guest_memory = cfg->memory;
+    if (cfg->memory && cfg->note) {
+        char size[32], msg[160];
+        viv_format_bytes_human(cfg->memory, size, sizeof(size));
+        snprintf(msg, sizeof(msg),
+                 "limits: --memory: the VM's memory, %s: the guest's allocations beyond it fail "
+                 "(ENOMEM), as the VM has no more",
+                 size);
+        cfg->note(cfg->note_ctx, false, msg);
+    }
     c.memory = 0;
     int status = sandbox_run(&c, st, err);
     if (status == SANDBOX_NO_NAMESPACES) {
