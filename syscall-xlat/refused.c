@@ -7,17 +7,33 @@
 const char *const xlat_refused_calls[] = {
     /* The guest must not rearrange its own view of the filesystem (it could uncover what the
      * sandbox hid under its mounts) or build new mounts from devices or images. */
-    "mount", "umount2", "pivot_root", "move_mount", "open_tree", "fsopen", "fsmount", "fsconfig",
-    "fspick", "mount_setattr",
+    "mount",
+    "umount2",
+    "pivot_root",
+    "move_mount",
+    "open_tree",
+    "fsopen",
+    "fsmount",
+    "fsconfig",
+    "fspick",
+    "mount_setattr",
     /* Loading kernel code or a new kernel. */
-    "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
+    "kexec_load",
+    "kexec_file_load",
+    "init_module",
+    "finit_module",
+    "delete_module",
     /* Large kernel attack surface and cross-tenant information (BPF programs, perf counters). */
-    "bpf", "perf_event_open",
+    "bpf",
+    "perf_event_open",
     /* Kernel keyrings are not namespaced: a guest could read or plant the host user's keys. */
-    "keyctl", "add_key", "request_key",
+    "keyctl",
+    "add_key",
+    "request_key",
     /* File handles skip path resolution entirely and can open any inode of a mounted
      * filesystem, including ones outside the guest's root. */
-    "open_by_handle_at", "name_to_handle_at",
+    "open_by_handle_at",
+    "name_to_handle_at",
     /* ptrace is refused outright: the pid namespace already hides outside processes, but a
      * tracer can rewrite a tracee's system calls after seccomp has checked them (a way around
      * the filter on kernels before 4.8), and debuggers are no part of an appliance. */
@@ -25,10 +41,22 @@ const char *const xlat_refused_calls[] = {
     /* Joining other namespaces. */
     "setns",
     /* Host-wide state that namespaces do not cover. */
-    "reboot", "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "swapon", "swapoff",
-    "acct", "quotactl", "quotactl_fd", "lookup_dcookie", "syslog",
+    "reboot",
+    "settimeofday",
+    "clock_settime",
+    "clock_adjtime",
+    "adjtimex",
+    "swapon",
+    "swapoff",
+    "acct",
+    "quotactl",
+    "quotactl_fd",
+    "lookup_dcookie",
+    "syslog",
     /* Terminal and hardware access. */
-    "vhangup", "iopl", "ioperm",
+    "vhangup",
+    "iopl",
+    "ioperm",
     /* userfaultfd lets a guest stall the kernel mid-copy at will, the classic way to widen race
      * windows in exploits. */
     "userfaultfd",

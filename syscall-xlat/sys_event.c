@@ -11,12 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FD_OR_EBADF(fd)                                                                            \
-    do {                                                                                           \
-        if (xlat_fd_reserved(p, (int64_t)(fd)))                                                    \
-            return -EBADF;                                                                         \
-    } while (0)
-
 /* The events of one host call: more fit in the guest's array only when fewer are ready, and
  * epoll_wait(2) may always return fewer than maxevents. */
 #define EPOLL_BATCH 256

@@ -10,13 +10,6 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-#define CWD ((uint64_t)(int64_t)AT_FDCWD)
-#define FD_OR_EBADF(fd)                                                                            \
-    do {                                                                                           \
-        if (xlat_fd_reserved(p, (int64_t)(fd)))                                                    \
-            return -EBADF;                                                                         \
-    } while (0)
-
 XLAT_SYS(truncate)
 {
     struct xlat_path r;
@@ -144,7 +137,7 @@ XLAT_SYS(linkat)
 
 XLAT_SYS(link)
 {
-    return xlat_sys_linkat(p, (const uint64_t[]){CWD, a[0], CWD, a[1], 0});
+    return xlat_sys_linkat(p, (const uint64_t[]){XLAT_CWD, a[0], XLAT_CWD, a[1], 0});
 }
 
 XLAT_SYS(mknodat)
@@ -164,5 +157,5 @@ XLAT_SYS(mknodat)
 
 XLAT_SYS(mknod)
 {
-    return xlat_sys_mknodat(p, (const uint64_t[]){CWD, a[0], a[1], a[2]});
+    return xlat_sys_mknodat(p, (const uint64_t[]){XLAT_CWD, a[0], a[1], a[2]});
 }

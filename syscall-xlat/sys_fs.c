@@ -10,12 +10,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-#define FD_OR_EBADF(fd)                                                                            \
-    do {                                                                                           \
-        if (xlat_fd_reserved(p, (int64_t)(fd)))                                                    \
-            return -EBADF;                                                                         \
-    } while (0)
-
 XLAT_SYS(openat)
 {
     struct xlat_path r;

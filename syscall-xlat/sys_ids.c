@@ -28,7 +28,7 @@ static bool has_cap(int cap)
  * (EINVAL for an id other than -1 where the caller may switch). */
 static int64_t set_ids(long nr, bool gid, unsigned n, const uint64_t *a)
 {
-    long r = n == 1 ? syscall(nr, (uint32_t)a[0])
+    long r = n == 1   ? syscall(nr, (uint32_t)a[0])
              : n == 2 ? syscall(nr, (uint32_t)a[0], (uint32_t)a[1])
                       : syscall(nr, (uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2]);
     if (r == 0 || errno != EINVAL)

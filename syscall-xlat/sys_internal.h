@@ -163,6 +163,14 @@ void xlat_path_done(struct xlat_path *r);
 int64_t xlat_path_call(struct xlat_proc *p, int64_t dirfd, uint64_t gpath, int flags,
                        int (*fn)(int, const char *, int, void *), void *out);
 bool xlat_fd_reserved(const struct xlat_proc *p, int64_t fd);
+/* In a handler (p in scope): an fd argument that names an engine fd is EBADF to the guest. */
+#define FD_OR_EBADF(fd)                                                                            \
+    do {                                                                                           \
+        if (xlat_fd_reserved(p, (int64_t)(fd)))                                                    \
+            return -EBADF;                                                                         \
+    } while (0)
+/* AT_FDCWD as a guest register holds it, for the legacy calls served by their *at forms. */
+#define XLAT_CWD ((uint64_t)(int64_t)AT_FDCWD)
 
 #define XLAT_SYS(name) int64_t xlat_sys_##name(struct xlat_proc *p, const uint64_t *a)
 /* A host call's result as the guest sees it: the value, or -errno (evaluated once). */

@@ -10,8 +10,6 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 
-#define CWD ((uint64_t)(int64_t)AT_FDCWD)
-
 /* A refused chown to ids the namespace cannot map is a dropped one (see above). */
 static int64_t chown_result(int64_t ret, uint64_t uid, uint64_t gid)
 {
@@ -47,12 +45,13 @@ XLAT_SYS(fchown)
 
 XLAT_SYS(chown)
 {
-    return xlat_sys_fchownat(p, (const uint64_t[]){CWD, a[0], a[1], a[2], 0});
+    return xlat_sys_fchownat(p, (const uint64_t[]){XLAT_CWD, a[0], a[1], a[2], 0});
 }
 
 XLAT_SYS(lchown)
 {
-    return xlat_sys_fchownat(p, (const uint64_t[]){CWD, a[0], a[1], a[2], AT_SYMLINK_NOFOLLOW});
+    return xlat_sys_fchownat(p,
+                             (const uint64_t[]){XLAT_CWD, a[0], a[1], a[2], AT_SYMLINK_NOFOLLOW});
 }
 
 static int do_utimensat(int dirfd, const char *name, int flags, void *out)

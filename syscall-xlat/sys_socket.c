@@ -8,12 +8,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define FD_OR_EBADF(fd)                                                                            \
-    do {                                                                                           \
-        if (xlat_fd_reserved(p, (int64_t)(fd)))                                                    \
-            return -EBADF;                                                                         \
-    } while (0)
-
 /* A new fd (socket, accept) is the host's lowest free one: never an engine fd, which is open. */
 XLAT_SYS(socket)
 {

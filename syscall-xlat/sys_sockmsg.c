@@ -188,12 +188,6 @@ static int64_t recv_one(struct xlat_proc *p, int fd, uint64_t gaddr, int flags)
     return ret;
 }
 
-#define FD_OR_EBADF(fd)                                                                            \
-    do {                                                                                           \
-        if (xlat_fd_reserved(p, (int64_t)(fd)))                                                    \
-            return -EBADF;                                                                         \
-    } while (0)
-
 XLAT_SYS(sendmsg)
 {
     FD_OR_EBADF(a[0]);

@@ -7,26 +7,25 @@
 #define ARCH_SET_FS 0x1002 /* arch/x86/include/uapi/asm/prctl.h */
 #define ARCH_GET_FS 0x1003
 #define X86_USER_TOP (1ull << 47)
-#define CWD ((uint64_t)(int64_t)AT_FDCWD)
 
 XLAT_SYS(open)
 {
-    return xlat_sys_openat(p, (const uint64_t[]){CWD, a[0], a[1], a[2]});
+    return xlat_sys_openat(p, (const uint64_t[]){XLAT_CWD, a[0], a[1], a[2]});
 }
 
 XLAT_SYS(stat)
 {
-    return xlat_sys_newfstatat(p, (const uint64_t[]){CWD, a[0], a[1], 0});
+    return xlat_sys_newfstatat(p, (const uint64_t[]){XLAT_CWD, a[0], a[1], 0});
 }
 
 XLAT_SYS(lstat)
 {
-    return xlat_sys_newfstatat(p, (const uint64_t[]){CWD, a[0], a[1], AT_SYMLINK_NOFOLLOW});
+    return xlat_sys_newfstatat(p, (const uint64_t[]){XLAT_CWD, a[0], a[1], AT_SYMLINK_NOFOLLOW});
 }
 
 XLAT_SYS(access)
 {
-    return xlat_sys_faccessat(p, (const uint64_t[]){CWD, a[0], a[1]});
+    return xlat_sys_faccessat(p, (const uint64_t[]){XLAT_CWD, a[0], a[1]});
 }
 
 XLAT_SYS(pipe)
@@ -47,37 +46,37 @@ XLAT_SYS(dup2)
 
 XLAT_SYS(mkdir)
 {
-    return xlat_sys_mkdirat(p, (const uint64_t[]){CWD, a[0], a[1]});
+    return xlat_sys_mkdirat(p, (const uint64_t[]){XLAT_CWD, a[0], a[1]});
 }
 
 XLAT_SYS(rmdir)
 {
-    return xlat_sys_unlinkat(p, (const uint64_t[]){CWD, a[0], AT_REMOVEDIR});
+    return xlat_sys_unlinkat(p, (const uint64_t[]){XLAT_CWD, a[0], AT_REMOVEDIR});
 }
 
 XLAT_SYS(unlink)
 {
-    return xlat_sys_unlinkat(p, (const uint64_t[]){CWD, a[0], 0});
+    return xlat_sys_unlinkat(p, (const uint64_t[]){XLAT_CWD, a[0], 0});
 }
 
 XLAT_SYS(rename)
 {
-    return xlat_sys_renameat(p, (const uint64_t[]){CWD, a[0], CWD, a[1]});
+    return xlat_sys_renameat(p, (const uint64_t[]){XLAT_CWD, a[0], XLAT_CWD, a[1]});
 }
 
 XLAT_SYS(readlink)
 {
-    return xlat_sys_readlinkat(p, (const uint64_t[]){CWD, a[0], a[1], a[2]});
+    return xlat_sys_readlinkat(p, (const uint64_t[]){XLAT_CWD, a[0], a[1], a[2]});
 }
 
 XLAT_SYS(symlink)
 {
-    return xlat_sys_symlinkat(p, (const uint64_t[]){a[0], CWD, a[1]});
+    return xlat_sys_symlinkat(p, (const uint64_t[]){a[0], XLAT_CWD, a[1]});
 }
 
 XLAT_SYS(chmod)
 {
-    return xlat_sys_fchmodat(p, (const uint64_t[]){CWD, a[0], a[1], 0});
+    return xlat_sys_fchmodat(p, (const uint64_t[]){XLAT_CWD, a[0], a[1], 0});
 }
 
 /* The FS base is the thread's TLS pointer; the engine loads it into its hart. */

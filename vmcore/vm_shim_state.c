@@ -9,8 +9,14 @@
 
 /* x86-64 numbers (arch/x86/entry/syscalls/syscall_64.tbl). */
 enum {
-    NR_SETUID = 105, NR_SETGID = 106, NR_SETREUID = 113, NR_SETREGID = 114,
-    NR_SETRESUID = 117, NR_SETRESGID = 119, NR_SET_TID_ADDRESS = 218, NR_SET_ROBUST_LIST = 273,
+    NR_SETUID = 105,
+    NR_SETGID = 106,
+    NR_SETREUID = 113,
+    NR_SETREGID = 114,
+    NR_SETRESUID = 117,
+    NR_SETRESGID = 119,
+    NR_SET_TID_ADDRESS = 218,
+    NR_SET_ROBUST_LIST = 273,
 };
 
 static uint8_t *data_page(const struct vm_instance *v, unsigned slot)
@@ -74,8 +80,12 @@ void vm_shim_take_records(struct vm_vcpu *c)
 void vm_shim_after_call(struct vm_vcpu *c, uint64_t nr)
 {
     switch (nr) {
-    case NR_SETUID: case NR_SETGID: case NR_SETREUID: case NR_SETREGID:
-    case NR_SETRESUID: case NR_SETRESGID:
+    case NR_SETUID:
+    case NR_SETGID:
+    case NR_SETREUID:
+    case NR_SETREGID:
+    case NR_SETRESUID:
+    case NR_SETRESGID:
         set_creds(data_page(c->v, c->slot));
         break;
     default:
