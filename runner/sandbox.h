@@ -99,6 +99,15 @@ struct sandbox_report {
     struct viv_error err;
 };
 
+/* pid 1's last word, on a pipe of its own once the entrypoint has ended and nothing of the
+ * guest is left: the status, and the CPU and memory of the instance (init's own and every
+ * process it reaped, as wait4 on init would give). viv then need not wait while the kernel
+ * tears the namespaces down (a network namespace's takes longest). */
+struct sandbox_done {
+    int status;
+    struct rusage ru;
+};
+
 /* The fds the instance hands to the supervisor over sock_fd (SCM_RIGHTS), each tagged by the
  * one data byte of its message. */
 enum { SANDBOX_FD_NOTIFY = 'n', SANDBOX_FD_PTY = 'p' };
@@ -110,6 +119,7 @@ struct sandbox_child {
     int report_fd; /* write end of the report pipe */
     int sock_fd;   /* where the seccomp listener and the pty master go, or -1 */
     int filter_fd; /* read end: the compiled seccomp policy, then EOF; -1 when unconfined */
+    int done_fd;   /* write end: struct sandbox_done, written just before pid 1 exits */
     sigset_t caller_mask; /* viv's signal mask before it blocked the relayed signals */
     /* -t: the caller's window size, the pty's first (when has_winsize). */
     struct winsize winsize;
@@ -126,6 +136,7 @@ struct sandbox_supervise {
     const struct viv_sandbox_config *cfg;
     pid_t pid;
     int pidfd;
+    int done_fd;   /* read end of pid 1's struct sandbox_done */
     int notify_fd; /* the seccomp listener, or -1; owned from here on */
     struct viv_pty *pty;
     struct viv_limits_plan *plan;

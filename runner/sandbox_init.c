@@ -213,6 +213,7 @@ static _Noreturn void start_guest(const struct sandbox_child *c, const char *pro
         /* Nothing is exec'd: the guest has started once the report pipe closes. Failures to load
          * it are told directly, as the guest's own stderr would. */
         close(c->report_fd);
+        close(c->done_fd);
         int status = cfg->engine_main(cfg, prog, &err);
         fprintf(stderr, "viv: run: %s\n", err.msg);
         _exit(status);
@@ -257,7 +258,41 @@ static pid_t spawn_guest(const struct sandbox_child *c, const char *prog, int tt
     return clone(guest_entry, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &g);
 }
 
-static _Noreturn void reap_forever(pid_t guest, const sigset_t *waitset)
+static void timeval_add(struct timeval *to, const struct timeval *t)
+{
+    to->tv_sec += t->tv_sec;
+    to->tv_usec += t->tv_usec;
+    if (to->tv_usec >= 1000000) {
+        to->tv_sec++;
+        to->tv_usec -= 1000000;
+    }
+}
+
+/* The entrypoint has ended: so does everything it left running, as the namespace's end would
+ * end it, but here, so that the supervisor hears the status while the kernel still tears the
+ * namespaces down. kill(-1) from a pid namespace's init reaches every other process in it (pid 1
+ * holds the guest's ids, or CAP_KILL in its namespace when the guest is root); each one's
+ * children come to us before it is reaped, so no child left means nothing left. */
+static _Noreturn void finish(const struct sandbox_child *c, int status)
+{
+    kill(-1, SIGKILL);
+    while (waitpid(-1, NULL, __WALL) > 0)
+        ;
+    struct sandbox_done d = {.status = status};
+    struct rusage kids;
+    getrusage(RUSAGE_SELF, &d.ru);
+    getrusage(RUSAGE_CHILDREN, &kids);
+    timeval_add(&d.ru.ru_utime, &kids.ru_utime);
+    timeval_add(&d.ru.ru_stime, &kids.ru_stime);
+    if (kids.ru_maxrss > d.ru.ru_maxrss)
+        d.ru.ru_maxrss = kids.ru_maxrss;
+    ssize_t n = write(c->done_fd, &d, sizeof(d));
+    (void)n;
+    _exit(status);
+}
+
+static _Noreturn void reap_forever(const struct sandbox_child *c, pid_t guest,
+                                   const sigset_t *waitset)
 {
     for (;;) {
         siginfo_t si;
@@ -274,8 +309,7 @@ static _Noreturn void reap_forever(pid_t guest, const sigset_t *waitset)
         while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
             if (p != guest)
                 continue;
-            /* Leaving tears the namespace down: the kernel kills whatever is left. */
-            _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+            finish(c, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
         }
     }
 }
@@ -396,5 +430,5 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
     sigaddset(&waitset, SIGCHLD);
     for (size_t i = 0; i < VIV_ARRAY_SIZE(forwarded); i++)
         sigaddset(&waitset, forwarded[i]);
-    reap_forever(guest, &waitset);
+    reap_forever(c, guest, &waitset);
 }

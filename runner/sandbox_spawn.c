@@ -133,7 +133,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     int rc = -1;
     pid_t pid = -1;
     int pidfd = -1, sync[2] = {-1, -1}, rep[2] = {-1, -1}, sock[2] = {-1, -1};
-    int flt[2] = {-1, -1};
+    int flt[2] = {-1, -1}, done[2] = {-1, -1};
     struct viv_pty pty = {.master = -1};
     struct viv_limits_plan plan;
     memset(&plan, 0, sizeof(plan));
@@ -159,7 +159,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     struct winsize ws;
     bool has_ws = cfg->tty && pty_caller_size(&ws);
     bool trap = cfg->seccomp && cfg->rootless;
-    if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0 ||
+    if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0 || pipe2(done, O_CLOEXEC) < 0 ||
         (cfg->seccomp && pipe2(flt, O_CLOEXEC) < 0) ||
         ((trap || cfg->tty) && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0)) {
         viv_fail(err, errno, "create pipes");
@@ -174,6 +174,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     if (pid == 0) {
         close(sync[1]);
         close(rep[0]);
+        close(done[0]);
         if (flt[1] >= 0)
             close(flt[1]);
         if (sock[0] >= 0)
@@ -185,6 +186,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
             .report_fd = rep[1],
             .sock_fd = sock[1],
             .filter_fd = flt[0],
+            .done_fd = done[1],
             .caller_mask = caller_mask,
             .has_winsize = has_ws,
         };
@@ -208,7 +210,8 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
         sandbox_note(cfg, true, "%s", plan.notes);
     close(sync[0]);
     close(rep[1]);
-    sync[0] = rep[1] = -1;
+    close(done[1]);
+    sync[0] = rep[1] = done[1] = -1;
     if (flt[0] >= 0) {
         close(flt[0]);
         flt[0] = -1;
@@ -282,6 +285,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
         .cfg = cfg,
         .pid = pid,
         .pidfd = pidfd,
+        .done_fd = done[0],
         .notify_fd = notify_fd,
         .pty = &pty,
         .plan = &plan,
@@ -290,7 +294,8 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     rc = sandbox_supervise(&sup, st, err);
     st->wall_ns = now_ns() - t0;
 out:;
-    int fds[] = {pidfd, sync[0], sync[1], rep[0], rep[1], sock[0], sock[1], flt[0], flt[1]};
+    int fds[] = {pidfd,   sync[0], sync[1], rep[0],  rep[1],
+                 sock[0], sock[1], flt[0],  flt[1], done[0], done[1]};
     for (size_t i = 0; i < VIV_ARRAY_SIZE(fds); i++)
         if (fds[i] >= 0)
             close(fds[i]);

@@ -75,13 +75,32 @@ static bool relay(int from, int to)
     return write_full(to, buf, (size_t)n);
 }
 
-enum { FD_PID, FD_SIG, FD_TIMER, FD_NOTIFY, FD_STDIN, FD_MASTER, FD_COUNT };
+enum { FD_PID, FD_DONE, FD_SIG, FD_TIMER, FD_NOTIFY, FD_STDIN, FD_MASTER, FD_COUNT };
+
+/* pid 1's last word, once it is written or pid 1 is gone (a short read: it was killed). */
+static bool read_done(int fd, struct sandbox_done *d)
+{
+    ssize_t n;
+    while ((n = read(fd, d, sizeof(*d))) < 0 && errno == EINTR)
+        ;
+    return n == (ssize_t)sizeof(*d);
+}
+
+static bool has_cgroup(const struct viv_limits_plan *plan)
+{
+    for (int c = 0; c < VIV_CG_COUNT; c++)
+        if (plan && plan->dir[c])
+            return true;
+    return false;
+}
 
 int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, struct viv_error *err)
 {
     const struct viv_sandbox_config *cfg = s->cfg;
     int rc = -1;
     struct xlat_trap *trap = NULL;
+    struct sandbox_done done;
+    bool reported = false;
     bool tty = s->pty && s->pty->master >= 0;
     sigset_t mask, old;
     sandbox_relayed_signals(&mask);
@@ -123,6 +142,7 @@ int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, str
     for (int i = 0; i < FD_COUNT; i++)
         p[i] = (struct pollfd){.fd = -1, .events = POLLIN};
     p[FD_PID].fd = s->pidfd;
+    p[FD_DONE].fd = s->done_fd;
     p[FD_SIG].fd = sfd;
     p[FD_TIMER].fd = tfd;
     p[FD_NOTIFY].fd = trap ? xlat_trap_fd(trap) : -1;
@@ -188,8 +208,17 @@ int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, str
         if (p[FD_MASTER].revents & (POLLIN | POLLHUP | POLLERR))
             if (!relay(s->pty->master, STDOUT_FILENO))
                 p[FD_MASTER].fd = -1;
-        if (p[FD_PID].revents & POLLIN)
+        if (p[FD_DONE].revents & (POLLIN | POLLHUP | POLLERR)) {
+            reported = read_done(s->done_fd, &done);
+            if (reported)
+                break;
+            p[FD_DONE].fd = -1; /* killed before its last word: the pidfd tells */
+        }
+        if (p[FD_PID].revents & POLLIN) {
+            if (p[FD_DONE].fd >= 0)
+                reported = read_done(s->done_fd, &done);
             break;
+        }
     }
     /* What the guest wrote just before it ended is still in the pty. */
     while (tty && p[FD_MASTER].fd >= 0 && relay(s->pty->master, STDOUT_FILENO)) {
@@ -203,9 +232,18 @@ kill:
         pidfd_signal(s->pidfd, SIGKILL);
     viv_trace(VIV_TRACE_RUN, "run", "instance %d: ended", (int)s->pid);
     int status = 0;
-    while (wait4(s->pid, &status, 0, &st->ru) < 0 && errno == EINTR)
-        ;
-    viv_trace(VIV_TRACE_RUN, "run", "instance %d: reaped", (int)s->pid);
+    /* With pid 1's last word, nothing of the guest is left: what remains of pid 1's exit is the
+     * kernel's, except that a cgroup can only go once pid 1 has left it. */
+    if (rc < 0 || !reported || has_cgroup(s->plan)) {
+        struct rusage ru;
+        while (wait4(s->pid, &status, 0, &ru) < 0 && errno == EINTR)
+            ;
+        viv_trace(VIV_TRACE_RUN, "run", "instance %d: reaped", (int)s->pid);
+        if (!reported)
+            st->ru = ru;
+    }
+    if (reported)
+        st->ru = done.ru;
     if (tty)
         pty_close(s->pty);
     sigprocmask(SIG_SETMASK, &old, NULL);
@@ -221,7 +259,9 @@ kill:
     }
     if (rc < 0)
         return -1;
-    if (WIFEXITED(status))
+    if (reported)
+        st->status = done.status;
+    else if (WIFEXITED(status))
         st->status = WEXITSTATUS(status);
     else if (WIFSIGNALED(status))
         st->status = 128 + WTERMSIG(status);

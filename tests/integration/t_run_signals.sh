@@ -43,6 +43,10 @@ wait "$vp" 2>/dev/null
 i=0
 while [ $i -lt 40 ] && pgrep -f "sleep 98[67]" >/dev/null; do sleep 0.05; i=$((i + 1)); done
 if ! pgrep -f "sleep 98[67]" >/dev/null; then pass "when viv dies the whole instance dies"; else fail "when viv dies the whole instance dies" "$(pgrep -af 'sleep 98[67]')"; fi
+# What the entrypoint leaves running ends with it, before viv returns its status.
+"$VIV" run app 'sleep 985 & (sleep 984 &); exit 3' >/dev/null 2>&1
+st=$?
+if [ "$st" = 3 ] && ! pgrep -f "sleep 98[45]" >/dev/null; then pass "what the entrypoint leaves running is gone when viv returns"; else fail "what the entrypoint leaves running is gone when viv returns" "exit $st: $(pgrep -af 'sleep 98[45]')"; fi
 
 # -t needs a terminal around viv: script(1) gives it one.
 if command -v script >/dev/null 2>&1; then
