@@ -176,6 +176,21 @@ int sandbox_bind(int src_dirfd, const char *src_path, int target_fd, uint64_t at
 int sandbox_set_mount_attr(int mount_fd, uint64_t attr, bool recursive, const char *what,
                            struct viv_error *err);
 
+/* ---- the network namespace (sandbox_netns.c) ---- */
+
+/* Made by a process of pid 1's, sharing its memory and fds, while pid 1 builds the root. */
+struct sandbox_netns {
+    pid_t pid;       /* the maker, or -1: pid 1 makes it at join */
+    int fd;          /* the namespace, once made */
+    int error;       /* why it could not be made */
+    int last_pid_fd; /* the pid namespace's ns_last_pid, to give pid 2 back */
+    char stack[16384] __attribute__((aligned(16)));
+};
+/* In pid 1, first thing: start the maker. */
+void sandbox_netns_start(struct sandbox_netns *n);
+/* In pid 1, with its capabilities: wait for the namespace (lo up) and enter it. */
+int sandbox_netns_join(struct sandbox_netns *n, struct viv_error *err);
+
 /* ---- privileges (sandbox_privs.c) ---- */
 
 /* The one place privileges go: bounding set, groups, ids, capabilities, no_new_privs. */

@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <linux/filter.h>
-#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -48,21 +47,6 @@ static _Noreturn void exec_fail(const struct sandbox_child *c, int status,
 {
     report(c, SANDBOX_REPORT_EXEC, status, e);
     _exit(status);
-}
-
-static void loopback_up(void)
-{
-    /* A new network namespace starts with lo down; guests expect localhost to work. */
-    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (s < 0)
-        return;
-    struct ifreq ifr = {0};
-    strcpy(ifr.ifr_name, "lo");
-    if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
-        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-        ioctl(s, SIOCSIFFLAGS, &ifr);
-    }
-    close(s);
 }
 
 static const char *env_get(char **envp, const char *key)
@@ -330,6 +314,9 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
      * own is closed outright, as an engine that serves the guest never execs. */
     syscall(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC);
     limits_forget(c->plan);
+    struct sandbox_netns netns;
+    if (!cfg->network_host)
+        sandbox_netns_start(&netns);
     char go;
     if (read(c->sync_fd, &go, 1) != 1)
         _exit(125); /* the supervisor is gone */
@@ -351,13 +338,13 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
         viv_fail(&err, errno, "set hostname '%s'", cfg->hostname);
         fail(c, &err);
     }
-    if (!cfg->network_host)
-        loopback_up();
     char note[512] = "";
     viv_trace(VIV_TRACE_RUN, "run", "instance: setting up the root");
     if (sandbox_setup_root(cfg, note, sizeof(note), &err) < 0)
         fail(c, &err);
     viv_trace(VIV_TRACE_RUN, "run", "instance: root ready");
+    if (!cfg->network_host && sandbox_netns_join(&netns, &err) < 0)
+        fail(c, &err);
     if (cfg->verbose && note[0]) {
         struct viv_error n = {0};
         snprintf(n.msg, sizeof(n.msg), "%s", note);

@@ -91,12 +91,12 @@ static void recv_handed_fds(int sock, int *notify_fd, int *pty_master)
     }
 }
 
-static pid_t clone_instance(const struct viv_sandbox_config *cfg, int *pidfd)
+static pid_t clone_instance(int *pidfd)
 {
     /* The cgroup namespace comes later, from inside, once the instance is in its own cgroup:
-     * that cgroup is then the root the guest sees. */
-    uint64_t flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
-                     (cfg->network_host ? 0 : CLONE_NEWNET);
+     * that cgroup is then the root the guest sees. The network namespace too, made while the
+     * instance builds its root (sandbox_netns.c). */
+    uint64_t flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
     struct clone_args args = {
         .flags = flags | CLONE_PIDFD,
         .pidfd = (uint64_t)(uintptr_t)pidfd,
@@ -170,7 +170,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     sigprocmask(SIG_BLOCK, &relayed, &caller_mask);
     masked = true;
     viv_trace(VIV_TRACE_RUN, "run", "cloning the instance");
-    pid = clone_instance(cfg, &pidfd);
+    pid = clone_instance(&pidfd);
     if (pid == 0) {
         close(sync[1]);
         close(rep[0]);

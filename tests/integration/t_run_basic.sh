@@ -133,8 +133,8 @@ assert "the fallback leaves the catalog untouched" test "$before" = "$(catalog_s
 # /dev, /proc, /tmp.
 run "$VIV" run app 'ls /dev | tr "\n" " "; echo; readlink /dev/ptmx; echo x > /dev/null && head -c 4 /dev/zero | wc -c; ls /dev/pts'
 if contains "$out" "fd full null ptmx pts random shm stderr stdin stdout tty urandom zero" && contains "$out" "pts/ptmx" && contains "$out" "4"; then pass "a minimal /dev"; else fail "a minimal /dev" "$out"; fi
-run "$VIV" run app "cat /proc/1/comm; test -e /proc/$$ && echo host-visible; grep -c ' /tmp tmpfs' /proc/mounts"
-if [ "$out" = "$(printf 'viv-init\n1')" ]; then pass "/proc of the new pid namespace, /tmp tmpfs"; else fail "/proc of the new pid namespace, /tmp tmpfs" "$out"; fi
+run "$VIV" run app "cat /proc/1/comm; test -e /proc/$$ && echo host-visible; grep -c ' /tmp tmpfs' /proc/mounts; echo \$\$"
+if [ "$out" = "$(printf 'viv-init\n1\n2')" ]; then pass "/proc of the new pid namespace, /tmp tmpfs, the entrypoint pid 2"; else fail "/proc of the new pid namespace, /tmp tmpfs, the entrypoint pid 2" "$out"; fi
 
 # --timeout and --stats.
 expect_err "--timeout kills the instance: 124" 124 "viv: run: timed out after 1s: instance killed" "$VIV" run --timeout 1 app 'sleep 30'
