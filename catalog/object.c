@@ -68,6 +68,7 @@ void catalog_store_fini(struct catalog_store *s)
 {
     catalog_writer_abandon(s);
     free(s->buf);
+    free(s->buf2);
     for (size_t i = 0; i < s->capstaged; i++)
         free(s->staged[i].path);
     free(s->staged);
@@ -76,7 +77,7 @@ void catalog_store_fini(struct catalog_store *s)
     if (s->image_fd >= 0)
         close(s->image_fd);
     s->rootfs_fd = s->image_fd = -1;
-    s->buf = NULL;
+    s->buf = s->buf2 = NULL;
     s->staged = NULL;
 }
 
@@ -265,21 +266,37 @@ static int store_large(struct catalog_store *s, struct viv_node *node,
     ls.twin = catalog_match_open(s, node, ls.twin_digest);
     bool unhashed = ls.twin >= 0 && twin_same_header(s, ls.twin, node);
     uint64_t total = 0;
-    bool eof = false, finalized = false;
+    bool eof = false;
+    int failed = 0; /* errno of a failed read or write, -1 when the reader said why */
+    /* Two buffers: the one just read is hashed on the hasher's thread while it is written
+     * here, and the next read goes into the other, whose hash is done by then. */
+    if (!s->buf2)
+        s->buf2 = viv_xmalloc(s->bufsz);
+    unsigned char *bufs[2] = {s->buf, s->buf2};
+    int cur = 0;
+    struct catalog_hasher *hs = catalog_hasher_start(h);
     if (ls.twin < 0 && large_start_writing(&ls, 0) < 0)
-        goto io_fail;
-    for (;;) {
-        if (ls.twin >= 0 && !catalog_match_chunk(s, ls.twin, total, s->buf, n)) {
-            if (unhashed && hash_twin_prefix(s, ls.twin, total, h) < 0)
-                goto io_fail;
+        failed = errno;
+    while (!failed) {
+        unsigned char *b = bufs[cur];
+        if (ls.twin >= 0 && !catalog_match_chunk(s, ls.twin, total, b, n)) {
+            /* Nothing was posted while the content matched: h is ours to feed. */
+            if (unhashed && hash_twin_prefix(s, ls.twin, total, h) < 0) {
+                failed = errno;
+                break;
+            }
             unhashed = false;
-            if (large_start_writing(&ls, total) < 0)
-                goto io_fail;
+            if (large_start_writing(&ls, total) < 0) {
+                failed = errno;
+                break;
+            }
         }
         if (!unhashed)
-            viv_sha256_update(h, s->buf, n);
-        if (ls.fd >= 0 && viv_write_all(ls.fd, s->buf, n) < 0)
-            goto io_fail;
+            catalog_hasher_post(hs, h, b, n);
+        if (ls.fd >= 0 && viv_write_all(ls.fd, b, n) < 0) {
+            failed = errno;
+            break;
+        }
         total += n;
         /* The import syncs before it names anything: start writing back now, so that the disk
          * works while the archive is still being read and the final sync has little left. */
@@ -288,14 +305,16 @@ static int store_large(struct catalog_store *s, struct viv_node *node,
                             WRITEBACK_CHUNK, SYNC_FILE_RANGE_WRITE);
         if (eof)
             break;
-        if (fill(in, s->buf, s->bufsz, &n, &eof, err) < 0) {
-            viv_sha256_final(h, digest);
-            large_abort(&ls);
-            return -1;
-        }
+        cur ^= 1;
+        if (fill(in, bufs[cur], s->bufsz, &n, &eof, err) < 0)
+            failed = -1;
     }
+    catalog_hasher_stop(hs);
     viv_sha256_final(h, digest);
-    finalized = true;
+    if (failed) {
+        large_abort(&ls);
+        return failed < 0 ? -1 : store_fail(err, failed, node);
+    }
     if (unhashed)
         memcpy(digest, ls.twin_digest, 65);
     node->size = total;
@@ -305,19 +324,15 @@ static int store_large(struct catalog_store *s, struct viv_node *node,
         return 0;
     }
     /* Same bytes as the twin but another mode or owner: a new object, copied from the twin. */
-    if (ls.fd < 0 && large_start_writing(&ls, total) < 0)
-        goto io_fail;
-    if (seal(s, ls.fd, node) < 0 || renameat(s->st->objects_fd, ls.tmp, s->st->objects_fd, digest) < 0)
-        goto io_fail;
+    if ((ls.fd < 0 && large_start_writing(&ls, total) < 0) || seal(s, ls.fd, node) < 0 ||
+        renameat(s->st->objects_fd, ls.tmp, s->st->objects_fd, digest) < 0) {
+        int e = errno;
+        large_abort(&ls);
+        return store_fail(err, e, node);
+    }
     close(ls.fd);
     staged_add(s, digest);
     return 0;
-io_fail:;
-    int e = errno;
-    if (!finalized)
-        viv_sha256_final(h, digest);
-    large_abort(&ls);
-    return store_fail(err, e, node);
 }
 
 int catalog_store_content(void *ctx, struct viv_node *node, struct viv_content_reader *in,
