@@ -109,14 +109,22 @@ static void read_stats(struct viv_catalog *c, struct viv_image *img)
     tree_free(t);
 }
 
-static int load_with_refs(struct viv_catalog *c, const char *id, const struct catalog_ref *refs,
-                          size_t nrefs, struct viv_image *img, struct viv_error *err)
+static int load_core(struct viv_catalog *c, const char *id, struct viv_image *img,
+                     struct viv_error *err)
 {
     memset(img, 0, sizeof(*img));
     memcpy(img->id, id, 65);
     if (catalog_read_manifest(c, id, &img->manifest, err) < 0)
         return viv_wrap(err, "image %.*s", CATALOG_SHORT_ID, id);
     img->rootfs = viv_xasprintf("%s/images/%s/rootfs", c->home, id);
+    return 0;
+}
+
+static int load_with_refs(struct viv_catalog *c, const char *id, const struct catalog_ref *refs,
+                          size_t nrefs, struct viv_image *img, struct viv_error *err)
+{
+    if (load_core(c, id, img, err) < 0)
+        return -1;
     img->refs.v = viv_xcalloc(nrefs + 1, sizeof(char *));
     for (size_t i = 0; i < nrefs; i++)
         if (strcmp(refs[i].id, id) == 0)
@@ -148,6 +156,17 @@ int catalog_image_load(struct viv_catalog *c, const char *id, struct viv_image *
         return -1;
     int rc = load_with_refs(c, id, refs, nrefs, img, err);
     catalog_refs_free(refs, nrefs);
+    if (rc < 0)
+        catalog_image_free(img);
+    return rc;
+}
+
+int catalog_image_load_to_run(struct viv_catalog *c, const char *id, struct viv_image *img,
+                              struct viv_error *err)
+{
+    if (!viv_digest_valid(id) || !catalog_image_exists(c, id))
+        return catalog_fail_rule(err, ENOENT, "no image '%s'", id);
+    int rc = load_core(c, id, img, err);
     if (rc < 0)
         catalog_image_free(img);
     return rc;

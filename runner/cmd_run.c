@@ -281,7 +281,7 @@ int cmd_run(struct viv_cli *cli, int argc, char **argv)
     char id[65];
     if (resolve_image(c, image, id, &cli->err) < 0 ||
         catalog_image_hold(c, id, &hold, &cli->err) < 0 ||
-        catalog_image_load(c, id, &img, &cli->err) < 0)
+        catalog_image_load_to_run(c, id, &img, &cli->err) < 0)
         goto out;
     have_img = true;
     const struct viv_engine_ops *engine =

@@ -168,10 +168,11 @@ int sandbox_open_in_root(int root_fd, const char *path, bool create, bool want_f
 /* Mount onto an O_PATH fd, through its /proc/self/fd magic link (no path walk to race). */
 int sandbox_mount_at(const char *source, int target_fd, const char *fstype, unsigned long flags,
                      const char *data, const char *what, struct viv_error *err);
-/* Bind src (src_path under src_dirfd, "" for the fd itself) onto target_fd with MOUNT_ATTR_*
- * flags attr set on the new mount(s) before they become visible. */
-int sandbox_bind(int src_dirfd, const char *src_path, int target_fd, uint64_t attr, bool recursive,
-                 const char *what, struct viv_error *err);
+/* Bind src (src_path under src_dirfd, "" for the fd itself) onto target_name under target_dirfd
+ * ("" for the fd itself; a name only in a directory nothing else can touch yet), with
+ * MOUNT_ATTR_* flags attr set on the new mount(s) before they become visible. */
+int sandbox_bind(int src_dirfd, const char *src_path, int target_dirfd, const char *target_name,
+                 uint64_t attr, bool recursive, const char *what, struct viv_error *err);
 /* Set MOUNT_ATTR_* flags on the mount whose root mount_fd is. */
 int sandbox_set_mount_attr(int mount_fd, uint64_t attr, bool recursive, const char *what,
                            struct viv_error *err);

@@ -95,8 +95,8 @@ int sandbox_mount_at(const char *source, int target_fd, const char *fstype, unsi
     return 0;
 }
 
-int sandbox_bind(int src_dirfd, const char *src_path, int target_fd, uint64_t attr, bool recursive,
-                 const char *what, struct viv_error *err)
+int sandbox_bind(int src_dirfd, const char *src_path, int target_dirfd, const char *target_name,
+                 uint64_t attr, bool recursive, const char *what, struct viv_error *err)
 {
     unsigned tree_flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
     if (!src_path[0])
@@ -112,7 +112,8 @@ int sandbox_bind(int src_dirfd, const char *src_path, int target_fd, uint64_t at
                           sizeof(ma)) < 0)
             return viv_fail(err, errno, "set flags of %s", what);
     }
-    if (move_mount(mfd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    if (move_mount(mfd, "", target_dirfd, target_name,
+                   MOVE_MOUNT_F_EMPTY_PATH | (target_name[0] ? 0 : MOVE_MOUNT_T_EMPTY_PATH)) < 0)
         return viv_fail(err, errno, "attach %s", what);
     return 0;
 }

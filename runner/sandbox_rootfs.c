@@ -84,7 +84,7 @@ static int layout_binds(int rootfs_fd, int root_fd, struct viv_error *err)
         }
         char what[300];
         snprintf(what, sizeof(what), "image /%s", n);
-        rc = sandbox_bind(dfd, n, tfd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+        rc = sandbox_bind(dfd, n, tfd, "", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
                           false, what, err);
         close(tfd);
     }
@@ -179,7 +179,7 @@ static int mount_proc(int root, struct viv_error *err)
         int fd = open_in_root_quiet(root, proc_masked[i]);
         if (fd < 0)
             continue; /* not on this kernel */
-        int rc = sandbox_bind(AT_FDCWD, "/dev/null", fd,
+        int rc = sandbox_bind(AT_FDCWD, "/dev/null", fd, "",
                               MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false,
                               proc_masked[i], err);
         close(fd);
@@ -190,7 +190,7 @@ static int mount_proc(int root, struct viv_error *err)
         int fd = open_in_root_quiet(root, proc_read_only[i]);
         if (fd < 0)
             continue;
-        int rc = sandbox_bind(fd, "", fd,
+        int rc = sandbox_bind(fd, "", fd, "",
                               MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
                                   MOUNT_ATTR_NOEXEC,
                               true, proc_read_only[i], err);
@@ -215,17 +215,13 @@ static int mount_dev(const struct viv_sandbox_config *cfg, int root, struct viv_
     for (size_t i = 0; i < VIV_ARRAY_SIZE(dev_nodes); i++) {
         char host[64];
         snprintf(host, sizeof(host), "/dev/%s", dev_nodes[i]);
-        int f = openat(dev, dev_nodes[i], O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
-        if (f < 0)
+        /* The mount point: an empty file of our fresh tmpfs, which nothing else can touch. */
+        if (mknodat(dev, dev_nodes[i], S_IFREG | 0644, 0) < 0)
             return viv_fail(err, errno, "create %s", host);
-        close(f);
-        _cleanup_close_ int t = openat(dev, dev_nodes[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
-        if (t < 0)
-            return viv_fail(err, errno, "open %s", host);
         /* Read-only: the node is the host's, and a guest root that maps onto the host's root
          * could otherwise chmod, chown or touch it. A device stays readable and writable on a
          * read-only mount; only its inode is frozen. */
-        if (sandbox_bind(AT_FDCWD, host, t,
+        if (sandbox_bind(AT_FDCWD, host, dev, dev_nodes[i],
                          MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false, host,
                          err) < 0)
             return -1;
@@ -267,7 +263,7 @@ static int mount_binds(const struct viv_sandbox_config *cfg, int root, const int
         snprintf(what, sizeof(what), "-v %s:%s", b->host, b->guest);
         uint64_t attr =
             MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (b->read_only ? MOUNT_ATTR_RDONLY : 0);
-        if (sandbox_bind(bind_fds[i], "", t, attr, true, what, err) < 0)
+        if (sandbox_bind(bind_fds[i], "", t, "", attr, true, what, err) < 0)
             return -1;
     }
     return 0;
