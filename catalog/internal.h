@@ -107,18 +107,19 @@ void catalog_writer_finish_names(struct catalog_store *s);
 int catalog_writer_finish(struct catalog_store *s, struct viv_error *err);
 /* Stop without naming what is still unnamed (the import failed); nothing reported. */
 void catalog_writer_abandon(struct catalog_store *s);
-/* ---- object_hasher.c: a large object's digest on a second thread ---- */
-struct catalog_hasher;
-/* A thread that feeds buffers to h; NULL when none can be started (post then hashes itself). */
-struct catalog_hasher *catalog_hasher_start(struct viv_sha256 *h);
-/* Hash data[0..len) into h, on the thread: returns once the previous buffer is hashed, so the
- * caller may reuse that one; data must stay untouched until the next post, wait or stop. */
-void catalog_hasher_post(struct catalog_hasher *hs, struct viv_sha256 *h, const void *data,
-                         size_t len);
-/* Until every posted buffer is hashed: h may then be used directly. */
-void catalog_hasher_wait(struct catalog_hasher *hs);
-/* Hash what is posted, then end the thread. */
-void catalog_hasher_stop(struct catalog_hasher *hs);
+/* ---- object_worker.c: a thread that hashes, or writes, a large object's buffers ---- */
+struct catalog_worker;
+/* A thread that calls fn(ctx, data, len) for each buffer posted, in order. Should no thread be
+ * had, post calls fn itself. */
+struct catalog_worker *catalog_worker_start(void (*fn)(void *ctx, const void *data, size_t len),
+                                            void *ctx);
+/* Hand data[0..len) to the thread; returns once the previous buffer is done, so the caller may
+ * reuse that one. data must stay untouched until the next post, wait or stop. */
+void catalog_worker_post(struct catalog_worker *w, const void *data, size_t len);
+/* Until every posted buffer is done: ctx is then the caller's again. */
+void catalog_worker_wait(struct catalog_worker *w);
+/* Do what is posted, then end the thread. */
+void catalog_worker_stop(struct catalog_worker *w);
 /* ---- object_match.c ---- */
 /* An open object of the same size and mode as node that may hold the same content, or -1. */
 int catalog_match_open(struct catalog_store *s, const struct viv_node *node, char digest[65]);

@@ -257,6 +257,35 @@ static int hash_twin_prefix(struct catalog_store *s, int twin, uint64_t len, str
     return 0;
 }
 
+static void hash_buffer(void *h, const void *data, size_t len)
+{
+    viv_sha256_update(h, data, len);
+}
+
+/* The writer's side of a large object: where its buffers go, and the first error. */
+struct large_write {
+    int fd;
+    uint64_t written;
+    int error; /* read by the reader thread while the writer runs: atomically */
+};
+
+static void write_buffer(void *ctx, const void *data, size_t len)
+{
+    struct large_write *w = ctx;
+    if (__atomic_load_n(&w->error, __ATOMIC_RELAXED))
+        return;
+    if (viv_write_all(w->fd, data, len) < 0) {
+        __atomic_store_n(&w->error, errno ? errno : EIO, __ATOMIC_RELAXED);
+        return;
+    }
+    w->written += len;
+    /* The import syncs before it names anything: start writing back now, so that the disk
+     * works while the archive is still being read and the final sync has little left. */
+    if (w->written % WRITEBACK_CHUNK < len)
+        sync_file_range(w->fd, (off_t)(w->written - w->written % WRITEBACK_CHUNK - WRITEBACK_CHUNK),
+                        WRITEBACK_CHUNK, SYNC_FILE_RANGE_WRITE);
+}
+
 static int store_large(struct catalog_store *s, struct viv_node *node,
                        struct viv_content_reader *in, struct viv_sha256 *h, size_t n,
                        struct viv_error *err)
@@ -268,19 +297,22 @@ static int store_large(struct catalog_store *s, struct viv_node *node,
     uint64_t total = 0;
     bool eof = false;
     int failed = 0; /* errno of a failed read or write, -1 when the reader said why */
-    /* Two buffers: the one just read is hashed on the hasher's thread while it is written
-     * here, and the next read goes into the other, whose hash is done by then. */
+    /* Two buffers: the one just read is hashed and written on threads of their own while the
+     * next is read into the other, which both have finished with by then. */
     if (!s->buf2)
         s->buf2 = viv_xmalloc(s->bufsz);
     unsigned char *bufs[2] = {s->buf, s->buf2};
     int cur = 0;
-    struct catalog_hasher *hs = catalog_hasher_start(h);
+    struct large_write wr = {.fd = -1};
+    struct catalog_worker *hasher = catalog_worker_start(hash_buffer, h);
+    struct catalog_worker *writer = catalog_worker_start(write_buffer, &wr);
     if (ls.twin < 0 && large_start_writing(&ls, 0) < 0)
         failed = errno;
+    wr.fd = ls.fd;
     while (!failed) {
         unsigned char *b = bufs[cur];
         if (ls.twin >= 0 && !catalog_match_chunk(s, ls.twin, total, b, n)) {
-            /* Nothing was posted while the content matched: h is ours to feed. */
+            /* Nothing was posted while the content matched: h and the file are ours. */
             if (unhashed && hash_twin_prefix(s, ls.twin, total, h) < 0) {
                 failed = errno;
                 break;
@@ -290,27 +322,27 @@ static int store_large(struct catalog_store *s, struct viv_node *node,
                 failed = errno;
                 break;
             }
+            wr.fd = ls.fd;
+            wr.written = total;
         }
         if (!unhashed)
-            catalog_hasher_post(hs, h, b, n);
-        if (ls.fd >= 0 && viv_write_all(ls.fd, b, n) < 0) {
-            failed = errno;
-            break;
-        }
+            catalog_worker_post(hasher, b, n);
+        if (ls.fd >= 0)
+            catalog_worker_post(writer, b, n);
         total += n;
-        /* The import syncs before it names anything: start writing back now, so that the disk
-         * works while the archive is still being read and the final sync has little left. */
-        if (ls.fd >= 0 && total % WRITEBACK_CHUNK < n)
-            sync_file_range(ls.fd, (off_t)(total - total % WRITEBACK_CHUNK - WRITEBACK_CHUNK),
-                            WRITEBACK_CHUNK, SYNC_FILE_RANGE_WRITE);
         if (eof)
             break;
         cur ^= 1;
         if (fill(in, bufs[cur], s->bufsz, &n, &eof, err) < 0)
             failed = -1;
+        else if (__atomic_load_n(&wr.error, __ATOMIC_RELAXED))
+            break;
     }
-    catalog_hasher_stop(hs);
+    catalog_worker_stop(hasher);
+    catalog_worker_stop(writer);
     viv_sha256_final(h, digest);
+    if (!failed)
+        failed = wr.error;
     if (failed) {
         large_abort(&ls);
         return failed < 0 ? -1 : store_fail(err, failed, node);
