@@ -11,6 +11,8 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/file.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -292,6 +294,38 @@ START_TEST(test_store_large_twin)
     expect_object(c, &na, a, len); /* the twin itself untouched */
     free(a);
     free(b);
+    catalog_close(c);
+}
+END_TEST
+
+/* A large object whose write fails part-way (the file size limit here, as a full disk would)
+ * fails the store with the file's name and the cause, and leaves nothing in staging. */
+START_TEST(test_store_large_write_fails)
+{
+    struct viv_catalog *c = open_catalog();
+    size_t len = (6u << 20) + 5;
+    unsigned char *a = viv_xmalloc(len);
+    for (size_t i = 0; i < len; i++)
+        a[i] = (unsigned char)(i * 7 + (i >> 10));
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit fsize = {.rlim_cur = 3u << 20, .rlim_max = RLIM_INFINITY};
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &fsize), 0);
+    struct catalog_staging st;
+    struct viv_error err = {0};
+    ck_assert_msg(catalog_staging_new(c, &st, &err) == 0, "%s", err.msg);
+    struct catalog_store s;
+    catalog_store_init(&s, c, &st);
+    struct viv_node n = {.path = "big", .type = VIV_NODE_REG, .mode = 0644, .size = len};
+    struct mem_reader m = {.p = a, .len = len, .chunk = 100000};
+    struct viv_content_reader in = {.ctx = &m, .read = mem_read};
+    ck_assert_int_eq(catalog_store_content(&s, &n, &in, &err), -1);
+    ck_assert_msg(strstr(err.msg, "'big'") && strstr(err.msg, strerror(EFBIG)), "%s", err.msg);
+    char objects[512];
+    pathf(objects, sizeof(objects), "%s/staging/%s/objects", home, st.name);
+    ck_assert_uint_eq(count_entries(objects), 0);
+    catalog_store_fini(&s);
+    catalog_staging_discard(c, &st);
+    free(a);
     catalog_close(c);
 }
 END_TEST
@@ -974,6 +1008,7 @@ static Suite *catalog_suite(void)
     tcase_add_test(tc, test_home);
     tcase_add_test(tc, test_store_dedup);
     tcase_add_test(tc, test_store_large_twin);
+    tcase_add_test(tc, test_store_large_write_fails);
     tcase_add_test(tc, test_store_in_place);
     tcase_add_test(tc, test_store_abandon);
     tcase_add_test(tc, test_id_stable);
