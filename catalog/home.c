@@ -63,12 +63,16 @@ void catalog_close(struct viv_catalog *c)
 
 static int open_dir_at(int at, const char *name, const char *home, int *out, struct viv_error *err)
 {
-    if (mkdirat(at, name, 0700) < 0 && errno != EEXIST) {
-        viv_fail(err, errno, "create '%s/%s'", home, name);
-        catalog_advise(err);
-        return -1;
-    }
+    /* Made only when missing: every command opens the catalog, and it is there but once. */
     int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        if (mkdirat(at, name, 0700) < 0 && errno != EEXIST) {
+            viv_fail(err, errno, "create '%s/%s'", home, name);
+            catalog_advise(err);
+            return -1;
+        }
+        fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    }
     if (fd < 0)
         return viv_fail(err, errno, "open '%s/%s' (is the catalog damaged? `viv fsck` says)", home,
                         name);
@@ -80,11 +84,11 @@ int catalog_open(const char *home, struct viv_catalog **out, struct viv_error *e
 {
     _cleanup_free_ char *def = home ? NULL : catalog_default_home();
     const char *path = home ? home : def;
-    if (viv_mkdir_p(path, 0700, err) < 0) {
+    struct stat sb;
+    if (stat(path, &sb) < 0 && errno == ENOENT && viv_mkdir_p(path, 0700, err) < 0) {
         catalog_advise(err);
         return viv_wrap(err, "catalog '%s' (set VIV_HOME to a writable folder)", path);
     }
-    struct stat sb;
     if (stat(path, &sb) < 0)
         return viv_fail(err, errno, "catalog '%s'", path);
     if (!S_ISDIR(sb.st_mode))
