@@ -1,5 +1,6 @@
 /* rv_translate: translates decoded riscv64 blocks to x86-64 code that chains to its successors. */
 #include "isa-xlat/rv_translate.h"
+#include "isa-xlat/rv_fp.h"
 
 /* Worst case per instruction is FP arithmetic with its out-of-line helper call, which reloads
  * every pinned register: about 330 bytes. A block that does not fit is left to the
@@ -194,7 +195,54 @@ unsigned rv_tr_slow(struct tr *t, size_t field, const struct rv_insn *in, bool l
     s->pc = t->pc;
     s->index = t->index;
     s->synced = t->synced;
+    s->nan_x = -1;
     return k;
+}
+
+unsigned rv_tr_slow_nan(struct tr *t, size_t field, int x, int xa, int xb)
+{
+    unsigned k = rv_tr_slow(t, field, NULL, false);
+    t->slow[k].nan_x = (int8_t)x;
+    t->slow[k].mul_a = (int8_t)xa;
+    t->slow[k].mul_b = (int8_t)xb;
+    return k;
+}
+
+/* A NaN result of x86 arithmetic: the x86 flags are RISC-V's (invalid for a signalling NaN
+ * operand or an invalid operation, nothing for quiet NaN operands: SDM vol. 1, 11.5.2.1 and
+ * table E-1), but the value is whichever NaN x86 propagated, where RISC-V returns the canonical
+ * NaN (spec 11.3). The one flag x86 leaves out: a fused multiply-add of infinity and zero with a
+ * quiet NaN addend returns the addend quietly (SDM vol. 1, table 14-17), where RISC-V raises
+ * invalid (spec 11.6). */
+static void canon_nan(struct tr *t, const struct tr_slow *s)
+{
+    struct x86_buf *b = &t->b;
+    if (s->mul_a >= 0) {
+        /* the multiplicands without their signs: 0, or inf (0x7ff0...) shifted left by one */
+        x86_movq_from_x(b, X86_RAX, s->mul_a);
+        x86_movq_from_x(b, X86_RCX, s->mul_b);
+        x86_alu_rr(b, X86_ADD, 64, X86_RAX, X86_RAX);
+        x86_alu_rr(b, X86_ADD, 64, X86_RCX, X86_RCX);
+        x86_mov_ri(b, X86_RDX, 0xffe0000000000000ull);
+        x86_alu_rr(b, X86_CMP, 64, X86_RAX, X86_RDX);
+        size_t a_inf = x86_jcc(b, X86_CC_E, -1);
+        x86_test_rr(b, 64, X86_RAX, X86_RAX);
+        size_t no1 = x86_jcc(b, X86_CC_NE, -1);
+        x86_alu_rr(b, X86_CMP, 64, X86_RCX, X86_RDX); /* 0 * inf */
+        size_t no2 = x86_jcc(b, X86_CC_NE, -1);
+        size_t set = x86_jmp(b, -1);
+        x86_patch(b, a_inf);
+        x86_test_rr(b, 64, X86_RCX, X86_RCX); /* inf * 0 */
+        size_t no3 = x86_jcc(b, X86_CC_NE, -1);
+        x86_patch(b, set);
+        x86_alu_mi32(b, X86_OR, x86_m(TR_CPU, FFLAGS_OFF), RV_FF_NV);
+        x86_patch(b, no1);
+        x86_patch(b, no2);
+        x86_patch(b, no3);
+    }
+    x86_mov_ri(b, X86_RAX, RV_CANON_NAN_D);
+    x86_movq_to_x(b, s->nan_x, X86_RAX);
+    x86_jmp(b, (long)s->resume);
 }
 
 /* The slow paths, as the main path's state was at each: what the helper call syncs of
@@ -205,6 +253,10 @@ static void slow_paths(struct tr *t)
     for (unsigned k = 0; k < t->nslow; k++) {
         const struct tr_slow *s = &t->slow[k];
         x86_patch(b, s->field);
+        if (!s->in) {
+            canon_nan(t, s);
+            continue;
+        }
         t->pc = s->pc;
         t->index = s->index;
         t->synced = s->synced;

@@ -150,9 +150,10 @@ struct tr {
     struct tr_slow {
         size_t field;  /* the jcc to point at it */
         size_t resume; /* where the main path goes on after the instruction; SIZE_MAX: leave */
-        const struct rv_insn *in;
+        const struct rv_insn *in; /* NULL: no helper, the NaN result in nan_x is made canonical */
         uint64_t pc;
         uint32_t index, synced;
+        int8_t nan_x, mul_a, mul_b; /* and a fused one's multiplicands (-1: not fused) */
     } slow[2 * RV_BLOCK_MAX]; /* an FP instruction has at most two: frm, and its result */
     unsigned nslow;
     /* The guest accesses of the block, at buffer offsets (len set when the instruction ends). */
@@ -210,6 +211,11 @@ void rv_tr_call_helper(struct tr *t, const struct rv_insn *in);
  * back to the main path where rv_tr_slow_resume(t, k) is called: after the instruction's own
  * writes, which the helper has made instead. */
 unsigned rv_tr_slow(struct tr *t, size_t field, const struct rv_insn *in, bool leave);
+/* The jcc at field goes to out-of-line code that makes the NaN result in xmm register x the
+ * canonical NaN and comes back to the main path at rv_tr_slow_resume(t, k), for the returned k.
+ * For a fused multiply-add, xa and xb (else -1) are its untouched multiplicands: the code adds
+ * the invalid flag the host leaves out for infinity times zero plus a quiet NaN. */
+unsigned rv_tr_slow_nan(struct tr *t, size_t field, int x, int xa, int xb);
 static inline void rv_tr_slow_resume(struct tr *t, unsigned k)
 {
     t->slow[k].resume = t->b.len;

@@ -33,6 +33,43 @@ static int src_x(struct tr *t, unsigned r)
     return X86_RCX;
 }
 
+/* Double arithmetic with three-operand AVX forms, straight into rd's own register where it has
+ * one (for a fused one, unless that is a multiplicand, which the NaN fix-up reads): no copies
+ * around the operation. A NaN result is made canonical out of line, with no helper: the flags
+ * x86 raised are RISC-V's but for one case of the fused ones, which the fix-up adds. */
+static void arith_d_avx(struct tr *t, const struct rv_insn *in, bool fused)
+{
+    struct x86_buf *b = &t->b;
+    unsigned op = in->op;
+    int d = rv_tr_fpin[in->rd], xa = -1, xb = -1;
+    if (fused) {
+        int c = rv_tr_fget(t, 0, in->rs3);
+        xa = rv_tr_fget(t, 1, in->rs1);
+        xb = rv_tr_fget(t, 2, in->rs2);
+        if (d < 0 || d == xa || d == xb)
+            d = 0;
+        if (d != c)
+            x86_movaps_rr(b, d, c);
+        x86_fma231(b, true, (int)(op - RV_OP_FMADD_D), d, xa, xb);
+    } else {
+        static const enum x86_sse sse[] = {X86_ADDS, X86_SUBS, X86_MULS, X86_DIVS, X86_SQRT};
+        enum x86_sse s = sse[op - RV_OP_FADD_D];
+        if (d < 0)
+            d = 0;
+        if (s == X86_SQRT) {
+            int x1 = rv_tr_fget(t, 1, in->rs1);
+            x86_avx_rr(b, s, true, d, x1, x1);
+        } else {
+            int x1 = rv_tr_fget(t, 1, in->rs1);
+            x86_avx_rr(b, s, true, d, x1, rv_tr_fget(t, 2, in->rs2));
+        }
+    }
+    x86_comis(b, true, true, d, d);
+    unsigned nan = rv_tr_slow_nan(t, x86_jcc(b, X86_CC_P, -1), d, xa, xb);
+    rv_tr_slow_resume(t, nan);
+    rv_tr_fset(t, in->rd, d);
+}
+
 /* Double arithmetic: xmm0 = the result, stored unless it is a NaN, which RISC-V makes the
  * canonical NaN with flags of its own rules (spec 11.3, and the fused ones' invalid 0 * inf):
  * those go to the helper, which computes them from the untouched sources. */
@@ -45,6 +82,10 @@ static bool arith_d(struct tr *t, const struct rv_insn *in)
         return false;
     if (!rne_only(t, in))
         return false;
+    if (x86_host_has(X86_FEAT_AVX)) {
+        arith_d_avx(t, in, fused);
+        return true;
+    }
     if (fused) {
         /* xmm0 = rs3, then xmm0 = rs1 * rs2 +- xmm0. RISC-V FMADD a*b+c, FMSUB a*b-c, FNMSUB
          * -(a*b)+c, FNMADD -(a*b)-c are, in order, vfmadd, vfmsub, vfnmadd, vfnmsub. */

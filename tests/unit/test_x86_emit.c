@@ -251,6 +251,9 @@ START_TEST(sse)
     EXPECT("66 41 0f 2f cc", x86_comis(&B, true, false, 1, 12));
     EXPECT("c4 c2 b1 b9 c4", x86_fma231(&B, true, 0, 0, 9, 12));
     EXPECT("c4 62 f1 bf c2", x86_fma231(&B, true, 3, 8, 1, 2));
+    EXPECT("c4 e1 73 5c c2", x86_avx_rr(&B, X86_SUBS, true, 0, 1, 2));
+    EXPECT("c4 41 1b 58 ca", x86_avx_rr(&B, X86_ADDS, true, 9, 12, 10));
+    EXPECT("c4 41 0a 51 ca", x86_avx_rr(&B, X86_SQRT, false, 9, 14, 10));
     EXPECT("0f ae 55 64", x86_ldmxcsr(&B, x86_m(X86_RBP, 0x64)));
     EXPECT("0f ae 5d 70", x86_stmxcsr(&B, x86_m(X86_RBP, 0x70)));
     EXPECT("44 0f 28 c8", x86_movaps_rr(&B, 9, 0));
