@@ -195,13 +195,21 @@ unsigned rv_tr_slow(struct tr *t, size_t field, const struct rv_insn *in, bool l
     s->pc = t->pc;
     s->index = t->index;
     s->synced = t->synced;
-    s->nan_x = -1;
+    s->kind = TR_SLOW_HELPER;
+    return k;
+}
+
+unsigned rv_tr_slow_unordered(struct tr *t, size_t field)
+{
+    unsigned k = rv_tr_slow(t, field, NULL, false);
+    t->slow[k].kind = TR_SLOW_UNORDERED;
     return k;
 }
 
 unsigned rv_tr_slow_nan(struct tr *t, size_t field, int x, int xa, int xb)
 {
     unsigned k = rv_tr_slow(t, field, NULL, false);
+    t->slow[k].kind = TR_SLOW_NAN;
     t->slow[k].nan_x = (int8_t)x;
     t->slow[k].mul_a = (int8_t)xa;
     t->slow[k].mul_b = (int8_t)xb;
@@ -253,8 +261,14 @@ static void slow_paths(struct tr *t)
     for (unsigned k = 0; k < t->nslow; k++) {
         const struct tr_slow *s = &t->slow[k];
         x86_patch(b, s->field);
-        if (!s->in) {
+        if (s->kind == TR_SLOW_NAN) {
             canon_nan(t, s);
+            continue;
+        }
+        if (s->kind == TR_SLOW_UNORDERED) {
+            rv_tr_merge_flags(t);
+            x86_alu_rr(b, X86_XOR, 32, X86_RAX, X86_RAX);
+            x86_jmp(b, (long)s->resume);
             continue;
         }
         t->pc = s->pc;
@@ -564,8 +578,10 @@ static bool insn(struct tr *t, const struct rv_insn *in)
         rv_tr_set(t, in->rd, rv_tr_dst(in->rd));
         return true;
     case RV_OP_JAL:
-        x86_mov_ri(b, X86_RAX, t->pc + in->len);
-        rv_tr_set(t, in->rd, X86_RAX);
+        if (in->rd != 0) {
+            x86_mov_ri(b, X86_RAX, t->pc + in->len);
+            rv_tr_set(t, in->rd, X86_RAX);
+        }
         count_all(t, t->index + 1);
         chain_to(t, t->pc + (uint64_t)(int64_t)in->imm);
         return true;
@@ -574,8 +590,10 @@ static bool insn(struct tr *t, const struct rv_insn *in)
         if (in->imm)
             x86_alu_ri(b, X86_ADD, 64, X86_RAX, in->imm);
         x86_alu_ri(b, X86_AND, 64, X86_RAX, -2);
-        x86_mov_ri(b, X86_RCX, t->pc + in->len);
-        rv_tr_set(t, in->rd, X86_RCX);
+        if (in->rd != 0) { /* ret and jr link nothing */
+            x86_mov_ri(b, X86_RCX, t->pc + in->len);
+            rv_tr_set(t, in->rd, X86_RCX);
+        }
         count_all(t, t->index + 1);
         jump_indirect(t);
         return true;
@@ -765,8 +783,10 @@ enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *
         const struct rv_insn *in = &b->insn[i];
         t.index = i;
         if (in->op == RV_OP_JAL && i + 1 < b->n) { /* the block goes on at the target */
-            x86_mov_ri(&t.b, rv_tr_dst(in->rd), t.pc + in->len);
-            rv_tr_set(&t, in->rd, rv_tr_dst(in->rd));
+            if (in->rd != 0) { /* j is jal x0: no link */
+                x86_mov_ri(&t.b, rv_tr_dst(in->rd), t.pc + in->len);
+                rv_tr_set(&t, in->rd, rv_tr_dst(in->rd));
+            }
             t.pc += (uint64_t)(int64_t)in->imm;
             continue;
         }

@@ -150,10 +150,11 @@ struct tr {
     struct tr_slow {
         size_t field;  /* the jcc to point at it */
         size_t resume; /* where the main path goes on after the instruction; SIZE_MAX: leave */
-        const struct rv_insn *in; /* NULL: no helper, the NaN result in nan_x is made canonical */
+        const struct rv_insn *in;
         uint64_t pc;
         uint32_t index, synced;
-        int8_t nan_x, mul_a, mul_b; /* and a fused one's multiplicands (-1: not fused) */
+        enum { TR_SLOW_HELPER, TR_SLOW_NAN, TR_SLOW_UNORDERED } kind;
+        int8_t nan_x, mul_a, mul_b; /* TR_SLOW_NAN: the result, a fused one's multiplicands */
     } slow[2 * RV_BLOCK_MAX]; /* an FP instruction has at most two: frm, and its result */
     unsigned nslow;
     /* The guest accesses of the block, at buffer offsets (len set when the instruction ends). */
@@ -216,6 +217,9 @@ unsigned rv_tr_slow(struct tr *t, size_t field, const struct rv_insn *in, bool l
  * For a fused multiply-add, xa and xb (else -1) are its untouched multiplicands: the code adds
  * the invalid flag the host leaves out for infinity times zero plus a quiet NaN. */
 unsigned rv_tr_slow_nan(struct tr *t, size_t field, int x, int xa, int xb);
+/* The jcc at field goes to out-of-line code for an unordered FP comparison: it merges the flags
+ * the comparison raised, makes al 0 and comes back at rv_tr_slow_resume(t, k). */
+unsigned rv_tr_slow_unordered(struct tr *t, size_t field);
 static inline void rv_tr_slow_resume(struct tr *t, unsigned k)
 {
     t->slow[k].resume = t->b.len;

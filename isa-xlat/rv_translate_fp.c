@@ -166,15 +166,10 @@ static void compare_d(struct tr *t, const struct rv_insn *in)
         x86_comis(b, true, false, xb, xa);
         cc = in->op == RV_OP_FLT_D ? X86_CC_A : X86_CC_AE;
     }
-    size_t unordered = x86_jcc(b, X86_CC_P, -1);
+    /* unordered: out of line, so that the common way runs straight through */
+    unsigned unordered = rv_tr_slow_unordered(t, x86_jcc(b, X86_CC_P, -1));
     x86_setcc(b, cc, X86_RAX);
-    size_t done = x86_jmp(b, -1);
-    x86_patch(b, unordered);
-    bool merged = t->mx_merged;
-    rv_tr_merge_flags(t);
-    t->mx_merged = merged; /* as the ordered way left it */
-    x86_alu_rr(b, X86_XOR, 32, X86_RAX, X86_RAX);
-    x86_patch(b, done);
+    rv_tr_slow_resume(t, unordered);
     x86_movzx_rr(b, 8, X86_RAX, X86_RAX);
     rv_tr_set(t, in->rd, X86_RAX);
 }
@@ -240,7 +235,9 @@ static bool fp_csr(struct tr *t, const struct rv_insn *in)
     struct x86_mem ff = x86_m(TR_CPU, FFLAGS_OFF), frm = x86_m(TR_CPU, FRM_OFF);
     if (!t->mx_merged)
         rv_tr_merge_flags(t);
-    if (csr == 1) {
+    if (in->rd == 0 && kind == 0) {
+        /* fsflags and its like: the old value goes nowhere */
+    } else if (csr == 1) {
         x86_load(b, 32, X86_RAX, ff);
     } else {
         x86_load(b, 32, X86_RAX, frm);
