@@ -359,6 +359,13 @@ static void alu_rr(struct tr *t, const struct rv_insn *in, enum x86_alu op, int 
         rv_tr_set(t, in->rd, d);
         return;
     }
+    if (op == X86_ADD && in->rs1 != 0 && in->rs2 != 0) {
+        /* add a4, a2, a6: one lea from both sources, whichever of them rd is */
+        int s1 = src(t, in->rs1, X86_RAX);
+        x86_lea(&t->b, d, x86_mi(s1, src(t, in->rs2, X86_RCX), 0));
+        finish(t, in, d, bits);
+        return;
+    }
     int s2 = src(t, in->rs2, X86_RCX);
     if (s2 == d && in->rs1 != in->rs2) { /* rd = rs2: keep rs2 before d takes rs1 */
         x86_mov_rr(&t->b, 64, X86_RCX, s2);
@@ -381,6 +388,13 @@ static void alu_ri(struct tr *t, const struct rv_insn *in, enum x86_alu op, int 
     if (in->rs1 == 0 && bits == 64 && (op == X86_ADD || op == X86_OR || op == X86_XOR)) {
         x86_mov_ri(&t->b, d, (uint64_t)(int64_t)in->imm); /* li (c.li is addi rd, x0, imm) */
         rv_tr_set(t, in->rd, d);
+        return;
+    }
+    if (op == X86_ADD && in->imm != 0 && in->rs1 != 0 && rv_tr_pin[in->rs1] >= 0 &&
+        rv_tr_pin[in->rs1] != d) {
+        /* addi a3, a5, 8: one lea instead of a move and an add */
+        x86_lea(&t->b, d, x86_m(rv_tr_pin[in->rs1], in->imm));
+        finish(t, in, d, bits);
         return;
     }
     get_into(t, d, in->rs1);
