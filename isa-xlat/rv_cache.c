@@ -3,6 +3,8 @@
 
 #include "base/base.h"
 
+#include <sys/mman.h>
+
 #define BUCKETS 4096u         /* power of two */
 #define CHUNK (256u * 1024u)  /* arena chunk */
 #define ARENA_MAX (64u << 20) /* beyond this much decoded code, start again from empty */
@@ -28,6 +30,7 @@ struct rv_cache {
     bool stubs_ok;        /* stubs is in code (which a reset empties) */
     struct rv_xstubs stubs;
     struct rv_jcache *jcache;
+    bool jcache_mapped;       /* by mmap below 2 GiB, where code addresses it absolutely */
     struct rv_chain *pending; /* the direct exit the last run left by, to link to its target */
     bool fill_jcache;         /* the last run left by an indirect jump the cache missed */
     struct rv_cache_stats st;
@@ -38,7 +41,19 @@ struct rv_cache {
 struct rv_cache *rv_cache_new(void)
 {
     struct rv_cache *c = viv_xcalloc(1, sizeof(struct rv_cache));
-    c->jcache = viv_xmalloc(sizeof(struct rv_jcache));
+    /* Below 2 GiB, an indirect jump's lookup takes the slot's address from its pc in one
+     * operand, where it would otherwise load the cache's address first; elsewhere when that
+     * part of the address space is taken. */
+    void *low = mmap(NULL, sizeof(struct rv_jcache), PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+    if (low != MAP_FAILED && (uintptr_t)low + sizeof(struct rv_jcache) <= INT32_MAX) {
+        c->jcache = low;
+        c->jcache_mapped = true;
+    } else {
+        if (low != MAP_FAILED)
+            munmap(low, sizeof(struct rv_jcache));
+        c->jcache = viv_xmalloc(sizeof(struct rv_jcache));
+    }
     memset(c->jcache, 0xff, sizeof(*c->jcache)); /* odd pcs: no jump matches */
     return c;
 }
@@ -64,7 +79,10 @@ void rv_cache_free(struct rv_cache *c)
     free_chunks(c);
     x86_code_free(&c->code);
     rv_faultmap_free(&c->faults);
-    free(c->jcache);
+    if (c->jcache_mapped)
+        munmap(c->jcache, sizeof(struct rv_jcache));
+    else
+        free(c->jcache);
     free(c);
 }
 
@@ -311,7 +329,12 @@ bool rv_cache_translate(struct rv_cache *c, const struct rv_mem *mem, struct rv_
     }
     /* The exit the last run left by, if it leads here, is linked with the new code. */
     struct rv_chain *into = c->pending && c->pending->target == b->pc ? c->pending : NULL;
-    struct rv_xlinks links = {.find = find, .ctx = c, .into = into};
+    struct rv_xlinks links = {
+        .find = find,
+        .ctx = c,
+        .into = into,
+        .jcache_low = c->jcache_mapped ? c->jcache : NULL,
+    };
     switch (rv_translate(&c->code, &c->stubs, &c->faults, mem, &links, b)) {
     case RV_XLAT_OK:
         c->st.translated++;

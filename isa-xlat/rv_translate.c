@@ -529,11 +529,20 @@ static void jump_indirect(struct tr *t)
     /* slot (pc >> 1) & (SIZE - 1), 16 bytes each: (pc & (2 * SIZE - 2)) << 3 */
     x86_mov_rr(b, 32, X86_RDX, X86_RAX);
     x86_alu_ri(b, X86_AND, 32, X86_RDX, (int32_t)(2 * RV_JCACHE_SIZE - 2));
-    x86_shift_ri(b, X86_SHL, 32, X86_RDX, 3);
-    x86_alu_rm(b, X86_ADD, 64, X86_RDX, x86_m(TR_FRAME, FR(jcache)));
-    x86_alu_rm(b, X86_CMP, 64, X86_RAX, x86_m(X86_RDX, 0));
-    size_t miss = x86_jcc(b, X86_CC_NE, -1);
-    x86_jmp_m(b, x86_m(X86_RDX, 8));
+    size_t miss;
+    const struct rv_jcache *low = t->links ? t->links->jcache_low : NULL;
+    if (low) { /* [cache + rdx * 8]: no load of the cache's address on the way */
+        int32_t at = (int32_t)(intptr_t)low;
+        x86_alu_rm(b, X86_CMP, 64, X86_RAX, x86_mx(X86_RDX, 8, at));
+        miss = x86_jcc(b, X86_CC_NE, -1);
+        x86_jmp_m(b, x86_mx(X86_RDX, 8, at + 8));
+    } else {
+        x86_shift_ri(b, X86_SHL, 32, X86_RDX, 3);
+        x86_alu_rm(b, X86_ADD, 64, X86_RDX, x86_m(TR_FRAME, FR(jcache)));
+        x86_alu_rm(b, X86_CMP, 64, X86_RAX, x86_m(X86_RDX, 0));
+        miss = x86_jcc(b, X86_CC_NE, -1);
+        x86_jmp_m(b, x86_m(X86_RDX, 8));
+    }
     x86_patch(b, miss);
     for (unsigned i = 0; i < nchecks; i++)
         x86_patch(b, checks[i]);

@@ -71,7 +71,7 @@ static void emit_rm(struct x86_buf *b, int flags, const uint8_t *op, int oplen, 
     int base = m ? m->base : rmreg;
     int index = m ? m->index : -1;
     uint8_t rex = 0x40 | (flags & F_W ? 8 : 0) | (reg & 8 ? 4 : 0) |
-                  (index >= 0 && index & 8 ? 2 : 0) | (base & 8 ? 1 : 0);
+                  (index >= 0 && index & 8 ? 2 : 0) | (base >= 0 && base & 8 ? 1 : 0);
     bool need = rex != 0x40 || ((flags & F_B8R) && reg >= 4 && reg < 8) ||
                 (!m && (flags & F_B8M) && rmreg >= 4 && rmreg < 8);
     if (need)
@@ -80,6 +80,13 @@ static void emit_rm(struct x86_buf *b, int flags, const uint8_t *op, int oplen, 
         put(b, op[i]);
     if (!m) {
         put(b, (uint8_t)(0xc0 | (reg & 7) << 3 | (rmreg & 7)));
+        return;
+    }
+    if (base < 0) { /* [index*scale + disp32]: mod 00, a SIB with base 101 */
+        int ss = m->scale == 8 ? 3 : m->scale == 4 ? 2 : m->scale == 2 ? 1 : 0;
+        put(b, (uint8_t)((reg & 7) << 3 | 4));
+        put(b, (uint8_t)(ss << 6 | (index & 7) << 3 | 5));
+        put32(b, (uint32_t)m->disp);
         return;
     }
     /* mod 00 with base 101 means disp32 without a base, so rbp/r13 take a zero disp8. */

@@ -69,6 +69,11 @@ static inline struct x86_mem x86_mi(int base, int index, int32_t disp)
 {
     return (struct x86_mem){(int8_t)base, (int8_t)index, 1, disp};
 }
+/* [index*scale + disp32] with no base: disp32 is an address below 2 GiB (sign-extended). */
+static inline struct x86_mem x86_mx(int index, int scale, int32_t disp)
+{
+    return (struct x86_mem){-1, (int8_t)index, (uint8_t)scale, disp};
+}
 
 /* An output buffer of fixed capacity; overflow is sticky and makes the result unusable. */
 struct x86_buf {

@@ -258,6 +258,11 @@ START_TEST(sse)
     EXPECT("0f ae 5d 70", x86_stmxcsr(&B, x86_m(X86_RBP, 0x70)));
     EXPECT("44 0f 28 c8", x86_movaps_rr(&B, 9, 0));
     EXPECT("ff 62 08", x86_jmp_m(&B, x86_m(X86_RDX, 8)));
+    EXPECT("ff 24 d5 08 00 01 00", x86_jmp_m(&B, x86_mx(X86_RDX, 8, 0x10008)));
+    EXPECT("48 3b 04 d5 00 00 01 00",
+           x86_alu_rm(&B, X86_CMP, 64, X86_RAX, x86_mx(X86_RDX, 8, 0x10000)));
+    EXPECT("4a 3b 04 c5 00 10 00 00",
+           x86_alu_rm(&B, X86_CMP, 64, X86_RAX, x86_mx(X86_R8, 8, 0x1000)));
     /* F7 /0 id; 09 /r; 3B /r; 81 /7 id */
     EXPECT("f7 c0 20 00 00 00", x86_test_ri(&B, 32, X86_RAX, 0x20));
     EXPECT("09 8b 08 02 00 00", x86_alu_mr(&B, X86_OR, 32, x86_m(X86_RBX, 0x208), X86_RCX));
