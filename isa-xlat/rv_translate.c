@@ -179,7 +179,7 @@ void rv_tr_cold_exit(struct tr *t, size_t field, int reason)
     struct tr_cold *c = &t->cold[t->ncold++];
     c->addr = X86_RAX;
     c->field = field;
-    c->index = t->index;
+    c->in = t->cur;
     c->count = t->index - t->synced;
     c->pc = t->pc;
     c->reason = (uint8_t)reason;
@@ -304,7 +304,7 @@ static void cold_exits(struct tr *t)
             rv_tr_count(b, (int32_t)c->count);
         x86_mov_rr(b, 64, X86_RDX, c->addr);
         x86_mov_ri(b, X86_RAX, TR_EXIT_TRAP + c->reason);
-        x86_mov_ri(b, X86_RCX, (uint64_t)(uintptr_t)&t->blk->insn[c->index]);
+        x86_mov_ri(b, X86_RCX, (uint64_t)(uintptr_t)c->in);
         x86_jmp_abs(b, t->st->exit);
     }
 }
@@ -551,6 +551,57 @@ static void jump_indirect(struct tr *t)
     x86_jmp_abs(b, t->st->exit);
 }
 
+static void one(struct tr *t, const struct rv_insn *in);
+
+/* A switch's dispatch: a short block that ends in an indirect jump, with nothing before it that
+ * leaves. Translated again after every branch that falls through into it, each copy's indirect
+ * jump is one more place the host's predictor keeps targets for: after the code of each case,
+ * where the next case is better foretold than at one jump shared by all. */
+#define DISPATCH_MAX 8
+static const struct rv_block *dispatch_after(const struct tr *t, uint64_t pc)
+{
+    if (!t->links || t->inlined)
+        return NULL;
+    const struct rv_block *d = t->links->find(t->links->ctx, pc);
+    if (!d || d->n == 0 || d->n > DISPATCH_MAX || t->index + 1 + d->n > RV_BLOCK_MAX ||
+        d->insn[d->n - 1].op != RV_OP_JALR)
+        return NULL;
+    for (uint32_t i = 0; i + 1 < d->n; i++)
+        if (rv_op_ends_block(d->insn[i].op) || d->insn[i].op == RV_OP_JAL)
+            return NULL;
+    return d;
+}
+
+/* The way straight on from a branch at its end: the dispatch block inlined, or a direct exit. */
+static void fall_through(struct tr *t, const struct rv_insn *in)
+{
+    uint64_t next = t->pc + in->len;
+    const struct rv_block *d = dispatch_after(t, next);
+    if (!d) {
+        chain_to(t, next);
+        return;
+    }
+    uint64_t pc = t->pc;
+    uint32_t index = t->index, synced = t->synced;
+    const struct rv_insn *cur = t->cur;
+    t->inlined = true;
+    t->pc = next;
+    for (uint32_t i = 0; i < d->n; i++) {
+        t->index = index + 1 + i;
+        one(t, &d->insn[i]);
+    }
+    t->inlined = false; /* the taken way goes on as the branch left things */
+    t->pc = pc;
+    t->index = index;
+    t->cur = cur;
+    t->synced = synced;
+    /* Its code is in this block's now: a change to it must drop this block too. */
+    if (d->lo < t->blk->lo)
+        t->blk->lo = d->lo;
+    if (d->end > t->blk->end)
+        t->blk->end = d->end;
+}
+
 /* A conditional branch ends the block: both ways are direct exits. */
 static void branch(struct tr *t, const struct rv_insn *in, enum x86_cc cc)
 {
@@ -571,7 +622,7 @@ static void branch(struct tr *t, const struct rv_insn *in, enum x86_cc cc)
         return;
     }
     size_t taken = x86_jcc(&t->b, cc, -1);
-    chain_to(t, t->pc + in->len);
+    fall_through(t, in);
     x86_patch(&t->b, taken);
     chain_to(t, target);
 }
@@ -777,6 +828,19 @@ static bool insn(struct tr *t, const struct rv_insn *in)
     }
 }
 
+/* Translate in, the instruction at t->pc, and step t->pc past it. */
+static void one(struct tr *t, const struct rv_insn *in)
+{
+    unsigned sites = t->nsite;
+    t->cur = in;
+    insn(t, in);
+    for (unsigned k = sites; k < t->nsite; k++)
+        t->site[k].len = (uint16_t)(t->b.len - t->site[k].start);
+    if (!keeps_mx_merged(in->op))
+        t->mx_merged = false;
+    t->pc += in->len;
+}
+
 enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *st,
                                  struct rv_faultmap *faults, const struct rv_mem *mem,
                                  const struct rv_xlinks *links, struct rv_block *b)
@@ -813,13 +877,7 @@ enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *
             t.pc += (uint64_t)(int64_t)in->imm;
             continue;
         }
-        unsigned sites = t.nsite;
-        insn(&t, in);
-        for (unsigned k = sites; k < t.nsite; k++)
-            t.site[k].len = (uint16_t)(t.b.len - t.site[k].start);
-        if (!keeps_mx_merged(in->op))
-            t.mx_merged = false;
-        t.pc += in->len;
+        one(&t, in);
         /* fence.i leaves through its helper; nothing after it is reached */
         ended = rv_op_ends_block(in->op) || in->op == RV_OP_JAL;
     }

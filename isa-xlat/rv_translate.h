@@ -129,14 +129,16 @@ struct tr {
     struct rv_block *blk;
     const struct rv_xstubs *st;
     uint64_t pc;     /* guest pc of the instruction being translated */
-    uint32_t index;  /* its index in the block */
+    uint32_t index;  /* its index in the block (past its end in an inlined dispatch) */
+    const struct rv_insn *cur; /* the instruction itself */
+    bool inlined;    /* translating the dispatch block inlined at a branch (branch) */
     uint32_t synced; /* instructions already added to cpu->instret */
     bool frm_rne;    /* code before has checked that frm is RNE, and nothing changed it since */
     bool mx_merged;  /* code before has merged the SSE flags, and nothing raised one since */
     /* Out-of-line code, emitted after the block: fault exits. */
     struct tr_cold {
         size_t field; /* the jcc to point at it */
-        uint32_t index;
+        const struct rv_insn *in;
         uint32_t count; /* instructions r13 is short of at the jcc */
         uint64_t pc;
         uint8_t reason;
