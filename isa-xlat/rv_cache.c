@@ -430,7 +430,8 @@ int rv_cache_exec(struct rv_cache *c, struct rv_cpu *cpu, struct rv_mem *mem, st
     }
     c->pending = NULL;
     c->fill_jcache = false;
-    struct rv_xframe f = {
+    struct rv_xframe *f = &cpu->xf;
+    *f = (struct rv_xframe){
         .cpu = cpu,
         .base = mem->base,
         .last = {mem->size - 1, mem->size - 2, mem->size - 4, mem->size - 8},
@@ -438,17 +439,18 @@ int rv_cache_exec(struct rv_cache *c, struct rv_cpu *cpu, struct rv_mem *mem, st
         .mem = mem,
         .ex = ex,
     };
-    rv_xlat_enter(&c->stubs, &f, b->host_code);
-    switch (f.kind) {
+    rv_xlat_enter(&c->stubs, f, b->host_code);
+    switch (f->kind) {
     case TR_EXIT_NEXT:
         c->fill_jcache = true;
         return 0;
     case TR_EXIT_CHAIN:
-        c->pending = (struct rv_chain *)(uintptr_t)f.ptr;
+        c->pending = (struct rv_chain *)(uintptr_t)f->ptr;
         return 0;
     case TR_EXIT_DONE:
         return (int)ex->reason;
     default:
-        return rv_trap(ex, (enum rv_exit_reason)(f.kind - TR_EXIT_TRAP), cpu->pc, f.addr, f.ptr);
+        return rv_trap(ex, (enum rv_exit_reason)(f->kind - TR_EXIT_TRAP), cpu->pc, f->addr,
+                       f->ptr);
     }
 }

@@ -8,12 +8,13 @@
 #define BUF_MAX (RV_BLOCK_MAX * 400 + 1024)
 _Static_assert(BUF_MAX <= UINT16_MAX, "a fault site's len holds any instruction's code");
 
-/* sp, ra and a0-a5: the registers compiled code touches most (psABI calling convention). */
-const uint8_t rv_tr_pinned[TR_NPIN] = {2, 1, 10, 11, 12, 13, 14, 15};
-static const uint8_t pin_host[TR_NPIN] = {X86_R14, X86_R15, X86_RSI, X86_RDI,
-                                          X86_R8,  X86_R9,  X86_R10, X86_R11};
+/* sp, ra, a0-a5 and s0: the registers compiled code touches most (psABI calling convention;
+ * s0, the first saved one, is the frame pointer or a loop's pointer). */
+const uint8_t rv_tr_pinned[TR_NPIN] = {2, 1, 10, 11, 12, 13, 14, 15, 8};
+static const uint8_t pin_host[TR_NPIN] = {X86_R14, X86_R15, X86_RSI, X86_RDI, X86_R8,
+                                          X86_R9,  X86_R10, X86_R11, X86_RBP};
 const int8_t rv_tr_pin[32] = {
-    -1, X86_R15, X86_R14, -1, -1, -1, -1, -1, -1, -1, X86_RSI, X86_RDI, X86_R8, X86_R9,
+    -1, X86_R15, X86_R14, -1, -1, -1, -1, -1, X86_RBP, -1, X86_RSI, X86_RDI, X86_R8, X86_R9,
     X86_R10, X86_R11, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
 
 /* The registers compiled FP code uses most: arguments and results, then the first saved ones. */
@@ -93,9 +94,9 @@ void rv_tr_sync(struct tr *t)
 void rv_tr_merge_flags(struct tr *t)
 {
     /* Only when the flags changed since the last merge (they are sticky, so mostly not). */
-    x86_stmxcsr(&t->b, x86_m(TR_FRAME, FR(mx_tmp)));
-    x86_load(&t->b, 32, X86_RAX, x86_m(TR_FRAME, FR(mx_tmp)));
-    x86_alu_rm(&t->b, X86_CMP, 32, X86_RAX, x86_m(TR_FRAME, FR(mx_seen)));
+    x86_stmxcsr(&t->b, x86_m(TR_CPU, FR(mx_tmp)));
+    x86_load(&t->b, 32, X86_RAX, x86_m(TR_CPU, FR(mx_tmp)));
+    x86_alu_rm(&t->b, X86_CMP, 32, X86_RAX, x86_m(TR_CPU, FR(mx_seen)));
     size_t same = x86_jcc(&t->b, X86_CC_E, -1);
     x86_call_abs(&t->b, t->st->merge);
     x86_patch(&t->b, same);
@@ -133,7 +134,7 @@ void rv_tr_call_helper(struct tr *t, const struct rv_insn *in)
     t->frm_rne = false; /* the helper may have changed frm */
     rv_tr_sync(t);
     x86_call_abs(b, t->st->save);
-    x86_mov_rr(b, 64, X86_RDI, TR_FRAME);
+    x86_lea(b, X86_RDI, x86_m(TR_CPU, FR(cpu))); /* the frame, cpu->xf */
     x86_mov_ri(b, X86_RSI, (uint64_t)(uintptr_t)in);
     x86_mov_ri(b, X86_RAX, (uint64_t)(uintptr_t)&rv_xlat_helper);
     x86_call_r(b, X86_RAX);
@@ -167,7 +168,7 @@ int rv_tr_address(struct tr *t, const struct rv_insn *in, unsigned len, int reas
     else if (in->imm)
         x86_alu_ri(&t->b, X86_ADD, 64, X86_RAX, in->imm);
     unsigned k = len == 8 ? 3 : len == 4 ? 2 : len == 2 ? 1 : 0;
-    x86_alu_rm(&t->b, X86_CMP, 64, a, x86_m(TR_FRAME, FR(last) + 8 * (int32_t)k));
+    x86_alu_rm(&t->b, X86_CMP, 64, a, x86_m(TR_CPU, FR(last) + 8 * (int32_t)k));
     rv_tr_cold_exit(t, x86_jcc(&t->b, X86_CC_A, -1), reason);
     t->cold[t->ncold - 1].addr = (int8_t)a;
     rv_tr_access(t);
@@ -538,7 +539,7 @@ static void jump_indirect(struct tr *t)
         x86_jmp_m(b, x86_mx(X86_RDX, 8, at + 8));
     } else {
         x86_shift_ri(b, X86_SHL, 32, X86_RDX, 3);
-        x86_alu_rm(b, X86_ADD, 64, X86_RDX, x86_m(TR_FRAME, FR(jcache)));
+        x86_alu_rm(b, X86_ADD, 64, X86_RDX, x86_m(TR_CPU, FR(jcache)));
         x86_alu_rm(b, X86_CMP, 64, X86_RAX, x86_m(X86_RDX, 0));
         miss = x86_jcc(b, X86_CC_NE, -1);
         x86_jmp_m(b, x86_m(X86_RDX, 8));

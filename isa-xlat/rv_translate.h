@@ -10,7 +10,8 @@
 /* Translated blocks are not functions: they run inside one frame that the entry stub of the code
  * arena sets up (rv_xlat_rt.c) and jump to each other (chained direct jumps, the jump cache for
  * indirect ones) until one leaves through the exit stub. Inside that frame
- *   rbx = the rv_cpu, rbp = the struct rv_xframe, r12 = guest memory base, r13 = instret
+ *   rbx = the rv_cpu (and the run's struct rv_xframe, cpu->xf), r12 = guest memory base,
+ *   r13 = instret
  *   (stored to cpu->instret where the pinned registers are, and by the exit stub),
  *   the pinned guest registers live in the host registers of rv_tr_pin, and only there while
  *   translated code runs, blocks chained to blocks included: the save stub stores them to
@@ -25,7 +26,6 @@
  * (rv_xlat_fault.c). The exit stub expects eax = the exit kind, rdx = a guest address and
  * rcx = a pointer that goes with the kind. */
 #define TR_CPU X86_RBX
-#define TR_FRAME X86_RBP
 #define TR_BASE X86_R12
 #define TR_INSTRET X86_R13
 #define XOFF(r) ((int32_t)offsetof(struct rv_cpu, x) + 8 * (int32_t)(r))
@@ -38,23 +38,9 @@
 #define FFLAGS_OFF ((int32_t)offsetof(struct rv_cpu, fflags))
 #define FRM_OFF ((int32_t)offsetof(struct rv_cpu, frm))
 #define RUN_LIMIT_OFF ((int32_t)offsetof(struct rv_cpu, run_limit))
-#define FR(field) ((int32_t)offsetof(struct rv_xframe, field))
-
-/* What translated code shares with the C around it for one run (rv_cache_exec). */
-struct rv_xframe {
-    struct rv_cpu *cpu;
-    uint8_t *base;
-    uint64_t last[4];            /* the last guest address an access of 1, 2, 4, 8 bytes may use */
-    struct rv_jcache *jcache;    /* guest pc -> host code, for indirect jumps */
-    struct rv_mem *mem;          /* for the helpers */
-    struct rv_exit *ex;
-    uint64_t kind, addr;         /* what the exit stub was given */
-    const void *ptr;
-    uint32_t mx_host, mx_guest;  /* MXCSR outside and inside translated code */
-    uint32_t mx_out, mx_seen;    /* MXCSR at the exit; its flags last merged into cpu->fflags */
-    uint32_t mx_tmp;
-    uint32_t mx_flags;           /* mx_seen's flags as fflags bits */
-};
+/* A field of the run's struct rv_xframe, which is cpu->xf: at rbx + FR(field). */
+#define FR(field) ((int32_t)(offsetof(struct rv_cpu, xf) + offsetof(struct rv_xframe, field)))
+_Static_assert(offsetof(struct rv_xframe, cpu) == 0, "the entry stub finds the cpu at the frame");
 
 /* Exit kinds (eax at the exit stub). */
 enum {
@@ -92,7 +78,7 @@ bool rv_xstubs_make(struct x86_code *code, struct rv_xstubs *st);
 void rv_xlat_enter(const struct rv_xstubs *st, struct rv_xframe *f, void *code);
 
 /* Guest registers kept in host registers, and the host register of each (-1: in cpu->x). */
-#define TR_NPIN 8
+#define TR_NPIN 9
 extern const uint8_t rv_tr_pinned[TR_NPIN];
 extern const int8_t rv_tr_pin[32];
 /* FP registers kept in xmm registers (fs0, fs1, fa0-fa7, fs2, fs3), and the xmm of each. */

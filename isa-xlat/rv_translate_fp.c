@@ -265,13 +265,13 @@ static bool fp_csr(struct tr *t, const struct rv_insn *in)
              * MXCSR (an expensive ldmxcsr) only then. glibc's frflags ... fsflags pairs write
              * back what they read, and skip it. */
             x86_grp3(b, X86_NOT, 32, X86_RDX);
-            x86_alu_rm(b, X86_AND, 32, X86_RDX, x86_m(TR_FRAME, FR(mx_flags)));
+            x86_alu_rm(b, X86_AND, 32, X86_RDX, x86_m(TR_CPU, FR(mx_flags)));
             size_t keep = x86_jcc(b, X86_CC_E, -1);
-            x86_ldmxcsr(b, x86_m(TR_FRAME, FR(mx_guest)));
-            x86_load(b, 32, X86_RDX, x86_m(TR_FRAME, FR(mx_guest)));
-            x86_store(b, 32, x86_m(TR_FRAME, FR(mx_seen)), X86_RDX);
+            x86_ldmxcsr(b, x86_m(TR_CPU, FR(mx_guest)));
+            x86_load(b, 32, X86_RDX, x86_m(TR_CPU, FR(mx_guest)));
+            x86_store(b, 32, x86_m(TR_CPU, FR(mx_seen)), X86_RDX);
             x86_alu_rr(b, X86_XOR, 32, X86_RDX, X86_RDX);
-            x86_store(b, 32, x86_m(TR_FRAME, FR(mx_flags)), X86_RDX);
+            x86_store(b, 32, x86_m(TR_CPU, FR(mx_flags)), X86_RDX);
             x86_patch(b, keep);
         }
         if (csr != 1) {
