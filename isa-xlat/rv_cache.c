@@ -413,6 +413,13 @@ static void link_chain(struct rv_cache *c, struct rv_chain *ch, struct rv_block 
 int rv_cache_exec(struct rv_cache *c, struct rv_cpu *cpu, struct rv_mem *mem, struct rv_block *b,
                   uint64_t limit, struct rv_exit *ex)
 {
+    /* Translated code takes the dynamic rounding mode for RNE (rv_translate_fp.c): under any
+     * other, the interpreter runs the block. */
+    if (cpu->frm != RV_RNE) {
+        c->pending = NULL;
+        c->fill_jcache = false;
+        return rv_interp_block(cpu, mem, b, ex);
+    }
     /* The limit, then a look at what clears it: a stop request or an invalidation made before
      * the store is seen here, one made after it clears the limit again (rv_request_stop,
      * rv_invalidate). Either way rv_run deals with it before code runs stale. */

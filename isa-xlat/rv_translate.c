@@ -131,7 +131,6 @@ static bool keeps_mx_merged(unsigned op)
 void rv_tr_call_helper(struct tr *t, const struct rv_insn *in)
 {
     struct x86_buf *b = &t->b;
-    t->frm_rne = false; /* the helper may have changed frm */
     rv_tr_sync(t);
     x86_call_abs(b, t->st->save);
     x86_lea(b, X86_RDI, x86_m(TR_CPU, FR(cpu))); /* the frame, cpu->xf */
@@ -200,6 +199,12 @@ unsigned rv_tr_slow(struct tr *t, size_t field, const struct rv_insn *in, bool l
     return k;
 }
 
+void rv_tr_slow_leave(struct tr *t, size_t field)
+{
+    unsigned k = rv_tr_slow(t, field, t->cur, true);
+    t->slow[k].kind = TR_SLOW_LEAVE;
+}
+
 unsigned rv_tr_slow_unordered(struct tr *t, size_t field)
 {
     unsigned k = rv_tr_slow(t, field, NULL, false);
@@ -264,6 +269,11 @@ static void slow_paths(struct tr *t)
         x86_patch(b, s->field);
         if (s->kind == TR_SLOW_NAN) {
             canon_nan(t, s);
+            continue;
+        }
+        if (s->kind == TR_SLOW_LEAVE) {
+            rv_tr_count(b, (int32_t)(s->index + 1 - s->synced));
+            rv_tr_exit_to(t, s->pc + s->in->len, TR_EXIT_NEXT, NULL);
             continue;
         }
         if (s->kind == TR_SLOW_UNORDERED) {

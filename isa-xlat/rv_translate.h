@@ -119,7 +119,6 @@ struct tr {
     const struct rv_insn *cur; /* the instruction itself */
     bool inlined;    /* translating the dispatch block inlined at a branch (branch) */
     uint32_t synced; /* instructions already added to cpu->instret */
-    bool frm_rne;    /* code before has checked that frm is RNE, and nothing changed it since */
     bool mx_merged;  /* code before has merged the SSE flags, and nothing raised one since */
     /* Out-of-line code, emitted after the block: fault exits. */
     struct tr_cold {
@@ -141,7 +140,7 @@ struct tr {
         const struct rv_insn *in;
         uint64_t pc;
         uint32_t index, synced;
-        enum { TR_SLOW_HELPER, TR_SLOW_NAN, TR_SLOW_UNORDERED } kind;
+        enum { TR_SLOW_HELPER, TR_SLOW_NAN, TR_SLOW_UNORDERED, TR_SLOW_LEAVE } kind;
         int8_t nan_x, mul_a, mul_b; /* TR_SLOW_NAN: the result, a fused one's multiplicands */
     } slow[2 * RV_BLOCK_MAX]; /* an FP instruction has at most two: frm, and its result */
     unsigned nslow;
@@ -205,6 +204,9 @@ unsigned rv_tr_slow(struct tr *t, size_t field, const struct rv_insn *in, bool l
  * For a fused multiply-add, xa and xb (else -1) are its untouched multiplicands: the code adds
  * the invalid flag the host leaves out for infinity times zero plus a quiet NaN. */
 unsigned rv_tr_slow_nan(struct tr *t, size_t field, int x, int xa, int xb);
+/* The jcc at field goes to out-of-line code that leaves for the dispatcher at the next pc,
+ * the current instruction done. */
+void rv_tr_slow_leave(struct tr *t, size_t field);
 /* The jcc at field goes to out-of-line code for an unordered FP comparison: it merges the flags
  * the comparison raised, makes al 0 and comes back at rv_tr_slow_resume(t, k). */
 unsigned rv_tr_slow_unordered(struct tr *t, size_t field);

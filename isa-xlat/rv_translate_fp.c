@@ -6,22 +6,14 @@
 #define BOX_HI 0xffffffff00000000ull
 
 /* SSE rounds as MXCSR says, which translated code keeps at RNE: a static RNE, or the dynamic
- * mode while frm is RNE, is exact; false for anything else, which is the helper's. frm is
- * checked once for the instructions of a block up to the next thing that may change it; when
- * it is not RNE, this instruction runs in the helper and the run leaves for the dispatcher,
- * so that none after it relies on the check. */
+ * mode, is exact; false for anything else, which is the helper's. The dynamic mode is RNE
+ * whenever translated code runs: rv_cache_exec interprets while frm is anything else, and
+ * translated code that sets another leaves at once (fp_csr). No helper writes frm: fp_csr
+ * translates every access to fcsr, frm and fflags. */
 static bool rne_only(struct tr *t, const struct rv_insn *in)
 {
-    if (in->rm == RV_RNE)
-        return true;
-    if (in->rm != RV_DYN)
-        return false;
-    if (t->frm_rne)
-        return true;
-    x86_alu_mi32(&t->b, X86_CMP, x86_m(TR_CPU, FRM_OFF), 0);
-    rv_tr_slow(t, x86_jcc(&t->b, X86_CC_NE, -1), in, true);
-    t->frm_rne = true;
-    return true;
+    (void)t;
+    return in->rm == RV_RNE || in->rm == RV_DYN;
 }
 
 /* The host register holding guest register r, or rcx loaded with it. */
@@ -275,7 +267,6 @@ static bool fp_csr(struct tr *t, const struct rv_insn *in)
             x86_patch(b, keep);
         }
         if (csr != 1) {
-            t->frm_rne = false;
             if (csr == 3)
                 x86_shift_ri(b, X86_SHR, 32, X86_RCX, 5);
             x86_alu_ri(b, X86_AND, 32, X86_RCX, 7);
@@ -283,6 +274,10 @@ static bool fp_csr(struct tr *t, const struct rv_insn *in)
         }
     }
     rv_tr_set(t, in->rd, X86_RAX);
+    if (writes && csr != 1) { /* a rounding mode other than RNE: on in the interpreter */
+        x86_test_rr(b, 32, X86_RCX, X86_RCX);
+        rv_tr_slow_leave(t, x86_jcc(b, X86_CC_NE, -1));
+    }
     return true;
 }
 
