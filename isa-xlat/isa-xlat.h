@@ -8,6 +8,27 @@
 
 /* ---- Guest state -------------------------------------------------------------------------- */
 
+struct rv_cpu;
+struct rv_jcache;
+struct rv_mem;
+struct rv_exit;
+/* What translated code shares with the C around it for one run (rv_cache_exec, rv_translate.h).
+ * Not architectural state: set up at the start of every run. */
+struct rv_xframe {
+    struct rv_cpu *cpu;
+    uint8_t *base;
+    uint64_t last[4];         /* the last guest address an access of 1, 2, 4, 8 bytes may use */
+    struct rv_jcache *jcache; /* guest pc -> host code, for indirect jumps */
+    struct rv_mem *mem;       /* for the helpers */
+    struct rv_exit *ex;
+    uint64_t kind, addr; /* what the exit stub was given */
+    const void *ptr;
+    uint32_t mx_host, mx_guest; /* MXCSR outside and inside translated code */
+    uint32_t mx_out, mx_seen;   /* MXCSR at the exit; its flags last merged into cpu->fflags */
+    uint32_t mx_tmp;
+    uint32_t mx_flags; /* mx_seen's flags as fflags bits */
+};
+
 /* One hart's architectural state. Plain data: the signal layer copies it into and out of a
  * riscv64 ucontext; a translator addresses the fields by offset. */
 struct rv_cpu {
@@ -27,6 +48,9 @@ struct rv_cpu {
      * instruction limit, or 0 from rv_request_stop and from rv_invalidate in another thread, so
      * that one compare checks all three. Not architectural state. */
     uint64_t run_limit;
+    /* In the cpu, so that translated code reaches it from the register that holds the cpu and
+     * has one more register for a guest one. */
+    struct rv_xframe xf;
 };
 
 /* fflags bits (spec 11.2, table "accrued exception flag encoding"). */

@@ -3,6 +3,8 @@
 
 #include "base/base.h"
 
+#include <sys/mman.h>
+
 #define BUCKETS 4096u         /* power of two */
 #define CHUNK (256u * 1024u)  /* arena chunk */
 #define ARENA_MAX (64u << 20) /* beyond this much decoded code, start again from empty */
@@ -28,6 +30,7 @@ struct rv_cache {
     bool stubs_ok;        /* stubs is in code (which a reset empties) */
     struct rv_xstubs stubs;
     struct rv_jcache *jcache;
+    bool jcache_mapped;       /* by mmap below 2 GiB, where code addresses it absolutely */
     struct rv_chain *pending; /* the direct exit the last run left by, to link to its target */
     bool fill_jcache;         /* the last run left by an indirect jump the cache missed */
     struct rv_cache_stats st;
@@ -38,7 +41,19 @@ struct rv_cache {
 struct rv_cache *rv_cache_new(void)
 {
     struct rv_cache *c = viv_xcalloc(1, sizeof(struct rv_cache));
-    c->jcache = viv_xmalloc(sizeof(struct rv_jcache));
+    /* Below 2 GiB, an indirect jump's lookup takes the slot's address from its pc in one
+     * operand, where it would otherwise load the cache's address first; elsewhere when that
+     * part of the address space is taken. */
+    void *low = mmap(NULL, sizeof(struct rv_jcache), PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+    if (low != MAP_FAILED && (uintptr_t)low + sizeof(struct rv_jcache) <= INT32_MAX) {
+        c->jcache = low;
+        c->jcache_mapped = true;
+    } else {
+        if (low != MAP_FAILED)
+            munmap(low, sizeof(struct rv_jcache));
+        c->jcache = viv_xmalloc(sizeof(struct rv_jcache));
+    }
     memset(c->jcache, 0xff, sizeof(*c->jcache)); /* odd pcs: no jump matches */
     return c;
 }
@@ -64,7 +79,10 @@ void rv_cache_free(struct rv_cache *c)
     free_chunks(c);
     x86_code_free(&c->code);
     rv_faultmap_free(&c->faults);
-    free(c->jcache);
+    if (c->jcache_mapped)
+        munmap(c->jcache, sizeof(struct rv_jcache));
+    else
+        free(c->jcache);
     free(c);
 }
 
@@ -311,7 +329,12 @@ bool rv_cache_translate(struct rv_cache *c, const struct rv_mem *mem, struct rv_
     }
     /* The exit the last run left by, if it leads here, is linked with the new code. */
     struct rv_chain *into = c->pending && c->pending->target == b->pc ? c->pending : NULL;
-    struct rv_xlinks links = {.find = find, .ctx = c, .into = into};
+    struct rv_xlinks links = {
+        .find = find,
+        .ctx = c,
+        .into = into,
+        .jcache_low = c->jcache_mapped ? c->jcache : NULL,
+    };
     switch (rv_translate(&c->code, &c->stubs, &c->faults, mem, &links, b)) {
     case RV_XLAT_OK:
         c->st.translated++;
@@ -390,6 +413,13 @@ static void link_chain(struct rv_cache *c, struct rv_chain *ch, struct rv_block 
 int rv_cache_exec(struct rv_cache *c, struct rv_cpu *cpu, struct rv_mem *mem, struct rv_block *b,
                   uint64_t limit, struct rv_exit *ex)
 {
+    /* Translated code takes the dynamic rounding mode for RNE (rv_translate_fp.c): under any
+     * other, the interpreter runs the block. */
+    if (cpu->frm != RV_RNE) {
+        c->pending = NULL;
+        c->fill_jcache = false;
+        return rv_interp_block(cpu, mem, b, ex);
+    }
     /* The limit, then a look at what clears it: a stop request or an invalidation made before
      * the store is seen here, one made after it clears the limit again (rv_request_stop,
      * rv_invalidate). Either way rv_run deals with it before code runs stale. */
@@ -407,7 +437,8 @@ int rv_cache_exec(struct rv_cache *c, struct rv_cpu *cpu, struct rv_mem *mem, st
     }
     c->pending = NULL;
     c->fill_jcache = false;
-    struct rv_xframe f = {
+    struct rv_xframe *f = &cpu->xf;
+    *f = (struct rv_xframe){
         .cpu = cpu,
         .base = mem->base,
         .last = {mem->size - 1, mem->size - 2, mem->size - 4, mem->size - 8},
@@ -415,17 +446,18 @@ int rv_cache_exec(struct rv_cache *c, struct rv_cpu *cpu, struct rv_mem *mem, st
         .mem = mem,
         .ex = ex,
     };
-    rv_xlat_enter(&c->stubs, &f, b->host_code);
-    switch (f.kind) {
+    rv_xlat_enter(&c->stubs, f, b->host_code);
+    switch (f->kind) {
     case TR_EXIT_NEXT:
         c->fill_jcache = true;
         return 0;
     case TR_EXIT_CHAIN:
-        c->pending = (struct rv_chain *)(uintptr_t)f.ptr;
+        c->pending = (struct rv_chain *)(uintptr_t)f->ptr;
         return 0;
     case TR_EXIT_DONE:
         return (int)ex->reason;
     default:
-        return rv_trap(ex, (enum rv_exit_reason)(f.kind - TR_EXIT_TRAP), cpu->pc, f.addr, f.ptr);
+        return rv_trap(ex, (enum rv_exit_reason)(f->kind - TR_EXIT_TRAP), cpu->pc, f->addr,
+                       f->ptr);
     }
 }

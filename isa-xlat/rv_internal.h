@@ -72,6 +72,7 @@ struct rv_xlinks {
     struct rv_block *(*find)(void *ctx, uint64_t pc); /* the block at pc, or NULL */
     void *ctx;
     struct rv_chain *into; /* an unlinked direct exit whose target is b, or NULL */
+    const struct rv_jcache *jcache_low; /* the jump cache when it is below 2 GiB, or NULL */
 };
 enum rv_xlat_result { RV_XLAT_OK, RV_XLAT_NONE, RV_XLAT_FULL };
 enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *st,

@@ -1,5 +1,6 @@
 /* rv_translate: translates decoded riscv64 blocks to x86-64 code that chains to its successors. */
 #include "isa-xlat/rv_translate.h"
+#include "isa-xlat/rv_fp.h"
 
 /* Worst case per instruction is FP arithmetic with its out-of-line helper call, which reloads
  * every pinned register: about 330 bytes. A block that does not fit is left to the
@@ -7,12 +8,13 @@
 #define BUF_MAX (RV_BLOCK_MAX * 400 + 1024)
 _Static_assert(BUF_MAX <= UINT16_MAX, "a fault site's len holds any instruction's code");
 
-/* sp, ra and a0-a5: the registers compiled code touches most (psABI calling convention). */
-const uint8_t rv_tr_pinned[TR_NPIN] = {2, 1, 10, 11, 12, 13, 14, 15};
-static const uint8_t pin_host[TR_NPIN] = {X86_R14, X86_R15, X86_RSI, X86_RDI,
-                                          X86_R8,  X86_R9,  X86_R10, X86_R11};
+/* sp, ra, a0-a5 and s0: the registers compiled code touches most (psABI calling convention;
+ * s0, the first saved one, is the frame pointer or a loop's pointer). */
+const uint8_t rv_tr_pinned[TR_NPIN] = {2, 1, 10, 11, 12, 13, 14, 15, 8};
+static const uint8_t pin_host[TR_NPIN] = {X86_R14, X86_R15, X86_RSI, X86_RDI, X86_R8,
+                                          X86_R9,  X86_R10, X86_R11, X86_RBP};
 const int8_t rv_tr_pin[32] = {
-    -1, X86_R15, X86_R14, -1, -1, -1, -1, -1, -1, -1, X86_RSI, X86_RDI, X86_R8, X86_R9,
+    -1, X86_R15, X86_R14, -1, -1, -1, -1, -1, X86_RBP, -1, X86_RSI, X86_RDI, X86_R8, X86_R9,
     X86_R10, X86_R11, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
 
 /* The registers compiled FP code uses most: arguments and results, then the first saved ones. */
@@ -92,9 +94,9 @@ void rv_tr_sync(struct tr *t)
 void rv_tr_merge_flags(struct tr *t)
 {
     /* Only when the flags changed since the last merge (they are sticky, so mostly not). */
-    x86_stmxcsr(&t->b, x86_m(TR_FRAME, FR(mx_tmp)));
-    x86_load(&t->b, 32, X86_RAX, x86_m(TR_FRAME, FR(mx_tmp)));
-    x86_alu_rm(&t->b, X86_CMP, 32, X86_RAX, x86_m(TR_FRAME, FR(mx_seen)));
+    x86_stmxcsr(&t->b, x86_m(TR_CPU, FR(mx_tmp)));
+    x86_load(&t->b, 32, X86_RAX, x86_m(TR_CPU, FR(mx_tmp)));
+    x86_alu_rm(&t->b, X86_CMP, 32, X86_RAX, x86_m(TR_CPU, FR(mx_seen)));
     size_t same = x86_jcc(&t->b, X86_CC_E, -1);
     x86_call_abs(&t->b, t->st->merge);
     x86_patch(&t->b, same);
@@ -129,10 +131,9 @@ static bool keeps_mx_merged(unsigned op)
 void rv_tr_call_helper(struct tr *t, const struct rv_insn *in)
 {
     struct x86_buf *b = &t->b;
-    t->frm_rne = false; /* the helper may have changed frm */
     rv_tr_sync(t);
     x86_call_abs(b, t->st->save);
-    x86_mov_rr(b, 64, X86_RDI, TR_FRAME);
+    x86_lea(b, X86_RDI, x86_m(TR_CPU, FR(cpu))); /* the frame, cpu->xf */
     x86_mov_ri(b, X86_RSI, (uint64_t)(uintptr_t)in);
     x86_mov_ri(b, X86_RAX, (uint64_t)(uintptr_t)&rv_xlat_helper);
     x86_call_r(b, X86_RAX);
@@ -166,7 +167,7 @@ int rv_tr_address(struct tr *t, const struct rv_insn *in, unsigned len, int reas
     else if (in->imm)
         x86_alu_ri(&t->b, X86_ADD, 64, X86_RAX, in->imm);
     unsigned k = len == 8 ? 3 : len == 4 ? 2 : len == 2 ? 1 : 0;
-    x86_alu_rm(&t->b, X86_CMP, 64, a, x86_m(TR_FRAME, FR(last) + 8 * (int32_t)k));
+    x86_alu_rm(&t->b, X86_CMP, 64, a, x86_m(TR_CPU, FR(last) + 8 * (int32_t)k));
     rv_tr_cold_exit(t, x86_jcc(&t->b, X86_CC_A, -1), reason);
     t->cold[t->ncold - 1].addr = (int8_t)a;
     rv_tr_access(t);
@@ -178,7 +179,7 @@ void rv_tr_cold_exit(struct tr *t, size_t field, int reason)
     struct tr_cold *c = &t->cold[t->ncold++];
     c->addr = X86_RAX;
     c->field = field;
-    c->index = t->index;
+    c->in = t->cur;
     c->count = t->index - t->synced;
     c->pc = t->pc;
     c->reason = (uint8_t)reason;
@@ -194,7 +195,68 @@ unsigned rv_tr_slow(struct tr *t, size_t field, const struct rv_insn *in, bool l
     s->pc = t->pc;
     s->index = t->index;
     s->synced = t->synced;
+    s->kind = TR_SLOW_HELPER;
     return k;
+}
+
+void rv_tr_slow_leave(struct tr *t, size_t field)
+{
+    unsigned k = rv_tr_slow(t, field, t->cur, true);
+    t->slow[k].kind = TR_SLOW_LEAVE;
+}
+
+unsigned rv_tr_slow_unordered(struct tr *t, size_t field)
+{
+    unsigned k = rv_tr_slow(t, field, NULL, false);
+    t->slow[k].kind = TR_SLOW_UNORDERED;
+    return k;
+}
+
+unsigned rv_tr_slow_nan(struct tr *t, size_t field, int x, int xa, int xb)
+{
+    unsigned k = rv_tr_slow(t, field, NULL, false);
+    t->slow[k].kind = TR_SLOW_NAN;
+    t->slow[k].nan_x = (int8_t)x;
+    t->slow[k].mul_a = (int8_t)xa;
+    t->slow[k].mul_b = (int8_t)xb;
+    return k;
+}
+
+/* A NaN result of x86 arithmetic: the x86 flags are RISC-V's (invalid for a signalling NaN
+ * operand or an invalid operation, nothing for quiet NaN operands: SDM vol. 1, 11.5.2.1 and
+ * table E-1), but the value is whichever NaN x86 propagated, where RISC-V returns the canonical
+ * NaN (spec 11.3). The one flag x86 leaves out: a fused multiply-add of infinity and zero with a
+ * quiet NaN addend returns the addend quietly (SDM vol. 1, table 14-17), where RISC-V raises
+ * invalid (spec 11.6). */
+static void canon_nan(struct tr *t, const struct tr_slow *s)
+{
+    struct x86_buf *b = &t->b;
+    if (s->mul_a >= 0) {
+        /* the multiplicands without their signs: 0, or inf (0x7ff0...) shifted left by one */
+        x86_movq_from_x(b, X86_RAX, s->mul_a);
+        x86_movq_from_x(b, X86_RCX, s->mul_b);
+        x86_alu_rr(b, X86_ADD, 64, X86_RAX, X86_RAX);
+        x86_alu_rr(b, X86_ADD, 64, X86_RCX, X86_RCX);
+        x86_mov_ri(b, X86_RDX, 0xffe0000000000000ull);
+        x86_alu_rr(b, X86_CMP, 64, X86_RAX, X86_RDX);
+        size_t a_inf = x86_jcc(b, X86_CC_E, -1);
+        x86_test_rr(b, 64, X86_RAX, X86_RAX);
+        size_t no1 = x86_jcc(b, X86_CC_NE, -1);
+        x86_alu_rr(b, X86_CMP, 64, X86_RCX, X86_RDX); /* 0 * inf */
+        size_t no2 = x86_jcc(b, X86_CC_NE, -1);
+        size_t set = x86_jmp(b, -1);
+        x86_patch(b, a_inf);
+        x86_test_rr(b, 64, X86_RCX, X86_RCX); /* inf * 0 */
+        size_t no3 = x86_jcc(b, X86_CC_NE, -1);
+        x86_patch(b, set);
+        x86_alu_mi32(b, X86_OR, x86_m(TR_CPU, FFLAGS_OFF), RV_FF_NV);
+        x86_patch(b, no1);
+        x86_patch(b, no2);
+        x86_patch(b, no3);
+    }
+    x86_mov_ri(b, X86_RAX, RV_CANON_NAN_D);
+    x86_movq_to_x(b, s->nan_x, X86_RAX);
+    x86_jmp(b, (long)s->resume);
 }
 
 /* The slow paths, as the main path's state was at each: what the helper call syncs of
@@ -205,6 +267,21 @@ static void slow_paths(struct tr *t)
     for (unsigned k = 0; k < t->nslow; k++) {
         const struct tr_slow *s = &t->slow[k];
         x86_patch(b, s->field);
+        if (s->kind == TR_SLOW_NAN) {
+            canon_nan(t, s);
+            continue;
+        }
+        if (s->kind == TR_SLOW_LEAVE) {
+            rv_tr_count(b, (int32_t)(s->index + 1 - s->synced));
+            rv_tr_exit_to(t, s->pc + s->in->len, TR_EXIT_NEXT, NULL);
+            continue;
+        }
+        if (s->kind == TR_SLOW_UNORDERED) {
+            rv_tr_merge_flags(t);
+            x86_alu_rr(b, X86_XOR, 32, X86_RAX, X86_RAX);
+            x86_jmp(b, (long)s->resume);
+            continue;
+        }
         t->pc = s->pc;
         t->index = s->index;
         t->synced = s->synced;
@@ -238,7 +315,7 @@ static void cold_exits(struct tr *t)
             rv_tr_count(b, (int32_t)c->count);
         x86_mov_rr(b, 64, X86_RDX, c->addr);
         x86_mov_ri(b, X86_RAX, TR_EXIT_TRAP + c->reason);
-        x86_mov_ri(b, X86_RCX, (uint64_t)(uintptr_t)&t->blk->insn[c->index]);
+        x86_mov_ri(b, X86_RCX, (uint64_t)(uintptr_t)c->in);
         x86_jmp_abs(b, t->st->exit);
     }
 }
@@ -293,6 +370,13 @@ static void alu_rr(struct tr *t, const struct rv_insn *in, enum x86_alu op, int 
         rv_tr_set(t, in->rd, d);
         return;
     }
+    if (op == X86_ADD && in->rs1 != 0 && in->rs2 != 0) {
+        /* add a4, a2, a6: one lea from both sources, whichever of them rd is */
+        int s1 = src(t, in->rs1, X86_RAX);
+        x86_lea(&t->b, d, x86_mi(s1, src(t, in->rs2, X86_RCX), 0));
+        finish(t, in, d, bits);
+        return;
+    }
     int s2 = src(t, in->rs2, X86_RCX);
     if (s2 == d && in->rs1 != in->rs2) { /* rd = rs2: keep rs2 before d takes rs1 */
         x86_mov_rr(&t->b, 64, X86_RCX, s2);
@@ -315,6 +399,13 @@ static void alu_ri(struct tr *t, const struct rv_insn *in, enum x86_alu op, int 
     if (in->rs1 == 0 && bits == 64 && (op == X86_ADD || op == X86_OR || op == X86_XOR)) {
         x86_mov_ri(&t->b, d, (uint64_t)(int64_t)in->imm); /* li (c.li is addi rd, x0, imm) */
         rv_tr_set(t, in->rd, d);
+        return;
+    }
+    if (op == X86_ADD && in->imm != 0 && in->rs1 != 0 && rv_tr_pin[in->rs1] >= 0 &&
+        rv_tr_pin[in->rs1] != d) {
+        /* addi a3, a5, 8: one lea instead of a move and an add */
+        x86_lea(&t->b, d, x86_m(rv_tr_pin[in->rs1], in->imm));
+        finish(t, in, d, bits);
         return;
     }
     get_into(t, d, in->rs1);
@@ -449,17 +540,77 @@ static void jump_indirect(struct tr *t)
     /* slot (pc >> 1) & (SIZE - 1), 16 bytes each: (pc & (2 * SIZE - 2)) << 3 */
     x86_mov_rr(b, 32, X86_RDX, X86_RAX);
     x86_alu_ri(b, X86_AND, 32, X86_RDX, (int32_t)(2 * RV_JCACHE_SIZE - 2));
-    x86_shift_ri(b, X86_SHL, 32, X86_RDX, 3);
-    x86_alu_rm(b, X86_ADD, 64, X86_RDX, x86_m(TR_FRAME, FR(jcache)));
-    x86_alu_rm(b, X86_CMP, 64, X86_RAX, x86_m(X86_RDX, 0));
-    size_t miss = x86_jcc(b, X86_CC_NE, -1);
-    x86_jmp_m(b, x86_m(X86_RDX, 8));
+    size_t miss;
+    const struct rv_jcache *low = t->links ? t->links->jcache_low : NULL;
+    if (low) { /* [cache + rdx * 8]: no load of the cache's address on the way */
+        int32_t at = (int32_t)(intptr_t)low;
+        x86_alu_rm(b, X86_CMP, 64, X86_RAX, x86_mx(X86_RDX, 8, at));
+        miss = x86_jcc(b, X86_CC_NE, -1);
+        x86_jmp_m(b, x86_mx(X86_RDX, 8, at + 8));
+    } else {
+        x86_shift_ri(b, X86_SHL, 32, X86_RDX, 3);
+        x86_alu_rm(b, X86_ADD, 64, X86_RDX, x86_m(TR_CPU, FR(jcache)));
+        x86_alu_rm(b, X86_CMP, 64, X86_RAX, x86_m(X86_RDX, 0));
+        miss = x86_jcc(b, X86_CC_NE, -1);
+        x86_jmp_m(b, x86_m(X86_RDX, 8));
+    }
     x86_patch(b, miss);
     for (unsigned i = 0; i < nchecks; i++)
         x86_patch(b, checks[i]);
     x86_store(b, 64, x86_m(TR_CPU, PC_OFF), X86_RAX);
     x86_mov_ri(b, X86_RAX, TR_EXIT_NEXT);
     x86_jmp_abs(b, t->st->exit);
+}
+
+static void one(struct tr *t, const struct rv_insn *in);
+
+/* A switch's dispatch: a short block that ends in an indirect jump, with nothing before it that
+ * leaves. Translated again after every branch that falls through into it, each copy's indirect
+ * jump is one more place the host's predictor keeps targets for: after the code of each case,
+ * where the next case is better foretold than at one jump shared by all. */
+#define DISPATCH_MAX 8
+static const struct rv_block *dispatch_after(const struct tr *t, uint64_t pc)
+{
+    if (!t->links || t->inlined)
+        return NULL;
+    const struct rv_block *d = t->links->find(t->links->ctx, pc);
+    if (!d || d->n == 0 || d->n > DISPATCH_MAX || t->index + 1 + d->n > RV_BLOCK_MAX ||
+        d->insn[d->n - 1].op != RV_OP_JALR)
+        return NULL;
+    for (uint32_t i = 0; i + 1 < d->n; i++)
+        if (rv_op_ends_block(d->insn[i].op) || d->insn[i].op == RV_OP_JAL)
+            return NULL;
+    return d;
+}
+
+/* The way straight on from a branch at its end: the dispatch block inlined, or a direct exit. */
+static void fall_through(struct tr *t, const struct rv_insn *in)
+{
+    uint64_t next = t->pc + in->len;
+    const struct rv_block *d = dispatch_after(t, next);
+    if (!d) {
+        chain_to(t, next);
+        return;
+    }
+    uint64_t pc = t->pc;
+    uint32_t index = t->index, synced = t->synced;
+    const struct rv_insn *cur = t->cur;
+    t->inlined = true;
+    t->pc = next;
+    for (uint32_t i = 0; i < d->n; i++) {
+        t->index = index + 1 + i;
+        one(t, &d->insn[i]);
+    }
+    t->inlined = false; /* the taken way goes on as the branch left things */
+    t->pc = pc;
+    t->index = index;
+    t->cur = cur;
+    t->synced = synced;
+    /* Its code is in this block's now: a change to it must drop this block too. */
+    if (d->lo < t->blk->lo)
+        t->blk->lo = d->lo;
+    if (d->end > t->blk->end)
+        t->blk->end = d->end;
 }
 
 /* A conditional branch ends the block: both ways are direct exits. */
@@ -482,7 +633,7 @@ static void branch(struct tr *t, const struct rv_insn *in, enum x86_cc cc)
         return;
     }
     size_t taken = x86_jcc(&t->b, cc, -1);
-    chain_to(t, t->pc + in->len);
+    fall_through(t, in);
     x86_patch(&t->b, taken);
     chain_to(t, target);
 }
@@ -512,8 +663,10 @@ static bool insn(struct tr *t, const struct rv_insn *in)
         rv_tr_set(t, in->rd, rv_tr_dst(in->rd));
         return true;
     case RV_OP_JAL:
-        x86_mov_ri(b, X86_RAX, t->pc + in->len);
-        rv_tr_set(t, in->rd, X86_RAX);
+        if (in->rd != 0) {
+            x86_mov_ri(b, X86_RAX, t->pc + in->len);
+            rv_tr_set(t, in->rd, X86_RAX);
+        }
         count_all(t, t->index + 1);
         chain_to(t, t->pc + (uint64_t)(int64_t)in->imm);
         return true;
@@ -522,8 +675,10 @@ static bool insn(struct tr *t, const struct rv_insn *in)
         if (in->imm)
             x86_alu_ri(b, X86_ADD, 64, X86_RAX, in->imm);
         x86_alu_ri(b, X86_AND, 64, X86_RAX, -2);
-        x86_mov_ri(b, X86_RCX, t->pc + in->len);
-        rv_tr_set(t, in->rd, X86_RCX);
+        if (in->rd != 0) { /* ret and jr link nothing */
+            x86_mov_ri(b, X86_RCX, t->pc + in->len);
+            rv_tr_set(t, in->rd, X86_RCX);
+        }
         count_all(t, t->index + 1);
         jump_indirect(t);
         return true;
@@ -684,6 +839,19 @@ static bool insn(struct tr *t, const struct rv_insn *in)
     }
 }
 
+/* Translate in, the instruction at t->pc, and step t->pc past it. */
+static void one(struct tr *t, const struct rv_insn *in)
+{
+    unsigned sites = t->nsite;
+    t->cur = in;
+    insn(t, in);
+    for (unsigned k = sites; k < t->nsite; k++)
+        t->site[k].len = (uint16_t)(t->b.len - t->site[k].start);
+    if (!keeps_mx_merged(in->op))
+        t->mx_merged = false;
+    t->pc += in->len;
+}
+
 enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *st,
                                  struct rv_faultmap *faults, const struct rv_mem *mem,
                                  const struct rv_xlinks *links, struct rv_block *b)
@@ -713,18 +881,14 @@ enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *
         const struct rv_insn *in = &b->insn[i];
         t.index = i;
         if (in->op == RV_OP_JAL && i + 1 < b->n) { /* the block goes on at the target */
-            x86_mov_ri(&t.b, rv_tr_dst(in->rd), t.pc + in->len);
-            rv_tr_set(&t, in->rd, rv_tr_dst(in->rd));
+            if (in->rd != 0) { /* j is jal x0: no link */
+                x86_mov_ri(&t.b, rv_tr_dst(in->rd), t.pc + in->len);
+                rv_tr_set(&t, in->rd, rv_tr_dst(in->rd));
+            }
             t.pc += (uint64_t)(int64_t)in->imm;
             continue;
         }
-        unsigned sites = t.nsite;
-        insn(&t, in);
-        for (unsigned k = sites; k < t.nsite; k++)
-            t.site[k].len = (uint16_t)(t.b.len - t.site[k].start);
-        if (!keeps_mx_merged(in->op))
-            t.mx_merged = false;
-        t.pc += in->len;
+        one(&t, in);
         /* fence.i leaves through its helper; nothing after it is reached */
         ended = rv_op_ends_block(in->op) || in->op == RV_OP_JAL;
     }

@@ -10,7 +10,8 @@
 /* Translated blocks are not functions: they run inside one frame that the entry stub of the code
  * arena sets up (rv_xlat_rt.c) and jump to each other (chained direct jumps, the jump cache for
  * indirect ones) until one leaves through the exit stub. Inside that frame
- *   rbx = the rv_cpu, rbp = the struct rv_xframe, r12 = guest memory base, r13 = instret
+ *   rbx = the rv_cpu (and the run's struct rv_xframe, cpu->xf), r12 = guest memory base,
+ *   r13 = instret
  *   (stored to cpu->instret where the pinned registers are, and by the exit stub),
  *   the pinned guest registers live in the host registers of rv_tr_pin, and only there while
  *   translated code runs, blocks chained to blocks included: the save stub stores them to
@@ -25,7 +26,6 @@
  * (rv_xlat_fault.c). The exit stub expects eax = the exit kind, rdx = a guest address and
  * rcx = a pointer that goes with the kind. */
 #define TR_CPU X86_RBX
-#define TR_FRAME X86_RBP
 #define TR_BASE X86_R12
 #define TR_INSTRET X86_R13
 #define XOFF(r) ((int32_t)offsetof(struct rv_cpu, x) + 8 * (int32_t)(r))
@@ -38,23 +38,9 @@
 #define FFLAGS_OFF ((int32_t)offsetof(struct rv_cpu, fflags))
 #define FRM_OFF ((int32_t)offsetof(struct rv_cpu, frm))
 #define RUN_LIMIT_OFF ((int32_t)offsetof(struct rv_cpu, run_limit))
-#define FR(field) ((int32_t)offsetof(struct rv_xframe, field))
-
-/* What translated code shares with the C around it for one run (rv_cache_exec). */
-struct rv_xframe {
-    struct rv_cpu *cpu;
-    uint8_t *base;
-    uint64_t last[4];            /* the last guest address an access of 1, 2, 4, 8 bytes may use */
-    struct rv_jcache *jcache;    /* guest pc -> host code, for indirect jumps */
-    struct rv_mem *mem;          /* for the helpers */
-    struct rv_exit *ex;
-    uint64_t kind, addr;         /* what the exit stub was given */
-    const void *ptr;
-    uint32_t mx_host, mx_guest;  /* MXCSR outside and inside translated code */
-    uint32_t mx_out, mx_seen;    /* MXCSR at the exit; its flags last merged into cpu->fflags */
-    uint32_t mx_tmp;
-    uint32_t mx_flags;           /* mx_seen's flags as fflags bits */
-};
+/* A field of the run's struct rv_xframe, which is cpu->xf: at rbx + FR(field). */
+#define FR(field) ((int32_t)(offsetof(struct rv_cpu, xf) + offsetof(struct rv_xframe, field)))
+_Static_assert(offsetof(struct rv_xframe, cpu) == 0, "the entry stub finds the cpu at the frame");
 
 /* Exit kinds (eax at the exit stub). */
 enum {
@@ -92,7 +78,7 @@ bool rv_xstubs_make(struct x86_code *code, struct rv_xstubs *st);
 void rv_xlat_enter(const struct rv_xstubs *st, struct rv_xframe *f, void *code);
 
 /* Guest registers kept in host registers, and the host register of each (-1: in cpu->x). */
-#define TR_NPIN 8
+#define TR_NPIN 9
 extern const uint8_t rv_tr_pinned[TR_NPIN];
 extern const int8_t rv_tr_pin[32];
 /* FP registers kept in xmm registers (fs0, fs1, fa0-fa7, fs2, fs3), and the xmm of each. */
@@ -129,14 +115,15 @@ struct tr {
     struct rv_block *blk;
     const struct rv_xstubs *st;
     uint64_t pc;     /* guest pc of the instruction being translated */
-    uint32_t index;  /* its index in the block */
+    uint32_t index;  /* its index in the block (past its end in an inlined dispatch) */
+    const struct rv_insn *cur; /* the instruction itself */
+    bool inlined;    /* translating the dispatch block inlined at a branch (branch) */
     uint32_t synced; /* instructions already added to cpu->instret */
-    bool frm_rne;    /* code before has checked that frm is RNE, and nothing changed it since */
     bool mx_merged;  /* code before has merged the SSE flags, and nothing raised one since */
     /* Out-of-line code, emitted after the block: fault exits. */
     struct tr_cold {
         size_t field; /* the jcc to point at it */
-        uint32_t index;
+        const struct rv_insn *in;
         uint32_t count; /* instructions r13 is short of at the jcc */
         uint64_t pc;
         uint8_t reason;
@@ -153,6 +140,8 @@ struct tr {
         const struct rv_insn *in;
         uint64_t pc;
         uint32_t index, synced;
+        enum { TR_SLOW_HELPER, TR_SLOW_NAN, TR_SLOW_UNORDERED, TR_SLOW_LEAVE } kind;
+        int8_t nan_x, mul_a, mul_b; /* TR_SLOW_NAN: the result, a fused one's multiplicands */
     } slow[2 * RV_BLOCK_MAX]; /* an FP instruction has at most two: frm, and its result */
     unsigned nslow;
     /* The guest accesses of the block, at buffer offsets (len set when the instruction ends). */
@@ -210,6 +199,17 @@ void rv_tr_call_helper(struct tr *t, const struct rv_insn *in);
  * back to the main path where rv_tr_slow_resume(t, k) is called: after the instruction's own
  * writes, which the helper has made instead. */
 unsigned rv_tr_slow(struct tr *t, size_t field, const struct rv_insn *in, bool leave);
+/* The jcc at field goes to out-of-line code that makes the NaN result in xmm register x the
+ * canonical NaN and comes back to the main path at rv_tr_slow_resume(t, k), for the returned k.
+ * For a fused multiply-add, xa and xb (else -1) are its untouched multiplicands: the code adds
+ * the invalid flag the host leaves out for infinity times zero plus a quiet NaN. */
+unsigned rv_tr_slow_nan(struct tr *t, size_t field, int x, int xa, int xb);
+/* The jcc at field goes to out-of-line code that leaves for the dispatcher at the next pc,
+ * the current instruction done. */
+void rv_tr_slow_leave(struct tr *t, size_t field);
+/* The jcc at field goes to out-of-line code for an unordered FP comparison: it merges the flags
+ * the comparison raised, makes al 0 and comes back at rv_tr_slow_resume(t, k). */
+unsigned rv_tr_slow_unordered(struct tr *t, size_t field);
 static inline void rv_tr_slow_resume(struct tr *t, unsigned k)
 {
     t->slow[k].resume = t->b.len;

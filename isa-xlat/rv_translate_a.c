@@ -10,7 +10,7 @@ static void amo_address(struct tr *t, const struct rv_insn *in, unsigned size, b
     x86_test_ri(&t->b, 32, X86_RAX, (int32_t)size - 1);
     rv_tr_cold_exit(t, x86_jcc(&t->b, X86_CC_NE, -1), RV_EXIT_MISALIGNED);
     unsigned k = size == 8 ? 3 : 2;
-    x86_alu_rm(&t->b, X86_CMP, 64, X86_RAX, x86_m(TR_FRAME, FR(last) + 8 * (int32_t)k));
+    x86_alu_rm(&t->b, X86_CMP, 64, X86_RAX, x86_m(TR_CPU, FR(last) + 8 * (int32_t)k));
     rv_tr_cold_exit(t, x86_jcc(&t->b, X86_CC_A, -1),
                     lr ? RV_EXIT_LOAD_FAULT : RV_EXIT_STORE_FAULT);
     rv_tr_access(t);

@@ -6,22 +6,14 @@
 #define BOX_HI 0xffffffff00000000ull
 
 /* SSE rounds as MXCSR says, which translated code keeps at RNE: a static RNE, or the dynamic
- * mode while frm is RNE, is exact; false for anything else, which is the helper's. frm is
- * checked once for the instructions of a block up to the next thing that may change it; when
- * it is not RNE, this instruction runs in the helper and the run leaves for the dispatcher,
- * so that none after it relies on the check. */
+ * mode, is exact; false for anything else, which is the helper's. The dynamic mode is RNE
+ * whenever translated code runs: rv_cache_exec interprets while frm is anything else, and
+ * translated code that sets another leaves at once (fp_csr). No helper writes frm: fp_csr
+ * translates every access to fcsr, frm and fflags. */
 static bool rne_only(struct tr *t, const struct rv_insn *in)
 {
-    if (in->rm == RV_RNE)
-        return true;
-    if (in->rm != RV_DYN)
-        return false;
-    if (t->frm_rne)
-        return true;
-    x86_alu_mi32(&t->b, X86_CMP, x86_m(TR_CPU, FRM_OFF), 0);
-    rv_tr_slow(t, x86_jcc(&t->b, X86_CC_NE, -1), in, true);
-    t->frm_rne = true;
-    return true;
+    (void)t;
+    return in->rm == RV_RNE || in->rm == RV_DYN;
 }
 
 /* The host register holding guest register r, or rcx loaded with it. */
@@ -31,6 +23,43 @@ static int src_x(struct tr *t, unsigned r)
         return rv_tr_pin[r];
     rv_tr_get(t, X86_RCX, r);
     return X86_RCX;
+}
+
+/* Double arithmetic with three-operand AVX forms, straight into rd's own register where it has
+ * one (for a fused one, unless that is a multiplicand, which the NaN fix-up reads): no copies
+ * around the operation. A NaN result is made canonical out of line, with no helper: the flags
+ * x86 raised are RISC-V's but for one case of the fused ones, which the fix-up adds. */
+static void arith_d_avx(struct tr *t, const struct rv_insn *in, bool fused)
+{
+    struct x86_buf *b = &t->b;
+    unsigned op = in->op;
+    int d = rv_tr_fpin[in->rd], xa = -1, xb = -1;
+    if (fused) {
+        int c = rv_tr_fget(t, 0, in->rs3);
+        xa = rv_tr_fget(t, 1, in->rs1);
+        xb = rv_tr_fget(t, 2, in->rs2);
+        if (d < 0 || d == xa || d == xb)
+            d = 0;
+        if (d != c)
+            x86_movaps_rr(b, d, c);
+        x86_fma231(b, true, (int)(op - RV_OP_FMADD_D), d, xa, xb);
+    } else {
+        static const enum x86_sse sse[] = {X86_ADDS, X86_SUBS, X86_MULS, X86_DIVS, X86_SQRT};
+        enum x86_sse s = sse[op - RV_OP_FADD_D];
+        if (d < 0)
+            d = 0;
+        if (s == X86_SQRT) {
+            int x1 = rv_tr_fget(t, 1, in->rs1);
+            x86_avx_rr(b, s, true, d, x1, x1);
+        } else {
+            int x1 = rv_tr_fget(t, 1, in->rs1);
+            x86_avx_rr(b, s, true, d, x1, rv_tr_fget(t, 2, in->rs2));
+        }
+    }
+    x86_comis(b, true, true, d, d);
+    unsigned nan = rv_tr_slow_nan(t, x86_jcc(b, X86_CC_P, -1), d, xa, xb);
+    rv_tr_slow_resume(t, nan);
+    rv_tr_fset(t, in->rd, d);
 }
 
 /* Double arithmetic: xmm0 = the result, stored unless it is a NaN, which RISC-V makes the
@@ -45,6 +74,10 @@ static bool arith_d(struct tr *t, const struct rv_insn *in)
         return false;
     if (!rne_only(t, in))
         return false;
+    if (x86_host_has(X86_FEAT_AVX)) {
+        arith_d_avx(t, in, fused);
+        return true;
+    }
     if (fused) {
         /* xmm0 = rs3, then xmm0 = rs1 * rs2 +- xmm0. RISC-V FMADD a*b+c, FMSUB a*b-c, FNMSUB
          * -(a*b)+c, FNMADD -(a*b)-c are, in order, vfmadd, vfmsub, vfnmadd, vfnmsub. */
@@ -125,15 +158,10 @@ static void compare_d(struct tr *t, const struct rv_insn *in)
         x86_comis(b, true, false, xb, xa);
         cc = in->op == RV_OP_FLT_D ? X86_CC_A : X86_CC_AE;
     }
-    size_t unordered = x86_jcc(b, X86_CC_P, -1);
+    /* unordered: out of line, so that the common way runs straight through */
+    unsigned unordered = rv_tr_slow_unordered(t, x86_jcc(b, X86_CC_P, -1));
     x86_setcc(b, cc, X86_RAX);
-    size_t done = x86_jmp(b, -1);
-    x86_patch(b, unordered);
-    bool merged = t->mx_merged;
-    rv_tr_merge_flags(t);
-    t->mx_merged = merged; /* as the ordered way left it */
-    x86_alu_rr(b, X86_XOR, 32, X86_RAX, X86_RAX);
-    x86_patch(b, done);
+    rv_tr_slow_resume(t, unordered);
     x86_movzx_rr(b, 8, X86_RAX, X86_RAX);
     rv_tr_set(t, in->rd, X86_RAX);
 }
@@ -199,7 +227,9 @@ static bool fp_csr(struct tr *t, const struct rv_insn *in)
     struct x86_mem ff = x86_m(TR_CPU, FFLAGS_OFF), frm = x86_m(TR_CPU, FRM_OFF);
     if (!t->mx_merged)
         rv_tr_merge_flags(t);
-    if (csr == 1) {
+    if (in->rd == 0 && kind == 0) {
+        /* fsflags and its like: the old value goes nowhere */
+    } else if (csr == 1) {
         x86_load(b, 32, X86_RAX, ff);
     } else {
         x86_load(b, 32, X86_RAX, frm);
@@ -227,17 +257,16 @@ static bool fp_csr(struct tr *t, const struct rv_insn *in)
              * MXCSR (an expensive ldmxcsr) only then. glibc's frflags ... fsflags pairs write
              * back what they read, and skip it. */
             x86_grp3(b, X86_NOT, 32, X86_RDX);
-            x86_alu_rm(b, X86_AND, 32, X86_RDX, x86_m(TR_FRAME, FR(mx_flags)));
+            x86_alu_rm(b, X86_AND, 32, X86_RDX, x86_m(TR_CPU, FR(mx_flags)));
             size_t keep = x86_jcc(b, X86_CC_E, -1);
-            x86_ldmxcsr(b, x86_m(TR_FRAME, FR(mx_guest)));
-            x86_load(b, 32, X86_RDX, x86_m(TR_FRAME, FR(mx_guest)));
-            x86_store(b, 32, x86_m(TR_FRAME, FR(mx_seen)), X86_RDX);
+            x86_ldmxcsr(b, x86_m(TR_CPU, FR(mx_guest)));
+            x86_load(b, 32, X86_RDX, x86_m(TR_CPU, FR(mx_guest)));
+            x86_store(b, 32, x86_m(TR_CPU, FR(mx_seen)), X86_RDX);
             x86_alu_rr(b, X86_XOR, 32, X86_RDX, X86_RDX);
-            x86_store(b, 32, x86_m(TR_FRAME, FR(mx_flags)), X86_RDX);
+            x86_store(b, 32, x86_m(TR_CPU, FR(mx_flags)), X86_RDX);
             x86_patch(b, keep);
         }
         if (csr != 1) {
-            t->frm_rne = false;
             if (csr == 3)
                 x86_shift_ri(b, X86_SHR, 32, X86_RCX, 5);
             x86_alu_ri(b, X86_AND, 32, X86_RCX, 7);
@@ -245,6 +274,10 @@ static bool fp_csr(struct tr *t, const struct rv_insn *in)
         }
     }
     rv_tr_set(t, in->rd, X86_RAX);
+    if (writes && csr != 1) { /* a rounding mode other than RNE: on in the interpreter */
+        x86_test_rr(b, 32, X86_RCX, X86_RCX);
+        rv_tr_slow_leave(t, x86_jcc(b, X86_CC_NE, -1));
+    }
     return true;
 }
 

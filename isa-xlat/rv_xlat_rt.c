@@ -28,11 +28,10 @@ static void emit_enter(struct x86_buf *b)
         x86_push(b, saved[i]);
     /* six pushes and the return address: one more word keeps calls 16-byte aligned */
     x86_alu_ri(b, X86_SUB, 64, X86_RSP, 8);
-    x86_mov_rr(b, 64, TR_FRAME, X86_RDI);
-    x86_load(b, 64, TR_CPU, x86_m(TR_FRAME, FR(cpu)));
-    x86_load(b, 64, TR_BASE, x86_m(TR_FRAME, FR(base)));
-    x86_stmxcsr(b, x86_m(TR_FRAME, FR(mx_host)));
-    x86_ldmxcsr(b, x86_m(TR_FRAME, FR(mx_guest)));
+    x86_load(b, 64, TR_CPU, x86_m(X86_RDI, 0)); /* rdi is the frame, cpu->xf: its cpu */
+    x86_load(b, 64, TR_BASE, x86_m(TR_CPU, FR(base)));
+    x86_stmxcsr(b, x86_m(TR_CPU, FR(mx_host)));
+    x86_ldmxcsr(b, x86_m(TR_CPU, FR(mx_guest)));
     x86_mov_rr(b, 64, X86_RAX, X86_RSI); /* rsi holds a pinned register from here on */
     rv_tr_reload(b);
     x86_jmp_r(b, X86_RAX);
@@ -55,11 +54,11 @@ static void emit_exit(struct x86_buf *b)
 {
     store_pinned(b);
     x86_store(b, 64, x86_m(TR_CPU, INSTRET_OFF), TR_INSTRET);
-    x86_store(b, 64, x86_m(TR_FRAME, FR(kind)), X86_RAX);
-    x86_store(b, 64, x86_m(TR_FRAME, FR(addr)), X86_RDX);
-    x86_store(b, 64, x86_m(TR_FRAME, FR(ptr)), X86_RCX);
-    x86_stmxcsr(b, x86_m(TR_FRAME, FR(mx_out)));
-    x86_ldmxcsr(b, x86_m(TR_FRAME, FR(mx_host)));
+    x86_store(b, 64, x86_m(TR_CPU, FR(kind)), X86_RAX);
+    x86_store(b, 64, x86_m(TR_CPU, FR(addr)), X86_RDX);
+    x86_store(b, 64, x86_m(TR_CPU, FR(ptr)), X86_RCX);
+    x86_stmxcsr(b, x86_m(TR_CPU, FR(mx_out)));
+    x86_ldmxcsr(b, x86_m(TR_CPU, FR(mx_host)));
     x86_alu_ri(b, X86_ADD, 64, X86_RSP, 8);
     for (unsigned i = NSAVED; i-- > 0;)
         x86_pop(b, saved[i]);
@@ -69,7 +68,7 @@ static void emit_exit(struct x86_buf *b)
 /* eax = MXCSR: remember it as merged and OR its flags into cpu->fflags. Uses eax and ecx. */
 static void emit_merge(struct x86_buf *b)
 {
-    x86_store(b, 32, x86_m(TR_FRAME, FR(mx_seen)), X86_RAX);
+    x86_store(b, 32, x86_m(TR_CPU, FR(mx_seen)), X86_RAX);
     x86_alu_rr(b, X86_XOR, 32, X86_RCX, X86_RCX);
     for (unsigned i = 0; i < sizeof(flag_map) / sizeof(flag_map[0]); i++) {
         x86_test_ri(b, 32, X86_RAX, flag_map[i].mx);
@@ -78,7 +77,7 @@ static void emit_merge(struct x86_buf *b)
         x86_patch(b, clear);
     }
     x86_alu_mr(b, X86_OR, 32, x86_m(TR_CPU, FFLAGS_OFF), X86_RCX);
-    x86_store(b, 32, x86_m(TR_FRAME, FR(mx_flags)), X86_RCX);
+    x86_store(b, 32, x86_m(TR_CPU, FR(mx_flags)), X86_RCX);
     x86_ret(b);
 }
 

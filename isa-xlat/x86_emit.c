@@ -71,7 +71,7 @@ static void emit_rm(struct x86_buf *b, int flags, const uint8_t *op, int oplen, 
     int base = m ? m->base : rmreg;
     int index = m ? m->index : -1;
     uint8_t rex = 0x40 | (flags & F_W ? 8 : 0) | (reg & 8 ? 4 : 0) |
-                  (index >= 0 && index & 8 ? 2 : 0) | (base & 8 ? 1 : 0);
+                  (index >= 0 && index & 8 ? 2 : 0) | (base >= 0 && base & 8 ? 1 : 0);
     bool need = rex != 0x40 || ((flags & F_B8R) && reg >= 4 && reg < 8) ||
                 (!m && (flags & F_B8M) && rmreg >= 4 && rmreg < 8);
     if (need)
@@ -80,6 +80,13 @@ static void emit_rm(struct x86_buf *b, int flags, const uint8_t *op, int oplen, 
         put(b, op[i]);
     if (!m) {
         put(b, (uint8_t)(0xc0 | (reg & 7) << 3 | (rmreg & 7)));
+        return;
+    }
+    if (base < 0) { /* [index*scale + disp32]: mod 00, a SIB with base 101 */
+        int ss = m->scale == 8 ? 3 : m->scale == 4 ? 2 : m->scale == 2 ? 1 : 0;
+        put(b, (uint8_t)((reg & 7) << 3 | 4));
+        put(b, (uint8_t)(ss << 6 | (index & 7) << 3 | 5));
+        put32(b, (uint32_t)m->disp);
         return;
     }
     /* mod 00 with base 101 means disp32 without a base, so rbp/r13 take a zero disp8. */
@@ -472,6 +479,17 @@ void x86_fma231(struct x86_buf *b, bool dbl, int kind, int x, int xa, int xb)
     put(b, (uint8_t)(0xc0 | (x & 7) << 3 | (xb & 7)));
 }
 
+void x86_avx_rr(struct x86_buf *b, enum x86_sse op, bool dbl, int x, int xa, int xb)
+{
+    /* Three-byte VEX (SDM vol. 2, 2.3.5): C4, ~R ~X ~B and map 00001 (0F), then W0, ~vvvv (the
+     * first source), L = 0 and pp = 11 (F2) or 10 (F3), as the SSE forms' mandatory prefix. */
+    put(b, 0xc4);
+    put(b, (uint8_t)((x & 8 ? 0 : 0x80) | 0x40 | (xb & 8 ? 0 : 0x20) | 0x01));
+    put(b, (uint8_t)((~xa & 15) << 3 | (dbl ? 0x03 : 0x02)));
+    put(b, (uint8_t)op);
+    put(b, (uint8_t)(0xc0 | (x & 7) << 3 | (xb & 7)));
+}
+
 void x86_xchg_m(struct x86_buf *b, int bits, struct x86_mem m, int r)
 {
     op1_m(b, size_flags(bits), 0x87, r, m);
@@ -514,11 +532,14 @@ static unsigned host_features(void)
         return 0;
     if (ecx & ECX_POPCNT)
         f |= 1u << X86_FEAT_POPCNT;
-    if ((ecx & (ECX_FMA | ECX_AVX | ECX_OSXSAVE)) == (ECX_FMA | ECX_AVX | ECX_OSXSAVE)) {
+    if ((ecx & (ECX_AVX | ECX_OSXSAVE)) == (ECX_AVX | ECX_OSXSAVE)) {
         unsigned lo, hi;
         __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-        if ((lo & 6) == 6)
-            f |= 1u << X86_FEAT_FMA;
+        if ((lo & 6) == 6) {
+            f |= 1u << X86_FEAT_AVX;
+            if (ecx & ECX_FMA)
+                f |= 1u << X86_FEAT_FMA;
+        }
     }
     return f;
 }

@@ -69,6 +69,11 @@ static inline struct x86_mem x86_mi(int base, int index, int32_t disp)
 {
     return (struct x86_mem){(int8_t)base, (int8_t)index, 1, disp};
 }
+/* [index*scale + disp32] with no base: disp32 is an address below 2 GiB (sign-extended). */
+static inline struct x86_mem x86_mx(int index, int scale, int32_t disp)
+{
+    return (struct x86_mem){-1, (int8_t)index, (uint8_t)scale, disp};
+}
 
 /* An output buffer of fixed capacity; overflow is sticky and makes the result unusable. */
 struct x86_buf {
@@ -160,6 +165,9 @@ void x86_comis(struct x86_buf *b, bool dbl, bool quiet, int xa, int xc);
 /* FMA3 on scalars (VEX.LIG.66.0F38): x = xa * xb + x with the signs of kind: 0 vfmadd231,
  * 1 vfmsub231 (a*b - x), 2 vfnmadd231 (-(a*b) + x), 3 vfnmsub231 (-(a*b) - x). */
 void x86_fma231(struct x86_buf *b, bool dbl, int kind, int x, int xa, int xb);
+/* The AVX forms of the arithmetic above (VEX.LIG.F2/F3.0F): x = xa op xb, and x = sqrt(xb)
+ * with the upper bits of xa; no source need be x. */
+void x86_avx_rr(struct x86_buf *b, enum x86_sse op, bool dbl, int x, int xa, int xb);
 /* Atomic read-modify-writes on [m] (SDM vol. 2: XCHG with memory locks by itself; LOCK XADD,
  * LOCK CMPXCHG compare with and load into rax). */
 void x86_xchg_m(struct x86_buf *b, int bits, struct x86_mem m, int r);
@@ -171,7 +179,7 @@ void x86_stmxcsr(struct x86_buf *b, struct x86_mem m);
 /* What the host CPU (and OS) let generated code use, asked of CPUID the first time: not by
  * __builtin_cpu_supports, whose libgcc constructor would run CPUID at every start of viv, a
  * trap to the hypervisor in a VM, though most runs never translate the instructions that care. */
-enum x86_feature { X86_FEAT_POPCNT, X86_FEAT_FMA };
+enum x86_feature { X86_FEAT_POPCNT, X86_FEAT_FMA, X86_FEAT_AVX };
 bool x86_host_has(enum x86_feature f);
 
 /* Executable memory: mapped writable, switched to read+execute before anything runs from it and

@@ -50,5 +50,27 @@ if [ "$n" -gt 0 ]; then
     [ -n "$QEMU" ] && awk -v g="$geo_qemu" -v n="$n" 'BEGIN { printf "geometric mean, qemu-riscv64 / native: %.2fx\n", exp(g / n) }'
 fi
 [ -n "$QEMU" ] || echo "SKIP: qemu-riscv64: qemu-user is not installed (apt-get install qemu-user)"
-t_h=$(best "$VIV" exec "$(dirname "$FIXTURES")/riscv/hello-static")
-echo "start-up of a static hello: $(ms "$t_h") (target <= 2 ms)"
+# Start-up is about as short as starting the date(1) that takes the time stamps: a run of 20
+# between two stamps, so that their own cost (over 1 ms here) is not counted as viv's.
+best20() { # microseconds per run, best of 3 runs of 20
+    b=""
+    for _ in 1 2 3; do
+        t0=$(now)
+        for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+            "$@" >/dev/null 2>&1 || true
+        done
+        t1=$(now)
+        t=$(((t1 - t0) / 20000))
+        if [ -z "$b" ] || [ "$t" -lt "$b" ]; then b=$t; fi
+    done
+    echo "$b"
+}
+ms1() { awk -v a="$1" 'BEGIN { printf "%.2f ms", a / 1000 }'; }
+hello=$(dirname "$FIXTURES")/riscv/hello-static
+t_h=$(best20 "$VIV" exec "$hello")
+line="start-up of a static hello: $(ms1 "$t_h") (target <= 2 ms)"
+if [ -n "$QEMU" ]; then
+    t_hq=$(best20 "$QEMU" "$hello")
+    line="$line; qemu-riscv64 $(ms1 "$t_hq")"
+fi
+echo "$line"

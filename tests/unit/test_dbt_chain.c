@@ -260,6 +260,84 @@ START_TEST(interpreted_loop_stops)
 }
 END_TEST
 
+#define ANDI(rd, rs1, imm) enc_i((imm), (rs1), 7, (rd), OPIMM)
+#define SLLI(rd, rs1, sh) enc_i((sh), (rs1), 1, (rd), OPIMM)
+
+/* A switch: G counts and falls through into the dispatch T (a short block that loads and jumps
+ * through a register) to H1 or H2 by x5's low bit; both go back to G with j, which decoding
+ * follows, so that G's branch ends their blocks and T is translated again inside each. H1 adds
+ * x13 to the address T loads from. T lies outside the range the blocks of H1 and H2 were
+ * decoded from. */
+static void dispatch_prog(void)
+{
+    nprog = 0;
+    put(ANDI(5, 5, 31));
+    put(ADDI(5, 5, 8));
+    put(AUIPC(9, 0));
+    put(ADDI(9, 9, 0x18)); /* x9 = H1 */
+    put(JAL(0, 0x80 - 0x10));
+    while (nprog < 0x20 / 4)
+        put(ECALL);
+    put(ADDI(10, 10, 1)); /* 0x20 H1: */
+    put(ADDI(5, 5, -1));
+    put(ADD(7, 7, 13));
+    put(JAL(0, 0x80 - 0x2c));
+    while (nprog < 0x40 / 4)
+        put(ECALL);
+    put(ADDI(10, 10, 3)); /* 0x40 H2: */
+    put(ADDI(5, 5, -1));
+    put(JAL(0, 0x80 - 0x48));
+    while (nprog < 0x80 / 4)
+        put(ECALL);
+    put(ADDI(11, 11, 1));      /* 0x80 G: */
+    put(enc_b(0x1c, 0, 5, 0)); /* beq x5, x0, exit */
+    put(ANDI(6, 5, 1));        /* 0x88 T: */
+    put(SLLI(6, 6, 5));
+    put(LOADI(3, 12, 7, 0)); /* ld x12, 0(x7) */
+    put(ADD(6, 6, 9));
+    put(JALR(0, 6, 0));
+    put(ECALL);
+    put(ECALL); /* 0xa0 exit: */
+}
+
+/* The same registers, instret and exits as interpreted, a load fault inside a copy of T
+ * included (x13 moves x7 past the end of memory after two passes through H1). */
+START_TEST(dispatch_inlined)
+{
+    dispatch_prog();
+    load_prog();
+    for (unsigned s = 0; s < 16; s++) {
+        random_state();
+        A.cpu.x[13] = B.cpu.x[13] = s % 2 ? MEM_SIZE / 4 : 0;
+        run_both();
+        compare("dispatch", s);
+        ck_assert_int_eq(A.r, s % 2 ? RV_EXIT_LOAD_FAULT : RV_EXIT_ECALL);
+    }
+    struct rv_cache_stats st;
+    rv_cache_stats(B.cache, &st);
+    ck_assert_uint_ge(st.translated, 4);
+}
+END_TEST
+
+/* Replacing T alone must drop the copies of it inside H1's and H2's blocks. */
+START_TEST(inlined_dispatch_invalidated)
+{
+    rv_set_tier(RV_TIER_TRANSLATE, 1);
+    dispatch_prog();
+    load_prog();
+    for (int k = 0; k < 2; k++) {
+        rv_cpu_init(&B.cpu, CODE);
+        B.cpu.x[5] = 8; /* 16 passes */
+        B.cpu.x[7] = DATA;
+        ck_assert_int_eq(rv_run(&B.cpu, &B.m, B.cache, 100000, &B.ex), RV_EXIT_ECALL);
+        ck_assert_uint_eq(B.cpu.x[10], k == 0 ? 8 * 1 + 8 * 3 : 16 * 1);
+        ck_assert_uint_eq(B.cpu.x[11], 17);
+        put_at(&B, CODE + 0x88, ANDI(6, 5, 0)); /* always H1 */
+        rv_invalidate(&B.m, CODE + 0x88, 4);
+    }
+}
+END_TEST
+
 static void add(TCase *tc)
 {
     tcase_set_timeout(tc, 120);
@@ -273,6 +351,8 @@ static void add(TCase *tc)
     tcase_add_test(tc, branches_against_zero);
     tcase_add_test(tc, pinned_registers_cross_blocks);
     tcase_add_test(tc, interpreted_loop_stops);
+    tcase_add_test(tc, dispatch_inlined);
+    tcase_add_test(tc, inlined_dispatch_invalidated);
 }
 
 int main(void)

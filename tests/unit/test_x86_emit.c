@@ -251,10 +251,18 @@ START_TEST(sse)
     EXPECT("66 41 0f 2f cc", x86_comis(&B, true, false, 1, 12));
     EXPECT("c4 c2 b1 b9 c4", x86_fma231(&B, true, 0, 0, 9, 12));
     EXPECT("c4 62 f1 bf c2", x86_fma231(&B, true, 3, 8, 1, 2));
+    EXPECT("c4 e1 73 5c c2", x86_avx_rr(&B, X86_SUBS, true, 0, 1, 2));
+    EXPECT("c4 41 1b 58 ca", x86_avx_rr(&B, X86_ADDS, true, 9, 12, 10));
+    EXPECT("c4 41 0a 51 ca", x86_avx_rr(&B, X86_SQRT, false, 9, 14, 10));
     EXPECT("0f ae 55 64", x86_ldmxcsr(&B, x86_m(X86_RBP, 0x64)));
     EXPECT("0f ae 5d 70", x86_stmxcsr(&B, x86_m(X86_RBP, 0x70)));
     EXPECT("44 0f 28 c8", x86_movaps_rr(&B, 9, 0));
     EXPECT("ff 62 08", x86_jmp_m(&B, x86_m(X86_RDX, 8)));
+    EXPECT("ff 24 d5 08 00 01 00", x86_jmp_m(&B, x86_mx(X86_RDX, 8, 0x10008)));
+    EXPECT("48 3b 04 d5 00 00 01 00",
+           x86_alu_rm(&B, X86_CMP, 64, X86_RAX, x86_mx(X86_RDX, 8, 0x10000)));
+    EXPECT("4a 3b 04 c5 00 10 00 00",
+           x86_alu_rm(&B, X86_CMP, 64, X86_RAX, x86_mx(X86_R8, 8, 0x1000)));
     /* F7 /0 id; 09 /r; 3B /r; 81 /7 id */
     EXPECT("f7 c0 20 00 00 00", x86_test_ri(&B, 32, X86_RAX, 0x20));
     EXPECT("09 8b 08 02 00 00", x86_alu_mr(&B, X86_OR, 32, x86_m(X86_RBX, 0x208), X86_RCX));
