@@ -149,6 +149,8 @@ struct xlat_proc_config {
 };
 
 struct xlat_proc; /* opaque: one guest process */
+/* Whether fd is one of the engine's (the guest sees EBADF for it) rather than a guest number. */
+bool xlat_fd_reserved(const struct xlat_proc *p, int64_t fd);
 int xlat_proc_new(const struct xlat_proc_config *cfg, struct xlat_proc **out,
                   struct viv_error *err);
 void xlat_proc_free(struct xlat_proc *p);

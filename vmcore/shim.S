@@ -11,6 +11,8 @@
 #define PORT_KICK 0xe2
 #define PORT_KICK_IRET 0xe3
 #define DATA_OFFSET 0x2000
+/* vmcore.h's VM_KERNEL_BASE: slot 0's pages are there, its data page DATA_OFFSET above. */
+#define KERNEL_BASE 0xffffffff80000000
 
 /* The calls the shim answers itself, without an exit, in the order of their counters: x86-64
  * numbers (arch/x86/entry/syscalls/syscall_64.tbl). vm_shim.c reads them from the header. */
@@ -24,7 +26,8 @@
     .set NR_set_tid_address, 218
     .set NR_set_robust_list, 273
     .set NR_rseq, 334
-    .set FAST_CALLS, 10
+    .set NR_poll, 7
+    .set FAST_CALLS, 11
 
     .section .rodata.vm_shim, "a"
     .balign 16
@@ -38,7 +41,7 @@ vm_shim_code:
     .quad flush - vm_shim_code
     .quad FAST_CALLS
     .quad NR_getpid, NR_gettid, NR_getppid, NR_getuid, NR_geteuid, NR_getgid, NR_getegid
-    .quad NR_set_tid_address, NR_set_robust_list, NR_rseq
+    .quad NR_set_tid_address, NR_set_robust_list, NR_rseq, NR_poll
 
     /* The data page (vmcore.h's VM_DATA_* name the same offsets). */
     .set flush_flag, vm_shim_code + DATA_OFFSET
@@ -56,6 +59,15 @@ vm_shim_code:
     .set sync_flags, vm_shim_code + DATA_OFFSET + 121
     .set clear_tid_value, vm_shim_code + DATA_OFFSET + 128
     .set robust_value, vm_shim_code + DATA_OFFSET + 136
+    .set user_top, vm_shim_code + DATA_OFFSET + 144
+    .set save, vm_shim_code + DATA_OFFSET + 152
+    .set poll_revents, vm_shim_code + DATA_OFFSET + 184
+    /* The process's, in slot 0's page, by its absolute address (sign-extended 32 bits). */
+    .set poll_ready, KERNEL_BASE + DATA_OFFSET + 216
+    .set POLL_MAX, 16
+    .set POLL_FDS, 64
+    /* Linux's DEFAULT_POLLMASK: POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM (poll.h). */
+    .set POLL_DEFAULT, 0x145
     .set counts, vm_shim_code + DATA_OFFSET + 2048
 
 /* First entry: the VMM starts the vCPU here in ring 0 with rcx = the program's entry, r11 = its
@@ -69,10 +81,11 @@ start:
  * so it is never touched: the VMM reads the registers at the exit. Only rax may change on the
  * way back (rcx and r11 hold the return), so the calls answered here are found by comparing. */
 syscall_entry:
-    .irp call, getpid, gettid, getppid, getuid, geteuid, getgid, getegid, set_tid_address, set_robust_list, rseq
+    .irp call, poll, getpid, gettid, getppid, getuid, geteuid, getgid, getegid, set_tid_address, set_robust_list, rseq
     cmpq $NR_\call, %rax
     je answer_\call
     .endr
+host_call:
     outb %al, $PORT_SYSCALL
 /* Every way back to ring 3 after a call: a TLB flush the VMM asked for, a return it set up
  * through iretq, and a signal that came while the vCPU was in ring 0 (the VMM cannot deliver
@@ -136,6 +149,78 @@ answer_\call:
     movq $-38, %rax
     jmp after_call
 
+/* poll(2) when every fd it names is a negative one (ignored) or one the VMM marked in
+ * poll_ready, and at least one asks for an event such an fd has: Linux's answer then never
+ * waits, and is each fd's events masked by DEFAULT_POLLMASK (fs/select.c do_pollfd: a file
+ * without f_op->poll has vfs_poll's DEFAULT_POLLMASK), the count of nonzero ones returned.
+ * Anything else, and any fault on ring 3's memory (uaccess_fixup), exits for the VMM with the
+ * registers as ring 3 left them. The array is read once (Linux copies it in), and is in one
+ * page below user_top: a fault comes before any write, never between two. */
+answer_poll:
+    movq %rdx, save(%rip)
+    movq %r8, save + 8(%rip)
+    movq %r9, save + 16(%rip)
+    movq %r10, save + 24(%rip)
+    leaq -1(%rsi), %r8
+    cmpq $POLL_MAX - 1, %r8
+    ja poll_host                /* 0 fds (a sleep) or too many */
+    cmpq user_top(%rip), %rdi
+    jae poll_host
+    leaq (%rdi, %rsi, 8), %r9   /* the array's end: no overflow below user_top */
+    cmpq user_top(%rip), %r9
+    ja poll_host
+    leaq -1(%r9), %r8
+    xorq %rdi, %r8
+    shrq $12, %r8
+    jnz poll_host
+    xorl %r10d, %r10d           /* the count */
+    movq %rdi, %r8
+    leaq poll_revents(%rip), %rax
+uaccess_begin:
+1:  movslq (%r8), %rdx
+    testq %rdx, %rdx
+    js 2f
+    cmpq $POLL_FDS, %rdx
+    jae poll_host
+    btq %rdx, poll_ready
+    jnc poll_host
+    movzwl 4(%r8), %edx
+    andl $POLL_DEFAULT, %edx
+    jz 3f
+    incq %r10
+    jmp 3f
+2:  xorl %edx, %edx
+3:  movw %dx, (%rax)
+    addq $2, %rax
+    addq $8, %r8
+    cmpq %r9, %r8
+    jb 1b
+    testq %r10, %r10
+    jz poll_host                /* nothing ready: it would wait */
+    movq %rdi, %r8
+    leaq poll_revents(%rip), %rax
+4:  movzwl (%rax), %edx
+    movw %dx, 6(%r8)
+    addq $2, %rax
+    addq $8, %r8
+    cmpq %r9, %r8
+    jb 4b
+uaccess_end:
+    incq counts + 8 * 10(%rip)
+    movq %r10, %rax
+    movq save(%rip), %rdx
+    movq save + 8(%rip), %r8
+    movq save + 16(%rip), %r9
+    movq save + 24(%rip), %r10
+    jmp after_call
+poll_host:
+    movq save(%rip), %rdx
+    movq save + 8(%rip), %r8
+    movq save + 16(%rip), %r9
+    movq save + 24(%rip), %r10
+    movl $NR_poll, %eax
+    jmp host_call
+
 /* The VMM narrowed or removed a mapping: flush the TLB by reloading CR3 (AMD64 APM vol. 2,
  * 5.5.2) before the guest can use a stale translation. rax holds the result: keep it. The VMM
  * also starts a vCPU it stopped in ring 3 here, with the iret frame set, when another vCPU
@@ -178,10 +263,28 @@ faults:
     jmp fault_common
     .endr
 
+/* A fault in ring 0 between uaccess_begin and uaccess_end is the shim's own access to ring 3's
+ * memory: it goes on at poll_host, which hands the call to the VMM (Linux's exception tables do
+ * this for copy_from_user). The frame: [vector, error, rip, cs, rflags, rsp, ss]. */
+fault_common:
+    testb $3, 24(%rsp)
+    jnz 5f
+    pushq %rax
+    leaq uaccess_begin(%rip), %rax
+    cmpq %rax, 24(%rsp)
+    jb 6f
+    leaq uaccess_end(%rip), %rax
+    cmpq %rax, 24(%rsp)
+    jae 6f
+    leaq poll_host(%rip), %rax
+    movq %rax, 24(%rsp)
+    popq %rax
+    addq $16, %rsp
+    iretq
+6:  popq %rax
 /* A handled fault resumes in the guest's handler through the iret path; a guest the fault
  * killed is never resumed, and should it be, this stops the vCPU. */
-fault_common:
-    outb %al, $PORT_FAULT
+5:  outb %al, $PORT_FAULT
     cmpb $0, iret_flag(%rip)
     je 2f
     cmpb $0, flush_flag(%rip)

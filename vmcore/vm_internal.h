@@ -52,6 +52,7 @@ struct vm_instance {
     uint64_t vvar;              /* guest address of the vDSO's parameter page */
     bool forked;                /* this VMM is a guest's child process */
     bool thread_failed;         /* viv failed in another thread's vCPU: why, under lock */
+    uint64_t fd_gen;            /* calls that could release an fd so far (vm_shim_state.c) */
     struct viv_error thread_err;
 };
 _Static_assert(VM_MAX_VCPUS <= 32, "slots is a 32-bit mask");
@@ -90,6 +91,12 @@ void vm_shim_take_records(struct vm_vcpu *c);
 /* After c's hypercall nr was served: the credentials again when the call may have changed
  * them. */
 void vm_shim_after_call(struct vm_vcpu *c, uint64_t nr);
+/* Around each hypercall nr of c that the personality serves: the bits of VM_DATA_POLL_READY
+ * that the call could make wrong go before it (the generation to hand to _after), and the fds
+ * it made or polled are looked at after it (ret: its result). */
+uint64_t vm_shim_fds_before(struct vm_vcpu *c, uint64_t nr, const uint64_t a[6]);
+void vm_shim_fds_after(struct vm_vcpu *c, uint64_t nr, const uint64_t a[6], int64_t ret,
+                       uint64_t gen);
 /* c stopped in ring 0 with a signal to deliver: its shim exits before ring 3 (on, at
  * vm_user_interrupted), or that exit came (off). */
 void vm_shim_kick(struct vm_vcpu *c, bool on);

@@ -80,6 +80,22 @@ enum {
     VM_DATA_ROBUST = 136,
     VM_DATA_COUNTS = 2048,
 };
+/* For the calls the shim answers from ring 3's memory: VM_DATA_USER_TOP, where user addresses
+ * end (the shim touches nothing at or above it); VM_DATA_SAVE, 4 registers the shim saves while
+ * it works; VM_DATA_POLL_REVENTS, the answer it builds before it writes any of it. A fault on
+ * ring 3's memory sends the call to the VMM, which serves it from the start.
+ * VM_DATA_POLL_READY, in slot 0's page only (one for the process, as the fd table is): bit n
+ * set, guest fd n is one whose poll(2) answer is fixed (a regular file on a file system whose
+ * files have no poll method: Linux's DEFAULT_POLLMASK); the VMM clears a bit before any call
+ * that could close or replace the fd. */
+enum {
+    VM_DATA_USER_TOP = 144,
+    VM_DATA_SAVE = 152,
+    VM_DATA_POLL_REVENTS = 184,
+    VM_DATA_POLL_READY = 216,
+};
+#define VM_SHIM_POLL_MAX 16 /* pollfds the shim answers for; more go to the VMM */
+#define VM_SHIM_POLL_FDS 64 /* fds VM_DATA_POLL_READY has bits for */
 /* Ring 3's selectors (vm_cpu.c's GDT, RPL 3). */
 #define VM_USER_CS 0x23
 #define VM_USER_SS 0x1b

@@ -1,0 +1,122 @@
+/* vmshim: guest payload for the system calls vm mode's shim answers without an exit. Each case
+ * prints what the calls returned; vm_suite.sh compares that with the same case run natively, so
+ * every answer must be the kernel's. Raw system calls, so that the C library hides nothing. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static long sys_poll(struct pollfd *fds, unsigned long n, long ms)
+{
+    long r = syscall(SYS_poll, fds, n, ms);
+    return r < 0 ? -errno : r;
+}
+
+/* One poll, printed: its result and every revents. */
+static void show(const char *what, struct pollfd *fds, unsigned long n, long ms)
+{
+    long r = sys_poll(fds, n, ms);
+    printf("%s: %ld", what, r);
+    for (unsigned long i = 0; r >= 0 && i < n; i++)
+        printf(" %#x", (unsigned)(uint16_t)fds[i].revents);
+    printf("\n");
+}
+
+/* Every register but rax, rcx and r11 comes back from a system call as it went in (the x86-64
+ * syscall ABI): the shim's answer keeps them too. */
+static int poll_keeps_registers(struct pollfd *fd)
+{
+    uint64_t rdx = 0x1111, r8 = 0x2222, r9 = 0x3333, r10 = 0x4444, r12 = 0x5555;
+    uint64_t rdi = (uintptr_t)fd, rsi = 1, rax = SYS_poll;
+    __asm__ volatile("syscall"
+                     : "+a"(rax), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r8), "+r"(r9),
+                       "+r"(r10), "+r"(r12)
+                     :
+                     : "rcx", "r11", "memory");
+    return rax == 1 && rdi == (uintptr_t)fd && rsi == 1 && rdx == 0x1111 && r8 == 0x2222 &&
+           r9 == 0x3333 && r10 == 0x4444 && r12 == 0x5555;
+}
+
+static int poll_cases(const char *self)
+{
+    int fd = open(self, O_RDONLY);
+    if (fd < 0) {
+        printf("open %s: %s\n", self, strerror(errno));
+        return 1;
+    }
+    /* A regular file is always ready: events masked by POLLIN|POLLOUT|RDNORM|WRNORM. */
+    struct pollfd one = {fd, POLLIN | POLLOUT | POLLPRI, 0x7777};
+    show("regular file, in|out|pri", &one, 1, -1);
+    int same = 1;
+    for (int i = 0; i < 1000; i++) {
+        struct pollfd again = {fd, POLLIN, 0};
+        same &= sys_poll(&again, 1, -1) == 1 && again.revents == POLLIN;
+    }
+    printf("1000 polls of it: %s\n", same ? "all POLLIN" : "differ");
+    printf("registers kept: %s\n", poll_keeps_registers(&one) ? "yes" : "no");
+    struct pollfd mix[3] = {{-1, POLLIN, 0x55}, {fd, POLLRDNORM | POLLWRNORM, 0}, {-7, 0, 1}};
+    show("negative fds ignored", mix, 3, 0);
+    struct pollfd pri = {fd, POLLPRI, 0};
+    show("only POLLPRI: nothing ready, timeout 0", &pri, 1, 0);
+    struct pollfd none = {fd, 0, 0x11};
+    show("no events asked", &none, 1, 0);
+    show("no fds, timeout 0", NULL, 0, 0);
+    /* The fd's number taken by other files: a pipe, then nothing. */
+    int p[2];
+    if (pipe(p) < 0)
+        return 1;
+    struct pollfd both[2] = {{fd, POLLIN, 0}, {p[0], POLLIN, 0}};
+    show("a regular file and an empty pipe", both, 2, 0);
+    int saved = fcntl(fd, F_DUPFD_CLOEXEC, 20);
+    dup2(p[0], fd);
+    one.events = POLLIN;
+    show("a pipe dup2'd over it", &one, 1, 0);
+    if (write(p[1], "x", 1) != 1)
+        return 1;
+    show("the pipe with a byte", &one, 1, 0);
+    close(fd);
+    show("closed: POLLNVAL", &one, 1, 0);
+    dup2(saved, fd);
+    show("the file dup2'd back", &one, 1, 0);
+    close(saved);
+    int opath = open(self, O_PATH);
+    struct pollfd path = {opath, POLLIN, 0};
+    show("an O_PATH fd: POLLNVAL", &path, 1, 0);
+    close(opath);
+    int high = fcntl(fd, F_DUPFD, 100);
+    struct pollfd hi = {high, POLLIN, 0};
+    show("fd 100", &hi, 1, 0);
+    close(high);
+    /* Arrays the kernel cannot read or write back. */
+    show("a pollfd at NULL", NULL, 1, 0);
+    show("a pollfd in the kernel half", (struct pollfd *)0xffff800000000000ull, 1, 0);
+    show("a pollfd at the shim", (struct pollfd *)0xffffffff80002000ull, 1, 0);
+    char *two = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    struct pollfd *ro = (struct pollfd *)(void *)two;
+    ro[0] = (struct pollfd){fd, POLLIN, 0x99};
+    mprotect(two, 4096, PROT_READ);
+    show("a read-only pollfd: EFAULT", ro, 1, 0);
+    printf("its revents untouched: %#x\n", (unsigned)(uint16_t)ro[0].revents);
+    struct pollfd *edge = (struct pollfd *)(void *)(two + 8192 - 8);
+    edge[0] = (struct pollfd){fd, POLLIN, 0};
+    show("the last pollfd of a page", edge, 1, 0);
+    show("an array from a read-only page into a writable one", edge - 512, 2, 0);
+    munmap(two + 4096, 4096);
+    show("an array from a read-only page into an unmapped one", edge - 512, 2, 0);
+    show("an unmapped pollfd", edge, 1, 0);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *what = argc > 1 ? argv[1] : "";
+    if (strcmp(what, "poll") == 0)
+        return poll_cases(argv[0]);
+    printf("vmshim: unknown behaviour %s\n", what);
+    return 2;
+}
