@@ -158,6 +158,8 @@ void xlat_proc_free(struct xlat_proc *p);
 /* What getpid and getppid answer the guest (for an engine that answers them itself); either
  * pointer may be NULL when only the other is wanted. */
 void xlat_proc_ids(const struct xlat_proc *p, pid_t *pid, pid_t *ppid);
+/* The program break as brk(2) sees it: its start, where it is now, and how far it may go. */
+void xlat_proc_brk(const struct xlat_proc *p, uint64_t *start, uint64_t *cur, uint64_t *limit);
 /* fd is the engine's (a VM's vCPU, say): the guest's calls treat it as closed (EBADF) and can
  * never close, replace or read it. At most 8. */
 void xlat_proc_reserve_fd(struct xlat_proc *p, int fd);

@@ -27,7 +27,8 @@
     .set NR_set_robust_list, 273
     .set NR_rseq, 334
     .set NR_poll, 7
-    .set FAST_CALLS, 11
+    .set NR_brk, 12
+    .set FAST_CALLS, 12
 
     .section .rodata.vm_shim, "a"
     .balign 16
@@ -41,7 +42,7 @@ vm_shim_code:
     .quad flush - vm_shim_code
     .quad FAST_CALLS
     .quad NR_getpid, NR_gettid, NR_getppid, NR_getuid, NR_geteuid, NR_getgid, NR_getegid
-    .quad NR_set_tid_address, NR_set_robust_list, NR_rseq, NR_poll
+    .quad NR_set_tid_address, NR_set_robust_list, NR_rseq, NR_poll, NR_brk
 
     /* The data page (vmcore.h's VM_DATA_* name the same offsets). */
     .set flush_flag, vm_shim_code + DATA_OFFSET
@@ -64,6 +65,10 @@ vm_shim_code:
     .set poll_revents, vm_shim_code + DATA_OFFSET + 184
     /* The process's, in slot 0's page, by its absolute address (sign-extended 32 bits). */
     .set poll_ready, KERNEL_BASE + DATA_OFFSET + 216
+    .set brk_start, vm_shim_code + DATA_OFFSET + 224
+    .set brk_cur, vm_shim_code + DATA_OFFSET + 232
+    .set brk_limit, vm_shim_code + DATA_OFFSET + 240
+    .set brk_ok, vm_shim_code + DATA_OFFSET + 248
     .set POLL_MAX, 16
     .set POLL_FDS, 64
     /* Linux's DEFAULT_POLLMASK: POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM (poll.h). */
@@ -81,7 +86,7 @@ start:
  * so it is never touched: the VMM reads the registers at the exit. Only rax may change on the
  * way back (rcx and r11 hold the return), so the calls answered here are found by comparing. */
 syscall_entry:
-    .irp call, poll, getpid, gettid, getppid, getuid, geteuid, getgid, getegid, set_tid_address, set_robust_list, rseq
+    .irp call, poll, brk, getpid, gettid, getppid, getuid, geteuid, getgid, getegid, set_tid_address, set_robust_list, rseq
     cmpq $NR_\call, %rax
     je answer_\call
     .endr
@@ -148,6 +153,35 @@ answer_\call:
     answer rseq, 9
     movq $-38, %rax
     jmp after_call
+
+/* brk(2) as the personality answers it (syscall-xlat/sys_mm.c, after Linux's mm/mmap.c): a
+ * break below the start or past the limit is refused with the current one; one whose page-
+ * rounded end is the current one's moves the break and maps nothing. Others map or unmap
+ * pages: the VMM's. */
+answer_brk:
+    cmpb $0, brk_ok(%rip)
+    je host_call
+    movq %rdx, save(%rip)
+    movq brk_cur(%rip), %rax
+    cmpq brk_start(%rip), %rdi
+    jb 1f
+    cmpq brk_limit(%rip), %rdi
+    ja 1f
+    leaq 4095(%rdi), %rdx
+    andq $-4096, %rdx
+    addq $4095, %rax
+    andq $-4096, %rax
+    cmpq %rax, %rdx
+    jne 2f
+    movq %rdi, brk_cur(%rip)
+    orb $4, sync_flags(%rip)
+    movq %rdi, %rax
+1:  incq counts + 8 * 11(%rip)
+    movq save(%rip), %rdx
+    jmp after_call
+2:  movq save(%rip), %rdx
+    movl $NR_brk, %eax
+    jmp host_call
 
 /* poll(2) when every fd it names is a negative one (ignored) or one the VMM marked in
  * poll_ready, and at least one asks for an event such an fd has: Linux's answer then never

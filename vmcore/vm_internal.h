@@ -88,6 +88,9 @@ void vm_shim_set_ids(struct vm_instance *v, struct vm_vcpu *c, pid_t tid);
 /* At each exit of c, before anything else: what its shim recorded for the personality
  * (set_tid_address, set_robust_list) goes there. */
 void vm_shim_take_records(struct vm_vcpu *c);
+/* Just before c enters the guest: what its shim answers from the personality's state now (the
+ * program break, while the process has one thread). */
+void vm_shim_before_entry(struct vm_vcpu *c);
 /* After c's hypercall nr was served: the credentials again when the call may have changed
  * them. */
 void vm_shim_after_call(struct vm_vcpu *c, uint64_t nr);

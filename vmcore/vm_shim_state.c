@@ -22,6 +22,7 @@ enum {
     NR_SETRESGID = 119,
     NR_SET_TID_ADDRESS = 218,
     NR_SET_ROBUST_LIST = 273,
+    NR_BRK = 12,
     NR_POLL = 7,
     NR_CLOSE = 3,
     NR_DUP2 = 33,
@@ -68,6 +69,7 @@ void vm_shim_set_ids(struct vm_instance *v, struct vm_vcpu *c, pid_t tid)
     put64(data, VM_DATA_PPID, (uint64_t)ids[1]);
     put64(data, VM_DATA_TID, tid ? (uint64_t)tid : (uint64_t)ids[0]);
     put64(data, VM_DATA_USER_TOP, v->mem.user.size);
+    data[VM_DATA_BRK_OK] = 0;
     set_creds(data);
 }
 
@@ -87,6 +89,10 @@ void vm_shim_take_records(struct vm_vcpu *c)
         uint64_t a[6] = {get64(data, VM_DATA_ROBUST), 24};
         xlat_thread_replay(c->thread, NR_SET_ROBUST_LIST, a);
     }
+    if (sync & 4) {
+        uint64_t a[6] = {get64(data, VM_DATA_BRK_CUR)};
+        xlat_thread_replay(c->thread, NR_BRK, a);
+    }
 }
 
 void vm_shim_after_call(struct vm_vcpu *c, uint64_t nr)
@@ -103,6 +109,24 @@ void vm_shim_after_call(struct vm_vcpu *c, uint64_t nr)
     default:
         break;
     }
+}
+
+void vm_shim_before_entry(struct vm_vcpu *c)
+{
+    struct vm_instance *v = c->v;
+    uint8_t *data = data_page(v, c->slot);
+    /* Alone: no other thread can move the break while this one runs. A second thread comes
+     * only from this one's clone, which is served before its next entry. */
+    if (__builtin_popcount(__atomic_load_n(&v->slots, __ATOMIC_ACQUIRE)) != 1 || !c->thread) {
+        data[VM_DATA_BRK_OK] = 0;
+        return;
+    }
+    uint64_t start, cur, limit;
+    xlat_proc_brk(v->proc, &start, &cur, &limit);
+    put64(data, VM_DATA_BRK_START, start);
+    put64(data, VM_DATA_BRK_CUR, cur);
+    put64(data, VM_DATA_BRK_LIMIT, limit);
+    data[VM_DATA_BRK_OK] = 1;
 }
 
 void vm_shim_kick(struct vm_vcpu *c, bool on)

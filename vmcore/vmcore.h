@@ -71,7 +71,8 @@ enum { VM_DATA_PID = 64, VM_DATA_PPID = 72, VM_DATA_TID = 80, VM_DATA_CREDS = 88
 /* VM_DATA_KICK: a signal came while the vCPU was in ring 0; the shim exits at VM_PORT_KICK (or
  * _IRET) before it returns to ring 3, so that the VMM delivers it. VM_DATA_SYNC: bit 0, the
  * guest set its clear-tid address (VM_DATA_CLEAR_TID); bit 1, its robust list (VM_DATA_ROBUST):
- * the personality takes them at the next exit. VM_DATA_COUNTS: one 64-bit counter per call the
+ * bit 2, it moved its break
+ * (VM_DATA_BRK_CUR): the personality takes them at the next exit. VM_DATA_COUNTS: one 64-bit counter per call the
  * shim answered, in vm_shim.fast_nr's order. */
 enum {
     VM_DATA_KICK = 120,
@@ -93,6 +94,16 @@ enum {
     VM_DATA_SAVE = 152,
     VM_DATA_POLL_REVENTS = 184,
     VM_DATA_POLL_READY = 216,
+};
+/* The program break, for the shim's brk(2): VM_DATA_BRK_OK set, VM_DATA_BRK_START/_CUR/_LIMIT
+ * are the personality's, and only this vCPU's thread can change them (the process has no
+ * other); the shim answers a brk that maps or unmaps no page (below the start, past the limit,
+ * or within the page the break ends in), and records a moved break (VM_DATA_SYNC bit 2). */
+enum {
+    VM_DATA_BRK_START = 224,
+    VM_DATA_BRK_CUR = 232,
+    VM_DATA_BRK_LIMIT = 240,
+    VM_DATA_BRK_OK = 248,
 };
 #define VM_SHIM_POLL_MAX 16 /* pollfds the shim answers for; more go to the VMM */
 #define VM_SHIM_POLL_FDS 64 /* fds VM_DATA_POLL_READY has bits for */

@@ -50,6 +50,7 @@ for c in sig-segv-jmp sig-fix sig-fpe sig-ill-once sig-trap sig-mask sig-altstac
 done 2>/dev/null
 # The calls the shim answers: Linux's answers.
 "$VMP/vmshim" poll >"$WORK/expect/shim-poll" 2>/dev/null
+"$VMP/vmshim" brk >"$WORK/expect/shim-brk" 2>/dev/null
 # Threads: what contended mutexes, TLS, joins and pthread_kill come to natively.
 for c in mutex-cond pthread-kill; do
     "$VMP/vmthreads" $c >"$WORK/expect/threads-$c" 2>/dev/null

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static long sys_poll(struct pollfd *fds, unsigned long n, long ms)
@@ -112,11 +113,50 @@ static int poll_cases(const char *self)
     return 0;
 }
 
+/* brk moves within one page and across pages, refused ones, and the break a forked child
+ * starts with: each result as an offset from the break the case starts with (the layout is the
+ * kernel's choice, the arithmetic is not). Nothing allocates until the end: printf would move
+ * the break itself. */
+static int brk_cases(void)
+{
+    static const long step[] = {1, 100, 3 * 4096 + 5, 2 * 4096 + 7, 3 * 4096, 3 * 4096 - 1, 50};
+    long got[16];
+    int n = 0;
+    uintptr_t b0 = (uintptr_t)syscall(SYS_brk, 0);
+    for (unsigned i = 0; i < sizeof(step) / sizeof(step[0]); i++) {
+        got[n++] = (long)((uintptr_t)syscall(SYS_brk, b0 + step[i]) - b0);
+        got[n++] = (long)((uintptr_t)syscall(SYS_brk, 0) - b0);
+    }
+    got[n++] = (long)((uintptr_t)syscall(SYS_brk, 1) - b0);
+    got[n++] = (long)((uintptr_t)syscall(SYS_brk, 1ull << 46) - b0);
+    /* The last move stays within its page: a child forked now starts with it. */
+    syscall(SYS_brk, b0 + 3 * 4096 - 9);
+    int p[2];
+    if (pipe(p) < 0)
+        return 1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        long child = (long)((uintptr_t)syscall(SYS_brk, 0) - b0);
+        _exit(write(p[1], &child, sizeof(child)) == sizeof(child) ? 0 : 1);
+    }
+    long child = -1;
+    if (pid < 0 || read(p[0], &child, sizeof(child)) != sizeof(child) ||
+        waitpid(pid, NULL, 0) != pid)
+        return 1;
+    ((volatile char *)b0)[3 * 4096 - 10] = 7;
+    for (int i = 0; i < n; i++)
+        printf("brk %d: %ld\n", i, got[i]);
+    printf("the forked child's break: %ld\n", child);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "";
     if (strcmp(what, "poll") == 0)
         return poll_cases(argv[0]);
+    if (strcmp(what, "brk") == 0)
+        return brk_cases();
     printf("vmshim: unknown behaviour %s\n", what);
     return 2;
 }
