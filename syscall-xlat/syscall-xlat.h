@@ -160,6 +160,9 @@ void xlat_proc_free(struct xlat_proc *p);
 void xlat_proc_ids(const struct xlat_proc *p, pid_t *pid, pid_t *ppid);
 /* The program break as brk(2) sees it: its start, where it is now, and how far it may go. */
 void xlat_proc_brk(const struct xlat_proc *p, uint64_t *start, uint64_t *cur, uint64_t *limit);
+/* Signal sig's action (1 <= sig <= 64) as rt_sigaction's old action: the words the guest's
+ * struct sigaction holds, their count (4 on x86-64: handler, flags, restorer, mask). */
+size_t xlat_proc_sigaction(const struct xlat_proc *p, int sig, uint64_t w[4]);
 /* fd is the engine's (a VM's vCPU, say): the guest's calls treat it as closed (EBADF) and can
  * never close, replace or read it. At most 8. */
 void xlat_proc_reserve_fd(struct xlat_proc *p, int fd);

@@ -28,7 +28,8 @@
     .set NR_rseq, 334
     .set NR_poll, 7
     .set NR_brk, 12
-    .set FAST_CALLS, 12
+    .set NR_rt_sigaction, 13
+    .set FAST_CALLS, 13
 
     .section .rodata.vm_shim, "a"
     .balign 16
@@ -43,6 +44,7 @@ vm_shim_code:
     .quad FAST_CALLS
     .quad NR_getpid, NR_gettid, NR_getppid, NR_getuid, NR_geteuid, NR_getgid, NR_getegid
     .quad NR_set_tid_address, NR_set_robust_list, NR_rseq, NR_poll, NR_brk
+    .quad NR_rt_sigaction
 
     /* The data page (vmcore.h's VM_DATA_* name the same offsets). */
     .set flush_flag, vm_shim_code + DATA_OFFSET
@@ -69,6 +71,9 @@ vm_shim_code:
     .set brk_cur, vm_shim_code + DATA_OFFSET + 232
     .set brk_limit, vm_shim_code + DATA_OFFSET + 240
     .set brk_ok, vm_shim_code + DATA_OFFSET + 248
+    .set sigact_ok, vm_shim_code + DATA_OFFSET + 249
+    .set save_nr, vm_shim_code + DATA_OFFSET + 256
+    .set sigact, vm_shim_code + DATA_OFFSET + 1024
     .set POLL_MAX, 16
     .set POLL_FDS, 64
     /* Linux's DEFAULT_POLLMASK: POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM (poll.h). */
@@ -86,7 +91,7 @@ start:
  * so it is never touched: the VMM reads the registers at the exit. Only rax may change on the
  * way back (rcx and r11 hold the return), so the calls answered here are found by comparing. */
 syscall_entry:
-    .irp call, poll, brk, getpid, gettid, getppid, getuid, geteuid, getgid, getegid, set_tid_address, set_robust_list, rseq
+    .irp call, poll, brk, rt_sigaction, getpid, gettid, getppid, getuid, geteuid, getgid, getegid, set_tid_address, set_robust_list, rseq
     cmpq $NR_\call, %rax
     je answer_\call
     .endr
@@ -183,6 +188,22 @@ answer_brk:
     movl $NR_brk, %eax
     jmp host_call
 
+/* The registers an answer from ring 3's memory works with, and the call's number, kept in the
+ * data page (never on ring 3's stack, whose red zone is the guest's). */
+    .macro save_regs
+    movq %rax, save_nr(%rip)
+    movq %rdx, save(%rip)
+    movq %r8, save + 8(%rip)
+    movq %r9, save + 16(%rip)
+    movq %r10, save + 24(%rip)
+    .endm
+    .macro restore_regs
+    movq save(%rip), %rdx
+    movq save + 8(%rip), %r8
+    movq save + 16(%rip), %r9
+    movq save + 24(%rip), %r10
+    .endm
+
 /* poll(2) when every fd it names is a negative one (ignored) or one the VMM marked in
  * poll_ready, and at least one asks for an event such an fd has: Linux's answer then never
  * waits, and is each fd's events masked by DEFAULT_POLLMASK (fs/select.c do_pollfd: a file
@@ -191,22 +212,19 @@ answer_brk:
  * registers as ring 3 left them. The array is read once (Linux copies it in), and is in one
  * page below user_top: a fault comes before any write, never between two. */
 answer_poll:
-    movq %rdx, save(%rip)
-    movq %r8, save + 8(%rip)
-    movq %r9, save + 16(%rip)
-    movq %r10, save + 24(%rip)
+    save_regs
     leaq -1(%rsi), %r8
     cmpq $POLL_MAX - 1, %r8
-    ja poll_host                /* 0 fds (a sleep) or too many */
+    ja to_vmm                /* 0 fds (a sleep) or too many */
     cmpq user_top(%rip), %rdi
-    jae poll_host
+    jae to_vmm
     leaq (%rdi, %rsi, 8), %r9   /* the array's end: no overflow below user_top */
     cmpq user_top(%rip), %r9
-    ja poll_host
+    ja to_vmm
     leaq -1(%r9), %r8
     xorq %rdi, %r8
     shrq $12, %r8
-    jnz poll_host
+    jnz to_vmm
     xorl %r10d, %r10d           /* the count */
     movq %rdi, %r8
     leaq poll_revents(%rip), %rax
@@ -215,9 +233,9 @@ uaccess_begin:
     testq %rdx, %rdx
     js 2f
     cmpq $POLL_FDS, %rdx
-    jae poll_host
+    jae to_vmm
     btq %rdx, poll_ready
-    jnc poll_host
+    jnc to_vmm
     movzwl 4(%r8), %edx
     andl $POLL_DEFAULT, %edx
     jz 3f
@@ -230,7 +248,7 @@ uaccess_begin:
     cmpq %r9, %r8
     jb 1b
     testq %r10, %r10
-    jz poll_host                /* nothing ready: it would wait */
+    jz to_vmm                /* nothing ready: it would wait */
     movq %rdi, %r8
     leaq poll_revents(%rip), %rax
 4:  movzwl (%rax), %edx
@@ -239,20 +257,59 @@ uaccess_begin:
     addq $8, %r8
     cmpq %r9, %r8
     jb 4b
-uaccess_end:
     incq counts + 8 * 10(%rip)
     movq %r10, %rax
-    movq save(%rip), %rdx
-    movq save + 8(%rip), %r8
-    movq save + 16(%rip), %r9
-    movq save + 24(%rip), %r10
+    restore_regs
     jmp after_call
-poll_host:
-    movq save(%rip), %rdx
-    movq save + 8(%rip), %r8
-    movq save + 16(%rip), %r9
-    movq save + 24(%rip), %r10
-    movl $NR_poll, %eax
+
+/* rt_sigaction(2) that sets nothing, for signals 1 to 31, while sigact holds the process's
+ * actions: as the personality answers it (syscall-xlat/sys_signal.c, after Linux's
+ * kernel/signal.c): the old action written if asked for, 0. It is written into one page, so a
+ * fault comes before any byte is; anything else is the VMM's. */
+answer_rt_sigaction:
+    cmpb $0, sigact_ok(%rip)
+    je host_call
+    save_regs
+    testq %rsi, %rsi
+    jnz to_vmm
+    cmpq $8, %r10
+    jne to_vmm
+    leaq -1(%rdi), %r8
+    cmpq $30, %r8
+    ja to_vmm
+    xorl %eax, %eax
+    testq %rdx, %rdx
+    jz 7f
+    cmpq user_top(%rip), %rdx
+    jae to_vmm
+    leaq 32(%rdx), %r9
+    cmpq user_top(%rip), %r9
+    ja to_vmm
+    leaq 31(%rdx), %r9
+    xorq %rdx, %r9
+    shrq $12, %r9
+    jnz to_vmm
+    shlq $5, %r8
+    leaq sigact(%rip), %r9
+    addq %r8, %r9
+    movq (%r9), %r10
+    movq %r10, (%rdx)
+    movq 8(%r9), %r10
+    movq %r10, 8(%rdx)
+    movq 16(%r9), %r10
+    movq %r10, 16(%rdx)
+    movq 24(%r9), %r10
+    movq %r10, 24(%rdx)
+7:  incq counts + 8 * 12(%rip)
+    restore_regs
+    jmp after_call
+uaccess_end:
+
+/* To the VMM with the registers as ring 3 left them: a call the shim does not answer after all,
+ * or a fault on ring 3's memory while it answered (fault_common). */
+to_vmm:
+    restore_regs
+    movq save_nr(%rip), %rax
     jmp host_call
 
 /* The VMM narrowed or removed a mapping: flush the TLB by reloading CR3 (AMD64 APM vol. 2,
@@ -298,7 +355,7 @@ faults:
     .endr
 
 /* A fault in ring 0 between uaccess_begin and uaccess_end is the shim's own access to ring 3's
- * memory: it goes on at poll_host, which hands the call to the VMM (Linux's exception tables do
+ * memory: it goes on at to_vmm, which hands the call to the VMM (Linux's exception tables do
  * this for copy_from_user). The frame: [vector, error, rip, cs, rflags, rsp, ss]. */
 fault_common:
     testb $3, 24(%rsp)
@@ -310,7 +367,7 @@ fault_common:
     leaq uaccess_end(%rip), %rax
     cmpq %rax, 24(%rsp)
     jae 6f
-    leaq poll_host(%rip), %rax
+    leaq to_vmm(%rip), %rax
     movq %rax, 24(%rsp)
     popq %rax
     addq $16, %rsp

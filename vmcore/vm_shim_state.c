@@ -70,6 +70,7 @@ void vm_shim_set_ids(struct vm_instance *v, struct vm_vcpu *c, pid_t tid)
     put64(data, VM_DATA_TID, tid ? (uint64_t)tid : (uint64_t)ids[0]);
     put64(data, VM_DATA_USER_TOP, v->mem.user.size);
     data[VM_DATA_BRK_OK] = 0;
+    data[VM_DATA_SIGACT_OK] = 0;
     set_creds(data);
 }
 
@@ -111,16 +112,27 @@ void vm_shim_after_call(struct vm_vcpu *c, uint64_t nr)
     }
 }
 
+_Static_assert(VM_DATA_SIGACT + 32 * VM_DATA_SIGACT_SIGS <= VM_DATA_COUNTS,
+              "the actions end below the counters");
+
 void vm_shim_before_entry(struct vm_vcpu *c)
 {
     struct vm_instance *v = c->v;
     uint8_t *data = data_page(v, c->slot);
-    /* Alone: no other thread can move the break while this one runs. A second thread comes
-     * only from this one's clone, which is served before its next entry. */
+    /* Alone: no other thread can move the break or change an action while this one runs (the
+     * VMM changes them only in this thread's exits: its calls, and SA_RESETHAND as it delivers).
+     * A second thread comes only from this one's clone, served before its next entry. */
     if (__builtin_popcount(__atomic_load_n(&v->slots, __ATOMIC_ACQUIRE)) != 1 || !c->thread) {
         data[VM_DATA_BRK_OK] = 0;
+        data[VM_DATA_SIGACT_OK] = 0;
         return;
     }
+    for (int sig = 1; sig <= VM_DATA_SIGACT_SIGS; sig++) {
+        uint64_t w[4] = {0};
+        xlat_proc_sigaction(v->proc, sig, w);
+        memcpy(data + VM_DATA_SIGACT + 32 * (sig - 1), w, sizeof(w));
+    }
+    data[VM_DATA_SIGACT_OK] = 1;
     uint64_t start, cur, limit;
     xlat_proc_brk(v->proc, &start, &cur, &limit);
     put64(data, VM_DATA_BRK_START, start);

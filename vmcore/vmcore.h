@@ -105,6 +105,17 @@ enum {
     VM_DATA_BRK_LIMIT = 240,
     VM_DATA_BRK_OK = 248,
 };
+/* The actions of signals 1 to 31, for the shim's rt_sigaction that only asks (no new action):
+ * VM_DATA_SIGACT_OK set, VM_DATA_SIGACT holds them as the guest's struct sigaction (handler,
+ * flags, restorer, mask; 32 bytes a signal from signal 1), and only this vCPU's thread can change
+ * them (the process has no other). VM_DATA_SAVE_NR: the call the shim is answering, for the way
+ * to the VMM from a fault on ring 3's memory. */
+enum {
+    VM_DATA_SIGACT_OK = 249,
+    VM_DATA_SAVE_NR = 256,
+    VM_DATA_SIGACT = 1024,
+    VM_DATA_SIGACT_SIGS = 31,
+};
 #define VM_SHIM_POLL_MAX 16 /* pollfds the shim answers for; more go to the VMM */
 #define VM_SHIM_POLL_FDS 64 /* fds VM_DATA_POLL_READY has bits for */
 /* Ring 3's selectors (vm_cpu.c's GDT, RPL 3). */

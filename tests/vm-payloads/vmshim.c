@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -150,6 +151,101 @@ static int brk_cases(void)
     return 0;
 }
 
+/* The kernel's struct sigaction on x86-64 (arch/x86/include/uapi/asm/signal.h). */
+struct ksigaction {
+    uint64_t handler, flags, restorer, mask;
+};
+
+static volatile int caught;
+static void on_signal(int sig)
+{
+    caught = sig;
+}
+
+static long sys_sigaction(long sig, const void *act, void *old, long size)
+{
+    long r = syscall(SYS_rt_sigaction, sig, act, old, size);
+    return r < 0 ? -errno : r;
+}
+
+/* One query, printed: the handler by name, the flags, the mask, whether a restorer is set. */
+static void query(const char *what, long sig)
+{
+    struct ksigaction k;
+    memset(&k, 0x5a, sizeof(k));
+    long r = sys_sigaction(sig, NULL, &k, 8);
+    const char *h = k.handler == (uintptr_t)SIG_DFL   ? "SIG_DFL"
+                    : k.handler == (uintptr_t)SIG_IGN ? "SIG_IGN"
+                    : k.handler == (uintptr_t)on_signal ? "on_signal"
+                                                        : "?";
+    if (r < 0)
+        printf("%s (%ld): %ld\n", what, sig, r);
+    else
+        printf("%s (%ld): %ld %s flags %#lx mask %#lx restorer %s\n", what, sig, r, h,
+               (unsigned long)k.flags, (unsigned long)k.mask, k.restorer ? "set" : "none");
+}
+
+/* rt_sigaction that only asks: every action as set, the refusals, bad buffers, an action that
+ * SA_RESETHAND put back while delivering, and what a forked child sees. */
+static int sigaction_cases(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGUSR2);
+    sigaddset(&sa.sa_mask, SIGKILL); /* never kept: signal(7) */
+    sigaction(SIGUSR1, &sa, NULL);
+    sa.sa_flags = SA_RESETHAND;
+    sigaction(SIGUSR2, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    sigaction(SIGRTMIN + 3, &sa, NULL);
+    for (long sig = 1; sig <= 31; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP && sig != SIGUSR1 && sig != SIGUSR2 &&
+            sig != SIGPIPE)
+            query("default", sig);
+    query("SIGUSR1", SIGUSR1);
+    query("SIGUSR2 with SA_RESETHAND", SIGUSR2);
+    query("SIGPIPE ignored", SIGPIPE);
+    query("SIGKILL", SIGKILL);
+    query("a real-time signal", SIGRTMIN + 3);
+    printf("no old action asked: %ld\n", sys_sigaction(SIGUSR1, NULL, NULL, 8));
+    printf("sigsetsize 4: %ld\n", sys_sigaction(SIGUSR1, NULL, NULL, 4));
+    printf("signal 0: %ld, 65: %ld, 1<<32|10: %ld\n", sys_sigaction(0, NULL, NULL, 8),
+           sys_sigaction(65, NULL, NULL, 8), sys_sigaction(1l << 32 | 10, NULL, NULL, 8));
+    struct ksigaction k;
+    printf("old action to NULL+8: %ld, the kernel half: %ld, the shim: %ld\n",
+           sys_sigaction(SIGUSR1, NULL, (void *)8, 8),
+           sys_sigaction(SIGUSR1, NULL, (void *)0xffff800000000000ull, 8),
+           sys_sigaction(SIGUSR1, NULL, (void *)0xffffffff80002000ull, 8));
+    char *two = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    memset(two, 0x33, 8192);
+    mprotect(two, 4096, PROT_READ);
+    printf("into a read-only page: %ld, untouched %d\n",
+           sys_sigaction(SIGUSR1, NULL, two + 64, 8), two[64] == 0x33);
+    printf("from a read-only page into a writable one: %ld, untouched %d\n",
+           sys_sigaction(SIGUSR1, NULL, two + 4096 - 16, 8), two[4096] == 0x33);
+    printf("the last 32 bytes of a page: %ld\n",
+           sys_sigaction(SIGUSR1, NULL, two + 8192 - 32, 8));
+    munmap(two + 4096, 4096);
+    printf("into an unmapped page: %ld\n", sys_sigaction(SIGUSR1, NULL, two + 8192 - 32, 8));
+    raise(SIGUSR2);
+    printf("caught %d\n", caught);
+    query("SIGUSR2 after its SA_RESETHAND delivery", SIGUSR2);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        query("SIGUSR1 in a forked child", SIGUSR1);
+        query("SIGPIPE in a forked child", SIGPIPE);
+        fflush(stdout);
+        _exit(0);
+    }
+    waitpid(pid, NULL, 0);
+    (void)k;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "";
@@ -157,6 +253,8 @@ int main(int argc, char **argv)
         return poll_cases(argv[0]);
     if (strcmp(what, "brk") == 0)
         return brk_cases();
+    if (strcmp(what, "sigaction") == 0)
+        return sigaction_cases();
     printf("vmshim: unknown behaviour %s\n", what);
     return 2;
 }
