@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -246,6 +247,50 @@ static int sigaction_cases(void)
     return 0;
 }
 
+/* Threads share the fd table and the actions: what one changes, another sees at once, in the
+ * shim's answers too. */
+static int shared_fd, shared_pipe[2];
+static pthread_barrier_t step;
+
+static void *other_thread(void *arg)
+{
+    (void)arg;
+    dup2(shared_pipe[0], shared_fd);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGUSR1, &sa, NULL);
+    pthread_barrier_wait(&step); /* changed */
+    pthread_barrier_wait(&step); /* looked at */
+    dup2(shared_pipe[1], shared_fd);
+    signal(SIGUSR1, SIG_IGN);
+    return NULL;
+}
+
+static int thread_cases(const char *self)
+{
+    shared_fd = open(self, O_RDONLY);
+    if (shared_fd < 0 || pipe(shared_pipe) < 0)
+        return 1;
+    struct pollfd one = {shared_fd, POLLIN | POLLOUT, 0};
+    uintptr_t b0 = (uintptr_t)syscall(SYS_brk, 0);
+    show("the file, one thread", &one, 1, 0);
+    query("SIGUSR1, one thread", SIGUSR1);
+    pthread_t t;
+    pthread_barrier_init(&step, NULL, 2);
+    if (pthread_create(&t, NULL, other_thread, NULL) != 0)
+        return 1;
+    pthread_barrier_wait(&step);
+    show("the pipe's read end another thread put there", &one, 1, 0);
+    query("SIGUSR1 another thread set", SIGUSR1);
+    printf("the break with two threads: %ld\n", (long)((uintptr_t)syscall(SYS_brk, 0) - b0));
+    pthread_barrier_wait(&step);
+    pthread_join(t, NULL);
+    show("the pipe's write end, the thread gone", &one, 1, 0);
+    query("SIGUSR1 ignored by the thread gone", SIGUSR1);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "";
@@ -255,6 +300,8 @@ int main(int argc, char **argv)
         return brk_cases();
     if (strcmp(what, "sigaction") == 0)
         return sigaction_cases();
+    if (strcmp(what, "threads") == 0)
+        return thread_cases(argv[0]);
     printf("vmshim: unknown behaviour %s\n", what);
     return 2;
 }
