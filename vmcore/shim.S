@@ -29,7 +29,9 @@
     .set NR_poll, 7
     .set NR_brk, 12
     .set NR_rt_sigaction, 13
-    .set FAST_CALLS, 13
+    .set NR_getrandom, 318
+    .set NR_arch_prctl, 158
+    .set FAST_CALLS, 15
 
     .section .rodata.vm_shim, "a"
     .balign 16
@@ -44,7 +46,7 @@ vm_shim_code:
     .quad FAST_CALLS
     .quad NR_getpid, NR_gettid, NR_getppid, NR_getuid, NR_geteuid, NR_getgid, NR_getegid
     .quad NR_set_tid_address, NR_set_robust_list, NR_rseq, NR_poll, NR_brk
-    .quad NR_rt_sigaction
+    .quad NR_rt_sigaction, NR_getrandom, NR_arch_prctl
 
     /* The data page (vmcore.h's VM_DATA_* name the same offsets). */
     .set flush_flag, vm_shim_code + DATA_OFFSET
@@ -74,6 +76,15 @@ vm_shim_code:
     .set sigact_ok, vm_shim_code + DATA_OFFSET + 249
     .set save_nr, vm_shim_code + DATA_OFFSET + 256
     .set sigact, vm_shim_code + DATA_OFFSET + 1024
+    .set rand_left, vm_shim_code + DATA_OFFSET + 264
+    .set fs_value, vm_shim_code + DATA_OFFSET + 272
+    .set save_rcx, vm_shim_code + DATA_OFFSET + 280
+    .set rand_pool, vm_shim_code + DATA_OFFSET + 768
+    .set RAND_SIZE, 256
+    .set GRND_NONBLOCK, 1
+    .set GRND_INSECURE, 4
+    .set ARCH_SET_FS, 0x1002
+    .set MSR_FS_BASE, 0xc0000100
     .set POLL_MAX, 16
     .set POLL_FDS, 64
     /* Linux's DEFAULT_POLLMASK: POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM (poll.h). */
@@ -91,7 +102,7 @@ start:
  * so it is never touched: the VMM reads the registers at the exit. Only rax may change on the
  * way back (rcx and r11 hold the return), so the calls answered here are found by comparing. */
 syscall_entry:
-    .irp call, poll, brk, rt_sigaction, getpid, gettid, getppid, getuid, geteuid, getgid, getegid, set_tid_address, set_robust_list, rseq
+    .irp call, poll, brk, rt_sigaction, getrandom, arch_prctl, getpid, gettid, getppid, getuid, geteuid, getgid, getegid, set_tid_address, set_robust_list, rseq
     cmpq $NR_\call, %rax
     je answer_\call
     .endr
@@ -303,7 +314,69 @@ answer_rt_sigaction:
 7:  incq counts + 8 * 12(%rip)
     restore_regs
     jmp after_call
+
+/* getrandom(2) of up to the pool's unused bytes into one page below user_top, with no flag but
+ * GRND_NONBLOCK and GRND_INSECURE: the host's random bytes, each handed out once, which is what
+ * the VMM's getrandom would give (the pool was filled once the host's generator was ready, so
+ * neither flag changes anything). The pool's last bytes go first; they are used up only once
+ * all are written. Anything else is the VMM's. */
+answer_getrandom:
+    save_regs
+    testq $~(GRND_NONBLOCK | GRND_INSECURE), %rdx
+    jnz to_vmm
+    leaq -1(%rsi), %r8
+    cmpq rand_left(%rip), %r8
+    jae to_vmm                  /* 0 bytes, or more than the pool has */
+    cmpq user_top(%rip), %rdi
+    jae to_vmm
+    leaq (%rdi, %rsi), %r9
+    cmpq user_top(%rip), %r9
+    ja to_vmm
+    leaq -1(%r9), %r8
+    xorq %rdi, %r8
+    shrq $12, %r8
+    jnz to_vmm
+    movq rand_left(%rip), %r8
+    subq %rsi, %r8              /* the first pool byte to hand out */
+    leaq rand_pool(%rip), %r9
+    addq %r8, %r9
+    xorl %r10d, %r10d
+8:  movb (%r9, %r10), %al
+    movb %al, (%rdi, %r10)
+    incq %r10
+    cmpq %rsi, %r10
+    jb 8b
+    movq %r8, rand_left(%rip)
+    movq %rsi, %rax
+    incq counts + 8 * 13(%rip)
+    restore_regs
+    jmp after_call
 uaccess_end:
+
+/* arch_prctl(ARCH_SET_FS): the base goes straight into FS.base (wrmsr: AMD64 APM vol. 2, 4.5.3),
+ * recorded for the personality; one outside the user half is EPERM (arch/x86/kernel/process_64.c
+ * do_arch_prctl_64), as the personality answers. Other options are the VMM's. */
+answer_arch_prctl:
+    cmpq $ARCH_SET_FS, %rdi
+    jne host_call
+    movq %rdx, save(%rip)
+    movq %rcx, save_rcx(%rip)
+    movq $-1, %rax
+    movq %rsi, %rdx
+    shrq $47, %rdx
+    jnz 9f
+    movl $MSR_FS_BASE, %ecx
+    movl %esi, %eax
+    movq %rsi, %rdx
+    shrq $32, %rdx
+    wrmsr
+    movq %rsi, fs_value(%rip)
+    orb $8, sync_flags(%rip)
+    xorl %eax, %eax
+9:  incq counts + 8 * 14(%rip)
+    movq save(%rip), %rdx
+    movq save_rcx(%rip), %rcx
+    jmp after_call
 
 /* To the VMM with the registers as ring 3 left them: a call the shim does not answer after all,
  * or a fault on ring 3's memory while it answered (fault_common). */

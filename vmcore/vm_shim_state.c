@@ -8,6 +8,7 @@
 #include <linux/magic.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -23,6 +24,8 @@ enum {
     NR_SET_TID_ADDRESS = 218,
     NR_SET_ROBUST_LIST = 273,
     NR_BRK = 12,
+    NR_ARCH_PRCTL = 158,
+    ARCH_SET_FS = 0x1002,
     NR_POLL = 7,
     NR_CLOSE = 3,
     NR_DUP2 = 33,
@@ -71,6 +74,9 @@ void vm_shim_set_ids(struct vm_instance *v, struct vm_vcpu *c, pid_t tid)
     put64(data, VM_DATA_USER_TOP, v->mem.user.size);
     data[VM_DATA_BRK_OK] = 0;
     data[VM_DATA_SIGACT_OK] = 0;
+    /* A forked child's copy of its parent's pool, or a slot's from an earlier thread: never
+     * handed out again. */
+    put64(data, VM_DATA_RAND_LEFT, 0);
     set_creds(data);
 }
 
@@ -94,6 +100,10 @@ void vm_shim_take_records(struct vm_vcpu *c)
         uint64_t a[6] = {get64(data, VM_DATA_BRK_CUR)};
         xlat_thread_replay(c->thread, NR_BRK, a);
     }
+    if (sync & 8) {
+        uint64_t a[6] = {ARCH_SET_FS, get64(data, VM_DATA_FS)};
+        xlat_thread_replay(c->thread, NR_ARCH_PRCTL, a);
+    }
 }
 
 void vm_shim_after_call(struct vm_vcpu *c, uint64_t nr)
@@ -112,6 +122,7 @@ void vm_shim_after_call(struct vm_vcpu *c, uint64_t nr)
     }
 }
 
+_Static_assert(VM_DATA_RAND + VM_DATA_RAND_SIZE <= VM_DATA_SIGACT, "the pool ends below the actions");
 _Static_assert(VM_DATA_SIGACT + 32 * VM_DATA_SIGACT_SIGS <= VM_DATA_COUNTS,
               "the actions end below the counters");
 
@@ -119,6 +130,12 @@ void vm_shim_before_entry(struct vm_vcpu *c)
 {
     struct vm_instance *v = c->v;
     uint8_t *data = data_page(v, c->slot);
+    /* Refilled when less than a quarter is left; a host without random bytes yet (getrandom
+     * would block) leaves it empty, and the calls go to the VMM. */
+    if (get64(data, VM_DATA_RAND_LEFT) < VM_DATA_RAND_SIZE / 4) {
+        ssize_t n = getrandom(data + VM_DATA_RAND, VM_DATA_RAND_SIZE, GRND_NONBLOCK);
+        put64(data, VM_DATA_RAND_LEFT, n == VM_DATA_RAND_SIZE ? VM_DATA_RAND_SIZE : 0);
+    }
     /* Alone: no other thread can move the break or change an action while this one runs (the
      * VMM changes them only in this thread's exits: its calls, and SA_RESETHAND as it delivers).
      * A second thread comes only from this one's clone, served before its next entry. */

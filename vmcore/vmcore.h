@@ -72,7 +72,7 @@ enum { VM_DATA_PID = 64, VM_DATA_PPID = 72, VM_DATA_TID = 80, VM_DATA_CREDS = 88
  * _IRET) before it returns to ring 3, so that the VMM delivers it. VM_DATA_SYNC: bit 0, the
  * guest set its clear-tid address (VM_DATA_CLEAR_TID); bit 1, its robust list (VM_DATA_ROBUST):
  * bit 2, it moved its break
- * (VM_DATA_BRK_CUR): the personality takes them at the next exit. VM_DATA_COUNTS: one 64-bit counter per call the
+ * (VM_DATA_BRK_CUR); bit 3, its FS base (VM_DATA_FS): the personality takes them at the next exit. VM_DATA_COUNTS: one 64-bit counter per call the
  * shim answered, in vm_shim.fast_nr's order. */
 enum {
     VM_DATA_KICK = 120,
@@ -115,6 +115,19 @@ enum {
     VM_DATA_SAVE_NR = 256,
     VM_DATA_SIGACT = 1024,
     VM_DATA_SIGACT_SIGS = 31,
+};
+/* getrandom(2) from a pool of the host's random bytes: VM_DATA_RAND_LEFT of the VM_DATA_RAND_SIZE
+ * bytes at VM_DATA_RAND are unused (the shim hands out the last ones first, each once); the VMM
+ * refills the pool before an entry when it runs low, and empties it in a forked child, whose
+ * copy of the parent's page must not hand out the same bytes. VM_DATA_FS: the FS base the shim
+ * set for arch_prctl(ARCH_SET_FS) (VM_DATA_SYNC bit 3); VM_DATA_SAVE_RCX: rcx while wrmsr needs
+ * it. */
+enum {
+    VM_DATA_RAND_LEFT = 264,
+    VM_DATA_FS = 272,
+    VM_DATA_SAVE_RCX = 280,
+    VM_DATA_RAND = 768,
+    VM_DATA_RAND_SIZE = 256,
 };
 #define VM_SHIM_POLL_MAX 16 /* pollfds the shim answers for; more go to the VMM */
 #define VM_SHIM_POLL_FDS 64 /* fds VM_DATA_POLL_READY has bits for */

@@ -53,6 +53,8 @@ done 2>/dev/null
 "$VMP/vmshim" brk >"$WORK/expect/shim-brk" 2>/dev/null
 "$VMP/vmshim" sigaction >"$WORK/expect/shim-sigaction" 2>/dev/null
 "$VMP/vmshim" threads >"$WORK/expect/shim-threads" 2>/dev/null
+"$VMP/vmshim" random >"$WORK/expect/shim-random" 2>/dev/null
+"$VMP/vmshim" fs >"$WORK/expect/shim-fs" 2>/dev/null
 # Threads: what contended mutexes, TLS, joins and pthread_kill come to natively.
 for c in mutex-cond pthread-kill; do
     "$VMP/vmthreads" $c >"$WORK/expect/threads-$c" 2>/dev/null

@@ -69,6 +69,8 @@ T="--entrypoint /bin/vmthreads vmt"
 case_vm "brk within the break's page, across pages, refused, and in a forked child" 0 @shim-brk --entrypoint /bin/vmshim vmt brk
 case_vm "rt_sigaction that only asks: every action, refusals, bad buffers, SA_RESETHAND, fork" 0 @shim-sigaction --entrypoint /bin/vmshim vmt sigaction
 case_vm "poll, rt_sigaction and brk see at once what another thread changed" 0 @shim-threads --entrypoint /bin/vmshim vmt threads
+case_vm "getrandom: bytes never handed out twice, not even to a forked child; Linux's refusals" 0 @shim-random --entrypoint /bin/vmshim vmt random
+case_vm "arch_prctl(ARCH_SET_FS) takes effect at once; EPERM outside the user half; fork keeps it" 0 @shim-fs --entrypoint /bin/vmshim vmt fs
 case_vm "8 threads: a contended mutex, a condition variable, TLS per thread, joins, tids" 0 @threads-mutex-cond $T mutex-cond
 case_vm "exit_group from a thread stops threads blocked in futex and read" 7 "threads blocked" $T exit-group
 case_vm "a thread's SIGSEGV ends the whole process (139)" 139 "threads blocked" $T segv

@@ -291,6 +291,99 @@ static int thread_cases(const char *self)
     return 0;
 }
 
+static long sys_getrandom(void *buf, long n, long flags)
+{
+    long r = syscall(SYS_getrandom, buf, n, flags);
+    return r < 0 ? -errno : r;
+}
+
+/* getrandom: many small reads (more than any pool holds) never repeat a byte string, a forked
+ * child's bytes are not its parent's, and the refusals are Linux's. */
+static int random_cases(void)
+{
+    enum { N = 200 };
+    static uint8_t got[N][16];
+    int ok = 1;
+    for (int i = 0; i < N; i++)
+        ok &= sys_getrandom(got[i], 16, i % 3 == 0 ? 0 : i % 3 == 1 ? 1 : 4) == 16;
+    int distinct = 1;
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < i; j++)
+            distinct &= memcmp(got[i], got[j], 16) != 0;
+    printf("%d reads of 16 bytes: %s, all distinct: %s\n", N, ok ? "all 16" : "short",
+           distinct ? "yes" : "no");
+    uint8_t one[1], big[4096];
+    printf("1 byte: %ld, 4096 bytes: %ld, 0 bytes: %ld\n", sys_getrandom(one, 1, 0),
+           sys_getrandom(big, sizeof(big), 0), sys_getrandom(one, 0, 0));
+    printf("GRND_RANDOM: %ld, unknown flag 8: %ld, INSECURE|RANDOM: %ld\n",
+           sys_getrandom(one, 1, 2), sys_getrandom(one, 1, 8), sys_getrandom(one, 1, 6));
+    printf("to NULL: %ld, the kernel half: %ld, the shim: %ld\n", sys_getrandom(NULL, 8, 0),
+           sys_getrandom((void *)0xffff800000000000ull, 8, 0),
+           sys_getrandom((void *)0xffffffff80002000ull, 8, 0));
+    char *two = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    memset(two, 0x33, 8192);
+    mprotect(two, 4096, PROT_READ);
+    printf("into a read-only page: %ld, untouched %d\n", sys_getrandom(two + 100, 8, 0),
+           two[100] == 0x33);
+    printf("across into a writable page: %ld\n", sys_getrandom(two + 4090, 16, 0));
+    int p[2];
+    if (pipe(p) < 0)
+        return 1;
+    fflush(stdout);
+    pid_t pid = fork();
+    uint8_t mine[16];
+    sys_getrandom(mine, 16, 0);
+    if (pid == 0)
+        _exit(write(p[1], mine, 16) == 16 ? 0 : 1);
+    uint8_t child[16];
+    if (read(p[0], child, 16) != 16 || waitpid(pid, NULL, 0) != pid)
+        return 1;
+    printf("a forked child's bytes differ from its parent's: %s\n",
+           memcmp(mine, child, 16) ? "yes" : "no");
+    return 0;
+}
+
+/* arch_prctl(ARCH_SET_FS) takes effect at once: %fs-relative loads read the new base, and
+ * ARCH_GET_FS reports it. Nothing between the two sets uses the C library's TLS. */
+static long raw2(long nr, long a, long b)
+{
+    long r;
+    __asm__ volatile("syscall" : "=a"(r) : "a"(nr), "D"(a), "S"(b) : "rcx", "r11", "memory");
+    return r;
+}
+
+static int fs_cases(void)
+{
+    static uint64_t area[4] = {0x1111, 0x2222, 0x3333, 0x4444};
+    uint64_t orig = 0, seen = 0, at0, at8;
+    long r1 = raw2(SYS_arch_prctl, 0x1003, (long)&orig);
+    long r2 = raw2(SYS_arch_prctl, 0x1002, (long)area);
+    __asm__ volatile("movq %%fs:0, %0; movq %%fs:8, %1" : "=r"(at0), "=r"(at8));
+    long r3 = raw2(SYS_arch_prctl, 0x1003, (long)&seen);
+    long r4 = raw2(SYS_arch_prctl, 0x1002, (long)orig);
+    long r5 = raw2(SYS_arch_prctl, 0x1002, 1l << 47);
+    long r6 = raw2(SYS_arch_prctl, 0x1002, -4096l);
+    uint64_t back = 0;
+    long r7 = raw2(SYS_arch_prctl, 0x1003, (long)&back);
+    printf("get %ld, set %ld, %%fs:0 %#lx %%fs:8 %#lx, get %ld = the area %d, set back %ld\n",
+           r1, r2, (unsigned long)at0, (unsigned long)at8, r3, seen == (uintptr_t)area, r4);
+    printf("a base at 1<<47: %ld, in the kernel half: %ld; still the old base %d (%ld)\n", r5, r6,
+           back == orig, r7);
+    fflush(stdout);
+    /* A forked child and a thread start from the base set last. */
+    raw2(SYS_arch_prctl, 0x1002, (long)orig);
+    pid_t pid = fork();
+    if (pid == 0) {
+        uint64_t c = 0;
+        raw2(SYS_arch_prctl, 0x1003, (long)&c);
+        _exit(c == orig ? 0 : 1);
+    }
+    int st = -1;
+    waitpid(pid, &st, 0);
+    printf("a forked child's base is its parent's: %s\n", st == 0 ? "yes" : "no");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "";
@@ -300,6 +393,10 @@ int main(int argc, char **argv)
         return brk_cases();
     if (strcmp(what, "sigaction") == 0)
         return sigaction_cases();
+    if (strcmp(what, "random") == 0)
+        return random_cases();
+    if (strcmp(what, "fs") == 0)
+        return fs_cases();
     if (strcmp(what, "threads") == 0)
         return thread_cases(argv[0]);
     printf("vmshim: unknown behaviour %s\n", what);
