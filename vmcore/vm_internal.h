@@ -26,6 +26,9 @@ struct vm_vcpu {
     int in_guest;
     uint64_t runs;
     bool stopped_in_ring3;
+    /* The last KVM_RUN was interrupted in ring 0: the shim may be halfway through an answer,
+     * so the data page's answers stay as it left them (vm_shim_before_entry). */
+    bool stopped_in_shim;
     /* fork (vm_fork.c): what the parent kept of this vCPU for the child, which cannot read it;
      * resume_past_out: the vCPU is new, with no `out` for KVM to complete, so the shim must be
      * resumed past it by hand. */

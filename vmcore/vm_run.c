@@ -167,7 +167,7 @@ static int vm_vcpu_run(struct vm_vcpu *c, struct viv_error *err)
         if (rc == 0)
             rc = vm_ioctl(c->fd, KVM_RUN, NULL) < 0 ? 1 : 0;
         int e = errno;
-        c->stopped_in_ring3 = false;
+        c->stopped_in_ring3 = c->stopped_in_shim = false;
         __atomic_add_fetch(&c->runs, 1, __ATOMIC_RELEASE);
         __atomic_store_n(&c->in_guest, 0, __ATOMIC_SEQ_CST);
         if (rc < 0)

@@ -130,6 +130,10 @@ void vm_shim_before_entry(struct vm_vcpu *c)
 {
     struct vm_instance *v = c->v;
     uint8_t *data = data_page(v, c->slot);
+    /* Stopped halfway through an answer (a moved break not yet flagged, a pool being copied
+     * out): what the shim is using is left alone until its next exit. */
+    if (c->stopped_in_shim)
+        return;
     /* Refilled when less than a quarter is left; a host without random bytes yet (getrandom
      * would block) leaves it empty, and the calls go to the VMM. */
     if (get64(data, VM_DATA_RAND_LEFT) < VM_DATA_RAND_SIZE / 4) {

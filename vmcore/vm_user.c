@@ -248,6 +248,7 @@ int vm_user_interrupted(struct vm_vcpu *c, struct viv_error *err)
         /* In the shim, between ring 3 and its exit or on its way back without one (a call it
          * answers itself): it exits again before ring 3. */
         vm_shim_kick(c, true);
+        c->stopped_in_shim = true;
         return 0;
     }
     c->stopped_in_ring3 = true;
