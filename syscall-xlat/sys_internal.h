@@ -162,7 +162,6 @@ void xlat_path_done(struct xlat_path *r);
  * AT_EMPTY_PATH. fn's result as the guest sees it (sys_stat.c). */
 int64_t xlat_path_call(struct xlat_proc *p, int64_t dirfd, uint64_t gpath, int flags,
                        int (*fn)(int, const char *, int, void *), void *out);
-bool xlat_fd_reserved(const struct xlat_proc *p, int64_t fd);
 /* In a handler (p in scope): an fd argument that names an engine fd is EBADF to the guest. */
 #define FD_OR_EBADF(fd)                                                                            \
     do {                                                                                           \

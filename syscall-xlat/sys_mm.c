@@ -36,6 +36,11 @@ XLAT_SYS(brk)
     return (int64_t)want;
 }
 
+void xlat_proc_brk(const struct xlat_proc *p, uint64_t *start, uint64_t *cur, uint64_t *limit)
+{
+    *start = p->brk_start, *cur = p->brk_cur, *limit = p->brk_limit;
+}
+
 /* The mmap flags of asm-generic/mman-common.h (riscv64) have x86-64's values. */
 #define GUEST_MAP_KNOWN                                                                            \
     (MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE | MAP_FIXED | MAP_ANONYMOUS | MAP_NORESERVE |  \

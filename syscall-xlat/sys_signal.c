@@ -92,12 +92,25 @@ static int read_sigaction(struct xlat_proc *p, uint64_t addr, struct xlat_sigact
     return 0;
 }
 
+/* The words of act as rt_sigaction writes them for the guest: their count. */
+static size_t sigaction_words(const struct xlat_proc *p, const struct xlat_sigaction *act,
+                              uint64_t w[4])
+{
+    w[0] = act->handler, w[1] = act->flags, w[2] = act->restorer, w[3] = act->mask;
+    if (!p->abi->sa_restorer)
+        w[2] = act->mask, w[3] = 0;
+    return p->abi->sa_restorer ? 4 : 3;
+}
+
 static int write_sigaction(struct xlat_proc *p, uint64_t addr, const struct xlat_sigaction *act)
 {
-    uint64_t w[4] = {act->handler, act->flags, act->restorer, act->mask};
-    if (!p->abi->sa_restorer)
-        w[2] = act->mask;
-    return xlat_mem_write(p->mem, addr, w, (p->abi->sa_restorer ? 4 : 3) * 8);
+    uint64_t w[4];
+    return xlat_mem_write(p->mem, addr, w, sigaction_words(p, act, w) * 8);
+}
+
+size_t xlat_proc_sigaction(const struct xlat_proc *p, int sig, uint64_t w[4])
+{
+    return sigaction_words(p, &p->act[sig], w);
 }
 
 XLAT_SYS(rt_sigaction)
@@ -117,6 +130,12 @@ XLAT_SYS(rt_sigaction)
         return -EFAULT;
     if (a[1]) {
         nact.mask &= ~UNBLOCKABLE;
+        /* Unknown flag bits are dropped, so that the old action shows which ones the kernel
+         * knows (kernel/signal.c do_sigaction, UAPI_SA_FLAGS of include/linux/signal_types.h):
+         * glibc's int sa_flags with SA_RESETHAND arrives sign-extended. */
+        nact.flags &= SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | SA_ONSTACK | SA_RESTART |
+                      SA_NODEFER | SA_RESETHAND | 0x800 /* SA_EXPOSE_TAGBITS */ |
+                      (p->abi->sa_restorer ? 0x04000000 /* SA_RESTORER */ : 0);
         p->act[sig] = nact;
         mirror_on_host(sig, &nact);
     }

@@ -149,6 +149,8 @@ struct xlat_proc_config {
 };
 
 struct xlat_proc; /* opaque: one guest process */
+/* Whether fd is one of the engine's (the guest sees EBADF for it) rather than a guest number. */
+bool xlat_fd_reserved(const struct xlat_proc *p, int64_t fd);
 int xlat_proc_new(const struct xlat_proc_config *cfg, struct xlat_proc **out,
                   struct viv_error *err);
 void xlat_proc_free(struct xlat_proc *p);
@@ -156,6 +158,11 @@ void xlat_proc_free(struct xlat_proc *p);
 /* What getpid and getppid answer the guest (for an engine that answers them itself); either
  * pointer may be NULL when only the other is wanted. */
 void xlat_proc_ids(const struct xlat_proc *p, pid_t *pid, pid_t *ppid);
+/* The program break as brk(2) sees it: its start, where it is now, and how far it may go. */
+void xlat_proc_brk(const struct xlat_proc *p, uint64_t *start, uint64_t *cur, uint64_t *limit);
+/* Signal sig's action (1 <= sig <= 64) as rt_sigaction's old action: the words the guest's
+ * struct sigaction holds, their count (4 on x86-64: handler, flags, restorer, mask). */
+size_t xlat_proc_sigaction(const struct xlat_proc *p, int sig, uint64_t w[4]);
 /* fd is the engine's (a VM's vCPU, say): the guest's calls treat it as closed (EBADF) and can
  * never close, replace or read it. At most 8. */
 void xlat_proc_reserve_fd(struct xlat_proc *p, int fd);

@@ -11,6 +11,8 @@
 #define PORT_KICK 0xe2
 #define PORT_KICK_IRET 0xe3
 #define DATA_OFFSET 0x2000
+/* vmcore.h's VM_KERNEL_BASE: slot 0's pages are there, its data page DATA_OFFSET above. */
+#define KERNEL_BASE 0xffffffff80000000
 
 /* The calls the shim answers itself, without an exit, in the order of their counters: x86-64
  * numbers (arch/x86/entry/syscalls/syscall_64.tbl). vm_shim.c reads them from the header. */
@@ -24,7 +26,12 @@
     .set NR_set_tid_address, 218
     .set NR_set_robust_list, 273
     .set NR_rseq, 334
-    .set FAST_CALLS, 10
+    .set NR_poll, 7
+    .set NR_brk, 12
+    .set NR_rt_sigaction, 13
+    .set NR_getrandom, 318
+    .set NR_arch_prctl, 158
+    .set FAST_CALLS, 15
 
     .section .rodata.vm_shim, "a"
     .balign 16
@@ -38,7 +45,8 @@ vm_shim_code:
     .quad flush - vm_shim_code
     .quad FAST_CALLS
     .quad NR_getpid, NR_gettid, NR_getppid, NR_getuid, NR_geteuid, NR_getgid, NR_getegid
-    .quad NR_set_tid_address, NR_set_robust_list, NR_rseq
+    .quad NR_set_tid_address, NR_set_robust_list, NR_rseq, NR_poll, NR_brk
+    .quad NR_rt_sigaction, NR_getrandom, NR_arch_prctl
 
     /* The data page (vmcore.h's VM_DATA_* name the same offsets). */
     .set flush_flag, vm_shim_code + DATA_OFFSET
@@ -56,6 +64,31 @@ vm_shim_code:
     .set sync_flags, vm_shim_code + DATA_OFFSET + 121
     .set clear_tid_value, vm_shim_code + DATA_OFFSET + 128
     .set robust_value, vm_shim_code + DATA_OFFSET + 136
+    .set user_top, vm_shim_code + DATA_OFFSET + 144
+    .set save, vm_shim_code + DATA_OFFSET + 152
+    .set poll_revents, vm_shim_code + DATA_OFFSET + 184
+    /* The process's, in slot 0's page, by its absolute address (sign-extended 32 bits). */
+    .set poll_ready, KERNEL_BASE + DATA_OFFSET + 216
+    .set brk_start, vm_shim_code + DATA_OFFSET + 224
+    .set brk_cur, vm_shim_code + DATA_OFFSET + 232
+    .set brk_limit, vm_shim_code + DATA_OFFSET + 240
+    .set brk_ok, vm_shim_code + DATA_OFFSET + 248
+    .set sigact_ok, vm_shim_code + DATA_OFFSET + 249
+    .set save_nr, vm_shim_code + DATA_OFFSET + 256
+    .set sigact, vm_shim_code + DATA_OFFSET + 1024
+    .set rand_left, vm_shim_code + DATA_OFFSET + 264
+    .set fs_value, vm_shim_code + DATA_OFFSET + 272
+    .set save_rcx, vm_shim_code + DATA_OFFSET + 280
+    .set rand_pool, vm_shim_code + DATA_OFFSET + 768
+    .set RAND_SIZE, 256
+    .set GRND_NONBLOCK, 1
+    .set GRND_INSECURE, 4
+    .set ARCH_SET_FS, 0x1002
+    .set MSR_FS_BASE, 0xc0000100
+    .set POLL_MAX, 16
+    .set POLL_FDS, 64
+    /* Linux's DEFAULT_POLLMASK: POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM (poll.h). */
+    .set POLL_DEFAULT, 0x145
     .set counts, vm_shim_code + DATA_OFFSET + 2048
 
 /* First entry: the VMM starts the vCPU here in ring 0 with rcx = the program's entry, r11 = its
@@ -69,10 +102,11 @@ start:
  * so it is never touched: the VMM reads the registers at the exit. Only rax may change on the
  * way back (rcx and r11 hold the return), so the calls answered here are found by comparing. */
 syscall_entry:
-    .irp call, getpid, gettid, getppid, getuid, geteuid, getgid, getegid, set_tid_address, set_robust_list, rseq
+    .irp call, poll, brk, rt_sigaction, getrandom, arch_prctl, getpid, gettid, getppid, getuid, geteuid, getgid, getegid, set_tid_address, set_robust_list, rseq
     cmpq $NR_\call, %rax
     je answer_\call
     .endr
+host_call:
     outb %al, $PORT_SYSCALL
 /* Every way back to ring 3 after a call: a TLB flush the VMM asked for, a return it set up
  * through iretq, and a signal that came while the vCPU was in ring 0 (the VMM cannot deliver
@@ -136,6 +170,221 @@ answer_\call:
     movq $-38, %rax
     jmp after_call
 
+/* brk(2) as the personality answers it (syscall-xlat/sys_mm.c, after Linux's mm/mmap.c): a
+ * break below the start or past the limit is refused with the current one; one whose page-
+ * rounded end is the current one's moves the break and maps nothing. Others map or unmap
+ * pages: the VMM's. */
+answer_brk:
+    cmpb $0, brk_ok(%rip)
+    je host_call
+    movq %rdx, save(%rip)
+    movq brk_cur(%rip), %rax
+    cmpq brk_start(%rip), %rdi
+    jb 1f
+    cmpq brk_limit(%rip), %rdi
+    ja 1f
+    leaq 4095(%rdi), %rdx
+    andq $-4096, %rdx
+    addq $4095, %rax
+    andq $-4096, %rax
+    cmpq %rax, %rdx
+    jne 2f
+    movq %rdi, brk_cur(%rip)
+    orb $4, sync_flags(%rip)
+    movq %rdi, %rax
+1:  incq counts + 8 * 11(%rip)
+    movq save(%rip), %rdx
+    jmp after_call
+2:  movq save(%rip), %rdx
+    movl $NR_brk, %eax
+    jmp host_call
+
+/* The registers an answer from ring 3's memory works with, and the call's number, kept in the
+ * data page (never on ring 3's stack, whose red zone is the guest's). */
+    .macro save_regs
+    movq %rax, save_nr(%rip)
+    movq %rdx, save(%rip)
+    movq %r8, save + 8(%rip)
+    movq %r9, save + 16(%rip)
+    movq %r10, save + 24(%rip)
+    .endm
+    .macro restore_regs
+    movq save(%rip), %rdx
+    movq save + 8(%rip), %r8
+    movq save + 16(%rip), %r9
+    movq save + 24(%rip), %r10
+    .endm
+
+/* poll(2) when every fd it names is a negative one (ignored) or one the VMM marked in
+ * poll_ready, and at least one asks for an event such an fd has: Linux's answer then never
+ * waits, and is each fd's events masked by DEFAULT_POLLMASK (fs/select.c do_pollfd: a file
+ * without f_op->poll has vfs_poll's DEFAULT_POLLMASK), the count of nonzero ones returned.
+ * Anything else, and any fault on ring 3's memory (uaccess_fixup), exits for the VMM with the
+ * registers as ring 3 left them. The array is read once (Linux copies it in), and is in one
+ * page below user_top: a fault comes before any write, never between two. */
+answer_poll:
+    save_regs
+    leaq -1(%rsi), %r8
+    cmpq $POLL_MAX - 1, %r8
+    ja to_vmm                /* 0 fds (a sleep) or too many */
+    cmpq user_top(%rip), %rdi
+    jae to_vmm
+    leaq (%rdi, %rsi, 8), %r9   /* the array's end: no overflow below user_top */
+    cmpq user_top(%rip), %r9
+    ja to_vmm
+    leaq -1(%r9), %r8
+    xorq %rdi, %r8
+    shrq $12, %r8
+    jnz to_vmm
+    xorl %r10d, %r10d           /* the count */
+    movq %rdi, %r8
+    leaq poll_revents(%rip), %rax
+uaccess_begin:
+1:  movslq (%r8), %rdx
+    testq %rdx, %rdx
+    js 2f
+    cmpq $POLL_FDS, %rdx
+    jae to_vmm
+    btq %rdx, poll_ready
+    jnc to_vmm
+    movzwl 4(%r8), %edx
+    andl $POLL_DEFAULT, %edx
+    jz 3f
+    incq %r10
+    jmp 3f
+2:  xorl %edx, %edx
+3:  movw %dx, (%rax)
+    addq $2, %rax
+    addq $8, %r8
+    cmpq %r9, %r8
+    jb 1b
+    testq %r10, %r10
+    jz to_vmm                /* nothing ready: it would wait */
+    movq %rdi, %r8
+    leaq poll_revents(%rip), %rax
+4:  movzwl (%rax), %edx
+    movw %dx, 6(%r8)
+    addq $2, %rax
+    addq $8, %r8
+    cmpq %r9, %r8
+    jb 4b
+    incq counts + 8 * 10(%rip)
+    movq %r10, %rax
+    restore_regs
+    jmp after_call
+
+/* rt_sigaction(2) that sets nothing, for signals 1 to 31, while sigact holds the process's
+ * actions: as the personality answers it (syscall-xlat/sys_signal.c, after Linux's
+ * kernel/signal.c): the old action written if asked for, 0. It is written into one page, so a
+ * fault comes before any byte is; anything else is the VMM's. */
+answer_rt_sigaction:
+    cmpb $0, sigact_ok(%rip)
+    je host_call
+    save_regs
+    testq %rsi, %rsi
+    jnz to_vmm
+    cmpq $8, %r10
+    jne to_vmm
+    leaq -1(%rdi), %r8
+    cmpq $30, %r8
+    ja to_vmm
+    xorl %eax, %eax
+    testq %rdx, %rdx
+    jz 7f
+    cmpq user_top(%rip), %rdx
+    jae to_vmm
+    leaq 32(%rdx), %r9
+    cmpq user_top(%rip), %r9
+    ja to_vmm
+    leaq 31(%rdx), %r9
+    xorq %rdx, %r9
+    shrq $12, %r9
+    jnz to_vmm
+    shlq $5, %r8
+    leaq sigact(%rip), %r9
+    addq %r8, %r9
+    movq (%r9), %r10
+    movq %r10, (%rdx)
+    movq 8(%r9), %r10
+    movq %r10, 8(%rdx)
+    movq 16(%r9), %r10
+    movq %r10, 16(%rdx)
+    movq 24(%r9), %r10
+    movq %r10, 24(%rdx)
+7:  incq counts + 8 * 12(%rip)
+    restore_regs
+    jmp after_call
+
+/* getrandom(2) of up to the pool's unused bytes into one page below user_top, with no flag but
+ * GRND_NONBLOCK and GRND_INSECURE: the host's random bytes, each handed out once, which is what
+ * the VMM's getrandom would give (the pool was filled once the host's generator was ready, so
+ * neither flag changes anything). The pool's last bytes go first; they are used up only once
+ * all are written. Anything else is the VMM's. */
+answer_getrandom:
+    save_regs
+    testq $~(GRND_NONBLOCK | GRND_INSECURE), %rdx
+    jnz to_vmm
+    leaq -1(%rsi), %r8
+    cmpq rand_left(%rip), %r8
+    jae to_vmm                  /* 0 bytes, or more than the pool has */
+    cmpq user_top(%rip), %rdi
+    jae to_vmm
+    leaq (%rdi, %rsi), %r9
+    cmpq user_top(%rip), %r9
+    ja to_vmm
+    leaq -1(%r9), %r8
+    xorq %rdi, %r8
+    shrq $12, %r8
+    jnz to_vmm
+    movq rand_left(%rip), %r8
+    subq %rsi, %r8              /* the first pool byte to hand out */
+    leaq rand_pool(%rip), %r9
+    addq %r8, %r9
+    xorl %r10d, %r10d
+8:  movb (%r9, %r10), %al
+    movb %al, (%rdi, %r10)
+    incq %r10
+    cmpq %rsi, %r10
+    jb 8b
+    movq %r8, rand_left(%rip)
+    movq %rsi, %rax
+    incq counts + 8 * 13(%rip)
+    restore_regs
+    jmp after_call
+uaccess_end:
+
+/* arch_prctl(ARCH_SET_FS): the base goes straight into FS.base (wrmsr: AMD64 APM vol. 2, 4.5.3),
+ * recorded for the personality; one outside the user half is EPERM (arch/x86/kernel/process_64.c
+ * do_arch_prctl_64), as the personality answers. Other options are the VMM's. */
+answer_arch_prctl:
+    cmpq $ARCH_SET_FS, %rdi
+    jne host_call
+    movq %rdx, save(%rip)
+    movq %rcx, save_rcx(%rip)
+    movq $-1, %rax
+    movq %rsi, %rdx
+    shrq $47, %rdx
+    jnz 9f
+    movl $MSR_FS_BASE, %ecx
+    movl %esi, %eax
+    movq %rsi, %rdx
+    shrq $32, %rdx
+    wrmsr
+    movq %rsi, fs_value(%rip)
+    orb $8, sync_flags(%rip)
+    xorl %eax, %eax
+9:  incq counts + 8 * 14(%rip)
+    movq save(%rip), %rdx
+    movq save_rcx(%rip), %rcx
+    jmp after_call
+
+/* To the VMM with the registers as ring 3 left them: a call the shim does not answer after all,
+ * or a fault on ring 3's memory while it answered (fault_common). */
+to_vmm:
+    restore_regs
+    movq save_nr(%rip), %rax
+    jmp host_call
+
 /* The VMM narrowed or removed a mapping: flush the TLB by reloading CR3 (AMD64 APM vol. 2,
  * 5.5.2) before the guest can use a stale translation. rax holds the result: keep it. The VMM
  * also starts a vCPU it stopped in ring 3 here, with the iret frame set, when another vCPU
@@ -178,10 +427,28 @@ faults:
     jmp fault_common
     .endr
 
+/* A fault in ring 0 between uaccess_begin and uaccess_end is the shim's own access to ring 3's
+ * memory: it goes on at to_vmm, which hands the call to the VMM (Linux's exception tables do
+ * this for copy_from_user). The frame: [vector, error, rip, cs, rflags, rsp, ss]. */
+fault_common:
+    testb $3, 24(%rsp)
+    jnz 5f
+    pushq %rax
+    leaq uaccess_begin(%rip), %rax
+    cmpq %rax, 24(%rsp)
+    jb 6f
+    leaq uaccess_end(%rip), %rax
+    cmpq %rax, 24(%rsp)
+    jae 6f
+    leaq to_vmm(%rip), %rax
+    movq %rax, 24(%rsp)
+    popq %rax
+    addq $16, %rsp
+    iretq
+6:  popq %rax
 /* A handled fault resumes in the guest's handler through the iret path; a guest the fault
  * killed is never resumed, and should it be, this stops the vCPU. */
-fault_common:
-    outb %al, $PORT_FAULT
+5:  outb %al, $PORT_FAULT
     cmpb $0, iret_flag(%rip)
     je 2f
     cmpb $0, flush_flag(%rip)

@@ -26,6 +26,9 @@ struct vm_vcpu {
     int in_guest;
     uint64_t runs;
     bool stopped_in_ring3;
+    /* The last KVM_RUN was interrupted in ring 0: the shim may be halfway through an answer,
+     * so the data page's answers stay as it left them (vm_shim_before_entry). */
+    bool stopped_in_shim;
     /* fork (vm_fork.c): what the parent kept of this vCPU for the child, which cannot read it;
      * resume_past_out: the vCPU is new, with no `out` for KVM to complete, so the shim must be
      * resumed past it by hand. */
@@ -52,6 +55,7 @@ struct vm_instance {
     uint64_t vvar;              /* guest address of the vDSO's parameter page */
     bool forked;                /* this VMM is a guest's child process */
     bool thread_failed;         /* viv failed in another thread's vCPU: why, under lock */
+    uint64_t fd_gen;            /* calls that could release an fd so far (vm_shim_state.c) */
     struct viv_error thread_err;
 };
 _Static_assert(VM_MAX_VCPUS <= 32, "slots is a 32-bit mask");
@@ -87,9 +91,18 @@ void vm_shim_set_ids(struct vm_instance *v, struct vm_vcpu *c, pid_t tid);
 /* At each exit of c, before anything else: what its shim recorded for the personality
  * (set_tid_address, set_robust_list) goes there. */
 void vm_shim_take_records(struct vm_vcpu *c);
+/* Just before c enters the guest: what its shim answers from the personality's state now (the
+ * program break, while the process has one thread). */
+void vm_shim_before_entry(struct vm_vcpu *c);
 /* After c's hypercall nr was served: the credentials again when the call may have changed
  * them. */
 void vm_shim_after_call(struct vm_vcpu *c, uint64_t nr);
+/* Around each hypercall nr of c that the personality serves: the bits of VM_DATA_POLL_READY
+ * that the call could make wrong go before it (the generation to hand to _after), and the fds
+ * it made or polled are looked at after it (ret: its result). */
+uint64_t vm_shim_fds_before(struct vm_vcpu *c, uint64_t nr, const uint64_t a[6]);
+void vm_shim_fds_after(struct vm_vcpu *c, uint64_t nr, const uint64_t a[6], int64_t ret,
+                       uint64_t gen);
 /* c stopped in ring 0 with a signal to deliver: its shim exits before ring 3 (on, at
  * vm_user_interrupted), or that exit came (off). */
 void vm_shim_kick(struct vm_vcpu *c, bool on);

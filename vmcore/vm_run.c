@@ -162,11 +162,12 @@ static int vm_vcpu_run(struct vm_vcpu *c, struct viv_error *err)
         /* In the guest from here, for TLB shootdowns (vm_tlb.c): one flagged before this
          * point is done now, one after it kicks KVM_RUN out. */
         __atomic_store_n(&c->in_guest, 1, __ATOMIC_SEQ_CST);
+        vm_shim_before_entry(c);
         int rc = vm_tlb_flush_stopped(c, err);
         if (rc == 0)
             rc = vm_ioctl(c->fd, KVM_RUN, NULL) < 0 ? 1 : 0;
         int e = errno;
-        c->stopped_in_ring3 = false;
+        c->stopped_in_ring3 = c->stopped_in_shim = false;
         __atomic_add_fetch(&c->runs, 1, __ATOMIC_RELEASE);
         __atomic_store_n(&c->in_guest, 0, __ATOMIC_SEQ_CST);
         if (rc < 0)

@@ -1,10 +1,16 @@
 /* vm_shim_state.c: the state behind the system calls the shim answers without an exit: what
- * the VMM writes for it to answer (ids, credentials), what it records for the personality (the
- * clear-tid address, the robust list), its counters, and the flag that makes it exit for a
- * signal that came while the vCPU was in ring 0. */
+ * the VMM writes for it to answer (ids, credentials, the fds whose poll answer is fixed), what
+ * it records for the personality (the clear-tid address, the robust list), its counters, and
+ * the flag that makes it exit for a signal that came while the vCPU was in ring 0. */
 #include "vm_internal.h"
 
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 /* x86-64 numbers (arch/x86/entry/syscalls/syscall_64.tbl). */
@@ -17,6 +23,15 @@ enum {
     NR_SETRESGID = 119,
     NR_SET_TID_ADDRESS = 218,
     NR_SET_ROBUST_LIST = 273,
+    NR_BRK = 12,
+    NR_ARCH_PRCTL = 158,
+    ARCH_SET_FS = 0x1002,
+    NR_POLL = 7,
+    NR_CLOSE = 3,
+    NR_DUP2 = 33,
+    NR_DUP3 = 292,
+    NR_FCNTL = 72,
+    NR_PPOLL = 271,
 };
 
 static uint8_t *data_page(const struct vm_instance *v, unsigned slot)
@@ -56,6 +71,12 @@ void vm_shim_set_ids(struct vm_instance *v, struct vm_vcpu *c, pid_t tid)
     put64(data, VM_DATA_PID, (uint64_t)ids[0]);
     put64(data, VM_DATA_PPID, (uint64_t)ids[1]);
     put64(data, VM_DATA_TID, tid ? (uint64_t)tid : (uint64_t)ids[0]);
+    put64(data, VM_DATA_USER_TOP, v->mem.user.size);
+    data[VM_DATA_BRK_OK] = 0;
+    data[VM_DATA_SIGACT_OK] = 0;
+    /* A forked child's copy of its parent's pool, or a slot's from an earlier thread: never
+     * handed out again. */
+    put64(data, VM_DATA_RAND_LEFT, 0);
     set_creds(data);
 }
 
@@ -75,6 +96,14 @@ void vm_shim_take_records(struct vm_vcpu *c)
         uint64_t a[6] = {get64(data, VM_DATA_ROBUST), 24};
         xlat_thread_replay(c->thread, NR_SET_ROBUST_LIST, a);
     }
+    if (sync & 4) {
+        uint64_t a[6] = {get64(data, VM_DATA_BRK_CUR)};
+        xlat_thread_replay(c->thread, NR_BRK, a);
+    }
+    if (sync & 8) {
+        uint64_t a[6] = {ARCH_SET_FS, get64(data, VM_DATA_FS)};
+        xlat_thread_replay(c->thread, NR_ARCH_PRCTL, a);
+    }
 }
 
 void vm_shim_after_call(struct vm_vcpu *c, uint64_t nr)
@@ -91,6 +120,46 @@ void vm_shim_after_call(struct vm_vcpu *c, uint64_t nr)
     default:
         break;
     }
+}
+
+_Static_assert(VM_DATA_RAND + VM_DATA_RAND_SIZE <= VM_DATA_SIGACT, "the pool ends below the actions");
+_Static_assert(VM_DATA_SIGACT + 32 * VM_DATA_SIGACT_SIGS <= VM_DATA_COUNTS,
+              "the actions end below the counters");
+
+void vm_shim_before_entry(struct vm_vcpu *c)
+{
+    struct vm_instance *v = c->v;
+    uint8_t *data = data_page(v, c->slot);
+    /* Stopped halfway through an answer (a moved break not yet flagged, a pool being copied
+     * out): what the shim is using is left alone until its next exit. */
+    if (c->stopped_in_shim)
+        return;
+    /* Refilled when less than a quarter is left; a host without random bytes yet (getrandom
+     * would block) leaves it empty, and the calls go to the VMM. */
+    if (get64(data, VM_DATA_RAND_LEFT) < VM_DATA_RAND_SIZE / 4) {
+        ssize_t n = getrandom(data + VM_DATA_RAND, VM_DATA_RAND_SIZE, GRND_NONBLOCK);
+        put64(data, VM_DATA_RAND_LEFT, n == VM_DATA_RAND_SIZE ? VM_DATA_RAND_SIZE : 0);
+    }
+    /* Alone: no other thread can move the break or change an action while this one runs (the
+     * VMM changes them only in this thread's exits: its calls, and SA_RESETHAND as it delivers).
+     * A second thread comes only from this one's clone, served before its next entry. */
+    if (__builtin_popcount(__atomic_load_n(&v->slots, __ATOMIC_ACQUIRE)) != 1 || !c->thread) {
+        data[VM_DATA_BRK_OK] = 0;
+        data[VM_DATA_SIGACT_OK] = 0;
+        return;
+    }
+    for (int sig = 1; sig <= VM_DATA_SIGACT_SIGS; sig++) {
+        uint64_t w[4] = {0};
+        xlat_proc_sigaction(v->proc, sig, w);
+        memcpy(data + VM_DATA_SIGACT + 32 * (sig - 1), w, sizeof(w));
+    }
+    data[VM_DATA_SIGACT_OK] = 1;
+    uint64_t start, cur, limit;
+    xlat_proc_brk(v->proc, &start, &cur, &limit);
+    put64(data, VM_DATA_BRK_START, start);
+    put64(data, VM_DATA_BRK_CUR, cur);
+    put64(data, VM_DATA_BRK_LIMIT, limit);
+    data[VM_DATA_BRK_OK] = 1;
 }
 
 void vm_shim_kick(struct vm_vcpu *c, bool on)
@@ -122,5 +191,141 @@ void vm_shim_zero_counts(struct vm_instance *v)
         static const uint8_t zero[8 * VM_SHIM_MAX_FAST];
         if (memcmp(at, zero, sizeof(zero)))
             memset(at, 0, sizeof(zero));
+    }
+}
+
+/* ---- fds whose poll(2) answer is fixed (VM_DATA_POLL_READY) ----
+ *
+ * A bit is set only after the VMM looked at the host fd under that number, and only when no
+ * call that could close or replace an fd began since before the fd was made or looked at
+ * (fd_gen, under v->lock): a thread that closes fd n while another marks it wins. */
+
+static uint64_t *poll_ready(struct vm_instance *v)
+{
+    return (uint64_t *)(void *)(data_page(v, 0) + VM_DATA_POLL_READY);
+}
+
+static uint64_t fd_bit(uint64_t fd)
+{
+    return fd < VM_SHIM_POLL_FDS ? 1ull << fd : 0;
+}
+
+/* The x86-64 calls that never close an fd nor put another file under a number in use (they
+ * read, write or stat through fds, or take the lowest free numbers); every other call clears
+ * all the bits before it is served. close, dup2 and dup3 clear the one they replace. */
+static bool keeps_fds(uint64_t nr)
+{
+    switch (nr) {
+    case 0: case 1: case 2: case 4: case 5: case 6: case 7: case 8:      /* read .. lseek */
+    case 9: case 10: case 11: case 12: case 13: case 14: case 15:        /* mmap .. rt_sigreturn */
+    case 16: case 17: case 18: case 19: case 20: case 21: case 22:       /* ioctl .. pipe */
+    case 23: case 24: case 25: case 26: case 27: case 28: case 32:       /* select .. dup */
+    case 35: case 39: case 41: case 42: case 43: case 44: case 45:       /* nanosleep .. recvfrom */
+    case 46: case 47: case 49: case 50: case 51: case 52: case 53:       /* sendmsg .. socketpair */
+    case 54: case 55: case 61: case 62: case 63: case 72: case 73:       /* setsockopt .. flock */
+    case 74: case 75: case 77: case 78: case 79: case 80: case 81:       /* fsync .. fchdir */
+    case 82: case 83: case 84: case 85: case 86: case 87: case 88:       /* rename .. symlink */
+    case 89: case 90: case 91: case 95: case 96: case 97: case 98:       /* readlink .. getrusage */
+    case 99: case 100: case 102: case 104: case 107: case 108: case 109: /* sysinfo .. setpgid */
+    case 110: case 111: case 112: case 121: case 124: case 127: case 128:
+    case 130: case 131: case 137: case 138: case 157: case 158: case 186: /* .. gettid */
+    case 200: case 201: case 202: case 217: case 218: case 228: case 229: /* tkill .. */
+    case 230: case 232: case 234: case 257: case 258: case 262: case 263: /* .. unlinkat */
+    case 264: case 267: case 268: case 269: case 270: case 271: case 273: /* .. set_robust_list */
+    case 280: case 281: case 288: case 290: case 291: case 293: case 302: /* .. prlimit64 */
+    case 318: case 319: case 332: case 334: case 437: case 439:          /* getrandom .. */
+        return true;
+    default:
+        return false;
+    }
+}
+
+uint64_t vm_shim_fds_before(struct vm_vcpu *c, uint64_t nr, const uint64_t a[6])
+{
+    struct vm_instance *v = c->v;
+    uint64_t clear = ~0ull;
+    if (nr == NR_CLOSE)
+        clear = fd_bit(a[0]);
+    else if (nr == NR_DUP2 || nr == NR_DUP3)
+        clear = fd_bit(a[1]);
+    else if (keeps_fds(nr))
+        return __atomic_load_n(&v->fd_gen, __ATOMIC_ACQUIRE);
+    /* A call that may release a number moves the generation even when no bit is set: a mark
+     * of that number under way in another thread must not land after it. */
+    pthread_mutex_lock(&v->lock);
+    uint64_t gen = __atomic_add_fetch(&v->fd_gen, 1, __ATOMIC_ACQ_REL);
+    __atomic_and_fetch(poll_ready(v), ~clear, __ATOMIC_SEQ_CST);
+    pthread_mutex_unlock(&v->lock);
+    return gen;
+}
+
+/* Whether guest fd's poll answer is always DEFAULT_POLLMASK: a regular file (not O_PATH, which
+ * poll sees as no fd: POLLNVAL) on a file system whose regular files have no f_op->poll
+ * (Linux 6.x: ext2/3/4, tmpfs and memfds, xfs, btrfs, overlayfs, 9p; not procfs, sysfs,
+ * kernfs or FUSE, whose files may poll). */
+static bool poll_fixed(struct vm_instance *v, int64_t fd)
+{
+    if (fd < 0 || fd >= VM_SHIM_POLL_FDS || xlat_fd_reserved(v->proc, fd))
+        return false;
+    struct stat st;
+    struct statfs sf;
+    int fl = fcntl((int)fd, F_GETFL);
+    if (fl < 0 || (fl & O_PATH) || fstat((int)fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+        fstatfs((int)fd, &sf) < 0)
+        return false;
+    switch ((unsigned long)sf.f_type) {
+    case EXT4_SUPER_MAGIC:
+    case TMPFS_MAGIC:
+    case XFS_SUPER_MAGIC:
+    case BTRFS_SUPER_MAGIC:
+    case OVERLAYFS_SUPER_MAGIC:
+    case V9FS_MAGIC:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void mark(struct vm_instance *v, int64_t fd, uint64_t gen)
+{
+    if (!poll_fixed(v, fd))
+        return;
+    pthread_mutex_lock(&v->lock);
+    if (__atomic_load_n(&v->fd_gen, __ATOMIC_ACQUIRE) == gen)
+        __atomic_or_fetch(poll_ready(v), fd_bit((uint64_t)fd), __ATOMIC_SEQ_CST);
+    pthread_mutex_unlock(&v->lock);
+}
+
+void vm_shim_fds_after(struct vm_vcpu *c, uint64_t nr, const uint64_t a[6], int64_t ret,
+                       uint64_t gen)
+{
+    struct vm_instance *v = c->v;
+    if (ret < 0)
+        return;
+    switch (nr) {
+    case 2: case 85: case 257: case 437: /* open, creat, openat, openat2 */
+    case 32: case 33: case 292:          /* dup, dup2, dup3 */
+        mark(v, ret, gen);
+        break;
+    case NR_FCNTL:
+        if (a[1] == F_DUPFD || a[1] == F_DUPFD_CLOEXEC)
+            mark(v, ret, gen);
+        break;
+    case NR_POLL:
+    case NR_PPOLL: {
+        /* fds the guest had before (inherited, or made before the bits were cleared): the next
+         * poll of them is the shim's. */
+        struct pollfd fds[VM_SHIM_POLL_MAX];
+        uint64_t n = a[1];
+        if (n > VM_SHIM_POLL_MAX || xlat_mem_read(&v->mem.user, a[0], fds, n * sizeof(*fds)) < 0)
+            break;
+        for (uint64_t i = 0; i < n; i++)
+            if (fds[i].fd >= 0 && !(__atomic_load_n(poll_ready(v), __ATOMIC_ACQUIRE) &
+                                    fd_bit((uint64_t)fds[i].fd)))
+                mark(v, fds[i].fd, gen);
+        break;
+    }
+    default:
+        break;
     }
 }

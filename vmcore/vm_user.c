@@ -107,8 +107,11 @@ int vm_user_syscall(struct vm_vcpu *c, struct viv_error *err)
     s.x86.rip = r.rcx, s.x86.rflags = r.r11;
     const uint64_t a[6] = {r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9};
     int64_t ret = 0;
+    uint64_t gen = vm_shim_fds_before(c, r.rax, a);
     enum xlat_sys_result res = xlat_thread_syscall(c->thread, r.rax, a, &s, &ret);
     vm_shim_after_call(c, r.rax);
+    if (res == XLAT_SYS_DONE)
+        vm_shim_fds_after(c, r.rax, a, ret, gen);
     vm_tlb_shootdown(c);
     bool fx_loaded = false, changed = false;
     if (c->resume_past_out) {
@@ -245,6 +248,7 @@ int vm_user_interrupted(struct vm_vcpu *c, struct viv_error *err)
         /* In the shim, between ring 3 and its exit or on its way back without one (a call it
          * answers itself): it exits again before ring 3. */
         vm_shim_kick(c, true);
+        c->stopped_in_shim = true;
         return 0;
     }
     c->stopped_in_ring3 = true;

@@ -71,7 +71,8 @@ enum { VM_DATA_PID = 64, VM_DATA_PPID = 72, VM_DATA_TID = 80, VM_DATA_CREDS = 88
 /* VM_DATA_KICK: a signal came while the vCPU was in ring 0; the shim exits at VM_PORT_KICK (or
  * _IRET) before it returns to ring 3, so that the VMM delivers it. VM_DATA_SYNC: bit 0, the
  * guest set its clear-tid address (VM_DATA_CLEAR_TID); bit 1, its robust list (VM_DATA_ROBUST):
- * the personality takes them at the next exit. VM_DATA_COUNTS: one 64-bit counter per call the
+ * bit 2, it moved its break
+ * (VM_DATA_BRK_CUR); bit 3, its FS base (VM_DATA_FS): the personality takes them at the next exit. VM_DATA_COUNTS: one 64-bit counter per call the
  * shim answered, in vm_shim.fast_nr's order. */
 enum {
     VM_DATA_KICK = 120,
@@ -80,6 +81,56 @@ enum {
     VM_DATA_ROBUST = 136,
     VM_DATA_COUNTS = 2048,
 };
+/* For the calls the shim answers from ring 3's memory: VM_DATA_USER_TOP, where user addresses
+ * end (the shim touches nothing at or above it); VM_DATA_SAVE, 4 registers the shim saves while
+ * it works; VM_DATA_POLL_REVENTS, the answer it builds before it writes any of it. A fault on
+ * ring 3's memory sends the call to the VMM, which serves it from the start.
+ * VM_DATA_POLL_READY, in slot 0's page only (one for the process, as the fd table is): bit n
+ * set, guest fd n is one whose poll(2) answer is fixed (a regular file on a file system whose
+ * files have no poll method: Linux's DEFAULT_POLLMASK); the VMM clears a bit before any call
+ * that could close or replace the fd. */
+enum {
+    VM_DATA_USER_TOP = 144,
+    VM_DATA_SAVE = 152,
+    VM_DATA_POLL_REVENTS = 184,
+    VM_DATA_POLL_READY = 216,
+};
+/* The program break, for the shim's brk(2): VM_DATA_BRK_OK set, VM_DATA_BRK_START/_CUR/_LIMIT
+ * are the personality's, and only this vCPU's thread can change them (the process has no
+ * other); the shim answers a brk that maps or unmaps no page (below the start, past the limit,
+ * or within the page the break ends in), and records a moved break (VM_DATA_SYNC bit 2). */
+enum {
+    VM_DATA_BRK_START = 224,
+    VM_DATA_BRK_CUR = 232,
+    VM_DATA_BRK_LIMIT = 240,
+    VM_DATA_BRK_OK = 248,
+};
+/* The actions of signals 1 to 31, for the shim's rt_sigaction that only asks (no new action):
+ * VM_DATA_SIGACT_OK set, VM_DATA_SIGACT holds them as the guest's struct sigaction (handler,
+ * flags, restorer, mask; 32 bytes a signal from signal 1), and only this vCPU's thread can change
+ * them (the process has no other). VM_DATA_SAVE_NR: the call the shim is answering, for the way
+ * to the VMM from a fault on ring 3's memory. */
+enum {
+    VM_DATA_SIGACT_OK = 249,
+    VM_DATA_SAVE_NR = 256,
+    VM_DATA_SIGACT = 1024,
+    VM_DATA_SIGACT_SIGS = 31,
+};
+/* getrandom(2) from a pool of the host's random bytes: VM_DATA_RAND_LEFT of the VM_DATA_RAND_SIZE
+ * bytes at VM_DATA_RAND are unused (the shim hands out the last ones first, each once); the VMM
+ * refills the pool before an entry when it runs low, and empties it in a forked child, whose
+ * copy of the parent's page must not hand out the same bytes. VM_DATA_FS: the FS base the shim
+ * set for arch_prctl(ARCH_SET_FS) (VM_DATA_SYNC bit 3); VM_DATA_SAVE_RCX: rcx while wrmsr needs
+ * it. */
+enum {
+    VM_DATA_RAND_LEFT = 264,
+    VM_DATA_FS = 272,
+    VM_DATA_SAVE_RCX = 280,
+    VM_DATA_RAND = 768,
+    VM_DATA_RAND_SIZE = 256,
+};
+#define VM_SHIM_POLL_MAX 16 /* pollfds the shim answers for; more go to the VMM */
+#define VM_SHIM_POLL_FDS 64 /* fds VM_DATA_POLL_READY has bits for */
 /* Ring 3's selectors (vm_cpu.c's GDT, RPL 3). */
 #define VM_USER_CS 0x23
 #define VM_USER_SS 0x1b

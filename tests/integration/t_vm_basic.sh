@@ -10,6 +10,7 @@ cp "$SRCDIR/examples/hello/manifest.json" "$WORK/hello/"
 ${CC:-gcc} -static -O2 -o "$WORK/hello/rootfs/bin/hello" "$SRCDIR/examples/hello/hello.c"
 cp "$VMP/vmtest" "$WORK/vmt/rootfs/bin/vmtest"
 cp "$VMP/vmthreads" "$WORK/vmt/rootfs/bin/vmthreads"
+cp "$VMP/vmshim" "$WORK/vmt/rootfs/bin/vmshim"
 echo "a message inside the image" >"$WORK/vmt/rootfs/etc/vm-msg"
 ln -s /etc/vm-msg "$WORK/vmt/rootfs/etc/vm-link"
 ln -s ../../../../../../etc/passwd "$WORK/vmt/rootfs/etc/escape"
@@ -47,6 +48,13 @@ fi
 for c in sig-segv-jmp sig-fix sig-fpe sig-ill-once sig-trap sig-mask sig-altstack sig-fpu sig-fast-loop; do
     sh -c 'ulimit -c 0; exec "$1" "$2"' sh "$VMP/vmtest" $c >"$WORK/expect/$c" 2>/dev/null
 done 2>/dev/null
+# The calls the shim answers: Linux's answers.
+"$VMP/vmshim" poll >"$WORK/expect/shim-poll" 2>/dev/null
+"$VMP/vmshim" brk >"$WORK/expect/shim-brk" 2>/dev/null
+"$VMP/vmshim" sigaction >"$WORK/expect/shim-sigaction" 2>/dev/null
+"$VMP/vmshim" threads >"$WORK/expect/shim-threads" 2>/dev/null
+"$VMP/vmshim" random >"$WORK/expect/shim-random" 2>/dev/null
+"$VMP/vmshim" fs >"$WORK/expect/shim-fs" 2>/dev/null
 # Threads: what contended mutexes, TLS, joins and pthread_kill come to natively.
 for c in mutex-cond pthread-kill; do
     "$VMP/vmthreads" $c >"$WORK/expect/threads-$c" 2>/dev/null
