@@ -59,7 +59,8 @@ struct viv_image {
 };
 int catalog_image_load(struct viv_catalog *c, const char *id, struct viv_image *img,
                        struct viv_error *err);
-/* Only what a run needs: id, manifest and checkout (no refs, size or date); id is a full one. */
+/* Only what a run needs: id, manifest and checkout (no refs, size or date), of an image the
+ * caller holds (catalog_image_hold: it exists and stays). */
 int catalog_image_load_to_run(struct viv_catalog *c, const char *id, struct viv_image *img,
                               struct viv_error *err);
 void catalog_image_free(struct viv_image *img);

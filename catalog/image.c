@@ -164,8 +164,6 @@ int catalog_image_load(struct viv_catalog *c, const char *id, struct viv_image *
 int catalog_image_load_to_run(struct viv_catalog *c, const char *id, struct viv_image *img,
                               struct viv_error *err)
 {
-    if (!viv_digest_valid(id) || !catalog_image_exists(c, id))
-        return catalog_fail_rule(err, ENOENT, "no image '%s'", id);
     int rc = load_core(c, id, img, err);
     if (rc < 0)
         catalog_image_free(img);

@@ -215,6 +215,19 @@ answer_brk:
     movq save + 24(%rip), %r10
     .endm
 
+/* To the VMM unless [start, end) lies below user_top and within one page, so that a fault on
+ * it comes before any byte is written; scratch is clobbered. */
+    .macro within_one_user_page start, end, scratch
+    cmpq user_top(%rip), \start
+    jae to_vmm
+    cmpq user_top(%rip), \end
+    ja to_vmm
+    leaq -1(\end), \scratch
+    xorq \start, \scratch
+    shrq $12, \scratch
+    jnz to_vmm
+    .endm
+
 /* poll(2) when every fd it names is a negative one (ignored) or one the VMM marked in
  * poll_ready, and at least one asks for an event such an fd has: Linux's answer then never
  * waits, and is each fd's events masked by DEFAULT_POLLMASK (fs/select.c do_pollfd: a file
@@ -227,15 +240,8 @@ answer_poll:
     leaq -1(%rsi), %r8
     cmpq $POLL_MAX - 1, %r8
     ja to_vmm                /* 0 fds (a sleep) or too many */
-    cmpq user_top(%rip), %rdi
-    jae to_vmm
     leaq (%rdi, %rsi, 8), %r9   /* the array's end: no overflow below user_top */
-    cmpq user_top(%rip), %r9
-    ja to_vmm
-    leaq -1(%r9), %r8
-    xorq %rdi, %r8
-    shrq $12, %r8
-    jnz to_vmm
+    within_one_user_page %rdi, %r9, %r8
     xorl %r10d, %r10d           /* the count */
     movq %rdi, %r8
     leaq poll_revents(%rip), %rax
@@ -291,15 +297,8 @@ answer_rt_sigaction:
     xorl %eax, %eax
     testq %rdx, %rdx
     jz 7f
-    cmpq user_top(%rip), %rdx
-    jae to_vmm
     leaq 32(%rdx), %r9
-    cmpq user_top(%rip), %r9
-    ja to_vmm
-    leaq 31(%rdx), %r9
-    xorq %rdx, %r9
-    shrq $12, %r9
-    jnz to_vmm
+    within_one_user_page %rdx, %r9, %r9
     shlq $5, %r8
     leaq sigact(%rip), %r9
     addq %r8, %r9
@@ -327,15 +326,8 @@ answer_getrandom:
     leaq -1(%rsi), %r8
     cmpq rand_left(%rip), %r8
     jae to_vmm                  /* 0 bytes, or more than the pool has */
-    cmpq user_top(%rip), %rdi
-    jae to_vmm
     leaq (%rdi, %rsi), %r9
-    cmpq user_top(%rip), %r9
-    ja to_vmm
-    leaq -1(%r9), %r8
-    xorq %rdi, %r8
-    shrq $12, %r8
-    jnz to_vmm
+    within_one_user_page %rdi, %r9, %r8
     movq rand_left(%rip), %r8
     subq %rsi, %r8              /* the first pool byte to hand out */
     leaq rand_pool(%rip), %r9
