@@ -18,6 +18,22 @@
 
 static const char *const subdirs[] = {"objects", "images", "refs", "staging"};
 
+/* The home folder /etc/passwd gives uid, or NULL. Read from the file itself: viv is linked
+ * statically, where glibc's name-service lookups would need its shared modules at run time. */
+static char *passwd_home(uid_t uid)
+{
+    FILE *f = fopen("/etc/passwd", "re");
+    if (!f)
+        return NULL;
+    char *dir = NULL;
+    struct passwd *pw;
+    while (!dir && (pw = fgetpwent(f)))
+        if (pw->pw_uid == uid && pw->pw_dir && *pw->pw_dir)
+            dir = viv_xstrdup(pw->pw_dir);
+    fclose(f);
+    return dir;
+}
+
 char *catalog_default_home(void)
 {
     const char *v = getenv("VIV_HOME");
@@ -29,11 +45,12 @@ char *catalog_default_home(void)
     if (geteuid() == 0)
         return viv_xstrdup("/var/lib/vivarium");
     const char *home = getenv("HOME");
-    if (!home || !*home) {
-        struct passwd *pw = getpwuid(geteuid());
-        home = pw && pw->pw_dir ? pw->pw_dir : "/";
-    }
-    return viv_xasprintf("%s/.local/share/vivarium", home);
+    if (home && *home)
+        return viv_xasprintf("%s/.local/share/vivarium", home);
+    char *dir = passwd_home(geteuid());
+    char *path = viv_xasprintf("%s/.local/share/vivarium", dir ? dir : "");
+    free(dir);
+    return path;
 }
 
 const char *catalog_home(const struct viv_catalog *c)
