@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The host's resolver configuration, read before the first mount can hide it; empty when
@@ -21,13 +22,24 @@ static size_t read_host_resolv(char *buf, size_t len)
     return n > 0 ? (size_t)n : 0;
 }
 
-/* Replace /etc/name by a file of ours: unlinked first, so that a symlink there (a resolver's
- * stub) is replaced rather than followed. */
+/* Replace /etc/name by a file of ours. The image's own regular file is truncated in place: the
+ * overlay then copies up no data and leaves no whiteout, half the work of replacing it. Anything
+ * else there (a symlink to a resolver's stub, a file the guest's ids cannot open) is unlinked
+ * first, so that it is replaced rather than followed. */
 static int put(int etc, const char *name, const char *text, size_t len, struct viv_error *err)
 {
-    if (unlinkat(etc, name, 0) < 0 && errno != ENOENT)
-        return viv_fail(err, errno, "/etc/%s for the instance", name);
-    int fd = openat(etc, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    int fd = openat(etc, name, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+                    ((st.st_mode & 07777) != 0644 && fchmod(fd, 0644) < 0))) {
+        close(fd);
+        fd = -1;
+    }
+    if (fd < 0) {
+        if (unlinkat(etc, name, 0) < 0 && errno != ENOENT)
+            return viv_fail(err, errno, "/etc/%s for the instance", name);
+        fd = openat(etc, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    }
     if (fd < 0)
         return viv_fail(err, errno, "/etc/%s for the instance", name);
     ssize_t n = write(fd, text, len);

@@ -60,6 +60,16 @@ run "$VIV" run --hostname box -w /tmp app 'echo "$(hostname) $(pwd)"'
 if [ "$out" = "box /tmp" ]; then pass "--hostname and -w"; else fail "--hostname and -w" "$out"; fi
 run "$VIV" run --hostname box app 'cat /etc/hostname; grep -c "127.0.1.1.box" /etc/hosts; grep -c "^127.0.0.1.localhost" /etc/hosts'
 if [ "$out" = "$(printf 'box\n1\n1')" ]; then pass "/etc/hostname and /etc/hosts name the instance"; else fail "/etc/hostname and /etc/hosts name the instance" "$out $errout"; fi
+# The image's own /etc files give way to the instance's, whatever they were: a private file, a
+# symlink to a resolver's stub; the image keeps its copies.
+cp -a "$WORK/app" "$WORK/etcfiles"
+sed -i 's/"name": "app"/"name": "etcfiles"/' "$WORK/etcfiles/manifest.json"
+printf '10.0.0.1\tbuildhost\n' > "$WORK/etcfiles/rootfs/etc/hosts" && chmod 600 "$WORK/etcfiles/rootfs/etc/hosts"
+ln -sf ../run/stub-resolv.conf "$WORK/etcfiles/rootfs/etc/resolv.conf"
+"$VIV" build "$WORK/etcfiles" -o "$WORK/etcfiles.viv" >/dev/null 2>&1
+run "$VIV" run --hostname box --user 1000 "$WORK/etcfiles.viv" 'grep -c buildhost /etc/hosts; grep -c "127.0.1.1.box" /etc/hosts; [ -L /etc/resolv.conf ] && echo link; cat /etc/hostname'
+if [ "$out" = "$(printf '0\n1\nbox')" ]; then pass "the image's own /etc/hosts and a symlinked resolv.conf give way to the instance's"; else fail "the image's own /etc/hosts and a symlinked resolv.conf give way to the instance's" "$status $out $errout"; fi
+if grep -qs buildhost "$VIV_HOME"/images/*/rootfs/etc/hosts; then pass "the image's own /etc/hosts is left as it was in the catalog"; else fail "the image's own /etc/hosts is left as it was in the catalog" "$(ls "$VIV_HOME"/images)"; fi
 if [ -s /etc/resolv.conf ]; then
     run "$VIV" run --network host app 'cat /etc/resolv.conf'
     if [ "$out" = "$(cat /etc/resolv.conf)" ]; then pass "--network host: the host's /etc/resolv.conf"; else fail "--network host: the host's /etc/resolv.conf" "$out $errout"; fi
