@@ -154,9 +154,10 @@ int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, str
 /* ---- inside the new namespaces (sandbox_rootfs.c, sandbox_path.c) ---- */
 
 /* Mount the instance's root under a private tmpfs, populate /proc, /dev, /tmp and the binds, and
- * pivot into it. note gets a line on the root's layout, for --verbose. */
-int sandbox_setup_root(const struct viv_sandbox_config *cfg, char *note, size_t note_len,
-                       struct viv_error *err);
+ * pivot into it; detach the old root too, unless the aide does. note gets a line on the root's
+ * layout, for --verbose. */
+int sandbox_setup_root(const struct viv_sandbox_config *cfg, bool detach, char *note,
+                       size_t note_len, struct viv_error *err);
 /* Write the instance's /etc/hostname, /etc/hosts and the host's /etc/resolv.conf over the
  * image's, into the writable layer (sandbox_etc.c). Nothing for an image without /etc. */
 int sandbox_setup_etc(const struct viv_sandbox_config *cfg, int root, struct viv_error *err);
@@ -177,20 +178,30 @@ int sandbox_bind(int src_dirfd, const char *src_path, int target_dirfd, const ch
 int sandbox_set_mount_attr(int mount_fd, uint64_t attr, bool recursive, const char *what,
                            struct viv_error *err);
 
-/* ---- the network namespace (sandbox_netns.c) ---- */
+/* ---- pid 1's aide (sandbox_aide.c) ---- */
 
-/* Made by a process of pid 1's, sharing its memory and fds, while pid 1 builds the root. */
-struct sandbox_netns {
-    pid_t pid;       /* the maker, or -1: pid 1 makes it at join */
-    int fd;          /* the namespace, once made */
-    int error;       /* why it could not be made */
-    int last_pid_fd; /* the pid namespace's ns_last_pid, to give pid 2 back */
+/* A process of pid 1's, sharing its memory and fds: it makes the network namespace while pid 1
+ * builds the root, then detaches the old root while pid 1 drops its privileges. */
+struct sandbox_aide {
+    pid_t pid;        /* the aide, or -1: pid 1 does its work itself */
+    bool make_netns;  /* a network namespace is wanted */
+    int netns_fd;     /* the namespace, once made */
+    int netns_error;  /* why it could not be made */
+    int netns_ready;  /* set by the aide: netns_fd or netns_error holds */
+    int pivoted;      /* set by pid 1: the old root is on top of the new one */
+    int detach_error; /* why the old root could not be detached */
+    int last_pid_fd;  /* the pid namespace's ns_last_pid, to keep pid 2 for the entrypoint */
     char stack[16384] __attribute__((aligned(16)));
 };
-/* In pid 1, first thing: start the maker. */
-void sandbox_netns_start(struct sandbox_netns *n);
-/* In pid 1, with its capabilities: wait for the namespace (lo up) and enter it. */
-int sandbox_netns_join(struct sandbox_netns *n, struct viv_error *err);
+/* In pid 1, first thing: start the aide. */
+void sandbox_aide_start(struct sandbox_aide *a, bool make_netns);
+/* Whether the aide detaches the old root (else pid 1 does, right after pivot_root). */
+bool sandbox_aide_detaches(const struct sandbox_aide *a);
+/* In pid 1, right after pivot_root and with its capabilities: let the aide detach the old root;
+ * wait for the network namespace (lo up), if one is wanted, and enter it. */
+int sandbox_aide_pivoted(struct sandbox_aide *a, struct viv_error *err);
+/* In pid 1, before the guest starts: reap the aide; the old root is detached. */
+int sandbox_aide_finish(struct sandbox_aide *a, struct viv_error *err);
 
 /* ---- privileges (sandbox_privs.c) ---- */
 

@@ -321,9 +321,8 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
      * own is closed outright, as an engine that serves the guest never execs. */
     syscall(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC);
     limits_forget(c->plan);
-    struct sandbox_netns netns;
-    if (!cfg->network_host)
-        sandbox_netns_start(&netns);
+    struct sandbox_aide aide;
+    sandbox_aide_start(&aide, !cfg->network_host);
     char go;
     if (read(c->sync_fd, &go, 1) != 1)
         _exit(125); /* the supervisor is gone */
@@ -347,10 +346,10 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
     }
     char note[512] = "";
     viv_trace(VIV_TRACE_RUN, "run", "instance: setting up the root");
-    if (sandbox_setup_root(cfg, note, sizeof(note), &err) < 0)
+    if (sandbox_setup_root(cfg, !sandbox_aide_detaches(&aide), note, sizeof(note), &err) < 0)
         fail(c, &err);
     viv_trace(VIV_TRACE_RUN, "run", "instance: root ready");
-    if (!cfg->network_host && sandbox_netns_join(&netns, &err) < 0)
+    if (sandbox_aide_pivoted(&aide, &err) < 0)
         fail(c, &err);
     if (cfg->verbose && note[0]) {
         struct viv_error n = {0};
@@ -404,6 +403,9 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
     struct sigaction sa = {.sa_handler = never_runs};
     for (size_t i = 0; i < VIV_ARRAY_SIZE(forwarded); i++)
         sigaction(forwarded[i], &sa, NULL);
+    /* The guest may not start before the host's tree is out of its reach. */
+    if (sandbox_aide_finish(&aide, &err) < 0)
+        fail(c, &err);
     viv_trace(VIV_TRACE_RUN, "run", "instance: starting the entrypoint");
     hide_cmdline();
     pid_t guest = spawn_guest(c, prog, tty, &old);

@@ -95,7 +95,7 @@ static pid_t clone_instance(int *pidfd)
 {
     /* The cgroup namespace comes later, from inside, once the instance is in its own cgroup:
      * that cgroup is then the root the guest sees. The network namespace too, made while the
-     * instance builds its root (sandbox_netns.c). */
+     * instance builds its root (sandbox_aide.c). */
     uint64_t flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
     struct clone_args args = {
         .flags = flags | CLONE_PIDFD,
