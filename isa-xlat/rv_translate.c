@@ -174,6 +174,55 @@ int rv_tr_address(struct tr *t, const struct rv_insn *in, unsigned len, int reas
     return a;
 }
 
+/* Whether op's rd is an integer register: all but the FP ops, of which those that compare,
+ * classify, convert to an integer or move to one. */
+static bool writes_x(unsigned op)
+{
+    return !rv_op_is_fp(op) || (op >= RV_OP_FCVT_W_S && op <= RV_OP_FCLASS_S) ||
+           (op >= RV_OP_FCVT_W_D && op <= RV_OP_FCLASS_D);
+}
+
+static bool in_bounds(const struct tr *t, unsigned reg, int32_t off, unsigned len)
+{
+    for (unsigned k = 0; k < t->ninb; k++) {
+        const struct tr_inb *e = &t->inb[k];
+        if (e->reg == reg && off >= e->off && (int64_t)off + len <= (int64_t)e->off + e->len)
+            return true;
+    }
+    return false;
+}
+
+/* After guest register r changed by delta (addi r, r, delta), or in any other way (!shift). */
+static void inb_moved(struct tr *t, unsigned r, bool shift, int32_t delta)
+{
+    unsigned n = 0;
+    for (unsigned k = 0; k < t->ninb; k++) {
+        struct tr_inb e = t->inb[k];
+        if (e.reg == r) {
+            if (!shift || __builtin_sub_overflow(e.off, delta, &e.off))
+                continue;
+        }
+        t->inb[n++] = e;
+    }
+    t->ninb = n;
+}
+
+struct x86_mem rv_tr_access_mem(struct tr *t, const struct rv_insn *in, unsigned len, int reason)
+{
+    if (in_bounds(t, in->rs1, in->imm, len)) {
+        int base = src(t, in->rs1, X86_RAX);
+        rv_tr_access(t);
+        return x86_mi(TR_BASE, base, in->imm);
+    }
+    int a = rv_tr_address(t, in, len, reason);
+    if (t->ninb == sizeof(t->inb) / sizeof(t->inb[0])) { /* the oldest goes */
+        memmove(t->inb, t->inb + 1, (t->ninb - 1) * sizeof(t->inb[0]));
+        t->ninb--;
+    }
+    t->inb[t->ninb++] = (struct tr_inb){.reg = in->rs1, .len = (uint8_t)len, .off = in->imm};
+    return x86_mi(TR_BASE, a, 0);
+}
+
 void rv_tr_cold_exit(struct tr *t, size_t field, int reason)
 {
     struct tr_cold *c = &t->cold[t->ncold++];
@@ -205,10 +254,11 @@ void rv_tr_slow_leave(struct tr *t, size_t field)
     t->slow[k].kind = TR_SLOW_LEAVE;
 }
 
-unsigned rv_tr_slow_unordered(struct tr *t, size_t field)
+unsigned rv_tr_slow_unordered(struct tr *t, size_t field, unsigned restore)
 {
     unsigned k = rv_tr_slow(t, field, NULL, false);
     t->slow[k].kind = TR_SLOW_UNORDERED;
+    t->slow[k].restore = (uint8_t)restore;
     return k;
 }
 
@@ -278,6 +328,10 @@ static void slow_paths(struct tr *t)
         }
         if (s->kind == TR_SLOW_UNORDERED) {
             rv_tr_merge_flags(t);
+            if (s->restore) {
+                rv_tr_get(t, X86_RCX, s->restore);
+                rv_tr_write_fflags(t);
+            }
             x86_alu_rr(b, X86_XOR, 32, X86_RAX, X86_RAX);
             x86_jmp(b, (long)s->resume);
             continue;
@@ -322,8 +376,7 @@ static void cold_exits(struct tr *t)
 
 static void load(struct tr *t, const struct rv_insn *in, unsigned len, bool sign)
 {
-    int a = rv_tr_address(t, in, len, RV_EXIT_LOAD_FAULT);
-    struct x86_mem m = x86_mi(TR_BASE, a, 0);
+    struct x86_mem m = rv_tr_access_mem(t, in, len, RV_EXIT_LOAD_FAULT);
     int d = in->rd != 0 && rv_tr_pin[in->rd] >= 0 ? rv_tr_pin[in->rd] : X86_RCX;
     if (len == 8)
         x86_load(&t->b, 64, d, m);
@@ -338,9 +391,9 @@ static void load(struct tr *t, const struct rv_insn *in, unsigned len, bool sign
 
 static void store(struct tr *t, const struct rv_insn *in, unsigned len)
 {
-    int a = rv_tr_address(t, in, len, RV_EXIT_STORE_FAULT);
+    struct x86_mem m = rv_tr_access_mem(t, in, len, RV_EXIT_STORE_FAULT);
     int v = src(t, in->rs2, X86_RCX);
-    x86_store(&t->b, (int)len * 8, x86_mi(TR_BASE, a, 0), v);
+    x86_store(&t->b, (int)len * 8, m, v);
 }
 
 /* d = guest register r, unless it is there already. */
@@ -595,6 +648,7 @@ static void fall_through(struct tr *t, const struct rv_insn *in)
     uint64_t pc = t->pc;
     uint32_t index = t->index, synced = t->synced;
     const struct rv_insn *cur = t->cur;
+    unsigned ninb = t->ninb; /* what the inlined code checks, the taken way has not */
     t->inlined = true;
     t->pc = next;
     for (uint32_t i = 0; i < d->n; i++) {
@@ -602,6 +656,7 @@ static void fall_through(struct tr *t, const struct rv_insn *in)
         one(t, &d->insn[i]);
     }
     t->inlined = false; /* the taken way goes on as the branch left things */
+    t->ninb = ninb;
     t->pc = pc;
     t->index = index;
     t->cur = cur;
@@ -845,6 +900,8 @@ static void one(struct tr *t, const struct rv_insn *in)
     unsigned sites = t->nsite;
     t->cur = in;
     insn(t, in);
+    if (writes_x(in->op)) /* S and B formats decode with rd 0 */
+        inb_moved(t, in->rd, in->op == RV_OP_ADDI && in->rd == in->rs1, in->imm);
     for (unsigned k = sites; k < t->nsite; k++)
         t->site[k].len = (uint16_t)(t->b.len - t->site[k].start);
     if (!keeps_mx_merged(in->op))
@@ -884,6 +941,7 @@ enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *
             if (in->rd != 0) { /* j is jal x0: no link */
                 x86_mov_ri(&t.b, rv_tr_dst(in->rd), t.pc + in->len);
                 rv_tr_set(&t, in->rd, rv_tr_dst(in->rd));
+                inb_moved(&t, in->rd, false, 0);
             }
             t.pc += (uint64_t)(int64_t)in->imm;
             continue;

@@ -120,6 +120,16 @@ struct tr {
     bool inlined;    /* translating the dispatch block inlined at a branch (branch) */
     uint32_t synced; /* instructions already added to cpu->instret */
     bool mx_merged;  /* code before has merged the SSE flags, and nothing raised one since */
+    uint32_t ff_skip; /* 1 + the index of an fsflags whose work a compare's code did (fp.c) */
+    /* Guest accesses this block's code has checked on the way here: [x[reg] + off, + len) is
+     * inside guest memory, with x[reg] as it is now (an addi of reg to itself moves off; any
+     * other write of reg drops its entries). An access inside one needs no check of its own,
+     * as in a loop's body that loads and stores through one pointer. */
+    struct tr_inb {
+        uint8_t reg, len;
+        int32_t off;
+    } inb[8];
+    unsigned ninb;
     /* Out-of-line code, emitted after the block: fault exits. */
     struct tr_cold {
         size_t field; /* the jcc to point at it */
@@ -142,6 +152,7 @@ struct tr {
         uint32_t index, synced;
         enum { TR_SLOW_HELPER, TR_SLOW_NAN, TR_SLOW_UNORDERED, TR_SLOW_LEAVE } kind;
         int8_t nan_x, mul_a, mul_b; /* TR_SLOW_NAN: the result, a fused one's multiplicands */
+        uint8_t restore; /* TR_SLOW_UNORDERED: fflags = this guest register after (or 0) */
     } slow[2 * RV_BLOCK_MAX]; /* an FP instruction has at most two: frm, and its result */
     unsigned nslow;
     /* The guest accesses of the block, at buffer offsets (len set when the instruction ends). */
@@ -208,8 +219,12 @@ unsigned rv_tr_slow_nan(struct tr *t, size_t field, int x, int xa, int xb);
  * the current instruction done. */
 void rv_tr_slow_leave(struct tr *t, size_t field);
 /* The jcc at field goes to out-of-line code for an unordered FP comparison: it merges the flags
- * the comparison raised, makes al 0 and comes back at rv_tr_slow_resume(t, k). */
-unsigned rv_tr_slow_unordered(struct tr *t, size_t field);
+ * the comparison raised, makes al 0 and comes back at rv_tr_slow_resume(t, k). With restore
+ * (a guest register, else 0) it writes fflags from that register after the merge, which is
+ * what the fsflags after a compare does (rv_tr_write_fflags). */
+unsigned rv_tr_slow_unordered(struct tr *t, size_t field, unsigned restore);
+/* fflags = ecx & 0x1f, the SSE flags started again if it drops one that they hold (rcx, rdx). */
+void rv_tr_write_fflags(struct tr *t);
 static inline void rv_tr_slow_resume(struct tr *t, unsigned k)
 {
     t->slow[k].resume = t->b.len;
@@ -229,6 +244,9 @@ void rv_tr_cold_exit(struct tr *t, size_t field, int reason);
 /* Loads and stores: the host register that holds the checked guest address of the access (at
  * host r12 + it): the pinned register of rs1 itself when the offset is 0, else rax. */
 int rv_tr_address(struct tr *t, const struct rv_insn *in, unsigned len, int reason);
+/* The same as an operand: [r12 + rs1 + imm] with no check where the block has checked the
+ * access already (t->inb), else r12 + the checked address of rv_tr_address. */
+struct x86_mem rv_tr_access_mem(struct tr *t, const struct rv_insn *in, unsigned len, int reason);
 
 /* The helper translated code calls for one instruction it does not translate itself: 0, or the
  * exit reason with ex filled (rv_xlat_rt.c). */

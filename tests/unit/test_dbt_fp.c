@@ -220,6 +220,86 @@ START_TEST(fp_flags_around_compare)
 }
 END_TEST
 
+/* GCC's isless(): frflags rX, flt (or fle, feq) and fsflags rX straight after, whose fsflags
+ * translated code does only when the compare is unordered; and the near misses that it must
+ * do as written: the compare writes rX, the fsflags writes another register, rX is x0. */
+START_TEST(fp_bracketed_compare)
+{
+    static const struct {
+        unsigned rx, rd, wr;
+    } forms[] = {
+        {14, 15, 14}, /* a4, a5: pinned */
+        {5, 28, 5},   /* t0, t3: in memory */
+        {14, 14, 14}, /* the compare overwrites what frflags read */
+        {14, 15, 13}, /* fsflags from another register */
+        {0, 15, 0},   /* frflags x0 ... fsflags x0: clears fflags */
+    };
+    static const uint64_t vals[] = {D_ONE, D_QNAN, D_SNAN, 0, D_INF, 0x4008000000000000ull};
+    const unsigned nv = sizeof(vals) / sizeof(vals[0]);
+    for (unsigned f = 0; f < sizeof(forms) / sizeof(forms[0]); f++)
+        for (unsigned c = 0; c < 3; c++) {
+            nprog = 0;
+            put(FP(0x03, 1, 1, 2, 3, 0));            /* fdiv.d f1, f2, f3 */
+            put(CSRR(2, forms[f].rx, 0x001, 0));      /* frflags rX */
+            put(FP(0x14, 1, forms[f].rd, 8, 9, c));   /* fle/flt/feq.d rd, fs0, fs1 */
+            put(CSRR(1, 0, 0x001, forms[f].wr));      /* fsflags */
+            put(CSRR(2, 11, 0x001, 0));               /* frflags a1 */
+            put(FP(0x00, 1, 4, 8, 9, 0));             /* fadd.d f4, fs0, fs1 */
+            put(CSRR(2, 12, 0x001, 0));               /* frflags a2 */
+            put(ECALL);
+            load_prog();
+            for (unsigned s = 0; s < nv * nv * 2; s++) {
+                fp_state();
+                A.cpu.f[2] = vals[s % nv];
+                A.cpu.f[3] = vals[(s + 1) % nv];
+                A.cpu.f[8] = vals[s % nv];
+                A.cpu.f[9] = vals[s / nv % nv];
+                A.cpu.fflags = s & 1 ? RV_FF_NV | RV_FF_NX : 0;
+                A.cpu.frm = 0;
+                B.cpu = A.cpu;
+                run_both();
+                compare("bracketed compare", s);
+            }
+        }
+}
+END_TEST
+
+/* Fused multiply-adds into one of their own multiplicands (computed in place, a copy of it kept
+ * for the NaN fix-up), into the addend, and into another register, on the values whose NaNs
+ * and flags differ between the two ISAs: 0 * inf with a quiet NaN addend above all. */
+START_TEST(fp_fused_into_operand)
+{
+    static const struct {
+        unsigned rd, r1, r2, r3;
+    } forms[] = {
+        {10, 10, 11, 12}, {11, 10, 11, 12}, {10, 10, 10, 12}, {12, 10, 11, 12},
+        {10, 1, 10, 12},  {10, 10, 2, 1},   {1, 1, 10, 12},   {13, 10, 11, 12},
+    };
+    static const uint64_t vals[] = {D_ONE, 0, D_INF, D_QNAN, D_SNAN, 0x4008000000000000ull};
+    const unsigned nv = sizeof(vals) / sizeof(vals[0]);
+    static const unsigned opc[] = {0x43, 0x47, 0x4b, 0x4f};
+    for (unsigned f = 0; f < sizeof(forms) / sizeof(forms[0]); f++)
+        for (unsigned o = 0; o < 4; o++) {
+            nprog = 0;
+            put(enc_r4(forms[f].r3, 1, forms[f].r2, forms[f].r1, 0, forms[f].rd, opc[o]));
+            put(FP(0x00, 1, 14, 10, 11, 0)); /* fadd.d fa4, fa0, fa1: what is left of them */
+            put(ECALL);
+            load_prog();
+            for (unsigned s = 0; s < nv * nv * nv; s++) {
+                fp_state();
+                A.cpu.f[forms[f].r1] = vals[s % nv];
+                A.cpu.f[forms[f].r2] = vals[s / nv % nv];
+                A.cpu.f[forms[f].r3] = vals[s / nv / nv];
+                A.cpu.fflags = 0;
+                A.cpu.frm = 0;
+                B.cpu = A.cpu;
+                run_both();
+                compare("fused into an operand", s);
+            }
+        }
+}
+END_TEST
+
 /* A block of nothing but FP arithmetic with their out-of-line helper paths still fits. */
 START_TEST(long_fp_block_is_translated)
 {
@@ -241,6 +321,8 @@ static void add(TCase *tc)
     tcase_add_test(tc, fp_random_blocks);
     tcase_add_test(tc, fp_flags_across_blocks);
     tcase_add_test(tc, fp_flags_around_compare);
+    tcase_add_test(tc, fp_bracketed_compare);
+    tcase_add_test(tc, fp_fused_into_operand);
     tcase_add_test(tc, long_fp_block_is_translated);
 }
 
