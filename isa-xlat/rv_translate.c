@@ -150,8 +150,50 @@ void rv_tr_access(struct tr *t)
     struct rv_fault_site *s = &t->site[t->nsite++];
     s->start = (uint32_t)t->b.len;
     s->len = 0;
-    s->count = (uint16_t)(t->index - t->synced);
+    s->count = (t->index - t->synced) & 127;
+    s->fpend = t->fpend & 0xfff;
     s->pc = t->pc;
+}
+
+/* Check the put-off NaNs of the registers of mask (t->fpend bits): canonical out of line. */
+static void fp_flush(struct tr *t, uint16_t mask)
+{
+    for (int x = 4; x < 16; x++) {
+        if (!(mask >> (x - 4) & 1))
+            continue;
+        x86_comis(&t->b, true, true, x, x);
+        rv_tr_slow_resume(t, rv_tr_slow_nan(t, x86_jcc(&t->b, X86_CC_P, -1), x, -1, -1));
+    }
+    t->fpend &= (uint16_t)~mask;
+}
+
+/* Whether in may run with NaN checks put off (t->fpend): it reads no FP register but as an
+ * operand of arithmetic, and neither calls out nor leaves but by a fault exit. */
+static bool fp_defers(const struct rv_insn *in)
+{
+    switch ((enum rv_op)in->op) {
+    case RV_OP_LUI:
+    case RV_OP_AUIPC:
+    case RV_OP_LB:
+    case RV_OP_LH:
+    case RV_OP_LW:
+    case RV_OP_LD:
+    case RV_OP_LBU:
+    case RV_OP_LHU:
+    case RV_OP_LWU:
+    case RV_OP_SB:
+    case RV_OP_SH:
+    case RV_OP_SW:
+    case RV_OP_SD:
+    case RV_OP_FLW:
+    case RV_OP_FLD:
+    case RV_OP_FSW: /* the one register it reads is checked first (one) */
+    case RV_OP_FSD:
+        return true;
+    default:
+        return (in->op >= RV_OP_ADDI && in->op <= RV_OP_AND) ||
+               (in->op >= RV_OP_ADDIW && in->op <= RV_OP_SRAW) || rv_tr_fp_inline(in);
+    }
 }
 
 /* The address rs1 + imm, in the register returned, checked like rv_mem_host: the access of len
@@ -232,6 +274,7 @@ void rv_tr_cold_exit(struct tr *t, size_t field, int reason)
     c->count = t->index - t->synced;
     c->pc = t->pc;
     c->reason = (uint8_t)reason;
+    c->fpend = t->fpend;
 }
 
 unsigned rv_tr_slow(struct tr *t, size_t field, const struct rv_insn *in, bool leave)
@@ -359,6 +402,15 @@ static void cold_exits(struct tr *t)
     for (unsigned k = 0; k < t->ncold; k++) {
         const struct tr_cold *c = &t->cold[k];
         x86_patch(b, c->field);
+        for (int x = 4; x < 16; x++) { /* NaNs made canonical before the state is seen */
+            if (!(c->fpend >> (x - 4) & 1))
+                continue;
+            x86_comis(b, true, true, x, x);
+            size_t ordered = x86_jcc(b, X86_CC_NP, -1);
+            x86_mov_ri(b, X86_RCX, RV_CANON_NAN_D);
+            x86_movq_to_x(b, x, X86_RCX);
+            x86_patch(b, ordered);
+        }
         if (c->pc <= INT32_MAX) {
             x86_store_imm32(b, x86_m(TR_CPU, PC_OFF), (int32_t)c->pc);
         } else {
@@ -899,11 +951,21 @@ static void one(struct tr *t, const struct rv_insn *in)
 {
     unsigned sites = t->nsite;
     t->cur = in;
+    if (t->fpend && !fp_defers(in))
+        fp_flush(t, t->fpend);
+    else if ((in->op == RV_OP_FSD || in->op == RV_OP_FSW) && rv_tr_fpin[in->rs2] >= 0)
+        fp_flush(t, t->fpend & (uint16_t)(1u << (rv_tr_fpin[in->rs2] - 4)));
     insn(t, in);
+    if (rv_op_is_fp(in->op) && !writes_x(in->op) && rv_tr_fpin[in->rd] >= 0)
+        t->fpend &= (uint16_t)~(1u << (rv_tr_fpin[in->rd] - 4)); /* stores have rd 0 */
+    t->fpend |= t->fpnew;
+    t->fpnew = 0;
     if (writes_x(in->op)) /* S and B formats decode with rd 0 */
         inb_moved(t, in->rd, in->op == RV_OP_ADDI && in->rd == in->rs1, in->imm);
-    for (unsigned k = sites; k < t->nsite; k++)
-        t->site[k].len = (uint16_t)(t->b.len - t->site[k].start);
+    for (unsigned k = sites; k < t->nsite; k++) {
+        t->site_len[k] = t->b.len - t->site[k].start;
+        t->site[k].len = t->site_len[k] & TR_SITE_LEN_MAX;
+    }
     if (!keeps_mx_merged(in->op))
         t->mx_merged = false;
     t->pc += in->len;
@@ -951,6 +1013,7 @@ enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *
         ended = rv_op_ends_block(in->op) || in->op == RV_OP_JAL;
     }
     if (!ended) { /* ran into RV_BLOCK_MAX or an unfetchable instruction: fall through */
+        fp_flush(&t, t.fpend);
         count_all(&t, b->n);
         chain_to(&t, t.pc);
     }
@@ -962,6 +1025,9 @@ enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *
     for (unsigned k = 0; k < t.nsite; k++) {
         t.site[k].start += at;
     }
+    for (unsigned k = 0; k < t.nsite; k++) /* a length its field did not hold */
+        if (t.site_len[k] > TR_SITE_LEN_MAX)
+            return RV_XLAT_NONE;
     /* The sites first: code without them could fault where no site says what it was doing. */
     size_t had = faults->n;
     if (!rv_faultmap_add(faults, t.site, t.nsite))

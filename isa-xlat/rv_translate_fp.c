@@ -67,11 +67,23 @@ static void arith_d_avx(struct tr *t, const struct rv_insn *in, bool fused)
             int x1 = rv_tr_fget(t, 1, in->rs1);
             x86_avx_rr(b, s, true, d, x1, rv_tr_fget(t, 2, in->rs2));
         }
+        if (d != 0) { /* rd's own register: its NaN check put off (t->fpend) */
+            t->fpnew = (uint16_t)(1u << (d - 4));
+            return;
+        }
     }
     x86_comis(b, true, true, d, d);
     unsigned nan = rv_tr_slow_nan(t, x86_jcc(b, X86_CC_P, -1), d, xa, xb);
     rv_tr_slow_resume(t, nan);
     rv_tr_fset(t, in->rd, d);
+}
+
+bool rv_tr_fp_inline(const struct rv_insn *in)
+{
+    bool fused = in->op >= RV_OP_FMADD_D && in->op <= RV_OP_FNMADD_D;
+    bool plain = in->op >= RV_OP_FADD_D && in->op <= RV_OP_FSQRT_D;
+    return (fused || plain) && (in->rm == RV_RNE || in->rm == RV_DYN) &&
+           x86_host_has(X86_FEAT_AVX) && (!fused || x86_host_has(X86_FEAT_FMA));
 }
 
 /* Double arithmetic: xmm0 = the result, stored unless it is a NaN, which RISC-V makes the

@@ -304,6 +304,44 @@ START_TEST(high_addresses)
 }
 END_TEST
 
+/* A NaN result whose check was put off, then an access that faults: at the fault exit (out of
+ * bounds) and at a host fault (a guarded page) the register holds RISC-V's canonical NaN. */
+START_TEST(put_off_nan_at_a_fault)
+{
+    static const uint64_t vals[] = {0x7ff0000000000000ull, 0xfff0000000000000ull,
+                                    0x7ff8000000000123ull, 0x3ff0000000000000ull};
+    uint64_t guard = DATA + 0x4000;
+    for (unsigned k = 0; k < 4 * 4 * 2 * 2; k++) {
+        nprog = 0;
+        put(FP(0x01, 1, 10, 11, 12, 0)); /* fsub.d fa0, fa1, fa2 */
+        put(FP(0x02, 1, 8, 10, 10, 0));  /* fmul.d fs0, fa0, fa0 */
+        put(k & 1 ? STOREI(3, 10, 5, 0) : enc_i(0, 5, 3, 13, 0x07)); /* sd a0 / fld fa3 */
+        put(ECALL);
+        load_prog();
+        random_state();
+        random_fp_state();
+        A.cpu.f[11] = vals[k / 2 % 4];
+        A.cpu.f[12] = vals[k / 8 % 4];
+        bool host = k / 32;
+        A.cpu.x[5] = host ? guard + 8 : MEM_SIZE - 4;
+        B.cpu = A.cpu;
+        if (host) {
+            guard_both(guard, PROT_NONE);
+            bool fa = run_to_host_fault(&A, RV_TIER_INTERP);
+            bool fb = run_to_host_fault(&B, RV_TIER_TRANSLATE);
+            guard_both(guard, PROT_READ | PROT_WRITE);
+            ck_assert(fa && fb);
+            A.ex = B.ex;
+            A.r = B.r;
+        } else {
+            run_both();
+            ck_assert_int_ne(A.r, RV_EXIT_ECALL);
+        }
+        compare("put-off NaN at a fault", k);
+    }
+}
+END_TEST
+
 /* A block checks an access once: the accesses after it through the same pointer, moved by
  * addi or not, go unchecked when they lie inside it, and are checked when the pointer changed
  * otherwise or they reach past it. Pointers near either end of memory: the same fault, at the
@@ -402,6 +440,7 @@ static void add(TCase *tc)
     tcase_add_test(tc, faults);
     tcase_add_test(tc, reused_bounds_checks);
     tcase_add_test(tc, reused_check_in_a_loop);
+    tcase_add_test(tc, put_off_nan_at_a_fault);
     tcase_add_test(tc, host_fault_is_precise);
     tcase_add_test(tc, host_fault_in_hot_loop);
     tcase_add_test(tc, high_addresses);
