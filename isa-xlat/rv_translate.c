@@ -957,7 +957,7 @@ static void one(struct tr *t, const struct rv_insn *in)
         fp_flush(t, t->fpend & (uint16_t)(1u << (rv_tr_fpin[in->rs2] - 4)));
     insn(t, in);
     if (rv_op_is_fp(in->op) && !writes_x(in->op) && rv_tr_fpin[in->rd] >= 0)
-        t->fpend &= (uint16_t)~(1u << (rv_tr_fpin[in->rd] - 4)); /* stores have rd 0 */
+        t->fpend &= (uint16_t) ~(1u << (rv_tr_fpin[in->rd] - 4)); /* stores have rd 0 */
     t->fpend |= t->fpnew;
     t->fpnew = 0;
     if (writes_x(in->op)) /* S and B formats decode with rd 0 */

@@ -167,7 +167,7 @@ struct tr {
         uint32_t index, synced;
         enum { TR_SLOW_HELPER, TR_SLOW_NAN, TR_SLOW_UNORDERED, TR_SLOW_LEAVE } kind;
         int8_t nan_x, mul_a, mul_b; /* TR_SLOW_NAN: the result, a fused one's multiplicands */
-        uint8_t restore; /* TR_SLOW_UNORDERED: fflags = this guest register after (or 0) */
+        uint8_t restore;      /* TR_SLOW_UNORDERED: fflags = this guest register after (or 0) */
     } slow[2 * RV_BLOCK_MAX]; /* an FP instruction has at most two: frm, and its result */
     unsigned nslow;
     /* The guest accesses of the block, at buffer offsets (len set when the instruction ends). */

@@ -313,8 +313,8 @@ START_TEST(put_off_nan_at_a_fault)
     uint64_t guard = DATA + 0x4000;
     for (unsigned k = 0; k < 4 * 4 * 2 * 2; k++) {
         nprog = 0;
-        put(FP(0x01, 1, 10, 11, 12, 0)); /* fsub.d fa0, fa1, fa2 */
-        put(FP(0x02, 1, 8, 10, 10, 0));  /* fmul.d fs0, fa0, fa0 */
+        put(FP(0x01, 1, 10, 11, 12, 0));                             /* fsub.d fa0, fa1, fa2 */
+        put(FP(0x02, 1, 8, 10, 10, 0));                              /* fmul.d fs0, fa0, fa0 */
         put(k & 1 ? STOREI(3, 10, 5, 0) : enc_i(0, 5, 3, 13, 0x07)); /* sd a0 / fld fa3 */
         put(ECALL);
         load_prog();

@@ -239,13 +239,13 @@ START_TEST(fp_bracketed_compare)
     for (unsigned f = 0; f < sizeof(forms) / sizeof(forms[0]); f++)
         for (unsigned c = 0; c < 3; c++) {
             nprog = 0;
-            put(FP(0x03, 1, 1, 2, 3, 0));            /* fdiv.d f1, f2, f3 */
-            put(CSRR(2, forms[f].rx, 0x001, 0));      /* frflags rX */
-            put(FP(0x14, 1, forms[f].rd, 8, 9, c));   /* fle/flt/feq.d rd, fs0, fs1 */
-            put(CSRR(1, 0, 0x001, forms[f].wr));      /* fsflags */
-            put(CSRR(2, 11, 0x001, 0));               /* frflags a1 */
-            put(FP(0x00, 1, 4, 8, 9, 0));             /* fadd.d f4, fs0, fs1 */
-            put(CSRR(2, 12, 0x001, 0));               /* frflags a2 */
+            put(FP(0x03, 1, 1, 2, 3, 0));           /* fdiv.d f1, f2, f3 */
+            put(CSRR(2, forms[f].rx, 0x001, 0));    /* frflags rX */
+            put(FP(0x14, 1, forms[f].rd, 8, 9, c)); /* fle/flt/feq.d rd, fs0, fs1 */
+            put(CSRR(1, 0, 0x001, forms[f].wr));    /* fsflags */
+            put(CSRR(2, 11, 0x001, 0));             /* frflags a1 */
+            put(FP(0x00, 1, 4, 8, 9, 0));           /* fadd.d f4, fs0, fs1 */
+            put(CSRR(2, 12, 0x001, 0));             /* frflags a2 */
             put(ECALL);
             load_prog();
             for (unsigned s = 0; s < nv * nv * 2; s++) {
@@ -307,21 +307,22 @@ END_TEST
 START_TEST(fp_put_off_nan_checks)
 {
     const uint32_t readers[] = {
-        FSD(10, 6, 0),                /* fsd fa0, 0(t1) */
-        FSW(10, 6, 4),                /* fsw fa0, 4(t1) */
-        FP(0x1c, 1, 12, 10, 0, 0),    /* fmv.x.d a2, fa0 */
-        FP(0x04, 1, 11, 10, 10, 1),   /* fneg.d fa1, fa0 */
-        FP(0x04, 1, 11, 10, 10, 2),   /* fabs.d fa1, fa0 */
-        FP(0x14, 1, 12, 10, 11, 2),   /* feq.d a2, fa0, fa1 */
-        FP(0x18, 1, 12, 10, 0, 1),    /* fcvt.w.d a2, fa0, rtz */
-        FP(0x01, 1, 11, 10, 12, 0),   /* fsub.d fa1, fa0, fa2: put off in turn */
+        FSD(10, 6, 0),                      /* fsd fa0, 0(t1) */
+        FSW(10, 6, 4),                      /* fsw fa0, 4(t1) */
+        FP(0x1c, 1, 12, 10, 0, 0),          /* fmv.x.d a2, fa0 */
+        FP(0x04, 1, 11, 10, 10, 1),         /* fneg.d fa1, fa0 */
+        FP(0x04, 1, 11, 10, 10, 2),         /* fabs.d fa1, fa0 */
+        FP(0x14, 1, 12, 10, 11, 2),         /* feq.d a2, fa0, fa1 */
+        FP(0x18, 1, 12, 10, 0, 1),          /* fcvt.w.d a2, fa0, rtz */
+        FP(0x01, 1, 11, 10, 12, 0),         /* fsub.d fa1, fa0, fa2: put off in turn */
         enc_r4(12, 1, 10, 10, 0, 11, 0x43), /* fmadd.d fa1, fa0, fa0, fa2 */
-        FLD(10, 6, 8),                /* fld fa0, 8(t1): overwritten */
-        FP(0x00, 1, 10, 12, 12, 0),   /* fadd.d fa0, fa2, fa2: overwritten */
-        ADDI(12, 12, 1),              /* nothing: the block ends */
+        FLD(10, 6, 8),                      /* fld fa0, 8(t1): overwritten */
+        FP(0x00, 1, 10, 12, 12, 0),         /* fadd.d fa0, fa2, fa2: overwritten */
+        ADDI(12, 12, 1),                    /* nothing: the block ends */
     };
-    static const uint64_t vals[] = {D_INF, D_INF | 1ull << 63, D_QNAN, D_SNAN, 0,
-                                    0x7ff8000000000123ull, 0xfff0000000000456ull, D_ONE};
+    static const uint64_t vals[] = {
+        D_INF, D_INF | 1ull << 63, D_QNAN, D_SNAN, 0, 0x7ff8000000000123ull, 0xfff0000000000456ull,
+        D_ONE};
     const unsigned nv = sizeof(vals) / sizeof(vals[0]);
     for (unsigned r = 0; r < sizeof(readers) / sizeof(readers[0]); r++)
         for (unsigned op = 0; op < 5; op++) {
