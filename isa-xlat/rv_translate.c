@@ -150,8 +150,50 @@ void rv_tr_access(struct tr *t)
     struct rv_fault_site *s = &t->site[t->nsite++];
     s->start = (uint32_t)t->b.len;
     s->len = 0;
-    s->count = (uint16_t)(t->index - t->synced);
+    s->count = (t->index - t->synced) & 127;
+    s->fpend = t->fpend & 0xfff;
     s->pc = t->pc;
+}
+
+/* Check the put-off NaNs of the registers of mask (t->fpend bits): canonical out of line. */
+static void fp_flush(struct tr *t, uint16_t mask)
+{
+    for (int x = 4; x < 16; x++) {
+        if (!(mask >> (x - 4) & 1))
+            continue;
+        x86_comis(&t->b, true, true, x, x);
+        rv_tr_slow_resume(t, rv_tr_slow_nan(t, x86_jcc(&t->b, X86_CC_P, -1), x, -1, -1));
+    }
+    t->fpend &= (uint16_t)~mask;
+}
+
+/* Whether in may run with NaN checks put off (t->fpend): it reads no FP register but as an
+ * operand of arithmetic, and neither calls out nor leaves but by a fault exit. */
+static bool fp_defers(const struct rv_insn *in)
+{
+    switch ((enum rv_op)in->op) {
+    case RV_OP_LUI:
+    case RV_OP_AUIPC:
+    case RV_OP_LB:
+    case RV_OP_LH:
+    case RV_OP_LW:
+    case RV_OP_LD:
+    case RV_OP_LBU:
+    case RV_OP_LHU:
+    case RV_OP_LWU:
+    case RV_OP_SB:
+    case RV_OP_SH:
+    case RV_OP_SW:
+    case RV_OP_SD:
+    case RV_OP_FLW:
+    case RV_OP_FLD:
+    case RV_OP_FSW: /* the one register it reads is checked first (one) */
+    case RV_OP_FSD:
+        return true;
+    default:
+        return (in->op >= RV_OP_ADDI && in->op <= RV_OP_AND) ||
+               (in->op >= RV_OP_ADDIW && in->op <= RV_OP_SRAW) || rv_tr_fp_inline(in);
+    }
 }
 
 /* The address rs1 + imm, in the register returned, checked like rv_mem_host: the access of len
@@ -174,6 +216,55 @@ int rv_tr_address(struct tr *t, const struct rv_insn *in, unsigned len, int reas
     return a;
 }
 
+/* Whether op's rd is an integer register: all but the FP ops, of which those that compare,
+ * classify, convert to an integer or move to one. */
+static bool writes_x(unsigned op)
+{
+    return !rv_op_is_fp(op) || (op >= RV_OP_FCVT_W_S && op <= RV_OP_FCLASS_S) ||
+           (op >= RV_OP_FCVT_W_D && op <= RV_OP_FCLASS_D);
+}
+
+static bool in_bounds(const struct tr *t, unsigned reg, int32_t off, unsigned len)
+{
+    for (unsigned k = 0; k < t->ninb; k++) {
+        const struct tr_inb *e = &t->inb[k];
+        if (e->reg == reg && off >= e->off && (int64_t)off + len <= (int64_t)e->off + e->len)
+            return true;
+    }
+    return false;
+}
+
+/* After guest register r changed by delta (addi r, r, delta), or in any other way (!shift). */
+static void inb_moved(struct tr *t, unsigned r, bool shift, int32_t delta)
+{
+    unsigned n = 0;
+    for (unsigned k = 0; k < t->ninb; k++) {
+        struct tr_inb e = t->inb[k];
+        if (e.reg == r) {
+            if (!shift || __builtin_sub_overflow(e.off, delta, &e.off))
+                continue;
+        }
+        t->inb[n++] = e;
+    }
+    t->ninb = n;
+}
+
+struct x86_mem rv_tr_access_mem(struct tr *t, const struct rv_insn *in, unsigned len, int reason)
+{
+    if (in_bounds(t, in->rs1, in->imm, len)) {
+        int base = src(t, in->rs1, X86_RAX);
+        rv_tr_access(t);
+        return x86_mi(TR_BASE, base, in->imm);
+    }
+    int a = rv_tr_address(t, in, len, reason);
+    if (t->ninb == sizeof(t->inb) / sizeof(t->inb[0])) { /* the oldest goes */
+        memmove(t->inb, t->inb + 1, (t->ninb - 1) * sizeof(t->inb[0]));
+        t->ninb--;
+    }
+    t->inb[t->ninb++] = (struct tr_inb){.reg = in->rs1, .len = (uint8_t)len, .off = in->imm};
+    return x86_mi(TR_BASE, a, 0);
+}
+
 void rv_tr_cold_exit(struct tr *t, size_t field, int reason)
 {
     struct tr_cold *c = &t->cold[t->ncold++];
@@ -183,6 +274,7 @@ void rv_tr_cold_exit(struct tr *t, size_t field, int reason)
     c->count = t->index - t->synced;
     c->pc = t->pc;
     c->reason = (uint8_t)reason;
+    c->fpend = t->fpend;
 }
 
 unsigned rv_tr_slow(struct tr *t, size_t field, const struct rv_insn *in, bool leave)
@@ -205,10 +297,11 @@ void rv_tr_slow_leave(struct tr *t, size_t field)
     t->slow[k].kind = TR_SLOW_LEAVE;
 }
 
-unsigned rv_tr_slow_unordered(struct tr *t, size_t field)
+unsigned rv_tr_slow_unordered(struct tr *t, size_t field, unsigned restore)
 {
     unsigned k = rv_tr_slow(t, field, NULL, false);
     t->slow[k].kind = TR_SLOW_UNORDERED;
+    t->slow[k].restore = (uint8_t)restore;
     return k;
 }
 
@@ -278,6 +371,10 @@ static void slow_paths(struct tr *t)
         }
         if (s->kind == TR_SLOW_UNORDERED) {
             rv_tr_merge_flags(t);
+            if (s->restore) {
+                rv_tr_get(t, X86_RCX, s->restore);
+                rv_tr_write_fflags(t);
+            }
             x86_alu_rr(b, X86_XOR, 32, X86_RAX, X86_RAX);
             x86_jmp(b, (long)s->resume);
             continue;
@@ -305,6 +402,15 @@ static void cold_exits(struct tr *t)
     for (unsigned k = 0; k < t->ncold; k++) {
         const struct tr_cold *c = &t->cold[k];
         x86_patch(b, c->field);
+        for (int x = 4; x < 16; x++) { /* NaNs made canonical before the state is seen */
+            if (!(c->fpend >> (x - 4) & 1))
+                continue;
+            x86_comis(b, true, true, x, x);
+            size_t ordered = x86_jcc(b, X86_CC_NP, -1);
+            x86_mov_ri(b, X86_RCX, RV_CANON_NAN_D);
+            x86_movq_to_x(b, x, X86_RCX);
+            x86_patch(b, ordered);
+        }
         if (c->pc <= INT32_MAX) {
             x86_store_imm32(b, x86_m(TR_CPU, PC_OFF), (int32_t)c->pc);
         } else {
@@ -322,8 +428,7 @@ static void cold_exits(struct tr *t)
 
 static void load(struct tr *t, const struct rv_insn *in, unsigned len, bool sign)
 {
-    int a = rv_tr_address(t, in, len, RV_EXIT_LOAD_FAULT);
-    struct x86_mem m = x86_mi(TR_BASE, a, 0);
+    struct x86_mem m = rv_tr_access_mem(t, in, len, RV_EXIT_LOAD_FAULT);
     int d = in->rd != 0 && rv_tr_pin[in->rd] >= 0 ? rv_tr_pin[in->rd] : X86_RCX;
     if (len == 8)
         x86_load(&t->b, 64, d, m);
@@ -338,9 +443,9 @@ static void load(struct tr *t, const struct rv_insn *in, unsigned len, bool sign
 
 static void store(struct tr *t, const struct rv_insn *in, unsigned len)
 {
-    int a = rv_tr_address(t, in, len, RV_EXIT_STORE_FAULT);
+    struct x86_mem m = rv_tr_access_mem(t, in, len, RV_EXIT_STORE_FAULT);
     int v = src(t, in->rs2, X86_RCX);
-    x86_store(&t->b, (int)len * 8, x86_mi(TR_BASE, a, 0), v);
+    x86_store(&t->b, (int)len * 8, m, v);
 }
 
 /* d = guest register r, unless it is there already. */
@@ -595,6 +700,7 @@ static void fall_through(struct tr *t, const struct rv_insn *in)
     uint64_t pc = t->pc;
     uint32_t index = t->index, synced = t->synced;
     const struct rv_insn *cur = t->cur;
+    unsigned ninb = t->ninb; /* what the inlined code checks, the taken way has not */
     t->inlined = true;
     t->pc = next;
     for (uint32_t i = 0; i < d->n; i++) {
@@ -602,6 +708,7 @@ static void fall_through(struct tr *t, const struct rv_insn *in)
         one(t, &d->insn[i]);
     }
     t->inlined = false; /* the taken way goes on as the branch left things */
+    t->ninb = ninb;
     t->pc = pc;
     t->index = index;
     t->cur = cur;
@@ -844,9 +951,21 @@ static void one(struct tr *t, const struct rv_insn *in)
 {
     unsigned sites = t->nsite;
     t->cur = in;
+    if (t->fpend && !fp_defers(in))
+        fp_flush(t, t->fpend);
+    else if ((in->op == RV_OP_FSD || in->op == RV_OP_FSW) && rv_tr_fpin[in->rs2] >= 0)
+        fp_flush(t, t->fpend & (uint16_t)(1u << (rv_tr_fpin[in->rs2] - 4)));
     insn(t, in);
-    for (unsigned k = sites; k < t->nsite; k++)
-        t->site[k].len = (uint16_t)(t->b.len - t->site[k].start);
+    if (rv_op_is_fp(in->op) && !writes_x(in->op) && rv_tr_fpin[in->rd] >= 0)
+        t->fpend &= (uint16_t) ~(1u << (rv_tr_fpin[in->rd] - 4)); /* stores have rd 0 */
+    t->fpend |= t->fpnew;
+    t->fpnew = 0;
+    if (writes_x(in->op)) /* S and B formats decode with rd 0 */
+        inb_moved(t, in->rd, in->op == RV_OP_ADDI && in->rd == in->rs1, in->imm);
+    for (unsigned k = sites; k < t->nsite; k++) {
+        t->site_len[k] = t->b.len - t->site[k].start;
+        t->site[k].len = t->site_len[k] & TR_SITE_LEN_MAX;
+    }
     if (!keeps_mx_merged(in->op))
         t->mx_merged = false;
     t->pc += in->len;
@@ -884,6 +1003,7 @@ enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *
             if (in->rd != 0) { /* j is jal x0: no link */
                 x86_mov_ri(&t.b, rv_tr_dst(in->rd), t.pc + in->len);
                 rv_tr_set(&t, in->rd, rv_tr_dst(in->rd));
+                inb_moved(&t, in->rd, false, 0);
             }
             t.pc += (uint64_t)(int64_t)in->imm;
             continue;
@@ -893,6 +1013,7 @@ enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *
         ended = rv_op_ends_block(in->op) || in->op == RV_OP_JAL;
     }
     if (!ended) { /* ran into RV_BLOCK_MAX or an unfetchable instruction: fall through */
+        fp_flush(&t, t.fpend);
         count_all(&t, b->n);
         chain_to(&t, t.pc);
     }
@@ -904,6 +1025,9 @@ enum rv_xlat_result rv_translate(struct x86_code *code, const struct rv_xstubs *
     for (unsigned k = 0; k < t.nsite; k++) {
         t.site[k].start += at;
     }
+    for (unsigned k = 0; k < t.nsite; k++) /* a length its field did not hold */
+        if (t.site_len[k] > TR_SITE_LEN_MAX)
+            return RV_XLAT_NONE;
     /* The sites first: code without them could fault where no site says what it was doing. */
     size_t had = faults->n;
     if (!rv_faultmap_add(faults, t.site, t.nsite))

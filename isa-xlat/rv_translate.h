@@ -88,14 +88,20 @@ extern const int8_t rv_tr_fpin[32];
 
 /* Where a host fault in translated code is a guest access: code at arena offsets
  * [start, start + len) is the access of the instruction at pc, with r13 short of its instret by
- * count. The sites of a cache's arena are kept in the order of their code, which is the order
- * the arena fills; 16 bytes each, as there is one for most loads and stores translated. */
+ * count, and the pinned FP registers of fpend (bit x - 4 for xmm x) holding results whose NaN
+ * is not yet made canonical (struct tr, fpend). The sites of a cache's arena are kept in the
+ * order of their code, which is the order the arena fills; 16 bytes each, as there is one for
+ * most loads and stores translated. */
+#define TR_SITE_LEN_MAX 4095u
 struct rv_fault_site {
     uint64_t pc;
     uint32_t start;
-    uint16_t len;   /* an instruction's code is at most a few hundred bytes */
-    uint16_t count; /* at most RV_BLOCK_MAX */
+    uint32_t len : 12;   /* an access's code is some tens of bytes: longer is not translated */
+    uint32_t count : 7;  /* at most RV_BLOCK_MAX */
+    uint32_t fpend : 12; /* xmm4-xmm15 */
 };
+_Static_assert(RV_BLOCK_MAX < 128 && TR_NFPIN <= 12, "a fault site's fields hold their values");
+_Static_assert(sizeof(struct rv_fault_site) == 16, "a fault site is 16 bytes");
 struct rv_faultmap {
     struct rv_fault_site *e;
     size_t n, cap;
@@ -120,6 +126,24 @@ struct tr {
     bool inlined;    /* translating the dispatch block inlined at a branch (branch) */
     uint32_t synced; /* instructions already added to cpu->instret */
     bool mx_merged;  /* code before has merged the SSE flags, and nothing raised one since */
+    uint32_t ff_skip; /* 1 + the index of an fsflags whose work a compare's code did (fp.c) */
+    /* Pinned FP registers (bit x - 4 for xmm x) that hold the result of arithmetic whose NaN
+     * check is put off: a NaN there may be x86's, not yet RISC-V's canonical one. Arithmetic
+     * reads them as they are (a NaN operand gives a NaN result, checked in its turn, and no
+     * flag: x86's NaN results are quiet), a write drops them, and anything else that reads
+     * them, leaves the block or calls out checks them first (one()); so do the fault exits and
+     * a host fault's restore (fault sites) of an access between. fpnew: the bits the current
+     * instruction adds. */
+    uint16_t fpend, fpnew;
+    /* Guest accesses this block's code has checked on the way here: [x[reg] + off, + len) is
+     * inside guest memory, with x[reg] as it is now (an addi of reg to itself moves off; any
+     * other write of reg drops its entries). An access inside one needs no check of its own,
+     * as in a loop's body that loads and stores through one pointer. */
+    struct tr_inb {
+        uint8_t reg, len;
+        int32_t off;
+    } inb[8];
+    unsigned ninb;
     /* Out-of-line code, emitted after the block: fault exits. */
     struct tr_cold {
         size_t field; /* the jcc to point at it */
@@ -128,6 +152,7 @@ struct tr {
         uint64_t pc;
         uint8_t reason;
         int8_t addr; /* the host register that holds the guest address */
+        uint16_t fpend;
     } cold[2 * RV_BLOCK_MAX]; /* an AMO has two: misaligned and out of memory */
     unsigned ncold;
     /* Out-of-line code, emitted after the block: the helper for an instruction whose fast
@@ -142,10 +167,12 @@ struct tr {
         uint32_t index, synced;
         enum { TR_SLOW_HELPER, TR_SLOW_NAN, TR_SLOW_UNORDERED, TR_SLOW_LEAVE } kind;
         int8_t nan_x, mul_a, mul_b; /* TR_SLOW_NAN: the result, a fused one's multiplicands */
+        uint8_t restore;      /* TR_SLOW_UNORDERED: fflags = this guest register after (or 0) */
     } slow[2 * RV_BLOCK_MAX]; /* an FP instruction has at most two: frm, and its result */
     unsigned nslow;
     /* The guest accesses of the block, at buffer offsets (len set when the instruction ends). */
     struct rv_fault_site site[RV_BLOCK_MAX];
+    size_t site_len[RV_BLOCK_MAX]; /* the lengths, before they go into their fields */
     unsigned nsite;
     /* Direct exits written linked to a target's code (rv_xlinks), which go on the target's
      * list of jumps into it once the block's code is in the arena. */
@@ -208,8 +235,12 @@ unsigned rv_tr_slow_nan(struct tr *t, size_t field, int x, int xa, int xb);
  * the current instruction done. */
 void rv_tr_slow_leave(struct tr *t, size_t field);
 /* The jcc at field goes to out-of-line code for an unordered FP comparison: it merges the flags
- * the comparison raised, makes al 0 and comes back at rv_tr_slow_resume(t, k). */
-unsigned rv_tr_slow_unordered(struct tr *t, size_t field);
+ * the comparison raised, makes al 0 and comes back at rv_tr_slow_resume(t, k). With restore
+ * (a guest register, else 0) it writes fflags from that register after the merge, which is
+ * what the fsflags after a compare does (rv_tr_write_fflags). */
+unsigned rv_tr_slow_unordered(struct tr *t, size_t field, unsigned restore);
+/* fflags = ecx & 0x1f, the SSE flags started again if it drops one that they hold (rcx, rdx). */
+void rv_tr_write_fflags(struct tr *t);
 static inline void rv_tr_slow_resume(struct tr *t, unsigned k)
 {
     t->slow[k].resume = t->b.len;
@@ -219,6 +250,8 @@ static inline void rv_tr_slow_resume(struct tr *t, unsigned k)
 bool rv_tr_muldiv(struct tr *t, const struct rv_insn *in);
 /* F and D and the FP CSRs (rv_translate_fp.c): straight to SSE where results are exact. */
 bool rv_tr_fp(struct tr *t, const struct rv_insn *in);
+/* Whether rv_tr_fp translates in as arithmetic that neither calls out nor leaves. */
+bool rv_tr_fp_inline(const struct rv_insn *in);
 /* Zba and Zbb (rv_translate_b.c); false for any other op and for orc.b. */
 bool rv_tr_bitmanip(struct tr *t, const struct rv_insn *in);
 /* The A extension (rv_translate_a.c); false for any other op. */
@@ -229,6 +262,9 @@ void rv_tr_cold_exit(struct tr *t, size_t field, int reason);
 /* Loads and stores: the host register that holds the checked guest address of the access (at
  * host r12 + it): the pinned register of rs1 itself when the offset is 0, else rax. */
 int rv_tr_address(struct tr *t, const struct rv_insn *in, unsigned len, int reason);
+/* The same as an operand: [r12 + rs1 + imm] with no check where the block has checked the
+ * access already (t->inb), else r12 + the checked address of rv_tr_address. */
+struct x86_mem rv_tr_access_mem(struct tr *t, const struct rv_insn *in, unsigned len, int reason);
 
 /* The helper translated code calls for one instruction it does not translate itself: 0, or the
  * exit reason with ex filled (rv_xlat_rt.c). */

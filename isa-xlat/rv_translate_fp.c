@@ -26,9 +26,9 @@ static int src_x(struct tr *t, unsigned r)
 }
 
 /* Double arithmetic with three-operand AVX forms, straight into rd's own register where it has
- * one (for a fused one, unless that is a multiplicand, which the NaN fix-up reads): no copies
- * around the operation. A NaN result is made canonical out of line, with no helper: the flags
- * x86 raised are RISC-V's but for one case of the fused ones, which the fix-up adds. */
+ * one: no copies around the operation but, for a fused one whose rd is a multiplicand, the copy
+ * of it the NaN fix-up reads. A NaN result is made canonical out of line, with no helper: the
+ * flags x86 raised are RISC-V's but for one case of the fused ones, which the fix-up adds. */
 static void arith_d_avx(struct tr *t, const struct rv_insn *in, bool fused)
 {
     struct x86_buf *b = &t->b;
@@ -38,11 +38,23 @@ static void arith_d_avx(struct tr *t, const struct rv_insn *in, bool fused)
         int c = rv_tr_fget(t, 0, in->rs3);
         xa = rv_tr_fget(t, 1, in->rs1);
         xb = rv_tr_fget(t, 2, in->rs2);
-        if (d < 0 || d == xa || d == xb)
-            d = 0;
-        if (d != c)
-            x86_movaps_rr(b, d, c);
-        x86_fma231(b, true, (int)(op - RV_OP_FMADD_D), d, xa, xb);
+        int kind = (int)(op - RV_OP_FMADD_D);
+        if (d >= 0 && d != c && (d == xa || d == xb)) {
+            /* fnmsub fa4, fs0, fa4, fa3: rd = rs2 * rs1 + rs3 in rd's register (213), its old
+             * value kept in xmm3 for the fix-up; a product's order is immaterial */
+            x86_movaps_rr(b, 3, d);
+            x86_fma213(b, true, kind, d, d == xa ? xb : xa, c);
+            if (xa == d)
+                xa = 3;
+            if (xb == d)
+                xb = 3;
+        } else {
+            if (d < 0 || d == xa || d == xb)
+                d = 0;
+            if (d != c)
+                x86_movaps_rr(b, d, c);
+            x86_fma231(b, true, kind, d, xa, xb);
+        }
     } else {
         static const enum x86_sse sse[] = {X86_ADDS, X86_SUBS, X86_MULS, X86_DIVS, X86_SQRT};
         enum x86_sse s = sse[op - RV_OP_FADD_D];
@@ -55,11 +67,23 @@ static void arith_d_avx(struct tr *t, const struct rv_insn *in, bool fused)
             int x1 = rv_tr_fget(t, 1, in->rs1);
             x86_avx_rr(b, s, true, d, x1, rv_tr_fget(t, 2, in->rs2));
         }
+        if (d != 0) { /* rd's own register: its NaN check put off (t->fpend) */
+            t->fpnew = (uint16_t)(1u << (d - 4));
+            return;
+        }
     }
     x86_comis(b, true, true, d, d);
     unsigned nan = rv_tr_slow_nan(t, x86_jcc(b, X86_CC_P, -1), d, xa, xb);
     rv_tr_slow_resume(t, nan);
     rv_tr_fset(t, in->rd, d);
+}
+
+bool rv_tr_fp_inline(const struct rv_insn *in)
+{
+    bool fused = in->op >= RV_OP_FMADD_D && in->op <= RV_OP_FNMADD_D;
+    bool plain = in->op >= RV_OP_FADD_D && in->op <= RV_OP_FSQRT_D;
+    return (fused || plain) && (in->rm == RV_RNE || in->rm == RV_DYN) &&
+           x86_host_has(X86_FEAT_AVX) && (!fused || x86_host_has(X86_FEAT_FMA));
 }
 
 /* Double arithmetic: xmm0 = the result, stored unless it is a NaN, which RISC-V makes the
@@ -142,13 +166,37 @@ static bool d_to_int(struct tr *t, const struct rv_insn *in)
     return true;
 }
 
+static bool is_csr_fflags(const struct rv_insn *in, unsigned op)
+{
+    return in->op == op && ((unsigned)in->imm & 0xfff) == 1;
+}
+
+/* The guest register of "frflags rX; this compare; fsflags rX" around the compare in,
+ * as GCC writes isless() and its like, else 0. */
+static unsigned bracketed(const struct tr *t, const struct rv_insn *in)
+{
+    const struct rv_block *blk = t->blk;
+    if (t->inlined || t->index == 0 || t->index + 1 >= blk->n || in != &blk->insn[t->index])
+        return 0;
+    const struct rv_insn *rd = in - 1, *wr = in + 1;
+    if (!is_csr_fflags(rd, RV_OP_CSRRS) || rd->rs1 != 0 || rd->rd == 0 || rd->rd == in->rd ||
+        !is_csr_fflags(wr, RV_OP_CSRRW) || wr->rd != 0 || wr->rs1 != rd->rd)
+        return 0;
+    return rd->rd;
+}
+
 /* feq (quiet: NV for signalling NaNs only, as ucomisd), flt and fle (NV for any NaN, as
  * comisd); unordered gives 0 (spec 11.8). Only an unordered compare can raise a flag (DE has
  * no RISC-V counterpart), and it merges it at once: glibc brackets comparisons with frflags
- * and fsflags, and the fsflags after a merge needs none of its own. */
+ * and fsflags, and the fsflags after a merge needs none of its own. Where the fsflags follows
+ * at once and writes back what the frflags before read, it changes nothing unless the compare
+ * was unordered: its work is done on that way only, out of line, and the main way has none. */
 static void compare_d(struct tr *t, const struct rv_insn *in)
 {
     struct x86_buf *b = &t->b;
+    unsigned restore = bracketed(t, in);
+    if (restore)
+        t->ff_skip = t->index + 2;
     int xa = rv_tr_fget(t, 0, in->rs1), xb = rv_tr_fget(t, 1, in->rs2);
     enum x86_cc cc = X86_CC_E;
     if (in->op == RV_OP_FEQ_D) {
@@ -159,7 +207,7 @@ static void compare_d(struct tr *t, const struct rv_insn *in)
         cc = in->op == RV_OP_FLT_D ? X86_CC_A : X86_CC_AE;
     }
     /* unordered: out of line, so that the common way runs straight through */
-    unsigned unordered = rv_tr_slow_unordered(t, x86_jcc(b, X86_CC_P, -1));
+    unsigned unordered = rv_tr_slow_unordered(t, x86_jcc(b, X86_CC_P, -1), restore);
     x86_setcc(b, cc, X86_RAX);
     rv_tr_slow_resume(t, unordered);
     x86_movzx_rr(b, 8, X86_RAX, X86_RAX);
@@ -189,8 +237,7 @@ static void sign_inject_d(struct tr *t, const struct rv_insn *in)
 
 static void fp_load(struct tr *t, const struct rv_insn *in, bool dbl)
 {
-    int a = rv_tr_address(t, in, dbl ? 8 : 4, RV_EXIT_LOAD_FAULT);
-    struct x86_mem m = x86_mi(TR_BASE, a, 0);
+    struct x86_mem m = rv_tr_access_mem(t, in, dbl ? 8 : 4, RV_EXIT_LOAD_FAULT);
     if (dbl) {
         int p = rv_tr_fpin[in->rd];
         x86_movsd_load(&t->b, true, p >= 0 ? p : 0, m);
@@ -207,9 +254,29 @@ static void fp_load(struct tr *t, const struct rv_insn *in, bool dbl)
 
 static void fp_store(struct tr *t, const struct rv_insn *in, bool dbl)
 {
-    int a = rv_tr_address(t, in, dbl ? 8 : 4, RV_EXIT_STORE_FAULT);
+    struct x86_mem m = rv_tr_access_mem(t, in, dbl ? 8 : 4, RV_EXIT_STORE_FAULT);
     /* fsw stores the low 32 bits whatever the boxing */
-    x86_movsd_store(&t->b, dbl, x86_mi(TR_BASE, a, 0), rv_tr_fget(t, 0, in->rs2));
+    x86_movsd_store(&t->b, dbl, m, rv_tr_fget(t, 0, in->rs2));
+}
+
+void rv_tr_write_fflags(struct tr *t)
+{
+    struct x86_buf *b = &t->b;
+    x86_mov_rr(b, 32, X86_RDX, X86_RCX);
+    x86_alu_ri(b, X86_AND, 32, X86_RDX, 0x1f);
+    x86_store(b, 32, x86_m(TR_CPU, FFLAGS_OFF), X86_RDX);
+    /* Only flags the MXCSR holds and the new fflags lacks could come back: clear the MXCSR (an
+     * expensive ldmxcsr) only then. glibc's frflags ... fsflags pairs write back what they
+     * read, and skip it. */
+    x86_grp3(b, X86_NOT, 32, X86_RDX);
+    x86_alu_rm(b, X86_AND, 32, X86_RDX, x86_m(TR_CPU, FR(mx_flags)));
+    size_t keep = x86_jcc(b, X86_CC_E, -1);
+    x86_ldmxcsr(b, x86_m(TR_CPU, FR(mx_guest)));
+    x86_load(b, 32, X86_RDX, x86_m(TR_CPU, FR(mx_guest)));
+    x86_store(b, 32, x86_m(TR_CPU, FR(mx_seen)), X86_RDX);
+    x86_alu_rr(b, X86_XOR, 32, X86_RDX, X86_RDX);
+    x86_store(b, 32, x86_m(TR_CPU, FR(mx_flags)), X86_RDX);
+    x86_patch(b, keep);
 }
 
 /* fflags, frm and fcsr (as rv_exec_csr: spec 11.2 and Zicsr). Reading fflags needs the SSE
@@ -221,6 +288,10 @@ static bool fp_csr(struct tr *t, const struct rv_insn *in)
     unsigned csr = (unsigned)in->imm & 0xfff;
     if (csr < 1 || csr > 3)
         return false;
+    if (t->ff_skip == t->index + 1 && !t->inlined) { /* done by the compare before (compare_d) */
+        t->ff_skip = 0;
+        return true;
+    }
     bool imm_form = in->op >= RV_OP_CSRRWI;
     unsigned kind = (unsigned)(in->op - (imm_form ? RV_OP_CSRRWI : RV_OP_CSRRW));
     bool writes = kind == 0 || in->rs1 != 0;
@@ -249,23 +320,8 @@ static bool fp_csr(struct tr *t, const struct rv_insn *in)
             x86_grp3(b, X86_NOT, 32, X86_RCX);
             x86_alu_rr(b, X86_AND, 32, X86_RCX, X86_RAX);
         }
-        if (csr != 2) {
-            x86_mov_rr(b, 32, X86_RDX, X86_RCX);
-            x86_alu_ri(b, X86_AND, 32, X86_RDX, 0x1f);
-            x86_store(b, 32, ff, X86_RDX);
-            /* Only flags the MXCSR holds and the new fflags lacks could come back: clear the
-             * MXCSR (an expensive ldmxcsr) only then. glibc's frflags ... fsflags pairs write
-             * back what they read, and skip it. */
-            x86_grp3(b, X86_NOT, 32, X86_RDX);
-            x86_alu_rm(b, X86_AND, 32, X86_RDX, x86_m(TR_CPU, FR(mx_flags)));
-            size_t keep = x86_jcc(b, X86_CC_E, -1);
-            x86_ldmxcsr(b, x86_m(TR_CPU, FR(mx_guest)));
-            x86_load(b, 32, X86_RDX, x86_m(TR_CPU, FR(mx_guest)));
-            x86_store(b, 32, x86_m(TR_CPU, FR(mx_seen)), X86_RDX);
-            x86_alu_rr(b, X86_XOR, 32, X86_RDX, X86_RDX);
-            x86_store(b, 32, x86_m(TR_CPU, FR(mx_flags)), X86_RDX);
-            x86_patch(b, keep);
-        }
+        if (csr != 2)
+            rv_tr_write_fflags(t);
         if (csr != 1) {
             if (csr == 3)
                 x86_shift_ri(b, X86_SHR, 32, X86_RCX, 5);

@@ -1,6 +1,7 @@
 /* rv_xlat_fault: a host fault in translated code mapped back to the guest instruction that made
  * it, so that its guest signal sees that instruction's pc, registers and instret. */
 #include "isa-xlat/rv_translate.h"
+#include "isa-xlat/rv_fp.h"
 
 #include <stdlib.h>
 #include <ucontext.h>
@@ -65,9 +66,15 @@ bool rv_faultmap_restore(const struct rv_faultmap *m, const uint8_t *base, struc
         if (rv_tr_pin[r] >= 0)
             cpu->x[r] = (uint64_t)mc->gregs[greg_of[rv_tr_pin[r]]];
     if (mc->fpregs) {
-        for (unsigned r = 0; r < 32; r++)
-            if (rv_tr_fpin[r] >= 0)
-                memcpy(&cpu->f[r], &mc->fpregs->_xmm[rv_tr_fpin[r]], 8);
+        for (unsigned r = 0; r < 32; r++) {
+            int x = rv_tr_fpin[r];
+            if (x < 0)
+                continue;
+            memcpy(&cpu->f[r], &mc->fpregs->_xmm[x], 8);
+            /* a result whose NaN check was put off: RISC-V's NaN, as the check would make it */
+            if (s->fpend >> (x - 4) & 1 && (cpu->f[r] & ~(1ull << 63)) > 0x7ff0000000000000ull)
+                cpu->f[r] = RV_CANON_NAN_D;
+        }
         /* The flags translated FP code raised this run, as the exit stub would merge them. */
         cpu->fflags |= rv_fflags_of_mxcsr(mc->fpregs->mxcsr);
     }

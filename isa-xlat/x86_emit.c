@@ -467,16 +467,26 @@ void x86_comis(struct x86_buf *b, bool dbl, bool quiet, int xa, int xc)
     emit_rm(b, dbl ? F_66 : 0, o, 2, xa, NULL, xc);
 }
 
-void x86_fma231(struct x86_buf *b, bool dbl, int kind, int x, int xa, int xb)
+/* The 231 forms are 0F38 B9 BB BD BF, the 213 forms A9 AB AD AF. */
+static void vfma(struct x86_buf *b, uint8_t op0, bool dbl, int kind, int x, int xa, int xb)
 {
     /* Three-byte VEX (SDM vol. 2, 2.3.5): C4, then ~R ~X ~B and map 00010 (0F38), then W,
      * ~vvvv (the second source), L = 0 and pp = 01 (66). W1 selects the double forms. */
     put(b, 0xc4);
     put(b, (uint8_t)((x & 8 ? 0 : 0x80) | 0x40 | (xb & 8 ? 0 : 0x20) | 0x02));
     put(b, (uint8_t)((dbl ? 0x80 : 0) | (~xa & 15) << 3 | 0x01));
-    static const uint8_t op[4] = {0xb9, 0xbb, 0xbd, 0xbf};
-    put(b, op[kind & 3]);
+    put(b, (uint8_t)(op0 + 2 * (kind & 3)));
     put(b, (uint8_t)(0xc0 | (x & 7) << 3 | (xb & 7)));
+}
+
+void x86_fma231(struct x86_buf *b, bool dbl, int kind, int x, int xa, int xb)
+{
+    vfma(b, 0xb9, dbl, kind, x, xa, xb);
+}
+
+void x86_fma213(struct x86_buf *b, bool dbl, int kind, int x, int xa, int xc)
+{
+    vfma(b, 0xa9, dbl, kind, x, xa, xc);
 }
 
 void x86_avx_rr(struct x86_buf *b, enum x86_sse op, bool dbl, int x, int xa, int xb)

@@ -165,6 +165,8 @@ void x86_comis(struct x86_buf *b, bool dbl, bool quiet, int xa, int xc);
 /* FMA3 on scalars (VEX.LIG.66.0F38): x = xa * xb + x with the signs of kind: 0 vfmadd231,
  * 1 vfmsub231 (a*b - x), 2 vfnmadd231 (-(a*b) + x), 3 vfnmsub231 (-(a*b) - x). */
 void x86_fma231(struct x86_buf *b, bool dbl, int kind, int x, int xa, int xb);
+/* The 213 forms, kinds as above: x = xa * x + xc, the product's operand x overwritten. */
+void x86_fma213(struct x86_buf *b, bool dbl, int kind, int x, int xa, int xc);
 /* The AVX forms of the arithmetic above (VEX.LIG.F2/F3.0F): x = xa op xb, and x = sqrt(xb)
  * with the upper bits of xa; no source need be x. */
 void x86_avx_rr(struct x86_buf *b, enum x86_sse op, bool dbl, int x, int xa, int xb);

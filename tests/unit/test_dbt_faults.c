@@ -304,11 +304,143 @@ START_TEST(high_addresses)
 }
 END_TEST
 
+/* A NaN result whose check was put off, then an access that faults: at the fault exit (out of
+ * bounds) and at a host fault (a guarded page) the register holds RISC-V's canonical NaN. */
+START_TEST(put_off_nan_at_a_fault)
+{
+    static const uint64_t vals[] = {0x7ff0000000000000ull, 0xfff0000000000000ull,
+                                    0x7ff8000000000123ull, 0x3ff0000000000000ull};
+    uint64_t guard = DATA + 0x4000;
+    for (unsigned k = 0; k < 4 * 4 * 2 * 2; k++) {
+        nprog = 0;
+        put(FP(0x01, 1, 10, 11, 12, 0));                             /* fsub.d fa0, fa1, fa2 */
+        put(FP(0x02, 1, 8, 10, 10, 0));                              /* fmul.d fs0, fa0, fa0 */
+        put(k & 1 ? STOREI(3, 10, 5, 0) : enc_i(0, 5, 3, 13, 0x07)); /* sd a0 / fld fa3 */
+        put(ECALL);
+        load_prog();
+        random_state();
+        random_fp_state();
+        A.cpu.f[11] = vals[k / 2 % 4];
+        A.cpu.f[12] = vals[k / 8 % 4];
+        bool host = k / 32;
+        A.cpu.x[5] = host ? guard + 8 : MEM_SIZE - 4;
+        B.cpu = A.cpu;
+        if (host) {
+            guard_both(guard, PROT_NONE);
+            bool fa = run_to_host_fault(&A, RV_TIER_INTERP);
+            bool fb = run_to_host_fault(&B, RV_TIER_TRANSLATE);
+            guard_both(guard, PROT_READ | PROT_WRITE);
+            ck_assert(fa && fb);
+            A.ex = B.ex;
+            A.r = B.r;
+        } else {
+            run_both();
+            ck_assert_int_ne(A.r, RV_EXIT_ECALL);
+        }
+        compare("put-off NaN at a fault", k);
+    }
+}
+END_TEST
+
+/* A block checks an access once: the accesses after it through the same pointer, moved by
+ * addi or not, go unchecked when they lie inside it, and are checked when the pointer changed
+ * otherwise or they reach past it. Pointers near either end of memory: the same fault, at the
+ * same instruction, with the same registers as interpreted. */
+START_TEST(reused_bounds_checks)
+{
+    unsigned faulted = 0;
+    for (unsigned p = 0; p < 200; p++) {
+        nprog = 0;
+        unsigned n = 2 + (unsigned)(rnd() % 12);
+        for (unsigned i = 0; i < n; i++) {
+            unsigned base = 5 + (unsigned)(rnd() % 4);
+            int32_t off = (int32_t)(rnd() % 5) * 4 - 8;
+            switch (rnd() % 8) {
+            case 0:
+            case 1:
+            case 2:
+                put(LOADI((unsigned)(rnd() % 7), dst(), base, off));
+                break;
+            case 3:
+            case 4:
+                put(STOREI((unsigned)(rnd() % 4), reg(), base, off));
+                break;
+            case 5:
+            case 6: /* the pointer moves on, or back */
+                put(ADDI(base, base, (int32_t)(rnd() % 5) * 4 - 8));
+                break;
+            default: /* the pointer changes another way: its checks go */
+                switch (rnd() % 3) {
+                case 0:
+                    put(ADD(base, base, reg()));
+                    break;
+                case 1:
+                    put(enc_i((int32_t)(rnd() % 17) - 8, base, 0, base, OPIMM32)); /* addiw */
+                    break;
+                default:
+                    put(ADDI(base, 5 + (unsigned)(rnd() % 4), (int32_t)(rnd() % 17) - 8));
+                    break;
+                }
+            }
+        }
+        put(ECALL);
+        load_prog();
+        for (unsigned s = 0; s < 12; s++) {
+            random_state();
+            for (unsigned r = 5; r <= 8; r++) {
+                uint64_t k = rnd() % 3;
+                A.cpu.x[r] = k == 0   ? MEM_SIZE - 24 + rnd() % 32
+                             : k == 1 ? rnd() % 24
+                                      : DATA + rnd() % 4096;
+            }
+            A.cpu.x[5 + rnd() % 4] = rnd() % 2 ? MEM_SIZE - 8 : 0;
+            B.cpu = A.cpu;
+            run_both();
+            compare("reused check", s);
+            faulted += A.r != RV_EXIT_ECALL;
+        }
+    }
+    ck_assert_uint_gt(faulted, 100);
+    struct rv_cache_stats st;
+    rv_cache_stats(B.cache, &st);
+    ck_assert_uint_gt(st.translated, 0);
+}
+END_TEST
+
+/* The loop that walks off the end of memory: a load, a store through the pointer moved on
+ * (checked by the load) and a load one further (checked itself), round until it faults. */
+START_TEST(reused_check_in_a_loop)
+{
+    nprog = 0;
+    put(LOADI(3, 10, 5, 0));   /* loop: ld a0, 0(t0) */
+    put(ADDI(5, 5, 8));        /* addi t0, t0, 8 */
+    put(STOREI(3, 10, 5, -8)); /* sd a0, -8(t0) */
+    put(LOADI(2, 11, 5, -4));  /* lw a1, -4(t0) */
+    put(LOADI(2, 12, 5, 0));   /* lw a2, 0(t0) */
+    put(ADDI(6, 6, -1));       /* addi t1, t1, -1 */
+    put(enc_b(-24, 0, 6, 1));  /* bne t1, x0, loop */
+    put(ECALL);
+    load_prog();
+    for (unsigned s = 0; s < 64; s++) {
+        random_state();
+        A.cpu.x[5] = MEM_SIZE - 8 * (1 + s % 16) - (s / 16) * 4;
+        A.cpu.x[6] = 200;
+        B.cpu = A.cpu;
+        run_both();
+        compare("loop off the end", s);
+        ck_assert_int_eq(A.r, RV_EXIT_LOAD_FAULT);
+    }
+}
+END_TEST
+
 static void add(TCase *tc)
 {
     tcase_set_timeout(tc, 120);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, faults);
+    tcase_add_test(tc, reused_bounds_checks);
+    tcase_add_test(tc, reused_check_in_a_loop);
+    tcase_add_test(tc, put_off_nan_at_a_fault);
     tcase_add_test(tc, host_fault_is_precise);
     tcase_add_test(tc, host_fault_in_hot_loop);
     tcase_add_test(tc, high_addresses);

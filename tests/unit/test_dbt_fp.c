@@ -220,6 +220,134 @@ START_TEST(fp_flags_around_compare)
 }
 END_TEST
 
+/* GCC's isless(): frflags rX, flt (or fle, feq) and fsflags rX straight after, whose fsflags
+ * translated code does only when the compare is unordered; and the near misses that it must
+ * do as written: the compare writes rX, the fsflags writes another register, rX is x0. */
+START_TEST(fp_bracketed_compare)
+{
+    static const struct {
+        unsigned rx, rd, wr;
+    } forms[] = {
+        {14, 15, 14}, /* a4, a5: pinned */
+        {5, 28, 5},   /* t0, t3: in memory */
+        {14, 14, 14}, /* the compare overwrites what frflags read */
+        {14, 15, 13}, /* fsflags from another register */
+        {0, 15, 0},   /* frflags x0 ... fsflags x0: clears fflags */
+    };
+    static const uint64_t vals[] = {D_ONE, D_QNAN, D_SNAN, 0, D_INF, 0x4008000000000000ull};
+    const unsigned nv = sizeof(vals) / sizeof(vals[0]);
+    for (unsigned f = 0; f < sizeof(forms) / sizeof(forms[0]); f++)
+        for (unsigned c = 0; c < 3; c++) {
+            nprog = 0;
+            put(FP(0x03, 1, 1, 2, 3, 0));           /* fdiv.d f1, f2, f3 */
+            put(CSRR(2, forms[f].rx, 0x001, 0));    /* frflags rX */
+            put(FP(0x14, 1, forms[f].rd, 8, 9, c)); /* fle/flt/feq.d rd, fs0, fs1 */
+            put(CSRR(1, 0, 0x001, forms[f].wr));    /* fsflags */
+            put(CSRR(2, 11, 0x001, 0));             /* frflags a1 */
+            put(FP(0x00, 1, 4, 8, 9, 0));           /* fadd.d f4, fs0, fs1 */
+            put(CSRR(2, 12, 0x001, 0));             /* frflags a2 */
+            put(ECALL);
+            load_prog();
+            for (unsigned s = 0; s < nv * nv * 2; s++) {
+                fp_state();
+                A.cpu.f[2] = vals[s % nv];
+                A.cpu.f[3] = vals[(s + 1) % nv];
+                A.cpu.f[8] = vals[s % nv];
+                A.cpu.f[9] = vals[s / nv % nv];
+                A.cpu.fflags = s & 1 ? RV_FF_NV | RV_FF_NX : 0;
+                A.cpu.frm = 0;
+                B.cpu = A.cpu;
+                run_both();
+                compare("bracketed compare", s);
+            }
+        }
+}
+END_TEST
+
+/* Fused multiply-adds into one of their own multiplicands (computed in place, a copy of it kept
+ * for the NaN fix-up), into the addend, and into another register, on the values whose NaNs
+ * and flags differ between the two ISAs: 0 * inf with a quiet NaN addend above all. */
+START_TEST(fp_fused_into_operand)
+{
+    static const struct {
+        unsigned rd, r1, r2, r3;
+    } forms[] = {
+        {10, 10, 11, 12}, {11, 10, 11, 12}, {10, 10, 10, 12}, {12, 10, 11, 12},
+        {10, 1, 10, 12},  {10, 10, 2, 1},   {1, 1, 10, 12},   {13, 10, 11, 12},
+    };
+    static const uint64_t vals[] = {D_ONE, 0, D_INF, D_QNAN, D_SNAN, 0x4008000000000000ull};
+    const unsigned nv = sizeof(vals) / sizeof(vals[0]);
+    static const unsigned opc[] = {0x43, 0x47, 0x4b, 0x4f};
+    for (unsigned f = 0; f < sizeof(forms) / sizeof(forms[0]); f++)
+        for (unsigned o = 0; o < 4; o++) {
+            nprog = 0;
+            put(enc_r4(forms[f].r3, 1, forms[f].r2, forms[f].r1, 0, forms[f].rd, opc[o]));
+            put(FP(0x00, 1, 14, 10, 11, 0)); /* fadd.d fa4, fa0, fa1: what is left of them */
+            put(ECALL);
+            load_prog();
+            for (unsigned s = 0; s < nv * nv * nv; s++) {
+                fp_state();
+                A.cpu.f[forms[f].r1] = vals[s % nv];
+                A.cpu.f[forms[f].r2] = vals[s / nv % nv];
+                A.cpu.f[forms[f].r3] = vals[s / nv / nv];
+                A.cpu.fflags = 0;
+                A.cpu.frm = 0;
+                B.cpu = A.cpu;
+                run_both();
+                compare("fused into an operand", s);
+            }
+        }
+}
+END_TEST
+
+/* Arithmetic into a pinned register puts its NaN check off: whatever reads the result other
+ * than arithmetic (a store, a move, a sign injection, a compare, a conversion, the block's end)
+ * or overwrites it must see RISC-V's canonical NaN, where x86 leaves its own NaN (negative for
+ * an invalid operation, the operand's payload for a NaN operand). */
+START_TEST(fp_put_off_nan_checks)
+{
+    const uint32_t readers[] = {
+        FSD(10, 6, 0),                      /* fsd fa0, 0(t1) */
+        FSW(10, 6, 4),                      /* fsw fa0, 4(t1) */
+        FP(0x1c, 1, 12, 10, 0, 0),          /* fmv.x.d a2, fa0 */
+        FP(0x04, 1, 11, 10, 10, 1),         /* fneg.d fa1, fa0 */
+        FP(0x04, 1, 11, 10, 10, 2),         /* fabs.d fa1, fa0 */
+        FP(0x14, 1, 12, 10, 11, 2),         /* feq.d a2, fa0, fa1 */
+        FP(0x18, 1, 12, 10, 0, 1),          /* fcvt.w.d a2, fa0, rtz */
+        FP(0x01, 1, 11, 10, 12, 0),         /* fsub.d fa1, fa0, fa2: put off in turn */
+        enc_r4(12, 1, 10, 10, 0, 11, 0x43), /* fmadd.d fa1, fa0, fa0, fa2 */
+        FLD(10, 6, 8),                      /* fld fa0, 8(t1): overwritten */
+        FP(0x00, 1, 10, 12, 12, 0),         /* fadd.d fa0, fa2, fa2: overwritten */
+        ADDI(12, 12, 1),                    /* nothing: the block ends */
+    };
+    static const uint64_t vals[] = {
+        D_INF, D_INF | 1ull << 63, D_QNAN, D_SNAN, 0, 0x7ff8000000000123ull, 0xfff0000000000456ull,
+        D_ONE};
+    const unsigned nv = sizeof(vals) / sizeof(vals[0]);
+    for (unsigned r = 0; r < sizeof(readers) / sizeof(readers[0]); r++)
+        for (unsigned op = 0; op < 5; op++) {
+            nprog = 0;
+            put(FP(op == 4 ? 0x0b : op, 1, 10, 13, 14, 0)); /* fa0 = fa3 op fa4 */
+            put(ADDI(7, 7, 8));                             /* between: integer work */
+            put(readers[r]);
+            put(FSD(11, 6, 16)); /* fsd fa1, 16(t1) */
+            put(ECALL);
+            load_prog();
+            for (unsigned s = 0; s < nv * nv; s++) {
+                fp_state();
+                A.cpu.f[13] = vals[s % nv];
+                A.cpu.f[14] = vals[s / nv];
+                A.cpu.f[12] = vals[(s + 3) % nv];
+                A.cpu.fflags = 0;
+                A.cpu.frm = 0;
+                B.cpu = A.cpu;
+                run_both();
+                compare("put-off NaN check", s);
+            }
+        }
+}
+END_TEST
+
 /* A block of nothing but FP arithmetic with their out-of-line helper paths still fits. */
 START_TEST(long_fp_block_is_translated)
 {
@@ -234,6 +362,29 @@ START_TEST(long_fp_block_is_translated)
 }
 END_TEST
 
+/* A block that ends at RV_BLOCK_MAX instructions, not at a branch, with NaN checks put off
+ * (plain arithmetic into pinned registers): they are made on the way into the next one. */
+START_TEST(full_block_ends_with_put_off_checks)
+{
+    nprog = 0;
+    for (unsigned i = 0; i < RV_BLOCK_MAX; i++)
+        put(FP((unsigned)(i % 4), 1, 8 + i % 12, 8 + (i + 5) % 12, 8 + (i + 7) % 12, 0));
+    for (unsigned r = 8; r < 20; r++)
+        put(FSD(r, 6, (int32_t)(r * 8)));
+    put(ECALL);
+    load_prog();
+    static const uint64_t vals[] = {D_INF, D_INF | 1ull << 63, 0, D_QNAN, 0x7ff8000000000123ull};
+    for (unsigned s = 0; s < 40; s++) {
+        fp_state();
+        for (unsigned r = 8; r < 20; r++)
+            A.cpu.f[r] = vals[(r + s) % 5];
+        B.cpu = A.cpu;
+        run_both();
+        compare("full block", s);
+    }
+}
+END_TEST
+
 static void add(TCase *tc)
 {
     tcase_set_timeout(tc, 120);
@@ -241,7 +392,11 @@ static void add(TCase *tc)
     tcase_add_test(tc, fp_random_blocks);
     tcase_add_test(tc, fp_flags_across_blocks);
     tcase_add_test(tc, fp_flags_around_compare);
+    tcase_add_test(tc, fp_bracketed_compare);
+    tcase_add_test(tc, fp_fused_into_operand);
+    tcase_add_test(tc, fp_put_off_nan_checks);
     tcase_add_test(tc, long_fp_block_is_translated);
+    tcase_add_test(tc, full_block_ends_with_put_off_checks);
 }
 
 int main(void)

@@ -251,6 +251,10 @@ START_TEST(sse)
     EXPECT("66 41 0f 2f cc", x86_comis(&B, true, false, 1, 12));
     EXPECT("c4 c2 b1 b9 c4", x86_fma231(&B, true, 0, 0, 9, 12));
     EXPECT("c4 62 f1 bf c2", x86_fma231(&B, true, 3, 8, 1, 2));
+    EXPECT("c4 62 99 ad c7", x86_fma213(&B, true, 2, 8, 12, 7)); /* vfnmadd213sd */
+    EXPECT("c4 c2 e9 a9 c0", x86_fma213(&B, true, 0, 0, 2, 8));  /* vfmadd213sd */
+    /* with displacement from an index: [r12 + r11 - 8] */
+    EXPECT("f2 47 0f 11 44 1c f8", x86_movsd_store(&B, true, x86_mi(X86_R12, X86_R11, -8), 8));
     EXPECT("c4 e1 73 5c c2", x86_avx_rr(&B, X86_SUBS, true, 0, 1, 2));
     EXPECT("c4 41 1b 58 ca", x86_avx_rr(&B, X86_ADDS, true, 9, 12, 10));
     EXPECT("c4 41 0a 51 ca", x86_avx_rr(&B, X86_SQRT, false, 9, 14, 10));
