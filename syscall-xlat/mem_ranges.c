@@ -69,6 +69,8 @@ static void insert(struct xlat_mem *m, size_t i, const struct xlat_range *r)
 /* Drop ranges [i, j) from the array; their names are the caller's business. */
 static void drop(struct xlat_mem *m, size_t i, size_t j)
 {
+    if (i == j)
+        return; /* the array may not exist yet */
     memmove(&m->ranges[i], &m->ranges[j], (m->nranges - j) * sizeof(*m->ranges));
     m->nranges -= j - i;
 }
@@ -238,7 +240,8 @@ void xlat_ranges_move(struct xlat_mem *m, uint64_t old, uint64_t old_len, uint64
      * the pages do. */
     size_t n = j - i;
     struct xlat_range *moved = viv_xmalloc((n ? n : 1) * sizeof(*moved));
-    memcpy(moved, &m->ranges[i], n * sizeof(*moved));
+    if (n > 0)
+        memcpy(moved, &m->ranges[i], n * sizeof(*moved));
     drop(m, i, j);
     carve(m, old + keep, old + old_len);
     for (size_t k = 0; k < n; k++) {
