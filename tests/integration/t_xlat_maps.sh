@@ -24,6 +24,19 @@ else
         fi
     done
 
+    # A fork's child has its parent's mappings; an exec leaves none of them.
+    "$RV/maps-native" forkexec "$WORK/fe.data" >"$WORK/fe-native.out" 2>&1
+    for link in static dynamic; do
+        run "$VIV" exec "$RV/maps-$link" forkexec "$WORK/fe.data"
+        if [ "$status" = 0 ] && cmp -s "$WORK/.out" "$WORK/fe-native.out" &&
+            contains "$out" "child+1 1p ---p 00001000 file" && contains "$out" "gone, stack named"; then
+            pass "viv exec maps ($link): a fork's child sees its parent's maps, an exec none of them"
+        else
+            fail "viv exec maps ($link): fork copies the maps, exec resets them" \
+                "exit $status; diff: $(diff "$WORK/.out" "$WORK/fe-native.out" | head -8 | tr '\n' '|'); $errout"
+        fi
+    done
+
     # The libraries the sysroot lends are named where the guest looked for them, with the
     # device and inode of the file itself.
     cross=/usr/riscv64-linux-gnu/lib

@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define PG 4096ul
@@ -42,6 +43,7 @@ static void show(const char *tag, uintptr_t lo, uintptr_t hi, const char *file,
     fclose(f);
 }
 
+/* Whether a line naming want holds addr (0: anywhere). */
 static int has(const char *want, uintptr_t addr)
 {
     FILE *f = fopen("/proc/self/maps", "r");
@@ -49,15 +51,57 @@ static int has(const char *want, uintptr_t addr)
     int found = 0;
     while (fgets(line, sizeof(line), f)) {
         unsigned long s, e;
-        if (sscanf(line, "%lx-%lx", &s, &e) == 2 && strstr(line, want) && s <= addr && addr < e)
+        if (sscanf(line, "%lx-%lx", &s, &e) == 2 && strstr(line, want) &&
+            (addr == 0 || (s <= addr && addr < e)))
             found = 1;
     }
     fclose(f);
     return found;
 }
 
+/* A fork's child sees its parent's mappings; an exec leaves none of them. */
+static int fork_exec(const char *argv0, const char *path)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    char page[PG];
+    memset(page, 'x', PG);
+    for (int i = 0; i < 4; i++)
+        if (write(fd, page, PG) != (ssize_t)PG)
+            return 1;
+    struct stat st;
+    fstat(fd, &st);
+    char real[4096];
+    if (!realpath(path, real))
+        return 1;
+    char *a = mmap(NULL, 4 * PG, PROT_READ, MAP_PRIVATE, fd, 0);
+    mprotect(a + PG, PG, PROT_NONE);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        show("child", (uintptr_t)a, (uintptr_t)a + 4 * PG, real, &st);
+        fflush(stdout);
+        execl(argv0, argv0, "lookfor", real, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    munmap(a, PG);
+    show("parent", (uintptr_t)a, (uintptr_t)a + 4 * PG, real, &st);
+    unlink(path);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 2 && strcmp(argv[1], "forkexec") == 0)
+        return fork_exec(argv[0], argv[2]);
+    if (argc > 2 && strcmp(argv[1], "lookfor") == 0) {
+        int stack = 0;
+        printf("after exec: %s %s, stack %s\n", argv[2],
+               has(argv[2], 0) ? "still mapped" : "gone",
+               has("[stack]", (uintptr_t)&stack) ? "named" : "not named");
+        return 0;
+    }
     if (argc > 1 && strcmp(argv[1], "cat") == 0) {
         FILE *f = fopen("/proc/self/maps", "r");
         int c;
