@@ -130,10 +130,9 @@ static bool same_name(const struct xlat_range *a, const struct xlat_range *b)
 static bool mergeable(const struct xlat_range *a, const struct xlat_range *b)
 {
     return a->end == b->start && a->prot == b->prot && a->kind == b->kind &&
-           a->shared == b->shared && a->account == b->account &&
-           a->noreserve == b->noreserve && a->dev == b->dev && a->ino == b->ino &&
-           a->kind != XLAT_RANGE_VDSO && a->kind != XLAT_RANGE_VVAR &&
-           a->off + (a->end - a->start) == b->off && same_name(a, b);
+           a->shared == b->shared && a->account == b->account && a->noreserve == b->noreserve &&
+           a->dev == b->dev && a->ino == b->ino && a->kind != XLAT_RANGE_VDSO &&
+           a->kind != XLAT_RANGE_VVAR && a->off + (a->end - a->start) == b->off && same_name(a, b);
 }
 
 /* Merge what ranges [lo, hi) changed into their neighbours and each other. */
@@ -303,18 +302,17 @@ int xlat_range_format(const struct xlat_range *r, const char *name, char *buf, s
      * number; then seq_pad pads a named line to 25 + 6 * sizeof(void *) - 1 columns and one
      * space; a line without a name ends with the space after the inode. */
     uint64_t off = r->kind == XLAT_RANGE_FILE ? r->off : 0;
-    int n = snprintf(buf, len, "%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu ",
-                     (unsigned long long)r->start, (unsigned long long)r->end,
-                     r->prot & PROT_READ ? 'r' : '-', r->prot & PROT_WRITE ? 'w' : '-',
-                     r->prot & PROT_EXEC ? 'x' : '-', r->shared ? 's' : 'p',
-                     (unsigned long long)off, major((dev_t)r->dev), minor((dev_t)r->dev),
-                     (unsigned long long)r->ino);
+    int n =
+        snprintf(buf, len, "%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu ",
+                 (unsigned long long)r->start, (unsigned long long)r->end,
+                 r->prot & PROT_READ ? 'r' : '-', r->prot & PROT_WRITE ? 'w' : '-',
+                 r->prot & PROT_EXEC ? 'x' : '-', r->shared ? 's' : 'p', (unsigned long long)off,
+                 major((dev_t)r->dev), minor((dev_t)r->dev), (unsigned long long)r->ino);
     if (n < 0)
         return n;
     if (!name)
-        return n + snprintf((size_t)n < len ? buf + n : NULL, (size_t)n < len ? len - n : 0,
-                            "\n");
+        return n + snprintf((size_t)n < len ? buf + n : NULL, (size_t)n < len ? len - n : 0, "\n");
     int pad = (n < 72 ? 72 - n : 0) + 1;
-    return n + snprintf((size_t)n < len ? buf + n : NULL, (size_t)n < len ? len - n : 0,
-                        "%*s%s\n", pad, "", name);
+    return n + snprintf((size_t)n < len ? buf + n : NULL, (size_t)n < len ? len - n : 0, "%*s%s\n",
+                        pad, "", name);
 }

@@ -108,8 +108,7 @@ static const char *guest_path(struct xlat_proc *p, const char *host, const char 
 /* The name of a line (fs/proc/task_mmu.c get_vma_name): the file; the vma that holds the
  * program break's range ([start_brk, brk), vma_is_initial_heap) is [heap]; the one that holds
  * the initial stack is [stack], which both engines put at the top of guest memory. */
-static const char *range_name(struct xlat_proc *p, const struct xlat_range *r,
-                              const char *sysroot)
+static const char *range_name(struct xlat_proc *p, const struct xlat_range *r, const char *sysroot)
 {
     switch (r->kind) {
     case XLAT_RANGE_VDSO:

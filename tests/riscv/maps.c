@@ -97,8 +97,7 @@ int main(int argc, char **argv)
         return fork_exec(argv[0], argv[2]);
     if (argc > 2 && strcmp(argv[1], "lookfor") == 0) {
         int stack = 0;
-        printf("after exec: %s %s, stack %s\n", argv[2],
-               has(argv[2], 0) ? "still mapped" : "gone",
+        printf("after exec: %s %s, stack %s\n", argv[2], has(argv[2], 0) ? "still mapped" : "gone",
                has("[stack]", (uintptr_t)&stack) ? "named" : "not named");
         return 0;
     }

@@ -93,12 +93,11 @@ static const char *record(void)
         }
         if (i > 0)
             ck_assert_uint_le(m.ranges[i - 1].end, r->start);
-        n += (size_t)snprintf(s + n, sizeof(s) - n, "%lld-%lld %c%c%c %llu %s;",
-                              (long long)(r->start - A) / PG, (long long)(r->end - A) / PG,
-                              r->prot & PROT_READ ? 'r' : '-', r->prot & PROT_WRITE ? 'w' : '-',
-                              r->prot & PROT_EXEC ? 'x' : '-',
-                              r->kind == XLAT_RANGE_FILE ? (unsigned long long)(r->off / PG) : 0,
-                              what);
+        n += (size_t)snprintf(
+            s + n, sizeof(s) - n, "%lld-%lld %c%c%c %llu %s;", (long long)(r->start - A) / PG,
+            (long long)(r->end - A) / PG, r->prot & PROT_READ ? 'r' : '-',
+            r->prot & PROT_WRITE ? 'w' : '-', r->prot & PROT_EXEC ? 'x' : '-',
+            r->kind == XLAT_RANGE_FILE ? (unsigned long long)(r->off / PG) : 0, what);
     }
     /* The record covers exactly the mapped pages. */
     for (uint64_t a = 0; a < m.size; a += PG)
@@ -152,7 +151,8 @@ START_TEST(merge_as_linux)
     ck_assert_int_eq(map_file(A + 12 * PG, 2, PROT_READ, 2), 0);
     ck_assert_int_eq(map_file(A + 14 * PG, 1, PROT_READ, 5), 0);
     ck_assert_int_eq(map_anon(A + 15 * PG, 1, PROT_READ), 0);
-    ck_assert_str_eq(record(), "0-3 rw- 0 -;3-4 r-- 0 -;10-14 r-- 0 f;14-15 r-- 5 f;15-16 r-- 0 -;");
+    ck_assert_str_eq(record(),
+                     "0-3 rw- 0 -;3-4 r-- 0 -;10-14 r-- 0 f;14-15 r-- 5 f;15-16 r-- 0 -;");
     /* Every range of the file shares one name. */
     ck_assert_ptr_eq(xlat_range_path(&m.ranges[2]), xlat_range_path(&m.ranges[3]));
     /* Shared and private mappings of one file stay apart (a VM has no shared files). */
@@ -202,12 +202,15 @@ START_TEST(move_and_grow)
     ck_assert_int_eq(map_anon(A + 40 * PG, 1, PROT_READ | PROT_WRITE), 0);
     ck_assert_int_eq(map_anon(A + 50 * PG, 1, PROT_READ | PROT_WRITE), 0);
     ck_assert_int_eq(xlat_mem_move(&m, A + 50 * PG, PG, A + 41 * PG, PG), 0);
-    ck_assert_str_eq(record(), "3-4 r-x 4 f;22-24 r-- 4 f;30-31 r-- 1 f;40-41 rw- 0 -;41-42 rw- 0 -;");
+    ck_assert_str_eq(record(),
+                     "3-4 r-x 4 f;22-24 r-- 4 f;30-31 r-- 1 f;40-41 rw- 0 -;41-42 rw- 0 -;");
     /* Growth in place continues the mapping that ends there. */
     ck_assert_int_eq(xlat_mem_grow(&m, A + 30 * PG, PG, 3 * PG), 0);
-    ck_assert_str_eq(record(), "3-4 r-x 4 f;22-24 r-- 4 f;30-33 r-- 1 f;40-41 rw- 0 -;41-42 rw- 0 -;");
+    ck_assert_str_eq(record(),
+                     "3-4 r-x 4 f;22-24 r-- 4 f;30-33 r-- 1 f;40-41 rw- 0 -;41-42 rw- 0 -;");
     ck_assert_int_eq(xlat_mem_grow(&m, A + 41 * PG, PG, 2 * PG), 0);
-    ck_assert_str_eq(record(), "3-4 r-x 4 f;22-24 r-- 4 f;30-33 r-- 1 f;40-41 rw- 0 -;41-43 rw- 0 -;");
+    ck_assert_str_eq(record(),
+                     "3-4 r-x 4 f;22-24 r-- 4 f;30-33 r-- 1 f;40-41 rw- 0 -;41-43 rw- 0 -;");
 }
 END_TEST
 
@@ -248,20 +251,30 @@ END_TEST
 START_TEST(line_format)
 {
     char buf[512];
-    struct xlat_range r = {.start = 0x10000, .end = 0x12000, .off = 0x3000,
-                           .dev = makedev(0xfe, 1), .ino = 247134, .prot = PROT_READ | PROT_EXEC,
+    struct xlat_range r = {.start = 0x10000,
+                           .end = 0x12000,
+                           .off = 0x3000,
+                           .dev = makedev(0xfe, 1),
+                           .ino = 247134,
+                           .prot = PROT_READ | PROT_EXEC,
                            .kind = XLAT_RANGE_FILE};
     /* As Linux prints it: the name in column 74, after the padding. */
     ck_assert_int_eq(xlat_range_format(&r, "/lib/libc.so.6", buf, sizeof(buf)), 88);
     ck_assert_str_eq(buf, "00010000-00012000 r-xp 00003000 fe:01 247134 "
                           "                            /lib/libc.so.6\n");
-    struct xlat_range an = {.start = 0x3ff800000, .end = 0x400000000, .off = 0x3ff800000,
-                            .prot = PROT_READ | PROT_WRITE, .kind = XLAT_RANGE_ANON,
+    struct xlat_range an = {.start = 0x3ff800000,
+                            .end = 0x400000000,
+                            .off = 0x3ff800000,
+                            .prot = PROT_READ | PROT_WRITE,
+                            .kind = XLAT_RANGE_ANON,
                             .shared = true};
     xlat_range_format(&an, NULL, buf, sizeof(buf));
     ck_assert_str_eq(buf, "3ff800000-400000000 rw-s 00000000 00:00 0 \n");
-    struct xlat_range big = {.start = 0x7fbc76bc4000, .end = 0x7fbc76bc5000, .ino = 1234567890123,
-                             .prot = PROT_READ, .kind = XLAT_RANGE_FILE,
+    struct xlat_range big = {.start = 0x7fbc76bc4000,
+                             .end = 0x7fbc76bc5000,
+                             .ino = 1234567890123,
+                             .prot = PROT_READ,
+                             .kind = XLAT_RANGE_FILE,
                              .dev = makedev(0x103, 0x12345)};
     xlat_range_format(&big, "/x", buf, sizeof(buf));
     ck_assert_str_eq(buf, "7fbc76bc4000-7fbc76bc5000 r--p 00000000 103:12345 1234567890123 "
@@ -276,8 +289,11 @@ END_TEST
 START_TEST(proc_maps)
 {
     struct viv_error err = {0};
-    struct xlat_proc_config pc = {.abi = &xlat_abi_riscv64, .mem = &m, .root = dir,
-                                  .brk_start = A + 8 * PG, .brk_limit = A + 64 * PG};
+    struct xlat_proc_config pc = {.abi = &xlat_abi_riscv64,
+                                  .mem = &m,
+                                  .root = dir,
+                                  .brk_start = A + 8 * PG,
+                                  .brk_limit = A + 64 * PG};
     struct xlat_proc *p;
     ck_assert_msg(xlat_proc_new(&pc, &p, &err) == 0, "%s", err.msg);
     static int hart;
@@ -302,8 +318,12 @@ START_TEST(proc_maps)
     ck_assert_int_gt(read((int)ret, got, sizeof(got) - 1), 0);
     close((int)ret);
     char want[4096], line[512];
-    struct xlat_range fr = {.start = A, .end = A + 2 * PG, .dev = fst.st_dev, .ino = fst.st_ino,
-                            .prot = PROT_READ | PROT_EXEC, .kind = XLAT_RANGE_FILE};
+    struct xlat_range fr = {.start = A,
+                            .end = A + 2 * PG,
+                            .dev = fst.st_dev,
+                            .ino = fst.st_ino,
+                            .prot = PROT_READ | PROT_EXEC,
+                            .kind = XLAT_RANGE_FILE};
     xlat_range_format(&fr, "/lib.so", want, sizeof(want));
     fr.start = A + 2 * PG, fr.end = A + 3 * PG, fr.off = 2 * PG, fr.prot = PROT_READ | PROT_WRITE;
     xlat_range_format(&fr, "/lib.so", line, sizeof(line));
