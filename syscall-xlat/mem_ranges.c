@@ -152,6 +152,15 @@ static void merge_span(struct xlat_mem *m, size_t lo, size_t hi)
     }
 }
 
+static struct xlat_range_name *name_new(const char *path)
+{
+    size_t n = strlen(path);
+    struct xlat_range_name *nm = viv_xmalloc(sizeof(*nm) + n + 1);
+    nm->refs = 1;
+    memcpy(nm->path, path, n + 1);
+    return nm;
+}
+
 /* The name of the file fd: shared with a range that maps the same file already. */
 static struct xlat_range_name *name_of(struct xlat_mem *m, int fd, const struct stat *st)
 {
@@ -166,11 +175,25 @@ static struct xlat_range_name *name_of(struct xlat_mem *m, int fd, const struct 
     ssize_t n = readlink(link, path, sizeof(path) - 1);
     if (n <= 0)
         return NULL;
-    struct xlat_range_name *nm = viv_xmalloc(sizeof(*nm) + (size_t)n + 1);
-    nm->refs = 1;
-    memcpy(nm->path, path, (size_t)n);
-    nm->path[n] = '\0';
-    return nm;
+    path[n] = '\0';
+    return name_new(path);
+}
+
+/* The inode of the host's shmem file behind the shared anonymous mapping at h, which a
+ * translator's window maps as the guest asked; 0 when it cannot be found. */
+static uint64_t host_shmem_ino(const void *h)
+{
+    FILE *f = fopen("/proc/self/maps", "re");
+    if (!f)
+        return 0;
+    char line[512];
+    unsigned long long start, ino, found = 0;
+    while (!found && fgets(line, sizeof(line), f))
+        if (sscanf(line, "%llx-%*x %*s %*s %*s %llu", &start, &ino) == 2 &&
+            start == (unsigned long long)(uintptr_t)h)
+            found = ino;
+    fclose(f);
+    return found;
 }
 
 void xlat_ranges_map(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot, int flags, int fd,
@@ -187,21 +210,29 @@ void xlat_ranges_map(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot, 
     /* mm/mmap.c accountable_mapping: private, writable, not MAP_NORESERVE. */
     r.account = !r.shared && !r.noreserve && (prot & PROT_WRITE);
     struct stat st;
-    /* A private mapping of /dev/zero is anonymous memory (drivers/char/mem.c, mmap_zero). */
-    bool zero = false;
-    if (fd >= 0 && fstat(fd, &st) == 0) {
-        zero = S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 5) && !r.shared;
-        if (!zero) {
-            r.kind = XLAT_RANGE_FILE;
-            r.off = off;
-            r.dev = (uint64_t)st.st_dev;
-            r.ino = (uint64_t)st.st_ino;
-        }
+    bool file = fd >= 0 && fstat(fd, &st) == 0;
+    /* A mapping of /dev/zero is anonymous memory (drivers/char/mem.c, mmap_zero). */
+    if (file && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 5))
+        file = false;
+    if (file) {
+        r.kind = XLAT_RANGE_FILE;
+        r.off = off;
+        r.dev = (uint64_t)st.st_dev;
+        r.ino = (uint64_t)st.st_ino;
+    } else if (r.shared) {
+        /* Shared anonymous memory is a file of its own (mm/shmem.c shmem_zero_setup) on the
+         * kernel's internal mount: offsets from 0, so that it never merges with another. */
+        r.kind = XLAT_RANGE_FILE;
+        r.off = 0;
+        r.dev = makedev(0, 1);
+        r.ino = m->mmu ? 0 : host_shmem_ino(m->base + addr);
     }
     size_t i = carve(m, addr, addr + len);
     /* Looked up after the carve, so that a mapping replacing itself finds no stale name. */
-    if (r.kind == XLAT_RANGE_FILE)
+    if (file)
         r.name = name_of(m, fd, &st);
+    else if (r.shared)
+        r.name = name_new("/dev/zero (deleted)");
     insert(m, i, &r);
     merge_span(m, i, i + 1);
 }

@@ -120,8 +120,6 @@ static const char *range_name(struct xlat_proc *p, const struct xlat_range *r, c
     default:
         break;
     }
-    if (r->shared)
-        return "/dev/zero (deleted)"; /* shmem_zero_setup's file */
     if (r->start < p->brk_cur && r->end > p->brk_start)
         return "[heap]";
     if (r->end == p->mem->size)

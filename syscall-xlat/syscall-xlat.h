@@ -77,7 +77,7 @@ enum { XLAT_PG_R = 1, XLAT_PG_W = 2, XLAT_PG_X = 4, XLAT_PG_MAPPED = 8 };
  * guest's request, which maps prints (a VM's pages are readable whenever present). */
 enum xlat_range_kind {
     XLAT_RANGE_ANON,
-    XLAT_RANGE_FILE,
+    XLAT_RANGE_FILE, /* shared anonymous memory too: "/dev/zero (deleted)", as a shmem file */
     XLAT_RANGE_VDSO, /* [vdso] and [vvar]: labelled by the engine that places them */
     XLAT_RANGE_VVAR,
 };

@@ -144,6 +144,10 @@ int main(int argc, char **argv)
     char *c = mmap(NULL, 2 * PG, PROT_READ, MAP_PRIVATE, fd, 4 * PG);
     puts("-- the file again at offset 4");
     show("c", (uintptr_t)c, (uintptr_t)c + 2 * PG, real, &st);
+    char *sa = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    mprotect(sa + PG, PG, PROT_READ);
+    puts("-- shared anonymous memory, its second page read-only");
+    show("s", (uintptr_t)sa, (uintptr_t)sa + 2 * PG, NULL, NULL);
     char *brk0 = sbrk(0);
     sbrk(8 * PG);
     brk0[0] = 1;

@@ -81,7 +81,13 @@ static const char *record(void)
     for (size_t i = 0; i < m.nranges; i++) {
         const struct xlat_range *r = &m.ranges[i];
         const char *what = "-";
-        if (r->kind == XLAT_RANGE_FILE) {
+        if (r->kind == XLAT_RANGE_FILE && strcmp(xlat_range_path(r), "/dev/zero (deleted)") == 0) {
+            ck_assert(r->shared);
+            ck_assert_uint_eq(r->dev, makedev(0, 1));
+            /* A translator's is the host's shmem file; a VM's has none. */
+            ck_assert(m.mmu ? r->ino == 0 : r->ino != 0);
+            what = "z";
+        } else if (r->kind == XLAT_RANGE_FILE) {
             ck_assert_str_eq(xlat_range_path(r), file);
             ck_assert_uint_eq(r->dev, fst.st_dev);
             ck_assert_uint_eq(r->ino, fst.st_ino);
@@ -211,6 +217,30 @@ START_TEST(move_and_grow)
     ck_assert_int_eq(xlat_mem_grow(&m, A + 41 * PG, PG, 2 * PG), 0);
     ck_assert_str_eq(record(),
                      "3-4 r-x 4 f;22-24 r-- 4 f;30-33 r-- 1 f;40-41 rw- 0 -;41-43 rw- 0 -;");
+}
+END_TEST
+
+/* /dev/zero maps anonymous memory; shared anonymous memory is a shmem file of its own. */
+START_TEST(zero_and_shared_anon)
+{
+    int z = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+    ck_assert_int_ge(z, 0);
+    ck_assert_int_eq(map_anon(A, 1, PROT_READ), 0);
+    ck_assert_int_eq(xlat_mem_map(&m, A + PG, PG, PROT_READ, MAP_PRIVATE, z, 0), 0);
+    ck_assert_str_eq(record(), "0-2 r-- 0 -;");
+    close(z);
+    int sh = MAP_SHARED | MAP_ANONYMOUS;
+    ck_assert_int_eq(xlat_mem_map(&m, A + 4 * PG, 3 * PG, PROT_READ | PROT_WRITE, sh, -1, 0), 0);
+    ck_assert_int_eq(xlat_mem_map(&m, A + 7 * PG, PG, PROT_READ | PROT_WRITE, sh, -1, 0), 0);
+    ck_assert_str_eq(record(), "0-2 r-- 0 -;4-7 rw- 0 z;7-8 rw- 0 z;");
+    /* Split and joined again, one mapping is one vma. */
+    ck_assert_int_eq(xlat_mem_protect(&m, A + 5 * PG, PG, PROT_READ), 0);
+    ck_assert_str_eq(record(), "0-2 r-- 0 -;4-5 rw- 0 z;5-6 r-- 1 z;6-7 rw- 2 z;7-8 rw- 0 z;");
+    ck_assert_int_eq(xlat_mem_protect(&m, A + 5 * PG, PG, PROT_READ | PROT_WRITE), 0);
+    ck_assert_str_eq(record(), "0-2 r-- 0 -;4-7 rw- 0 z;7-8 rw- 0 z;");
+    char line[256];
+    xlat_range_format(&m.ranges[1], "/dev/zero (deleted)", line, sizeof(line));
+    ck_assert_msg(strncmp(line + 17, " rw-s 00000000 00:01 ", 21) == 0, "%s", line);
 }
 END_TEST
 
@@ -354,6 +384,7 @@ static void add_tests(TCase *tc)
     tcase_add_test(tc, fixed_over_existing);
     tcase_add_test(tc, move_and_grow);
     tcase_add_test(tc, labels);
+    tcase_add_test(tc, zero_and_shared_anon);
     tcase_add_test(tc, proc_maps);
 }
 
