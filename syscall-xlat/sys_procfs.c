@@ -59,14 +59,28 @@ int64_t xlat_procfs_dents(struct xlat_proc *p, int fd, void *buf, int64_t n)
     return out;
 }
 
+/* Whether tid is one of the guest's threads, by the number the guest knows it by. */
+static bool own_thread(struct xlat_proc *p, long tid)
+{
+    bool found = false;
+    pthread_mutex_lock(&p->lock);
+    for (const struct xlat_thread *t = p->threads; t && !found; t = t->next)
+        found = xlat_thread_guest_tid(t) == tid;
+    pthread_mutex_unlock(&p->lock);
+    return found;
+}
+
 /* Which of /proc/self's files path names, when it must be the guest's: 0 for none. A pid in the
- * path must be the guest's own (its guest pid). */
+ * path must be the guest's own (its guest pid). A thread's maps (task/TID/maps, thread-self) are
+ * its process's. */
 enum { PROC_NONE, PROC_MAPS, PROC_STATUS };
 static int own_file(struct xlat_proc *p, const char *path)
 {
     if (strncmp(path, "/proc/", 6) != 0)
         return PROC_NONE;
     const char *s = path + 6, *rest;
+    if (strcmp(s, "thread-self/maps") == 0)
+        return PROC_MAPS;
     if (strncmp(s, "self/", 5) == 0) {
         rest = s + 5;
     } else {
@@ -82,6 +96,12 @@ static int own_file(struct xlat_proc *p, const char *path)
         return PROC_MAPS;
     if (strcmp(rest, "status") == 0)
         return PROC_STATUS;
+    if (strncmp(rest, "task/", 5) == 0) {
+        char *end;
+        long tid = strtol(rest + 5, &end, 10);
+        if (end != rest + 5 && strcmp(end, "/maps") == 0 && own_thread(p, tid))
+            return PROC_MAPS;
+    }
     return PROC_NONE;
 }
 

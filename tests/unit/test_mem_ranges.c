@@ -372,6 +372,23 @@ START_TEST(proc_maps)
     xlat_range_format(&an, "[stack]", line, sizeof(line));
     strcat(want, line);
     ck_assert_str_eq(got, want);
+    /* A thread's maps are its process's; a thread that is not the guest's is not ours. */
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/self/task/%d/maps", (int)xlat_thread_guest_tid(t));
+    const char *same[] = {"/proc/thread-self/maps", path};
+    for (int k = 0; k < 2; k++) {
+        ck_assert_int_eq(xlat_mem_write(&m, A + 40 * PG, same[k], strlen(same[k]) + 1), 0);
+        ck_assert_int_eq(xlat_syscall(p, 56, o, &ret), XLAT_SYS_DONE);
+        ck_assert_int_ge(ret, 0);
+        memset(got, 0, sizeof(got));
+        ck_assert_int_gt(read((int)ret, got, sizeof(got) - 1), 0);
+        close((int)ret);
+        ck_assert_str_eq(got, want);
+    }
+    const char *other = "/proc/self/task/2000000000/maps";
+    ck_assert_int_eq(xlat_mem_write(&m, A + 40 * PG, other, strlen(other) + 1), 0);
+    ck_assert_int_eq(xlat_syscall(p, 56, o, &ret), XLAT_SYS_DONE);
+    ck_assert_int_eq(ret, -ENOENT);
     xlat_thread_leave(t);
     xlat_proc_free(p);
 }
