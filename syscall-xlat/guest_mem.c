@@ -38,6 +38,7 @@ void xlat_mem_destroy(struct xlat_mem *m)
     if (m->base && !m->mmu)
         munmap(m->base, m->size);
     free(m->pages);
+    xlat_ranges_free(m);
     memset(m, 0, sizeof(*m));
 }
 
@@ -112,11 +113,15 @@ int xlat_mem_map(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot, int 
     len = (len + XLAT_PAGE - 1) & ~(uint64_t)(XLAT_PAGE - 1);
     if (!range_ok(m, addr, len))
         return -ENOMEM;
+    if (xlat_ranges_room(m, addr, len, 1) < 0)
+        return -ENOMEM; /* mmap(2): "the process's maximum number of mappings would have been
+                         * exceeded" */
     if (m->mmu) {
         int e = zero_in_place(m, addr, len);
         if (e == 0 && fd >= 0 && (e = copy_in(m, addr, len, flags, fd, off)) < 0) {
             zero_in_place(m, addr, len);
             set_pages(m, addr, len, 0); /* MAP_FIXED over a mapping: the old one is gone */
+            xlat_ranges_clear(m, addr, len);
         }
         if (e < 0)
             return e;
@@ -130,6 +135,7 @@ int xlat_mem_map(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot, int 
             return -errno;
     }
     set_pages(m, addr, len, rights_of(m, prot));
+    xlat_ranges_map(m, addr, len, prot, flags, fd, off);
     return 0;
 }
 
@@ -150,10 +156,13 @@ int xlat_mem_unmap(struct xlat_mem *m, uint64_t addr, uint64_t len)
     len = (len + XLAT_PAGE - 1) & ~(uint64_t)(XLAT_PAGE - 1);
     if (!range_ok(m, addr, len))
         return -EINVAL;
+    if (xlat_ranges_room(m, addr, len, 0) < 0)
+        return -ENOMEM; /* munmap(2): a split past the limit */
     int e = release(m, addr, len);
     if (e < 0)
         return e;
     set_pages(m, addr, len, 0);
+    xlat_ranges_clear(m, addr, len);
     return 0;
 }
 
@@ -170,9 +179,12 @@ int xlat_mem_protect(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot)
     for (uint64_t p = addr / XLAT_PAGE; p < (addr + len) / XLAT_PAGE; p++)
         if (!(m->pages[p] & XLAT_PG_MAPPED))
             return -ENOMEM;
+    if (xlat_ranges_room(m, addr, len, 0) < 0)
+        return -ENOMEM;
     if (!m->mmu && mprotect(m->base + addr, len, host_prot(prot)) < 0)
         return -errno;
     set_pages(m, addr, len, rights_of(m, prot));
+    xlat_ranges_protect(m, addr, len, prot);
     return 0;
 }
 
@@ -181,6 +193,8 @@ int xlat_mem_move(struct xlat_mem *m, uint64_t old, uint64_t old_len, uint64_t t
 {
     if (!range_ok(m, old, old_len) || !range_ok(m, to, new_len))
         return -EINVAL;
+    if (xlat_ranges_room(m, old, old_len, 3) < 0)
+        return -ENOMEM;
     uint8_t rights = m->pages[old / XLAT_PAGE];
     if (m->mmu) {
         /* Guest-physical memory cannot move under the memory slot: a copy. */
@@ -198,6 +212,22 @@ int xlat_mem_move(struct xlat_mem *m, uint64_t old, uint64_t old_len, uint64_t t
         return e;
     set_pages(m, old, old_len, 0);
     set_pages(m, to, new_len, rights);
+    xlat_ranges_move(m, old, old_len, to, new_len);
+    return 0;
+}
+
+int xlat_mem_grow(struct xlat_mem *m, uint64_t old, uint64_t old_len, uint64_t new_len)
+{
+    if (!range_ok(m, old, old_len) || new_len <= old_len || !range_ok(m, old, new_len))
+        return -EINVAL;
+    const struct xlat_range *last = xlat_range_at(m, old + old_len - 1);
+    if (!last)
+        return -EFAULT;
+    uint64_t end = old + old_len, grow = new_len - old_len;
+    int e = xlat_mem_map(m, end, grow, last->prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (e < 0)
+        return e;
+    xlat_ranges_extend(m, end, grow);
     return 0;
 }
 
@@ -329,9 +359,12 @@ static int ld_protect(void *ctx, uint64_t addr, uint64_t len, int prot, struct v
 void xlat_mem_loader_ops(struct xlat_mem *m, struct elf_load_ops *ops)
 {
     *ops = (struct elf_load_ops){
-        .ctx = m, .map = ld_map, .find = ld_find, .write = ld_write, .protect = ld_protect};
-    /* A VM's guest memory is one host mapping under KVM's memory slot: its file mappings are
-     * copies anyway (xlat_mem_map), so its segments are copied as before. */
-    if (!m->mmu)
-        ops->map_file = ld_map_file;
+        .ctx = m,
+        .map = ld_map,
+        .find = ld_find,
+        .write = ld_write,
+        .protect = ld_protect,
+        /* A VM's file mappings are copies (xlat_mem_map) as a copied segment is, but made as
+         * mappings they are named in /proc/self/maps by their file, as Linux's are. */
+        .map_file = ld_map_file};
 }

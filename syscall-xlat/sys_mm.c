@@ -107,7 +107,7 @@ XLAT_SYS(mprotect)
 
 /* mremap(2): shrink in place, grow in place when the pages after are free, else move (with
  * MREMAP_MAYMOVE, or to new_address with MREMAP_FIXED); the range keeps the rights of its first
- * page. */
+ * page, and what /proc/self/maps names it by: a file's growth runs on in the file. */
 XLAT_SYS(mremap)
 {
     struct xlat_mem *m = p->mem;
@@ -128,10 +128,7 @@ XLAT_SYS(mremap)
          * a translator's host mapping may be a file's, which only the host can extend. */
         uint64_t end = old + old_len, grow = new_len - old_len;
         if (m->mmu && range_free(m, end, grow)) {
-            uint8_t r = m->pages[old / XLAT_PAGE];
-            int prot = (r & XLAT_PG_R ? PROT_READ : 0) | (r & XLAT_PG_W ? PROT_WRITE : 0) |
-                       (r & XLAT_PG_X ? PROT_EXEC : 0);
-            int e = xlat_mem_map(m, end, grow, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            int e = xlat_mem_grow(m, old, old_len, new_len);
             return e < 0 ? e : (int64_t)old;
         }
         if (!(flags & MREMAP_MAYMOVE))

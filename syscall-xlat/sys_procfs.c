@@ -59,14 +59,28 @@ int64_t xlat_procfs_dents(struct xlat_proc *p, int fd, void *buf, int64_t n)
     return out;
 }
 
+/* Whether tid is one of the guest's threads, by the number the guest knows it by. */
+static bool own_thread(struct xlat_proc *p, long tid)
+{
+    bool found = false;
+    pthread_mutex_lock(&p->lock);
+    for (const struct xlat_thread *t = p->threads; t && !found; t = t->next)
+        found = xlat_thread_guest_tid(t) == tid;
+    pthread_mutex_unlock(&p->lock);
+    return found;
+}
+
 /* Which of /proc/self's files path names, when it must be the guest's: 0 for none. A pid in the
- * path must be the guest's own (its guest pid). */
+ * path must be the guest's own (its guest pid). A thread's maps (task/TID/maps, thread-self) are
+ * its process's. */
 enum { PROC_NONE, PROC_MAPS, PROC_STATUS };
 static int own_file(struct xlat_proc *p, const char *path)
 {
     if (strncmp(path, "/proc/", 6) != 0)
         return PROC_NONE;
     const char *s = path + 6, *rest;
+    if (strcmp(s, "thread-self/maps") == 0)
+        return PROC_MAPS;
     if (strncmp(s, "self/", 5) == 0) {
         rest = s + 5;
     } else {
@@ -82,28 +96,82 @@ static int own_file(struct xlat_proc *p, const char *path)
         return PROC_MAPS;
     if (strcmp(rest, "status") == 0)
         return PROC_STATUS;
+    if (strncmp(rest, "task/", 5) == 0) {
+        char *end;
+        long tid = strtol(rest + 5, &end, 10);
+        if (end != rest + 5 && strcmp(end, "/maps") == 0 && own_thread(p, tid))
+            return PROC_MAPS;
+    }
     return PROC_NONE;
 }
 
+/* prefix/rest -> /rest when host starts with the folder prefix; else NULL. */
+static const char *inside(const char *host, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return strncmp(host, prefix, n) == 0 && host[n] == '/' ? host + n : NULL;
+}
+
+/* What maps names a file by: its path as the guest sees it, inside the root, and a file the
+ * sysroot lent (qemu-user's -L) where the guest looked for it; a file from elsewhere (an fd the
+ * engine handed in) by its host path, as /proc/self/exe does. */
+static const char *guest_path(struct xlat_proc *p, const char *host, const char *sysroot)
+{
+    const char *g;
+    if (sysroot && (g = inside(host, sysroot)))
+        return g;
+    if (!p->root_host && (g = inside(host, p->root_path)))
+        return g;
+    return host;
+}
+
+/* The name of a line (fs/proc/task_mmu.c get_vma_name): the file; the vma that holds the
+ * program break's range ([start_brk, brk), vma_is_initial_heap) is [heap]; the one that holds
+ * the initial stack is [stack], which both engines put at the top of guest memory. */
+static const char *range_name(struct xlat_proc *p, const struct xlat_range *r, const char *sysroot)
+{
+    switch (r->kind) {
+    case XLAT_RANGE_VDSO:
+        return "[vdso]";
+    case XLAT_RANGE_VVAR:
+        return "[vvar]";
+    case XLAT_RANGE_FILE:
+        return xlat_range_path(r) ? guest_path(p, xlat_range_path(r), sysroot) : NULL;
+    default:
+        break;
+    }
+    if (r->start < p->brk_cur && r->end > p->brk_start)
+        return "[heap]";
+    if (r->end == p->mem->size)
+        return "[stack]";
+    return NULL;
+}
+
 /* /proc/self/maps (proc(5)): the guest's mappings as the personality keeps them, one line per
- * run of pages with the same rights; the one that ends at the top of guest memory is the stack.
- * File names are not kept: every line is anonymous. */
+ * range: rights, file offset, device and inode, and the file as the guest names it. */
 static void write_maps(struct xlat_proc *p, FILE *f)
 {
-    const struct xlat_mem *m = p->mem;
-    uint64_t n = m->size / XLAT_PAGE;
-    for (uint64_t i = 0; i < n;) {
-        uint8_t r = m->pages[i];
-        uint64_t j = i + 1;
-        while (j < n && m->pages[j] == r)
-            j++;
-        if (r & XLAT_PG_MAPPED)
-            fprintf(f, "%08llx-%08llx %c%c%cp 00000000 00:00 0%s\n",
-                    (unsigned long long)(i * XLAT_PAGE), (unsigned long long)(j * XLAT_PAGE),
-                    (r & XLAT_PG_R) ? 'r' : '-', (r & XLAT_PG_W) ? 'w' : '-',
-                    (r & XLAT_PG_X) ? 'x' : '-', j == n ? "                          [stack]" : "");
-        i = j;
+    char sysroot[PATH_MAX + 1], link[64];
+    const char *sr = NULL;
+    if (p->sysroot_fd >= 0) {
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", p->sysroot_fd);
+        ssize_t n = readlink(link, sysroot, sizeof(sysroot) - 1);
+        if (n > 0 && !(n == 1 && sysroot[0] == '/')) {
+            sysroot[n] = '\0';
+            sr = sysroot;
+        }
     }
+    /* The map changes only under the lock (the mm calls take it), and the guest's other
+     * threads may be changing it now. */
+    pthread_mutex_lock(&p->lock);
+    const struct xlat_mem *m = p->mem;
+    char line[PATH_MAX + 128];
+    for (size_t i = 0; i < m->nranges; i++) {
+        const struct xlat_range *r = &m->ranges[i];
+        xlat_range_format(r, range_name(p, r, sr), line, sizeof(line));
+        fputs(line, f);
+    }
+    pthread_mutex_unlock(&p->lock);
 }
 
 /* /proc/self/status: the host's, with the ids the guest knows (Tgid, Pid, PPid, NSpid). */

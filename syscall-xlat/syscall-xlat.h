@@ -72,6 +72,34 @@ void xlat_trap_close(struct xlat_trap *t);
 enum { XLAT_PG_R = 1, XLAT_PG_W = 2, XLAT_PG_X = 4, XLAT_PG_MAPPED = 8 };
 #define XLAT_PAGE 4096u /* the guest page size: 4 KiB on riscv64 and x86-64 Linux */
 
+/* What /proc/self/maps says of a run of guest pages besides where it is (mem_ranges.c): Linux's
+ * vma, as far as a reader of maps can see one. The rights enforced stay in pages[]; prot is the
+ * guest's request, which maps prints (a VM's pages are readable whenever present). */
+enum xlat_range_kind {
+    XLAT_RANGE_ANON,
+    XLAT_RANGE_FILE, /* shared anonymous memory too: "/dev/zero (deleted)", as a shmem file */
+    XLAT_RANGE_VDSO, /* [vdso] and [vvar]: labelled by the engine that places them */
+    XLAT_RANGE_VVAR,
+};
+struct xlat_range_name; /* a file's host path, shared by the ranges that map it */
+struct xlat_range {
+    uint64_t start, end;
+    /* A file's offset at start. Anonymous memory keeps Linux's vm_pgoff (the address it was
+     * first mapped at, as bytes) so that it merges where Linux merges; maps prints 0 for it. */
+    uint64_t off;
+    uint64_t dev, ino;
+    struct xlat_range_name *name; /* NULL for anonymous memory, or a path that was not had */
+    uint8_t prot;                 /* PROT_READ/WRITE/EXEC */
+    uint8_t kind;                 /* enum xlat_range_kind */
+    bool shared;                  /* MAP_SHARED: 's' in maps */
+    /* Linux's VM_ACCOUNT: private memory that was ever writable is charged to the commit
+     * limit, and keeps the charge (and so stays apart from its uncharged neighbours) when it
+     * is made read-only again (mm/mprotect.c mprotect_fixup); VM_NORESERVE never is. */
+    bool account, noreserve;
+};
+/* Linux's default vm.max_map_count: past it, a call that would add a range fails with ENOMEM. */
+#define XLAT_MAX_MAP_COUNT 65530
+
 struct xlat_mem {
     uint8_t *base;
     uint64_t size;
@@ -84,6 +112,10 @@ struct xlat_mem {
      * rewrites its page-table entries. */
     void (*changed)(void *ctx, uint64_t addr, uint64_t len, bool was_mapped);
     void *changed_ctx;
+    /* Sorted, disjoint, covering exactly the mapped pages; adjacent ranges differ in something
+     * that keeps Linux from merging two vmas. Changed only with pages[]. */
+    struct xlat_range *ranges;
+    size_t nranges, ranges_cap;
 };
 
 int xlat_mem_init(struct xlat_mem *m, uint64_t size, struct viv_error *err);
@@ -100,6 +132,30 @@ int xlat_mem_protect(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot);
  * not overlapping), keeping old's rights; old is unmapped. */
 int xlat_mem_move(struct xlat_mem *m, uint64_t old, uint64_t old_len, uint64_t to,
                   uint64_t new_len);
+/* mremap's growth in place: [old+old_len, old+new_len) (free) joins the mapping that ends at
+ * old+old_len, with its rights, as its continuation (the same file, offsets running on). */
+int xlat_mem_grow(struct xlat_mem *m, uint64_t old, uint64_t old_len, uint64_t new_len);
+/* Mark [addr, addr+len) (mapped) as what the engine placed there: [vdso] or [vvar]. */
+void xlat_mem_label(struct xlat_mem *m, uint64_t addr, uint64_t len, enum xlat_range_kind kind);
+/* The bookkeeping of the ranges, for guest_mem.c's calls, which keep pages[] alongside
+ * (mem_ranges.c). room: 0, or -ENOMEM when changing [addr, addr+len) and adding `add` ranges
+ * could pass XLAT_MAX_MAP_COUNT. */
+int xlat_ranges_room(const struct xlat_mem *m, uint64_t addr, uint64_t len, unsigned add);
+void xlat_ranges_map(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot, int flags, int fd,
+                     uint64_t off);
+void xlat_ranges_clear(struct xlat_mem *m, uint64_t addr, uint64_t len);
+void xlat_ranges_protect(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot);
+void xlat_ranges_move(struct xlat_mem *m, uint64_t old, uint64_t old_len, uint64_t to,
+                      uint64_t new_len);
+void xlat_ranges_extend(struct xlat_mem *m, uint64_t end, uint64_t grow);
+void xlat_ranges_free(struct xlat_mem *m);
+/* The range that holds addr, or NULL. */
+const struct xlat_range *xlat_range_at(const struct xlat_mem *m, uint64_t addr);
+/* The host path a file range maps (as readlink of its fd said, " (deleted)" and all), or NULL. */
+const char *xlat_range_path(const struct xlat_range *r);
+/* r as one line of /proc/PID/maps (proc(5), fs/proc/task_mmu.c show_map_vma), named name
+ * (NULL: none), with its newline: the length, truncated to fit len as snprintf does. */
+int xlat_range_format(const struct xlat_range *r, const char *name, char *buf, size_t len);
 /* Highest free page-aligned range of len bytes below m->mmap_top (then anywhere). */
 int xlat_mem_find(struct xlat_mem *m, uint64_t len, uint64_t *addr);
 /* Host pointer for guest [addr, addr+len) when every page is mapped with the rights in need

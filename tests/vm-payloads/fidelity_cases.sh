@@ -116,3 +116,8 @@ print(s.recvfrom(16), s.getsockname(), stat.S_ISSOCK(os.stat("/tmp/srv.sock").st
     fcase "perl -e (Debian)" "" debian perl -e 'print join(",", map { $_ * 2 } 1..3), "\n"'
     fcase "a missing program in bash: 127 (Debian)" "" debian bash -c 'nope; echo $?'
 fi
+# /proc/self/maps names what is mapped as Linux does: the program's own file (its inode as stat
+# says), the heap after malloc, and libc as ld.so maps it, line by line with rights and offsets
+# (device and inode numbers differ between the machines the two sides may run on).
+fcase "/proc/self/maps names the program's text by its file and inode, and the heap" "" $SH 'set -- $(grep " r-xp .* /bin/busybox$" /proc/self/maps); [ "$5" = "$(stat -c %i /bin/busybox)" ] && echo "the text of /bin/busybox, inode as stat says"; grep -q " /bin/busybox$" /proc/self/maps && echo named; grep -q " 00:00 0 *\[heap\]$" /proc/self/maps && echo heap'
+fcase "/proc/self/maps: libc as ld.so maps it, with rights, offsets and path" "" --entrypoint /bin/awk dyn '/libc\.so\.6$/ { print $2, $3, $6 }' /proc/self/maps
