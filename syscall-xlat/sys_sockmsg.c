@@ -222,8 +222,11 @@ XLAT_SYS(sendmmsg)
     return i ? (int64_t)i : r;
 }
 
+/* Nanoseconds, saturated as the kernel's ktime_t is: a guest's timeout may be any tv_sec. */
 static int64_t ns_of(const struct timespec *t)
 {
+    if (t->tv_sec >= INT64_MAX / 1000000000)
+        return INT64_MAX;
     return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
 }
 
@@ -242,7 +245,8 @@ XLAT_SYS(recvmmsg)
         if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
             return -EINVAL;
         clock_gettime(CLOCK_MONOTONIC, &now);
-        deadline = ns_of(&now) + ns_of(&ts);
+        if (__builtin_add_overflow(ns_of(&now), ns_of(&ts), &deadline))
+            deadline = INT64_MAX;
     }
     uint64_t i;
     int64_t r = 0;

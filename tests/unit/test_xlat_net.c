@@ -322,6 +322,32 @@ static void messages(const struct xlat_abi *abi, const struct nrs *n)
     sys(n->close, (uint64_t)sv[1], 0, 0, 0, 0, 0);
 }
 
+/* A timeout no clock reaches (found by the dispatcher's fuzz target: its nanoseconds
+ * overflowed) waits as an unbounded one would, and what is left of it is written back. */
+START_TEST(recvmmsg_endless_timeout)
+{
+    start(&xlat_abi_x86_64);
+    const struct nrs *n = &X86;
+    ck_assert_int_eq(sys(n->socketpair, AF_UNIX, SOCK_DGRAM, 0, G, 0, 0), 0);
+    int32_t fds[2];
+    memcpy(fds, g(G), sizeof(fds));
+    memcpy(g(G + 0x100), "ping", 4);
+    ck_assert_int_eq(sys(n->write, (uint64_t)fds[1], G + 0x100, 4, 0, 0, 0), 4);
+    /* One mmsghdr at G+0x200 (64 bytes: msghdr, then msg_len) over one iovec at G+0x300. */
+    struct iovec iov = {.iov_base = (void *)(G + 0x400), .iov_len = 16};
+    memcpy(g(G + 0x300), &iov, sizeof(iov));
+    struct msghdr mh = {.msg_iov = (struct iovec *)(G + 0x300), .msg_iovlen = 1};
+    memset(g(G + 0x200), 0, 64);
+    memcpy(g(G + 0x200), &mh, sizeof(mh));
+    struct timespec ts = {.tv_sec = INT64_MAX, .tv_nsec = 999999999};
+    memcpy(g(G + 0x500), &ts, sizeof(ts));
+    ck_assert_int_eq(sys(299, (uint64_t)fds[0], G + 0x200, 1, MSG_DONTWAIT, G + 0x500, 0), 1);
+    ck_assert_int_eq(memcmp(g(G + 0x400), "ping", 4), 0);
+    memcpy(&ts, g(G + 0x500), sizeof(ts));
+    ck_assert(ts.tv_sec > 0);
+}
+END_TEST
+
 START_TEST(messages_x86_64)
 {
     messages(&xlat_abi_x86_64, &X86);
@@ -515,6 +541,7 @@ int main(void)
     tcase_add_test(tc, epoll_riscv64);
     tcase_add_test(tc, messages_x86_64);
     tcase_add_test(tc, messages_riscv64);
+    tcase_add_test(tc, recvmmsg_endless_timeout);
     tcase_add_test(tc, unix_names_confined);
     tcase_add_test(tc, event_fds);
     tcase_add_test(tc, no_network_unix_only);
