@@ -69,6 +69,10 @@ int vm_vdso_place(struct vm_mem *m, int vcpu_fd, uint64_t *ehdr)
     if ((r = xlat_mem_protect(u, at, VM_PAGE, PROT_READ)) < 0 ||
         (r = xlat_mem_protect(u, at + VM_PAGE, len - VM_PAGE, PROT_READ | PROT_EXEC)) < 0)
         return r;
+    /* Named in /proc/self/maps as Linux names them, for what reads it (a debugger, libc's
+     * own checks). */
+    xlat_mem_label(u, at, VM_PAGE, XLAT_RANGE_VVAR);
+    xlat_mem_label(u, at + VM_PAGE, len - VM_PAGE, XLAT_RANGE_VDSO);
     *ehdr = at + VM_PAGE;
     return 0;
 }
