@@ -31,7 +31,10 @@
     .set NR_rt_sigaction, 13
     .set NR_getrandom, 318
     .set NR_arch_prctl, 158
-    .set FAST_CALLS, 15
+    .set NR_mprotect, 10
+    .set NR_prlimit64, 302
+    .set NR_prctl, 157
+    .set FAST_CALLS, 18
 
     .section .rodata.vm_shim, "a"
     .balign 16
@@ -46,7 +49,7 @@ vm_shim_code:
     .quad FAST_CALLS
     .quad NR_getpid, NR_gettid, NR_getppid, NR_getuid, NR_geteuid, NR_getgid, NR_getegid
     .quad NR_set_tid_address, NR_set_robust_list, NR_rseq, NR_poll, NR_brk
-    .quad NR_rt_sigaction, NR_getrandom, NR_arch_prctl
+    .quad NR_rt_sigaction, NR_getrandom, NR_arch_prctl, NR_mprotect, NR_prlimit64, NR_prctl
 
     /* The data page (vmcore.h's VM_DATA_* name the same offsets). */
     .set flush_flag, vm_shim_code + DATA_OFFSET
@@ -72,8 +75,22 @@ vm_shim_code:
     .set brk_start, vm_shim_code + DATA_OFFSET + 224
     .set brk_cur, vm_shim_code + DATA_OFFSET + 232
     .set brk_limit, vm_shim_code + DATA_OFFSET + 240
-    .set brk_ok, vm_shim_code + DATA_OFFSET + 248
+    .set alone, vm_shim_code + DATA_OFFSET + 248
     .set sigact_ok, vm_shim_code + DATA_OFFSET + 249
+    .set comm_ok, vm_shim_code + DATA_OFFSET + 250
+    .set rlim_ok, vm_shim_code + DATA_OFFSET + 251
+    .set pt_delta, vm_shim_code + DATA_OFFSET + 288
+    .set brk_pool, vm_shim_code + DATA_OFFSET + 296
+    .set mprot_rec, vm_shim_code + DATA_OFFSET + 304
+    .set comm, vm_shim_code + DATA_OFFSET + 328
+    .set rlim, vm_shim_code + DATA_OFFSET + 352
+    .set RLIMS, 16
+    .set PR_GET_NAME, 16
+    /* Leaf entries (AMD64 APM vol. 2, 5.4): present, writable, user; no-execute in bit 63. */
+    .set PTE_P, 1
+    .set PTE_W, 2
+    .set PTE_U, 4
+    .set PTE_NX_BIT, 63
     .set save_nr, vm_shim_code + DATA_OFFSET + 256
     .set sigact, vm_shim_code + DATA_OFFSET + 1024
     .set rand_left, vm_shim_code + DATA_OFFSET + 264
@@ -102,7 +119,7 @@ start:
  * so it is never touched: the VMM reads the registers at the exit. Only rax may change on the
  * way back (rcx and r11 hold the return), so the calls answered here are found by comparing. */
 syscall_entry:
-    .irp call, poll, brk, rt_sigaction, getrandom, arch_prctl, getpid, gettid, getppid, getuid, geteuid, getgid, getegid, set_tid_address, set_robust_list, rseq
+    .irp call, poll, brk, rt_sigaction, getrandom, mprotect, arch_prctl, getpid, gettid, getppid, getuid, geteuid, getgid, getegid, prlimit64, prctl, set_tid_address, set_robust_list, rseq
     cmpq $NR_\call, %rax
     je answer_\call
     .endr
@@ -170,35 +187,6 @@ answer_\call:
     movq $-38, %rax
     jmp after_call
 
-/* brk(2) as the personality answers it (syscall-xlat/sys_mm.c, after Linux's mm/mmap.c): a
- * break below the start or past the limit is refused with the current one; one whose page-
- * rounded end is the current one's moves the break and maps nothing. Others map or unmap
- * pages: the VMM's. */
-answer_brk:
-    cmpb $0, brk_ok(%rip)
-    je host_call
-    movq %rdx, save(%rip)
-    movq brk_cur(%rip), %rax
-    cmpq brk_start(%rip), %rdi
-    jb 1f
-    cmpq brk_limit(%rip), %rdi
-    ja 1f
-    leaq 4095(%rdi), %rdx
-    andq $-4096, %rdx
-    addq $4095, %rax
-    andq $-4096, %rax
-    cmpq %rax, %rdx
-    jne 2f
-    movq %rdi, brk_cur(%rip)
-    orb $4, sync_flags(%rip)
-    movq %rdi, %rax
-1:  incq counts + 8 * 11(%rip)
-    movq save(%rip), %rdx
-    jmp after_call
-2:  movq save(%rip), %rdx
-    movl $NR_brk, %eax
-    jmp host_call
-
 /* The registers an answer from ring 3's memory works with, and the call's number, kept in the
  * data page (never on ring 3's stack, whose red zone is the guest's). */
     .macro save_regs
@@ -214,6 +202,148 @@ answer_brk:
     movq save + 16(%rip), %r9
     movq save + 24(%rip), %r10
     .endm
+
+/* The address of user address \va's leaf entry in \out, walking the page tables from CR3
+ * through the window they are mapped at for ring 0 (a table's guest-physical address plus
+ * pt_delta); to_vmm when a table on the way is missing. \tmp is clobbered. The upper levels are
+ * the VMM's: an entry's address bits are all there is above bit 11 (vm_pt.c). */
+    .macro leaf va, out, tmp
+    movq %cr3, \out
+    .irp shift, 39, 30, 21
+    movq \va, \tmp
+    shrq $\shift, \tmp
+    andq $511, \tmp
+    addq pt_delta(%rip), \out
+    movq (\out, \tmp, 8), \out
+    testq $PTE_P, \out
+    jz to_vmm
+    andq $-4096, \out
+    .endr
+    movq \va, \tmp
+    shrq $12, \tmp
+    andq $511, \tmp
+    addq pt_delta(%rip), \out
+    leaq (\out, \tmp, 8), \out
+    .endm
+
+/* brk(2) as the personality answers it (syscall-xlat/sys_mm.c, after Linux's mm/mmap.c): a
+ * break below the start or past the limit is refused with the current one; one whose page-
+ * rounded end is the current one's moves the break and maps nothing; one that grows it within
+ * brk_pool maps the new pages read-write, each present with its own guest-physical page
+ * (user memory is mapped one to one), zero as every free page is. Absent entries are never
+ * cached (AMD64 APM vol. 2, 5.5.2): no flush. Every entry is checked first, so that nothing
+ * is written unless all is. One that unmaps pages is the VMM's. The moved break is recorded
+ * last (sync_flags bit 2), after every entry it needs: the VMM, which makes the pages the
+ * personality's, may take it at any exit from then on. */
+answer_brk:
+    cmpb $0, alone(%rip)
+    je host_call
+    save_regs
+    movq brk_cur(%rip), %rax
+    cmpq brk_start(%rip), %rdi
+    jb 1f
+    cmpq brk_limit(%rip), %rdi
+    ja 1f
+    leaq 4095(%rdi), %rdx
+    andq $-4096, %rdx           /* the new break's page end */
+    leaq 4095(%rax), %r8
+    andq $-4096, %r8            /* the current one's */
+    cmpq %r8, %rdx
+    je 3f
+    jb to_vmm                   /* pages to unmap */
+    cmpq brk_pool(%rip), %rdx
+    ja to_vmm
+    movq %r8, %r10
+2:  leaf %r10, %r9, %rax
+    testq $PTE_P, (%r9)
+    jnz to_vmm                  /* never: the pool is free */
+    addq $4096, %r10
+    cmpq %rdx, %r10
+    jb 2b
+    movq %r8, %r10
+4:  leaf %r10, %r9, %rax
+    movq %r10, %rax
+    orq $PTE_P | PTE_W | PTE_U, %rax
+    btsq $PTE_NX_BIT, %rax
+    movq %rax, (%r9)
+    addq $4096, %r10
+    cmpq %rdx, %r10
+    jb 4b
+3:  movq %rdi, brk_cur(%rip)
+    orb $4, sync_flags(%rip)
+    movq %rdi, %rax
+1:  incq counts + 8 * 11(%rip)
+    restore_regs
+    jmp after_call
+
+/* mprotect(2) as the personality answers it (xlat_mem_protect) when it changes pages that are
+ * all present (so all mapped), within one page table, to rights that are not PROT_NONE: each
+ * leaf entry gets present, user, W as asked, NX unless PROT_EXEC (what vm_mem.c's leaf_flags
+ * makes of those rights), keeping its address and its accessed and dirty bits, and is dropped
+ * from the TLB (invlpg). Checked first, written after; recorded for the personality (sync_flags
+ * bit 4), one record at a time: with one pending, the call is the VMM's. */
+answer_mprotect:
+    cmpb $0, alone(%rip)
+    je host_call
+    testb $16, sync_flags(%rip)
+    jnz host_call
+    save_regs
+    testq $4095, %rdi
+    jnz to_vmm                  /* EINVAL */
+    testq $~7, %rdx
+    jnz to_vmm                  /* other bits: EINVAL or PROT_GROWS* */
+    testq %rdx, %rdx
+    jz to_vmm                   /* PROT_NONE: absent entries */
+    cmpq user_top(%rip), %rdi
+    jae to_vmm
+    leaq -1(%rsi), %r8
+    cmpq user_top(%rip), %r8
+    jae to_vmm                  /* 0 bytes, or more than there is */
+    leaq 4095(%rdi, %rsi), %r8
+    andq $-4096, %r8            /* the end, page-rounded */
+    cmpq user_top(%rip), %r8
+    ja to_vmm
+    leaq -1(%r8), %r9
+    xorq %rdi, %r9
+    shrq $21, %r9
+    jnz to_vmm                  /* more than one page table */
+    movl $PTE_P | PTE_U, %r10d
+    testb $2, %dl
+    jz 1f
+    orq $PTE_W, %r10
+1:  testb $4, %dl
+    jnz 2f
+    btsq $PTE_NX_BIT, %r10
+2:  leaf %rdi, %r9, %rax
+    movq %r9, %rdx
+    movq %rdi, %rax
+3:  testq $PTE_P, (%rdx)
+    jz to_vmm                   /* a hole, or PROT_NONE pages */
+    addq $8, %rdx
+    addq $4096, %rax
+    cmpq %r8, %rax
+    jb 3b
+    movq %rdi, %rax
+4:  movq (%r9), %rdx
+    btrq $1, %rdx               /* W */
+    btrq $PTE_NX_BIT, %rdx
+    orq %r10, %rdx
+    movq %rdx, (%r9)
+    invlpg (%rax)
+    addq $8, %r9
+    addq $4096, %rax
+    cmpq %r8, %rax
+    jb 4b
+    movq %rdi, mprot_rec(%rip)
+    movq %rsi, mprot_rec + 8(%rip)
+    movq save(%rip), %rax
+    movq %rax, mprot_rec + 16(%rip)
+    orb $16, sync_flags(%rip)
+    xorl %eax, %eax
+    incq counts + 8 * 15(%rip)
+    restore_regs
+    jmp after_call
+
 
 /* To the VMM unless [start, end) lies below user_top and within one page, so that a fault on
  * it comes before any byte is written; scratch is clobbered. */
@@ -341,6 +471,54 @@ answer_getrandom:
     movq %r8, rand_left(%rip)
     movq %rsi, %rax
     incq counts + 8 * 13(%rip)
+    restore_regs
+    jmp after_call
+
+/* prlimit64(2) of the caller's own limits that sets none, for a resource Linux has (below
+ * RLIM_NLIMITS): the struct rlimit the personality's host prlimit reads, from the copy the VMM
+ * keeps in rlim (rlim_ok), written into one page; then 0. Anything else is the VMM's. */
+answer_prlimit64:
+    cmpb $0, rlim_ok(%rip)
+    je host_call
+    testq %rdi, %rdi
+    jnz host_call
+    testq %rdx, %rdx
+    jnz host_call
+    cmpq $RLIMS, %rsi
+    jae host_call
+    save_regs
+    testq %r10, %r10
+    jz 5f
+    leaq 16(%r10), %r9
+    within_one_user_page %r10, %r9, %r8
+    movq %rsi, %r8
+    shlq $4, %r8
+    leaq rlim(%rip), %r9
+    movq (%r9, %r8), %rdx
+    movq %rdx, (%r10)
+    movq 8(%r9, %r8), %rdx
+    movq %rdx, 8(%r10)
+5:  xorl %eax, %eax
+    incq counts + 8 * 16(%rip)
+    restore_regs
+    jmp after_call
+
+/* prctl(PR_GET_NAME): the thread's 16-byte name as the personality's prctl reads it, from the
+ * copy in comm (comm_ok), written into one page; then 0. Other options are the VMM's. */
+answer_prctl:
+    cmpq $PR_GET_NAME, %rdi
+    jne host_call
+    cmpb $0, comm_ok(%rip)
+    je host_call
+    save_regs
+    leaq 16(%rsi), %r9
+    within_one_user_page %rsi, %r9, %r8
+    movq comm(%rip), %rdx
+    movq %rdx, (%rsi)
+    movq comm + 8(%rip), %rdx
+    movq %rdx, 8(%rsi)
+    xorl %eax, %eax
+    incq counts + 8 * 17(%rip)
     restore_regs
     jmp after_call
 uaccess_end:

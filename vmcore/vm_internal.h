@@ -29,6 +29,11 @@ struct vm_vcpu {
     /* The last KVM_RUN was interrupted in ring 0: the shim may be halfway through an answer,
      * so the data page's answers stay as it left them (vm_shim_before_entry). */
     bool stopped_in_shim;
+    /* What the shim answers from copies (vm_shim_state.c): the thread's name and the process's
+     * limits to be read again before the next entry; the brk pool as last made, for the map
+     * generation and the break it was made for. */
+    bool comm_refresh, rlim_refresh, pool_known;
+    uint64_t pool_gen, pool_brk, pool_end;
     /* fork (vm_fork.c): what the parent kept of this vCPU for the child, which cannot read it;
      * resume_past_out: the vCPU is new, with no `out` for KVM to complete, so the shim must be
      * resumed past it by hand. */
@@ -89,13 +94,15 @@ int vm_regs_set(struct vm_vcpu *c, const struct kvm_regs *r);
  * answers getpid, getppid, gettid, getuid and the like. */
 void vm_shim_set_ids(struct vm_instance *v, struct vm_vcpu *c, pid_t tid);
 /* At each exit of c, before anything else: what its shim recorded for the personality
- * (set_tid_address, set_robust_list) goes there. */
+ * (set_tid_address, set_robust_list, a moved break and the pages it mapped for it, the FS base,
+ * mprotect) goes there. */
 void vm_shim_take_records(struct vm_vcpu *c);
 /* Just before c enters the guest: what its shim answers from the personality's state now (the
- * program break, while the process has one thread). */
+ * program break and the pages it may grow into, the actions, the thread's name and the
+ * limits, while the process has one thread). */
 void vm_shim_before_entry(struct vm_vcpu *c);
-/* After c's hypercall nr was served: the credentials again when the call may have changed
- * them. */
+/* After c's hypercall nr was served: the credentials, the thread's name and the limits again
+ * when the call may have changed them. */
 void vm_shim_after_call(struct vm_vcpu *c, uint64_t nr);
 /* Around each hypercall nr of c that the personality serves: the bits of VM_DATA_POLL_READY
  * that the call could make wrong go before it (the generation to hand to _after), and the fds

@@ -44,6 +44,7 @@ static void user_changed(void *ctx, uint64_t addr, uint64_t len, bool was_mapped
     }
     if (changed)
         m->tlb_dirty = true;
+    m->map_gen++;
 }
 
 int vm_mem_init(struct vm_mem *m, uint64_t size, struct viv_error *err)
@@ -83,12 +84,15 @@ int vm_mem_reset_tables(struct vm_mem *m)
     m->pml4 = m->pt_next;
     m->pt_next += VM_PAGE;
     memset(m->host + m->pml4, 0, VM_PAGE);
+    m->map_gen++;
     /* The system area for ring 0 only (U=0): shim code read-only and executable, the rest
-     * writable and never executable. */
-    for (unsigned i = 0; i < VM_SYS_PAGES; i++) {
-        uint64_t f = i % VM_SYS_SLOT < VM_SYS_DATA ? 0 : (VM_PTE_W | VM_PTE_NX);
-        if (vm_pt_set(m, VM_KERNEL_BASE + (uint64_t)i * VM_PAGE, m->sys_base + i * VM_PAGE,
-                      f | VM_PTE_P) < 0)
+     * writable and never executable; the page-table pool after the slots' pages, every page of
+     * it, made or not yet, so that a table is at VM_KERNEL_BASE + (its address - sys_base)
+     * (the shim's VM_DATA_PT_DELTA). */
+    uint64_t pages = (m->size - m->sys_base) / VM_PAGE;
+    for (uint64_t i = 0; i < pages; i++) {
+        uint64_t f = i < VM_SYS_PAGES && i % VM_SYS_SLOT < VM_SYS_DATA ? 0 : (VM_PTE_W | VM_PTE_NX);
+        if (vm_pt_set(m, VM_KERNEL_BASE + i * VM_PAGE, m->sys_base + i * VM_PAGE, f | VM_PTE_P) < 0)
             return -ENOMEM;
     }
     return 0;

@@ -4,8 +4,10 @@
  * PT, 512 entries each, indexed by bits 47:39, 38:30, 29:21 and 20:12 of the address. The
  * rights of a page are the most restrictive of all levels (5.6 "Page-Protection Checks": U/S and
  * R/W must allow at every level, NX at any level forbids fetches), so the upper levels here
- * allow everything and each leaf says what its page may do. Tables are never mapped into the
- * guest's address space: nothing the guest runs can read or change them. */
+ * allow everything and each leaf says what its page may do. Tables are mapped into the guest's
+ * address space for ring 0 only (the shim's brk and mprotect write user leaf entries through
+ * that window), with U clear at every level of the kernel half: nothing ring 3 runs can read or
+ * change them. */
 #include "vmcore.h"
 
 #include <errno.h>
@@ -28,8 +30,12 @@ static unsigned index_of(uint64_t va, int level)
 uint64_t vm_pt_pool_pages(uint64_t user)
 {
     const uint64_t gib = 1ull << 30, mib2 = 2ull << 20;
-    /* PML4, the user PDPT, the PDs and PTs covering user, and the kernel's PDPT, PD and PT. */
-    return 1 + 1 + (user + gib - 1) / gib + (user + mib2 - 1) / mib2 + 3;
+    /* PML4, the user PDPT, the PDs and PTs covering user, and the kernel's PDPT and PD... */
+    uint64_t n = 1 + 1 + (user + gib - 1) / gib + (user + mib2 - 1) / mib2 + 2;
+    /* ... and the kernel's PTs, which map the system pages and this pool, themselves included
+     * (vm_mem_reset_tables): k tables of 512 entries for VM_SYS_PAGES + n + k pages. */
+    uint64_t k = (VM_SYS_PAGES + n + 510) / 511;
+    return n + k;
 }
 
 static int alloc_table(struct vm_mem *m, uint64_t *pa)
@@ -44,25 +50,48 @@ static int alloc_table(struct vm_mem *m, uint64_t *pa)
     return 0;
 }
 
-int vm_pt_set(struct vm_mem *m, uint64_t va, uint64_t pa, uint64_t flags)
+/* va's leaf entry, through tables made on the way when make is set: NULL when one is missing
+ * (not made), or *err = -ENOMEM when the pool is exhausted. */
+static uint64_t *walk(struct vm_mem *m, uint64_t va, bool make, int *err)
 {
     uint64_t table = m->pml4;
     bool user = va < VM_USER_HALF;
     for (int level = VM_LEVELS - 1; level > 0; level--) {
         uint64_t *e = &table_at(m, table)[index_of(va, level)];
         if (!(*e & VM_PTE_P)) {
-            if (!flags)
-                return 0; /* nothing mapped below: already absent */
+            if (!make)
+                return NULL;
             uint64_t next;
-            if (alloc_table(m, &next) < 0)
-                return -ENOMEM;
+            if ((*err = alloc_table(m, &next)) < 0)
+                return NULL;
             *e = next | VM_PTE_P | VM_PTE_W | (user ? VM_PTE_U : 0);
+            m->map_gen++;
         }
         table = *e & VM_PTE_ADDR;
     }
-    uint64_t *leaf = &table_at(m, table)[index_of(va, 0)];
-    *leaf = flags ? ((pa & VM_PTE_ADDR) | flags | VM_PTE_P) : 0;
-    return 0;
+    return &table_at(m, table)[index_of(va, 0)];
+}
+
+int vm_pt_set(struct vm_mem *m, uint64_t va, uint64_t pa, uint64_t flags)
+{
+    int err = 0;
+    /* Nothing mapped below a missing table: an absent entry is absent already. */
+    uint64_t *leaf = walk(m, va, flags != 0, &err);
+    if (leaf)
+        *leaf = flags ? ((pa & VM_PTE_ADDR) | flags | VM_PTE_P) : 0;
+    return err;
+}
+
+int vm_pt_prepare(struct vm_mem *m, uint64_t va)
+{
+    int err = 0;
+    walk(m, va, true, &err);
+    return err;
+}
+
+uint64_t *vm_pt_leaf(const struct vm_mem *m, uint64_t va)
+{
+    return walk((struct vm_mem *)m, va, false, NULL);
 }
 
 uint64_t vm_pt_lookup(const struct vm_mem *m, uint64_t va, uint64_t *eff)

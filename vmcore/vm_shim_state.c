@@ -1,14 +1,18 @@
 /* vm_shim_state.c: the state behind the system calls the shim answers without an exit: what
- * the VMM writes for it to answer (ids, credentials, the fds whose poll answer is fixed), what
- * it records for the personality (the clear-tid address, the robust list), its counters, and
+ * the VMM writes for it to answer (ids, credentials, the fds whose poll answer is fixed, the
+ * pages the break may grow into, the thread's name, the limits), what it records for the
+ * personality (the clear-tid address, the robust list, the break, mprotect), its counters, and
  * the flag that makes it exit for a signal that came while the vCPU was in ring 0. */
 #include "vm_internal.h"
 
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <poll.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -24,6 +28,15 @@ enum {
     NR_SET_TID_ADDRESS = 218,
     NR_SET_ROBUST_LIST = 273,
     NR_BRK = 12,
+    NR_MPROTECT = 10,
+    NR_WRITE = 1,
+    NR_PWRITE64 = 18,
+    NR_WRITEV = 20,
+    NR_EXECVE = 59,
+    NR_PRCTL = 157,
+    NR_SETRLIMIT = 160,
+    NR_EXECVEAT = 322,
+    NR_PRLIMIT64 = 302,
     NR_ARCH_PRCTL = 158,
     ARCH_SET_FS = 0x1002,
     NR_POLL = 7,
@@ -72,12 +85,80 @@ void vm_shim_set_ids(struct vm_instance *v, struct vm_vcpu *c, pid_t tid)
     put64(data, VM_DATA_PPID, (uint64_t)ids[1]);
     put64(data, VM_DATA_TID, tid ? (uint64_t)tid : (uint64_t)ids[0]);
     put64(data, VM_DATA_USER_TOP, v->mem.user.size);
-    data[VM_DATA_BRK_OK] = 0;
+    put64(data, VM_DATA_PT_DELTA, VM_KERNEL_BASE - v->mem.sys_base);
+    data[VM_DATA_ALONE] = 0;
     data[VM_DATA_SIGACT_OK] = 0;
+    data[VM_DATA_COMM_OK] = data[VM_DATA_RLIM_OK] = 0;
+    put64(data, VM_DATA_BRK_POOL, 0);
+    c->comm_refresh = c->rlim_refresh = true;
+    c->pool_known = false;
     /* A forked child's copy of its parent's pool, or a slot's from an earlier thread: never
      * handed out again. */
     put64(data, VM_DATA_RAND_LEFT, 0);
     set_creds(data);
+}
+
+#define PAGE_UP(x) (((x) + VM_PAGE - 1) & ~(uint64_t)(VM_PAGE - 1))
+
+/* The shim moved the break to cur, mapping the pages from the personality's break up to it
+ * itself (VM_DATA_BRK_POOL): the personality's brk moves it too, making those pages its own
+ * mappings as it makes any; since it makes them anew (zero), what the guest wrote there since
+ * (the pages whose leaf entry is dirty) is set aside first and put back after, a buffer's worth
+ * at a time (the shim never grows the break by more between two exits). */
+static void brk_taken(struct vm_vcpu *c, uint64_t cur)
+{
+    struct vm_instance *v = c->v;
+    struct vm_mem *m = &v->mem;
+    /* Only the one thread of the process takes records that map (the shim answers them alone),
+     * so one buffer serves every thread; untouched, it costs nothing. */
+    static uint8_t kept[VM_BRK_POOL_MAX];
+    uint64_t start, old, limit;
+    xlat_proc_brk(v->proc, &start, &old, &limit);
+    uint64_t at = PAGE_UP(old), top = PAGE_UP(cur);
+    do {
+        uint64_t end = top > at && top - at > VM_BRK_POOL_MAX ? at + VM_BRK_POOL_MAX : top;
+        uint64_t want = end == top ? cur : end;
+        uint64_t dirty[VM_BRK_POOL_MAX / VM_PAGE / 64] = {0};
+        for (uint64_t a = at; a < end; a += VM_PAGE) {
+            const uint64_t *leaf = vm_pt_leaf(m, a);
+            uint64_t i = (a - at) / VM_PAGE;
+            if (leaf && (*leaf & VM_PTE_P) && (*leaf & VM_PTE_D)) {
+                memcpy(kept + i * VM_PAGE, m->host + a, VM_PAGE);
+                dirty[i / 64] |= 1ull << (i % 64);
+            }
+        }
+        uint64_t a6[6] = {want};
+        int64_t got = xlat_thread_replay(c->thread, NR_BRK, a6);
+        for (uint64_t a = at; a < end; a += VM_PAGE) {
+            uint64_t i = (a - at) / VM_PAGE;
+            if (dirty[i / 64] & 1ull << (i % 64))
+                memcpy(m->host + a, kept + i * VM_PAGE, VM_PAGE);
+        }
+        if ((uint64_t)got != want) {
+            /* The personality refused pages the guest was given: it cannot go on as if it had
+             * them, nor as if it had not. */
+            viv_trace(VIV_TRACE_VM, "vm", "brk %#llx: the personality refused the shim's pages",
+                      (unsigned long long)want);
+            vm_set_killed(v, SIGSEGV);
+            return;
+        }
+        at = end;
+    } while (at < top);
+}
+
+/* The shim changed the rights of [a[0], a[0]+a[1]) to a[2]: the personality's mprotect does the
+ * same to its map, which rewrites the same leaf entries. Should it refuse, the entries go back
+ * to what its map says, before ring 3 runs again. */
+static void mprotect_taken(struct vm_vcpu *c, const uint64_t a[6])
+{
+    if (xlat_thread_replay(c->thread, NR_MPROTECT, a) >= 0)
+        return;
+    struct vm_mem *m = &c->v->mem;
+    viv_trace(VIV_TRACE_VM, "vm", "mprotect %#llx: the personality refused what the shim did",
+              (unsigned long long)a[0]);
+    m->user.changed(m->user.changed_ctx, a[0], PAGE_UP(a[1]), true);
+    m->tlb_dirty = true;
+    vm_tlb_shootdown(c);
 }
 
 void vm_shim_take_records(struct vm_vcpu *c)
@@ -96,13 +177,17 @@ void vm_shim_take_records(struct vm_vcpu *c)
         uint64_t a[6] = {get64(data, VM_DATA_ROBUST), 24};
         xlat_thread_replay(c->thread, NR_SET_ROBUST_LIST, a);
     }
-    if (sync & 4) {
-        uint64_t a[6] = {get64(data, VM_DATA_BRK_CUR)};
-        xlat_thread_replay(c->thread, NR_BRK, a);
-    }
+    if (sync & 4)
+        brk_taken(c, get64(data, VM_DATA_BRK_CUR));
     if (sync & 8) {
         uint64_t a[6] = {ARCH_SET_FS, get64(data, VM_DATA_FS)};
         xlat_thread_replay(c->thread, NR_ARCH_PRCTL, a);
+    }
+    /* After the break: the pages it changed may be ones the break took. */
+    if (sync & 16) {
+        uint64_t a[6] = {get64(data, VM_DATA_MPROTECT), get64(data, VM_DATA_MPROTECT + 8),
+                         get64(data, VM_DATA_MPROTECT + 16)};
+        mprotect_taken(c, a);
     }
 }
 
@@ -117,14 +202,82 @@ void vm_shim_after_call(struct vm_vcpu *c, uint64_t nr)
     case NR_SETRESGID:
         set_creds(data_page(c->v, c->slot));
         break;
+    case NR_PRLIMIT64:
+    case NR_SETRLIMIT:
+        c->rlim_refresh = true;
+        break;
+    case NR_PRCTL: /* PR_SET_NAME, or a PR_GET_NAME the shim left to the VMM */
+    case NR_EXECVE:
+    case NR_EXECVEAT:
+        c->comm_refresh = true;
+        break;
+    case NR_WRITE: /* into /proc/self/comm, perhaps: the name is read again when next asked */
+    case NR_PWRITE64:
+    case NR_WRITEV:
+        data_page(c->v, c->slot)[VM_DATA_COMM_OK] = 0;
+        break;
     default:
         break;
     }
 }
 
+/* The pages the break may grow into without an exit: from its page end, those free in the
+ * personality's map, up to VM_BRK_POOL_MAX; their page tables made, so that the shim finds
+ * every leaf entry. Made again only when the map or the break changed. */
+static uint64_t brk_pool(struct vm_vcpu *c, uint64_t cur)
+{
+    struct vm_mem *m = &c->v->mem;
+    if (c->pool_known && c->pool_gen == m->map_gen && c->pool_brk == cur)
+        return c->pool_end;
+    uint64_t top = PAGE_UP(cur), end = top;
+    uint64_t cap = m->user.size - top > VM_BRK_POOL_MAX ? top + VM_BRK_POOL_MAX : m->user.size;
+    while (end < cap && !m->user.pages[end / VM_PAGE])
+        end += VM_PAGE;
+    const uint64_t mib2 = 2ull << 20;
+    for (uint64_t a = top & ~(mib2 - 1); a < end; a += mib2)
+        if (vm_pt_prepare(m, a) < 0) {
+            end = top; /* no tables left (never: the pool has them for all of user memory) */
+            break;
+        }
+    c->pool_known = true;
+    c->pool_gen = m->map_gen; /* the tables just made count: taken after them */
+    c->pool_brk = cur;
+    c->pool_end = end;
+    return end;
+}
+
+/* The copies the shim answers prctl(PR_GET_NAME) and prlimit64 from, read on this vCPU's host
+ * thread as the personality's calls would read them. */
+static void refresh_copies(struct vm_vcpu *c, uint8_t *data)
+{
+    if (c->comm_refresh) {
+        char name[16] = {0};
+        bool ok = prctl(PR_GET_NAME, name, 0, 0, 0) == 0;
+        memcpy(data + VM_DATA_COMM, name, sizeof(name));
+        data[VM_DATA_COMM_OK] = ok;
+        c->comm_refresh = false;
+    }
+    if (c->rlim_refresh) {
+        bool ok = true;
+        for (int r = 0; r < VM_DATA_RLIMS; r++) {
+            struct rlimit l;
+            ok &= prlimit(0, (__rlimit_resource_t)r, NULL, &l) == 0;
+            put64(data, VM_DATA_RLIM + 16 * r, l.rlim_cur);
+            put64(data, VM_DATA_RLIM + 16 * r + 8, l.rlim_max);
+        }
+        data[VM_DATA_RLIM_OK] = ok;
+        c->rlim_refresh = false;
+    }
+}
+
 _Static_assert(VM_DATA_RAND + VM_DATA_RAND_SIZE <= VM_DATA_SIGACT, "the pool ends below the actions");
+_Static_assert(VM_DATA_SAVE_RCX + 8 <= VM_DATA_PT_DELTA && VM_DATA_MPROTECT + 24 <= VM_DATA_COMM &&
+                   VM_DATA_COMM + 16 <= VM_DATA_RLIM &&
+                   VM_DATA_RLIM + 16 * VM_DATA_RLIMS <= VM_DATA_RAND,
+               "the brk, mprotect, name and limit fields fit between the others");
 _Static_assert(VM_DATA_SIGACT + 32 * VM_DATA_SIGACT_SIGS <= VM_DATA_COUNTS,
               "the actions end below the counters");
+_Static_assert(VM_DATA_COUNTS + 8 * VM_SHIM_MAX_FAST <= VM_PAGE, "the counters fit the page");
 
 void vm_shim_before_entry(struct vm_vcpu *c)
 {
@@ -144,8 +297,12 @@ void vm_shim_before_entry(struct vm_vcpu *c)
      * VMM changes them only in this thread's exits: its calls, and SA_RESETHAND as it delivers).
      * A second thread comes only from this one's clone, served before its next entry. */
     if (__builtin_popcount(__atomic_load_n(&v->slots, __ATOMIC_ACQUIRE)) != 1 || !c->thread) {
-        data[VM_DATA_BRK_OK] = 0;
+        data[VM_DATA_ALONE] = 0;
         data[VM_DATA_SIGACT_OK] = 0;
+        /* Another thread may rename this one (/proc/self/task/TID/comm) or change the limits
+         * without an exit of this one: read again once alone. */
+        data[VM_DATA_COMM_OK] = data[VM_DATA_RLIM_OK] = 0;
+        c->comm_refresh = c->rlim_refresh = true;
         return;
     }
     for (int sig = 1; sig <= VM_DATA_SIGACT_SIGS; sig++) {
@@ -154,12 +311,14 @@ void vm_shim_before_entry(struct vm_vcpu *c)
         memcpy(data + VM_DATA_SIGACT + 32 * (sig - 1), w, sizeof(w));
     }
     data[VM_DATA_SIGACT_OK] = 1;
+    refresh_copies(c, data);
     uint64_t start, cur, limit;
     xlat_proc_brk(v->proc, &start, &cur, &limit);
     put64(data, VM_DATA_BRK_START, start);
     put64(data, VM_DATA_BRK_CUR, cur);
     put64(data, VM_DATA_BRK_LIMIT, limit);
-    data[VM_DATA_BRK_OK] = 1;
+    put64(data, VM_DATA_BRK_POOL, brk_pool(c, cur));
+    data[VM_DATA_ALONE] = 1;
 }
 
 void vm_shim_kick(struct vm_vcpu *c, bool on)

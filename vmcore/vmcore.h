@@ -38,9 +38,9 @@ const char *vm_ioctl_name(unsigned nr);
  * One host mapping is all of guest-physical memory. User addresses [0, user.size) are mapped
  * one to one onto guest-physical addresses: that part is the personality's guest memory (an
  * xlat_mem of the MMU kind), whose every change vm_mem.c follows in the page tables. Above it
- * lies the system area: the shim, the descriptor tables, the kernel stack and the page tables;
- * the first three are mapped for ring 0 only at VM_KERNEL_BASE, the page tables are mapped
- * nowhere. */
+ * lies the system area: the shim, the descriptor tables, the kernel stack and the page tables,
+ * all mapped for ring 0 only at VM_KERNEL_BASE (the tables right after the slots' pages, where
+ * the shim reads and writes user leaf entries), never for ring 3. */
 #define VM_PAGE 4096u
 _Static_assert(VM_PAGE == XLAT_PAGE, "the guest's pages are the personality's");
 #define VM_DEFAULT_MEMORY (512ull << 20)
@@ -70,10 +70,10 @@ enum { VM_DATA_FLUSH = 0, VM_DATA_RAX = 8, VM_DATA_IRET = 16, VM_DATA_FRAME = 24
 enum { VM_DATA_PID = 64, VM_DATA_PPID = 72, VM_DATA_TID = 80, VM_DATA_CREDS = 88 };
 /* VM_DATA_KICK: a signal came while the vCPU was in ring 0; the shim exits at VM_PORT_KICK (or
  * _IRET) before it returns to ring 3, so that the VMM delivers it. VM_DATA_SYNC: bit 0, the
- * guest set its clear-tid address (VM_DATA_CLEAR_TID); bit 1, its robust list (VM_DATA_ROBUST):
- * bit 2, it moved its break
- * (VM_DATA_BRK_CUR); bit 3, its FS base (VM_DATA_FS): the personality takes them at the next exit. VM_DATA_COUNTS: one 64-bit counter per call the
- * shim answered, in vm_shim.fast_nr's order. */
+ * guest set its clear-tid address (VM_DATA_CLEAR_TID); bit 1, its robust list (VM_DATA_ROBUST);
+ * bit 2, it moved its break (VM_DATA_BRK_CUR); bit 3, its FS base (VM_DATA_FS); bit 4, it
+ * changed the rights of pages (VM_DATA_MPROTECT): the personality takes them at the next exit.
+ * VM_DATA_COUNTS: one 64-bit counter per call the shim answered, in vm_shim.fast_nr's order. */
 enum {
     VM_DATA_KICK = 120,
     VM_DATA_SYNC = 121,
@@ -95,15 +95,42 @@ enum {
     VM_DATA_POLL_REVENTS = 184,
     VM_DATA_POLL_READY = 216,
 };
-/* The program break, for the shim's brk(2): VM_DATA_BRK_OK set, VM_DATA_BRK_START/_CUR/_LIMIT
- * are the personality's, and only this vCPU's thread can change them (the process has no
- * other); the shim answers a brk that maps or unmaps no page (below the start, past the limit,
- * or within the page the break ends in), and records a moved break (VM_DATA_SYNC bit 2). */
+/* The program break, for the shim's brk(2): VM_DATA_ALONE set, the process has one thread, this
+ * vCPU's, which alone can change the break and the memory map; VM_DATA_BRK_START/_CUR/_LIMIT are
+ * the personality's. The shim answers a brk that unmaps no page (below the start, past the
+ * limit, within the page the break ends in, or growing it no further than VM_DATA_BRK_POOL) and
+ * records a moved break (VM_DATA_SYNC bit 2). VM_DATA_BRK_POOL: the pages from the break's page
+ * up to it are free in the personality's map, zero (a free page always is: unmapping drops it),
+ * and have their page table: the shim maps them read-write itself, and the VMM makes them the
+ * personality's at the next exit (vm_shim_take_records). */
 enum {
     VM_DATA_BRK_START = 224,
     VM_DATA_BRK_CUR = 232,
     VM_DATA_BRK_LIMIT = 240,
-    VM_DATA_BRK_OK = 248,
+    VM_DATA_ALONE = 248,
+    VM_DATA_BRK_POOL = 296,
+};
+#define VM_BRK_POOL_MAX (1u << 20) /* bytes of the pool at most */
+/* mprotect(2) while VM_DATA_ALONE: of pages that are all present, within one page table, to
+ * any rights but none; the shim rewrites their leaf entries (keeping the accessed and dirty
+ * bits), invalidates them (invlpg) and records the call at VM_DATA_MPROTECT (address, length,
+ * rights) for the personality (VM_DATA_SYNC bit 4), one at a time. VM_DATA_PT_DELTA: what a
+ * table's guest-physical address plus it is, the address the shim reads the table at. */
+enum {
+    VM_DATA_PT_DELTA = 288,
+    VM_DATA_MPROTECT = 304,
+};
+/* prctl(PR_GET_NAME) and prlimit64(0, resource, NULL, old) answered from copies:
+ * VM_DATA_COMM_OK set, VM_DATA_COMM is this thread's name as the personality's prctl reads it
+ * (16 bytes); VM_DATA_RLIM_OK set, VM_DATA_RLIM holds the 16 resources' struct rlimit as its
+ * prlimit64 reads them. The VMM sets them only while the process has one thread, and clears or
+ * refreshes them after any call that could change what they copy. */
+enum {
+    VM_DATA_COMM_OK = 250,
+    VM_DATA_RLIM_OK = 251,
+    VM_DATA_COMM = 328,
+    VM_DATA_RLIM = 352,
+    VM_DATA_RLIMS = 16,
 };
 /* The actions of signals 1 to 31, for the shim's rt_sigaction that only asks (no new action):
  * VM_DATA_SIGACT_OK set, VM_DATA_SIGACT holds them as the guest's struct sigaction (handler,
@@ -144,6 +171,8 @@ struct vm_mem {
     uint64_t pt_next, pt_end; /* the page-table pool: bump-allocated, never freed */
     /* A mapping was narrowed or removed since the guest last flushed its TLB. */
     bool tlb_dirty;
+    /* Changes of the user map so far (the personality's, and new tables). */
+    uint64_t map_gen;
 };
 
 /* Reserve size bytes (rounded down to pages) lazily (MAP_NORESERVE) and mergeable by KSM, map
@@ -162,6 +191,7 @@ int vm_mem_reset_tables(struct vm_mem *m);
 #define VM_PTE_U (1ull << 2)
 #define VM_PTE_NX (1ull << 63)
 #define VM_PTE_AD (3ull << 5) /* accessed and dirty, set by the CPU */
+#define VM_PTE_D (1ull << 6)
 #define VM_PTE_ADDR 0x000ffffffffff000ull
 /* Map the 4 KiB page at virtual va to guest-physical pa with leaf flags (0: not present).
  * -ENOMEM when the pool of tables is exhausted. */
@@ -169,7 +199,12 @@ int vm_pt_set(struct vm_mem *m, uint64_t va, uint64_t pa, uint64_t flags);
 /* The leaf entry for va, or 0; *eff gets the rights every level grants (P, W, U; NX if any
  * level sets it), as the MMU combines them. */
 uint64_t vm_pt_lookup(const struct vm_mem *m, uint64_t va, uint64_t *eff);
-/* Pages of tables that mapping [0, user) and the system area may need. */
+/* Make the tables down to va's page table, so that its leaf entry exists: 0 or -ENOMEM. */
+int vm_pt_prepare(struct vm_mem *m, uint64_t va);
+/* va's leaf entry as it is (present or not), or NULL when its page table does not exist. */
+uint64_t *vm_pt_leaf(const struct vm_mem *m, uint64_t va);
+/* Pages of tables that mapping [0, user), the system area and these tables themselves (for
+ * ring 0) may need. */
 uint64_t vm_pt_pool_pages(uint64_t user);
 
 /* ---- faults (vm_fault.c) ----
@@ -199,7 +234,7 @@ static inline uint8_t *vm_sys_host(const struct vm_mem *m, unsigned slot, unsign
 #define VM_PORT_FAULT 0xe1
 #define VM_PORT_KICK 0xe2      /* on the way back through sysretq: rcx, r11, rsp are ring 3's */
 #define VM_PORT_KICK_IRET 0xe3 /* on the way back through the data page's iret frame */
-#define VM_SHIM_MAX_FAST 16
+#define VM_SHIM_MAX_FAST 24
 /* Offsets into the shim's code (the header of shim.S) and the code itself. */
 struct vm_shim {
     const uint8_t *code;

@@ -55,6 +55,9 @@ done 2>/dev/null
 "$VMP/vmshim" threads >"$WORK/expect/shim-threads" 2>/dev/null
 "$VMP/vmshim" random >"$WORK/expect/shim-random" 2>/dev/null
 "$VMP/vmshim" fs >"$WORK/expect/shim-fs" 2>/dev/null
+for c in heap mprotect limits name sigmask; do
+    "$VMP/vmshim" $c >"$WORK/expect/shim-$c" 2>/dev/null
+done
 # Threads: what contended mutexes, TLS, joins and pthread_kill come to natively.
 for c in mutex-cond pthread-kill; do
     "$VMP/vmthreads" $c >"$WORK/expect/threads-$c" 2>/dev/null

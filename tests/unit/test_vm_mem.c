@@ -51,8 +51,16 @@ START_TEST(layout)
     ck_assert(!(eff & VM_PTE_U) && !(eff & VM_PTE_W) && !(eff & VM_PTE_NX));
     e = vm_pt_lookup(&m, VM_KERNEL_BASE + VM_SYS_DATA * VM_PAGE, &eff);
     ck_assert(!(eff & VM_PTE_U) && (eff & VM_PTE_W) && (eff & VM_PTE_NX));
-    /* The page tables are mapped nowhere: not past the kernel pages, not at their own address. */
-    ck_assert_uint_eq(vm_pt_lookup(&m, VM_KERNEL_BASE + VM_SYS_PAGES * VM_PAGE, NULL), 0);
+    /* The page tables are mapped for ring 0 only, past the kernel pages, every page of the pool
+     * (the shim's window): writable, never executable, never ring 3's; not at their own address
+     * nor anywhere in the user half. */
+    uint64_t pool = m.sys_base + VM_SYS_PAGES * VM_PAGE;
+    for (uint64_t pa = pool; pa < m.size; pa += VM_PAGE) {
+        e = vm_pt_lookup(&m, VM_KERNEL_BASE + (pa - m.sys_base), &eff);
+        ck_assert_uint_eq(e & VM_PTE_ADDR, pa);
+        ck_assert(!(eff & VM_PTE_U) && (eff & VM_PTE_W) && (eff & VM_PTE_NX));
+    }
+    ck_assert_uint_eq(vm_pt_lookup(&m, VM_KERNEL_BASE + (m.size - m.sys_base), NULL), 0);
     ck_assert_uint_eq(vm_pt_lookup(&m, m.pml4, NULL), 0);
     ck_assert_uint_eq(vm_pt_lookup(&m, m.user.size, NULL), 0);
     struct viv_error err = {0};
@@ -94,6 +102,29 @@ START_TEST(user_pages)
     m.host[a + 2 * VM_PAGE] = 9;
     ck_assert_int_eq(map(&m, a + 2 * VM_PAGE, VM_PAGE, PROT_READ | PROT_WRITE), 0);
     ck_assert_int_eq(m.host[a + 2 * VM_PAGE], 0);
+}
+END_TEST
+
+/* A page table made ahead (the shim's brk pool): its leaf entries exist and are absent; a
+ * missing one is NULL; new tables count as changes of the map. */
+START_TEST(prepared_tables)
+{
+    uint64_t a = 0x800000;
+    ck_assert_ptr_null(vm_pt_leaf(&m, a));
+    uint64_t gen = m.map_gen, used = m.pt_next;
+    ck_assert_int_eq(vm_pt_prepare(&m, a), 0);
+    ck_assert_uint_gt(m.map_gen, gen);
+    ck_assert_uint_gt(m.pt_next, used);
+    uint64_t *leaf = vm_pt_leaf(&m, a + 5 * VM_PAGE);
+    ck_assert_ptr_nonnull(leaf);
+    ck_assert_uint_eq(*leaf, 0);
+    ck_assert_uint_eq(vm_pt_lookup(&m, a, NULL), 0);
+    used = m.pt_next;
+    ck_assert_int_eq(vm_pt_prepare(&m, a + VM_PAGE), 0); /* the same table: nothing new */
+    ck_assert_uint_eq(m.pt_next, used);
+    ck_assert_int_eq(map(&m, a + 5 * VM_PAGE, VM_PAGE, PROT_READ), 0);
+    ck_assert_uint_eq(*leaf & VM_PTE_ADDR, a + 5 * VM_PAGE);
+    ck_assert(*leaf & VM_PTE_P);
 }
 END_TEST
 
@@ -464,6 +495,7 @@ int main(void)
     tcase_add_test(tc, layout);
     tcase_add_test(tc, user_pages);
     tcase_add_test(tc, reset_tables);
+    tcase_add_test(tc, prepared_tables);
     tcase_add_test(tc, pointers);
     tcase_add_test(tc, find);
     tcase_add_test(tc, elf_placement);

@@ -71,6 +71,12 @@ case_vm "rt_sigaction that only asks: every action, refusals, bad buffers, SA_RE
 case_vm "poll, rt_sigaction and brk see at once what another thread changed" 0 @shim-threads --entrypoint /bin/vmshim vmt threads
 case_vm "getrandom: bytes never handed out twice, not even to a forked child; Linux's refusals" 0 @shim-random --entrypoint /bin/vmshim vmt random
 case_vm "arch_prctl(ARCH_SET_FS) takes effect at once; EPERM outside the user half; fork keeps it" 0 @shim-fs --entrypoint /bin/vmshim vmt fs
+case_vm "the break grown by the shim: zero pages, kept through faults, calls and fork, gone when shrunk" 0 @shim-heap --entrypoint /bin/vmshim vmt heap
+case_vm "mprotect by the shim: at once, in the VMM's record, across fork; Linux's refusals" 0 @shim-mprotect --entrypoint /bin/vmshim vmt mprotect
+case_vm "prlimit64 that only asks: getrlimit's answer, after setrlimit, in a child; refusals" 0 @shim-limits --entrypoint /bin/vmshim vmt limits
+case_vm "prctl(PR_GET_NAME): the name set last, cut, per thread, in a child; refusals" 0 @shim-name --entrypoint /bin/vmshim vmt name
+case_vm "the page tables' window is unreachable from ring 3" 139 "" --entrypoint /bin/vmshim vmt tables
+case_vm "a blocked signal stays pending until unblocked; fork keeps the mask, not what is pending; execve both" 0 @shim-sigmask --entrypoint /bin/vmshim vmt sigmask
 case_vm "8 threads: a contended mutex, a condition variable, TLS per thread, joins, tids" 0 @threads-mutex-cond $T mutex-cond
 case_vm "exit_group from a thread stops threads blocked in futex and read" 7 "threads blocked" $T exit-group
 case_vm "a thread's SIGSEGV ends the whole process (139)" 139 "threads blocked" $T segv
@@ -188,5 +194,18 @@ if [ "$st" = 0 ] && [ "$(cat "$out")" = "$(cat "$EXPECT/shim-poll")" ] &&
     echo "ok poll of regular files answered in the guest as Linux answers it: $inguest of $calls calls, no exit for them"
 else
     echo "FAIL poll in the guest: exit $st; stdout '$(diff "$EXPECT/shim-poll" "$out" | head -5 | tr '\n' '|')'; io '$io' syscalls '$calls' in guest '$inguest'; $(head -2 "$err" | tr '\n' '|')"
+fi
+# brk growth, prlimit64, prctl(PR_GET_NAME) and mprotect back to back: no exit for any.
+"$VIV" run --mode vm --stats=json --entrypoint /bin/vmshim vmt quiet >"$out" 2>"$err" </dev/null
+st=$?
+j=$(tail -1 "$err")
+io=$(num io) calls=$(num syscalls) inguest=$(num syscalls_in_guest) faults=$(num faults)
+if [ "$st" = 0 ] && [ "$(cat "$out")" = "300 calls and an mprotect: ok" ] &&
+    [ "${inguest:-0}" -ge 301 ] && [ "$io" = $((calls - inguest + faults)) ] &&
+    printf '%s' "$j" | grep -q '"syscalls_by_name":{.*"prctl":100' &&
+    printf '%s' "$j" | grep -q '"syscalls_by_name":{.*"prlimit64":10[0-9]'; then
+    echo "ok brk growth, prlimit64, PR_GET_NAME and mprotect answered in the guest: $inguest of $calls calls, no exit for them"
+else
+    echo "FAIL brk, prlimit64, prctl, mprotect in the guest: exit $st; $(head -c 200 "$out"); io '$io' syscalls '$calls' in guest '$inguest'; $j"
 fi
 rm -f "$out" "$err"
