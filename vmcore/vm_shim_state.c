@@ -296,7 +296,13 @@ void vm_shim_before_entry(struct vm_vcpu *c)
     /* Alone: no other thread can move the break or change an action while this one runs (the
      * VMM changes them only in this thread's exits: its calls, and SA_RESETHAND as it delivers).
      * A second thread comes only from this one's clone, served before its next entry. */
-    if (__builtin_popcount(__atomic_load_n(&v->slots, __ATOMIC_ACQUIRE)) != 1 || !c->thread) {
+    /* Near vm.max_map_count the shim answers nothing that changes the map: the personality
+     * replays its brk and mprotect at the next exit, and one it refused there (a split past the
+     * cap) would come after the guest saw success. One mprotect adds at most two ranges, the
+     * pool's break at most one. */
+    bool near_cap = v->mem.user.nranges + 4 > XLAT_MAX_MAP_COUNT;
+    if (__builtin_popcount(__atomic_load_n(&v->slots, __ATOMIC_ACQUIRE)) != 1 || !c->thread ||
+        near_cap) {
         data[VM_DATA_ALONE] = 0;
         data[VM_DATA_SIGACT_OK] = 0;
         /* Another thread may rename this one (/proc/self/task/TID/comm) or change the limits
