@@ -504,13 +504,17 @@ int xlat_engine_run(const struct xlat_engine_config *cfg, int *killed_by, int *f
     if (viv_trace_mask & VIV_TRACE_XLAT) {
         struct rv_cache_stats st;
         rv_cache_stats(g->main.cache, &st);
+        /* The translation cache's memory: the decoded blocks and the host code made of the
+         * hot ones (the first thread's; each thread has its own). */
         viv_trace_printf("xlat", "%llu instructions, %llu system calls (%llu unknown), %llu "
-                         "blocks decoded, %llu translated, %llu jumps chained",
+                         "blocks decoded, %llu translated, %llu jumps chained; translation "
+                         "cache %llu KiB of decoded blocks, %llu KiB of host code",
                          (unsigned long long)g->main.cpu.instret,
                          (unsigned long long)xlat_proc_calls(g->proc),
                          (unsigned long long)xlat_proc_unimplemented(g->proc),
                          (unsigned long long)st.misses, (unsigned long long)st.translated,
-                         (unsigned long long)st.chained);
+                         (unsigned long long)st.chained, (unsigned long long)(st.bytes + 1023) / 1024,
+                         (unsigned long long)(st.code_bytes + 1023) / 1024);
     }
 out:
     if (g->main.cache)

@@ -49,6 +49,10 @@ for p in hash bytecode nbody strings syscalls; do
         line="$line; qemu-riscv64 $(ms "$t_q") ($(r "$t_q" "$t_n")); viv/qemu $(r "$t_v" "$t_q")"
         geo_qemu=$(awk -v g="$geo_qemu" -v a="$t_q" -v b="$t_n" 'BEGIN { print g + log(a / b) }')
     fi
+    # The translation cache's memory, from one traced run.
+    cache=$("$VIV" --trace=xlat exec "$B/$p-riscv64" 2>&1 >/dev/null |
+        sed -n 's/.*translation cache \([0-9]*\) KiB of decoded blocks, \([0-9]*\) KiB of host code.*/\1 KiB decoded, \2 KiB host code/p' | tail -n 1)
+    [ -z "$cache" ] || line="$line; translation cache $cache"
     geo_viv=$(awk -v g="$geo_viv" -v a="$t_v" -v b="$t_n" 'BEGIN { print g + log(a / b) }')
     n=$((n + 1))
     echo "$line"

@@ -28,3 +28,20 @@ for prog in hello arith strings float procs threads signals; do
     tier_same_as_native $prog dynamic translate
     tier_same_as_native $prog static auto 2
 done
+
+# --trace=xlat reports the translation cache's memory: host code only where blocks were
+# translated.
+if [ -x "$RV/arith-static" ]; then
+    cache_kib() { # TIER: "DECODED CODE" in KiB from the trace's last line
+        env VIV_XLAT_TIER="$1" "$VIV" --trace=xlat exec "$RV/arith-static" 2>&1 >/dev/null |
+            sed -n 's/.*translation cache \([0-9]*\) KiB of decoded blocks, \([0-9]*\) KiB of host code$/\1 \2/p'
+    }
+    tc=$(cache_kib translate) ic=$(cache_kib interp)
+    t_dec=${tc% *} t_code=${tc#* } i_code=${ic#* }
+    if [ -n "$tc" ] && [ "$t_dec" -gt 0 ] && [ "$t_code" -gt 0 ] && [ "$i_code" = 0 ]; then
+        pass "--trace=xlat: the translation cache's memory, host code only when translating"
+    else
+        fail "--trace=xlat: the translation cache's memory, host code only when translating" \
+            "translate: '$tc' KiB; interp: '$ic' KiB"
+    fi
+fi
