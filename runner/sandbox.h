@@ -154,10 +154,10 @@ int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, str
 /* ---- inside the new namespaces (sandbox_rootfs.c, sandbox_path.c) ---- */
 
 /* Mount the instance's root under a private tmpfs, populate /proc, /dev, /tmp and the binds, and
- * pivot into it; detach the old root too, unless the aide does. note gets a line on the root's
- * layout, for --verbose. */
-int sandbox_setup_root(const struct viv_sandbox_config *cfg, bool detach, char *note,
-                       size_t note_len, struct viv_error *err);
+ * pivot into it; the old root stays stacked on top of it, for sandbox_aide_pivoted to detach.
+ * note gets a line on the root's layout, for --verbose. */
+int sandbox_setup_root(const struct viv_sandbox_config *cfg, char *note, size_t note_len,
+                       struct viv_error *err);
 /* Write the instance's /etc/hostname, /etc/hosts and the host's /etc/resolv.conf over the
  * image's, into the writable layer (sandbox_etc.c). Nothing for an image without /etc. */
 int sandbox_setup_etc(const struct viv_sandbox_config *cfg, int root, struct viv_error *err);
@@ -189,16 +189,16 @@ struct sandbox_aide {
     int netns_error;  /* why it could not be made */
     int netns_ready;  /* set by the aide: netns_fd or netns_error holds */
     int pivoted;      /* set by pid 1: the old root is on top of the new one */
+    bool aide_detaches; /* set by pid 1 before pivoted: the aide detaches the old root */
     int detach_error; /* why the old root could not be detached */
     int last_pid_fd;  /* the pid namespace's ns_last_pid, to keep pid 2 for the entrypoint */
     char stack[16384] __attribute__((aligned(16)));
 };
 /* In pid 1, first thing: start the aide. */
 void sandbox_aide_start(struct sandbox_aide *a, bool make_netns);
-/* Whether the aide detaches the old root (else pid 1 does, right after pivot_root). */
-bool sandbox_aide_detaches(const struct sandbox_aide *a);
-/* In pid 1, right after pivot_root and with its capabilities: let the aide detach the old root;
- * wait for the network namespace (lo up), if one is wanted, and enter it. */
+/* In pid 1, right after pivot_root (its working directory the new root) and with its
+ * capabilities: the old root detached, by the aide when it is free, else by pid 1 itself; the
+ * network namespace, if one is wanted, waited for (lo up) and entered. */
 int sandbox_aide_pivoted(struct sandbox_aide *a, struct viv_error *err);
 /* In pid 1, before the guest starts: reap the aide; the old root is detached. */
 int sandbox_aide_finish(struct sandbox_aide *a, struct viv_error *err);

@@ -346,7 +346,7 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
     }
     char note[512] = "";
     viv_trace(VIV_TRACE_RUN, "run", "instance: setting up the root");
-    if (sandbox_setup_root(cfg, !sandbox_aide_detaches(&aide), note, sizeof(note), &err) < 0)
+    if (sandbox_setup_root(cfg, note, sizeof(note), &err) < 0)
         fail(c, &err);
     viv_trace(VIV_TRACE_RUN, "run", "instance: root ready");
     if (sandbox_aide_pivoted(&aide, &err) < 0)

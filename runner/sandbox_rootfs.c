@@ -245,7 +245,7 @@ static int mount_dev(const struct viv_sandbox_config *cfg, int root, struct viv_
 }
 
 static int setup_root(const struct viv_sandbox_config *cfg, int rootfs_fd, const int *bind_fds,
-                      bool detach, char *note, size_t note_len, struct viv_error *err);
+                      char *note, size_t note_len, struct viv_error *err);
 
 static int mount_binds(const struct viv_sandbox_config *cfg, int root, const int *bind_fds,
                        struct viv_error *err)
@@ -277,8 +277,8 @@ static void close_all(int *fds, size_t n)
     free(fds);
 }
 
-int sandbox_setup_root(const struct viv_sandbox_config *cfg, bool detach, char *note,
-                       size_t note_len, struct viv_error *err)
+int sandbox_setup_root(const struct viv_sandbox_config *cfg, char *note, size_t note_len,
+                       struct viv_error *err)
 {
     /* Nothing we mount may propagate back to the host, and pivot_root needs a private root. */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -297,13 +297,13 @@ int sandbox_setup_root(const struct viv_sandbox_config *cfg, bool detach, char *
             return -1;
         }
     }
-    int rc = setup_root(cfg, rootfs_fd, bind_fds, detach, note, note_len, err);
+    int rc = setup_root(cfg, rootfs_fd, bind_fds, note, note_len, err);
     close_all(bind_fds, cfg->nbinds);
     return rc;
 }
 
 static int setup_root(const struct viv_sandbox_config *cfg, int rootfs_fd, const int *bind_fds,
-                      bool detach, char *note, size_t note_len, struct viv_error *err)
+                      char *note, size_t note_len, struct viv_error *err)
 {
     bool overlay = false;
     _cleanup_close_ int root = make_root(cfg, rootfs_fd, &overlay, note, note_len, err);
@@ -332,15 +332,11 @@ static int setup_root(const struct viv_sandbox_config *cfg, int rootfs_fd, const
     if ((cfg->read_only || !overlay) &&
         sandbox_set_mount_attr(top, MOUNT_ATTR_RDONLY, false, "the root", err) < 0)
         return -1;
-    /* pivot_root(".", ".") stacks the old root on top of the new one; detaching it leaves the
-     * guest no path back to the host's tree. */
+    /* pivot_root(".", ".") stacks the old root on top of the new one, where "." names it;
+     * detaching it (sandbox_aide_pivoted) leaves the guest no path back to the host's tree. */
     if (fchdir(top) < 0)
         return viv_fail(err, errno, "enter the new root");
     if (syscall(SYS_pivot_root, ".", ".") < 0)
         return viv_fail(err, errno, "pivot_root");
-    if (detach && umount2(".", MNT_DETACH) < 0)
-        return viv_fail(err, errno, "detach the old root");
-    if (chdir("/") < 0)
-        return viv_fail(err, errno, "chdir /");
     return 0;
 }
