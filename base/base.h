@@ -91,6 +91,9 @@ int viv_write_all(int fd, const void *buf, size_t len);
 /* Read a directory relative to dirfd (name "." for dirfd itself) through a fresh open file
  * description, so that reading it never moves another user's offset. NULL with errno set. */
 DIR *viv_opendir_at(int dirfd, const char *name);
+/* What the kernel says fd names (readlink of /proc/self/fd/N) in buf, NUL-terminated: its
+ * length, or -1 with errno set. */
+ssize_t viv_fd_link(int fd, char *buf, size_t len);
 /* Random hex string of n bytes (2n chars + NUL in out). */
 int viv_random_hex(char *out, size_t nbytes, struct viv_error *err);
 

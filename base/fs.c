@@ -4,9 +4,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int viv_mkdir_p(const char *path, mode_t mode, struct viv_error *err)
 {
@@ -205,4 +207,14 @@ DIR *viv_opendir_at(int dirfd, const char *name)
         errno = e;
     }
     return d;
+}
+
+ssize_t viv_fd_link(int fd, char *buf, size_t len)
+{
+    char link[64];
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, buf, len - 1);
+    if (n >= 0)
+        buf[n] = '\0';
+    return n;
 }

@@ -170,12 +170,9 @@ static struct xlat_range_name *name_of(struct xlat_mem *m, int fd, const struct 
             r->ino == (uint64_t)st->st_ino)
             return name_ref(r->name);
     }
-    char link[64], path[4096];
-    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-    ssize_t n = readlink(link, path, sizeof(path) - 1);
-    if (n <= 0)
+    char path[4096];
+    if (viv_fd_link(fd, path, sizeof(path)) <= 0)
         return NULL;
-    path[n] = '\0';
     return name_new(path);
 }
 

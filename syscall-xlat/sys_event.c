@@ -212,11 +212,8 @@ void xlat_signalfd_read(struct xlat_proc *p, int fd, void *buf, int64_t n)
     if (!p->alone || n <= 0 || n % 128 || fd < 0 || fd >= XLAT_SIGNALFD_FDS ||
         !(p->signalfds[fd / 64] & (1ull << (fd % 64))))
         return;
-    char link[64], what[32];
-    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-    ssize_t l = readlink(link, what, sizeof(what) - 1);
-    if (l < 0 || (size_t)l != strlen("anon_inode:[signalfd]") ||
-        memcmp(what, "anon_inode:[signalfd]", (size_t)l) != 0) {
+    char what[32];
+    if (viv_fd_link(fd, what, sizeof(what)) < 0 || strcmp(what, "anon_inode:[signalfd]") != 0) {
         p->signalfds[fd / 64] &= ~(1ull << (fd % 64));
         return;
     }

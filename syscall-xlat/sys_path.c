@@ -37,12 +37,9 @@ static bool in_sysroot(const struct xlat_proc *p, const char *path)
  * and chroot(2) both have it). */
 static int join_relative(struct xlat_proc *p, int dirfd, struct xlat_path *r)
 {
-    char link[64], host[PATH_MAX];
-    if (dirfd == AT_FDCWD)
-        snprintf(link, sizeof(link), "/proc/self/cwd");
-    else
-        snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
-    ssize_t n = readlink(link, host, sizeof(host) - 1);
+    char host[PATH_MAX];
+    ssize_t n = dirfd == AT_FDCWD ? readlink("/proc/self/cwd", host, sizeof(host) - 1)
+                                  : viv_fd_link(dirfd, host, sizeof(host));
     if (n < 0)
         return dirfd == AT_FDCWD ? -ENOENT : -EBADF;
     host[n] = '\0';

@@ -18,12 +18,10 @@ static bool is_own_fd_dir(int fd)
     struct statfs sf;
     if (fstatfs(fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
         return false;
-    char link[64], path[256];
-    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-    ssize_t n = readlink(link, path, sizeof(path) - 1);
+    char path[256];
+    ssize_t n = viv_fd_link(fd, path, sizeof(path));
     if (n <= 0)
         return false;
-    path[n] = '\0';
     char own[64], task[64];
     snprintf(own, sizeof(own), "/%d/fd", (int)getpid());
     snprintf(task, sizeof(task), "/task/%d/fd", (int)gettid());
