@@ -4,14 +4,35 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <unistd.h>
+
+int xlat_engine_fd_high(int fd, int at)
+{
+    int hi = at >= 0 ? dup3(fd, at, O_CLOEXEC) : fcntl(fd, F_DUPFD_CLOEXEC, XLAT_FD_FLOOR);
+    struct rlimit rl;
+    if (hi >= 0 || (errno != EBADF && errno != EINVAL) || getrlimit(RLIMIT_NOFILE, &rl) < 0 ||
+        rl.rlim_cur >= rl.rlim_max)
+        return hi;
+    /* The guest lowered its soft limit below these numbers: raised to the hard one, which the
+     * personality keeps above them, for as long as the copy takes. A guest thread opening a file
+     * meanwhile could get a number at or above its own limit; it would have to hold all below. */
+    struct rlimit raised = {rl.rlim_max, rl.rlim_max};
+    if (setrlimit(RLIMIT_NOFILE, &raised) < 0)
+        return hi;
+    hi = at >= 0 ? dup3(fd, at, O_CLOEXEC) : fcntl(fd, F_DUPFD_CLOEXEC, XLAT_FD_FLOOR);
+    int e = errno;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    errno = e;
+    return hi;
+}
 
 static int open_dir_high(const char *path, struct viv_error *err, const char *what)
 {
     int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return viv_fail(err, errno, "%s %s", what, path);
-    int hi = fcntl(fd, F_DUPFD_CLOEXEC, XLAT_FD_FLOOR);
+    int hi = xlat_engine_fd_high(fd, -1);
     close(fd);
     if (hi < 0)
         return viv_fail(err, errno, "%s %s", what, path);
@@ -23,6 +44,7 @@ int xlat_proc_new(const struct xlat_proc_config *cfg, struct xlat_proc **out,
 {
     struct xlat_proc *p = viv_xcalloc(1, sizeof(*p));
     p->abi = cfg->abi;
+    getrlimit(RLIMIT_NOFILE, &p->nofile);
     p->mem = cfg->mem;
     p->root_fd = p->sysroot_fd = -1;
     const char *root = cfg->root ? cfg->root : "/";

@@ -99,6 +99,7 @@ struct xlat_hooks_state {
 struct xlat_proc {
     const struct xlat_abi *abi;
     struct xlat_mem *mem;
+    struct rlimit nofile; /* the guest's RLIMIT_NOFILE (xlat_sys_prlimit64) */
     int root_fd;      /* the guest's "/" */
     bool root_host;   /* root is the host's "/": paths need no confinement */
     char *root_path;  /* canonical host path of the root, for relative-path joins */

@@ -81,6 +81,41 @@ XLAT_SYS(set_robust_list)
     return 0;
 }
 
+/* The host's RLIMIT_NOFILE, hard and soft, never goes below this: the engine's fds live from
+ * XLAT_FD_FLOOR up, and a fork or a new thread makes more there while the guest runs. */
+#define ENGINE_NOFILE (XLAT_FD_FLOOR + 124)
+
+int xlat_proc_getrlimit(const struct xlat_proc *p, int resource, struct rlimit *rl)
+{
+    if (resource == RLIMIT_NOFILE) {
+        *rl = p->nofile;
+        return 0;
+    }
+    return getrlimit((__rlimit_resource_t)resource, rl);
+}
+
+/* RLIMIT_NOFILE as the guest sets it, kept in the personality. The host's soft limit follows the
+ * guest's, so that its own calls meet EMFILE where Linux's would; its hard limit stays at
+ * ENGINE_NOFILE at least, which xlat_engine_fd_high raises the soft one to. */
+static int64_t set_nofile(struct xlat_proc *p, const struct rlimit *nl)
+{
+    if (nl->rlim_cur > nl->rlim_max)
+        return -EINVAL;
+    /* Raising a hard limit takes CAP_SYS_RESOURCE in the host's first user namespace, which a
+     * guest in a sandbox never has; the host's own hard limit, kept higher, cannot tell. */
+    if (nl->rlim_max > p->nofile.rlim_max)
+        return -EPERM;
+    struct rlimit host;
+    if (getrlimit(RLIMIT_NOFILE, &host) < 0)
+        return -errno;
+    rlim_t floor = host.rlim_max < ENGINE_NOFILE ? host.rlim_max : ENGINE_NOFILE;
+    struct rlimit hl = {nl->rlim_cur, nl->rlim_max < floor ? floor : nl->rlim_max};
+    if (setrlimit(RLIMIT_NOFILE, &hl) < 0)
+        return -errno;
+    p->nofile = *nl;
+    return 0;
+}
+
 XLAT_SYS(prlimit64)
 {
     /* struct rlimit64 is two 64-bit words everywhere; only the caller's own limits. */
@@ -93,8 +128,14 @@ XLAT_SYS(prlimit64)
         return -EFAULT;
     if (a[3] && !xlat_mem_ptr(p->mem, a[3], sizeof(ol), XLAT_PG_W))
         return -EFAULT;
-    if (prlimit(0, (int)a[1], a[2] ? &nl : NULL, &ol) < 0)
+    if (a[1] == RLIMIT_NOFILE) {
+        ol = p->nofile;
+        int64_t r = a[2] ? set_nofile(p, &nl) : 0;
+        if (r < 0)
+            return r;
+    } else if (prlimit(0, (int)a[1], a[2] ? &nl : NULL, &ol) < 0) {
         return -errno;
+    }
     return a[3] ? xlat_mem_write(p->mem, a[3], &ol, sizeof(ol)) : 0;
 }
 

@@ -6,6 +6,8 @@
 
 #include "base/base.h"
 
+#include <sys/resource.h>
+
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -219,6 +221,13 @@ void xlat_proc_brk(const struct xlat_proc *p, uint64_t *start, uint64_t *cur, ui
 /* Signal sig's action (1 <= sig <= 64) as rt_sigaction's old action: the words the guest's
  * struct sigaction holds, their count (4 on x86-64: handler, flags, restorer, mask). */
 size_t xlat_proc_sigaction(const struct xlat_proc *p, int sig, uint64_t w[4]);
+/* The guest's limit on resource as getrlimit answers it: its own RLIMIT_NOFILE (the host's is
+ * kept high enough for the engine's fds), the host's others. */
+int xlat_proc_getrlimit(const struct xlat_proc *p, int resource, struct rlimit *rl);
+/* A copy of the engine's fd at at (a forked child keeps its parent's numbers), or when at is -1
+ * at the lowest number from XLAT_FD_FLOOR up, close-on-exec: for an engine that makes fds while
+ * the guest runs, whose RLIMIT_NOFILE may be lower than those numbers. -1 with errno set. */
+int xlat_engine_fd_high(int fd, int at);
 /* fd is the engine's (a VM's vCPU, say): the guest's calls treat it as closed (EBADF) and can
  * never close, replace or read it. At most 8. */
 void xlat_proc_reserve_fd(struct xlat_proc *p, int fd);

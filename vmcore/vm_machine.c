@@ -13,7 +13,7 @@
  * personality reserves), else above the guest's fds. */
 static int settle_fd(int fd, int *slot)
 {
-    int at = *slot >= 0 ? dup3(fd, *slot, O_CLOEXEC) : fcntl(fd, F_DUPFD_CLOEXEC, XLAT_FD_FLOOR);
+    int at = xlat_engine_fd_high(fd, *slot);
     int e = errno;
     close(fd);
     if (at < 0) {

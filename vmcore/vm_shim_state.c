@@ -261,7 +261,7 @@ static void refresh_copies(struct vm_vcpu *c, uint8_t *data)
         bool ok = true;
         for (int r = 0; r < VM_DATA_RLIMS; r++) {
             struct rlimit l;
-            ok &= prlimit(0, (__rlimit_resource_t)r, NULL, &l) == 0;
+            ok &= xlat_proc_getrlimit(c->v->proc, r, &l) == 0;
             put64(data, VM_DATA_RLIM + 16 * r, l.rlim_cur);
             put64(data, VM_DATA_RLIM + 16 * r + 8, l.rlim_max);
         }
