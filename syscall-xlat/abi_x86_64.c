@@ -39,6 +39,7 @@ static const struct xlat_sys_entry x86_64_table[] = {
     E(28, madvise, "xud"),
     E(32, dup, "d"),
     E(33, dup2, "dd"),
+    E(34, pause, ""),
     E(35, nanosleep, "xx"),
     E(36, getitimer, "dx"),
     E(37, alarm, "u"),

@@ -290,6 +290,7 @@ void xlat_proc_exec_commit(struct xlat_proc *p, uint64_t brk_start, uint64_t brk
     t->ss_sp = t->ss_size = 0;
     t->ss_flags = SS_DISABLE;
     t->clear_tid = 0;
+    p->leader = t == &p->main_thread ? NULL : t;
     p->robust_head = p->robust_len = 0;
     p->sigreturn_tramp = 0;
     p->brk_start = p->brk_cur = brk_start;

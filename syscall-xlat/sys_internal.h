@@ -128,6 +128,9 @@ struct xlat_proc {
     int nthreads;
     bool threads_ready;
     struct xlat_thread *survivor; /* set while exit_group or exec stops the other threads */
+    /* The thread other than the first that an exec or a fork left alone: it is the process now,
+     * its tid the pid (fs/exec.c de_thread). */
+    struct xlat_thread *leader;
     struct xlat_hooks_state hooks;
     uint64_t sigreturn_tramp;  /* guest address of `li a7, 139; ecall`, 0 until needed */
     struct xlat_exec_request exec; /* what execve asked the engine to load */
@@ -205,7 +208,7 @@ XLAT_SYS(clock_gettime); XLAT_SYS(clock_getres); XLAT_SYS(gettimeofday); XLAT_SY
 XLAT_SYS(clock_nanosleep); XLAT_SYS(times); XLAT_SYS(time);
 /* sys_signal.c */
 XLAT_SYS(rt_sigaction); XLAT_SYS(rt_sigprocmask); XLAT_SYS(sigaltstack); XLAT_SYS(rt_sigpending);
-XLAT_SYS(rt_sigsuspend); XLAT_SYS(rt_sigreturn); XLAT_SYS(kill); XLAT_SYS(tgkill);
+XLAT_SYS(rt_sigsuspend); XLAT_SYS(pause); XLAT_SYS(rt_sigreturn); XLAT_SYS(kill); XLAT_SYS(tgkill);
 XLAT_SYS(tkill); XLAT_SYS(setitimer); XLAT_SYS(getitimer);
 /* sys_x86_64.c: x86-64's legacy calls and arch_prctl */
 XLAT_SYS(open); XLAT_SYS(stat); XLAT_SYS(lstat); XLAT_SYS(access); XLAT_SYS(pipe); XLAT_SYS(dup2);

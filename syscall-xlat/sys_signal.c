@@ -209,6 +209,19 @@ XLAT_SYS(rt_sigsuspend)
     return -EINTR;
 }
 
+/* pause (x86-64's; riscv64 has only rt_sigsuspend): a sleep until a signal runs a handler or
+ * ends the process, with the mask as it is. */
+XLAT_SYS(pause)
+{
+    (void)a;
+    struct xlat_thread *t = xlat_thread_cur(p);
+    sigset_t hs;
+    host_sigset(t->sigmask, &hs);
+    if (!(__atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) & ~t->sigmask))
+        sigsuspend(&hs);
+    return -EINTR;
+}
+
 XLAT_SYS(rt_sigreturn)
 {
     (void)a;

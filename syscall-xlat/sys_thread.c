@@ -134,8 +134,11 @@ void xlat_thread_leave(struct xlat_thread *t)
         block_guest_signals();
         xlat_self = NULL;
     }
-    if (t != &p->main_thread)
+    if (t != &p->main_thread) {
+        if (p->leader == t)
+            p->leader = NULL;
         free(t);
+    }
 }
 
 bool xlat_thread_must_leave(const struct xlat_thread *t)
@@ -195,7 +198,9 @@ void xlat_proc_wait_empty(struct xlat_proc *p)
 
 pid_t xlat_thread_guest_tid(const struct xlat_thread *t)
 {
-    return t == &t->proc->main_thread ? xlat_pid_to_guest(t->proc, t->tid) : t->tid;
+    if (t == &t->proc->main_thread)
+        return xlat_pid_to_guest(t->proc, t->tid);
+    return t == t->proc->leader ? xlat_pid_to_guest(t->proc, getpid()) : t->tid;
 }
 
 uint64_t xlat_thread_fs_base(const struct xlat_thread *t)
@@ -313,6 +318,7 @@ static int64_t clone_process(struct xlat_proc *p, struct xlat_thread *t, const u
     p->threads = t;
     p->nthreads = 1;
     p->survivor = NULL;
+    p->leader = t == &p->main_thread ? NULL : t;
     t->tid = gettid();
     if (h && h->fork_child && h->fork_child(t->hart) < 0)
         _exit(125);
@@ -377,7 +383,7 @@ XLAT_SYS(clone)
 static bool never_restarted(xlat_sys_fn fn)
 {
     return fn == xlat_sys_nanosleep || fn == xlat_sys_clock_nanosleep ||
-           fn == xlat_sys_rt_sigsuspend || fn == xlat_sys_epoll_wait ||
+           fn == xlat_sys_rt_sigsuspend || fn == xlat_sys_pause || fn == xlat_sys_epoll_wait ||
            fn == xlat_sys_epoll_pwait || fn == xlat_sys_epoll_pwait2;
 }
 

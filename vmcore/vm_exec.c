@@ -59,6 +59,8 @@ int vm_exec(struct vm_vcpu *c, struct kvm_regs *r, struct viv_error *err)
     if (vm_load(c, rq->fd, rq->path, rq->argv, rq->envp, &st, &fail_status, err) < 0)
         goto die;
     xlat_proc_exec_commit(v->proc, st.brk, v->mem.user.size);
+    /* A thread other than the first that execs is the process now: its tid is the pid. */
+    vm_shim_set_ids(v, c, c->thread ? xlat_thread_guest_tid(c->thread) : 0);
     /* A new program starts with no TLS, a fresh FPU and zeroed registers (ELF_PLAT_INIT,
      * start_thread), on its stack at its entry, from the shim's iret. */
     if (vm_cpu_set_fs(c->fd, 0) < 0) {

@@ -82,6 +82,8 @@ case_vm "exit_group from a thread stops threads blocked in futex and read" 7 "th
 case_vm "a thread's SIGSEGV ends the whole process (139)" 139 "threads blocked" $T segv
 case_vm "munmap in one thread: another thread reading the page faults next (TLB shootdown)" 0 "the other thread faults on the page unmapped" $T shootdown
 case_vm "pthread_kill runs the handler in that thread, on its sigaltstack" 0 @threads-pthread-kill $T pthread-kill
+case_vm "execve from a second thread: the same pid, and the tid is the pid" 0 "pid kept 1, tid is the pid 1, one thread 1" $T exec-thread
+case_vm "pause sleeps until a handler has run, then fails with EINTR" 0 "pause -1, EINTR 1, after the handler 1" $T pause
 # Without namespaces (a chroot refuses them, as some hosts' sysctls do), the VM is the wall.
 "$VIV" run --mode vm --verbose vmt files >"$out" 2>"$err" </dev/null
 st=$?

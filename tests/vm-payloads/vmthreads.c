@@ -1,5 +1,6 @@
 /* vmthreads: a multi-call guest payload of POSIX threads for vm mode: each first argument is one
  * behaviour whose output and exit status vm_suite.sh compares with a native run. */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -217,9 +219,57 @@ static int shootdown(void)
     return 1;
 }
 
+static volatile sig_atomic_t alarmed;
+static void on_alarm(int sig)
+{
+    (void)sig;
+    alarmed = 1;
+}
+
+/* execve from a thread other than the first: the new program is the same process, and its
+ * one thread's tid is the pid (execve(2), "All threads other than the calling thread are
+ * destroyed"; de_thread). */
+static char **self_argv;
+static void *exec_now(void *arg)
+{
+    (void)arg;
+    char pid[16];
+    snprintf(pid, sizeof(pid), "%d", (int)getpid());
+    char *args[] = {self_argv[0], "after-exec", pid, NULL};
+    execv(self_argv[0], args);
+    perror("execv");
+    _exit(3);
+}
+
+static int exec_from_thread(char **argv)
+{
+    self_argv = argv;
+    pthread_t th;
+    pthread_create(&th, NULL, exec_now, NULL);
+    pause();
+    return 4;
+}
+
 int main(int argc, char **argv)
 {
     const char *c = argc > 1 ? argv[1] : "";
+    if (!strcmp(c, "exec-thread"))
+        return exec_from_thread(argv);
+    if (!strcmp(c, "pause")) {
+        /* pause sleeps until a handler has run, then fails with EINTR. */
+        signal(SIGALRM, on_alarm);
+        struct itimerval it = {.it_value = {.tv_usec = 50000}};
+        setitimer(ITIMER_REAL, &it, NULL);
+        int r = pause();
+        printf("pause %d, EINTR %d, after the handler %d\n", r, errno == EINTR, alarmed);
+        return 0;
+    }
+    if (!strcmp(c, "after-exec") && argc > 2) {
+        long tid = syscall(SYS_gettid);
+        printf("pid kept %d, tid is the pid %d, one thread %d\n", getpid() == atoi(argv[2]),
+               tid == getpid(), (int)syscall(SYS_tgkill, getpid(), getpid(), 0) == 0);
+        return 0;
+    }
     if (!strcmp(c, "mutex-cond"))
         return mutex_cond();
     if (!strcmp(c, "exit-group"))
