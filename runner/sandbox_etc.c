@@ -24,8 +24,8 @@ static size_t read_host_resolv(char *buf, size_t len)
 
 /* Replace /etc/name by a file of ours. The image's own regular file is truncated in place: the
  * overlay then copies up no data and leaves no whiteout, half the work of replacing it. Anything
- * else there (a symlink to a resolver's stub, a file the guest's ids cannot open) is unlinked
- * first, so that it is replaced rather than followed. */
+ * else there (a symlink into a local resolver's run folder, a file the guest's ids cannot open)
+ * is unlinked first, so that it is replaced rather than followed. */
 static int put(int etc, const char *name, const char *text, size_t len, struct viv_error *err)
 {
     int fd = openat(etc, name, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);

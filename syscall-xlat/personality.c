@@ -7,9 +7,14 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+static int copy_high(int fd, int at)
+{
+    return at >= 0 ? dup3(fd, at, O_CLOEXEC) : fcntl(fd, F_DUPFD_CLOEXEC, XLAT_FD_FLOOR);
+}
+
 int xlat_engine_fd_high(int fd, int at)
 {
-    int hi = at >= 0 ? dup3(fd, at, O_CLOEXEC) : fcntl(fd, F_DUPFD_CLOEXEC, XLAT_FD_FLOOR);
+    int hi = copy_high(fd, at);
     struct rlimit rl;
     if (hi >= 0 || (errno != EBADF && errno != EINVAL) || getrlimit(RLIMIT_NOFILE, &rl) < 0 ||
         rl.rlim_cur >= rl.rlim_max)
@@ -20,7 +25,7 @@ int xlat_engine_fd_high(int fd, int at)
     struct rlimit raised = {rl.rlim_max, rl.rlim_max};
     if (setrlimit(RLIMIT_NOFILE, &raised) < 0)
         return hi;
-    hi = at >= 0 ? dup3(fd, at, O_CLOEXEC) : fcntl(fd, F_DUPFD_CLOEXEC, XLAT_FD_FLOOR);
+    hi = copy_high(fd, at);
     int e = errno;
     setrlimit(RLIMIT_NOFILE, &rl);
     errno = e;

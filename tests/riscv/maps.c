@@ -59,19 +59,28 @@ static int has(const char *want, uintptr_t addr)
     return found;
 }
 
-/* A fork's child sees its parent's mappings; an exec leaves none of them. */
-static int fork_exec(const char *argv0, const char *path)
+/* A data file of n pages at path, page i filled with fill + i (fill + 0 for all when same):
+ * its fd, its stat and its real path in real[4096]; -1 when it cannot be made. */
+static int data_file(const char *path, int n, char fill, int same, struct stat *st, char *real)
 {
     int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
     char page[PG];
-    memset(page, 'x', PG);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < n; i++) {
+        memset(page, fill + (same ? 0 : i), PG);
         if (write(fd, page, PG) != (ssize_t)PG)
-            return 1;
+            return -1;
+    }
+    fstat(fd, st);
+    return realpath(path, real) ? fd : -1;
+}
+
+/* A fork's child sees its parent's mappings; an exec leaves none of them. */
+static int fork_exec(const char *argv0, const char *path)
+{
     struct stat st;
-    fstat(fd, &st);
     char real[4096];
-    if (!realpath(path, real))
+    int fd = data_file(path, 4, 'x', 1, &st, real);
+    if (fd < 0)
         return 1;
     char *a = mmap(NULL, 4 * PG, PROT_READ, MAP_PRIVATE, fd, 0);
     mprotect(a + PG, PG, PROT_NONE);
@@ -109,17 +118,10 @@ int main(int argc, char **argv)
         return 0;
     }
     const char *path = argc > 1 ? argv[1] : "/tmp/maps-data";
-    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-    char page[PG];
-    for (int i = 0; i < 8; i++) {
-        memset(page, 'a' + i, PG);
-        if (write(fd, page, PG) != (ssize_t)PG)
-            return 1;
-    }
     struct stat st;
-    fstat(fd, &st);
     char real[4096];
-    if (!realpath(path, real))
+    int fd = data_file(path, 8, 'a', 0, &st, real);
+    if (fd < 0)
         return 1;
     char *a = mmap(NULL, 6 * PG, PROT_READ, MAP_PRIVATE, fd, 0);
     puts("-- mapped");
