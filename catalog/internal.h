@@ -41,7 +41,7 @@ int catalog_fail_rule(struct viv_error *err, int code, const char *fmt, ...)
 
 /* ---- object.c: the content store ---- */
 /* "ab/abcdef..." for an object. */
-void catalog_object_relpath(const char *digest, char out[68]);
+void catalog_object_relpath(const char digest[65], char out[68]);
 /* The header that puts mode and owner into an object's digest. */
 int catalog_object_header(uint32_t mode, uint32_t uid, uint32_t gid, char *buf, size_t len);
 /* Digest of the content of fd under that mode and owner. */
@@ -64,6 +64,11 @@ struct catalog_store {
     uid_t euid;        /* who new files belong to without a chown */
     gid_t egid;
     uint8_t fans[32];  /* bitmap of objects/<xx>/ folders known to exist */
+    /* The objects/<xx>/ folders there were when the import began: an object already stored is
+     * under one of them, or under one that a concurrent import made since (its objects are then
+     * not shared with ours, which costs space, never correctness). */
+    uint8_t fans_before[32];
+    bool fans_before_read;
     /* Large objects already in the store, by size: a re-imported large file is compared with
      * its likely twin instead of being written again (object_match.c). */
     struct catalog_big_object *bigs;

@@ -1,6 +1,7 @@
 /* catalog/object.c: the content store — hashing incoming file content into deduplicated objects. */
 #include "catalog/internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -13,9 +14,21 @@
 #define STORE_BUF_SIZE (1u << 20)
 #define WRITEBACK_CHUNK (8u << 20)
 
-void catalog_object_relpath(const char *digest, char out[68])
+void catalog_object_relpath(const char digest[65], char out[68])
 {
-    snprintf(out, 68, "%.2s/%s", digest, digest);
+    out[0] = digest[0];
+    out[1] = digest[1];
+    out[2] = '/';
+    memcpy(out + 3, digest, 65);
+}
+
+static int hex_value(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    return -1;
 }
 
 /* Hardlinks share one inode, so its mode and owner belong to the content: they are hashed with
@@ -86,7 +99,7 @@ static size_t staged_slot(const struct catalog_store *s, const char *digest)
     /* The digest is uniformly distributed: its first hex digits are hash enough. */
     size_t h = 0;
     for (int i = 0; i < 16; i++)
-        h = h << 4 | (size_t)(digest[i] <= '9' ? digest[i] - '0' : digest[i] - 'a' + 10);
+        h = h << 4 | (size_t)(hex_value(digest[i]) & 0xf);
     size_t mask = s->capstaged - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask)
         if (!s->staged[i].digest[0] || memcmp(s->staged[i].digest, digest, 64) == 0)
@@ -108,7 +121,11 @@ static void staged_add(struct catalog_store *s, const char *digest)
         struct catalog_staged *old = s->staged;
         size_t oldcap = s->capstaged;
         s->capstaged = oldcap ? oldcap * 2 : 1024;
+        /* Written before it is read: fresh pages that are read first map the zero page, and the
+         * first write to each then shoots down the TLB of the threads writing files on the
+         * other CPU (an interrupt each, costly in a VM). */
         s->staged = viv_xcalloc(s->capstaged, sizeof(*s->staged));
+        memset(s->staged, 0, s->capstaged * sizeof(*s->staged));
         for (size_t i = 0; i < oldcap; i++)
             if (old[i].digest[0])
                 s->staged[staged_slot(s, old[i].digest)] = old[i];
@@ -153,10 +170,46 @@ static int fill(struct viv_content_reader *in, unsigned char *buf, size_t cap, s
     return 0;
 }
 
+/* One read of objects/ spares a failed lookup per new object while the store is young (into an
+ * empty catalog, every lookup fails). Unreadable, it tells nothing: every lookup is made. */
+static void read_fans_before(struct catalog_store *s)
+{
+    s->fans_before_read = true;
+    int fd = openat(s->c->objects_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        memset(s->fans_before, 0xff, sizeof(s->fans_before));
+        return;
+    }
+    for (struct dirent *e; (e = readdir(d));) {
+        int hi = hex_value(e->d_name[0]), lo = hi < 0 ? -1 : hex_value(e->d_name[1]);
+        if (lo >= 0 && !e->d_name[2]) {
+            unsigned fan = (unsigned)(hi << 4 | lo);
+            s->fans_before[fan / 8] |= (uint8_t)(1u << (fan % 8));
+        }
+    }
+    closedir(d);
+}
+
+static bool fan_existed(struct catalog_store *s, const char *digest)
+{
+    if (!s->fans_before_read)
+        read_fans_before(s);
+    int hi = hex_value(digest[0]), lo = hex_value(digest[1]);
+    if (hi < 0 || lo < 0)
+        return true;
+    unsigned fan = (unsigned)(hi << 4 | lo);
+    return s->fans_before[fan / 8] & (1u << (fan % 8));
+}
+
 static bool present(struct catalog_store *s, const char *digest)
 {
     if (catalog_store_staged(s, digest))
         return true;
+    if (!fan_existed(s, digest))
+        return false;
     char rel[68];
     struct stat sb;
     catalog_object_relpath(digest, rel);

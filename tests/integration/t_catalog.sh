@@ -51,6 +51,7 @@ if [ "$status" = 0 ] && [ -z "$(find "$VIV_HOME/objects" -type f)" ]; then pass 
 mkdir -p "$WORK/big/rootfs/bin"
 cp "$WORK/examples/hello/rootfs/bin/hello" "$WORK/big/rootfs/bin/"
 head -c 4194304 /dev/urandom > "$WORK/big/rootfs/blob"
+head -c 300 /dev/urandom > "$WORK/big/rootfs/small"
 printf '{"vivarium":1,"name":"big","arch":"x86_64","entrypoint":["/bin/hello"]}\n' > "$WORK/big/manifest.json"
 "$VIV" build "$WORK/big" -o "$WORK/big.viv" >/dev/null
 "$VIV" import -q "$WORK/big.viv" >/dev/null
@@ -61,6 +62,7 @@ run "$VIV" df --json
 bytes=$(printf '%s' "$out" | sed -n 's/.*"bytes": \([0-9]*\).*/\1/p' | head -n 1)
 if [ -n "$bytes" ] && [ "$bytes" -lt 6291456 ] && [ "$bytes" -gt 4194304 ]; then pass "df counts a shared 4 MiB file once"; else fail "df counts a shared 4 MiB file once" "$out"; fi
 assert "the shared file is one inode in both checkouts" test "$(find "$VIV_HOME/images" -name blob -printf '%i\n' | sort -u | wc -l)" = 1
+assert "a shared small file is one inode in both checkouts" test "$(find "$VIV_HOME/images" -name small -printf '%i\n' | sort -u | wc -l)" = 1
 
 expect "fsck of a clean catalog" 0 "$VIV" fsck
 bigid=$("$VIV" images -q | head -n 1)
