@@ -91,6 +91,7 @@ if [ "$status" != skip ]; then
         case $line in
         "ok "*) pass "vm ($where): ${line#ok }"; n=$((n + 1)) ;;
         "FAIL "*) line=${line#FAIL }; fail "vm ($where): ${line%%: *}" "${line#*: }"; n=$((n + 1)) ;;
+        "SKIP "*) line=${line#SKIP }; skip "vm ($where): ${line%%: *}" "${line#*: }" ;;
         esac
     done <<EOF_SUITE
 $out

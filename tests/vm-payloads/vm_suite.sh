@@ -210,4 +210,35 @@ if [ "$st" = 0 ] && [ "$(cat "$out")" = "300 calls and an mprotect: ok" ] &&
 else
     echo "FAIL brk, prlimit64, prctl, mprotect in the guest: exit $st; $(head -c 200 "$out"); io '$io' syscalls '$calls' in guest '$inguest'; $j"
 fi
+# Rootless: an unprivileged user imports the image into a catalog of its own and runs it in vm
+# mode; the VMM then sits in that user's namespace sandbox. Inside the throwaway kvm-host machine
+# /dev/kvm is opened up to everyone for this; on a real host the suite never changes its mode.
+rootless_uid=65534
+if ! command -v setpriv >/dev/null 2>&1; then
+    echo "SKIP rootless vm mode: setpriv (util-linux) is missing"
+elif [ "$(id -u)" != 0 ]; then
+    echo "SKIP rootless vm mode: the suite does not run as root, it cannot become another user"
+else
+    [ -d /run/kvm-host ] && chmod 0666 /dev/kvm
+    if ! setpriv --reuid=$rootless_uid --regid=$rootless_uid --clear-groups sh -c ': <>/dev/kvm' 2>/dev/null; then
+        echo "SKIP rootless vm mode: /dev/kvm is not open to an unprivileged user here"
+    else
+        rl=$(mktemp -d)
+        "$VIV" export vmt -o "$rl/vmt.viv" >/dev/null 2>&1
+        chown -R $rootless_uid:$rootless_uid "$rl"
+        as_user() { setpriv --reuid=$rootless_uid --regid=$rootless_uid --clear-groups \
+            env HOME="$rl" VIV_HOME="$rl/home" "$@"; }
+        as_user "$VIV" import -q "$rl/vmt.viv" >/dev/null 2>"$err"
+        as_user "$VIV" run --mode vm --verbose vmt files >"$out" 2>>"$err" </dev/null
+        st=$?
+        owner=$(stat -c %u "$rl/home/images" 2>/dev/null)
+        if [ "$st" = 0 ] && [ "$(cat "$out")" = "$(cat "$EXPECT/files")" ] &&
+            grep -q "run: root: " "$err" && [ "$owner" = $rootless_uid ]; then
+            echo "ok rootless: an unprivileged user's catalog and vm run, the VMM in that user's namespace sandbox"
+        else
+            echo "FAIL rootless vm mode: exit $st, catalog owner '$owner'; stdout '$(head -3 "$out" | tr '\n' '|')'; stderr '$(head -4 "$err" | tr '\n' '|')'"
+        fi
+        rm -rf "$rl"
+    fi
+fi
 rm -f "$out" "$err"
