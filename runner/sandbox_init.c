@@ -131,7 +131,7 @@ static int load_policy(const struct sandbox_child *c, int *notify_fd, struct viv
             return viv_fail(err, EFBIG, "read the seccomp policy");
     }
     close(c->filter_fd);
-    return seccomp_policy_install(bpf, len, c->cfg->rootless, notify_fd, err);
+    return seccomp_policy_install(bpf, len, sandbox_traps_ids(c->cfg), notify_fd, err);
 }
 
 /* viv's command line (its -e values, host paths) and environment (the caller's, secrets

@@ -23,6 +23,11 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+bool sandbox_traps_ids(const struct viv_sandbox_config *cfg)
+{
+    return cfg->seccomp && cfg->rootless && !cfg->engine_main;
+}
+
 static int write_proc(pid_t pid, const char *file, const char *text, struct viv_error *err)
 {
     char path[64];
@@ -158,7 +163,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     /* -t: the instance allocates the pty in its own devpts, sized as the caller's terminal. */
     struct winsize ws;
     bool has_ws = cfg->tty && pty_caller_size(&ws);
-    bool trap = cfg->seccomp && cfg->rootless;
+    bool trap = sandbox_traps_ids(cfg);
     if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0 || pipe2(done, O_CLOEXEC) < 0 ||
         (cfg->seccomp && pipe2(flt, O_CLOEXEC) < 0) ||
         ((trap || cfg->tty) && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0)) {

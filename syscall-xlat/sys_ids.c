@@ -14,8 +14,7 @@
 /* The kernel's limit on a supplementary group list (NGROUPS_MAX in linux/limits.h). */
 #define GROUPS_MAX 65536
 
-/* Whether this thread holds capability cap in its effective set. */
-static bool has_cap(int cap)
+bool xlat_has_cap(int cap)
 {
     struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
     struct __user_cap_data_struct d[2];
@@ -25,7 +24,8 @@ static bool has_cap(int cap)
 }
 
 /* A host set*id call with n ids: its result, or 0 for a refusal of ids the namespace cannot map
- * (EINVAL for an id other than -1 where the caller may switch). */
+ * (EINVAL for an id other than -1) where the caller may switch; where it may not, EPERM, which is
+ * what the kernel says to an unprivileged switch to ids that exist. */
 static int64_t set_ids(long nr, bool gid, unsigned n, const uint64_t *a)
 {
     long r = n == 1   ? syscall(nr, (uint32_t)a[0])
@@ -36,7 +36,9 @@ static int64_t set_ids(long nr, bool gid, unsigned n, const uint64_t *a)
     bool asks = false;
     for (unsigned i = 0; i < n; i++)
         asks = asks || (uint32_t)a[i] != (uint32_t)-1;
-    return asks && has_cap(gid ? CAP_SETGID : CAP_SETUID) ? 0 : -EINVAL;
+    if (!asks)
+        return -EINVAL;
+    return xlat_has_cap(gid ? CAP_SETGID : CAP_SETUID) ? 0 : -EPERM;
 }
 
 XLAT_SYS(setuid)
@@ -128,5 +130,5 @@ XLAT_SYS(setgroups)
     if (r == 0 || errno != EPERM)
         return XLAT_RET(r);
     /* Denied by the namespace (its setgroups file says deny), not by the guest's rights. */
-    return has_cap(CAP_SETGID) ? 0 : -EPERM;
+    return xlat_has_cap(CAP_SETGID) ? 0 : -EPERM;
 }

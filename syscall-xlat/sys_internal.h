@@ -182,6 +182,9 @@ static inline int64_t xlat_ret(int64_t r)
     return r < 0 ? -(int64_t)errno : r;
 }
 #define XLAT_RET(expr) xlat_ret((int64_t)(expr))
+/* Whether the calling host thread holds capability cap in its effective set: the guest's
+ * privilege, as the engine's credentials follow the guest's (sys_ids.c). */
+bool xlat_has_cap(int cap);
 
 /* sys_fs.c */
 XLAT_SYS(openat); XLAT_SYS(close); XLAT_SYS(read); XLAT_SYS(write); XLAT_SYS(readv);

@@ -7,14 +7,18 @@
 #include "sys_internal.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 
-/* A refused chown to ids the namespace cannot map is a dropped one (see above). */
+/* A refused chown to ids the namespace cannot map is a dropped one (see above); for a guest
+ * without CAP_CHOWN, EPERM, as the kernel says to a chown to ids that exist. */
 static int64_t chown_result(int64_t ret, uint64_t uid, uint64_t gid)
 {
     bool asks = (uint32_t)uid != (uint32_t)-1 || (uint32_t)gid != (uint32_t)-1;
-    return ret == -EINVAL && asks ? 0 : ret;
+    if (ret != -EINVAL || !asks)
+        return ret;
+    return xlat_has_cap(CAP_CHOWN) ? 0 : -EPERM;
 }
 
 struct owner {

@@ -11,6 +11,7 @@ ${CC:-gcc} -static -O2 -o "$WORK/hello/rootfs/bin/hello" "$SRCDIR/examples/hello
 cp "$VMP/vmtest" "$WORK/vmt/rootfs/bin/vmtest"
 cp "$VMP/vmthreads" "$WORK/vmt/rootfs/bin/vmthreads"
 cp "$VMP/vmshim" "$WORK/vmt/rootfs/bin/vmshim"
+cp "$(dirname "$FIXTURES")/payloads/escape" "$WORK/vmt/rootfs/bin/escape"
 echo "a message inside the image" >"$WORK/vmt/rootfs/etc/vm-msg"
 ln -s /etc/vm-msg "$WORK/vmt/rootfs/etc/vm-link"
 ln -s ../../../../../../etc/passwd "$WORK/vmt/rootfs/etc/escape"

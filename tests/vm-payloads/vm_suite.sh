@@ -237,6 +237,17 @@ else
         else
             echo "FAIL rootless vm mode: exit $st, catalog owner '$owner'; stdout '$(head -3 "$out" | tr '\n' '|')'; stderr '$(head -4 "$err" | tr '\n' '|')'"
         fi
+        # The personality's answers to ids the namespace cannot map, as the native trap's.
+        for how in "root chown" "root setid" "1000 chown" "1000 setid"; do
+            set -- $how
+            as_user "$VIV" run --mode vm --user "$1" --entrypoint /bin/escape vmt "$2" >"$out" 2>"$err" </dev/null
+            st=$?
+            if [ "$st" = 0 ] && ! grep -q FAIL "$out" && grep -q "^ok " "$out"; then
+                echo "ok rootless: $2 to unmapped ids as user $1: what the native sandbox answers"
+            else
+                echo "FAIL rootless: $2 to unmapped ids as user $1: exit $st; $(grep FAIL "$out" | head -3 | tr '\n' '|') $(head -2 "$err" | tr '\n' '|')"
+            fi
+        done
         rm -rf "$rl"
     fi
 fi
