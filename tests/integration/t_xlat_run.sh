@@ -48,4 +48,18 @@ else
     if [ "$status" = "$nseg" ] && [ "$status" = 139 ]; then pass "a translated guest's SIGSEGV is its exit status, 139"; else fail "a translated guest's SIGSEGV is its exit status, 139" "$status (native $nseg) $errout"; fi
     run "$VIV" run --read-only --timeout 30 rvtest
     if [ "$status" = "$nst" ]; then pass "--read-only and --timeout apply to translated guests"; else fail "--read-only and --timeout apply to translated guests" "$status $errout"; fi
+    # Rootless: an unprivileged user's own catalog, the translator in that user's sandbox.
+    . "$SRCDIR/tests/payloads/run-setup.sh"
+    if can_rootless; then
+        chmod 644 "$WORK/rv.viv"
+        as_nobody "$VIV" import -q "$WORK/rv.viv" >/dev/null 2>&1
+        run as_nobody env -u VIV_TEST_VALUE "$VIV" run --verbose rvtest x "y z"
+        if [ "$status" = "$nst" ] && [ "$out" = "$(cat "$WORK/native.out")" ] && contains "$errout" "run: root: "; then
+            pass "rootless: a riscv64 program runs translated in the caller's own sandbox and prints what its native build prints"
+        else
+            fail "rootless: a riscv64 program runs translated" "status $status (native $nst): $(printf '%s' "$out" | head -3) / $errout"
+        fi
+    else
+        skip "rootless xlat run" "unprivileged user namespaces are unavailable (or setpriv is missing)"
+    fi
 fi
