@@ -62,9 +62,9 @@ struct viv_sandbox_config {
 void sandbox_note(const struct viv_sandbox_config *cfg, bool warning, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Whether the chown and set*id families are trapped and emulated for a rootless guest. Not where
- * an engine serves the guest: its personality emulates them itself (syscall-xlat), and its own
- * host calls are not a guest's (the trap reads a guest's fds through /proc, which the engine,
- * never exec'd inside the sandbox, does not open to its supervisor). */
+ * an engine serves the guest: its personality emulates them itself (syscall-xlat), and the trap
+ * would judge the engine's calls, not the guest's (it failed the engine's fchown of a guest's
+ * file, looking the fd up through /proc). */
 bool sandbox_traps_ids(const struct viv_sandbox_config *cfg);
 
 struct vm_stats;
