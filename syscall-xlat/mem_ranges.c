@@ -1,4 +1,4 @@
-/* mem_ranges.c: the guest's mappings as /proc/self/maps names them: a sorted array of ranges,
+/* mem_ranges.c: the guest's mappings as /proc/self/maps names them: a balanced tree of ranges,
  * each with the file it maps and from where, split and merged as Linux splits and merges vmas. */
 #include "syscall-xlat.h"
 
@@ -11,11 +11,31 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-/* One allocation per file mapped, shared by every range cut from it: never a string a page. */
+/* One allocation per file mapped, shared by every range cut from it: never a string a page.
+ * A file's name is also in the process's list of names (by its device and inode), so that a
+ * new mapping of the file finds it without a walk over every range; shared anonymous memory's
+ * names are each a file of their own that nothing maps again, and stay out of it. */
 struct xlat_range_name {
     unsigned refs;
+    uint64_t dev, ino;
+    struct xlat_range_name *next, **pprev; /* pprev NULL: not in the list */
     char path[];
 };
+
+/* A range in the record: a node of a treap (a search tree by start address whose nodes also
+ * form a heap by a random priority, which keeps it balanced in expectation: O(log n) to find,
+ * add or remove a range, which an array's memmove made O(n)), and of the list of ranges in
+ * address order, which walks and merges of neighbours follow. */
+struct xlat_range_node {
+    struct xlat_range r; /* first: a range handed out is its node */
+    struct xlat_range_node *left, *right, *prev, *next;
+    uint64_t prio;
+};
+
+static struct xlat_range_node *node_of(const struct xlat_range *r)
+{
+    return (struct xlat_range_node *)(uintptr_t)r;
+}
 
 static struct xlat_range_name *name_ref(struct xlat_range_name *n)
 {
@@ -26,8 +46,14 @@ static struct xlat_range_name *name_ref(struct xlat_range_name *n)
 
 static void name_unref(struct xlat_range_name *n)
 {
-    if (n && --n->refs == 0)
-        free(n);
+    if (!n || --n->refs > 0)
+        return;
+    if (n->pprev) {
+        *n->pprev = n->next;
+        if (n->next)
+            n->next->pprev = n->pprev;
+    }
+    free(n);
 }
 
 const char *xlat_range_path(const struct xlat_range *r)
@@ -35,58 +61,169 @@ const char *xlat_range_path(const struct xlat_range *r)
     return r->name ? r->name->path : NULL;
 }
 
-/* The first range that ends after addr (nranges if none). */
-static size_t first_after(const struct xlat_mem *m, uint64_t addr)
+const struct xlat_range *xlat_range_first(const struct xlat_mem *m)
 {
-    size_t lo = 0, hi = m->nranges;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (m->ranges[mid].end > addr)
-            hi = mid;
-        else
-            lo = mid + 1;
+    return m->ranges_first ? &m->ranges_first->r : NULL;
+}
+
+const struct xlat_range *xlat_range_next(const struct xlat_range *r)
+{
+    struct xlat_range_node *n = node_of(r)->next;
+    return n ? &n->r : NULL;
+}
+
+/* The first range that ends after addr, or NULL: ranges are disjoint, so their ends are in
+ * the order of their starts, which the tree is searched by. */
+static struct xlat_range_node *first_after(const struct xlat_mem *m, uint64_t addr)
+{
+    struct xlat_range_node *best = NULL;
+    for (struct xlat_range_node *n = m->ranges_root; n;) {
+        if (n->r.end > addr) {
+            best = n;
+            n = n->left;
+        } else {
+            n = n->right;
+        }
     }
-    return lo;
+    return best;
+}
+
+/* The last range that starts before addr, or NULL. */
+static struct xlat_range_node *last_before(const struct xlat_mem *m, uint64_t addr)
+{
+    struct xlat_range_node *best = NULL;
+    for (struct xlat_range_node *n = m->ranges_root; n;) {
+        if (n->r.start < addr) {
+            best = n;
+            n = n->right;
+        } else {
+            n = n->left;
+        }
+    }
+    return best;
 }
 
 const struct xlat_range *xlat_range_at(const struct xlat_mem *m, uint64_t addr)
 {
-    size_t i = first_after(m, addr);
-    return i < m->nranges && m->ranges[i].start <= addr ? &m->ranges[i] : NULL;
+    struct xlat_range_node *n = first_after(m, addr);
+    return n && n->r.start <= addr ? &n->r : NULL;
 }
 
-static void insert(struct xlat_mem *m, size_t i, const struct xlat_range *r)
+/* splitmix64: priorities need only be independent of the addresses, not secret. */
+static uint64_t next_prio(struct xlat_mem *m)
 {
-    if (m->nranges == m->ranges_cap) {
-        m->ranges_cap = m->ranges_cap ? 2 * m->ranges_cap : 16;
-        m->ranges = viv_xrealloc(m->ranges, m->ranges_cap * sizeof(*m->ranges));
+    uint64_t z = (m->ranges_seed += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* Split tree t into the ranges that start below key (*lo) and the others (*hi). */
+static void tree_split(struct xlat_range_node *t, uint64_t key, struct xlat_range_node **lo,
+                       struct xlat_range_node **hi)
+{
+    if (!t) {
+        *lo = *hi = NULL;
+    } else if (t->r.start < key) {
+        tree_split(t->right, key, &t->right, hi);
+        *lo = t;
+    } else {
+        tree_split(t->left, key, lo, &t->left);
+        *hi = t;
     }
-    memmove(&m->ranges[i + 1], &m->ranges[i], (m->nranges - i) * sizeof(*m->ranges));
-    m->ranges[i] = *r;
-    m->nranges++;
 }
 
-/* Drop ranges [i, j) from the array; their names are the caller's business. */
-static void drop(struct xlat_mem *m, size_t i, size_t j)
+/* Join trees a and b, every range of a below every range of b. */
+static struct xlat_range_node *tree_join(struct xlat_range_node *a, struct xlat_range_node *b)
 {
-    if (i == j)
-        return; /* the array may not exist yet */
-    memmove(&m->ranges[i], &m->ranges[j], (m->nranges - j) * sizeof(*m->ranges));
-    m->nranges -= j - i;
+    if (!a || !b)
+        return a ? a : b;
+    if (a->prio > b->prio) {
+        a->right = tree_join(a->right, b);
+        return a;
+    }
+    b->left = tree_join(a, b->left);
+    return b;
+}
+
+static struct xlat_range_node *tree_insert(struct xlat_range_node *t, struct xlat_range_node *n)
+{
+    if (!t)
+        return n;
+    if (n->prio > t->prio) {
+        tree_split(t, n->r.start, &n->left, &n->right);
+        return n;
+    }
+    if (n->r.start < t->r.start)
+        t->left = tree_insert(t->left, n);
+    else
+        t->right = tree_insert(t->right, n);
+    return t;
+}
+
+static struct xlat_range_node *tree_remove(struct xlat_range_node *t, uint64_t start)
+{
+    if (t->r.start == start)
+        return tree_join(t->left, t->right);
+    if (start < t->r.start)
+        t->left = tree_remove(t->left, start);
+    else
+        t->right = tree_remove(t->right, start);
+    return t;
+}
+
+/* Add r (disjoint from every range in the record) as a node of its own: the node. */
+static struct xlat_range_node *insert(struct xlat_mem *m, const struct xlat_range *r)
+{
+    struct xlat_range_node *n = viv_xcalloc(1, sizeof(*n));
+    n->r = *r;
+    n->prio = next_prio(m);
+    n->prev = last_before(m, r->start);
+    n->next = n->prev ? n->prev->next : m->ranges_first;
+    if (n->prev)
+        n->prev->next = n;
+    else
+        m->ranges_first = n;
+    if (n->next)
+        n->next->prev = n;
+    m->ranges_root = tree_insert(m->ranges_root, n);
+    m->nranges++;
+    return n;
+}
+
+/* Take n out of the record; n itself and its name are the caller's business. */
+static void unlink_node(struct xlat_mem *m, struct xlat_range_node *n)
+{
+    m->ranges_root = tree_remove(m->ranges_root, n->r.start);
+    if (n->prev)
+        n->prev->next = n->next;
+    else
+        m->ranges_first = n->next;
+    if (n->next)
+        n->next->prev = n->prev;
+    n->left = n->right = n->prev = n->next = NULL;
+    m->nranges--;
+}
+
+static void drop(struct xlat_mem *m, struct xlat_range_node *n)
+{
+    unlink_node(m, n);
+    name_unref(n->r.name);
+    free(n);
 }
 
 /* No range straddles x afterwards: the one that did is two, the second's offset moved on. */
 static void split_at(struct xlat_mem *m, uint64_t x)
 {
-    size_t i = first_after(m, x);
-    if (i == m->nranges || m->ranges[i].start >= x)
+    struct xlat_range_node *n = first_after(m, x);
+    if (!n || n->r.start >= x)
         return;
-    struct xlat_range r = m->ranges[i];
+    struct xlat_range r = n->r;
     r.off += x - r.start;
     r.start = x;
     name_ref(r.name);
-    m->ranges[i].end = x;
-    insert(m, i + 1, &r);
+    n->r.end = x; /* its start, the tree's key, stays */
+    insert(m, &r);
 }
 
 static unsigned splits(const struct xlat_mem *m, uint64_t a, uint64_t b)
@@ -106,16 +243,17 @@ int xlat_ranges_room(const struct xlat_mem *m, uint64_t addr, uint64_t len, unsi
     return m->nranges + need > XLAT_MAX_MAP_COUNT ? -ENOMEM : 0;
 }
 
-/* Remove [a, b) from the record: the index where a range starting at a would go. */
-static size_t carve(struct xlat_mem *m, uint64_t a, uint64_t b)
+/* Remove [a, b) from the record. */
+static void carve(struct xlat_mem *m, uint64_t a, uint64_t b)
 {
     split_at(m, a);
     split_at(m, b);
-    size_t i = first_after(m, a), j = i;
-    while (j < m->nranges && m->ranges[j].start < b)
-        name_unref(m->ranges[j++].name);
-    drop(m, i, j);
-    return i;
+    struct xlat_range_node *n = first_after(m, a);
+    while (n && n->r.start < b) {
+        struct xlat_range_node *next = n->next;
+        drop(m, n);
+        n = next;
+    }
 }
 
 static bool same_name(const struct xlat_range *a, const struct xlat_range *b)
@@ -135,27 +273,30 @@ static bool mergeable(const struct xlat_range *a, const struct xlat_range *b)
            a->kind != XLAT_RANGE_VVAR && a->off + (a->end - a->start) == b->off && same_name(a, b);
 }
 
-/* Merge what ranges [lo, hi) changed into their neighbours and each other. */
-static void merge_span(struct xlat_mem *m, size_t lo, size_t hi)
+/* Merge the ranges from first to last (in address order), which a call changed, into their
+ * neighbours and each other. */
+static void merge_run(struct xlat_mem *m, struct xlat_range_node *first,
+                      struct xlat_range_node *last)
 {
-    size_t k = lo > 0 ? lo : 1;
-    while (k <= hi && k < m->nranges) {
-        struct xlat_range *a = &m->ranges[k - 1], *b = &m->ranges[k];
-        if (mergeable(a, b)) {
-            a->end = b->end;
-            name_unref(b->name);
-            drop(m, k, k + 1);
-            hi--;
-        } else {
-            k++;
+    struct xlat_range_node *a = first->prev ? first->prev : first, *stop = last->next;
+    while (a != stop && a->next) {
+        struct xlat_range_node *b = a->next;
+        if (!mergeable(&a->r, &b->r)) {
+            a = b;
+            continue;
         }
+        bool was_stop = b == stop;
+        a->r.end = b->r.end;
+        drop(m, b);
+        if (was_stop)
+            break;
     }
 }
 
 static struct xlat_range_name *name_new(const char *path)
 {
     size_t n = strlen(path);
-    struct xlat_range_name *nm = viv_xmalloc(sizeof(*nm) + n + 1);
+    struct xlat_range_name *nm = viv_xcalloc(1, sizeof(*nm) + n + 1);
     nm->refs = 1;
     memcpy(nm->path, path, n + 1);
     return nm;
@@ -164,16 +305,21 @@ static struct xlat_range_name *name_new(const char *path)
 /* The name of the file fd: shared with a range that maps the same file already. */
 static struct xlat_range_name *name_of(struct xlat_mem *m, int fd, const struct stat *st)
 {
-    for (size_t i = 0; i < m->nranges; i++) {
-        const struct xlat_range *r = &m->ranges[i];
-        if (r->kind == XLAT_RANGE_FILE && r->name && r->dev == (uint64_t)st->st_dev &&
-            r->ino == (uint64_t)st->st_ino)
-            return name_ref(r->name);
-    }
+    for (struct xlat_range_name *n = m->names; n; n = n->next)
+        if (n->dev == (uint64_t)st->st_dev && n->ino == (uint64_t)st->st_ino)
+            return name_ref(n);
     char path[4096];
     if (viv_fd_link(fd, path, sizeof(path)) <= 0)
         return NULL;
-    return name_new(path);
+    struct xlat_range_name *nm = name_new(path);
+    nm->dev = (uint64_t)st->st_dev;
+    nm->ino = (uint64_t)st->st_ino;
+    nm->next = m->names;
+    nm->pprev = &m->names;
+    if (m->names)
+        m->names->pprev = &nm->next;
+    m->names = nm;
+    return nm;
 }
 
 /* The inode of the host's shmem file behind the shared anonymous mapping at h, which a
@@ -224,14 +370,14 @@ void xlat_ranges_map(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot, 
         r.dev = makedev(0, 1);
         r.ino = m->mmu ? 0 : host_shmem_ino(m->base + addr);
     }
-    size_t i = carve(m, addr, addr + len);
+    carve(m, addr, addr + len);
     /* Looked up after the carve, so that a mapping replacing itself finds no stale name. */
     if (file)
         r.name = name_of(m, fd, &st);
     else if (r.shared)
         r.name = name_new("/dev/zero (deleted)");
-    insert(m, i, &r);
-    merge_span(m, i, i + 1);
+    struct xlat_range_node *n = insert(m, &r);
+    merge_run(m, n, n);
 }
 
 void xlat_ranges_clear(struct xlat_mem *m, uint64_t addr, uint64_t len)
@@ -239,18 +385,31 @@ void xlat_ranges_clear(struct xlat_mem *m, uint64_t addr, uint64_t len)
     carve(m, addr, addr + len);
 }
 
-void xlat_ranges_protect(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot)
+/* Give each range of [addr, addr+len) (split at its ends) to set, then merge what changed. */
+static void update_span(struct xlat_mem *m, uint64_t addr, uint64_t len,
+                        void (*set)(struct xlat_range *r, int arg), int arg)
 {
     split_at(m, addr);
     split_at(m, addr + len);
-    size_t i = first_after(m, addr), j = i;
-    for (; j < m->nranges && m->ranges[j].start < addr + len; j++) {
-        struct xlat_range *r = &m->ranges[j];
-        r->prot = (uint8_t)(prot & (PROT_READ | PROT_WRITE | PROT_EXEC));
-        if ((prot & PROT_WRITE) && !r->shared && !r->noreserve)
-            r->account = true;
+    struct xlat_range_node *first = first_after(m, addr), *last = NULL;
+    for (struct xlat_range_node *n = first; n && n->r.start < addr + len; n = n->next) {
+        set(&n->r, arg);
+        last = n;
     }
-    merge_span(m, i, j);
+    if (last)
+        merge_run(m, first, last);
+}
+
+static void set_prot(struct xlat_range *r, int prot)
+{
+    r->prot = (uint8_t)(prot & (PROT_READ | PROT_WRITE | PROT_EXEC));
+    if ((prot & PROT_WRITE) && !r->shared && !r->noreserve)
+        r->account = true;
+}
+
+void xlat_ranges_protect(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot)
+{
+    update_span(m, addr, len, set_prot, prot);
 }
 
 void xlat_ranges_move(struct xlat_mem *m, uint64_t old, uint64_t old_len, uint64_t to,
@@ -259,30 +418,37 @@ void xlat_ranges_move(struct xlat_mem *m, uint64_t old, uint64_t old_len, uint64
     uint64_t keep = old_len < new_len ? old_len : new_len;
     split_at(m, old);
     split_at(m, old + keep);
-    size_t i = first_after(m, old), j = i;
-    while (j < m->nranges && m->ranges[j].start < old + keep)
-        j++;
-    /* The moved ranges keep their names and offsets (anonymous ones their vm_pgoff, as memory
-     * that was touched keeps it in Linux's copy_vma) and take the rights of the first page, as
-     * the pages do. */
-    size_t n = j - i;
-    struct xlat_range *moved = viv_xmalloc((n ? n : 1) * sizeof(*moved));
-    if (n > 0)
-        memcpy(moved, &m->ranges[i], n * sizeof(*moved));
-    drop(m, i, j);
-    carve(m, old + keep, old + old_len);
-    for (size_t k = 0; k < n; k++) {
-        moved[k].start = moved[k].start - old + to;
-        moved[k].end = moved[k].end - old + to;
-        moved[k].prot = moved[0].prot;
+    /* The moved ranges keep their nodes, names and offsets (anonymous ones their vm_pgoff, as
+     * memory that was touched keeps it in Linux's copy_vma) and take the rights of the first
+     * page, as the pages do. */
+    struct xlat_range_node *moved = NULL, **tail = &moved;
+    for (struct xlat_range_node *n = first_after(m, old); n && n->r.start < old + keep;) {
+        struct xlat_range_node *next = n->next;
+        unlink_node(m, n);
+        *tail = n;
+        tail = &n->next;
+        n = next;
     }
-    if (n > 0 && new_len > old_len)
-        moved[n - 1].end = to + new_len; /* grown: the last range runs on */
-    size_t at = carve(m, to, to + new_len);
-    for (size_t k = 0; k < n; k++)
-        insert(m, at + k, &moved[k]);
-    free(moved);
-    merge_span(m, at, at + n);
+    carve(m, old + keep, old + old_len);
+    carve(m, to, to + new_len);
+    struct xlat_range_node *first = NULL, *last = NULL;
+    uint8_t prot = moved ? moved->r.prot : 0;
+    for (struct xlat_range_node *n = moved; n;) {
+        struct xlat_range_node *next = n->next;
+        n->next = NULL;
+        n->r.start = n->r.start - old + to;
+        n->r.end = n->r.end - old + to;
+        n->r.prot = prot;
+        if (!next && new_len > old_len)
+            n->r.end = to + new_len; /* grown: the last range runs on */
+        last = insert(m, &n->r);
+        if (!first)
+            first = last;
+        free(n); /* insert copied it */
+        n = next;
+    }
+    if (first)
+        merge_run(m, first, last);
 }
 
 void xlat_ranges_extend(struct xlat_mem *m, uint64_t end, uint64_t grow)
@@ -295,33 +461,34 @@ void xlat_ranges_extend(struct xlat_mem *m, uint64_t end, uint64_t grow)
     r.start = end;
     r.end = end + grow;
     name_ref(r.name);
-    size_t i = carve(m, end, end + grow);
-    insert(m, i, &r);
-    merge_span(m, i, i + 1);
+    carve(m, end, end + grow);
+    struct xlat_range_node *n = insert(m, &r);
+    merge_run(m, n, n);
+}
+
+static void set_kind(struct xlat_range *r, int kind)
+{
+    name_unref(r->name);
+    r->name = NULL;
+    r->kind = (uint8_t)kind;
+    r->off = r->dev = r->ino = 0;
 }
 
 void xlat_mem_label(struct xlat_mem *m, uint64_t addr, uint64_t len, enum xlat_range_kind kind)
 {
-    split_at(m, addr);
-    split_at(m, addr + len);
-    size_t i = first_after(m, addr), j = i;
-    for (; j < m->nranges && m->ranges[j].start < addr + len; j++) {
-        struct xlat_range *r = &m->ranges[j];
-        name_unref(r->name);
-        r->name = NULL;
-        r->kind = (uint8_t)kind;
-        r->off = r->dev = r->ino = 0;
-    }
-    merge_span(m, i, j);
+    update_span(m, addr, len, set_kind, (int)kind);
 }
 
 void xlat_ranges_free(struct xlat_mem *m)
 {
-    for (size_t i = 0; i < m->nranges; i++)
-        name_unref(m->ranges[i].name);
-    free(m->ranges);
-    m->ranges = NULL;
-    m->nranges = m->ranges_cap = 0;
+    for (struct xlat_range_node *n = m->ranges_first; n;) {
+        struct xlat_range_node *next = n->next;
+        name_unref(n->r.name);
+        free(n);
+        n = next;
+    }
+    m->ranges_root = m->ranges_first = NULL;
+    m->nranges = 0;
 }
 
 int xlat_range_format(const struct xlat_range *r, const char *name, char *buf, size_t len)

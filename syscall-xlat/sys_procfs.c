@@ -164,8 +164,7 @@ static void write_maps(struct xlat_proc *p, FILE *f)
     pthread_mutex_lock(&p->lock);
     const struct xlat_mem *m = p->mem;
     char line[PATH_MAX + 128];
-    for (size_t i = 0; i < m->nranges; i++) {
-        const struct xlat_range *r = &m->ranges[i];
+    for (const struct xlat_range *r = xlat_range_first(m); r; r = xlat_range_next(r)) {
         xlat_range_format(r, range_name(p, r, sr), line, sizeof(line));
         fputs(line, f);
     }

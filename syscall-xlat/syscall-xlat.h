@@ -84,6 +84,7 @@ enum xlat_range_kind {
     XLAT_RANGE_VVAR,
 };
 struct xlat_range_name; /* a file's host path, shared by the ranges that map it */
+struct xlat_range_node; /* a range's place in the record */
 struct xlat_range {
     uint64_t start, end;
     /* A file's offset at start. Anonymous memory keeps Linux's vm_pgoff (the address it was
@@ -114,10 +115,13 @@ struct xlat_mem {
      * rewrites its page-table entries. */
     void (*changed)(void *ctx, uint64_t addr, uint64_t len, bool was_mapped);
     void *changed_ctx;
-    /* Sorted, disjoint, covering exactly the mapped pages; adjacent ranges differ in something
-     * that keeps Linux from merging two vmas. Changed only with pages[]. */
-    struct xlat_range *ranges;
-    size_t nranges, ranges_cap;
+    /* Disjoint, covering exactly the mapped pages; adjacent ranges differ in something that
+     * keeps Linux from merging two vmas. Changed only with pages[]. A tree by address and a
+     * list in address order (mem_ranges.c); walk it with xlat_range_first and _next. */
+    struct xlat_range_node *ranges_root, *ranges_first;
+    size_t nranges;
+    uint64_t ranges_seed;          /* the tree's source of priorities */
+    struct xlat_range_name *names; /* the names of mapped files, one a file */
 };
 
 int xlat_mem_init(struct xlat_mem *m, uint64_t size, struct viv_error *err);
@@ -153,6 +157,10 @@ void xlat_ranges_extend(struct xlat_mem *m, uint64_t end, uint64_t grow);
 void xlat_ranges_free(struct xlat_mem *m);
 /* The range that holds addr, or NULL. */
 const struct xlat_range *xlat_range_at(const struct xlat_mem *m, uint64_t addr);
+/* The ranges in address order: the lowest (NULL when none), and the one after r (NULL after
+ * the last). Valid until the map changes. */
+const struct xlat_range *xlat_range_first(const struct xlat_mem *m);
+const struct xlat_range *xlat_range_next(const struct xlat_range *r);
 /* The host path a file range maps (as readlink of its fd said, " (deleted)" and all), or NULL. */
 const char *xlat_range_path(const struct xlat_range *r);
 /* r as one line of /proc/PID/maps (proc(5), fs/proc/task_mmu.c show_map_vma), named name

@@ -47,7 +47,7 @@ int vm_fork_prepare(void *hart)
  * stay (cheap), off the list. */
 static void drop_other_vcpus(struct vm_instance *v, struct vm_vcpu *self)
 {
-    pthread_mutex_init(&v->lock, NULL);
+    vm_slots_reset(v, self->slot);
     for (struct vm_vcpu *o = &v->main; o; o = o->next) {
         if (o == self)
             continue;
@@ -60,7 +60,6 @@ static void drop_other_vcpus(struct vm_instance *v, struct vm_vcpu *self)
     }
     v->main.next = self == &v->main ? NULL : self;
     self->next = NULL;
-    v->slots = 1u << self->slot | 1u;
 }
 
 int vm_fork_child(void *hart)

@@ -44,14 +44,28 @@ struct vm_vcpu {
     struct kvm_xsave *fork_xsave;
     uint64_t fork_fs_base;
     bool resume_past_out;
-    struct vm_vcpu *next; /* the process's vCPUs, under lock */
+    struct vm_vcpu *next;   /* the process's vCPUs, under lock */
+    struct vm_vcpu *parked; /* the vCPUs whose thread left, to be taken again, under lock */
+};
+
+/* The slots of the system area in use: a bitmap, the count, and the slots below which any was
+ * ever taken (what loops over every slot's data page need to look at). */
+struct vm_slots {
+    uint64_t used[VM_MAX_VCPUS / 64];
+    unsigned n, high;
+    unsigned limit; /* what KVM allows (KVM_CAP_MAX_VCPUS, _MAX_VCPU_ID); 0: not asked yet */
 };
 
 struct vm_instance {
     int kvm, vm, root, exe;
     struct vm_vcpu main;        /* the first thread's; more run the guest's other threads */
     pthread_mutex_t lock;       /* the list of vCPUs and the slots in use */
-    uint32_t slots;             /* bit n: slot n is some vCPU's */
+    struct vm_slots slots;      /* under lock; slots.n also read atomically */
+    struct vm_vcpu *parked;     /* vCPUs free to take again (vm_vcpu.parked), under lock */
+    /* Held by a TLB shootdown from its flags to the end of its wait, which tlb_busy says to
+     * the calls that find nothing to flush without taking it (vm_tlb.c). */
+    pthread_mutex_t tlb_lock;
+    int tlb_busy;
     struct vm_mem mem;
     struct xlat_proc *proc;     /* the guest's personality: x86-64 ABI over mem.user */
     int killed_by;              /* the signal that ended the guest, or 0 (atomic) */
@@ -63,7 +77,12 @@ struct vm_instance {
     uint64_t fd_gen;            /* calls that could release an fd so far (vm_shim_state.c) */
     struct viv_error thread_err;
 };
-_Static_assert(VM_MAX_VCPUS <= 32, "slots is a 32-bit mask");
+_Static_assert(VM_MAX_VCPUS % 64 == 0, "slots.used is whole 64-bit words");
+
+/* The slots of a new process: slot 0, the first thread's, and slot `also` (its vCPU's, when a
+ * thread other than the first forked), nothing parked (vm_thread.c). Also makes the locks new:
+ * a forked child may have copied them held. */
+void vm_slots_reset(struct vm_instance *v, unsigned also);
 
 /* ---- the machine and the program in it (vm_machine.c, vm_load.c, vm_exec.c) ---- */
 

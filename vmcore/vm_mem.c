@@ -55,22 +55,26 @@ int vm_mem_init(struct vm_mem *m, uint64_t size, struct viv_error *err)
         return viv_fail(err, EINVAL, "guest memory of %llu bytes: vm mode needs at least 8 MiB",
                         (unsigned long long)size);
     uint64_t sys_pages = VM_SYS_PAGES + vm_pt_pool_pages(size);
+    /* The slots past VM_BASE_VCPUS come on top of the memory asked for: reserved like the
+     * rest, touched only by a process with that many threads. */
+    uint64_t total = size + (uint64_t)VM_MORE_PAGES * VM_PAGE;
     /* Reserved, not committed: untouched guest pages cost nothing (MAP_NORESERVE), and pages
      * equal across instances can be shared by KSM (MADV_MERGEABLE). */
-    void *host = mmap(NULL, size, PROT_READ | PROT_WRITE,
+    void *host = mmap(NULL, total, PROT_READ | PROT_WRITE,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (host == MAP_FAILED)
         return viv_fail(err, errno, "reserve %llu bytes of guest memory",
-                        (unsigned long long)size);
+                        (unsigned long long)total);
     /* A kernel without KSM refuses the advice: the guest runs the same without it. */
-    (void)madvise(host, size, MADV_MERGEABLE);
+    (void)madvise(host, total, MADV_MERGEABLE);
     m->host = host;
-    m->size = size;
+    m->size = total;
     m->sys_base = size - sys_pages * VM_PAGE;
     xlat_mem_init_mmu(&m->user, m->host, m->sys_base);
     m->user.changed = user_changed;
     m->user.changed_ctx = m;
     m->pt_end = size;
+    m->slots_mapped = VM_BASE_VCPUS;
     if (vm_mem_reset_tables(m) < 0) {
         vm_mem_destroy(m);
         return viv_fail(err, ENOMEM, "page-table pool too small for the system area");
@@ -89,12 +93,32 @@ int vm_mem_reset_tables(struct vm_mem *m)
      * writable and never executable; the page-table pool after the slots' pages, every page of
      * it, made or not yet, so that a table is at VM_KERNEL_BASE + (its address - sys_base)
      * (the shim's VM_DATA_PT_DELTA). */
-    uint64_t pages = (m->size - m->sys_base) / VM_PAGE;
+    uint64_t pages = (m->pt_end - m->sys_base) / VM_PAGE;
     for (uint64_t i = 0; i < pages; i++) {
         uint64_t f = i < VM_SYS_PAGES && i % VM_SYS_SLOT < VM_SYS_DATA ? 0 : (VM_PTE_W | VM_PTE_NX);
         if (vm_pt_set(m, VM_KERNEL_BASE + i * VM_PAGE, m->sys_base + i * VM_PAGE, f | VM_PTE_P) < 0)
             return -ENOMEM;
     }
+    /* The slots past the system area proper that threads took (an execve from one of their
+     * threads goes on in its slot). */
+    for (unsigned slot = VM_BASE_VCPUS; slot < m->slots_mapped; slot++)
+        if (vm_mem_map_slot(m, slot) < 0)
+            return -ENOMEM;
+    return 0;
+}
+
+int vm_mem_map_slot(struct vm_mem *m, unsigned slot)
+{
+    if (slot < VM_BASE_VCPUS)
+        return 0; /* mapped with the system area */
+    for (unsigned page = 0; page < VM_SYS_SLOT; page++) {
+        uint64_t f = page < VM_SYS_DATA ? 0 : (VM_PTE_W | VM_PTE_NX);
+        uint64_t pa = (uint64_t)(vm_sys_host(m, slot, page) - m->host);
+        if (vm_pt_set(m, vm_sys_kva(slot, page), pa, f | VM_PTE_P) < 0)
+            return -ENOMEM;
+    }
+    if (slot >= m->slots_mapped)
+        m->slots_mapped = slot + 1;
     return 0;
 }
 

@@ -32,6 +32,9 @@ uint64_t vm_pt_pool_pages(uint64_t user)
     const uint64_t gib = 1ull << 30, mib2 = 2ull << 20;
     /* PML4, the user PDPT, the PDs and PTs covering user, and the kernel's PDPT and PD... */
     uint64_t n = 1 + 1 + (user + gib - 1) / gib + (user + mib2 - 1) / mib2 + 2;
+    /* ... the slots past VM_BASE_VCPUS, below VM_KERNEL_BASE: a PD of their own and their PTs
+     * (one more for a start off a table's boundary) ... */
+    n += 1 + (VM_MORE_PAGES + 511) / 512 + 1;
     /* ... and the kernel's PTs, which map the system pages and this pool, themselves included
      * (vm_mem_reset_tables): k tables of 512 entries for VM_SYS_PAGES + n + k pages. */
     uint64_t k = (VM_SYS_PAGES + n + 510) / 511;
@@ -40,10 +43,12 @@ uint64_t vm_pt_pool_pages(uint64_t user)
 
 static int alloc_table(struct vm_mem *m, uint64_t *pa)
 {
-    if (m->pt_next >= m->pt_end)
+    /* Atomic: a new thread's slot is mapped (vm_mem_map_slot) while other threads may change
+     * user mappings; the two walk disjoint halves of the tables but share this pool. */
+    uint64_t next = __atomic_fetch_add(&m->pt_next, VM_PAGE, __ATOMIC_RELAXED);
+    if (next >= m->pt_end)
         return -ENOMEM;
-    *pa = m->pt_next;
-    m->pt_next += VM_PAGE;
+    *pa = next;
     /* The pool is fresh anonymous memory, zero already; clear anyway so that a reused VM never
      * inherits stale entries. */
     memset(table_at(m, *pa), 0, VM_PAGE);
@@ -114,7 +119,7 @@ uint64_t vm_pt_lookup(const struct vm_mem *m, uint64_t va, uint64_t *eff)
         }
         table = e & VM_PTE_ADDR;
         /* A table outside the pool is a VMM bug, not something a guest can cause. */
-        if (table < m->sys_base || table + VM_PAGE > m->size)
+        if (table < m->sys_base || table + VM_PAGE > m->pt_end)
             break;
     }
     if (eff)

@@ -327,10 +327,10 @@ int vm_run(const struct vm_config *cfg, struct vm_stats *st, int *fail_status,
            struct viv_error *err)
 {
     struct vm_instance v = {.kvm = -1, .vm = -1, .root = -1, .exe = -1, .st = st,
-                            .run_st = st, .main = {.fd = -1}, .slots = 1};
+                            .run_st = st, .main = {.fd = -1}};
     v.main.v = &v;
     v.main.host_tid = gettid();
-    pthread_mutex_init(&v.lock, NULL);
+    vm_slots_reset(&v, 0);
     memset(st, 0, sizeof(*st));
     vm_ioctl_reset();
     *fail_status = 125;
@@ -376,7 +376,7 @@ int vm_run(const struct vm_config *cfg, struct vm_stats *st, int *fail_status,
     }
     viv_trace(VIV_TRACE_VM, "vm", "%s: entry %#llx, sp %#llx, %llu MiB of guest memory", path,
               (unsigned long long)entry, (unsigned long long)sp,
-              (unsigned long long)(v.mem.size >> 20));
+              (unsigned long long)(v.mem.pt_end >> 20)); /* as asked: the slots past it apart */
     status = vm_vcpu_loop(&v.main, err);
     /* The guest's other threads may outlive its first (pthread_exit in main). */
     xlat_thread_leave(v.main.thread);

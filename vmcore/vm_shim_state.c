@@ -301,7 +301,7 @@ void vm_shim_before_entry(struct vm_vcpu *c)
      * cap) would come after the guest saw success. One mprotect adds at most two ranges, the
      * pool's break at most one. */
     bool near_cap = v->mem.user.nranges + 4 > XLAT_MAX_MAP_COUNT;
-    if (__builtin_popcount(__atomic_load_n(&v->slots, __ATOMIC_ACQUIRE)) != 1 || !c->thread ||
+    if (__atomic_load_n(&v->slots.n, __ATOMIC_ACQUIRE) != 1 || !c->thread ||
         near_cap) {
         data[VM_DATA_ALONE] = 0;
         data[VM_DATA_SIGACT_OK] = 0;
@@ -336,7 +336,7 @@ void vm_shim_count(struct vm_instance *v)
 {
     struct vm_shim shim;
     vm_shim_get(&shim);
-    for (unsigned slot = 0; slot < VM_MAX_VCPUS; slot++) {
+    for (unsigned slot = 0; slot < v->slots.high; slot++) {
         const uint8_t *data = data_page(v, slot);
         for (unsigned i = 0; i < shim.nfast; i++) {
             uint64_t n = get64(data, VM_DATA_COUNTS + 8 * i);
@@ -351,7 +351,7 @@ void vm_shim_count(struct vm_instance *v)
 void vm_shim_zero_counts(struct vm_instance *v)
 {
     /* Only pages with counts are written: the others stay shared with the parent. */
-    for (unsigned slot = 0; slot < VM_MAX_VCPUS; slot++) {
+    for (unsigned slot = 0; slot < v->slots.high; slot++) {
         uint8_t *at = data_page(v, slot) + VM_DATA_COUNTS;
         static const uint8_t zero[8 * VM_SHIM_MAX_FAST];
         if (memcmp(at, zero, sizeof(zero)))

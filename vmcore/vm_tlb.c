@@ -8,58 +8,109 @@
 #include <errno.h>
 #include <time.h>
 
-static void set_flush(struct vm_instance *v, struct vm_vcpu *c)
+static uint8_t *flush_flag(struct vm_instance *v, struct vm_vcpu *c)
 {
-    __atomic_store_n(vm_sys_host(&v->mem, c->slot, VM_SYS_DATA) + VM_DATA_FLUSH, 1,
-                     __ATOMIC_SEQ_CST);
+    return vm_sys_host(&v->mem, c->slot, VM_SYS_DATA) + VM_DATA_FLUSH;
+}
+
+/* Whether c can no longer reach ring 3 through a stale translation: its shim flushed (it
+ * clears the flag as it reloads CR3), its thread is gone, or it is out of KVM_RUN at one of
+ * the shim's `out`s, from which every way back to ring 3 passes the flag. A KVM_RUN that a
+ * signal interrupted (KVM_EXIT_INTR) may have stopped it in ring 0 past that check, a few
+ * instructions from sysretq: that is not enough. */
+static bool flushed(struct vm_instance *v, struct vm_vcpu *c)
+{
+    if (!__atomic_load_n(flush_flag(v, c), __ATOMIC_SEQ_CST))
+        return true;
+    if (__atomic_load_n(&c->host_tid, __ATOMIC_ACQUIRE) == -1)
+        return true;
+    return !__atomic_load_n(&c->in_guest, __ATOMIC_SEQ_CST) &&
+           __atomic_load_n(&c->run->exit_reason, __ATOMIC_ACQUIRE) == KVM_EXIT_IO;
+}
+
+/* Wait until c is flushed, kicking it out of KVM_RUN when it stays in one run: not at every
+ * poll, which would send it back out of each entry before it ran the flush. */
+static void wait_flushed(struct vm_instance *v, struct vm_vcpu *c)
+{
+    uint64_t kicked_run = __atomic_load_n(&c->runs, __ATOMIC_ACQUIRE);
+    unsigned polls = 0;
+    while (!flushed(v, c)) {
+        /* Sleep, not yield: on a busy host the vCPU's thread must get the CPU to leave. */
+        nanosleep(&(struct timespec){.tv_nsec = 100 * 1000}, NULL);
+        uint64_t run = __atomic_load_n(&c->runs, __ATOMIC_ACQUIRE);
+        if (run != kicked_run) {
+            kicked_run = run;
+            polls = 0;
+        } else if (++polls >= 10 && __atomic_load_n(&c->in_guest, __ATOMIC_SEQ_CST)) {
+            vm_vcpu_kick(c);
+            polls = 0;
+        }
+    }
 }
 
 void vm_tlb_shootdown(struct vm_vcpu *self)
 {
     struct vm_instance *v = self->v;
-    if (!__atomic_exchange_n(&v->mem.tlb_dirty, false, __ATOMIC_ACQ_REL))
+    /* Most calls narrow nothing and find no shootdown running: they go on at once. A shootdown
+     * marks itself busy before it takes the dirty flag, so a call whose narrowing it took
+     * sees it busy, and waits below until it is done before its own call returns. */
+    if (!__atomic_load_n(&v->mem.tlb_dirty, __ATOMIC_SEQ_CST) &&
+        !__atomic_load_n(&v->tlb_busy, __ATOMIC_SEQ_CST))
         return;
+    /* One shootdown at a time, whole. */
+    pthread_mutex_lock(&v->tlb_lock);
+    __atomic_store_n(&v->tlb_busy, 1, __ATOMIC_SEQ_CST);
+    if (!__atomic_exchange_n(&v->mem.tlb_dirty, false, __ATOMIC_SEQ_CST)) {
+        __atomic_store_n(&v->tlb_busy, 0, __ATOMIC_SEQ_CST);
+        pthread_mutex_unlock(&v->tlb_lock);
+        return;
+    }
     /* The caller flushes in the shim on its way back from this hypercall. */
-    set_flush(v, self);
-    /* The vCPUs to wait for, taken under the lock; the wait is without it (vCPUs are never
-     * freed before the process ends). */
-    struct vm_vcpu *wait[VM_MAX_VCPUS];
-    uint64_t runs[VM_MAX_VCPUS];
-    unsigned n = 0;
+    __atomic_store_n(flush_flag(v, self), 1, __ATOMIC_SEQ_CST);
+    /* Flag every vCPU that runs a thread, and kick the ones in KVM_RUN. A vCPU without one
+     * (parked, or being started) enters through its shim's flush path (vm_thread.c). */
     pthread_mutex_lock(&v->lock);
-    for (struct vm_vcpu *c = &v->main; c && n < VM_MAX_VCPUS; c = c->next) {
-        if (c == self || c->fd < 0)
+    struct vm_vcpu *head = &v->main;
+    for (struct vm_vcpu *c = head; c; c = c->next) {
+        if (c == self || c->fd < 0 || !c->thread)
             continue;
         /* Flagged first: a vCPU that enters KVM_RUN after the check below sees the flag
          * (vm_vcpu_run looks at it after it marks itself in the guest). */
-        set_flush(v, c);
-        if (!__atomic_load_n(&c->in_guest, __ATOMIC_SEQ_CST))
-            continue;
-        runs[n] = __atomic_load_n(&c->runs, __ATOMIC_ACQUIRE);
-        wait[n++] = c;
-        vm_vcpu_kick(c);
+        __atomic_store_n(flush_flag(v, c), 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&c->in_guest, __ATOMIC_SEQ_CST))
+            vm_vcpu_kick(c);
     }
     pthread_mutex_unlock(&v->lock);
-    /* Out of KVM_RUN once is enough: it flushes before ring 3 again, in the shim after a
-     * hypercall or through vm_tlb_flush_stopped. */
-    for (unsigned i = 0; i < n; i++) {
-        struct vm_vcpu *c = wait[i];
-        while (__atomic_load_n(&c->in_guest, __ATOMIC_SEQ_CST) &&
-               __atomic_load_n(&c->runs, __ATOMIC_ACQUIRE) == runs[i]) {
-            /* Sleep, not yield: on a busy host the vCPU's thread must get the CPU to leave. */
-            nanosleep(&(struct timespec){.tv_nsec = 100 * 1000}, NULL);
-            vm_vcpu_kick(c);
-        }
-    }
+    /* The wait is without the lock (a thread that leaves takes it); the list only grows at
+     * its head, and vCPUs are never freed before the process ends, so the walk from the
+     * snapshot is safe, and a vCPU added since then enters through its flush path. */
+    for (struct vm_vcpu *c = head; c; c = __atomic_load_n(&c->next, __ATOMIC_ACQUIRE))
+        if (c != self && c->fd >= 0 && c->run)
+            wait_flushed(v, c);
+    __atomic_store_n(&v->tlb_busy, 0, __ATOMIC_SEQ_CST);
+    pthread_mutex_unlock(&v->tlb_lock);
+}
+
+/* Whether c stopped while its CPU was taking an exception (a #PF of ring 3, say), which KVM
+ * delivers again at its next entry (api.rst, KVM_GET_VCPU_EVENTS). Sent through the flush path
+ * now, c would take it there, as if the shim had faulted; let it go first instead: it enters
+ * the shim's fault path, which flushes on its way back to ring 3 (shim.S, fault_common). */
+static bool taking_exception(struct vm_vcpu *c)
+{
+    struct kvm_vcpu_events ev;
+    if (vm_ioctl(c->fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
+        return false;
+    return ev.exception.injected || ev.exception.pending;
 }
 
 int vm_tlb_flush_stopped(struct vm_vcpu *c, struct viv_error *err)
 {
     struct vm_instance *v = c->v;
-    uint8_t *data = vm_sys_host(&v->mem, c->slot, VM_SYS_DATA);
-    if (!c->stopped_in_ring3 || !__atomic_load_n(data + VM_DATA_FLUSH, __ATOMIC_SEQ_CST))
+    if (!c->stopped_in_ring3 || !__atomic_load_n(flush_flag(v, c), __ATOMIC_SEQ_CST))
         return 0;
     c->stopped_in_ring3 = false;
+    if (taking_exception(c))
+        return 0;
     struct kvm_regs r;
     if (vm_regs_get(c, &r) < 0)
         return viv_fail(err, errno, "read the vCPU to flush its TLB");

@@ -196,7 +196,7 @@ int vm_user_fault(struct vm_vcpu *c, struct viv_error *err)
     if (r.rsp < lo || r.rsp > hi - sizeof(f))
         return viv_fail(err, EFAULT, "the shim's fault stack is off its pages (rsp %#llx)",
                         (unsigned long long)r.rsp);
-    memcpy(f, v->mem.host + v->mem.sys_base + (r.rsp - VM_KERNEL_BASE), sizeof(f));
+    memcpy(f, vm_sys_host(&v->mem, c->slot, 0) + (r.rsp - vm_sys_kva(c->slot, 0)), sizeof(f));
     unsigned vec = (unsigned)f[0];
     v->st->faults++;
     viv_trace(VIV_TRACE_VM, "vm", "%s (vector %u, error %#llx) at rip %#llx, cr2 %#llx",

@@ -54,13 +54,21 @@ enum {
     VM_SYS_IDT = 4,
     VM_SYS_STACK = 5,  /* 3 pages of kernel stack for exceptions, top at page 8 */
     VM_SYS_SLOT = 8,   /* pages of one vCPU's set above */
-    VM_MAX_VCPUS = 32, /* slots: one per guest thread that runs at once */
-    /* mapped at VM_KERNEL_BASE; page tables follow */
-    VM_SYS_PAGES = VM_SYS_SLOT * VM_MAX_VCPUS,
+    /* Slots in the system area proper, mapped with it at VM_KERNEL_BASE; page tables follow. */
+    VM_BASE_VCPUS = 32,
+    VM_SYS_PAGES = VM_SYS_SLOT * VM_BASE_VCPUS,
+    /* Slots at most: one per guest thread alive at once. KVM_MAX_VCPUS on x86 since Linux 5.15;
+     * KVM_CAP_MAX_VCPUS may say fewer, and then clone fails with EAGAIN past it (vm_thread.c). */
+    VM_MAX_VCPUS = 1024,
+    VM_MORE_PAGES = VM_SYS_SLOT * (VM_MAX_VCPUS - VM_BASE_VCPUS),
 };
 /* Each vCPU has its own copy of the shim, data page, GDT and TSS, IDT and stacks: slot n's
  * pages start at page n * VM_SYS_SLOT of the system area. The shim addresses its data
- * relative to its code, so each copy uses its own data page with no per-CPU register. */
+ * relative to its code, so each copy uses its own data page with no per-CPU register.
+ * Slots from VM_BASE_VCPUS on cost a process nothing until it has that many threads: their
+ * pages lie past the end of the memory asked for (guest-physical [pt_end, size)), below
+ * VM_KERNEL_BASE in the kernel's half, and are mapped when a thread first takes one
+ * (vm_mem_map_slot). */
 /* Byte offsets in the shim's data page (shim.S): the TLB-flush flag, the shim's save slot, the
  * flag that makes the shim return through iretq, and the [rip, cs, rflags, rsp, ss] frame it
  * returns through. */
@@ -171,6 +179,8 @@ struct vm_mem {
     uint64_t pt_next, pt_end; /* the page-table pool: bump-allocated, never freed */
     /* A mapping was narrowed or removed since the guest last flushed its TLB. */
     bool tlb_dirty;
+    /* Slots below it may have their pages mapped (vm_mem_map_slot): at least VM_BASE_VCPUS. */
+    unsigned slots_mapped;
     /* Changes of the user map so far (the personality's, and new tables). */
     uint64_t map_gen;
 };
@@ -184,6 +194,10 @@ void vm_mem_destroy(struct vm_mem *m);
 /* Start the page tables again from an empty pool with only the system area mapped (execve,
  * once every user page is unmapped): CR3 stays where it was. 0 or -ENOMEM. */
 int vm_mem_reset_tables(struct vm_mem *m);
+/* Map the pages of slot (< VM_MAX_VCPUS) for ring 0, making the tables they need: 0 or
+ * -ENOMEM. Safe while other threads change user mappings (the pool hands out tables
+ * atomically); callers of it serialize among themselves. */
+int vm_mem_map_slot(struct vm_mem *m, unsigned slot);
 
 /* Page-table entries (AMD64 APM vol. 2, 5.4 "Page-Translation-Table Entry Fields"). */
 #define VM_PTE_P (1ull << 0)
@@ -222,11 +236,15 @@ const char *vm_fault_name(unsigned vec);
 /* The guest-virtual and host addresses of page `page` of vCPU slot `slot`'s system pages. */
 static inline uint64_t vm_sys_kva(unsigned slot, unsigned page)
 {
-    return VM_KERNEL_BASE + ((uint64_t)slot * VM_SYS_SLOT + page) * VM_PAGE;
+    if (slot < VM_BASE_VCPUS)
+        return VM_KERNEL_BASE + ((uint64_t)slot * VM_SYS_SLOT + page) * VM_PAGE;
+    return VM_KERNEL_BASE - ((uint64_t)(VM_MAX_VCPUS - slot) * VM_SYS_SLOT - page) * VM_PAGE;
 }
 static inline uint8_t *vm_sys_host(const struct vm_mem *m, unsigned slot, unsigned page)
 {
-    return m->host + m->sys_base + ((uint64_t)slot * VM_SYS_SLOT + page) * VM_PAGE;
+    if (slot < VM_BASE_VCPUS)
+        return m->host + m->sys_base + ((uint64_t)slot * VM_SYS_SLOT + page) * VM_PAGE;
+    return m->host + m->pt_end + ((uint64_t)(slot - VM_BASE_VCPUS) * VM_SYS_SLOT + page) * VM_PAGE;
 }
 
 /* I/O ports the shim writes to: the exit they cause is the hypercall. */

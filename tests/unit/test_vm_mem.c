@@ -40,8 +40,10 @@ static int map(struct vm_mem *vm, uint64_t addr, uint64_t len, int prot)
 
 START_TEST(layout)
 {
-    ck_assert_uint_eq(m.size, MEM);
-    ck_assert_uint_lt(m.user.size, m.size);
+    /* The slots past VM_BASE_VCPUS come on top of the memory asked for. */
+    ck_assert_uint_eq(m.pt_end, MEM);
+    ck_assert_uint_eq(m.size, MEM + (uint64_t)VM_MORE_PAGES * VM_PAGE);
+    ck_assert_uint_lt(m.user.size, m.pt_end);
     ck_assert_uint_eq(m.user.size % VM_PAGE, 0);
     /* The system area: ring 0 only; code read-only and executable, the rest NX. */
     uint64_t eff;
@@ -55,18 +57,47 @@ START_TEST(layout)
      * (the shim's window): writable, never executable, never ring 3's; not at their own address
      * nor anywhere in the user half. */
     uint64_t pool = m.sys_base + VM_SYS_PAGES * VM_PAGE;
-    for (uint64_t pa = pool; pa < m.size; pa += VM_PAGE) {
+    for (uint64_t pa = pool; pa < m.pt_end; pa += VM_PAGE) {
         e = vm_pt_lookup(&m, VM_KERNEL_BASE + (pa - m.sys_base), &eff);
         ck_assert_uint_eq(e & VM_PTE_ADDR, pa);
         ck_assert(!(eff & VM_PTE_U) && (eff & VM_PTE_W) && (eff & VM_PTE_NX));
     }
-    ck_assert_uint_eq(vm_pt_lookup(&m, VM_KERNEL_BASE + (m.size - m.sys_base), NULL), 0);
+    ck_assert_uint_eq(vm_pt_lookup(&m, VM_KERNEL_BASE + (m.pt_end - m.sys_base), NULL), 0);
     ck_assert_uint_eq(vm_pt_lookup(&m, m.pml4, NULL), 0);
     ck_assert_uint_eq(vm_pt_lookup(&m, m.user.size, NULL), 0);
     struct viv_error err = {0};
     struct vm_mem small;
     ck_assert_int_eq(vm_mem_init(&small, 1 << 20, &err), -1);
     ck_assert_int_eq(err.code, EINVAL);
+}
+END_TEST
+
+START_TEST(more_slots)
+{
+    /* A slot past the system area proper is unmapped until a thread takes it; then its pages
+     * are ring 0's, below VM_KERNEL_BASE, code read-only, the rest NX, backed past pt_end. */
+    unsigned slot = VM_BASE_VCPUS + 7, last = VM_MAX_VCPUS - 1;
+    ck_assert_uint_eq(vm_pt_lookup(&m, vm_sys_kva(slot, 0), NULL), 0);
+    uint64_t pt0 = m.pt_next;
+    ck_assert_int_eq(vm_mem_map_slot(&m, slot), 0);
+    ck_assert_uint_eq((m.pt_next - pt0) / VM_PAGE, 2); /* its PD and PT */
+    uint64_t eff, e = vm_pt_lookup(&m, vm_sys_kva(slot, VM_SYS_SHIM), &eff);
+    ck_assert_uint_eq(e & VM_PTE_ADDR, (uint64_t)(vm_sys_host(&m, slot, 0) - m.host));
+    ck_assert_uint_ge(e & VM_PTE_ADDR, m.pt_end);
+    ck_assert(!(eff & VM_PTE_U) && !(eff & VM_PTE_W) && !(eff & VM_PTE_NX));
+    e = vm_pt_lookup(&m, vm_sys_kva(slot, VM_SYS_STACK + 2), &eff);
+    ck_assert(!(eff & VM_PTE_U) && (eff & VM_PTE_W) && (eff & VM_PTE_NX));
+    ck_assert_uint_lt(vm_sys_kva(slot, 0), VM_KERNEL_BASE);
+    /* An execve's new tables keep the slots threads took, up to the highest. */
+    ck_assert_int_eq(vm_mem_reset_tables(&m), 0);
+    ck_assert(vm_pt_lookup(&m, vm_sys_kva(slot, VM_SYS_DATA), NULL) & VM_PTE_P);
+    ck_assert(vm_pt_lookup(&m, vm_sys_kva(VM_BASE_VCPUS, VM_SYS_DATA), NULL) & VM_PTE_P);
+    ck_assert_uint_eq(vm_pt_lookup(&m, vm_sys_kva(slot + 1, VM_SYS_DATA), NULL) & VM_PTE_P, 0);
+    /* The last slot ends where slot 0 starts, and its last page is the memory's last. */
+    ck_assert_uint_eq(vm_sys_kva(last, VM_SYS_SLOT), VM_KERNEL_BASE);
+    ck_assert_ptr_eq(vm_sys_host(&m, last, VM_SYS_SLOT), m.host + m.size);
+    ck_assert_int_eq(vm_mem_map_slot(&m, last), 0);
+    ck_assert(vm_pt_lookup(&m, vm_sys_kva(last, VM_SYS_STACK + 2), NULL) & VM_PTE_P);
 }
 END_TEST
 
@@ -493,6 +524,7 @@ int main(void)
     TCase *tc = tcase_create("memory");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, layout);
+    tcase_add_test(tc, more_slots);
     tcase_add_test(tc, user_pages);
     tcase_add_test(tc, reset_tables);
     tcase_add_test(tc, prepared_tables);

@@ -1,7 +1,12 @@
 /* vmthreads: a multi-call guest payload of POSIX threads for vm mode: each first argument is one
  * behaviour whose output and exit status vm_suite.sh compares with a native run. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* mremap; the fidelity suite builds this without -D_GNU_SOURCE */
+#endif
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -219,6 +224,268 @@ static int shootdown(void)
     return 1;
 }
 
+/* ---- many threads at once ---- */
+
+static pthread_barrier_t all_up;
+static pid_t many_tids[4096];
+
+static void *wait_for_all(void *arg)
+{
+    many_tids[(long)arg] = (pid_t)syscall(SYS_gettid);
+    pthread_barrier_wait(&all_up); /* everyone is alive */
+    pthread_barrier_wait(&all_up); /* everyone saw it */
+    return NULL;
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+    return *(const pid_t *)a - *(const pid_t *)b;
+}
+
+static pthread_attr_t small_stack(void)
+{
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setstacksize(&at, 64 * 1024);
+    return at;
+}
+
+/* n threads alive at once (each a vCPU), far past the 32 of old: all start, all have their own
+ * tid, all are joined. */
+static int many_threads(int n)
+{
+    if (n < 1 || n > 4096)
+        return 2;
+    pthread_t *th = calloc((size_t)n, sizeof(*th));
+    pthread_attr_t at = small_stack();
+    pthread_barrier_init(&all_up, NULL, (unsigned)n + 1);
+    for (long i = 0; i < n; i++) {
+        int e = pthread_create(&th[i], &at, wait_for_all, (void *)i);
+        if (e) {
+            printf("thread %ld: %s\n", i, strerror(e));
+            return 1;
+        }
+    }
+    pthread_barrier_wait(&all_up);
+    qsort(many_tids, (size_t)n, sizeof(pid_t), cmp_pid);
+    int distinct = 1;
+    for (int i = 1; i < n; i++)
+        distinct &= many_tids[i] != many_tids[i - 1] && many_tids[i - 1] > 0;
+    pthread_barrier_wait(&all_up);
+    int joined = 0;
+    for (int i = 0; i < n; i++)
+        joined += pthread_join(th[i], NULL) == 0;
+    printf("%d threads at once: tids distinct %d, joined %d\n", n, distinct, joined == n);
+    return 0;
+}
+
+static void *park_forever(void *arg)
+{
+    (void)arg;
+    for (;;)
+        pause();
+    return NULL;
+}
+
+/* Threads until clone fails: past the vCPUs KVM gives, it fails with EAGAIN as Linux's does at
+ * its limit of threads, and the process goes on. */
+static int thread_limit(void)
+{
+    pthread_attr_t at = small_stack();
+    int n = 0, e = 0;
+    while (n < 4096) {
+        pthread_t th;
+        if ((e = pthread_create(&th, &at, park_forever, NULL)) != 0)
+            break;
+        n++;
+    }
+    printf("more than 500 at once %d, then %s\n", n > 500, e ? strerror(e) : "no limit");
+    fflush(stdout);
+    _exit(0);
+}
+
+/* ---- TLB shootdown under load ---- *
+ * Readers hammer a page (reading and writing it, so that their vCPUs cache its translation)
+ * while the main thread unmaps, protects and moves it. Each change is a step: the main thread
+ * makes it, and only once its call has returned tells the readers, which then check that the
+ * change holds for them: Linux's munmap, mprotect and mremap return only when no CPU can use the
+ * old translation any more. */
+#define STRESS_THREADS 8
+#define STRESS_ROUNDS 200
+enum { HAMMER, GONE, FRESH, HAMMER_RO, READ_ONLY, HAMMER_MOVE, MOVED, DONE = -1, INIT = -2 };
+static volatile char *stress_page, *stress_other;
+static volatile int stress_step, stress_round;
+static int stress_acks;
+static int missed_faults, old_data, wrong_reads;
+static __thread sigjmp_buf fault_jmp;
+static __thread volatile int fault_armed;
+
+static void on_stress_segv(int sig)
+{
+    if (fault_armed)
+        siglongjmp(fault_jmp, 1);
+    signal(sig, SIG_DFL); /* a fault nobody expected: die of it */
+}
+
+/* Whether reading (write 0) or writing (write 1) addr faults. */
+static int faults(volatile char *addr, int write)
+{
+    if (sigsetjmp(fault_jmp, 1)) {
+        fault_armed = 0;
+        return 1;
+    }
+    fault_armed = 1;
+    if (write)
+        *addr = 1;
+    else
+        (void)*addr;
+    fault_armed = 0;
+    return 0;
+}
+
+static void ack(void)
+{
+    __atomic_add_fetch(&stress_acks, 1, __ATOMIC_ACQ_REL);
+}
+
+static int step_now(void)
+{
+    return __atomic_load_n(&stress_step, __ATOMIC_ACQUIRE);
+}
+
+/* Read and write the page until the step changes; a fault on the way is the main thread's
+ * change landing (its call has not returned yet, or just has): wait for its step. */
+static void hammer(int id)
+{
+    int step = step_now();
+    static __thread volatile int acked;
+    acked = 0;
+    if (sigsetjmp(fault_jmp, 1) == 0) {
+        fault_armed = 1;
+        for (long n = 1; step_now() == step; n++) {
+            (void)stress_page[0];
+            stress_page[64 + id] = (char)(stress_round | 1);
+            if (!acked) {
+                acked = 1;
+                ack();
+            }
+            if (n % 256 == 0)
+                sched_yield();
+        }
+        fault_armed = 0;
+        return;
+    }
+    fault_armed = 0;
+    if (!acked)
+        ack(); /* faulted before its first round through the loop */
+    while (step_now() == step)
+        sched_yield();
+}
+
+static void count(int *what, int bad)
+{
+    if (bad)
+        __atomic_add_fetch(what, 1, __ATOMIC_RELAXED);
+}
+
+static void *stress_reader(void *arg)
+{
+    int id = (int)(long)arg, seen = INIT;
+    for (;;) {
+        int step;
+        while ((step = step_now()) == seen)
+            sched_yield();
+        seen = step;
+        switch (step) {
+        case DONE:
+            return NULL;
+        case HAMMER:
+        case HAMMER_RO:
+        case HAMMER_MOVE:
+            hammer(id);
+            continue; /* acknowledged inside */
+        case GONE:
+            count(&missed_faults, !faults(stress_page, 0));
+            count(&missed_faults, !faults(stress_page + 64 + id, 1));
+            break;
+        case FRESH:
+            for (int i = 0; i < 4096; i++)
+                count(&old_data, stress_page[i] != 0);
+            break;
+        case READ_ONLY:
+            count(&wrong_reads, stress_page[0] != (char)stress_round);
+            count(&missed_faults, !faults(stress_page + 64 + id, 1));
+            break;
+        case MOVED:
+            count(&missed_faults, !faults(stress_page, 0));
+            count(&wrong_reads, stress_other[0] != (char)stress_round);
+            break;
+        }
+        ack();
+    }
+}
+
+/* Publish step, then wait until every reader has acknowledged it. */
+static void stress_go(int step)
+{
+    __atomic_store_n(&stress_acks, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&stress_step, step, __ATOMIC_RELEASE);
+    if (step == DONE)
+        return;
+    while (__atomic_load_n(&stress_acks, __ATOMIC_ACQUIRE) < STRESS_THREADS)
+        sched_yield();
+}
+
+static int shootdown_stress(void)
+{
+    struct sigaction sa = {.sa_handler = on_stress_segv};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, NULL);
+    int prot = PROT_READ | PROT_WRITE, anon = MAP_PRIVATE | MAP_ANONYMOUS;
+    /* Two pages apart, with a hole between them that stays unmapped. */
+    char *area = mmap(NULL, 3 * 4096, prot, anon, -1, 0);
+    if (area == MAP_FAILED)
+        return 1;
+    munmap(area + 4096, 4096);
+    munmap(area + 2 * 4096, 4096);
+    char *other = area + 2 * 4096;
+    stress_page = area;
+    stress_other = other;
+    stress_step = INIT;
+    pthread_t th[STRESS_THREADS];
+    pthread_attr_t at = small_stack();
+    for (long i = 0; i < STRESS_THREADS; i++)
+        if (pthread_create(&th[i], &at, stress_reader, (void *)i) != 0)
+            return 1;
+    int moved = 0;
+    for (int r = 1; r <= STRESS_ROUNDS; r++) {
+        stress_round = r;
+        stress_page[0] = (char)r;
+        stress_go(HAMMER);
+        munmap(area, 4096);
+        stress_go(GONE);
+        mmap(area, 4096, prot, anon | MAP_FIXED, -1, 0);
+        stress_go(FRESH);
+        stress_page[0] = (char)r;
+        stress_go(HAMMER_RO);
+        mprotect(area, 4096, PROT_READ);
+        stress_go(READ_ONLY);
+        mprotect(area, 4096, prot);
+        stress_go(HAMMER_MOVE);
+        moved += mremap(area, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, other) == other;
+        stress_go(MOVED);
+        munmap(other, 4096);
+        mmap(area, 4096, prot, anon | MAP_FIXED, -1, 0);
+    }
+    stress_go(DONE);
+    for (int i = 0; i < STRESS_THREADS; i++)
+        pthread_join(th[i], NULL);
+    printf("%d rounds, %d threads: accesses that did not fault %d, old data in fresh pages %d, "
+           "wrong reads %d, moves %d\n",
+           STRESS_ROUNDS, STRESS_THREADS, missed_faults, old_data, wrong_reads, moved);
+    return 0;
+}
+
 static volatile sig_atomic_t alarmed;
 static void on_alarm(int sig)
 {
@@ -280,6 +547,12 @@ int main(int argc, char **argv)
         return kill_thread();
     if (!strcmp(c, "shootdown"))
         return shootdown();
+    if (!strcmp(c, "shootdown-stress"))
+        return shootdown_stress();
+    if (!strcmp(c, "many") && argc > 2)
+        return many_threads(atoi(argv[2]));
+    if (!strcmp(c, "thread-limit"))
+        return thread_limit();
     fprintf(stderr, "vmthreads: unknown case '%s'\n", c);
     return 2;
 }
