@@ -97,6 +97,7 @@ EOF_ANON
 )
 case_vm "anonymous mmap and munmap by the shim: zero, placed and described as the VMM would, gone when unmapped, zero when mapped again, copied by fork" 0 "$anon_expected" --entrypoint /bin/vmshim vmt anon
 case_vm "anonymous mmap and munmap under timer signals whose handler maps too" 0 "50 timer signals while mapping, their handler mapping too: ok" --entrypoint /bin/vmshim vmt anon-signals
+case_vm "anonymous mmap and brk until the VM's memory runs out: no page handed out twice" 0 "mappings until memory ran out, the break grown between them: each page given once, zero, kept: yes" --memory 12M --entrypoint /bin/vmshim vmt anon-full
 case_vm "the page tables' window is unreachable from ring 3" 139 "" --entrypoint /bin/vmshim vmt tables
 case_vm "a blocked signal stays pending until unblocked; fork keeps the mask, not what is pending; execve both" 0 @shim-sigmask --entrypoint /bin/vmshim vmt sigmask
 case_vm "8 threads: a contended mutex, a condition variable, TLS per thread, joins, tids" 0 @threads-mutex-cond $T mutex-cond

@@ -786,6 +786,46 @@ static int anon_signals(void)
     return 0;
 }
 
+/* Mappings until memory runs out (in a VM: its --memory) or 200 MiB, the break grown by a page
+ * between them: where the shim's two pools meet, no page may be handed out twice. Each page
+ * holds its own number; all are checked at the end, then given back. */
+static int anon_full(void)
+{
+    enum { CHUNK = 16 * PG, MAX = 3200 };
+    static char *maps[MAX];
+    uintptr_t b0 = UP(sys_brk(0)), b = b0;
+    int n = 0, ok = 1;
+    for (; n < MAX; n++) {
+        char *p = anon(CHUNK, PROT_READ | PROT_WRITE, 0);
+        if (p == MAP_FAILED)
+            break;
+        maps[n] = p;
+        for (unsigned i = 0; i < CHUNK / PG; i++) {
+            int *w = (int *)(p + i * PG);
+            ok &= w[0] == 0 && w[PG / sizeof(int) - 1] == 0;
+            w[0] = n * 16 + (int)i;
+        }
+        if (sys_brk(b + PG) == b + PG) {
+            int *w = (int *)b;
+            ok &= w[0] == 0;
+            w[0] = -1 - (int)((b - b0) / PG);
+            b += PG;
+        }
+    }
+    for (int k = 0; k < n; k++)
+        for (unsigned i = 0; i < CHUNK / PG; i++)
+            ok &= *(int *)(maps[k] + i * PG) == k * 16 + (int)i;
+    for (uintptr_t a = b0; a < b; a += PG)
+        ok &= *(int *)a == -1 - (int)((a - b0) / PG);
+    for (int k = 0; k < n; k++)
+        munmap(maps[k], CHUNK);
+    sys_brk(b0);
+    printf("mappings until memory ran out, the break grown between them: each page given once, "
+           "zero, kept: %s\n",
+           ok && n > 0 ? "yes" : "no");
+    return 0;
+}
+
 /* prlimit64 that only asks: Linux's answer, the one getrlimit gives, after setrlimit and
  * prlimit64 that set, in a forked child; refusals and bad buffers. */
 static long plim(long pid, long res, const void *nl, void *ol)
@@ -1008,6 +1048,8 @@ int main(int argc, char **argv)
         return anon_loop();
     if (strcmp(what, "anon-signals") == 0)
         return anon_signals();
+    if (strcmp(what, "anon-full") == 0)
+        return anon_full();
     if (strcmp(what, "tables") == 0) {
         /* The page tables' window, past the slots' pages: ring 0's only. */
         volatile uint64_t *t = (volatile uint64_t *)(0xffffffff80000000ull + 256 * 4096);
