@@ -384,7 +384,7 @@ answer_mprotect:
  * is ignored, as Linux ignores it for MAP_ANONYMOUS. Checked first, written after, recorded
  * last (the VMM replays the call and checks that the personality chose the same address);
  * mmap_top moves after the record. A pending mprotect record must stay the last change, and
- * at most MAP_LOG_MAX records may wait (map_limit, 0 near the map's cap): else the VMM's. */
+ * no more records may wait than map_limit allows (none near the map's cap): else the VMM's. */
 answer_mmap:
     cmpb $0, alone(%rip)
     je host_call

@@ -95,11 +95,11 @@ int vm_regs_set(struct vm_vcpu *c, const struct kvm_regs *r);
 void vm_shim_set_ids(struct vm_instance *v, struct vm_vcpu *c, pid_t tid);
 /* At each exit of c, before anything else: what its shim recorded for the personality
  * (set_tid_address, set_robust_list, a moved break and the pages it mapped for it, the FS base,
- * mprotect) goes there. */
+ * anonymous mmap and munmap in the order made, mprotect) goes there. */
 void vm_shim_take_records(struct vm_vcpu *c);
 /* Just before c enters the guest: what its shim answers from the personality's state now (the
- * program break and the pages it may grow into, the actions, the thread's name and the
- * limits, while the process has one thread). */
+ * program break and the pages it may grow into, the free pages below the next mmap placement,
+ * the actions, the thread's name and the limits, while the process has one thread). */
 void vm_shim_before_entry(struct vm_vcpu *c);
 /* After c's hypercall nr was served: the credentials, the thread's name and the limits again
  * when the call may have changed them. */

@@ -1,8 +1,9 @@
 /* vm_shim_state.c: the state behind the system calls the shim answers without an exit: what
  * the VMM writes for it to answer (ids, credentials, the fds whose poll answer is fixed, the
- * pages the break may grow into, the thread's name, the limits), what it records for the
- * personality (the clear-tid address, the robust list, the break, mprotect), its counters, and
- * the flag that makes it exit for a signal that came while the vCPU was in ring 0. */
+ * pages the break may grow into and those anonymous mmap may take, the thread's name, the
+ * limits), what it records for the personality (the clear-tid address, the robust list, the
+ * break, mmap and munmap, mprotect), its counters, and the flag that makes it exit for a signal
+ * that came while the vCPU was in ring 0. */
 #include "vm_internal.h"
 
 #include <fcntl.h>
@@ -182,7 +183,8 @@ static void maps_taken(struct vm_vcpu *c, uint8_t *data)
             uint64_t a[6] = {addr, len};
             ok = xlat_thread_replay(c->thread, NR_MUNMAP, a) == 0;
         } else {
-            uint64_t flags = MAP_PRIVATE | MAP_ANONYMOUS | (word & VM_MAP_LOG_STACK ? MAP_STACK : 0);
+            uint64_t flags =
+                MAP_PRIVATE | MAP_ANONYMOUS | (word & VM_MAP_LOG_STACK ? MAP_STACK : 0);
             uint64_t a[6] = {0, len, word & 7, flags, (uint64_t)-1, 0};
             ok = (uint64_t)replay_keeping(c, NR_MMAP, a, addr, addr + len) == addr;
         }
@@ -372,8 +374,8 @@ _Static_assert(VM_DATA_COUNTS + 8 * VM_SHIM_MAX_FAST <= VM_DATA_MAP_LOG &&
 _Static_assert(VM_DATA_RLIM + 16 * VM_DATA_RLIMS <= VM_DATA_MMAP_TOP &&
                    VM_DATA_MAP_LIMIT + 8 <= VM_DATA_RAND,
                "the mmap pool's fields fit between the limits and the random bytes");
-_Static_assert((VM_MAP_LOG_MAX & (VM_MAP_LOG_MAX - 1)) == 0 &&
-                   VM_MMAP_CALL_MAX % VM_PAGE == 0 && VM_MMAP_CALL_MAX <= VM_MMAP_POOL_MAX,
+_Static_assert((VM_MAP_LOG_MAX & (VM_MAP_LOG_MAX - 1)) == 0 && VM_MMAP_CALL_MAX % VM_PAGE == 0 &&
+                   VM_MMAP_CALL_MAX <= VM_MMAP_POOL_MAX,
                "the log is a ring the shim indexes by a mask; a call fits the pool");
 
 void vm_shim_before_entry(struct vm_vcpu *c)

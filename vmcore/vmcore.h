@@ -135,8 +135,11 @@ enum {
     VM_MAP_LOG_UNMAP = 8,
     VM_MAP_LOG_STACK = 16,
 };
-#define VM_MMAP_POOL_MAX (1u << 20) /* bytes of the pool at most */
-#define VM_MMAP_CALL_MAX (256u << 10) /* bytes of one mapping the shim makes or removes */
+#define VM_MMAP_POOL_MAX (1u << 20) /* bytes of the pool at most, as the brk pool's */
+/* Bytes of one mapping the shim makes or removes: twice the size from which malloc maps a block
+ * of its own (glibc's M_MMAP_THRESHOLD starts at 128 KiB, musl's is about as much), while the
+ * entries the shim writes in ring 0 (64) and the bytes the VMM keeps aside at replay stay few. */
+#define VM_MMAP_CALL_MAX (256u << 10)
 /* mprotect(2) while VM_DATA_ALONE: of pages that are all present, within one page table, to
  * any rights but none; the shim rewrites their leaf entries (keeping the accessed and dirty
  * bits), invalidates them (invlpg) and records the call at VM_DATA_MPROTECT (address, length,
