@@ -304,27 +304,6 @@ static uint64_t brk_pool(struct vm_vcpu *c, uint64_t cur)
     return end;
 }
 
-/* The pages the shim may hand out for anonymous mmap: those free in the personality's map right
- * below its mmap_top, where xlat_mem_find looks first, up to VM_MMAP_POOL_MAX; none of the brk
- * pool [brk_top, brk_end), so that the shim never gives a page twice, nor page 0, which the
- * search never gives; their page tables made. Its lowest address (the top: none). */
-static uint64_t mmap_pool(struct vm_mem *m, uint64_t brk_top, uint64_t brk_end)
-{
-    uint64_t top = m->user.mmap_top, floor = VM_PAGE;
-    if (top > brk_top && brk_end > floor)
-        floor = brk_end;
-    if (top <= floor)
-        return top;
-    uint64_t low = top, cap = top - floor > VM_MMAP_POOL_MAX ? top - VM_MMAP_POOL_MAX : floor;
-    while (low > cap && !m->user.pages[low / VM_PAGE - 1])
-        low -= VM_PAGE;
-    const uint64_t mib2 = 2ull << 20;
-    for (uint64_t a = low & ~(mib2 - 1); a < top; a += mib2)
-        if (vm_pt_prepare(m, a) < 0)
-            return top; /* no tables left (never: the pool has them for all of user memory) */
-    return low;
-}
-
 /* The shim's mmap and munmap: the pool, and room for records (VM_DATA_MAP_LIMIT) unless the map
  * is near vm.max_map_count: each record adds at most one range to it when replayed (a mapping,
  * or the split an unmap in the middle of one makes), the break one, mprotect two. */
@@ -333,7 +312,7 @@ static void set_map_pool(struct vm_vcpu *c, uint8_t *data, uint64_t brk_cur, uin
     struct vm_mem *m = &c->v->mem;
     bool room = m->user.nranges + 4 + VM_MAP_LOG_MAX <= XLAT_MAX_MAP_COUNT;
     put64(data, VM_DATA_MMAP_TOP, m->user.mmap_top);
-    put64(data, VM_DATA_MMAP_LOW, mmap_pool(m, PAGE_UP(brk_cur), brk_end));
+    put64(data, VM_DATA_MMAP_LOW, vm_mem_mmap_pool(m, PAGE_UP(brk_cur), brk_end));
     put64(data, VM_DATA_MAP_LIMIT, get64(data, VM_DATA_MAP_TAKEN) + (room ? VM_MAP_LOG_MAX : 0));
 }
 

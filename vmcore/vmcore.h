@@ -213,6 +213,12 @@ void vm_mem_destroy(struct vm_mem *m);
 /* Start the page tables again from an empty pool with only the system area mapped (execve,
  * once every user page is unmapped): CR3 stays where it was. 0 or -ENOMEM. */
 int vm_mem_reset_tables(struct vm_mem *m);
+/* The shim's mmap pool (VM_DATA_MMAP_LOW): the lowest address of the free pages right below the
+ * personality's mmap_top, where xlat_mem_find looks first, so that a mapping of up to all of
+ * them lands right below the top; at most VM_MMAP_POOL_MAX of them, none of the brk pool
+ * [brk_top, brk_end) nor page 0 (which the search never gives); their page tables made. The
+ * top when there are none. */
+uint64_t vm_mem_mmap_pool(struct vm_mem *m, uint64_t brk_top, uint64_t brk_end);
 
 /* Page-table entries (AMD64 APM vol. 2, 5.4 "Page-Translation-Table Entry Fields"). */
 #define VM_PTE_P (1ull << 0)
