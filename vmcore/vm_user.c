@@ -258,6 +258,7 @@ int vm_user_interrupted(struct vm_vcpu *c, struct viv_error *err)
         c->stopped_in_shim = true;
         return 0;
     }
+    vm_shim_take_records(c);
     c->stopped_in_ring3 = true;
     if (vm_regs_get(c, &r) < 0)
         return viv_fail(err, errno, "read the interrupted vCPU");
