@@ -34,7 +34,9 @@
     .set NR_mprotect, 10
     .set NR_prlimit64, 302
     .set NR_prctl, 157
-    .set FAST_CALLS, 18
+    .set NR_mmap, 9
+    .set NR_munmap, 11
+    .set FAST_CALLS, 20
 
     .section .rodata.vm_shim, "a"
     .balign 16
@@ -50,6 +52,7 @@ vm_shim_code:
     .quad NR_getpid, NR_gettid, NR_getppid, NR_getuid, NR_geteuid, NR_getgid, NR_getegid
     .quad NR_set_tid_address, NR_set_robust_list, NR_rseq, NR_poll, NR_brk
     .quad NR_rt_sigaction, NR_getrandom, NR_arch_prctl, NR_mprotect, NR_prlimit64, NR_prctl
+    .quad NR_mmap, NR_munmap
 
     /* The data page (vmcore.h's VM_DATA_* name the same offsets). */
     .set flush_flag, vm_shim_code + DATA_OFFSET
@@ -84,6 +87,18 @@ vm_shim_code:
     .set mprot_rec, vm_shim_code + DATA_OFFSET + 304
     .set comm, vm_shim_code + DATA_OFFSET + 328
     .set rlim, vm_shim_code + DATA_OFFSET + 352
+    .set mmap_top, vm_shim_code + DATA_OFFSET + 608
+    .set mmap_low, vm_shim_code + DATA_OFFSET + 616
+    .set map_head, vm_shim_code + DATA_OFFSET + 624
+    .set map_limit, vm_shim_code + DATA_OFFSET + 640
+    .set map_log, vm_shim_code + DATA_OFFSET + 2560
+    .set MAP_LOG_MAX, 64
+    .set MAP_LOG_UNMAP, 8
+    .set MAP_LOG_STACK, 16
+    .set MAP_CALL_MAX, 256 << 10
+    .set MAP_PRIVATE, 0x02
+    .set MAP_ANONYMOUS, 0x20
+    .set MAP_STACK, 0x20000
     .set RLIMS, 16
     .set PR_GET_NAME, 16
     /* Leaf entries (AMD64 APM vol. 2, 5.4): present, writable, user; no-execute in bit 63. */
@@ -119,7 +134,7 @@ start:
  * so it is never touched: the VMM reads the registers at the exit. Only rax may change on the
  * way back (rcx and r11 hold the return), so the calls answered here are found by comparing. */
 syscall_entry:
-    .irp call, poll, brk, rt_sigaction, getrandom, mprotect, arch_prctl, getpid, gettid, getppid, getuid, geteuid, getgid, getegid, prlimit64, prctl, set_tid_address, set_robust_list, rseq
+    .irp call, poll, brk, mmap, munmap, rt_sigaction, getrandom, mprotect, arch_prctl, getpid, gettid, getppid, getuid, geteuid, getgid, getegid, prlimit64, prctl, set_tid_address, set_robust_list, rseq
     cmpq $NR_\call, %rax
     je answer_\call
     .endr
@@ -341,6 +356,154 @@ answer_mprotect:
     orb $16, sync_flags(%rip)
     xorl %eax, %eax
     incq counts + 8 * 15(%rip)
+    restore_regs
+    jmp after_call
+
+/* Adds the record [\addr, \word] to the log at map_head and commits it by moving map_head
+ * (the VMM replays up to it, never writes it), then flags it (sync_flags bit 5). \t1, \t2
+ * and rax are clobbered. */
+    .macro map_record addr, word, t1, t2
+    movq map_head(%rip), \t1
+    movq \t1, \t2
+    andq $MAP_LOG_MAX - 1, \t2
+    shlq $4, \t2
+    leaq map_log(%rip), %rax
+    addq %rax, \t2
+    movq \addr, (\t2)
+    movq \word, 8(\t2)
+    incq \t1
+    movq \t1, map_head(%rip)
+    orb $32, sync_flags(%rip)
+    .endm
+
+/* mmap(2) of anonymous private memory at no asked-for address, as the personality answers it
+ * (syscall-xlat/sys_mm.c): xlat_mem_find's first pass puts it right below mmap_top when those
+ * pages are free, which every page of the VMM's pool [mmap_low, mmap_top) is (zero, its
+ * tables made, apart from the brk pool); xlat_mem_map makes each present with its own
+ * guest-physical page and the rights vm_mem.c's leaf_flags gives (none for PROT_NONE). The fd
+ * is ignored, as Linux ignores it for MAP_ANONYMOUS. Checked first, written after, recorded
+ * last (the VMM replays the call and checks that the personality chose the same address);
+ * mmap_top moves after the record. A pending mprotect record must stay the last change, and
+ * no more records may wait than map_limit allows (none near the map's cap): else the VMM's. */
+answer_mmap:
+    cmpb $0, alone(%rip)
+    je host_call
+    testb $16, sync_flags(%rip)
+    jnz host_call
+    testq %rdi, %rdi
+    jnz host_call               /* an address asked for: a hint or MAP_FIXED */
+    testq %r9, %r9
+    jnz host_call               /* an offset */
+    save_regs
+    movq map_head(%rip), %r8
+    cmpq map_limit(%rip), %r8
+    jae to_vmm
+    cmpq $7, %rdx
+    ja to_vmm                   /* unknown rights: EINVAL */
+    movq %r10, %r8
+    andq $~MAP_STACK, %r8
+    cmpq $MAP_PRIVATE | MAP_ANONYMOUS, %r8
+    jne to_vmm
+    leaq -1(%rsi), %r8
+    cmpq $MAP_CALL_MAX - 1, %r8
+    ja to_vmm                   /* 0 bytes (EINVAL), or more than the shim maps */
+    leaq 4095(%rsi), %r9
+    andq $-4096, %r9            /* the length, page-rounded */
+    movq mmap_top(%rip), %r8
+    subq mmap_low(%rip), %r8
+    cmpq %r8, %r9
+    ja to_vmm                   /* more than the pool has left */
+    movq mmap_top(%rip), %r8
+    subq %r9, %r8               /* the address */
+    /* The leaf entry's flags in rdx: present and user, W as asked, NX unless PROT_EXEC;
+     * none for PROT_NONE. */
+    movq %rdx, %rax
+    xorl %edx, %edx
+    testq %rax, %rax
+    jz 1f
+    movl $PTE_P | PTE_U, %edx
+    testb $2, %al
+    jz 2f
+    orq $PTE_W, %rdx
+2:  testb $4, %al
+    jnz 1f
+    btsq $PTE_NX_BIT, %rdx
+1:  movq %r8, %r10
+3:  leaf %r10, %r9, %rax
+    testq $PTE_P, (%r9)
+    jnz to_vmm                  /* never: the pool is free */
+    addq $4096, %r10
+    cmpq mmap_top(%rip), %r10
+    jb 3b
+    testq %rdx, %rdx
+    jz 5f
+    movq %r8, %r10
+4:  leaf %r10, %r9, %rax
+    movq %r10, %rax
+    orq %rdx, %rax
+    movq %rax, (%r9)
+    addq $4096, %r10
+    cmpq mmap_top(%rip), %r10
+    jb 4b
+5:  movq mmap_top(%rip), %rdx
+    subq %r8, %rdx
+    orq save(%rip), %rdx        /* the rights, bits 0-2 */
+    testq $MAP_STACK, save + 24(%rip)
+    jz 6f
+    orq $MAP_LOG_STACK, %rdx
+6:  map_record %r8, %rdx, %r9, %r10
+    movq %r8, mmap_top(%rip)
+    movq %r8, %rax
+    incq counts + 8 * 18(%rip)
+    restore_regs
+    jmp after_call
+
+/* munmap(2) of up to MAP_CALL_MAX bytes whose pages are all present, so all mapped (leaf
+ * entries follow the personality's map and the records not yet replayed): its munmap of them
+ * cannot fail below the map's cap (map_limit). Each leaf entry is cleared and dropped from
+ * this vCPU's TLB (invlpg); no other vCPU holds it (alone, and a vCPU taken again for a new
+ * thread flushes first: vm_thread.c). The VMM's replay empties the pages (MADV_DONTNEED)
+ * before any can be handed out again: the shim's pools only take pages free at the last entry.
+ * A hole or PROT_NONE pages, and anything else, are the VMM's. */
+answer_munmap:
+    cmpb $0, alone(%rip)
+    je host_call
+    testb $16, sync_flags(%rip)
+    jnz host_call
+    save_regs
+    movq map_head(%rip), %r8
+    cmpq map_limit(%rip), %r8
+    jae to_vmm
+    testq $4095, %rdi
+    jnz to_vmm                  /* EINVAL */
+    leaq -1(%rsi), %r8
+    cmpq $MAP_CALL_MAX - 1, %r8
+    ja to_vmm                   /* 0 bytes (EINVAL), or more than the shim unmaps */
+    cmpq user_top(%rip), %rdi
+    jae to_vmm
+    leaq 4095(%rdi, %rsi), %rdx
+    andq $-4096, %rdx           /* the end, page-rounded */
+    cmpq user_top(%rip), %rdx
+    ja to_vmm
+    movq %rdi, %r10
+1:  leaf %r10, %r9, %rax
+    testq $PTE_P, (%r9)
+    jz to_vmm
+    addq $4096, %r10
+    cmpq %rdx, %r10
+    jb 1b
+    movq %rdi, %r10
+2:  leaf %r10, %r9, %rax
+    movq $0, (%r9)
+    invlpg (%r10)
+    addq $4096, %r10
+    cmpq %rdx, %r10
+    jb 2b
+    subq %rdi, %rdx
+    orq $MAP_LOG_UNMAP, %rdx
+    map_record %rdi, %rdx, %r9, %r10
+    xorl %eax, %eax
+    incq counts + 8 * 19(%rip)
     restore_regs
     jmp after_call
 

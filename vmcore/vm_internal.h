@@ -112,13 +112,14 @@ int vm_regs_set(struct vm_vcpu *c, const struct kvm_regs *r);
 /* Write this process's guest pid and ppid, tid (0: the pid) and credentials where c's shim
  * answers getpid, getppid, gettid, getuid and the like. */
 void vm_shim_set_ids(struct vm_instance *v, struct vm_vcpu *c, pid_t tid);
-/* At each exit of c, before anything else: what its shim recorded for the personality
+/* At each exit of c, before anything else (but not while it is stopped in ring 0, halfway
+ * through an answer perhaps): what its shim recorded for the personality
  * (set_tid_address, set_robust_list, a moved break and the pages it mapped for it, the FS base,
- * mprotect) goes there. */
+ * anonymous mmap and munmap in the order made, mprotect) goes there. */
 void vm_shim_take_records(struct vm_vcpu *c);
 /* Just before c enters the guest: what its shim answers from the personality's state now (the
- * program break and the pages it may grow into, the actions, the thread's name and the
- * limits, while the process has one thread). */
+ * program break and the pages it may grow into, the free pages below the next mmap placement,
+ * the actions, the thread's name and the limits, while the process has one thread). */
 void vm_shim_before_entry(struct vm_vcpu *c);
 /* After c's hypercall nr was served: the credentials, the thread's name and the limits again
  * when the call may have changed them. */

@@ -129,3 +129,21 @@ void vm_mem_destroy(struct vm_mem *m)
         munmap(m->host, m->size);
     memset(m, 0, sizeof(*m));
 }
+
+uint64_t vm_mem_mmap_pool(struct vm_mem *m, uint64_t brk_top, uint64_t brk_end)
+{
+    uint64_t top = m->user.mmap_top, floor = VM_PAGE;
+    /* Above the break, the pool stops where the brk pool ends: no page is the shim's twice. */
+    if (top > brk_top && brk_end > floor)
+        floor = brk_end;
+    if (top <= floor)
+        return top;
+    uint64_t low = top, cap = top - floor > VM_MMAP_POOL_MAX ? top - VM_MMAP_POOL_MAX : floor;
+    while (low > cap && !m->user.pages[low / VM_PAGE - 1])
+        low -= VM_PAGE;
+    const uint64_t mib2 = 2ull << 20;
+    for (uint64_t a = low & ~(mib2 - 1); a < top; a += mib2)
+        if (vm_pt_prepare(m, a) < 0)
+            return top; /* no tables left (never: the pool has them for all of user memory) */
+    return low;
+}

@@ -173,7 +173,13 @@ static int vm_vcpu_run(struct vm_vcpu *c, struct viv_error *err)
         if (rc < 0)
             return -1;
         vm_regs_after_run(c);
-        vm_shim_take_records(c);
+        /* What the shim recorded goes to the personality at each exit, before anything else;
+         * after an interruption, only once the vCPU is known to be in ring 3
+         * (vm_user_interrupted): in ring 0 the shim may be halfway through an answer whose
+         * leaf entries the replay of an earlier record (a mapping, the break) would rewrite
+         * under it. */
+        if (rc == 0)
+            vm_shim_take_records(c);
         errno = e;
         if (rc > 0) {
             if (errno == EINTR || errno == EAGAIN) {

@@ -1,8 +1,9 @@
 /* vm_shim_state.c: the state behind the system calls the shim answers without an exit: what
  * the VMM writes for it to answer (ids, credentials, the fds whose poll answer is fixed, the
- * pages the break may grow into, the thread's name, the limits), what it records for the
- * personality (the clear-tid address, the robust list, the break, mprotect), its counters, and
- * the flag that makes it exit for a signal that came while the vCPU was in ring 0. */
+ * pages the break may grow into and those anonymous mmap may take, the thread's name, the
+ * limits), what it records for the personality (the clear-tid address, the robust list, the
+ * break, mmap and munmap, mprotect), its counters, and the flag that makes it exit for a signal
+ * that came while the vCPU was in ring 0. */
 #include "vm_internal.h"
 
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -28,7 +30,9 @@ enum {
     NR_SET_TID_ADDRESS = 218,
     NR_SET_ROBUST_LIST = 273,
     NR_BRK = 12,
+    NR_MMAP = 9,
     NR_MPROTECT = 10,
+    NR_MUNMAP = 11,
     NR_WRITE = 1,
     NR_PWRITE64 = 18,
     NR_WRITEV = 20,
@@ -90,6 +94,11 @@ void vm_shim_set_ids(struct vm_instance *v, struct vm_vcpu *c, pid_t tid)
     data[VM_DATA_SIGACT_OK] = 0;
     data[VM_DATA_COMM_OK] = data[VM_DATA_RLIM_OK] = 0;
     put64(data, VM_DATA_BRK_POOL, 0);
+    /* A forked child's copy of its parent's log was replayed by the parent: none is waiting. */
+    put64(data, VM_DATA_MMAP_TOP, 0);
+    put64(data, VM_DATA_MMAP_LOW, 0);
+    put64(data, VM_DATA_MAP_TAKEN, get64(data, VM_DATA_MAP_HEAD));
+    put64(data, VM_DATA_MAP_LIMIT, get64(data, VM_DATA_MAP_HEAD));
     c->comm_refresh = c->rlim_refresh = true;
     c->pool_known = false;
     /* A forked child's copy of its parent's pool, or a slot's from an earlier thread: never
@@ -100,40 +109,52 @@ void vm_shim_set_ids(struct vm_instance *v, struct vm_vcpu *c, pid_t tid)
 
 #define PAGE_UP(x) (((x) + VM_PAGE - 1) & ~(uint64_t)(VM_PAGE - 1))
 
+/* Pages the shim mapped and the guest may have written since: set aside while a replayed call
+ * makes them the personality's (which makes them anew, zero), put back after. One buffer serves
+ * every thread: only the one thread of a process takes records that map (the shim answers them
+ * alone); untouched, it costs nothing. */
+#define KEPT_MAX (VM_BRK_POOL_MAX > VM_MMAP_CALL_MAX ? VM_BRK_POOL_MAX : VM_MMAP_CALL_MAX)
+static uint8_t kept[KEPT_MAX];
+
+/* Replay call nr (a) of the personality, keeping what the guest wrote in [at, end) (at most
+ * KEPT_MAX bytes): the pages whose leaf entry is dirty. Its result. */
+static int64_t replay_keeping(struct vm_vcpu *c, uint64_t nr, const uint64_t a[6], uint64_t at,
+                              uint64_t end)
+{
+    struct vm_mem *m = &c->v->mem;
+    uint64_t dirty[KEPT_MAX / VM_PAGE / 64] = {0};
+    for (uint64_t p = at; p < end; p += VM_PAGE) {
+        const uint64_t *leaf = vm_pt_leaf(m, p);
+        uint64_t i = (p - at) / VM_PAGE;
+        if (leaf && (*leaf & VM_PTE_P) && (*leaf & VM_PTE_D)) {
+            memcpy(kept + i * VM_PAGE, m->host + p, VM_PAGE);
+            dirty[i / 64] |= 1ull << (i % 64);
+        }
+    }
+    int64_t got = xlat_thread_replay(c->thread, nr, a);
+    for (uint64_t p = at; p < end; p += VM_PAGE) {
+        uint64_t i = (p - at) / VM_PAGE;
+        if (dirty[i / 64] & 1ull << (i % 64))
+            memcpy(m->host + p, kept + i * VM_PAGE, VM_PAGE);
+    }
+    return got;
+}
+
 /* The shim moved the break to cur, mapping the pages from the personality's break up to it
  * itself (VM_DATA_BRK_POOL): the personality's brk moves it too, making those pages its own
- * mappings as it makes any; since it makes them anew (zero), what the guest wrote there since
- * (the pages whose leaf entry is dirty) is set aside first and put back after, a buffer's worth
- * at a time (the shim never grows the break by more between two exits). */
+ * mappings as it makes any, a buffer's worth at a time (the shim never grows the break by more
+ * between two exits). */
 static void brk_taken(struct vm_vcpu *c, uint64_t cur)
 {
     struct vm_instance *v = c->v;
-    struct vm_mem *m = &v->mem;
-    /* Only the one thread of the process takes records that map (the shim answers them alone),
-     * so one buffer serves every thread; untouched, it costs nothing. */
-    static uint8_t kept[VM_BRK_POOL_MAX];
     uint64_t start, old, limit;
     xlat_proc_brk(v->proc, &start, &old, &limit);
     uint64_t at = PAGE_UP(old), top = PAGE_UP(cur);
     do {
         uint64_t end = top > at && top - at > VM_BRK_POOL_MAX ? at + VM_BRK_POOL_MAX : top;
         uint64_t want = end == top ? cur : end;
-        uint64_t dirty[VM_BRK_POOL_MAX / VM_PAGE / 64] = {0};
-        for (uint64_t a = at; a < end; a += VM_PAGE) {
-            const uint64_t *leaf = vm_pt_leaf(m, a);
-            uint64_t i = (a - at) / VM_PAGE;
-            if (leaf && (*leaf & VM_PTE_P) && (*leaf & VM_PTE_D)) {
-                memcpy(kept + i * VM_PAGE, m->host + a, VM_PAGE);
-                dirty[i / 64] |= 1ull << (i % 64);
-            }
-        }
         uint64_t a6[6] = {want};
-        int64_t got = xlat_thread_replay(c->thread, NR_BRK, a6);
-        for (uint64_t a = at; a < end; a += VM_PAGE) {
-            uint64_t i = (a - at) / VM_PAGE;
-            if (dirty[i / 64] & 1ull << (i % 64))
-                memcpy(m->host + a, kept + i * VM_PAGE, VM_PAGE);
-        }
+        int64_t got = replay_keeping(c, NR_BRK, a6, at, end);
         if ((uint64_t)got != want) {
             /* The personality refused pages the guest was given: it cannot go on as if it had
              * them, nor as if it had not. */
@@ -144,6 +165,38 @@ static void brk_taken(struct vm_vcpu *c, uint64_t cur)
         }
         at = end;
     } while (at < top);
+}
+
+/* The shim mapped or unmapped anonymous memory (VM_DATA_MAP_LOG): the personality's mmap and
+ * munmap make the same changes to its map, in the same order, from the records not yet taken.
+ * A mapping must land where the shim put it; neither may be refused (the shim answers only
+ * what the personality cannot refuse): should one be, the guest cannot go on. */
+static void maps_taken(struct vm_vcpu *c, uint8_t *data)
+{
+    uint64_t head = get64(data, VM_DATA_MAP_HEAD);
+    for (uint64_t n = get64(data, VM_DATA_MAP_TAKEN); n != head; n++) {
+        const uint8_t *rec = data + VM_DATA_MAP_LOG + 16 * (n % VM_MAP_LOG_MAX);
+        uint64_t addr = get64(rec, 0), word = get64(rec, 8);
+        uint64_t len = word & ~(uint64_t)(VM_PAGE - 1);
+        bool ok;
+        if (word & VM_MAP_LOG_UNMAP) {
+            uint64_t a[6] = {addr, len};
+            ok = xlat_thread_replay(c->thread, NR_MUNMAP, a) == 0;
+        } else {
+            uint64_t flags =
+                MAP_PRIVATE | MAP_ANONYMOUS | (word & VM_MAP_LOG_STACK ? MAP_STACK : 0);
+            uint64_t a[6] = {0, len, word & 7, flags, (uint64_t)-1, 0};
+            ok = (uint64_t)replay_keeping(c, NR_MMAP, a, addr, addr + len) == addr;
+        }
+        if (!ok) {
+            viv_trace(VIV_TRACE_VM, "vm", "%s %#llx: the personality did otherwise than the shim",
+                      word & VM_MAP_LOG_UNMAP ? "munmap" : "mmap", (unsigned long long)addr);
+            vm_set_killed(c->v, SIGSEGV);
+            put64(data, VM_DATA_MAP_TAKEN, head);
+            return;
+        }
+        put64(data, VM_DATA_MAP_TAKEN, n + 1);
+    }
 }
 
 /* The shim changed the rights of [a[0], a[0]+a[1]) to a[2]: the personality's mprotect does the
@@ -183,7 +236,12 @@ void vm_shim_take_records(struct vm_vcpu *c)
         uint64_t a[6] = {ARCH_SET_FS, get64(data, VM_DATA_FS)};
         xlat_thread_replay(c->thread, NR_ARCH_PRCTL, a);
     }
-    /* After the break: the pages it changed may be ones the break took. */
+    /* After the break, whose pool is apart from the mmap pool's (the two commute), so that a
+     * munmap of pages the break took finds them mapped. */
+    if (sync & 32)
+        maps_taken(c, data);
+    /* After the break and the maps: the pages it changed may be ones they took (the shim
+     * maps and unmaps nothing while this record waits). */
     if (sync & 16) {
         uint64_t a[6] = {get64(data, VM_DATA_MPROTECT), get64(data, VM_DATA_MPROTECT + 8),
                          get64(data, VM_DATA_MPROTECT + 16)};
@@ -246,6 +304,18 @@ static uint64_t brk_pool(struct vm_vcpu *c, uint64_t cur)
     return end;
 }
 
+/* The shim's mmap and munmap: the pool, and room for records (VM_DATA_MAP_LIMIT) unless the map
+ * is near vm.max_map_count: each record adds at most one range to it when replayed (a mapping,
+ * or the split an unmap in the middle of one makes), the break one, mprotect two. */
+static void set_map_pool(struct vm_vcpu *c, uint8_t *data, uint64_t brk_cur, uint64_t brk_end)
+{
+    struct vm_mem *m = &c->v->mem;
+    bool room = m->user.nranges + 4 + VM_MAP_LOG_MAX <= XLAT_MAX_MAP_COUNT;
+    put64(data, VM_DATA_MMAP_TOP, m->user.mmap_top);
+    put64(data, VM_DATA_MMAP_LOW, vm_mem_mmap_pool(m, PAGE_UP(brk_cur), brk_end));
+    put64(data, VM_DATA_MAP_LIMIT, get64(data, VM_DATA_MAP_TAKEN) + (room ? VM_MAP_LOG_MAX : 0));
+}
+
 /* The copies the shim answers prctl(PR_GET_NAME) and prlimit64 from, read on this vCPU's host
  * thread as the personality's calls would read them. */
 static void refresh_copies(struct vm_vcpu *c, uint8_t *data)
@@ -277,7 +347,15 @@ _Static_assert(VM_DATA_SAVE_RCX + 8 <= VM_DATA_PT_DELTA && VM_DATA_MPROTECT + 24
                "the brk, mprotect, name and limit fields fit between the others");
 _Static_assert(VM_DATA_SIGACT + 32 * VM_DATA_SIGACT_SIGS <= VM_DATA_COUNTS,
               "the actions end below the counters");
-_Static_assert(VM_DATA_COUNTS + 8 * VM_SHIM_MAX_FAST <= VM_PAGE, "the counters fit the page");
+_Static_assert(VM_DATA_COUNTS + 8 * VM_SHIM_MAX_FAST <= VM_DATA_MAP_LOG &&
+                   VM_DATA_MAP_LOG + 16 * VM_MAP_LOG_MAX <= VM_PAGE,
+               "the counters, then the map log, fit the page");
+_Static_assert(VM_DATA_RLIM + 16 * VM_DATA_RLIMS <= VM_DATA_MMAP_TOP &&
+                   VM_DATA_MAP_LIMIT + 8 <= VM_DATA_RAND,
+               "the mmap pool's fields fit between the limits and the random bytes");
+_Static_assert((VM_MAP_LOG_MAX & (VM_MAP_LOG_MAX - 1)) == 0 && VM_MMAP_CALL_MAX % VM_PAGE == 0 &&
+                   VM_MMAP_CALL_MAX <= VM_MMAP_POOL_MAX,
+               "the log is a ring the shim indexes by a mask; a call fits the pool");
 
 void vm_shim_before_entry(struct vm_vcpu *c)
 {
@@ -323,7 +401,9 @@ void vm_shim_before_entry(struct vm_vcpu *c)
     put64(data, VM_DATA_BRK_START, start);
     put64(data, VM_DATA_BRK_CUR, cur);
     put64(data, VM_DATA_BRK_LIMIT, limit);
-    put64(data, VM_DATA_BRK_POOL, brk_pool(c, cur));
+    uint64_t brk_end = brk_pool(c, cur);
+    put64(data, VM_DATA_BRK_POOL, brk_end);
+    set_map_pool(c, data, cur, brk_end);
     data[VM_DATA_ALONE] = 1;
 }
 

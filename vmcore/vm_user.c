@@ -226,6 +226,13 @@ int vm_user_fault(struct vm_vcpu *c, struct viv_error *err)
     memset(&si, 0, sizeof(si));
     si.si_signo = sig;
     si.si_code = fault_code(vec, f[1]);
+    /* A page mapped without rights (PROT_NONE) is absent from the tables but in the map: Linux
+     * finds its vma, so the fault is an access error (arch/x86/mm/fault.c, access_error and
+     * bad_area_access_error), not a missing mapping. */
+    const struct xlat_mem *um = &v->mem.user;
+    if (vec == 14 && si.si_code == SEGV_MAPERR && sr.cr2 < um->size &&
+        (um->pages[sr.cr2 / VM_PAGE] & XLAT_PG_MAPPED))
+        si.si_code = SEGV_ACCERR;
     uint64_t addr = vec == 14 ? sr.cr2 : (vec == 0 || vec == 6 || vec == 16 || vec == 19) ? f[2] : 0;
     si.si_addr = (void *)(uintptr_t)addr;
     if (xlat_signal_deliver(c->thread, sig, &si, &s) < 0) {
@@ -251,6 +258,7 @@ int vm_user_interrupted(struct vm_vcpu *c, struct viv_error *err)
         c->stopped_in_shim = true;
         return 0;
     }
+    vm_shim_take_records(c);
     c->stopped_in_ring3 = true;
     if (vm_regs_get(c, &r) < 0)
         return viv_fail(err, errno, "read the interrupted vCPU");

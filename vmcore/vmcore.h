@@ -80,7 +80,8 @@ enum { VM_DATA_PID = 64, VM_DATA_PPID = 72, VM_DATA_TID = 80, VM_DATA_CREDS = 88
  * _IRET) before it returns to ring 3, so that the VMM delivers it. VM_DATA_SYNC: bit 0, the
  * guest set its clear-tid address (VM_DATA_CLEAR_TID); bit 1, its robust list (VM_DATA_ROBUST);
  * bit 2, it moved its break (VM_DATA_BRK_CUR); bit 3, its FS base (VM_DATA_FS); bit 4, it
- * changed the rights of pages (VM_DATA_MPROTECT): the personality takes them at the next exit.
+ * changed the rights of pages (VM_DATA_MPROTECT); bit 5, it mapped or unmapped anonymous memory
+ * (VM_DATA_MAP_LOG): the personality takes them at the next exit.
  * VM_DATA_COUNTS: one 64-bit counter per call the shim answered, in vm_shim.fast_nr's order. */
 enum {
     VM_DATA_KICK = 120,
@@ -119,6 +120,34 @@ enum {
     VM_DATA_BRK_POOL = 296,
 };
 #define VM_BRK_POOL_MAX (1u << 20) /* bytes of the pool at most */
+/* Anonymous memory, for the shim's mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS[ |
+ * MAP_STACK], fd, 0) while VM_DATA_ALONE: [VM_DATA_MMAP_LOW, VM_DATA_MMAP_TOP) are free pages in
+ * the personality's map right below where its next search for free space starts (its
+ * mmap_top), zero, with their page tables made, and apart from the brk pool. The shim places a
+ * mapping of up to VM_MMAP_CALL_MAX bytes where that search would (right below the top), moves
+ * the top down and records the call. munmap(2) of up to VM_MMAP_CALL_MAX bytes whose pages are
+ * all present is the shim's too: it clears their leaf entries (invlpg) and records the call.
+ * The records go to a ring of VM_MAP_LOG_MAX at VM_DATA_MAP_LOG (address; length with the
+ * rights in bits 0-2, VM_MAP_LOG_UNMAP, VM_MAP_LOG_STACK), the shim adding at VM_DATA_MAP_HEAD
+ * while it is below VM_DATA_MAP_LIMIT, the VMM replaying them in order (VM_DATA_SYNC bit 5) and
+ * counting them at VM_DATA_MAP_TAKEN: each side writes only its own counter, so a vCPU stopped
+ * halfway through an answer loses nothing. */
+enum {
+    VM_DATA_MMAP_TOP = 608,
+    VM_DATA_MMAP_LOW = 616,
+    VM_DATA_MAP_HEAD = 624,
+    VM_DATA_MAP_TAKEN = 632,
+    VM_DATA_MAP_LIMIT = 640,
+    VM_DATA_MAP_LOG = 2560,
+    VM_MAP_LOG_MAX = 64,
+    VM_MAP_LOG_UNMAP = 8,
+    VM_MAP_LOG_STACK = 16,
+};
+#define VM_MMAP_POOL_MAX (1u << 20) /* bytes of the pool at most, as the brk pool's */
+/* Bytes of one mapping the shim makes or removes: twice the size from which malloc maps a block
+ * of its own (glibc's M_MMAP_THRESHOLD starts at 128 KiB, musl's is about as much), while the
+ * entries the shim writes in ring 0 (64) and the bytes the VMM keeps aside at replay stay few. */
+#define VM_MMAP_CALL_MAX (256u << 10)
 /* mprotect(2) while VM_DATA_ALONE: of pages that are all present, within one page table, to
  * any rights but none; the shim rewrites their leaf entries (keeping the accessed and dirty
  * bits), invalidates them (invlpg) and records the call at VM_DATA_MPROTECT (address, length,
@@ -198,6 +227,12 @@ int vm_mem_reset_tables(struct vm_mem *m);
  * -ENOMEM. Safe while other threads change user mappings (the pool hands out tables
  * atomically); callers of it serialize among themselves. */
 int vm_mem_map_slot(struct vm_mem *m, unsigned slot);
+/* The shim's mmap pool (VM_DATA_MMAP_LOW): the lowest address of the free pages right below the
+ * personality's mmap_top, where xlat_mem_find looks first, so that a mapping of up to all of
+ * them lands right below the top; at most VM_MMAP_POOL_MAX of them, none of the brk pool
+ * [brk_top, brk_end) nor page 0 (which the search never gives); their page tables made. The
+ * top when there are none. */
+uint64_t vm_mem_mmap_pool(struct vm_mem *m, uint64_t brk_top, uint64_t brk_end);
 
 /* Page-table entries (AMD64 APM vol. 2, 5.4 "Page-Translation-Table Entry Fields"). */
 #define VM_PTE_P (1ull << 0)

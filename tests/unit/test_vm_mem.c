@@ -218,6 +218,52 @@ START_TEST(find)
 }
 END_TEST
 
+/* The shim's mmap pool: the free pages right below mmap_top, 1 MiB at most, stopped by a used
+ * page, by the brk pool above the break and by page 0, each with its leaf entry; a mapping of
+ * any length up to all of it is put right below the top by the personality's search, as the
+ * shim puts it. */
+static uint64_t found_for(uint64_t len)
+{
+    uint64_t keep = m.user.mmap_top, at = 0;
+    ck_assert_int_eq(xlat_mem_find(&m.user, len, &at), 0);
+    m.user.mmap_top = keep;
+    return at;
+}
+
+START_TEST(mmap_pool)
+{
+    struct xlat_mem *u = &m.user;
+    uint64_t top = u->mmap_top, brk = 0x400000;
+    uint64_t low = vm_mem_mmap_pool(&m, brk, brk + VM_PAGE);
+    ck_assert_uint_eq(low, top - VM_MMAP_POOL_MAX);
+    for (uint64_t a = low; a < top; a += VM_PAGE) {
+        uint64_t *leaf = vm_pt_leaf(&m, a);
+        ck_assert_ptr_nonnull(leaf);
+        ck_assert_uint_eq(*leaf, 0);
+    }
+    for (uint64_t len = VM_PAGE; len <= top - low; len += 7 * VM_PAGE)
+        ck_assert_uint_eq(found_for(len), top - len);
+    ck_assert_uint_eq(found_for(top - low), low);
+    /* A used page: the pool ends above it. */
+    ck_assert_int_eq(map(&m, top - 5 * VM_PAGE, VM_PAGE, PROT_READ), 0);
+    ck_assert_uint_eq(vm_mem_mmap_pool(&m, brk, brk + VM_PAGE), top - 4 * VM_PAGE);
+    ck_assert_int_eq(xlat_mem_unmap(u, top - 5 * VM_PAGE, VM_PAGE), 0);
+    /* The brk pool reaches up to 512 KiB below the top, or to the top: the pools never meet. */
+    uint64_t half = top - (512u << 10);
+    ck_assert_uint_eq(vm_mem_mmap_pool(&m, half - (1u << 20), half), half);
+    ck_assert_uint_eq(vm_mem_mmap_pool(&m, top - 16 * VM_PAGE, top), top);
+    /* The search's top below the break: the brk pool is above it, no bound. */
+    u->mmap_top = 8ull << 20;
+    ck_assert_uint_eq(vm_mem_mmap_pool(&m, 12ull << 20, 13ull << 20),
+                      (8ull << 20) - VM_MMAP_POOL_MAX);
+    /* Near address 0: page 0 is never the pool's. */
+    u->mmap_top = 3 * VM_PAGE;
+    ck_assert_uint_eq(vm_mem_mmap_pool(&m, 12ull << 20, 13ull << 20), VM_PAGE);
+    ck_assert_uint_eq(found_for(2 * VM_PAGE), VM_PAGE);
+    u->mmap_top = top;
+}
+END_TEST
+
 /* The loader places a real program through the VM's memory: this test binary itself. */
 START_TEST(elf_placement)
 {
@@ -530,6 +576,7 @@ int main(void)
     tcase_add_test(tc, prepared_tables);
     tcase_add_test(tc, pointers);
     tcase_add_test(tc, find);
+    tcase_add_test(tc, mmap_pool);
     tcase_add_test(tc, elf_placement);
     suite_add_tcase(s, tc);
     tc = tcase_create("dispatch");

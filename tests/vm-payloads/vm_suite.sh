@@ -75,6 +75,29 @@ case_vm "the break grown by the shim: zero pages, kept through faults, calls and
 case_vm "mprotect by the shim: at once, in the VMM's record, across fork; Linux's refusals" 0 @shim-mprotect --entrypoint /bin/vmshim vmt mprotect
 case_vm "prlimit64 that only asks: getrlimit's answer, after setrlimit, in a child; refusals" 0 @shim-limits --entrypoint /bin/vmshim vmt limits
 case_vm "prctl(PR_GET_NAME): the name set last, cut, per thread, in a child; refusals" 0 @shim-name --entrypoint /bin/vmshim vmt name
+# What `vmshim anon` prints natively: no address, only how the mappings relate.
+anon_expected=$(cat <<'EOF_ANON'
+two mappings: zero yes yes; the second right below the first: yes
+a mapping the shim leaves to the VMM lands right below: yes
+maps: the two are one rw-p mapping from the second's start past the first's end: yes
+maps: the MAP_NORESERVE one is its own: yes
+the bytes written kept: yes
+mprotect, then a mapping: 0, right below yes; a write SIGSEGV (no access), below ok
+1 MiB: zero yes; the next right below it: yes
+PROT_NONE: a read SIGSEGV (no access); PROT_READ: a read ok, a write SIGSEGV (no access)
+read-write-execute: the code ran
+munmap of a page in the middle: 0; it SIGSEGV (not mapped); its neighbours ok ok, kept
+munmap of the first: 0; a read SIGSEGV (not mapped), a write SIGSEGV (not mapped)
+maps: the first is gone: yes
+unmapped, mapped again in place: same place, zero yes
+unmapped, asked for again by a hint: same place, zero yes
+0 bytes: refused (Invalid argument); munmap unaligned: -1 (Invalid argument)
+a forked child sees the new pages and maps its own: yes; the parent's bytes kept: yes
+EOF_ANON
+)
+case_vm "anonymous mmap and munmap by the shim: zero, placed and described as the VMM would, gone when unmapped, zero when mapped again, copied by fork" 0 "$anon_expected" --entrypoint /bin/vmshim vmt anon
+case_vm "anonymous mmap and munmap under timer signals whose handler maps too" 0 "50 timer signals while mapping, their handler mapping too: ok" --entrypoint /bin/vmshim vmt anon-signals
+case_vm "anonymous mmap and brk until the VM's memory runs out: no page handed out twice" 0 "mappings until memory ran out, the break grown between them: each page given once, zero, kept: yes" --memory 12M --entrypoint /bin/vmshim vmt anon-full
 case_vm "the page tables' window is unreachable from ring 3" 139 "" --entrypoint /bin/vmshim vmt tables
 case_vm "a blocked signal stays pending until unblocked; fork keeps the mask, not what is pending; execve both" 0 @shim-sigmask --entrypoint /bin/vmshim vmt sigmask
 case_vm "8 threads: a contended mutex, a condition variable, TLS per thread, joins, tids" 0 @threads-mutex-cond $T mutex-cond
@@ -212,6 +235,20 @@ if [ "$st" = 0 ] && [ "$(cat "$out")" = "300 calls and an mprotect: ok" ] &&
     echo "ok brk growth, prlimit64, PR_GET_NAME and mprotect answered in the guest: $inguest of $calls calls, no exit for them"
 else
     echo "FAIL brk, prlimit64, prctl, mprotect in the guest: exit $st; $(head -c 200 "$out"); io '$io' syscalls '$calls' in guest '$inguest'; $j"
+fi
+# Small anonymous mappings made and unmapped in a loop: the shim answers nearly all (an exit
+# when its pool or its log is used up), and each of those exits replays what it did.
+"$VIV" run --mode vm --stats=json --entrypoint /bin/vmshim vmt anon-loop >"$out" 2>"$err" </dev/null
+st=$?
+j=$(tail -1 "$err")
+io=$(num io) calls=$(num syscalls) inguest=$(num syscalls_in_guest) faults=$(num faults)
+# 1024 calls, with an exit each time the pool or the log is used up.
+if [ "$st" = 0 ] && [ "$(cat "$out")" = "512 mappings made and unmapped: ok" ] &&
+    [ "$io" = $((calls - inguest + faults)) ] && [ "$((calls - inguest))" -le 40 ] &&
+    printf '%s' "$j" | grep -q '"syscalls_by_name":{.*"munmap":512'; then
+    echo "ok 512 small mmap and munmap pairs: $inguest of $calls calls answered in the guest, $io exits"
+else
+    echo "FAIL mmap and munmap in the guest: exit $st; $(head -c 200 "$out"); io '$io' syscalls '$calls' in guest '$inguest'; $j"
 fi
 # Rootless: an unprivileged user imports the image into a catalog of its own and runs it in vm
 # mode; the VMM then sits in that user's namespace sandbox. Where /dev/kvm is not open to that

@@ -14,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -614,6 +615,217 @@ static int mprotect_cases(void)
     return 0;
 }
 
+/* Anonymous mmap and munmap as the shim answers them (small, private, no address asked for)
+ * and as the VMM answers the rest: each mapping zero, writable, right below the last one (where
+ * the kernel's top-down search puts it when nothing was unmapped before), as /proc/self/maps
+ * describes it, gone when unmapped, zero when mapped again, copied by fork. */
+static void *anon(size_t len, int prot, int flags)
+{
+    return mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
+}
+
+/* The line of /proc/self/maps that holds address p: its start and end, and its rights. */
+static int maps_line(const void *p, uintptr_t *start, uintptr_t *end, char rights[5])
+{
+    FILE *f = fopen("/proc/self/maps", "re");
+    if (!f)
+        return 0;
+    char line[512];
+    int found = 0;
+    while (!found && fgets(line, sizeof(line), f)) {
+        unsigned long s, e;
+        if (sscanf(line, "%lx-%lx %4s", &s, &e, rights) == 3 && s <= (uintptr_t)p &&
+            (uintptr_t)p < e)
+            *start = s, *end = e, found = 1;
+    }
+    fclose(f);
+    return found;
+}
+
+static int anon_cases(void)
+{
+    catch_segv();
+    char *a = anon(4 * PG, PROT_READ | PROT_WRITE, 0);
+    char *b = anon(3 * PG + 100, PROT_READ | PROT_WRITE, 0);
+    printf("two mappings: zero %s %s; the second right below the first: %s\n",
+           all(a, 4 * PG, 0) ? "yes" : "no", all(b, 3 * PG + 100, 0) ? "yes" : "no",
+           b + UP(3 * PG + 100) == a ? "yes" : "no");
+    memset(a, 0x11, 4 * PG);
+    memset(b, 0x22, 3 * PG);
+    /* Not the shim's (MAP_NORESERVE): the VMM's search starts where the shim's left off. */
+    char *c = anon(2 * PG, PROT_READ | PROT_WRITE, MAP_NORESERVE);
+    printf("a mapping the shim leaves to the VMM lands right below: %s\n",
+           c + 2 * PG == b ? "yes" : "no");
+    uintptr_t s, e;
+    char r[5] = "";
+    int found = maps_line(b, &s, &e, r);
+    printf("maps: the two are one %s mapping from the second's start past the first's end: %s\n",
+           r, found && s == (uintptr_t)b && e >= (uintptr_t)a + 4 * PG ? "yes" : "no");
+    found = maps_line(c, &s, &e, r);
+    printf("maps: the MAP_NORESERVE one is its own: %s\n",
+           found && s == (uintptr_t)c && e == (uintptr_t)b ? "yes" : "no");
+    printf("the bytes written kept: %s\n",
+           all(a, 4 * PG, 0x11) && all(b, 3 * PG, 0x22) ? "yes" : "no");
+    /* An mprotect the shim answered, then a mapping: in that order in the map. */
+    char *m = anon(2 * PG, PROT_READ | PROT_WRITE, 0);
+    int rc = mprotect(m, PG, PROT_READ);
+    char *m2 = anon(PG, PROT_READ | PROT_WRITE, 0);
+    printf("mprotect, then a mapping: %d, right below %s; a write %s, below %s\n", rc,
+           m2 + PG == m ? "yes" : "no", touch(m, 1), touch(m + PG, 1));
+    /* More than the shim maps at once: the VMM's, in the same order. */
+    char *big = anon(1ul << 20, PROT_READ | PROT_WRITE, 0);
+    char *after = anon(PG, PROT_READ | PROT_WRITE, 0);
+    printf("1 MiB: zero %s; the next right below it: %s\n", all(big, 1ul << 20, 0) ? "yes" : "no",
+           after + PG == big ? "yes" : "no");
+    /* Rights: none, read-only, read-write-execute. */
+    char *n = anon(PG, PROT_NONE, 0);
+    char *ro = anon(PG, PROT_READ, 0);
+    printf("PROT_NONE: a read %s; PROT_READ: a read %s, a write %s\n", touch(n, 0), touch(ro, 0),
+           touch(ro, 1));
+    static const unsigned char code[] = {0xb8, 42, 0, 0, 0, 0xc3}; /* mov $42, %eax; ret */
+    char *x = anon(PG, PROT_READ | PROT_WRITE | PROT_EXEC, 0);
+    memcpy(x, code, sizeof(code));
+    printf("read-write-execute: the code %s\n", call(x));
+    /* Placement after an unmap is where the kernel and the personality differ (the kernel fills
+     * the highest hole): from here on no address is compared but those asked for. */
+    /* Unmapped: gone at once; the neighbours stay. */
+    rc = munmap(b + PG, PG);
+    printf("munmap of a page in the middle: %d; it %s; its neighbours %s %s, %s\n", rc,
+           touch(b + PG, 0), touch(b, 1), touch(b + 2 * PG, 1),
+           b[PG - 1] == 0x22 && b[2 * PG + 1] == 0x22 ? "kept" : "lost");
+    rc = munmap(a, 4 * PG);
+    printf("munmap of the first: %d; a read %s, a write %s\n", rc, touch(a, 0), touch(a + PG, 1));
+    found = maps_line(a, &s, &e, r);
+    printf("maps: the first is gone: %s\n", found ? "no" : "yes");
+    /* Mapped again where it was (MAP_FIXED, and a hint): zero, not what was written. */
+    char *d = anon(2 * PG, PROT_READ | PROT_WRITE, 0);
+    memset(d, 0x5a, 2 * PG);
+    munmap(d, 2 * PG);
+    char *d2 = mmap(d, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+                    0);
+    printf("unmapped, mapped again in place: %s, zero %s\n", d2 == d ? "same place" : "elsewhere",
+           all(d, 2 * PG, 0) ? "yes" : "no");
+    memset(d, 0x6b, 2 * PG);
+    munmap(d, 2 * PG);
+    char *d3 = mmap(d, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    printf("unmapped, asked for again by a hint: %s, zero %s\n",
+           d3 == d ? "same place" : "elsewhere", all(d3, PG, 0) ? "yes" : "no");
+    /* Refused as the kernel refuses. */
+    errno = 0;
+    void *z = anon(0, PROT_READ, 0);
+    printf("0 bytes: %s (%s); ", z == MAP_FAILED ? "refused" : "mapped", strerror(errno));
+    errno = 0;
+    rc = munmap(after + 1, PG);
+    printf("munmap unaligned: %d (%s)\n", rc, strerror(errno));
+    /* A forked child: the pages mapped just before, with their bytes; its own mappings. */
+    char *f = anon(3 * PG, PROT_READ | PROT_WRITE, 0);
+    memset(f, 0x77, 3 * PG);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int ok = all(f, 3 * PG, 0x77);
+        memset(f, 0x66, 3 * PG);
+        char *g = anon(2 * PG, PROT_READ | PROT_WRITE, 0);
+        ok &= g != MAP_FAILED && all(g, 2 * PG, 0);
+        ok &= munmap(f, PG) == 0;
+        _exit(ok ? 0 : 1);
+    }
+    int st = -1;
+    waitpid(pid, &st, 0);
+    printf("a forked child sees the new pages and maps its own: %s; the parent's bytes kept: %s\n",
+           st == 0 ? "yes" : "no", all(f, 3 * PG, 0x77) ? "yes" : "no");
+    fflush(stdout);
+    return 0;
+}
+
+/* Many small mappings, made, written and unmapped back to back: vm_suite.sh reads --stats for
+ * how few exits they took. Of 1 to 16 pages (the shim's pool runs out first), then of one page
+ * (its log of what the VMM must replay fills first). */
+static int map_touch_unmap(size_t len)
+{
+    char *p = anon(len, PROT_READ | PROT_WRITE, 0);
+    if (p == MAP_FAILED || p[0] != 0 || p[len - 1] != 0)
+        return 0;
+    p[0] = p[len - 1] = 1;
+    return munmap(p, len) == 0;
+}
+
+static volatile int handled, handler_ok = 1;
+static void on_alarm_map(int sig)
+{
+    (void)sig;
+    handler_ok &= map_touch_unmap(2 * PG);
+    handled++;
+}
+
+static int anon_loop(void)
+{
+    int ok = 1;
+    for (int i = 0; i < 256; i++)
+        ok &= map_touch_unmap((size_t)(1 + i % 16) * PG);
+    for (int i = 0; i < 256; i++)
+        ok &= map_touch_unmap(PG);
+    printf("512 mappings made and unmapped: %s\n", ok ? "ok" : "FAILED");
+    return 0;
+}
+
+static int anon_signals(void)
+{
+    int ok = 1;
+    /* Timer signals, one at a time, land anywhere in the loop (in the shim halfway through an
+     * answer too), and their handler maps and unmaps as well: nothing is lost or given twice. */
+    signal(SIGALRM, on_alarm_map);
+    for (int i = 1; i <= 50; i++) {
+        struct itimerval it = {{0, 0}, {0, 300}};
+        setitimer(ITIMER_REAL, &it, NULL);
+        while (handled < i)
+            ok &= map_touch_unmap((size_t)(1 + i % 4) * PG);
+    }
+    printf("50 timer signals while mapping, their handler mapping too: %s\n",
+           ok && handler_ok ? "ok" : "FAILED");
+    return 0;
+}
+
+/* Mappings until memory runs out (in a VM: its --memory) or 200 MiB, the break grown by a page
+ * between them: where the shim's two pools meet, no page may be handed out twice. Each page
+ * holds its own number; all are checked at the end, then given back. */
+static int anon_full(void)
+{
+    enum { CHUNK = 16 * PG, MAX = 3200 };
+    static char *maps[MAX];
+    uintptr_t b0 = UP(sys_brk(0)), b = b0;
+    int n = 0, ok = 1;
+    for (; n < MAX; n++) {
+        char *p = anon(CHUNK, PROT_READ | PROT_WRITE, 0);
+        if (p == MAP_FAILED)
+            break;
+        maps[n] = p;
+        for (unsigned i = 0; i < CHUNK / PG; i++) {
+            int *w = (int *)(p + i * PG);
+            ok &= w[0] == 0 && w[PG / sizeof(int) - 1] == 0;
+            w[0] = n * 16 + (int)i;
+        }
+        if (sys_brk(b + PG) == b + PG) {
+            int *w = (int *)b;
+            ok &= w[0] == 0;
+            w[0] = -1 - (int)((b - b0) / PG);
+            b += PG;
+        }
+    }
+    for (int k = 0; k < n; k++)
+        for (unsigned i = 0; i < CHUNK / PG; i++)
+            ok &= *(int *)(maps[k] + i * PG) == k * 16 + (int)i;
+    for (uintptr_t a = b0; a < b; a += PG)
+        ok &= *(int *)a == -1 - (int)((a - b0) / PG);
+    for (int k = 0; k < n; k++)
+        munmap(maps[k], CHUNK);
+    sys_brk(b0);
+    printf("mappings until memory ran out, the break grown between them: each page given once, "
+           "zero, kept: %s\n",
+           ok && n > 0 ? "yes" : "no");
+    return 0;
+}
+
 /* prlimit64 that only asks: Linux's answer, the one getrlimit gives, after setrlimit and
  * prlimit64 that set, in a forked child; refusals and bad buffers. */
 static long plim(long pid, long res, const void *nl, void *ol)
@@ -830,6 +1042,14 @@ int main(int argc, char **argv)
         return sigmask_cases(argc, argv);
     if (strcmp(what, "quiet") == 0)
         return quiet_cases();
+    if (strcmp(what, "anon") == 0)
+        return anon_cases();
+    if (strcmp(what, "anon-loop") == 0)
+        return anon_loop();
+    if (strcmp(what, "anon-signals") == 0)
+        return anon_signals();
+    if (strcmp(what, "anon-full") == 0)
+        return anon_full();
     if (strcmp(what, "tables") == 0) {
         /* The page tables' window, past the slots' pages: ring 0's only. */
         volatile uint64_t *t = (volatile uint64_t *)(0xffffffff80000000ull + 256 * 4096);
