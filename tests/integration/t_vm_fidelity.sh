@@ -102,5 +102,6 @@ if [ "$status" != skip ]; then
     done <<EOF_SUITE
 $out
 EOF_SUITE
+    case $out in *"end of suite"*) ;; *) fail "vm fidelity suite ran to its end in $where" "it stopped early: exit $status; stderr: $(printf '%s' "$errout" | tail -3)" ;; esac
     [ "$m" -gt 0 ] || fail "vm fidelity suite ran in $where" "exit $status; stderr: $(printf '%s' "$errout" | tail -5)"
 fi

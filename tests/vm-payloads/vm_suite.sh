@@ -292,3 +292,5 @@ else
     fi
 fi
 rm -f "$out" "$err"
+# The harness counts a run that did not get this far as a failure.
+echo "end of suite"
