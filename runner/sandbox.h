@@ -197,6 +197,8 @@ struct sandbox_aide {
     bool aide_detaches; /* set by pid 1 before pivoted: the aide detaches the old root */
     int detach_error; /* why the old root could not be detached */
     int last_pid_fd;  /* the pid namespace's ns_last_pid, to keep pid 2 for the entrypoint */
+    bool pinned;      /* kept off pid 1's CPU until pid 1 waits for it */
+    int done;         /* set by the aide as it returns */
     char stack[16384] __attribute__((aligned(16)));
 };
 /* In pid 1, first thing: start the aide. */

@@ -96,6 +96,7 @@ static int aide_main(void *arg)
         long r = raw3(SYS_umount2, (long)".", MNT_DETACH, 0);
         a->detach_error = r < 0 ? (int)-r : 0;
     }
+    __atomic_store_n(&a->done, 1, __ATOMIC_RELEASE);
     return 0;
 }
 
@@ -121,11 +122,21 @@ void sandbox_aide_start(struct sandbox_aide *a, bool make_netns)
     if (a->pid > 0 && self >= 0 && sched_getaffinity(0, sizeof(cpus), &cpus) == 0 &&
         CPU_COUNT(&cpus) > 1) {
         CPU_CLR(self, &cpus);
-        sched_setaffinity(a->pid, sizeof(cpus), &cpus);
+        a->pinned = sched_setaffinity(a->pid, sizeof(cpus), &cpus) == 0;
     }
     /* Should it fail, the entrypoint is pid 3 and nothing else changes. */
     ssize_t w = pwrite(a->last_pid_fd, "1", 1, 0);
     (void)w;
+}
+
+/* Once pid 1 waits for the aide, its own CPU is as good: on a busy machine the other one may be
+ * running something else, which the aide would wait out. */
+static void unpin(struct sandbox_aide *a)
+{
+    cpu_set_t cpus;
+    if (a->pinned && sched_getaffinity(0, sizeof(cpus), &cpus) == 0)
+        sched_setaffinity(a->pid, sizeof(cpus), &cpus);
+    a->pinned = false;
 }
 
 int sandbox_aide_pivoted(struct sandbox_aide *a, struct viv_error *err)
@@ -144,10 +155,13 @@ int sandbox_aide_pivoted(struct sandbox_aide *a, struct viv_error *err)
         return viv_fail(err, errno, "detach the old root");
     if (!a->make_netns)
         return 0;
-    if (a->pid > 0)
+    if (a->pid > 0) {
+        if (!__atomic_load_n(&a->netns_ready, __ATOMIC_ACQUIRE))
+            unpin(a);
         flag_wait(&a->netns_ready);
-    else
+    } else {
         make_netns(a);
+    }
     if (a->netns_fd < 0)
         return viv_fail(err, a->netns_error, "create the network namespace");
     int rc = setns(a->netns_fd, CLONE_NEWNET);
@@ -160,6 +174,8 @@ int sandbox_aide_finish(struct sandbox_aide *a, struct viv_error *err)
 {
     if (a->pid <= 0)
         return 0;
+    if (!__atomic_load_n(&a->done, __ATOMIC_ACQUIRE))
+        unpin(a);
     while (waitpid(a->pid, NULL, __WALL) < 0 && errno == EINTR)
         ;
     a->pid = -1;
