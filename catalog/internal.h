@@ -42,6 +42,9 @@ int catalog_fail_rule(struct viv_error *err, int code, const char *fmt, ...)
 /* ---- object.c: the content store ---- */
 /* "ab/abcdef..." for an object. */
 void catalog_object_relpath(const char digest[65], char out[68]);
+/* The objects/<xx>/ folder a digest (or a folder's name) falls in, 0-255; -1 when its first two
+ * characters are not lowercase hex. */
+int catalog_object_fan(const char *name);
 /* The header that puts mode and owner into an object's digest. */
 int catalog_object_header(uint32_t mode, uint32_t uid, uint32_t gid, char *buf, size_t len);
 /* Digest of the content of fd under that mode and owner. */

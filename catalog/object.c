@@ -31,6 +31,12 @@ static int hex_value(char ch)
     return -1;
 }
 
+int catalog_object_fan(const char *name)
+{
+    int hi = hex_value(name[0]), lo = hi < 0 ? -1 : hex_value(name[1]);
+    return lo < 0 ? -1 : hi << 4 | lo;
+}
+
 /* Hardlinks share one inode, so its mode and owner belong to the content: they are hashed with
  * it, as OSTree does, and two files that differ only in mode are two objects. */
 int catalog_object_header(uint32_t mode, uint32_t uid, uint32_t gid, char *buf, size_t len)
@@ -121,10 +127,10 @@ static void staged_add(struct catalog_store *s, const char *digest)
         struct catalog_staged *old = s->staged;
         size_t oldcap = s->capstaged;
         s->capstaged = oldcap ? oldcap * 2 : 1024;
-        /* Written before it is read: fresh pages that are read first map the zero page, and the
-         * first write to each then shoots down the TLB of the threads writing files on the
-         * other CPU (an interrupt each, costly in a VM). */
-        s->staged = viv_xcalloc(s->capstaged, sizeof(*s->staged));
+        /* Zeroed by writing, not by calloc: fresh pages that are read first map the zero page,
+         * and the first write to each then shoots down the TLB of the threads writing files on
+         * the other CPU (an interrupt each, costly in a VM). */
+        s->staged = viv_xmalloc(s->capstaged * sizeof(*s->staged));
         memset(s->staged, 0, s->capstaged * sizeof(*s->staged));
         for (size_t i = 0; i < oldcap; i++)
             if (old[i].digest[0])
@@ -175,20 +181,15 @@ static int fill(struct viv_content_reader *in, unsigned char *buf, size_t cap, s
 static void read_fans_before(struct catalog_store *s)
 {
     s->fans_before_read = true;
-    int fd = openat(s->c->objects_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    DIR *d = viv_opendir_at(s->c->objects_fd, ".");
     if (!d) {
-        if (fd >= 0)
-            close(fd);
         memset(s->fans_before, 0xff, sizeof(s->fans_before));
         return;
     }
     for (struct dirent *e; (e = readdir(d));) {
-        int hi = hex_value(e->d_name[0]), lo = hi < 0 ? -1 : hex_value(e->d_name[1]);
-        if (lo >= 0 && !e->d_name[2]) {
-            unsigned fan = (unsigned)(hi << 4 | lo);
+        int fan = catalog_object_fan(e->d_name);
+        if (fan >= 0 && !e->d_name[2])
             s->fans_before[fan / 8] |= (uint8_t)(1u << (fan % 8));
-        }
     }
     closedir(d);
 }
@@ -197,11 +198,8 @@ static bool fan_existed(struct catalog_store *s, const char *digest)
 {
     if (!s->fans_before_read)
         read_fans_before(s);
-    int hi = hex_value(digest[0]), lo = hex_value(digest[1]);
-    if (hi < 0 || lo < 0)
-        return true;
-    unsigned fan = (unsigned)(hi << 4 | lo);
-    return s->fans_before[fan / 8] & (1u << (fan % 8));
+    int fan = catalog_object_fan(digest);
+    return fan < 0 || (s->fans_before[fan / 8] & (1u << (fan % 8)));
 }
 
 static bool present(struct catalog_store *s, const char *digest)

@@ -62,7 +62,7 @@ int catalog_object_publish(struct catalog_store *s, const char *digest, const ch
     struct viv_catalog *c = s->c;
     char rel[68];
     catalog_object_relpath(digest, rel);
-    unsigned fan = (unsigned)strtoul((char[3]){digest[0], digest[1], 0}, NULL, 16);
+    unsigned fan = (unsigned)catalog_object_fan(digest);
     uint8_t bit = (uint8_t)(1u << (fan % 8));
     /* Atomic: the namers share the bitmap (a lost race costs one mkdir that finds EEXIST). */
     if (!(__atomic_load_n(&s->fans[fan / 8], __ATOMIC_RELAXED) & bit)) {
