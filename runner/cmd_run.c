@@ -147,6 +147,7 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
     cfg->note = print_note;
     cfg->seccomp = !f->unconfined;
     cfg->read_only = f->read_only;
+    cfg->init = f->init;
     cfg->tty = f->tty;
     cfg->interactive = f->interactive;
     cfg->binds = f->binds;

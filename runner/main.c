@@ -86,6 +86,8 @@ const struct viv_verb viv_verbs[] = {
               "                           or a uid (default root)\n"
               "      --hostname NAME      the guest's hostname (default: the image name)\n"
               "      --read-only          make the root read-only (/tmp stays writable)\n"
+              "      --init               run the entrypoint under a minimal init that reaps\n"
+              "                           orphans and forwards signals (else it is pid 1)\n"
               "      --network none|host  no network but loopback (default), or the host's\n"
               "      --memory SIZE        memory limit (64M, 2G); a guest beyond it is killed\n"
               "      --cpus N             CPU time limit in CPUs (1.5)\n"

@@ -20,6 +20,7 @@ enum {
     OPT_SECCOMP,
     OPT_STATS,
     OPT_VERBOSE,
+    OPT_INIT,
 };
 
 void run_strv_push(struct viv_strv *v, char *s)
@@ -180,6 +181,7 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
         {"interactive", no_argument, NULL, 'i'},
         {"tty", no_argument, NULL, 't'},
         {"verbose", no_argument, NULL, OPT_VERBOSE},
+        {"init", no_argument, NULL, OPT_INIT},
         {0},
     };
     int opt;
@@ -211,6 +213,9 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
             break;
         case OPT_READ_ONLY:
             f->read_only = true;
+            break;
+        case OPT_INIT:
+            f->init = true;
             break;
         case OPT_NETWORK:
             f->network = optarg;

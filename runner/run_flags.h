@@ -11,7 +11,7 @@ struct run_flags {
     size_t nbinds;
     const char *workdir, *user, *hostname, *network, *entrypoint, *mode;
     const char *memory, *cpus, *pids, *timeout;
-    bool read_only, best_effort, unconfined, interactive, tty;
+    bool read_only, best_effort, unconfined, interactive, tty, init;
     int stats; /* 0 off, 1 text, 2 json */
 };
 

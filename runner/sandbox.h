@@ -32,6 +32,9 @@ struct viv_sandbox_config {
     struct viv_bind *binds;
     size_t nbinds;
     bool read_only;
+    /* --init: the entrypoint is pid 2, under a minimal init that reaps orphans and forwards
+     * signals; else it is pid 1 itself. */
+    bool init;
     bool network_host;
     bool tty;         /* give the guest a pty */
     bool interactive; /* keep stdin attached */
@@ -183,31 +186,39 @@ int sandbox_bind(int src_dirfd, const char *src_path, int target_dirfd, const ch
 int sandbox_set_mount_attr(int mount_fd, uint64_t attr, bool recursive, const char *what,
                            struct viv_error *err);
 
-/* ---- pid 1's aide (sandbox_aide.c) ---- */
+/* ---- after the instance (sandbox_linger.c) ---- */
 
-/* A process of pid 1's, sharing its memory and fds: it makes the network namespace while pid 1
- * builds the root, then detaches the old root while pid 1 drops its privileges. */
+/* Hold the mount namespace of the instance whose first process is pid, for the kernel to tear
+ * down once the returned fd is closed, after the instance, off viv's path; -1 when it cannot be
+ * held (the namespace then goes with the instance). */
+int sandbox_linger_open(pid_t pid);
+
+/* ---- the aide (sandbox_aide.c) ---- */
+
+/* A thread of the instance's first process: it makes the network namespace while the root is
+ * built, then detaches the old root while privileges are dropped. */
 struct sandbox_aide {
-    pid_t pid;        /* the aide, or -1: pid 1 does its work itself */
+    pid_t tid;        /* the aide's, cleared by the kernel as it ends */
+    bool started;     /* else the first thread does the aide's work itself */
     bool make_netns;  /* a network namespace is wanted */
     int netns_fd;     /* the namespace, once made */
     int netns_error;  /* why it could not be made */
     int netns_ready;  /* set by the aide: netns_fd or netns_error holds */
-    int pivoted;      /* set by pid 1: the old root is on top of the new one */
-    bool aide_detaches; /* set by pid 1 before pivoted: the aide detaches the old root */
+    int pivoted;      /* set by the first thread: the old root is on top of the new one */
+    bool aide_detaches; /* set before pivoted: the aide detaches the old root */
     int detach_error; /* why the old root could not be detached */
-    int last_pid_fd;  /* the pid namespace's ns_last_pid, to keep pid 2 for the entrypoint */
-    bool pinned;      /* kept off pid 1's CPU until pid 1 waits for it */
+    int last_pid_fd;  /* the pid namespace's ns_last_pid, to keep pid 2 free */
+    bool pinned;      /* kept off our CPU until we wait for it */
     int done;         /* set by the aide as it returns */
     char stack[16384] __attribute__((aligned(16)));
 };
-/* In pid 1, first thing: start the aide. */
+/* First thing in the instance: start the aide. */
 void sandbox_aide_start(struct sandbox_aide *a, bool make_netns);
-/* In pid 1, right after pivot_root (its working directory the new root) and with its
- * capabilities: the old root detached, by the aide when it is free, else by pid 1 itself; the
- * network namespace, if one is wanted, waited for (lo up) and entered. */
+/* Right after pivot_root (the working directory the new root) and with the capabilities: the old
+ * root detached, by the aide when it is free, else by the caller; the network namespace, if one
+ * is wanted, waited for (lo up) and entered. */
 int sandbox_aide_pivoted(struct sandbox_aide *a, struct viv_error *err);
-/* In pid 1, before the guest starts: reap the aide; the old root is detached. */
+/* Before the guest starts: wait until the aide is gone; the old root is detached. */
 int sandbox_aide_finish(struct sandbox_aide *a, struct viv_error *err);
 
 /* ---- privileges (sandbox_privs.c) ---- */

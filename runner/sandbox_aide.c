@@ -1,9 +1,10 @@
-/* sandbox_aide.c: pid 1's aide, a process that shares pid 1's memory and fds and takes two slow
- * kernel jobs off pid 1's path to the guest's exec. It makes the instance's network namespace
- * while pid 1 builds the root: every per-namespace subsystem sets itself up, loopback included,
- * about a millisecond here. Then, if it is done by the time pid 1 has pivoted into the new root,
- * it detaches the old one, which waits out an RCU grace period (0.2-0.4 ms here), while pid 1
- * drops its privileges and loads the seccomp policy. pid 1 reaps it before the guest starts. */
+/* sandbox_aide.c: the instance's aide, a thread of its first process that takes two slow kernel
+ * jobs off that process's path to the guest's exec. It makes the instance's network namespace
+ * while the first process builds the root: every per-namespace subsystem sets itself up,
+ * loopback included, about a millisecond here. Then, if it is done by the time the root is
+ * pivoted into, it detaches the old one, which waits out an RCU grace period (0.2-0.4 ms here),
+ * while the first process drops its privileges and loads the seccomp policy. It has ended
+ * before the guest starts: no process of viv's but the supervisor outlives the set-up. */
 #include "sandbox.h"
 
 #include <errno.h>
@@ -19,8 +20,9 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-/* The aide shares pid 1's memory and thread pointer, so it must not touch errno (pid 1's, which
- * pid 1 may be reading) nor anything else of the C library's: system calls by hand. */
+/* The aide is a thread the C library does not know of, on the first process's thread pointer:
+ * it must not touch errno (the first thread's, which it may be reading) nor anything else of the
+ * C library's. System calls by hand. */
 static long raw4(long nr, long a, long b, long c, long d)
 {
     long ret;
@@ -37,8 +39,8 @@ static long raw3(long nr, long a, long b, long c)
     return raw4(nr, a, b, c, 0);
 }
 
-/* One-way flags between pid 1 and the aide: set once, waited for with a futex (private: the
- * two share one memory). */
+/* One-way flags between the first thread and the aide: set once, waited for with a futex
+ * (private: the two share one memory). */
 static void flag_set(int *flag)
 {
     __atomic_store_n(flag, 1, __ATOMIC_RELEASE);
@@ -67,13 +69,14 @@ static void loopback_up(void)
     raw3(SYS_close, s, 0, 0);
 }
 
-/* A new namespace, lo up, and an fd of it in the fd table the aide shares with pid 1. */
+/* A new namespace, lo up, and an fd of it in the fd table the aide shares. unshare affects the
+ * calling thread alone: the first thread joins the namespace through the fd. */
 static void make_netns(struct sandbox_aide *a)
 {
     long r = raw3(SYS_unshare, CLONE_NEWNET, 0, 0);
     if (r == 0) {
         loopback_up();
-        r = raw3(SYS_openat, AT_FDCWD, (long)"/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        r = raw3(SYS_openat, AT_FDCWD, (long)"/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
     }
     if (r < 0)
         a->netns_error = (int)-r;
@@ -81,9 +84,9 @@ static void make_netns(struct sandbox_aide *a)
         a->netns_fd = (int)r;
 }
 
-/* pivot_root(".", ".") moves the root and working directory of every process that had the old
- * root as either onto the new root, the aide's too: there the old root is the mount stacked on
- * top of ".", as it is for pid 1. */
+/* The aide has a working directory of its own (no CLONE_FS), which pivot_root(".", ".") moves
+ * onto the new root as it moves the first thread's: there the old root is the mount stacked on
+ * top of ".", for either to detach. */
 static int aide_main(void *arg)
 {
     struct sandbox_aide *a = arg;
@@ -103,39 +106,50 @@ static int aide_main(void *arg)
 void sandbox_aide_start(struct sandbox_aide *a, bool make_netns)
 {
     memset(a, 0, offsetof(struct sandbox_aide, stack));
-    a->pid = -1;
+    a->tid = -1;
     a->netns_fd = -1;
     a->make_netns = make_netns;
-    /* The aide must not take pid 2, which the entrypoint should have: it is born far above, and
-     * the counter goes back to 1 while pid 1 still may write it. Opened now, while /proc is the
-     * host's and writable; written at offset 0, as a sysctl ignores what is written further in.
-     * Without it, pid 1 does the aide's work itself. */
+    /* The aide must not take pid 2, which the entrypoint's first child (or, under --init, the
+     * entrypoint) should have: it is born far above, and the counter goes back to 1 while we
+     * still may write it. Opened now, while /proc is the host's and writable; written at offset
+     * 0, as a sysctl ignores what is written further in. Without it, the first thread does the
+     * aide's work itself. */
     a->last_pid_fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
     if (a->last_pid_fd < 0 || pwrite(a->last_pid_fd, "1000", 4, 0) != 4)
         return;
-    a->pid = clone(aide_main, a->stack + sizeof(a->stack), CLONE_VM | CLONE_FILES | SIGCHLD, a);
-    /* On another CPU than pid 1's: a task just forked counts as cache-hot for half a
-     * millisecond, in which an idle CPU does not pull it over, so left on pid 1's it would wait
-     * out pid 1's time slice first. Within the CPUs viv may use; none other when there is one. */
+    /* A thread: the kernel clears tid and wakes its futex when the aide is gone, which is all
+     * there is to wait for. Its exit signal is none, and its signals are those the first
+     * thread blocks (every relayed one, until the guest starts). */
+    pid_t tid = clone(aide_main, a->stack + sizeof(a->stack),
+                      CLONE_VM | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |
+                          CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
+                      a, &a->tid, NULL, &a->tid);
+    if (tid < 0)
+        a->tid = -1;
+    /* On another CPU than ours: a task just made counts as cache-hot for half a millisecond, in
+     * which an idle CPU does not pull it over, so left on ours it would wait out our time slice
+     * first. Within the CPUs viv may use; none other when there is one. */
     cpu_set_t cpus;
     int self = sched_getcpu();
-    if (a->pid > 0 && self >= 0 && sched_getaffinity(0, sizeof(cpus), &cpus) == 0 &&
+    if (tid > 0 && self >= 0 && sched_getaffinity(0, sizeof(cpus), &cpus) == 0 &&
         CPU_COUNT(&cpus) > 1) {
         CPU_CLR(self, &cpus);
-        a->pinned = sched_setaffinity(a->pid, sizeof(cpus), &cpus) == 0;
+        a->pinned = sched_setaffinity(tid, sizeof(cpus), &cpus) == 0;
     }
-    /* Should it fail, the entrypoint is pid 3 and nothing else changes. */
+    a->started = tid > 0;
+    /* Should it fail, the guest's first pid is 3 and nothing else changes. */
     ssize_t w = pwrite(a->last_pid_fd, "1", 1, 0);
     (void)w;
 }
 
-/* Once pid 1 waits for the aide, its own CPU is as good: on a busy machine the other one may be
+/* Once we wait for the aide, our own CPU is as good: on a busy machine the other one may be
  * running something else, which the aide would wait out. */
 static void unpin(struct sandbox_aide *a)
 {
     cpu_set_t cpus;
-    if (a->pinned && sched_getaffinity(0, sizeof(cpus), &cpus) == 0)
-        sched_setaffinity(a->pid, sizeof(cpus), &cpus);
+    pid_t tid = __atomic_load_n(&a->tid, __ATOMIC_ACQUIRE);
+    if (a->pinned && tid > 0 && sched_getaffinity(0, sizeof(cpus), &cpus) == 0)
+        sched_setaffinity(tid, sizeof(cpus), &cpus);
     a->pinned = false;
 }
 
@@ -145,17 +159,17 @@ int sandbox_aide_pivoted(struct sandbox_aide *a, struct viv_error *err)
         close(a->last_pid_fd);
     a->last_pid_fd = -1;
     /* Making a network namespace takes longer than building the root here (1.2 ms against 1
-     * ms): while the aide is still at it, pid 1 would only wait, and detaches the old root
-     * itself meanwhile. */
-    a->aide_detaches = a->pid > 0 && (!a->make_netns || __atomic_load_n(&a->netns_ready,
+     * ms): while the aide is still at it, we would only wait, and detach the old root
+     * ourselves meanwhile. */
+    a->aide_detaches = a->started && (!a->make_netns || __atomic_load_n(&a->netns_ready,
                                                                           __ATOMIC_ACQUIRE));
-    if (a->pid > 0)
+    if (a->started)
         flag_set(&a->pivoted);
     if (!a->aide_detaches && umount2(".", MNT_DETACH) < 0)
         return viv_fail(err, errno, "detach the old root");
     if (!a->make_netns)
         return 0;
-    if (a->pid > 0) {
+    if (a->started) {
         if (!__atomic_load_n(&a->netns_ready, __ATOMIC_ACQUIRE))
             unpin(a);
         flag_wait(&a->netns_ready);
@@ -172,12 +186,14 @@ int sandbox_aide_pivoted(struct sandbox_aide *a, struct viv_error *err)
 
 int sandbox_aide_finish(struct sandbox_aide *a, struct viv_error *err)
 {
-    if (a->pid <= 0)
+    if (!a->started)
         return 0;
     if (!__atomic_load_n(&a->done, __ATOMIC_ACQUIRE))
         unpin(a);
-    while (waitpid(a->pid, NULL, __WALL) < 0 && errno == EINTR)
-        ;
-    a->pid = -1;
+    /* Shared, not private: that is how the kernel wakes a cleared tid. */
+    pid_t tid;
+    while ((tid = __atomic_load_n(&a->tid, __ATOMIC_ACQUIRE)) != 0)
+        syscall(SYS_futex, &a->tid, FUTEX_WAIT, tid, NULL);
+    a->started = false;
     return a->detach_error ? viv_fail(err, a->detach_error, "detach the old root") : 0;
 }

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <linux/filter.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -163,6 +164,17 @@ static void hide_cmdline(void)
             memset((void *)(uintptr_t)v[i], 0, (size_t)(v[i + 1] - v[i]));
     if (v[48] && v[49] > v[48] + sizeof("viv-init"))
         memcpy((void *)(uintptr_t)v[48], "viv-init", sizeof("viv-init"));
+}
+
+/* The kernel forgets the parent-death signal when the effective ids change, as dropping
+ * privileges to a guest user does: set it again, and see that the supervisor did not die
+ * before (the report pipe then has no reader). */
+static void keep_pdeathsig(const struct sandbox_child *c)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    struct pollfd p = {.fd = c->report_fd, .events = POLLOUT};
+    if (poll(&p, 1, 0) == 1 && (p.revents & POLLERR))
+        _exit(125);
 }
 
 static _Noreturn void start_guest(const struct sandbox_child *c, const char *prog, int tty,
@@ -336,7 +348,8 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
         viv_fail(&err, errno, "create the cgroup namespace");
         fail(c, &err);
     }
-    prctl(PR_SET_NAME, "viv-init");
+    if (cfg->init)
+        prctl(PR_SET_NAME, "viv-init");
 
     if (limits_apply_rlimits(c->plan, &err) < 0)
         fail(c, &err);
@@ -400,14 +413,21 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
     sigset_t all, old;
     sigfillset(&all);
     sigprocmask(SIG_SETMASK, &all, &old);
-    struct sigaction sa = {.sa_handler = never_runs};
-    for (size_t i = 0; i < VIV_ARRAY_SIZE(forwarded); i++)
-        sigaction(forwarded[i], &sa, NULL);
     /* The guest may not start before the host's tree is out of its reach. */
     if (sandbox_aide_finish(&aide, &err) < 0)
         fail(c, &err);
     viv_trace(VIV_TRACE_RUN, "run", "instance: starting the entrypoint");
-    hide_cmdline();
+    /* An engine serves the guest from our own memory, which holds viv's command line. */
+    if (cfg->init || cfg->engine_main)
+        hide_cmdline();
+    keep_pdeathsig(c);
+    /* The entrypoint becomes pid 1: the supervisor hears its end and counts its CPU directly,
+     * and no process of viv's stands between the two. */
+    if (!cfg->init)
+        start_guest(c, prog, tty, &old);
+    struct sigaction sa = {.sa_handler = never_runs};
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(forwarded); i++)
+        sigaction(forwarded[i], &sa, NULL);
     pid_t guest = spawn_guest(c, prog, tty, &old);
     if (guest < 0) {
         viv_fail(&err, errno, "fork the entrypoint");

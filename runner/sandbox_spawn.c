@@ -138,7 +138,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     int rc = -1;
     pid_t pid = -1;
     int pidfd = -1, sync[2] = {-1, -1}, rep[2] = {-1, -1}, sock[2] = {-1, -1};
-    int flt[2] = {-1, -1}, done[2] = {-1, -1};
+    int flt[2] = {-1, -1}, done[2] = {-1, -1}, linger = -1;
     struct viv_pty pty = {.master = -1};
     struct viv_limits_plan plan;
     memset(&plan, 0, sizeof(plan));
@@ -225,6 +225,9 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
         close(sock[1]);
         sock[1] = -1;
     }
+    /* viv-init has its own way not to wait for the teardown: it reports before it exits. */
+    if (!cfg->init)
+        linger = sandbox_linger_open(pid);
     if (write_id_maps(cfg, pid, err) < 0 || limits_attach(&plan, pid, err) < 0 ||
         write(sync[1], "g", 1) != 1) {
         if (!err->msg[0])
@@ -299,8 +302,8 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     rc = sandbox_supervise(&sup, st, err);
     st->wall_ns = now_ns() - t0;
 out:;
-    int fds[] = {pidfd,   sync[0], sync[1], rep[0],  rep[1],
-                 sock[0], sock[1], flt[0],  flt[1], done[0], done[1]};
+    int fds[] = {pidfd,  sync[0], sync[1], rep[0],  rep[1], sock[0],
+                 sock[1], flt[0], flt[1],  done[0], done[1], linger};
     for (size_t i = 0; i < VIV_ARRAY_SIZE(fds); i++)
         if (fds[i] >= 0)
             close(fds[i]);

@@ -8,6 +8,8 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -41,6 +43,61 @@ void sandbox_note(const struct viv_sandbox_config *cfg, bool warning, const char
 static int pidfd_signal(int pidfd, int sig)
 {
     return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+/* Whether a process that neither handles nor ignores sig ends of it. */
+static bool ends_by_default(int sig)
+{
+    switch (sig) {
+    case SIGCHLD:
+    case SIGCONT:
+    case SIGURG:
+    case SIGWINCH:
+    case SIGSTOP:
+    case SIGTSTP:
+    case SIGTTIN:
+    case SIGTTOU:
+        return false;
+    default:
+        return true;
+    }
+}
+
+/* Whether the process handles, ignores or blocks sig, from its /proc status (in doubt, yes). */
+static bool takes_signal(pid_t pid, int sig)
+{
+    char path[64], line[128];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return true;
+    bool takes = false, seen = false;
+    while (fgets(line, sizeof(line), f)) {
+        if (strncmp(line, "SigBlk:", 7) && strncmp(line, "SigIgn:", 7) &&
+            strncmp(line, "SigCgt:", 7))
+            continue;
+        seen = true;
+        if ((strtoull(line + 7, NULL, 16) >> (sig - 1)) & 1)
+            takes = true;
+    }
+    fclose(f);
+    return takes || !seen;
+}
+
+/* One of viv's signals, to the guest. Without --init the entrypoint is its namespace's pid 1, to
+ * which the kernel delivers only the signals it handles: a SIGTERM it leaves at its default
+ * would be dropped, though viv was asked to end it. Such a signal ends the instance instead
+ * (SIGKILL: the whole namespace), and viv's status says which signal it was, as it would for a
+ * guest that died of it. */
+static void relay_signal(const struct sandbox_supervise *s, int sig, int *ended_by)
+{
+    if (!s->cfg->init && ends_by_default(sig) && !takes_signal(s->pid, sig)) {
+        if (!*ended_by)
+            *ended_by = sig;
+        pidfd_signal(s->pidfd, SIGKILL);
+        return;
+    }
+    pidfd_signal(s->pidfd, sig);
 }
 
 /* Write all of buf even to a non-blocking fd (the pty master is one): wait while it is full. */
@@ -101,6 +158,7 @@ int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, str
     struct xlat_trap *trap = NULL;
     struct sandbox_done done;
     bool reported = false;
+    int ended_by = 0; /* the signal of viv's that the instance was killed for */
     bool tty = s->pty && s->pty->master >= 0;
     sigset_t mask, old;
     sandbox_relayed_signals(&mask);
@@ -171,7 +229,7 @@ int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, str
                 if (si.ssi_signo == SIGWINCH && tty)
                     pty_resize(s->pty);
                 else
-                    pidfd_signal(s->pidfd, (int)si.ssi_signo);
+                    relay_signal(s, (int)si.ssi_signo, &ended_by);
             }
         }
         if (p[FD_TIMER].revents & POLLIN) {
@@ -263,6 +321,8 @@ kill:
         st->status = done.status;
     else if (WIFEXITED(status))
         st->status = WEXITSTATUS(status);
+    else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && ended_by)
+        st->status = 128 + ended_by;
     else if (WIFSIGNALED(status))
         st->status = 128 + WTERMSIG(status);
     if (st->timed_out)

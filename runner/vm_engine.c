@@ -149,6 +149,7 @@ static int vm_serve(const struct viv_sandbox_config *cfg, const char *root, bool
         .memory = cfg->guest_memory,
         .kvm_fd = cfg->engine_fd,
         .no_network = host_netns && !cfg->network_host,
+        .first_pid = cfg->init ? 2 : 1,
     };
     static struct vm_stats local;
     struct vm_stats *vs = vm_shared_stats ? vm_shared_stats : &local;

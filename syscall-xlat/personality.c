@@ -73,6 +73,7 @@ int xlat_proc_new(const struct xlat_proc_config *cfg, struct xlat_proc **out,
     p->exec_in_place_only = cfg->exec_in_place_only;
     p->exec.fd = -1; /* no execve pending: fd 0 is the guest's stdin */
     p->alone_root = getpid();
+    p->alone_pid = cfg->alone_pid ? cfg->alone_pid : XLAT_ALONE_PID;
     p->alone_pgrp = getpgrp();
     *out = p;
     return 0;

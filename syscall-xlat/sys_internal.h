@@ -112,6 +112,7 @@ struct xlat_proc {
     bool no_network;       /* AF_UNIX sockets only, and no abstract names */
     bool alone;            /* kill and friends reach only the guest's own processes */
     pid_t alone_root;      /* alone: the host pid of the guest's first process */
+    pid_t alone_pid;       /* alone: the pid the guest knows it by */
     pid_t alone_pgrp;      /* alone: the host group it started in (viv's own too) */
     bool exec_in_place_only;
     int engine_fds[8];     /* xlat_proc_reserve_fd */

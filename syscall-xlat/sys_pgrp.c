@@ -9,25 +9,26 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* A guest that is alone sees its first process as XLAT_ALONE_PID, as in native mode's pid
+/* A guest that is alone sees its first process as alone_pid, as in native mode's pid
  * namespace; its children are host processes with host pids. The first process and host pid
- * XLAT_ALONE_PID trade numbers, so that the mapping is one to one wherever the VMM runs. */
+ * alone_pid trade numbers, so that the mapping is one to one wherever the VMM runs (inside the
+ * instance's pid namespace, where the two are the same, it is the identity). */
 pid_t xlat_pid_to_guest(const struct xlat_proc *p, pid_t host)
 {
     if (!p->alone || host <= 0)
         return host;
     if (host == p->alone_root)
-        return XLAT_ALONE_PID;
-    return host == XLAT_ALONE_PID ? p->alone_root : host;
+        return p->alone_pid;
+    return host == p->alone_pid ? p->alone_root : host;
 }
 
 pid_t xlat_pid_to_host(const struct xlat_proc *p, pid_t guest)
 {
     if (!p->alone || guest <= 0)
         return guest;
-    if (guest == XLAT_ALONE_PID)
+    if (guest == p->alone_pid)
         return p->alone_root;
-    return guest == p->alone_root ? XLAT_ALONE_PID : guest;
+    return guest == p->alone_root ? p->alone_pid : guest;
 }
 
 /* Field 4 (ppid) or 5 (pgrp) of /proc/PID/stat; -1 when it cannot be read. The command name in
@@ -55,9 +56,11 @@ static pid_t stat_field(pid_t pid, int field)
 /* Whether host process pid is the guest's first process or one of its descendants. */
 static bool in_tree(const struct xlat_proc *p, pid_t pid)
 {
-    for (int depth = 0; pid > 1 && depth < 4096; depth++) {
+    for (int depth = 0; pid > 0 && depth < 4096; depth++) {
         if (pid == p->alone_root)
             return true;
+        if (pid == 1)
+            break; /* the top of a pid namespace (the guest's own may be it) */
         pid = stat_field(pid, 4);
     }
     return false;

@@ -21,14 +21,15 @@ XLAT_SYS(exit_group)
 
 void xlat_proc_ids(const struct xlat_proc *p, pid_t *pid, pid_t *ppid)
 {
-    /* Alone, the guest sees what it sees in native mode, where the instance's init is pid 1
-     * and the program its child. */
+    /* Alone, the guest sees what it sees in native mode: the entrypoint is pid 1, with no
+     * parent in its namespace (0), or under --init pid 2, viv-init's child. */
     /* Only the host calls the answer needs: a guest that asks getppid in a loop makes one. */
     pid_t self = pid || p->alone ? getpid() : 0;
     if (pid)
         *pid = xlat_pid_to_guest(p, self);
     if (ppid)
-        *ppid = p->alone && self == p->alone_root ? 1 : xlat_pid_to_guest(p, getppid());
+        *ppid = p->alone && self == p->alone_root ? p->alone_pid - 1
+                                                  : xlat_pid_to_guest(p, getppid());
 }
 
 XLAT_SYS(getpid)

@@ -206,9 +206,11 @@ struct xlat_proc_config {
      * network namespace), with EACCES. */
     bool no_network;
     /* The guest is alone in a pid space the engine gives it (a VM, which may run where the
-     * host grants no pid namespace): it is pid XLAT_ALONE_PID under an init, as in native mode's
-     * instance, and kill, tgkill and tkill reach only itself, never the host's processes. */
+     * host grants no pid namespace): it is pid alone_pid, as in native mode's instance (1, or
+     * 2 under --init's init; 0 for XLAT_ALONE_PID), and kill, tgkill and tkill reach only
+     * itself, never the host's processes. */
     bool alone;
+    pid_t alone_pid;
     /* execve runs programs of the ABI's machine in place and refuses the others (ENOEXEC),
      * rather than handing them to the host's execve: the guest must not leave its VM. */
     bool exec_in_place_only;
@@ -220,7 +222,7 @@ bool xlat_fd_reserved(const struct xlat_proc *p, int64_t fd);
 int xlat_proc_new(const struct xlat_proc_config *cfg, struct xlat_proc **out,
                   struct viv_error *err);
 void xlat_proc_free(struct xlat_proc *p);
-#define XLAT_ALONE_PID 2
+#define XLAT_ALONE_PID 1
 /* What getpid and getppid answer the guest (for an engine that answers them itself); either
  * pointer may be NULL when only the other is wanted. */
 void xlat_proc_ids(const struct xlat_proc *p, pid_t *pid, pid_t *ppid);

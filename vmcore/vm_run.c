@@ -282,6 +282,7 @@ static int start_personality(struct vm_instance *v, const struct vm_config *cfg,
         .hostname = cfg->hostname,
         .no_network = cfg->no_network,
         .alone = true,
+        .alone_pid = cfg->first_pid,
         .exec_in_place_only = true,
     };
     if (xlat_proc_new(&pc, &v->proc, err) < 0)

@@ -347,6 +347,8 @@ struct vm_config {
     /* The VMM shares the host's network namespace while the guest was given no network (a
      * host without namespaces, --network none): the guest gets AF_UNIX sockets only. */
     bool no_network;
+    /* The pid the guest's first process knows itself by: 1, or 2 under an init (--init). */
+    pid_t first_pid;
 };
 
 enum { VM_EXIT_IO, VM_EXIT_HLT, VM_EXIT_SHUTDOWN, VM_EXIT_INTR, VM_EXIT_OTHER, VM_EXIT_KINDS };

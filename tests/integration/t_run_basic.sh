@@ -7,7 +7,7 @@ BUILD=$WORK sh "$SRCDIR/examples/build.sh" >"$WORK/build.log" 2>&1
 LIM=
 [ "$(id -u)" = 0 ] || LIM=--limits=best-effort
 run "$VIV" run $LIM "$WORK/examples/hello.viv"
-if [ "$status" = 0 ] && contains "$out" "hello from vivarium: pid 2 on hello"; then pass "run FILE.viv imports and runs it"; else fail "run FILE.viv imports and runs it" "$status $out $errout"; fi
+if [ "$status" = 0 ] && contains "$out" "hello from vivarium: pid 1 on hello"; then pass "run FILE.viv imports and runs it"; else fail "run FILE.viv imports and runs it" "$status $out $errout"; fi
 expect "run by name" 0 "$VIV" run $LIM hello:1.0
 expect "run by id prefix" 0 "$VIV" run $LIM "$("$VIV" images -q | head -n 1 | cut -c1-12)"
 expect_err "run of a missing image" 125 "viv: run: no image 'nothere:latest'" "$VIV" run nothere
@@ -22,7 +22,10 @@ run "$VIV" run app 'echo $0' --not-a-viv-flag
 if [ "$status" = 0 ] && [ "$out" = "echo \$0" ] || [ "$out" = "--not-a-viv-flag" ]; then pass "options end at the image"; else fail "options end at the image" "$status $out $errout"; fi
 
 expect "the guest's exit status" 3 "$VIV" run app 'exit 3'
-expect "killed by a signal: 128+N" 137 "$VIV" run app 'kill -9 $$'
+# The entrypoint is pid 1, which only a fault's signal kills from inside; under --init it is
+# pid 2, which any signal kills.
+expect "killed by a signal: 128+N" 139 "$VIV" run --entrypoint /bin/escape app segv
+expect "--init: killed by a signal: 128+N" 137 "$VIV" run --init app 'kill -9 $$'
 expect_err "entrypoint not found: 127" 127 "viv: run: exec '/bin/nope': No such file or directory" "$VIV" run --entrypoint /bin/nope app
 expect_err "command not on PATH: 127" 127 "viv: run: exec 'nope': not found on PATH (/bin)" "$VIV" run --entrypoint nope app
 expect_err "entrypoint not executable: 126" 126 "viv: run: exec '/etc/passwd': Permission denied" "$VIV" run --entrypoint /etc/passwd app
@@ -143,8 +146,10 @@ assert "the fallback leaves the catalog untouched" test "$before" = "$(catalog_s
 # /dev, /proc, /tmp.
 run "$VIV" run app 'ls /dev | tr "\n" " "; echo; readlink /dev/ptmx; echo x > /dev/null && head -c 4 /dev/zero | wc -c; ls /dev/pts'
 if contains "$out" "fd full null ptmx pts random shm stderr stdin stdout tty urandom zero" && contains "$out" "pts/ptmx" && contains "$out" "4"; then pass "a minimal /dev"; else fail "a minimal /dev" "$out"; fi
-run "$VIV" run app "cat /proc/1/comm; test -e /proc/$$ && echo host-visible; grep -c ' /tmp tmpfs' /proc/mounts; echo \$\$"
-if [ "$out" = "$(printf 'viv-init\n1\n2')" ]; then pass "/proc of the new pid namespace, /tmp tmpfs, the entrypoint pid 2"; else fail "/proc of the new pid namespace, /tmp tmpfs, the entrypoint pid 2" "$out"; fi
+run "$VIV" run app "sh -c 'echo \$\$'; cat /proc/1/comm; test -e /proc/$$ && echo host-visible; grep -c ' /tmp tmpfs' /proc/mounts; echo \$\$"
+if [ "$out" = "$(printf '2\nsh\n1\n1')" ]; then pass "/proc of the new pid namespace, /tmp tmpfs, the entrypoint pid 1, its first child pid 2"; else fail "/proc of the new pid namespace, /tmp tmpfs, the entrypoint pid 1, its first child pid 2" "$out"; fi
+run "$VIV" run --init app "cat /proc/1/comm; echo \$\$"
+if [ "$out" = "$(printf 'viv-init\n2')" ]; then pass "--init: pid 1 is viv-init, the entrypoint pid 2"; else fail "--init: pid 1 is viv-init, the entrypoint pid 2" "$out"; fi
 
 # --timeout and --stats.
 expect_err "--timeout kills the instance: 124" 124 "viv: run: timed out after 1s: instance killed" "$VIV" run --timeout 1 app 'sleep 30'

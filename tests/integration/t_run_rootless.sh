@@ -14,7 +14,7 @@ else
     run as_nobody "$VIV" run "$app" 'id -u; cat /proc/self/uid_map | tr -s " "'
     if [ "$status" = 0 ] && [ "$out" = "$(printf '0\n 0 %s 1' "$RL_UID")" ]; then pass "rootless: guest root is the caller"; else fail "rootless: guest root is the caller" "$status $out $errout"; fi
     run as_nobody "$VIV" run "$app" 'echo $$; readlink /proc/self/ns/net'
-    if [ "$status" = 0 ] && [ "$(printf '%s' "$out" | head -1)" = 2 ] && contains "$out" "net:[" && ! contains "$out" "$(readlink /proc/self/ns/net)"; then pass "rootless: the entrypoint is pid 2, in a network namespace of its own"; else fail "rootless: the entrypoint is pid 2" "$status $out $errout"; fi
+    if [ "$status" = 0 ] && [ "$(printf '%s' "$out" | head -1)" = 1 ] && contains "$out" "net:[" && ! contains "$out" "$(readlink /proc/self/ns/net)"; then pass "rootless: the entrypoint is pid 1, in a network namespace of its own"; else fail "rootless: the entrypoint is pid 1" "$status $out $errout"; fi
     run as_nobody "$VIV" run --limits=best-effort "$WORK/app.viv" 'echo x > /etc/x && cat /etc/x'
     if [ "$status" = 0 ] && [ "$out" = x ]; then pass "rootless: a writable root"; else fail "rootless: a writable root" "$out $errout"; fi
     # vm mode has no i386 or x32 system-call ABI to try (t_run_sandbox.sh says so).

@@ -7,14 +7,14 @@ if [ ! -x "$RV/args-static" ] || ! command -v riscv64-linux-gnu-gcc >/dev/null 2
 else
     BUILD=$WORK sh "$SRCDIR/examples/build.sh" >"$WORK/build.log" 2>&1
     run "$VIV" run --verbose "$WORK/examples/hello-riscv64.viv" one two
-    if [ "$status" = 0 ] && contains "$out" "hello from vivarium: pid 2 on hello-riscv64 (riscv64)" &&
+    if [ "$status" = 0 ] && contains "$out" "hello from vivarium: pid 1 on hello-riscv64 (riscv64)" &&
         contains "$out" "arg 2: two" && contains "$errout" "mode xlat: auto: a riscv64 image"; then
-        pass "auto runs a riscv64 appliance translated, as pid 2 under the instance's init"
+        pass "auto runs a riscv64 appliance translated, as the instance's pid 1"
     else
         fail "auto runs a riscv64 appliance translated" "status $status: $out / $errout"
     fi
     run "$VIV" run "$WORK/examples/hello-riscv64-dyn.viv" dyn
-    if [ "$status" = 0 ] && contains "$out" "hello from vivarium: pid 2 on hello-riscv64-dyn (riscv64)" &&
+    if [ "$status" = 0 ] && contains "$out" "hello from vivarium: pid 1 on hello-riscv64-dyn (riscv64)" &&
         contains "$out" "arg 1: dyn"; then
         pass "a dynamic riscv64 appliance runs with the libc and ld.so its rootfs carries"
     else

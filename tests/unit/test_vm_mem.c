@@ -402,14 +402,15 @@ START_TEST(dispatch)
     ck_assert_int_eq(sys(63, 0x400000, 0, 0, 0), 0);
     ck_assert_str_eq((char *)g + 65, "box");         /* nodename */
     ck_assert_str_eq((char *)g + 4 * 65, "x86_64"); /* machine */
-    /* Alone: pid 2 under init 1, and kill reaches only itself. */
-    ck_assert_int_eq(sys(39, 0, 0, 0, 0), 2);
-    ck_assert_int_eq(sys(110, 0, 0, 0, 0), 1);
-    ck_assert_int_eq(sys(186, 0, 0, 0, 0), 2);
-    ck_assert_int_eq(sys(62, 1, 0, 0, 0), -ESRCH);
-    ck_assert_int_eq(sys(62, 2, 0, 0, 0), 0);
+    /* Alone: pid 1 with no parent, as a native entrypoint is, and kill reaches only itself. */
+    ck_assert_int_eq(sys(39, 0, 0, 0, 0), 1);
+    ck_assert_int_eq(sys(110, 0, 0, 0, 0), 0);
+    ck_assert_int_eq(sys(186, 0, 0, 0, 0), 1);
+    ck_assert_int_eq(sys(62, 2, 0, 0, 0), -ESRCH);
+    ck_assert_int_eq(sys(62, 1, 0, 0, 0), 0);
     ck_assert_int_eq(sys(234, 2, 3, 0, 0), -ESRCH);
-    ck_assert_int_eq(sys(121, 1, 0, 0, 0), -ESRCH);  /* getpgid: init is not the guest's */
+    ck_assert_int_eq(sys(121, 2, 0, 0, 0), -ESRCH);  /* getpgid: not one of the guest's */
+    ck_assert_int_eq(sys(121, 1, 0, 0, 0), sys(111, 0, 0, 0, 0)); /* pid 1 is the guest */
     ck_assert_int_eq(sys(121, 0, 0, 0, 0), sys(111, 0, 0, 0, 0)); /* its own: getpgrp */
     ck_assert_int_eq(sys(61, (uint64_t)-1, 0, WNOHANG, 0), -ECHILD); /* wait4: no children */
     /* poll: an engine fd is POLLNVAL, as a closed one is, and ready at once. */

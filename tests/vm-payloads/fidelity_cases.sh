@@ -6,13 +6,13 @@ SH="--entrypoint /bin/sh busybox -c"
 fcase "arguments reach the entrypoint" "" --entrypoint /bin/echo busybox one "two three"
 fcase "sh -c sees \$0 and its arguments" "" $SH 'echo "$0|$1|$2"' a 'b c'
 fcase "the guest's exit status" "" $SH 'exit 3'
-fcase "killed by SIGKILL: 137" "" $SH 'kill -9 $$'
-fcase "killed by SIGTERM: 143" "" $SH 'kill -TERM $$'
+fcase "pid 1 outlives a SIGKILL it sends itself" "" $SH 'kill -9 $$; echo alive'
+fcase "pid 1 outlives a SIGTERM it sends itself" "" $SH 'kill -TERM $$; echo alive'
 fcase "a trap handler runs for a signal the guest sends itself" "" $SH 'trap "echo trapped" USR1; kill -USR1 $$; echo after'
 fcase "-e, PATH, HOSTNAME and HOME" "" -e FOO=bar -e PATH=/bin:/usr/bin $SH 'echo "$FOO $PATH $HOSTNAME $HOME"'
 fcase "the whole environment, in order" "" -e A=1 --entrypoint /bin/env busybox
 fcase "--hostname is what uname says" "" --hostname box --entrypoint /bin/uname busybox -s -n -m
-fcase "the guest is pid 2, its parent pid 1" "" $SH 'echo $$ $PPID'
+fcase "the guest is pid 1, with no parent in its namespace" "" $SH 'echo $$ $PPID'
 fcase "a file of the image, read by an applet" "" --entrypoint /bin/cat busybox /etc/passwd
 fcase "-i passes stdin" "piped in" -i --entrypoint /bin/cat busybox
 fcase "without -i stdin is empty" "not for the guest" --entrypoint /bin/cat busybox
@@ -46,9 +46,10 @@ fcase "sh -c runs a pipeline" "" $SH "sh -c 'cat /etc/passwd | wc -l'"
 fcase "exec replaces the shell" "" $SH 'exec /bin/echo replaced'
 fcase "a #! script with an argument" "" $SH 'printf "#!/bin/sh -e\necho script \$0 \$1\nexit 4\n" >/tmp/s && chmod +x /tmp/s && /tmp/s arg; echo $?'
 fcase "a missing #! interpreter: 127" "" $SH 'printf "#!/bin/none\n" >/tmp/n && chmod +x /tmp/n && /tmp/n; echo $?'
-fcase "a child knows its parent as pid 2" "" $SH 'sh -c "echo \$PPID"; true'
+fcase "a child knows its parent as pid 1" "" $SH 'sh -c "echo \$PPID"; true'
 fcase "wait gives each child's status" "" $SH 'sh -c "exit 3" & a=$!; (exit 5) & b=$!; wait $b; echo $?; wait $a; echo $?'
 fcase "a child killed by SIGKILL: 137" "" $SH 'sh -c "kill -9 \$\$"; echo $?'
+fcase "a child killed by SIGTERM: 143" "" $SH 'sh -c "kill -TERM \$\$"; echo $?'
 fcase "kill of a background child: 143" "" $SH '{ sleep 10 & kill $!; wait $!; echo $?; } 2>/dev/null'
 fcase "a child signals its parent; kill 0 ends the whole group: 143" "" $SH 'trap "echo got USR1" USR1; sh -c "kill -USR1 \$PPID"; echo after; sleep 5 & kill -TERM 0; echo notreached'
 fcase "SIGPIPE ends the writer of a closed pipe" "" $SH 'busybox yes | head -n 2; echo $?'
