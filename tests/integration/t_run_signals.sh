@@ -23,6 +23,20 @@ for sig in TERM INT HUP; do
     if [ "$st" = 42 ] && grep -q "got-$sig" "$WORK/sig.out"; then pass "SIG$sig to viv reaches the guest"; else fail "SIG$sig to viv reaches the guest" "exit $st: $(cat "$WORK/sig.out")"; fi
 done
 
+# An entrypoint that leaves the signal at its default: the kernel would not deliver it to a
+# namespace's init, so viv ends the instance, with the status of a guest killed by it.
+for sig_want in TERM:143 HUP:129; do
+    sig=${sig_want%:*} want=${sig_want#*:}
+    rm -f "$WORK/sig.out"
+    "$VIV" run app "echo ready; sleep 30" >"$WORK/sig.out" 2>&1 &
+    vp=$!
+    wait_for "$WORK/sig.out" ready
+    kill -s "$sig" "$vp"
+    wait "$vp"
+    st=$?
+    if [ "$st" = "$want" ]; then pass "SIG$sig to viv ends a guest that does not handle it ($want)"; else fail "SIG$sig to viv ends a guest that does not handle it" "exit $st, wanted $want: $(cat "$WORK/sig.out")"; fi
+done
+
 # A signal that comes while the instance is still starting waits for the supervisor: this viv
 # is a background job of a script, which ignores SIGINT, and an ignored signal that is not
 # blocked would be discarded.
