@@ -135,11 +135,29 @@ static int load_policy(const struct sandbox_child *c, int *notify_fd, struct viv
     return seccomp_policy_install(bpf, len, sandbox_traps_ids(c->cfg), notify_fd, err);
 }
 
+/* Write the strings of v, each with its NUL, into [at, end), as far as they fit; zeros after. */
+static void fill_strings(char *at, char *end, char *const *v)
+{
+    char *p = at;
+    for (; v && *v && p < end; v++) {
+        size_t n = strlen(*v) + 1;
+        if (n > (size_t)(end - p))
+            n = (size_t)(end - p);
+        memcpy(p, *v, n);
+        p += n;
+    }
+    memset(p, 0, (size_t)(end - p));
+    if (end > at)
+        end[-1] = '\0';
+}
+
 /* viv's command line (its -e values, host paths) and environment (the caller's, secrets
  * included) would otherwise be what the guest reads in /proc/1/cmdline and /proc/1/environ. Both
- * live in our own memory: overwrite them. Nothing may use the original argv or environ strings
+ * live in our own memory: overwrite them, with "viv-init" and nothing, or, where an engine runs
+ * the guest in this process, with the guest's own argv and environment, as far as they fit, as
+ * the guest's pid 1 shows them natively. Nothing may use the original argv or environ strings
  * after this (the guest's argv and envp are copies). */
-static void hide_cmdline(void)
+static void hide_cmdline(char *const *argv, char *const *envp)
 {
     char buf[1024];
     int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
@@ -159,11 +177,11 @@ static void hide_cmdline(void)
             v[field] = strtoull(p + 1, NULL, 10);
     }
     clearenv();
-    for (int i = 48; i <= 50; i += 2)
+    char *const init_argv[] = {"viv-init", NULL};
+    char *const *fill[] = {argv ? argv : init_argv, envp};
+    for (int i = 48, k = 0; i <= 50; i += 2, k++)
         if (v[i] && v[i + 1] > v[i])
-            memset((void *)(uintptr_t)v[i], 0, (size_t)(v[i + 1] - v[i]));
-    if (v[48] && v[49] > v[48] + sizeof("viv-init"))
-        memcpy((void *)(uintptr_t)v[48], "viv-init", sizeof("viv-init"));
+            fill_strings((char *)(uintptr_t)v[i], (char *)(uintptr_t)v[i + 1], fill[k]);
 }
 
 /* The kernel forgets the parent-death signal when the effective ids change, as dropping
@@ -418,8 +436,10 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
         fail(c, &err);
     viv_trace(VIV_TRACE_RUN, "run", "instance: starting the entrypoint");
     /* An engine serves the guest from our own memory, which holds viv's command line. */
-    if (cfg->init || cfg->engine_main)
-        hide_cmdline();
+    if (cfg->init)
+        hide_cmdline(NULL, NULL);
+    else if (cfg->engine_main)
+        hide_cmdline(cfg->argv, cfg->envp);
     keep_pdeathsig(c);
     /* The entrypoint becomes pid 1: the supervisor hears its end and counts its CPU directly,
      * and no process of viv's stands between the two. */

@@ -209,6 +209,7 @@ static int load_all(struct engine *g, int *fail_status, struct viv_error *err)
     free(exe_path);
     if (rc < 0)
         return -1;
+    xlat_proc_set_comm(cfg->program);
     rv_cpu_init(&g->main.cpu, st.entry);
     g->main.cpu.x[2] = st.sp; /* every other register is 0 at entry, as Linux leaves them */
     return 0;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/resource.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -263,11 +264,21 @@ void xlat_proc_set_exe(struct xlat_proc *p, int fd)
     }
 }
 
+void xlat_proc_set_comm(const char *path)
+{
+    /* execve(2) names the process after the file it was given (a script's, not its
+     * interpreter's): what /proc/PID/comm and ps show, for the guest's other processes too. */
+    const char *slash = path ? strrchr(path, '/') : NULL;
+    if (path)
+        prctl(PR_SET_NAME, slash ? slash + 1 : path, 0, 0, 0);
+}
+
 void xlat_proc_exec_commit(struct xlat_proc *p, uint64_t brk_start, uint64_t brk_limit)
 {
     struct xlat_thread *t = xlat_thread_cur(p);
     if (p->exec.fd >= 0)
         xlat_proc_set_exe(p, p->exec.fd);
+    xlat_proc_set_comm(p->exec.path);
     /* execve(2): close-on-exec descriptors close (viv's own live above XLAT_FD_FLOOR). */
     for (int fd = 0; fd < XLAT_FD_FLOOR; fd++) {
         if (fd == p->exec.fd || xlat_fd_reserved(p, fd))

@@ -384,6 +384,8 @@ struct xlat_exec_request {
 const struct xlat_exec_request *xlat_proc_exec_request(const struct xlat_proc *p);
 /* /proc/self/exe from the program's open fd: the file's path inside the root. */
 void xlat_proc_set_exe(struct xlat_proc *p, int fd);
+/* Name the calling host thread after the program at path, as execve names a process. */
+void xlat_proc_set_comm(const char *path);
 /* The engine loaded the new program: what exec does to the rest of the process (execve(2):
  * close-on-exec fds closed, handled signals back to default, no altstack, new brk). */
 void xlat_proc_exec_commit(struct xlat_proc *p, uint64_t brk_start, uint64_t brk_limit);

@@ -290,6 +290,7 @@ static int start_personality(struct vm_instance *v, const struct vm_config *cfg,
     for (int *fd = &v->kvm; fd <= &v->root; fd++)
         xlat_proc_reserve_fd(v->proc, *fd);
     xlat_proc_set_exe(v->proc, v->exe);
+    xlat_proc_set_comm(path);
     /* What the program needed is done with; the root stays for the interpreters of the
      * programs the guest execs. */
     close(v->exe);
