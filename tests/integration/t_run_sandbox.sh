@@ -81,8 +81,12 @@ if [ "$out" = 0 ]; then pass "--init: pid 1 reaps orphans (no zombies)"; else fa
 
 # Nothing of viv's command line or environment reaches the guest: pid 1 is the guest's own
 # program, or viv-init, which overwrote them; viv-init's memory is not readable.
-run env VIV_TEST_SECRET=hunter2 "$VIV" run -e SHOWN=1 app 'cat /proc/1/cmdline /proc/1/environ | tr "\0" " "; echo'
-if [ "$status" = 0 ] && ! contains "$out" hunter2 && ! contains "$out" "$SRCDIR" && contains "$out" "SHOWN=1"; then pass "pid 1 is the guest's: viv's command line and environment are not seen"; else fail "pid 1 is the guest's: viv's command line and environment are not seen" "$out"; fi
+# In vm mode pid 1 is the VMM, whose memory holds the VM: not dumpable, so its environment is
+# not for the guest's other processes to read (/proc/PID/environ needs ptrace access).
+shown=SHOWN=1
+[ "${VIV_MODE:-}" = vm ] && shown="/bin/sh -c"
+run env VIV_TEST_SECRET=hunter2 "$VIV" run -e SHOWN=1 app 'cat /proc/1/cmdline /proc/1/environ 2>/dev/null | tr "\0" " "; echo'
+if ! contains "$out" hunter2 && ! contains "$out" "$SRCDIR" && contains "$out" "$shown"; then pass "pid 1 is the guest's: viv's command line and environment are not seen"; else fail "pid 1 is the guest's: viv's command line and environment are not seen" "$out"; fi
 run env VIV_TEST_SECRET=hunter2 "$VIV" run --init -e SHOWN=1 app 'cat /proc/1/cmdline /proc/1/environ | tr "\0" " "; echo; od -c /proc/1/mem 2>&1 | head -n 1'
 if [ "$status" = 0 ] && ! contains "$out" hunter2 && ! contains "$out" "$SRCDIR" && contains "$out" "viv-init" && contains "$out" "Permission denied"; then pass "--init: pid 1 hides viv's command line, environment and memory"; else fail "--init: pid 1 hides viv's command line, environment and memory" "$out"; fi
 
