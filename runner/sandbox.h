@@ -107,10 +107,10 @@ struct sandbox_report {
     struct viv_error err;
 };
 
-/* pid 1's last word, on a pipe of its own once the entrypoint has ended and nothing of the
- * guest is left: the status, and the CPU and memory of the instance (init's own and every
+/* viv-init's last word (--init), on a pipe of its own once the entrypoint has ended and nothing
+ * of the guest is left: the status, and the CPU and memory of the instance (init's own and every
  * process it reaped, as wait4 on init would give). viv then need not wait while the kernel
- * tears the namespaces down (a network namespace's takes longest). */
+ * tears the namespaces down. */
 struct sandbox_done {
     int status;
     struct rusage ru;

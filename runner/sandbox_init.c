@@ -1,5 +1,7 @@
-/* sandbox_init.c: the instance's pid 1: finishes the sandbox from inside the new namespaces, starts
- * the entrypoint, then reaps orphans and forwards signals until the entrypoint exits. */
+/* sandbox_init.c: the instance's pid 1: finishes the sandbox from inside the new namespaces, then
+ * becomes the entrypoint (execs it, or runs the engine that serves it); under --init it starts the
+ * entrypoint as pid 2 instead and stays, as viv-init, reaping orphans and forwarding signals
+ * until the entrypoint exits. */
 #include "sandbox.h"
 
 #include <errno.h>
