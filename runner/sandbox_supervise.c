@@ -15,7 +15,9 @@
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Signals to viv that belong to the guest. With -t, SIGWINCH is ours: it resizes the guest's
  * pty. */
@@ -98,6 +100,27 @@ static void relay_signal(const struct sandbox_supervise *s, int sig, int *ended_
         return;
     }
     pidfd_signal(s->pidfd, sig);
+}
+
+/* Ctrl-C or Ctrl-\ typed at -t's terminal, which the pty turns into SIGINT or SIGQUIT for its
+ * foreground process group. When that group is pid 1's own and pid 1 leaves the signal at its
+ * default, the kernel would drop it: the instance ends instead, as under --init. */
+static void pty_interrupts(const struct sandbox_supervise *s, const char *buf, size_t len,
+                           int *ended_by)
+{
+    struct termios tio;
+    if (s->cfg->init || tcgetattr(s->pty->master, &tio) < 0 || !(tio.c_lflag & ISIG) ||
+        tcgetpgrp(s->pty->master) != s->pid)
+        return;
+    for (size_t i = 0; i < len; i++) {
+        int sig = buf[i] == (char)tio.c_cc[VINTR]   ? SIGINT
+                  : buf[i] == (char)tio.c_cc[VQUIT] ? SIGQUIT
+                                                    : 0;
+        if (sig && tio.c_cc[sig == SIGINT ? VINTR : VQUIT] != _POSIX_VDISABLE) {
+            relay_signal(s, sig, ended_by);
+            return;
+        }
+    }
 }
 
 /* Write all of buf even to a non-blocking fd (the pty master is one): wait while it is full. */
@@ -249,6 +272,7 @@ int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, str
             if (n > 0) {
                 in.off = 0;
                 in.len = (size_t)n;
+                pty_interrupts(s, in.buf, in.len, &ended_by);
             } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
                 stdin_open = false;
             }

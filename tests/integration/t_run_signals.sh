@@ -72,6 +72,10 @@ if command -v script >/dev/null 2>&1; then
     mkdir -p "$WORK/intr"
     run sh -c "(i=0; while [ ! -e '$WORK/intr/ready' ] && [ \$i -lt 600 ]; do sleep 0.05; i=\$((i + 1)); done; printf '\\003'; sleep 1) | script -qec \"'$VIV' run -i -t -v '$WORK/intr:/out' app 'trap \\\"echo got-int; exit 5\\\" INT; touch /out/ready; while :; do sleep 0.05; done'\" /dev/null"
     if contains "$out" "got-int"; then pass "-t: Ctrl-C reaches the guest's foreground process group"; else fail "-t: Ctrl-C reaches the guest's foreground process group" "$out"; fi
+    # The entrypoint itself in the foreground, as pid 1, without a SIGINT handler: the kernel
+    # would drop the pty's SIGINT; viv ends the instance as the signal would have.
+    run sh -c "(i=0; while ! pgrep -f 'sleep 98[3]' >/dev/null && [ \$i -lt 600 ]; do sleep 0.05; i=\$((i + 1)); done; sleep 0.2; printf '\\003'; sleep 1) | script -qec \"'$VIV' run -i -t --entrypoint /bin/sleep app 983\" /dev/null"
+    if [ "$status" = 130 ] && ! pgrep -f "sleep 98[3]" >/dev/null; then pass "-t: Ctrl-C ends an entrypoint that is pid 1 and does not handle it (130)"; else fail "-t: Ctrl-C ends an entrypoint that is pid 1 and does not handle it" "$status $out"; pkill -9 -f "sleep 98[3]"; fi
     run script -qec "stty -g > '$WORK/stty.before'; '$VIV' run -t app true; stty -g > '$WORK/stty.after'" /dev/null
     assert "-t: the caller's terminal is restored" cmp "$WORK/stty.before" "$WORK/stty.after"
     run script -qec "'$VIV' run -t app 'exit 9'" /dev/null
