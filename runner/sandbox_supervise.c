@@ -86,20 +86,26 @@ static bool takes_signal(pid_t pid, int sig)
     return takes || !seen;
 }
 
-/* One of viv's signals, to the guest. Without --init the entrypoint is its namespace's pid 1, to
- * which the kernel delivers only the signals it handles: a SIGTERM it leaves at its default
- * would be dropped, though viv was asked to end it. Such a signal ends the instance instead
- * (SIGKILL: the whole namespace), and viv's status says which signal it was, as it would for a
- * guest that died of it. */
+/* Without --init the entrypoint is its namespace's pid 1, to which the kernel delivers only the
+ * signals it handles: a SIGTERM it leaves at its default would be dropped, though viv was asked
+ * to end it. For such a signal the instance is killed instead (SIGKILL: the whole namespace),
+ * and viv's status says which signal it was, as it would for a guest that died of it. Whether
+ * that was done. */
+static bool end_for(const struct sandbox_supervise *s, int sig, int *ended_by)
+{
+    if (s->cfg->init || !ends_by_default(sig) || takes_signal(s->pid, sig))
+        return false;
+    if (!*ended_by)
+        *ended_by = sig;
+    pidfd_signal(s->pidfd, SIGKILL);
+    return true;
+}
+
+/* One of viv's signals, to the guest. */
 static void relay_signal(const struct sandbox_supervise *s, int sig, int *ended_by)
 {
-    if (!s->cfg->init && ends_by_default(sig) && !takes_signal(s->pid, sig)) {
-        if (!*ended_by)
-            *ended_by = sig;
-        pidfd_signal(s->pidfd, SIGKILL);
-        return;
-    }
-    pidfd_signal(s->pidfd, sig);
+    if (!end_for(s, sig, ended_by))
+        pidfd_signal(s->pidfd, sig);
 }
 
 /* Ctrl-C or Ctrl-\ typed at -t's terminal, which the pty turns into SIGINT or SIGQUIT for its
@@ -116,8 +122,9 @@ static void pty_interrupts(const struct sandbox_supervise *s, const char *buf, s
         int sig = buf[i] == (char)tio.c_cc[VINTR]   ? SIGINT
                   : buf[i] == (char)tio.c_cc[VQUIT] ? SIGQUIT
                                                     : 0;
+        /* The byte goes on to the pty either way: a pid 1 that handles it gets it from there. */
         if (sig && tio.c_cc[sig == SIGINT ? VINTR : VQUIT] != _POSIX_VDISABLE) {
-            relay_signal(s, sig, ended_by);
+            end_for(s, sig, ended_by);
             return;
         }
     }
