@@ -77,6 +77,17 @@ void xlat_signal_mirror_mask(const struct xlat_thread *t)
     pthread_sigmask(SIG_SETMASK, &set, NULL);
 }
 
+uint64_t xlat_thread_sigmask(const struct xlat_thread *t)
+{
+    return t->sigmask;
+}
+
+void xlat_thread_set_sigmask(struct xlat_thread *t, uint64_t mask)
+{
+    t->sigmask = mask & ~UNBLOCKABLE;
+    xlat_signal_mirror_mask(t);
+}
+
 /* The guest's struct sigaction at addr, in its ABI's layout: handler, flags, then the
  * restorer where the ABI has one (x86-64), then the mask. */
 static int read_sigaction(struct xlat_proc *p, uint64_t addr, struct xlat_sigaction *act)

@@ -2,7 +2,7 @@
  * the VMM writes for it to answer (ids, credentials, the fds whose poll answer is fixed, the
  * pages the break may grow into and those anonymous mmap may take, the thread's name, the
  * limits), what it records for the personality (the clear-tid address, the robust list, the
- * break, mmap and munmap, mprotect), its counters, and the flag that makes it exit for a signal
+ * break, mmap and munmap, mprotect, the signal mask), its counters, and the flag that makes it exit for a signal
  * that came while the vCPU was in ring 0. */
 #include "vm_internal.h"
 
@@ -93,6 +93,7 @@ void vm_shim_set_ids(struct vm_instance *v, struct vm_vcpu *c, pid_t tid)
     data[VM_DATA_ALONE] = 0;
     data[VM_DATA_SIGACT_OK] = 0;
     data[VM_DATA_COMM_OK] = data[VM_DATA_RLIM_OK] = 0;
+    data[VM_DATA_SIGMASK_OK] = 0;
     put64(data, VM_DATA_BRK_POOL, 0);
     /* A forked child's copy of its parent's log was replayed by the parent: none is waiting. */
     put64(data, VM_DATA_MMAP_TOP, 0);
@@ -221,6 +222,9 @@ void vm_shim_take_records(struct vm_vcpu *c)
     if (!sync || !c->thread)
         return;
     data[VM_DATA_SYNC] = 0;
+    /* First: what is delivered next, and what the calls below may block, follow the mask. */
+    if (sync & 64)
+        xlat_thread_set_sigmask(c->thread, get64(data, VM_DATA_SIGMASK));
     /* The calls themselves, made again: the personality keeps its state one way. */
     if (sync & 1) {
         uint64_t a[6] = {get64(data, VM_DATA_CLEAR_TID)};
@@ -365,6 +369,14 @@ void vm_shim_before_entry(struct vm_vcpu *c)
      * out): what the shim is using is left alone until its next exit. */
     if (c->stopped_in_shim)
         return;
+    /* The mask as the VMM left it (a handler's sa_mask, rt_sigreturn's, sigsuspend's): the one
+     * the shim answers from and changes until the next exit. */
+    if (c->thread) {
+        put64(data, VM_DATA_SIGMASK, xlat_thread_sigmask(c->thread));
+        data[VM_DATA_SIGMASK_OK] = 1;
+    } else {
+        data[VM_DATA_SIGMASK_OK] = 0;
+    }
     /* Refilled when less than a quarter is left; a host without random bytes yet (getrandom
      * would block) leaves it empty, and the calls go to the VMM. */
     if (get64(data, VM_DATA_RAND_LEFT) < VM_DATA_RAND_SIZE / 4) {

@@ -81,7 +81,8 @@ enum { VM_DATA_PID = 64, VM_DATA_PPID = 72, VM_DATA_TID = 80, VM_DATA_CREDS = 88
  * guest set its clear-tid address (VM_DATA_CLEAR_TID); bit 1, its robust list (VM_DATA_ROBUST);
  * bit 2, it moved its break (VM_DATA_BRK_CUR); bit 3, its FS base (VM_DATA_FS); bit 4, it
  * changed the rights of pages (VM_DATA_MPROTECT); bit 5, it mapped or unmapped anonymous memory
- * (VM_DATA_MAP_LOG): the personality takes them at the next exit.
+ * (VM_DATA_MAP_LOG); bit 6, it changed its signal mask (VM_DATA_SIGMASK): the personality
+ * takes them at the next exit.
  * VM_DATA_COUNTS: one 64-bit counter per call the shim answered, in vm_shim.fast_nr's order. */
 enum {
     VM_DATA_KICK = 120,
@@ -186,6 +187,16 @@ enum {
  * copy of the parent's page must not hand out the same bytes. VM_DATA_FS: the FS base the shim
  * set for arch_prctl(ARCH_SET_FS) (VM_DATA_SYNC bit 3); VM_DATA_SAVE_RCX: rcx while wrmsr needs
  * it. */
+/* rt_sigprocmask(2): VM_DATA_SIGMASK_OK set, VM_DATA_SIGMASK is the blocked mask of this vCPU's
+ * thread (bit sig-1): the VMM writes its own before each entry and takes the shim's at each exit
+ * (VM_DATA_SYNC bit 6), so that while ring 3 runs the word is the one truth. The shim answers a
+ * call that unblocks nothing; one that blocks more only while VM_DATA_ALONE (the host kernel
+ * picks the thread of a process-wide signal by the host thread's mask, which follows the
+ * guest's at the next exit). */
+enum {
+    VM_DATA_SIGMASK_OK = 252,
+    VM_DATA_SIGMASK = 648,
+};
 enum {
     VM_DATA_RAND_LEFT = 264,
     VM_DATA_FS = 272,
