@@ -86,6 +86,21 @@ void xlat_thread_set_sigmask(struct xlat_thread *t, uint64_t mask)
 {
     t->sigmask = mask & ~UNBLOCKABLE;
     xlat_signal_mirror_mask(t);
+    /* The engine learns of a block only at its next exit: a signal that came before, while the
+     * host thread's mask still let it through, landed here. Blocked on the host now, it goes
+     * back to where a blocked signal waits, the host's pending set, where the next unblocking,
+     * rt_sigpending and a signalfd find it as they would in Linux. rt_tgsigqueueinfo to the
+     * calling thread keeps what came with it (a kernel si_code included: the target is the
+     * sender's own process). */
+    uint64_t held = __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) & t->sigmask &
+                    ~xlat_signal_host_reserved();
+    for (; held; held &= held - 1) {
+        int sig = __builtin_ctzll(held) + 1;
+        siginfo_t info = t->info[sig];
+        info.si_signo = sig;
+        if (syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), sig, &info) == 0)
+            __atomic_and_fetch(&t->pending, ~XLAT_SIGBIT(sig), __ATOMIC_ACQ_REL);
+    }
 }
 
 /* The guest's struct sigaction at addr, in its ABI's layout: handler, flags, then the

@@ -104,7 +104,8 @@ case_vm "a blocked signal stays pending until unblocked; fork keeps the mask, no
 deliver_expected=$(cat <<'EOF_DELIVER'
 kill while blocked: ran 0 before SIG_UNBLOCK (0), 1 right after
 tgkill while blocked: pending 1, ran 0 before SIG_SETMASK (0), 1 right after
-a timer while blocked and spinning: pending 1, ran 0 before SIG_SETMASK (0), 1 right after
+a timer while blocked and spinning: pending 1, read by a signalfd 0, ran 0 before SIG_SETMASK (0), 1 right after
+a timer while blocked and spinning: pending 1, read by a signalfd 1, ran 0 before SIG_SETMASK (0), 0 right after
 SIG_BLOCK of all: 0xfffffffffffbfeff, SIGKILL blocked 0, SIGSTOP blocked 0
 SIG_SETMASK of all: SIGKILL blocked 0, SIGSTOP blocked 0
 a forked child: mask inherited 1; all blocked, SIGKILL still kills it: 1

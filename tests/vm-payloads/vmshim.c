@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
@@ -1070,21 +1071,37 @@ static int sigmask_deliver(int argc, char **argv)
     r = sys_sigmask(SIG_SETMASK, &old, NULL);
     printf("tgkill while blocked: pending %d, ran %d before SIG_SETMASK (%ld), %d right after\n",
            !!(pend & u1), before, r, mask_runs);
-    /* Blocked by the shim, then a timer's signal while ring 3 spins without a call. */
-    mask_runs = 0;
-    struct itimerval it = {{0, 0}, {0, 50000}};
-    setitimer(ITIMER_REAL, &it, NULL);
-    sys_sigmask(SIG_BLOCK, &al, &old);
-    struct timespec t0, t;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    do
-        clock_gettime(CLOCK_MONOTONIC, &t);
-    while ((t.tv_sec - t0.tv_sec) * 1000000000L + t.tv_nsec - t0.tv_nsec < 500000000L);
-    syscall(SYS_rt_sigpending, &pend, 8);
-    before = mask_runs;
-    r = sys_sigmask(SIG_SETMASK, &old, NULL);
-    printf("a timer while blocked and spinning: pending %d, ran %d before SIG_SETMASK (%ld), %d "
-           "right after\n", !!(pend & al), before, r, mask_runs);
+    /* Blocked by the shim, then a timer's signal while ring 3 spins without a call: it waits
+     * for the unblocking, or for a signalfd to read it. */
+    for (int round = 0; round < 2; round++) {
+        mask_runs = 0;
+        struct itimerval it = {{0, 0}, {0, 50000}};
+        setitimer(ITIMER_REAL, &it, NULL);
+        sys_sigmask(SIG_BLOCK, &al, &old);
+        struct timespec t0, t;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        do
+            clock_gettime(CLOCK_MONOTONIC, &t);
+        while ((t.tv_sec - t0.tv_sec) * 1000000000L + t.tv_nsec - t0.tv_nsec < 500000000L);
+        syscall(SYS_rt_sigpending, &pend, 8);
+        int read_by_fd = 0;
+        if (round == 1) {
+            sigset_t s;
+            sigemptyset(&s);
+            sigaddset(&s, SIGALRM);
+            int fd = signalfd(-1, &s, SFD_NONBLOCK | SFD_CLOEXEC);
+            struct signalfd_siginfo si;
+            read_by_fd = fd >= 0 && read(fd, &si, sizeof(si)) == sizeof(si) &&
+                         si.ssi_signo == SIGALRM;
+            if (fd >= 0)
+                close(fd);
+        }
+        before = mask_runs;
+        r = sys_sigmask(SIG_SETMASK, &old, NULL);
+        printf("a timer while blocked and spinning: pending %d, read by a signalfd %d, ran %d "
+               "before SIG_SETMASK (%ld), %d right after\n",
+               !!(pend & al), read_by_fd, before, r, mask_runs);
+    }
     uint64_t all = ~0ull;
     sys_sigmask(SIG_BLOCK, &all, &old);
     uint64_t now = cur_mask();
