@@ -168,34 +168,36 @@ XLAT_SYS(rt_sigaction)
     return 0;
 }
 
+/* In Linux's order (kernel/signal.c): a bad `how` writes no old mask, and the new mask holds
+ * even when writing the old one faults. */
 XLAT_SYS(rt_sigprocmask)
 {
     struct xlat_thread *t = xlat_thread_cur(p);
     if (a[3] != 8)
         return -EINVAL;
-    uint64_t set = 0;
-    if (a[1] && xlat_mem_read(p->mem, a[1], &set, 8) < 0)
-        return -EFAULT;
-    if (a[2] && xlat_mem_write(p->mem, a[2], &t->sigmask, 8) < 0)
-        return -EFAULT;
-    if (!a[1])
-        return 0;
-    set &= ~UNBLOCKABLE; /* signal(7): SIGKILL and SIGSTOP cannot be blocked */
-    switch ((int)a[0]) {
-    case SIG_BLOCK:
-        t->sigmask |= set;
-        break;
-    case SIG_UNBLOCK:
-        t->sigmask &= ~set;
-        break;
-    case SIG_SETMASK:
-        t->sigmask = set;
-        break;
-    default:
-        return -EINVAL;
+    uint64_t old = t->sigmask, set = 0;
+    if (a[1]) {
+        if (xlat_mem_read(p->mem, a[1], &set, 8) < 0)
+            return -EFAULT;
+        set &= ~UNBLOCKABLE; /* signal(7): SIGKILL and SIGSTOP cannot be blocked */
+        switch ((int)a[0]) {
+        case SIG_BLOCK:
+            t->sigmask |= set;
+            break;
+        case SIG_UNBLOCK:
+            t->sigmask &= ~set;
+            break;
+        case SIG_SETMASK:
+            t->sigmask = set;
+            break;
+        default:
+            return -EINVAL;
+        }
+        /* Unblocking lets the host deliver what it held pending, here and now. */
+        xlat_signal_mirror_mask(t);
     }
-    /* Unblocking lets the host deliver what it held pending, here and now. */
-    xlat_signal_mirror_mask(t);
+    if (a[2] && xlat_mem_write(p->mem, a[2], &old, 8) < 0)
+        return -EFAULT;
     return 0;
 }
 

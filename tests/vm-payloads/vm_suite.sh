@@ -100,7 +100,7 @@ case_vm "anonymous mmap and munmap under timer signals whose handler maps too" 0
 case_vm "anonymous mmap and brk until the VM's memory runs out: no page handed out twice" 0 "mappings until memory ran out, the break grown between them: each page given once, zero, kept: yes" --memory 12M --entrypoint /bin/vmshim vmt anon-full
 case_vm "the page tables' window is unreachable from ring 3" 139 "" --entrypoint /bin/vmshim vmt tables
 case_vm "a blocked signal stays pending until unblocked; fork keeps the mask, not what is pending; execve both" 0 @shim-sigmask --entrypoint /bin/vmshim vmt sigmask
-# What `vmshim sigmask-deliver` and `sigmask-threads` print natively (Linux 6.x).
+# What `vmshim sigmask-deliver`, `sigmask-edges` and `sigmask-threads` print natively (Linux 6.x).
 deliver_expected=$(cat <<'EOF_DELIVER'
 kill while blocked: ran 0 before SIG_UNBLOCK (0), 1 right after
 tgkill while blocked: pending 1, ran 0 before SIG_SETMASK (0), 1 right after
@@ -113,6 +113,21 @@ after execve: SIGUSR1 blocked 0, SIGUSR2 blocked 1
 EOF_DELIVER
 )
 case_vm "a signal blocked by the shim runs once, exactly when SIG_UNBLOCK or SIG_SETMASK lets it; SIGKILL and SIGSTOP stay unblocked; fork and execve keep the mask" 0 "$deliver_expected" --entrypoint /bin/vmshim vmt sigmask-deliver
+edges_expected=$(cat <<'EOF_EDGES'
+size 4: -22, size 16: -22, old mask written 0
+how 7 with a set: -22, old mask written 0, SIGUSR1 blocked 0
+how 7 without a set: 0, old mask written 1
+a set at address 8: -14
+old mask to address 8: -14, SIGUSR2 blocked anyway 1
+set and old mask across a page end: 0, old 0, SIGUSR1 blocked 1
+old mask to a read-only page: -14, SIGUSR2 blocked anyway 1
+a set in a PROT_NONE page: -14
+set and old mask one word: 0, old 0x800, now 0xa00
+SIG_UNBLOCK with the upper half of how set: 0, SIGUSR1 blocked 0
+SIG_UNBLOCK of nothing: 0, mask 0x800
+EOF_EDGES
+)
+case_vm "rt_sigprocmask at the edges: Linux's refusals and order, bad, read-only and straddling buffers" 0 "$edges_expected" --entrypoint /bin/vmshim vmt sigmask-edges
 threads_expected=$(cat <<'EOF_THREADS'
 the new thread started with its creator's mask: 1
 its SIGUSR1 blocked, not the creator's: 1

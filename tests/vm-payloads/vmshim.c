@@ -1135,6 +1135,52 @@ static int sigmask_deliver(int argc, char **argv)
     return 1;
 }
 
+/* Linux's answers at the edges, whoever gives them (the shim, or the VMM it hands the call
+ * to): wrong sizes and `how`s, bad and read-only buffers, a buffer across two pages, set and
+ * old mask in one word, `how` with its upper half set. */
+static int sigmask_edges(void)
+{
+    uint64_t u1 = SIGBIT(SIGUSR1), u2 = SIGBIT(SIGUSR2), w = 0x5a5a, none = 0;
+    long r4 = syscall(SYS_rt_sigprocmask, SIG_BLOCK, &u1, NULL, 4) < 0 ? -errno : 0;
+    long r16 = syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &w, 16) < 0 ? -errno : 0;
+    printf("size 4: %ld, size 16: %ld, old mask written %d\n", r4, r16, w != 0x5a5a);
+    long r = sys_sigmask(7, &u1, &w);
+    printf("how 7 with a set: %ld, old mask written %d, SIGUSR1 blocked %d\n", r, w != 0x5a5a,
+           !!(cur_mask() & u1));
+    r = sys_sigmask(7, NULL, &w);
+    printf("how 7 without a set: %ld, old mask written %d\n", r, w == cur_mask());
+    r = sys_sigmask(SIG_BLOCK, (uint64_t *)8, NULL);
+    printf("a set at address 8: %ld\n", r);
+    r = sys_sigmask(SIG_BLOCK, &u2, (uint64_t *)8);
+    printf("old mask to address 8: %ld, SIGUSR2 blocked anyway %d\n", r, !!(cur_mask() & u2));
+    sys_sigmask(SIG_UNBLOCK, &u2, NULL);
+    char *pg = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    memcpy(pg + PG - 4, &u1, 8);
+    r = sys_sigmask(SIG_BLOCK, (uint64_t *)(pg + PG - 4), (uint64_t *)(pg + PG + 4));
+    memcpy(&w, pg + PG + 4, 8);
+    printf("set and old mask across a page end: %ld, old %#llx, SIGUSR1 blocked %d\n", r,
+           (unsigned long long)w, !!(cur_mask() & u1));
+    sys_sigmask(SIG_UNBLOCK, &u1, NULL);
+    mprotect(pg, PG, PROT_READ);
+    r = sys_sigmask(SIG_BLOCK, &u2, (uint64_t *)pg);
+    printf("old mask to a read-only page: %ld, SIGUSR2 blocked anyway %d\n", r,
+           !!(cur_mask() & u2));
+    mprotect(pg, PG, PROT_NONE);
+    r = sys_sigmask(SIG_BLOCK, (uint64_t *)pg, NULL);
+    printf("a set in a PROT_NONE page: %ld\n", r);
+    munmap(pg, 2 * PG);
+    w = u1;
+    r = sys_sigmask(SIG_BLOCK, &w, &w);
+    printf("set and old mask one word: %ld, old %#llx, now %#llx\n", r, (unsigned long long)w,
+           (unsigned long long)cur_mask());
+    r = syscall(SYS_rt_sigprocmask, 0x100000000L | SIG_UNBLOCK, &u1, NULL, 8) < 0 ? -errno : 0;
+    printf("SIG_UNBLOCK with the upper half of how set: %ld, SIGUSR1 blocked %d\n", r,
+           !!(cur_mask() & u1));
+    r = sys_sigmask(SIG_UNBLOCK, &none, NULL);
+    printf("SIG_UNBLOCK of nothing: %ld, mask %#llx\n", r, (unsigned long long)cur_mask());
+    return 0;
+}
+
 /* Each thread's mask is its own: a new thread starts with its creator's; pthread_sigmask in
  * two threads at once changes only the caller's; a process-wide signal runs in the thread
  * that does not block it. */
@@ -1257,6 +1303,8 @@ int main(int argc, char **argv)
         return sigmask_loop();
     if (strcmp(what, "sigmask-deliver") == 0)
         return sigmask_deliver(argc, argv);
+    if (strcmp(what, "sigmask-edges") == 0)
+        return sigmask_edges();
     if (strcmp(what, "sigmask-threads") == 0)
         return sigmask_threads();
     if (strcmp(what, "quiet") == 0)
