@@ -85,6 +85,7 @@ vm_shim_code:
     .set rlim_ok, vm_shim_code + DATA_OFFSET + 251
     .set sigmask_ok, vm_shim_code + DATA_OFFSET + 252
     .set sigmask, vm_shim_code + DATA_OFFSET + 648
+    .set sigmask_handled, vm_shim_code + DATA_OFFSET + 656
     .set pt_delta, vm_shim_code + DATA_OFFSET + 288
     .set brk_pool, vm_shim_code + DATA_OFFSET + 296
     .set mprot_rec, vm_shim_code + DATA_OFFSET + 304
@@ -698,10 +699,12 @@ answer_prctl:
  * nothing: the old mask written if asked for, then the new one, less SIGKILL and SIGSTOP
  * (signal(7)), recorded for the personality (sync_flags bit 6); 0. Unblocking is the VMM's: what
  * becomes deliverable must be delivered on the way back, and what the host holds pending only
- * the VMM sees. Blocking more waits for alone: the host picks the thread of a process-wide
- * signal by the host thread's mask, which follows only at the next exit. The set is read and
- * the old mask written each within one page, before the mask changes: a fault leaves all as it
- * was. A wrong size or `how` is the VMM's (EINVAL). */
+ * the VMM sees. Blocking more is the shim's only while alone and only for signals with a
+ * handler (sigmask_handled): the host thread's mask follows only at the next exit, and until
+ * then the host kernel would carry out a default action, or discard an ignored signal, that
+ * Linux keeps pending (vmcore.h, VM_DATA_SIGMASK). The set is read and the old mask written
+ * each within one page, before the mask changes: a fault leaves all as it was. A wrong size or
+ * `how` is the VMM's (EINVAL). */
 answer_rt_sigprocmask:
     cmpb $0, sigmask_ok(%rip)
     je host_call
@@ -735,10 +738,14 @@ answer_rt_sigprocmask:
     jnz to_vmm                  /* it unblocks some */
     movq %r8, %r10
     notq %r10
-    testq %r9, %r10
-    jz 4f                       /* it blocks no more */
+    andq %r9, %r10              /* what it blocks that was not */
+    jz 4f
     cmpb $0, alone(%rip)
     je to_vmm
+    movq sigmask_handled(%rip), %rax
+    notq %rax
+    testq %rax, %r10
+    jnz to_vmm                  /* a signal without a handler among them */
 4:  testq %rdx, %rdx
     jz 5f
     leaq 8(%rdx), %r10

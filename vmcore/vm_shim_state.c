@@ -401,12 +401,17 @@ void vm_shim_before_entry(struct vm_vcpu *c)
         c->comm_refresh = c->rlim_refresh = true;
         return;
     }
-    for (int sig = 1; sig <= VM_DATA_SIGACT_SIGS; sig++) {
+    uint64_t handled = 0;
+    for (int sig = 1; sig <= 64; sig++) {
         uint64_t w[4] = {0};
         xlat_proc_sigaction(v->proc, sig, w);
-        memcpy(data + VM_DATA_SIGACT + 32 * (sig - 1), w, sizeof(w));
+        if (sig <= VM_DATA_SIGACT_SIGS)
+            memcpy(data + VM_DATA_SIGACT + 32 * (sig - 1), w, sizeof(w));
+        if (w[0] != (uint64_t)(uintptr_t)SIG_DFL && w[0] != (uint64_t)(uintptr_t)SIG_IGN)
+            handled |= 1ull << (sig - 1);
     }
     data[VM_DATA_SIGACT_OK] = 1;
+    put64(data, VM_DATA_SIGMASK_HANDLED, handled);
     refresh_copies(c, data);
     uint64_t start, cur, limit;
     xlat_proc_brk(v->proc, &start, &cur, &limit);

@@ -106,6 +106,7 @@ kill while blocked: ran 0 before SIG_UNBLOCK (0), 1 right after
 tgkill while blocked: pending 1, ran 0 before SIG_SETMASK (0), 1 right after
 a timer while blocked and spinning: pending 1, read by a signalfd 0, ran 0 before SIG_SETMASK (0), 1 right after
 a timer while blocked and spinning: pending 1, read by a signalfd 1, ran 0 before SIG_SETMASK (0), 0 right after
+a timer's SIGALRM at its default, blocked: pending 1; ignored, then unblocked (0): pending 0
 SIG_BLOCK of all: 0xfffffffffffbfeff, SIGKILL blocked 0, SIGSTOP blocked 0
 SIG_SETMASK of all: SIGKILL blocked 0, SIGSTOP blocked 0
 a forked child: mask inherited 1; all blocked, SIGKILL still kills it: 1
@@ -287,14 +288,15 @@ if [ "$st" = 0 ] && [ "$(cat "$out")" = "512 mappings made and unmapped: ok" ] &
 else
     echo "FAIL mmap and munmap in the guest: exit $st; $(head -c 200 "$out"); io '$io' syscalls '$calls' in guest '$inguest'; $j"
 fi
-# rt_sigprocmask that unblocks nothing (queries, calls that change nothing, blocks while the
-# process has one thread): the shim answers every one.
+# rt_sigprocmask that unblocks nothing (queries, calls that change nothing, blocks of signals
+# with a handler while the process has one thread): the shim answers every one. The exits left
+# are the program's start, its 31 rt_sigaction calls that set a handler, its write and its exit.
 "$VIV" run --mode vm --stats=json --entrypoint /bin/vmshim vmt sigmask-loop >"$out" 2>"$err" </dev/null
 st=$?
 j=$(tail -1 "$err")
 io=$(num io) calls=$(num syscalls) inguest=$(num syscalls_in_guest) faults=$(num faults)
 if [ "$st" = 0 ] && [ "$(cat "$out")" = "5000 rt_sigprocmask calls that unblock nothing: ok" ] &&
-    [ "$io" = $((calls - inguest + faults)) ] && [ "$((calls - inguest))" -le 20 ] &&
+    [ "$io" = $((calls - inguest + faults)) ] && [ "$((calls - inguest))" -le 40 ] &&
     printf '%s' "$j" | grep -q '"syscalls_by_name":{.*"rt_sigprocmask":500[0-9]'; then
     echo "ok 5000 rt_sigprocmask queries and blocks answered in the guest: $inguest of $calls calls, $io exits"
 else

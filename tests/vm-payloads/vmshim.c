@@ -1022,11 +1022,17 @@ static void on_mask_signal(int sig)
     mask_tid = gettid();
 }
 
-/* Queries and calls that change nothing or only block, back to back: counted, with no exit
- * (vm_suite.sh reads --stats). */
+/* Queries and calls that change nothing or only block signals with a handler, back to back:
+ * counted, with no exit (vm_suite.sh reads --stats). */
 static int sigmask_loop(void)
 {
     uint64_t u1 = SIGBIT(SIGUSR1), none = 0, old = 0;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_mask_signal;
+    sigaction(SIGUSR1, &sa, NULL);
+    for (int sig = 34; sig < 64; sig++)
+        sigaction(sig, &sa, NULL);
     int ok = sys_sigmask(SIG_BLOCK, &u1, NULL) == 0;
     for (int i = 0; i < 1000; i++) {
         ok &= sys_sigmask(SIG_BLOCK, NULL, &old) == 0 && (old & u1);
@@ -1046,7 +1052,7 @@ static int sigmask_loop(void)
  * once; SIGKILL and SIGSTOP are never blocked; fork and execve keep the mask (signal(7)). */
 static int sigmask_deliver(int argc, char **argv)
 {
-    uint64_t u1 = SIGBIT(SIGUSR1), u2 = SIGBIT(SIGUSR2), al = SIGBIT(SIGALRM), old, pend;
+    uint64_t u1 = SIGBIT(SIGUSR1), u2 = SIGBIT(SIGUSR2), al = SIGBIT(SIGALRM), old, pend, pend2;
     if (argc > 2) {
         printf("after execve: SIGUSR1 blocked %d, SIGUSR2 blocked %d\n", !!(cur_mask() & u1),
                !!(cur_mask() & u2));
@@ -1102,6 +1108,22 @@ static int sigmask_deliver(int argc, char **argv)
                "before SIG_SETMASK (%ld), %d right after\n",
                !!(pend & al), read_by_fd, before, r, mask_runs);
     }
+    /* A timer's SIGALRM left at its default action, blocked: it waits too, and ends nothing. */
+    signal(SIGALRM, SIG_DFL);
+    struct itimerval it = {{0, 0}, {0, 50000}};
+    setitimer(ITIMER_REAL, &it, NULL);
+    sys_sigmask(SIG_BLOCK, &al, &old);
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    while ((t.tv_sec - t0.tv_sec) * 1000000000L + t.tv_nsec - t0.tv_nsec < 500000000L);
+    syscall(SYS_rt_sigpending, &pend, 8);
+    signal(SIGALRM, SIG_IGN); /* a pending signal set to be ignored is dropped (signal(7)) */
+    r = sys_sigmask(SIG_SETMASK, &old, NULL);
+    syscall(SYS_rt_sigpending, &pend2, 8);
+    printf("a timer's SIGALRM at its default, blocked: pending %d; ignored, then unblocked (%ld): "
+           "pending %d\n", !!(pend & al), r, !!(pend2 & al));
     uint64_t all = ~0ull;
     sys_sigmask(SIG_BLOCK, &all, &old);
     uint64_t now = cur_mask();
