@@ -1,9 +1,9 @@
 /* vm_shim_state.c: the state behind the system calls the shim answers without an exit: what
  * the VMM writes for it to answer (ids, credentials, the fds whose poll answer is fixed, the
  * pages the break may grow into and those anonymous mmap may take, the thread's name, the
- * limits), what it records for the personality (the clear-tid address, the robust list, the
- * break, mmap and munmap, mprotect, the signal mask), its counters, and the flag that makes it exit for a signal
- * that came while the vCPU was in ring 0. */
+ * limits, the signal mask), what it records for the personality (the clear-tid address, the
+ * robust list, the break, mmap and munmap, mprotect, the signal mask), its counters, and the
+ * flag that makes it exit for a signal that came while the vCPU was in ring 0. */
 #include "vm_internal.h"
 
 #include <fcntl.h>
