@@ -373,6 +373,7 @@ void vm_shim_before_entry(struct vm_vcpu *c)
      * the shim answers from and changes until the next exit. */
     if (c->thread) {
         put64(data, VM_DATA_SIGMASK, xlat_thread_sigmask(c->thread));
+        put64(data, VM_DATA_SIGMASK_ENTRY, xlat_thread_sigmask(c->thread));
         data[VM_DATA_SIGMASK_OK] = 1;
     } else {
         data[VM_DATA_SIGMASK_OK] = 0;

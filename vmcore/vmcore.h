@@ -188,18 +188,22 @@ enum {
  * set for arch_prctl(ARCH_SET_FS) (VM_DATA_SYNC bit 3); VM_DATA_SAVE_RCX: rcx while wrmsr needs
  * it. */
 /* rt_sigprocmask(2): VM_DATA_SIGMASK_OK set, VM_DATA_SIGMASK is the blocked mask of this vCPU's
- * thread (bit sig-1): the VMM writes its own before each entry and takes the shim's at each exit
- * (VM_DATA_SYNC bit 6), so that while ring 3 runs the word is the one truth. The shim answers a
- * call that unblocks nothing; one that blocks more only while VM_DATA_ALONE and only signals in
- * VM_DATA_SIGMASK_HANDLED, those whose action is a handler. The host thread's mask follows the
- * guest's only at the next exit: until then the host kernel would pick this thread for a
- * process-wide signal another thread does not block, and would carry out a default action or
- * discard an ignored signal that Linux keeps pending, blocked; a signal for a handler lands
- * with the VMM, which keeps it pending. */
+ * thread (bit sig-1): the VMM writes its own before each entry, and a copy that stays as it was
+ * at VM_DATA_SIGMASK_ENTRY (the host thread's mask, which follows the guest's); it takes the
+ * shim's at each exit (VM_DATA_SYNC bit 6), so that while ring 3 runs the word is the one truth.
+ * The shim blocks more only while VM_DATA_ALONE and only signals in VM_DATA_SIGMASK_HANDLED,
+ * those whose action is a handler: the host thread's mask follows the guest's only at the next
+ * exit, and until then the host kernel would pick this thread for a process-wide signal another
+ * thread does not block, and would carry out a default action or discard an ignored signal that
+ * Linux keeps pending, blocked; a signal for a handler lands with the VMM, which keeps it
+ * pending, and stops the vCPU (an exit, after which the entry's mask has it). The shim unblocks
+ * only what it blocked since the entry: such a signal cannot be pending, since its coming would
+ * have made an exit since; the host never held it. */
 enum {
     VM_DATA_SIGMASK_OK = 252,
     VM_DATA_SIGMASK = 648,
     VM_DATA_SIGMASK_HANDLED = 656,
+    VM_DATA_SIGMASK_ENTRY = 664,
 };
 enum {
     VM_DATA_RAND_LEFT = 264,
