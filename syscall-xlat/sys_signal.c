@@ -201,19 +201,24 @@ XLAT_SYS(rt_sigprocmask)
     return 0;
 }
 
-XLAT_SYS(rt_sigpending)
+uint64_t xlat_thread_sigpending(const struct xlat_thread *t)
 {
-    struct xlat_thread *t = xlat_thread_cur(p);
-    if (a[1] > 8)
-        return -EINVAL;
-    /* Pending and blocked (kernel/signal.c do_sigpending): ours, and what the host holds. */
     uint64_t set = __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE);
     sigset_t hs;
     if (sigpending(&hs) == 0)
         for (int sig = 1; sig <= XLAT_NSIG; sig++)
             if (sigismember(&hs, sig) == 1)
                 set |= XLAT_SIGBIT(sig);
-    set &= t->sigmask;
+    return set;
+}
+
+XLAT_SYS(rt_sigpending)
+{
+    struct xlat_thread *t = xlat_thread_cur(p);
+    if (a[1] > 8)
+        return -EINVAL;
+    /* Pending and blocked (kernel/signal.c do_sigpending): ours, and what the host holds. */
+    uint64_t set = xlat_thread_sigpending(t) & t->sigmask;
     return xlat_mem_write(p->mem, a[0], &set, a[1]);
 }
 

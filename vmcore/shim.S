@@ -86,7 +86,7 @@ vm_shim_code:
     .set sigmask_ok, vm_shim_code + DATA_OFFSET + 252
     .set sigmask, vm_shim_code + DATA_OFFSET + 648
     .set sigmask_handled, vm_shim_code + DATA_OFFSET + 656
-    .set sigmask_entry, vm_shim_code + DATA_OFFSET + 664
+    .set sigpending, vm_shim_code + DATA_OFFSET + 664
     .set pt_delta, vm_shim_code + DATA_OFFSET + 288
     .set brk_pool, vm_shim_code + DATA_OFFSET + 296
     .set mprot_rec, vm_shim_code + DATA_OFFSET + 304
@@ -701,11 +701,10 @@ answer_prctl:
  * personality (sync_flags bit 6); 0. Blocking more is the shim's only while alone and only for
  * signals with a handler (sigmask_handled): the host thread's mask follows only at the next
  * exit, and until then the host kernel would carry out a default action, or discard an ignored
- * signal, that Linux keeps pending. Unblocking is the shim's only for signals it blocked since
- * the entry (not in sigmask_entry): one that came since would have stopped the vCPU, and one
- * that comes while the shim answers makes it exit before ring 3 (kick_flag), so none is pending;
- * other unblocking is the VMM's, which delivers at once what becomes deliverable, and sees what
- * the host holds pending (vmcore.h, VM_DATA_SIGMASK). The set is read and the old mask written
+ * signal, that Linux keeps pending. Unblocking is the shim's only for signals not pending
+ * (sigpending): one that came since the entry stopped the vCPU and is in the word again, and
+ * one that comes while the shim answers makes it exit before ring 3 (kick_flag); unblocking a
+ * pending one is the VMM's, which delivers it at once (vmcore.h, VM_DATA_SIGMASK). The set is read and the old mask written
  * each within one page, before the mask changes: a fault leaves all as it was. A wrong size or
  * `how` is the VMM's (EINVAL). */
 answer_rt_sigprocmask:
@@ -738,8 +737,8 @@ answer_rt_sigprocmask:
 2:  movq %r9, %r10
     notq %r10
     andq %r8, %r10              /* what it unblocks */
-    testq sigmask_entry(%rip), %r10
-    jnz to_vmm                  /* some the host may hold pending */
+    testq sigpending(%rip), %r10
+    jnz to_vmm                  /* some may be pending */
     movq %r8, %r10
     notq %r10
     andq %r9, %r10              /* what it blocks that was not */

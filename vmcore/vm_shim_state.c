@@ -361,10 +361,54 @@ _Static_assert((VM_MAP_LOG_MAX & (VM_MAP_LOG_MAX - 1)) == 0 && VM_MMAP_CALL_MAX 
                    VM_MMAP_CALL_MAX <= VM_MMAP_POOL_MAX,
                "the log is a ring the shim indexes by a mask; a call fits the pool");
 
+/* What the shim must not unblock without an exit (vmcore.h, VM_DATA_SIGPENDING), and the
+ * signals KVM_RUN blocks. With one thread: those pending, and only those, so that any other that
+ * comes stops the vCPU; blocked on the host, it stays pending there (KVM_RUN's mask decides only
+ * whether it stops: api.rst, KVM_SET_SIGNAL_MASK), and is in the word at the next entry. None
+ * pending that the host thread blocks may be left out, or KVM_RUN would stop at once, again and
+ * again. With more threads KVM_RUN keeps the host thread's mask: KVM_RUN's would make the host
+ * pick this thread for a process-wide signal another thread may take at once. */
+static void set_pending(struct vm_vcpu *c, uint8_t *data)
+{
+    uint64_t mask = xlat_thread_sigmask(c->thread), pend, kset = 0;
+    uint64_t was = get64(data, VM_DATA_KVM_SIGS);
+    /* Another process's, or none: a vCPU of a forked child, or new, has no mask of KVM_RUN's. */
+    bool on = was >> 8 == (uint64_t)getpid() && (was & 1), want;
+    if (__atomic_load_n(&c->v->slots.n, __ATOMIC_ACQUIRE) != 1) {
+        pend = mask;
+        want = false;
+    } else if (!mask) {
+        pend = 0; /* nothing to unblock: KVM_RUN's mask, if any, blocks nothing */
+        want = on;
+    } else {
+        pend = kset = xlat_thread_sigpending(c->thread);
+        want = true;
+    }
+    if (want != on || (want && kset != get64(data, VM_DATA_KVM_SIGSET))) {
+        /* struct kvm_signal_mask: a 32-bit length, then the kernel's sigset_t right after it,
+         * unaligned. */
+        uint8_t k[sizeof(struct kvm_signal_mask) + 8];
+        uint32_t len = 8;
+        memcpy(k, &len, sizeof(len));
+        memcpy(k + sizeof(struct kvm_signal_mask), &kset, 8);
+        if (vm_ioctl(c->fd, KVM_SET_SIGNAL_MASK, want ? k : NULL) < 0) {
+            pend = ~0ull; /* as it was: the shim unblocks nothing */
+        } else {
+            put64(data, VM_DATA_KVM_SIGSET, kset);
+            put64(data, VM_DATA_KVM_SIGS, (uint64_t)getpid() << 8 | want);
+        }
+    }
+    put64(data, VM_DATA_SIGPENDING, pend);
+}
+
 void vm_shim_before_entry(struct vm_vcpu *c)
 {
     struct vm_instance *v = c->v;
     uint8_t *data = data_page(v, c->slot);
+    /* Before all else: a signal that stopped the vCPU halfway through an answer must not stop
+     * it again at once. */
+    if (c->thread)
+        set_pending(c, data);
     /* Stopped halfway through an answer (a moved break not yet flagged, a pool being copied
      * out): what the shim is using is left alone until its next exit. */
     if (c->stopped_in_shim)
@@ -373,7 +417,6 @@ void vm_shim_before_entry(struct vm_vcpu *c)
      * the shim answers from and changes until the next exit. */
     if (c->thread) {
         put64(data, VM_DATA_SIGMASK, xlat_thread_sigmask(c->thread));
-        put64(data, VM_DATA_SIGMASK_ENTRY, xlat_thread_sigmask(c->thread));
         data[VM_DATA_SIGMASK_OK] = 1;
     } else {
         data[VM_DATA_SIGMASK_OK] = 0;

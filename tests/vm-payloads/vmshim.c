@@ -1057,6 +1057,21 @@ static int sigmask_loop(void)
     return 0;
 }
 
+/* Every signal blocked (by the VMM: some have no handler), then unblocked again while none is
+ * pending (by the shim), 1000 times: vm_suite.sh reads --stats for half the calls' exits. */
+static int sigmask_unblock(void)
+{
+    uint64_t all = ~0ull, old, now;
+    int ok = 1;
+    for (int i = 0; i < 1000; i++) {
+        ok &= sys_sigmask(SIG_SETMASK, &all, &old) == 0 && old == 0;
+        ok &= sys_sigmask(SIG_SETMASK, &old, &now) == 0 && now == 0xfffffffffffbfeffull;
+    }
+    printf("1000 times every signal blocked, then unblocked while none is pending: %s\n",
+           ok && cur_mask() == 0 ? "ok" : "FAILED");
+    return 0;
+}
+
 /* Timer signals land anywhere in a loop of block and unblock pairs (in the shim halfway through
  * an answer too): the handler never runs inside the blocked section, and runs once for each. */
 static volatile int in_section, ran_inside, race_runs;
@@ -1070,17 +1085,19 @@ static void on_race(int sig)
 static int sigmask_race(void)
 {
     signal(SIGALRM, on_race);
-    uint64_t al = SIGBIT(SIGALRM);
+    /* SIGALRM alone (blocked without an exit), then every signal (SIGTERM's default action too:
+     * blocked by the VMM, unblocked without an exit when none is pending). */
+    uint64_t al = SIGBIT(SIGALRM), all = ~0ull, old;
     for (int i = 1; i <= 50; i++) {
         struct itimerval it = {{0, 0}, {0, 300}};
         setitimer(ITIMER_REAL, &it, NULL);
         while (race_runs < i) {
-            sys_sigmask(SIG_BLOCK, &al, NULL);
+            sys_sigmask(SIG_BLOCK, i <= 25 ? &al : &all, &old);
             in_section = 1;
             for (volatile int k = 0; k < 20; k++)
                 ;
             in_section = 0;
-            sys_sigmask(SIG_UNBLOCK, &al, NULL);
+            sys_sigmask(SIG_SETMASK, &old, NULL);
         }
     }
     struct timespec t0, t;
@@ -1152,6 +1169,24 @@ static int sigmask_deliver(int argc, char **argv)
         printf("a timer while blocked and spinning: pending %d, read by a signalfd %d, ran %d "
                "before SIG_SETMASK (%ld), %d right after\n",
                !!(pend & al), read_by_fd, before, r, mask_runs);
+    }
+    /* Every signal blocked (by the VMM), then a timer's signal while ring 3 spins without a
+     * call: SIG_SETMASK back runs its handler at once. */
+    mask_runs = 0;
+    {
+        uint64_t all = ~0ull;
+        struct itimerval it = {{0, 0}, {0, 50000}};
+        setitimer(ITIMER_REAL, &it, NULL);
+        sys_sigmask(SIG_SETMASK, &all, &old);
+        struct timespec t0, t;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        do
+            clock_gettime(CLOCK_MONOTONIC, &t);
+        while ((t.tv_sec - t0.tv_sec) * 1000000000L + t.tv_nsec - t0.tv_nsec < 500000000L);
+        before = mask_runs;
+        r = sys_sigmask(SIG_SETMASK, &old, NULL);
+        printf("a timer while all are blocked and spinning: ran %d before SIG_SETMASK (%ld), %d "
+               "right after\n", before, r, mask_runs);
     }
     /* A timer's SIGALRM left at its default action, blocked: it waits too, and ends nothing. */
     signal(SIGALRM, SIG_DFL);
@@ -1370,6 +1405,8 @@ int main(int argc, char **argv)
         return sigmask_loop();
     if (strcmp(what, "sigmask-deliver") == 0)
         return sigmask_deliver(argc, argv);
+    if (strcmp(what, "sigmask-unblock") == 0)
+        return sigmask_unblock();
     if (strcmp(what, "sigmask-race") == 0)
         return sigmask_race();
     if (strcmp(what, "sigmask-edges") == 0)
