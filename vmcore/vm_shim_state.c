@@ -366,7 +366,9 @@ _Static_assert((VM_MAP_LOG_MAX & (VM_MAP_LOG_MAX - 1)) == 0 && VM_MMAP_CALL_MAX 
  * comes stops the vCPU; blocked on the host, it stays pending there (KVM_RUN's mask decides only
  * whether it stops: api.rst, KVM_SET_SIGNAL_MASK), and is in the word at the next entry. None
  * pending that the host thread blocks may be left out, or KVM_RUN would stop at once, again and
- * again. With more threads KVM_RUN keeps the host thread's mask: KVM_RUN's would make the host
+ * again: once KVM_RUN has a mask of its own it is made from what is pending at every entry.
+ * Until the guest first blocks a signal there is nothing to unblock, and KVM_RUN keeps the host
+ * thread's mask (no ioctl). With more threads it keeps it too: KVM_RUN's would make the host
  * pick this thread for a process-wide signal another thread may take at once. */
 static void set_pending(struct vm_vcpu *c, uint8_t *data)
 {
@@ -377,9 +379,9 @@ static void set_pending(struct vm_vcpu *c, uint8_t *data)
     if (__atomic_load_n(&c->v->slots.n, __ATOMIC_ACQUIRE) != 1) {
         pend = mask;
         want = false;
-    } else if (!mask) {
-        pend = 0; /* nothing to unblock: KVM_RUN's mask, if any, blocks nothing */
-        want = on;
+    } else if (!mask && !on) {
+        pend = 0; /* nothing to unblock, and KVM_RUN keeps the host thread's mask */
+        want = false;
     } else {
         pend = kset = xlat_thread_sigpending(c->thread);
         want = true;
