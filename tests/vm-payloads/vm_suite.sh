@@ -107,6 +107,7 @@ tgkill while blocked: pending 1, ran 0 before SIG_SETMASK (0), 1 right after
 a timer while blocked and spinning: pending 1, read by a signalfd 0, ran 0 before SIG_SETMASK (0), 1 right after
 a timer while blocked and spinning: pending 1, read by a signalfd 1, ran 0 before SIG_SETMASK (0), 0 right after
 a timer while all are blocked and spinning: ran 0 before SIG_SETMASK (0), 1 right after
+a timer after all were blocked and unblocked, while spinning: ran during the spin 1
 a timer's SIGALRM at its default, blocked: pending 1; ignored, then unblocked (0): pending 0
 SIG_BLOCK of all: 0xfffffffffffbfeff, SIGKILL blocked 0, SIGSTOP blocked 0
 SIG_SETMASK of all: SIGKILL blocked 0, SIGSTOP blocked 0

@@ -1187,6 +1187,19 @@ static int sigmask_deliver(int argc, char **argv)
         r = sys_sigmask(SIG_SETMASK, &old, NULL);
         printf("a timer while all are blocked and spinning: ran %d before SIG_SETMASK (%ld), %d "
                "right after\n", before, r, mask_runs);
+        /* All blocked again, unblocked at once (none pending), then the timer while ring 3
+         * spins: it runs during the spin. */
+        mask_runs = 0;
+        setitimer(ITIMER_REAL, &it, NULL);
+        sys_sigmask(SIG_SETMASK, &all, &old);
+        sys_sigmask(SIG_SETMASK, &old, NULL);
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        do
+            clock_gettime(CLOCK_MONOTONIC, &t);
+        while (!mask_runs &&
+               (t.tv_sec - t0.tv_sec) * 1000000000L + t.tv_nsec - t0.tv_nsec < 2000000000L);
+        printf("a timer after all were blocked and unblocked, while spinning: ran during the "
+               "spin %d\n", mask_runs);
     }
     /* A timer's SIGALRM left at its default action, blocked: it waits too, and ends nothing. */
     signal(SIGALRM, SIG_DFL);
