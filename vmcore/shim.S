@@ -704,9 +704,9 @@ answer_prctl:
  * signal, that Linux keeps pending. Unblocking is the shim's only for signals not pending
  * (sigpending): one that came since the entry stopped the vCPU and is in the word again, and
  * one that comes while the shim answers makes it exit before ring 3 (kick_flag); unblocking a
- * pending one is the VMM's, which delivers it at once (vmcore.h, VM_DATA_SIGMASK). The set is read and the old mask written
- * each within one page, before the mask changes: a fault leaves all as it was. A wrong size or
- * `how` is the VMM's (EINVAL). */
+ * pending one is the VMM's, which delivers it at once (vmcore.h, VM_DATA_SIGMASK). The set is
+ * read and the old mask written each within one page, before the mask changes: a fault leaves
+ * all as it was. A wrong size or `how` is the VMM's (EINVAL). */
 answer_rt_sigprocmask:
     cmpb $0, sigmask_ok(%rip)
     je host_call

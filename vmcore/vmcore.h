@@ -202,7 +202,8 @@ enum {
  * thread's mask blocks it (api.rst, KVM_SET_SIGNAL_MASK), and the word is written again before
  * ring 3 runs; with more threads, every signal blocked at the entry. VM_DATA_KVM_SIGSET and
  * VM_DATA_KVM_SIGS are the VMM's own: the mask it gave KVM_RUN, and the host pid that gave it
- * (shifted by 8) with bit 0 set when one is in force (a forked child's vCPUs are new, with none). */
+ * (shifted by 8) with bit 0 set when one is in force (a forked child's vCPUs are new, with
+ * none). */
 enum {
     VM_DATA_SIGMASK_OK = 252,
     VM_DATA_SIGMASK = 648,
