@@ -357,6 +357,15 @@ _Static_assert(VM_DATA_COUNTS + 8 * VM_SHIM_MAX_FAST <= VM_DATA_MAP_LOG &&
 _Static_assert(VM_DATA_RLIM + 16 * VM_DATA_RLIMS <= VM_DATA_MMAP_TOP &&
                    VM_DATA_MAP_LIMIT + 8 <= VM_DATA_RAND,
                "the mmap pool's fields fit between the limits and the random bytes");
+_Static_assert(VM_DATA_MAP_LIMIT + 8 <= VM_DATA_SIGMASK &&
+                   VM_DATA_SIGMASK + 8 <= VM_DATA_SIGMASK_HANDLED &&
+                   VM_DATA_SIGMASK_HANDLED + 8 <= VM_DATA_SIGPENDING &&
+                   VM_DATA_SIGPENDING + 8 <= VM_DATA_KVM_SIGSET &&
+                   VM_DATA_KVM_SIGSET + 8 <= VM_DATA_KVM_SIGS &&
+                   VM_DATA_KVM_SIGS + 8 <= VM_DATA_RAND &&
+                   (int)VM_DATA_RLIM_OK + 1 == (int)VM_DATA_SIGMASK_OK &&
+                   (int)VM_DATA_SIGMASK_OK < (int)VM_DATA_SAVE_NR,
+               "the signal mask's fields fit between the mmap pool's and the random bytes");
 _Static_assert((VM_MAP_LOG_MAX & (VM_MAP_LOG_MAX - 1)) == 0 && VM_MMAP_CALL_MAX % VM_PAGE == 0 &&
                    VM_MMAP_CALL_MAX <= VM_MMAP_POOL_MAX,
                "the log is a ring the shim indexes by a mask; a call fits the pool");
