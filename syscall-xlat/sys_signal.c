@@ -77,6 +77,32 @@ void xlat_signal_mirror_mask(const struct xlat_thread *t)
     pthread_sigmask(SIG_SETMASK, &set, NULL);
 }
 
+uint64_t xlat_thread_sigmask(const struct xlat_thread *t)
+{
+    return t->sigmask;
+}
+
+void xlat_thread_set_sigmask(struct xlat_thread *t, uint64_t mask)
+{
+    t->sigmask = mask & ~UNBLOCKABLE;
+    xlat_signal_mirror_mask(t);
+    /* The engine learns of a block only at its next exit: a signal that came before, while the
+     * host thread's mask still let it through, landed here. Blocked on the host now, it goes
+     * back to where a blocked signal waits, the host's pending set, where the next unblocking,
+     * rt_sigpending and a signalfd find it as they would in Linux. rt_tgsigqueueinfo to the
+     * calling thread keeps what came with it (a kernel si_code included: the target is the
+     * sender's own process). */
+    uint64_t held = __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) & t->sigmask &
+                    ~xlat_signal_host_reserved();
+    for (; held; held &= held - 1) {
+        int sig = __builtin_ctzll(held) + 1;
+        siginfo_t info = t->info[sig];
+        info.si_signo = sig;
+        if (syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), sig, &info) == 0)
+            __atomic_and_fetch(&t->pending, ~XLAT_SIGBIT(sig), __ATOMIC_ACQ_REL);
+    }
+}
+
 /* The guest's struct sigaction at addr, in its ABI's layout: handler, flags, then the
  * restorer where the ABI has one (x86-64), then the mask. */
 static int read_sigaction(struct xlat_proc *p, uint64_t addr, struct xlat_sigaction *act)
@@ -142,35 +168,48 @@ XLAT_SYS(rt_sigaction)
     return 0;
 }
 
+/* In Linux's order (kernel/signal.c): a bad `how` writes no old mask, and the new mask holds
+ * even when writing the old one faults. */
 XLAT_SYS(rt_sigprocmask)
 {
     struct xlat_thread *t = xlat_thread_cur(p);
     if (a[3] != 8)
         return -EINVAL;
-    uint64_t set = 0;
-    if (a[1] && xlat_mem_read(p->mem, a[1], &set, 8) < 0)
-        return -EFAULT;
-    if (a[2] && xlat_mem_write(p->mem, a[2], &t->sigmask, 8) < 0)
-        return -EFAULT;
-    if (!a[1])
-        return 0;
-    set &= ~UNBLOCKABLE; /* signal(7): SIGKILL and SIGSTOP cannot be blocked */
-    switch ((int)a[0]) {
-    case SIG_BLOCK:
-        t->sigmask |= set;
-        break;
-    case SIG_UNBLOCK:
-        t->sigmask &= ~set;
-        break;
-    case SIG_SETMASK:
-        t->sigmask = set;
-        break;
-    default:
-        return -EINVAL;
+    uint64_t old = t->sigmask, set = 0;
+    if (a[1]) {
+        if (xlat_mem_read(p->mem, a[1], &set, 8) < 0)
+            return -EFAULT;
+        set &= ~UNBLOCKABLE; /* signal(7): SIGKILL and SIGSTOP cannot be blocked */
+        switch ((int)a[0]) {
+        case SIG_BLOCK:
+            t->sigmask |= set;
+            break;
+        case SIG_UNBLOCK:
+            t->sigmask &= ~set;
+            break;
+        case SIG_SETMASK:
+            t->sigmask = set;
+            break;
+        default:
+            return -EINVAL;
+        }
+        /* Unblocking lets the host deliver what it held pending, here and now. */
+        xlat_signal_mirror_mask(t);
     }
-    /* Unblocking lets the host deliver what it held pending, here and now. */
-    xlat_signal_mirror_mask(t);
+    if (a[2] && xlat_mem_write(p->mem, a[2], &old, 8) < 0)
+        return -EFAULT;
     return 0;
+}
+
+uint64_t xlat_thread_sigpending(const struct xlat_thread *t)
+{
+    uint64_t set = __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE);
+    sigset_t hs;
+    if (sigpending(&hs) == 0)
+        for (int sig = 1; sig <= XLAT_NSIG; sig++)
+            if (sigismember(&hs, sig) == 1)
+                set |= XLAT_SIGBIT(sig);
+    return set;
 }
 
 XLAT_SYS(rt_sigpending)
@@ -179,13 +218,7 @@ XLAT_SYS(rt_sigpending)
     if (a[1] > 8)
         return -EINVAL;
     /* Pending and blocked (kernel/signal.c do_sigpending): ours, and what the host holds. */
-    uint64_t set = __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE);
-    sigset_t hs;
-    if (sigpending(&hs) == 0)
-        for (int sig = 1; sig <= XLAT_NSIG; sig++)
-            if (sigismember(&hs, sig) == 1)
-                set |= XLAT_SIGBIT(sig);
-    set &= t->sigmask;
+    uint64_t set = xlat_thread_sigpending(t) & t->sigmask;
     return xlat_mem_write(p->mem, a[0], &set, a[1]);
 }
 

@@ -364,6 +364,14 @@ enum xlat_sys_result xlat_thread_syscall(struct xlat_thread *t, uint64_t nr, con
  * result, neither counted nor traced. Only calls that touch no registers and no guest memory. */
 int64_t xlat_thread_replay(struct xlat_thread *t, uint64_t nr, const uint64_t a[6]);
 
+/* t's blocked signals (bit sig-1), for an engine that lets the guest read and change them
+ * without a call (vm mode's shim); a mask set so is rt_sigprocmask's SIG_SETMASK: less SIGKILL
+ * and SIGSTOP, mirrored on the host thread. Only on t's own host thread. */
+uint64_t xlat_thread_sigmask(const struct xlat_thread *t);
+void xlat_thread_set_sigmask(struct xlat_thread *t, uint64_t mask);
+/* The signals pending for t that it has not taken: the engine's, and those the host holds for
+ * t's host thread and its process (blocked there). Only on t's own host thread. */
+uint64_t xlat_thread_sigpending(const struct xlat_thread *t);
 /* The next signal pending for t that its mask lets through: its number (0 for none) and what
  * the disposition makes of it; info gets what came with it. */
 int xlat_signal_next(struct xlat_thread *t, siginfo_t *info, enum xlat_sig_action *act);

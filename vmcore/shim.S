@@ -36,7 +36,8 @@
     .set NR_prctl, 157
     .set NR_mmap, 9
     .set NR_munmap, 11
-    .set FAST_CALLS, 20
+    .set NR_rt_sigprocmask, 14
+    .set FAST_CALLS, 21
 
     .section .rodata.vm_shim, "a"
     .balign 16
@@ -52,7 +53,7 @@ vm_shim_code:
     .quad NR_getpid, NR_gettid, NR_getppid, NR_getuid, NR_geteuid, NR_getgid, NR_getegid
     .quad NR_set_tid_address, NR_set_robust_list, NR_rseq, NR_poll, NR_brk
     .quad NR_rt_sigaction, NR_getrandom, NR_arch_prctl, NR_mprotect, NR_prlimit64, NR_prctl
-    .quad NR_mmap, NR_munmap
+    .quad NR_mmap, NR_munmap, NR_rt_sigprocmask
 
     /* The data page (vmcore.h's VM_DATA_* name the same offsets). */
     .set flush_flag, vm_shim_code + DATA_OFFSET
@@ -82,6 +83,10 @@ vm_shim_code:
     .set sigact_ok, vm_shim_code + DATA_OFFSET + 249
     .set comm_ok, vm_shim_code + DATA_OFFSET + 250
     .set rlim_ok, vm_shim_code + DATA_OFFSET + 251
+    .set sigmask_ok, vm_shim_code + DATA_OFFSET + 252
+    .set sigmask, vm_shim_code + DATA_OFFSET + 648
+    .set sigmask_handled, vm_shim_code + DATA_OFFSET + 656
+    .set sigpending, vm_shim_code + DATA_OFFSET + 664
     .set pt_delta, vm_shim_code + DATA_OFFSET + 288
     .set brk_pool, vm_shim_code + DATA_OFFSET + 296
     .set mprot_rec, vm_shim_code + DATA_OFFSET + 304
@@ -101,6 +106,11 @@ vm_shim_code:
     .set MAP_STACK, 0x20000
     .set RLIMS, 16
     .set PR_GET_NAME, 16
+    .set SIG_BLOCK, 0
+    .set SIG_UNBLOCK, 1
+    .set SIG_SETMASK, 2
+    .set SIGKILL, 9
+    .set SIGSTOP, 19
     /* Leaf entries (AMD64 APM vol. 2, 5.4): present, writable, user; no-execute in bit 63. */
     .set PTE_P, 1
     .set PTE_W, 2
@@ -134,7 +144,7 @@ start:
  * so it is never touched: the VMM reads the registers at the exit. Only rax may change on the
  * way back (rcx and r11 hold the return), so the calls answered here are found by comparing. */
 syscall_entry:
-    .irp call, poll, brk, mmap, munmap, rt_sigaction, getrandom, mprotect, arch_prctl, getpid, gettid, getppid, getuid, geteuid, getgid, getegid, prlimit64, prctl, set_tid_address, set_robust_list, rseq
+    .irp call, poll, brk, mmap, munmap, rt_sigprocmask, rt_sigaction, getrandom, mprotect, arch_prctl, getpid, gettid, getppid, getuid, geteuid, getgid, getegid, prlimit64, prctl, set_tid_address, set_robust_list, rseq
     cmpq $NR_\call, %rax
     je answer_\call
     .endr
@@ -682,6 +692,74 @@ answer_prctl:
     movq %rdx, 8(%rsi)
     xorl %eax, %eax
     incq counts + 8 * 17(%rip)
+    restore_regs
+    jmp after_call
+
+/* rt_sigprocmask(2) as the personality answers it (syscall-xlat/sys_signal.c, after Linux's
+ * kernel/signal.c), from and into this thread's mask in sigmask (sigmask_ok): the old mask
+ * written if asked for, then the new one, less SIGKILL and SIGSTOP (signal(7)), recorded for the
+ * personality (sync_flags bit 6); 0. Blocking more is the shim's only while alone and only for
+ * signals with a handler (sigmask_handled): the host thread's mask follows only at the next
+ * exit, and until then the host kernel would carry out a default action, or discard an ignored
+ * signal, that Linux keeps pending. Unblocking is the shim's only for signals not pending
+ * (sigpending): one that came since the entry stopped the vCPU and is in the word again, and
+ * one that comes while the shim answers makes it exit before ring 3 (kick_flag); unblocking a
+ * pending one is the VMM's, which delivers it at once (vmcore.h, VM_DATA_SIGMASK). The set is
+ * read and the old mask written each within one page, before the mask changes: a fault leaves
+ * all as it was. A wrong size or `how` is the VMM's (EINVAL). */
+answer_rt_sigprocmask:
+    cmpb $0, sigmask_ok(%rip)
+    je host_call
+    cmpq $8, %r10
+    jne host_call
+    save_regs
+    movq sigmask(%rip), %r8     /* the old mask */
+    movq %r8, %r9               /* the new one: the old unless a set is given */
+    testq %rsi, %rsi
+    jz 2f
+    leaq 8(%rsi), %r10
+    within_one_user_page %rsi, %r10, %r10
+    movq (%rsi), %r9
+    btrq $SIGKILL - 1, %r9
+    btrq $SIGSTOP - 1, %r9
+    /* how is an int (SYSCALL_DEFINE4): its upper half is not looked at. */
+    cmpl $SIG_BLOCK, %edi
+    jne 1f
+    orq %r8, %r9
+    jmp 2f
+1:  cmpl $SIG_UNBLOCK, %edi
+    jne 3f
+    notq %r9
+    andq %r8, %r9
+    jmp 2f
+3:  cmpl $SIG_SETMASK, %edi
+    jne to_vmm
+2:  movq %r9, %r10
+    notq %r10
+    andq %r8, %r10              /* what it unblocks */
+    testq sigpending(%rip), %r10
+    jnz to_vmm                  /* some may be pending */
+    movq %r8, %r10
+    notq %r10
+    andq %r9, %r10              /* what it blocks that was not */
+    jz 4f
+    cmpb $0, alone(%rip)
+    je to_vmm
+    movq sigmask_handled(%rip), %rax
+    notq %rax
+    testq %rax, %r10
+    jnz to_vmm                  /* a signal without a handler among them */
+4:  testq %rdx, %rdx
+    jz 5f
+    leaq 8(%rdx), %r10
+    within_one_user_page %rdx, %r10, %r10
+    movq %r8, (%rdx)
+5:  cmpq %r8, %r9
+    je 6f
+    movq %r9, sigmask(%rip)
+    orb $64, sync_flags(%rip)
+6:  xorl %eax, %eax
+    incq counts + 8 * 20(%rip)
     restore_regs
     jmp after_call
 uaccess_end:

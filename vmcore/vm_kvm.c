@@ -132,14 +132,14 @@ const char *vm_ioctl_name(unsigned nr)
         KVM_SET_USER_MEMORY_REGION, KVM_CREATE_VCPU, KVM_RUN, KVM_GET_REGS, KVM_SET_REGS,
         KVM_GET_SREGS, KVM_SET_SREGS, KVM_SET_MSRS, KVM_SET_CPUID2,
         KVM_GET_XSAVE, KVM_SET_XSAVE, KVM_GET_MSR_INDEX_LIST, KVM_GET_MSRS, KVM_GET_TSC_KHZ,
-        KVM_CHECK_EXTENSION,
+        KVM_CHECK_EXTENSION, KVM_SET_SIGNAL_MASK,
     };
     static const char *const names[] = {
         "KVM_GET_API_VERSION", "KVM_CREATE_VM", "KVM_GET_VCPU_MMAP_SIZE",
         "KVM_GET_SUPPORTED_CPUID", "KVM_SET_USER_MEMORY_REGION", "KVM_CREATE_VCPU", "KVM_RUN",
         "KVM_GET_REGS", "KVM_SET_REGS", "KVM_GET_SREGS", "KVM_SET_SREGS", "KVM_SET_MSRS",
         "KVM_SET_CPUID2", "KVM_GET_XSAVE", "KVM_SET_XSAVE", "KVM_GET_MSR_INDEX_LIST",
-        "KVM_GET_MSRS", "KVM_GET_TSC_KHZ", "KVM_CHECK_EXTENSION",
+        "KVM_GET_MSRS", "KVM_GET_TSC_KHZ", "KVM_CHECK_EXTENSION", "KVM_SET_SIGNAL_MASK",
     };
     _Static_assert(sizeof(reqs) / sizeof(reqs[0]) == sizeof(names) / sizeof(names[0]),
                    "one name per request");

@@ -1,9 +1,9 @@
 /* vm_shim_state.c: the state behind the system calls the shim answers without an exit: what
  * the VMM writes for it to answer (ids, credentials, the fds whose poll answer is fixed, the
  * pages the break may grow into and those anonymous mmap may take, the thread's name, the
- * limits), what it records for the personality (the clear-tid address, the robust list, the
- * break, mmap and munmap, mprotect), its counters, and the flag that makes it exit for a signal
- * that came while the vCPU was in ring 0. */
+ * limits, the signal mask), what it records for the personality (the clear-tid address, the
+ * robust list, the break, mmap and munmap, mprotect, the signal mask), its counters, and the
+ * flag that makes it exit for a signal that came while the vCPU was in ring 0. */
 #include "vm_internal.h"
 
 #include <fcntl.h>
@@ -93,6 +93,7 @@ void vm_shim_set_ids(struct vm_instance *v, struct vm_vcpu *c, pid_t tid)
     data[VM_DATA_ALONE] = 0;
     data[VM_DATA_SIGACT_OK] = 0;
     data[VM_DATA_COMM_OK] = data[VM_DATA_RLIM_OK] = 0;
+    data[VM_DATA_SIGMASK_OK] = 0;
     put64(data, VM_DATA_BRK_POOL, 0);
     /* A forked child's copy of its parent's log was replayed by the parent: none is waiting. */
     put64(data, VM_DATA_MMAP_TOP, 0);
@@ -221,6 +222,9 @@ void vm_shim_take_records(struct vm_vcpu *c)
     if (!sync || !c->thread)
         return;
     data[VM_DATA_SYNC] = 0;
+    /* First: what is delivered next, and what the calls below may block, follow the mask. */
+    if (sync & 64)
+        xlat_thread_set_sigmask(c->thread, get64(data, VM_DATA_SIGMASK));
     /* The calls themselves, made again: the personality keeps its state one way. */
     if (sync & 1) {
         uint64_t a[6] = {get64(data, VM_DATA_CLEAR_TID)};
@@ -353,18 +357,81 @@ _Static_assert(VM_DATA_COUNTS + 8 * VM_SHIM_MAX_FAST <= VM_DATA_MAP_LOG &&
 _Static_assert(VM_DATA_RLIM + 16 * VM_DATA_RLIMS <= VM_DATA_MMAP_TOP &&
                    VM_DATA_MAP_LIMIT + 8 <= VM_DATA_RAND,
                "the mmap pool's fields fit between the limits and the random bytes");
+_Static_assert(VM_DATA_MAP_LIMIT + 8 <= VM_DATA_SIGMASK &&
+                   VM_DATA_SIGMASK + 8 <= VM_DATA_SIGMASK_HANDLED &&
+                   VM_DATA_SIGMASK_HANDLED + 8 <= VM_DATA_SIGPENDING &&
+                   VM_DATA_SIGPENDING + 8 <= VM_DATA_KVM_SIGSET &&
+                   VM_DATA_KVM_SIGSET + 8 <= VM_DATA_KVM_SIGS &&
+                   VM_DATA_KVM_SIGS + 8 <= VM_DATA_RAND &&
+                   (int)VM_DATA_RLIM_OK + 1 == (int)VM_DATA_SIGMASK_OK &&
+                   (int)VM_DATA_SIGMASK_OK < (int)VM_DATA_SAVE_NR,
+               "the signal mask's fields fit between the mmap pool's and the random bytes");
 _Static_assert((VM_MAP_LOG_MAX & (VM_MAP_LOG_MAX - 1)) == 0 && VM_MMAP_CALL_MAX % VM_PAGE == 0 &&
                    VM_MMAP_CALL_MAX <= VM_MMAP_POOL_MAX,
                "the log is a ring the shim indexes by a mask; a call fits the pool");
+
+/* What the shim must not unblock without an exit (vmcore.h, VM_DATA_SIGPENDING), and the
+ * signals KVM_RUN blocks. With one thread: those pending, and only those, so that any other that
+ * comes stops the vCPU; blocked on the host, it stays pending there (KVM_RUN's mask decides only
+ * whether it stops: api.rst, KVM_SET_SIGNAL_MASK), and is in the word at the next entry. None
+ * pending that the host thread blocks may be left out, or KVM_RUN would stop at once, again and
+ * again: once KVM_RUN has a mask of its own it is made from what is pending at every entry.
+ * Until the guest first blocks a signal there is nothing to unblock, and KVM_RUN keeps the host
+ * thread's mask (no ioctl). With more threads it keeps it too: KVM_RUN's would make the host
+ * pick this thread for a process-wide signal another thread may take at once. */
+static void set_pending(struct vm_vcpu *c, uint8_t *data)
+{
+    uint64_t mask = xlat_thread_sigmask(c->thread), pend, kset = 0;
+    uint64_t was = get64(data, VM_DATA_KVM_SIGS);
+    /* Another process's, or none: a vCPU of a forked child, or new, has no mask of KVM_RUN's. */
+    bool on = was >> 8 == (uint64_t)getpid() && (was & 1), want;
+    if (__atomic_load_n(&c->v->slots.n, __ATOMIC_ACQUIRE) != 1) {
+        pend = mask;
+        want = false;
+    } else if (!mask && !on) {
+        pend = 0; /* nothing to unblock, and KVM_RUN keeps the host thread's mask */
+        want = false;
+    } else {
+        pend = kset = xlat_thread_sigpending(c->thread);
+        want = true;
+    }
+    if (want != on || (want && kset != get64(data, VM_DATA_KVM_SIGSET))) {
+        /* struct kvm_signal_mask: a 32-bit length, then the kernel's sigset_t right after it,
+         * unaligned. */
+        uint8_t k[sizeof(struct kvm_signal_mask) + 8];
+        uint32_t len = 8;
+        memcpy(k, &len, sizeof(len));
+        memcpy(k + sizeof(struct kvm_signal_mask), &kset, 8);
+        if (vm_ioctl(c->fd, KVM_SET_SIGNAL_MASK, want ? k : NULL) < 0) {
+            pend = ~0ull; /* as it was: the shim unblocks nothing */
+        } else {
+            put64(data, VM_DATA_KVM_SIGSET, kset);
+            put64(data, VM_DATA_KVM_SIGS, (uint64_t)getpid() << 8 | want);
+        }
+    }
+    put64(data, VM_DATA_SIGPENDING, pend);
+}
 
 void vm_shim_before_entry(struct vm_vcpu *c)
 {
     struct vm_instance *v = c->v;
     uint8_t *data = data_page(v, c->slot);
+    /* Before all else: a signal that stopped the vCPU halfway through an answer must not stop
+     * it again at once. */
+    if (c->thread)
+        set_pending(c, data);
     /* Stopped halfway through an answer (a moved break not yet flagged, a pool being copied
      * out): what the shim is using is left alone until its next exit. */
     if (c->stopped_in_shim)
         return;
+    /* The mask as the VMM left it (a handler's sa_mask, rt_sigreturn's, sigsuspend's): the one
+     * the shim answers from and changes until the next exit. */
+    if (c->thread) {
+        put64(data, VM_DATA_SIGMASK, xlat_thread_sigmask(c->thread));
+        data[VM_DATA_SIGMASK_OK] = 1;
+    } else {
+        data[VM_DATA_SIGMASK_OK] = 0;
+    }
     /* Refilled when less than a quarter is left; a host without random bytes yet (getrandom
      * would block) leaves it empty, and the calls go to the VMM. */
     if (get64(data, VM_DATA_RAND_LEFT) < VM_DATA_RAND_SIZE / 4) {
@@ -389,12 +456,17 @@ void vm_shim_before_entry(struct vm_vcpu *c)
         c->comm_refresh = c->rlim_refresh = true;
         return;
     }
-    for (int sig = 1; sig <= VM_DATA_SIGACT_SIGS; sig++) {
+    uint64_t handled = 0;
+    for (int sig = 1; sig <= 64; sig++) {
         uint64_t w[4] = {0};
         xlat_proc_sigaction(v->proc, sig, w);
-        memcpy(data + VM_DATA_SIGACT + 32 * (sig - 1), w, sizeof(w));
+        if (sig <= VM_DATA_SIGACT_SIGS)
+            memcpy(data + VM_DATA_SIGACT + 32 * (sig - 1), w, sizeof(w));
+        if (w[0] != (uint64_t)(uintptr_t)SIG_DFL && w[0] != (uint64_t)(uintptr_t)SIG_IGN)
+            handled |= 1ull << (sig - 1);
     }
     data[VM_DATA_SIGACT_OK] = 1;
+    put64(data, VM_DATA_SIGMASK_HANDLED, handled);
     refresh_copies(c, data);
     uint64_t start, cur, limit;
     xlat_proc_brk(v->proc, &start, &cur, &limit);

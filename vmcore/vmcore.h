@@ -81,7 +81,8 @@ enum { VM_DATA_PID = 64, VM_DATA_PPID = 72, VM_DATA_TID = 80, VM_DATA_CREDS = 88
  * guest set its clear-tid address (VM_DATA_CLEAR_TID); bit 1, its robust list (VM_DATA_ROBUST);
  * bit 2, it moved its break (VM_DATA_BRK_CUR); bit 3, its FS base (VM_DATA_FS); bit 4, it
  * changed the rights of pages (VM_DATA_MPROTECT); bit 5, it mapped or unmapped anonymous memory
- * (VM_DATA_MAP_LOG): the personality takes them at the next exit.
+ * (VM_DATA_MAP_LOG); bit 6, it changed its signal mask (VM_DATA_SIGMASK): the personality
+ * takes them at the next exit.
  * VM_DATA_COUNTS: one 64-bit counter per call the shim answered, in vm_shim.fast_nr's order. */
 enum {
     VM_DATA_KICK = 120,
@@ -186,6 +187,31 @@ enum {
  * copy of the parent's page must not hand out the same bytes. VM_DATA_FS: the FS base the shim
  * set for arch_prctl(ARCH_SET_FS) (VM_DATA_SYNC bit 3); VM_DATA_SAVE_RCX: rcx while wrmsr needs
  * it. */
+/* rt_sigprocmask(2): VM_DATA_SIGMASK_OK set, VM_DATA_SIGMASK is the blocked mask of this vCPU's
+ * thread (bit sig-1): the VMM writes its own before each entry and takes the shim's at each exit
+ * (VM_DATA_SYNC bit 6), so that while ring 3 runs the word is the one truth.
+ * The shim blocks more only while VM_DATA_ALONE and only signals in VM_DATA_SIGMASK_HANDLED,
+ * those whose action is a handler: the host thread's mask follows the guest's only at the next
+ * exit, and until then the host kernel would pick this thread for a process-wide signal another
+ * thread does not block, and would carry out a default action or discard an ignored signal that
+ * Linux keeps pending, blocked; a signal for a handler lands with the VMM, which keeps it
+ * pending, and stops the vCPU.
+ * The shim unblocks only signals not in VM_DATA_SIGPENDING: with one thread, those the VMM and
+ * the host hold pending at the entry, and KVM_RUN blocks exactly those (KVM_SET_SIGNAL_MASK), so
+ * that any other that comes stops the vCPU, where it stays pending on the host if the host
+ * thread's mask blocks it (api.rst, KVM_SET_SIGNAL_MASK), and the word is written again before
+ * ring 3 runs; with more threads, every signal blocked at the entry. VM_DATA_KVM_SIGSET and
+ * VM_DATA_KVM_SIGS are the VMM's own: the mask it gave KVM_RUN, and the host pid that gave it
+ * (shifted by 8) with bit 0 set when one is in force (a forked child's vCPUs are new, with
+ * none). */
+enum {
+    VM_DATA_SIGMASK_OK = 252,
+    VM_DATA_SIGMASK = 648,
+    VM_DATA_SIGMASK_HANDLED = 656,
+    VM_DATA_SIGPENDING = 664,
+    VM_DATA_KVM_SIGSET = 672,
+    VM_DATA_KVM_SIGS = 680,
+};
 enum {
     VM_DATA_RAND_LEFT = 264,
     VM_DATA_FS = 272,

@@ -103,6 +103,47 @@ case_vm "anonymous mmap and munmap under timer signals whose handler maps too" 0
 case_vm "anonymous mmap and brk until the VM's memory runs out: no page handed out twice" 0 "mappings until memory ran out, the break grown between them: each page given once, zero, kept: yes" --memory 12M --entrypoint /bin/vmshim vmt anon-full
 case_vm "the page tables' window is unreachable from ring 3" 139 "" --entrypoint /bin/vmshim vmt tables
 case_vm "a blocked signal stays pending until unblocked; fork keeps the mask, not what is pending; execve both" 0 @shim-sigmask --entrypoint /bin/vmshim vmt sigmask
+# What `vmshim sigmask-deliver`, `sigmask-edges` and `sigmask-threads` print natively (Linux 6.x).
+deliver_expected=$(cat <<'EOF_DELIVER'
+kill while blocked: ran 0 before SIG_UNBLOCK (0), 1 right after
+tgkill while blocked: pending 1, ran 0 before SIG_SETMASK (0), 1 right after
+a timer while blocked and spinning: pending 1, read by a signalfd 0, ran 0 before SIG_SETMASK (0), 1 right after
+a timer while blocked and spinning: pending 1, read by a signalfd 1, ran 0 before SIG_SETMASK (0), 0 right after
+a timer while all are blocked and spinning: ran 0 before SIG_SETMASK (0), 1 right after
+a timer after all were blocked and unblocked, while spinning: ran during the spin 1
+a timer's SIGALRM at its default, blocked: pending 1; ignored, then unblocked (0): pending 0
+SIG_BLOCK of all: 0xfffffffffffbfeff, SIGKILL blocked 0, SIGSTOP blocked 0
+SIG_SETMASK of all: SIGKILL blocked 0, SIGSTOP blocked 0
+a forked child: mask inherited 1; all blocked, SIGKILL still kills it: 1
+after execve: SIGUSR1 blocked 0, SIGUSR2 blocked 1
+EOF_DELIVER
+)
+case_vm "a signal blocked by the shim runs once, exactly when SIG_UNBLOCK or SIG_SETMASK lets it; SIGKILL and SIGSTOP stay unblocked; fork and execve keep the mask" 0 "$deliver_expected" --entrypoint /bin/vmshim vmt sigmask-deliver
+edges_expected=$(cat <<'EOF_EDGES'
+size 4: -22, size 16: -22, old mask written 0
+how 7 with a set: -22, old mask written 0, SIGUSR1 blocked 0
+how 7 without a set: 0, old mask written 1
+a set at address 8: -14
+old mask to address 8: -14, SIGUSR2 blocked anyway 1
+set and old mask across a page end: 0, old 0, SIGUSR1 blocked 1
+old mask to a read-only page: -14, SIGUSR2 blocked anyway 1
+a set in a PROT_NONE page: -14
+set and old mask one word: 0, old 0x800, now 0xa00
+SIG_UNBLOCK with the upper half of how set: 0, SIGUSR1 blocked 0
+SIG_UNBLOCK of nothing: 0, mask 0x800
+EOF_EDGES
+)
+case_vm "rt_sigprocmask at the edges: Linux's refusals and order, bad, read-only and straddling buffers" 0 "$edges_expected" --entrypoint /bin/vmshim vmt sigmask-edges
+threads_expected=$(cat <<'EOF_THREADS'
+the new thread started with its creator's mask: 1
+its SIGUSR1 blocked, not the creator's: 1
+the creator's SIGUSR2 unblocked, not the thread's: 1
+200 pthread_sigmask flips in each of 2 threads at once, each its own: 1 1
+a process-wide SIGUSR1 ran once, in the thread that did not block it: 1 1
+EOF_THREADS
+)
+case_vm "each thread's signal mask is its own, from its creator's; a process-wide signal runs where it is not blocked" 0 "$threads_expected" --entrypoint /bin/vmshim vmt sigmask-threads
+case_vm "timer signals around rt_sigprocmask block and unblock pairs run once each, never while blocked" 0 "50 timer signals around block and unblock pairs: ran inside the blocked section 0 times; ran 50 times" --entrypoint /bin/vmshim vmt sigmask-race
 case_vm "8 threads: a contended mutex, a condition variable, TLS per thread, joins, tids" 0 @threads-mutex-cond $T mutex-cond
 case_vm "exit_group from a thread stops threads blocked in futex and read" 7 "threads blocked" $T exit-group
 case_vm "a thread's SIGSEGV ends the whole process (139)" 139 "threads blocked" $T segv
@@ -252,6 +293,34 @@ if [ "$st" = 0 ] && [ "$(cat "$out")" = "512 mappings made and unmapped: ok" ] &
     echo "ok 512 small mmap and munmap pairs: $inguest of $calls calls answered in the guest, $io exits"
 else
     echo "FAIL mmap and munmap in the guest: exit $st; $(head -c 200 "$out"); io '$io' syscalls '$calls' in guest '$inguest'; $j"
+fi
+# rt_sigprocmask that unblocks nothing the VMM may hold pending (queries, calls that change
+# nothing, blocks of signals with a handler while the process has one thread, and the unblocking
+# of those): the shim answers every one. The exits left are the program's start, its 32
+# rt_sigaction calls that set a handler, its write and its exit.
+"$VIV" run --mode vm --stats=json --entrypoint /bin/vmshim vmt sigmask-loop >"$out" 2>"$err" </dev/null
+st=$?
+j=$(tail -1 "$err")
+io=$(num io) calls=$(num syscalls) inguest=$(num syscalls_in_guest) faults=$(num faults)
+if [ "$st" = 0 ] && [ "$(cat "$out")" = "7000 rt_sigprocmask calls, none unblocking what was blocked before: ok" ] &&
+    [ "$io" = $((calls - inguest + faults)) ] && [ "$((calls - inguest))" -le 40 ] &&
+    printf '%s' "$j" | grep -q '"syscalls_by_name":{.*"rt_sigprocmask":700[0-9]'; then
+    echo "ok 7000 rt_sigprocmask queries, blocks and unblocks answered in the guest: $inguest of $calls calls, $io exits"
+else
+    echo "FAIL rt_sigprocmask in the guest: exit $st; $(head -c 200 "$out"); io '$io' syscalls '$calls' in guest '$inguest'; $j"
+fi
+# Every signal blocked (the VMM's: some have no handler), then unblocked while none is pending
+# (the shim's): one exit a pair.
+"$VIV" run --mode vm --stats=json --entrypoint /bin/vmshim vmt sigmask-unblock >"$out" 2>"$err" </dev/null
+st=$?
+j=$(tail -1 "$err")
+io=$(num io) calls=$(num syscalls) inguest=$(num syscalls_in_guest) faults=$(num faults)
+if [ "$st" = 0 ] && [ "$(cat "$out")" = "1000 times every signal blocked, then unblocked while none is pending: ok" ] &&
+    [ "$io" = $((calls - inguest + faults)) ] && [ "$((calls - inguest))" -le 1010 ] &&
+    printf '%s' "$j" | grep -q '"syscalls_by_name":{.*"rt_sigprocmask":200[0-9]'; then
+    echo "ok 1000 blocks of every signal and their unblocking while none is pending: $inguest of $calls calls answered in the guest, $io exits"
+else
+    echo "FAIL unblocking in the guest: exit $st; $(head -c 200 "$out"); io '$io' syscalls '$calls' in guest '$inguest'; $j"
 fi
 # Rootless: an unprivileged user imports the image into a catalog of its own and runs it in vm
 # mode; the VMM then sits in that user's namespace sandbox. Where /dev/kvm is not open to that

@@ -13,8 +13,10 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -950,7 +952,7 @@ static int name_cases(void)
     return 0;
 }
 
-/* The signal mask (the VMM's: rt_sigprocmask always exits): a blocked signal stays pending
+/* The signal mask (blocked by the shim, unblocked by the VMM): a blocked signal stays pending
  * until unblocked, then runs at once; a forked child inherits the mask but not what is
  * pending; execve keeps both (signal(7)). */
 static int sigmask_cases(int argc, char **argv)
@@ -993,6 +995,378 @@ static int sigmask_cases(int argc, char **argv)
     execl(argv[0], argv[0], "sigmask", "after-exec", (char *)NULL);
     printf("execve: %s\n", strerror(errno));
     return 1;
+}
+
+/* rt_sigprocmask by the shim: the raw call, its mask words, and a handler that counts its
+ * runs and says in which thread the last one ran. */
+static long sys_sigmask(long how, const uint64_t *set, uint64_t *old)
+{
+    long r = syscall(SYS_rt_sigprocmask, how, set, old, 8);
+    return r < 0 ? -errno : r;
+}
+
+static uint64_t cur_mask(void)
+{
+    uint64_t m = 0;
+    sys_sigmask(SIG_BLOCK, NULL, &m);
+    return m;
+}
+
+#define SIGBIT(s) (1ull << ((s)-1))
+
+static volatile int mask_runs, mask_tid;
+static void on_mask_signal(int sig)
+{
+    (void)sig;
+    mask_runs++;
+    mask_tid = gettid();
+}
+
+/* Queries and calls that change nothing or only block signals with a handler, back to back:
+ * counted, with no exit (vm_suite.sh reads --stats). */
+static int sigmask_loop(void)
+{
+    uint64_t u1 = SIGBIT(SIGUSR1), none = 0, old = 0;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_mask_signal;
+    sigaction(SIGUSR1, &sa, NULL);
+    for (int sig = 34; sig < 64; sig++)
+        sigaction(sig, &sa, NULL);
+    int ok = sys_sigmask(SIG_BLOCK, &u1, NULL) == 0;
+    for (int i = 0; i < 1000; i++) {
+        ok &= sys_sigmask(SIG_BLOCK, NULL, &old) == 0 && (old & u1);
+        ok &= sys_sigmask(SIG_BLOCK, &u1, NULL) == 0;
+        ok &= sys_sigmask(SIG_SETMASK, &old, &old) == 0;
+        ok &= sys_sigmask(SIG_UNBLOCK, &none, NULL) == 0;
+        /* Real-time signals 34 to 63, one more blocked each time round until all are. */
+        uint64_t rt = SIGBIT(34 + i % 30);
+        ok &= sys_sigmask(SIG_BLOCK, &rt, NULL) == 0;
+    }
+    ok &= cur_mask() == (u1 | (SIGBIT(64) - SIGBIT(34)));
+    /* Blocked, then unblocked, with no call between that the VMM serves. */
+    uint64_t u2 = SIGBIT(SIGUSR2);
+    sigaction(SIGUSR2, &sa, NULL);
+    for (int i = 0; i < 1000; i++) {
+        ok &= sys_sigmask(SIG_BLOCK, &u2, &old) == 0 && !(old & u2);
+        ok &= sys_sigmask(SIG_SETMASK, &old, &old) == 0 && (old & u2);
+    }
+    ok &= !(cur_mask() & u2) && !mask_runs;
+    printf("7000 rt_sigprocmask calls, none unblocking what was blocked before: %s\n",
+           ok ? "ok" : "FAILED");
+    return 0;
+}
+
+/* Every signal blocked (by the VMM: some have no handler), then unblocked again while none is
+ * pending (by the shim), 1000 times: vm_suite.sh reads --stats for half the calls' exits. */
+static int sigmask_unblock(void)
+{
+    uint64_t all = ~0ull, old, now;
+    int ok = 1;
+    for (int i = 0; i < 1000; i++) {
+        ok &= sys_sigmask(SIG_SETMASK, &all, &old) == 0 && old == 0;
+        ok &= sys_sigmask(SIG_SETMASK, &old, &now) == 0 && now == 0xfffffffffffbfeffull;
+    }
+    printf("1000 times every signal blocked, then unblocked while none is pending: %s\n",
+           ok && cur_mask() == 0 ? "ok" : "FAILED");
+    return 0;
+}
+
+/* Timer signals land anywhere in a loop of block and unblock pairs (in the shim halfway through
+ * an answer too): the handler never runs inside the blocked section, and runs once for each. */
+static volatile int in_section, ran_inside, race_runs;
+static void on_race(int sig)
+{
+    (void)sig;
+    ran_inside += in_section;
+    race_runs++;
+}
+
+static int sigmask_race(void)
+{
+    signal(SIGALRM, on_race);
+    /* SIGALRM alone (blocked without an exit), then every signal (SIGTERM's default action too:
+     * blocked by the VMM, unblocked without an exit when none is pending). */
+    uint64_t al = SIGBIT(SIGALRM), all = ~0ull, old;
+    for (int i = 1; i <= 50; i++) {
+        struct itimerval it = {{0, 0}, {0, 300}};
+        setitimer(ITIMER_REAL, &it, NULL);
+        while (race_runs < i) {
+            sys_sigmask(SIG_BLOCK, i <= 25 ? &al : &all, &old);
+            in_section = 1;
+            for (volatile int k = 0; k < 20; k++)
+                ;
+            in_section = 0;
+            sys_sigmask(SIG_SETMASK, &old, NULL);
+        }
+    }
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    while ((t.tv_sec - t0.tv_sec) * 1000000000L + t.tv_nsec - t0.tv_nsec < 100000000L);
+    printf("50 timer signals around block and unblock pairs: ran inside the blocked section %d "
+           "times; ran %d times\n", ran_inside, race_runs);
+    return 0;
+}
+
+/* A signal that comes while blocked runs exactly when unblocked, by SIG_UNBLOCK or SIG_SETMASK,
+ * once; SIGKILL and SIGSTOP are never blocked; fork and execve keep the mask (signal(7)). */
+static int sigmask_deliver(int argc, char **argv)
+{
+    uint64_t u1 = SIGBIT(SIGUSR1), u2 = SIGBIT(SIGUSR2), al = SIGBIT(SIGALRM), old, pend, pend2;
+    if (argc > 2) {
+        printf("after execve: SIGUSR1 blocked %d, SIGUSR2 blocked %d\n", !!(cur_mask() & u1),
+               !!(cur_mask() & u2));
+        return 0;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_mask_signal;
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGALRM, &sa, NULL);
+    sys_sigmask(SIG_BLOCK, &u1, NULL);
+    kill(getpid(), SIGUSR1);
+    int before = mask_runs;
+    long r = sys_sigmask(SIG_UNBLOCK, &u1, NULL);
+    printf("kill while blocked: ran %d before SIG_UNBLOCK (%ld), %d right after\n", before, r,
+           mask_runs);
+    mask_runs = 0;
+    sys_sigmask(SIG_BLOCK, &u1, &old);
+    syscall(SYS_tgkill, getpid(), gettid(), SIGUSR1);
+    syscall(SYS_rt_sigpending, &pend, 8);
+    before = mask_runs;
+    r = sys_sigmask(SIG_SETMASK, &old, NULL);
+    printf("tgkill while blocked: pending %d, ran %d before SIG_SETMASK (%ld), %d right after\n",
+           !!(pend & u1), before, r, mask_runs);
+    /* Blocked by the shim, then a timer's signal while ring 3 spins without a call: it waits
+     * for the unblocking, or for a signalfd to read it. */
+    for (int round = 0; round < 2; round++) {
+        mask_runs = 0;
+        struct itimerval it = {{0, 0}, {0, 50000}};
+        setitimer(ITIMER_REAL, &it, NULL);
+        sys_sigmask(SIG_BLOCK, &al, &old);
+        struct timespec t0, t;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        do
+            clock_gettime(CLOCK_MONOTONIC, &t);
+        while ((t.tv_sec - t0.tv_sec) * 1000000000L + t.tv_nsec - t0.tv_nsec < 500000000L);
+        syscall(SYS_rt_sigpending, &pend, 8);
+        int read_by_fd = 0;
+        if (round == 1) {
+            sigset_t s;
+            sigemptyset(&s);
+            sigaddset(&s, SIGALRM);
+            int fd = signalfd(-1, &s, SFD_NONBLOCK | SFD_CLOEXEC);
+            struct signalfd_siginfo si;
+            read_by_fd = fd >= 0 && read(fd, &si, sizeof(si)) == sizeof(si) &&
+                         si.ssi_signo == SIGALRM;
+            if (fd >= 0)
+                close(fd);
+        }
+        before = mask_runs;
+        r = sys_sigmask(SIG_SETMASK, &old, NULL);
+        printf("a timer while blocked and spinning: pending %d, read by a signalfd %d, ran %d "
+               "before SIG_SETMASK (%ld), %d right after\n",
+               !!(pend & al), read_by_fd, before, r, mask_runs);
+    }
+    /* Every signal blocked (by the VMM), then a timer's signal while ring 3 spins without a
+     * call: SIG_SETMASK back runs its handler at once. */
+    mask_runs = 0;
+    {
+        uint64_t all = ~0ull;
+        struct itimerval it = {{0, 0}, {0, 50000}};
+        setitimer(ITIMER_REAL, &it, NULL);
+        sys_sigmask(SIG_SETMASK, &all, &old);
+        struct timespec t0, t;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        do
+            clock_gettime(CLOCK_MONOTONIC, &t);
+        while ((t.tv_sec - t0.tv_sec) * 1000000000L + t.tv_nsec - t0.tv_nsec < 500000000L);
+        before = mask_runs;
+        r = sys_sigmask(SIG_SETMASK, &old, NULL);
+        printf("a timer while all are blocked and spinning: ran %d before SIG_SETMASK (%ld), %d "
+               "right after\n", before, r, mask_runs);
+        /* All blocked again, unblocked at once (none pending), then the timer while ring 3
+         * spins: it runs during the spin. */
+        mask_runs = 0;
+        setitimer(ITIMER_REAL, &it, NULL);
+        sys_sigmask(SIG_SETMASK, &all, &old);
+        sys_sigmask(SIG_SETMASK, &old, NULL);
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        do
+            clock_gettime(CLOCK_MONOTONIC, &t);
+        while (!mask_runs &&
+               (t.tv_sec - t0.tv_sec) * 1000000000L + t.tv_nsec - t0.tv_nsec < 2000000000L);
+        printf("a timer after all were blocked and unblocked, while spinning: ran during the "
+               "spin %d\n", mask_runs);
+    }
+    /* A timer's SIGALRM left at its default action, blocked: it waits too, and ends nothing. */
+    signal(SIGALRM, SIG_DFL);
+    struct itimerval it = {{0, 0}, {0, 50000}};
+    setitimer(ITIMER_REAL, &it, NULL);
+    sys_sigmask(SIG_BLOCK, &al, &old);
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    while ((t.tv_sec - t0.tv_sec) * 1000000000L + t.tv_nsec - t0.tv_nsec < 500000000L);
+    syscall(SYS_rt_sigpending, &pend, 8);
+    signal(SIGALRM, SIG_IGN); /* a pending signal set to be ignored is dropped (signal(7)) */
+    r = sys_sigmask(SIG_SETMASK, &old, NULL);
+    syscall(SYS_rt_sigpending, &pend2, 8);
+    printf("a timer's SIGALRM at its default, blocked: pending %d; ignored, then unblocked (%ld): "
+           "pending %d\n", !!(pend & al), r, !!(pend2 & al));
+    uint64_t all = ~0ull;
+    sys_sigmask(SIG_BLOCK, &all, &old);
+    uint64_t now = cur_mask();
+    printf("SIG_BLOCK of all: %#llx, SIGKILL blocked %d, SIGSTOP blocked %d\n",
+           (unsigned long long)now, !!(now & SIGBIT(SIGKILL)), !!(now & SIGBIT(SIGSTOP)));
+    sys_sigmask(SIG_SETMASK, &old, NULL);
+    sys_sigmask(SIG_SETMASK, &all, NULL);
+    now = cur_mask();
+    printf("SIG_SETMASK of all: SIGKILL blocked %d, SIGSTOP blocked %d\n",
+           !!(now & SIGBIT(SIGKILL)), !!(now & SIGBIT(SIGSTOP)));
+    sys_sigmask(SIG_SETMASK, &old, NULL);
+    fflush(stdout);
+    /* A child that blocks all is still killed by SIGKILL; it inherits the mask the shim set. */
+    sys_sigmask(SIG_BLOCK, &u2, NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int inherited = (cur_mask() & (u1 | u2)) == u2;
+        if (!inherited)
+            _exit(1);
+        sys_sigmask(SIG_BLOCK, &all, NULL);
+        kill(getpid(), SIGKILL);
+        _exit(2);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    printf("a forked child: mask inherited %d; all blocked, SIGKILL still kills it: %d\n",
+           !(WIFEXITED(st) && WEXITSTATUS(st) == 1), WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+    fflush(stdout);
+    execl(argv[0], argv[0], "sigmask-deliver", "after-exec", (char *)NULL);
+    printf("execve: %s\n", strerror(errno));
+    return 1;
+}
+
+/* Linux's answers at the edges, whoever gives them (the shim, or the VMM it hands the call
+ * to): wrong sizes and `how`s, bad and read-only buffers, a buffer across two pages, set and
+ * old mask in one word, `how` with its upper half set. */
+static int sigmask_edges(void)
+{
+    uint64_t u1 = SIGBIT(SIGUSR1), u2 = SIGBIT(SIGUSR2), w = 0x5a5a, none = 0;
+    long r4 = syscall(SYS_rt_sigprocmask, SIG_BLOCK, &u1, NULL, 4) < 0 ? -errno : 0;
+    long r16 = syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &w, 16) < 0 ? -errno : 0;
+    printf("size 4: %ld, size 16: %ld, old mask written %d\n", r4, r16, w != 0x5a5a);
+    long r = sys_sigmask(7, &u1, &w);
+    printf("how 7 with a set: %ld, old mask written %d, SIGUSR1 blocked %d\n", r, w != 0x5a5a,
+           !!(cur_mask() & u1));
+    r = sys_sigmask(7, NULL, &w);
+    printf("how 7 without a set: %ld, old mask written %d\n", r, w == cur_mask());
+    r = sys_sigmask(SIG_BLOCK, (uint64_t *)8, NULL);
+    printf("a set at address 8: %ld\n", r);
+    r = sys_sigmask(SIG_BLOCK, &u2, (uint64_t *)8);
+    printf("old mask to address 8: %ld, SIGUSR2 blocked anyway %d\n", r, !!(cur_mask() & u2));
+    sys_sigmask(SIG_UNBLOCK, &u2, NULL);
+    char *pg = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    memcpy(pg + PG - 4, &u1, 8);
+    r = sys_sigmask(SIG_BLOCK, (uint64_t *)(pg + PG - 4), (uint64_t *)(pg + PG + 4));
+    memcpy(&w, pg + PG + 4, 8);
+    printf("set and old mask across a page end: %ld, old %#llx, SIGUSR1 blocked %d\n", r,
+           (unsigned long long)w, !!(cur_mask() & u1));
+    sys_sigmask(SIG_UNBLOCK, &u1, NULL);
+    mprotect(pg, PG, PROT_READ);
+    r = sys_sigmask(SIG_BLOCK, &u2, (uint64_t *)pg);
+    printf("old mask to a read-only page: %ld, SIGUSR2 blocked anyway %d\n", r,
+           !!(cur_mask() & u2));
+    mprotect(pg, PG, PROT_NONE);
+    r = sys_sigmask(SIG_BLOCK, (uint64_t *)pg, NULL);
+    printf("a set in a PROT_NONE page: %ld\n", r);
+    munmap(pg, 2 * PG);
+    w = u1;
+    r = sys_sigmask(SIG_BLOCK, &w, &w);
+    printf("set and old mask one word: %ld, old %#llx, now %#llx\n", r, (unsigned long long)w,
+           (unsigned long long)cur_mask());
+    r = syscall(SYS_rt_sigprocmask, 0x100000000L | SIG_UNBLOCK, &u1, NULL, 8) < 0 ? -errno : 0;
+    printf("SIG_UNBLOCK with the upper half of how set: %ld, SIGUSR1 blocked %d\n", r,
+           !!(cur_mask() & u1));
+    r = sys_sigmask(SIG_UNBLOCK, &none, NULL);
+    printf("SIG_UNBLOCK of nothing: %ld, mask %#llx\n", r, (unsigned long long)cur_mask());
+    return 0;
+}
+
+/* Each thread's mask is its own: a new thread starts with its creator's; pthread_sigmask in
+ * two threads at once changes only the caller's; a process-wide signal runs in the thread
+ * that does not block it. */
+static pthread_barrier_t mask_step;
+static volatile int other_tid, mask_flips_ok = 1;
+static uint64_t other_start, other_seen;
+
+static void *mask_thread(void *arg)
+{
+    (void)arg;
+    other_tid = gettid();
+    other_start = cur_mask();
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &s, NULL);
+    pthread_barrier_wait(&mask_step); /* blocked SIGUSR1 */
+    pthread_barrier_wait(&mask_step); /* the other thread looked and changed its own */
+    other_seen = cur_mask();
+    /* Flips of SIGUSR1 here while the first thread flips SIGUSR2: neither sees the other's
+     * (SIGUSR2 stays blocked here, as the thread started). */
+    for (int i = 0; i < 200; i++) {
+        pthread_sigmask(i & 1 ? SIG_BLOCK : SIG_UNBLOCK, &s, NULL);
+        uint64_t m = cur_mask();
+        mask_flips_ok &= !!(m & SIGBIT(SIGUSR1)) == (i & 1) && (m & SIGBIT(SIGUSR2));
+    }
+    pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+    pthread_barrier_wait(&mask_step); /* SIGUSR1 unblocked here */
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    while (!mask_runs && t.tv_sec - t0.tv_sec < 10);
+    return NULL;
+}
+
+static int sigmask_threads(void)
+{
+    uint64_t u1 = SIGBIT(SIGUSR1), u2 = SIGBIT(SIGUSR2);
+    signal(SIGUSR1, on_mask_signal);
+    sys_sigmask(SIG_BLOCK, &u2, NULL);
+    pthread_barrier_init(&mask_step, NULL, 2);
+    pthread_t t;
+    if (pthread_create(&t, NULL, mask_thread, NULL) != 0)
+        return 1;
+    pthread_barrier_wait(&mask_step);
+    uint64_t mine = cur_mask() & (u1 | u2);
+    sys_sigmask(SIG_UNBLOCK, &u2, NULL);
+    pthread_barrier_wait(&mask_step);
+    int ok = 1;
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGUSR2);
+    for (int i = 0; i < 200; i++) {
+        pthread_sigmask(i & 1 ? SIG_BLOCK : SIG_UNBLOCK, &s, NULL);
+        uint64_t m = cur_mask();
+        ok &= !!(m & u2) == (i & 1) && !(m & u1);
+    }
+    sys_sigmask(SIG_BLOCK, &u1, NULL);
+    pthread_barrier_wait(&mask_step);
+    kill(getpid(), SIGUSR1);
+    pthread_join(t, NULL);
+    printf("the new thread started with its creator's mask: %d\n", (other_start & (u1 | u2)) == u2);
+    printf("its SIGUSR1 blocked, not the creator's: %d\n", mine == u2);
+    printf("the creator's SIGUSR2 unblocked, not the thread's: %d\n",
+           (other_seen & (u1 | u2)) == (u1 | u2));
+    printf("200 pthread_sigmask flips in each of 2 threads at once, each its own: %d %d\n", ok,
+           mask_flips_ok);
+    printf("a process-wide SIGUSR1 ran once, in the thread that did not block it: %d %d\n",
+           mask_runs, mask_tid == other_tid);
+    return 0;
 }
 
 /* Many of each, back to back: counted, with no exit (vm_suite.sh reads --stats). */
@@ -1040,6 +1414,18 @@ int main(int argc, char **argv)
         return name_cases();
     if (strcmp(what, "sigmask") == 0)
         return sigmask_cases(argc, argv);
+    if (strcmp(what, "sigmask-loop") == 0)
+        return sigmask_loop();
+    if (strcmp(what, "sigmask-deliver") == 0)
+        return sigmask_deliver(argc, argv);
+    if (strcmp(what, "sigmask-unblock") == 0)
+        return sigmask_unblock();
+    if (strcmp(what, "sigmask-race") == 0)
+        return sigmask_race();
+    if (strcmp(what, "sigmask-edges") == 0)
+        return sigmask_edges();
+    if (strcmp(what, "sigmask-threads") == 0)
+        return sigmask_threads();
     if (strcmp(what, "quiet") == 0)
         return quiet_cases();
     if (strcmp(what, "anon") == 0)
