@@ -21,11 +21,14 @@ struct vm_vcpu {
     size_t run_size;
     struct xlat_thread *thread;
     pid_t host_tid; /* its host thread, for kicks; -1 once its thread left (atomic) */
-    /* For TLB shootdowns (vm_tlb.c): in KVM_RUN now, how many KVM_RUNs returned, and whether
-     * the last stopped it in ring 3 (with no hypercall to flush on the way back). */
+    /* For TLB shootdowns (vm_tlb.c): in KVM_RUN now, how many KVM_RUNs returned, whether
+     * the last stopped it in ring 3 (with no hypercall to flush on the way back), and whether
+     * its thread is out of the exit loop for good (all atomic: another vCPU's shootdown
+     * reads them). */
     int in_guest;
     uint64_t runs;
     bool stopped_in_ring3;
+    bool out_of_loop;
     /* The last KVM_RUN was interrupted in ring 0: the shim may be halfway through an answer,
      * so the data page's answers stay as it left them (vm_shim_before_entry). */
     bool stopped_in_shim;

@@ -167,7 +167,8 @@ static int vm_vcpu_run(struct vm_vcpu *c, struct viv_error *err)
         if (rc == 0)
             rc = vm_ioctl(c->fd, KVM_RUN, NULL) < 0 ? 1 : 0;
         int e = errno;
-        c->stopped_in_ring3 = c->stopped_in_shim = false;
+        __atomic_store_n(&c->stopped_in_ring3, false, __ATOMIC_SEQ_CST);
+        c->stopped_in_shim = false;
         __atomic_add_fetch(&c->runs, 1, __ATOMIC_RELEASE);
         __atomic_store_n(&c->in_guest, 0, __ATOMIC_SEQ_CST);
         if (rc < 0)
@@ -244,7 +245,11 @@ static int vm_vcpu_run(struct vm_vcpu *c, struct viv_error *err)
 int vm_vcpu_loop(struct vm_vcpu *c, struct viv_error *err)
 {
     struct vm_instance *v = c->v;
+    __atomic_store_n(&c->out_of_loop, false, __ATOMIC_SEQ_CST);
     int status = vm_vcpu_run(c, err);
+    /* Before waiting for the other threads: one of them may be in a TLB shootdown that waits
+     * for this vCPU, which never runs this thread's ring 3 again (vm_tlb.c). */
+    __atomic_store_n(&c->out_of_loop, true, __ATOMIC_SEQ_CST);
     /* A thread that ends the process (a fatal signal, a failure of viv's) stops the others;
      * exit_group and execve stopped them already. */
     if (status < 0 || __atomic_load_n(&v->killed_by, __ATOMIC_ACQUIRE))

@@ -245,6 +245,11 @@ int vm_thread_spawn(void *ctx, struct xlat_thread *child, const struct xlat_regs
     }
     c->thread = child;
     c->resume_past_out = false;
+    /* Where its last thread stopped is no guide to the new one, which starts in the flush
+     * path: left set, it would send that start through the flush path again, with the
+     * shim's address as ring 3's (vm_tlb_flush_stopped). */
+    __atomic_store_n(&c->stopped_in_ring3, false, __ATOMIC_SEQ_CST);
+    c->stopped_in_shim = false;
     if (start_regs(c, regs, xlat_thread_fs_base(child), &err) < 0) {
         viv_trace(VIV_TRACE_VM, "vm", "thread: %s", err.msg);
         park_locked(v, c);

@@ -14,18 +14,28 @@ static uint8_t *flush_flag(struct vm_instance *v, struct vm_vcpu *c)
 }
 
 /* Whether c can no longer reach ring 3 through a stale translation: its shim flushed (it
- * clears the flag as it reloads CR3), its thread is gone, or it is out of KVM_RUN at one of
- * the shim's `out`s, from which every way back to ring 3 passes the flag. A KVM_RUN that a
- * signal interrupted (KVM_EXIT_INTR) may have stopped it in ring 0 past that check, a few
- * instructions from sysretq: that is not enough. */
+ * clears the flag as it reloads CR3), its thread is gone or out of the exit loop for good (a
+ * vCPU taken again for a new thread enters through the flush path: vm_thread.c), or it is out
+ * of KVM_RUN either at one of the shim's `out`s, from which every way back to ring 3 passes
+ * the flag, or stopped in ring 3, from which its next entry goes through the flush path
+ * (vm_tlb_flush_stopped, after it marks itself in the guest). A KVM_RUN that a signal
+ * interrupted (KVM_EXIT_INTR) may also have stopped it in ring 0 past the shim's check, a few
+ * instructions from sysretq: that is not enough.
+ *
+ * The wait must not depend on c's thread going on: a thread that leaves the loop waits for
+ * the others to leave (xlat_proc_stop_others), and a vCPU stopped in ring 3 may take a
+ * shootdown of its own (vm_shim_take_records), which waits for this one. */
 static bool flushed(struct vm_instance *v, struct vm_vcpu *c)
 {
     if (!__atomic_load_n(flush_flag(v, c), __ATOMIC_SEQ_CST))
         return true;
-    if (__atomic_load_n(&c->host_tid, __ATOMIC_ACQUIRE) == -1)
+    if (__atomic_load_n(&c->host_tid, __ATOMIC_ACQUIRE) == -1 ||
+        __atomic_load_n(&c->out_of_loop, __ATOMIC_SEQ_CST))
         return true;
-    return !__atomic_load_n(&c->in_guest, __ATOMIC_SEQ_CST) &&
-           __atomic_load_n(&c->run->exit_reason, __ATOMIC_ACQUIRE) == KVM_EXIT_IO;
+    if (__atomic_load_n(&c->in_guest, __ATOMIC_SEQ_CST))
+        return false;
+    return __atomic_load_n(&c->run->exit_reason, __ATOMIC_ACQUIRE) == KVM_EXIT_IO ||
+           __atomic_load_n(&c->stopped_in_ring3, __ATOMIC_SEQ_CST);
 }
 
 /* Wait until c is flushed, kicking it out of KVM_RUN when it stays in one run: not at every
@@ -106,9 +116,10 @@ static bool taking_exception(struct vm_vcpu *c)
 int vm_tlb_flush_stopped(struct vm_vcpu *c, struct viv_error *err)
 {
     struct vm_instance *v = c->v;
-    if (!c->stopped_in_ring3 || !__atomic_load_n(flush_flag(v, c), __ATOMIC_SEQ_CST))
+    if (!__atomic_load_n(&c->stopped_in_ring3, __ATOMIC_SEQ_CST) ||
+        !__atomic_load_n(flush_flag(v, c), __ATOMIC_SEQ_CST))
         return 0;
-    c->stopped_in_ring3 = false;
+    __atomic_store_n(&c->stopped_in_ring3, false, __ATOMIC_SEQ_CST);
     if (taking_exception(c))
         return 0;
     struct kvm_regs r;

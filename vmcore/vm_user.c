@@ -258,8 +258,11 @@ int vm_user_interrupted(struct vm_vcpu *c, struct viv_error *err)
         c->stopped_in_shim = true;
         return 0;
     }
+    /* Published before the records are taken: replaying one may start a shootdown of its own
+     * (vm_shim_state.c, mprotect_taken), which waits for any shootdown running, and that one
+     * may be waiting for this vCPU (vm_tlb.c, flushed). */
+    __atomic_store_n(&c->stopped_in_ring3, true, __ATOMIC_SEQ_CST);
     vm_shim_take_records(c);
-    c->stopped_in_ring3 = true;
     if (vm_regs_get(c, &r) < 0)
         return viv_fail(err, errno, "read the interrupted vCPU");
     struct xlat_regs s;

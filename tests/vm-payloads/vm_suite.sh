@@ -148,7 +148,7 @@ case_vm "8 threads: a contended mutex, a condition variable, TLS per thread, joi
 case_vm "exit_group from a thread stops threads blocked in futex and read" 7 "threads blocked" $T exit-group
 case_vm "a thread's SIGSEGV ends the whole process (139)" 139 "threads blocked" $T segv
 case_vm "munmap in one thread: another thread reading the page faults next (TLB shootdown)" 0 "the other thread faults on the page unmapped" $T shootdown
-case_vm "8 threads hammer a page while it is unmapped, mapped fresh, made read-only and moved: each change holds for all once its call returns" 0 "200 rounds, 8 threads: accesses that did not fault 0, old data in fresh pages 0, wrong reads 0, moves 200" $T shootdown-stress
+case_vm "8 threads hammer a page while it is unmapped, mapped fresh, made read-only and moved: each change holds for all once its call returns" 0 "200 rounds, 8 threads: accesses that did not fault 0, old data in fresh pages 0, wrong reads 0, moves 200" --timeout 150 $T shootdown-stress
 case_vm "300 threads alive at once, each a vCPU, with tids of their own" 0 "300 threads at once: tids distinct 1, joined 1" $T many 300
 case_vm "threads until clone fails: more than 500 at once, then EAGAIN (KVM's vCPUs), and the process goes on" 0 "more than 500 at once 1, then Resource temporarily unavailable" --memory 256M $T thread-limit
 case_vm "pthread_kill runs the handler in that thread, on its sigaltstack" 0 @threads-pthread-kill $T pthread-kill
