@@ -4,6 +4,7 @@
 
 #include "base/base.h"
 
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -209,6 +210,8 @@ struct sandbox_aide {
     int detach_error; /* why the old root could not be detached */
     int last_pid_fd;  /* the pid namespace's ns_last_pid, to keep pid 2 free */
     bool pinned;      /* kept off our CPU until we wait for it */
+    bool self_pinned; /* we stay on ours until then */
+    cpu_set_t cpus;   /* the CPUs viv may use */
     int done;         /* set by the aide as it returns */
     char stack[16384] __attribute__((aligned(16)));
 };

@@ -12,6 +12,7 @@
 #include <linux/futex.h>
 #include <net/if.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -103,12 +104,38 @@ static int aide_main(void *arg)
     return 0;
 }
 
+/* Whether a CPU viv may use is likely free for the aide now: /proc/loadavg's fourth field counts
+ * the tasks runnable this instant, the calling thread and the supervisor (writing the id maps)
+ * among them. Where none is free, the aide would wait for a CPU while we waited for it: on a busy
+ * machine we do its work ourselves, and with one CPU there is nothing to overlap. */
+static bool spare_cpu(void)
+{
+    cpu_set_t cpus;
+    if (sched_getaffinity(0, sizeof(cpus), &cpus) < 0 || CPU_COUNT(&cpus) < 2)
+        return false;
+    char buf[128];
+    int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    unsigned running;
+    if (n <= 0)
+        return true;
+    buf[n] = '\0';
+    if (sscanf(buf, "%*s %*s %*s %u/", &running) != 1)
+        return true;
+    return running <= (unsigned)CPU_COUNT(&cpus);
+}
+
 void sandbox_aide_start(struct sandbox_aide *a, bool make_netns)
 {
     memset(a, 0, offsetof(struct sandbox_aide, stack));
     a->tid = -1;
     a->netns_fd = -1;
+    a->last_pid_fd = -1;
     a->make_netns = make_netns;
+    if (!spare_cpu())
+        return;
     /* The aide must not take pid 2, which the entrypoint's first child (or, under --init, the
      * entrypoint) should have: it is born far above, and the counter goes back to 1 while we
      * still may write it. Opened now, while /proc is the host's and writable; written at offset
@@ -128,13 +155,18 @@ void sandbox_aide_start(struct sandbox_aide *a, bool make_netns)
         a->tid = -1;
     /* On another CPU than ours: a task just made counts as cache-hot for half a millisecond, in
      * which an idle CPU does not pull it over, so left on ours it would wait out our time slice
-     * first. Within the CPUs viv may use; none other when there is one. */
-    cpu_set_t cpus;
+     * first. Within the CPUs viv may use; none other when there is one. And we stay on ours:
+     * woken (by the supervisor's go) on the aide's, we would wait out its network namespace,
+     * a millisecond of kernel work without a point where it yields. */
     int self = sched_getcpu();
-    if (tid > 0 && self >= 0 && sched_getaffinity(0, sizeof(cpus), &cpus) == 0 &&
-        CPU_COUNT(&cpus) > 1) {
+    if (tid > 0 && self >= 0 && sched_getaffinity(0, sizeof(a->cpus), &a->cpus) == 0 &&
+        CPU_COUNT(&a->cpus) > 1) {
+        cpu_set_t cpus = a->cpus;
         CPU_CLR(self, &cpus);
         a->pinned = sched_setaffinity(tid, sizeof(cpus), &cpus) == 0;
+        CPU_ZERO(&cpus);
+        CPU_SET(self, &cpus);
+        a->self_pinned = a->pinned && sched_setaffinity(0, sizeof(cpus), &cpus) == 0;
     }
     a->started = tid > 0;
     /* Should it fail, the guest's first pid is 3 and nothing else changes. */
@@ -146,11 +178,18 @@ void sandbox_aide_start(struct sandbox_aide *a, bool make_netns)
  * running something else, which the aide would wait out. */
 static void unpin(struct sandbox_aide *a)
 {
-    cpu_set_t cpus;
     pid_t tid = __atomic_load_n(&a->tid, __ATOMIC_ACQUIRE);
-    if (a->pinned && tid > 0 && sched_getaffinity(0, sizeof(cpus), &cpus) == 0)
-        sched_setaffinity(tid, sizeof(cpus), &cpus);
+    if (a->pinned && tid > 0)
+        sched_setaffinity(tid, sizeof(a->cpus), &a->cpus);
     a->pinned = false;
+}
+
+/* Every CPU again for us, before the guest inherits our affinity. */
+static void unpin_self(struct sandbox_aide *a)
+{
+    if (a->self_pinned)
+        sched_setaffinity(0, sizeof(a->cpus), &a->cpus);
+    a->self_pinned = false;
 }
 
 int sandbox_aide_pivoted(struct sandbox_aide *a, struct viv_error *err)
@@ -188,6 +227,7 @@ int sandbox_aide_finish(struct sandbox_aide *a, struct viv_error *err)
 {
     if (!a->started)
         return 0;
+    unpin_self(a);
     if (!__atomic_load_n(&a->done, __ATOMIC_ACQUIRE))
         unpin(a);
     /* Shared, not private: that is how the kernel wakes a cleared tid. */
