@@ -129,6 +129,8 @@ int64_t viv_now_ms(void);
 /* Die of signal sig as the guest did, without a core file (die.c); returns 128+sig if that did
  * not end the process. */
 int viv_die_of_signal(int sig);
+/* Whether sig's default action ends a process (signal(7)). Stops count as not ending it. */
+bool viv_signal_ends_by_default(int sig);
 
 #define VIV_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -5,6 +5,23 @@
 #include <signal.h>
 #include <sys/resource.h>
 
+bool viv_signal_ends_by_default(int sig)
+{
+    switch (sig) {
+    case SIGCHLD:
+    case SIGCONT:
+    case SIGURG:
+    case SIGWINCH:
+    case SIGSTOP:
+    case SIGTSTP:
+    case SIGTTIN:
+    case SIGTTOU:
+        return false;
+    default:
+        return true;
+    }
+}
+
 int viv_die_of_signal(int sig)
 {
     /* No core file: it would be viv's, which would mislead more than it helps. */

@@ -47,24 +47,6 @@ static int pidfd_signal(int pidfd, int sig)
     return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
 
-/* Whether a process that neither handles nor ignores sig ends of it. */
-static bool ends_by_default(int sig)
-{
-    switch (sig) {
-    case SIGCHLD:
-    case SIGCONT:
-    case SIGURG:
-    case SIGWINCH:
-    case SIGSTOP:
-    case SIGTSTP:
-    case SIGTTIN:
-    case SIGTTOU:
-        return false;
-    default:
-        return true;
-    }
-}
-
 /* Whether the process handles, ignores or blocks sig, from its /proc status (in doubt, yes). */
 static bool takes_signal(pid_t pid, int sig)
 {
@@ -93,7 +75,7 @@ static bool takes_signal(pid_t pid, int sig)
  * that was done. */
 static bool end_for(const struct sandbox_supervise *s, int sig, int *ended_by)
 {
-    if (s->cfg->init || !ends_by_default(sig) || takes_signal(s->pid, sig))
+    if (s->cfg->init || !viv_signal_ends_by_default(sig) || takes_signal(s->pid, sig))
         return false;
     if (!*ended_by)
         *ended_by = sig;

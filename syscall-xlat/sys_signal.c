@@ -402,25 +402,6 @@ XLAT_SYS(getitimer)
     return xlat_mem_write(p->mem, a[1], &v, sizeof(v));
 }
 
-/* The default action of each signal (signal(7)): true for the ones that terminate. Stops are
- * left to the host's job control and count as ignored here. */
-static bool default_kills(int sig)
-{
-    switch (sig) {
-    case SIGCHLD:
-    case SIGCONT:
-    case SIGURG:
-    case SIGWINCH:
-    case SIGSTOP:
-    case SIGTSTP:
-    case SIGTTIN:
-    case SIGTTOU:
-        return false;
-    default:
-        return true;
-    }
-}
-
 int xlat_signal_next(struct xlat_thread *t, siginfo_t *info, enum xlat_sig_action *act)
 {
     struct xlat_proc *p = t->proc;
@@ -437,7 +418,7 @@ int xlat_signal_next(struct xlat_thread *t, siginfo_t *info, enum xlat_sig_actio
         uint64_t h = p->act[sig].handler;
         if (is_handler(h))
             *act = XLAT_SIG_HANDLER;
-        else if (h == (uint64_t)(uintptr_t)SIG_IGN || !default_kills(sig))
+        else if (h == (uint64_t)(uintptr_t)SIG_IGN || !viv_signal_ends_by_default(sig))
             continue; /* the disposition changed while it was pending */
         else
             *act = XLAT_SIG_KILL;
