@@ -230,11 +230,15 @@ if [ "$st" = 0 ] && grep -q "^viv: stats: vm exits [0-9]* (io [0-9]*, hlt 0, shu
 else
     echo "FAIL --stats: exit $st; $(tail -3 "$err" | tr '\n' '|')"
 fi
-"$VIV" run --mode vm --stats=json vmt sig-segv-jmp >"$out" 2>"$err" </dev/null
-st=$?
-j=$(tail -1 "$err")
 num() { printf '%s' "$j" | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
-io=$(num io) calls=$(num syscalls) inguest=$(num syscalls_in_guest) faults=$(num faults)
+# stats_run ARGS...: viv run --mode vm --stats=json ARGS; st, the JSON line j and its counters.
+stats_run() {
+    "$VIV" run --mode vm --stats=json "$@" >"$out" 2>"$err" </dev/null
+    st=$?
+    j=$(tail -1 "$err")
+    io=$(num io) calls=$(num syscalls) inguest=$(num syscalls_in_guest) faults=$(num faults)
+}
+stats_run vmt sig-segv-jmp
 frames=$(num signal_frames)
 if [ "$st" = 0 ] && [ -n "$io" ] && [ "$io" = $((calls - inguest + faults)) ] && [ "$faults" = 1 ] &&
     [ "$frames" = 1 ] && printf '%s' "$j" | grep -q '"syscalls_by_name":{.*"rt_sigaction":1' &&
@@ -244,10 +248,7 @@ else
     echo "FAIL --stats=json: exit $st; io '$io' syscalls '$calls' faults '$faults' frames '$frames'; $j"
 fi
 # The calls the shim answers: as the kernel answers them, counted, and no exit for any.
-"$VIV" run --mode vm --stats=json vmt fast-calls >"$out" 2>"$err" </dev/null
-st=$?
-j=$(tail -1 "$err")
-io=$(num io) calls=$(num syscalls) inguest=$(num syscalls_in_guest) faults=$(num faults)
+stats_run vmt fast-calls
 if [ "$st" = 0 ] && [ "$(cat "$out")" = "fast calls: ok" ] && [ "${inguest:-0}" -ge 12 ] &&
     [ "$io" = $((calls - inguest + faults)) ] &&
     printf '%s' "$j" | grep -q '"syscalls_by_name":{.*"set_robust_list":[0-9]'; then
@@ -257,10 +258,7 @@ else
 fi
 # poll of regular files: the shim's answer is Linux's, with no exit once the VMM has looked at
 # the fd; everything else (pipes, closed and O_PATH fds, bad arrays) is the VMM's.
-"$VIV" run --mode vm --stats=json --entrypoint /bin/vmshim vmt poll >"$out" 2>"$err" </dev/null
-st=$?
-j=$(tail -1 "$err")
-io=$(num io) calls=$(num syscalls) inguest=$(num syscalls_in_guest) faults=$(num faults)
+stats_run --entrypoint /bin/vmshim vmt poll
 if [ "$st" = 0 ] && [ "$(cat "$out")" = "$(cat "$EXPECT/shim-poll")" ] &&
     [ "${inguest:-0}" -ge 1000 ] && [ "$io" = $((calls - inguest + faults)) ]; then
     echo "ok poll of regular files answered in the guest as Linux answers it: $inguest of $calls calls, no exit for them"
@@ -268,10 +266,7 @@ else
     echo "FAIL poll in the guest: exit $st; stdout '$(diff "$EXPECT/shim-poll" "$out" | head -5 | tr '\n' '|')'; io '$io' syscalls '$calls' in guest '$inguest'; $(head -2 "$err" | tr '\n' '|')"
 fi
 # brk growth, prlimit64, prctl(PR_GET_NAME) and mprotect back to back: no exit for any.
-"$VIV" run --mode vm --stats=json --entrypoint /bin/vmshim vmt quiet >"$out" 2>"$err" </dev/null
-st=$?
-j=$(tail -1 "$err")
-io=$(num io) calls=$(num syscalls) inguest=$(num syscalls_in_guest) faults=$(num faults)
+stats_run --entrypoint /bin/vmshim vmt quiet
 if [ "$st" = 0 ] && [ "$(cat "$out")" = "300 calls and an mprotect: ok" ] &&
     [ "${inguest:-0}" -ge 301 ] && [ "$io" = $((calls - inguest + faults)) ] &&
     printf '%s' "$j" | grep -q '"syscalls_by_name":{.*"prctl":100' &&
@@ -282,46 +277,30 @@ else
 fi
 # Small anonymous mappings made and unmapped in a loop: the shim answers nearly all (an exit
 # when its pool or its log is used up), and each of those exits replays what it did.
-"$VIV" run --mode vm --stats=json --entrypoint /bin/vmshim vmt anon-loop >"$out" 2>"$err" </dev/null
-st=$?
-j=$(tail -1 "$err")
-io=$(num io) calls=$(num syscalls) inguest=$(num syscalls_in_guest) faults=$(num faults)
-# 1024 calls, with an exit each time the pool or the log is used up.
-if [ "$st" = 0 ] && [ "$(cat "$out")" = "512 mappings made and unmapped: ok" ] &&
-    [ "$io" = $((calls - inguest + faults)) ] && [ "$((calls - inguest))" -le 40 ] &&
-    printf '%s' "$j" | grep -q '"syscalls_by_name":{.*"munmap":512'; then
-    echo "ok 512 small mmap and munmap pairs: $inguest of $calls calls answered in the guest, $io exits"
-else
-    echo "FAIL mmap and munmap in the guest: exit $st; $(head -c 200 "$out"); io '$io' syscalls '$calls' in guest '$inguest'; $j"
-fi
+# shim_budget CASE OUTPUT MAX-EXITS CALL-COUNT-RE WHAT: vmshim's CASE prints OUTPUT, one io exit per
+# call the VMM served and per fault, at most MAX-EXITS such calls, and the call counted by name.
+shim_budget() {
+    stats_run --entrypoint /bin/vmshim vmt "$1"
+    if [ "$st" = 0 ] && [ "$(cat "$out")" = "$2" ] && [ "$io" = $((calls - inguest + faults)) ] &&
+        [ "$((calls - inguest))" -le "$3" ] &&
+        printf '%s' "$j" | grep -q "\"syscalls_by_name\":{.*$4"; then
+        echo "ok $5: $inguest of $calls calls answered in the guest, $io exits"
+    else
+        echo "FAIL $5: exit $st; $(head -c 200 "$out"); io '$io' syscalls '$calls' in guest '$inguest'; $j"
+    fi
+}
+shim_budget anon-loop "512 mappings made and unmapped: ok" 40 '"munmap":512' \
+    "512 small mmap and munmap pairs"
 # rt_sigprocmask that unblocks nothing the VMM may hold pending (queries, calls that change
 # nothing, blocks of signals with a handler while the process has one thread, and the unblocking
 # of those): the shim answers every one. The exits left are the program's start, its 32
 # rt_sigaction calls that set a handler, its write and its exit.
-"$VIV" run --mode vm --stats=json --entrypoint /bin/vmshim vmt sigmask-loop >"$out" 2>"$err" </dev/null
-st=$?
-j=$(tail -1 "$err")
-io=$(num io) calls=$(num syscalls) inguest=$(num syscalls_in_guest) faults=$(num faults)
-if [ "$st" = 0 ] && [ "$(cat "$out")" = "7000 rt_sigprocmask calls, none unblocking what was blocked before: ok" ] &&
-    [ "$io" = $((calls - inguest + faults)) ] && [ "$((calls - inguest))" -le 40 ] &&
-    printf '%s' "$j" | grep -q '"syscalls_by_name":{.*"rt_sigprocmask":700[0-9]'; then
-    echo "ok 7000 rt_sigprocmask queries, blocks and unblocks answered in the guest: $inguest of $calls calls, $io exits"
-else
-    echo "FAIL rt_sigprocmask in the guest: exit $st; $(head -c 200 "$out"); io '$io' syscalls '$calls' in guest '$inguest'; $j"
-fi
+shim_budget sigmask-loop "7000 rt_sigprocmask calls, none unblocking what was blocked before: ok" \
+    40 '"rt_sigprocmask":700[0-9]' "7000 rt_sigprocmask queries, blocks and unblocks"
 # Every signal blocked (the VMM's: some have no handler), then unblocked while none is pending
 # (the shim's): one exit a pair.
-"$VIV" run --mode vm --stats=json --entrypoint /bin/vmshim vmt sigmask-unblock >"$out" 2>"$err" </dev/null
-st=$?
-j=$(tail -1 "$err")
-io=$(num io) calls=$(num syscalls) inguest=$(num syscalls_in_guest) faults=$(num faults)
-if [ "$st" = 0 ] && [ "$(cat "$out")" = "1000 times every signal blocked, then unblocked while none is pending: ok" ] &&
-    [ "$io" = $((calls - inguest + faults)) ] && [ "$((calls - inguest))" -le 1010 ] &&
-    printf '%s' "$j" | grep -q '"syscalls_by_name":{.*"rt_sigprocmask":200[0-9]'; then
-    echo "ok 1000 blocks of every signal and their unblocking while none is pending: $inguest of $calls calls answered in the guest, $io exits"
-else
-    echo "FAIL unblocking in the guest: exit $st; $(head -c 200 "$out"); io '$io' syscalls '$calls' in guest '$inguest'; $j"
-fi
+shim_budget sigmask-unblock "1000 times every signal blocked, then unblocked while none is pending: ok" \
+    1010 '"rt_sigprocmask":200[0-9]' "1000 blocks of every signal and their unblocking while none is pending"
 # Rootless: an unprivileged user imports the image into a catalog of its own and runs it in vm
 # mode; the VMM then sits in that user's namespace sandbox. Where /dev/kvm is not open to that
 # user (the kvm-host machine opens it to everyone), this is a SKIP.

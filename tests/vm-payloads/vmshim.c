@@ -43,8 +43,8 @@ static int poll_keeps_registers(struct pollfd *fd)
     uint64_t rdx = 0x1111, r8 = 0x2222, r9 = 0x3333, r10 = 0x4444, r12 = 0x5555;
     uint64_t rdi = (uintptr_t)fd, rsi = 1, rax = SYS_poll;
     __asm__ volatile("syscall"
-                     : "+a"(rax), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r8), "+r"(r9),
-                       "+r"(r10), "+r"(r12)
+                     : "+a"(rax), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r8), "+r"(r9), "+r"(r10),
+                       "+r"(r12)
                      :
                      : "rcx", "r11", "memory");
     return rax == 1 && rdi == (uintptr_t)fd && rsi == 1 && rdx == 0x1111 && r8 == 0x2222 &&
@@ -181,8 +181,8 @@ static void query(const char *what, long sig)
     struct ksigaction k;
     memset(&k, 0x5a, sizeof(k));
     long r = sys_sigaction(sig, NULL, &k, 8);
-    const char *h = k.handler == (uintptr_t)SIG_DFL   ? "SIG_DFL"
-                    : k.handler == (uintptr_t)SIG_IGN ? "SIG_IGN"
+    const char *h = k.handler == (uintptr_t)SIG_DFL     ? "SIG_DFL"
+                    : k.handler == (uintptr_t)SIG_IGN   ? "SIG_IGN"
                     : k.handler == (uintptr_t)on_signal ? "on_signal"
                                                         : "?";
     if (r < 0)
@@ -209,8 +209,7 @@ static int sigaction_cases(void)
     signal(SIGPIPE, SIG_IGN);
     sigaction(SIGRTMIN + 3, &sa, NULL);
     for (long sig = 1; sig <= 31; sig++)
-        if (sig != SIGKILL && sig != SIGSTOP && sig != SIGUSR1 && sig != SIGUSR2 &&
-            sig != SIGPIPE)
+        if (sig != SIGKILL && sig != SIGSTOP && sig != SIGUSR1 && sig != SIGUSR2 && sig != SIGPIPE)
             query("default", sig);
     query("SIGUSR1", SIGUSR1);
     query("SIGUSR2 with SA_RESETHAND", SIGUSR2);
@@ -229,12 +228,11 @@ static int sigaction_cases(void)
     char *two = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     memset(two, 0x33, 8192);
     mprotect(two, 4096, PROT_READ);
-    printf("into a read-only page: %ld, untouched %d\n",
-           sys_sigaction(SIGUSR1, NULL, two + 64, 8), two[64] == 0x33);
+    printf("into a read-only page: %ld, untouched %d\n", sys_sigaction(SIGUSR1, NULL, two + 64, 8),
+           two[64] == 0x33);
     printf("from a read-only page into a writable one: %ld, untouched %d\n",
            sys_sigaction(SIGUSR1, NULL, two + 4096 - 16, 8), two[4096] == 0x33);
-    printf("the last 32 bytes of a page: %ld\n",
-           sys_sigaction(SIGUSR1, NULL, two + 8192 - 32, 8));
+    printf("the last 32 bytes of a page: %ld\n", sys_sigaction(SIGUSR1, NULL, two + 8192 - 32, 8));
     munmap(two + 4096, 4096);
     printf("into an unmapped page: %ld\n", sys_sigaction(SIGUSR1, NULL, two + 8192 - 32, 8));
     raise(SIGUSR2);
@@ -371,8 +369,8 @@ static int fs_cases(void)
     long r6 = raw2(SYS_arch_prctl, 0x1002, -4096l);
     uint64_t back = 0;
     long r7 = raw2(SYS_arch_prctl, 0x1003, (long)&back);
-    printf("get %ld, set %ld, %%fs:0 %#lx %%fs:8 %#lx, get %ld = the area %d, set back %ld\n",
-           r1, r2, (unsigned long)at0, (unsigned long)at8, r3, seen == (uintptr_t)area, r4);
+    printf("get %ld, set %ld, %%fs:0 %#lx %%fs:8 %#lx, get %ld = the area %d, set back %ld\n", r1,
+           r2, (unsigned long)at0, (unsigned long)at8, r3, seen == (uintptr_t)area, r4);
     printf("a base at 1<<47: %ld, in the kernel half: %ld; still the old base %d (%ld)\n", r5, r6,
            back == orig, r7);
     fflush(stdout);
@@ -420,7 +418,7 @@ static void catch_segv(void)
 static const char *touch(volatile char *p, int write)
 {
     if (sigsetjmp(touch_jmp, 0))
-        return touch_code == SEGV_MAPERR ? "SIGSEGV (not mapped)"
+        return touch_code == SEGV_MAPERR   ? "SIGSEGV (not mapped)"
                : touch_code == SEGV_ACCERR ? "SIGSEGV (no access)"
                                            : "SIGSEGV";
     if (write)
@@ -609,7 +607,7 @@ static int mprotect_cases(void)
     pid_t pid = fork();
     if (pid == 0)
         _exit(strcmp(touch(m + 7 * PG, 1), "SIGSEGV (no access)") == 0 && m[7 * PG] == 0x11 ? 0
-                                                                                          : 1);
+                                                                                            : 1);
     int st = -1;
     waitpid(pid, &st, 0);
     printf("a forked child's write to it: %s\n", st == 0 ? "SIGSEGV (no access)" : "not refused");
@@ -661,8 +659,8 @@ static int anon_cases(void)
     uintptr_t s, e;
     char r[5] = "";
     int found = maps_line(b, &s, &e, r);
-    printf("maps: the two are one %s mapping from the second's start past the first's end: %s\n",
-           r, found && s == (uintptr_t)b && e >= (uintptr_t)a + 4 * PG ? "yes" : "no");
+    printf("maps: the two are one %s mapping from the second's start past the first's end: %s\n", r,
+           found && s == (uintptr_t)b && e >= (uintptr_t)a + 4 * PG ? "yes" : "no");
     found = maps_line(c, &s, &e, r);
     printf("maps: the MAP_NORESERVE one is its own: %s\n",
            found && s == (uintptr_t)c && e == (uintptr_t)b ? "yes" : "no");
@@ -703,8 +701,8 @@ static int anon_cases(void)
     char *d = anon(2 * PG, PROT_READ | PROT_WRITE, 0);
     memset(d, 0x5a, 2 * PG);
     munmap(d, 2 * PG);
-    char *d2 = mmap(d, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
-                    0);
+    char *d2 =
+        mmap(d, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
     printf("unmapped, mapped again in place: %s, zero %s\n", d2 == d ? "same place" : "elsewhere",
            all(d, 2 * PG, 0) ? "yes" : "no");
     memset(d, 0x6b, 2 * PG);
@@ -962,8 +960,7 @@ static int sigmask_cases(int argc, char **argv)
         sigprocmask(SIG_BLOCK, NULL, &cur);
         sigpending(&pend);
         printf("after execve: SIGUSR1 blocked %d, pending %d; SIGUSR2 blocked %d\n",
-               sigismember(&cur, SIGUSR1), sigismember(&pend, SIGUSR1),
-               sigismember(&cur, SIGUSR2));
+               sigismember(&cur, SIGUSR1), sigismember(&pend, SIGUSR1), sigismember(&cur, SIGUSR2));
         return 0;
     }
     signal(SIGUSR1, on_signal);
@@ -1015,6 +1012,18 @@ static uint64_t cur_mask(void)
 #define SIGBIT(s) (1ull << ((s)-1))
 
 static volatile int mask_runs, mask_tid;
+
+/* Spin in ring 3, where the only calls are the vDSO's clock reads (no exit), for ns nanoseconds
+ * or until *until is set (until may be NULL). */
+static void spin(long ns, const volatile int *until)
+{
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    while (!(until && *until) &&
+           (t.tv_sec - t0.tv_sec) * 1000000000L + t.tv_nsec - t0.tv_nsec < ns);
+}
 static void on_mask_signal(int sig)
 {
     (void)sig;
@@ -1100,13 +1109,10 @@ static int sigmask_race(void)
             sys_sigmask(SIG_SETMASK, &old, NULL);
         }
     }
-    struct timespec t0, t;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    do
-        clock_gettime(CLOCK_MONOTONIC, &t);
-    while ((t.tv_sec - t0.tv_sec) * 1000000000L + t.tv_nsec - t0.tv_nsec < 100000000L);
+    spin(100000000L, NULL);
     printf("50 timer signals around block and unblock pairs: ran inside the blocked section %d "
-           "times; ran %d times\n", ran_inside, race_runs);
+           "times; ran %d times\n",
+           ran_inside, race_runs);
     return 0;
 }
 
@@ -1146,11 +1152,7 @@ static int sigmask_deliver(int argc, char **argv)
         struct itimerval it = {{0, 0}, {0, 50000}};
         setitimer(ITIMER_REAL, &it, NULL);
         sys_sigmask(SIG_BLOCK, &al, &old);
-        struct timespec t0, t;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        do
-            clock_gettime(CLOCK_MONOTONIC, &t);
-        while ((t.tv_sec - t0.tv_sec) * 1000000000L + t.tv_nsec - t0.tv_nsec < 500000000L);
+        spin(500000000L, NULL);
         syscall(SYS_rt_sigpending, &pend, 8);
         int read_by_fd = 0;
         if (round == 1) {
@@ -1159,8 +1161,8 @@ static int sigmask_deliver(int argc, char **argv)
             sigaddset(&s, SIGALRM);
             int fd = signalfd(-1, &s, SFD_NONBLOCK | SFD_CLOEXEC);
             struct signalfd_siginfo si;
-            read_by_fd = fd >= 0 && read(fd, &si, sizeof(si)) == sizeof(si) &&
-                         si.ssi_signo == SIGALRM;
+            read_by_fd =
+                fd >= 0 && read(fd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo == SIGALRM;
             if (fd >= 0)
                 close(fd);
         }
@@ -1178,45 +1180,36 @@ static int sigmask_deliver(int argc, char **argv)
         struct itimerval it = {{0, 0}, {0, 50000}};
         setitimer(ITIMER_REAL, &it, NULL);
         sys_sigmask(SIG_SETMASK, &all, &old);
-        struct timespec t0, t;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        do
-            clock_gettime(CLOCK_MONOTONIC, &t);
-        while ((t.tv_sec - t0.tv_sec) * 1000000000L + t.tv_nsec - t0.tv_nsec < 500000000L);
+        spin(500000000L, NULL);
         before = mask_runs;
         r = sys_sigmask(SIG_SETMASK, &old, NULL);
         printf("a timer while all are blocked and spinning: ran %d before SIG_SETMASK (%ld), %d "
-               "right after\n", before, r, mask_runs);
+               "right after\n",
+               before, r, mask_runs);
         /* All blocked again, unblocked at once (none pending), then the timer while ring 3
          * spins: it runs during the spin. */
         mask_runs = 0;
         setitimer(ITIMER_REAL, &it, NULL);
         sys_sigmask(SIG_SETMASK, &all, &old);
         sys_sigmask(SIG_SETMASK, &old, NULL);
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        do
-            clock_gettime(CLOCK_MONOTONIC, &t);
-        while (!mask_runs &&
-               (t.tv_sec - t0.tv_sec) * 1000000000L + t.tv_nsec - t0.tv_nsec < 2000000000L);
+        spin(2000000000L, &mask_runs);
         printf("a timer after all were blocked and unblocked, while spinning: ran during the "
-               "spin %d\n", mask_runs);
+               "spin %d\n",
+               mask_runs);
     }
     /* A timer's SIGALRM left at its default action, blocked: it waits too, and ends nothing. */
     signal(SIGALRM, SIG_DFL);
     struct itimerval it = {{0, 0}, {0, 50000}};
     setitimer(ITIMER_REAL, &it, NULL);
     sys_sigmask(SIG_BLOCK, &al, &old);
-    struct timespec t0, t;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    do
-        clock_gettime(CLOCK_MONOTONIC, &t);
-    while ((t.tv_sec - t0.tv_sec) * 1000000000L + t.tv_nsec - t0.tv_nsec < 500000000L);
+    spin(500000000L, NULL);
     syscall(SYS_rt_sigpending, &pend, 8);
     signal(SIGALRM, SIG_IGN); /* a pending signal set to be ignored is dropped (signal(7)) */
     r = sys_sigmask(SIG_SETMASK, &old, NULL);
     syscall(SYS_rt_sigpending, &pend2, 8);
     printf("a timer's SIGALRM at its default, blocked: pending %d; ignored, then unblocked (%ld): "
-           "pending %d\n", !!(pend & al), r, !!(pend2 & al));
+           "pending %d\n",
+           !!(pend & al), r, !!(pend2 & al));
     uint64_t all = ~0ull;
     sys_sigmask(SIG_BLOCK, &all, &old);
     uint64_t now = cur_mask();
@@ -1324,11 +1317,7 @@ static void *mask_thread(void *arg)
     }
     pthread_sigmask(SIG_UNBLOCK, &s, NULL);
     pthread_barrier_wait(&mask_step); /* SIGUSR1 unblocked here */
-    struct timespec t0, t;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    do
-        clock_gettime(CLOCK_MONOTONIC, &t);
-    while (!mask_runs && t.tv_sec - t0.tv_sec < 10);
+    spin(10000000000L, &mask_runs);
     return NULL;
 }
 
