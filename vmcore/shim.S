@@ -49,6 +49,10 @@ vm_shim_code:
     .quad syscall_entry - vm_shim_code
     .quad faults - vm_shim_code
     .quad flush - vm_shim_code
+    /* The ways back to ring 3 that pass the last look at kick_flag: [from, to) resume at. */
+    .quad start - vm_shim_code, start_end - vm_shim_code, after_call - vm_shim_code
+    .quad after_call - vm_shim_code, sysret_end - vm_shim_code, after_call - vm_shim_code
+    .quad iret_check - vm_shim_code, iret_end - vm_shim_code, iret_check - vm_shim_code
     .quad FAST_CALLS
     .quad NR_getpid, NR_gettid, NR_getppid, NR_getuid, NR_geteuid, NR_getgid, NR_getegid
     .quad NR_set_tid_address, NR_set_robust_list, NR_rseq, NR_poll, NR_brk
@@ -138,6 +142,7 @@ vm_shim_code:
  * vol. 2, 6.1.1 "SYSCALL and SYSRET"). */
 start:
     sysretq
+start_end:
 
 /* LSTAR: the guest's `syscall` lands here in ring 0, on the guest's own stack (SYSCALL does not
  * switch stacks), with the return address in rcx and rflags in r11. The stack is the guest's,
@@ -161,6 +166,7 @@ after_call:
     cmpb $0, kick_flag(%rip)
     jne kicked
     sysretq
+sysret_end:
 kicked:
     outb %al, $PORT_KICK
     jmp after_call
@@ -813,10 +819,12 @@ flush:
  * ss] it wrote to the data page instead (AMD64 APM vol. 2, 8.7.3 "IRET"). */
 iret_return:
     movb $0, iret_flag(%rip)
+iret_check:
     cmpb $0, kick_flag(%rip)
     jne kicked_iret
     leaq iret_frame(%rip), %rsp
     iretq
+iret_end:
 /* A signal came while the vCPU was on its way back through the frame: the VMM delivers it onto
  * the frame's state and sets iret_flag again. */
 kicked_iret:

@@ -244,6 +244,25 @@ int vm_user_fault(struct vm_vcpu *c, struct viv_error *err)
     return vm_resume_from_shim(c, &r, &s.x86, err) < 0 ? -1 : 0;
 }
 
+/* A vCPU stopped in the shim past its last look at the kick flag would return to ring 3 without
+ * seeing the flag just set: it goes back to that look. */
+static int look_again(struct vm_vcpu *c, struct viv_error *err)
+{
+    struct vm_shim shim;
+    vm_shim_get(&shim);
+    struct kvm_regs r;
+    if (vm_regs_get(c, &r) < 0)
+        return viv_fail(err, errno, "read the interrupted vCPU");
+    uint64_t base = vm_sys_kva(c->slot, 0), off = r.rip - base;
+    uint64_t at = vm_shim_resume_at(&shim, off);
+    if (at == off)
+        return 0;
+    r.rip = base + at;
+    if (vm_regs_set(c, &r) < 0)
+        return viv_fail(err, errno, "KVM_SET_REGS");
+    return 0;
+}
+
 int vm_user_interrupted(struct vm_vcpu *c, struct viv_error *err)
 {
     c->run->immediate_exit = 0;
@@ -256,7 +275,7 @@ int vm_user_interrupted(struct vm_vcpu *c, struct viv_error *err)
          * answers itself): it exits again before ring 3. */
         vm_shim_kick(c, true);
         c->stopped_in_shim = true;
-        return 0;
+        return look_again(c, err);
     }
     /* Published before the records are taken: replaying one may start a shootdown of its own
      * (vm_shim_state.c, mprotect_taken), which waits for any shootdown running, and that one

@@ -314,6 +314,7 @@ static inline uint8_t *vm_sys_host(const struct vm_mem *m, unsigned slot, unsign
 #define VM_PORT_KICK 0xe2      /* on the way back through sysretq: rcx, r11, rsp are ring 3's */
 #define VM_PORT_KICK_IRET 0xe3 /* on the way back through the data page's iret frame */
 #define VM_SHIM_MAX_FAST 24
+#define VM_SHIM_RESUMES 3
 /* Offsets into the shim's code (the header of shim.S) and the code itself. */
 struct vm_shim {
     const uint8_t *code;
@@ -322,12 +323,19 @@ struct vm_shim {
     uint64_t syscall; /* LSTAR */
     uint64_t faults;  /* vector v's entry code at faults + 16 * v, v < 32 */
     uint64_t flush;   /* reload CR3, then iretq through the data page's frame */
+    /* [from, to, resume at]: the code between the last look at the kick flag and the return
+     * to ring 3. A vCPU stopped there must look again, or a signal the VMM flagged while it was
+     * there would wait for the guest's next system call. */
+    uint64_t resume[VM_SHIM_RESUMES][3];
     /* The system calls the shim answers without an exit, by number; their counters are in
      * this order at VM_DATA_COUNTS. */
     unsigned nfast;
     uint64_t fast_nr[VM_SHIM_MAX_FAST];
 };
 void vm_shim_get(struct vm_shim *s);
+/* Where a vCPU stopped in ring 0 at shim offset off goes on, once its kick flag is set: off, or
+ * the look at the flag it has already passed. */
+uint64_t vm_shim_resume_at(const struct vm_shim *s, uint64_t off);
 
 /* ---- the guest's vDSO (vm_vdso.c, vdso/) ---- */
 
