@@ -213,6 +213,8 @@ struct sandbox_aide {
     bool self_pinned; /* we stay on ours until then */
     cpu_set_t cpus;   /* the CPUs viv may use */
     int done;         /* set by the aide as it returns */
+    /* For --trace=run: when the aide began the network namespace and had it ready (us). */
+    int64_t netns_us[2];
     char stack[16384] __attribute__((aligned(16)));
 };
 /* First thing in the instance: start the aide. */
