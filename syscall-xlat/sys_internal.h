@@ -213,7 +213,7 @@ XLAT_SYS(clock_nanosleep); XLAT_SYS(times); XLAT_SYS(time);
 /* sys_signal.c */
 XLAT_SYS(rt_sigaction); XLAT_SYS(rt_sigprocmask); XLAT_SYS(sigaltstack); XLAT_SYS(rt_sigpending);
 XLAT_SYS(rt_sigsuspend); XLAT_SYS(pause); XLAT_SYS(rt_sigreturn); XLAT_SYS(kill); XLAT_SYS(tgkill);
-XLAT_SYS(tkill); XLAT_SYS(setitimer); XLAT_SYS(getitimer);
+XLAT_SYS(tkill); XLAT_SYS(rt_sigqueueinfo); XLAT_SYS(rt_tgsigqueueinfo); XLAT_SYS(setitimer); XLAT_SYS(getitimer);
 /* sys_x86_64.c: x86-64's legacy calls and arch_prctl */
 XLAT_SYS(open); XLAT_SYS(stat); XLAT_SYS(lstat); XLAT_SYS(access); XLAT_SYS(pipe); XLAT_SYS(dup2);
 XLAT_SYS(mkdir); XLAT_SYS(rmdir); XLAT_SYS(unlink); XLAT_SYS(rename); XLAT_SYS(readlink);
@@ -303,6 +303,9 @@ pid_t xlat_pid_to_guest(const struct xlat_proc *p, pid_t host);
 pid_t xlat_pid_to_host(const struct xlat_proc *p, pid_t guest);
 /* kill(2) of a guest that is alone: its own processes only. */
 int64_t xlat_kill_alone(struct xlat_proc *p, pid_t pid, int sig);
+/* The host pid of a guest that is alone's process `pid` (one of its tree, or the instance's
+ * init), 0 for one beyond its reach. */
+pid_t xlat_alone_process(const struct xlat_proc *p, pid_t pid);
 
 /* The calling guest thread (sys_thread.c): the one the engine attached to this host thread,
  * else the process's first, for engines that run one thread and never attach. */

@@ -94,18 +94,24 @@ static int64_t kill_tree(const struct xlat_proc *p, pid_t pgrp, int sig, bool ot
 
 /* kill(2) for a guest that is alone: pid, its own group (0), group -pid, or everyone (-1),
  * each limited to its own tree. */
+pid_t xlat_alone_process(const struct xlat_proc *p, pid_t pid)
+{
+    if (pid <= 0)
+        return 0;
+    pid_t h = xlat_pid_to_host(p, pid);
+    /* The instance's init, the guest's parent in the sandbox's pid namespace: the kernel lets it
+     * ignore what it has no handler for, as it does for a native guest. Without a pid namespace
+     * pid 1 is the host's, outside the guest's tree. */
+    if (h == 1 && stat_field(p->alone_root, 4) == 1)
+        return 1;
+    return in_tree(p, h) ? h : 0;
+}
+
 int64_t xlat_kill_alone(struct xlat_proc *p, pid_t pid, int sig)
 {
     if (pid > 0) {
-        pid_t h = xlat_pid_to_host(p, pid);
-        /* The instance's init, the guest's parent in the sandbox's pid namespace: the kernel
-         * lets it ignore what it has no handler for, as it does for a native guest. Without
-         * a pid namespace pid 1 is the host's, outside the guest's tree. */
-        if (h == 1 && stat_field(p->alone_root, 4) == 1)
-            return XLAT_RET(kill(1, sig));
-        if (!in_tree(p, h))
-            return -ESRCH;
-        return XLAT_RET(kill(h, sig));
+        pid_t h = xlat_alone_process(p, pid);
+        return h ? XLAT_RET(kill(h, sig)) : -ESRCH;
     }
     if (pid == -1)
         return kill_tree(p, 0, sig, true);

@@ -3,6 +3,7 @@
 
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 /* MINSIGSTKSZ of asm-generic/signal.h, which riscv64 uses. */
@@ -22,16 +23,19 @@ uint64_t xlat_signal_host_reserved(void)
 
 /* A signal the host delivered for the guest: record it for the thread it landed on (the host
  * kernel chose it by the mirrored masks, as it would have chosen the guest thread) and make
- * that hart stop at its next block boundary, where the engine delivers it. */
+ * that hart stop at its next block boundary, where the engine delivers it. The thread holds one
+ * of each signal: until the guest has taken it, the host thread blocks it, so that another of
+ * the same real-time signal waits in the host's queue, in order and with its own siginfo, as
+ * Linux queues them, rather than land on this one. */
 static void on_guest_signal(int sig, siginfo_t *si, void *uc)
 {
-    (void)uc;
     int e = errno;
     struct xlat_thread *t = xlat_thread_self();
     if (t && sig >= 1 && sig <= XLAT_NSIG) {
         struct xlat_proc *p = t->proc;
         t->info[sig] = *si;
         __atomic_or_fetch(&t->pending, XLAT_SIGBIT(sig), __ATOMIC_RELEASE);
+        sigaddset(&((ucontext_t *)uc)->uc_sigmask, sig);
         if (p->hooks.set && t->hart)
             p->hooks.h.kick(t->hart);
     }
@@ -73,7 +77,7 @@ static void host_sigset(uint64_t mask, sigset_t *set)
 void xlat_signal_mirror_mask(const struct xlat_thread *t)
 {
     sigset_t set;
-    host_sigset(t->sigmask, &set);
+    host_sigset(t->sigmask | __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE), &set);
     pthread_sigmask(SIG_SETMASK, &set, NULL);
 }
 
@@ -381,6 +385,41 @@ XLAT_SYS(tkill)
     return XLAT_RET(syscall(SYS_tkill, tid, (int)a[1]));
 }
 
+/* sigqueue(3) and pthread_sigqueue: a signal with the sender's own siginfo, which both LP64
+ * ABIs lay out alike. The host kernel applies Linux's rule that a sender may claim a kernel's
+ * or tkill's si_code only towards itself. A guest that is alone names processes by the ids it
+ * knows, in the target and in si_pid, which it gives its own. */
+static int64_t queue_signal(struct xlat_proc *p, pid_t tgid, pid_t tid, int sig, uint64_t uinfo)
+{
+    if (sig == XLAT_KICK_SIGNAL)
+        return -EINVAL;
+    siginfo_t info;
+    if (xlat_mem_read(p->mem, uinfo, &info, sizeof(info)) < 0)
+        return -EFAULT;
+    if (p->alone) {
+        if (!(tgid = xlat_alone_process(p, tgid)))
+            return -ESRCH;
+        if (tid && !(tgid == getpid() && (tid = own_thread(p, tid))))
+            return -ESRCH;
+        info.si_pid = xlat_pid_to_host(p, info.si_pid);
+    }
+    if (tid)
+        return XLAT_RET(syscall(SYS_rt_tgsigqueueinfo, tgid, tid, sig, &info));
+    return XLAT_RET(syscall(SYS_rt_sigqueueinfo, tgid, sig, &info));
+}
+
+XLAT_SYS(rt_sigqueueinfo)
+{
+    return queue_signal(p, (pid_t)a[0], 0, (int)a[1], a[2]);
+}
+
+XLAT_SYS(rt_tgsigqueueinfo)
+{
+    if ((pid_t)a[0] <= 0 || (pid_t)a[1] <= 0)
+        return -EINVAL;
+    return queue_signal(p, (pid_t)a[0], (pid_t)a[1], (int)a[2], a[3]);
+}
+
 /* struct itimerval is four longs on both LP64 ABIs; SIGALRM comes from the host. */
 XLAT_SYS(setitimer)
 {
@@ -416,12 +455,15 @@ int xlat_signal_next(struct xlat_thread *t, siginfo_t *info, enum xlat_sig_actio
             info->si_pid = xlat_pid_to_guest(p, info->si_pid);
         __atomic_and_fetch(&t->pending, ~XLAT_SIGBIT(sig), __ATOMIC_ACQ_REL);
         uint64_t h = p->act[sig].handler;
-        if (is_handler(h))
+        if (is_handler(h)) {
             *act = XLAT_SIG_HANDLER;
-        else if (h == (uint64_t)(uintptr_t)SIG_IGN || !viv_signal_ends_by_default(sig))
-            continue; /* the disposition changed while it was pending */
-        else
+        } else if (h == (uint64_t)(uintptr_t)SIG_IGN || !viv_signal_ends_by_default(sig)) {
+            /* The disposition changed while it was pending: the next of its kind may come. */
+            xlat_signal_mirror_mask(t);
+            continue;
+        } else {
             *act = XLAT_SIG_KILL;
+        }
         return sig;
     }
 }

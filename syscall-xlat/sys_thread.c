@@ -320,6 +320,10 @@ static int64_t clone_process(struct xlat_proc *p, struct xlat_thread *t, const u
     p->survivor = NULL;
     p->leader = t == &p->main_thread ? NULL : t;
     t->tid = gettid();
+    /* A child starts with no signal pending (fork(2)); the host thread unblocks what only the
+     * parent's pending ones kept blocked. */
+    __atomic_store_n(&t->pending, 0, __ATOMIC_RELEASE);
+    xlat_signal_mirror_mask(t);
     if (h && h->fork_child && h->fork_child(t->hart) < 0)
         _exit(125);
     uint64_t ctid = a[p->abi->clone_ctid], tls = a[p->abi->clone_tls];

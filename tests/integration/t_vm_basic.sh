@@ -46,7 +46,7 @@ fi
     fail "vm: native run of hello for the expected output" "exit $?"
 "$VMP/vmtest" malloc >"$WORK/expect/malloc"
 # The signal cases print what they saw of their frames: natively, Linux's own frames.
-for c in sig-segv-jmp sig-fix sig-fpe sig-ill-once sig-trap sig-mask sig-altstack sig-fpu sig-fast-loop; do
+for c in sig-segv-jmp sig-fix sig-fpe sig-ill-once sig-trap sig-mask sig-rt-queue sig-altstack sig-fpu sig-fast-loop; do
     sh -c 'ulimit -c 0; exec "$1" "$2"' sh "$VMP/vmtest" $c >"$WORK/expect/$c" 2>/dev/null
 done 2>/dev/null
 # The calls the shim answers: Linux's answers.

@@ -31,6 +31,17 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
     siglongjmp(jb, sig);
 }
 
+static volatile int rt_seen[8];
+static volatile sig_atomic_t rt_runs;
+
+/* Which real-time signal ran, and the value it was queued with: 100 * (sig - SIGRTMIN) + value. */
+static void on_rt(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    if (rt_runs < 8)
+        rt_seen[rt_runs++] = 100 * (sig - SIGRTMIN) + si->si_value.sival_int;
+}
+
 static void on_usr1(int sig, siginfo_t *si, void *uc)
 {
     (void)uc;
@@ -285,6 +296,32 @@ int main(void)
     c = 0;
     n = read(pfd[0], &c, 1);
     printf("SA_RESTART: read %zd '%c' handler %d\n", n, c, (int)count);
+
+    /* Real-time signals queue while blocked: each runs its handler with its own value, lowest
+     * number first, the next of a kind once the handler before it has returned. A standard
+     * signal sent twice while blocked runs once. */
+    set(SIGRTMIN, NULL, on_rt, 0);
+    set(SIGRTMIN + 1, NULL, on_rt, 0);
+    sigemptyset(&s);
+    sigaddset(&s, SIGRTMIN);
+    sigaddset(&s, SIGRTMIN + 1);
+    sigaddset(&s, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &s, NULL);
+    set(SIGUSR1, NULL, on_usr1, 0);
+    count = 0;
+    const int queued[][2] = {{1, 1}, {0, 2}, {0, 3}, {1, 4}};
+    for (size_t i = 0; i < sizeof(queued) / sizeof(queued[0]); i++)
+        sigqueue(getpid(), SIGRTMIN + queued[i][0], (union sigval){.sival_int = queued[i][1]});
+    raise(SIGUSR1);
+    raise(SIGUSR1);
+    sigpending(&pend);
+    printf("queued: runs %d pending %d %d\n", (int)rt_runs, sigismember(&pend, SIGRTMIN),
+           sigismember(&pend, SIGRTMIN + 1));
+    sigprocmask(SIG_UNBLOCK, &s, NULL);
+    printf("unblocked: rt runs %d:", (int)rt_runs);
+    for (int i = 0; i < rt_runs; i++)
+        printf(" %d", rt_seen[i]);
+    printf("; SIGUSR1 runs %d\n", (int)count);
 
     /* Ignored signals are not delivered; the default action of SIGUSR1 ends the process. */
     signal(SIGUSR1, SIG_IGN);

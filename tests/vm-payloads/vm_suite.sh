@@ -58,6 +58,7 @@ case_vm "a SIGFPE handler steps over idiv and sets rax through the frame" 0 @sig
 case_vm "SA_RESETHAND: the first ud2 is handled, the second is SIGILL (132)" 132 @sig-ill-once vmt sig-ill-once
 case_vm "an int3 handler returns after the breakpoint" 0 @sig-trap vmt sig-trap
 case_vm "a raised signal waits while blocked and runs when unblocked; SIG_IGN; SIGKILL" 0 @sig-mask vmt sig-mask
+case_vm "real-time signals queue while blocked: each value, in Linux's order; a standard one once" 0 @sig-rt-queue vmt sig-rt-queue
 case_vm "a fault whose signal is blocked kills (139)" 139 "" vmt sig-blocked-fault
 case_vm "SA_ONSTACK runs the handler on the sigaltstack" 0 @sig-altstack vmt sig-altstack
 case_vm "a handler starts with a fresh FPU; the interrupted xmm7 and MXCSR come back" 0 @sig-fpu vmt sig-fpu

@@ -152,6 +152,28 @@ static void install(int sig, int flags)
     sigaction(sig, &sa, NULL);
 }
 
+static volatile int rt_seen[8];
+static volatile sig_atomic_t rt_runs;
+
+/* Which real-time signal ran, and its queued value: 100 * (sig - SIGRTMIN) + value. */
+static void on_rt(int sig, siginfo_t *si, void *ctx)
+{
+    (void)ctx;
+    if (rt_runs < 8)
+        rt_seen[rt_runs++] = 100 * (sig - SIGRTMIN) + si->si_value.sival_int;
+}
+
+static void install_rt(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = on_rt;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGRTMIN, &sa, NULL);
+    sigaction(SIGRTMIN + 1, &sa, NULL);
+}
+
 static int blocked(int sig)
 {
     sigset_t now;
@@ -232,6 +254,30 @@ static int signals(const char *what)
         raise(SIGUSR2);
         printf("ignored SIGUSR2; SIGKILL cannot be caught: %s\n",
                signal(SIGKILL, SIG_IGN) == SIG_ERR ? "EINVAL" : "FAIL");
+        return 0;
+    }
+    if (strcmp(what, "sig-rt-queue") == 0) {
+        /* Real-time signals queue while blocked, each with its value (sigqueue), lowest number
+         * first and the next of a kind once its handler has returned; a standard signal sent
+         * twice while blocked runs once. */
+        install_rt();
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGRTMIN);
+        sigaddset(&set, SIGRTMIN + 1);
+        sigaddset(&set, SIGUSR1);
+        sigprocmask(SIG_BLOCK, &set, NULL);
+        install(SIGUSR1, 0);
+        const int queued[][2] = {{1, 1}, {0, 2}, {0, 3}, {1, 4}};
+        for (size_t i = 0; i < sizeof(queued) / sizeof(queued[0]); i++)
+            sigqueue(getpid(), SIGRTMIN + queued[i][0], (union sigval){.sival_int = queued[i][1]});
+        raise(SIGUSR1);
+        raise(SIGUSR1);
+        sigprocmask(SIG_UNBLOCK, &set, NULL);
+        printf("rt runs %d:", (int)rt_runs);
+        for (int i = 0; i < rt_runs; i++)
+            printf(" %d", rt_seen[i]);
+        printf("; SIGUSR1 runs %d\n", (int)handled);
         return 0;
     }
     if (strcmp(what, "sig-blocked-fault") == 0) {
