@@ -35,6 +35,7 @@ static bool harmless(uint64_t nr)
     switch (nr) {
     case 35: case 230:         /* nanosleep, clock_nanosleep: minutes of nothing */
     case 62: case 200: case 234: /* kill, tkill, tgkill: the fuzzer is the guest's self */
+    case 129: case 297:        /* rt_sigqueueinfo, rt_tgsigqueueinfo: the same */
     case 130:                  /* rt_sigsuspend: waits for a signal */
     case 13: case 14:          /* rt_sigaction, rt_sigprocmask: the fuzzer's own signals */
     case 36: case 38:          /* getitimer, setitimer: SIGALRM is the fuzzer's timeout */

@@ -47,6 +47,10 @@ static int efault(const char *argv0)
                  syscall(SYS_clock_gettime, CLOCK_MONOTONIC, ts_kernel), EFAULT);
     expect_errno("uname into NULL", syscall(SYS_uname, NULL), EFAULT);
     expect_errno("fstat into NULL", syscall(SYS_fstat, 1, NULL), EFAULT);
+    expect_errno("rt_sigqueueinfo from the kernel half",
+                 syscall(SYS_rt_sigqueueinfo, getpid(), SIGUSR1, KERNEL_HALF), EFAULT);
+    expect_errno("rt_tgsigqueueinfo from NULL",
+                 syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), SIGUSR1, NULL), EFAULT);
     /* A read-only page is not a buffer to read into. */
     char *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     int self = open(argv0, O_RDONLY);
