@@ -60,6 +60,8 @@ static const struct xlat_sys_entry riscv64_table[] = {
     E(66, writev, "dxu"),
     E(67, pread64, "dxud"),
     E(68, pwrite64, "dxud"),
+    E(72, pselect6, "dxxxxx"),
+    E(73, ppoll, "xuxxu"),
     E(74, signalfd4, "dxux"),
     E(78, readlinkat, "dsxu"),
     E(79, newfstatat, "dsxx"),

@@ -2,9 +2,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -68,6 +70,23 @@ int main(int argc, char **argv)
         free(names[i]);
     }
     printf("rmdir %d\n", rmdir("sub"));
+    /* poll and select, which riscv64's C library makes ppoll and pselect6: a pipe is writable,
+     * and readable once written to. */
+    int pp[2];
+    if (pipe(pp) != 0)
+        return 1;
+    struct pollfd pf[2] = {{.fd = pp[0], .events = POLLIN}, {.fd = pp[1], .events = POLLOUT}};
+    int ready = poll(pf, 2, 0);
+    printf("poll empty pipe: %d, in %d out %d\n", ready, pf[0].revents, pf[1].revents);
+    printf("write %zd\n", write(pp[1], "x", 1));
+    fd_set rd;
+    FD_ZERO(&rd);
+    FD_SET(pp[0], &rd);
+    struct timeval tv = {.tv_sec = 1};
+    ready = select(pp[0] + 1, &rd, NULL, NULL, &tv);
+    printf("select: %d, readable %d\n", ready, FD_ISSET(pp[0], &rd) != 0);
+    close(pp[0]);
+    close(pp[1]);
     char cwd[4096];
     printf("getcwd ends with argv[1] %d\n", getcwd(cwd, sizeof(cwd)) &&
            strstr(cwd, strrchr(argv[1], '/') ? strrchr(argv[1], '/') : argv[1]) != NULL);
