@@ -51,6 +51,11 @@ struct elf_load_ops {
      * what map made there. addr, len and off are multiples of the page size. */
     int (*map_file)(void *ctx, uint64_t addr, uint64_t len, int fd, uint64_t off,
                     struct viv_error *err);
+    /* Optional (NULL: a gap between segments stays mapped, inaccessible): make guest
+     * [addr, addr+len) no mapping at all, free for a later mmap, as Linux's binfmt_elf leaves
+     * the gaps of the span it reserved for an image. addr and len are multiples of the page
+     * size. */
+    int (*unmap)(void *ctx, uint64_t addr, uint64_t len, struct viv_error *err);
 };
 
 /* What a loaded image looks like in guest memory; the auxv and the engine need all of it. */

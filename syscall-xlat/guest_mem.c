@@ -356,6 +356,15 @@ static int ld_protect(void *ctx, uint64_t addr, uint64_t len, int prot, struct v
     return 0;
 }
 
+static int ld_unmap(void *ctx, uint64_t addr, uint64_t len, struct viv_error *err)
+{
+    int r = xlat_mem_unmap(ctx, addr, len);
+    if (r < 0)
+        return viv_fail(err, -r, "unmap guest [%#llx, +%#llx)", (unsigned long long)addr,
+                        (unsigned long long)len);
+    return 0;
+}
+
 void xlat_mem_loader_ops(struct xlat_mem *m, struct elf_load_ops *ops)
 {
     *ops = (struct elf_load_ops){
@@ -364,6 +373,9 @@ void xlat_mem_loader_ops(struct xlat_mem *m, struct elf_load_ops *ops)
         .find = ld_find,
         .write = ld_write,
         .protect = ld_protect,
+        /* A gap between segments is unmapped as Linux's is: the guest faults there all the
+         * same (no page, no page-table entry), and mmap may place memory there. */
+        .unmap = ld_unmap,
         /* A VM's file mappings are copies (xlat_mem_map) as a copied segment is, but made as
          * mappings they are named in /proc/self/maps by their file, as Linux's are. */
         .map_file = ld_map_file};
