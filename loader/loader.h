@@ -106,6 +106,11 @@ struct elf_stack_params {
 int elf_stack_build(const struct elf_load_ops *ops, uint64_t top, uint64_t size,
                     const struct elf_stack_params *p, uint64_t *sp, struct viv_error *err);
 
+/* The stack vma Linux's exec leaves for these arguments (fs/exec.c setup_arg_pages): the pages
+ * the strings were copied to plus 128 KiB, at most limit: how far below the top of the stack
+ * /proc/self/maps shows [stack] before the program touches lower. */
+uint64_t elf_stack_vma_size(const struct elf_stack_params *p, uint64_t limit);
+
 /* AT_HWCAP bits for riscv64: one bit per single-letter extension, bit (letter - 'a'), as the
  * Linux kernel reports them (arch/riscv/include/uapi/asm/hwcap.h). */
 #define ELF_RISCV_HWCAP_IMAFDC                                                                     \

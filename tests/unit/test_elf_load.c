@@ -403,6 +403,32 @@ START_TEST(initial_stack)
 }
 END_TEST
 
+/* fs/exec.c's stack vma: the pages of a pointer, the file name and the strings, plus 128 KiB,
+ * within the limit. */
+START_TEST(stack_vma_as_exec_leaves_it)
+{
+    char *argv[] = {"prog", "a1", NULL}, *envp[] = {"K=V", NULL, NULL};
+    struct elf_stack_params p = {
+        .argv = argv, .envp = envp, .execfn = "/bin/prog", .page_size = 4096};
+    /* 8 + 10 + 5 + 3 + 4 bytes: one page. */
+    ck_assert_uint_eq(elf_stack_vma_size(&p, 8 << 20), 4096 + 131072);
+    /* 4096 - 30 more bytes fill the page exactly; one more needs a second. */
+    static char big[4096];
+    memset(big, 'x', sizeof(big));
+    big[4096 - 30 - 1] = '\0';
+    envp[1] = big;
+    ck_assert_uint_eq(elf_stack_vma_size(&p, 8 << 20), 4096 + 131072);
+    big[4096 - 30 - 1] = 'x';
+    big[4096 - 30] = '\0';
+    ck_assert_uint_eq(elf_stack_vma_size(&p, 8 << 20), 8192 + 131072);
+    /* No execfn: argv[0] is what exec copied. */
+    p.execfn = NULL;
+    ck_assert_uint_eq(elf_stack_vma_size(&p, 8 << 20), 4096 + 131072);
+    /* RLIMIT_STACK caps it, in whole pages. */
+    ck_assert_uint_eq(elf_stack_vma_size(&p, 70000), 69632);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("elf_load");
@@ -413,6 +439,7 @@ int main(void)
     tcase_add_test(tc, hostile_headers);
     tcase_add_test(tc, initial_stack);
     tcase_add_test(tc, gaps_between_segments_are_holes);
+    tcase_add_test(tc, stack_vma_as_exec_leaves_it);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }
