@@ -188,6 +188,31 @@ static int place_segment(const struct elf_src *s, const Elf64_Phdr *ph, unsigned
     return 0;
 }
 
+/* The pages between segments go, as Linux leaves them: load_elf_binary and load_elf_interp map
+ * the first segment over the image's whole span (elf_map's total_size), unmap the excess and map
+ * each later segment where it belongs, so a gap is a hole in /proc/self/maps that a later mmap
+ * may take. A page two segments share is no gap. */
+static int unmap_gaps(const Elf64_Phdr *ph, unsigned nph, uint64_t bias, uint64_t page,
+                      const struct elf_load_ops *ops, const char *name, struct viv_error *err)
+{
+    uint64_t prev_end = 0;
+    bool first = true;
+    for (unsigned i = 0; i < nph && ops->unmap; i++) {
+        if (ph[i].p_type != PT_LOAD)
+            continue;
+        uint64_t start = ph[i].p_vaddr & ~(page - 1);
+        uint64_t end = (ph[i].p_vaddr + ph[i].p_memsz + page - 1) & ~(page - 1);
+        if (end == start)
+            continue;
+        if (!first && start > prev_end &&
+            ops->unmap(ops->ctx, prev_end + bias, start - prev_end, err) < 0)
+            return viv_wrap(err, "%s: the gap before phdr[%u]", name, i);
+        first = false;
+        prev_end = end;
+    }
+    return 0;
+}
+
 static int load(const struct elf_src *s, const char *name, enum elf_machine want, uint64_t page,
                 const struct elf_load_ops *ops, struct elf_image *img, struct viv_error *err)
 {
@@ -278,9 +303,9 @@ static int load(const struct elf_src *s, const char *name, enum elf_machine want
         if (ph[i].p_type == PT_LOAD &&
             place_segment(s, ph, eh.e_phnum, i, bias, page, ops, name, err) < 0)
             return -1;
-    /* Protections last, once the bytes are in. Gaps between segments become inaccessible; a
-     * page two segments share gets both segments' rights, as the later mmap Linux makes would
-     * otherwise take rights from the earlier. */
+    /* Protections last, once the bytes are in. Gaps between segments become inaccessible (then
+     * holes, where the engine can unmap them); a page two segments share gets both segments'
+     * rights, as the later mmap Linux makes would otherwise take rights from the earlier. */
     if (ops->protect(ops->ctx, lo + bias, hi - lo, PROT_NONE, err) < 0)
         return viv_wrap(err, "%s", name);
     int prev_prot = 0;
@@ -299,6 +324,8 @@ static int load(const struct elf_src *s, const char *name, enum elf_machine want
         prev_prot = prot;
         prev_last = end > start ? end - page : UINT64_MAX;
     }
+    if (unmap_gaps(ph, eh.e_phnum, bias, page, ops, name, err) < 0)
+        return -1;
     img->bias = bias;
     img->entry = eh.e_entry + bias;
     img->phdr = phdr_vaddr ? phdr_vaddr + bias : 0;

@@ -51,6 +51,11 @@ struct elf_load_ops {
      * what map made there. addr, len and off are multiples of the page size. */
     int (*map_file)(void *ctx, uint64_t addr, uint64_t len, int fd, uint64_t off,
                     struct viv_error *err);
+    /* Optional (NULL: a gap between segments stays mapped, inaccessible): make guest
+     * [addr, addr+len) no mapping at all, free for a later mmap, as Linux's binfmt_elf leaves
+     * the gaps of the span it reserved for an image. addr and len are multiples of the page
+     * size. */
+    int (*unmap)(void *ctx, uint64_t addr, uint64_t len, struct viv_error *err);
 };
 
 /* What a loaded image looks like in guest memory; the auxv and the engine need all of it. */
@@ -100,6 +105,11 @@ struct elf_stack_params {
  * limit on exec arguments. */
 int elf_stack_build(const struct elf_load_ops *ops, uint64_t top, uint64_t size,
                     const struct elf_stack_params *p, uint64_t *sp, struct viv_error *err);
+
+/* The stack vma Linux's exec leaves for these arguments (fs/exec.c setup_arg_pages): the pages
+ * the strings were copied to plus 128 KiB, at most limit: how far below the top of the stack
+ * /proc/self/maps shows [stack] before the program touches lower. */
+uint64_t elf_stack_vma_size(const struct elf_stack_params *p, uint64_t limit);
 
 /* AT_HWCAP bits for riscv64: one bit per single-letter extension, bit (letter - 'a'), as the
  * Linux kernel reports them (arch/riscv/include/uapi/asm/hwcap.h). */

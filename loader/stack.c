@@ -30,6 +30,31 @@ static size_t vec_len(char *const *v)
     return n;
 }
 
+/* AT_EXECFN's string: the path the program was started by. */
+static const char *execfn_of(const struct elf_stack_params *p)
+{
+    if (p->execfn)
+        return p->execfn;
+    return p->argv && p->argv[0] ? p->argv[0] : "";
+}
+
+uint64_t elf_stack_vma_size(const struct elf_stack_params *p, uint64_t limit)
+{
+    /* fs/exec.c: bprm->p starts a pointer's width below the top of the vma; the file name, the
+     * environment and the arguments are copied under it, each page they reach joining the vma;
+     * setup_arg_pages then expands it by stack_expand (128 KiB), no further than RLIMIT_STACK.
+     * The auxv, the pointers and AT_RANDOM's bytes land inside that expansion. */
+    uint64_t bytes = sizeof(uint64_t) + strlen(execfn_of(p)) + 1;
+    for (size_t i = 0; p->argv && p->argv[i]; i++)
+        bytes += strlen(p->argv[i]) + 1;
+    for (size_t i = 0; p->envp && p->envp[i]; i++)
+        bytes += strlen(p->envp[i]) + 1;
+    uint64_t mask = ~(p->page_size - 1);
+    uint64_t size = ((bytes + p->page_size - 1) & mask) + ((131072 + p->page_size - 1) & mask);
+    limit &= mask;
+    return size < limit ? size : limit;
+}
+
 /* The layout, from the top of the stack down (System V ABI figure "Initial Process Stack",
  * Linux fs/binfmt_elf.c create_elf_tables): the AT_EXECFN string, the argv and envp strings,
  * the platform string and the 16 AT_RANDOM bytes; then, 16-byte aligned as the riscv64 psABI
@@ -43,7 +68,7 @@ int elf_stack_build(const struct elf_load_ops *ops, uint64_t top, uint64_t size,
         strings += strlen(p->argv[i]) + 1;
     for (size_t i = 0; i < envc; i++)
         strings += strlen(p->envp[i]) + 1;
-    const char *execfn = p->execfn ? p->execfn : (argc ? p->argv[0] : "");
+    const char *execfn = execfn_of(p);
     strings += strlen(execfn) + 1 + (p->platform ? strlen(p->platform) + 1 : 0) + 16;
     /* Linux limits exec arguments to a quarter of the stack limit (fs/exec.c). */
     if (strings > size / 4 || argc + envc > size / 4 / sizeof(uint64_t))

@@ -130,6 +130,11 @@ static int load_image(struct engine *g, int fd, const char *name, char *const *a
     if (xlat_mem_map(&g->mem, stack_lo, GUEST_STACK, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0) < 0)
         return viv_fail(err, ENOMEM, "map the guest stack");
+    /* Recorded before anything is written near it (xlat_mem_set_stack's advice must come
+     * first); the extent exec gives the stack depends on the strings alone. */
+    struct elf_stack_params strings = {
+        .argv = argv, .envp = envp, .execfn = name, .page_size = XLAT_PAGE};
+    xlat_mem_set_stack(&g->mem, stack_lo, GUEST_SIZE - elf_stack_vma_size(&strings, GUEST_STACK));
     struct elf_load_ops ops, pie_ops;
     xlat_mem_loader_ops(&g->mem, &ops);
     pie_ops = ops;

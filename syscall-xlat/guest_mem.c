@@ -306,6 +306,39 @@ long xlat_mem_string(const struct xlat_mem *m, uint64_t addr, char *buf, size_t 
     return -ENAMETOOLONG;
 }
 
+void xlat_mem_set_stack(struct xlat_mem *m, uint64_t base, uint64_t start)
+{
+    m->stack_base = base;
+    m->stack_start = start;
+    /* Residence says how far down the guest has touched, one page at a time: a transparent huge
+     * page (made at a fault, or by khugepaged later) would make a single touch look like 2 MiB
+     * of stack. Only advice: without it the guest runs the same. */
+    if (base < m->size)
+        (void)madvise(m->base + base, m->size - base, MADV_NOHUGEPAGE);
+}
+
+uint64_t xlat_mem_stack_start(const struct xlat_mem *m)
+{
+    if (!m->stack_start)
+        return 0;
+    /* Both kinds of window are host memory committed only when touched (MAP_NORESERVE, and
+     * emptied with MADV_DONTNEED or replaced when mapped): a resident page below the start is
+     * one the guest touched, where Linux would have taken a fault that grew the vma. */
+    unsigned char vec[512];
+    for (uint64_t a = m->stack_base; a < m->stack_start;) {
+        uint64_t n = (m->stack_start - a) / XLAT_PAGE;
+        if (n > sizeof(vec))
+            n = sizeof(vec);
+        if (mincore(m->base + a, n * XLAT_PAGE, vec) < 0)
+            break;
+        for (uint64_t i = 0; i < n; i++)
+            if (vec[i] & 1)
+                return a + i * XLAT_PAGE;
+        a += n * XLAT_PAGE;
+    }
+    return m->stack_start;
+}
+
 /* ---- the loader's view ---- */
 
 static int ld_map(void *ctx, uint64_t addr, uint64_t len, struct viv_error *err)
@@ -356,6 +389,15 @@ static int ld_protect(void *ctx, uint64_t addr, uint64_t len, int prot, struct v
     return 0;
 }
 
+static int ld_unmap(void *ctx, uint64_t addr, uint64_t len, struct viv_error *err)
+{
+    int r = xlat_mem_unmap(ctx, addr, len);
+    if (r < 0)
+        return viv_fail(err, -r, "unmap guest [%#llx, +%#llx)", (unsigned long long)addr,
+                        (unsigned long long)len);
+    return 0;
+}
+
 void xlat_mem_loader_ops(struct xlat_mem *m, struct elf_load_ops *ops)
 {
     *ops = (struct elf_load_ops){
@@ -364,6 +406,9 @@ void xlat_mem_loader_ops(struct xlat_mem *m, struct elf_load_ops *ops)
         .find = ld_find,
         .write = ld_write,
         .protect = ld_protect,
+        /* A gap between segments is unmapped as Linux's is: the guest faults there all the
+         * same (no page, no page-table entry), and mmap may place memory there. */
+        .unmap = ld_unmap,
         /* A VM's file mappings are copies (xlat_mem_map) as a copied segment is, but made as
          * mappings they are named in /proc/self/maps by their file, as Linux's are. */
         .map_file = ld_map_file};

@@ -125,7 +125,8 @@ static const char *guest_path(struct xlat_proc *p, const char *host, const char 
 
 /* The name of a line (fs/proc/task_mmu.c get_vma_name): the file; the vma that holds the
  * program break's range ([start_brk, brk), vma_is_initial_heap) is [heap]; the one that holds
- * the initial stack is [stack], which both engines put at the top of guest memory. */
+ * the initial stack is [stack], which both engines put at the top of guest memory (write_range
+ * shows as much of it as Linux's vma would cover). */
 static const char *range_name(struct xlat_proc *p, const struct xlat_range *r, const char *sysroot)
 {
     switch (r->kind) {
@@ -143,6 +144,38 @@ static const char *range_name(struct xlat_proc *p, const struct xlat_range *r, c
     if (r->end == p->mem->size)
         return "[stack]";
     return NULL;
+}
+
+static void write_line(struct xlat_proc *p, FILE *f, const struct xlat_range *r,
+                       const char *sysroot)
+{
+    char line[PATH_MAX + 128];
+    xlat_range_format(r, range_name(p, r, sysroot), line, sizeof(line));
+    fputs(line, f);
+}
+
+/* r, less the part of the stack's reservation below stack_lo: Linux's stack vma would not
+ * reach there yet (it grows when the guest touches lower), so the pages are no mapping to a
+ * reader of maps, though the guest may use them. Only the stack's kind of memory is hidden:
+ * private and anonymous. */
+static void write_range(struct xlat_proc *p, FILE *f, const struct xlat_range *r, uint64_t stack_lo,
+                        const char *sysroot)
+{
+    uint64_t base = p->mem->stack_base;
+    if (r->kind != XLAT_RANGE_ANON || r->shared || r->end <= base || r->start >= stack_lo) {
+        write_line(p, f, r, sysroot);
+        return;
+    }
+    struct xlat_range part = *r;
+    if (r->start < base) {
+        part.end = base;
+        write_line(p, f, &part, sysroot);
+    }
+    if (r->end > stack_lo) {
+        part.start = stack_lo;
+        part.end = r->end;
+        write_line(p, f, &part, sysroot);
+    }
 }
 
 /* /proc/self/maps (proc(5)): the guest's mappings as the personality keeps them, one line per
@@ -163,11 +196,9 @@ static void write_maps(struct xlat_proc *p, FILE *f)
      * threads may be changing it now. */
     pthread_mutex_lock(&p->lock);
     const struct xlat_mem *m = p->mem;
-    char line[PATH_MAX + 128];
-    for (const struct xlat_range *r = xlat_range_first(m); r; r = xlat_range_next(r)) {
-        xlat_range_format(r, range_name(p, r, sr), line, sizeof(line));
-        fputs(line, f);
-    }
+    uint64_t stack_lo = xlat_mem_stack_start(m);
+    for (const struct xlat_range *r = xlat_range_first(m); r; r = xlat_range_next(r))
+        write_range(p, f, r, stack_lo, sr);
     pthread_mutex_unlock(&p->lock);
 }
 

@@ -122,6 +122,9 @@ struct xlat_mem {
     size_t nranges;
     uint64_t ranges_seed;          /* the tree's source of priorities */
     struct xlat_range_name *names; /* the names of mapped files, one a file */
+    /* The initial stack (xlat_mem_set_stack): the reservation [stack_base, size) and where
+     * Linux's stack vma would start after exec; both 0 when there is none. */
+    uint64_t stack_base, stack_start;
 };
 
 int xlat_mem_init(struct xlat_mem *m, uint64_t size, struct viv_error *err);
@@ -175,6 +178,15 @@ int xlat_mem_read(const struct xlat_mem *m, uint64_t addr, void *dst, uint64_t l
 int xlat_mem_write(const struct xlat_mem *m, uint64_t addr, const void *src, uint64_t len);
 /* Copy a NUL-terminated guest string into buf: its length, -EFAULT or -ENAMETOOLONG. */
 long xlat_mem_string(const struct xlat_mem *m, uint64_t addr, char *buf, size_t max);
+/* The engine's stack: the reservation [base, size) it mapped at the top of the window, the
+ * guest's to use all of as Linux would let the stack grow, and start, where Linux's stack vma
+ * would begin after exec (elf_stack_vma_size). Called right after the reservation is mapped,
+ * before anything is written in or near it. */
+void xlat_mem_set_stack(struct xlat_mem *m, uint64_t base, uint64_t start);
+/* Where /proc/self/maps begins [stack] now: at the set start or at the lowest page of the
+ * reservation the guest has touched, whichever is lower, as Linux grows its vma down on a
+ * fault below it; 0 when no stack was set. */
+uint64_t xlat_mem_stack_start(const struct xlat_mem *m);
 /* The loader's view of this memory (elf_load, elf_stack_build). */
 void xlat_mem_loader_ops(struct xlat_mem *m, struct elf_load_ops *ops);
 

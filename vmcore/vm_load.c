@@ -49,6 +49,12 @@ int vm_load(struct vm_vcpu *c, int fd, const char *path, char *const *argv,
                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
     if (r < 0)
         return viv_fail(err, -r, "map the guest's stack");
+    /* Recorded before anything is written near it (xlat_mem_set_stack's advice must come
+     * first, the vDSO goes just below); the extent exec gives the stack depends on the strings
+     * alone. */
+    struct elf_stack_params strings = {
+        .argv = argv, .envp = envp, .execfn = path, .page_size = VM_PAGE};
+    xlat_mem_set_stack(u, top - size, top - elf_stack_vma_size(&strings, size));
     u->mmap_top = top - size - VM_PAGE;
     uint64_t vdso = 0;
     if ((r = vm_vdso_place(&v->mem, c->fd, &vdso)) < 0)

@@ -44,6 +44,9 @@ fi
 export MUSL
 # Sockets and event fds (the same program t_xlat_exec.sh runs translated from riscv64).
 ${CC:-gcc} -std=gnu11 -D_GNU_SOURCE -O2 -o "$WORK/dyn/rootfs/bin/net" "$SRCDIR/tests/riscv/net.c"
+# How exec lays out a program whose segments have gaps (64 KiB alignment), and its stack.
+${CC:-gcc} -std=gnu11 -D_GNU_SOURCE -O2 -Wl,-z,max-page-size=0x10000 -o "$WORK/dyn/rootfs/bin/layout" "$SRCDIR/tests/riscv/layout.c"
+${CC:-gcc} -std=gnu11 -D_GNU_SOURCE -O2 -static -Wl,-z,max-page-size=0x10000 -o "$WORK/dyn/rootfs/bin/layout-static" "$SRCDIR/tests/riscv/layout.c"
 echo 'root:x:0:0:root:/root:/bin/sh' >"$WORK/dyn/rootfs/etc/passwd"
 # A #! script as the entrypoint, with an interpreter argument.
 printf '#!/bin/perl -w\nprint "script $0: @ARGV\\n"; exit 5;\n' >"$WORK/dyn/rootfs/bin/pscript"

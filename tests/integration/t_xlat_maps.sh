@@ -1,6 +1,7 @@
 # t_xlat_maps.sh: a translated riscv64 program's /proc/self/maps says what Linux's would: each
 # file mapping named by the path the guest knows it by, with its offset, device and inode, split
-# and merged as munmap, mprotect, MAP_FIXED and mremap make it on Linux; [heap] and [stack].
+# and merged as munmap, mprotect, MAP_FIXED and mremap make it on Linux; [heap] and [stack];
+# holes between a program's segments and the extent of [stack] as exec leaves them.
 fresh
 RV=$(dirname "$FIXTURES")/riscv
 if [ ! -x "$RV/maps-static" ] || ! command -v riscv64-linux-gnu-gcc >/dev/null 2>&1; then
@@ -34,6 +35,26 @@ else
         else
             fail "viv exec maps ($link): fork copies the maps, exec resets them" \
                 "exit $status; diff: $(diff "$WORK/.out" "$WORK/fe-native.out" | head -8 | tr '\n' '|'); $errout"
+        fi
+    done
+
+    # As exec lays a program out (built with 64 KiB alignment, so that its segments have gaps):
+    # the gaps are holes, not ---p lines, that fault and that mmap may take; [stack] as large
+    # as Linux's exec makes it, growing down as the program touches lower.
+    "$RV/layout-native" >"$WORK/layout-native.out" 2>&1
+    for link in static dynamic; do
+        run "$VIV" exec "$RV/layout-$link"
+        if [ "$status" = 0 ] && cmp -s "$WORK/.out" "$WORK/layout-native.out" &&
+            contains "$out" "program: holes between its segments, 0 ---p lines" &&
+            contains "$out" "program: a read in a hole faults (SIGSEGV)" &&
+            contains "$out" "program: MAP_FIXED_NOREPLACE in a hole maps there" &&
+            contains "$out" "interpreter: 0 ---p lines" &&
+            contains "$out" "stack: as large as exec makes it" &&
+            contains "$out" "stack: after a touch 300 KiB below it, from the page touched to the top"; then
+            pass "viv exec layout ($link): holes between segments and [stack]'s extent as natively"
+        else
+            fail "viv exec layout ($link): holes between segments and [stack]'s extent as natively" \
+                "exit $status; diff: $(diff "$WORK/.out" "$WORK/layout-native.out" | head -8 | tr '\n' '|'); $errout"
         fi
     done
 

@@ -186,6 +186,70 @@ START_TEST(mapped_from_the_file_as_if_copied)
 }
 END_TEST
 
+/* The gap between the segments of a program (text ends at 0x12000, data starts at 0x14000) is
+ * no mapping at all once loaded, as Linux leaves it, for ET_EXEC and ET_DYN alike and in both
+ * kinds of window, so that mmap may take it; without the unmap op it stays mapped, inaccessible. */
+static void gap_of(bool pie, bool mmu, bool with_unmap)
+{
+    int fd = write_program(0x14100, 0x2100);
+    if (pie) {
+        uint16_t type = ET_DYN;
+        ck_assert_int_eq(pwrite(fd, &type, sizeof(type), offsetof(Elf64_Ehdr, e_type)), 2);
+    }
+    struct xlat_mem m;
+    struct viv_error err = {0};
+    uint8_t *window = NULL;
+    if (mmu) {
+        window = mmap(NULL, GUEST, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        ck_assert_ptr_ne(window, MAP_FAILED);
+        xlat_mem_init_mmu(&m, window, GUEST);
+    } else {
+        ck_assert_int_eq(xlat_mem_init(&m, GUEST, &err), 0);
+    }
+    struct elf_load_ops ops;
+    xlat_mem_loader_ops(&m, &ops);
+    ck_assert_ptr_nonnull(ops.unmap);
+    if (!with_unmap)
+        ops.unmap = NULL;
+    struct elf_image img;
+    ck_assert_msg(elf_load(fd, "t", ELF_MACHINE_RISCV64, 4096, &ops, &img, &err) == 0, "%s",
+                  err.msg);
+    uint64_t gap = img.bias + 0x12000, gap_end = img.bias + 0x14000;
+    ck_assert_uint_eq(img.lo, img.bias + 0x10000);
+    ck_assert_uint_eq(img.hi, img.bias + 0x17000);
+    uint8_t b;
+    for (uint64_t a = gap; a < gap_end; a += 4096) {
+        ck_assert_int_eq(xlat_mem_read(&m, a, &b, 1), -EFAULT);
+        ck_assert_int_eq(m.pages[a / 4096] != 0, !with_unmap);
+        ck_assert_int_eq(xlat_range_at(&m, a) != NULL, !with_unmap);
+    }
+    /* The segments on either side keep their bytes and rights. */
+    ck_assert_int_eq(xlat_mem_read(&m, img.bias + 0x11fff, &b, 1), 0);
+    ck_assert_int_eq(xlat_mem_read(&m, img.bias + 0x14100, &b, 1), 0);
+    ck_assert_uint_eq(b, (uint8_t)(0x2100 * 7 + 1) | 1);
+    ck_assert_ptr_nonnull(xlat_mem_ptr(&m, img.bias + 0x14000, 2 * 4096, XLAT_PG_W));
+    const struct xlat_range *text = xlat_range_at(&m, img.bias + 0x11000);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_uint_eq(text->end, gap);
+    if (!with_unmap) /* a ---p line of its own */
+        ck_assert_uint_eq(xlat_range_at(&m, gap)->prot, PROT_NONE);
+    if (with_unmap) /* free for a mapping of the guest's (MAP_FIXED_NOREPLACE finds it free) */
+        ck_assert_int_eq(
+            xlat_mem_map(&m, gap, gap_end - gap, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), 0);
+    xlat_mem_destroy(&m);
+    if (window)
+        munmap(window, GUEST);
+    close(fd);
+}
+
+START_TEST(gaps_between_segments_are_holes)
+{
+    for (int k = 0; k < 8; k++)
+        gap_of(k & 1, k & 2, k & 4);
+}
+END_TEST
+
 START_TEST(pie_goes_where_find_says)
 {
     struct image *im = make();
@@ -339,6 +403,32 @@ START_TEST(initial_stack)
 }
 END_TEST
 
+/* fs/exec.c's stack vma: the pages of a pointer, the file name and the strings, plus 128 KiB,
+ * within the limit. */
+START_TEST(stack_vma_as_exec_leaves_it)
+{
+    char *argv[] = {"prog", "a1", NULL}, *envp[] = {"K=V", NULL, NULL};
+    struct elf_stack_params p = {
+        .argv = argv, .envp = envp, .execfn = "/bin/prog", .page_size = 4096};
+    /* 8 + 10 + 5 + 3 + 4 bytes: one page. */
+    ck_assert_uint_eq(elf_stack_vma_size(&p, 8 << 20), 4096 + 131072);
+    /* 4096 - 30 more bytes fill the page exactly; one more needs a second. */
+    static char big[4096];
+    memset(big, 'x', sizeof(big));
+    big[4096 - 30 - 1] = '\0';
+    envp[1] = big;
+    ck_assert_uint_eq(elf_stack_vma_size(&p, 8 << 20), 4096 + 131072);
+    big[4096 - 30 - 1] = 'x';
+    big[4096 - 30] = '\0';
+    ck_assert_uint_eq(elf_stack_vma_size(&p, 8 << 20), 8192 + 131072);
+    /* No execfn: argv[0] is what exec copied. */
+    p.execfn = NULL;
+    ck_assert_uint_eq(elf_stack_vma_size(&p, 8 << 20), 4096 + 131072);
+    /* RLIMIT_STACK caps it, in whole pages. */
+    ck_assert_uint_eq(elf_stack_vma_size(&p, 70000), 69632);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("elf_load");
@@ -348,6 +438,8 @@ int main(void)
     tcase_add_test(tc, pie_goes_where_find_says);
     tcase_add_test(tc, hostile_headers);
     tcase_add_test(tc, initial_stack);
+    tcase_add_test(tc, gaps_between_segments_are_holes);
+    tcase_add_test(tc, stack_vma_as_exec_leaves_it);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }

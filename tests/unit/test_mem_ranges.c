@@ -2,7 +2,8 @@
  * munmap, mprotect and MAP_FIXED with file offsets running on, merged only where Linux merges
  * vmas, moved and grown by mremap, reset by an unmap of everything, bounded by
  * vm.max_map_count; the line format of proc(5); and the personality's maps file, with paths
- * inside the root, [heap] and [stack]. Both kinds of window: a translator's and a VM's. */
+ * inside the root, [heap] and [stack] (as far down as Linux's stack vma would reach). Both kinds
+ * of window: a translator's and a VM's. */
 #include "syscall-xlat/syscall-xlat.h"
 
 #include <check.h>
@@ -451,6 +452,66 @@ START_TEST(proc_maps)
 }
 END_TEST
 
+/* The guest's /proc/self/maps through the personality, its path written at guest address at. */
+static void read_maps(struct xlat_proc *p, uint64_t at, char *got, size_t len)
+{
+    ck_assert_int_eq(xlat_mem_write(&m, at, "/proc/self/maps", 16), 0);
+    uint64_t o[6] = {(uint64_t)(int64_t)AT_FDCWD, at, O_RDONLY};
+    int64_t fd;
+    ck_assert_int_eq(xlat_syscall(p, 56 /* openat */, o, &fd), XLAT_SYS_DONE);
+    ck_assert_int_ge(fd, 0);
+    memset(got, 0, len);
+    ck_assert_int_gt(read((int)fd, got, len - 1), 0);
+    close((int)fd);
+}
+
+/* [stack] as Linux's vma would be: from where exec leaves it, or lower once the guest touched
+ * lower, never the untouched rest of the reservation; memory below the reservation that joined
+ * the stack's range shows as itself. */
+START_TEST(proc_maps_stack)
+{
+    struct viv_error err = {0};
+    struct xlat_proc_config pc = {.abi = &xlat_abi_riscv64, .mem = &m, .root = dir};
+    struct xlat_proc *p;
+    ck_assert_msg(xlat_proc_new(&pc, &p, &err) == 0, "%s", err.msg);
+    static int hart;
+    struct xlat_thread *t = xlat_thread_first(p, &hart);
+    ck_assert_int_eq(map_anon(A, 1, PROT_READ | PROT_WRITE), 0);
+    uint64_t base = m.size - 256 * PG, top = m.size;
+    ck_assert_int_eq(map_anon(base, 256, PROT_READ | PROT_WRITE), 0);
+    ck_assert_uint_eq(xlat_mem_stack_start(&m), 0);
+    xlat_mem_set_stack(&m, base, top - 40 * PG);
+    ck_assert_int_eq(xlat_mem_write(&m, top - 8, "args", 4), 0);
+    ck_assert_uint_eq(xlat_mem_stack_start(&m), top - 40 * PG);
+    char got[4096], want[4096], line[512];
+    read_maps(p, A, got, sizeof(got));
+    struct xlat_range an = {.start = A, .end = A + PG, .prot = PROT_READ | PROT_WRITE};
+    xlat_range_format(&an, NULL, want, sizeof(want));
+    an.start = top - 40 * PG, an.end = top;
+    xlat_range_format(&an, "[stack]", line, sizeof(line));
+    strcat(want, line);
+    ck_assert_str_eq(got, want);
+    /* A touch 100 pages down: the stack reaches its page. */
+    ck_assert_int_eq(xlat_mem_write(&m, top - 100 * PG + 5, "x", 1), 0);
+    ck_assert_uint_eq(xlat_mem_stack_start(&m), top - 100 * PG);
+    /* Anonymous memory right under the reservation, merged into its range: itself. */
+    ck_assert_int_eq(map_anon(base - 4 * PG, 4, PROT_READ | PROT_WRITE), 0);
+    ck_assert_uint_eq(xlat_range_at(&m, base - PG)->end, top);
+    read_maps(p, A, got, sizeof(got));
+    an.start = A, an.end = A + PG;
+    xlat_range_format(&an, NULL, want, sizeof(want));
+    an.start = base - 4 * PG, an.end = base;
+    xlat_range_format(&an, NULL, line, sizeof(line));
+    strcat(want, line);
+    an.start = top - 100 * PG, an.end = top;
+    xlat_range_format(&an, "[stack]", line, sizeof(line));
+    strcat(want, line);
+    ck_assert_str_eq(got, want);
+    xlat_thread_leave(t);
+    xlat_proc_free(p);
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
     tcase_add_test(tc, split_by_unmap_and_protect);
@@ -460,6 +521,7 @@ static void add_tests(TCase *tc)
     tcase_add_test(tc, labels);
     tcase_add_test(tc, zero_and_shared_anon);
     tcase_add_test(tc, proc_maps);
+    tcase_add_test(tc, proc_maps_stack);
 }
 
 int main(void)

@@ -123,6 +123,11 @@ fi
 fcase "/proc/self/maps names the program's text by its file and inode, and the heap" "" $SH 'set -- $(grep " r-xp .* /bin/busybox$" /proc/self/maps); [ "$5" = "$(stat -c %i /bin/busybox)" ] && echo "the text of /bin/busybox, inode as stat says"; grep -q " /bin/busybox$" /proc/self/maps && echo named; grep -q " 00:00 0 *\[heap\]$" /proc/self/maps && echo heap'
 fcase "/proc/self/maps: libc as ld.so maps it, with rights, offsets and path" "" --entrypoint /bin/awk dyn '/libc\.so\.6$/ { print $2, $3, $6 }' /proc/self/maps
 fcase "/proc/self/maps names the vDSO and its data page as Linux does" "" $SH 'awk '\''$6 == "[vdso]" || $6 == "[vvar]" { print $2, $6 }'\'' /proc/self/maps | sort'
+# exec's layout (tests/riscv/layout.c, built with 64 KiB alignment so that its segments have
+# gaps): the gaps are holes that fault and that mmap may take, not ---p lines; ld.so's the same;
+# [stack] as large as exec makes it, growing down to a page the program touches below it.
+fcase "/proc/self/maps: holes between a program's segments, [stack] as exec sizes it (PIE)" "" --entrypoint /bin/layout dyn
+fcase "/proc/self/maps: holes between a program's segments, [stack] as exec sizes it (static)" "" --entrypoint /bin/layout-static dyn
 # A lowered RLIMIT_NOFILE is the guest's own: it reads back as set, holds in a child, cannot be
 # raised again, and a fork still runs (the engine's fds live above it).
 fcase "ulimit -n lowered: read back, kept by a forked child, not raised again" "" $SH 'ulimit -n 64; ulimit -n; ulimit -Hn; sh -c "ulimit -n; echo a child ran"; ulimit -n 128 2>/dev/null || echo "raising refused"'
