@@ -158,8 +158,8 @@ static void write_line(struct xlat_proc *p, FILE *f, const struct xlat_range *r,
  * reach there yet (it grows when the guest touches lower), so the pages are no mapping to a
  * reader of maps, though the guest may use them. Only the stack's kind of memory is hidden:
  * private and anonymous. */
-static void write_range(struct xlat_proc *p, FILE *f, const struct xlat_range *r, uint64_t stack_lo,
-                        const char *sysroot)
+static void write_stack_part(struct xlat_proc *p, FILE *f, const struct xlat_range *r,
+                             uint64_t stack_lo, const char *sysroot)
 {
     uint64_t base = p->mem->stack_base;
     if (r->kind != XLAT_RANGE_ANON || r->shared || r->end <= base || r->start >= stack_lo) {
@@ -176,6 +176,24 @@ static void write_range(struct xlat_proc *p, FILE *f, const struct xlat_range *r
         part.end = r->end;
         write_line(p, f, &part, sysroot);
     }
+}
+
+/* Linux keeps a program's bss and its break's memory as two vmas, which never merge: the bss
+ * unnamed, [heap] from where exec left the break (start_brk). The personality keeps the two as
+ * one range where they touch: its line is cut there. */
+static void write_range(struct xlat_proc *p, FILE *f, const struct xlat_range *r, uint64_t stack_lo,
+                        const char *sysroot)
+{
+    uint64_t heap = (p->brk_start + XLAT_PAGE - 1) & ~(uint64_t)(XLAT_PAGE - 1);
+    if (r->kind == XLAT_RANGE_ANON && !r->shared && r->start < heap && r->end > heap &&
+        p->brk_cur > p->brk_start) {
+        struct xlat_range bss = *r, brk = *r;
+        bss.end = brk.start = heap;
+        write_stack_part(p, f, &bss, stack_lo, sysroot);
+        write_stack_part(p, f, &brk, stack_lo, sysroot);
+        return;
+    }
+    write_stack_part(p, f, r, stack_lo, sysroot);
 }
 
 /* /proc/self/maps (proc(5)): the guest's mappings as the personality keeps them, one line per

@@ -44,6 +44,8 @@ static void show(const char *tag, uintptr_t lo, uintptr_t hi, const char *file,
 }
 
 /* Whether a line naming want holds addr (0: anywhere). */
+static char bss[3 * PG];
+
 static int has(const char *want, uintptr_t addr)
 {
     FILE *f = fopen("/proc/self/maps", "r");
@@ -156,6 +158,10 @@ int main(int argc, char **argv)
     int local = 0;
     printf("heap %s, stack %s\n", has("[heap]", (uintptr_t)brk0) ? "named" : "not named",
            has("[stack]", (uintptr_t)&local) ? "named" : "not named");
+    /* The bss is a line of its own, unnamed, even where the break starts right after it. */
+    bss[sizeof(bss) - 1] = 1;
+    printf("bss %s\n",
+           has("[heap]", (uintptr_t)&bss[sizeof(bss) - 1]) ? "named [heap]" : "not named [heap]");
     unlink(path);
     return 0;
 }
