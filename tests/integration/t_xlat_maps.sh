@@ -18,7 +18,7 @@ else
     for link in static dynamic; do
         run "$VIV" exec "$RV/maps-$link" "$WORK/$link.data"
         if [ "$status" = 0 ] && cmp -s "$WORK/.out" "$WORK/native.out"; then
-            pass "viv exec maps ($link): a file's mappings split, merge, move and grow as natively"
+            pass "viv exec maps ($link): a file's mappings split, merge, move and grow as natively; the bss is no part of [heap]"
         else
             fail "viv exec maps ($link): a file's mappings split, merge, move and grow as natively" \
                 "exit $status; diff: $(diff "$WORK/.out" "$WORK/native.out" | head -8 | tr '\n' '|'); $errout"
