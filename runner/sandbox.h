@@ -205,6 +205,7 @@ struct sandbox_aide {
     int netns_fd;     /* the namespace, once made */
     int netns_error;  /* why it could not be made */
     int netns_ready;  /* set by the aide: netns_fd or netns_error holds */
+    int netns_claim;  /* who makes it: 0 no one yet, 1 the aide, 2 the first thread */
     int pivoted;      /* set by the first thread: the old root is on top of the new one */
     bool aide_detaches; /* set before pivoted: the aide detaches the old root */
     int detach_error; /* why the old root could not be detached */

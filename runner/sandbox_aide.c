@@ -98,6 +98,15 @@ static void make_netns(struct sandbox_aide *a)
     a->netns_us[1] = now_us();
 }
 
+/* The namespace is made by whichever of the two threads gets to it first: the aide, unless it
+ * has not run by the time the first thread needs it (a busy CPU). */
+static bool claim_netns(struct sandbox_aide *a, int who)
+{
+    int no_one = 0;
+    return __atomic_compare_exchange_n(&a->netns_claim, &no_one, who, false, __ATOMIC_ACQ_REL,
+                                       __ATOMIC_ACQUIRE);
+}
+
 /* The aide has a working directory of its own (no CLONE_FS), which pivot_root(".", ".") moves
  * onto the new root as it moves the first thread's: there the old root is the mount stacked on
  * top of ".", for either to detach. */
@@ -105,7 +114,7 @@ static int aide_main(void *arg)
 {
     struct sandbox_aide *a = arg;
     raw3(SYS_chdir, (long)"/", 0, 0);
-    if (a->make_netns)
+    if (a->make_netns && claim_netns(a, 1))
         make_netns(a);
     flag_set(&a->netns_ready);
     flag_wait(&a->pivoted);
@@ -118,9 +127,12 @@ static int aide_main(void *arg)
 }
 
 /* Whether a CPU viv may use is likely free for the aide now: /proc/loadavg's fourth field counts
- * the tasks runnable this instant, the calling thread and the supervisor (writing the id maps)
- * among them. Where none is free, the aide would wait for a CPU while we waited for it: on a busy
- * machine we do its work ourselves, and with one CPU there is nothing to overlap. */
+ * the tasks runnable this instant, the calling thread and the supervisor among them. One more
+ * than the CPUs is still worth an aide: the supervisor waits once it has written the id maps, and
+ * in runs that follow each other a kernel worker tearing down the run before is soon gone (one
+ * run in two saw one here). Where the other CPU stays busy, the aide may not get to the network
+ * namespace before we need it: then we make it ourselves (claim_netns). With more tasks, the
+ * aide would only take a busy CPU's time, and with one CPU there is nothing to overlap. */
 static bool spare_cpu(void)
 {
     cpu_set_t cpus;
@@ -137,7 +149,7 @@ static bool spare_cpu(void)
     buf[n] = '\0';
     if (sscanf(buf, "%*s %*s %*s %u/", &running) != 1)
         return true;
-    return running <= (unsigned)CPU_COUNT(&cpus);
+    return running <= (unsigned)CPU_COUNT(&cpus) + 1;
 }
 
 void sandbox_aide_start(struct sandbox_aide *a, bool make_netns)
@@ -210,9 +222,8 @@ int sandbox_aide_pivoted(struct sandbox_aide *a, struct viv_error *err)
     if (a->last_pid_fd >= 0)
         close(a->last_pid_fd);
     a->last_pid_fd = -1;
-    /* Making a network namespace takes longer than building the root here (1.2 ms against 1
-     * ms): while the aide is still at it, we would only wait, and detach the old root
-     * ourselves meanwhile. */
+    /* While the aide is still at the network namespace (a busy CPU can make it take longer
+     * than the root), we would only wait: we detach the old root ourselves meanwhile. */
     a->aide_detaches =
         a->started && (!a->make_netns || __atomic_load_n(&a->netns_ready, __ATOMIC_ACQUIRE));
     if (a->started)
@@ -222,17 +233,18 @@ int sandbox_aide_pivoted(struct sandbox_aide *a, struct viv_error *err)
     if (!a->make_netns)
         return 0;
     int64_t wait_from = now_us();
-    if (a->started) {
+    bool ours = !a->started || claim_netns(a, 2);
+    if (ours) {
+        make_netns(a);
+    } else {
         if (!__atomic_load_n(&a->netns_ready, __ATOMIC_ACQUIRE))
             unpin(a);
         flag_wait(&a->netns_ready);
-    } else {
-        make_netns(a);
     }
-    int64_t waited = a->started && a->netns_us[1] > wait_from ? a->netns_us[1] - wait_from : 0;
+    int64_t waited = !ours && a->netns_us[1] > wait_from ? a->netns_us[1] - wait_from : 0;
     viv_trace(VIV_TRACE_RUN, "run",
               "instance: network namespace made in %.3f ms by %s, waited for %.3f ms",
-              (double)(a->netns_us[1] - a->netns_us[0]) / 1000, a->started ? "the aide" : "us",
+              (double)(a->netns_us[1] - a->netns_us[0]) / 1000, ours ? "us" : "the aide",
               (double)waited / 1000);
     if (a->netns_fd < 0)
         return viv_fail(err, a->netns_error, "create the network namespace");
