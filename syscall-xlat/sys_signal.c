@@ -64,21 +64,22 @@ static void mirror_on_host(int sig, const struct xlat_sigaction *act)
     sigaction(sig, &sa, NULL);
 }
 
-/* The host's form of a guest mask, less the signals the engine can never let the guest block. */
+/* The host's form of a guest mask, less the signals the engine can never let the guest block:
+ * the kernel's bit layout, which sigset_t's first word has. Not sigaddset nor pthread_sigmask,
+ * which leave out the two signals the host's C library keeps for itself (32 and 33): the
+ * guest's own C library blocks them too, and its SIGEV_THREAD timer thread waits for 32. */
 static void host_sigset(uint64_t mask, sigset_t *set)
 {
     sigemptyset(set);
     uint64_t m = mask & ~xlat_signal_host_reserved();
-    for (int sig = 1; sig <= XLAT_NSIG; sig++)
-        if (m & XLAT_SIGBIT(sig))
-            sigaddset(set, sig);
+    memcpy(set, &m, sizeof(m));
 }
 
 void xlat_signal_mirror_mask(const struct xlat_thread *t)
 {
     sigset_t set;
     host_sigset(t->sigmask | __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE), &set);
-    pthread_sigmask(SIG_SETMASK, &set, NULL);
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &set, NULL, sizeof(uint64_t));
 }
 
 uint64_t xlat_thread_sigmask(const struct xlat_thread *t)
@@ -282,7 +283,7 @@ XLAT_SYS(rt_sigtimedwait)
         sigset_t hs;
         host_sigset(set, &hs);
         /* The raw call: glibc's wrapper would fold SI_TKILL into SI_USER. */
-        sig = (int)syscall(SYS_rt_sigtimedwait, &hs, &info, a[2] ? &ts : NULL, 8);
+        sig = (int)syscall(SYS_rt_sigtimedwait, &hs, &info, a[2] ? &ts : NULL, sizeof(uint64_t));
         if (sig < 0)
             return -errno;
     }

@@ -93,6 +93,29 @@ static void sigwait_calls(void)
     show("rt_sigtimedwait, bad size", syscall(SYS_rt_sigtimedwait, &set, NULL, NULL, 4));
 }
 
+static volatile int thread_timer_value;
+
+static void on_timer_thread(union sigval v)
+{
+    thread_timer_value = v.sival_int;
+}
+
+/* SIGEV_THREAD: the C library's helper thread waits in sigwaitinfo for a timer aimed at it by
+ * SIGEV_THREAD_ID, and runs the function. */
+static void thread_timer(void)
+{
+    struct sigevent ev = {.sigev_notify = SIGEV_THREAD, .sigev_notify_function = on_timer_thread};
+    ev.sigev_value.sival_int = 11;
+    timer_t t;
+    show("timer_create SIGEV_THREAD", timer_create(CLOCK_MONOTONIC, &ev, &t));
+    struct itimerspec its = {.it_value = {0, 1000 * 1000}};
+    timer_settime(t, 0, &its, NULL);
+    for (int i = 0; i < 5000 && !thread_timer_value; i++)
+        nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
+    printf("SIGEV_THREAD function ran with %d\n", thread_timer_value);
+    timer_delete(t);
+}
+
 static void timer_calls(void)
 {
     sigset_t set;
@@ -124,6 +147,7 @@ static void timer_calls(void)
     ev._sigev_un._tid = 0x3fffffff;
     show("timer_create for no thread", timer_create(CLOCK_REALTIME, &ev, &t));
     show("timer_create, bad sigevent", syscall(SYS_timer_create, CLOCK_REALTIME, bad, &t));
+    thread_timer();
 }
 
 static void file_data_calls(void)
