@@ -1,9 +1,11 @@
-/* sys_event.c: the event-loop fds: epoll, eventfd, timerfd and signalfd over the host's, with the
- * engine's own fds out of the guest's sight and struct epoll_event in the guest's layout. */
+/* sys_event.c: the event-loop fds: epoll, eventfd, timerfd, signalfd and inotify over the
+ * host's, with the engine's own fds out of the guest's sight and struct epoll_event in the
+ * guest's layout. */
 #include "sys_internal.h"
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
@@ -228,4 +230,41 @@ void xlat_signalfd_read(struct xlat_proc *p, int fd, void *buf, int64_t n)
 XLAT_SYS(signalfd)
 {
     return xlat_sys_signalfd4(p, (const uint64_t[]){a[0], a[1], a[2], 0});
+}
+
+/* inotify: IN_NONBLOCK and IN_CLOEXEC are O_NONBLOCK and O_CLOEXEC, whose values the generic
+ * fcntl.h shares with x86-64, and struct inotify_event has one layout everywhere. */
+XLAT_SYS(inotify_init1)
+{
+    (void)p;
+    return XLAT_RET(inotify_init1((int)a[0]));
+}
+
+XLAT_SYS(inotify_init)
+{
+    (void)p, (void)a;
+    return XLAT_RET(inotify_init1(0));
+}
+
+/* The watched path resolves inside the root; the watch is on the inode, so the proc link it is
+ * reached by may close at once. */
+XLAT_SYS(inotify_add_watch)
+{
+    FD_OR_EBADF(a[0]);
+    uint32_t mask = (uint32_t)a[2];
+    char path[PATH_MAX + 64];
+    int fd;
+    int64_t rc = xlat_path_proc_link(p, a[1], !(mask & IN_DONT_FOLLOW), path, sizeof(path), &fd);
+    if (rc < 0)
+        return rc;
+    rc = XLAT_RET(inotify_add_watch((int)a[0], path, mask));
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+XLAT_SYS(inotify_rm_watch)
+{
+    FD_OR_EBADF(a[0]);
+    return XLAT_RET(inotify_rm_watch((int)a[0], (int)a[1]));
 }

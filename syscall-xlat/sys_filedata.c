@@ -38,6 +38,18 @@ XLAT_SYS(fdatasync)
     return XLAT_RET(fdatasync((int)a[0]));
 }
 
+XLAT_SYS(sync_file_range)
+{
+    FD_OR_EBADF(a[0]);
+    return XLAT_RET(sync_file_range((int)a[0], (off_t)a[1], (off_t)a[2], (unsigned)a[3]));
+}
+
+XLAT_SYS(readahead)
+{
+    FD_OR_EBADF(a[0]);
+    return XLAT_RET(readahead((int)a[0], (off_t)a[1], a[2]));
+}
+
 XLAT_SYS(sync)
 {
     (void)p, (void)a;

@@ -3,6 +3,8 @@
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <linux/close_range.h>
 #include <linux/sockios.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -64,35 +66,68 @@ XLAT_SYS(pwrite64)
     return XLAT_RET(pwrite((int)a[0], buf, a[2], (off_t)a[3]));
 }
 
-/* struct iovec is two 64-bit words on both sides; each base is checked and translated. */
-static int64_t iov_call(struct xlat_proc *p, const uint64_t *a, bool to_guest)
+/* The guest's n iovecs at g in host form: struct iovec is two 64-bit words on both sides; each
+ * base is checked and translated, for the host call to write (to_guest) or read. */
+static int64_t iov_in(struct xlat_proc *p, uint64_t g, uint64_t n, bool to_guest, struct iovec *iov)
 {
-    FD_OR_EBADF(a[0]);
-    uint64_t n = a[2];
     if (n > IOV_MAX)
         return -EINVAL;
-    struct iovec iov[IOV_MAX];
     for (uint64_t i = 0; i < n; i++) {
-        uint64_t g[2];
-        if (xlat_mem_read(p->mem, a[1] + i * 16, g, 16) < 0)
+        uint64_t w[2];
+        if (xlat_mem_read(p->mem, g + i * 16, w, 16) < 0)
             return -EFAULT;
-        iov[i].iov_base = xlat_mem_ptr(p->mem, g[0], g[1], to_guest ? XLAT_PG_W : XLAT_PG_R);
-        iov[i].iov_len = g[1];
+        iov[i].iov_base = xlat_mem_ptr(p->mem, w[0], w[1], to_guest ? XLAT_PG_W : XLAT_PG_R);
+        iov[i].iov_len = w[1];
         if (!iov[i].iov_base)
             return -EFAULT;
     }
-    ssize_t r = to_guest ? readv((int)a[0], iov, (int)n) : writev((int)a[0], iov, (int)n);
-    return XLAT_RET(r);
+    return 0;
+}
+
+/* readv, writev and the positioned forms: the raw preadv2 and pwritev2 take every one of them
+ * (offset -1 is the file's own position; on a 64-bit kernel the offset's high word is unused,
+ * pos_from_hilo). */
+static int64_t iov_call(struct xlat_proc *p, const uint64_t *a, bool to_guest, int64_t off,
+                        int flags)
+{
+    FD_OR_EBADF(a[0]);
+    struct iovec iov[IOV_MAX];
+    int64_t e = iov_in(p, a[1], a[2], to_guest, iov);
+    if (e < 0)
+        return e;
+    long nr = to_guest ? SYS_preadv2 : SYS_pwritev2;
+    return XLAT_RET(syscall(nr, (int)a[0], iov, (int)a[2], (long)off, 0L, flags));
 }
 
 XLAT_SYS(readv)
 {
-    return iov_call(p, a, true);
+    return iov_call(p, a, true, -1, 0);
 }
 
 XLAT_SYS(writev)
 {
-    return iov_call(p, a, false);
+    return iov_call(p, a, false, -1, 0);
+}
+
+/* preadv and pwritev have no "current position": a negative offset is EINVAL. */
+XLAT_SYS(preadv)
+{
+    return (int64_t)a[3] < 0 ? -EINVAL : iov_call(p, a, true, (int64_t)a[3], 0);
+}
+
+XLAT_SYS(pwritev)
+{
+    return (int64_t)a[3] < 0 ? -EINVAL : iov_call(p, a, false, (int64_t)a[3], 0);
+}
+
+XLAT_SYS(preadv2)
+{
+    return iov_call(p, a, true, (int64_t)a[3], (int)a[5]);
+}
+
+XLAT_SYS(pwritev2)
+{
+    return iov_call(p, a, false, (int64_t)a[3], (int)a[5]);
 }
 
 XLAT_SYS(lseek)
@@ -257,4 +292,41 @@ XLAT_SYS(fchmod)
 {
     FD_OR_EBADF(a[0]);
     return XLAT_RET(fchmod((int)a[0], (mode_t)a[1]));
+}
+
+/* The name is at most 249 bytes (memfd_create(2)); the flags have the same values everywhere. */
+XLAT_SYS(memfd_create)
+{
+    char name[250];
+    long n = xlat_mem_string(p->mem, a[0], name, sizeof(name));
+    if (n < 0)
+        return n == -ENAMETOOLONG ? -EINVAL : n;
+    return XLAT_RET(memfd_create(name, (unsigned)a[1]));
+}
+
+/* close_range never reaches the engine's fds: the range stops below XLAT_FD_FLOOR, and the
+ * reserved ones below it split it. CLOSE_RANGE_UNSHARE would give this host thread an fd table
+ * of its own, which the engine's threads must share: the range closes in the shared one, which
+ * is what a process with one thread, the flag's usual caller, sees either way. */
+XLAT_SYS(close_range)
+{
+    unsigned first = (unsigned)a[0], last = (unsigned)a[1], flags = (unsigned)a[2];
+    if (first > last || (flags & ~(unsigned)(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)))
+        return -EINVAL;
+    flags &= ~(unsigned)CLOSE_RANGE_UNSHARE;
+    if (last >= XLAT_FD_FLOOR)
+        last = XLAT_FD_FLOOR - 1;
+    for (unsigned lo = first; lo <= last && lo < XLAT_FD_FLOOR;) {
+        if (xlat_fd_reserved(p, lo)) {
+            lo++;
+            continue;
+        }
+        unsigned hi = lo;
+        while (hi < last && !xlat_fd_reserved(p, hi + 1))
+            hi++;
+        if (syscall(SYS_close_range, lo, hi, flags) < 0)
+            return -errno;
+        lo = hi + 1;
+    }
+    return 0;
 }

@@ -1,6 +1,6 @@
-/* sys_ids.c: the set*id family and supplementary groups. Each call is the calling thread's own,
- * as the kernel's are: the guest's C library makes it on every thread itself, so the host's is
- * the raw per-thread call, never libc's process-wide one.
+/* sys_ids.c: the set*id family, supplementary groups and capabilities. Each call is the calling
+ * thread's own, as the kernel's are: the guest's C library makes it on every thread itself, so the
+ * host's is the raw per-thread call, never libc's process-wide one.
  *
  * In a rootless instance the user namespace maps one uid and one gid. A switch to any other id is
  * EINVAL from the kernel, and setgroups is denied outright there; as the native sandbox's trap
@@ -131,4 +131,53 @@ XLAT_SYS(setgroups)
         return XLAT_RET(r);
     /* Denied by the namespace (its setgroups file says deny), not by the guest's rights. */
     return xlat_has_cap(CAP_SETGID) ? 0 : -EPERM;
+}
+
+/* setfsuid and setfsgid answer the previous id whatever happens (setfsuid(2)). */
+XLAT_SYS(setfsuid)
+{
+    (void)p;
+    return syscall(SYS_setfsuid, (uint32_t)a[0]);
+}
+
+XLAT_SYS(setfsgid)
+{
+    (void)p;
+    return syscall(SYS_setfsgid, (uint32_t)a[0]);
+}
+
+/* capget and capset: the kernel's header (version, pid) and one (version 1) or two 12-byte data
+ * records, the same on both ABIs. The header goes back to the guest whatever the answer, as the
+ * kernel writes its preferred version there for an unknown one. */
+static int64_t caps(struct xlat_proc *p, const uint64_t *a, bool set)
+{
+    struct __user_cap_header_struct h;
+    struct __user_cap_data_struct d[2] = {0};
+    if (xlat_mem_read(p->mem, a[0], &h, sizeof(h)) < 0)
+        return -EFAULT;
+    size_t n = h.version == _LINUX_CAPABILITY_VERSION_1 ? 1 : 2;
+    pid_t gpid = h.pid;
+    if (p->alone && h.pid > 0 && !(h.pid = xlat_alone_process(p, h.pid)))
+        return -ESRCH;
+    if (set && a[1] && xlat_mem_read(p->mem, a[1], d, n * sizeof(d[0])) < 0)
+        return -EFAULT;
+    if (!set && a[1] && !xlat_mem_ptr(p->mem, a[1], n * sizeof(d[0]), XLAT_PG_W))
+        return -EFAULT;
+    int64_t rc = XLAT_RET(syscall(set ? SYS_capset : SYS_capget, &h, a[1] ? d : NULL));
+    h.pid = gpid;
+    if (xlat_mem_write(p->mem, a[0], &h, sizeof(h)) < 0)
+        return -EFAULT;
+    if (rc == 0 && !set && a[1])
+        return xlat_mem_write(p->mem, a[1], d, n * sizeof(d[0]));
+    return rc;
+}
+
+XLAT_SYS(capget)
+{
+    return caps(p, a, false);
+}
+
+XLAT_SYS(capset)
+{
+    return caps(p, a, true);
 }

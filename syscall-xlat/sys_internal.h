@@ -56,6 +56,8 @@ struct xlat_abi {
     /* struct epoll_event: packed to 12 bytes on x86-64 (the host's), 16 elsewhere
      * (include/uapi/linux/eventpoll.h, EPOLL_PACKED). */
     unsigned epoll_event_size;
+    /* struct semid64_ds without x86-64's padding after each time (asm-generic/sembuf.h). */
+    bool semid_generic;
 };
 
 /* struct k_sigaction as the guest's kernel keeps it; restorer only where the ABI has one. */
@@ -167,6 +169,12 @@ void xlat_path_done(struct xlat_path *r);
  * AT_EMPTY_PATH. fn's result as the guest sees it (sys_stat.c). */
 int64_t xlat_path_call(struct xlat_proc *p, int64_t dirfd, uint64_t gpath, int flags,
                        int (*fn)(int, const char *, int, void *), void *out);
+/* For the host calls that have no *at form (xattrs, inotify): the host path of guest path gpath,
+ * /proc/self/fd/N of the file itself (follow) or of its folder joined with its last component
+ * (a symlink there is not followed), or the path itself where the root is the host's. *fd is
+ * the O_PATH fd to close after the call, or -1. */
+int64_t xlat_path_proc_link(struct xlat_proc *p, uint64_t gpath, bool follow, char *out, size_t len,
+                            int *fd);
 /* In a handler (p in scope): an fd argument that names an engine fd is EBADF to the guest. */
 #define FD_OR_EBADF(fd)                                                                            \
     do {                                                                                           \
@@ -191,7 +199,8 @@ bool xlat_has_cap(int cap);
 XLAT_SYS(openat); XLAT_SYS(close); XLAT_SYS(read); XLAT_SYS(write); XLAT_SYS(readv);
 XLAT_SYS(writev); XLAT_SYS(pread64); XLAT_SYS(pwrite64); XLAT_SYS(lseek); XLAT_SYS(dup);
 XLAT_SYS(dup3); XLAT_SYS(fcntl); XLAT_SYS(pipe2); XLAT_SYS(ioctl); XLAT_SYS(getdents64);
-XLAT_SYS(ftruncate); XLAT_SYS(fsync); XLAT_SYS(fchmod);
+XLAT_SYS(ftruncate); XLAT_SYS(fsync); XLAT_SYS(fchmod); XLAT_SYS(preadv); XLAT_SYS(pwritev);
+XLAT_SYS(preadv2); XLAT_SYS(pwritev2); XLAT_SYS(memfd_create); XLAT_SYS(close_range);
 /* sys_stat.c */
 XLAT_SYS(fstat); XLAT_SYS(newfstatat); XLAT_SYS(statx); XLAT_SYS(faccessat); XLAT_SYS(faccessat2);
 /* sys_path.c */
@@ -200,7 +209,8 @@ XLAT_SYS(mkdirat); XLAT_SYS(unlinkat); XLAT_SYS(renameat); XLAT_SYS(renameat2); 
 XLAT_SYS(symlinkat);
 /* sys_mm.c */
 XLAT_SYS(brk); XLAT_SYS(mmap); XLAT_SYS(munmap); XLAT_SYS(mprotect); XLAT_SYS(mremap);
-XLAT_SYS(madvise); XLAT_SYS(riscv_flush_icache);
+XLAT_SYS(madvise); XLAT_SYS(riscv_flush_icache); XLAT_SYS(msync); XLAT_SYS(mincore); XLAT_SYS(mlock);
+XLAT_SYS(munlock); XLAT_SYS(mlock2); XLAT_SYS(mlockall); XLAT_SYS(munlockall);
 /* sys_process.c */
 XLAT_SYS(exit_group); XLAT_SYS(getpid); XLAT_SYS(gettid); XLAT_SYS(getppid);
 XLAT_SYS(getuid); XLAT_SYS(geteuid); XLAT_SYS(getgid); XLAT_SYS(getegid);
@@ -209,11 +219,15 @@ XLAT_SYS(uname); XLAT_SYS(sysinfo); XLAT_SYS(sched_yield);
 XLAT_SYS(sched_getaffinity); XLAT_SYS(umask); XLAT_SYS(prctl); XLAT_SYS(getrusage);
 /* sys_time.c */
 XLAT_SYS(clock_gettime); XLAT_SYS(clock_getres); XLAT_SYS(gettimeofday); XLAT_SYS(nanosleep);
-XLAT_SYS(clock_nanosleep); XLAT_SYS(times); XLAT_SYS(time);
+XLAT_SYS(clock_nanosleep); XLAT_SYS(times); XLAT_SYS(time); XLAT_SYS(timer_create);
+XLAT_SYS(timer_settime); XLAT_SYS(timer_gettime); XLAT_SYS(timer_getoverrun); XLAT_SYS(timer_delete);
 /* sys_signal.c */
 XLAT_SYS(rt_sigaction); XLAT_SYS(rt_sigprocmask); XLAT_SYS(sigaltstack); XLAT_SYS(rt_sigpending);
 XLAT_SYS(rt_sigsuspend); XLAT_SYS(pause); XLAT_SYS(rt_sigreturn); XLAT_SYS(kill); XLAT_SYS(tgkill);
 XLAT_SYS(tkill); XLAT_SYS(rt_sigqueueinfo); XLAT_SYS(rt_tgsigqueueinfo); XLAT_SYS(setitimer); XLAT_SYS(getitimer);
+XLAT_SYS(rt_sigtimedwait);
+/* The host thread of the guest's tid, or 0 when the process has none by that id. */
+pid_t xlat_own_thread(struct xlat_proc *p, pid_t tid);
 /* sys_x86_64.c: x86-64's legacy calls and arch_prctl */
 XLAT_SYS(open); XLAT_SYS(stat); XLAT_SYS(lstat); XLAT_SYS(access); XLAT_SYS(pipe); XLAT_SYS(dup2);
 XLAT_SYS(mkdir); XLAT_SYS(rmdir); XLAT_SYS(unlink); XLAT_SYS(rename); XLAT_SYS(readlink);
@@ -224,15 +238,19 @@ XLAT_SYS(utimes); XLAT_SYS(utime); XLAT_SYS(futimesat);
 /* sys_ids.c: the set*id family and supplementary groups */
 XLAT_SYS(setuid); XLAT_SYS(setgid); XLAT_SYS(setreuid); XLAT_SYS(setregid); XLAT_SYS(setresuid);
 XLAT_SYS(setresgid); XLAT_SYS(getresuid); XLAT_SYS(getresgid); XLAT_SYS(getgroups);
-XLAT_SYS(setgroups);
+XLAT_SYS(setgroups); XLAT_SYS(setfsuid); XLAT_SYS(setfsgid); XLAT_SYS(capget); XLAT_SYS(capset);
 /* sys_filedata.c: a file's data and locks, links and nodes */
 XLAT_SYS(truncate); XLAT_SYS(fallocate); XLAT_SYS(fdatasync); XLAT_SYS(sync); XLAT_SYS(syncfs);
 XLAT_SYS(flock); XLAT_SYS(fadvise64); XLAT_SYS(statfs); XLAT_SYS(fstatfs); XLAT_SYS(linkat);
-XLAT_SYS(link); XLAT_SYS(mknodat); XLAT_SYS(mknod);
+XLAT_SYS(link); XLAT_SYS(mknodat); XLAT_SYS(mknod); XLAT_SYS(sync_file_range); XLAT_SYS(readahead);
+/* sys_copy.c: data moved between fds by the kernel */
+XLAT_SYS(sendfile); XLAT_SYS(copy_file_range); XLAT_SYS(splice); XLAT_SYS(tee);
 /* sys_sched.c: limits, priorities and scheduling of the calling process */
 XLAT_SYS(getrlimit); XLAT_SYS(setrlimit); XLAT_SYS(getpriority); XLAT_SYS(setpriority);
 XLAT_SYS(sched_setaffinity); XLAT_SYS(sched_getparam); XLAT_SYS(sched_getscheduler);
 XLAT_SYS(sched_get_priority_max); XLAT_SYS(sched_get_priority_min); XLAT_SYS(alarm);
+XLAT_SYS(sched_setparam); XLAT_SYS(sched_setscheduler); XLAT_SYS(sched_rr_get_interval);
+XLAT_SYS(sched_setattr); XLAT_SYS(sched_getattr); XLAT_SYS(getcpu); XLAT_SYS(membarrier);
 /* refused.c: what no guest may do (EPERM), its persona, and unshare */
 int64_t xlat_sys_refused(struct xlat_proc *p, const uint64_t *a);
 XLAT_SYS(personality); XLAT_SYS(unshare);
@@ -251,7 +269,8 @@ int64_t xlat_procfs_dents(struct xlat_proc *p, int fd, void *buf, int64_t n);
 int xlat_procfs_open(struct xlat_proc *p, const char *path, int flags);
 /* sys_xattr.c */
 XLAT_SYS(getxattr); XLAT_SYS(lgetxattr); XLAT_SYS(fgetxattr); XLAT_SYS(listxattr);
-XLAT_SYS(llistxattr); XLAT_SYS(flistxattr);
+XLAT_SYS(llistxattr); XLAT_SYS(flistxattr); XLAT_SYS(setxattr); XLAT_SYS(lsetxattr);
+XLAT_SYS(fsetxattr); XLAT_SYS(removexattr); XLAT_SYS(lremovexattr); XLAT_SYS(fremovexattr);
 /* sys_poll.c */
 XLAT_SYS(poll); XLAT_SYS(ppoll); XLAT_SYS(select); XLAT_SYS(pselect6);
 /* The temporary signal mask of ppoll, pselect6 and epoll_pwait: the guest's sigset at gmask
@@ -270,7 +289,8 @@ XLAT_SYS(sendmsg); XLAT_SYS(recvmsg); XLAT_SYS(sendmmsg); XLAT_SYS(recvmmsg);
 XLAT_SYS(epoll_create); XLAT_SYS(epoll_create1); XLAT_SYS(epoll_ctl); XLAT_SYS(epoll_wait);
 XLAT_SYS(epoll_pwait); XLAT_SYS(epoll_pwait2); XLAT_SYS(eventfd); XLAT_SYS(eventfd2);
 XLAT_SYS(timerfd_create); XLAT_SYS(timerfd_settime); XLAT_SYS(timerfd_gettime);
-XLAT_SYS(signalfd); XLAT_SYS(signalfd4);
+XLAT_SYS(signalfd); XLAT_SYS(signalfd4); XLAT_SYS(inotify_init); XLAT_SYS(inotify_init1);
+XLAT_SYS(inotify_add_watch); XLAT_SYS(inotify_rm_watch);
 /* After read(2) of fd gave n bytes at buf: a signalfd's records get the pids the guest knows. */
 void xlat_signalfd_read(struct xlat_proc *p, int fd, void *buf, int64_t n);
 
@@ -296,8 +316,12 @@ int xlat_sockaddr_out_check(struct xlat_proc *p, uint64_t g, uint64_t glenp, soc
  * move_addr_to_user). */
 int xlat_sockaddr_out(struct xlat_proc *p, const struct sockaddr_storage *ss, socklen_t klen,
                       uint64_t g, uint64_t glenp);
+/* sys_ipc.c: SysV message queues and semaphores */
+XLAT_SYS(msgget); XLAT_SYS(msgsnd); XLAT_SYS(msgrcv); XLAT_SYS(msgctl); XLAT_SYS(semget);
+XLAT_SYS(semop); XLAT_SYS(semtimedop); XLAT_SYS(semctl);
 /* sys_pgrp.c */
 XLAT_SYS(getpgid); XLAT_SYS(getpgrp); XLAT_SYS(getsid); XLAT_SYS(setpgid); XLAT_SYS(setsid);
+XLAT_SYS(pidfd_open); XLAT_SYS(pidfd_send_signal);
 /* The pid the guest knows host process `host` by, and back (the identity unless alone). */
 pid_t xlat_pid_to_guest(const struct xlat_proc *p, pid_t host);
 pid_t xlat_pid_to_host(const struct xlat_proc *p, pid_t guest);

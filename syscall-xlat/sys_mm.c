@@ -1,7 +1,10 @@
-/* sys_mm.c: brk, mmap, munmap, mprotect, mremap, madvise and icache flushes in the guest window. */
+/* sys_mm.c: brk, mmap, munmap, mprotect, mremap, madvise, msync, the mlock family, mincore and
+ * icache flushes in the guest window. */
 #include "sys_internal.h"
 
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #define PAGE_UP(x) (((x) + XLAT_PAGE - 1) & ~(uint64_t)(XLAT_PAGE - 1))
 #define MMAP_MIN_ADDR 65536 /* Linux's default vm.mmap_min_addr: low pages stay unmapped */
@@ -174,6 +177,114 @@ XLAT_SYS(madvise)
     default:
         return -EINVAL;
     }
+}
+
+/* The host address of the guest's page-aligned range [addr, addr + len rounded up), every page
+ * of it mapped: NULL for an unaligned address (EINVAL) or *e = -ENOMEM for a range that maps
+ * nothing somewhere, as msync(2), mlock(2) and mincore(2) say of one outside the address space. */
+static void *mapped_range(struct xlat_proc *p, uint64_t addr, uint64_t *len, int64_t *e)
+{
+    *e = addr % XLAT_PAGE ? -EINVAL : -ENOMEM;
+    if (addr % XLAT_PAGE || *len > p->mem->size)
+        return NULL;
+    *len = PAGE_UP(*len);
+    return xlat_mem_ptr(p->mem, addr, *len, 0);
+}
+
+XLAT_SYS(msync)
+{
+    uint64_t len = a[1];
+    int64_t e;
+    void *h = mapped_range(p, a[0], &len, &e);
+    return h ? XLAT_RET(msync(h, len, (int)a[2])) : e;
+}
+
+XLAT_SYS(mincore)
+{
+    uint64_t len = a[1];
+    int64_t e;
+    void *h = mapped_range(p, a[0], &len, &e);
+    if (!h)
+        return e;
+    unsigned char *vec = xlat_mem_ptr(p->mem, a[2], len / XLAT_PAGE, XLAT_PG_W);
+    if (!vec)
+        return -EFAULT;
+    return XLAT_RET(mincore(h, len, vec));
+}
+
+/* mlock, munlock and mlock2 lock the host pages under the guest's (its own memory, never the
+ * engine's); a lock needs CAP_IPC_LOCK or room in RLIMIT_MEMLOCK, which the host checks. */
+static int64_t lock_range(struct xlat_proc *p, uint64_t addr, uint64_t len, bool lock,
+                          unsigned flags)
+{
+    /* mlock(2) rounds the start down to its page. */
+    uint64_t off = addr % XLAT_PAGE;
+    if (__builtin_add_overflow(len, off, &len))
+        return -ENOMEM;
+    int64_t e;
+    void *h = mapped_range(p, addr - off, &len, &e);
+    if (!h)
+        return e == -EINVAL ? -ENOMEM : e;
+    return XLAT_RET(lock ? syscall(SYS_mlock2, h, len, flags) : munlock(h, len));
+}
+
+XLAT_SYS(mlock)
+{
+    return lock_range(p, a[0], a[1], true, 0);
+}
+
+XLAT_SYS(munlock)
+{
+    return lock_range(p, a[0], a[1], false, 0);
+}
+
+XLAT_SYS(mlock2)
+{
+    if (a[2] & ~(uint64_t)MLOCK_ONFAULT)
+        return -EINVAL;
+    return lock_range(p, a[0], a[1], true, (unsigned)a[2]);
+}
+
+/* Each run of the guest's accessible pages, locked (flags for mlock2) or unlocked: 0 or the
+ * first error. Linux's mlockall marks PROT_NONE mappings too but faults nothing in there, where
+ * mlock would fail (mm/gup.c __mm_populate, which mlockall tells to ignore such errors): they
+ * are left alone, as the thread stacks' guard pages must be. */
+static int64_t lock_all(struct xlat_proc *p, bool lock, unsigned flags)
+{
+    struct xlat_mem *m = p->mem;
+    const unsigned rights = XLAT_PG_R | XLAT_PG_W | XLAT_PG_X;
+    uint64_t npages = m->size / XLAT_PAGE;
+    for (uint64_t pg = 0; pg < npages;) {
+        if (!(m->pages[pg] & rights)) {
+            pg++;
+            continue;
+        }
+        uint64_t end = pg;
+        while (end < npages && (m->pages[end] & rights))
+            end++;
+        void *h = m->base + pg * XLAT_PAGE;
+        size_t len = (end - pg) * XLAT_PAGE;
+        if ((lock ? syscall(SYS_mlock2, h, len, flags) : munlock(h, len)) < 0)
+            return -errno;
+        pg = end;
+    }
+    return 0;
+}
+
+/* mlockall locks what the guest has mapped now; MCL_FUTURE is accepted, but the mappings it
+ * makes later stay unlocked, as the engine's own must. */
+XLAT_SYS(mlockall)
+{
+    uint64_t f = a[0];
+    if (!f || (f & ~(uint64_t)(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || f == MCL_ONFAULT)
+        return -EINVAL;
+    return (f & MCL_CURRENT) ? lock_all(p, true, (f & MCL_ONFAULT) ? MLOCK_ONFAULT : 0) : 0;
+}
+
+XLAT_SYS(munlockall)
+{
+    (void)a;
+    return lock_all(p, false, 0);
 }
 
 /* riscv_flush_icache(start, end, flags): the guest wrote code; decoded blocks must go. */

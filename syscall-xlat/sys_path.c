@@ -165,6 +165,44 @@ void xlat_path_done(struct xlat_path *r)
             return e_;                                                                             \
     } while (0)
 
+/* A proc link of an fd opened O_PATH | O_NOFOLLOW would name the link itself to a call that
+ * does not follow it: where the guest's paths need no confinement, they are the host's. */
+int64_t xlat_path_proc_link(struct xlat_proc *p, uint64_t gpath, bool follow, char *out, size_t len,
+                            int *fd)
+{
+    struct xlat_path r;
+    int64_t rc = xlat_path_get(p, AT_FDCWD, gpath, &r);
+    if (rc < 0)
+        return rc;
+    *fd = -1;
+    if (!r.in_root && r.dirfd == AT_FDCWD) {
+        rc = (size_t)snprintf(out, len, "%s", r.name) >= len ? -ENAMETOOLONG : 0;
+        xlat_path_done(&r);
+        return rc;
+    }
+    if (follow) {
+        *fd = xlat_path_open(&r, O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW), 0);
+        xlat_path_done(&r);
+        if (*fd < 0)
+            return *fd;
+        snprintf(out, len, "/proc/self/fd/%d", *fd);
+        return 0;
+    }
+    if ((rc = xlat_path_split(&r)) < 0) {
+        xlat_path_done(&r);
+        return rc;
+    }
+    *fd = fcntl(r.dirfd, F_DUPFD_CLOEXEC, 0);
+    int e = errno;
+    if (*fd >= 0 && (size_t)snprintf(out, len, "/proc/self/fd/%d/%s", *fd, r.name) >= len) {
+        close(*fd);
+        *fd = -1;
+        e = ENAMETOOLONG;
+    }
+    xlat_path_done(&r);
+    return *fd < 0 ? -e : 0;
+}
+
 XLAT_SYS(readlinkat)
 {
     struct xlat_path r;

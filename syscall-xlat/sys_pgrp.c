@@ -164,3 +164,28 @@ XLAT_SYS(setsid)
     pid_t s = setsid();
     return s < 0 ? -errno : xlat_pid_to_guest(p, s);
 }
+
+/* pidfd_open of a guest that is alone: one of its own processes only, by the id it knows. */
+XLAT_SYS(pidfd_open)
+{
+    pid_t pid = (pid_t)a[0];
+    if (p->alone && pid > 0 && !(pid = xlat_alone_process(p, pid)))
+        return -ESRCH;
+    return XLAT_RET(syscall(SYS_pidfd_open, pid, (unsigned)a[1]));
+}
+
+/* The process is the pidfd's, which the guest could only open within its reach; a siginfo of
+ * its own names the sender by the id the guest knows, as sigqueue's does. */
+XLAT_SYS(pidfd_send_signal)
+{
+    FD_OR_EBADF(a[0]);
+    if ((int)a[1] == XLAT_KICK_SIGNAL)
+        return -EINVAL;
+    siginfo_t info;
+    if (a[2] && xlat_mem_read(p->mem, a[2], &info, sizeof(info)) < 0)
+        return -EFAULT;
+    if (a[2] && p->alone)
+        info.si_pid = xlat_pid_to_host(p, info.si_pid);
+    return XLAT_RET(
+        syscall(SYS_pidfd_send_signal, (int)a[0], (int)a[1], a[2] ? &info : NULL, (unsigned)a[3]));
+}

@@ -64,21 +64,22 @@ static void mirror_on_host(int sig, const struct xlat_sigaction *act)
     sigaction(sig, &sa, NULL);
 }
 
-/* The host's form of a guest mask, less the signals the engine can never let the guest block. */
+/* The host's form of a guest mask, less the signals the engine can never let the guest block:
+ * the kernel's bit layout, which sigset_t's first word has. Not sigaddset nor pthread_sigmask,
+ * which leave out the two signals the host's C library keeps for itself (32 and 33): the
+ * guest's own C library blocks them too, and its SIGEV_THREAD timer thread waits for 32. */
 static void host_sigset(uint64_t mask, sigset_t *set)
 {
     sigemptyset(set);
     uint64_t m = mask & ~xlat_signal_host_reserved();
-    for (int sig = 1; sig <= XLAT_NSIG; sig++)
-        if (m & XLAT_SIGBIT(sig))
-            sigaddset(set, sig);
+    memcpy(set, &m, sizeof(m));
 }
 
 void xlat_signal_mirror_mask(const struct xlat_thread *t)
 {
     sigset_t set;
     host_sigset(t->sigmask | __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE), &set);
-    pthread_sigmask(SIG_SETMASK, &set, NULL);
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &set, NULL, sizeof(uint64_t));
 }
 
 uint64_t xlat_thread_sigmask(const struct xlat_thread *t)
@@ -246,6 +247,53 @@ XLAT_SYS(rt_sigsuspend)
     return -EINTR;
 }
 
+/* A signal of set this thread holds (on_guest_signal took it from the host): taken, and the
+ * host may bring the next of its kind. 0 when none. */
+static int take_held(struct xlat_thread *t, uint64_t set, siginfo_t *info)
+{
+    uint64_t held = __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) & set;
+    if (!held)
+        return 0;
+    int sig = __builtin_ctzll(held) + 1;
+    *info = t->info[sig];
+    __atomic_and_fetch(&t->pending, ~XLAT_SIGBIT(sig), __ATOMIC_ACQ_REL);
+    xlat_signal_mirror_mask(t);
+    return sig;
+}
+
+/* sigwaitinfo and sigtimedwait: first a signal of the set the thread holds already, else one
+ * the host kernel takes from its queue for it, without a handler (kernel/signal.c
+ * do_sigtimedwait, which unblocks the set for the wait as the host's does). A handled signal
+ * outside the set ends the wait with EINTR, and the engine delivers it. */
+XLAT_SYS(rt_sigtimedwait)
+{
+    struct xlat_thread *t = xlat_thread_cur(p);
+    if (a[3] != 8)
+        return -EINVAL;
+    uint64_t set;
+    struct timespec ts;
+    if (xlat_mem_read(p->mem, a[0], &set, 8) < 0 ||
+        (a[2] && xlat_mem_read(p->mem, a[2], &ts, sizeof(ts)) < 0) ||
+        (a[1] && !xlat_mem_ptr(p->mem, a[1], sizeof(siginfo_t), XLAT_PG_W)))
+        return -EFAULT;
+    set &= ~UNBLOCKABLE;
+    siginfo_t info;
+    int sig = take_held(t, set, &info);
+    if (!sig) {
+        sigset_t hs;
+        host_sigset(set, &hs);
+        /* The raw call: glibc's wrapper would fold SI_TKILL into SI_USER. */
+        sig = (int)syscall(SYS_rt_sigtimedwait, &hs, &info, a[2] ? &ts : NULL, sizeof(uint64_t));
+        if (sig < 0)
+            return -errno;
+    }
+    if (p->alone && (info.si_code <= 0 || sig == SIGCHLD))
+        info.si_pid = xlat_pid_to_guest(p, info.si_pid);
+    if (a[1] && xlat_mem_write(p->mem, a[1], &info, sizeof(info)) < 0)
+        return -EFAULT;
+    return sig;
+}
+
 /* pause (x86-64's; riscv64 has only rt_sigsuspend): a sleep until a signal runs a handler or
  * ends the process, with the mask as it is. */
 XLAT_SYS(pause)
@@ -336,8 +384,7 @@ XLAT_SYS(sigaltstack)
     return 0;
 }
 
-/* The host thread of the guest's tid, or 0 when the process has none by that id. */
-static pid_t own_thread(struct xlat_proc *p, pid_t tid)
+pid_t xlat_own_thread(struct xlat_proc *p, pid_t tid)
 {
     xlat_thread_cur(p); /* the thread list exists */
     pthread_mutex_lock(&p->lock);
@@ -368,7 +415,7 @@ XLAT_SYS(tgkill)
     if ((int)a[2] == XLAT_KICK_SIGNAL)
         return -EINVAL;
     if (p->alone && tgid > 0 && tid > 0) {
-        if (xlat_pid_to_host(p, tgid) != getpid() || !(tid = own_thread(p, tid)))
+        if (xlat_pid_to_host(p, tgid) != getpid() || !(tid = xlat_own_thread(p, tid)))
             return -ESRCH;
         tgid = getpid();
     }
@@ -380,7 +427,7 @@ XLAT_SYS(tkill)
     pid_t tid = (pid_t)a[0];
     if ((int)a[1] == XLAT_KICK_SIGNAL)
         return -EINVAL;
-    if (p->alone && tid > 0 && !(tid = own_thread(p, tid)))
+    if (p->alone && tid > 0 && !(tid = xlat_own_thread(p, tid)))
         return -ESRCH;
     return XLAT_RET(syscall(SYS_tkill, tid, (int)a[1]));
 }
@@ -399,7 +446,7 @@ static int64_t queue_signal(struct xlat_proc *p, pid_t tgid, pid_t tid, int sig,
     if (p->alone) {
         if (!(tgid = xlat_alone_process(p, tgid)))
             return -ESRCH;
-        if (tid && !(tgid == getpid() && (tid = own_thread(p, tid))))
+        if (tid && !(tgid == getpid() && (tid = xlat_own_thread(p, tid))))
             return -ESRCH;
         info.si_pid = xlat_pid_to_host(p, info.si_pid);
     }

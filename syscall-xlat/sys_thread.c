@@ -388,7 +388,9 @@ static bool never_restarted(xlat_sys_fn fn)
 {
     return fn == xlat_sys_nanosleep || fn == xlat_sys_clock_nanosleep ||
            fn == xlat_sys_rt_sigsuspend || fn == xlat_sys_pause || fn == xlat_sys_epoll_wait ||
-           fn == xlat_sys_epoll_pwait || fn == xlat_sys_epoll_pwait2;
+           fn == xlat_sys_epoll_pwait || fn == xlat_sys_epoll_pwait2 ||
+           fn == xlat_sys_rt_sigtimedwait || fn == xlat_sys_msgrcv || fn == xlat_sys_msgsnd ||
+           fn == xlat_sys_semop || fn == xlat_sys_semtimedop;
 }
 
 /* Calls that change the guest's memory map and its bookkeeping, which is not thread-safe. */

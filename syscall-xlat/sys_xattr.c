@@ -1,47 +1,45 @@
-/* sys_xattr.c: reading extended attributes of the guest's files (ls -l asks for ACLs). There is
+/* sys_xattr.c: extended attributes of the guest's files (ls -l asks for ACLs). There is
  * no *at form of these calls on the host: the file is reached through the proc link of an fd
  * opened inside the root, so that no path the guest gives resolves outside it. */
 #include "sys_internal.h"
 
-#include <fcntl.h>
-#include <stdio.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #define XATTR_NAME_MAX 255 /* include/uapi/linux/limits.h */
 #define XATTR_SIZE_MAX 65536
 
-/* The host path of guest path gpath: /proc/self/fd/N of the file itself (follow) or of its
- * folder joined with its last component (nofollow: a symlink there is not followed, as the l-
- * calls want). *fd is the O_PATH fd to close. */
-static int64_t host_path(struct xlat_proc *p, uint64_t gpath, bool follow, char *out, size_t len,
-                         int *fd)
+/* The attribute's name: a name too long is ERANGE (fs/xattr.c). */
+static int64_t read_name(struct xlat_proc *p, uint64_t g, char name[XATTR_NAME_MAX + 1])
 {
-    struct xlat_path r;
-    int64_t rc = xlat_path_get(p, AT_FDCWD, gpath, &r);
-    if (rc < 0)
-        return rc;
-    if (follow || !r.in_root) {
-        *fd = xlat_path_open(&r, O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW), 0);
-        xlat_path_done(&r);
-        if (*fd < 0)
-            return *fd;
-        snprintf(out, len, "/proc/self/fd/%d", *fd);
-        return 0;
-    }
-    if ((rc = xlat_path_split(&r)) < 0) {
-        xlat_path_done(&r);
-        return rc;
-    }
-    *fd = fcntl(r.dirfd, F_DUPFD_CLOEXEC, 0);
-    int e = errno;
-    if (*fd >= 0 && (size_t)snprintf(out, len, "/proc/self/fd/%d/%s", *fd, r.name) >= len) {
-        close(*fd);
-        *fd = -1;
-        e = ENAMETOOLONG;
-    }
-    xlat_path_done(&r);
-    return *fd < 0 ? -e : 0;
+    long nl = xlat_mem_string(p->mem, g, name, XATTR_NAME_MAX + 1);
+    return nl == -ENAMETOOLONG ? -ERANGE : nl < 0 ? nl : 0;
+}
+
+/* What a call acts on: the guest's fd (no path: the f- calls), or the host path of the file it
+ * names, held by an O_PATH fd until target_done. */
+struct target {
+    int fd, hold;
+    char path[PATH_MAX + 64];
+};
+
+static int64_t target_get(struct xlat_proc *p, int64_t gfd, uint64_t gpath, bool follow,
+                          struct target *t)
+{
+    t->fd = t->hold = -1;
+    if (gpath)
+        return xlat_path_proc_link(p, gpath, follow, t->path, sizeof(t->path), &t->hold);
+    if (xlat_fd_reserved(p, gfd))
+        return -EBADF;
+    t->fd = (int)gfd;
+    return 0;
+}
+
+static int64_t target_done(struct target *t, int64_t rc)
+{
+    if (t->hold >= 0)
+        close(t->hold);
+    return rc;
 }
 
 /* getxattr, lgetxattr (follow false) and fgetxattr (gpath 0, fd given). */
@@ -49,26 +47,20 @@ static int64_t get(struct xlat_proc *p, int64_t gfd, uint64_t gpath, bool follow
                    const uint64_t *a)
 {
     char name[XATTR_NAME_MAX + 1];
-    long nl = xlat_mem_string(p->mem, a[1], name, sizeof(name));
-    if (nl < 0)
-        return nl == -ENAMETOOLONG ? -ERANGE : nl;
+    int64_t rc = read_name(p, a[1], name);
+    if (rc < 0)
+        return rc;
     size_t size = a[3] > XATTR_SIZE_MAX ? XATTR_SIZE_MAX : a[3];
     void *buf = size ? xlat_mem_ptr(p->mem, a[2], size, XLAT_PG_W) : NULL;
     if (size && !buf)
         return -EFAULT;
-    if (!gpath) {
-        if (xlat_fd_reserved(p, gfd))
-            return -EBADF;
-        return XLAT_RET(fgetxattr((int)gfd, name, buf, size));
-    }
-    char path[PATH_MAX + 64];
-    int fd;
-    int64_t rc = host_path(p, gpath, follow, path, sizeof(path), &fd);
-    if (rc < 0)
+    struct target t;
+    if ((rc = target_get(p, gfd, gpath, follow, &t)) < 0)
         return rc;
-    rc = XLAT_RET(follow ? getxattr(path, name, buf, size) : lgetxattr(path, name, buf, size));
-    close(fd);
-    return rc;
+    rc = t.fd >= 0 ? fgetxattr(t.fd, name, buf, size)
+         : follow  ? getxattr(t.path, name, buf, size)
+                   : lgetxattr(t.path, name, buf, size);
+    return target_done(&t, XLAT_RET(rc));
 }
 
 /* listxattr, llistxattr and flistxattr likewise. */
@@ -79,19 +71,54 @@ static int64_t list(struct xlat_proc *p, int64_t gfd, uint64_t gpath, bool follo
     char *buf = size ? xlat_mem_ptr(p->mem, a[1], size, XLAT_PG_W) : NULL;
     if (size && !buf)
         return -EFAULT;
-    if (!gpath) {
-        if (xlat_fd_reserved(p, gfd))
-            return -EBADF;
-        return XLAT_RET(flistxattr((int)gfd, buf, size));
-    }
-    char path[PATH_MAX + 64];
-    int fd;
-    int64_t rc = host_path(p, gpath, follow, path, sizeof(path), &fd);
+    struct target t;
+    int64_t rc = target_get(p, gfd, gpath, follow, &t);
     if (rc < 0)
         return rc;
-    rc = XLAT_RET(follow ? listxattr(path, buf, size) : llistxattr(path, buf, size));
-    close(fd);
-    return rc;
+    rc = t.fd >= 0 ? flistxattr(t.fd, buf, size)
+         : follow  ? listxattr(t.path, buf, size)
+                   : llistxattr(t.path, buf, size);
+    return target_done(&t, XLAT_RET(rc));
+}
+
+/* setxattr, lsetxattr and fsetxattr: the value is read from the guest, the flags (XATTR_CREATE,
+ * XATTR_REPLACE) checked by the host. */
+static int64_t set(struct xlat_proc *p, int64_t gfd, uint64_t gpath, bool follow, const uint64_t *a)
+{
+    char name[XATTR_NAME_MAX + 1];
+    int64_t rc = read_name(p, a[1], name);
+    if (rc < 0)
+        return rc;
+    if (a[3] > XATTR_SIZE_MAX)
+        return -E2BIG;
+    const void *value = a[3] ? xlat_mem_ptr(p->mem, a[2], a[3], XLAT_PG_R) : NULL;
+    if (a[3] && !value)
+        return -EFAULT;
+    struct target t;
+    if ((rc = target_get(p, gfd, gpath, follow, &t)) < 0)
+        return rc;
+    int flags = (int)a[4];
+    rc = t.fd >= 0 ? fsetxattr(t.fd, name, value, a[3], flags)
+         : follow  ? setxattr(t.path, name, value, a[3], flags)
+                   : lsetxattr(t.path, name, value, a[3], flags);
+    return target_done(&t, XLAT_RET(rc));
+}
+
+/* removexattr, lremovexattr and fremovexattr. */
+static int64_t removex(struct xlat_proc *p, int64_t gfd, uint64_t gpath, bool follow,
+                       const uint64_t *a)
+{
+    char name[XATTR_NAME_MAX + 1];
+    int64_t rc = read_name(p, a[1], name);
+    if (rc < 0)
+        return rc;
+    struct target t;
+    if ((rc = target_get(p, gfd, gpath, follow, &t)) < 0)
+        return rc;
+    rc = t.fd >= 0 ? fremovexattr(t.fd, name)
+         : follow  ? removexattr(t.path, name)
+                   : lremovexattr(t.path, name);
+    return target_done(&t, XLAT_RET(rc));
 }
 
 XLAT_SYS(getxattr)
@@ -122,4 +149,34 @@ XLAT_SYS(llistxattr)
 XLAT_SYS(flistxattr)
 {
     return list(p, (int64_t)a[0], 0, true, a);
+}
+
+XLAT_SYS(setxattr)
+{
+    return set(p, -1, a[0], true, a);
+}
+
+XLAT_SYS(lsetxattr)
+{
+    return set(p, -1, a[0], false, a);
+}
+
+XLAT_SYS(fsetxattr)
+{
+    return set(p, (int64_t)a[0], 0, true, a);
+}
+
+XLAT_SYS(removexattr)
+{
+    return removex(p, -1, a[0], true, a);
+}
+
+XLAT_SYS(lremovexattr)
+{
+    return removex(p, -1, a[0], false, a);
+}
+
+XLAT_SYS(fremovexattr)
+{
+    return removex(p, (int64_t)a[0], 0, true, a);
 }

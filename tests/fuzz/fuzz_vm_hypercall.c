@@ -36,7 +36,7 @@ static bool harmless(uint64_t nr)
     case 35: case 230:         /* nanosleep, clock_nanosleep: minutes of nothing */
     case 62: case 200: case 234: /* kill, tkill, tgkill: the fuzzer is the guest's self */
     case 129: case 297:        /* rt_sigqueueinfo, rt_tgsigqueueinfo: the same */
-    case 130:                  /* rt_sigsuspend: waits for a signal */
+    case 130: case 34:         /* rt_sigsuspend, pause: wait for a signal */
     case 13: case 14:          /* rt_sigaction, rt_sigprocmask: the fuzzer's own signals */
     case 36: case 38:          /* getitimer, setitimer: SIGALRM is the fuzzer's timeout */
     case 202:                  /* futex: FUTEX_WAIT on a word that never changes */
@@ -45,6 +45,15 @@ static bool harmless(uint64_t nr)
     case 59:                   /* execve: replaces the fuzzer with a host program */
     case 7: case 23: case 270: case 271: /* poll, select and friends: they wait */
     case 109: case 112:        /* setpgid, setsid: the fuzzer's own process group */
+    case 128:                  /* rt_sigtimedwait: waits for a signal */
+    case 222: case 223:        /* timer_create, timer_settime: timers that signal the fuzzer */
+    case 424:                  /* pidfd_send_signal: the fuzzer is the guest's self */
+    case 149: case 151: case 325: /* mlock, mlockall, mlock2: the whole window, locked */
+    case 436:                  /* close_range: the fuzzer's fds it has not reserved */
+    case 122: case 123: case 126: /* setfsuid, setfsgid, capset: the fuzzer's credentials */
+    case 142: case 144: case 314: /* sched_set*: a real-time fuzzer would hog the CPU */
+    case 64: case 65: case 66: case 220: /* SysV semaphores: the host's, and semop waits */
+    case 68: case 69: case 70: case 71:  /* SysV message queues: likewise, and msgrcv waits */
         return false;
     default:
         return true;

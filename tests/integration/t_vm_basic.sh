@@ -11,6 +11,7 @@ ${CC:-gcc} -static -O2 -o "$WORK/hello/rootfs/bin/hello" "$SRCDIR/examples/hello
 cp "$VMP/vmtest" "$WORK/vmt/rootfs/bin/vmtest"
 cp "$VMP/vmthreads" "$WORK/vmt/rootfs/bin/vmthreads"
 cp "$VMP/vmshim" "$WORK/vmt/rootfs/bin/vmshim"
+cp "$VMP/vmcalls" "$WORK/vmt/rootfs/bin/vmcalls"
 cp "$(dirname "$FIXTURES")/payloads/escape" "$WORK/vmt/rootfs/bin/escape"
 echo "a message inside the image" >"$WORK/vmt/rootfs/etc/vm-msg"
 ln -s /etc/vm-msg "$WORK/vmt/rootfs/etc/vm-link"
@@ -61,6 +62,8 @@ done 2>/dev/null
 for c in heap mprotect limits name sigmask; do
     "$VMP/vmshim" $c >"$WORK/expect/shim-$c" 2>/dev/null
 done
+# The calls beyond the basics (tests/riscv/calls.c): what a native instance gets.
+"$VIV" run --mode native --entrypoint /bin/vmcalls vmt >"$WORK/expect/calls" 2>/dev/null
 # Threads: what contended mutexes, TLS, joins and pthread_kill come to natively.
 for c in mutex-cond pthread-kill; do
     "$VMP/vmthreads" $c >"$WORK/expect/threads-$c" 2>/dev/null

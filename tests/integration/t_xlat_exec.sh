@@ -42,6 +42,9 @@ for link in static dynamic; do
             fail "viv exec illegal ($link): unhandled SIGILL" "status $status: $out"
         fi
     fi
+    # calls works in a folder of its own (inotify, xattrs), emptied before each run.
+    rm -rf "$WORK/calls-d" && mkdir -p "$WORK/calls-d"
+    same_as_native calls $link "$WORK/calls-d"
     # files works in a folder of its own per run; only the folder's name differs.
     rm -rf "$WORK/files-x" && mkdir -p "$WORK/files-x/d"
     if [ -x "$RV/files-$link" ]; then

@@ -69,6 +69,7 @@ case_vm "rt_sigreturn with no frame under rsp is SIGSEGV (139)" 139 "" vmt sig-w
 case_vm "abort() is SIGABRT (134), under --init" 134 "" --init vmt abort
 case_vm "abort() as pid 1 ends in SIGSEGV (139), as natively" 139 "" vmt abort
 case_vm "a missing program exits 127" 127 "" --entrypoint /bin/nope vmt
+case_vm "sigtimedwait, POSIX timers, sendfile and friends, mlock, sched, caps, close_range, pidfds, SysV IPC: as natively" 0 @calls --entrypoint /bin/vmcalls vmt
 T="--entrypoint /bin/vmthreads vmt"
 case_vm "brk within the break's page, across pages, refused, and in a forked child" 0 @shim-brk --entrypoint /bin/vmshim vmt brk
 case_vm "rt_sigaction that only asks: every action, refusals, bad buffers, SA_RESETHAND, fork" 0 @shim-sigaction --entrypoint /bin/vmshim vmt sigaction

@@ -1,0 +1,416 @@
+/* calls.c: the system calls real programs make beyond the basics: sigtimedwait, POSIX timers,
+ * inotify, xattr setters, sendfile and friends, the mlock family, scheduling, capabilities,
+ * close_range, pidfds and SysV IPC. Prints the same lines natively and translated (or in the VM);
+ * with a folder argument, also the calls that need files of a filesystem there. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <linux/capability.h>
+#include <linux/membarrier.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/inotify.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+
+/* An fd number above anything the program opens: an engine's own fd when translated, a closed
+ * one natively; EBADF both ways. */
+#define HIGH_FD 950
+static void *const bad = (void *)16;
+
+/* "what: result" or "what: -1 ENAME". */
+static void show(const char *what, long r)
+{
+    if (r < 0)
+        printf("%s: -1 %s\n", what, strerrorname_np(errno));
+    else
+        printf("%s: %ld\n", what, r);
+}
+
+static void block(int sig)
+{
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, sig);
+    sigprocmask(SIG_BLOCK, &s, NULL);
+}
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+}
+
+static void sigwait_calls(void)
+{
+    sigset_t set;
+    siginfo_t si;
+    block(SIGUSR1);
+    block(SIGRTMIN);
+    raise(SIGUSR1);
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    int sig = sigwaitinfo(&set, &si);
+    printf("sigwaitinfo: %d code %d from self %d\n", sig, si.si_code, si.si_pid == getpid());
+    for (int i = 0; i < 2; i++)
+        sigqueue(getpid(), SIGRTMIN, (union sigval){.sival_int = 42 + i});
+    sigemptyset(&set);
+    sigaddset(&set, SIGRTMIN);
+    for (int i = 0; i < 2; i++) {
+        sig = sigwaitinfo(&set, &si);
+        printf("queued: %d value %d code %d\n", sig - SIGRTMIN, si.si_value.sival_int, si.si_code);
+    }
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    show("sigtimedwait, nothing pending", sigtimedwait(&set, &si, &ts));
+    /* Never restarted, SA_RESTART or not (signal(7)). */
+    struct sigaction sa = {.sa_handler = on_alarm, .sa_flags = SA_RESTART};
+    sigaction(SIGALRM, &sa, NULL);
+    struct itimerval it = {.it_value = {0, 20000}};
+    setitimer(ITIMER_REAL, &it, NULL);
+    ts.tv_sec = 5;
+    show("sigtimedwait, a handled signal", sigtimedwait(&set, &si, &ts));
+    sigaddset(&set, SIGUSR1);
+    raise(SIGUSR1);
+    show("sigwait", sigwait(&set, &sig) == 0 ? sig : -1);
+    raise(SIGUSR1);
+    sig = (int)syscall(SYS_rt_sigtimedwait, &set, &si, NULL, 8);
+    printf("rt_sigtimedwait of raise: %d code %d\n", sig, si.si_code);
+    show("rt_sigtimedwait, bad set", syscall(SYS_rt_sigtimedwait, bad, NULL, NULL, 8));
+    show("rt_sigtimedwait, bad size", syscall(SYS_rt_sigtimedwait, &set, NULL, NULL, 4));
+}
+
+static volatile int thread_timer_value;
+
+static void on_timer_thread(union sigval v)
+{
+    thread_timer_value = v.sival_int;
+}
+
+/* SIGEV_THREAD: the C library's helper thread waits in sigwaitinfo for a timer aimed at it by
+ * SIGEV_THREAD_ID, and runs the function. */
+static void thread_timer(void)
+{
+    struct sigevent ev = {.sigev_notify = SIGEV_THREAD, .sigev_notify_function = on_timer_thread};
+    ev.sigev_value.sival_int = 11;
+    timer_t t;
+    show("timer_create SIGEV_THREAD", timer_create(CLOCK_MONOTONIC, &ev, &t));
+    struct itimerspec its = {.it_value = {0, 1000 * 1000}};
+    timer_settime(t, 0, &its, NULL);
+    for (int i = 0; i < 5000 && !thread_timer_value; i++)
+        nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
+    printf("SIGEV_THREAD function ran with %d\n", thread_timer_value);
+    timer_delete(t);
+}
+
+static void timer_calls(void)
+{
+    sigset_t set;
+    siginfo_t si;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    struct sigevent ev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR1};
+    ev.sigev_value.sival_int = 7;
+    timer_t t;
+    show("timer_create", timer_create(CLOCK_MONOTONIC, &ev, &t));
+    struct itimerspec its = {.it_value = {0, 10 * 1000 * 1000}}, cur;
+    show("timer_settime", timer_settime(t, 0, &its, NULL));
+    int sig = sigwaitinfo(&set, &si);
+    printf("timer fired: %d timer code %d value %d\n", sig, si.si_code == SI_TIMER,
+           si.si_value.sival_int);
+    show("timer_gettime", timer_gettime(t, &cur));
+    printf("disarmed: %d\n", cur.it_value.tv_sec == 0 && cur.it_value.tv_nsec == 0);
+    show("timer_getoverrun", timer_getoverrun(t));
+    show("timer_delete", timer_delete(t));
+    show("timer_delete again", timer_delete(t));
+    ev.sigev_notify = SIGEV_THREAD_ID;
+    ev._sigev_un._tid = gettid();
+    show("timer_create for this thread", timer_create(CLOCK_REALTIME, &ev, &t));
+    its.it_value.tv_nsec = 1000 * 1000;
+    timer_settime(t, 0, &its, NULL);
+    sig = sigwaitinfo(&set, &si);
+    printf("thread timer fired: %d value %d\n", sig, si.si_value.sival_int);
+    timer_delete(t);
+    ev._sigev_un._tid = 0x3fffffff;
+    show("timer_create for no thread", timer_create(CLOCK_REALTIME, &ev, &t));
+    show("timer_create, bad sigevent", syscall(SYS_timer_create, CLOCK_REALTIME, bad, &t));
+    thread_timer();
+}
+
+static void file_data_calls(void)
+{
+    int m = memfd_create("calls", MFD_CLOEXEC);
+    show("memfd_create", m >= 0 ? 0 : -1);
+    show("write", write(m, "0123456789", 10));
+    char a[3] = {0}, b[4] = {0};
+    struct iovec iov[2] = {{a, 2}, {b, 3}};
+    show("preadv", preadv(m, iov, 2, 2));
+    printf("preadv read %s %s\n", a, b);
+    struct iovec w[2] = {{"A", 1}, {"B", 1}};
+    show("pwritev", pwritev(m, w, 2, 8));
+    show("preadv2 at the position", preadv2(m, iov, 2, -1, 0));
+    show("pwritev2", pwritev2(m, w, 1, 0, 0));
+    show("preadv, negative offset", preadv(m, iov, 2, -5));
+    struct iovec badv = {bad, 4};
+    show("preadv, bad buffer", preadv(m, &badv, 1, 0));
+    show("preadv, an engine fd", preadv(HIGH_FD, iov, 2, 0));
+    int pfd[2], qfd[2];
+    if (pipe(pfd) < 0 || pipe(qfd) < 0)
+        return;
+    off_t off = 1;
+    show("sendfile", sendfile(pfd[1], m, &off, 4));
+    printf("sendfile offset now %ld\n", (long)off);
+    show("tee", tee(pfd[0], qfd[1], 4, 0));
+    int m2 = memfd_create("calls2", MFD_CLOEXEC);
+    loff_t out = 2;
+    show("splice", splice(pfd[0], NULL, m2, &out, 4, 0));
+    printf("splice offset now %ld\n", (long)out);
+    char got[16] = {0};
+    show("read the tee", read(qfd[0], got, 4));
+    printf("tee gave %s\n", got);
+    loff_t in = 0;
+    out = 6;
+    show("copy_file_range", copy_file_range(m, &in, m2, &out, 3, 0));
+    memset(got, 0, sizeof(got));
+    show("pread", pread(m2, got, sizeof(got) - 1, 0));
+    printf("second file: %s\n", got + 2);
+    show("sendfile, an engine fd", sendfile(pfd[1], HIGH_FD, NULL, 1));
+    show("sendfile, bad offset", sendfile(pfd[1], m, bad, 1));
+    show("splice, an engine fd", splice(HIGH_FD, NULL, m2, NULL, 1, 0));
+    show("sync_file_range", sync_file_range(m, 0, 0, SYNC_FILE_RANGE_WRITE));
+    show("sync_file_range, an engine fd", sync_file_range(HIGH_FD, 0, 0, 0));
+    long r = readahead(m, 0, 4096);
+    printf("readahead: %s\n", r == 0 || errno != ENOSYS ? "served" : "ENOSYS");
+    show("readahead, an engine fd", readahead(HIGH_FD, 0, 1));
+    close(pfd[0]), close(pfd[1]), close(qfd[0]), close(qfd[1]), close(m), close(m2);
+}
+
+static void memory_calls(void)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    char *p = mmap(NULL, 3 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    p[0] = 1;
+    munmap(p + 2 * pg, pg);
+    unsigned char vec[3];
+    show("mincore", mincore(p, 2 * pg, vec));
+    printf("mincore: first page resident %d\n", vec[0] & 1);
+    show("mincore, unmapped", mincore(p, 3 * pg, vec));
+    show("mincore, unaligned", mincore(p + 1, pg, vec));
+    show("mincore, bad vector", mincore(p, pg, bad));
+    show("msync", msync(p, pg, MS_SYNC));
+    show("msync, unmapped", msync(p + 2 * pg, pg, MS_SYNC));
+    show("msync, both flags", msync(p, pg, MS_SYNC | MS_ASYNC));
+    show("mlock", mlock(p + 10, 100));
+    show("munlock", munlock(p, pg));
+    show("mlock2 on fault", mlock2(p, 2 * pg, MLOCK_ONFAULT));
+    show("mlock2, bad flags", mlock2(p, pg, 8));
+    show("mlock, unmapped", mlock(p + 2 * pg, pg));
+    show("munlock, unmapped", munlock(p + 2 * pg, pg));
+    long locked = mlockall(MCL_CURRENT);
+#ifdef CALLS_IN_SANDBOX
+    /* Without CAP_IPC_LOCK, RLIMIT_MEMLOCK decides, over memory that differs in the VM. */
+    if (locked < 0 && errno == ENOMEM)
+        locked = 0;
+#endif
+    show("mlockall", locked);
+    show("mlockall, no flags", mlockall(0));
+    show("munlockall", munlockall());
+    long q = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+    printf("membarrier query: %s\n", q >= 0 ? "ok" : strerrorname_np(errno));
+    show("membarrier, bad command", syscall(SYS_membarrier, 12345, 0, 0));
+    unsigned cpu = 1u << 30, node = 1u << 30;
+    show("getcpu", getcpu(&cpu, &node));
+    printf("getcpu: cpu %s\n", cpu < (1u << 20) ? "known" : "unknown");
+    show("getcpu, bad pointer", syscall(SYS_getcpu, bad, NULL, NULL));
+    munmap(p, 2 * pg);
+}
+
+static void sched_calls(void)
+{
+    struct sched_param sp = {0};
+    show("sched_setscheduler", sched_setscheduler(0, SCHED_OTHER, &sp));
+    show("sched_setparam", sched_setparam(0, &sp));
+    show("sched_setparam, bad pointer", syscall(SYS_sched_setparam, 0, bad));
+    show("sched_setscheduler, no such process", sched_setscheduler(0x3fffffff, SCHED_OTHER, &sp));
+    struct timespec ts;
+    show("sched_rr_get_interval", sched_rr_get_interval(0, &ts));
+    show("sched_rr_get_interval, bad pointer", syscall(SYS_sched_rr_get_interval, 0, bad));
+    uint32_t attr[14] = {0};
+    show("sched_getattr", syscall(SYS_sched_getattr, 0, attr, sizeof(attr), 0));
+    printf("sched_getattr: size %u policy %u\n", attr[0], attr[1]);
+    show("sched_setattr", syscall(SYS_sched_setattr, 0, attr, 0));
+    show("sched_getattr, too small", syscall(SYS_sched_getattr, 0, attr, 8, 0));
+    show("sched_setattr, bad pointer", syscall(SYS_sched_setattr, 0, bad, 0));
+}
+
+static void identity_calls(void)
+{
+    struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct d[2];
+    show("capget", syscall(SYS_capget, &h, d));
+    show("capset to the same", syscall(SYS_capset, &h, d));
+    h.version = 0;
+    show("capget, no version", syscall(SYS_capget, &h, NULL));
+    printf("capget wrote version %#x\n", h.version);
+    show("capget, bad data", syscall(SYS_capget, &h, bad));
+    show("capget, bad header", syscall(SYS_capget, bad, d));
+    printf("setfsuid answers the fsuid: %d\n", setfsuid(-1) == (int)geteuid());
+    printf("setfsgid answers the fsgid: %d\n", setfsgid(-1) == (int)getegid());
+    show("memfd_create, long name", syscall(SYS_memfd_create, (char[300]){[0 ... 298] = 'x'}, 0));
+    show("memfd_create, bad name", syscall(SYS_memfd_create, bad, 0));
+    for (int fd = 40; fd < 43; fd++)
+        dup2(1, fd);
+    show("close_range", syscall(SYS_close_range, 40, 42, 0));
+    printf("closed: %d\n", fcntl(40, F_GETFD) < 0 && fcntl(42, F_GETFD) < 0);
+    dup2(1, 40);
+    show("close_range cloexec to the end", syscall(SYS_close_range, 40, ~0u, CLOSE_RANGE_CLOEXEC));
+    printf("cloexec: %d\n", fcntl(40, F_GETFD) == FD_CLOEXEC);
+    show("close_range to the end", syscall(SYS_close_range, 40, ~0u, 0));
+    printf("still writing after it: %d\n", fcntl(1, F_GETFD) >= 0);
+    show("close_range, backwards", syscall(SYS_close_range, 5, 4, 0));
+    show("close_range, bad flags", syscall(SYS_close_range, 40, 41, 1));
+}
+
+static void pidfd_calls(void)
+{
+    int fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+    show("pidfd_open", fd >= 0 ? 0 : -1);
+    show("pidfd_send_signal 0", syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0));
+    block(SIGUSR2);
+    show("pidfd_send_signal", syscall(SYS_pidfd_send_signal, fd, SIGUSR2, NULL, 0));
+    sigset_t set;
+    siginfo_t si;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR2);
+    int sig = sigwaitinfo(&set, &si);
+    printf("pidfd signal: %d code %d from self %d\n", sig, si.si_code, si.si_pid == getpid());
+    show("pidfd_send_signal, an engine fd", syscall(SYS_pidfd_send_signal, HIGH_FD, 0, NULL, 0));
+    show("pidfd_send_signal, bad info", syscall(SYS_pidfd_send_signal, fd, SIGUSR2, bad, 0));
+    show("pidfd_open, no such process", syscall(SYS_pidfd_open, 0x3fffffff, 0));
+    close(fd);
+}
+
+static void ipc_calls(void)
+{
+    int q = msgget(IPC_PRIVATE, 0600);
+    show("msgget", q >= 0 ? 0 : -1);
+    struct {
+        long type;
+        char text[8];
+    } msg = {5, "hi"}, in = {0};
+    show("msgsnd", msgsnd(q, &msg, 3, 0));
+    struct msqid_ds ds;
+    show("msgctl IPC_STAT", msgctl(q, IPC_STAT, &ds));
+    printf("queue: %lu message(s), %lu byte(s), mode %o\n", (unsigned long)ds.msg_qnum,
+           (unsigned long)ds.__msg_cbytes, ds.msg_perm.mode & 0777);
+    show("msgrcv", msgrcv(q, &in, sizeof(in.text), 0, 0));
+    printf("received type %ld: %s\n", in.type, in.text);
+    show("msgrcv, empty", msgrcv(q, &in, sizeof(in.text), 0, IPC_NOWAIT));
+    show("msgsnd, bad buffer", msgsnd(q, bad, 3, 0));
+    ds.msg_perm.mode = 0640;
+    show("msgctl IPC_SET", msgctl(q, IPC_SET, &ds));
+    msgctl(q, IPC_STAT, &ds);
+    printf("queue mode now %o\n", ds.msg_perm.mode & 0777);
+    show("msgctl IPC_RMID", msgctl(q, IPC_RMID, NULL));
+    int s = semget(IPC_PRIVATE, 2, 0600);
+    show("semget", s >= 0 ? 0 : -1);
+    unsigned short vals[2] = {3, 4};
+    show("semctl SETALL", semctl(s, 0, SETALL, vals));
+    struct sembuf op = {0, -1, 0};
+    show("semop", semop(s, &op, 1));
+    show("semctl GETVAL", semctl(s, 0, GETVAL));
+    show("semctl SETVAL", semctl(s, 1, SETVAL, 9));
+    memset(vals, 0, sizeof(vals));
+    show("semctl GETALL", semctl(s, 0, GETALL, vals));
+    printf("values %u %u\n", vals[0], vals[1]);
+    struct semid_ds sds;
+    show("semctl IPC_STAT", semctl(s, 0, IPC_STAT, &sds));
+    printf("semaphores: %lu, mode %o\n", (unsigned long)sds.sem_nsems, sds.sem_perm.mode & 0777);
+    struct sembuf wait0 = {1, -100, 0};
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    show("semtimedop, times out", semtimedop(s, &wait0, 1, &ts));
+    struct itimerval it = {.it_value = {0, 20000}};
+    setitimer(ITIMER_REAL, &it, NULL);
+    show("semop, a handled signal", semop(s, &wait0, 1));
+    show("semop, bad operations", semop(s, bad, 1));
+    show("semctl IPC_RMID", semctl(s, 0, IPC_RMID));
+    show("semop, removed", semop(s, &op, 1));
+}
+
+/* The calls that need a folder: inotify and extended attributes. */
+static void folder_calls(const char *dir)
+{
+    if (chdir(dir) < 0)
+        return;
+    int in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    show("inotify_init1", in >= 0 ? 0 : -1);
+    int wd = inotify_add_watch(in, ".", IN_CREATE | IN_DELETE);
+    show("inotify_add_watch", wd > 0 ? 1 : -1);
+    close(open("f", O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+    union {
+        struct inotify_event ev;
+        char buf[512];
+    } u;
+    ssize_t n = read(in, u.buf, sizeof(u.buf));
+    printf("inotify: %s mask %#x name %s\n", n > 0 ? "event" : "nothing", u.ev.mask, u.ev.name);
+    show("inotify_add_watch, missing", inotify_add_watch(in, "missing", IN_CREATE));
+    show("inotify_add_watch, bad path", syscall(SYS_inotify_add_watch, in, bad, IN_CREATE));
+    show("inotify_add_watch, an engine fd", inotify_add_watch(HIGH_FD, ".", IN_CREATE));
+    show("inotify_rm_watch", inotify_rm_watch(in, wd));
+    show("inotify_rm_watch again", inotify_rm_watch(in, wd));
+    close(in);
+    show("setxattr", setxattr("f", "user.calls", "hello", 5, 0));
+    char v[16] = {0};
+    show("getxattr", getxattr("f", "user.calls", v, sizeof(v)));
+    printf("value %s\n", v);
+    show("setxattr create, exists", setxattr("f", "user.calls", "x", 1, XATTR_CREATE));
+    show("setxattr replace, missing", setxattr("f", "user.none", "x", 1, XATTR_REPLACE));
+    symlink("f", "l");
+    show("lsetxattr on a symlink", lsetxattr("l", "user.calls", "x", 1, 0));
+    show("setxattr through a symlink", setxattr("l", "user.more", "yes", 3, 0));
+    int fd = open("f", O_RDONLY | O_CLOEXEC);
+    show("fsetxattr", fsetxattr(fd, "user.calls", "bye", 3, 0));
+    memset(v, 0, sizeof(v));
+    getxattr("f", "user.calls", v, sizeof(v));
+    printf("value %s\n", v);
+    show("fsetxattr, an engine fd", fsetxattr(HIGH_FD, "user.calls", "x", 1, 0));
+    show("setxattr, bad value", syscall(SYS_setxattr, "f", "user.calls", bad, 4, 0));
+    show("removexattr", removexattr("f", "user.calls"));
+    show("removexattr again", removexattr("f", "user.calls"));
+    show("lremovexattr on a symlink", lremovexattr("l", "user.more"));
+    show("fremovexattr", fremovexattr(fd, "user.more"));
+    show("fremovexattr, an engine fd", fremovexattr(HIGH_FD, "user.more"));
+    show("removexattr, missing file", removexattr("missing", "user.calls"));
+    close(fd);
+    unlink("l");
+    unlink("f");
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    sigwait_calls();
+    timer_calls();
+    file_data_calls();
+    memory_calls();
+    sched_calls();
+    identity_calls();
+    pidfd_calls();
+    ipc_calls();
+    if (argc > 1)
+        folder_calls(argv[1]);
+    return 0;
+}
