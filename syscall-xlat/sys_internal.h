@@ -339,6 +339,9 @@ struct xlat_thread *xlat_thread_self(void);
 /* Make the host thread's signal mask follow the guest thread's (sys_signal.c), so that the host
  * kernel picks the thread a process-directed signal goes to and keeps blocked ones pending. */
 void xlat_signal_mirror_mask(const struct xlat_thread *t);
+/* Put back the guest's dispositions of signals 32 and 33, which the host C library takes for
+ * its own handlers as it makes its first thread. */
+void xlat_signal_reclaim(void);
 /* Signals the engine itself needs on the host and the guest can never block there. */
 uint64_t xlat_signal_host_reserved(void);
 /* The signal frames of each ABI (rv_sigframe.c, x86_sigframe.c), as struct xlat_abi has them. */

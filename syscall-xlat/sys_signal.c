@@ -1,6 +1,7 @@
 /* sys_signal.c: the guest's signal dispositions, masks and altstacks, and host signals for it. */
 #include "sys_internal.h"
 
+#include <string.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <ucontext.h>
@@ -35,33 +36,82 @@ static void on_guest_signal(int sig, siginfo_t *si, void *uc)
         struct xlat_proc *p = t->proc;
         t->info[sig] = *si;
         __atomic_or_fetch(&t->pending, XLAT_SIGBIT(sig), __ATOMIC_RELEASE);
-        sigaddset(&((ucontext_t *)uc)->uc_sigmask, sig);
+        /* The kernel's word of the saved mask, directly: sigaddset refuses 32 and 33. */
+        uint64_t held;
+        memcpy(&held, &((ucontext_t *)uc)->uc_sigmask, sizeof(held));
+        held |= XLAT_SIGBIT(sig);
+        memcpy(&((ucontext_t *)uc)->uc_sigmask, &held, sizeof(held));
         if (p->hooks.set && t->hart)
             p->hooks.h.kick(t->hart);
     }
     errno = e;
 }
 
+/* Where a handler returns to: rt_sigreturn (15), as the C library's own restorer does; x86-64
+ * Linux takes the address from sa_restorer. */
+void xlat_host_sigreturn(void);
+__asm__(".pushsection .text\n"
+        ".p2align 4\n"
+        ".type xlat_host_sigreturn, @function\n"
+        "xlat_host_sigreturn:\n"
+        "    movq $15, %rax\n"
+        "    syscall\n"
+        "    hlt\n"
+        ".size xlat_host_sigreturn, .-xlat_host_sigreturn\n"
+        ".popsection\n");
+
+/* The kernel's struct sigaction on x86-64 (arch/x86/include/uapi/asm/signal.h), for the raw
+ * call: the C library's sigaction refuses 32 and 33, which it keeps for itself, and they are
+ * the guest's C library's as much (its pthread_cancel, its set*id across threads). */
+struct host_sigaction {
+    uint64_t handler;
+    uint64_t flags;
+    uint64_t restorer;
+    uint64_t mask;
+};
+
+#define HOST_SA_RESTORER 0x04000000ul
+
+/* The host C library installs its own handlers for 32 and 33 when it makes its first thread
+ * (pthread_create), over what the guest asked for: what the guest asked for is kept here, to be
+ * put back (xlat_signal_reclaim). The host's dispositions are the process's, and so is this. */
+static struct host_sigaction reserved_now[2]; /* SIGRTMIN - 2 and - 1: the guest's, SIG_DFL first */
+
+static void install(int sig, const struct host_sigaction *sa)
+{
+    syscall(SYS_rt_sigaction, sig, sa, NULL, sizeof(sa->mask));
+}
+
+void xlat_signal_reclaim(void)
+{
+    for (int i = 0; i < 2; i++)
+        install(32 + i, &reserved_now[i]);
+}
+
 /* What the host does with sig follows the guest's disposition: SIG_IGN and SIG_DFL the same
  * (a guest that ignores SIGPIPE gets EPIPE, one that does not dies of it; SIGCHLD ignored
- * reaps children), a handler becomes on_guest_signal, without SA_RESTART so that a blocking
- * call returns EINTR and the restart is decided by the guest's flags. */
+ * reaps children), a handler becomes on_guest_signal, every signal blocked while it runs and
+ * without SA_RESTART, so that a blocking call returns EINTR and the restart is decided by the
+ * guest's flags. */
 static void mirror_on_host(int sig, const struct xlat_sigaction *act)
 {
     if (sig == SIGKILL || sig == SIGSTOP || (xlat_signal_host_reserved() & XLAT_SIGBIT(sig)))
         return;
-    struct sigaction sa = {0};
+    struct host_sigaction sa = {0};
     if (is_handler(act->handler)) {
-        sa.sa_sigaction = on_guest_signal;
-        sa.sa_flags = SA_SIGINFO;
-        sigfillset(&sa.sa_mask);
+        sa.handler = (uint64_t)(uintptr_t)on_guest_signal;
+        sa.flags = SA_SIGINFO | HOST_SA_RESTORER;
+        sa.restorer = (uint64_t)(uintptr_t)xlat_host_sigreturn;
+        sa.mask = ~0ull;
     } else {
-        sa.sa_handler = act->handler == (uint64_t)(uintptr_t)SIG_IGN ? SIG_IGN : SIG_DFL;
-        sigemptyset(&sa.sa_mask);
+        sa.handler = act->handler == (uint64_t)(uintptr_t)SIG_IGN ? (uint64_t)(uintptr_t)SIG_IGN
+                                                                  : (uint64_t)(uintptr_t)SIG_DFL;
     }
     if (sig == SIGCHLD)
-        sa.sa_flags |= (int)(act->flags & (SA_NOCLDSTOP | SA_NOCLDWAIT));
-    sigaction(sig, &sa, NULL);
+        sa.flags |= act->flags & (SA_NOCLDSTOP | SA_NOCLDWAIT);
+    if (sig == 32 || sig == 33)
+        reserved_now[sig - 32] = sa;
+    install(sig, &sa);
 }
 
 /* The host's form of a guest mask, less the signals the engine can never let the guest block:

@@ -87,13 +87,15 @@ int xlat_host_thread_start(void *(*fn)(void *), void *arg)
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     /* The new host thread starts with every signal blocked and takes the guest thread's mask
-     * in xlat_thread_attach: nothing may land on it before it knows whom it runs. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
+     * in xlat_thread_attach: nothing may land on it before it knows whom it runs. The raw call:
+     * the C library's leaves out 32 and 33, which are the guest's too. */
+    uint64_t all = ~0ull, old;
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, sizeof(all));
     pthread_t tid;
     int rc = pthread_create(&tid, &attr, fn, arg);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    /* The first one made the C library install its handlers for 32 and 33. */
+    xlat_signal_reclaim();
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof(old));
     pthread_attr_destroy(&attr);
     return rc == 0 ? 0 : -rc;
 }

@@ -65,7 +65,7 @@ done
 # The calls beyond the basics (tests/riscv/calls.c): what a native instance gets.
 "$VIV" run --mode native --entrypoint /bin/vmcalls vmt >"$WORK/expect/calls" 2>/dev/null
 # Threads: what contended mutexes, TLS, joins and pthread_kill come to natively.
-for c in mutex-cond pthread-kill; do
+for c in mutex-cond pthread-kill library-signals; do
     "$VMP/vmthreads" $c >"$WORK/expect/threads-$c" 2>/dev/null
 done
 printf '%s\n' "/etc/vm-msg: a message inside the image" \

@@ -55,6 +55,14 @@ static void *spinner(void *arg)
     return NULL;
 }
 
+static void *pauser(void *arg)
+{
+    (void)arg;
+    for (;;)
+        pause();
+    return NULL;
+}
+
 int main(void)
 {
     pthread_t th[NTHREADS];
@@ -81,6 +89,18 @@ int main(void)
             if (tids[i] == tids[j] || tids[i] == getpid())
                 distinct = 0;
     printf("thread ids distinct %d, main thread-local untouched %d\n", distinct, my_id == -1);
+    /* The C library's own signals between threads: set*id reaches every thread (33), and
+     * pthread_cancel ends one blocked in a cancellation point (32). */
+    pthread_t pz;
+    if (pthread_create(&pz, NULL, pauser, NULL) != 0)
+        return 1;
+    usleep(10000);
+    printf("setuid to itself with two threads: %d, setgid: %d\n", setuid(getuid()),
+           setgid(getgid()));
+    printf("cancel a thread in pause: %d\n", pthread_cancel(pz));
+    void *res;
+    pthread_join(pz, &res);
+    printf("joined: %s\n", res == PTHREAD_CANCELED ? "cancelled" : "not cancelled");
     /* Threads still blocked or running at exit: exit_group ends them too. */
     static int fds[2];
     pthread_t b, s;

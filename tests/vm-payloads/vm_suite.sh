@@ -154,6 +154,7 @@ case_vm "8 threads hammer a page while it is unmapped, mapped fresh, made read-o
 case_vm "300 threads alive at once, each a vCPU, with tids of their own" 0 "300 threads at once: tids distinct 1, joined 1" $T many 300
 case_vm "threads until clone fails: more than 500 at once, then EAGAIN (KVM's vCPUs), and the process goes on" 0 "more than 500 at once 1, then Resource temporarily unavailable" --memory 256M $T thread-limit
 case_vm "pthread_kill runs the handler in that thread, on its sigaltstack" 0 @threads-pthread-kill $T pthread-kill
+case_vm "the C library's signals between threads: set*id reaches each, pthread_cancel ends one" 0 @threads-library-signals $T library-signals
 case_vm "execve from a second thread: the same pid, and the tid is the pid" 0 "pid kept 1, tid is the pid 1, one thread 1" $T exec-thread
 case_vm "pause sleeps until a handler has run, then fails with EINTR" 0 "pause -1, EINTR 1, after the handler 1" $T pause
 # Without namespaces (a chroot refuses them, as some hosts' sysctls do), the VM is the wall.

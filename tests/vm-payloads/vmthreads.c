@@ -161,6 +161,31 @@ static void *target(void *arg)
     return NULL;
 }
 
+static void *pauser(void *arg)
+{
+    (void)arg;
+    for (;;)
+        pause();
+    return NULL;
+}
+
+/* The C library's own signals between threads: set*id reaches every thread (SIGSETXID, 33), and
+ * pthread_cancel ends one blocked in a cancellation point (SIGCANCEL, 32). */
+static int library_signals(void)
+{
+    pthread_t t;
+    if (pthread_create(&t, NULL, pauser, NULL) != 0)
+        return 1;
+    usleep(10000);
+    printf("setuid to itself with two threads: %d, setgid: %d\n", setuid(getuid()),
+           setgid(getgid()));
+    printf("cancel a thread in pause: %d\n", pthread_cancel(t));
+    void *r;
+    pthread_join(t, &r);
+    printf("joined: %s\n", r == PTHREAD_CANCELED ? "cancelled" : "not cancelled");
+    return 0;
+}
+
 /* pthread_kill reaches the one thread named, which runs the handler on its own altstack. */
 static int kill_thread(void)
 {
@@ -545,6 +570,8 @@ int main(int argc, char **argv)
         return blocked_then(segv_now);
     if (!strcmp(c, "pthread-kill"))
         return kill_thread();
+    if (!strcmp(c, "library-signals"))
+        return library_signals();
     if (!strcmp(c, "shootdown"))
         return shootdown();
     if (!strcmp(c, "shootdown-stress"))
