@@ -51,6 +51,9 @@ static bool harmless(uint64_t nr)
     case 149: case 151: case 325: /* mlock, mlockall, mlock2: the whole window, locked */
     case 436:                  /* close_range: the fuzzer's fds it has not reserved */
     case 122: case 123: case 126: /* setfsuid, setfsgid, capset: the fuzzer's credentials */
+    case 105: case 106: case 113: case 114: /* setuid, setgid, setreuid, setregid: the same */
+    case 116: case 117: case 119: /* setgroups, setresuid, setresgid */
+    case 160: case 302:        /* setrlimit, prlimit64: a CPU or file limit ends the fuzzer */
     case 142: case 144: case 314: /* sched_set*: a real-time fuzzer would hog the CPU */
     case 64: case 65: case 66: case 220: /* SysV semaphores: the host's, and semop waits */
     case 68: case 69: case 70: case 71:  /* SysV message queues: likewise, and msgrcv waits */
