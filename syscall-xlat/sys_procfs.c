@@ -123,6 +123,12 @@ static const char *guest_path(struct xlat_proc *p, const char *host, const char 
     return host;
 }
 
+/* Where [heap] begins: the page the break starts in at exec (start_brk). */
+static uint64_t heap_start(const struct xlat_proc *p)
+{
+    return (p->brk_start + XLAT_PAGE - 1) & ~(uint64_t)(XLAT_PAGE - 1);
+}
+
 /* The name of a line (fs/proc/task_mmu.c get_vma_name): the file; the vma that holds the
  * program break's range ([start_brk, brk), vma_is_initial_heap) is [heap]; the one that holds
  * the initial stack is [stack], which both engines put at the top of guest memory (write_range
@@ -139,7 +145,7 @@ static const char *range_name(struct xlat_proc *p, const struct xlat_range *r, c
     default:
         break;
     }
-    if (r->start < p->brk_cur && r->end > p->brk_start)
+    if (r->start < p->brk_cur && r->end > heap_start(p))
         return "[heap]";
     if (r->end == p->mem->size)
         return "[stack]";
@@ -184,7 +190,7 @@ static void write_stack_part(struct xlat_proc *p, FILE *f, const struct xlat_ran
 static void write_range(struct xlat_proc *p, FILE *f, const struct xlat_range *r, uint64_t stack_lo,
                         const char *sysroot)
 {
-    uint64_t heap = (p->brk_start + XLAT_PAGE - 1) & ~(uint64_t)(XLAT_PAGE - 1);
+    uint64_t heap = heap_start(p);
     if (r->kind == XLAT_RANGE_ANON && !r->shared && r->start < heap && r->end > heap &&
         p->brk_cur > p->brk_start) {
         struct xlat_range bss = *r, brk = *r;

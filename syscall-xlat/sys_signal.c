@@ -28,19 +28,30 @@ uint64_t xlat_signal_host_reserved(void)
  * of each signal: until the guest has taken it, the host thread blocks it, so that another of
  * the same real-time signal waits in the host's queue, in order and with its own siginfo, as
  * Linux queues them, rather than land on this one. */
+static void block_in(void *uc, int sig)
+{
+    /* The kernel's word of the saved mask, directly: sigaddset refuses 32 and 33. */
+    uint64_t mask;
+    memcpy(&mask, &((ucontext_t *)uc)->uc_sigmask, sizeof(mask));
+    mask |= XLAT_SIGBIT(sig);
+    memcpy(&((ucontext_t *)uc)->uc_sigmask, &mask, sizeof(mask));
+}
+
 static void on_guest_signal(int sig, siginfo_t *si, void *uc)
 {
     int e = errno;
     struct xlat_thread *t = xlat_thread_self();
-    if (t && sig >= 1 && sig <= XLAT_NSIG) {
+    if (!t && sig >= 1 && sig <= XLAT_NSIG) {
+        /* A host thread that runs no guest thread yet (one just made: the C library lets 32
+         * through from its start) or any more: the process's signal goes back to the process,
+         * for a thread of the guest's to take, and this one takes no more of it. */
+        syscall(SYS_rt_sigqueueinfo, getpid(), sig, si);
+        block_in(uc, sig);
+    } else if (t && sig >= 1 && sig <= XLAT_NSIG) {
         struct xlat_proc *p = t->proc;
         t->info[sig] = *si;
         __atomic_or_fetch(&t->pending, XLAT_SIGBIT(sig), __ATOMIC_RELEASE);
-        /* The kernel's word of the saved mask, directly: sigaddset refuses 32 and 33. */
-        uint64_t held;
-        memcpy(&held, &((ucontext_t *)uc)->uc_sigmask, sizeof(held));
-        held |= XLAT_SIGBIT(sig);
-        memcpy(&((ucontext_t *)uc)->uc_sigmask, &held, sizeof(held));
+        block_in(uc, sig);
         if (p->hooks.set && t->hart)
             p->hooks.h.kick(t->hart);
     }
@@ -76,6 +87,8 @@ struct host_sigaction {
  * (pthread_create), over what the guest asked for: what the guest asked for is kept here, to be
  * put back (xlat_signal_reclaim). The host's dispositions are the process's, and so is this. */
 static struct host_sigaction reserved_now[2]; /* SIGRTMIN - 2 and - 1: the guest's, SIG_DFL first */
+/* One thread may change them while another puts them back after making a thread. */
+static pthread_mutex_t reserved_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void install(int sig, const struct host_sigaction *sa)
 {
@@ -84,8 +97,10 @@ static void install(int sig, const struct host_sigaction *sa)
 
 void xlat_signal_reclaim(void)
 {
+    pthread_mutex_lock(&reserved_lock);
     for (int i = 0; i < 2; i++)
         install(32 + i, &reserved_now[i]);
+    pthread_mutex_unlock(&reserved_lock);
 }
 
 /* What the host does with sig follows the guest's disposition: SIG_IGN and SIG_DFL the same
@@ -109,9 +124,14 @@ static void mirror_on_host(int sig, const struct xlat_sigaction *act)
     }
     if (sig == SIGCHLD)
         sa.flags |= act->flags & (SA_NOCLDSTOP | SA_NOCLDWAIT);
-    if (sig == 32 || sig == 33)
-        reserved_now[sig - 32] = sa;
+    if (sig != 32 && sig != 33) {
+        install(sig, &sa);
+        return;
+    }
+    pthread_mutex_lock(&reserved_lock);
+    reserved_now[sig - 32] = sa;
     install(sig, &sa);
+    pthread_mutex_unlock(&reserved_lock);
 }
 
 /* The host's form of a guest mask, less the signals the engine can never let the guest block:
@@ -137,6 +157,26 @@ uint64_t xlat_thread_sigmask(const struct xlat_thread *t)
     return t->sigmask;
 }
 
+/* Put a signal this thread held back in the host's queue, ahead of the later ones of its kind
+ * that wait there (a real-time signal queues: Linux delivers them in the order they came).
+ * Those are taken out and put back after it, as many as fit here. */
+static bool requeue_first(int sig, const siginfo_t *info)
+{
+    siginfo_t later[32];
+    int n = 0;
+    if (sig >= 32) {
+        uint64_t one = XLAT_SIGBIT(sig);
+        struct timespec now = {0, 0};
+        while (n < (int)(sizeof(later) / sizeof(later[0])) &&
+               syscall(SYS_rt_sigtimedwait, &one, &later[n], &now, sizeof(one)) == sig)
+            n++;
+    }
+    bool ok = syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), sig, info) == 0;
+    for (int i = 0; i < n; i++)
+        syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), sig, &later[i]);
+    return ok;
+}
+
 void xlat_thread_set_sigmask(struct xlat_thread *t, uint64_t mask)
 {
     t->sigmask = mask & ~UNBLOCKABLE;
@@ -153,7 +193,7 @@ void xlat_thread_set_sigmask(struct xlat_thread *t, uint64_t mask)
         int sig = __builtin_ctzll(held) + 1;
         siginfo_t info = t->info[sig];
         info.si_signo = sig;
-        if (syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), sig, &info) == 0)
+        if (requeue_first(sig, &info))
             __atomic_and_fetch(&t->pending, ~XLAT_SIGBIT(sig), __ATOMIC_ACQ_REL);
     }
 }
@@ -277,6 +317,20 @@ XLAT_SYS(rt_sigpending)
     return xlat_mem_write(p->mem, a[0], &set, a[1]);
 }
 
+/* Sleep until a signal comes that t's mask lets through, unless one is held already. Every
+ * signal is blocked from the look at the held ones to the sleep, which lets them through
+ * atomically: one that came in between would be held, and the sleep would wait for another. */
+static void suspend(struct xlat_thread *t)
+{
+    uint64_t all = ~xlat_signal_host_reserved(), old;
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, sizeof(all));
+    if (!(__atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) & ~t->sigmask)) {
+        uint64_t wait = t->sigmask & ~xlat_signal_host_reserved();
+        syscall(SYS_rt_sigsuspend, &wait, sizeof(wait));
+    }
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof(old));
+}
+
 XLAT_SYS(rt_sigsuspend)
 {
     struct xlat_thread *t = xlat_thread_cur(p);
@@ -290,10 +344,7 @@ XLAT_SYS(rt_sigsuspend)
     t->restore_mask = t->sigmask;
     t->restore_pending = true;
     t->sigmask = set & ~UNBLOCKABLE;
-    sigset_t hs;
-    host_sigset(t->sigmask, &hs);
-    if (!(__atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) & ~t->sigmask))
-        sigsuspend(&hs);
+    suspend(t);
     return -EINTR;
 }
 
@@ -350,10 +401,7 @@ XLAT_SYS(pause)
 {
     (void)a;
     struct xlat_thread *t = xlat_thread_cur(p);
-    sigset_t hs;
-    host_sigset(t->sigmask, &hs);
-    if (!(__atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) & ~t->sigmask))
-        sigsuspend(&hs);
+    suspend(t);
     return -EINTR;
 }
 
