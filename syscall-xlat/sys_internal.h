@@ -66,6 +66,8 @@ struct xlat_sigaction {
 };
 #define XLAT_NSIG 64
 #define XLAT_SIGBIT(sig) (1ull << ((sig) - 1))
+/* x rounded up to a whole guest page. */
+#define XLAT_PAGE_UP(x) (((x) + XLAT_PAGE - 1) & ~(uint64_t)(XLAT_PAGE - 1))
 #ifndef SS_AUTODISARM
 #define SS_AUTODISARM (1u << 31) /* include/uapi/linux/signal.h */
 #endif

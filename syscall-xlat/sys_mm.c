@@ -6,7 +6,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define PAGE_UP(x) (((x) + XLAT_PAGE - 1) & ~(uint64_t)(XLAT_PAGE - 1))
 #define MMAP_MIN_ADDR 65536 /* Linux's default vm.mmap_min_addr: low pages stay unmapped */
 
 static bool range_free(const struct xlat_mem *m, uint64_t addr, uint64_t len)
@@ -26,7 +25,7 @@ XLAT_SYS(brk)
     uint64_t want = a[0];
     if (want < p->brk_start || want > p->brk_limit)
         return (int64_t)p->brk_cur;
-    uint64_t old_top = PAGE_UP(p->brk_cur), new_top = PAGE_UP(want);
+    uint64_t old_top = XLAT_PAGE_UP(p->brk_cur), new_top = XLAT_PAGE_UP(want);
     if (new_top > old_top) {
         if (!range_free(p->mem, old_top, new_top - old_top) ||
             xlat_mem_map(p->mem, old_top, new_top - old_top, PROT_READ | PROT_WRITE,
@@ -62,7 +61,7 @@ XLAT_SYS(mmap)
         return -EINVAL;
     if (len > p->mem->size)
         return -ENOMEM;
-    len = PAGE_UP(len);
+    len = XLAT_PAGE_UP(len);
     if (flags & MAP_ANONYMOUS)
         fd = -1;
     else if (xlat_fd_reserved(p, fd))
@@ -95,7 +94,7 @@ XLAT_SYS(munmap)
     /* munmap(2) of a range that maps nothing (or lies past the window) succeeds. */
     if (a[0] >= p->mem->size)
         return 0;
-    uint64_t len = PAGE_UP(a[1]);
+    uint64_t len = XLAT_PAGE_UP(a[1]);
     if (len > p->mem->size - a[0])
         len = p->mem->size - a[0];
     return xlat_mem_unmap(p->mem, a[0], len);
@@ -114,7 +113,7 @@ XLAT_SYS(mprotect)
 XLAT_SYS(mremap)
 {
     struct xlat_mem *m = p->mem;
-    uint64_t old = a[0], old_len = PAGE_UP(a[1]), new_len = PAGE_UP(a[2]);
+    uint64_t old = a[0], old_len = XLAT_PAGE_UP(a[1]), new_len = XLAT_PAGE_UP(a[2]);
     int flags = (int)a[3];
     if (old % XLAT_PAGE || new_len == 0 || (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) ||
         ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)))
@@ -155,7 +154,7 @@ XLAT_SYS(madvise)
 {
     if (a[0] % XLAT_PAGE)
         return -EINVAL;
-    uint64_t len = PAGE_UP(a[1]);
+    uint64_t len = XLAT_PAGE_UP(a[1]);
     if (len == 0)
         return 0;
     if (!xlat_mem_ptr(p->mem, a[0], len, 0))
@@ -187,7 +186,7 @@ static void *mapped_range(struct xlat_proc *p, uint64_t addr, uint64_t *len, int
     *e = addr % XLAT_PAGE ? -EINVAL : -ENOMEM;
     if (addr % XLAT_PAGE || *len > p->mem->size)
         return NULL;
-    *len = PAGE_UP(*len);
+    *len = XLAT_PAGE_UP(*len);
     return xlat_mem_ptr(p->mem, addr, *len, 0);
 }
 

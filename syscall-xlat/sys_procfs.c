@@ -126,7 +126,7 @@ static const char *guest_path(struct xlat_proc *p, const char *host, const char 
 /* Where [heap] begins: the page the break starts in at exec (start_brk). */
 static uint64_t heap_start(const struct xlat_proc *p)
 {
-    return (p->brk_start + XLAT_PAGE - 1) & ~(uint64_t)(XLAT_PAGE - 1);
+    return XLAT_PAGE_UP(p->brk_start);
 }
 
 /* The name of a line (fs/proc/task_mmu.c get_vma_name): the file; the vma that holds the

@@ -134,22 +134,20 @@ static void mirror_on_host(int sig, const struct xlat_sigaction *act)
     pthread_mutex_unlock(&reserved_lock);
 }
 
-/* The host's form of a guest mask, less the signals the engine can never let the guest block:
- * the kernel's bit layout, which sigset_t's first word has. Not sigaddset nor pthread_sigmask,
- * which leave out the two signals the host's C library keeps for itself (32 and 33): the
- * guest's own C library blocks them too, and its SIGEV_THREAD timer thread waits for 32. */
-static void host_sigset(uint64_t mask, sigset_t *set)
+/* The host's form of a guest mask, less the signals the engine can never let the guest block,
+ * for the kernel's calls, whose 64-bit word it is. Not sigaddset, sigismember nor
+ * pthread_sigmask, which leave out the two signals the host's C library keeps for itself (32 and
+ * 33): the guest's own C library blocks them too, and its SIGEV_THREAD timer thread waits for
+ * 32. */
+static uint64_t host_mask(uint64_t mask)
 {
-    sigemptyset(set);
-    uint64_t m = mask & ~xlat_signal_host_reserved();
-    memcpy(set, &m, sizeof(m));
+    return mask & ~xlat_signal_host_reserved();
 }
 
 void xlat_signal_mirror_mask(const struct xlat_thread *t)
 {
-    sigset_t set;
-    host_sigset(t->sigmask | __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE), &set);
-    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &set, NULL, sizeof(uint64_t));
+    uint64_t set = host_mask(t->sigmask | __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE));
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &set, NULL, sizeof(set));
 }
 
 uint64_t xlat_thread_sigmask(const struct xlat_thread *t)
@@ -298,13 +296,9 @@ XLAT_SYS(rt_sigprocmask)
 
 uint64_t xlat_thread_sigpending(const struct xlat_thread *t)
 {
-    uint64_t set = __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE);
-    sigset_t hs;
-    if (sigpending(&hs) == 0)
-        for (int sig = 1; sig <= XLAT_NSIG; sig++)
-            if (sigismember(&hs, sig) == 1)
-                set |= XLAT_SIGBIT(sig);
-    return set;
+    uint64_t host = 0;
+    syscall(SYS_rt_sigpending, &host, sizeof(host));
+    return __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) | host;
 }
 
 XLAT_SYS(rt_sigpending)
@@ -322,10 +316,10 @@ XLAT_SYS(rt_sigpending)
  * atomically: one that came in between would be held, and the sleep would wait for another. */
 static void suspend(struct xlat_thread *t)
 {
-    uint64_t all = ~xlat_signal_host_reserved(), old;
+    uint64_t all = host_mask(~0ull), old;
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, sizeof(all));
     if (!(__atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) & ~t->sigmask)) {
-        uint64_t wait = t->sigmask & ~xlat_signal_host_reserved();
+        uint64_t wait = host_mask(t->sigmask);
         syscall(SYS_rt_sigsuspend, &wait, sizeof(wait));
     }
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof(old));
@@ -381,10 +375,9 @@ XLAT_SYS(rt_sigtimedwait)
     siginfo_t info;
     int sig = take_held(t, set, &info);
     if (!sig) {
-        sigset_t hs;
-        host_sigset(set, &hs);
+        uint64_t hs = host_mask(set);
         /* The raw call: glibc's wrapper would fold SI_TKILL into SI_USER. */
-        sig = (int)syscall(SYS_rt_sigtimedwait, &hs, &info, a[2] ? &ts : NULL, sizeof(uint64_t));
+        sig = (int)syscall(SYS_rt_sigtimedwait, &hs, &info, a[2] ? &ts : NULL, sizeof(hs));
         if (sig < 0)
             return -errno;
     }
