@@ -25,6 +25,45 @@ case_vm() {
     fi
 }
 
+# The cases where threads run on vCPUs of their own: the whole suite runs them on the machine's
+# one CPU, and VM_SUITE_PART=smp runs only them, on a machine with two (t_vm_basic.sh).
+# thread_cases ROUNDS all|races: ROUNDS of the shootdown stress; "races" leaves out the cases
+# that count vCPUs, which take long under emulation and have no race to show.
+thread_cases() {
+    rounds=$1
+    T="--entrypoint /bin/vmthreads vmt"
+    case_vm "poll, rt_sigaction and brk see at once what another thread changed" 0 @shim-threads --entrypoint /bin/vmshim vmt threads
+    threads_expected=$(cat <<'EOF_THREADS'
+the new thread started with its creator's mask: 1
+its SIGUSR1 blocked, not the creator's: 1
+the creator's SIGUSR2 unblocked, not the thread's: 1
+200 pthread_sigmask flips in each of 2 threads at once, each its own: 1 1
+a process-wide SIGUSR1 ran once, in the thread that did not block it: 1 1
+EOF_THREADS
+)
+    case_vm "each thread's signal mask is its own, from its creator's; a process-wide signal runs where it is not blocked" 0 "$threads_expected" --entrypoint /bin/vmshim vmt sigmask-threads
+    case_vm "timer signals around rt_sigprocmask block and unblock pairs run once each, never while blocked" 0 "50 timer signals around block and unblock pairs: ran inside the blocked section 0 times; ran 50 times" --entrypoint /bin/vmshim vmt sigmask-race
+    case_vm "8 threads: a contended mutex, a condition variable, TLS per thread, joins, tids" 0 @threads-mutex-cond $T mutex-cond
+    case_vm "exit_group from a thread stops threads blocked in futex and read" 7 "threads blocked" $T exit-group
+    case_vm "a thread's SIGSEGV ends the whole process (139)" 139 "threads blocked" $T segv
+    case_vm "munmap in one thread: another thread reading the page faults next (TLB shootdown)" 0 "the other thread faults on the page unmapped" $T shootdown
+    case_vm "8 threads hammer a page while it is unmapped, mapped fresh, made read-only and moved: each change holds for all once its call returns" 0 "$rounds rounds, 8 threads: accesses that did not fault 0, old data in fresh pages 0, wrong reads 0, moves $rounds" --timeout 150 $T shootdown-stress $rounds
+    if [ "$2" = all ]; then
+        case_vm "300 threads alive at once, each a vCPU, with tids of their own" 0 "300 threads at once: tids distinct 1, joined 1" $T many 300
+        case_vm "threads until clone fails: more than 500 at once, then EAGAIN (KVM's vCPUs), and the process goes on" 0 "more than 500 at once 1, then Resource temporarily unavailable" --memory 256M $T thread-limit
+    fi
+    case_vm "pthread_kill runs the handler in that thread, on its sigaltstack" 0 @threads-pthread-kill $T pthread-kill
+    case_vm "the C library's signals between threads: set*id reaches each, pthread_cancel ends one" 0 @threads-library-signals $T library-signals
+    case_vm "execve from a second thread: the same pid, and the tid is the pid" 0 "pid kept 1, tid is the pid 1, one thread 1" $T exec-thread
+    case_vm "pause sleeps until a handler has run, then fails with EINTR" 0 "pause -1, EINTR 1, after the handler 1" $T pause
+}
+if [ "${VM_SUITE_PART:-}" = smp ]; then
+    thread_cases 30 races
+    rm -f "$out" "$err"
+    echo "end of suite"
+    exit 0
+fi
+
 case_vm "the hello example prints what it prints natively" 0 @hello hello:1.0 a "b c"
 case_vm "a payload's exit status is viv's" 42 "" vmt exit 42
 case_vm "hello from a glibc-static payload" 0 "hello from the vm payload" vmt hello
@@ -70,10 +109,8 @@ case_vm "abort() is SIGABRT (134), under --init" 134 "" --init vmt abort
 case_vm "abort() as pid 1 ends in SIGSEGV (139), as natively" 139 "" vmt abort
 case_vm "a missing program exits 127" 127 "" --entrypoint /bin/nope vmt
 case_vm "sigtimedwait, POSIX timers, sendfile and friends, mlock, sched, caps, close_range, pidfds, SysV IPC: as natively" 0 @calls --entrypoint /bin/vmcalls vmt
-T="--entrypoint /bin/vmthreads vmt"
 case_vm "brk within the break's page, across pages, refused, and in a forked child" 0 @shim-brk --entrypoint /bin/vmshim vmt brk
 case_vm "rt_sigaction that only asks: every action, refusals, bad buffers, SA_RESETHAND, fork" 0 @shim-sigaction --entrypoint /bin/vmshim vmt sigaction
-case_vm "poll, rt_sigaction and brk see at once what another thread changed" 0 @shim-threads --entrypoint /bin/vmshim vmt threads
 case_vm "getrandom: bytes never handed out twice, not even to a forked child; Linux's refusals" 0 @shim-random --entrypoint /bin/vmshim vmt random
 case_vm "arch_prctl(ARCH_SET_FS) takes effect at once; EPERM outside the user half; fork keeps it" 0 @shim-fs --entrypoint /bin/vmshim vmt fs
 case_vm "the break grown by the shim: zero pages, kept through faults, calls and fork, gone when shrunk" 0 @shim-heap --entrypoint /bin/vmshim vmt heap
@@ -136,27 +173,7 @@ SIG_UNBLOCK of nothing: 0, mask 0x800
 EOF_EDGES
 )
 case_vm "rt_sigprocmask at the edges: Linux's refusals and order, bad, read-only and straddling buffers" 0 "$edges_expected" --entrypoint /bin/vmshim vmt sigmask-edges
-threads_expected=$(cat <<'EOF_THREADS'
-the new thread started with its creator's mask: 1
-its SIGUSR1 blocked, not the creator's: 1
-the creator's SIGUSR2 unblocked, not the thread's: 1
-200 pthread_sigmask flips in each of 2 threads at once, each its own: 1 1
-a process-wide SIGUSR1 ran once, in the thread that did not block it: 1 1
-EOF_THREADS
-)
-case_vm "each thread's signal mask is its own, from its creator's; a process-wide signal runs where it is not blocked" 0 "$threads_expected" --entrypoint /bin/vmshim vmt sigmask-threads
-case_vm "timer signals around rt_sigprocmask block and unblock pairs run once each, never while blocked" 0 "50 timer signals around block and unblock pairs: ran inside the blocked section 0 times; ran 50 times" --entrypoint /bin/vmshim vmt sigmask-race
-case_vm "8 threads: a contended mutex, a condition variable, TLS per thread, joins, tids" 0 @threads-mutex-cond $T mutex-cond
-case_vm "exit_group from a thread stops threads blocked in futex and read" 7 "threads blocked" $T exit-group
-case_vm "a thread's SIGSEGV ends the whole process (139)" 139 "threads blocked" $T segv
-case_vm "munmap in one thread: another thread reading the page faults next (TLB shootdown)" 0 "the other thread faults on the page unmapped" $T shootdown
-case_vm "8 threads hammer a page while it is unmapped, mapped fresh, made read-only and moved: each change holds for all once its call returns" 0 "200 rounds, 8 threads: accesses that did not fault 0, old data in fresh pages 0, wrong reads 0, moves 200" --timeout 150 $T shootdown-stress
-case_vm "300 threads alive at once, each a vCPU, with tids of their own" 0 "300 threads at once: tids distinct 1, joined 1" $T many 300
-case_vm "threads until clone fails: more than 500 at once, then EAGAIN (KVM's vCPUs), and the process goes on" 0 "more than 500 at once 1, then Resource temporarily unavailable" --memory 256M $T thread-limit
-case_vm "pthread_kill runs the handler in that thread, on its sigaltstack" 0 @threads-pthread-kill $T pthread-kill
-case_vm "the C library's signals between threads: set*id reaches each, pthread_cancel ends one" 0 @threads-library-signals $T library-signals
-case_vm "execve from a second thread: the same pid, and the tid is the pid" 0 "pid kept 1, tid is the pid 1, one thread 1" $T exec-thread
-case_vm "pause sleeps until a handler has run, then fails with EINTR" 0 "pause -1, EINTR 1, after the handler 1" $T pause
+thread_cases 200 all
 # Without namespaces (a chroot refuses them, as some hosts' sysctls do), the VM is the wall.
 "$VIV" run --mode vm --verbose vmt files >"$out" 2>"$err" </dev/null
 st=$?

@@ -336,7 +336,6 @@ static int thread_limit(void)
  * change holds for them: Linux's munmap, mprotect and mremap return only when no CPU can use the
  * old translation any more. */
 #define STRESS_THREADS 8
-#define STRESS_ROUNDS 200
 enum { HAMMER, GONE, FRESH, HAMMER_RO, READ_ONLY, HAMMER_MOVE, MOVED, DONE = -1, INIT = -2 };
 static volatile char *stress_page, *stress_other;
 static volatile int stress_step, stress_round;
@@ -461,7 +460,7 @@ static void stress_go(int step)
         sched_yield();
 }
 
-static int shootdown_stress(void)
+static int shootdown_stress(int rounds)
 {
     struct sigaction sa = {.sa_handler = on_stress_segv};
     sigemptyset(&sa.sa_mask);
@@ -483,7 +482,7 @@ static int shootdown_stress(void)
         if (pthread_create(&th[i], &at, stress_reader, (void *)i) != 0)
             return 1;
     int moved = 0;
-    for (int r = 1; r <= STRESS_ROUNDS; r++) {
+    for (int r = 1; r <= rounds; r++) {
         stress_round = r;
         stress_page[0] = (char)r;
         stress_go(HAMMER);
@@ -507,7 +506,7 @@ static int shootdown_stress(void)
         pthread_join(th[i], NULL);
     printf("%d rounds, %d threads: accesses that did not fault %d, old data in fresh pages %d, "
            "wrong reads %d, moves %d\n",
-           STRESS_ROUNDS, STRESS_THREADS, missed_faults, old_data, wrong_reads, moved);
+           rounds, STRESS_THREADS, missed_faults, old_data, wrong_reads, moved);
     return 0;
 }
 
@@ -575,7 +574,7 @@ int main(int argc, char **argv)
     if (!strcmp(c, "shootdown"))
         return shootdown();
     if (!strcmp(c, "shootdown-stress"))
-        return shootdown_stress();
+        return shootdown_stress(argc > 2 ? atoi(argv[2]) : 200);
     if (!strcmp(c, "many") && argc > 2)
         return many_threads(atoi(argv[2]));
     if (!strcmp(c, "thread-limit"))
