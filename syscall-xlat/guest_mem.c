@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <unistd.h>
 
 int xlat_mem_init(struct xlat_mem *m, uint64_t size, struct viv_error *err)
@@ -38,6 +39,7 @@ void xlat_mem_destroy(struct xlat_mem *m)
     if (m->base && !m->mmu)
         munmap(m->base, m->size);
     free(m->pages);
+    free(m->shm);
     xlat_ranges_free(m);
     memset(m, 0, sizeof(*m));
 }
@@ -85,14 +87,74 @@ static int zero_in_place(struct xlat_mem *m, uint64_t addr, uint64_t len)
     return madvise(m->base + addr, len, MADV_DONTNEED) < 0 ? -errno : 0;
 }
 
-/* A private file mapping of a VM is a copy of the file; past its end the pages stay zero, as
- * the tail of a mapped file reads. Shared file mappings would need the host's page cache in
- * guest memory. */
-static int copy_in(struct xlat_mem *m, uint64_t addr, uint64_t len, int flags, int fd,
-                   uint64_t off)
+/* The host's rights for a VM's page of the guest's: readable whenever present, as the guest's
+ * own tables make it (rights_of), so that the hypervisor can map what the guest may read. */
+static int window_prot(int prot)
 {
-    if ((flags & (MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE)) != MAP_PRIVATE)
-        return -ENODEV;
+    return (prot & 7) ? PROT_READ | (prot & PROT_WRITE) : PROT_NONE;
+}
+
+/* Call fn on each run of pages in [addr, addr+len) that the host maps itself (XLAT_PG_HOST);
+ * the first failure ends the walk. */
+static int each_host_run(struct xlat_mem *m, uint64_t addr, uint64_t len,
+                         int (*fn)(struct xlat_mem *m, uint64_t addr, uint64_t len, int arg),
+                         int arg)
+{
+    uint64_t p = addr / XLAT_PAGE, end = (addr + len) / XLAT_PAGE;
+    while (p < end) {
+        if (!(m->pages[p] & XLAT_PG_HOST)) {
+            p++;
+            continue;
+        }
+        uint64_t first = p;
+        while (p < end && (m->pages[p] & XLAT_PG_HOST))
+            p++;
+        int e = fn(m, first * XLAT_PAGE, (p - first) * XLAT_PAGE, arg);
+        if (e < 0)
+            return e;
+    }
+    return 0;
+}
+
+/* Private anonymous pages again where a shared mapping was, mergeable like the rest of the
+ * window (vm_mem_init). */
+static int make_private(struct xlat_mem *m, uint64_t addr, uint64_t len, int unused)
+{
+    (void)unused;
+    if (mmap(m->base + addr, len, PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED)
+        return -errno;
+    (void)madvise(m->base + addr, len, MADV_MERGEABLE);
+    return 0;
+}
+
+static int protect_host(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot)
+{
+    return mprotect(m->base + addr, len, window_prot(prot)) < 0 ? -errno : 0;
+}
+
+/* A VM's [addr, addr+len) as private zero pages, whatever the host mapped there. */
+static int private_zero(struct xlat_mem *m, uint64_t addr, uint64_t len)
+{
+    int e = each_host_run(m, addr, len, make_private, 0);
+    return e < 0 ? e : zero_in_place(m, addr, len);
+}
+
+/* A VM's shared mapping: the host's, over the pages there (which MAP_FIXED replaces only once
+ * the host has accepted the mapping: a refusal leaves them as they were, as Linux does). */
+static int map_shared(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot, int flags,
+                      int fd, uint64_t off)
+{
+    int hflags = (flags & (MAP_SHARED | MAP_SHARED_VALIDATE | MAP_ANONYMOUS)) | MAP_FIXED;
+    if (mmap(m->base + addr, len, window_prot(prot), hflags, fd, (off_t)off) == MAP_FAILED)
+        return errno == EOPNOTSUPP ? -EINVAL : -errno;
+    return 0;
+}
+
+/* A private file mapping of a VM is a copy of the file; past its end the pages stay zero, as
+ * the tail of a mapped file reads. (A shared one is the host's: map_shared.) */
+static int copy_in(struct xlat_mem *m, uint64_t addr, uint64_t len, int fd, uint64_t off)
+{
     if (off + len < off)
         return -EOVERFLOW;
     uint64_t done = 0;
@@ -107,6 +169,17 @@ static int copy_in(struct xlat_mem *m, uint64_t addr, uint64_t len, int flags, i
     return 0;
 }
 
+/* The attachments that start in [addr, addr+len), which a change of the map there ends (shmdt
+ * finds no segment at an address whose mapping is gone or replaced). */
+static void forget_shm(struct xlat_mem *m, uint64_t addr, uint64_t len)
+{
+    for (size_t i = 0; i < m->nshm;)
+        if (m->shm[i].addr - addr < len)
+            m->shm[i] = m->shm[--m->nshm];
+        else
+            i++;
+}
+
 int xlat_mem_map(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot, int flags, int fd,
                  uint64_t off)
 {
@@ -116,9 +189,15 @@ int xlat_mem_map(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot, int 
     if (xlat_ranges_room(m, addr, len, 1) < 0)
         return -ENOMEM; /* mmap(2): "the process's maximum number of mappings would have been
                          * exceeded" */
-    if (m->mmu) {
-        int e = zero_in_place(m, addr, len);
-        if (e == 0 && fd >= 0 && (e = copy_in(m, addr, len, flags, fd, off)) < 0) {
+    uint8_t host = 0;
+    if (m->mmu && (flags & (MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE)) != MAP_PRIVATE) {
+        int e = map_shared(m, addr, len, prot, flags, fd, off);
+        if (e < 0)
+            return e;
+        host = XLAT_PG_HOST;
+    } else if (m->mmu) {
+        int e = private_zero(m, addr, len);
+        if (e == 0 && fd >= 0 && (e = copy_in(m, addr, len, fd, off)) < 0) {
             zero_in_place(m, addr, len);
             set_pages(m, addr, len, 0); /* MAP_FIXED over a mapping: the old one is gone */
             xlat_ranges_clear(m, addr, len);
@@ -134,9 +213,53 @@ int xlat_mem_map(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot, int 
         if (mmap(m->base + addr, len, host_prot(prot), hflags, fd, (off_t)off) == MAP_FAILED)
             return -errno;
     }
-    set_pages(m, addr, len, rights_of(m, prot));
+    forget_shm(m, addr, len);
+    set_pages(m, addr, len, rights_of(m, prot) | host);
     xlat_ranges_map(m, addr, len, prot, flags, fd, off);
     return 0;
+}
+
+/* The record of a move of [old, old+old_len) to [to, to+new_len) with these rights: a segment
+ * attached at old goes along. */
+static void moved(struct xlat_mem *m, uint64_t old, uint64_t old_len, uint64_t to,
+                  uint64_t new_len, uint8_t rights)
+{
+    set_pages(m, old, old_len, 0);
+    set_pages(m, to, new_len, rights);
+    forget_shm(m, to, new_len);
+    for (size_t i = 0; i < m->nshm; i++)
+        if (m->shm[i].addr == old)
+            m->shm[i] = (struct xlat_shm_attach){to, new_len};
+    forget_shm(m, old, old_len);
+    xlat_ranges_move(m, old, old_len, to, new_len);
+}
+
+int xlat_mem_attach_shm(struct xlat_mem *m, uint64_t addr, uint64_t len, int id, int shmflg)
+{
+    len = (len + XLAT_PAGE - 1) & ~(uint64_t)(XLAT_PAGE - 1);
+    if (!range_ok(m, addr, len))
+        return -EINVAL;
+    if (xlat_ranges_room(m, addr, len, 1) < 0)
+        return -ENOMEM;
+    /* The host never executes guest code: SHM_EXEC is the guest's right only. */
+    if (shmat(id, m->base + addr, (shmflg & SHM_RDONLY) | SHM_REMAP) == (void *)-1)
+        return -errno;
+    int prot = PROT_READ | ((shmflg & SHM_RDONLY) ? 0 : PROT_WRITE) |
+               ((shmflg & SHM_EXEC) ? PROT_EXEC : 0);
+    forget_shm(m, addr, len);
+    m->shm = viv_xrealloc(m->shm, (m->nshm + 1) * sizeof(*m->shm));
+    m->shm[m->nshm++] = (struct xlat_shm_attach){addr, len};
+    set_pages(m, addr, len, rights_of(m, prot) | (m->mmu ? XLAT_PG_HOST : 0));
+    xlat_ranges_map(m, addr, len, prot, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    return 0;
+}
+
+int xlat_mem_detach_shm(struct xlat_mem *m, uint64_t addr)
+{
+    for (size_t i = 0; i < m->nshm; i++)
+        if (m->shm[i].addr == addr)
+            return xlat_mem_unmap(m, addr, m->shm[i].len);
+    return -EINVAL;
 }
 
 /* Give the pages of [addr, addr+len) back but keep the reservation, so nothing else lands in
@@ -144,7 +267,7 @@ int xlat_mem_map(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot, int 
 static int release(struct xlat_mem *m, uint64_t addr, uint64_t len)
 {
     if (m->mmu)
-        return zero_in_place(m, addr, len);
+        return private_zero(m, addr, len);
     if (mmap(m->base + addr, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
              MAP_FIXED, -1, 0) == MAP_FAILED)
         return -errno;
@@ -161,6 +284,7 @@ int xlat_mem_unmap(struct xlat_mem *m, uint64_t addr, uint64_t len)
     int e = release(m, addr, len);
     if (e < 0)
         return e;
+    forget_shm(m, addr, len);
     set_pages(m, addr, len, 0);
     xlat_ranges_clear(m, addr, len);
     return 0;
@@ -183,7 +307,18 @@ int xlat_mem_protect(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot)
         return -ENOMEM;
     if (!m->mmu && mprotect(m->base + addr, len, host_prot(prot)) < 0)
         return -errno;
-    set_pages(m, addr, len, rights_of(m, prot));
+    /* A shared mapping's pages are the host's: it refuses what Linux refuses (PROT_WRITE on a
+     * file opened read-only: EACCES), and keeps them as the guest's tables have them. */
+    int e = m->mmu ? each_host_run(m, addr, len, protect_host, prot) : 0;
+    if (e < 0)
+        return e;
+    for (uint64_t p = addr / XLAT_PAGE, end = (addr + len) / XLAT_PAGE; p < end;) {
+        uint8_t host = m->pages[p] & XLAT_PG_HOST;
+        uint64_t first = p;
+        while (p < end && (m->pages[p] & XLAT_PG_HOST) == host)
+            p++;
+        set_pages(m, first * XLAT_PAGE, (p - first) * XLAT_PAGE, rights_of(m, prot) | host);
+    }
     xlat_ranges_protect(m, addr, len, prot);
     return 0;
 }
@@ -196,9 +331,26 @@ int xlat_mem_move(struct xlat_mem *m, uint64_t old, uint64_t old_len, uint64_t t
     if (xlat_ranges_room(m, old, old_len, 3) < 0)
         return -ENOMEM;
     uint8_t rights = m->pages[old / XLAT_PAGE];
+    /* mremap(2) moves one mapping: EFAULT for a range that a shared one only partly fills. */
+    for (uint64_t p = old / XLAT_PAGE; m->mmu && p < (old + old_len) / XLAT_PAGE; p++)
+        if ((m->pages[p] ^ rights) & XLAT_PG_HOST)
+            return -EFAULT;
+    if (m->mmu && (rights & XLAT_PG_HOST)) {
+        /* A shared mapping moves as the host's (one of its own, or the host refuses: EFAULT
+         * for one that runs into other mappings), and private pages fill the hole it leaves
+         * under the memory slot. */
+        if (mremap(m->base + old, old_len, new_len, MREMAP_MAYMOVE | MREMAP_FIXED,
+                   m->base + to) == MAP_FAILED)
+            return -errno;
+        int e = make_private(m, old, old_len, 0);
+        if (e < 0)
+            return e;
+        moved(m, old, old_len, to, new_len, rights);
+        return 0;
+    }
     if (m->mmu) {
         /* Guest-physical memory cannot move under the memory slot: a copy. */
-        int e = zero_in_place(m, to, new_len);
+        int e = private_zero(m, to, new_len);
         if (e < 0)
             return e;
         memcpy(m->base + to, m->base + old, old_len < new_len ? old_len : new_len);
@@ -210,9 +362,7 @@ int xlat_mem_move(struct xlat_mem *m, uint64_t old, uint64_t old_len, uint64_t t
     int e = release(m, old, old_len);
     if (e < 0)
         return e;
-    set_pages(m, old, old_len, 0);
-    set_pages(m, to, new_len, rights);
-    xlat_ranges_move(m, old, old_len, to, new_len);
+    moved(m, old, old_len, to, new_len, rights);
     return 0;
 }
 

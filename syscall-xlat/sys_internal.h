@@ -320,7 +320,8 @@ int xlat_sockaddr_out(struct xlat_proc *p, const struct sockaddr_storage *ss, so
                       uint64_t g, uint64_t glenp);
 /* sys_ipc.c: SysV message queues and semaphores */
 XLAT_SYS(msgget); XLAT_SYS(msgsnd); XLAT_SYS(msgrcv); XLAT_SYS(msgctl); XLAT_SYS(semget);
-XLAT_SYS(semop); XLAT_SYS(semtimedop); XLAT_SYS(semctl);
+XLAT_SYS(semop); XLAT_SYS(semtimedop); XLAT_SYS(semctl); XLAT_SYS(shmget); XLAT_SYS(shmctl);
+XLAT_SYS(shmat); XLAT_SYS(shmdt);
 /* sys_pgrp.c */
 XLAT_SYS(getpgid); XLAT_SYS(getpgrp); XLAT_SYS(getsid); XLAT_SYS(setpgid); XLAT_SYS(setsid);
 XLAT_SYS(pidfd_open); XLAT_SYS(pidfd_send_signal);

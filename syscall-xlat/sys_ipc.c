@@ -1,11 +1,12 @@
-/* sys_ipc.c: SysV message queues and semaphores, the host kernel's in the sandbox's IPC
- * namespace. Buffers come through guest memory; a bad one reaches the host call as NULL, so
- * that the kernel's own order of checks (sizes first, then the copy) picks the error. Shared
- * memory (shmat) is not served: its pages would have to enter the guest's window. */
+/* sys_ipc.c: SysV message queues, semaphores and shared memory, the host kernel's in the
+ * sandbox's IPC namespace. Buffers come through guest memory; a bad one reaches the host call as
+ * NULL, so that the kernel's own order of checks (sizes first, then the copy) picks the error.
+ * A shared memory segment is attached by the host inside the guest's window (guest_mem.c). */
 #include "sys_internal.h"
 
 #include <sys/msg.h>
 #include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -19,6 +20,13 @@
 #define SEMID_GENERIC_SIZE 88
 #define MSGINFO_SIZE 32 /* struct msginfo and struct seminfo: ints only */
 #define SEMINFO_SIZE 40
+/* struct shmid64_ds, struct shminfo64 (nine longs) and struct shm_info (an int, then five
+ * longs): the same on x86-64 and asm-generic. */
+#define SHMID_SIZE 112
+#define SHMINFO_SIZE 72
+#define SHM_INFO_SIZE 48
+#define SHMLBA_GUEST 4096 /* the page on x86-64 and riscv64 alike */
+_Static_assert(SHMID_SIZE <= MSQID_SIZE && SHMINFO_SIZE <= MSQID_SIZE, "ipc_ctl's buffer");
 
 static void *guest_buf(struct xlat_proc *p, uint64_t g, uint64_t len, unsigned need)
 {
@@ -59,9 +67,28 @@ static void pid_out(struct xlat_proc *p, uint8_t *at)
     memcpy(at, &pid, sizeof(pid));
 }
 
-XLAT_SYS(msgctl)
+/* A msgctl or shmctl (nr) whose buffer a[2] is read (in bytes) or written (out): a record of
+ * `record` bytes has two pids at pid_at, which the guest knows by its own numbers. */
+static int64_t ipc_ctl(struct xlat_proc *p, long nr, const uint64_t *a, size_t in, size_t out,
+                       size_t record, size_t pid_at)
 {
     uint8_t ds[MSQID_SIZE] = {0};
+    if (in && xlat_mem_read(p->mem, a[2], ds, in) < 0)
+        return -EFAULT;
+    if (out && !xlat_mem_ptr(p->mem, a[2], out, XLAT_PG_W))
+        return -EFAULT;
+    int64_t rc = XLAT_RET(syscall(nr, (int)a[0], (int)a[1], (in || out) ? ds : NULL));
+    if (rc < 0 || !out)
+        return rc;
+    if (out == record) {
+        pid_out(p, ds + pid_at);
+        pid_out(p, ds + pid_at + 4);
+    }
+    return xlat_mem_write(p->mem, a[2], ds, out) < 0 ? -EFAULT : rc;
+}
+
+XLAT_SYS(msgctl)
+{
     size_t in = 0, out = 0;
     switch ((int)a[1] & ~IPC_64) {
     case IPC_STAT:
@@ -81,18 +108,8 @@ XLAT_SYS(msgctl)
     default:
         return -EINVAL;
     }
-    if (in && xlat_mem_read(p->mem, a[2], ds, in) < 0)
-        return -EFAULT;
-    if (out && !xlat_mem_ptr(p->mem, a[2], out, XLAT_PG_W))
-        return -EFAULT;
-    int64_t rc = XLAT_RET(syscall(SYS_msgctl, (int)a[0], (int)a[1], (in || out) ? ds : NULL));
-    if (rc < 0 || !out)
-        return rc;
-    if (out == MSQID_SIZE) {
-        pid_out(p, ds + PERM_SIZE + 6 * 8);     /* msg_lspid */
-        pid_out(p, ds + PERM_SIZE + 6 * 8 + 4); /* msg_lrpid */
-    }
-    return xlat_mem_write(p->mem, a[2], ds, out) < 0 ? -EFAULT : rc;
+    /* msg_lspid and msg_lrpid follow six words. */
+    return ipc_ctl(p, SYS_msgctl, a, in, out, MSQID_SIZE, PERM_SIZE + 6 * 8);
 }
 
 XLAT_SYS(semget)
@@ -226,4 +243,77 @@ XLAT_SYS(semctl)
     default:
         return -EINVAL;
     }
+}
+
+XLAT_SYS(shmget)
+{
+    (void)p;
+    return XLAT_RET(syscall(SYS_shmget, (key_t)a[0], (size_t)a[1], (int)a[2]));
+}
+
+XLAT_SYS(shmctl)
+{
+    size_t in = 0, out = 0;
+    switch ((int)a[1] & ~IPC_64) {
+    case IPC_STAT:
+    case SHM_STAT:
+    case SHM_STAT_ANY:
+        out = SHMID_SIZE;
+        break;
+    case IPC_SET:
+        in = SHMID_SIZE;
+        break;
+    case IPC_INFO:
+        out = SHMINFO_SIZE;
+        break;
+    case SHM_INFO:
+        out = SHM_INFO_SIZE;
+        break;
+    case IPC_RMID:
+    case SHM_LOCK:
+    case SHM_UNLOCK:
+        break;
+    default:
+        return -EINVAL;
+    }
+    /* shm_cpid and shm_lpid follow four words. */
+    return ipc_ctl(p, SYS_shmctl, a, in, out, SHMID_SIZE, PERM_SIZE + 4 * 8);
+}
+
+/* shmat(2): at the address asked for (rounded down with SHM_RND), which must then be free unless
+ * SHM_REMAP, or where mmap would place it; the segment's own size, page-rounded. */
+XLAT_SYS(shmat)
+{
+    int id = (int)a[0], flags = (int)a[2];
+    uint64_t addr = a[1];
+    if (flags & ~(SHM_RDONLY | SHM_RND | SHM_REMAP | SHM_EXEC))
+        return -EINVAL;
+    uint8_t ds[SHMID_SIZE];
+    if (syscall(SYS_shmctl, id, IPC_STAT, ds) < 0)
+        return -errno;
+    uint64_t len;
+    memcpy(&len, ds + PERM_SIZE, sizeof(len));
+    len = XLAT_PAGE_UP(len);
+    if (addr && (flags & SHM_RND))
+        addr &= ~(uint64_t)(SHMLBA_GUEST - 1);
+    if (addr % XLAT_PAGE || (!addr && (flags & SHM_REMAP)))
+        return -EINVAL;
+    if (!addr) {
+        int e = xlat_mem_find(p->mem, len, &addr);
+        if (e < 0)
+            return e;
+    } else if (addr >= p->mem->size || len > p->mem->size - addr) {
+        return -EINVAL;
+    } else if (!(flags & SHM_REMAP)) {
+        for (uint64_t g = addr; g < addr + len; g += XLAT_PAGE)
+            if (p->mem->pages[g / XLAT_PAGE])
+                return -EINVAL;
+    }
+    int e = xlat_mem_attach_shm(p->mem, addr, len, id, flags);
+    return e < 0 ? e : (int64_t)addr;
+}
+
+XLAT_SYS(shmdt)
+{
+    return xlat_mem_detach_shm(p->mem, a[0]);
 }

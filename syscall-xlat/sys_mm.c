@@ -126,10 +126,11 @@ XLAT_SYS(mremap)
                 xlat_mem_unmap(m, old + new_len, old_len - new_len);
             return (int64_t)old;
         }
-        /* In place where every mapping is a copy (a VM's memory) and the pages after are free;
-         * a translator's host mapping may be a file's, which only the host can extend. */
+        /* In place where every mapping is a copy (a VM's private memory) and the pages after
+         * are free; a translator's host mapping may be a file's, and so may a VM's shared one,
+         * which only the host can extend, and only by moving it. */
         uint64_t end = old + old_len, grow = new_len - old_len;
-        if (m->mmu && range_free(m, end, grow)) {
+        if (m->mmu && !(m->pages[old / XLAT_PAGE] & XLAT_PG_HOST) && range_free(m, end, grow)) {
             int e = xlat_mem_grow(m, old, old_len, new_len);
             return e < 0 ? e : (int64_t)old;
         }

@@ -68,10 +68,13 @@ void xlat_trap_close(struct xlat_trap *t);
  * Two engines enforce rights differently. A translator's window is reserved here
  * (xlat_mem_init) and the host MMU enforces reads and writes: every change remaps or
  * mprotects host pages. A VM's window is guest-physical memory the engine owns
- * (xlat_mem_init_mmu): the host mapping stays read-write and in place under the hypervisor's
- * memory slot, the guest's own page tables enforce the rights (kept by the engine in its
- * `changed` hook), fresh pages are emptied with MADV_DONTNEED and file mappings are copies. */
-enum { XLAT_PG_R = 1, XLAT_PG_W = 2, XLAT_PG_X = 4, XLAT_PG_MAPPED = 8 };
+ * (xlat_mem_init_mmu): the host mapping stays in place under the hypervisor's memory slot, the
+ * guest's own page tables enforce the rights (kept by the engine in its `changed` hook), fresh
+ * pages are emptied with MADV_DONTNEED and private file mappings are copies. A shared mapping
+ * (a file's, or shared anonymous memory) must be the host's own to be shared: the host maps it
+ * into the window in place of the private pages there (XLAT_PG_HOST, with the guest's rights,
+ * so that the host refuses what Linux refuses), and private pages are put back when it goes. */
+enum { XLAT_PG_R = 1, XLAT_PG_W = 2, XLAT_PG_X = 4, XLAT_PG_MAPPED = 8, XLAT_PG_HOST = 16 };
 #define XLAT_PAGE 4096u /* the guest page size: 4 KiB on riscv64 and x86-64 Linux */
 
 /* What /proc/self/maps says of a run of guest pages besides where it is (mem_ranges.c): Linux's
@@ -125,6 +128,11 @@ struct xlat_mem {
     /* The initial stack (xlat_mem_set_stack): the reservation [stack_base, size) and where
      * Linux's stack vma would start after exec; both 0 when there is none. */
     uint64_t stack_base, stack_start;
+    /* SysV shared memory segments attached (shmat), for shmdt to find their length. */
+    struct xlat_shm_attach {
+        uint64_t addr, len;
+    } *shm;
+    size_t nshm;
 };
 
 int xlat_mem_init(struct xlat_mem *m, uint64_t size, struct viv_error *err);
@@ -137,6 +145,11 @@ int xlat_mem_map(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot, int 
                  uint64_t off);
 int xlat_mem_unmap(struct xlat_mem *m, uint64_t addr, uint64_t len);
 int xlat_mem_protect(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot);
+/* shmat: SysV segment id (its length len, page-rounded) at [addr, addr+len), read-only with
+ * SHM_RDONLY, executable with SHM_EXEC; the host attaches it there (SHM_REMAP). */
+int xlat_mem_attach_shm(struct xlat_mem *m, uint64_t addr, uint64_t len, int id, int shmflg);
+/* shmdt: the segment attached at addr detached; -EINVAL when none starts there. */
+int xlat_mem_detach_shm(struct xlat_mem *m, uint64_t addr);
 /* mremap's move: the pages of [old, old+old_len) go to [to, to+new_len) (page-aligned, inside,
  * not overlapping), keeping old's rights; old is unmapped. */
 int xlat_mem_move(struct xlat_mem *m, uint64_t old, uint64_t old_len, uint64_t to,

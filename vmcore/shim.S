@@ -119,6 +119,7 @@ vm_shim_code:
     .set PTE_P, 1
     .set PTE_W, 2
     .set PTE_U, 4
+    .set PTE_HOST, 0x200        /* vmcore.h, VM_PTE_HOST */
     .set PTE_NX_BIT, 63
     .set save_nr, vm_shim_code + DATA_OFFSET + 256
     .set sigact, vm_shim_code + DATA_OFFSET + 1024
@@ -308,7 +309,8 @@ answer_brk:
     jmp after_call
 
 /* mprotect(2) as the personality answers it (xlat_mem_protect) when it changes pages that are
- * all present (so all mapped), within one page table, to rights that are not PROT_NONE: each
+ * all present (so all mapped), none of a shared mapping (whose host rights the VMM changes
+ * too), within one page table, to rights that are not PROT_NONE: each
  * leaf entry gets present, user, W as asked, NX unless PROT_EXEC (what vm_mem.c's leaf_flags
  * makes of those rights), keeping its address and its accessed and dirty bits, and is dropped
  * from the TLB (invlpg). Checked first, written after; recorded for the personality (sync_flags
@@ -350,6 +352,8 @@ answer_mprotect:
     movq %rdi, %rax
 3:  testq $PTE_P, (%rdx)
     jz to_vmm                   /* a hole, or PROT_NONE pages */
+    testq $PTE_HOST, (%rdx)
+    jnz to_vmm                  /* a shared mapping's: the host's rights follow (vm_mem.c) */
     addq $8, %rdx
     addq $4096, %rax
     cmpq %r8, %rax

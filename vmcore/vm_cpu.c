@@ -132,7 +132,7 @@ int vm_cpu_setup(int kvm_fd, int vcpu_fd, struct vm_mem *m, unsigned slot, struc
         return viv_fail(err, EINVAL, "the shim is %zu bytes, more than its pages", shim.size);
     build_tables(m, slot, &shim);
     uint64_t base = vm_sys_kva(slot, 0);
-    if (set_cpuid(kvm_fd, vcpu_fd, err) < 0)
+    if (kvm_fd >= 0 && set_cpuid(kvm_fd, vcpu_fd, err) < 0)
         return -1;
 
     struct kvm_sregs sr;

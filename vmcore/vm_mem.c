@@ -14,7 +14,7 @@ static uint64_t leaf_flags(uint8_t rights)
     /* x86 pages are always readable when present; W and NX are the only other rights
      * (AMD64 APM vol. 2, 5.6). */
     return VM_PTE_P | VM_PTE_U | ((rights & XLAT_PG_W) ? VM_PTE_W : 0) |
-           ((rights & XLAT_PG_X) ? 0 : VM_PTE_NX);
+           ((rights & XLAT_PG_X) ? 0 : VM_PTE_NX) | ((rights & XLAT_PG_HOST) ? VM_PTE_HOST : 0);
 }
 
 /* The personality changed [addr, addr+len) of user memory: the leaf entries follow. */

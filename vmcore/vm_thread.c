@@ -235,7 +235,9 @@ int vm_thread_spawn(void *ctx, struct xlat_thread *child, const struct xlat_regs
     struct vm_vcpu *c = take_parked(v);
     if (c) {
         vm_regs_stale(c); /* vm_cpu_setup sets them again by ioctl */
-        if (vm_cpu_setup(v->kvm, c->fd, &v->mem, c->slot, &err) < 0) {
+        /* Its CPUID stays: once a vCPU has run, KVM refuses KVM_SET_CPUID2 with anything but
+         * the entries it holds, which it has updated as the guest ran (EINVAL). */
+        if (vm_cpu_setup(-1, c->fd, &v->mem, c->slot, &err) < 0) {
             viv_trace(VIV_TRACE_VM, "vm", "thread: %s", err.msg);
             park_locked(v, c);
             return -EAGAIN;

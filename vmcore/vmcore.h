@@ -267,6 +267,10 @@ uint64_t vm_mem_mmap_pool(struct vm_mem *m, uint64_t brk_top, uint64_t brk_end);
 #define VM_PTE_NX (1ull << 63)
 #define VM_PTE_AD (3ull << 5) /* accessed and dirty, set by the CPU */
 #define VM_PTE_D (1ull << 6)
+/* Bit 9 is the software's (AVL): a page of a shared mapping, which the host maps itself
+ * (XLAT_PG_HOST), so that the shim leaves its mprotect to the VMM, which has the host's
+ * rights follow. */
+#define VM_PTE_HOST (1ull << 9)
 #define VM_PTE_ADDR 0x000ffffffffff000ull
 /* Map the 4 KiB page at virtual va to guest-physical pa with leaf flags (0: not present).
  * -ENOMEM when the pool of tables is exhausted. */
@@ -352,7 +356,9 @@ int vm_vdso_place(struct vm_mem *m, int vcpu_fd, uint64_t *ehdr);
 /* ---- running a program (vm_cpu.c, vm_run.c) ---- */
 
 /* Copy the shim and build the GDT, TSS and IDT in the system area's slot for this vCPU, then
- * put the vCPU in long mode in ring 0 at that copy's start (the caller sets rcx, r11 and rsp for the first sysret). */
+ * put the vCPU in long mode in ring 0 at that copy's start (the caller sets rcx, r11 and rsp
+ * for the first sysret). A new vCPU gets its CPUID from kvm_fd; one that has run keeps the one
+ * it has, which KVM no longer lets change (kvm_fd -1). */
 int vm_cpu_setup(int kvm_fd, int vcpu_fd, struct vm_mem *m, unsigned slot, struct viv_error *err);
 /* Load the guest's FS base (arch_prctl ARCH_SET_FS): 0 or -1 with errno. */
 int vm_cpu_set_fs(int vcpu_fd, uint64_t base);

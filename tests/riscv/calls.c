@@ -1,7 +1,8 @@
 /* calls.c: the system calls real programs make beyond the basics: sigtimedwait, POSIX timers,
  * inotify, xattr setters, sendfile and friends, the mlock family, scheduling, capabilities,
- * close_range, pidfds and SysV IPC. Prints the same lines natively and translated (or in the VM);
- * with a folder argument, also the calls that need files of a filesystem there. */
+ * close_range, pidfds, SysV IPC and shared mappings. Prints the same lines natively and
+ * translated (or in the VM); with a folder argument, also the calls that need files of a
+ * filesystem there. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
@@ -20,10 +21,12 @@
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/sendfile.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
@@ -303,6 +306,49 @@ static void pidfd_calls(void)
     close(fd);
 }
 
+/* SysV shared memory: a segment attached twice and in a forked child is one memory; its record;
+ * read-only attachments; shmdt and its refusals. */
+static void shm_calls(void)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    int id = shmget(IPC_PRIVATE, 2 * pg + 10, IPC_CREAT | 0600);
+    show("shmget", id >= 0 ? 0 : -1);
+    char *a = shmat(id, NULL, 0), *b = shmat(id, NULL, SHM_RDONLY);
+    show("shmat", a == (void *)-1 || b == (void *)-1 ? -1 : 0);
+    if (a == (void *)-1 || b == (void *)-1)
+        return;
+    int zero = a[0] == 0 && a[2 * pg + 9] == 0;
+    strcpy(a, "one segment");
+    printf("shm: zero at first %d, the write seen at the other attachment %d\n", zero,
+           strcmp(b, "one segment") == 0);
+    pid_t child = fork();
+    if (child == 0) {
+        strcpy(a + 100, "the child's");
+        _exit(shmdt(a) == 0 ? 0 : 1);
+    }
+    int st = -1;
+    waitpid(child, &st, 0);
+    printf("shm: a forked child's write seen %d, its shmdt %d\n",
+           strcmp(b + 100, "the child's") == 0, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+    struct shmid_ds ds;
+    show("shmctl IPC_STAT", shmctl(id, IPC_STAT, &ds));
+    printf("shm: %zu bytes, %lu attachment(s), mode %o, creator is us %d\n",
+           (size_t)ds.shm_segsz, (unsigned long)ds.shm_nattch, ds.shm_perm.mode & 0777,
+           ds.shm_cpid == getpid());
+    show("shmctl, bad buffer", shmctl(id, IPC_STAT, bad));
+    show("shmat, unaligned", shmat(id, a + 1, 0) == (void *)-1 ? -1 : 0);
+    show("shmat, over a mapping", shmat(id, a, 0) == (void *)-1 ? -1 : 0);
+    char *c = shmat(id, a, SHM_REMAP);
+    printf("shmat with SHM_REMAP: in place %d, the bytes there %d\n", c == a,
+           c != (void *)-1 && strcmp(c, "one segment") == 0);
+    show("shmdt, not an attachment", shmdt(a + pg));
+    show("shmdt", shmdt(a));
+    show("shmdt, again", shmdt(a));
+    show("shmdt, read-only", shmdt(b));
+    show("shmctl IPC_RMID", shmctl(id, IPC_RMID, NULL));
+    show("shmat, removed", shmat(id, NULL, 0) == (void *)-1 ? -1 : 0);
+}
+
 static void ipc_calls(void)
 {
     int q = msgget(IPC_PRIVATE, 0600);
@@ -348,6 +394,7 @@ static void ipc_calls(void)
     show("semop, bad operations", semop(s, bad, 1));
     show("semctl IPC_RMID", semctl(s, 0, IPC_RMID));
     show("semop, removed", semop(s, &op, 1));
+    shm_calls();
 }
 
 /* The calls that need a folder: inotify and extended attributes. */
@@ -399,6 +446,92 @@ static void folder_calls(const char *dir)
     unlink("f");
 }
 
+/* MAP_SHARED: memory a forked child writes into, a file's pages seen through read and write
+ * both ways, a moved mapping still the file's, private zero pages where one was unmapped, and
+ * what a file opened read-only refuses. */
+static void shared_calls(void)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    int rw = PROT_READ | PROT_WRITE;
+    volatile int *count = mmap(NULL, pg, rw, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    volatile int *own = mmap(NULL, pg, rw, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (count == MAP_FAILED || own == MAP_FAILED) {
+        show("mmap, shared anonymous", -1);
+        return;
+    }
+    *count = 1, *own = 1;
+    pid_t child = fork();
+    if (child == 0) {
+        *count = 42, *own = 42;
+        _exit(0);
+    }
+    waitpid(child, NULL, 0);
+    printf("shared anonymous: the child's write seen %d; private: not seen %d\n", *count == 42,
+           *own == 1);
+    int fd = memfd_create("calls-shared", MFD_CLOEXEC);
+    if (fd < 0 || ftruncate(fd, 2 * pg) < 0)
+        return;
+    char *f = mmap(NULL, 2 * pg, rw, MAP_SHARED, fd, 0);
+    if (f == MAP_FAILED) {
+        show("mmap, shared file", -1);
+        return;
+    }
+    strcpy(f, "through the mapping");
+    char buf[32] = {0};
+    pread(fd, buf, 19, 0);
+    pwrite(fd, "by pwrite", 9, pg);
+    printf("shared file: a write through the mapping read %d, a pwrite seen in it %d\n",
+           strcmp(buf, "through the mapping") == 0, memcmp(f + pg, "by pwrite", 9) == 0);
+    child = fork();
+    if (child == 0) {
+        strcpy(f + 100, "child");
+        _exit(0);
+    }
+    waitpid(child, NULL, 0);
+    pread(fd, buf, 6, 100);
+    printf("shared file: a forked child's write read %d\n", strcmp(buf, "child") == 0);
+    /* Moved onto a place reserved for it: still the file's. */
+    char *to = mmap(NULL, 2 * pg, rw, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    char *g = mremap(f, 2 * pg, 2 * pg, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+    if (g == MAP_FAILED) {
+        show("mremap, shared file", -1);
+        return;
+    }
+    g[200] = 'x';
+    pread(fd, buf, 1, 200);
+    printf("shared file moved: the file's still %d, the old place gone %d\n", buf[0] == 'x',
+           msync(f, pg, MS_SYNC) < 0 && errno == ENOMEM);
+    /* Private anonymous pages where the file was: zero, and the file keeps its bytes. */
+    munmap(g, 2 * pg);
+    char *h = mmap(g, 2 * pg, rw, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    int zero = h[0] == 0 && h[pg] == 0;
+    h[0] = 'z';
+    pread(fd, buf, 1, 0);
+    printf("mapped again private: zero %d, the file kept %d\n", zero, buf[0] == 't');
+    /* MAP_FIXED private over a shared mapping: the same. */
+    char *k = mmap(NULL, pg, rw, MAP_SHARED, fd, 0);
+    char *l = mmap(k, pg, rw, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    zero = l[0] == 0;
+    l[0] = 'q';
+    pread(fd, buf, 1, 0);
+    printf("private over shared: zero %d, the file kept %d\n", zero, buf[0] == 't');
+    munmap(l, pg);
+    munmap(h, 2 * pg);
+    close(fd);
+    int ro = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    char *e = mmap(NULL, pg, PROT_READ, MAP_SHARED, ro, 0);
+    const char *seen = e == MAP_FAILED ? strerrorname_np(errno)
+                       : memcmp(e, "\177ELF", 4) == 0 ? "its bytes"
+                                                        : "other bytes";
+    printf("a read-only file shared: %s\n", seen);
+    show("mmap, a read-only file shared writable",
+         mmap(NULL, pg, rw, MAP_SHARED, ro, 0) == MAP_FAILED ? -1 : 0);
+    show("mprotect, a read-only file's shared pages writable", mprotect(e, pg, rw));
+    show("mmap, a read-only file private writable",
+         mmap(NULL, pg, rw, MAP_PRIVATE, ro, 0) == MAP_FAILED ? -1 : 0);
+    close(ro);
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -410,6 +543,7 @@ int main(int argc, char **argv)
     identity_calls();
     pidfd_calls();
     ipc_calls();
+    shared_calls();
     if (argc > 1)
         folder_calls(argv[1]);
     return 0;

@@ -136,6 +136,65 @@ START_TEST(user_pages)
 }
 END_TEST
 
+/* A shared mapping is the host's own in the window: a forked child's writes reach it, its
+ * leaf entries carry VM_PTE_HOST (the shim leaves their mprotect to the VMM), the host refuses
+ * what Linux refuses, and private zero pages come back where it was. */
+START_TEST(shared_pages)
+{
+    uint64_t a = 0x400000;
+    int rw = PROT_READ | PROT_WRITE;
+    ck_assert_int_eq(xlat_mem_map(&m.user, a, 2 * VM_PAGE, rw, MAP_SHARED | MAP_ANONYMOUS, -1, 0),
+                     0);
+    ck_assert(m.user.pages[a / VM_PAGE] & XLAT_PG_HOST);
+    ck_assert(vm_pt_lookup(&m, a, NULL) & VM_PTE_HOST);
+    pid_t child = fork();
+    if (child == 0) {
+        m.host[a] = 7;
+        _exit(0);
+    }
+    ck_assert_int_eq(waitpid(child, NULL, 0), child);
+    ck_assert_int_eq(m.host[a], 7);
+    /* mprotect keeps the mark, and the host's rights follow the guest's. */
+    ck_assert_int_eq(xlat_mem_protect(&m.user, a, VM_PAGE, PROT_READ), 0);
+    ck_assert(m.user.pages[a / VM_PAGE] & XLAT_PG_HOST);
+    ck_assert(!(vm_pt_lookup(&m, a, NULL) & VM_PTE_W));
+    ck_assert_int_eq(xlat_mem_protect(&m.user, a, VM_PAGE, rw), 0);
+    /* Unmapped: private and zero again, mergeable with the rest. */
+    ck_assert_int_eq(xlat_mem_unmap(&m.user, a, VM_PAGE), 0);
+    ck_assert_int_eq(map(&m, a, VM_PAGE, rw), 0);
+    ck_assert(!(m.user.pages[a / VM_PAGE] & XLAT_PG_HOST));
+    ck_assert(!(vm_pt_lookup(&m, a, NULL) & VM_PTE_HOST));
+    ck_assert_int_eq(m.host[a], 0);
+    child = fork();
+    if (child == 0) {
+        m.host[a] = 8;
+        _exit(0);
+    }
+    ck_assert_int_eq(waitpid(child, NULL, 0), child);
+    ck_assert_int_eq(m.host[a], 0);
+    /* A file opened read-only: shared and writable is EACCES, and so is making it writable. */
+    int ro = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    ck_assert_int_ge(ro, 0);
+    ck_assert_int_eq(xlat_mem_map(&m.user, a, VM_PAGE, rw, MAP_SHARED, ro, 0), -EACCES);
+    ck_assert_int_eq(xlat_mem_map(&m.user, a, VM_PAGE, PROT_READ, MAP_SHARED, ro, 0), 0);
+    ck_assert_int_eq(memcmp(m.host + a, "\177ELF", 4), 0);
+    ck_assert_int_eq(xlat_mem_protect(&m.user, a, VM_PAGE, rw), -EACCES);
+    close(ro);
+    /* Moved: still the host's at its new place, private zero pages at the old. */
+    uint64_t b = a + VM_PAGE;
+    ck_assert_int_eq(xlat_mem_move(&m.user, b, VM_PAGE, a + 8 * VM_PAGE, VM_PAGE), 0);
+    ck_assert(m.user.pages[(a + 8 * VM_PAGE) / VM_PAGE] & XLAT_PG_HOST);
+    ck_assert_int_eq(m.user.pages[b / VM_PAGE], 0);
+    ck_assert_int_eq(map(&m, b, VM_PAGE, rw), 0);
+    ck_assert_int_eq(m.host[b], 0);
+    /* A move of a range that a shared mapping only partly fills is EFAULT. */
+    ck_assert_int_eq(map(&m, a + 7 * VM_PAGE, VM_PAGE, rw), 0);
+    ck_assert_int_eq(xlat_mem_move(&m.user, a + 7 * VM_PAGE, 2 * VM_PAGE, a + 20 * VM_PAGE,
+                                   2 * VM_PAGE),
+                     -EFAULT);
+}
+END_TEST
+
 /* A page table made ahead (the shim's brk pool): its leaf entries exist and are absent; a
  * missing one is NULL; new tables count as changes of the map. */
 START_TEST(prepared_tables)
@@ -573,6 +632,7 @@ int main(void)
     tcase_add_test(tc, layout);
     tcase_add_test(tc, more_slots);
     tcase_add_test(tc, user_pages);
+    tcase_add_test(tc, shared_pages);
     tcase_add_test(tc, reset_tables);
     tcase_add_test(tc, prepared_tables);
     tcase_add_test(tc, pointers);

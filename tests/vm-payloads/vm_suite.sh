@@ -52,6 +52,7 @@ EOF_THREADS
         case_vm "300 threads alive at once, each a vCPU, with tids of their own" 0 "300 threads at once: tids distinct 1, joined 1" $T many 300
         case_vm "threads until clone fails: more than 500 at once, then EAGAIN (KVM's vCPUs), and the process goes on" 0 "more than 500 at once 1, then Resource temporarily unavailable" --memory 256M $T thread-limit
     fi
+    case_vm "threads one after another, each joined before the next: the vCPU one leaves serves a later one" 0 "20 threads one after another: started 20, ran 20" $T one-after-another
     case_vm "pthread_kill runs the handler in that thread, on its sigaltstack" 0 @threads-pthread-kill $T pthread-kill
     case_vm "the C library's signals between threads: set*id reaches each, pthread_cancel ends one" 0 @threads-library-signals $T library-signals
     case_vm "execve from a second thread: the same pid, and the tid is the pid" 0 "pid kept 1, tid is the pid 1, one thread 1" $T exec-thread
@@ -108,7 +109,7 @@ case_vm "rt_sigreturn with no frame under rsp is SIGSEGV (139)" 139 "" vmt sig-w
 case_vm "abort() is SIGABRT (134), under --init" 134 "" --init vmt abort
 case_vm "abort() as pid 1 ends in SIGSEGV (139), as natively" 139 "" vmt abort
 case_vm "a missing program exits 127" 127 "" --entrypoint /bin/nope vmt
-case_vm "sigtimedwait, POSIX timers, sendfile and friends, mlock, sched, caps, close_range, pidfds, SysV IPC: as natively" 0 @calls --entrypoint /bin/vmcalls vmt
+case_vm "sigtimedwait, POSIX timers, sendfile and friends, mlock, sched, caps, close_range, pidfds, SysV IPC and shared memory, shared mappings: as natively" 0 @calls --entrypoint /bin/vmcalls vmt
 case_vm "brk within the break's page, across pages, refused, and in a forked child" 0 @shim-brk --entrypoint /bin/vmshim vmt brk
 case_vm "rt_sigaction that only asks: every action, refusals, bad buffers, SA_RESETHAND, fork" 0 @shim-sigaction --entrypoint /bin/vmshim vmt sigaction
 case_vm "getrandom: bytes never handed out twice, not even to a forked child; Linux's refusals" 0 @shim-random --entrypoint /bin/vmshim vmt random

@@ -304,6 +304,31 @@ static int many_threads(int n)
     return 0;
 }
 
+static void *add_one(void *arg)
+{
+    __atomic_add_fetch((int *)arg, 1, __ATOMIC_RELAXED);
+    return NULL;
+}
+
+/* Threads started one after another, each joined before the next: the vCPU a thread leaves is
+ * taken again by a later one (after a pause that lets it go) or a new one is made. */
+static int one_after_another(int n)
+{
+    pthread_attr_t at = small_stack();
+    int ran = 0, started = 0;
+    for (int i = 0; i < n; i++) {
+        pthread_t t;
+        if (pthread_create(&t, &at, add_one, &ran) == 0) {
+            started++;
+            pthread_join(t, NULL);
+        }
+        if (i % 2)
+            usleep(5000);
+    }
+    printf("%d threads one after another: started %d, ran %d\n", n, started, ran);
+    return 0;
+}
+
 static void *park_forever(void *arg)
 {
     (void)arg;
@@ -575,6 +600,8 @@ int main(int argc, char **argv)
         return shootdown();
     if (!strcmp(c, "shootdown-stress"))
         return shootdown_stress(argc > 2 ? atoi(argv[2]) : 200);
+    if (!strcmp(c, "one-after-another"))
+        return one_after_another(20);
     if (!strcmp(c, "many") && argc > 2)
         return many_threads(atoi(argv[2]));
     if (!strcmp(c, "thread-limit"))
