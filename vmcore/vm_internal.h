@@ -192,6 +192,9 @@ int vm_user_fault(struct vm_vcpu *c, struct viv_error *err);
  * vCPU is in ring 3; stopped in the shim, the shim exits for them before it returns to ring 3
  * (vm_shim_kick). */
 int vm_user_interrupted(struct vm_vcpu *c, struct viv_error *err);
+/* KVM_RUN failed with EFAULT: ring 3 touched guest memory the host cannot give (a shared file
+ * mapping past the file's end), which Linux answers with SIGBUS. 1 when that ended the guest. */
+int vm_user_bus_error(struct vm_vcpu *c, struct viv_error *err);
 /* That exit (VM_PORT_KICK, or _IRET on the way through the data page's frame): what is pending
  * is delivered onto the state ring 3 would have resumed in. */
 int vm_user_kicked(struct vm_vcpu *c, bool iret, struct viv_error *err);

@@ -192,6 +192,12 @@ static int vm_vcpu_run(struct vm_vcpu *c, struct viv_error *err)
                     return 1;
                 continue;
             }
+            if (errno == EFAULT) {
+                int r = vm_user_bus_error(c, err);
+                if (r != 0)
+                    return r;
+                continue;
+            }
             return viv_fail(err, errno, "KVM_RUN");
         }
         struct kvm_run *run = c->run;

@@ -244,6 +244,45 @@ int vm_user_fault(struct vm_vcpu *c, struct viv_error *err)
     return vm_resume_from_shim(c, &r, &s.x86, err) < 0 ? -1 : 0;
 }
 
+int vm_user_bus_error(struct vm_vcpu *c, struct viv_error *err)
+{
+    struct vm_instance *v = c->v;
+    struct kvm_regs r;
+    struct kvm_sregs sr;
+    if (vm_ioctl(c->fd, KVM_GET_SREGS, &sr) < 0 || vm_regs_get(c, &r) < 0)
+        return viv_fail(err, errno, "read the vCPU KVM could not run");
+    if ((sr.cs.selector & 3) != 3)
+        return viv_fail(err, EFAULT, "KVM_RUN: the shim touched a page the host cannot give "
+                                     "(rip %#llx)", (unsigned long long)r.rip);
+    v->st->faults++;
+    viv_trace(VIV_TRACE_VM, "vm", "SIGBUS: a page the host cannot give, at rip %#llx",
+              (unsigned long long)r.rip);
+    vm_shim_take_records(c);
+    if (xlat_signal_fault(v->proc, SIGBUS) != XLAT_SIG_HANDLER) {
+        vm_set_killed(v, SIGBUS);
+        return 1;
+    }
+    struct xlat_regs s;
+    regs_from_kvm(&s.x86, &r);
+    if (vm_cpu_get_fx(c->fd, s.x86.fx) < 0)
+        return viv_fail(err, errno, "KVM_GET_XSAVE");
+    /* KVM does not say which address it could not map: si_addr stays 0. */
+    siginfo_t si;
+    memset(&si, 0, sizeof(si));
+    si.si_signo = SIGBUS;
+    si.si_code = BUS_ADRERR;
+    if (xlat_signal_deliver(c->thread, SIGBUS, &si, &s) < 0) {
+        vm_set_killed(v, SIGSEGV);
+        return 1;
+    }
+    regs_to_kvm(&r, &s.x86);
+    if (vm_regs_set(c, &r) < 0)
+        return viv_fail(err, errno, "KVM_SET_REGS");
+    if (vm_cpu_set_fx(c->fd, s.x86.fx) < 0)
+        return viv_fail(err, errno, "KVM_SET_XSAVE");
+    return 0;
+}
+
 /* A vCPU stopped in the shim past its last look at the kick flag would return to ring 3 without
  * seeing the flag just set: it goes back to that look. */
 static int look_again(struct vm_vcpu *c, struct viv_error *err)

@@ -92,6 +92,8 @@ case_vm "malloc and free through brk and mmap" 0 @malloc vmt malloc
 case_vm "mremap grows by moving, keeps the bytes, zero-fills, shrinks in place" 0 "moved 1, kept 1, new pages zero 1, shrunk in place 1, no move without MAYMOVE 1" vmt mremap
 case_vm "the working folder, relative paths and x86-64's legacy path calls" 0 "$(printf 'cwd /etc\nreadlink /etc/vm-msg, stat follows 1, lstat does not 1, access 1\nmachine x86_64')" vmt cwd
 case_vm "pipes, dup2 and fcntl(F_DUPFD)" 0 "$(printf 'read 17 at fd 10: through the pipe\ndupfd 20, bad fd refused 1')" vmt pipe
+case_vm "a shared file mapping past the file's end is SIGBUS (135)" 135 "" vmt sigbus
+case_vm "a SIGBUS handler past the file's end runs and siglongjmps out" 0 "SIGBUS past the file's end: handled 1, BUS_ADRERR 1" vmt sigbus-jmp
 case_vm "a SIGSEGV handler gets si_addr = CR2 and siglongjmps out" 0 @sig-segv-jmp vmt sig-segv-jmp
 case_vm "a SIGSEGV handler mprotects the page and returns: the write runs again" 0 @sig-fix vmt sig-fix
 case_vm "a SIGFPE handler steps over idiv and sets rax through the frame" 0 @sig-fpe vmt sig-fpe

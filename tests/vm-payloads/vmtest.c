@@ -129,7 +129,7 @@ static void on_signal(int sig, siginfo_t *si, void *ctx)
         uc->uc_mcontext.gregs[REG_RAX] = 77;
         return;
     }
-    if (sig == SIGSEGV)
+    if (sig == SIGSEGV || sig == SIGBUS)
         siglongjmp(jump, 1);
 }
 
@@ -192,8 +192,34 @@ static void on_alarm_count(int sig)
     alarms++;
 }
 
+/* Two pages of a one-page file, shared: the second lies past the file's end. */
+static volatile char *past_the_end(void)
+{
+    int fd = memfd_create("vmtest", 0);
+    if (fd < 0 || ftruncate(fd, 4096) < 0)
+        return NULL;
+    char *p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    return p == MAP_FAILED ? NULL : p + 4096;
+}
+
 static int signals(const char *what)
 {
+    if (strcmp(what, "sigbus") == 0 || strcmp(what, "sigbus-jmp") == 0) {
+        volatile char *p = past_the_end();
+        if (!p)
+            return 3;
+        p[-4096] = 1;
+        if (what[6])
+            install(SIGBUS, 0);
+        if (sigsetjmp(jump, 1) == 0) {
+            p[0] = 1;
+            printf("FAIL: no SIGBUS\n");
+            return 1;
+        }
+        printf("SIGBUS past the file's end: handled %d, BUS_ADRERR %d\n", (int)handled,
+               seen_code == BUS_ADRERR);
+        return 0;
+    }
     if (strcmp(what, "sig-segv-jmp") == 0) {
         install(SIGSEGV, 0);
         if (sigsetjmp(jump, 1) == 0) {
@@ -562,7 +588,8 @@ int main(int argc, char **argv)
         printf("malloc: %zu bytes\n", total);
         return 0;
     }
-    if (strncmp(what, "sig-", 4) == 0 || strcmp(what, "abort") == 0)
+    if (strncmp(what, "sig-", 4) == 0 || strncmp(what, "sigbus", 6) == 0 ||
+        strcmp(what, "abort") == 0)
         return signals(what);
     printf("vmtest: unknown behaviour %s\n", what);
     return 2;
