@@ -199,6 +199,7 @@ int xlat_mem_map(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot, int 
         int e = private_zero(m, addr, len);
         if (e == 0 && fd >= 0 && (e = copy_in(m, addr, len, fd, off)) < 0) {
             zero_in_place(m, addr, len);
+            forget_shm(m, addr, len);
             set_pages(m, addr, len, 0); /* MAP_FIXED over a mapping: the old one is gone */
             xlat_ranges_clear(m, addr, len);
         }
