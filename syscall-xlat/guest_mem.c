@@ -94,20 +94,17 @@ static int window_prot(int prot)
     return (prot & 7) ? PROT_READ | (prot & PROT_WRITE) : PROT_NONE;
 }
 
-/* Call fn on each run of pages in [addr, addr+len) that the host maps itself (XLAT_PG_HOST);
- * the first failure ends the walk. */
-static int each_host_run(struct xlat_mem *m, uint64_t addr, uint64_t len,
-                         int (*fn)(struct xlat_mem *m, uint64_t addr, uint64_t len, int arg),
-                         int arg)
+int xlat_mem_each_run(struct xlat_mem *m, uint64_t addr, uint64_t len, unsigned mask,
+                      int (*fn)(struct xlat_mem *m, uint64_t addr, uint64_t len, int arg), int arg)
 {
     uint64_t p = addr / XLAT_PAGE, end = (addr + len) / XLAT_PAGE;
     while (p < end) {
-        if (!(m->pages[p] & XLAT_PG_HOST)) {
+        if (!(m->pages[p] & mask)) {
             p++;
             continue;
         }
         uint64_t first = p;
-        while (p < end && (m->pages[p] & XLAT_PG_HOST))
+        while (p < end && (m->pages[p] & mask))
             p++;
         int e = fn(m, first * XLAT_PAGE, (p - first) * XLAT_PAGE, arg);
         if (e < 0)
@@ -136,7 +133,7 @@ static int protect_host(struct xlat_mem *m, uint64_t addr, uint64_t len, int pro
 /* A VM's [addr, addr+len) as private zero pages, whatever the host mapped there. */
 static int private_zero(struct xlat_mem *m, uint64_t addr, uint64_t len)
 {
-    int e = each_host_run(m, addr, len, make_private, 0);
+    int e = xlat_mem_each_run(m, addr, len, XLAT_PG_HOST, make_private, 0);
     return e < 0 ? e : zero_in_place(m, addr, len);
 }
 
@@ -310,7 +307,7 @@ int xlat_mem_protect(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot)
         return -errno;
     /* A shared mapping's pages are the host's: it refuses what Linux refuses (PROT_WRITE on a
      * file opened read-only: EACCES), and keeps them as the guest's tables have them. */
-    int e = m->mmu ? each_host_run(m, addr, len, protect_host, prot) : 0;
+    int e = m->mmu ? xlat_mem_each_run(m, addr, len, XLAT_PG_HOST, protect_host, prot) : 0;
     if (e < 0)
         return e;
     for (uint64_t p = addr / XLAT_PAGE, end = (addr + len) / XLAT_PAGE; p < end;) {

@@ -245,30 +245,23 @@ XLAT_SYS(mlock2)
     return lock_range(p, a[0], a[1], true, (unsigned)a[2]);
 }
 
+/* A run of pages locked with mlock2's flags, or unlocked (flags -1). */
+static int lock_run(struct xlat_mem *m, uint64_t addr, uint64_t len, int flags)
+{
+    void *h = m->base + addr;
+    return (flags >= 0 ? syscall(SYS_mlock2, h, len, (unsigned)flags) : munlock(h, len)) < 0
+               ? -errno
+               : 0;
+}
+
 /* Each run of the guest's accessible pages, locked (flags for mlock2) or unlocked: 0 or the
  * first error. Linux's mlockall marks PROT_NONE mappings too but faults nothing in there, where
  * mlock would fail (mm/gup.c __mm_populate, which mlockall tells to ignore such errors): they
  * are left alone, as the thread stacks' guard pages must be. */
 static int64_t lock_all(struct xlat_proc *p, bool lock, unsigned flags)
 {
-    struct xlat_mem *m = p->mem;
-    const unsigned rights = XLAT_PG_R | XLAT_PG_W | XLAT_PG_X;
-    uint64_t npages = m->size / XLAT_PAGE;
-    for (uint64_t pg = 0; pg < npages;) {
-        if (!(m->pages[pg] & rights)) {
-            pg++;
-            continue;
-        }
-        uint64_t end = pg;
-        while (end < npages && (m->pages[end] & rights))
-            end++;
-        void *h = m->base + pg * XLAT_PAGE;
-        size_t len = (end - pg) * XLAT_PAGE;
-        if ((lock ? syscall(SYS_mlock2, h, len, flags) : munlock(h, len)) < 0)
-            return -errno;
-        pg = end;
-    }
-    return 0;
+    return xlat_mem_each_run(p->mem, 0, p->mem->size, XLAT_PG_R | XLAT_PG_W | XLAT_PG_X,
+                             lock_run, lock ? (int)flags : -1);
 }
 
 /* mlockall locks what the guest has mapped now; MCL_FUTURE is accepted, but the mappings it

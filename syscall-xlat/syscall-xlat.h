@@ -182,6 +182,10 @@ const char *xlat_range_path(const struct xlat_range *r);
 /* r as one line of /proc/PID/maps (proc(5), fs/proc/task_mmu.c show_map_vma), named name
  * (NULL: none), with its newline: the length, truncated to fit len as snprintf does. */
 int xlat_range_format(const struct xlat_range *r, const char *name, char *buf, size_t len);
+/* fn on each run of pages in [addr, addr+len) (page-aligned) that have a bit of mask in pages[],
+ * in address order; the first failure ends the walk and is returned. */
+int xlat_mem_each_run(struct xlat_mem *m, uint64_t addr, uint64_t len, unsigned mask,
+                      int (*fn)(struct xlat_mem *m, uint64_t addr, uint64_t len, int arg), int arg);
 /* Highest free page-aligned range of len bytes below m->mmap_top (then anywhere). */
 int xlat_mem_find(struct xlat_mem *m, uint64_t len, uint64_t *addr);
 /* Host pointer for guest [addr, addr+len) when every page is mapped with the rights in need

@@ -182,6 +182,30 @@ static int fault_code(unsigned vec, uint64_t error)
     }
 }
 
+/* A fault's signal si onto the guest's state s: 1 when it ends the guest instead (blocked,
+ * ignored or at its default, as force_sig_fault has it, or no room for the frame), else 0 with
+ * s the handler's. */
+static int fault_to_handler(struct vm_vcpu *c, siginfo_t *si, struct xlat_regs *s,
+                            struct viv_error *err)
+{
+    struct vm_instance *v = c->v;
+    int sig = si->si_signo;
+    if (xlat_signal_fault(v->proc, sig) != XLAT_SIG_HANDLER) {
+        viv_trace(VIV_TRACE_VM, "vm", "signal %d ends the guest", sig);
+        vm_set_killed(v, sig);
+        return 1;
+    }
+    if (vm_cpu_get_fx(c->fd, s->x86.fx) < 0)
+        return viv_fail(err, errno, "KVM_GET_XSAVE");
+    if (xlat_signal_deliver(c->thread, sig, si, s) < 0) {
+        vm_set_killed(v, SIGSEGV);
+        return 1;
+    }
+    viv_trace(VIV_TRACE_VM, "vm", "signal %d: handler %#llx, frame at %#llx", sig,
+              (unsigned long long)s->x86.rip, (unsigned long long)s->x86.rsp);
+    return 0;
+}
+
 int vm_user_fault(struct vm_vcpu *c, struct viv_error *err)
 {
     struct vm_instance *v = c->v;
@@ -207,19 +231,11 @@ int vm_user_fault(struct vm_vcpu *c, struct viv_error *err)
                         vm_fault_name(vec), (unsigned long long)f[2],
                         (unsigned long long)sr.cr2);
     int sig = vm_fault_signal(vec);
-    /* A fault that is blocked, ignored or left at its default kills (force_sig_fault). */
-    if (xlat_signal_fault(v->proc, sig) != XLAT_SIG_HANDLER) {
-        viv_trace(VIV_TRACE_VM, "vm", "signal %d ends the guest", sig);
-        vm_set_killed(v, sig);
-        return 1;
-    }
     struct xlat_regs s;
     regs_from_kvm(&s.x86, &r);
     s.x86.rip = f[2], s.x86.rflags = f[4], s.x86.rsp = f[5];
     s.x86.err = f[1], s.x86.trapno = vec;
     s.x86.cr2 = vec == 14 ? sr.cr2 : 0;
-    if (vm_cpu_get_fx(c->fd, s.x86.fx) < 0)
-        return viv_fail(err, errno, "KVM_GET_XSAVE");
     /* si_addr is CR2 for a page fault, the faulting instruction for #UD/#DE/#MF/#XF, 0 for the
      * rest (Linux's do_trap and do_error_trap). */
     siginfo_t si;
@@ -235,12 +251,9 @@ int vm_user_fault(struct vm_vcpu *c, struct viv_error *err)
         si.si_code = SEGV_ACCERR;
     uint64_t addr = vec == 14 ? sr.cr2 : (vec == 0 || vec == 6 || vec == 16 || vec == 19) ? f[2] : 0;
     si.si_addr = (void *)(uintptr_t)addr;
-    if (xlat_signal_deliver(c->thread, sig, &si, &s) < 0) {
-        vm_set_killed(v, SIGSEGV);
-        return 1;
-    }
-    viv_trace(VIV_TRACE_VM, "vm", "signal %d: handler %#llx, frame at %#llx", sig,
-              (unsigned long long)s.x86.rip, (unsigned long long)s.x86.rsp);
+    int k = fault_to_handler(c, &si, &s, err);
+    if (k != 0)
+        return k;
     return vm_resume_from_shim(c, &r, &s.x86, err) < 0 ? -1 : 0;
 }
 
@@ -258,23 +271,16 @@ int vm_user_bus_error(struct vm_vcpu *c, struct viv_error *err)
     viv_trace(VIV_TRACE_VM, "vm", "SIGBUS: a page the host cannot give, at rip %#llx",
               (unsigned long long)r.rip);
     vm_shim_take_records(c);
-    if (xlat_signal_fault(v->proc, SIGBUS) != XLAT_SIG_HANDLER) {
-        vm_set_killed(v, SIGBUS);
-        return 1;
-    }
     struct xlat_regs s;
     regs_from_kvm(&s.x86, &r);
-    if (vm_cpu_get_fx(c->fd, s.x86.fx) < 0)
-        return viv_fail(err, errno, "KVM_GET_XSAVE");
     /* KVM does not say which address it could not map: si_addr stays 0. */
     siginfo_t si;
     memset(&si, 0, sizeof(si));
     si.si_signo = SIGBUS;
     si.si_code = BUS_ADRERR;
-    if (xlat_signal_deliver(c->thread, SIGBUS, &si, &s) < 0) {
-        vm_set_killed(v, SIGSEGV);
-        return 1;
-    }
+    int k = fault_to_handler(c, &si, &s, err);
+    if (k != 0)
+        return k;
     regs_to_kvm(&r, &s.x86);
     if (vm_regs_set(c, &r) < 0)
         return viv_fail(err, errno, "KVM_SET_REGS");
