@@ -339,14 +339,9 @@ pid_t xlat_alone_process(const struct xlat_proc *p, pid_t pid);
 struct xlat_thread *xlat_thread_cur(struct xlat_proc *p);
 /* The guest thread of this host thread or NULL; async-signal-safe. */
 struct xlat_thread *xlat_thread_self(void);
-/* Make the host thread's signal mask follow the guest thread's (sys_signal.c), so that the host
- * kernel picks the thread a process-directed signal goes to and keeps blocked ones pending. */
-void xlat_signal_mirror_mask(const struct xlat_thread *t);
 /* Put back the guest's dispositions of signals 32 and 33, which the host C library takes for
  * its own handlers as it makes its first thread. */
 void xlat_signal_reclaim(void);
-/* Signals the engine itself needs on the host and the guest can never block there. */
-uint64_t xlat_signal_host_reserved(void);
 /* The signal frames of each ABI (rv_sigframe.c, x86_sigframe.c), as struct xlat_abi has them. */
 int rv_sigframe_push(struct xlat_thread *t, int sig, const siginfo_t *info,
                      struct xlat_regs *regs);

@@ -150,6 +150,12 @@ void xlat_signal_mirror_mask(const struct xlat_thread *t)
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &set, NULL, sizeof(set));
 }
 
+void xlat_signal_block_all(void)
+{
+    uint64_t all = host_mask(~0ull);
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL, sizeof(all));
+}
+
 uint64_t xlat_thread_sigmask(const struct xlat_thread *t)
 {
     return t->sigmask;

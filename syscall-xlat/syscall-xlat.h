@@ -398,6 +398,16 @@ int64_t xlat_thread_replay(struct xlat_thread *t, uint64_t nr, const uint64_t a[
  * and SIGSTOP, mirrored on the host thread. Only on t's own host thread. */
 uint64_t xlat_thread_sigmask(const struct xlat_thread *t);
 void xlat_thread_set_sigmask(struct xlat_thread *t, uint64_t mask);
+/* Make the host thread's signal mask follow the guest thread's (sys_signal.c), so that the host
+ * kernel picks the thread a process-directed signal goes to and keeps blocked ones pending. */
+void xlat_signal_mirror_mask(const struct xlat_thread *t);
+/* For an engine whose guest changes its mask where the host cannot see it (vm mode's shim,
+ * while ring 3 runs): the host thread blocks every signal it can, so that one that comes waits
+ * in the host's queue until xlat_signal_mirror_mask lets the host act on it under the guest's
+ * mask as it stands then, as Linux would at that point. It acts on the calling host thread. */
+void xlat_signal_block_all(void);
+/* Signals the engine itself needs on the host and the guest can never block there. */
+uint64_t xlat_signal_host_reserved(void);
 /* The signals pending for t that it has not taken: the engine's, and those the host holds for
  * t's host thread and its process (blocked there). Only on t's own host thread. */
 uint64_t xlat_thread_sigpending(const struct xlat_thread *t);

@@ -709,9 +709,10 @@ answer_prctl:
  * kernel/signal.c), from and into this thread's mask in sigmask (sigmask_ok): the old mask
  * written if asked for, then the new one, less SIGKILL and SIGSTOP (signal(7)), recorded for the
  * personality (sync_flags bit 6); 0. Blocking more is the shim's only while alone and only for
- * signals with a handler (sigmask_handled): the host thread's mask follows only at the next
- * exit, and until then the host kernel would carry out a default action, or discard an ignored
- * signal, that Linux keeps pending. Unblocking is the shim's only for signals not pending
+ * the signals in sigmask_handled: the host thread's mask follows only at the next exit, and
+ * until then the host kernel would carry out a default action, or discard an ignored signal,
+ * that Linux keeps pending, unless the signal has a handler, is the VMM's own, or the VMM guards
+ * the thread (vm_sigguard.c: then all are in the set). Unblocking is the shim's only for signals not pending
  * (sigpending): one that came since the entry stopped the vCPU and is in the word again, and
  * one that comes while the shim answers makes it exit before ring 3 (kick_flag); unblocking a
  * pending one is the VMM's, which delivers it at once (vmcore.h, VM_DATA_SIGMASK). The set is

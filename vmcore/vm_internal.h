@@ -37,6 +37,15 @@ struct vm_vcpu {
      * generation and the break it was made for. */
     bool comm_refresh, rlim_refresh, pool_known;
     uint64_t pool_gen, pool_brk, pool_end;
+    /* What the shim may block with the host thread's mask left as it is (vm_shim_before_entry):
+     * the signals whose arrival the host leaves to the VMM. */
+    uint64_t plain_blockable;
+    /* vm_sigguard.c: whether the host thread blocks every signal around KVM_RUN (guard) and
+     * does now (guarded); the exits since the shim last answered rt_sigprocmask, and its count
+     * of those answers then. */
+    bool guard, guarded;
+    unsigned guard_idle;
+    uint64_t guard_answers;
     /* fork (vm_fork.c): what the parent kept of this vCPU for the child, which cannot read it;
      * resume_past_out: the vCPU is new, with no `out` for KVM to complete, so the shim must be
      * resumed past it by hand. */
@@ -110,6 +119,17 @@ void vm_regs_stale(struct vm_vcpu *c);
 int vm_regs_get(struct vm_vcpu *c, struct kvm_regs *r);
 int vm_regs_set(struct vm_vcpu *c, const struct kvm_regs *r);
 
+/* ---- the host thread's signal mask around KVM_RUN (vm_sigguard.c) ---- */
+
+/* Before KVM_RUN: a guarded thread's host mask blocks every signal it can. */
+void vm_guard_enter(struct vm_vcpu *c);
+/* Once the shim's record of the mask is taken at an exit: the host mask is the guest's again,
+ * and the host acts on what came meanwhile. */
+void vm_guard_leave(struct vm_vcpu *c);
+/* After the VMM served call nr for c's thread, whose mask was before: a block the shim had to
+ * leave to the VMM guards the thread from then on. */
+void vm_guard_note(struct vm_vcpu *c, uint64_t nr, uint64_t before);
+
 /* ---- what the shim answers without an exit (vm_shim_state.c) ---- */
 
 /* Write this process's guest pid and ppid, tid (0: the pid) and credentials where c's shim
@@ -136,6 +156,8 @@ void vm_shim_fds_after(struct vm_vcpu *c, uint64_t nr, const uint64_t a[6], int6
 /* c stopped in ring 0 with a signal to deliver: its shim exits before ring 3 (on, at
  * vm_user_interrupted), or that exit came (off). */
 void vm_shim_kick(struct vm_vcpu *c, bool on);
+/* How many rt_sigprocmask calls the shim answered for c so far. */
+uint64_t vm_shim_sigmask_answers(struct vm_vcpu *c);
 /* The calls every slot's shim answered, added to the personality's counts and st->guest_calls
  * (at the process's end); a forked child starts its counters at zero. */
 void vm_shim_count(struct vm_instance *v);

@@ -49,6 +49,7 @@ enum {
     NR_DUP3 = 292,
     NR_FCNTL = 72,
     NR_PPOLL = 271,
+    NR_RT_SIGPROCMASK = 14,
 };
 
 static uint8_t *data_page(const struct vm_instance *v, unsigned slot)
@@ -388,7 +389,7 @@ static void set_pending(struct vm_vcpu *c, uint8_t *data)
     if (__atomic_load_n(&c->v->slots.n, __ATOMIC_ACQUIRE) != 1) {
         pend = mask;
         want = false;
-    } else if (!mask && !on) {
+    } else if (!mask && !on && !c->guard) {
         pend = 0; /* nothing to unblock, and KVM_RUN keeps the host thread's mask */
         want = false;
     } else {
@@ -448,6 +449,7 @@ void vm_shim_before_entry(struct vm_vcpu *c)
     bool near_cap = v->mem.user.nranges + 4 > XLAT_MAX_MAP_COUNT;
     if (__atomic_load_n(&v->slots.n, __ATOMIC_ACQUIRE) != 1 || !c->thread ||
         near_cap) {
+        c->guard = false; /* the shim blocks nothing more (vm_sigguard.c) */
         data[VM_DATA_ALONE] = 0;
         data[VM_DATA_SIGACT_OK] = 0;
         /* Another thread may rename this one (/proc/self/task/TID/comm) or change the limits
@@ -466,7 +468,10 @@ void vm_shim_before_entry(struct vm_vcpu *c)
             handled |= 1ull << (sig - 1);
     }
     data[VM_DATA_SIGACT_OK] = 1;
-    put64(data, VM_DATA_SIGMASK_HANDLED, handled);
+    /* The engine's own signals the host never blocks for the guest: blocking them changes
+     * nothing there. A guarded thread may block anything (vm_sigguard.c). */
+    c->plain_blockable = handled | xlat_signal_host_reserved();
+    put64(data, VM_DATA_SIGMASK_HANDLED, c->guard ? ~0ull : c->plain_blockable);
     refresh_copies(c, data);
     uint64_t start, cur, limit;
     xlat_proc_brk(v->proc, &start, &cur, &limit);
@@ -482,6 +487,20 @@ void vm_shim_before_entry(struct vm_vcpu *c)
 void vm_shim_kick(struct vm_vcpu *c, bool on)
 {
     data_page(c->v, c->slot)[VM_DATA_KICK] = on;
+}
+
+uint64_t vm_shim_sigmask_answers(struct vm_vcpu *c)
+{
+    /* Its place in the shim's list of the calls it answers (vm_shim.fast_nr), found once. */
+    static int at = -1;
+    if (at < 0) {
+        struct vm_shim shim;
+        vm_shim_get(&shim);
+        for (unsigned i = 0; i < shim.nfast; i++)
+            if (shim.fast_nr[i] == NR_RT_SIGPROCMASK)
+                at = (int)i;
+    }
+    return at < 0 ? 0 : get64(data_page(c->v, c->slot), VM_DATA_COUNTS + 8 * (unsigned)at);
 }
 
 void vm_shim_count(struct vm_instance *v)

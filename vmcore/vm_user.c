@@ -108,7 +108,9 @@ int vm_user_syscall(struct vm_vcpu *c, struct viv_error *err)
     const uint64_t a[6] = {r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9};
     int64_t ret = 0;
     uint64_t gen = vm_shim_fds_before(c, r.rax, a);
+    uint64_t mask = xlat_thread_sigmask(c->thread);
     enum xlat_sys_result res = xlat_thread_syscall(c->thread, r.rax, a, &s, &ret);
+    vm_guard_note(c, r.rax, mask);
     vm_shim_after_call(c, r.rax);
     if (res == XLAT_SYS_DONE)
         vm_shim_fds_after(c, r.rax, a, ret, gen);
@@ -327,6 +329,7 @@ int vm_user_interrupted(struct vm_vcpu *c, struct viv_error *err)
      * may be waiting for this vCPU (vm_tlb.c, flushed). */
     __atomic_store_n(&c->stopped_in_ring3, true, __ATOMIC_SEQ_CST);
     vm_shim_take_records(c);
+    vm_guard_leave(c);
     if (vm_regs_get(c, &r) < 0)
         return viv_fail(err, errno, "read the interrupted vCPU");
     struct xlat_regs s;

@@ -1066,8 +1066,9 @@ static int sigmask_loop(void)
     return 0;
 }
 
-/* Every signal blocked (by the VMM: some have no handler), then unblocked again while none is
- * pending (by the shim), 1000 times: vm_suite.sh reads --stats for half the calls' exits. */
+/* Every signal blocked, then unblocked again while none is pending, 1000 times: the first block
+ * is the VMM's (some have no handler), the rest the shim's, the thread guarded (vm_sigguard.c);
+ * vm_suite.sh reads --stats for the exits. */
 static int sigmask_unblock(void)
 {
     uint64_t all = ~0ull, old, now;
@@ -1078,6 +1079,109 @@ static int sigmask_unblock(void)
     }
     printf("1000 times every signal blocked, then unblocked while none is pending: %s\n",
            ok && cur_mask() == 0 ? "ok" : "FAILED");
+    return 0;
+}
+
+/* Signals the host would act on by itself (a default action, an ignored signal) come while
+ * ring 3 spins after the shim blocked them, with no exit between: each waits, as Linux keeps a
+ * blocked signal, and is acted on once unblocked. The first blocks of every signal are the
+ * VMM's; from then on the shim answers them (vm_sigguard.c). */
+static int sigmask_guard(void)
+{
+    uint64_t all = ~0ull, old, pend = 0;
+    for (int i = 0; i < 3; i++) {
+        sys_sigmask(SIG_SETMASK, &all, &old);
+        sys_sigmask(SIG_SETMASK, &old, NULL);
+    }
+    /* SIGCHLD at its default: unblocked it would be dropped; blocked, sigtimedwait takes it. */
+    int go[2];
+    if (pipe(go) < 0)
+        return 1;
+    pid_t kid = fork();
+    if (kid == 0) {
+        char b;
+        if (read(go[0], &b, 1) != 1)
+            _exit(1);
+        struct timespec d = {0, 200000000L};
+        nanosleep(&d, NULL);
+        _exit(7);
+    }
+    if (write(go[1], "x", 1) != 1)
+        return 1;
+    sys_sigmask(SIG_SETMASK, &all, &old);
+    spin(1000000000L, NULL);
+    syscall(SYS_rt_sigpending, &pend, 8);
+    uint64_t chld = SIGBIT(SIGCHLD);
+    struct timespec zero = {0, 0};
+    int taken = syscall(SYS_rt_sigtimedwait, &chld, NULL, &zero, 8) == SIGCHLD;
+    sys_sigmask(SIG_SETMASK, &old, NULL);
+    waitpid(kid, NULL, 0);
+    printf("SIGCHLD at its default, blocked while ring 3 spins: pending %d, taken by "
+           "sigtimedwait %d\n",
+           !!(pend & chld), taken);
+    /* An ignored signal is kept while blocked (signal(7)), and dropped once unblocked. */
+    signal(SIGALRM, SIG_IGN);
+    struct itimerval it = {{0, 0}, {0, 200000}};
+    setitimer(ITIMER_REAL, &it, NULL);
+    sys_sigmask(SIG_SETMASK, &all, &old);
+    spin(1000000000L, NULL);
+    syscall(SYS_rt_sigpending, &pend, 8);
+    int kept = !!(pend & SIGBIT(SIGALRM));
+    sys_sigmask(SIG_SETMASK, &old, NULL);
+    syscall(SYS_rt_sigpending, &pend, 8);
+    printf("SIGALRM ignored, blocked while ring 3 spins: pending %d; unblocked: pending %d\n",
+           kept, !!(pend & SIGBIT(SIGALRM)));
+    signal(SIGALRM, SIG_DFL);
+    /* A child (not pid 1, which Linux spares the default actions) with SIGTERM and SIGTSTP at
+     * their defaults, both blocked: neither ends nor stops it until it unblocks them. In a
+     * process group of its own, which is not orphaned: Linux drops a stop signal for one. */
+    int rep[2];
+    if (pipe(rep) < 0)
+        return 1;
+    fflush(stdout);
+    kid = fork();
+    if (kid == 0) {
+        setpgid(0, 0);
+        for (int i = 0; i < 3; i++) {
+            sys_sigmask(SIG_SETMASK, &all, &old);
+            sys_sigmask(SIG_SETMASK, &old, NULL);
+        }
+        if (write(rep[1], "r", 1) != 1)
+            _exit(1);
+        sys_sigmask(SIG_SETMASK, &all, &old);
+        spin(1500000000L, NULL);
+        syscall(SYS_rt_sigpending, &pend, 8);
+        char r = (char)('0' + !!(pend & SIGBIT(SIGTERM)) + 2 * !!(pend & SIGBIT(SIGTSTP)));
+        if (write(rep[1], &r, 1) != 1)
+            _exit(1);
+        uint64_t tstp = SIGBIT(SIGTSTP);
+        sys_sigmask(SIG_UNBLOCK, &tstp, NULL);
+        sys_sigmask(SIG_SETMASK, &old, NULL);
+        _exit(3);
+    }
+    /* Should the child end early, its pipe ends with it, and what it failed to say shows. */
+    close(rep[1]);
+    char r = '0';
+    if (read(rep[0], &r, 1) != 1)
+        r = '0';
+    struct timespec d = {0, 200000000L};
+    nanosleep(&d, NULL);
+    kill(kid, SIGTERM);
+    kill(kid, SIGTSTP);
+    nanosleep(&d, NULL);
+    int st = 0;
+    int early = waitpid(kid, &st, WUNTRACED | WNOHANG) != 0;
+    if (early && WIFSTOPPED(st))
+        kill(kid, SIGCONT);
+    if (read(rep[0], &r, 1) != 1)
+        r = '0';
+    int stopped = waitpid(kid, &st, WUNTRACED) == kid && WIFSTOPPED(st) && WSTOPSIG(st) == SIGTSTP;
+    kill(kid, SIGCONT);
+    int killed = waitpid(kid, &st, 0) == kid && WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM;
+    printf("a child's SIGTERM and SIGTSTP at their defaults, blocked while it spins: stopped or "
+           "ended while blocked %d, pending %d %d; SIGTSTP unblocked: stopped %d; SIGCONT, then "
+           "SIGTERM unblocked: killed by SIGTERM %d\n",
+           early, (r - '0') & 1, ((r - '0') >> 1) & 1, stopped, killed);
     return 0;
 }
 
@@ -1095,7 +1199,7 @@ static int sigmask_race(void)
 {
     signal(SIGALRM, on_race);
     /* SIGALRM alone (blocked without an exit), then every signal (SIGTERM's default action too:
-     * blocked by the VMM, unblocked without an exit when none is pending). */
+     * blocked by the VMM the first time, by the shim once the thread is guarded). */
     uint64_t al = SIGBIT(SIGALRM), all = ~0ull, old;
     for (int i = 1; i <= 50; i++) {
         struct itimerval it = {{0, 0}, {0, 300}};
@@ -1409,6 +1513,8 @@ int main(int argc, char **argv)
         return sigmask_deliver(argc, argv);
     if (strcmp(what, "sigmask-unblock") == 0)
         return sigmask_unblock();
+    if (strcmp(what, "sigmask-guard") == 0)
+        return sigmask_guard();
     if (strcmp(what, "sigmask-race") == 0)
         return sigmask_race();
     if (strcmp(what, "sigmask-edges") == 0)
