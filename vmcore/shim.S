@@ -708,11 +708,12 @@ answer_prctl:
 /* rt_sigprocmask(2) as the personality answers it (syscall-xlat/sys_signal.c, after Linux's
  * kernel/signal.c), from and into this thread's mask in sigmask (sigmask_ok): the old mask
  * written if asked for, then the new one, less SIGKILL and SIGSTOP (signal(7)), recorded for the
- * personality (sync_flags bit 6); 0. Blocking more is the shim's only while alone and only for
- * the signals in sigmask_handled: the host thread's mask follows only at the next exit, and
- * until then the host kernel would carry out a default action, or discard an ignored signal,
- * that Linux keeps pending, unless the signal has a handler, is the VMM's own, or the VMM guards
- * the thread (vm_sigguard.c: then all are in the set). Unblocking is the shim's only for signals not pending
+ * personality (sync_flags bit 6); 0. Blocking more is the shim's only for the signals in
+ * sigmask_handled: the host thread's mask follows only at the next exit, and until then the
+ * host kernel would carry out a default action, or discard an ignored signal, that Linux keeps
+ * pending, or give this thread a process-wide signal another could take at once. The VMM puts
+ * there the signals with a handler and its own while the process has one thread, none while it
+ * has more, and all while it guards the thread (vm_sigguard.c). Unblocking is the shim's only for signals not pending
  * (sigpending): one that came since the entry stopped the vCPU and is in the word again, and
  * one that comes while the shim answers makes it exit before ring 3 (kick_flag); unblocking a
  * pending one is the VMM's, which delivers it at once (vmcore.h, VM_DATA_SIGMASK). The set is
@@ -754,8 +755,6 @@ answer_rt_sigprocmask:
     notq %r10
     andq %r9, %r10              /* what it blocks that was not */
     jz 4f
-    cmpb $0, alone(%rip)
-    je to_vmm
     movq sigmask_handled(%rip), %rax
     notq %rax
     testq %rax, %r10

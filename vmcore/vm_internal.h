@@ -123,9 +123,10 @@ int vm_regs_set(struct vm_vcpu *c, const struct kvm_regs *r);
 
 /* Before KVM_RUN: a guarded thread's host mask blocks every signal it can. */
 void vm_guard_enter(struct vm_vcpu *c);
-/* Once the shim's record of the mask is taken at an exit: the host mask is the guest's again,
- * and the host acts on what came meanwhile. */
-void vm_guard_leave(struct vm_vcpu *c);
+/* Once the shim's record of the mask is taken at an exit (vm_shim_take_records): the host mask
+ * is the guest's again (mirrored: the personality made it so already), and the host acts on
+ * what came meanwhile. */
+void vm_guard_leave(struct vm_vcpu *c, bool mirrored);
 /* After the VMM served call nr for c's thread, whose mask was before: a block the shim had to
  * leave to the VMM guards the thread from then on. */
 void vm_guard_note(struct vm_vcpu *c, uint64_t nr, uint64_t before);
@@ -138,7 +139,8 @@ void vm_shim_set_ids(struct vm_instance *v, struct vm_vcpu *c, pid_t tid);
 /* At each exit of c, before anything else (but not while it is stopped in ring 0, halfway
  * through an answer perhaps): what its shim recorded for the personality
  * (set_tid_address, set_robust_list, a moved break and the pages it mapped for it, the FS base,
- * anonymous mmap and munmap in the order made, mprotect) goes there. */
+ * anonymous mmap and munmap in the order made, mprotect) goes there, the signal mask first,
+ * which ends the thread's guard (vm_guard_leave). */
 void vm_shim_take_records(struct vm_vcpu *c);
 /* Just before c enters the guest: what its shim answers from the personality's state now (the
  * program break and the pages it may grow into, the free pages below the next mmap placement,

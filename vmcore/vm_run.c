@@ -181,10 +181,8 @@ static int vm_vcpu_run(struct vm_vcpu *c, struct viv_error *err)
          * (vm_user_interrupted): in ring 0 the shim may be halfway through an answer whose
          * leaf entries the replay of an earlier record (a mapping, the break) would rewrite
          * under it. */
-        if (rc == 0) {
+        if (rc == 0)
             vm_shim_take_records(c);
-            vm_guard_leave(c);
-        }
         errno = e;
         if (rc > 0) {
             if (errno == EINTR || errno == EAGAIN) {
@@ -257,7 +255,7 @@ int vm_vcpu_loop(struct vm_vcpu *c, struct viv_error *err)
     struct vm_instance *v = c->v;
     __atomic_store_n(&c->out_of_loop, false, __ATOMIC_SEQ_CST);
     int status = vm_vcpu_run(c, err);
-    vm_guard_leave(c);
+    vm_guard_leave(c, false);
     /* Before waiting for the other threads: one of them may be in a TLB shootdown that waits
      * for this vCPU, which never runs this thread's ring 3 again (vm_tlb.c). */
     __atomic_store_n(&c->out_of_loop, true, __ATOMIC_SEQ_CST);

@@ -220,12 +220,16 @@ void vm_shim_take_records(struct vm_vcpu *c)
 {
     uint8_t *data = data_page(c->v, c->slot);
     uint8_t sync = data[VM_DATA_SYNC];
-    if (!sync || !c->thread)
+    if (!sync || !c->thread) {
+        vm_guard_leave(c, false);
         return;
+    }
     data[VM_DATA_SYNC] = 0;
-    /* First: what is delivered next, and what the calls below may block, follow the mask. */
+    /* First: what is delivered next, and what the calls below may block, follow the mask; the
+     * host acts now on what came while the thread was guarded (vm_sigguard.c). */
     if (sync & 64)
         xlat_thread_set_sigmask(c->thread, get64(data, VM_DATA_SIGMASK));
+    vm_guard_leave(c, sync & 64);
     /* The calls themselves, made again: the personality keeps its state one way. */
     if (sync & 1) {
         uint64_t a[6] = {get64(data, VM_DATA_CLEAR_TID)};
@@ -386,10 +390,13 @@ static void set_pending(struct vm_vcpu *c, uint8_t *data)
     uint64_t was = get64(data, VM_DATA_KVM_SIGS);
     /* Another process's, or none: a vCPU of a forked child, or new, has no mask of KVM_RUN's. */
     bool on = was >> 8 == (uint64_t)getpid() && (was & 1), want;
-    if (__atomic_load_n(&c->v->slots.n, __ATOMIC_ACQUIRE) != 1) {
+    if (c->guard) {
+        pend = kset = xlat_thread_sigpending(c->thread);
+        want = true;
+    } else if (__atomic_load_n(&c->v->slots.n, __ATOMIC_ACQUIRE) != 1) {
         pend = mask;
         want = false;
-    } else if (!mask && !on && !c->guard) {
+    } else if (!mask && !on) {
         pend = 0; /* nothing to unblock, and KVM_RUN keeps the host thread's mask */
         want = false;
     } else {
@@ -449,7 +456,10 @@ void vm_shim_before_entry(struct vm_vcpu *c)
     bool near_cap = v->mem.user.nranges + 4 > XLAT_MAX_MAP_COUNT;
     if (__atomic_load_n(&v->slots.n, __ATOMIC_ACQUIRE) != 1 || !c->thread ||
         near_cap) {
-        c->guard = false; /* the shim blocks nothing more (vm_sigguard.c) */
+        /* Another thread could take at once a process-wide signal the host would give this
+         * one: unguarded, the shim blocks nothing more (vm_sigguard.c). */
+        c->plain_blockable = 0;
+        put64(data, VM_DATA_SIGMASK_HANDLED, c->guard ? ~0ull : 0);
         data[VM_DATA_ALONE] = 0;
         data[VM_DATA_SIGACT_OK] = 0;
         /* Another thread may rename this one (/proc/self/task/TID/comm) or change the limits

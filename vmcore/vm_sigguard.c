@@ -13,9 +13,15 @@
  * own mask lets it through: vm_shim_state.c), and the host acts on it when the guest's mask is
  * mirrored again, under that mask as it stands then, as Linux would at that point.
  *
+ * With more threads, a process-wide signal the host gave a guarded thread whose guest blocks it
+ * stays in the process's queue: as the thread's mask becomes all at the return of KVM_RUN, the
+ * host kernel hands it on to a thread that does not block it (kernel/signal.c,
+ * retarget_shared_pending), as Linux would have chosen one. Unguarded, the shim blocks nothing
+ * in a process with more threads: the host would deliver such a signal to this thread.
+ *
  * A guard costs two host calls an exit. A thread is guarded once the VMM served a block the
  * shim could not answer, and no longer after GUARD_IDLE exits with no rt_sigprocmask answered by
- * the shim; only while the process has one thread, the only time the shim blocks anything. */
+ * the shim. */
 #include "vm_internal.h"
 
 enum { NR_RT_SIGPROCMASK = 14, GUARD_IDLE = 256 };
@@ -28,12 +34,13 @@ void vm_guard_enter(struct vm_vcpu *c)
     c->guarded = true;
 }
 
-void vm_guard_leave(struct vm_vcpu *c)
+void vm_guard_leave(struct vm_vcpu *c, bool mirrored)
 {
     if (!c->guarded)
         return;
     c->guarded = false;
-    xlat_signal_mirror_mask(c->thread);
+    if (!mirrored)
+        xlat_signal_mirror_mask(c->thread);
     uint64_t answers = vm_shim_sigmask_answers(c);
     if (answers != c->guard_answers) {
         c->guard_answers = answers;
@@ -45,8 +52,7 @@ void vm_guard_leave(struct vm_vcpu *c)
 
 void vm_guard_note(struct vm_vcpu *c, uint64_t nr, uint64_t before)
 {
-    if (nr != NR_RT_SIGPROCMASK || c->guard || !c->thread ||
-        __atomic_load_n(&c->v->slots.n, __ATOMIC_ACQUIRE) != 1)
+    if (nr != NR_RT_SIGPROCMASK || c->guard || !c->thread)
         return;
     uint64_t now = xlat_thread_sigmask(c->thread);
     if (!(now & ~before & ~c->plain_blockable))

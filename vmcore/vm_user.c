@@ -329,7 +329,6 @@ int vm_user_interrupted(struct vm_vcpu *c, struct viv_error *err)
      * may be waiting for this vCPU (vm_tlb.c, flushed). */
     __atomic_store_n(&c->stopped_in_ring3, true, __ATOMIC_SEQ_CST);
     vm_shim_take_records(c);
-    vm_guard_leave(c);
     if (vm_regs_get(c, &r) < 0)
         return viv_fail(err, errno, "read the interrupted vCPU");
     struct xlat_regs s;

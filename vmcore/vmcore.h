@@ -190,13 +190,13 @@ enum {
 /* rt_sigprocmask(2): VM_DATA_SIGMASK_OK set, VM_DATA_SIGMASK is the blocked mask of this vCPU's
  * thread (bit sig-1): the VMM writes its own before each entry and takes the shim's at each exit
  * (VM_DATA_SYNC bit 6), so that while ring 3 runs the word is the one truth.
- * The shim blocks more only while VM_DATA_ALONE and only signals in VM_DATA_SIGMASK_HANDLED,
- * those whose action is a handler and the VMM's own: the host thread's mask follows the guest's
- * only at the next exit, and until then the host kernel would pick this thread for a
- * process-wide signal another thread does not block, and would carry out a default action or
- * discard an ignored signal that Linux keeps pending, blocked; a signal for a handler lands with
- * the VMM, which keeps it pending, and stops the vCPU. While the VMM guards the thread (its host
- * mask blocks everything around KVM_RUN: vm_sigguard.c) the set is all signals.
+ * The shim blocks more only signals in VM_DATA_SIGMASK_HANDLED: the host thread's mask follows
+ * the guest's only at the next exit, and until then the host kernel would pick this thread for
+ * a process-wide signal another thread does not block, and would carry out a default action or
+ * discard an ignored signal that Linux keeps pending, blocked. While VM_DATA_ALONE the set is the
+ * signals whose action is a handler (one lands with the VMM, which keeps it pending, and stops
+ * the vCPU) and the VMM's own; with more threads, none. While the VMM guards the thread (its
+ * host mask blocks everything around KVM_RUN: vm_sigguard.c) it is all signals.
  * The shim unblocks only signals not in VM_DATA_SIGPENDING: with one thread, those the VMM and
  * the host hold pending at the entry, and KVM_RUN blocks exactly those (KVM_SET_SIGNAL_MASK), so
  * that any other that comes stops the vCPU, where it stays pending on the host if the host

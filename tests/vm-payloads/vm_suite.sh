@@ -42,6 +42,7 @@ a process-wide SIGUSR1 ran once, in the thread that did not block it: 1 1
 EOF_THREADS
 )
     case_vm "each thread's signal mask is its own, from its creator's; a process-wide signal runs where it is not blocked" 0 "$threads_expected" --entrypoint /bin/vmshim vmt sigmask-threads
+    case_vm "a process-wide signal while one thread blocks all by the shim runs at once in the other; one both block waits for its unblocking" 0 "a process-wide SIGALRM while one thread blocks all and spins: ran in the other 1 time(s), there 1; a SIGUSR2 both block: waited 1, pending 1, ran in the one that unblocked it 1" --timeout 120 --entrypoint /bin/vmshim vmt sigmask-guard-threads
     case_vm "timer signals around rt_sigprocmask block and unblock pairs run once each, never while blocked" 0 "50 timer signals around block and unblock pairs: ran inside the blocked section 0 times; ran 50 times" --entrypoint /bin/vmshim vmt sigmask-race
     case_vm "8 threads: a contended mutex, a condition variable, TLS per thread, joins, tids" 0 @threads-mutex-cond $T mutex-cond
     case_vm "exit_group from a thread stops threads blocked in futex and read" 7 "threads blocked" $T exit-group

@@ -1462,6 +1462,70 @@ static int sigmask_threads(void)
     return 0;
 }
 
+/* Two threads, and the creator blocks every signal (the shim's answer, once the VMM guards it)
+ * and spins: a process-wide SIGALRM that comes meanwhile runs at once in the other thread,
+ * which does not block it; a SIGUSR2 both block waits, and runs in the creator once it unblocks
+ * it. Both from timers, while ring 3 spins with no exit. */
+static volatile int guard_done, usr2_runs, usr2_tid;
+static void on_guard_usr2(int sig)
+{
+    (void)sig;
+    usr2_runs++;
+    usr2_tid = gettid();
+}
+
+static void *guard_thread(void *arg)
+{
+    (void)arg;
+    other_tid = gettid();
+    uint64_t u2 = SIGBIT(SIGUSR2);
+    sys_sigmask(SIG_BLOCK, &u2, NULL);
+    pthread_barrier_wait(&mask_step);
+    spin(20000000000L, &guard_done);
+    return NULL;
+}
+
+static int sigmask_guard_threads(void)
+{
+    uint64_t all = ~0ull, old, pend = 0;
+    signal(SIGALRM, on_mask_signal);
+    signal(SIGUSR2, on_guard_usr2);
+    pthread_barrier_init(&mask_step, NULL, 2);
+    pthread_t t;
+    if (pthread_create(&t, NULL, guard_thread, NULL) != 0)
+        return 1;
+    for (int i = 0; i < 3; i++) {
+        sys_sigmask(SIG_SETMASK, &all, &old);
+        sys_sigmask(SIG_SETMASK, &old, NULL);
+    }
+    pthread_barrier_wait(&mask_step);
+    struct sigevent ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = SIGUSR2;
+    timer_t tm;
+    if (timer_create(CLOCK_MONOTONIC, &ev, &tm) != 0)
+        return 1;
+    struct itimerspec its = {{0, 0}, {0, 400000000L}};
+    struct itimerval it = {{0, 0}, {0, 200000}};
+    timer_settime(tm, 0, &its, NULL);
+    setitimer(ITIMER_REAL, &it, NULL);
+    sys_sigmask(SIG_SETMASK, &all, &old);
+    spin(1500000000L, NULL);
+    int during = mask_runs, where = mask_tid == other_tid;
+    syscall(SYS_rt_sigpending, &pend, 8);
+    int waited = !usr2_runs;
+    sys_sigmask(SIG_SETMASK, &old, NULL);
+    int here = usr2_runs == 1 && usr2_tid == gettid();
+    guard_done = 1;
+    pthread_join(t, NULL);
+    printf("a process-wide SIGALRM while one thread blocks all and spins: ran in the other %d "
+           "time(s), there %d; a SIGUSR2 both block: waited %d, pending %d, ran in the one "
+           "that unblocked it %d\n",
+           during, where, waited, !!(pend & SIGBIT(SIGUSR2)), here);
+    return 0;
+}
+
 /* Many of each, back to back: counted, with no exit (vm_suite.sh reads --stats). */
 static int quiet_cases(void)
 {
@@ -1515,6 +1579,8 @@ int main(int argc, char **argv)
         return sigmask_unblock();
     if (strcmp(what, "sigmask-guard") == 0)
         return sigmask_guard();
+    if (strcmp(what, "sigmask-guard-threads") == 0)
+        return sigmask_guard_threads();
     if (strcmp(what, "sigmask-race") == 0)
         return sigmask_race();
     if (strcmp(what, "sigmask-edges") == 0)
