@@ -239,6 +239,10 @@ int xlat_mem_attach_shm(struct xlat_mem *m, uint64_t addr, uint64_t len, int id,
         return -EINVAL;
     if (xlat_ranges_room(m, addr, len, 1) < 0)
         return -ENOMEM;
+    /* Its key names it in /proc/self/maps. */
+    struct shmid_ds ds;
+    if (shmctl(id, IPC_STAT, &ds) < 0)
+        return -errno;
     /* The host never executes guest code: SHM_EXEC is the guest's right only. */
     if (shmat(id, m->base + addr, (shmflg & SHM_RDONLY) | SHM_REMAP) == (void *)-1)
         return -errno;
@@ -248,7 +252,7 @@ int xlat_mem_attach_shm(struct xlat_mem *m, uint64_t addr, uint64_t len, int id,
     m->shm = viv_xrealloc(m->shm, (m->nshm + 1) * sizeof(*m->shm));
     m->shm[m->nshm++] = (struct xlat_shm_attach){addr, len};
     set_pages(m, addr, len, rights_of(m, prot) | (m->mmu ? XLAT_PG_HOST : 0));
-    xlat_ranges_map(m, addr, len, prot, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    xlat_ranges_map_shm(m, addr, len, prot, ds.shm_perm.__key, id);
     return 0;
 }
 

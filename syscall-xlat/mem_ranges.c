@@ -380,6 +380,21 @@ void xlat_ranges_map(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot, 
     merge_run(m, n, n);
 }
 
+void xlat_ranges_map_shm(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot, int32_t key,
+                         int id)
+{
+    xlat_ranges_map(m, addr, len, prot, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    /* Its own range: shared anonymous memory never merges with a neighbour. */
+    struct xlat_range_node *n = first_after(m, addr);
+    if (!n || n->r.start != addr)
+        return;
+    char name[32];
+    snprintf(name, sizeof(name), "/SYSV%08x (deleted)", (unsigned)key);
+    name_unref(n->r.name);
+    n->r.name = name_new(name);
+    n->r.ino = (uint64_t)(unsigned)id;
+}
+
 void xlat_ranges_clear(struct xlat_mem *m, uint64_t addr, uint64_t len)
 {
     carve(m, addr, addr + len);

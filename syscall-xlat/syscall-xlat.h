@@ -165,6 +165,10 @@ void xlat_mem_label(struct xlat_mem *m, uint64_t addr, uint64_t len, enum xlat_r
 int xlat_ranges_room(const struct xlat_mem *m, uint64_t addr, uint64_t len, unsigned add);
 void xlat_ranges_map(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot, int flags, int fd,
                      uint64_t off);
+/* A SysV segment attached there (shared memory whose file is the segment's: ipc/shm.c newseg
+ * names it after its key, its inode the segment's id). */
+void xlat_ranges_map_shm(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot, int32_t key,
+                         int id);
 void xlat_ranges_clear(struct xlat_mem *m, uint64_t addr, uint64_t len);
 void xlat_ranges_protect(struct xlat_mem *m, uint64_t addr, uint64_t len, int prot);
 void xlat_ranges_move(struct xlat_mem *m, uint64_t old, uint64_t old_len, uint64_t to,

@@ -308,6 +308,26 @@ static void pidfd_calls(void)
 
 /* SysV shared memory: a segment attached twice and in a forked child is one memory; its record;
  * read-only attachments; shmdt and its refusals. */
+/* Whether /proc/self/maps has a line for a SysV segment of key IPC_PRIVATE at at, with those
+ * rights, on the kernel's shm mount, its inode the segment's id (ipc/shm.c newseg). */
+static int sysv_line(const void *at, const char *rights, int id)
+{
+    FILE *f = fopen("/proc/self/maps", "re");
+    if (!f)
+        return 0;
+    char line[512], perms[8], dev[16], name[64];
+    unsigned long start, off, ino;
+    int ok = 0;
+    while (!ok && fgets(line, sizeof(line), f))
+        ok = sscanf(line, "%lx-%*x %7s %lx %15s %lu %63[^\n]", &start, perms, &off, dev, &ino,
+                    name) == 6 &&
+             start == (unsigned long)at && strcmp(perms, rights) == 0 && off == 0 &&
+             strcmp(dev, "00:01") == 0 && ino == (unsigned long)id &&
+             strcmp(name, "/SYSV00000000 (deleted)") == 0;
+    fclose(f);
+    return ok;
+}
+
 static void shm_calls(void)
 {
     long pg = sysconf(_SC_PAGESIZE);
@@ -318,6 +338,8 @@ static void shm_calls(void)
     if (a == (void *)-1 || b == (void *)-1)
         return;
     int zero = a[0] == 0 && a[2 * pg + 9] == 0;
+    printf("shm: maps names the attachments /SYSV00000000 (deleted), the id their inode: %d %d\n",
+           sysv_line(a, "rw-s", id), sysv_line(b, "r--s", id));
     strcpy(a, "one segment");
     printf("shm: zero at first %d, the write seen at the other attachment %d\n", zero,
            strcmp(b, "one segment") == 0);
