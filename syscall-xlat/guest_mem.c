@@ -376,6 +376,25 @@ int xlat_mem_grow(struct xlat_mem *m, uint64_t old, uint64_t old_len, uint64_t n
     if (!last)
         return -EFAULT;
     uint64_t end = old + old_len, grow = new_len - old_len;
+    uint8_t rights = m->pages[(end - 1) / XLAT_PAGE];
+    if (!m->mmu || (rights & XLAT_PG_HOST)) {
+        /* The host's own mapping (a translator's, a VM's shared one) grows as the host's: the
+         * free pages after it leave the window, for mremap to take in place; should it refuse
+         * (one host mapping ends before old+old_len: EFAULT, as Linux), they come back. */
+        if (munmap(m->base + end, grow) < 0)
+            return -errno;
+        if (mremap(m->base + old, old_len, new_len, 0) == MAP_FAILED) {
+            int e = -errno;
+            if (m->mmu)
+                make_private(m, end, grow, 0);
+            else
+                release(m, end, grow);
+            return e;
+        }
+        set_pages(m, end, grow, rights);
+        xlat_ranges_extend(m, end, grow);
+        return 0;
+    }
     int e = xlat_mem_map(m, end, grow, last->prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (e < 0)
         return e;

@@ -126,16 +126,18 @@ XLAT_SYS(mremap)
                 xlat_mem_unmap(m, old + new_len, old_len - new_len);
             return (int64_t)old;
         }
-        /* In place where every mapping is a copy (a VM's private memory) and the pages after
-         * are free; a translator's host mapping may be a file's, and so may a VM's shared one,
-         * which only the host can extend, and only by moving it. */
+        /* In place when the pages after are free, as Linux tries first; else moved, if it
+         * may be. */
         uint64_t end = old + old_len, grow = new_len - old_len;
-        if (m->mmu && !(m->pages[old / XLAT_PAGE] & XLAT_PG_HOST) && range_free(m, end, grow)) {
+        if (range_free(m, end, grow)) {
             int e = xlat_mem_grow(m, old, old_len, new_len);
-            return e < 0 ? e : (int64_t)old;
-        }
-        if (!(flags & MREMAP_MAYMOVE))
+            if (e == 0)
+                return (int64_t)old;
+            if (!(flags & MREMAP_MAYMOVE))
+                return e;
+        } else if (!(flags & MREMAP_MAYMOVE)) {
             return -ENOMEM;
+        }
     }
     uint64_t dst;
     if (flags & MREMAP_FIXED) {

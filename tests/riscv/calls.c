@@ -471,6 +471,55 @@ static void folder_calls(const char *dir)
 /* MAP_SHARED: memory a forked child writes into, a file's pages seen through read and write
  * both ways, a moved mapping still the file's, private zero pages where one was unmapped, and
  * what a file opened read-only refuses. */
+/* Three pages of address space, the first mapped as asked, the two after it free. */
+static char *with_room(long pg, int prot, int flags, int fd)
+{
+    char *r = mmap(NULL, 3 * pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (r == MAP_FAILED)
+        return NULL;
+    munmap(r + pg, 2 * pg);
+    char *m = mmap(r, pg, prot, flags | MAP_FIXED, fd, 0);
+    return m == MAP_FAILED ? NULL : m;
+}
+
+/* mremap's growth in place, without MREMAP_MAYMOVE, where the pages after are free: a shared
+ * file mapping runs on in the file, anonymous memory's new page is zero; with no room after it,
+ * ENOMEM. */
+static void grow_calls(void)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    int rw = PROT_READ | PROT_WRITE;
+    int fd = memfd_create("calls-grow", MFD_CLOEXEC);
+    if (fd < 0 || ftruncate(fd, 3 * pg) < 0 || pwrite(fd, "second page", 11, pg) != 11)
+        return;
+    char *f = with_room(pg, rw, MAP_SHARED, fd), buf[16] = {0};
+    char *g = f ? mremap(f, pg, 2 * pg, 0) : MAP_FAILED;
+    show("mremap in place, a shared file", g == MAP_FAILED ? -1 : g == f);
+    if (g != MAP_FAILED) {
+        g[pg + 50] = 'w';
+        pread(fd, buf, 1, pg + 50);
+        printf("grown shared file: its new page the file's %d, a write there reaches it %d\n",
+               memcmp(g + pg, "second page", 11) == 0, buf[0] == 'w');
+        munmap(g, 2 * pg);
+    }
+    char *a = with_room(pg, rw, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+    if (a)
+        a[0] = 'a';
+    g = a ? mremap(a, pg, 3 * pg, 0) : MAP_FAILED;
+    show("mremap in place, anonymous", g == MAP_FAILED ? -1 : g == a);
+    if (g != MAP_FAILED) {
+        printf("grown anonymous: kept %d, the new pages zero %d\n", g[0] == 'a',
+               g[pg] == 0 && g[3 * pg - 1] == 0);
+        munmap(g, 3 * pg);
+    }
+    char *two = mmap(NULL, 2 * pg, rw, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (two != MAP_FAILED) {
+        show("mremap in place, no room after", mremap(two, pg, 2 * pg, 0) == MAP_FAILED ? -1 : 0);
+        munmap(two, 2 * pg);
+    }
+    close(fd);
+}
+
 static void shared_calls(void)
 {
     long pg = sysconf(_SC_PAGESIZE);
@@ -566,6 +615,7 @@ int main(int argc, char **argv)
     pidfd_calls();
     ipc_calls();
     shared_calls();
+    grow_calls();
     if (argc > 1)
         folder_calls(argv[1]);
     return 0;
