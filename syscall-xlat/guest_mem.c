@@ -1,10 +1,17 @@
 /* guest_mem.c: the guest's address space as a window of host memory, with checked accessors. */
 #include "syscall-xlat.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 int xlat_mem_init(struct xlat_mem *m, uint64_t size, struct viv_error *err)
@@ -164,6 +171,61 @@ static int copy_in(struct xlat_mem *m, uint64_t addr, uint64_t len, int fd, uint
         done += (uint64_t)n;
     }
     return 0;
+}
+
+/* Whether fd is the regular file with that device and inode. */
+static bool is_file(int fd, uint64_t dev, uint64_t ino)
+{
+    struct stat st;
+    return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_dev == dev &&
+           (uint64_t)st.st_ino == ino;
+}
+
+/* An O_PATH fd of the file r maps: by the name it was mapped under, without following a
+ * symlink, if that is still the file; else one of the process's open fds that is (a memfd has
+ * no name to open). -1 when neither. */
+static int find_file(const struct xlat_range *r)
+{
+    const char *path = xlat_range_path(r);
+    struct open_how how = {.flags = O_PATH | O_CLOEXEC,
+                           .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+    int fd = path ? (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how)) : -1;
+    if (fd >= 0 && is_file(fd, r->dev, r->ino))
+        return fd;
+    if (fd >= 0)
+        close(fd);
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return -1;
+    fd = -1;
+    for (struct dirent *e; fd < 0 && (e = readdir(d)) != NULL;) {
+        int n = atoi(e->d_name);
+        if (e->d_name[0] != '.' && n != dirfd(d) && is_file(n, r->dev, r->ino))
+            fd = fcntl(n, F_DUPFD_CLOEXEC, 0);
+    }
+    closedir(d);
+    return fd;
+}
+
+/* A VM's private file mapping r that mremap made longer runs on in the file: [at, at+len)
+ * gets the file's bytes from off, read through a descriptor of its own (the mapping holds
+ * none); where the file cannot be found again the new pages stay zero. */
+static void copy_more(struct xlat_mem *m, const struct xlat_range *r, uint64_t at, uint64_t len,
+                      uint64_t off)
+{
+    if (!m->mmu || r->shared || r->kind != XLAT_RANGE_FILE)
+        return;
+    int found = find_file(r);
+    if (found < 0)
+        return;
+    char self[64];
+    snprintf(self, sizeof(self), "/proc/self/fd/%d", found);
+    int fd = open(self, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        copy_in(m, at, len, fd, off);
+        close(fd);
+    }
+    close(found);
 }
 
 /* The attachments that start in [addr, addr+len), which a change of the map there ends (shmdt
@@ -351,11 +413,16 @@ int xlat_mem_move(struct xlat_mem *m, uint64_t old, uint64_t old_len, uint64_t t
         return 0;
     }
     if (m->mmu) {
-        /* Guest-physical memory cannot move under the memory slot: a copy. */
+        /* Guest-physical memory cannot move under the memory slot: a copy, and a file's
+         * growth read from the file. */
         int e = private_zero(m, to, new_len);
         if (e < 0)
             return e;
         memcpy(m->base + to, m->base + old, old_len < new_len ? old_len : new_len);
+        const struct xlat_range *last = xlat_range_at(m, old + old_len - 1);
+        if (last && new_len > old_len)
+            copy_more(m, last, to + old_len, new_len - old_len,
+                      last->off + (old + old_len - last->start));
     } else if (mremap(m->base + old, old_len, new_len, MREMAP_MAYMOVE | MREMAP_FIXED,
                       m->base + to) == MAP_FAILED) {
         /* The host moves the pages (file or anonymous alike). */
@@ -395,9 +462,11 @@ int xlat_mem_grow(struct xlat_mem *m, uint64_t old, uint64_t old_len, uint64_t n
         xlat_ranges_extend(m, end, grow);
         return 0;
     }
-    int e = xlat_mem_map(m, end, grow, last->prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    struct xlat_range was = *last;
+    int e = xlat_mem_map(m, end, grow, was.prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (e < 0)
         return e;
+    copy_more(m, &was, end, grow, was.off + (end - was.start));
     xlat_ranges_extend(m, end, grow);
     return 0;
 }

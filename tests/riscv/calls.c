@@ -490,7 +490,8 @@ static void grow_calls(void)
     long pg = sysconf(_SC_PAGESIZE);
     int rw = PROT_READ | PROT_WRITE;
     int fd = memfd_create("calls-grow", MFD_CLOEXEC);
-    if (fd < 0 || ftruncate(fd, 3 * pg) < 0 || pwrite(fd, "second page", 11, pg) != 11)
+    if (fd < 0 || ftruncate(fd, 3 * pg) < 0 || pwrite(fd, "second page", 11, pg) != 11 ||
+        pwrite(fd, "third page", 10, 2 * pg) != 10)
         return;
     char *f = with_room(pg, rw, MAP_SHARED, fd), buf[16] = {0};
     char *g = f ? mremap(f, pg, 2 * pg, 0) : MAP_FAILED;
@@ -501,6 +502,22 @@ static void grow_calls(void)
         printf("grown shared file: its new page the file's %d, a write there reaches it %d\n",
                memcmp(g + pg, "second page", 11) == 0, buf[0] == 'w');
         munmap(g, 2 * pg);
+    }
+    /* A private one's too, grown in place and grown as it moves. */
+    char *p = with_room(pg, rw, MAP_PRIVATE, fd);
+    g = p ? mremap(p, pg, 2 * pg, 0) : MAP_FAILED;
+    show("mremap in place, a private file", g == MAP_FAILED ? -1 : g == p);
+    if (g != MAP_FAILED) {
+        g[0] = 'p';
+        int first = memcmp(g + pg, "second page", 11) == 0;
+        char *to = mmap(NULL, 3 * pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        char *h = mremap(g, 2 * pg, 3 * pg, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+        printf("grown private file: its new page the file's %d; moved and grown: kept %d, its "
+               "last page the file's %d\n",
+               first,
+               h != MAP_FAILED && h[0] == 'p' && memcmp(h + pg, "second page", 11) == 0,
+               h != MAP_FAILED && memcmp(h + 2 * pg, "third page", 10) == 0);
+        munmap(h != MAP_FAILED ? h : g, 3 * pg);
     }
     char *a = with_room(pg, rw, MAP_PRIVATE | MAP_ANONYMOUS, -1);
     if (a)
