@@ -81,6 +81,7 @@ int vm_fork_child(void *hart)
      * The shim answers getpid and getppid with this process's ids. */
     vm_vdso_params(c->fd, (struct vm_vvar *)(void *)(v->mem.host + v->vvar));
     vm_shim_set_ids(v, c, 0);
+    vm_shim_new_vcpu(c);
     vm_shim_zero_counts(v);
     v->forked = c->resume_past_out = true;
     /* A child's exits and calls are its own: only the fork and exec counts are the run's. */

@@ -127,6 +127,11 @@ void vm_guard_enter(struct vm_vcpu *c);
  * is the guest's again (mirrored: the personality made it so already), and the host acts on
  * what came meanwhile. */
 void vm_guard_leave(struct vm_vcpu *c, bool mirrored);
+/* c's thread leaves the exit loop for good: it takes no more of the process's signals while
+ * other threads run (the host hands them on to those), nor acts on a guarded thread's mask of
+ * before the shim's last change, which it never took; the vCPU, taken again by another thread,
+ * starts unguarded. */
+void vm_guard_end(struct vm_vcpu *c);
 /* After the VMM served call nr for c's thread, whose mask was before: a block the shim had to
  * leave to the VMM guards the thread from then on. */
 void vm_guard_note(struct vm_vcpu *c, uint64_t nr, uint64_t before);
@@ -158,6 +163,9 @@ void vm_shim_fds_after(struct vm_vcpu *c, uint64_t nr, const uint64_t a[6], int6
 /* c stopped in ring 0 with a signal to deliver: its shim exits before ring 3 (on, at
  * vm_user_interrupted), or that exit came (off). */
 void vm_shim_kick(struct vm_vcpu *c, bool on);
+/* c is a new vCPU over a data page it did not write (a forked child's copy): KVM_RUN has no
+ * mask of its own yet, whatever the page says (the child's pid may be one an ancestor had). */
+void vm_shim_new_vcpu(struct vm_vcpu *c);
 /* How many rt_sigprocmask calls the shim answered for c so far. */
 uint64_t vm_shim_sigmask_answers(struct vm_vcpu *c);
 /* The calls every slot's shim answered, added to the personality's counts and st->guest_calls

@@ -255,7 +255,7 @@ int vm_vcpu_loop(struct vm_vcpu *c, struct viv_error *err)
     struct vm_instance *v = c->v;
     __atomic_store_n(&c->out_of_loop, false, __ATOMIC_SEQ_CST);
     int status = vm_vcpu_run(c, err);
-    vm_guard_leave(c, false);
+    vm_guard_end(c);
     /* Before waiting for the other threads: one of them may be in a TLB shootdown that waits
      * for this vCPU, which never runs this thread's ring 3 again (vm_tlb.c). */
     __atomic_store_n(&c->out_of_loop, true, __ATOMIC_SEQ_CST);

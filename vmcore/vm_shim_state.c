@@ -382,8 +382,11 @@ _Static_assert((VM_MAP_LOG_MAX & (VM_MAP_LOG_MAX - 1)) == 0 && VM_MMAP_CALL_MAX 
  * pending that the host thread blocks may be left out, or KVM_RUN would stop at once, again and
  * again: once KVM_RUN has a mask of its own it is made from what is pending at every entry.
  * Until the guest first blocks a signal there is nothing to unblock, and KVM_RUN keeps the host
- * thread's mask (no ioctl). With more threads it keeps it too: KVM_RUN's would make the host
- * pick this thread for a process-wide signal another thread may take at once. */
+ * thread's mask (no ioctl). With more threads it keeps it too, unless the thread is guarded:
+ * KVM_RUN's would make the host pick this thread for a process-wide signal another thread may
+ * take at once, which only a guarded thread hands on (vm_sigguard.c). A guarded thread needs
+ * KVM_RUN's mask, whose host mask blocks everything there: should KVM refuse it, the thread is
+ * guarded no more. */
 static void set_pending(struct vm_vcpu *c, uint8_t *data)
 {
     uint64_t mask = xlat_thread_sigmask(c->thread), pend, kset = 0;
@@ -412,6 +415,7 @@ static void set_pending(struct vm_vcpu *c, uint8_t *data)
         memcpy(k + sizeof(struct kvm_signal_mask), &kset, 8);
         if (vm_ioctl(c->fd, KVM_SET_SIGNAL_MASK, want ? k : NULL) < 0) {
             pend = ~0ull; /* as it was: the shim unblocks nothing */
+            c->guard = false;
         } else {
             put64(data, VM_DATA_KVM_SIGSET, kset);
             put64(data, VM_DATA_KVM_SIGS, (uint64_t)getpid() << 8 | want);
@@ -492,6 +496,11 @@ void vm_shim_before_entry(struct vm_vcpu *c)
     put64(data, VM_DATA_BRK_POOL, brk_end);
     set_map_pool(c, data, cur, brk_end);
     data[VM_DATA_ALONE] = 1;
+}
+
+void vm_shim_new_vcpu(struct vm_vcpu *c)
+{
+    put64(data_page(c->v, c->slot), VM_DATA_KVM_SIGS, 0);
 }
 
 void vm_shim_kick(struct vm_vcpu *c, bool on)

@@ -50,6 +50,13 @@ void vm_guard_leave(struct vm_vcpu *c, bool mirrored)
     }
 }
 
+void vm_guard_end(struct vm_vcpu *c)
+{
+    if (c->thread && (c->guarded || __atomic_load_n(&c->v->slots.n, __ATOMIC_ACQUIRE) != 1))
+        xlat_signal_block_all();
+    c->guard = c->guarded = false;
+}
+
 void vm_guard_note(struct vm_vcpu *c, uint64_t nr, uint64_t before)
 {
     if (nr != NR_RT_SIGPROCMASK || c->guard || !c->thread)

@@ -201,10 +201,10 @@ enum {
  * the host hold pending at the entry, and KVM_RUN blocks exactly those (KVM_SET_SIGNAL_MASK), so
  * that any other that comes stops the vCPU, where it stays pending on the host if the host
  * thread's mask blocks it (api.rst, KVM_SET_SIGNAL_MASK), and the word is written again before
- * ring 3 runs; with more threads, every signal blocked at the entry. VM_DATA_KVM_SIGSET and
- * VM_DATA_KVM_SIGS are the VMM's own: the mask it gave KVM_RUN, and the host pid that gave it
- * (shifted by 8) with bit 0 set when one is in force (a forked child's vCPUs are new, with
- * none). */
+ * ring 3 runs; the same for a guarded thread of a process with more threads; for an unguarded
+ * one, every signal blocked at the entry. VM_DATA_KVM_SIGSET and VM_DATA_KVM_SIGS are the VMM's
+ * own: the mask it gave KVM_RUN, and the host pid that gave it (shifted by 8) with bit 0 set
+ * when one is in force (a forked child's vCPU is new, with none: vm_shim_new_vcpu). */
 enum {
     VM_DATA_SIGMASK_OK = 252,
     VM_DATA_SIGMASK = 648,
