@@ -1082,6 +1082,30 @@ static int sigmask_unblock(void)
     return 0;
 }
 
+/* Every signal blocked and the mask put back, three times: the first block of signals without
+ * a handler is the VMM's, which guards the thread from then on (vm_sigguard.c). */
+static void block_all_and_back(void)
+{
+    uint64_t all = ~0ull, old;
+    for (int i = 0; i < 3; i++) {
+        sys_sigmask(SIG_SETMASK, &all, &old);
+        sys_sigmask(SIG_SETMASK, &old, NULL);
+    }
+}
+
+/* A timer's SIGALRM after us microseconds, while set is blocked (how; *old gets the mask of
+ * before) and ring 3 spins ns nanoseconds without a call: what is pending then. */
+static uint64_t timer_while_blocked(long us, int how, const uint64_t *set, uint64_t *old, long ns)
+{
+    struct itimerval it = {{0, 0}, {0, us}};
+    setitimer(ITIMER_REAL, &it, NULL);
+    sys_sigmask(how, set, old);
+    spin(ns, NULL);
+    uint64_t pend = 0;
+    syscall(SYS_rt_sigpending, &pend, 8);
+    return pend;
+}
+
 /* Signals the host would act on by itself (a default action, an ignored signal) come while
  * ring 3 spins after the shim blocked them, with no exit between: each waits, as Linux keeps a
  * blocked signal, and is acted on once unblocked. The first blocks of every signal are the
@@ -1089,10 +1113,7 @@ static int sigmask_unblock(void)
 static int sigmask_guard(void)
 {
     uint64_t all = ~0ull, old, pend = 0;
-    for (int i = 0; i < 3; i++) {
-        sys_sigmask(SIG_SETMASK, &all, &old);
-        sys_sigmask(SIG_SETMASK, &old, NULL);
-    }
+    block_all_and_back();
     /* SIGCHLD at its default: unblocked it would be dropped; blocked, sigtimedwait takes it. */
     int go[2];
     if (pipe(go) < 0)
@@ -1121,11 +1142,7 @@ static int sigmask_guard(void)
            !!(pend & chld), taken);
     /* An ignored signal is kept while blocked (signal(7)), and dropped once unblocked. */
     signal(SIGALRM, SIG_IGN);
-    struct itimerval it = {{0, 0}, {0, 200000}};
-    setitimer(ITIMER_REAL, &it, NULL);
-    sys_sigmask(SIG_SETMASK, &all, &old);
-    spin(1000000000L, NULL);
-    syscall(SYS_rt_sigpending, &pend, 8);
+    pend = timer_while_blocked(200000, SIG_SETMASK, &all, &old, 1000000000L);
     int kept = !!(pend & SIGBIT(SIGALRM));
     sys_sigmask(SIG_SETMASK, &old, NULL);
     syscall(SYS_rt_sigpending, &pend, 8);
@@ -1142,10 +1159,7 @@ static int sigmask_guard(void)
     kid = fork();
     if (kid == 0) {
         setpgid(0, 0);
-        for (int i = 0; i < 3; i++) {
-            sys_sigmask(SIG_SETMASK, &all, &old);
-            sys_sigmask(SIG_SETMASK, &old, NULL);
-        }
+        block_all_and_back();
         if (write(rep[1], "r", 1) != 1)
             _exit(1);
         sys_sigmask(SIG_SETMASK, &all, &old);
@@ -1253,11 +1267,7 @@ static int sigmask_deliver(int argc, char **argv)
      * for the unblocking, or for a signalfd to read it. */
     for (int round = 0; round < 2; round++) {
         mask_runs = 0;
-        struct itimerval it = {{0, 0}, {0, 50000}};
-        setitimer(ITIMER_REAL, &it, NULL);
-        sys_sigmask(SIG_BLOCK, &al, &old);
-        spin(500000000L, NULL);
-        syscall(SYS_rt_sigpending, &pend, 8);
+        pend = timer_while_blocked(50000, SIG_BLOCK, &al, &old, 500000000L);
         int read_by_fd = 0;
         if (round == 1) {
             sigset_t s;
@@ -1303,11 +1313,7 @@ static int sigmask_deliver(int argc, char **argv)
     }
     /* A timer's SIGALRM left at its default action, blocked: it waits too, and ends nothing. */
     signal(SIGALRM, SIG_DFL);
-    struct itimerval it = {{0, 0}, {0, 50000}};
-    setitimer(ITIMER_REAL, &it, NULL);
-    sys_sigmask(SIG_BLOCK, &al, &old);
-    spin(500000000L, NULL);
-    syscall(SYS_rt_sigpending, &pend, 8);
+    pend = timer_while_blocked(50000, SIG_BLOCK, &al, &old, 500000000L);
     signal(SIGALRM, SIG_IGN); /* a pending signal set to be ignored is dropped (signal(7)) */
     r = sys_sigmask(SIG_SETMASK, &old, NULL);
     syscall(SYS_rt_sigpending, &pend2, 8);
@@ -1494,10 +1500,7 @@ static int sigmask_guard_threads(void)
     pthread_t t;
     if (pthread_create(&t, NULL, guard_thread, NULL) != 0)
         return 1;
-    for (int i = 0; i < 3; i++) {
-        sys_sigmask(SIG_SETMASK, &all, &old);
-        sys_sigmask(SIG_SETMASK, &old, NULL);
-    }
+    block_all_and_back();
     pthread_barrier_wait(&mask_step);
     struct sigevent ev;
     memset(&ev, 0, sizeof(ev));
