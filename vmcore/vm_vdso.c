@@ -32,14 +32,20 @@ void vm_vdso_params(int vcpu_fd, struct vm_vvar *v)
 {
     memset(v, 0, sizeof(*v));
     int khz = vm_ioctl(vcpu_fd, KVM_GET_TSC_KHZ, NULL);
-    if (khz <= 0)
-        return; /* no known rate: every clock call goes to the host */
+    if (khz <= 0) {
+        /* No known rate: every clock call goes to the host. */
+        viv_trace(VIV_TRACE_VM, "vm", "vdso: KVM gives no TSC rate (%s): clocks from the host",
+                  khz < 0 ? strerror(errno) : "0 kHz");
+        return;
+    }
     /* Both clocks at the same instant as nearly as can be: between two TSC reads. */
     v->tsc0 = guest_tsc(vcpu_fd);
     v->real_ns0 = clock_ns(CLOCK_REALTIME);
     v->mono_ns0 = clock_ns(CLOCK_MONOTONIC);
-    if (!v->tsc0)
+    if (!v->tsc0) {
+        viv_trace(VIV_TRACE_VM, "vm", "vdso: the guest's TSC cannot be read: clocks from the host");
         return;
+    }
     v->shift = 32;
     v->mult = (1000000ull << 32) / (uint64_t)khz;
     v->ready = 1;

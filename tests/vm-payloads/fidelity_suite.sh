@@ -26,7 +26,7 @@ fcase() {
 . "$here/fidelity_cases.sh"
 
 # The clocks are read through the vDSO, in the guest: 3,000 reads, a handful of exits.
-"$VIV" run --mode vm --stats=json clk >"$got/out" 2>"$got/err"
+"$VIV" --trace=vm run --mode vm --stats=json clk >"$got/out" 2>"$got/err"
 st=$?
 host=$(date +%s)
 j=$(tail -1 "$got/err")
@@ -36,7 +36,7 @@ if [ "$st" = 0 ] && grep -q "^vdso present, monotonic forward 1," "$got/out" &&
     [ $((guest - host)) -le 2 ] && [ $((host - guest)) -le 2 ] && [ "${calls:-9999}" -lt 50 ]; then
     echo "ok 3,000 clock reads through the vDSO: $calls system calls in all, the host's time within 2 s"
 else
-    echo "FAIL vDSO clock: exit $st; $(cat "$got/out"); host $host; $calls system calls; $(head -c 300 "$got/err")"
+    echo "FAIL vDSO clock: exit $st; $(cat "$got/out"); host $host; $calls system calls; $(grep -m 3 'vdso' "$got/err" | tr '\n' '|') $(tail -1 "$got/err" | head -c 300)"
 fi
 
 # Fork floods under --pids-limit 20 in vm mode. A guest's fork is a host fork of the VMM, inside
