@@ -82,12 +82,14 @@ static int64_t do_wait(struct xlat_proc *p, const uint64_t *a, const struct time
         return -EFAULT;
     FD_OR_EBADF(a[0]);
     bool masked;
-    int64_t rc = xlat_mask_begin(p, gmask, masksize, &masked);
+    uint64_t host;
+    int64_t rc = xlat_mask_begin(p, gmask, masksize, &masked, &host);
     if (rc < 0)
         return rc;
     struct epoll_event ev[EPOLL_BATCH];
     int n = maxevents < EPOLL_BATCH ? maxevents : EPOLL_BATCH;
-    rc = XLAT_RET(syscall(SYS_epoll_pwait2, (int)a[0], ev, n, ts, NULL, 0));
+    rc = XLAT_RET(syscall(SYS_epoll_pwait2, (int)a[0], ev, n, ts, masked ? &host : NULL,
+                          masked ? sizeof(host) : 0));
     xlat_mask_end(p, masked, rc);
     if (rc > 0) {
         int e = events_out(p, a[1], ev, (int)rc);

@@ -277,9 +277,16 @@ XLAT_SYS(fsetxattr); XLAT_SYS(removexattr); XLAT_SYS(lremovexattr); XLAT_SYS(fre
 XLAT_SYS(poll); XLAT_SYS(ppoll); XLAT_SYS(select); XLAT_SYS(pselect6);
 /* The temporary signal mask of ppoll, pselect6 and epoll_pwait: the guest's sigset at gmask
  * (size bytes; none when gmask is 0) becomes the thread's until xlat_mask_end, which keeps it
- * for the signal frame when the call was interrupted (rc -EINTR). 0 or -errno. */
-int64_t xlat_mask_begin(struct xlat_proc *p, uint64_t gmask, uint64_t size, bool *masked);
+ * for the signal frame when the call was interrupted (rc -EINTR). The host call waits with
+ * *host as its own mask (when *masked), which the host sets and takes back atomically, so that
+ * a signal pending from before and let through by it ends the wait as on Linux; -EINTR at once
+ * for one the engine holds already. 0 or -errno. */
+int64_t xlat_mask_begin(struct xlat_proc *p, uint64_t gmask, uint64_t size, bool *masked,
+                        uint64_t *host);
 void xlat_mask_end(struct xlat_proc *p, bool masked, int64_t rc);
+/* The host's form of t's mask, the signals the engine holds for it included (they wait on the
+ * host for the guest to take them). */
+uint64_t xlat_signal_host_set(const struct xlat_thread *t);
 /* sys_socket.c */
 XLAT_SYS(socket); XLAT_SYS(socketpair); XLAT_SYS(bind); XLAT_SYS(connect); XLAT_SYS(listen);
 XLAT_SYS(accept); XLAT_SYS(accept4); XLAT_SYS(getsockname); XLAT_SYS(getpeername);

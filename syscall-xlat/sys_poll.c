@@ -9,8 +9,10 @@
 
 #define POLL_MAX 4096 /* well under RLIMIT_NOFILE; poll(2) says EINVAL above it */
 
-/* struct pollfd, fd_set, struct timespec and struct timeval have one layout on both LP64 ABIs. */
-static int64_t do_poll(struct xlat_proc *p, uint64_t gfds, uint64_t n, const struct timespec *ts)
+/* struct pollfd, fd_set, struct timespec and struct timeval have one layout on both LP64 ABIs.
+ * hmask: the host's mask for the wait, or NULL for the thread's. */
+static int64_t do_poll(struct xlat_proc *p, uint64_t gfds, uint64_t n, const struct timespec *ts,
+                       const uint64_t *hmask)
 {
     if (n > POLL_MAX)
         return -EINVAL;
@@ -29,8 +31,11 @@ static int64_t do_poll(struct xlat_proc *p, uint64_t gfds, uint64_t n, const str
             invalid++;
         }
     }
-    struct timespec zero = {0, 0};
-    int r = ppoll(copy, n, invalid ? &zero : ts, NULL);
+    struct timespec zero = {0, 0}, left;
+    if (ts)
+        left = *ts;
+    int r = (int)syscall(SYS_ppoll, copy, n, invalid ? &zero : ts ? &left : NULL, hmask,
+                         hmask ? sizeof(*hmask) : 0);
     if (r < 0)
         return -errno;
     for (uint64_t i = 0; i < n; i++) {
@@ -42,7 +47,8 @@ static int64_t do_poll(struct xlat_proc *p, uint64_t gfds, uint64_t n, const str
 
 /* The p- forms block with the guest's temporary mask; a handler that interrupts them saves the
  * old one in its frame (fs/select.c, poll_select_finish and restore_saved_sigmask_unless). */
-int64_t xlat_mask_begin(struct xlat_proc *p, uint64_t gmask, uint64_t size, bool *masked)
+int64_t xlat_mask_begin(struct xlat_proc *p, uint64_t gmask, uint64_t size, bool *masked,
+                        uint64_t *host)
 {
     *masked = false;
     if (!gmask)
@@ -56,9 +62,11 @@ int64_t xlat_mask_begin(struct xlat_proc *p, uint64_t gmask, uint64_t size, bool
     t->restore_mask = t->sigmask;
     t->restore_pending = true;
     t->sigmask = set & ~(XLAT_SIGBIT(SIGKILL) | XLAT_SIGBIT(SIGSTOP));
-    xlat_signal_mirror_mask(t);
+    *host = xlat_signal_host_set(t);
     *masked = true;
-    return 0;
+    /* Not mirrored on the thread: a signal pending on the host that the mask lets through would
+     * land now, before the wait, which would then wait on. */
+    return __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) & ~t->sigmask ? -EINTR : 0;
 }
 
 void xlat_mask_end(struct xlat_proc *p, bool masked, int64_t rc)
@@ -84,7 +92,7 @@ XLAT_SYS(poll)
 {
     int ms = (int)a[2];
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-    return do_poll(p, a[0], a[1], ms < 0 ? NULL : &ts);
+    return do_poll(p, a[0], a[1], ms < 0 ? NULL : &ts, NULL);
 }
 
 XLAT_SYS(ppoll)
@@ -94,9 +102,10 @@ XLAT_SYS(ppoll)
     if (a[2] && (rc = read_timespec(p, a[2], &ts)) < 0)
         return rc;
     bool masked;
-    if ((rc = xlat_mask_begin(p, a[3], a[4], &masked)) < 0)
+    uint64_t host;
+    if ((rc = xlat_mask_begin(p, a[3], a[4], &masked, &host)) < 0)
         return rc;
-    rc = do_poll(p, a[0], a[1], a[2] ? &ts : NULL);
+    rc = do_poll(p, a[0], a[1], a[2] ? &ts : NULL, masked ? &host : NULL);
     xlat_mask_end(p, masked, rc);
     return rc;
 }
@@ -148,9 +157,11 @@ XLAT_SYS(pselect6)
     if (a[5] && xlat_mem_read(p->mem, a[5], sig, sizeof(sig)) < 0)
         return -EFAULT;
     bool masked;
-    if ((rc = xlat_mask_begin(p, sig[0], sig[1], &masked)) < 0)
+    uint64_t host;
+    if ((rc = xlat_mask_begin(p, sig[0], sig[1], &masked, &host)) < 0)
         return rc;
-    rc = XLAT_RET(syscall(SYS_pselect6, (int)a[0], s[0], s[1], s[2], ts, NULL));
+    const uint64_t hsig[2] = {(uint64_t)(uintptr_t)&host, sizeof(host)};
+    rc = XLAT_RET(syscall(SYS_pselect6, (int)a[0], s[0], s[1], s[2], ts, masked ? hsig : NULL));
     xlat_mask_end(p, masked, rc);
     return rc;
 }

@@ -144,9 +144,14 @@ static uint64_t host_mask(uint64_t mask)
     return mask & ~xlat_signal_host_reserved();
 }
 
+uint64_t xlat_signal_host_set(const struct xlat_thread *t)
+{
+    return host_mask(t->sigmask | __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE));
+}
+
 void xlat_signal_mirror_mask(const struct xlat_thread *t)
 {
-    uint64_t set = host_mask(t->sigmask | __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE));
+    uint64_t set = xlat_signal_host_set(t);
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &set, NULL, sizeof(set));
 }
 

@@ -385,12 +385,14 @@ XLAT_SYS(clone)
 }
 
 /* Calls interrupted by a handled signal that never restart whatever SA_RESTART says
- * (signal(7)): the sleeps, the waits for signals and epoll's waits. */
+ * (signal(7)): the sleeps, the waits for signals, the waits on file descriptors (poll, select
+ * and epoll's) and those of SysV IPC. */
 static bool never_restarted(xlat_sys_fn fn)
 {
     return fn == xlat_sys_nanosleep || fn == xlat_sys_clock_nanosleep ||
            fn == xlat_sys_rt_sigsuspend || fn == xlat_sys_pause || fn == xlat_sys_epoll_wait ||
-           fn == xlat_sys_epoll_pwait || fn == xlat_sys_epoll_pwait2 ||
+           fn == xlat_sys_epoll_pwait || fn == xlat_sys_epoll_pwait2 || fn == xlat_sys_poll ||
+           fn == xlat_sys_ppoll || fn == xlat_sys_select || fn == xlat_sys_pselect6 ||
            fn == xlat_sys_rt_sigtimedwait || fn == xlat_sys_msgrcv || fn == xlat_sys_msgsnd ||
            fn == xlat_sys_semop || fn == xlat_sys_semtimedop;
 }

@@ -9,16 +9,19 @@
 #include <linux/capability.h>
 #include <linux/membarrier.h>
 #include <sched.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/fsuid.h>
 #include <sys/inotify.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
+#include <sys/select.h>
 #include <sys/sem.h>
 #include <sys/sendfile.h>
 #include <sys/shm.h>
@@ -56,6 +59,78 @@ static void block(int sig)
 static void on_alarm(int sig)
 {
     (void)sig;
+}
+
+/* A handler with SA_RESTART never restarts the waits on file descriptors (signal(7)): poll,
+ * ppoll, select and pselect fail with EINTR, where read restarts. Each waits on an empty pipe
+ * for a timer's SIGALRM. */
+static void restart_calls(void)
+{
+    int p[2];
+    if (pipe(p) < 0)
+        return;
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_alarm;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGALRM, &sa, &old);
+    struct itimerval it = {{0, 0}, {0, 20000}};
+    const char *names[] = {"poll", "ppoll", "select", "pselect"};
+    for (int i = 0; i < 4; i++) {
+        setitimer(ITIMER_REAL, &it, NULL);
+        struct pollfd pf = {.fd = p[0], .events = POLLIN};
+        fd_set r;
+        FD_ZERO(&r);
+        FD_SET(p[0], &r);
+        long n = i == 0   ? poll(&pf, 1, -1)
+                 : i == 1 ? ppoll(&pf, 1, NULL, NULL)
+                 : i == 2 ? select(p[0] + 1, &r, NULL, NULL, NULL)
+                          : pselect(p[0] + 1, &r, NULL, NULL, NULL, NULL);
+        char what[64];
+        snprintf(what, sizeof(what), "%s interrupted by a handler with SA_RESTART", names[i]);
+        show(what, n);
+    }
+    /* A signal pending since before the call, which its temporary mask lets through, ends
+     * it at once (its handler runs), as one that comes during the wait does. */
+    const char *pnames[] = {"ppoll", "pselect", "epoll_pwait"};
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event ev = {.events = EPOLLIN};
+    epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev);
+    sigset_t none;
+    sigemptyset(&none);
+    for (int i = 0; i < 3; i++) {
+        block(SIGALRM);
+        raise(SIGALRM);
+        struct pollfd pf = {.fd = p[0], .events = POLLIN};
+        struct timespec two = {2, 0};
+        fd_set r;
+        FD_ZERO(&r);
+        FD_SET(p[0], &r);
+        long n = i == 0   ? ppoll(&pf, 1, &two, &none)
+                 : i == 1 ? pselect(p[0] + 1, &r, NULL, NULL, &two, &none)
+                          : epoll_pwait(ep, &ev, 1, 2000, &none);
+        char what[80];
+        snprintf(what, sizeof(what), "%s with a signal pending that its mask lets through",
+                 pnames[i]);
+        show(what, n);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+    }
+    close(ep);
+    /* read restarts, and gets the byte a child writes after the signal. */
+    pid_t child = fork();
+    if (child == 0) {
+        struct timespec d = {0, 100000000L};
+        nanosleep(&d, NULL);
+        _exit(write(p[1], "r", 1) == 1 ? 0 : 1);
+    }
+    setitimer(ITIMER_REAL, &it, NULL);
+    char c = 0;
+    long n = read(p[0], &c, 1);
+    printf("read interrupted by a handler with SA_RESTART: %ld, restarted %d\n", n, c == 'r');
+    waitpid(child, NULL, 0);
+    sigaction(SIGALRM, &old, NULL);
+    close(p[0]);
+    close(p[1]);
 }
 
 static void sigwait_calls(void)
@@ -623,6 +698,7 @@ static void shared_calls(void)
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    restart_calls();
     sigwait_calls();
     timer_calls();
     file_data_calls();
