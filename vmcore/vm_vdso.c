@@ -21,12 +21,6 @@ static uint64_t clock_ns(clockid_t id)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* The guest's TSC now, as KVM keeps it (host TSC scaled and offset): 0 when it cannot say. */
-static uint64_t guest_tsc(int vcpu_fd)
-{
-    uint64_t tsc = 0;
-    return vm_cpu_get_msr(vcpu_fd, MSR_IA32_TSC, &tsc) == 0 ? tsc : 0;
-}
 
 void vm_vdso_params(int vcpu_fd, struct vm_vvar *v)
 {
@@ -38,11 +32,13 @@ void vm_vdso_params(int vcpu_fd, struct vm_vvar *v)
                   khz < 0 ? strerror(errno) : "0 kHz");
         return;
     }
-    /* Both clocks at the same instant as nearly as can be: between two TSC reads. */
-    v->tsc0 = guest_tsc(vcpu_fd);
+    /* Both clocks at the same instant as nearly as can be, with the guest's TSC as KVM keeps it
+     * (the host's, scaled and offset). A new VM's counts from 0, and may read 0 still: a value
+     * like any other. */
+    int got = vm_cpu_get_msr(vcpu_fd, MSR_IA32_TSC, &v->tsc0);
     v->real_ns0 = clock_ns(CLOCK_REALTIME);
     v->mono_ns0 = clock_ns(CLOCK_MONOTONIC);
-    if (!v->tsc0) {
+    if (got != 0) {
         viv_trace(VIV_TRACE_VM, "vm", "vdso: the guest's TSC cannot be read: clocks from the host");
         return;
     }
