@@ -19,9 +19,10 @@
  * retarget_shared_pending), as Linux would have chosen one. Unguarded, the shim blocks nothing
  * in a process with more threads: the host would deliver such a signal to this thread.
  *
- * A guard costs two host calls an exit. A thread is guarded once the VMM served a block the
- * shim could not answer, and no longer after GUARD_IDLE exits with no rt_sigprocmask answered by
- * the shim. */
+ * A guard costs three host calls an exit: the block, the mirror (one the exit that took a mask
+ * change makes anyway), and the look at what is pending that KVM_RUN's own mask is made from.
+ * A thread is guarded once the VMM served a block the shim could not answer, and no longer
+ * after GUARD_IDLE exits with no rt_sigprocmask answered by the shim. */
 #include "vm_internal.h"
 
 enum { NR_RT_SIGPROCMASK = 14, GUARD_IDLE = 256 };
