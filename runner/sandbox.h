@@ -170,6 +170,11 @@ int sandbox_setup_root(const struct viv_sandbox_config *cfg, char *note, size_t 
 /* Write the instance's /etc/hostname, /etc/hosts and the host's /etc/resolv.conf over the
  * image's, into the writable layer (sandbox_etc.c). Nothing for an image without /etc. */
 int sandbox_setup_etc(const struct viv_sandbox_config *cfg, int root, struct viv_error *err);
+/* The same files put into the overlay's upper layer before it is mounted, where the image's /etc
+ * is a directory (*done then): plain files on a tmpfs, no copy-up of /etc nor of the image's
+ * files. */
+int sandbox_etc_into_upper(const struct viv_sandbox_config *cfg, int rootfs_fd, int upper,
+                           bool *done, struct viv_error *err);
 /* Open (O_PATH) a path inside root_fd as the guest would see it, never leaving the root; with
  * create, missing components are made as directories (or, for the last one, a file when
  * want_file). */

@@ -10,41 +10,96 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The host's resolver configuration, read before the first mount can hide it; empty when
- * there is none. */
-static size_t read_host_resolv(char *buf, size_t len)
+struct etc_file {
+    const char *name;
+    char text[4096];
+    size_t len;
+};
+
+/* The three files, resolv.conf the host's own (none when the host has none). Read before the
+ * first mount can hide the host's. */
+static void etc_texts(const struct viv_sandbox_config *cfg, struct etc_file f[3])
 {
+    f[0].name = "hostname";
+    f[0].len = (size_t)snprintf(f[0].text, sizeof(f[0].text), "%s\n", cfg->hostname);
+    f[1].name = "hosts";
+    f[1].len = (size_t)snprintf(f[1].text, sizeof(f[1].text),
+                                "127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost "
+                                "ip6-loopback\n127.0.1.1\t%s\n",
+                                cfg->hostname);
+    f[2].name = "resolv.conf";
+    f[2].len = 0;
     int fd = open("/etc/resolv.conf", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, buf, len - 1);
-    close(fd);
-    return n > 0 ? (size_t)n : 0;
+    if (fd >= 0) {
+        ssize_t n = read(fd, f[2].text, sizeof(f[2].text));
+        f[2].len = n > 0 ? (size_t)n : 0;
+        close(fd);
+    }
 }
 
-/* Replace /etc/name by a file of ours. The image's own regular file is truncated in place: the
- * overlay then copies up no data and leaves no whiteout, half the work of replacing it. Anything
- * else there (a symlink into a local resolver's run folder, a file the guest's ids cannot open)
- * is unlinked first, so that it is replaced rather than followed. */
-static int put(int etc, const char *name, const char *text, size_t len, struct viv_error *err)
+/* Write fd's whole text, mode 0644 whatever the caller's umask. Closes fd. */
+static int fill(int fd, const struct etc_file *f, struct viv_error *err)
 {
-    int fd = openat(etc, name, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    ssize_t n = fchmod(fd, 0644) < 0 ? -1 : write(fd, f->text, f->len);
+    int e = errno;
+    close(fd);
+    if (n == (ssize_t)f->len)
+        return 0;
+    return viv_fail(err, n < 0 ? e : EIO, "/etc/%s for the instance", f->name);
+}
+
+/* Replace /etc/name of the merged root by a file of ours. The image's own regular file is
+ * truncated in place: the overlay then copies up no data and leaves no whiteout, half the work
+ * of replacing it. Anything else there (a symlink into a local resolver's run folder, a file the
+ * guest's ids cannot open) is unlinked first, so that it is replaced rather than followed. */
+static int put(int etc, const struct etc_file *f, struct viv_error *err)
+{
+    int fd = openat(etc, f->name, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     struct stat st;
-    if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-                    ((st.st_mode & 07777) != 0644 && fchmod(fd, 0644) < 0))) {
+    if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
         close(fd);
         fd = -1;
     }
     if (fd < 0) {
-        if (unlinkat(etc, name, 0) < 0 && errno != ENOENT)
-            return viv_fail(err, errno, "/etc/%s for the instance", name);
-        fd = openat(etc, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (unlinkat(etc, f->name, 0) < 0 && errno != ENOENT)
+            return viv_fail(err, errno, "/etc/%s for the instance", f->name);
+        fd = openat(etc, f->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     }
     if (fd < 0)
-        return viv_fail(err, errno, "/etc/%s for the instance", name);
-    ssize_t n = write(fd, text, len);
-    close(fd);
-    return n == (ssize_t)len ? 0 : viv_fail(err, n < 0 ? errno : EIO, "/etc/%s", name);
+        return viv_fail(err, errno, "/etc/%s for the instance", f->name);
+    return fill(fd, f, err);
+}
+
+int sandbox_etc_into_upper(const struct viv_sandbox_config *cfg, int rootfs_fd, int upper,
+                           bool *done, struct viv_error *err)
+{
+    *done = false;
+    struct stat st;
+    if (fstatat(rootfs_fd, "etc", &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+        return 0;
+    /* The upper layer's /etc is what the merged /etc shows of itself: the image's mode and
+     * owner. An owner the user namespace cannot map stays ours, as a copy-up would fail to
+     * give it too. */
+    if (mkdirat(upper, "etc", 0700) < 0)
+        return viv_fail(err, errno, "/etc for the instance");
+    _cleanup_close_ int etc = openat(upper, "etc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (etc < 0 || fchmod(etc, st.st_mode & 07777) < 0)
+        return viv_fail(err, errno, "/etc for the instance");
+    if (fchown(etc, st.st_uid, st.st_gid) < 0 && errno != EINVAL && errno != EPERM)
+        return viv_fail(err, errno, "/etc for the instance");
+    struct etc_file f[3];
+    etc_texts(cfg, f);
+    for (int i = 0; i < 3; i++) {
+        if (!f[i].len)
+            continue;
+        int fd = openat(etc, f[i].name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0)
+            return viv_fail(err, errno, "/etc/%s for the instance", f[i].name);
+        if (fill(fd, &f[i], err) < 0)
+            return -1;
+    }
+    *done = true;
+    return 0;
 }
 
 int sandbox_setup_etc(const struct viv_sandbox_config *cfg, int root, struct viv_error *err)
@@ -59,17 +114,10 @@ int sandbox_setup_etc(const struct viv_sandbox_config *cfg, int root, struct viv
     _cleanup_close_ int etc = open(self, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (etc < 0)
         return 0;
-    char resolv[4096];
-    size_t rlen = read_host_resolv(resolv, sizeof(resolv));
-    char hostname[300], hosts[700];
-    int hn = snprintf(hostname, sizeof(hostname), "%s\n", cfg->hostname);
-    int hl = snprintf(hosts, sizeof(hosts),
-                      "127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n"
-                      "127.0.1.1\t%s\n",
-                      cfg->hostname);
-    if (put(etc, "hostname", hostname, (size_t)hn, err) < 0 ||
-        put(etc, "hosts", hosts, (size_t)hl, err) < 0 ||
-        (rlen && put(etc, "resolv.conf", resolv, rlen, err) < 0))
-        return -1;
+    struct etc_file f[3];
+    etc_texts(cfg, f);
+    for (int i = 0; i < 3; i++)
+        if (f[i].len && put(etc, &f[i], err) < 0)
+            return -1;
     return 0;
 }

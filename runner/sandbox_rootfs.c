@@ -95,8 +95,8 @@ static int layout_binds(int rootfs_fd, int root_fd, struct viv_error *err)
 /* The root: overlayfs (a tmpfs upper layer over the checkout) where the kernel allows it, the
  * bind layout otherwise. Returns an O_PATH fd of the root's top; *writable says whether the
  * image's own directories can be written. */
-static int make_root(const struct viv_sandbox_config *cfg, int rootfs_fd, bool *overlay, char *note,
-                     size_t note_len, struct viv_error *err)
+static int make_root(const struct viv_sandbox_config *cfg, int rootfs_fd, bool *overlay,
+                     bool *etc_done, char *note, size_t note_len, struct viv_error *err)
 {
     /* A private scratch tmpfs mounted over the checkout's own path in this mount namespace: the
      * one directory we know exists and that nothing else needs. The checkout stays reachable
@@ -118,6 +118,8 @@ static int make_root(const struct viv_sandbox_config *cfg, int rootfs_fd, bool *
 
     *overlay = false;
     const char *why = getenv("VIV_TEST_NO_OVERLAY") ? "disabled by VIV_TEST_NO_OVERLAY" : NULL;
+    if (!why && sandbox_etc_into_upper(cfg, rootfs_fd, upper, etc_done, err) < 0)
+        return -1;
     if (!why) {
         char data[256];
         /* Every layer named by fd: the checkout's path may hold commas or colons, which
@@ -305,8 +307,8 @@ int sandbox_setup_root(const struct viv_sandbox_config *cfg, char *note, size_t 
 static int setup_root(const struct viv_sandbox_config *cfg, int rootfs_fd, const int *bind_fds,
                       char *note, size_t note_len, struct viv_error *err)
 {
-    bool overlay = false;
-    _cleanup_close_ int root = make_root(cfg, rootfs_fd, &overlay, note, note_len, err);
+    bool overlay = false, etc_done = false;
+    _cleanup_close_ int root = make_root(cfg, rootfs_fd, &overlay, &etc_done, note, note_len, err);
     if (root < 0)
         return -1;
     _cleanup_close_ int tmp = sandbox_open_in_root(root, "/tmp", true, false, err);
@@ -314,7 +316,7 @@ static int setup_root(const struct viv_sandbox_config *cfg, int rootfs_fd, const
         return viv_wrap(err, "/tmp");
     if (sandbox_mount_at("tmpfs", tmp, "tmpfs", TMPFS_FLAGS, "mode=1777", "/tmp", err) < 0 ||
         mount_dev(cfg, root, err) < 0 || mount_proc(root, err) < 0 ||
-        (overlay && sandbox_setup_etc(cfg, root, err) < 0) ||
+        (overlay && !etc_done && sandbox_setup_etc(cfg, root, err) < 0) ||
         mount_binds(cfg, root, bind_fds, err) < 0)
         return -1;
     /* The working directory is made when missing, as podman does, while the root is writable. */

@@ -72,6 +72,19 @@ ln -sf ../run/stub-resolv.conf "$WORK/etcfiles/rootfs/etc/resolv.conf"
 "$VIV" build "$WORK/etcfiles" -o "$WORK/etcfiles.viv" >/dev/null 2>&1
 run "$VIV" run --hostname box --user 1000 "$WORK/etcfiles.viv" 'grep -c buildhost /etc/hosts; grep -c "127.0.1.1.box" /etc/hosts; [ -L /etc/resolv.conf ] && echo link; cat /etc/hostname'
 if [ "$out" = "$(printf '0\n1\nbox')" ]; then pass "the image's own /etc/hosts and a symlinked resolv.conf give way to the instance's"; else fail "the image's own /etc/hosts and a symlinked resolv.conf give way to the instance's" "$status $out $errout"; fi
+chmod 751 "$WORK/etcfiles/rootfs/etc"
+"$VIV" build "$WORK/etcfiles" -o "$WORK/etcfiles2.viv" >/dev/null 2>&1
+run "$VIV" run "$WORK/etcfiles2.viv" 'stat -c "%a %u" /etc; ls /etc | tr "\n" " "'
+if [ "$out" = "$(printf '751 0\ngroup hostname hosts passwd resolv.conf ')" ]; then pass "/etc keeps the image's mode and its other files beside the instance's"; else fail "/etc keeps the image's mode and its other files beside the instance's" "$status $out $errout"; fi
+# An /etc that is a link into the image (/usr/etc here) gets the files where it leads.
+cp -a "$WORK/app" "$WORK/etclink"
+sed -i 's/"name": "app"/"name": "etclink"/' "$WORK/etclink/manifest.json"
+mkdir -p "$WORK/etclink/rootfs/usr"
+mv "$WORK/etclink/rootfs/etc" "$WORK/etclink/rootfs/usr/etc"
+ln -s usr/etc "$WORK/etclink/rootfs/etc"
+"$VIV" build "$WORK/etclink" -o "$WORK/etclink.viv" >/dev/null 2>&1
+run "$VIV" run --hostname linked "$WORK/etclink.viv" 'cat /usr/etc/hostname; [ -L /etc ] && grep -c "127.0.1.1.linked" /etc/hosts'
+if [ "$out" = "$(printf 'linked\n1')" ]; then pass "an /etc that links into the image gets the instance's files there"; else fail "an /etc that links into the image gets the instance's files there" "$status $out $errout"; fi
 if grep -qs buildhost "$VIV_HOME"/images/*/rootfs/etc/hosts; then pass "the image's own /etc/hosts is left as it was in the catalog"; else fail "the image's own /etc/hosts is left as it was in the catalog" "$(ls "$VIV_HOME"/images)"; fi
 if [ -s /etc/resolv.conf ]; then
     run "$VIV" run --network host app 'cat /etc/resolv.conf'
