@@ -128,11 +128,13 @@ static int aide_main(void *arg)
 
 /* Whether a CPU viv may use is likely free for the aide now: /proc/loadavg's fourth field counts
  * the tasks runnable this instant, the calling thread and the supervisor (writing the id maps)
- * among them. Where none is free, the aide would wait for a CPU while we waited for it: on a busy
- * machine we do its work ourselves, and with one CPU there is nothing to overlap. Counting one
- * task more as free would start it beside the teardown of a run just before (a kernel worker,
- * soon gone: one run in two of back-to-back ones, 6% of their time here), but beside a process
- * that keeps the other CPU busy too, where it cost 29%: a count cannot tell the two apart. */
+ * among them. With one CPU there is nothing to overlap, and where the CPUs are taken the aide
+ * would wait for one while we waited for it: we do its work ourselves. One task more than the
+ * CPUs still counts as free: most often it is the teardown of a run just before (a kernel
+ * worker, soon gone; one run in five of back-to-back ones here). Where it is a process that keeps
+ * a CPU busy, the aide is slowed but costs no more than its start: if it has not begun the
+ * namespace when we need it we make it ourselves, and if it has, it gets our CPU while we wait
+ * (unpin). A count cannot tell the two apart; that is what makes either case cheap. */
 static bool spare_cpu(void)
 {
     cpu_set_t cpus;
@@ -149,7 +151,7 @@ static bool spare_cpu(void)
     buf[n] = '\0';
     if (sscanf(buf, "%*s %*s %*s %u/", &running) != 1)
         return true;
-    return running <= (unsigned)CPU_COUNT(&cpus);
+    return running <= (unsigned)CPU_COUNT(&cpus) + 1;
 }
 
 void sandbox_aide_start(struct sandbox_aide *a, bool make_netns)
@@ -199,13 +201,23 @@ void sandbox_aide_start(struct sandbox_aide *a, bool make_netns)
     (void)w;
 }
 
-/* Once we wait for the aide, our own CPU is as good: on a busy machine the other one may be
- * running something else, which the aide would wait out. */
+/* Once we wait for the aide, it gets our CPU, which we leave idle: on a busy machine the other
+ * one may be running something else, which the aide would wait out. Allowing it every CPU again
+ * is not enough: having just run where it is, it counts as cache-hot, and an idle CPU does not
+ * pull it over. */
 static void unpin(struct sandbox_aide *a)
 {
     pid_t tid = __atomic_load_n(&a->tid, __ATOMIC_ACQUIRE);
-    if (a->pinned && tid > 0)
-        sched_setaffinity(tid, sizeof(a->cpus), &a->cpus);
+    if (a->pinned && tid > 0) {
+        int cpu = sched_getcpu();
+        cpu_set_t ours;
+        CPU_ZERO(&ours);
+        if (cpu >= 0 && CPU_ISSET(cpu, &a->cpus))
+            CPU_SET(cpu, &ours);
+        else
+            ours = a->cpus;
+        sched_setaffinity(tid, sizeof(ours), &ours);
+    }
     a->pinned = false;
 }
 
