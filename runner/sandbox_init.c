@@ -341,6 +341,10 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
 {
     const struct viv_sandbox_config *cfg = c->cfg;
     struct viv_error err = {0};
+    /* The aide first: the network namespace is as long a job as the root, and starts before
+     * anything else this thread does. It keeps the signals the supervisor blocks. */
+    struct sandbox_aide aide;
+    sandbox_aide_start(&aide, !cfg->network_host);
     /* The guest starts with the caller's mask, not with what the supervisor blocks. */
     sigprocmask(SIG_SETMASK, &c->caller_mask, NULL);
     /* Out of the caller's session and process group: what the caller's terminal sends (Ctrl-C,
@@ -353,8 +357,6 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
      * own is closed outright, as an engine that serves the guest never execs. */
     syscall(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC);
     limits_forget(c->plan);
-    struct sandbox_aide aide;
-    sandbox_aide_start(&aide, !cfg->network_host);
     char go;
     if (read(c->sync_fd, &go, 1) != 1)
         _exit(125); /* the supervisor is gone */
