@@ -199,6 +199,15 @@ int sandbox_set_mount_attr(int mount_fd, uint64_t attr, bool recursive, const ch
  * held (the namespace then goes with the instance). */
 int sandbox_linger_open(pid_t pid);
 
+/* ---- system calls beside a task that shares our memory (sandbox_raw.c) ---- */
+
+/* The system call nr; -errno on failure, errno untouched. */
+long sandbox_sys(long nr, long a, long b, long c, long d);
+/* The CPU the calling task runs on, from the kernel: the C library's sched_getcpu reads a
+ * per-thread area the kernel fills for the task that registered it, which a task sharing its
+ * memory is not. -1 if unknown. */
+int sandbox_getcpu(void);
+
 /* ---- the aide (sandbox_aide.c) ---- */
 
 /* A thread of the instance's first process: it makes the network namespace while the root is

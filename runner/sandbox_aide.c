@@ -25,20 +25,9 @@
 /* The aide is a thread the C library does not know of, on the first process's thread pointer:
  * it must not touch errno (the first thread's, which it may be reading) nor anything else of the
  * C library's. System calls by hand. */
-static long raw4(long nr, long a, long b, long c, long d)
-{
-    long ret;
-    register long r10 __asm__("r10") = d;
-    __asm__ volatile("syscall"
-                     : "=a"(ret)
-                     : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10)
-                     : "rcx", "r11", "memory");
-    return ret;
-}
-
 static long raw3(long nr, long a, long b, long c)
 {
-    return raw4(nr, a, b, c, 0);
+    return sandbox_sys(nr, a, b, c, 0);
 }
 
 /* One-way flags between the first thread and the aide: set once, waited for with a futex
@@ -52,7 +41,7 @@ static void flag_set(int *flag)
 static void flag_wait(int *flag)
 {
     while (!__atomic_load_n(flag, __ATOMIC_ACQUIRE))
-        raw4(SYS_futex, (long)flag, FUTEX_WAIT_PRIVATE, 0, 0);
+        sandbox_sys(SYS_futex, (long)flag, FUTEX_WAIT_PRIVATE, 0, 0);
 }
 
 /* A new network namespace starts with lo down; guests expect localhost to work. */
@@ -185,7 +174,7 @@ void sandbox_aide_start(struct sandbox_aide *a, bool make_netns)
      * first. Within the CPUs viv may use; none other when there is one. And we stay on ours:
      * woken (by the supervisor's go) on the aide's, we would wait out its network namespace,
      * a millisecond of kernel work without a point where it yields. */
-    int self = sched_getcpu();
+    int self = sandbox_getcpu();
     if (tid > 0 && self >= 0 && sched_getaffinity(0, sizeof(a->cpus), &a->cpus) == 0 &&
         CPU_COUNT(&a->cpus) > 1) {
         cpu_set_t cpus = a->cpus;
@@ -209,7 +198,7 @@ static void unpin(struct sandbox_aide *a)
 {
     pid_t tid = __atomic_load_n(&a->tid, __ATOMIC_ACQUIRE);
     if (a->pinned && tid > 0) {
-        int cpu = sched_getcpu();
+        int cpu = sandbox_getcpu();
         cpu_set_t ours;
         CPU_ZERO(&ours);
         if (cpu >= 0 && CPU_ISSET(cpu, &a->cpus))

@@ -16,23 +16,26 @@
 
 int sandbox_linger_open(pid_t pid)
 {
+    /* System calls by hand: this runs while an instance that shares viv's memory, errno
+     * included, sets itself up. */
     char path[64];
     snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
-    int ns = open(path, O_RDONLY | O_CLOEXEC);
+    long ns = sandbox_sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0);
     if (ns < 0)
         return -1;
     struct io_uring_params params;
     memset(&params, 0, sizeof(params));
     /* A ring that is never submitted to: one entry is the least it takes. Where io_uring is
      * disabled (a sysctl, a container's seccomp policy), the namespace goes with pid 1. */
-    int ring = (int)syscall(SYS_io_uring_setup, 1, &params);
+    long ring = sandbox_sys(SYS_io_uring_setup, 1, (long)&params, 0, 0);
     if (ring >= 0) {
-        fcntl(ring, F_SETFD, FD_CLOEXEC);
-        if (syscall(SYS_io_uring_register, ring, IORING_REGISTER_FILES, &ns, 1) < 0) {
-            close(ring);
+        sandbox_sys(SYS_fcntl, ring, F_SETFD, FD_CLOEXEC, 0);
+        int nsfd = (int)ns;
+        if (sandbox_sys(SYS_io_uring_register, ring, IORING_REGISTER_FILES, (long)&nsfd, 1) < 0) {
+            sandbox_sys(SYS_close, ring, 0, 0, 0);
             ring = -1;
         }
     }
-    close(ns);
-    return ring;
+    sandbox_sys(SYS_close, ns, 0, 0, 0);
+    return (int)ring;
 }
