@@ -133,6 +133,9 @@ struct sandbox_child {
     /* -t: the caller's window size, the pty's first (when has_winsize). */
     struct winsize winsize;
     bool has_winsize;
+    /* Where the instance shares viv's memory: set just before the guest's exec, so that an
+     * instance killed in its set-up (perhaps mid-allocation) is not taken for a started guest. */
+    volatile sig_atomic_t *exec_reached;
 };
 /* Runs in the new namespaces as their pid 1; never returns. */
 _Noreturn void sandbox_child_main(const struct sandbox_child *c);
@@ -262,7 +265,8 @@ int seccomp_policy_load(bool trap_chown, int *notify_fd, struct viv_error *err);
 int seccomp_policy_compile(bool trap_chown, void *buf, size_t max, size_t *len,
                            struct viv_error *err);
 /* Write the compiled policy to fd, from the cache of compiled programs (seccomp_cache.c) or
- * compiled now and cached. The supervisor does this while the instance builds its root. */
+ * compiled now and cached. The supervisor does this before it starts the instance; fd is a pipe,
+ * grown to hold the whole program where it could not. */
 int seccomp_policy_send(bool trap_chown, int fd, struct viv_error *err);
 /* Load a program seccomp_policy_send wrote into the calling process (no_new_privs set), with
  * a user-notification listener in *notify_fd when trap_chown (else -1). */

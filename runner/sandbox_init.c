@@ -234,6 +234,8 @@ static _Noreturn void start_guest(const struct sandbox_child *c, const char *pro
         fprintf(stderr, "viv: run: %s\n", err.msg);
         _exit(status);
     }
+    if (c->exec_reached)
+        *c->exec_reached = 1;
     execve(prog, cfg->argv, cfg->envp);
     int e = errno;
     viv_fail(&err, e, "exec '%s'", prog);
@@ -361,6 +363,7 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
     if (read(c->sync_fd, &go, 1) != 1)
         _exit(125); /* the supervisor is gone */
     close(c->sync_fd);
+    viv_trace(VIV_TRACE_RUN, "run", "instance: id maps written, released");
     /* The id maps are written (that needed our /proc files to be the caller's): from now on
      * nothing in the guest may read or write pid 1's memory through /proc/1/mem or
      * process_vm_*; the guest's own processes become dumpable again when they exec. */

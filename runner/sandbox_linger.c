@@ -37,5 +37,5 @@ int sandbox_linger_open(pid_t pid)
         }
     }
     sandbox_sys(SYS_close, ns, 0, 0, 0);
-    return (int)ring;
+    return ring < 0 ? -1 : (int)ring;
 }

@@ -8,6 +8,7 @@
 
 long sandbox_sys(long nr, long a, long b, long c, long d)
 {
+#if defined(__x86_64__)
     long ret;
     register long r10 __asm__("r10") = d;
     __asm__ volatile("syscall"
@@ -15,6 +16,17 @@ long sandbox_sys(long nr, long a, long b, long c, long d)
                      : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10)
                      : "rcx", "r11", "memory");
     return ret;
+#elif defined(__aarch64__)
+    register long x8 __asm__("x8") = nr;
+    register long x0 __asm__("x0") = a;
+    register long x1 __asm__("x1") = b;
+    register long x2 __asm__("x2") = c;
+    register long x3 __asm__("x3") = d;
+    __asm__ volatile("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3) : "memory");
+    return x0;
+#else
+#error "sandbox_sys: no system call sequence for this architecture"
+#endif
 }
 
 int sandbox_getcpu(void)

@@ -117,6 +117,7 @@ static void recv_handed_fds(int sock, int *notify_fd, int *pty_master)
 struct sandbox_start {
     struct sandbox_child child;
     int theirs[5];
+    volatile sig_atomic_t exec_reached;
 };
 
 static _Noreturn void start_instance(const struct sandbox_start *from)
@@ -183,6 +184,22 @@ static pid_t clone_instance(int *pidfd)
             *pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     }
     return pid;
+}
+
+/* A shared instance that ended in its set-up without a word: the memory it shared with us may
+ * be half-changed, so we say what happened without allocating, and end. */
+static _Noreturn void lost_in_setup(pid_t pid)
+{
+    int status = 0;
+    waitpid(pid, &status, 0);
+    char msg[128];
+    int n = WIFSIGNALED(status)
+                ? snprintf(msg, sizeof(msg), "viv: run: the instance was killed by signal %d "
+                                             "while it set itself up\n", WTERMSIG(status))
+                : snprintf(msg, sizeof(msg), "viv: run: the instance ended while it set itself "
+                                             "up\n");
+    (void)!write(2, msg, (size_t)n);
+    _exit(SANDBOX_FAILED);
 }
 
 static const char *clone_advice(int e)
@@ -255,9 +272,9 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
      * pipe stays open, and on this side nothing may use what the two then share beyond plain
      * memory: no allocation, no stdio, no errno (sandbox_sys). The instance's writes to shared
      * memory are its own stack and heap blocks it allocates; it ends by _exit or exec, never
-     * exit, and we kill it only while it waits for the id maps. (Killed from outside in the
-     * middle of an allocation, it would leave the heap half-changed; viv then only reports the
-     * failure and ends.) viv-init and the engines stay in the instance for its whole life: they
+     * exit, and we kill it only while it waits for the id maps. Killed from outside, or by a
+     * fault of its own, in the middle of an allocation, it would leave the heap half-changed: it
+     * marks its exec, and without the mark viv says so and ends at once. viv-init and the engines stay in the instance for its whole life: they
      * get a copy, as does an instance put into a cgroup, whose knobs take allocated paths to
      * write, and one started by a process with threads (a .viv file's import has them). */
     bool cgroups = false;
@@ -281,6 +298,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
             },
         .theirs = {sync[1], rep[0], done[0], flt[1], sock[0]},
     };
+    start.child.exec_reached = shared ? &start.exec_reached : NULL;
     if (has_ws)
         start.child.winsize = ws;
     viv_trace(VIV_TRACE_RUN, "run", "cloning the instance%s", shared ? " (shared memory)" : "");
@@ -330,7 +348,6 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     }
     sandbox_sys(SYS_close, sync[1], 0, 0, 0);
     sync[1] = -1;
-    viv_trace(VIV_TRACE_RUN, "run", "instance %d: id maps written, released", (int)pid);
 
     /* Until the guest's exec closes the pipe, the instance reports notes and failures. */
     struct sandbox_report r;
@@ -349,6 +366,9 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
         }
     }
     /* The instance has exec'd or is ending: nothing of ours runs in it any more. */
+    if (shared && !fail_status && !start.exec_reached)
+        lost_in_setup(pid);
+    /* A dumpable of 2 (suid_dumpable) cannot be set again: viv then stays undumpable. */
     if (shared && dumpable >= 0)
         prctl(PR_SET_DUMPABLE, dumpable);
     if (fail_status) {

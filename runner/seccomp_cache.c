@@ -7,8 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
-#include <pthread.h>
-#include <signal.h>
 #include <linux/filter.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -133,24 +131,19 @@ static void store(int dir, const char *name, const char *prefix, const void *bpf
     drop_stale(dir, prefix);
 }
 
-/* An instance that failed early has closed its end before reading: that must come back as EPIPE
- * (its own report says what failed), not as a SIGPIPE that kills viv without a word. */
+/* Written before the instance exists, so the pipe must hold the whole program, or the write
+ * would wait for a reader that is not there yet. A pipe holds 64 KiB unless the user's pipes
+ * already take more than pipe-user-pages-soft; then it is grown, or the limit is told. */
 static int write_program(int fd, const void *bpf, size_t len, struct viv_error *err)
 {
-    sigset_t pipe_sig, old;
-    sigemptyset(&pipe_sig);
-    sigaddset(&pipe_sig, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe_sig, &old);
-    int rc = viv_write_all(fd, bpf, len);
-    int e = errno;
-    if (rc < 0 && e == EPIPE) {
-        /* Take the SIGPIPE that write left pending before the mask comes back. */
-        struct timespec none = {0, 0};
-        sigtimedwait(&pipe_sig, NULL, &none);
-    }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc < 0)
-        return viv_fail(err, e, "hand the seccomp policy to the instance");
+    int size = fcntl(fd, F_GETPIPE_SZ);
+    if (size >= 0 && (size_t)size < len && fcntl(fd, F_SETPIPE_SZ, (int)len) < 0)
+        return viv_fail(err, errno,
+                        "hand the seccomp policy (%zu bytes) to the instance: a pipe here holds "
+                        "%d (see /proc/sys/fs/pipe-user-pages-soft)",
+                        len, size);
+    if (viv_write_all(fd, bpf, len) < 0)
+        return viv_fail(err, errno, "hand the seccomp policy to the instance");
     return 0;
 }
 
