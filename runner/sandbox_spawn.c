@@ -332,9 +332,6 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
             sandbox_sys(SYS_close, *ours[i], 0, 0, 0);
         *ours[i] = -1;
     }
-    /* viv-init has its own way not to wait for the teardown: it reports before it exits. */
-    if (!cfg->init)
-        linger = sandbox_linger_open(pid);
     struct map_failure mf = {0};
     if (write_id_maps(cfg, pid, &mf) < 0 || (!shared && limits_attach(&plan, pid, err) < 0) ||
         sandbox_sys(SYS_write, sync[1], (long)"g", 1, 0) != 1) {
@@ -348,6 +345,11 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     }
     sandbox_sys(SYS_close, sync[1], 0, 0, 0);
     sync[1] = -1;
+    /* After the go, not before: the instance builds its root meanwhile, and the namespace is
+     * there as long as it runs. viv-init has its own way not to wait for the teardown: it reports
+     * before it exits. */
+    if (!cfg->init)
+        linger = sandbox_linger_open(pid);
 
     /* Until the guest's exec closes the pipe, the instance reports notes and failures. */
     struct sandbox_report r;
