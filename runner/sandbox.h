@@ -197,10 +197,14 @@ int sandbox_set_mount_attr(int mount_fd, uint64_t attr, bool recursive, const ch
 
 /* ---- after the instance (sandbox_linger.c) ---- */
 
-/* Hold the mount namespace of the instance whose first process is pid, for the kernel to tear
- * down once the returned fd is closed, after the instance, off viv's path; -1 when it cannot be
- * held (the namespace then goes with the instance). */
-int sandbox_linger_open(pid_t pid);
+/* The mount namespace of the instance whose first process is pid, as an fd; -1 when it cannot
+ * be had. Taken before the instance is let go: it then makes itself undumpable, after which
+ * an unprivileged caller may no longer open its namespaces. */
+int sandbox_linger_take(pid_t pid);
+/* Hold that namespace (ns, which this closes) for the kernel to tear down once the returned fd
+ * is closed, after the instance, off viv's path; -1 when it cannot be held (the namespace then
+ * goes with the instance). */
+int sandbox_linger_hold(int ns);
 
 /* ---- system calls beside a task that shares our memory (sandbox_raw.c) ---- */
 
@@ -265,8 +269,8 @@ int seccomp_policy_load(bool trap_chown, int *notify_fd, struct viv_error *err);
 int seccomp_policy_compile(bool trap_chown, void *buf, size_t max, size_t *len,
                            struct viv_error *err);
 /* Write the compiled policy to fd, from the cache of compiled programs (seccomp_cache.c) or
- * compiled now and cached. The supervisor does this before it starts the instance; fd is a pipe,
- * grown to hold the whole program where it could not. */
+ * compiled now and cached. The supervisor does this before it starts the instance; fd is the
+ * write end of a pipe, which this makes non-blocking. */
 int seccomp_policy_send(bool trap_chown, int fd, struct viv_error *err);
 /* Load a program seccomp_policy_send wrote into the calling process (no_new_privs set), with
  * a user-notification listener in *notify_fd when trap_chown (else -1). */

@@ -237,6 +237,9 @@ static _Noreturn void start_guest(const struct sandbox_child *c, const char *pro
     if (c->exec_reached)
         *c->exec_reached = 1;
     execve(prog, cfg->argv, cfg->envp);
+    /* Not reached after all: until its report is written, a kill is again one in the set-up. */
+    if (c->exec_reached)
+        *c->exec_reached = 0;
     int e = errno;
     viv_fail(&err, e, "exec '%s'", prog);
     /* ENOENT from an existing file: its ELF or #! interpreter is missing. */

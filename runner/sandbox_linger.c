@@ -14,13 +14,18 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-int sandbox_linger_open(pid_t pid)
+int sandbox_linger_take(pid_t pid)
 {
     /* System calls by hand: this runs while an instance that shares viv's memory, errno
      * included, sets itself up. */
     char path[64];
     snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
     long ns = sandbox_sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0);
+    return ns < 0 ? -1 : (int)ns;
+}
+
+int sandbox_linger_hold(int ns)
+{
     if (ns < 0)
         return -1;
     struct io_uring_params params;
@@ -30,8 +35,7 @@ int sandbox_linger_open(pid_t pid)
     long ring = sandbox_sys(SYS_io_uring_setup, 1, (long)&params, 0, 0);
     if (ring >= 0) {
         sandbox_sys(SYS_fcntl, ring, F_SETFD, FD_CLOEXEC, 0);
-        int nsfd = (int)ns;
-        if (sandbox_sys(SYS_io_uring_register, ring, IORING_REGISTER_FILES, (long)&nsfd, 1) < 0) {
+        if (sandbox_sys(SYS_io_uring_register, ring, IORING_REGISTER_FILES, (long)&ns, 1) < 0) {
             sandbox_sys(SYS_close, ring, 0, 0, 0);
             ring = -1;
         }

@@ -191,7 +191,8 @@ static pid_t clone_instance(int *pidfd)
 static _Noreturn void lost_in_setup(pid_t pid)
 {
     int status = 0;
-    waitpid(pid, &status, 0);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
     char msg[128];
     int n = WIFSIGNALED(status)
                 ? snprintf(msg, sizeof(msg), "viv: run: the instance was killed by signal %d "
@@ -332,6 +333,9 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
             sandbox_sys(SYS_close, *ours[i], 0, 0, 0);
         *ours[i] = -1;
     }
+    /* After the go the instance is undumpable: its namespaces are ours to open only before. */
+    if (!cfg->init)
+        linger = sandbox_linger_take(pid);
     struct map_failure mf = {0};
     if (write_id_maps(cfg, pid, &mf) < 0 || (!shared && limits_attach(&plan, pid, err) < 0) ||
         sandbox_sys(SYS_write, sync[1], (long)"g", 1, 0) != 1) {
@@ -345,11 +349,9 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     }
     sandbox_sys(SYS_close, sync[1], 0, 0, 0);
     sync[1] = -1;
-    /* After the go, not before: the instance builds its root meanwhile, and the namespace is
-     * there as long as it runs. viv-init has its own way not to wait for the teardown: it reports
-     * before it exits. */
-    if (!cfg->init)
-        linger = sandbox_linger_open(pid);
+    /* The ring after the go, not before: the instance builds its root meanwhile. viv-init has
+     * its own way not to wait for the teardown: it reports before it exits. */
+    linger = sandbox_linger_hold(linger);
 
     /* Until the guest's exec closes the pipe, the instance reports notes and failures. */
     struct sandbox_report r;

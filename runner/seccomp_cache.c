@@ -131,9 +131,11 @@ static void store(int dir, const char *name, const char *prefix, const void *bpf
     drop_stale(dir, prefix);
 }
 
-/* Written before the instance exists, so the pipe must hold the whole program, or the write
- * would wait for a reader that is not there yet. A pipe holds 64 KiB unless the user's pipes
- * already take more than pipe-user-pages-soft; then it is grown, or the limit is told. */
+/* Written before the instance exists: the pipe must hold the whole program, or the write would
+ * wait for a reader that is not there yet. A pipe holds 64 KiB unless the user's pipes already
+ * take more than pipe-user-pages-soft; a privileged caller may grow it then, anyone else gets
+ * the limit told (the write end does not block: a program that does not fit fails, never
+ * hangs). */
 static int write_program(int fd, const void *bpf, size_t len, struct viv_error *err)
 {
     int size = fcntl(fd, F_GETPIPE_SZ);
@@ -142,7 +144,8 @@ static int write_program(int fd, const void *bpf, size_t len, struct viv_error *
                         "hand the seccomp policy (%zu bytes) to the instance: a pipe here holds "
                         "%d (see /proc/sys/fs/pipe-user-pages-soft)",
                         len, size);
-    if (viv_write_all(fd, bpf, len) < 0)
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 || viv_write_all(fd, bpf, len) < 0)
         return viv_fail(err, errno, "hand the seccomp policy to the instance");
     return 0;
 }

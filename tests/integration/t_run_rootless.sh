@@ -20,8 +20,12 @@ else
     # The instance makes its memory undumpable, and it shares viv's until the guest's exec (by
     # name: a .viv file is checked against the catalog by threads, and then it gets a copy):
     # once the guest runs, viv is its caller's to inspect again (/proc, a debugger).
-    run as_nobody sh -c '"$0" run app "sleep 2" & v=$!; sleep 1; head -c 4 /proc/$v/environ >/dev/null && echo readable; wait $v' "$VIV"
-    if [ "$status" = 0 ] && [ "$out" = readable ]; then pass "rootless: viv stays its caller's to inspect while the guest runs"; else fail "rootless: viv stays its caller's to inspect while the guest runs" "$status $out $errout"; fi
+    # The instance's mount namespace is held for a teardown after viv returns (an io_uring holds
+    # it): it must be taken before the instance makes itself undumpable, or a caller without
+    # CAP_SYS_PTRACE could not open it.
+    run as_nobody sh -c '"$0" run app "sleep 2" & v=$!; sleep 1; head -c 4 /proc/$v/environ >/dev/null && echo readable; ls -l /proc/$v/fd | grep -q "io_uring" && echo held; wait $v' "$VIV"
+    if [ "$status" = 0 ] && contains "$out" readable; then pass "rootless: viv stays its caller's to inspect while the guest runs"; else fail "rootless: viv stays its caller's to inspect while the guest runs" "$status $out $errout"; fi
+    if [ "$status" = 0 ] && contains "$out" held; then pass "rootless: the instance's mounts are held for a teardown after viv returns"; else fail "rootless: the instance's mounts are held for a teardown after viv returns" "$status $out $errout"; fi
     # vm mode has no i386 or x32 system-call ABI to try (t_run_sandbox.sh says so).
     groups=all
     [ "${VIV_MODE:-}" = vm ] && groups="mount userns ptrace kernel tty limits procs net"
