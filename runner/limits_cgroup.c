@@ -15,10 +15,35 @@
 
 static const char *const ctrl_name[VIV_CG_COUNT] = {"memory", "pids", "cpu"};
 
-/* The mount point of the cgroup2 hierarchy, or of the v1 hierarchy carrying ctrl (NULL: v2). */
-static char *find_mount(const char *ctrl)
+/* What limits_prepare reads of the host, once for every controller: the mounts and viv's own
+ * cgroups (NULL where unreadable). */
+struct host_view {
+    char *mountinfo, *cgroup;
+};
+
+static void host_view_free(struct host_view *h)
 {
-    _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+    free(h->mountinfo);
+    free(h->cgroup);
+}
+
+static char *read_text(const char *path)
+{
+    char *text = NULL;
+    size_t len;
+    struct viv_error ignored;
+    return viv_read_file(path, 1 << 20, &text, &len, &ignored) < 0 ? NULL : text;
+}
+
+static FILE *open_text(const char *text)
+{
+    return text ? fmemopen((void *)text, strlen(text), "r") : NULL;
+}
+
+/* The mount point of the cgroup2 hierarchy, or of the v1 hierarchy carrying ctrl (NULL: v2). */
+static char *find_mount(const struct host_view *h, const char *ctrl)
+{
+    _cleanup_fclose_ FILE *f = open_text(h->mountinfo);
     if (!f)
         return NULL;
     char line[4096];
@@ -44,9 +69,9 @@ static char *find_mount(const char *ctrl)
 }
 
 /* Our own cgroup in the hierarchy carrying ctrl ("" for v2), from /proc/self/cgroup. */
-static char *own_cgroup(const char *ctrl)
+static char *own_cgroup(const struct host_view *h, const char *ctrl)
 {
-    _cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
+    _cleanup_fclose_ FILE *f = open_text(h->cgroup);
     if (!f)
         return NULL;
     char line[4096];
@@ -136,15 +161,16 @@ static char *vivarium_cgroup(const char *root, const char *ctrl)
  * scope and its siblings). As root, a "vivarium" cgroup under the root of the hierarchy, where
  * systemd enables the controllers, so that root gets limits on a pure v2 host too. NULL with
  * why filled otherwise. */
-static char *v2_parent(const char *ctrl, char *why, size_t len)
+static char *v2_parent(const struct host_view *h, const char *ctrl, char *why, size_t len)
 {
-    _cleanup_free_ char *mnt = find_mount(NULL);
-    _cleanup_free_ char *own = own_cgroup("");
+    _cleanup_free_ char *mnt = find_mount(h, NULL);
+    _cleanup_free_ char *own = own_cgroup(h, "");
     if (!mnt || !own) {
         snprintf(why, len, "no cgroup v2 hierarchy");
         return NULL;
     }
-    char *dir = viv_xasprintf("%s%s", mnt, strcmp(own, "/") == 0 ? "" : own);
+    bool at_root = strcmp(own, "/") == 0;
+    char *dir = viv_xasprintf("%s%s", mnt, at_root ? "" : own);
     if (v2_usable(dir, ctrl, why, len))
         return dir;
     char *slash = strrchr(dir, '/');
@@ -154,7 +180,7 @@ static char *v2_parent(const char *ctrl, char *why, size_t len)
             return dir;
     }
     free(dir);
-    if (geteuid() != 0)
+    if (geteuid() != 0 || at_root)
         return NULL;
     char ignored[8] = "x";
     if (!v2_usable(mnt, ctrl, ignored, sizeof(ignored)))
@@ -204,10 +230,10 @@ static char *own_v2_parent(struct viv_limits_plan *plan, const char *ctrl, char 
     return vivarium_cgroup(root, ctrl);
 }
 
-static char *v1_parent(const char *ctrl, char *why, size_t len)
+static char *v1_parent(const struct host_view *h, const char *ctrl, char *why, size_t len)
 {
-    _cleanup_free_ char *mnt = find_mount(ctrl);
-    _cleanup_free_ char *own = mnt ? own_cgroup(ctrl) : NULL;
+    _cleanup_free_ char *mnt = find_mount(h, ctrl);
+    _cleanup_free_ char *own = mnt ? own_cgroup(h, ctrl) : NULL;
     if (!mnt || !own) {
         snprintf(why + strlen(why), len - strlen(why), "; no cgroup v1 %s hierarchy", ctrl);
         return NULL;
@@ -290,25 +316,52 @@ static void append(char *buf, size_t len, const char *fmt, const char *a, const 
     snprintf(buf + n, len - n, fmt, n ? "; " : "", a, b);
 }
 
+/* The files the instance joins its cgroup through, opened now (see limits_join). */
+static int open_join(struct viv_limits_plan *plan, int c, struct viv_error *err)
+{
+    for (int d = 0; d < c; d++)
+        if (plan->dir[d] && strcmp(plan->dir[d], plan->dir[c]) == 0)
+            return 0;
+    const char *knob = plan->version[c] == 1 ? "tasks" : "cgroup.procs";
+    _cleanup_free_ char *path = viv_xasprintf("%s/%s", plan->dir[c], knob);
+    plan->join_fd[c] = open(path, O_WRONLY | O_CLOEXEC);
+    if (plan->join_fd[c] < 0)
+        return viv_fail(err, errno, "open %s", path);
+    if (plan->version[c] == 2 && plan->into_fd < 0) {
+        plan->into_fd = open(plan->dir[c], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (plan->into_fd < 0)
+            return viv_fail(err, errno, "open %s", plan->dir[c]);
+    }
+    return 0;
+}
+
 int limits_prepare(const struct viv_sandbox_config *cfg, const char *instance, bool userns,
                    struct viv_limits_plan *plan, struct viv_error *err)
 {
     memset(plan, 0, sizeof(*plan));
     plan->mount_fd = -1;
+    plan->into_fd = -1;
+    for (int c = 0; c < VIV_CG_COUNT; c++)
+        plan->join_fd[c] = -1;
     bool want[VIV_CG_COUNT] = {cfg->memory > 0, cfg->pids > 0, cfg->cpus > 0};
+    __attribute__((cleanup(host_view_free))) struct host_view host = {NULL, NULL};
     static const char *const flag[VIV_CG_COUNT] = {"--memory", "--pids-limit", "--cpus"};
     for (int c = 0; c < VIV_CG_COUNT; c++) {
         if (!want[c])
             continue;
         char why[768] = "";
-        _cleanup_free_ char *parent = v2_parent(ctrl_name[c], why, sizeof(why));
+        if (!host.mountinfo && !host.cgroup) {
+            host.mountinfo = read_text("/proc/self/mountinfo");
+            host.cgroup = read_text("/proc/self/cgroup");
+        }
+        _cleanup_free_ char *parent = v2_parent(&host, ctrl_name[c], why, sizeof(why));
         const char *version_name = "v2";
         int version = parent ? 2 : 0;
         if (!parent && geteuid() == 0) {
-            parent = v1_parent(ctrl_name[c], why, sizeof(why));
+            parent = v1_parent(&host, ctrl_name[c], why, sizeof(why));
             version = parent ? 1 : 0;
             version_name = "v1";
-            _cleanup_free_ char *v2_mnt = parent ? NULL : find_mount(NULL);
+            _cleanup_free_ char *v2_mnt = parent ? NULL : find_mount(&host, NULL);
             if (!parent && !v2_mnt) {
                 parent = own_v2_parent(plan, ctrl_name[c], why, sizeof(why));
                 version = parent ? 2 : 0;
@@ -328,7 +381,7 @@ int limits_prepare(const struct viv_sandbox_config *cfg, const char *instance, b
             }
             plan->dir[c] = dir;
             plan->version[c] = version;
-            if (set_limit(c, version, dir, cfg, err) < 0) {
+            if (set_limit(c, version, dir, cfg, err) < 0 || open_join(plan, c, err) < 0) {
                 viv_wrap(err, "%s", flag[c]);
                 limits_cleanup(plan);
                 return -1;
@@ -378,21 +431,30 @@ int limits_prepare(const struct viv_sandbox_config *cfg, const char *instance, b
     return 0;
 }
 
-int limits_attach(struct viv_limits_plan *plan, pid_t pid, struct viv_error *err)
+static void close_join(struct viv_limits_plan *plan)
 {
-    char v[32];
-    snprintf(v, sizeof(v), "%d", (int)(pid ? pid : getpid()));
     for (int c = 0; c < VIV_CG_COUNT; c++) {
-        if (!plan->dir[c])
-            continue;
-        bool done = false;
-        for (int d = 0; d < c; d++)
-            if (plan->dir[d] && strcmp(plan->dir[d], plan->dir[c]) == 0)
-                done = true;
-        if (!done && write_knob(plan->dir[c], "cgroup.procs", v, err) < 0)
-            return viv_wrap(err, "join the instance's %s cgroup", ctrl_name[c]);
+        if (plan->join_fd[c] >= 0)
+            close(plan->join_fd[c]);
+        plan->join_fd[c] = -1;
     }
-    return 0;
+}
+
+int limits_join(const struct viv_limits_plan *plan, bool v2_joined, struct viv_error *err)
+{
+    int rc = 0;
+    for (int c = 0; c < VIV_CG_COUNT && rc == 0; c++) {
+        if (plan->join_fd[c] < 0 || (v2_joined && plan->version[c] == 2))
+            continue;
+        if (write(plan->join_fd[c], "0", 1) != 1)
+            rc = viv_fail(err, errno, "join the instance's %s cgroup %s", ctrl_name[c],
+                          plan->dir[c]);
+    }
+    /* Our copies only: the plan may be the supervisor's own memory, whose fds it closes. */
+    for (int c = 0; c < VIV_CG_COUNT; c++)
+        if (plan->join_fd[c] >= 0)
+            close(plan->join_fd[c]);
+    return rc;
 }
 
 static uint64_t read_u64(const char *dir, const char *knob, const char *key)
@@ -466,6 +528,8 @@ void limits_forget(const struct viv_limits_plan *plan)
 {
     if (plan && plan->own_mount)
         close(plan->mount_fd);
+    if (plan && plan->into_fd >= 0)
+        close(plan->into_fd);
 }
 
 void limits_cleanup(struct viv_limits_plan *plan)
@@ -491,4 +555,8 @@ void limits_cleanup(struct viv_limits_plan *plan)
         close(plan->mount_fd);
     plan->own_mount = false;
     plan->mount_fd = -1;
+    close_join(plan);
+    if (plan->into_fd >= 0)
+        close(plan->into_fd);
+    plan->into_fd = -1;
 }

@@ -124,7 +124,7 @@ enum { SANDBOX_FD_NOTIFY = 'n', SANDBOX_FD_PTY = 'p' };
 struct sandbox_child {
     const struct viv_sandbox_config *cfg;
     const struct viv_limits_plan *plan;
-    int sync_fd;   /* read end: one byte once the id maps and the cgroup are in place */
+    int sync_fd;   /* read end: one byte once the id maps are in place */
     int report_fd; /* write end of the report pipe */
     int sock_fd;   /* where the seccomp listener and the pty master go, or -1 */
     int filter_fd; /* read end: the compiled seccomp policy, then EOF; -1 when unconfined */
@@ -136,6 +136,8 @@ struct sandbox_child {
     /* Where the instance shares viv's memory: set just before the guest's exec, so that an
      * instance killed in its set-up (perhaps mid-allocation) is not taken for a started guest. */
     volatile sig_atomic_t *exec_reached;
+    /* Cloned straight into its v2 cgroup: only v1 ones are left to join. */
+    bool in_v2_cgroup;
 };
 /* Runs in the new namespaces as their pid 1; never returns. */
 _Noreturn void sandbox_child_main(const struct sandbox_child *c);
@@ -292,6 +294,12 @@ struct viv_limits_plan {
      * hierarchy; dir[] names it through /proc/self/fd. The instance closes it first thing. */
     bool own_mount;
     int mount_fd;
+    /* Per controller, the file the instance writes "0" into to join its cgroup itself: v1's
+     * `tasks`, v2's `cgroup.procs` (-1: none, or the same cgroup as an earlier controller's).
+     * Opened by the supervisor: the kernel checks the opener's credentials. */
+    int join_fd[VIV_CG_COUNT];
+    /* The v2 cgroup's directory, for a clone straight into it (CLONE_INTO_CGROUP); -1: none. */
+    int into_fd;
     char how[512];   /* how each limit is applied, for --verbose */
     char notes[512]; /* what best-effort left out, for a warning */
 };
@@ -300,8 +308,12 @@ struct viv_limits_plan {
  * namespace of its own, where RLIMIT_NPROC counts its processes alone. */
 int limits_prepare(const struct viv_sandbox_config *cfg, const char *instance, bool userns,
                    struct viv_limits_plan *plan, struct viv_error *err);
-/* Put pid (the instance's init; 0: the caller) into the cgroup, before it runs guest code. */
-int limits_attach(struct viv_limits_plan *plan, pid_t pid, struct viv_error *err);
+/* The calling process joins its cgroups, before it runs guest code; v2 ones are skipped where
+ * the clone already put it there. Moving a whole process takes a kernel-wide lock whose first
+ * writer waits out an RCU grace period (10-20 ms here); a thread moving itself in a v1 hierarchy
+ * does not: there only the calling thread moves (another thread, such as the aide, stays where
+ * it was). Closes the caller's copies of the join files. */
+int limits_join(const struct viv_limits_plan *plan, bool v2_joined, struct viv_error *err);
 /* In the child: the rlimits part. */
 int limits_apply_rlimits(const struct viv_limits_plan *plan, struct viv_error *err);
 /* Peak memory and whether the OOM killer acted, read before the cgroup goes. */
@@ -309,7 +321,8 @@ void limits_read_usage(const struct viv_limits_plan *plan, uint64_t *peak, bool 
 /* SIGKILL whatever is still in the instance's cgroups (an instance without a pid namespace of
  * its own leaves its orphans there). */
 void limits_kill(const struct viv_limits_plan *plan);
-/* In a process of the instance: drop what only the supervisor may hold (viv's own mount). */
+/* In a process of the instance: drop what only the supervisor may hold (viv's own mount, the
+ * v2 cgroup's directory). */
 void limits_forget(const struct viv_limits_plan *plan);
 /* Remove the cgroup (waiting briefly for it to empty) and free the plan. */
 void limits_cleanup(struct viv_limits_plan *plan);

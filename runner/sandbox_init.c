@@ -371,7 +371,9 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
      * nothing in the guest may read or write pid 1's memory through /proc/1/mem or
      * process_vm_*; the guest's own processes become dumpable again when they exec. */
     prctl(PR_SET_DUMPABLE, 0);
-    /* Now in its own cgroup (when limited), which becomes the root of the guest's view. */
+    /* Into its own cgroups (when limited): that one becomes the root of the guest's view. */
+    if (limits_join(c->plan, c->in_v2_cgroup, &err) < 0)
+        fail(c, &err);
     if (unshare(CLONE_NEWCGROUP) < 0) {
         viv_fail(&err, errno, "create the cgroup namespace");
         fail(c, &err);

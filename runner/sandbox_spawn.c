@@ -165,7 +165,9 @@ static pid_t clone_instance_shared(int *pidfd, struct sandbox_start *from)
     return clone(start_shared_instance, stack, flags, from, pidfd);
 }
 
-static pid_t clone_instance(int *pidfd)
+/* into_cgroup: a v2 cgroup's directory to start the instance in (CLONE_INTO_CGROUP, Linux 5.7),
+ * or -1; *into says whether it was. */
+static pid_t clone_instance(int *pidfd, int into_cgroup, bool *into)
 {
     /* The cgroup namespace comes later, from inside, once the instance is in its own cgroup:
      * that cgroup is then the root the guest sees. The network namespace too, made while the
@@ -177,7 +179,19 @@ static pid_t clone_instance(int *pidfd)
         .exit_signal = SIGCHLD,
     };
     /* clone3 hands back a pidfd atomically: signals and waits can never hit a recycled pid. */
-    pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+    pid_t pid = -1;
+    *into = into_cgroup >= 0;
+    if (*into) {
+        struct clone_args in = args;
+        in.flags |= CLONE_INTO_CGROUP;
+        in.cgroup = (uint64_t)into_cgroup;
+        pid = (pid_t)syscall(SYS_clone3, &in, sizeof(in));
+        if (pid != 0)
+            *into = pid > 0;
+        if (pid >= 0 || (errno != EINVAL && errno != E2BIG && errno != ENOSYS))
+            return pid;
+    }
+    pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
     if (pid < 0 && errno == ENOSYS) {
         pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
         if (pid > 0)
@@ -275,13 +289,12 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
      * memory are its own stack and heap blocks it allocates; it ends by _exit or exec, never
      * exit, and we kill it only while it waits for the id maps. Killed from outside, or by a
      * fault of its own, in the middle of an allocation, it would leave the heap half-changed: it
-     * marks its exec, and without the mark viv says so and ends at once. viv-init and the engines stay in the instance for its whole life: they
-     * get a copy, as does an instance put into a cgroup, whose knobs take allocated paths to
-     * write, and one started by a process with threads (a .viv file's import has them). */
-    bool cgroups = false;
-    for (int c = 0; c < VIV_CG_COUNT; c++)
-        cgroups = cgroups || plan.dir[c];
-    bool shared = !cfg->init && !cfg->engine_main && !cgroups && __libc_single_threaded;
+     * marks its exec, and without the mark viv says so and ends at once. viv-init and the
+     * engines stay in the instance for its whole life: they get a copy, as does an instance
+     * started straight in a v2 cgroup (the C library's clone cannot), and one started by a
+     * process with threads (a .viv file's import has them). */
+    bool shared =
+        !cfg->init && !cfg->engine_main && plan.into_fd < 0 && __libc_single_threaded;
     /* mm-wide, so the instance's prctl makes it ours too; given back once it has exec'd. */
     int dumpable = shared ? prctl(PR_GET_DUMPABLE) : -1;
     struct sandbox_start start = {
@@ -308,8 +321,11 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
         if (pid < 0 && (errno == EINVAL || errno == ENOMEM))
             shared = false;
     }
-    if (!shared)
-        pid = clone_instance(&pidfd);
+    if (!shared) {
+        bool into = false;
+        pid = clone_instance(&pidfd, plan.into_fd, &into);
+        start.child.in_v2_cgroup = into;
+    }
     if (pid == 0)
         start_instance(&start);
     if (pid < 0) {
@@ -337,8 +353,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     if (!cfg->init)
         linger = sandbox_linger_take(pid);
     struct map_failure mf = {0};
-    if (write_id_maps(cfg, pid, &mf) < 0 || (!shared && limits_attach(&plan, pid, err) < 0) ||
-        sandbox_sys(SYS_write, sync[1], (long)"g", 1, 0) != 1) {
+    if (write_id_maps(cfg, pid, &mf) < 0 || sandbox_sys(SYS_write, sync[1], (long)"g", 1, 0) != 1) {
         sandbox_sys(SYS_kill, pid, SIGKILL, 0, 0);
         waitpid(pid, NULL, 0);
         if (mf.file)

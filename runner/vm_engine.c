@@ -205,7 +205,7 @@ static int run_without_namespaces(const struct viv_sandbox_config *cfg, struct v
         int unused;
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         /* A run without its limits is refused. */
-        int joined = limits_attach(&plan, 0, &e);
+        int joined = limits_join(&plan, false, &e);
         limits_forget(&plan);
         if (joined < 0)
             ;

@@ -114,6 +114,9 @@ while [ $r -lt $ROUNDS ]; do
     # would add a second exec.
     add viv "$(per_launch "$per_round" "$VIV" run --mode native --entrypoint /bin/true busybox)"
     add version "$(per_launch "$per_round" "$VIV" --version)"
+    # With limits in place: cgroups where the host lets viv make them, else rlimits.
+    add limited "$(per_launch "$per_round" "$VIV" run --mode native --memory 512m --pids-limit 512 \
+        --limits=best-effort --entrypoint /bin/true busybox)"
     if [ -n "$bwrap" ]; then
         add bwrap "$(per_launch "$per_round" \
             bwrap --unshare-all --bind "$root" / --proc /proc --dev /dev /bin/true)"
@@ -133,6 +136,7 @@ ratio() { awk -v a="$2" -v b="$3" -v what="$1" 'BEGIN { printf "%s = %.2fx\n", w
 v=$(ms viv "$per_round")
 echo "plain exec:            $(ms exec "$per_round") ms"
 echo "viv run --mode native: $v ms"
+echo "viv run with limits:   $(ms limited "$per_round") ms (--memory 512m --pids-limit 512)"
 echo "viv --version alone:   $(ms version "$per_round") ms (loading viv and its libraries)"
 if [ -n "$bwrap" ]; then
     b=$(ms bwrap "$per_round")
@@ -148,7 +152,8 @@ if [ -n "$podman" ]; then
     p=$(ms podman "$podman_per_round")
     echo "podman run --rootfs:   $p ms ($((podman_per_round * ROUNDS)) runs, --network none)"
 fi
-[ -n "$bwrap" ] && ratio "viv / bwrap (target <= 0.6x)" "$v" "$b"
+[ -n "$bwrap" ] && ratio "viv / bwrap (target <= 0.6x)" "$v" "$b" &&
+    ratio "viv with limits / bwrap" "$(ms limited "$per_round")" "$b"
 [ -n "$crun" ] && ratio "viv / crun" "$v" "$c" && ratio "viv / crun without cgroup" "$v" "$c0"
 [ -n "$podman" ] && ratio "viv / podman" "$v" "$p"
 
