@@ -32,7 +32,8 @@ static char *read_text(const char *path)
     char *text = NULL;
     size_t len;
     struct viv_error ignored;
-    return viv_read_file(path, 1 << 20, &text, &len, &ignored) < 0 ? NULL : text;
+    /* A host of many thousand mounts has a mountinfo of megabytes. */
+    return viv_read_file(path, 256 << 20, &text, &len, &ignored) < 0 ? NULL : text;
 }
 
 static FILE *open_text(const char *text)
@@ -335,14 +336,46 @@ static int open_join(struct viv_limits_plan *plan, int c, struct viv_error *err)
     return 0;
 }
 
-int limits_prepare(const struct viv_sandbox_config *cfg, const char *instance, bool userns,
-                   struct viv_limits_plan *plan, struct viv_error *err)
+/* A process is in one v2 cgroup: every v2 limit of the instance goes under the parent the first
+ * one chose, where this one can go too; NULL (why filled) where it cannot. Takes parent. */
+static char *one_v2_cgroup(const struct viv_limits_plan *plan, int c, char *parent, char *why,
+                           size_t len)
+{
+    for (int d = 0; d < c; d++) {
+        if (plan->version[d] != 2 || !plan->dir[d])
+            continue;
+        char *first = viv_xstrdup(plan->dir[d]);
+        char *slash = strrchr(first, '/');
+        if (slash)
+            *slash = '\0';
+        if (strcmp(first, parent) == 0 || v2_usable(first, ctrl_name[c], why, len)) {
+            free(parent);
+            return first;
+        }
+        snprintf(why + strlen(why), len - strlen(why),
+                 "; cgroup v2 has %s only at %s, not at %s, where the instance's other limits "
+                 "are (a process is in one cgroup)",
+                 ctrl_name[c], parent, first);
+        free(first);
+        free(parent);
+        return NULL;
+    }
+    return parent;
+}
+
+void limits_plan_init(struct viv_limits_plan *plan)
 {
     memset(plan, 0, sizeof(*plan));
     plan->mount_fd = -1;
     plan->into_fd = -1;
     for (int c = 0; c < VIV_CG_COUNT; c++)
         plan->join_fd[c] = -1;
+}
+
+int limits_prepare(const struct viv_sandbox_config *cfg, const char *instance, bool userns,
+                   struct viv_limits_plan *plan, struct viv_error *err)
+{
+    limits_plan_init(plan);
     bool want[VIV_CG_COUNT] = {cfg->memory > 0, cfg->pids > 0, cfg->cpus > 0};
     __attribute__((cleanup(host_view_free))) struct host_view host = {NULL, NULL};
     static const char *const flag[VIV_CG_COUNT] = {"--memory", "--pids-limit", "--cpus"};
@@ -355,6 +388,8 @@ int limits_prepare(const struct viv_sandbox_config *cfg, const char *instance, b
             host.cgroup = read_text("/proc/self/cgroup");
         }
         _cleanup_free_ char *parent = v2_parent(&host, ctrl_name[c], why, sizeof(why));
+        if (parent)
+            parent = one_v2_cgroup(plan, c, parent, why, sizeof(why));
         const char *version_name = "v2";
         int version = parent ? 2 : 0;
         if (!parent && geteuid() == 0) {

@@ -303,6 +303,8 @@ struct viv_limits_plan {
     char how[512];   /* how each limit is applied, for --verbose */
     char notes[512]; /* what best-effort left out, for a warning */
 };
+/* An empty plan, safe to clean up. */
+void limits_plan_init(struct viv_limits_plan *plan);
 /* Decide how each requested limit is applied and create the cgroup. An unappliable limit is an
  * error unless best_effort (then it is noted in plan->notes). userns: the instance has a user
  * namespace of its own, where RLIMIT_NPROC counts its processes alone. */

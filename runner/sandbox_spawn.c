@@ -1,5 +1,5 @@
-/* sandbox_spawn.c: start one native instance: clone into new namespaces, write its id maps, put
- * it in its cgroup, collect what it reports until the guest's exec, then supervise it. */
+/* sandbox_spawn.c: start one native instance: clone into new namespaces (and a v2 cgroup), write
+ * its id maps, collect what it reports until the guest's exec, then supervise it. */
 #include "sandbox.h"
 
 #include <errno.h>
@@ -188,7 +188,8 @@ static pid_t clone_instance(int *pidfd, int into_cgroup, bool *into)
         pid = (pid_t)syscall(SYS_clone3, &in, sizeof(in));
         if (pid != 0)
             *into = pid > 0;
-        if (pid >= 0 || (errno != EINVAL && errno != E2BIG && errno != ENOSYS))
+        /* Refused (an older kernel, or the cgroup: then the instance's own join says why). */
+        if (pid >= 0)
             return pid;
     }
     pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
@@ -241,8 +242,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     int flt[2] = {-1, -1}, done[2] = {-1, -1}, linger = -1;
     struct viv_pty pty = {.master = -1};
     struct viv_limits_plan plan;
-    memset(&plan, 0, sizeof(plan));
-    plan.mount_fd = -1;
+    limits_plan_init(&plan);
     sigset_t caller_mask;
     bool masked = false;
     /* Checked now for an early, plain error; opened again inside the instance's mount namespace,
@@ -291,10 +291,11 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
      * fault of its own, in the middle of an allocation, it would leave the heap half-changed: it
      * marks its exec, and without the mark viv says so and ends at once. viv-init and the
      * engines stay in the instance for its whole life: they get a copy, as does an instance
-     * started straight in a v2 cgroup (the C library's clone cannot), and one started by a
-     * process with threads (a .viv file's import has them). */
-    bool shared =
-        !cfg->init && !cfg->engine_main && plan.into_fd < 0 && __libc_single_threaded;
+     * started straight in a v2 cgroup (the C library's clone cannot), one under a memory limit
+     * (the OOM killer, choosing it in its set-up, would kill every process of that memory, viv
+     * included), and one started by a process with threads (a .viv file's import has them). */
+    bool shared = !cfg->init && !cfg->engine_main && plan.into_fd < 0 &&
+                  !plan.dir[VIV_CG_MEMORY] && __libc_single_threaded;
     /* mm-wide, so the instance's prctl makes it ours too; given back once it has exec'd. */
     int dumpable = shared ? prctl(PR_GET_DUMPABLE) : -1;
     struct sandbox_start start = {

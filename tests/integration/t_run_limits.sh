@@ -30,6 +30,18 @@ else
         # In vm mode --memory is the VM's memory: there is no more to give, no OOM kill.
         if contains "$out" "malloc failed" && ! contains "$out" "touched 256"; then pass "vm: a guest beyond --memory 64M gets no more (ENOMEM)"; else fail "vm: a guest beyond --memory 64M gets no more (ENOMEM)" "$status $out $errout"; fi
     elif [ "$status" = 137 ] && [ "$errout" = "viv: run: the guest ran out of memory (limit 64M) and was killed" ] && ! contains "$out" "touched 256"; then pass "a guest beyond --memory 64M is killed (137) and viv says so"; else fail "a guest beyond --memory 64M is killed (137) and viv says so" "$status $out $errout"; fi
+    # Out of memory before its exec (here copying 1.2 MB of arguments): the instance goes, viv
+    # stays to say so and remove the cgroup (an instance in viv's own memory would take viv with
+    # it).
+    if [ "${VIV_MODE:-}" = vm ]; then
+        skip "out of memory in the set-up: viv says so and cleans up" "vm mode: --memory is the VM's memory"
+    else
+        big=$(head -c 100000 /dev/zero | tr '\0' a)
+        before=$(ls -d /sys/fs/cgroup/*/viv-* /sys/fs/cgroup/*/*/viv-* /sys/fs/cgroup/*/*/*/viv-* 2>/dev/null | wc -l)
+        run "$VIV" run --memory 1M app true "$big" "$big" "$big" "$big" "$big" "$big" "$big" "$big" "$big" "$big" "$big" "$big"
+        after=$(ls -d /sys/fs/cgroup/*/viv-* /sys/fs/cgroup/*/*/viv-* /sys/fs/cgroup/*/*/*/viv-* 2>/dev/null | wc -l)
+        if [ "$status" = 137 ] && [ "$errout" = "viv: run: the guest ran out of memory (limit 1M) and was killed" ] && [ "$after" -le "$before" ]; then pass "out of memory in the set-up: viv says so and removes the cgroup"; else fail "out of memory in the set-up: viv says so and removes the cgroup" "$status $errout cgroups $before -> $after"; fi
+    fi
     run "$VIV" run --memory 64M --entrypoint /bin/escape app memhog 16
     if [ "$status" = 0 ] && contains "$out" "touched 16 MiB"; then pass "a guest within --memory runs"; else fail "a guest within --memory runs" "$status $out $errout"; fi
     run "$VIV" run --memory 64M --stats=json --entrypoint /bin/escape app memhog 256
