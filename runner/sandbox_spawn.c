@@ -208,12 +208,10 @@ static _Noreturn void lost_in_setup(pid_t pid)
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
-    char msg[128];
-    int n = WIFSIGNALED(status)
-                ? snprintf(msg, sizeof(msg), "viv: run: the instance was killed by signal %d "
-                                             "while it set itself up\n", WTERMSIG(status))
-                : snprintf(msg, sizeof(msg), "viv: run: the instance ended while it set itself "
-                                             "up\n");
+    char how[48] = "ended", msg[128];
+    if (WIFSIGNALED(status))
+        snprintf(how, sizeof(how), "was killed by signal %d", WTERMSIG(status));
+    int n = snprintf(msg, sizeof(msg), "viv: run: the instance %s while it set itself up\n", how);
     (void)!write(2, msg, (size_t)n);
     _exit(SANDBOX_FAILED);
 }
@@ -350,11 +348,13 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
             sandbox_sys(SYS_close, *ours[i], 0, 0, 0);
         *ours[i] = -1;
     }
-    /* After the go the instance is undumpable: its namespaces are ours to open only before. */
+    /* After the go the instance is undumpable: its namespaces are ours to open only before.
+     * viv-init has its own way not to wait for the teardown: it reports before it exits. */
     if (!cfg->init)
         linger = sandbox_linger_take(pid);
     struct map_failure mf = {0};
-    if (write_id_maps(cfg, pid, &mf) < 0 || sandbox_sys(SYS_write, sync[1], (long)"g", 1, 0) != 1) {
+    if (write_id_maps(cfg, pid, &mf) < 0 ||
+        sandbox_sys(SYS_write, sync[1], (long)"g", 1, 0) != 1) {
         sandbox_sys(SYS_kill, pid, SIGKILL, 0, 0);
         waitpid(pid, NULL, 0);
         if (mf.file)
@@ -365,8 +365,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     }
     sandbox_sys(SYS_close, sync[1], 0, 0, 0);
     sync[1] = -1;
-    /* The ring after the go, not before: the instance builds its root meanwhile. viv-init has
-     * its own way not to wait for the teardown: it reports before it exits. */
+    /* The ring after the go, not before: the instance builds its root meanwhile. */
     linger = sandbox_linger_hold(linger);
 
     /* Until the guest's exec closes the pipe, the instance reports notes and failures. */
