@@ -378,15 +378,15 @@ int limits_prepare(const struct viv_sandbox_config *cfg, const char *instance, b
     limits_plan_init(plan);
     bool want[VIV_CG_COUNT] = {cfg->memory > 0, cfg->pids > 0, cfg->cpus > 0};
     __attribute__((cleanup(host_view_free))) struct host_view host = {NULL, NULL};
+    if (want[VIV_CG_MEMORY] || want[VIV_CG_PIDS] || want[VIV_CG_CPU]) {
+        host.mountinfo = read_text("/proc/self/mountinfo");
+        host.cgroup = read_text("/proc/self/cgroup");
+    }
     static const char *const flag[VIV_CG_COUNT] = {"--memory", "--pids-limit", "--cpus"};
     for (int c = 0; c < VIV_CG_COUNT; c++) {
         if (!want[c])
             continue;
         char why[768] = "";
-        if (!host.mountinfo && !host.cgroup) {
-            host.mountinfo = read_text("/proc/self/mountinfo");
-            host.cgroup = read_text("/proc/self/cgroup");
-        }
         _cleanup_free_ char *parent = v2_parent(&host, ctrl_name[c], why, sizeof(why));
         if (parent)
             parent = one_v2_cgroup(plan, c, parent, why, sizeof(why));
@@ -478,17 +478,16 @@ static void close_join(struct viv_limits_plan *plan)
 int limits_join(const struct viv_limits_plan *plan, bool v2_joined, struct viv_error *err)
 {
     int rc = 0;
-    for (int c = 0; c < VIV_CG_COUNT && rc == 0; c++) {
-        if (plan->join_fd[c] < 0 || (v2_joined && plan->version[c] == 2))
+    for (int c = 0; c < VIV_CG_COUNT; c++) {
+        if (plan->join_fd[c] < 0)
             continue;
-        if (write(plan->join_fd[c], "0", 1) != 1)
+        bool joined = v2_joined && plan->version[c] == 2;
+        if (rc == 0 && !joined && write(plan->join_fd[c], "0", 1) != 1)
             rc = viv_fail(err, errno, "join the instance's %s cgroup %s", ctrl_name[c],
                           plan->dir[c]);
+        /* Our copy only: the plan may be the supervisor's own memory, whose fds it closes. */
+        close(plan->join_fd[c]);
     }
-    /* Our copies only: the plan may be the supervisor's own memory, whose fds it closes. */
-    for (int c = 0; c < VIV_CG_COUNT; c++)
-        if (plan->join_fd[c] >= 0)
-            close(plan->join_fd[c]);
     return rc;
 }
 

@@ -37,9 +37,10 @@ else
         skip "out of memory in the set-up: viv says so and cleans up" "vm mode: --memory is the VM's memory"
     else
         big=$(head -c 100000 /dev/zero | tr '\0' a)
-        before=$(ls -d /sys/fs/cgroup/*/viv-* /sys/fs/cgroup/*/*/viv-* /sys/fs/cgroup/*/*/*/viv-* 2>/dev/null | wc -l)
+        instance_cgroups() { ls -d /sys/fs/cgroup/*/viv-* /sys/fs/cgroup/*/*/viv-* /sys/fs/cgroup/*/*/*/viv-* 2>/dev/null | wc -l; }
+        before=$(instance_cgroups)
         run "$VIV" run --memory 1M app true "$big" "$big" "$big" "$big" "$big" "$big" "$big" "$big" "$big" "$big" "$big" "$big"
-        after=$(ls -d /sys/fs/cgroup/*/viv-* /sys/fs/cgroup/*/*/viv-* /sys/fs/cgroup/*/*/*/viv-* 2>/dev/null | wc -l)
+        after=$(instance_cgroups)
         if [ "$status" = 137 ] && [ "$errout" = "viv: run: the guest ran out of memory (limit 1M) and was killed" ] && [ "$after" -le "$before" ]; then pass "out of memory in the set-up: viv says so and removes the cgroup"; else fail "out of memory in the set-up: viv says so and removes the cgroup" "$status $errout cgroups $before -> $after"; fi
     fi
     run "$VIV" run --memory 64M --entrypoint /bin/escape app memhog 16
