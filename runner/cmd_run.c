@@ -129,13 +129,18 @@ static void print_note(void *ctx, bool warning, const char *msg)
         sandbox_sys(SYS_write, 2, (long)line, n, 0);
 }
 
-static int resolve_image(struct viv_catalog *c, const char *arg, char id[65], struct viv_error *err)
+static bool names_a_file(const char *arg)
 {
     size_t n = strlen(arg);
     struct stat st;
+    return (n > 4 && strcmp(arg + n - 4, ".viv") == 0) ||
+           (stat(arg, &st) == 0 && S_ISREG(st.st_mode));
+}
+
+static int resolve_image(struct viv_catalog *c, const char *arg, char id[65], struct viv_error *err)
+{
     /* A file operand is imported first (cheap when already present: same content, same id). */
-    if ((n > 4 && strcmp(arg + n - 4, ".viv") == 0) ||
-        (stat(arg, &st) == 0 && S_ISREG(st.st_mode))) {
+    if (names_a_file(arg)) {
         struct catalog_import_opts io = {.warn = cli_warn};
         if (catalog_import(c, arg, &io, id, err) < 0)
             return -1;
@@ -267,6 +272,25 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
     return 0;
 }
 
+/* A native instance set going before the image is read, where the command line leaves it likely
+ * (sandbox_early.c): the image may still want another mode, a limit from its manifest, or the
+ * host's network; the instance is then killed unused. An import, with its threads, a limit
+ * (whose cgroup files the instance would need from its start) and viv-init rule it out. */
+static void start_early(const struct run_flags *f, const char *image)
+{
+    bool native = strcmp(f->mode, "native") == 0 || strcmp(f->mode, "auto") == 0;
+    if (!native || f->init || f->memory || f->pids || f->cpus || names_a_file(image))
+        return;
+    bool seccomp = !f->unconfined;
+    struct sandbox_early_hints h = {
+        .seccomp = seccomp,
+        .trap = seccomp && geteuid() != 0,
+        .tty = f->tty,
+        .netns = !f->network || strcmp(f->network, "host") != 0,
+    };
+    sandbox_early_start(&h);
+}
+
 int cmd_run(struct viv_cli *cli, int argc, char **argv)
 {
     /* VIV_MODE: the default of --mode, as DOCKER_DEFAULT_PLATFORM is docker's. */
@@ -285,6 +309,7 @@ int cmd_run(struct viv_cli *cli, int argc, char **argv)
         goto out;
     }
     const char *image = argv[optind];
+    start_early(&f, image);
     viv_trace(VIV_TRACE_RUN, "run", "opening the catalog");
     c = cli_open_catalog(cli);
     if (!c)
@@ -299,6 +324,8 @@ int cmd_run(struct viv_cli *cli, int argc, char **argv)
         choose_engine(f.mode, &img.manifest, image, cli->verbose, &cli->err);
     if (!engine)
         goto out;
+    if (engine->mode != VIV_MODE_NATIVE)
+        sandbox_early_cancel();
     struct viv_sandbox_config cfg = {0};
     char hostname[128];
     if (build_config(cli, &f, &img, argv + optind + 1, argc - optind - 1, &cfg, &gargv, &genv,
@@ -336,6 +363,7 @@ int cmd_run(struct viv_cli *cli, int argc, char **argv)
     if (f.stats)
         stats_print(stderr, &st, f.stats == 2);
 out:
+    sandbox_early_cancel();
     if (hold >= 0)
         close(hold);
     if (have_img)

@@ -558,6 +558,14 @@ void limits_kill(const struct viv_limits_plan *plan)
     }
 }
 
+bool limits_plan_has_fds(const struct viv_limits_plan *plan)
+{
+    bool any = plan->own_mount || plan->into_fd >= 0;
+    for (int c = 0; c < VIV_CG_COUNT; c++)
+        any = any || plan->join_fd[c] >= 0;
+    return any;
+}
+
 void limits_forget(const struct viv_limits_plan *plan)
 {
     if (plan && plan->own_mount)

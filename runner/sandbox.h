@@ -138,9 +138,54 @@ struct sandbox_child {
     volatile sig_atomic_t *exec_reached;
     /* Cloned straight into its v2 cgroup: only v1 ones are left to join. */
     bool in_v2_cgroup;
+    /* Whether the aide makes a network namespace: set before the clone, with sync_fd,
+     * caller_mask and the fds the instance closes, which is all it reads before its go; the rest
+     * may be filled in until the go (sandbox_early.c). */
+    bool make_netns;
+    /* The CPU the first thread keeps for itself (the aide gets the others), or -1 for the one it
+     * starts on. */
+    int home_cpu;
 };
 /* Runs in the new namespaces as their pid 1; never returns. */
 _Noreturn void sandbox_child_main(const struct sandbox_child *c);
+
+/* What the instance starts from, and the supervisor's ends of the pipes, which it closes. */
+struct sandbox_start {
+    struct sandbox_child child;
+    int theirs[5];
+    volatile sig_atomic_t exec_reached;
+};
+/* The instance in viv's own memory, as vfork does (the C library's clone: the child starts on
+ * its own stack, in start_instance); -1 (errno set) where the kernel refuses. */
+pid_t sandbox_clone_shared(int *pidfd, struct sandbox_start *from);
+
+/* ---- an instance started before the image is known (sandbox_early.c) ---- */
+
+/* The instance's pipes: each pair as pipe2 fills it, -1 where not made. */
+struct sandbox_pipes {
+    int sync[2], rep[2], done[2], flt[2], sock[2];
+};
+/* What the command line tells before the image is read; the image may still change it. */
+struct sandbox_early_hints {
+    bool seccomp; /* a policy will be loaded */
+    bool trap;    /* with trapped calls: a listener to hand over */
+    bool tty;     /* -t: a pty to hand over */
+    bool netns;   /* not --network host */
+};
+/* Clone a shared-memory instance now, to set itself up while the catalog is read; best effort:
+ * where it cannot be, sandbox_run clones one as it always does. */
+void sandbox_early_start(const struct sandbox_early_hints *h);
+/* sandbox_run's: the early instance, if it fits what the configuration asks (its pipes, pid and
+ * pidfd handed over, its start to fill in before the go); else it is cancelled. */
+bool sandbox_early_take(const struct sandbox_early_hints *want, struct sandbox_pipes *p, pid_t *pid,
+                        int *pidfd, struct sandbox_start **start);
+/* Kill and reap an early instance not taken (another mode, an error): it has done nothing yet
+ * that outlives it. */
+void sandbox_early_cancel(void);
+/* The pipes sandbox_run and an early start make alike; -1 (errno set) on failure, none left. */
+void sandbox_pipes_init(struct sandbox_pipes *p);
+int sandbox_pipes_open(struct sandbox_pipes *p, const struct sandbox_early_hints *h);
+void sandbox_pipes_close(struct sandbox_pipes *p);
 
 /* ---- the supervisor (sandbox_supervise.c) ---- */
 
@@ -216,19 +261,27 @@ long sandbox_sys(long nr, long a, long b, long c, long d);
  * per-thread area the kernel fills for the task that registered it, which a task sharing its
  * memory is not. -1 if unknown. */
 int sandbox_getcpu(void);
+/* clone(2) onto a new stack, where fn(arg) runs and its return ends the new task; errno left
+ * alone. The new task's tid, or -errno. */
+long sandbox_clone(unsigned long flags, void *stack_top, int (*fn)(void *), void *arg, pid_t *ptid,
+                   pid_t *ctid);
 
 /* ---- the aide (sandbox_aide.c) ---- */
 
-/* A thread of the instance's first process: it makes the network namespace while the root is
- * built, then detaches the old root while privileges are dropped. */
+/* A thread of the instance's first process: it makes the namespaces the clone left out (ipc, uts
+ * and, unless the host's is used, network) while the root is built, then brings loopback up and
+ * detaches the old root while privileges are dropped. */
+enum { SANDBOX_NS_IPC, SANDBOX_NS_UTS, SANDBOX_NS_NET, SANDBOX_NS_COUNT };
 struct sandbox_aide {
     pid_t tid;        /* the aide's, cleared by the kernel as it ends */
     bool started;     /* else the first thread does the aide's work itself */
     bool make_netns;  /* a network namespace is wanted */
-    int netns_fd;     /* the namespace, once made */
-    int netns_error;  /* why it could not be made */
-    int netns_ready;  /* set by the aide: netns_fd or netns_error holds */
-    int netns_claim;  /* who makes it: 0 no one yet, 1 the aide, 2 the first thread */
+    int ns_fd[SANDBOX_NS_COUNT]; /* the namespaces, once made; -1 for one not wanted */
+    int ns_error;     /* why they could not be made */
+    const char *ns_failed; /* which step failed */
+    int ns_ready;     /* set by the maker: ns_fd or ns_error holds */
+    int ns_claim;     /* who makes them: 0 no one yet, 1 the aide, 2 the first thread */
+    int idle;         /* set by the aide once loopback is up: it waits for the pivot */
     int pivoted;      /* set by the first thread: the old root is on top of the new one */
     bool aide_detaches; /* set before pivoted: the aide detaches the old root */
     int detach_error; /* why the old root could not be detached */
@@ -237,17 +290,19 @@ struct sandbox_aide {
     bool self_pinned; /* we stay on ours until then */
     cpu_set_t cpus;   /* the CPUs viv may use */
     int done;         /* set by the aide as it returns */
-    /* For --trace=run: when the aide began the network namespace and had it ready (us). */
-    int64_t netns_us[2];
+    /* For --trace=run: when the namespaces were begun and handed over (us). */
+    int64_t ns_us[2];
     char stack[16384] __attribute__((aligned(16)));
 };
-/* First thing in the instance: start the aide. */
-void sandbox_aide_start(struct sandbox_aide *a, bool make_netns);
+/* First thing in the instance: start the aide, on another CPU than home_cpu (-1: ours), which the
+ * calling thread keeps until the aide is waited for. */
+void sandbox_aide_start(struct sandbox_aide *a, bool make_netns, int home_cpu);
 /* Right after pivot_root (the working directory the new root) and with the capabilities: the old
- * root detached, by the aide when it is free, else by the caller; the network namespace, if one
- * is wanted, waited for (lo up) and entered. */
-int sandbox_aide_pivoted(struct sandbox_aide *a, struct viv_error *err);
-/* Before the guest starts: wait until the aide is gone; the old root is detached. */
+ * root detached, by the aide when it is free, else by the caller; the namespaces waited for and
+ * entered, the network one only with join_net (one made for an instance started early may turn
+ * out not wanted). */
+int sandbox_aide_pivoted(struct sandbox_aide *a, bool join_net, struct viv_error *err);
+/* Before the guest starts: wait until the aide is gone; loopback is up, the old root detached. */
 int sandbox_aide_finish(struct sandbox_aide *a, struct viv_error *err);
 
 /* ---- privileges (sandbox_privs.c) ---- */
@@ -305,6 +360,9 @@ struct viv_limits_plan {
 };
 /* An empty plan, safe to clean up. */
 void limits_plan_init(struct viv_limits_plan *plan);
+/* Whether the plan holds fds for the instance (cgroups to join, viv's own cgroup2 mount): an
+ * instance cloned before they were opened has none of them. */
+bool limits_plan_has_fds(const struct viv_limits_plan *plan);
 /* Decide how each requested limit is applied and create the cgroup. An unappliable limit is an
  * error unless best_effort (then it is noted in plan->notes). userns: the instance has a user
  * namespace of its own, where RLIMIT_NPROC counts its processes alone. */

@@ -1,10 +1,12 @@
-/* sandbox_aide.c: the instance's aide, a thread of its first process that takes two slow kernel
- * jobs off that process's path to the guest's exec. It makes the instance's network namespace
- * while the first process builds the root: every per-namespace subsystem sets itself up,
- * loopback included, about a millisecond here. Then, if it is done by the time the root is
- * pivoted into, it detaches the old one, which waits out an RCU grace period (0.2-0.4 ms here),
- * while the first process drops its privileges and loads the seccomp policy. It has ended
- * before the guest starts: no process of viv's but the supervisor outlives the set-up. */
+/* sandbox_aide.c: the instance's aide, a thread of its first process that takes slow kernel jobs
+ * off that process's path to the guest's exec. It makes the instance's ipc, uts and network
+ * namespaces while the first process builds the root: every per-namespace subsystem sets itself
+ * up, about half a millisecond here for a network namespace alone, which the clone would have
+ * made the first process wait for. It hands them over, then brings loopback up (a tenth of a
+ * millisecond more) while the first process joins them and drops its privileges. Then, if it is
+ * free by the time the root is pivoted into, it detaches the old one, which waits out an RCU grace
+ * period (0.2-0.4 ms here), while the first process loads the seccomp policy. It has ended before
+ * the guest starts: no process of viv's but the supervisor outlives the set-up. */
 #include "sandbox.h"
 
 #include <errno.h>
@@ -70,30 +72,53 @@ static int64_t now_us(void)
     return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
 }
 
-/* A new namespace, lo up, and an fd of it in the fd table the aide shares. unshare affects the
- * calling thread alone: the first thread joins the namespace through the fd. */
-static void make_netns(struct sandbox_aide *a)
+static const struct {
+    int flag;
+    const char *file;
+} ns_kinds[SANDBOX_NS_COUNT] = {
+    [SANDBOX_NS_IPC] = {CLONE_NEWIPC, "/proc/thread-self/ns/ipc"},
+    [SANDBOX_NS_UTS] = {CLONE_NEWUTS, "/proc/thread-self/ns/uts"},
+    [SANDBOX_NS_NET] = {CLONE_NEWNET, "/proc/thread-self/ns/net"},
+};
+
+/* The namespaces in one unshare, and an fd of each in the fd table the aide shares: unshare
+ * affects the calling thread alone, the first thread joins them through the fds. */
+static void make_namespaces(struct sandbox_aide *a)
 {
-    a->netns_us[0] = now_us();
-    long r = raw3(SYS_unshare, CLONE_NEWNET, 0, 0);
-    if (r == 0) {
-        loopback_up();
-        r = raw3(SYS_openat, AT_FDCWD, (long)"/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    a->ns_us[0] = now_us();
+    int n = a->make_netns ? SANDBOX_NS_COUNT : SANDBOX_NS_NET;
+    long flags = 0;
+    for (int i = 0; i < n; i++)
+        flags |= ns_kinds[i].flag;
+    long r = raw3(SYS_unshare, flags, 0, 0);
+    a->ns_failed = "create the instance's namespaces";
+    for (int i = 0; r >= 0 && i < n; i++) {
+        r = raw3(SYS_openat, AT_FDCWD, (long)ns_kinds[i].file, O_RDONLY | O_CLOEXEC);
+        if (r >= 0)
+            a->ns_fd[i] = (int)r;
+        else
+            a->ns_failed = ns_kinds[i].file;
     }
-    if (r < 0)
-        a->netns_error = (int)-r;
-    else
-        a->netns_fd = (int)r;
-    a->netns_us[1] = now_us();
+    a->ns_error = r < 0 ? (int)-r : 0;
+    a->ns_us[1] = now_us();
 }
 
-/* The namespace is made by whichever of the two threads gets to it first: the aide, unless it
- * has not run by the time the first thread needs it (a busy CPU). */
-static bool claim_netns(struct sandbox_aide *a, int who)
+/* The namespaces are made by whichever of the two threads gets to them first: the aide, unless
+ * it has not run by the time the first thread needs them (a busy CPU). */
+static bool claim_namespaces(struct sandbox_aide *a, int who)
 {
     int no_one = 0;
-    return __atomic_compare_exchange_n(&a->netns_claim, &no_one, who, false, __ATOMIC_ACQ_REL,
+    return __atomic_compare_exchange_n(&a->ns_claim, &no_one, who, false, __ATOMIC_ACQ_REL,
                                        __ATOMIC_ACQUIRE);
+}
+
+/* Made, handed over, and then loopback up: the first thread joins the namespaces meanwhile. */
+static void make_and_hand_over(struct sandbox_aide *a)
+{
+    make_namespaces(a);
+    flag_set(&a->ns_ready);
+    if (!a->ns_error && a->make_netns)
+        loopback_up();
 }
 
 /* The aide has a working directory of its own (no CLONE_FS), which pivot_root(".", ".") moves
@@ -103,9 +128,9 @@ static int aide_main(void *arg)
 {
     struct sandbox_aide *a = arg;
     raw3(SYS_chdir, (long)"/", 0, 0);
-    if (a->make_netns && claim_netns(a, 1))
-        make_netns(a);
-    flag_set(&a->netns_ready);
+    if (claim_namespaces(a, 1))
+        make_and_hand_over(a);
+    __atomic_store_n(&a->idle, 1, __ATOMIC_RELEASE);
     flag_wait(&a->pivoted);
     if (a->aide_detaches) {
         long r = raw3(SYS_umount2, (long)".", MNT_DETACH, 0);
@@ -124,70 +149,80 @@ static int aide_main(void *arg)
  * a CPU busy, the aide is slowed but costs no more than its start: if it has not begun the
  * namespace when we need it we make it ourselves, and if it has, it gets our CPU while we wait
  * (unpin). A count cannot tell the two apart; that is what makes either case cheap. */
-static bool spare_cpu(void)
+static bool spare_cpu(cpu_set_t *cpus)
 {
-    cpu_set_t cpus;
-    if (sched_getaffinity(0, sizeof(cpus), &cpus) < 0 || CPU_COUNT(&cpus) < 2)
+    if (sandbox_sys(SYS_sched_getaffinity, 0, sizeof(*cpus), (long)cpus, 0) < 0 ||
+        CPU_COUNT(cpus) < 2)
         return false;
     char buf[128];
-    int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+    long fd = raw3(SYS_openat, AT_FDCWD, (long)"/proc/loadavg", O_RDONLY | O_CLOEXEC);
+    long n = fd >= 0 ? raw3(SYS_read, fd, (long)buf, sizeof(buf) - 1) : -1;
     if (fd >= 0)
-        close(fd);
-    unsigned running;
+        raw3(SYS_close, fd, 0, 0);
     if (n <= 0)
         return true;
     buf[n] = '\0';
-    if (sscanf(buf, "%*s %*s %*s %u/", &running) != 1)
+    /* "0.01 0.05 0.09 2/345 6789": the fourth field's count before the slash. */
+    const char *p = buf;
+    for (int spaces = 0; *p && spaces < 3; p++)
+        spaces += *p == ' ';
+    if (*p < '0' || *p > '9')
         return true;
-    return running <= (unsigned)CPU_COUNT(&cpus) + 1;
+    unsigned running = 0;
+    for (; *p >= '0' && *p <= '9' && running < 1000000; p++)
+        running = running * 10 + (unsigned)(*p - '0');
+    return running <= (unsigned)CPU_COUNT(cpus) + 1;
 }
 
-void sandbox_aide_start(struct sandbox_aide *a, bool make_netns)
+/* Errno-free: it runs in an instance started early, beside the supervisor (sandbox_early.c). */
+void sandbox_aide_start(struct sandbox_aide *a, bool make_netns, int home_cpu)
 {
     memset(a, 0, offsetof(struct sandbox_aide, stack));
     a->tid = -1;
-    a->netns_fd = -1;
+    for (int i = 0; i < SANDBOX_NS_COUNT; i++)
+        a->ns_fd[i] = -1;
     a->last_pid_fd = -1;
     a->make_netns = make_netns;
-    if (!spare_cpu())
+    if (!spare_cpu(&a->cpus))
         return;
     /* The aide must not take pid 2, which the entrypoint's first child (or, under --init, the
      * entrypoint) should have: it is born far above, and the counter goes back to 1 while we
      * still may write it. Opened now, while /proc is the host's and writable; written at offset
      * 0, as a sysctl ignores what is written further in. Without it, the first thread does the
      * aide's work itself. */
-    a->last_pid_fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
-    if (a->last_pid_fd < 0 || pwrite(a->last_pid_fd, "1000", 4, 0) != 4)
+    long fd = raw3(SYS_openat, AT_FDCWD, (long)"/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+    a->last_pid_fd = fd < 0 ? -1 : (int)fd;
+    if (fd < 0 || sandbox_sys(SYS_pwrite64, fd, (long)"1000", 4, 0) != 4)
         return;
     /* A thread: the kernel clears tid and wakes its futex when the aide is gone, which is all
      * there is to wait for. Its exit signal is none, and its signals are those the first
      * thread blocks (every relayed one, until the guest starts). */
-    pid_t tid = clone(aide_main, a->stack + sizeof(a->stack),
-                      CLONE_VM | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |
-                          CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
-                      a, &a->tid, NULL, &a->tid);
+    long tid = sandbox_clone(CLONE_VM | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+                                 CLONE_SYSVSEM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
+                             a->stack + sizeof(a->stack), aide_main, a, &a->tid, &a->tid);
     if (tid < 0)
         a->tid = -1;
-    /* On another CPU than ours: a task just made counts as cache-hot for half a millisecond, in
-     * which an idle CPU does not pull it over, so left on ours it would wait out our time slice
-     * first. Within the CPUs viv may use; none other when there is one. And we stay on ours:
-     * woken (by the supervisor's go) on the aide's, we would wait out its network namespace,
-     * a millisecond of kernel work without a point where it yields. */
-    int self = sandbox_getcpu();
-    if (tid > 0 && self >= 0 && sched_getaffinity(0, sizeof(a->cpus), &a->cpus) == 0 &&
-        CPU_COUNT(&a->cpus) > 1) {
+    /* On another CPU than home, ours by default: a task just made counts as cache-hot for half
+     * a millisecond, in which an idle CPU does not pull it over, so left on ours it would wait
+     * out our time slice first. Within the CPUs viv may use; none other when there is one. And
+     * we stay on home: woken (by the supervisor's go) on the aide's, we would wait out its
+     * network namespace, half a millisecond of kernel work without a point where it yields. An
+     * instance started early is given the supervisor's CPU as home: until the go, the
+     * supervisor keeps that one busy with the catalog, while ours would stand idle but for the
+     * aide; after it, the supervisor sleeps. */
+    int home = home_cpu >= 0 && CPU_ISSET(home_cpu, &a->cpus) ? home_cpu : sandbox_getcpu();
+    if (tid > 0 && home >= 0) {
         cpu_set_t cpus = a->cpus;
-        CPU_CLR(self, &cpus);
-        a->pinned = sched_setaffinity(tid, sizeof(cpus), &cpus) == 0;
+        CPU_CLR(home, &cpus);
+        a->pinned = sandbox_sys(SYS_sched_setaffinity, tid, sizeof(cpus), (long)&cpus, 0) == 0;
         CPU_ZERO(&cpus);
-        CPU_SET(self, &cpus);
-        a->self_pinned = a->pinned && sched_setaffinity(0, sizeof(cpus), &cpus) == 0;
+        CPU_SET(home, &cpus);
+        a->self_pinned =
+            a->pinned && sandbox_sys(SYS_sched_setaffinity, 0, sizeof(cpus), (long)&cpus, 0) == 0;
     }
     a->started = tid > 0;
     /* Should it fail, the guest's first pid is 3 and nothing else changes. */
-    ssize_t w = pwrite(a->last_pid_fd, "1", 1, 0);
-    (void)w;
+    sandbox_sys(SYS_pwrite64, fd, (long)"1", 1, 0);
 }
 
 /* Once we wait for the aide, it gets our CPU, which we leave idle: on a busy machine the other
@@ -218,41 +253,45 @@ static void unpin_self(struct sandbox_aide *a)
     a->self_pinned = false;
 }
 
-int sandbox_aide_pivoted(struct sandbox_aide *a, struct viv_error *err)
+int sandbox_aide_pivoted(struct sandbox_aide *a, bool join_net, struct viv_error *err)
 {
     if (a->last_pid_fd >= 0)
         close(a->last_pid_fd);
     a->last_pid_fd = -1;
-    /* While the aide is still at the network namespace (a busy CPU can make it take longer
+    /* While the aide is still at the namespaces or loopback (a busy CPU can make it take longer
      * than the root), we would only wait: we detach the old root ourselves meanwhile. */
-    a->aide_detaches =
-        a->started && (!a->make_netns || __atomic_load_n(&a->netns_ready, __ATOMIC_ACQUIRE));
+    a->aide_detaches = a->started && __atomic_load_n(&a->idle, __ATOMIC_ACQUIRE);
     if (a->started)
         flag_set(&a->pivoted);
     if (!a->aide_detaches && umount2(".", MNT_DETACH) < 0)
         return viv_fail(err, errno, "detach the old root");
-    if (!a->make_netns)
-        return 0;
     int64_t wait_from = now_us();
-    bool ours = !a->started || claim_netns(a, 2);
+    bool ours = !a->started || claim_namespaces(a, 2);
     if (ours) {
-        make_netns(a);
+        make_and_hand_over(a);
     } else {
-        if (!__atomic_load_n(&a->netns_ready, __ATOMIC_ACQUIRE))
+        if (!__atomic_load_n(&a->ns_ready, __ATOMIC_ACQUIRE))
             unpin(a);
-        flag_wait(&a->netns_ready);
+        flag_wait(&a->ns_ready);
     }
-    int64_t waited = !ours && a->netns_us[1] > wait_from ? a->netns_us[1] - wait_from : 0;
+    int64_t waited = !ours && a->ns_us[1] > wait_from ? a->ns_us[1] - wait_from : 0;
     viv_trace(VIV_TRACE_RUN, "run",
-              "instance: network namespace made in %.3f ms by %s, waited for %.3f ms",
-              (double)(a->netns_us[1] - a->netns_us[0]) / 1000, ours ? "us" : "the aide",
+              "instance: namespaces made in %.3f ms by %s, waited for %.3f ms",
+              (double)(a->ns_us[1] - a->ns_us[0]) / 1000, ours ? "us" : "the aide",
               (double)waited / 1000);
-    if (a->netns_fd < 0)
-        return viv_fail(err, a->netns_error, "create the network namespace");
-    int rc = setns(a->netns_fd, CLONE_NEWNET);
-    close(a->netns_fd);
-    a->netns_fd = -1;
-    return rc < 0 ? viv_fail(err, errno, "join the network namespace") : 0;
+    if (a->ns_error)
+        return viv_fail(err, a->ns_error, "%s", a->ns_failed);
+    for (int i = 0; i < SANDBOX_NS_COUNT; i++) {
+        if (a->ns_fd[i] < 0)
+            continue;
+        int rc = i == SANDBOX_NS_NET && !join_net ? 0 : setns(a->ns_fd[i], ns_kinds[i].flag);
+        int e = errno;
+        close(a->ns_fd[i]);
+        a->ns_fd[i] = -1;
+        if (rc < 0)
+            return viv_fail(err, e, "join %s", ns_kinds[i].file);
+    }
+    return 0;
 }
 
 int sandbox_aide_finish(struct sandbox_aide *a, struct viv_error *err)

@@ -344,28 +344,35 @@ static _Noreturn void reap_forever(const struct sandbox_child *c, pid_t guest,
 
 _Noreturn void sandbox_child_main(const struct sandbox_child *c)
 {
-    const struct viv_sandbox_config *cfg = c->cfg;
-    struct viv_error err = {0};
-    /* The aide first: the network namespace is as long a job as the root, and starts before
-     * anything else this thread does. It keeps the signals the supervisor blocks. */
+    /* Until the go, system calls by hand and nothing of c but what was set before the clone: an
+     * instance started early runs beside a supervisor still in the C library, which fills in
+     * the rest of c meanwhile (sandbox_early.c). */
+    /* The aide first: its namespaces are as long a job as the root, and start before anything
+     * else this thread does. It keeps the signals the supervisor blocks. */
     struct sandbox_aide aide;
-    sandbox_aide_start(&aide, !cfg->network_host);
+    sandbox_aide_start(&aide, c->make_netns, c->home_cpu);
     /* The guest starts with the caller's mask, not with what the supervisor blocks. */
-    sigprocmask(SIG_SETMASK, &c->caller_mask, NULL);
+    sandbox_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&c->caller_mask, 0, _NSIG / 8);
     /* Out of the caller's session and process group: what the caller's terminal sends (Ctrl-C,
      * SIGWINCH) reaches viv alone, which relays it once; in viv's group we would forward a second
      * copy, and a SIGWINCH before the supervisor resized the guest's pty. */
-    setsid();
+    sandbox_sys(SYS_setsid, 0, 0, 0, 0);
     /* When viv dies, so does the instance: pid 1 going takes the namespace with it. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    /* Nothing the caller left open without CLOEXEC may reach the guest; a cgroup mount of viv's
-     * own is closed outright, as an engine that serves the guest never execs. */
-    syscall(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC);
-    limits_forget(c->plan);
+    sandbox_sys(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0);
+    /* Nothing the caller left open without CLOEXEC may reach the guest. */
+    sandbox_sys(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC, 0);
     char go;
-    if (read(c->sync_fd, &go, 1) != 1)
+    long got;
+    while ((got = sandbox_sys(SYS_read, c->sync_fd, (long)&go, 1, 0)) == -EINTR)
+        ;
+    if (got != 1)
         _exit(125); /* the supervisor is gone */
+    const struct viv_sandbox_config *cfg = c->cfg;
+    struct viv_error err = {0};
     close(c->sync_fd);
+    /* A cgroup mount of viv's own is closed outright, as an engine that serves the guest never
+     * execs. */
+    limits_forget(c->plan);
     viv_trace(VIV_TRACE_RUN, "run", "instance: id maps written, released");
     /* The id maps are written (that needed our /proc files to be the caller's): from now on
      * nothing in the guest may read or write pid 1's memory through /proc/1/mem or
@@ -383,17 +390,17 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
 
     if (limits_apply_rlimits(c->plan, &err) < 0)
         fail(c, &err);
-    if (sethostname(cfg->hostname, strlen(cfg->hostname)) < 0) {
-        viv_fail(&err, errno, "set hostname '%s'", cfg->hostname);
-        fail(c, &err);
-    }
     char note[512] = "";
     viv_trace(VIV_TRACE_RUN, "run", "instance: setting up the root");
     if (sandbox_setup_root(cfg, note, sizeof(note), &err) < 0)
         fail(c, &err);
     viv_trace(VIV_TRACE_RUN, "run", "instance: root ready");
-    if (sandbox_aide_pivoted(&aide, &err) < 0)
+    if (sandbox_aide_pivoted(&aide, !cfg->network_host, &err) < 0)
         fail(c, &err);
+    if (sethostname(cfg->hostname, strlen(cfg->hostname)) < 0) {
+        viv_fail(&err, errno, "set hostname '%s'", cfg->hostname);
+        fail(c, &err);
+    }
     if (cfg->verbose && note[0]) {
         struct viv_error n = {0};
         snprintf(n.msg, sizeof(n.msg), "%s", note);

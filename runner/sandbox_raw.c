@@ -1,7 +1,8 @@
-/* sandbox_raw.c: system calls that leave errno alone. Two kinds of code run beside another task
+/* sandbox_raw.c: system calls that leave errno alone. Three kinds of code run beside another task
  * that shares their memory and thread pointer, and so the C library's errno and its other
- * per-thread state: the instance's aide (a thread the C library does not know of), and the
- * supervisor while an instance that shares its memory sets itself up (sandbox_spawn.c). */
+ * per-thread state: the instance's aide (a thread the C library does not know of), the
+ * supervisor while an instance that shares its memory sets itself up (sandbox_spawn.c), and an
+ * instance started early while the supervisor still reads the catalog (sandbox_early.c). */
 #include "sandbox.h"
 
 #include <sys/syscall.h>
@@ -34,3 +35,56 @@ int sandbox_getcpu(void)
     unsigned cpu = 0;
     return sandbox_sys(SYS_getcpu, (long)&cpu, 0, 0, 0) < 0 ? -1 : (int)cpu;
 }
+
+/* The C library's clone sets errno when the kernel refuses. Arguments as the C library's clone
+ * takes them (the child's tid stored at ptid in the parent, cleared at ctid as it ends); the
+ * kernel's order differs by architecture. */
+#if defined(__x86_64__)
+__asm__(".text\n"
+        ".globl sandbox_clone\n"
+        ".type sandbox_clone, @function\n"
+        "sandbox_clone:\n"
+        "    andq $-16, %rsi\n"
+        "    subq $16, %rsi\n"
+        "    movq %rdx, (%rsi)\n"  /* fn and arg, for the child to pop from its new stack */
+        "    movq %rcx, 8(%rsi)\n"
+        "    movq %r8, %rdx\n"     /* parent_tid */
+        "    movq %r9, %r10\n"     /* child_tid */
+        "    xorl %r8d, %r8d\n"    /* tls: none set */
+        "    movl $56, %eax\n"     /* SYS_clone */
+        "    syscall\n"
+        "    testq %rax, %rax\n"
+        "    jnz 1f\n"
+        "    xorl %ebp, %ebp\n"
+        "    popq %rax\n"
+        "    popq %rdi\n"
+        "    callq *%rax\n"
+        "    movl %eax, %edi\n"
+        "    movl $60, %eax\n"     /* SYS_exit: this task alone */
+        "    syscall\n"
+        "    hlt\n"
+        "1:  ret\n"
+        ".size sandbox_clone, .-sandbox_clone\n");
+#elif defined(__aarch64__)
+__asm__(".text\n"
+        ".globl sandbox_clone\n"
+        ".type sandbox_clone, %function\n"
+        "sandbox_clone:\n"
+        "    and x1, x1, #-16\n"
+        "    stp x2, x3, [x1, #-16]!\n" /* fn and arg, for the child to load from its new stack */
+        "    mov x2, x4\n"              /* parent_tid */
+        "    mov x4, x5\n"              /* child_tid */
+        "    mov x3, xzr\n"             /* tls: none set */
+        "    mov x8, #220\n"            /* SYS_clone */
+        "    svc #0\n"
+        "    cbnz x0, 1f\n"
+        "    ldp x1, x0, [sp], #16\n"
+        "    blr x1\n"
+        "    mov x8, #93\n"             /* SYS_exit: this task alone */
+        "    svc #0\n"
+        "    brk #0\n"
+        "1:  ret\n"
+        ".size sandbox_clone, .-sandbox_clone\n");
+#else
+#error "sandbox_clone: no clone sequence for this architecture"
+#endif

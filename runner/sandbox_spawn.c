@@ -113,20 +113,14 @@ static void recv_handed_fds(int sock, int *notify_fd, int *pty_master)
     }
 }
 
-/* What the instance starts from, and the supervisor's ends of the pipes, which it closes. */
-struct sandbox_start {
-    struct sandbox_child child;
-    int theirs[5];
-    volatile sig_atomic_t exec_reached;
-};
-
+/* Before its go the instance may run beside a supervisor that is in the C library (an early
+ * start): its fds closed by hand. */
 static _Noreturn void start_instance(const struct sandbox_start *from)
 {
-    struct sandbox_start s = *from;
-    for (size_t i = 0; i < VIV_ARRAY_SIZE(s.theirs); i++)
-        if (s.theirs[i] >= 0)
-            close(s.theirs[i]);
-    sandbox_child_main(&s.child);
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(from->theirs); i++)
+        if (from->theirs[i] >= 0)
+            sandbox_sys(SYS_close, from->theirs[i], 0, 0, 0);
+    sandbox_child_main(&from->child);
 }
 
 static int start_shared_instance(void *from)
@@ -151,18 +145,49 @@ static void *shared_stack_top(void)
     return top;
 }
 
-/* The instance in viv's own memory, as vfork does (the C library's clone: the child starts on
- * its own stack); -1 where the kernel refuses (CLONE_PIDFD is Linux 5.2). */
-static pid_t clone_instance_shared(int *pidfd, struct sandbox_start *from)
+/* CLONE_PIDFD is Linux 5.2. */
+pid_t sandbox_clone_shared(int *pidfd, struct sandbox_start *from)
 {
     void *stack = shared_stack_top();
     if (!stack) {
         errno = ENOMEM;
         return -1;
     }
-    int flags = CLONE_VM | CLONE_PIDFD | CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID |
-                CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD;
+    int flags = CLONE_VM | CLONE_PIDFD | CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | SIGCHLD;
     return clone(start_shared_instance, stack, flags, from, pidfd);
+}
+
+void sandbox_pipes_init(struct sandbox_pipes *p)
+{
+    int *pairs[] = {p->sync, p->rep, p->done, p->flt, p->sock};
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(pairs); i++)
+        pairs[i][0] = pairs[i][1] = -1;
+}
+
+int sandbox_pipes_open(struct sandbox_pipes *p, const struct sandbox_early_hints *h)
+{
+    sandbox_pipes_init(p);
+    if (pipe2(p->sync, O_CLOEXEC) == 0 && pipe2(p->rep, O_CLOEXEC) == 0 &&
+        pipe2(p->done, O_CLOEXEC) == 0 && (!h->seccomp || pipe2(p->flt, O_CLOEXEC) == 0) &&
+        (!(h->trap || h->tty) ||
+         socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p->sock) == 0))
+        return 0;
+    int e = errno;
+    sandbox_pipes_close(p);
+    errno = e;
+    return -1;
+}
+
+void sandbox_pipes_close(struct sandbox_pipes *p)
+{
+    int *pairs[] = {p->sync, p->rep, p->done, p->flt, p->sock};
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(pairs); i++) {
+        for (int end = 0; end < 2; end++) {
+            if (pairs[i][end] >= 0)
+                close(pairs[i][end]);
+            pairs[i][end] = -1;
+        }
+    }
 }
 
 /* into_cgroup: a v2 cgroup's directory to start the instance in (CLONE_INTO_CGROUP, Linux 5.7),
@@ -170,9 +195,9 @@ static pid_t clone_instance_shared(int *pidfd, struct sandbox_start *from)
 static pid_t clone_instance(int *pidfd, int into_cgroup, bool *into)
 {
     /* The cgroup namespace comes later, from inside, once the instance is in its own cgroup:
-     * that cgroup is then the root the guest sees. The network namespace too, made while the
-     * instance builds its root (sandbox_aide.c). */
-    uint64_t flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
+     * that cgroup is then the root the guest sees. The ipc, uts and network namespaces too, made
+     * while the instance builds its root (sandbox_aide.c). */
+    uint64_t flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID;
     struct clone_args args = {
         .flags = flags | CLONE_PIDFD,
         .pidfd = (uint64_t)(uintptr_t)pidfd,
@@ -236,13 +261,19 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
 
     int rc = -1;
     pid_t pid = -1;
-    int pidfd = -1, sync[2] = {-1, -1}, rep[2] = {-1, -1}, sock[2] = {-1, -1};
-    int flt[2] = {-1, -1}, done[2] = {-1, -1}, linger = -1;
+    int pidfd = -1, linger = -1;
+    struct sandbox_pipes p;
+    struct sandbox_early_hints h = {.seccomp = cfg->seccomp,
+                                    .trap = sandbox_traps_ids(cfg),
+                                    .tty = cfg->tty,
+                                    .netns = !cfg->network_host};
+    sandbox_pipes_init(&p);
     struct viv_pty pty = {.master = -1};
     struct viv_limits_plan plan;
     limits_plan_init(&plan);
     sigset_t caller_mask;
     bool masked = false;
+    struct sandbox_start local, *start = &local;
     /* Checked now for an early, plain error; opened again inside the instance's mount namespace,
      * where mounts must be made (a mount of the host's namespace cannot be a target there). */
     struct stat sb;
@@ -261,23 +292,6 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     /* -t: the instance allocates the pty in its own devpts, sized as the caller's terminal. */
     struct winsize ws;
     bool has_ws = cfg->tty && pty_caller_size(&ws);
-    bool trap = sandbox_traps_ids(cfg);
-    if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0 || pipe2(done, O_CLOEXEC) < 0 ||
-        (cfg->seccomp && pipe2(flt, O_CLOEXEC) < 0) ||
-        ((trap || cfg->tty) && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0)) {
-        viv_fail(err, errno, "create pipes");
-        goto out;
-    }
-    /* libseccomp takes far longer to compile the policy than the kernel takes to load it: the
-     * program comes from the supervisor's side, cached (compiled on a build's first run), and
-     * waits in the pipe for the instance to load it when it gets there. The pipe holds more than
-     * the largest program (BPF_MAXINSNS), so this never waits. */
-    if (flt[1] >= 0 && seccomp_policy_send(trap, flt[1], err) < 0)
-        goto out;
-    sigset_t relayed;
-    sandbox_relayed_signals(&relayed);
-    sigprocmask(SIG_BLOCK, &relayed, &caller_mask);
-    masked = true;
     /* Where the instance ends in an exec of the guest and nothing of viv's runs in it after its
      * set-up, it shares viv's memory until then, as vfork's child does: no page tables copied by
      * the clone, none torn down by the exec, no copy-on-write fault for each page either side
@@ -291,49 +305,81 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
      * engines stay in the instance for its whole life: they get a copy, as does an instance
      * started straight in a v2 cgroup (the C library's clone cannot), one under a memory limit
      * (the OOM killer, choosing it in its set-up, would kill every process of that memory, viv
-     * included), and one started by a process with threads (a .viv file's import has them). */
+     * included), and one started by a process with threads (a .viv file's import has them).
+     * One with cgroups to join reads the fds for them only after its clone: an instance started
+     * early has none of them. */
     bool shared = !cfg->init && !cfg->engine_main && plan.into_fd < 0 &&
                   !plan.dir[VIV_CG_MEMORY] && __libc_single_threaded;
+    bool early = shared && !limits_plan_has_fds(&plan) &&
+                 sandbox_early_take(&h, &p, &pid, &pidfd, &start);
+    if (!early) {
+        sandbox_early_cancel();
+        if (sandbox_pipes_open(&p, &h) < 0) {
+            viv_fail(err, errno, "create pipes");
+            goto out;
+        }
+    }
+    /* libseccomp takes far longer to compile the policy than the kernel takes to load it: the
+     * program comes from the supervisor's side, cached (compiled on a build's first run), and
+     * waits in the pipe for the instance to load it when it gets there. The pipe holds more than
+     * the largest program (BPF_MAXINSNS), so this never waits. */
+    if (p.flt[1] >= 0 && seccomp_policy_send(h.trap, p.flt[1], err) < 0)
+        goto kill_early;
+    sigset_t relayed;
+    sandbox_relayed_signals(&relayed);
+    sigprocmask(SIG_BLOCK, &relayed, &caller_mask);
+    masked = true;
     /* mm-wide, so the instance's prctl makes it ours too; given back once it has exec'd. */
     int dumpable = shared ? prctl(PR_GET_DUMPABLE) : -1;
-    struct sandbox_start start = {
-        .child =
-            {
-                .cfg = cfg,
-                .plan = &plan,
-                .sync_fd = sync[0],
-                .report_fd = rep[1],
-                .sock_fd = sock[1],
-                .filter_fd = flt[0],
-                .done_fd = done[1],
-                .caller_mask = caller_mask,
-                .has_winsize = has_ws,
-            },
-        .theirs = {sync[1], rep[0], done[0], flt[1], sock[0]},
-    };
-    start.child.exec_reached = shared ? &start.exec_reached : NULL;
+    if (!early) {
+        local = (struct sandbox_start){
+            .child =
+                {
+                    .sync_fd = p.sync[0],
+                    .report_fd = p.rep[1],
+                    .sock_fd = p.sock[1],
+                    .filter_fd = p.flt[0],
+                    .done_fd = p.done[1],
+                    .caller_mask = caller_mask,
+                    .make_netns = h.netns,
+                    .home_cpu = -1,
+                },
+            .theirs = {p.sync[1], p.rep[0], p.done[0], p.flt[1], p.sock[0]},
+        };
+    }
+    /* What the instance reads only after its go: an early one has been waiting for it. */
+    start->child.cfg = cfg;
+    start->child.plan = &plan;
+    start->child.has_winsize = has_ws;
     if (has_ws)
-        start.child.winsize = ws;
-    viv_trace(VIV_TRACE_RUN, "run", "cloning the instance%s", shared ? " (shared memory)" : "");
-    if (shared) {
-        pid = clone_instance_shared(&pidfd, &start);
-        if (pid < 0 && (errno == EINVAL || errno == ENOMEM))
-            shared = false;
-    }
-    if (!shared) {
-        bool into = false;
-        pid = clone_instance(&pidfd, plan.into_fd, &into);
-        start.child.in_v2_cgroup = into;
-    }
-    if (pid == 0)
-        start_instance(&start);
-    if (pid < 0) {
-        viv_fail(err, errno, "create the instance's namespaces");
-        size_t n = strlen(err->msg);
-        snprintf(err->msg + n, sizeof(err->msg) - n, "%s", clone_advice(err->code));
-        if (err->code == EPERM || err->code == ENOSPC || err->code == EUSERS)
-            rc = SANDBOX_NO_NAMESPACES;
-        goto out;
+        start->child.winsize = ws;
+    start->child.exec_reached = shared ? &start->exec_reached : NULL;
+    if (early) {
+        viv_trace(VIV_TRACE_RUN, "run", "starting the instance: started early (shared memory)");
+    } else {
+        viv_trace(VIV_TRACE_RUN, "run", "starting the instance: cloning it%s",
+                  shared ? " (shared memory)" : "");
+        if (shared) {
+            pid = sandbox_clone_shared(&pidfd, start);
+            if (pid < 0 && (errno == EINVAL || errno == ENOMEM))
+                shared = false;
+        }
+        if (!shared) {
+            bool into = false;
+            pid = clone_instance(&pidfd, plan.into_fd, &into);
+            start->child.in_v2_cgroup = into;
+            start->child.exec_reached = NULL;
+        }
+        if (pid == 0)
+            start_instance(start);
+        if (pid < 0) {
+            viv_fail(err, errno, "create the instance's namespaces");
+            size_t n = strlen(err->msg);
+            snprintf(err->msg + n, sizeof(err->msg) - n, "%s", clone_advice(err->code));
+            if (err->code == EPERM || err->code == ENOSPC || err->code == EUSERS)
+                rc = SANDBOX_NO_NAMESPACES;
+            goto out;
+        }
     }
     /* From here until the report pipe closes, a shared instance may be running beside us. */
     /* Said once the instance exists: where it cannot (SANDBOX_NO_NAMESPACES), the engine that
@@ -342,7 +388,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
         sandbox_note(cfg, false, "limits: %s", plan.how);
     if (plan.notes[0])
         sandbox_note(cfg, true, "%s", plan.notes);
-    int *ours[] = {&sync[0], &rep[1], &done[1], &flt[0], &flt[1], &sock[1]};
+    int *ours[] = {&p.sync[0], &p.rep[1], &p.done[1], &p.flt[0], &p.flt[1], &p.sock[1]};
     for (size_t i = 0; i < VIV_ARRAY_SIZE(ours); i++) {
         if (*ours[i] >= 0)
             sandbox_sys(SYS_close, *ours[i], 0, 0, 0);
@@ -354,7 +400,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
         linger = sandbox_linger_take(pid);
     struct map_failure mf = {0};
     if (write_id_maps(cfg, pid, &mf) < 0 ||
-        sandbox_sys(SYS_write, sync[1], (long)"g", 1, 0) != 1) {
+        sandbox_sys(SYS_write, p.sync[1], (long)"g", 1, 0) != 1) {
         sandbox_sys(SYS_kill, pid, SIGKILL, 0, 0);
         waitpid(pid, NULL, 0);
         if (mf.file)
@@ -363,8 +409,8 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
             viv_fail(err, EPIPE, "start the instance");
         goto out;
     }
-    sandbox_sys(SYS_close, sync[1], 0, 0, 0);
-    sync[1] = -1;
+    sandbox_sys(SYS_close, p.sync[1], 0, 0, 0);
+    p.sync[1] = -1;
     /* The ring after the go, not before: the instance builds its root meanwhile. */
     linger = sandbox_linger_hold(linger);
 
@@ -372,7 +418,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     struct sandbox_report r;
     int fail_status = 0;
     for (;;) {
-        long n = sandbox_sys(SYS_read, rep[0], (long)&r, sizeof(r), 0);
+        long n = sandbox_sys(SYS_read, p.rep[0], (long)&r, sizeof(r), 0);
         if (n == -EINTR)
             continue;
         if (n != (long)sizeof(r))
@@ -385,7 +431,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
         }
     }
     /* The instance has exec'd or is ending: nothing of ours runs in it any more. */
-    if (shared && !fail_status && !start.exec_reached)
+    if (shared && !fail_status && !start->exec_reached)
         lost_in_setup(pid);
     /* A dumpable of 2 (suid_dumpable) cannot be set again: viv then stays undumpable. */
     if (shared && dumpable >= 0)
@@ -397,7 +443,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     }
     viv_trace(VIV_TRACE_RUN, "run", "instance %d: the guest started", (int)pid);
     int notify_fd = -1;
-    recv_handed_fds(sock[0], &notify_fd, &pty.master);
+    recv_handed_fds(p.sock[0], &notify_fd, &pty.master);
     if (cfg->tty && pty.master < 0) {
         viv_fail(err, EPROTO, "the instance did not hand over the guest's pty");
         if (notify_fd >= 0)
@@ -410,7 +456,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
         .cfg = cfg,
         .pid = pid,
         .pidfd = pidfd,
-        .done_fd = done[0],
+        .done_fd = p.done[0],
         .notify_fd = notify_fd,
         .pty = &pty,
         .plan = &plan,
@@ -418,12 +464,19 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     };
     rc = sandbox_supervise(&sup, st, err);
     st->wall_ns = now_ns() - t0;
-out:;
-    int fds[] = {pidfd,  sync[0], sync[1], rep[0],  rep[1], sock[0],
-                 sock[1], flt[0], flt[1],  done[0], done[1], linger};
-    for (size_t i = 0; i < VIV_ARRAY_SIZE(fds); i++)
-        if (fds[i] >= 0)
-            close(fds[i]);
+    goto out;
+kill_early:
+    /* Taken but not let go: waiting for its go, it may be killed. */
+    if (pid > 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
+out:
+    sandbox_pipes_close(&p);
+    if (pidfd >= 0)
+        close(pidfd);
+    if (linger >= 0)
+        close(linger);
     pty_close(&pty);
     limits_cleanup(&plan);
     if (masked)

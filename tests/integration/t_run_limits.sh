@@ -88,6 +88,11 @@ else
     run "$VIV" run --entrypoint /bin/escape "$WORK/limited.viv" forkflood
     n=$(printf '%s\n' "$out" | sed -n 's/^forked //p')
     if [ "$status" = 0 ] && [ -n "$n" ] && [ "$n" -lt 8 ]; then pass "the manifest's resources are the default limits ($n forks under pids 8)"; else fail "the manifest's resources are the default limits" "$status $out $errout"; fi
+    # By name, the manifest is read while the instance may already be under way.
+    "$VIV" import "$WORK/limited.viv" >/dev/null 2>&1
+    run "$VIV" run --entrypoint /bin/escape limited forkflood
+    n=$(printf '%s\n' "$out" | sed -n 's/^forked //p')
+    if [ "$status" = 0 ] && [ -n "$n" ] && [ "$n" -lt 8 ]; then pass "run by name, the manifest's limit holds too ($n forks under pids 8)"; else fail "run by name, the manifest's limit holds too" "$status $out $errout"; fi
     run "$VIV" run --pids-limit 20 --entrypoint /bin/escape "$WORK/limited.viv" forkflood
     n=$(printf '%s\n' "$out" | sed -n 's/^forked //p')
     if [ -n "$n" ] && [ "$n" -ge 8 ] && [ "$n" -lt 20 ]; then pass "a flag overrides the manifest's limit"; else fail "a flag overrides the manifest's limit" "$out"; fi

@@ -42,7 +42,7 @@ done
 # blocked would be discarded.
 "$VIV" --trace=run run app 'sleep 2; echo not-interrupted' >"$WORK/early.out" 2>"$WORK/early.err" &
 vp=$!
-wait_for "$WORK/early.err" "cloning the instance"
+wait_for "$WORK/early.err" "starting the instance"
 kill -s INT "$vp"
 wait "$vp"
 st=$?

@@ -1,0 +1,105 @@
+/* sandbox_early.c: an instance started while the catalog is still being read. Its clone, and what
+ * it does before its go (starting the aide, whose namespaces are the longest part of a launch),
+ * take about as long as finding the image, reading its manifest and building the configuration;
+ * done first, the two overlap. Until its go the instance runs system calls by hand alone and
+ * reads nothing the supervisor has not set before the clone (sandbox_init.c): the supervisor
+ * beside it is in the C library, and fills in the rest of the instance's start meanwhile. So it
+ * may be killed at any point before its go, which is what becomes of it when the image asks for
+ * something else: another mode, limits, viv-init, another policy. */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <sys/single_threaded.h>
+#include <sys/wait.h>
+
+/* One per viv process: its start lives here, in the memory the instance shares. */
+static struct {
+    bool started;
+    pid_t pid;
+    int pidfd;
+    struct sandbox_early_hints hints;
+    struct sandbox_pipes pipes;
+    struct sandbox_start start;
+} early;
+
+void sandbox_early_start(const struct sandbox_early_hints *h)
+{
+    if (early.started || !__libc_single_threaded)
+        return;
+    struct sandbox_pipes *p = &early.pipes;
+    if (sandbox_pipes_open(p, h) < 0)
+        return;
+    /* The instance starts with the relayed signals blocked, as sandbox_run's would; viv itself
+     * keeps its own mask until then, so that Ctrl-C still ends a slow catalog lookup. */
+    sigset_t relayed, caller;
+    sandbox_relayed_signals(&relayed);
+    sigprocmask(SIG_BLOCK, &relayed, &caller);
+    early.start = (struct sandbox_start){
+        .child =
+            {
+                .sync_fd = p->sync[0],
+                .report_fd = p->rep[1],
+                .sock_fd = p->sock[1],
+                .filter_fd = p->flt[0],
+                .done_fd = p->done[1],
+                .caller_mask = caller,
+                .make_netns = h->netns,
+                .home_cpu = sandbox_getcpu(),
+            },
+        .theirs = {p->sync[1], p->rep[0], p->done[0], p->flt[1], p->sock[0]},
+    };
+    early.pidfd = -1;
+    early.pid = sandbox_clone_shared(&early.pidfd, &early.start);
+    sigprocmask(SIG_SETMASK, &caller, NULL);
+    if (early.pid <= 0) {
+        sandbox_pipes_close(p);
+        return;
+    }
+    /* The instance's ends are its own now, but for the policy's write end: the policy goes in
+     * once the image is known. */
+    int *theirs[] = {&p->sync[0], &p->rep[1], &p->done[1], &p->flt[0], &p->sock[1]};
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(theirs); i++) {
+        if (*theirs[i] >= 0)
+            close(*theirs[i]);
+        *theirs[i] = -1;
+    }
+    early.hints = *h;
+    early.started = true;
+    viv_trace(VIV_TRACE_RUN, "run", "instance %d started early", (int)early.pid);
+}
+
+bool sandbox_early_take(const struct sandbox_early_hints *want, struct sandbox_pipes *p, pid_t *pid,
+                        int *pidfd, struct sandbox_start **start)
+{
+    if (!early.started)
+        return false;
+    /* A network namespace made and not wanted is left unjoined; one wanted and not made is not
+     * there to join. */
+    const struct sandbox_early_hints *h = &early.hints;
+    if (h->seccomp != want->seccomp || h->trap != want->trap || h->tty != want->tty ||
+        (want->netns && !h->netns)) {
+        sandbox_early_cancel();
+        return false;
+    }
+    *p = early.pipes;
+    *pid = early.pid;
+    *pidfd = early.pidfd;
+    *start = &early.start;
+    early.started = false;
+    return true;
+}
+
+void sandbox_early_cancel(void)
+{
+    if (!early.started)
+        return;
+    early.started = false;
+    kill(early.pid, SIGKILL);
+    while (waitpid(early.pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    close(early.pidfd);
+    sandbox_pipes_close(&early.pipes);
+    viv_trace(VIV_TRACE_RUN, "run", "instance %d started early: not used, killed",
+              (int)early.pid);
+}
