@@ -143,8 +143,11 @@ struct sandbox_child {
      * may be filled in until the go (sandbox_early.c). */
     bool make_netns;
     /* The CPU the first thread keeps for itself (the aide gets the others), or -1 for the one it
-     * starts on. */
+     * starts on; and, where has_cpus, the CPUs viv may use (else the instance's own affinity,
+     * which an early start narrows at first). */
     int home_cpu;
+    bool has_cpus;
+    cpu_set_t cpus;
 };
 /* Runs in the new namespaces as their pid 1; never returns. */
 _Noreturn void sandbox_child_main(const struct sandbox_child *c);
@@ -212,11 +215,12 @@ int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, str
 
 /* ---- inside the new namespaces (sandbox_rootfs.c, sandbox_path.c) ---- */
 
-/* Mount the instance's root under a private tmpfs, populate /proc, /dev, /tmp and the binds, and
- * pivot into it; the old root stays stacked on top of it, for sandbox_aide_pivoted to detach.
+/* Mount the instance's root under a private tmpfs, populate /proc, /dev and /tmp (these two from
+ * the aide) and the binds, and pivot into it; the old root stays stacked on top of it, for sandbox_aide_pivoted to detach.
  * note gets a line on the root's layout, for --verbose. */
-int sandbox_setup_root(const struct viv_sandbox_config *cfg, char *note, size_t note_len,
-                       struct viv_error *err);
+struct sandbox_aide;
+int sandbox_setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide, char *note,
+                       size_t note_len, struct viv_error *err);
 /* Write the instance's /etc/hostname, /etc/hosts and the host's /etc/resolv.conf over the
  * image's, into the writable layer (sandbox_etc.c). Nothing for an image without /etc. */
 int sandbox_setup_etc(const struct viv_sandbox_config *cfg, int root, struct viv_error *err);
@@ -257,6 +261,7 @@ int sandbox_linger_hold(int ns);
 
 /* The system call nr; -errno on failure, errno untouched. */
 long sandbox_sys(long nr, long a, long b, long c, long d);
+long sandbox_sys5(long nr, long a, long b, long c, long d, long e);
 /* The CPU the calling task runs on, from the kernel: the C library's sched_getcpu reads a
  * per-thread area the kernel fills for the task that registered it, which a task sharing its
  * memory is not. -1 if unknown. */
@@ -267,6 +272,20 @@ long sandbox_clone(unsigned long flags, void *stack_top, int (*fn)(void *), void
                    pid_t *ctid);
 
 /* ---- the aide (sandbox_aide.c) ---- */
+
+/* ---- /dev and /tmp, made apart from the root (sandbox_devtree.c) ---- */
+
+struct sandbox_devtree {
+    int dev, tmp;       /* mounts of their own, not attached anywhere yet; -1 until made */
+    bool populated;     /* /dev has its nodes and mounts (else: fill it once attached) */
+    int error;          /* why they could not be made */
+    const char *failed; /* the step that failed */
+};
+/* System calls by hand (the aide runs it); needs the id maps written. -1 with t->error. */
+int sandbox_devtree_make(struct sandbox_devtree *t, bool rootless);
+/* Where the kernel refused to mount beneath /dev while detached: once it is attached. */
+int sandbox_devtree_fill(struct sandbox_devtree *t, bool rootless);
+void sandbox_devtree_close(struct sandbox_devtree *t);
 
 /* A thread of the instance's first process: it makes the namespaces the clone left out (ipc, uts
  * and, unless the host's is used, network) while the root is built, then brings loopback up and
@@ -281,6 +300,12 @@ struct sandbox_aide {
     const char *ns_failed; /* which step failed */
     int ns_ready;     /* set by the maker: ns_fd or ns_error holds */
     int ns_claim;     /* who makes them: 0 no one yet, 1 the aide, 2 the first thread */
+    int released;     /* set by the first thread once the id maps are written */
+    bool rootless;    /* set before released, for the devpts options */
+    int tree_claim;   /* who makes /dev and /tmp: 0 no one yet, 1 the aide, 2 the first thread */
+    int tree_ready;   /* set by the aide: tree holds */
+    struct sandbox_devtree tree;
+    bool dispositions_reset; /* by the aide: every signal's default (read once it is gone) */
     int idle;         /* set by the aide once loopback is up: it waits for the pivot */
     int pivoted;      /* set by the first thread: the old root is on top of the new one */
     bool aide_detaches; /* set before pivoted: the aide detaches the old root */
@@ -288,6 +313,7 @@ struct sandbox_aide {
     int last_pid_fd;  /* the pid namespace's ns_last_pid, to keep pid 2 free */
     bool pinned;      /* kept off our CPU until we wait for it */
     bool self_pinned; /* we stay on ours until then */
+    bool narrowed;    /* our affinity is not cpus (an early start): set it back before the guest */
     cpu_set_t cpus;   /* the CPUs viv may use */
     int done;         /* set by the aide as it returns */
     /* For --trace=run: when the namespaces were begun and handed over (us). */
@@ -295,8 +321,13 @@ struct sandbox_aide {
     char stack[16384] __attribute__((aligned(16)));
 };
 /* First thing in the instance: start the aide, on another CPU than home_cpu (-1: ours), which the
- * calling thread keeps until the aide is waited for. */
-void sandbox_aide_start(struct sandbox_aide *a, bool make_netns, int home_cpu);
+ * calling thread keeps until the aide is waited for; cpus: those viv may use (NULL: ours). */
+void sandbox_aide_start(struct sandbox_aide *a, bool make_netns, int home_cpu,
+                        const cpu_set_t *cpus);
+/* Right after the go: the aide may go on to /dev and /tmp, which need the id maps. */
+void sandbox_aide_released(struct sandbox_aide *a, bool rootless);
+/* /dev and /tmp for the root (into t): made by the aide if it has begun them, else here. */
+int sandbox_aide_devtree(struct sandbox_aide *a, struct sandbox_devtree *t, struct viv_error *err);
 /* Right after pivot_root (the working directory the new root) and with the capabilities: the old
  * root detached, by the aide when it is free, else by the caller; the namespaces waited for and
  * entered, the network one only with join_net (one made for an instance started early may turn

@@ -62,6 +62,24 @@ static void loopback_up(void)
     raw3(SYS_close, s, 0, 0);
 }
 
+/* Default dispositions for every signal the guest may get, as the guest must start with: an
+ * ignored one stays ignored across exec (a viv started from a script's background job has SIGINT
+ * and SIGQUIT ignored). Sixty-odd calls, off the first thread's path: the two threads share
+ * their dispositions. The C library's own two (SIGCANCEL, SIGSETXID) stay as they are, as its
+ * signal() leaves them. */
+static void reset_dispositions(void)
+{
+    struct {
+        void *handler;
+        unsigned long flags;
+        void *restorer;
+        unsigned long mask;
+    } dfl = {.handler = SIG_DFL};
+    for (long sig = 1; sig <= 64; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP && sig != 32 && sig != 33)
+            sandbox_sys(SYS_rt_sigaction, sig, (long)&dfl, 0, sizeof(dfl.mask));
+}
+
 /* For --trace=run only: where the aide's time goes is where a launch's may. */
 static int64_t now_us(void)
 {
@@ -103,22 +121,14 @@ static void make_namespaces(struct sandbox_aide *a)
     a->ns_us[1] = now_us();
 }
 
-/* The namespaces are made by whichever of the two threads gets to them first: the aide, unless
- * it has not run by the time the first thread needs them (a busy CPU). */
-static bool claim_namespaces(struct sandbox_aide *a, int who)
+/* Each job is done by whichever of the two threads gets to it first: the aide, unless it has
+ * not run by the time the first thread needs it (a busy CPU). */
+
+static bool claim(int *who_claims, int who)
 {
     int no_one = 0;
-    return __atomic_compare_exchange_n(&a->ns_claim, &no_one, who, false, __ATOMIC_ACQ_REL,
+    return __atomic_compare_exchange_n(who_claims, &no_one, who, false, __ATOMIC_ACQ_REL,
                                        __ATOMIC_ACQUIRE);
-}
-
-/* Made, handed over, and then loopback up: the first thread joins the namespaces meanwhile. */
-static void make_and_hand_over(struct sandbox_aide *a)
-{
-    make_namespaces(a);
-    flag_set(&a->ns_ready);
-    if (!a->ns_error && a->make_netns)
-        loopback_up();
 }
 
 /* The aide has a working directory of its own (no CLONE_FS), which pivot_root(".", ".") moves
@@ -128,8 +138,22 @@ static int aide_main(void *arg)
 {
     struct sandbox_aide *a = arg;
     raw3(SYS_chdir, (long)"/", 0, 0);
-    if (claim_namespaces(a, 1))
-        make_and_hand_over(a);
+    bool made = claim(&a->ns_claim, 1);
+    if (made) {
+        make_namespaces(a);
+        flag_set(&a->ns_ready);
+    }
+    /* /dev and /tmp need the id maps (their files' owners, devpts's gid); loopback, only the
+     * guest, so it comes last. */
+    flag_wait(&a->released);
+    if (claim(&a->tree_claim, 1)) {
+        sandbox_devtree_make(&a->tree, a->rootless);
+        flag_set(&a->tree_ready);
+    }
+    if (made && !a->ns_error && a->make_netns)
+        loopback_up();
+    reset_dispositions();
+    a->dispositions_reset = true;
     __atomic_store_n(&a->idle, 1, __ATOMIC_RELEASE);
     flag_wait(&a->pivoted);
     if (a->aide_detaches) {
@@ -149,10 +173,13 @@ static int aide_main(void *arg)
  * a CPU busy, the aide is slowed but costs no more than its start: if it has not begun the
  * namespace when we need it we make it ourselves, and if it has, it gets our CPU while we wait
  * (unpin). A count cannot tell the two apart; that is what makes either case cheap. */
-static bool spare_cpu(cpu_set_t *cpus)
+static bool spare_cpu(cpu_set_t *cpus, const cpu_set_t *given)
 {
-    if (sandbox_sys(SYS_sched_getaffinity, 0, sizeof(*cpus), (long)cpus, 0) < 0 ||
-        CPU_COUNT(cpus) < 2)
+    if (given)
+        *cpus = *given;
+    else if (sandbox_sys(SYS_sched_getaffinity, 0, sizeof(*cpus), (long)cpus, 0) < 0)
+        return false;
+    if (CPU_COUNT(cpus) < 2)
         return false;
     char buf[128];
     long fd = raw3(SYS_openat, AT_FDCWD, (long)"/proc/loadavg", O_RDONLY | O_CLOEXEC);
@@ -175,7 +202,8 @@ static bool spare_cpu(cpu_set_t *cpus)
 }
 
 /* Errno-free: it runs in an instance started early, beside the supervisor (sandbox_early.c). */
-void sandbox_aide_start(struct sandbox_aide *a, bool make_netns, int home_cpu)
+void sandbox_aide_start(struct sandbox_aide *a, bool make_netns, int home_cpu,
+                        const cpu_set_t *cpus)
 {
     memset(a, 0, offsetof(struct sandbox_aide, stack));
     a->tid = -1;
@@ -183,7 +211,8 @@ void sandbox_aide_start(struct sandbox_aide *a, bool make_netns, int home_cpu)
         a->ns_fd[i] = -1;
     a->last_pid_fd = -1;
     a->make_netns = make_netns;
-    if (!spare_cpu(&a->cpus))
+    a->narrowed = cpus != NULL;
+    if (!spare_cpu(&a->cpus, cpus))
         return;
     /* The aide must not take pid 2, which the entrypoint's first child (or, under --init, the
      * entrypoint) should have: it is born far above, and the counter goes back to 1 while we
@@ -245,12 +274,37 @@ static void unpin(struct sandbox_aide *a)
     a->pinned = false;
 }
 
-/* Every CPU again for us, before the guest inherits our affinity. */
+/* Every CPU again for us, before the guest inherits our affinity: also where an early start
+ * narrowed it and no aide came to be. */
 static void unpin_self(struct sandbox_aide *a)
 {
-    if (a->self_pinned)
+    if (a->self_pinned || a->narrowed)
         sched_setaffinity(0, sizeof(a->cpus), &a->cpus);
-    a->self_pinned = false;
+    a->self_pinned = a->narrowed = false;
+}
+
+void sandbox_aide_released(struct sandbox_aide *a, bool rootless)
+{
+    a->rootless = rootless;
+    if (a->started)
+        flag_set(&a->released);
+}
+
+int sandbox_aide_devtree(struct sandbox_aide *a, struct sandbox_devtree *t, struct viv_error *err)
+{
+    int64_t from = now_us();
+    bool ours = !a->started || claim(&a->tree_claim, 2);
+    if (ours) {
+        sandbox_devtree_make(t, a->rootless);
+    } else {
+        /* Begun: the aide is at it on its own CPU, where moving it now would cost more than the
+         * little that is left. */
+        flag_wait(&a->tree_ready);
+        *t = a->tree;
+    }
+    viv_trace(VIV_TRACE_RUN, "run", "instance: /dev and /tmp made by %s, waited for %.3f ms",
+              ours ? "us" : "the aide", ours ? 0.0 : (double)(now_us() - from) / 1000);
+    return t->error ? viv_fail(err, t->error, "%s", t->failed) : 0;
 }
 
 int sandbox_aide_pivoted(struct sandbox_aide *a, bool join_net, struct viv_error *err)
@@ -266,9 +320,11 @@ int sandbox_aide_pivoted(struct sandbox_aide *a, bool join_net, struct viv_error
     if (!a->aide_detaches && umount2(".", MNT_DETACH) < 0)
         return viv_fail(err, errno, "detach the old root");
     int64_t wait_from = now_us();
-    bool ours = !a->started || claim_namespaces(a, 2);
+    bool ours = !a->started || claim(&a->ns_claim, 2);
     if (ours) {
-        make_and_hand_over(a);
+        make_namespaces(a);
+        if (!a->ns_error && a->make_netns)
+            loopback_up();
     } else {
         if (!__atomic_load_n(&a->ns_ready, __ATOMIC_ACQUIRE))
             unpin(a);
@@ -296,9 +352,9 @@ int sandbox_aide_pivoted(struct sandbox_aide *a, bool join_net, struct viv_error
 
 int sandbox_aide_finish(struct sandbox_aide *a, struct viv_error *err)
 {
+    unpin_self(a);
     if (!a->started)
         return 0;
-    unpin_self(a);
     if (!__atomic_load_n(&a->done, __ATOMIC_ACQUIRE))
         unpin(a);
     /* Shared, not private: that is how the kernel wakes a cleared tid. */

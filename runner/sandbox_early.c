@@ -9,6 +9,7 @@
 #include "sandbox.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/single_threaded.h>
 #include <sys/wait.h>
@@ -49,12 +50,23 @@ void sandbox_early_start(const struct sandbox_early_hints *h)
             },
         .theirs = {p->sync[1], p->rep[0], p->done[0], p->flt[1], p->sock[0]},
     };
+    early.start.child.has_cpus =
+        sched_getaffinity(0, sizeof(early.start.child.cpus), &early.start.child.cpus) == 0;
     early.pidfd = -1;
     early.pid = sandbox_clone_shared(&early.pidfd, &early.start);
     sigprocmask(SIG_SETMASK, &caller, NULL);
     if (early.pid <= 0) {
         sandbox_pipes_close(p);
         return;
+    }
+    /* Started on another CPU than ours, which the catalog lookup is about to keep busy: left to
+     * itself the kernel may queue it behind us, and nothing would overlap. Before it has run, the
+     * move costs next to nothing; it takes the CPUs viv may use back from has_cpus. */
+    int self = sandbox_getcpu();
+    if (early.start.child.has_cpus && self >= 0 && CPU_COUNT(&early.start.child.cpus) > 1) {
+        cpu_set_t others = early.start.child.cpus;
+        CPU_CLR(self, &others);
+        sched_setaffinity(early.pid, sizeof(others), &others);
     }
     /* The instance's ends are its own now, but for the policy's write end: the policy goes in
      * once the image is known. */

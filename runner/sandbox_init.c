@@ -197,8 +197,9 @@ static void keep_pdeathsig(const struct sandbox_child *c)
         _exit(125);
 }
 
+/* dispositions_reset: by the aide, and nothing caught since (sandbox_aide.c). */
 static _Noreturn void start_guest(const struct sandbox_child *c, const char *prog, int tty,
-                                  const sigset_t *oldmask)
+                                  const sigset_t *oldmask, bool dispositions_reset)
 {
     const struct viv_sandbox_config *cfg = c->cfg;
     struct viv_error err = {0};
@@ -221,7 +222,7 @@ static _Noreturn void start_guest(const struct sandbox_child *c, const char *pro
     /* Default dispositions for everything, not only what pid 1 caught: a viv started from a
      * script's background job has SIGINT and SIGQUIT ignored, and ignored stays ignored across
      * exec. */
-    for (int sig = 1; sig < NSIG; sig++)
+    for (int sig = 1; !dispositions_reset && sig < NSIG; sig++)
         if (sig != SIGKILL && sig != SIGSTOP)
             signal(sig, SIG_DFL);
     sigprocmask(SIG_SETMASK, oldmask, NULL);
@@ -256,7 +257,7 @@ struct guest_start {
 static int guest_entry(void *arg)
 {
     const struct guest_start *g = arg;
-    start_guest(g->c, g->prog, g->tty, g->oldmask);
+    start_guest(g->c, g->prog, g->tty, g->oldmask, false);
 }
 
 /* The entrypoint as pid 2. An exec'd guest starts as posix_spawn starts programs: in our address
@@ -271,7 +272,7 @@ static pid_t spawn_guest(const struct sandbox_child *c, const char *prog, int tt
     if (c->cfg->engine_main) {
         pid_t pid = fork();
         if (pid == 0)
-            start_guest(c, prog, tty, oldmask);
+            start_guest(c, prog, tty, oldmask, false);
         return pid;
     }
     static char stack[64 * 1024] __attribute__((aligned(16)));
@@ -350,7 +351,7 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
     /* The aide first: its namespaces are as long a job as the root, and start before anything
      * else this thread does. It keeps the signals the supervisor blocks. */
     struct sandbox_aide aide;
-    sandbox_aide_start(&aide, c->make_netns, c->home_cpu);
+    sandbox_aide_start(&aide, c->make_netns, c->home_cpu, c->has_cpus ? &c->cpus : NULL);
     /* The guest starts with the caller's mask, not with what the supervisor blocks. */
     sandbox_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&c->caller_mask, 0, _NSIG / 8);
     /* Out of the caller's session and process group: what the caller's terminal sends (Ctrl-C,
@@ -369,6 +370,7 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
         _exit(125); /* the supervisor is gone */
     const struct viv_sandbox_config *cfg = c->cfg;
     struct viv_error err = {0};
+    sandbox_aide_released(&aide, cfg->rootless);
     close(c->sync_fd);
     /* A cgroup mount of viv's own is closed outright, as an engine that serves the guest never
      * execs. */
@@ -392,7 +394,7 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
         fail(c, &err);
     char note[512] = "";
     viv_trace(VIV_TRACE_RUN, "run", "instance: setting up the root");
-    if (sandbox_setup_root(cfg, note, sizeof(note), &err) < 0)
+    if (sandbox_setup_root(cfg, &aide, note, sizeof(note), &err) < 0)
         fail(c, &err);
     viv_trace(VIV_TRACE_RUN, "run", "instance: root ready");
     if (sandbox_aide_pivoted(&aide, !cfg->network_host, &err) < 0)
@@ -463,7 +465,7 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
     /* The entrypoint becomes pid 1: the supervisor hears its end and counts its CPU directly,
      * and no process of viv's stands between the two. */
     if (!cfg->init)
-        start_guest(c, prog, tty, &old);
+        start_guest(c, prog, tty, &old, aide.dispositions_reset);
     struct sigaction sa = {.sa_handler = never_runs};
     for (size_t i = 0; i < VIV_ARRAY_SIZE(forwarded); i++)
         sigaction(forwarded[i], &sa, NULL);

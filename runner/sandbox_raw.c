@@ -7,14 +7,15 @@
 
 #include <sys/syscall.h>
 
-long sandbox_sys(long nr, long a, long b, long c, long d)
+long sandbox_sys5(long nr, long a, long b, long c, long d, long e)
 {
 #if defined(__x86_64__)
     long ret;
     register long r10 __asm__("r10") = d;
+    register long r8 __asm__("r8") = e;
     __asm__ volatile("syscall"
                      : "=a"(ret)
-                     : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10)
+                     : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8)
                      : "rcx", "r11", "memory");
     return ret;
 #elif defined(__aarch64__)
@@ -23,11 +24,20 @@ long sandbox_sys(long nr, long a, long b, long c, long d)
     register long x1 __asm__("x1") = b;
     register long x2 __asm__("x2") = c;
     register long x3 __asm__("x3") = d;
-    __asm__ volatile("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3) : "memory");
+    register long x4 __asm__("x4") = e;
+    __asm__ volatile("svc #0"
+                     : "+r"(x0)
+                     : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4)
+                     : "memory");
     return x0;
 #else
-#error "sandbox_sys: no system call sequence for this architecture"
+#error "sandbox_sys5: no system call sequence for this architecture"
 #endif
+}
+
+long sandbox_sys(long nr, long a, long b, long c, long d)
+{
+    return sandbox_sys5(nr, a, b, c, d, 0);
 }
 
 int sandbox_getcpu(void)

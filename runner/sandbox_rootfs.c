@@ -21,15 +21,6 @@ static const char *const proc_masked[] = {
 };
 static const char *const proc_read_only[] = {"/proc/sys", "/proc/irq", "/proc/bus", "/proc/fs"};
 
-/* Host device nodes a guest may use; bound (never created: mknod is not ours to do rootless). */
-static const char *const dev_nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
-static const struct {
-    const char *name, *target;
-} dev_links[] = {
-    {"ptmx", "pts/ptmx"},          {"fd", "/proc/self/fd"},       {"stdin", "/proc/self/fd/0"},
-    {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
-};
-
 static int open_in_root_quiet(int root, const char *path)
 {
     struct viv_error ignored;
@@ -203,51 +194,39 @@ static int mount_proc(int root, struct viv_error *err)
     return 0;
 }
 
-static int mount_dev(const struct viv_sandbox_config *cfg, int root, struct viv_error *err)
+/* /dev and /tmp, made apart (by the aide, most often, while we mounted the rest), attached at
+ * their places in the root. */
+static int attach_devtree(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide, int root,
+                          struct viv_error *err)
 {
-    _cleanup_close_ int d = sandbox_open_in_root(root, "/dev", true, false, err);
-    if (d < 0)
-        return viv_wrap(err, "/dev");
-    if (sandbox_mount_at("tmpfs", d, "tmpfs", TMPFS_FLAGS | MS_NOEXEC, "mode=0755,size=64k", "/dev",
-                         err) < 0)
+    struct sandbox_devtree t;
+    if (sandbox_aide_devtree(aide, &t, err) < 0)
         return -1;
-    _cleanup_close_ int dev = open_in_root_quiet(root, "/dev");
-    if (dev < 0)
-        return viv_fail(err, errno, "open /dev");
-    for (size_t i = 0; i < VIV_ARRAY_SIZE(dev_nodes); i++) {
-        char host[64];
-        snprintf(host, sizeof(host), "/dev/%s", dev_nodes[i]);
-        /* The mount point: an empty file of our fresh tmpfs, which nothing else can touch. */
-        if (mknodat(dev, dev_nodes[i], S_IFREG | 0644, 0) < 0)
-            return viv_fail(err, errno, "create %s", host);
-        /* Read-only: the node is the host's, and a guest root that maps onto the host's root
-         * could otherwise chmod, chown or touch it. A device stays readable and writable on a
-         * read-only mount; only its inode is frozen. */
-        if (sandbox_bind(AT_FDCWD, host, dev, dev_nodes[i],
-                         MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false, host,
-                         err) < 0)
-            return -1;
+    const struct {
+        const char *path;
+        int mnt;
+    } at[] = {{"/tmp", t.tmp}, {"/dev", t.dev}};
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < VIV_ARRAY_SIZE(at); i++) {
+        int dir = sandbox_open_in_root(root, at[i].path, true, false, err);
+        if (dir < 0) {
+            rc = viv_wrap(err, "%s", at[i].path);
+        } else {
+            if (move_mount(at[i].mnt, "", dir, "",
+                           MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                rc = viv_fail(err, errno, "attach %s", at[i].path);
+            close(dir);
+        }
     }
-    if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0)
-        return viv_fail(err, errno, "populate /dev");
-    for (size_t i = 0; i < VIV_ARRAY_SIZE(dev_links); i++)
-        if (symlinkat(dev_links[i].target, dev, dev_links[i].name) < 0)
-            return viv_fail(err, errno, "link /dev/%s", dev_links[i].name);
-    _cleanup_close_ int pts = openat(dev, "pts", O_PATH | O_CLOEXEC);
-    _cleanup_close_ int shm = openat(dev, "shm", O_PATH | O_CLOEXEC);
-    if (pts < 0 || shm < 0)
-        return viv_fail(err, errno, "open /dev/pts");
-    /* A devpts of our own: the guest sees only its own ptys. gid 5 (tty) exists only when the
-     * user namespace maps it, which it does not rootless. */
-    const char *opts = cfg->rootless ? "newinstance,ptmxmode=0666,mode=0620"
-                                     : "newinstance,ptmxmode=0666,mode=0620,gid=5";
-    if (sandbox_mount_at("devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC, opts, "/dev/pts", err) < 0)
-        return -1;
-    return sandbox_mount_at("tmpfs", shm, "tmpfs", TMPFS_FLAGS, "mode=1777", "/dev/shm", err);
+    if (rc == 0 && sandbox_devtree_fill(&t, cfg->rootless) < 0)
+        rc = viv_fail(err, t.error, "%s", t.failed);
+    sandbox_devtree_close(&t);
+    return rc;
 }
 
-static int setup_root(const struct viv_sandbox_config *cfg, int rootfs_fd, const int *bind_fds,
-                      char *note, size_t note_len, struct viv_error *err);
+static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide,
+                      int rootfs_fd, const int *bind_fds, char *note, size_t note_len,
+                      struct viv_error *err);
 
 static int mount_binds(const struct viv_sandbox_config *cfg, int root, const int *bind_fds,
                        struct viv_error *err)
@@ -279,8 +258,8 @@ static void close_all(int *fds, size_t n)
     free(fds);
 }
 
-int sandbox_setup_root(const struct viv_sandbox_config *cfg, char *note, size_t note_len,
-                       struct viv_error *err)
+int sandbox_setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide, char *note,
+                       size_t note_len, struct viv_error *err)
 {
     /* Nothing we mount may propagate back to the host, and pivot_root needs a private root. */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -299,23 +278,22 @@ int sandbox_setup_root(const struct viv_sandbox_config *cfg, char *note, size_t 
             return -1;
         }
     }
-    int rc = setup_root(cfg, rootfs_fd, bind_fds, note, note_len, err);
+    int rc = setup_root(cfg, aide, rootfs_fd, bind_fds, note, note_len, err);
     close_all(bind_fds, cfg->nbinds);
     return rc;
 }
 
-static int setup_root(const struct viv_sandbox_config *cfg, int rootfs_fd, const int *bind_fds,
-                      char *note, size_t note_len, struct viv_error *err)
+static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide,
+                      int rootfs_fd, const int *bind_fds, char *note, size_t note_len,
+                      struct viv_error *err)
 {
     bool overlay = false, etc_done = false;
     _cleanup_close_ int root = make_root(cfg, rootfs_fd, &overlay, &etc_done, note, note_len, err);
     if (root < 0)
         return -1;
-    _cleanup_close_ int tmp = sandbox_open_in_root(root, "/tmp", true, false, err);
-    if (tmp < 0)
-        return viv_wrap(err, "/tmp");
-    if (sandbox_mount_at("tmpfs", tmp, "tmpfs", TMPFS_FLAGS, "mode=1777", "/tmp", err) < 0 ||
-        mount_dev(cfg, root, err) < 0 || mount_proc(root, err) < 0 ||
+    /* /proc before /dev and /tmp, which the aide may still be making; the binds after them, as
+     * one may go beneath either. */
+    if (mount_proc(root, err) < 0 || attach_devtree(cfg, aide, root, err) < 0 ||
         (overlay && !etc_done && sandbox_setup_etc(cfg, root, err) < 0) ||
         mount_binds(cfg, root, bind_fds, err) < 0)
         return -1;

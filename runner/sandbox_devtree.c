@@ -1,0 +1,167 @@
+/* sandbox_devtree.c: the guest's /dev and /tmp, made as mounts of their own that are not yet
+ * anywhere (the new mount API's detached mounts), so that they can be made before the root they go
+ * into exists, by the aide while the first thread mounts that root (sandbox_aide.c). A kernel
+ * before 6.15 mounts nothing beneath a detached mount: there /dev is filled in once attached. System
+ * calls by hand: the aide shares the first thread's errno. */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+/* Host device nodes a guest may use; bound (never created: mknod is not ours to do rootless). */
+static const struct {
+    const char *name, *host;
+} dev_nodes[] = {
+    {"null", "/dev/null"},       {"zero", "/dev/zero"},       {"full", "/dev/full"},
+    {"random", "/dev/random"},   {"urandom", "/dev/urandom"}, {"tty", "/dev/tty"},
+};
+static const struct {
+    const char *name, *target;
+} dev_links[] = {
+    {"ptmx", "pts/ptmx"},          {"fd", "/proc/self/fd"},       {"stdin", "/proc/self/fd/0"},
+    {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
+};
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0)
+        sandbox_sys(SYS_close, *fd, 0, 0, 0);
+    *fd = -1;
+}
+
+/* A new filesystem of its own, mounted nowhere: opts are key, value pairs (a NULL value sets a
+ * flag), NULL-ended. The mount's fd, or -errno. */
+static long new_mount(const char *fstype, const char *const *opts, uint64_t attr)
+{
+    long fs = sandbox_sys(SYS_fsopen, (long)fstype, FSOPEN_CLOEXEC, 0, 0);
+    if (fs < 0)
+        return fs;
+    long r = 0;
+    for (size_t i = 0; r >= 0 && opts[i]; i += 2)
+        r = sandbox_sys5(SYS_fsconfig, fs, opts[i + 1] ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG,
+                         (long)opts[i], (long)opts[i + 1], 0);
+    if (r >= 0)
+        r = sandbox_sys5(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, 0, 0, 0);
+    if (r >= 0)
+        r = sandbox_sys(SYS_fsmount, fs, FSMOUNT_CLOEXEC, (long)attr, 0);
+    sandbox_sys(SYS_close, fs, 0, 0, 0);
+    return r;
+}
+
+/* mnt (consumed) onto name under dir. */
+static long attach(long mnt, int dir, const char *name)
+{
+    if (mnt < 0)
+        return mnt;
+    long r = sandbox_sys5(SYS_move_mount, mnt, (long)"", dir, (long)name, MOVE_MOUNT_F_EMPTY_PATH);
+    sandbox_sys(SYS_close, mnt, 0, 0, 0);
+    return r;
+}
+
+/* Read-only: the node is the host's, and a guest root that maps onto the host's root could
+ * otherwise chmod, chown or touch it. A device stays readable and writable on a read-only
+ * mount; only its inode is frozen. */
+static long bind_node(int dev, const char *name, const char *host)
+{
+    /* The mount point: an empty file of our fresh tmpfs, which nothing else can touch (it may be
+     * there from an attempt while /dev was detached). */
+    long r = sandbox_sys(SYS_mknodat, dev, (long)name, S_IFREG | 0644, 0);
+    if (r < 0 && r != -EEXIST)
+        return r;
+    long m = sandbox_sys(SYS_open_tree, AT_FDCWD, (long)host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC,
+                         0);
+    if (m < 0)
+        return m;
+    struct mount_attr ma = {
+        .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC};
+    r = sandbox_sys5(SYS_mount_setattr, m, (long)"", AT_EMPTY_PATH, (long)&ma, sizeof(ma));
+    if (r < 0) {
+        sandbox_sys(SYS_close, m, 0, 0, 0);
+        return r;
+    }
+    return attach(m, dev, name);
+}
+
+/* The nodes, directories, links and the two filesystems beneath /dev; t->dev, attached or not. */
+static long populate_dev(struct sandbox_devtree *t, bool rootless)
+{
+    long r;
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(dev_nodes); i++) {
+        t->failed = dev_nodes[i].host;
+        if ((r = bind_node(t->dev, dev_nodes[i].name, dev_nodes[i].host)) < 0)
+            return r;
+    }
+    t->failed = "populate /dev";
+    if ((r = sandbox_sys(SYS_mkdirat, t->dev, (long)"pts", 0755, 0)) < 0 ||
+        (r = sandbox_sys(SYS_mkdirat, t->dev, (long)"shm", 01777, 0)) < 0)
+        return r;
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(dev_links); i++)
+        if ((r = sandbox_sys(SYS_symlinkat, (long)dev_links[i].target, t->dev,
+                             (long)dev_links[i].name, 0)) < 0)
+            return r;
+    /* A devpts of our own: the guest sees only its own ptys. gid 5 (tty) exists only when the
+     * user namespace maps it, which it does not rootless. */
+    const char *const pts_opts[] = {"newinstance", NULL, "ptmxmode", "0666", "mode", "0620",
+                                    rootless ? NULL : "gid", "5", NULL};
+    t->failed = "mount /dev/pts";
+    if ((r = attach(new_mount("devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC), t->dev,
+                    "pts")) < 0)
+        return r;
+    const char *const shm_opts[] = {"mode", "1777", NULL};
+    t->failed = "mount /dev/shm";
+    return attach(new_mount("tmpfs", shm_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV), t->dev, "shm");
+}
+
+static int failed(struct sandbox_devtree *t, long r)
+{
+    t->error = (int)-r;
+    sandbox_devtree_close(t);
+    return -1;
+}
+
+int sandbox_devtree_make(struct sandbox_devtree *t, bool rootless)
+{
+    t->dev = t->tmp = -1;
+    t->error = 0;
+    t->populated = false;
+    const char *const tmp_opts[] = {"mode", "1777", NULL};
+    t->failed = "mount /tmp";
+    long r = new_mount("tmpfs", tmp_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+    if (r < 0)
+        return failed(t, r);
+    t->tmp = (int)r;
+    const char *const dev_opts[] = {"mode", "0755", "size", "64k", NULL};
+    t->failed = "mount /dev";
+    r = new_mount("tmpfs", dev_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+    if (r < 0)
+        return failed(t, r);
+    t->dev = (int)r;
+    r = populate_dev(t, rootless);
+    /* Refused beneath a detached mount (the first node's attach): left for sandbox_devtree_fill. */
+    if (r == -EINVAL && t->failed == dev_nodes[0].host)
+        return 0;
+    if (r < 0)
+        return failed(t, r);
+    t->populated = true;
+    return 0;
+}
+
+int sandbox_devtree_fill(struct sandbox_devtree *t, bool rootless)
+{
+    if (t->populated)
+        return 0;
+    long r = populate_dev(t, rootless);
+    if (r < 0)
+        return failed(t, r);
+    t->populated = true;
+    return 0;
+}
+
+void sandbox_devtree_close(struct sandbox_devtree *t)
+{
+    close_fd(&t->dev);
+    close_fd(&t->tmp);
+}
