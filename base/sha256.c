@@ -45,13 +45,3 @@ void viv_sha256_hex(const void *data, size_t len, char hex[65])
     viv_sha256_update(h, data, len);
     viv_sha256_final(h, hex);
 }
-
-bool viv_digest_valid(const char *hex)
-{
-    for (int i = 0; i < 64; i++) {
-        char c = hex[i];
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-            return false;
-    }
-    return hex[64] == '\0';
-}

@@ -1,4 +1,4 @@
-/* catalog/image.c: image ids, loading an image's manifest, tree and stats, listing, removal. */
+/* catalog/image.c: loading an image's manifest, tree and stats, listing, removal. */
 #include "catalog/internal.h"
 
 #include <dirent.h>
@@ -10,19 +10,6 @@
 
 /* tree.json of a very large rootfs (a million entries) stays well below this. */
 #define TREE_JSON_MAX (1024u * 1024 * 1024)
-
-void catalog_image_id(const struct viv_manifest *m, struct viv_tree *t, char id[65])
-{
-    _cleanup_free_ char *canon = manifest_canonical_for_id(m);
-    _cleanup_free_ char *tree = tree_to_json(t);
-    static const char magic[] = "viv-image 1\n";
-    struct viv_sha256 *h = viv_sha256_new();
-    viv_sha256_update(h, magic, sizeof(magic) - 1);
-    viv_sha256_update(h, canon, strlen(canon));
-    viv_sha256_update(h, "\n", 1);
-    viv_sha256_update(h, tree, strlen(tree));
-    viv_sha256_final(h, id);
-}
 
 bool catalog_image_exists(struct viv_catalog *c, const char *id)
 {

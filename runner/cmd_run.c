@@ -137,16 +137,12 @@ static bool names_a_file(const char *arg)
            (stat(arg, &st) == 0 && S_ISREG(st.st_mode));
 }
 
-static int resolve_image(struct viv_catalog *c, const char *arg, char id[65], struct viv_error *err)
+static int resolve_image(struct viv_cli *cli, struct viv_catalog *c, const char *arg, char id[65])
 {
     /* A file operand is imported first (cheap when already present: same content, same id). */
-    if (names_a_file(arg)) {
-        struct catalog_import_opts io = {.warn = cli_warn};
-        if (catalog_import(c, arg, &io, id, err) < 0)
-            return -1;
-        return 0;
-    }
-    return catalog_resolve(c, arg, id, err);
+    if (names_a_file(arg))
+        return cli->import_file ? cli->import_file(c, arg, id, &cli->err) : cli->in_full(cli);
+    return catalog_resolve(c, arg, id, &cli->err);
 }
 
 /* Manifest first, then flags: every resource in the manifest is the default of its flag. */
@@ -315,7 +311,7 @@ int cmd_run(struct viv_cli *cli, int argc, char **argv)
     if (!c)
         goto out;
     char id[65];
-    if (resolve_image(c, image, id, &cli->err) < 0 ||
+    if (resolve_image(cli, c, image, id) < 0 ||
         catalog_image_hold(c, id, &hold, &cli->err) < 0 ||
         catalog_image_load_to_run(c, id, &img, &cli->err) < 0)
         goto out;

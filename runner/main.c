@@ -1,13 +1,62 @@
-/* main.c: viv's entry point: global options, the verb table, and the one place errors are printed. */
+/* main.c: viv's entry point: global options, the verb table, and the one place errors are printed.
+ * Built twice: viv, and viv-full (VIV_FULL), which alone has the verbs that read or write
+ * archives or hash content. Their libraries (libarchive and its compressors, libcrypto) ask the
+ * CPU what it can do as the program starts, a dozen trapped instructions on a virtual machine
+ * (0.05-0.1 ms): every `viv run` would pay for them. viv hands those verbs to viv-full by exec. */
 #include "runner.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
+#include <unistd.h>
 
 #define VIV_VERSION "0.1.0"
 
+static char **main_argv;
+
+#ifdef VIV_FULL
+#define FULL_ONLY(cmd) cmd
+static int import_file(struct viv_catalog *c, const char *path, char id[65], struct viv_error *err)
+{
+    struct catalog_import_opts io = {.warn = cli_warn};
+    return catalog_import(c, path, &io, id, err);
+}
+#else
+#define FULL_ONLY(cmd) cmd_in_full
+
+/* The same command line, run by viv-full: beside viv (the build tree), else where `make install`
+ * puts it. Returns only on failure. */
+static int run_in_full(struct viv_cli *cli)
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    char *slash = n > 0 ? memrchr(self, '/', (size_t)n) : NULL;
+    if (!slash)
+        return viv_fail(&cli->err, n < 0 ? errno : ENOENT, "find viv-full: /proc/self/exe");
+    *slash = '\0';
+    static const char *const places[] = {"viv-full", "../libexec/vivarium/viv-full"};
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(places); i++) {
+        char path[PATH_MAX + 64];
+        snprintf(path, sizeof(path), "%s/%s", self, places[i]);
+        execv(path, main_argv);
+        if (errno != ENOENT)
+            return viv_fail(&cli->err, errno, "run %s", path);
+    }
+    return viv_fail(&cli->err, ENOENT, "viv-full, which '%s' needs, is neither in %s nor in %s/%s",
+                    cli->verb, self, self, "../libexec/vivarium");
+}
+
+static int cmd_in_full(struct viv_cli *cli, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    run_in_full(cli);
+    return VIV_EXIT_FAIL;
+}
+#endif
+
 const struct viv_verb viv_verbs[] = {
-    {.name = "build", .summary = "build a .viv file from a directory", .run = cmd_build,
+    {.name = "build", .summary = "build a .viv file from a directory", .run = FULL_ONLY(cmd_build),
      .usage = "Usage: viv build DIR -o FILE [--compression zstd|gzip|xz|none]\n"
               "\n"
               "Build an appliance file from DIR, which holds manifest.json and rootfs/.\n"
@@ -18,7 +67,7 @@ const struct viv_verb viv_verbs[] = {
               "\n"
               "  -o, --output FILE        where to write the appliance (required)\n"
               "      --compression ALG    zstd (default), gzip, xz or none\n"},
-    {.name = "import", .summary = "import a .viv, OCI layout or docker-save archive", .run = cmd_import,
+    {.name = "import", .summary = "import a .viv, OCI layout or docker-save archive", .run = FULL_ONLY(cmd_import),
      .usage = "Usage: viv import FILE [--name NAME[:TAG]] [-q]\n"
               "\n"
               "Import an appliance into the catalog: a .viv file (tar, optionally gzip, xz or\n"
@@ -50,13 +99,13 @@ const struct viv_verb viv_verbs[] = {
               "\n"
               "Remove each name:tag; an image goes when its last name goes. Given an id prefix,\n"
               "remove the image and every name that points to it.\n"},
-    {.name = "export", .summary = "write an image as a .viv file", .run = cmd_export,
+    {.name = "export", .summary = "write an image as a .viv file", .run = FULL_ONLY(cmd_export),
      .usage = "Usage: viv export IMAGE -o FILE\n"
               "\n"
               "Write IMAGE as a zstd-compressed .viv file. Importing it gives the same id.\n"
               "\n"
               "  -o, --output FILE        where to write (required)\n"},
-    {.name = "fsck", .summary = "verify every object, image and name", .run = cmd_fsck,
+    {.name = "fsck", .summary = "verify every object, image and name", .run = FULL_ONLY(cmd_fsck),
      .usage = "Usage: viv fsck\n"
               "\n"
               "Rehash every object, recompute every image id, compare every checkout with its\n"
@@ -167,6 +216,7 @@ static int fail(const char *fmt, const char *arg)
 int main(int argc, char **argv)
 {
     struct viv_error err = {0};
+    main_argv = argv;
     if (cmd_exec_binfmt_invoked(argc, argv)) {
         struct viv_cli bcli = {.verb = "exec"};
         int st = cmd_exec_binfmt(&bcli, argc, argv);
@@ -199,6 +249,11 @@ int main(int argc, char **argv)
         return fail("unknown verb '%s' (see 'viv --help')", argv[i]);
 
     struct viv_cli cli = {.verb = verb->name};
+#ifdef VIV_FULL
+    cli.import_file = import_file;
+#else
+    cli.in_full = run_in_full;
+#endif
     int status = verb->run(&cli, argc - i, argv + i);
     if (status == VIV_EXIT_FAIL && cli.err.msg[0]) {
         /* Advice at the boundary: the error is the catalog's, the fix is the user's; errors

@@ -14,10 +14,17 @@ enum {
     VIV_EXIT_NOT_FOUND = 127,
 };
 
+struct viv_catalog;
 struct viv_cli {
     const char *verb;
     struct viv_error err;
     bool verbose;
+    /* Imports a file operand of `viv run`: NULL in viv, which leaves imports to viv-full (the
+     * archive and hash libraries' start-up would cost every run); in_full then runs the whole
+     * command there instead, returning only on failure. */
+    int (*import_file)(struct viv_catalog *c, const char *path, char id[65],
+                       struct viv_error *err);
+    int (*in_full)(struct viv_cli *cli);
 };
 
 /* One verb: run returns the exit status; on failure it fills cli->err and returns
