@@ -215,8 +215,8 @@ int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, str
 
 /* ---- inside the new namespaces (sandbox_rootfs.c, sandbox_path.c) ---- */
 
-/* Mount the instance's root under a private tmpfs, populate /proc, /dev and /tmp (these two from
- * the aide) and the binds, and pivot into it; the old root stays stacked on top of it, for sandbox_aide_pivoted to detach.
+/* Mount the instance's root under a private tmpfs, populate /proc, /dev (from the aide), /tmp and
+ * the binds, and pivot into it; the old root stays stacked on top of it, for sandbox_aide_pivoted to detach.
  * note gets a line on the root's layout, for --verbose. */
 struct sandbox_aide;
 int sandbox_setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide, char *note,
@@ -273,10 +273,10 @@ long sandbox_clone(unsigned long flags, void *stack_top, int (*fn)(void *), void
 
 /* ---- the aide (sandbox_aide.c) ---- */
 
-/* ---- /dev and /tmp, made apart from the root (sandbox_devtree.c) ---- */
+/* ---- /dev, made apart from the root (sandbox_devtree.c) ---- */
 
 struct sandbox_devtree {
-    int dev, tmp;       /* mounts of their own, not attached anywhere yet; -1 until made */
+    int dev;            /* a mount of its own, not attached anywhere yet; -1 until made */
     bool populated;     /* /dev has its nodes and mounts (else: fill it once attached) */
     int error;          /* why they could not be made */
     const char *failed; /* the step that failed */
@@ -302,7 +302,7 @@ struct sandbox_aide {
     int ns_claim;     /* who makes them: 0 no one yet, 1 the aide, 2 the first thread */
     int released;     /* set by the first thread once the id maps are written */
     bool rootless;    /* set before released, for the devpts options */
-    int tree_claim;   /* who makes /dev and /tmp: 0 no one yet, 1 the aide, 2 the first thread */
+    int tree_claim;   /* who makes /dev: 0 no one yet, 1 the aide, 2 the first thread */
     int tree_ready;   /* set by the aide: tree holds */
     struct sandbox_devtree tree;
     bool dispositions_reset; /* by the aide: every signal's default (read once it is gone) */
@@ -324,9 +324,9 @@ struct sandbox_aide {
  * calling thread keeps until the aide is waited for; cpus: those viv may use (NULL: ours). */
 void sandbox_aide_start(struct sandbox_aide *a, bool make_netns, int home_cpu,
                         const cpu_set_t *cpus);
-/* Right after the go: the aide may go on to /dev and /tmp, which need the id maps. */
+/* Right after the go: the aide may go on to /dev, which needs the id maps. */
 void sandbox_aide_released(struct sandbox_aide *a, bool rootless);
-/* /dev and /tmp for the root (into t): made by the aide if it has begun them, else here. */
+/* /dev for the root (into t): made by the aide if it has begun it, else here. */
 int sandbox_aide_devtree(struct sandbox_aide *a, struct sandbox_devtree *t, struct viv_error *err);
 /* Right after pivot_root (the working directory the new root) and with the capabilities: the old
  * root detached, by the aide when it is free, else by the caller; the namespaces waited for and

@@ -143,8 +143,8 @@ static int aide_main(void *arg)
         make_namespaces(a);
         flag_set(&a->ns_ready);
     }
-    /* /dev and /tmp need the id maps (their files' owners, devpts's gid); loopback, only the
-     * guest, so it comes last. */
+    /* /dev needs the id maps (its files' owners, devpts's gid); loopback, only the guest, so it
+     * comes last. */
     flag_wait(&a->released);
     if (claim(&a->tree_claim, 1)) {
         sandbox_devtree_make(&a->tree, a->rootless);
@@ -302,7 +302,7 @@ int sandbox_aide_devtree(struct sandbox_aide *a, struct sandbox_devtree *t, stru
         flag_wait(&a->tree_ready);
         *t = a->tree;
     }
-    viv_trace(VIV_TRACE_RUN, "run", "instance: /dev and /tmp made by %s, waited for %.3f ms",
+    viv_trace(VIV_TRACE_RUN, "run", "instance: /dev made by %s, waited for %.3f ms",
               ours ? "us" : "the aide", ours ? 0.0 : (double)(now_us() - from) / 1000);
     return t->error ? viv_fail(err, t->error, "%s", t->failed) : 0;
 }

@@ -1,6 +1,6 @@
-/* sandbox_devtree.c: the guest's /dev and /tmp, made as mounts of their own that are not yet
- * anywhere (the new mount API's detached mounts), so that they can be made before the root they go
- * into exists, by the aide while the first thread mounts that root (sandbox_aide.c). A kernel
+/* sandbox_devtree.c: the guest's /dev, made as mounts of its own that are not yet anywhere (the
+ * new mount API's detached mounts), so that it can be made before the root it goes into exists,
+ * by the aide while the first thread mounts that root (sandbox_aide.c). A kernel
  * before 6.15 mounts nothing beneath a detached mount: there /dev is filled in once attached. System
  * calls by hand: the aide shares the first thread's errno. */
 #include "sandbox.h"
@@ -94,9 +94,13 @@ static long populate_dev(struct sandbox_devtree *t, bool rootless)
         if ((r = bind_node(t->dev, dev_nodes[i].name, dev_nodes[i].host)) < 0)
             return r;
     }
+    /* /dev/shm a directory of /dev's tmpfs, as bwrap makes it, not a filesystem of its own:
+     * each one costs its making and, after the run, its teardown. Sticky and writable by all
+     * whatever the umask, as POSIX shared memory wants it. */
     t->failed = "populate /dev";
     if ((r = sandbox_sys(SYS_mkdirat, t->dev, (long)"pts", 0755, 0)) < 0 ||
-        (r = sandbox_sys(SYS_mkdirat, t->dev, (long)"shm", 01777, 0)) < 0)
+        (r = sandbox_sys(SYS_mkdirat, t->dev, (long)"shm", 01777, 0)) < 0 ||
+        (r = sandbox_sys(SYS_fchmodat, t->dev, (long)"shm", 01777, 0)) < 0)
         return r;
     for (size_t i = 0; i < VIV_ARRAY_SIZE(dev_links); i++)
         if ((r = sandbox_sys(SYS_symlinkat, (long)dev_links[i].target, t->dev,
@@ -107,12 +111,8 @@ static long populate_dev(struct sandbox_devtree *t, bool rootless)
     const char *const pts_opts[] = {"newinstance", NULL, "ptmxmode", "0666", "mode", "0620",
                                     rootless ? NULL : "gid", "5", NULL};
     t->failed = "mount /dev/pts";
-    if ((r = attach(new_mount("devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC), t->dev,
-                    "pts")) < 0)
-        return r;
-    const char *const shm_opts[] = {"mode", "1777", NULL};
-    t->failed = "mount /dev/shm";
-    return attach(new_mount("tmpfs", shm_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV), t->dev, "shm");
+    return attach(new_mount("devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC), t->dev,
+                  "pts");
 }
 
 static int failed(struct sandbox_devtree *t, long r)
@@ -124,18 +124,12 @@ static int failed(struct sandbox_devtree *t, long r)
 
 int sandbox_devtree_make(struct sandbox_devtree *t, bool rootless)
 {
-    t->dev = t->tmp = -1;
+    t->dev = -1;
     t->error = 0;
     t->populated = false;
-    const char *const tmp_opts[] = {"mode", "1777", NULL};
-    t->failed = "mount /tmp";
-    long r = new_mount("tmpfs", tmp_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
-    if (r < 0)
-        return failed(t, r);
-    t->tmp = (int)r;
-    const char *const dev_opts[] = {"mode", "0755", "size", "64k", NULL};
+    const char *const dev_opts[] = {"mode", "0755", NULL};
     t->failed = "mount /dev";
-    r = new_mount("tmpfs", dev_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+    long r = new_mount("tmpfs", dev_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
     if (r < 0)
         return failed(t, r);
     t->dev = (int)r;
@@ -163,5 +157,4 @@ int sandbox_devtree_fill(struct sandbox_devtree *t, bool rootless)
 void sandbox_devtree_close(struct sandbox_devtree *t)
 {
     close_fd(&t->dev);
-    close_fd(&t->tmp);
 }

@@ -86,7 +86,7 @@ static int layout_binds(int rootfs_fd, int root_fd, struct viv_error *err)
 /* The root: overlayfs (a tmpfs upper layer over the checkout) where the kernel allows it, the
  * bind layout otherwise. Returns an O_PATH fd of the root's top; *writable says whether the
  * image's own directories can be written. */
-static int make_root(const struct viv_sandbox_config *cfg, int rootfs_fd, bool *overlay,
+static int make_root(const struct viv_sandbox_config *cfg, int rootfs_fd, int *tmp, bool *overlay,
                      bool *etc_done, char *note, size_t note_len, struct viv_error *err)
 {
     /* A private scratch tmpfs mounted over the checkout's own path in this mount namespace: the
@@ -98,9 +98,15 @@ static int make_root(const struct viv_sandbox_config *cfg, int rootfs_fd, bool *
     _cleanup_close_ int scratch = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (scratch < 0)
         return viv_fail(err, errno, "open the scratch tmpfs");
+    /* /tmp too, bound from here: a filesystem of its own would cost its making and, after the
+     * run, its teardown. */
     if (mkdirat(scratch, "upper", 0755) < 0 || mkdirat(scratch, "work", 0700) < 0 ||
-        mkdirat(scratch, "root", 0755) < 0)
+        mkdirat(scratch, "root", 0755) < 0 || mkdirat(scratch, "tmp", 01777) < 0 ||
+        fchmodat(scratch, "tmp", 01777, 0) < 0)
         return viv_fail(err, errno, "populate the scratch tmpfs");
+    *tmp = openat(scratch, "tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (*tmp < 0)
+        return viv_fail(err, errno, "open the scratch tmpfs");
     _cleanup_close_ int upper = openat(scratch, "upper", O_PATH | O_CLOEXEC);
     _cleanup_close_ int work = openat(scratch, "work", O_PATH | O_CLOEXEC);
     _cleanup_close_ int mnt = openat(scratch, "root", O_PATH | O_CLOEXEC);
@@ -194,29 +200,28 @@ static int mount_proc(int root, struct viv_error *err)
     return 0;
 }
 
-/* /dev and /tmp, made apart (by the aide, most often, while we mounted the rest), attached at
- * their places in the root. */
-static int attach_devtree(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide, int root,
-                          struct viv_error *err)
+/* /dev, made apart (by the aide, most often, while we mounted the rest), and /tmp, a directory
+ * of the scratch tmpfs, attached at their places in the root. */
+static int attach_dev_tmp(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide, int root,
+                          int tmp, struct viv_error *err)
 {
+    _cleanup_close_ int tmp_at = sandbox_open_in_root(root, "/tmp", true, false, err);
+    if (tmp_at < 0)
+        return viv_wrap(err, "/tmp");
+    if (sandbox_bind(tmp, "", tmp_at, "", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false, "/tmp",
+                     err) < 0)
+        return -1;
     struct sandbox_devtree t;
     if (sandbox_aide_devtree(aide, &t, err) < 0)
         return -1;
-    const struct {
-        const char *path;
-        int mnt;
-    } at[] = {{"/tmp", t.tmp}, {"/dev", t.dev}};
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < VIV_ARRAY_SIZE(at); i++) {
-        int dir = sandbox_open_in_root(root, at[i].path, true, false, err);
-        if (dir < 0) {
-            rc = viv_wrap(err, "%s", at[i].path);
-        } else {
-            if (move_mount(at[i].mnt, "", dir, "",
-                           MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-                rc = viv_fail(err, errno, "attach %s", at[i].path);
-            close(dir);
-        }
+    int dev_at = sandbox_open_in_root(root, "/dev", true, false, err);
+    if (dev_at < 0) {
+        rc = viv_wrap(err, "/dev");
+    } else {
+        if (move_mount(t.dev, "", dev_at, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+            rc = viv_fail(err, errno, "attach /dev");
+        close(dev_at);
     }
     if (rc == 0 && sandbox_devtree_fill(&t, cfg->rootless) < 0)
         rc = viv_fail(err, t.error, "%s", t.failed);
@@ -288,12 +293,14 @@ static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide 
                       struct viv_error *err)
 {
     bool overlay = false, etc_done = false;
-    _cleanup_close_ int root = make_root(cfg, rootfs_fd, &overlay, &etc_done, note, note_len, err);
+    _cleanup_close_ int tmp = -1;
+    _cleanup_close_ int root =
+        make_root(cfg, rootfs_fd, &tmp, &overlay, &etc_done, note, note_len, err);
     if (root < 0)
         return -1;
-    /* /proc before /dev and /tmp, which the aide may still be making; the binds after them, as
+    /* /proc before /dev, which the aide may still be making; the binds after /dev and /tmp, as
      * one may go beneath either. */
-    if (mount_proc(root, err) < 0 || attach_devtree(cfg, aide, root, err) < 0 ||
+    if (mount_proc(root, err) < 0 || attach_dev_tmp(cfg, aide, root, tmp, err) < 0 ||
         (overlay && !etc_done && sandbox_setup_etc(cfg, root, err) < 0) ||
         mount_binds(cfg, root, bind_fds, err) < 0)
         return -1;
