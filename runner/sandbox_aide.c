@@ -165,11 +165,12 @@ static int aide_main(void *arg)
 }
 
 /* Whether a CPU viv may use is likely free for the aide now: /proc/loadavg's fourth field counts
- * the tasks runnable this instant, the calling thread and the supervisor (writing the id maps)
- * among them. With one CPU there is nothing to overlap, and where the CPUs are taken the aide
- * would wait for one while we waited for it: we do its work ourselves. One task more than the
- * CPUs still counts as free: most often it is the teardown of a run just before (a kernel
- * worker, soon gone; one run in five of back-to-back ones here). Where it is a process that keeps
+ * the tasks runnable this instant, the calling thread and the supervisor (writing the id maps, or
+ * reading the catalog beside an instance started early) among them. With one CPU there is
+ * nothing to overlap, and where the CPUs are taken the aide would wait for one while we waited
+ * for it: we do its work ourselves. One task more than the CPUs still counts as free, two beside
+ * an early start: most often they are the teardown of a run just before (kernel workers, soon
+ * gone; one run in five of back-to-back ones here, one in six with two). Where it is a process that keeps
  * a CPU busy, the aide is slowed but costs no more than its start: if it has not begun the
  * namespace when we need it we make it ourselves, and if it has, it gets our CPU while we wait
  * (unpin). A count cannot tell the two apart; that is what makes either case cheap. */
@@ -198,7 +199,7 @@ static bool spare_cpu(cpu_set_t *cpus, const cpu_set_t *given)
     unsigned running = 0;
     for (; *p >= '0' && *p <= '9' && running < 1000000; p++)
         running = running * 10 + (unsigned)(*p - '0');
-    return running <= (unsigned)CPU_COUNT(cpus) + 1;
+    return running <= (unsigned)CPU_COUNT(cpus) + (given ? 2 : 1);
 }
 
 /* Errno-free: it runs in an instance started early, beside the supervisor (sandbox_early.c). */
