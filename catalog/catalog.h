@@ -25,7 +25,8 @@ struct viv_catalog; /* opaque */
 /* The catalog folder for this user: $VIV_HOME, else $XDG_DATA_HOME/vivarium, else
  * ~/.local/share/vivarium, or /var/lib/vivarium for root without XDG_DATA_HOME. */
 char *catalog_default_home(void);
-/* Opens (creating if needed) the catalog at home (NULL: the default) and sweeps stale staging. */
+/* Opens (creating if needed) the catalog at home (NULL: the default). Stale staging is swept by
+ * the next import, prune or fsck. */
 int catalog_open(const char *home, struct viv_catalog **out, struct viv_error *err);
 void catalog_close(struct viv_catalog *c);
 const char *catalog_home(const struct viv_catalog *c);

@@ -139,17 +139,18 @@ int catalog_open(const char *home, struct viv_catalog **out, struct viv_error *e
             return -1;
         }
     }
-    if (catalog_staging_sweep(c, NULL, err) < 0) {
-        catalog_close(c);
-        return -1;
-    }
     *out = c;
     return 0;
 }
 
 int catalog_staging_new(struct viv_catalog *c, struct catalog_staging *st, struct viv_error *err)
 {
+    /* What an import killed midway left is removed by the next one, not by every command that
+     * opens the catalog: a run only reads it, and would pay for the look (prune and fsck sweep
+     * too). */
     st->fd = st->lock_fd = st->objects_fd = -1;
+    if (catalog_staging_sweep(c, NULL, err) < 0)
+        return -1;
     if (viv_random_hex(st->name, 16, err) < 0)
         return -1;
     if (mkdirat(c->staging_fd, st->name, 0700) < 0)
