@@ -320,6 +320,10 @@ struct sandbox_aide {
     int64_t ns_us[2];
     char stack[16384] __attribute__((aligned(16)));
 };
+/* The tasks runnable this instant (/proc/loadavg), the caller among them; -1 if unknown. load1,
+ * if not NULL: the last minute's load average in hundredths (-1 if unknown). System calls by
+ * hand. */
+int sandbox_running_tasks(int *load1);
 /* First thing in the instance: start the aide, on another CPU than home_cpu (-1: ours), which the
  * calling thread keeps until the aide is waited for; cpus: those viv may use (NULL: ours). */
 void sandbox_aide_start(struct sandbox_aide *a, bool make_netns, int home_cpu,

@@ -168,9 +168,10 @@ static int aide_main(void *arg)
  * the tasks runnable this instant, the calling thread and the supervisor (writing the id maps, or
  * reading the catalog beside an instance started early) among them. With one CPU there is
  * nothing to overlap, and where the CPUs are taken the aide would wait for one while we waited
- * for it: we do its work ourselves. One task more than the CPUs still counts as free, two beside
- * an early start: most often they are the teardown of a run just before (kernel workers, soon
- * gone; one run in five of back-to-back ones here, one in six with two). Where it is a process that keeps
+ * for it: we do its work ourselves. One task more than the CPUs still counts as free: most often
+ * it is the teardown of a run just before (a kernel worker, soon gone; one run in five or six of
+ * back-to-back ones here). Allowing two beside an early start gave an aide to one run in six
+ * more, and made runs beside a busy process per CPU a quarter slower. Where it is a process that keeps
  * a CPU busy, the aide is slowed but costs no more than its start: if it has not begun the
  * namespace when we need it we make it ourselves, and if it has, it gets our CPU while we wait
  * (unpin). A count cannot tell the two apart; that is what makes either case cheap. */
@@ -182,24 +183,40 @@ static bool spare_cpu(cpu_set_t *cpus, const cpu_set_t *given)
         return false;
     if (CPU_COUNT(cpus) < 2)
         return false;
+    int running = sandbox_running_tasks(NULL);
+    return running < 0 || running <= CPU_COUNT(cpus) + 1;
+}
+
+int sandbox_running_tasks(int *load1)
+{
     char buf[128];
     long fd = raw3(SYS_openat, AT_FDCWD, (long)"/proc/loadavg", O_RDONLY | O_CLOEXEC);
     long n = fd >= 0 ? raw3(SYS_read, fd, (long)buf, sizeof(buf) - 1) : -1;
     if (fd >= 0)
         raw3(SYS_close, fd, 0, 0);
     if (n <= 0)
-        return true;
+        return -1;
     buf[n] = '\0';
-    /* "0.01 0.05 0.09 2/345 6789": the fourth field's count before the slash. */
+    /* "0.01 0.05 0.09 2/345 6789": the first field in hundredths, the fourth's count before the
+     * slash. */
     const char *p = buf;
+    int centi = 0, digits = -1;
+    for (; *p && *p != ' ' && centi < 100000000; p++) {
+        if (*p == '.')
+            digits = 0;
+        else if (*p >= '0' && *p <= '9' && digits < 2)
+            centi = centi * 10 + (*p - '0'), digits += digits >= 0;
+    }
+    if (load1)
+        *load1 = digits == 2 ? centi : -1;
     for (int spaces = 0; *p && spaces < 3; p++)
         spaces += *p == ' ';
     if (*p < '0' || *p > '9')
-        return true;
-    unsigned running = 0;
+        return -1;
+    int running = 0;
     for (; *p >= '0' && *p <= '9' && running < 1000000; p++)
-        running = running * 10 + (unsigned)(*p - '0');
-    return running <= (unsigned)CPU_COUNT(cpus) + (given ? 2 : 1);
+        running = running * 10 + (*p - '0');
+    return running;
 }
 
 /* Errno-free: it runs in an instance started early, beside the supervisor (sandbox_early.c). */
