@@ -189,6 +189,12 @@ void sandbox_early_cancel(void);
 void sandbox_pipes_init(struct sandbox_pipes *p);
 int sandbox_pipes_open(struct sandbox_pipes *p, const struct sandbox_early_hints *h);
 void sandbox_pipes_close(struct sandbox_pipes *p);
+/* The supervisor's copies of the instance's ends, once it is cloned (the policy's write end,
+ * flt[1], is the supervisor's own). */
+void sandbox_pipes_close_instance_ends(struct sandbox_pipes *p);
+/* What the instance reads before its go, from the pipes. */
+void sandbox_start_init(struct sandbox_start *s, const struct sandbox_pipes *p,
+                        const sigset_t *caller_mask, bool make_netns, int home_cpu);
 
 /* ---- the supervisor (sandbox_supervise.c) ---- */
 

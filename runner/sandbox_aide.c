@@ -1,12 +1,13 @@
 /* sandbox_aide.c: the instance's aide, a thread of its first process that takes slow kernel jobs
  * off that process's path to the guest's exec. It makes the instance's ipc, uts and network
- * namespaces while the first process builds the root: every per-namespace subsystem sets itself
- * up, about half a millisecond here for a network namespace alone, which the clone would have
- * made the first process wait for. It hands them over, then brings loopback up (a tenth of a
- * millisecond more) while the first process joins them and drops its privileges. Then, if it is
- * free by the time the root is pivoted into, it detaches the old one, which waits out an RCU grace
- * period (0.2-0.4 ms here), while the first process loads the seccomp policy. It has ended before
- * the guest starts: no process of viv's but the supervisor outlives the set-up. */
+ * namespaces while the catalog is read and the first process builds the root: every
+ * per-namespace subsystem sets itself up, about half a millisecond here for a network namespace
+ * alone, which the clone would have made the first process wait for. It hands them over, makes
+ * /dev (sandbox_devtree.c) unless the first process got there first, brings loopback up and sets
+ * every signal's disposition to its default. Then, if it is free by the time the root is pivoted
+ * into, it detaches the old one, which waits out an RCU grace period (0.2-0.4 ms here), while
+ * the first process drops its privileges and loads the seccomp policy. It has ended before the
+ * guest starts: no process of viv's but the supervisor outlives the set-up. */
 #include "sandbox.h"
 
 #include <errno.h>
@@ -123,7 +124,6 @@ static void make_namespaces(struct sandbox_aide *a)
 
 /* Each job is done by whichever of the two threads gets to it first: the aide, unless it has
  * not run by the time the first thread needs it (a busy CPU). */
-
 static bool claim(int *who_claims, int who)
 {
     int no_one = 0;

@@ -47,20 +47,7 @@ void sandbox_early_start(const struct sandbox_early_hints *h)
     sigset_t relayed, caller;
     sandbox_relayed_signals(&relayed);
     sigprocmask(SIG_BLOCK, &relayed, &caller);
-    early.start = (struct sandbox_start){
-        .child =
-            {
-                .sync_fd = p->sync[0],
-                .report_fd = p->rep[1],
-                .sock_fd = p->sock[1],
-                .filter_fd = p->flt[0],
-                .done_fd = p->done[1],
-                .caller_mask = caller,
-                .make_netns = h->netns,
-                .home_cpu = sandbox_getcpu(),
-            },
-        .theirs = {p->sync[1], p->rep[0], p->done[0], p->flt[1], p->sock[0]},
-    };
+    sandbox_start_init(&early.start, p, &caller, h->netns, sandbox_getcpu());
     early.start.child.has_cpus =
         sched_getaffinity(0, sizeof(early.start.child.cpus), &early.start.child.cpus) == 0;
     early.pidfd = -1;
@@ -79,14 +66,9 @@ void sandbox_early_start(const struct sandbox_early_hints *h)
         CPU_CLR(self, &others);
         sched_setaffinity(early.pid, sizeof(others), &others);
     }
-    /* The instance's ends are its own now, but for the policy's write end: the policy goes in
-     * once the image is known. */
-    int *theirs[] = {&p->sync[0], &p->rep[1], &p->done[1], &p->flt[0], &p->sock[1]};
-    for (size_t i = 0; i < VIV_ARRAY_SIZE(theirs); i++) {
-        if (*theirs[i] >= 0)
-            close(*theirs[i]);
-        *theirs[i] = -1;
-    }
+    /* The instance's ends are its own now; the policy's write end stays ours: the policy goes
+     * in once the image is known. */
+    sandbox_pipes_close_instance_ends(p);
     early.hints = *h;
     early.started = true;
     viv_trace(VIV_TRACE_RUN, "run", "instance %d started early", (int)early.pid);

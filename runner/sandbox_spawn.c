@@ -178,6 +178,35 @@ int sandbox_pipes_open(struct sandbox_pipes *p, const struct sandbox_early_hints
     return -1;
 }
 
+void sandbox_pipes_close_instance_ends(struct sandbox_pipes *p)
+{
+    int *ends[] = {&p->sync[0], &p->rep[1], &p->done[1], &p->flt[0], &p->sock[1]};
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(ends); i++) {
+        if (*ends[i] >= 0)
+            sandbox_sys(SYS_close, *ends[i], 0, 0, 0);
+        *ends[i] = -1;
+    }
+}
+
+void sandbox_start_init(struct sandbox_start *s, const struct sandbox_pipes *p,
+                        const sigset_t *caller_mask, bool make_netns, int home_cpu)
+{
+    *s = (struct sandbox_start){
+        .child =
+            {
+                .sync_fd = p->sync[0],
+                .report_fd = p->rep[1],
+                .sock_fd = p->sock[1],
+                .filter_fd = p->flt[0],
+                .done_fd = p->done[1],
+                .caller_mask = *caller_mask,
+                .make_netns = make_netns,
+                .home_cpu = home_cpu,
+            },
+        .theirs = {p->sync[1], p->rep[0], p->done[0], p->flt[1], p->sock[0]},
+    };
+}
+
 void sandbox_pipes_close(struct sandbox_pipes *p)
 {
     int *pairs[] = {p->sync, p->rep, p->done, p->flt, p->sock};
@@ -332,20 +361,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     /* mm-wide, so the instance's prctl makes it ours too; given back once it has exec'd. */
     int dumpable = shared ? prctl(PR_GET_DUMPABLE) : -1;
     if (!early) {
-        local = (struct sandbox_start){
-            .child =
-                {
-                    .sync_fd = p.sync[0],
-                    .report_fd = p.rep[1],
-                    .sock_fd = p.sock[1],
-                    .filter_fd = p.flt[0],
-                    .done_fd = p.done[1],
-                    .caller_mask = caller_mask,
-                    .make_netns = h.netns,
-                    .home_cpu = -1,
-                },
-            .theirs = {p.sync[1], p.rep[0], p.done[0], p.flt[1], p.sock[0]},
-        };
+        sandbox_start_init(&local, &p, &caller_mask, h.netns, -1);
     }
     /* What the instance reads only after its go: an early one has been waiting for it. */
     start->child.cfg = cfg;
@@ -388,12 +404,10 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
         sandbox_note(cfg, false, "limits: %s", plan.how);
     if (plan.notes[0])
         sandbox_note(cfg, true, "%s", plan.notes);
-    int *ours[] = {&p.sync[0], &p.rep[1], &p.done[1], &p.flt[0], &p.flt[1], &p.sock[1]};
-    for (size_t i = 0; i < VIV_ARRAY_SIZE(ours); i++) {
-        if (*ours[i] >= 0)
-            sandbox_sys(SYS_close, *ours[i], 0, 0, 0);
-        *ours[i] = -1;
-    }
+    sandbox_pipes_close_instance_ends(&p);
+    if (p.flt[1] >= 0)
+        sandbox_sys(SYS_close, p.flt[1], 0, 0, 0);
+    p.flt[1] = -1;
     /* After the go the instance is undumpable: its namespaces are ours to open only before.
      * viv-init has its own way not to wait for the teardown: it reports before it exits. */
     if (!cfg->init)
