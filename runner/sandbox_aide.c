@@ -171,8 +171,8 @@ static int aide_main(void *arg)
  * for it: we do its work ourselves. One task more than the CPUs still counts as free: most often
  * it is the teardown of a run just before (a kernel worker, soon gone; one run in five or six of
  * back-to-back ones here). Allowing two beside an early start gave an aide to one run in six
- * more, and made runs beside a busy process per CPU a quarter slower. Where it is a process that keeps
- * a CPU busy, the aide is slowed but costs no more than its start: if it has not begun the
+ * more, and made runs beside a busy process per CPU a quarter slower. Where it is a process that
+ * keeps a CPU busy, the aide is slowed but costs no more than its start: if it has not begun the
  * namespace when we need it we make it ourselves, and if it has, it gets our CPU while we wait
  * (unpin). A count cannot tell the two apart; that is what makes either case cheap. */
 static bool spare_cpu(cpu_set_t *cpus, const cpu_set_t *given)
@@ -237,15 +237,16 @@ void sandbox_aide_start(struct sandbox_aide *a, bool make_netns, int home_cpu,
      * still may write it. Opened now, while /proc is the host's and writable; written at offset
      * 0, as a sysctl ignores what is written further in. Without it, the first thread does the
      * aide's work itself. */
-    long fd = raw3(SYS_openat, AT_FDCWD, (long)"/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+    long fd =
+        raw3(SYS_openat, AT_FDCWD, (long)"/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
     a->last_pid_fd = fd < 0 ? -1 : (int)fd;
     if (fd < 0 || sandbox_sys(SYS_pwrite64, fd, (long)"1000", 4, 0) != 4)
         return;
     /* A thread: the kernel clears tid and wakes its futex when the aide is gone, which is all
      * there is to wait for. Its exit signal is none, and its signals are those the first
      * thread blocks (every relayed one, until the guest starts). */
-    long tid = sandbox_clone(CLONE_VM | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
-                                 CLONE_SYSVSEM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
+    long tid = sandbox_clone(CLONE_VM | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |
+                                 CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
                              a->stack + sizeof(a->stack), aide_main, a, &a->tid, &a->tid);
     if (tid < 0)
         a->tid = -1;

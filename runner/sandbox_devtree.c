@@ -1,8 +1,8 @@
 /* sandbox_devtree.c: the guest's /dev, made as mounts of its own that are not yet anywhere (the
  * new mount API's detached mounts), so that it can be made before the root it goes into exists,
- * by the aide while the first thread mounts that root (sandbox_aide.c). A kernel
- * before 6.15 mounts nothing beneath a detached mount: there /dev is filled in once attached. System
- * calls by hand: the aide shares the first thread's errno. */
+ * by the aide while the first thread mounts that root (sandbox_aide.c). A kernel before 6.15
+ * mounts nothing beneath a detached mount: there /dev is filled in once attached. System calls
+ * by hand: the aide shares the first thread's errno. */
 #include "sandbox.h"
 
 #include <errno.h>
@@ -15,8 +15,8 @@
 static const struct {
     const char *name, *host;
 } dev_nodes[] = {
-    {"null", "/dev/null"},       {"zero", "/dev/zero"},       {"full", "/dev/full"},
-    {"random", "/dev/random"},   {"urandom", "/dev/urandom"}, {"tty", "/dev/tty"},
+    {"null", "/dev/null"},     {"zero", "/dev/zero"},       {"full", "/dev/full"},
+    {"random", "/dev/random"}, {"urandom", "/dev/urandom"}, {"tty", "/dev/tty"},
 };
 static const struct {
     const char *name, *target;
@@ -71,12 +71,11 @@ static long bind_node(int dev, const char *name, const char *host)
     long r = sandbox_sys(SYS_mknodat, dev, (long)name, S_IFREG | 0644, 0);
     if (r < 0 && r != -EEXIST)
         return r;
-    long m = sandbox_sys(SYS_open_tree, AT_FDCWD, (long)host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC,
-                         0);
+    long m =
+        sandbox_sys(SYS_open_tree, AT_FDCWD, (long)host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC, 0);
     if (m < 0)
         return m;
-    struct mount_attr ma = {
-        .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC};
+    struct mount_attr ma = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC};
     r = sandbox_sys5(SYS_mount_setattr, m, (long)"", AT_EMPTY_PATH, (long)&ma, sizeof(ma));
     if (r < 0) {
         sandbox_sys(SYS_close, m, 0, 0, 0);
@@ -108,8 +107,9 @@ static long populate_dev(struct sandbox_devtree *t, bool rootless)
             return r;
     /* A devpts of our own: the guest sees only its own ptys. gid 5 (tty) exists only when the
      * user namespace maps it, which it does not rootless. */
-    const char *const pts_opts[] = {"newinstance", NULL, "ptmxmode", "0666", "mode", "0620",
-                                    rootless ? NULL : "gid", "5", NULL};
+    const char *const pts_opts[] = {
+        "newinstance",           NULL, "ptmxmode", "0666", "mode", "0620",
+        rootless ? NULL : "gid", "5",  NULL};
     t->failed = "mount /dev/pts";
     return attach(new_mount("devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC), t->dev,
                   "pts");

@@ -30,14 +30,14 @@ void sandbox_early_start(const struct sandbox_early_hints *h)
         return;
     /* Where the CPUs are kept busy, one more task beside us and the catalog only queues behind
      * what holds them, and each of its hand-offs waits for a CPU (measured: with one busy process
-     * per CPU, a launch took a quarter longer started early). Busy: as many tasks runnable beyond
+     * per CPU, a launch took 15% longer started early). Busy: as many tasks runnable beyond
      * us as there are CPUs, or a load average of the last minute that reaches their number.
      * Launches back to back on an idle machine keep the average near 1.4 on two CPUs, and the
      * teardown of the one before, in kernel workers, makes one in seven of them go without. */
     cpu_set_t cpus;
     int load1, running = sandbox_running_tasks(&load1);
-    if (sched_getaffinity(0, sizeof(cpus), &cpus) < 0 ||
-        running > CPU_COUNT(&cpus) || load1 >= 100 * CPU_COUNT(&cpus))
+    if (sched_getaffinity(0, sizeof(cpus), &cpus) < 0 || running > CPU_COUNT(&cpus) ||
+        load1 >= 100 * CPU_COUNT(&cpus))
         return;
     struct sandbox_pipes *p = &early.pipes;
     if (sandbox_pipes_open(p, h) < 0)
@@ -48,8 +48,8 @@ void sandbox_early_start(const struct sandbox_early_hints *h)
     sandbox_relayed_signals(&relayed);
     sigprocmask(SIG_BLOCK, &relayed, &caller);
     sandbox_start_init(&early.start, p, &caller, h->netns, sandbox_getcpu());
-    early.start.child.has_cpus =
-        sched_getaffinity(0, sizeof(early.start.child.cpus), &early.start.child.cpus) == 0;
+    early.start.child.has_cpus = true;
+    early.start.child.cpus = cpus;
     early.pidfd = -1;
     early.pid = sandbox_clone_shared(&early.pidfd, &early.start);
     sigprocmask(SIG_SETMASK, &caller, NULL);
@@ -61,8 +61,8 @@ void sandbox_early_start(const struct sandbox_early_hints *h)
      * itself the kernel may queue it behind us, and nothing would overlap. Before it has run, the
      * move costs next to nothing; it takes the CPUs viv may use back from has_cpus. */
     int self = sandbox_getcpu();
-    if (early.start.child.has_cpus && self >= 0 && CPU_COUNT(&early.start.child.cpus) > 1) {
-        cpu_set_t others = early.start.child.cpus;
+    if (self >= 0 && CPU_COUNT(&cpus) > 1) {
+        cpu_set_t others = cpus;
         CPU_CLR(self, &others);
         sched_setaffinity(early.pid, sizeof(others), &others);
     }
@@ -105,6 +105,5 @@ void sandbox_early_cancel(void)
         ;
     close(early.pidfd);
     sandbox_pipes_close(&early.pipes);
-    viv_trace(VIV_TRACE_RUN, "run", "instance %d started early: not used, killed",
-              (int)early.pid);
+    viv_trace(VIV_TRACE_RUN, "run", "instance %d started early: not used, killed", (int)early.pid);
 }

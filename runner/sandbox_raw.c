@@ -25,10 +25,7 @@ long sandbox_sys5(long nr, long a, long b, long c, long d, long e)
     register long x2 __asm__("x2") = c;
     register long x3 __asm__("x3") = d;
     register long x4 __asm__("x4") = e;
-    __asm__ volatile("svc #0"
-                     : "+r"(x0)
-                     : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4)
-                     : "memory");
+    __asm__ volatile("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4) : "memory");
     return x0;
 #else
 #error "sandbox_sys5: no system call sequence for this architecture"
@@ -56,12 +53,12 @@ __asm__(".text\n"
         "sandbox_clone:\n"
         "    andq $-16, %rsi\n"
         "    subq $16, %rsi\n"
-        "    movq %rdx, (%rsi)\n"  /* fn and arg, for the child to pop from its new stack */
+        "    movq %rdx, (%rsi)\n" /* fn and arg, for the child to pop from its new stack */
         "    movq %rcx, 8(%rsi)\n"
-        "    movq %r8, %rdx\n"     /* parent_tid */
-        "    movq %r9, %r10\n"     /* child_tid */
-        "    xorl %r8d, %r8d\n"    /* tls: none set */
-        "    movl $56, %eax\n"     /* SYS_clone */
+        "    movq %r8, %rdx\n"  /* parent_tid */
+        "    movq %r9, %r10\n"  /* child_tid */
+        "    xorl %r8d, %r8d\n" /* tls: none set */
+        "    movl $56, %eax\n"  /* SYS_clone */
         "    syscall\n"
         "    testq %rax, %rax\n"
         "    jnz 1f\n"
@@ -70,7 +67,7 @@ __asm__(".text\n"
         "    popq %rdi\n"
         "    callq *%rax\n"
         "    movl %eax, %edi\n"
-        "    movl $60, %eax\n"     /* SYS_exit: this task alone */
+        "    movl $60, %eax\n" /* SYS_exit: this task alone */
         "    syscall\n"
         "    hlt\n"
         "1:  ret\n"
@@ -90,7 +87,7 @@ __asm__(".text\n"
         "    cbnz x0, 1f\n"
         "    ldp x1, x0, [sp], #16\n"
         "    blr x1\n"
-        "    mov x8, #93\n"             /* SYS_exit: this task alone */
+        "    mov x8, #93\n" /* SYS_exit: this task alone */
         "    svc #0\n"
         "    brk #0\n"
         "1:  ret\n"

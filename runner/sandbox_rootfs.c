@@ -219,7 +219,8 @@ static int attach_dev_tmp(const struct viv_sandbox_config *cfg, struct sandbox_a
     if (dev_at < 0) {
         rc = viv_wrap(err, "/dev");
     } else {
-        if (move_mount(t.dev, "", dev_at, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        if (move_mount(t.dev, "", dev_at, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
+            0)
             rc = viv_fail(err, errno, "attach /dev");
         close(dev_at);
     }
