@@ -137,10 +137,11 @@ static bool names_a_file(const char *arg)
            (stat(arg, &st) == 0 && S_ISREG(st.st_mode));
 }
 
-static int resolve_image(struct viv_cli *cli, struct viv_catalog *c, const char *arg, char id[65])
+static int resolve_image(struct viv_cli *cli, struct viv_catalog *c, const char *arg, bool file,
+                         char id[65])
 {
     /* A file operand is imported first (cheap when already present: same content, same id). */
-    if (names_a_file(arg))
+    if (file)
         return cli->import_file ? cli->import_file(c, arg, id, &cli->err) : cli->in_full(cli);
     return catalog_resolve(c, arg, id, &cli->err);
 }
@@ -272,10 +273,10 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
  * (sandbox_early.c): the image may still want another mode, a limit from its manifest, or the
  * host's network; the instance is then killed unused. An import, with its threads, a limit
  * (whose cgroup files the instance would need from its start) and viv-init rule it out. */
-static void start_early(const struct run_flags *f, const char *image)
+static void start_early(const struct run_flags *f, bool file)
 {
     bool native = strcmp(f->mode, "native") == 0 || strcmp(f->mode, "auto") == 0;
-    if (!native || f->init || f->memory || f->pids || f->cpus || names_a_file(image))
+    if (!native || f->init || f->memory || f->pids || f->cpus || file)
         return;
     bool seccomp = !f->unconfined;
     struct sandbox_early_hints h = {
@@ -305,13 +306,14 @@ int cmd_run(struct viv_cli *cli, int argc, char **argv)
         goto out;
     }
     const char *image = argv[optind];
-    start_early(&f, image);
+    bool file = names_a_file(image);
+    start_early(&f, file);
     viv_trace(VIV_TRACE_RUN, "run", "opening the catalog");
     c = cli_open_catalog(cli);
     if (!c)
         goto out;
     char id[65];
-    if (resolve_image(cli, c, image, id) < 0 ||
+    if (resolve_image(cli, c, image, file, id) < 0 ||
         catalog_image_hold(c, id, &hold, &cli->err) < 0 ||
         catalog_image_load_to_run(c, id, &img, &cli->err) < 0)
         goto out;

@@ -165,16 +165,15 @@ static int aide_main(void *arg)
 }
 
 /* Whether a CPU viv may use is likely free for the aide now: /proc/loadavg's fourth field counts
- * the tasks runnable this instant, the calling thread and the supervisor (writing the id maps, or
- * reading the catalog beside an instance started early) among them. With one CPU there is
- * nothing to overlap, and where the CPUs are taken the aide would wait for one while we waited
- * for it: we do its work ourselves. One task more than the CPUs still counts as free: most often
- * it is the teardown of a run just before (a kernel worker, soon gone; one run in five or six of
- * back-to-back ones here). Allowing two beside an early start gave an aide to one run in six
- * more, and made runs beside a busy process per CPU a quarter slower. Where it is a process that
- * keeps a CPU busy, the aide is slowed but costs no more than its start: if it has not begun the
- * namespace when we need it we make it ourselves, and if it has, it gets our CPU while we wait
- * (unpin). A count cannot tell the two apart; that is what makes either case cheap. */
+ * the tasks runnable this instant, the calling thread and the supervisor (writing the id maps)
+ * among them. With one CPU there is nothing to overlap, and where the CPUs are taken the aide
+ * would wait for one while we waited for it: we do its work ourselves. One task more than the
+ * CPUs still counts as free: most often it is the teardown of a run just before (a kernel
+ * worker, soon gone; one run in five or six of back-to-back ones here). Where it is a process
+ * that keeps a CPU busy, the aide is slowed but costs no more than its start: if it has not begun
+ * the namespaces when we need them we make them ourselves, and if it has, it gets our CPU while
+ * we wait (unpin). A count cannot tell the two apart; that is what makes either case cheap. An
+ * instance started early was counted for by the supervisor (sandbox_early.c). */
 static bool spare_cpu(cpu_set_t *cpus, const cpu_set_t *given)
 {
     if (given)
@@ -183,6 +182,10 @@ static bool spare_cpu(cpu_set_t *cpus, const cpu_set_t *given)
         return false;
     if (CPU_COUNT(cpus) < 2)
         return false;
+    /* Started early (given): the supervisor read the count a moment ago, before the clone, and
+     * found no more than the CPUs beyond itself, which the count with us in it allows too. */
+    if (given)
+        return true;
     int running = sandbox_running_tasks(NULL);
     return running < 0 || running <= CPU_COUNT(cpus) + 1;
 }
