@@ -32,7 +32,7 @@ struct viv_manifest {
     char *name;
     char *tag;
     enum viv_arch arch;
-    struct viv_strv entrypoint; /* never empty */
+    struct viv_strv entrypoint; /* may be empty: then cmd is not */
     struct viv_strv cmd;
     struct viv_strv env; /* "K=V" */
     char *workdir;       /* absolute */
@@ -47,7 +47,7 @@ struct viv_manifest {
 };
 
 /* Strict parse of manifest.json text (which may hold NULs: they are refused). Unknown keys, wrong
- * types, empty entrypoints, more than VIV_MANIFEST_MAX bytes or nesting deeper than
+ * types, a manifest with neither entrypoint nor cmd, more than VIV_MANIFEST_MAX bytes or nesting deeper than
  * VIV_MANIFEST_MAX_DEPTH are refused with the key or byte position named. */
 int manifest_parse(const char *text, size_t len, struct viv_manifest *m, struct viv_error *err);
 void manifest_free(struct viv_manifest *m);
@@ -56,6 +56,8 @@ void manifest_free(struct viv_manifest *m);
 char *manifest_print(const struct viv_manifest *m, bool pretty);
 /* The canonical form without name and tag: what the image id covers. */
 char *manifest_canonical_for_id(const struct viv_manifest *m);
+/* The program a run without a command executes: entrypoint[0], else cmd[0]. */
+const char *manifest_program(const struct viv_manifest *m);
 /* Deep copy. */
 void manifest_copy(struct viv_manifest *dst, const struct viv_manifest *src);
 

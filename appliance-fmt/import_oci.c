@@ -70,14 +70,10 @@ int image_config_to_manifest(const char *config, size_t len, const char *name, c
     if (strv_field(cfg, "Entrypoint", &ep, err) < 0 || strv_field(cfg, "Cmd", &cmd, err) < 0 ||
         strv_field(cfg, "Env", &env, err) < 0)
         goto out;
-    /* Docker runs Entrypoint + Cmd; with no Entrypoint, Cmd is the program. */
-    if (json_array_size(ep) == 0) {
-        json_decref(ep);
-        ep = cmd;
-        cmd = json_array();
-    }
-    if (json_array_size(ep) == 0) {
-        json_array_append_new(ep, json_string("/bin/sh"));
+    /* Entrypoint and Cmd carry over as they are: with no Entrypoint, Cmd is the program, and a
+     * command given to `viv run` replaces it, as with docker. */
+    if (json_array_size(ep) == 0 && json_array_size(cmd) == 0) {
+        json_array_append_new(cmd, json_string("/bin/sh"));
         if (sink && sink->warn)
             sink->warn(sink->ctx, "image config has no Entrypoint or Cmd: using /bin/sh");
     }

@@ -62,6 +62,11 @@ void manifest_free(struct viv_manifest *m)
     memset(m, 0, sizeof(*m));
 }
 
+const char *manifest_program(const struct viv_manifest *m)
+{
+    return m->entrypoint.n ? m->entrypoint.v[0] : m->cmd.v[0];
+}
+
 void manifest_copy(struct viv_manifest *dst, const struct viv_manifest *src)
 {
     *dst = *src;
@@ -329,13 +334,15 @@ static int parse_fields(const json_t *root, struct viv_manifest *m, struct viv_e
         return viv_fail(err, 0, "'arch': unknown architecture '%s' (x86_64, riscv64, aarch64)",
                         SHOW(s));
 
-    if (!(v = json_object_get(root, "entrypoint")))
-        return viv_fail(err, 0, "missing required key 'entrypoint'");
-    if (get_strv(v, "entrypoint", &m->entrypoint, err) < 0)
-        return -1;
-    if (m->entrypoint.n == 0)
-        return viv_fail(err, 0, "'entrypoint' must not be empty");
-    if (m->entrypoint.v[0][0] == '\0')
+    /* As in an OCI image config: the program is entrypoint[0], or cmd[0] when there is no
+     * entrypoint, so that a command given at run time replaces the whole of cmd. */
+    if ((v = json_object_get(root, "entrypoint"))) {
+        if (get_strv(v, "entrypoint", &m->entrypoint, err) < 0)
+            return -1;
+    } else {
+        m->entrypoint.v = viv_xcalloc(1, sizeof(char *));
+    }
+    if (m->entrypoint.n > 0 && m->entrypoint.v[0][0] == '\0')
         return viv_fail(err, 0, "'entrypoint[0]' must not be empty");
 
     if ((v = json_object_get(root, "cmd"))) {
@@ -344,6 +351,10 @@ static int parse_fields(const json_t *root, struct viv_manifest *m, struct viv_e
     } else {
         m->cmd.v = viv_xcalloc(1, sizeof(char *));
     }
+    if (m->entrypoint.n == 0 && m->cmd.n == 0)
+        return viv_fail(err, 0, "no program: 'entrypoint' and 'cmd' are both empty or absent");
+    if (m->entrypoint.n == 0 && m->cmd.v[0][0] == '\0')
+        return viv_fail(err, 0, "'cmd[0]' must not be empty when there is no 'entrypoint'");
     if ((v = json_object_get(root, "env"))) {
         if (get_strv(v, "env", &m->env, err) < 0 || parse_env(m, err) < 0)
             return -1;

@@ -21,14 +21,20 @@ static const char *manifest_path(const struct viv_manifest *m)
     return DEFAULT_PATH;
 }
 
-/* Find the entrypoint in the tree as the guest's execvp would: a bare name goes through PATH. */
-static int find_entrypoint(const struct viv_tree *t, const struct viv_manifest *m, char **found,
+/* What the manifest's program is called in messages: the key that names it. */
+static const char *program_key(const struct viv_manifest *m)
+{
+    return m->entrypoint.n ? "entrypoint" : "cmd";
+}
+
+/* Find the program in the tree as the guest's execvp would: a bare name goes through PATH. */
+static int find_program(const struct viv_tree *t, const struct viv_manifest *m, char **found,
                            struct viv_error *err)
 {
-    const char *ep = m->entrypoint.v[0];
+    const char *ep = manifest_program(m), *key = program_key(m);
     if (strchr(ep, '/')) {
         if (tree_resolve(t, ep, found, err) < 0)
-            return viv_fail(err, err->code, "entrypoint '%s' does not exist in rootfs/", ep);
+            return viv_fail(err, err->code, "%s '%s' does not exist in rootfs/", key, ep);
         return 0;
     }
     char *path = viv_xstrdup(manifest_path(m));
@@ -46,7 +52,7 @@ static int find_entrypoint(const struct viv_tree *t, const struct viv_manifest *
             free(*found);
     }
     free(path);
-    return viv_fail(err, ENOENT, "entrypoint '%s' is not in rootfs/ on PATH %s", ep,
+    return viv_fail(err, ENOENT, "%s '%s' is not in rootfs/ on PATH %s", key, ep,
                     manifest_path(m));
 }
 
@@ -63,39 +69,40 @@ static enum elf_machine machine_of(enum viv_arch arch)
     return ELF_MACHINE_OTHER;
 }
 
-/* The entrypoint must be something the guest can exec: an ELF of the arch or a #! script. */
-static int check_entrypoint(int rootfd, const struct viv_tree *t, const struct viv_manifest *m,
+/* The program must be something the guest can exec: an ELF of the arch or a #! script. */
+static int check_program(int rootfd, const struct viv_tree *t, const struct viv_manifest *m,
                             struct viv_error *err)
 {
     _cleanup_free_ char *rel = NULL;
-    if (find_entrypoint(t, m, &rel, err) < 0)
+    if (find_program(t, m, &rel, err) < 0)
         return -1;
-    const char *ep = m->entrypoint.v[0];
+    const char *ep = manifest_program(m), *key = program_key(m);
     const struct viv_node *n = tree_lookup(t, rel);
     if (n->type != VIV_NODE_REG)
-        return viv_fail(err, 0, "entrypoint '%s' is not a regular file", ep);
+        return viv_fail(err, 0, "%s '%s' is not a regular file", key, ep);
     if (!(n->mode & 0111))
-        return viv_fail(err, 0, "entrypoint '%s' is not executable (mode %04o)", ep, n->mode);
+        return viv_fail(err, 0, "%s '%s' is not executable (mode %04o)", key, ep,
+                        n->mode);
     /* RESOLVE_IN_ROOT: even if the directory changes under us, nothing outside it is read. */
     struct open_how how = {.flags = O_RDONLY | O_CLOEXEC,
                            .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
     _cleanup_close_ int fd = (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
     if (fd < 0)
-        return viv_fail(err, errno, "open entrypoint '%s'", ep);
+        return viv_fail(err, errno, "open %s '%s'", key, ep);
     char magic[4] = {0};
     if (pread(fd, magic, sizeof(magic), 0) < 2)
-        return viv_fail(err, 0, "entrypoint '%s' is neither an ELF executable nor a #! script",
-                        ep);
+        return viv_fail(err, 0, "%s '%s' is neither an ELF executable nor a #! script",
+                        key, ep);
     if (magic[0] == '#' && magic[1] == '!')
         return 0;
     if (memcmp(magic, "\177ELF", 4) != 0)
-        return viv_fail(err, 0, "entrypoint '%s' is neither an ELF executable nor a #! script",
-                        ep);
+        return viv_fail(err, 0, "%s '%s' is neither an ELF executable nor a #! script",
+                        key, ep);
     struct elf_info info;
     if (elf_identify(fd, ep, &info, err) < 0)
-        return viv_wrap(err, "entrypoint");
+        return viv_wrap(err, key);
     if (info.machine != machine_of(m->arch))
-        return viv_fail(err, 0, "entrypoint '%s' is a %s ELF, but the manifest says arch %s", ep,
+        return viv_fail(err, 0, "%s '%s' is a %s ELF, but the manifest says arch %s", key, ep,
                         info.machine == ELF_MACHINE_OTHER ? "foreign"
                                                           : elf_machine_name(info.machine),
                         viv_arch_name(m->arch));
@@ -194,7 +201,7 @@ int cmd_build(struct viv_cli *cli, int argc, char **argv)
     }
     if (tree_from_dir(rootfs, &tree, err) < 0)
         goto out;
-    if (check_entrypoint(rootfd, tree, &m, err) < 0) {
+    if (check_program(rootfd, tree, &m, err) < 0) {
         viv_wrap(err, "%s", mpath);
         goto out;
     }

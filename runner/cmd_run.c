@@ -180,8 +180,10 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
         for (size_t i = 0; i < m->cmd.n; i++)
             run_strv_push(argv, viv_xstrdup(m->cmd.v[i]));
     }
-    if (!argv->n || !argv->v[0][0])
+    if (f->entrypoint && !f->entrypoint[0])
         return viv_fail(err, 0, "--entrypoint: must not be empty");
+    if (!argv->n || !argv->v[0][0])
+        return viv_fail(err, 0, "the command must not be empty");
     cfg->argv = argv->v;
 
     /* A copy: -w's string is in viv's argv, which the instance blanks before the guest (or an

@@ -110,13 +110,12 @@ add() { eval "t_$1=\$((\${t_$1:-0} + $2))"; }
 r=0
 while [ $r -lt $ROUNDS ]; do
     add exec "$(per_launch "$per_round" "$root/bin/true")"
-    # /bin/true itself, as the other tools run it: the appliance's own entrypoint is env, which
-    # would add a second exec.
-    add viv "$(per_launch "$per_round" "$VIV" run --mode native --entrypoint /bin/true busybox)"
+    # The appliance has no entrypoint: /bin/true is exec'd itself, as the other tools run it.
+    add viv "$(per_launch "$per_round" "$VIV" run --mode native busybox /bin/true)"
     add version "$(per_launch "$per_round" "$VIV" --version)"
     # With limits in place: cgroups where the host lets viv make them, else rlimits.
     add limited "$(per_launch "$per_round" "$VIV" run --mode native --memory 512m --pids-limit 512 \
-        --limits=best-effort --entrypoint /bin/true busybox)"
+        --limits=best-effort busybox /bin/true)"
     if [ -n "$bwrap" ]; then
         add bwrap "$(per_launch "$per_round" \
             bwrap --unshare-all --bind "$root" / --proc /proc --dev /dev /bin/true)"

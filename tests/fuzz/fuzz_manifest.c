@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         require(err.msg[0] != '\0' && !strchr(err.msg, '\n'), "bad error message", err.msg, "");
         return 0;
     }
-    require(m.entrypoint.n > 0 && m.modes != 0 && m.workdir[0] == '/', "invariants", m.name, "");
+    require((m.entrypoint.n > 0 || m.cmd.n > 0) && m.modes != 0 && m.workdir[0] == '/', "invariants", m.name, "");
     for (int pretty = 0; pretty < 2; pretty++) {
         char *a = manifest_print(&m, pretty);
         struct viv_manifest again;

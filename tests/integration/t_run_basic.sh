@@ -18,6 +18,21 @@ run "$VIV" run app 'echo "$0" "$@"' a 'b c'
 if [ "$out" = "echo \"\$0\" \"\$@\" a b c" ] || [ "$out" = "a b c" ]; then pass "CMD replaces cmd and keeps its arguments"; else fail "CMD replaces cmd and keeps its arguments" "$out"; fi
 run "$VIV" run --entrypoint /bin/echo app one two
 if [ "$out" = "one two" ]; then pass "--entrypoint replaces the entrypoint"; else fail "--entrypoint replaces the entrypoint" "$out"; fi
+# Without an entrypoint, as in an OCI image, cmd is the program and a given command replaces it.
+mkdir -p "$WORK/cmdonly" && cp -a "$WORK/app/rootfs" "$WORK/cmdonly/rootfs"
+printf '{"vivarium":1,"name":"cmdonly","arch":"x86_64","cmd":["sh","-c","echo from cmd"],"env":["PATH=/bin"]}\n' \
+    > "$WORK/cmdonly/manifest.json"
+"$VIV" build "$WORK/cmdonly" -o "$WORK/cmdonly.viv" >/dev/null 2>&1
+"$VIV" import -q "$WORK/cmdonly.viv" >/dev/null 2>&1
+run "$VIV" run cmdonly
+if [ "$out" = "from cmd" ]; then pass "no entrypoint: cmd is the program"; else fail "no entrypoint: cmd is the program" "$status $out $errout"; fi
+run "$VIV" run cmdonly echo replaced
+if [ "$out" = "replaced" ]; then pass "no entrypoint: CMD is the program"; else fail "no entrypoint: CMD is the program" "$status $out $errout"; fi
+printf '{"vivarium":1,"name":"noprog","arch":"x86_64"}\n' > "$WORK/cmdonly/manifest.json"
+expect_err "a manifest with neither entrypoint nor cmd is refused" 125 \
+    "viv: build: $WORK/cmdonly/manifest.json: no program: 'entrypoint' and 'cmd' are both empty or absent" \
+    "$VIV" build "$WORK/cmdonly" -o "$WORK/noprog.viv"
+expect_err "an empty command is refused" 125 "viv: run: the command must not be empty" "$VIV" run cmdonly ""
 run "$VIV" run app 'echo $0' --not-a-viv-flag
 if [ "$status" = 0 ] && [ "$out" = "echo \$0" ] || [ "$out" = "--not-a-viv-flag" ]; then pass "options end at the image"; else fail "options end at the image" "$status $out $errout"; fi
 

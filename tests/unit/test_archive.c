@@ -187,7 +187,7 @@ START_TEST(test_hostile_entries)
     BAD(M, {"rootfs", AE_IFREG, 0644, "x", NULL});
     rule_ = "entry 'rootfs/a//b' is not a clean path";
     BAD(M, ROOT, {"rootfs/a//b", AE_IFREG, 0644, "x", NULL});
-    rule_ = "manifest.json: missing required key 'entrypoint'";
+    rule_ = "manifest.json: no program: 'entrypoint' and 'cmd' are both empty or absent";
     BAD({"manifest.json", AE_IFREG, 0644, "{\"vivarium\":1,\"name\":\"x\",\"arch\":\"x86_64\"}",
          NULL});
 }
@@ -483,14 +483,16 @@ START_TEST(test_config_mapping)
     const char *c1 = "{\"architecture\":\"arm64\",\"config\":{\"Cmd\":[\"/bin/app\",\"-x\"]}}";
     ck_assert_int_eq(image_config_to_manifest(c1, strlen(c1), "a", "b", &sink, &m, &err), 0);
     ck_assert_int_eq(m.arch, VIV_ARCH_AARCH64);
-    ck_assert_str_eq(m.entrypoint.v[1], "-x");
-    ck_assert_uint_eq(m.cmd.n, 0);
+    ck_assert_uint_eq(m.entrypoint.n, 0);
+    ck_assert_str_eq(m.cmd.v[0], "/bin/app");
+    ck_assert_str_eq(m.cmd.v[1], "-x");
     ck_assert_str_eq(m.workdir, "/");
     ck_assert_uint_eq(m.modes, viv_arch_default_modes(VIV_ARCH_AARCH64));
     manifest_free(&m);
     const char *c2 = "{\"architecture\":\"riscv64\",\"config\":null}";
     ck_assert_int_eq(image_config_to_manifest(c2, strlen(c2), "a", "b", &sink, &m, &err), 0);
-    ck_assert_str_eq(m.entrypoint.v[0], "/bin/sh");
+    ck_assert_uint_eq(m.entrypoint.n, 0);
+    ck_assert_str_eq(m.cmd.v[0], "/bin/sh");
     ck_assert_ptr_nonnull(strstr(ms.warnings, "no Entrypoint or Cmd"));
     manifest_free(&m);
     const char *c3 = "{\"architecture\":\"s390x\"}";
