@@ -6,8 +6,10 @@
 #include "runner.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #define VIV_VERSION "0.1.0"
@@ -217,6 +219,11 @@ int main(int argc, char **argv)
 {
     struct viv_error err = {0};
     main_argv = argv;
+    /* jansson would seed its hash function (against colliding keys in a hostile manifest) from
+     * /dev/urandom on first use: an open, a read and a close where getrandom is one call. */
+    size_t seed = 0;
+    if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed) && seed)
+        json_object_seed(seed);
     if (cmd_exec_binfmt_invoked(argc, argv)) {
         struct viv_cli bcli = {.verb = "exec"};
         int st = cmd_exec_binfmt(&bcli, argc, argv);

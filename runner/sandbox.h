@@ -301,10 +301,12 @@ struct sandbox_aide {
     pid_t tid;        /* the aide's, cleared by the kernel as it ends */
     bool started;     /* else the first thread does the aide's work itself */
     bool make_netns;  /* a network namespace is wanted */
-    int ns_fd[SANDBOX_NS_COUNT]; /* the namespaces, once made; -1 for one not wanted */
+    int ns_pidfd;     /* the aide's own pidfd, through which all of them are joined at once */
+    long ns_flags;    /* the namespaces the aide made */
+    int ns_fd[SANDBOX_NS_COUNT]; /* else each one's fd (before Linux 6.9); -1 for one not made */
     int ns_error;     /* why they could not be made */
     const char *ns_failed; /* which step failed */
-    int ns_ready;     /* set by the maker: ns_fd or ns_error holds */
+    int ns_ready;     /* set by the aide: ns_pidfd, ns_fd or ns_error holds */
     int ns_claim;     /* who makes them: 0 no one yet, 1 the aide, 2 the first thread */
     int released;     /* set by the first thread once the id maps are written */
     bool rootless;    /* set before released, for the devpts options */
@@ -339,7 +341,7 @@ void sandbox_aide_released(struct sandbox_aide *a, bool rootless);
 /* /dev for the root (into t): made by the aide if it has begun it, else here. */
 int sandbox_aide_devtree(struct sandbox_aide *a, struct sandbox_devtree *t, struct viv_error *err);
 /* Right after pivot_root (the working directory the new root) and with the capabilities: the old
- * root detached, by the aide when it is free, else by the caller; the namespaces waited for and
+ * root detached, by the aide once it has made the namespaces, else by the caller; the namespaces waited for and
  * entered, the network one only with join_net (one made for an instance started early may turn
  * out not wanted). */
 int sandbox_aide_pivoted(struct sandbox_aide *a, bool join_net, struct viv_error *err);

@@ -425,8 +425,6 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     }
     sandbox_sys(SYS_close, p.sync[1], 0, 0, 0);
     p.sync[1] = -1;
-    /* The ring after the go, not before: the instance builds its root meanwhile. */
-    linger = sandbox_linger_hold(linger);
 
     /* Until the guest's exec closes the pipe, the instance reports notes and failures. */
     struct sandbox_report r;
@@ -456,6 +454,9 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
         goto out;
     }
     viv_trace(VIV_TRACE_RUN, "run", "instance %d: the guest started", (int)pid);
+    /* The ring once the guest runs, not at the go: until we sleep, the instance, on our CPU,
+     * waits for it. The fd taken before the go keeps the namespace meanwhile. */
+    linger = sandbox_linger_hold(linger);
     int notify_fd = -1;
     recv_handed_fds(p.sock[0], &notify_fd, &pty.master);
     if (cfg->tty && pty.master < 0) {
