@@ -338,6 +338,8 @@ void sandbox_aide_start(struct sandbox_aide *a, bool make_netns, int home_cpu,
                         const cpu_set_t *cpus);
 /* Right after the go: the aide may go on to /dev, which needs the id maps. */
 void sandbox_aide_released(struct sandbox_aide *a, bool rootless);
+/* Whether the aide is making /dev this moment, which sandbox_aide_devtree would wait for. */
+bool sandbox_aide_devtree_pending(const struct sandbox_aide *a);
 /* /dev for the root (into t): made by the aide if it has begun it, else here. */
 int sandbox_aide_devtree(struct sandbox_aide *a, struct sandbox_devtree *t, struct viv_error *err);
 /* Right after pivot_root (the working directory the new root) and with the capabilities: the old
@@ -350,6 +352,10 @@ int sandbox_aide_finish(struct sandbox_aide *a, struct viv_error *err);
 
 /* ---- privileges (sandbox_privs.c) ---- */
 
+/* The bounding set down to what uid keeps (root: its allowlist; others: nothing), in a user
+ * namespace of ours; once only, however often called. The effective set is untouched: the
+ * set-up goes on as before. */
+int sandbox_drop_bounding_set(uid_t uid, struct viv_error *err);
 /* The one place privileges go: bounding set, groups, ids, capabilities, no_new_privs. */
 int sandbox_drop_privileges(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups,
                             bool rootless, struct viv_error *err);

@@ -325,6 +325,12 @@ void sandbox_aide_released(struct sandbox_aide *a, bool rootless)
         flag_set(&a->released);
 }
 
+bool sandbox_aide_devtree_pending(const struct sandbox_aide *a)
+{
+    return a->started && __atomic_load_n(&a->tree_claim, __ATOMIC_ACQUIRE) == 1 &&
+           !__atomic_load_n(&a->tree_ready, __ATOMIC_ACQUIRE);
+}
+
 int sandbox_aide_devtree(struct sandbox_aide *a, struct sandbox_devtree *t, struct viv_error *err)
 {
     int64_t from = now_us();

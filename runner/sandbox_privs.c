@@ -34,17 +34,29 @@ static bool kept(cap_value_t c, bool root)
     return false;
 }
 
+int sandbox_drop_bounding_set(uid_t uid, struct viv_error *err)
+{
+    bool root = uid == 0;
+    /* Done before: a new user namespace starts with every capability in the bounding set, so the
+     * first one root does not keep being out means the loop below has run. */
+    if (prctl(PR_CAPBSET_READ, root ? CAP_DAC_READ_SEARCH : CAP_CHOWN, 0, 0, 0) == 0)
+        return 0;
+    /* The running kernel's count, which may exceed the one in our headers. */
+    cap_value_t ncaps = cap_max_bits();
+    for (cap_value_t c = 0; c < ncaps; c++)
+        if (!kept(c, root) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+            return viv_fail(err, errno, "drop capability %d from the bounding set", c);
+    return 0;
+}
+
 int sandbox_drop_privileges(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups,
                             bool rootless, struct viv_error *err)
 {
     bool root = uid == 0;
     /* 1. The bounding set, while we still hold CAP_SETPCAP: no exec can ever regain a dropped
      *    capability, setuid-root binaries included. */
-    /* The running kernel's count, which may exceed the one in our headers. */
-    cap_value_t ncaps = cap_max_bits();
-    for (cap_value_t c = 0; c < ncaps; c++)
-        if (!kept(c, root) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
-            return viv_fail(err, errno, "drop capability %d from the bounding set", c);
+    if (sandbox_drop_bounding_set(uid, err) < 0)
+        return -1;
     /* 2. Groups then ids. Rootless, setgroups(2) is denied in the namespace (that is what lets
      *    an unprivileged user write the gid map) and the caller's groups stay unmapped. */
     if (!rootless) {

@@ -211,6 +211,10 @@ static int attach_dev_tmp(const struct viv_sandbox_config *cfg, struct sandbox_a
     if (sandbox_bind(tmp, "", tmp_at, "", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false, "/tmp",
                      err) < 0)
         return -1;
+    /* Rather than only wait while the aide finishes /dev: the bounding set, forty-odd calls that
+     * dropping privileges would otherwise make after the pivot. */
+    if (sandbox_aide_devtree_pending(aide) && sandbox_drop_bounding_set(cfg->uid, err) < 0)
+        return -1;
     struct sandbox_devtree t;
     if (sandbox_aide_devtree(aide, &t, err) < 0)
         return -1;
