@@ -74,10 +74,10 @@ assert "the host's /etc is untouched" test ! -e /etc/planted
 # setuid bits are inert.
 run "$VIV" run --user 1000 app 'ls -l /bin/escape-suid | cut -c1-10; /bin/escape-suid ids'
 if [ "$out" = "$(printf -- '-rwsr-xr-x\nuid=1000 euid=1000')" ]; then pass "a setuid-root binary in the image gives nothing"; else fail "a setuid-root binary in the image gives nothing" "$out $errout"; fi
-run "$VIV" run --user 1000 app 'grep -c "^CapEff:.0000000000000000" /proc/self/status'
-if [ "$out" = 1 ]; then pass "a non-root guest has no capabilities"; else fail "a non-root guest has no capabilities" "$out"; fi
-run "$VIV" run app 'grep ^CapEff: /proc/self/status'
-if contains "$out" "00000000000404fb"; then pass "a root guest keeps only the namespace-local allowlist"; else fail "a root guest keeps only the namespace-local allowlist" "$out"; fi
+run "$VIV" run --user 1000 app 'grep -c "^Cap\(Inh\|Prm\|Eff\|Bnd\|Amb\):.0000000000000000" /proc/self/status'
+if [ "$out" = 5 ]; then pass "a non-root guest has no capabilities, bounding set included"; else fail "a non-root guest has no capabilities, bounding set included" "$out"; fi
+run "$VIV" run app 'grep "^Cap\(Eff\|Prm\|Bnd\):" /proc/self/status | grep -c 00000000000404fb'
+if [ "$out" = 3 ]; then pass "a root guest keeps only the namespace-local allowlist, bounding set included"; else fail "a root guest keeps only the namespace-local allowlist, bounding set included" "$out"; fi
 run "$VIV" run app 'grep -c nosuid /proc/mounts; grep -vc nosuid /proc/mounts'
 if [ "$(printf '%s\n' "$out" | tail -n 1)" = 0 ]; then pass "every mount is nosuid"; else fail "every mount is nosuid" "$out"; fi
 
