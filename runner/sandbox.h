@@ -306,8 +306,10 @@ struct sandbox_aide {
     int ns_fd[SANDBOX_NS_COUNT]; /* else each one's fd (before Linux 6.9); -1 for one not made */
     int ns_error;     /* why they could not be made */
     const char *ns_failed; /* which step failed */
-    int ns_ready;     /* set by the aide: ns_pidfd, ns_fd or ns_error holds */
-    int ns_claim;     /* who makes them: 0 no one yet, 1 the aide, 2 the first thread */
+    int ns_ready;     /* set by the aide: the network namespace is made (or ns_error) */
+    int ns_claim;     /* who makes it: 0 no one yet, 1 the aide, 2 the first thread */
+    int small_claim;  /* who makes the ipc and uts ones, likewise */
+    int small_ready;  /* set by the aide once it has made those */
     int released;     /* set by the first thread once the id maps are written */
     bool rootless;    /* set before released, for the devpts options */
     int tree_claim;   /* who makes /dev: 0 no one yet, 1 the aide, 2 the first thread */
@@ -317,6 +319,7 @@ struct sandbox_aide {
     int idle;         /* set by the aide once loopback is up: it waits for the pivot */
     int pivoted;      /* set by the first thread: the old root is on top of the new one */
     bool aide_detaches; /* set before pivoted: the aide detaches the old root */
+    int joined;       /* set by the first thread once in the namespaces the aide made */
     int detach_error; /* why the old root could not be detached */
     int last_pid_fd;  /* the pid namespace's ns_last_pid, to keep pid 2 free */
     bool pinned;      /* kept off our CPU until we wait for it */
@@ -340,6 +343,9 @@ void sandbox_aide_start(struct sandbox_aide *a, bool make_netns, int home_cpu,
 void sandbox_aide_released(struct sandbox_aide *a, bool rootless);
 /* Whether the aide is making /dev this moment, which sandbox_aide_devtree would wait for. */
 bool sandbox_aide_devtree_pending(const struct sandbox_aide *a);
+/* Before such a wait: take over what of the aide's work it has not begun (the ipc and uts
+ * namespaces). */
+void sandbox_aide_meanwhile(struct sandbox_aide *a);
 /* /dev for the root (into t): made by the aide if it has begun it, else here. */
 int sandbox_aide_devtree(struct sandbox_aide *a, struct sandbox_devtree *t, struct viv_error *err);
 /* Right after pivot_root (the working directory the new root) and with the capabilities: the old

@@ -104,25 +104,27 @@ static const struct {
 #define PIDFD_THREAD O_EXCL
 #endif
 
-/* The namespaces in one unshare, which affects the calling thread alone. Made by the aide, they
- * are handed over for the first thread to join: a pidfd of the aide's own thread (Linux 6.9)
+/* Namespaces (flags) in one unshare, which affects the calling thread alone. Made by the aide,
+ * they are handed over for the first thread to join: a pidfd of the aide's own thread (Linux 6.9)
  * joins them all in one setns, and costs one call where opening each one's /proc file costs
  * three, the first of them slow. The first thread making them for itself needs neither. */
-static void make_namespaces(struct sandbox_aide *a, bool hand_over)
+static void make_namespaces(struct sandbox_aide *a, long flags, bool hand_over)
 {
-    a->ns_us[0] = now_us();
-    int n = a->make_netns ? SANDBOX_NS_COUNT : SANDBOX_NS_NET;
-    long flags = 0;
-    for (int i = 0; i < n; i++)
-        flags |= ns_kinds[i].flag;
+    if (!flags)
+        return;
     long r = raw3(SYS_unshare, flags, 0, 0);
-    a->ns_failed = "create the instance's namespaces";
-    a->ns_flags = flags;
+    if (r < 0)
+        a->ns_failed = "create the instance's namespaces";
     if (r >= 0 && hand_over) {
-        long pidfd = raw3(SYS_pidfd_open, raw3(SYS_gettid, 0, 0, 0), PIDFD_THREAD, 0);
-        if (pidfd >= 0)
-            a->ns_pidfd = (int)pidfd;
-        for (int i = 0; pidfd < 0 && r >= 0 && i < n; i++) {
+        a->ns_flags |= flags;
+        if (a->ns_pidfd < 0 && a->ns_fd[SANDBOX_NS_IPC] < 0 && a->ns_fd[SANDBOX_NS_NET] < 0) {
+            long pidfd = raw3(SYS_pidfd_open, raw3(SYS_gettid, 0, 0, 0), PIDFD_THREAD, 0);
+            if (pidfd >= 0)
+                a->ns_pidfd = (int)pidfd;
+        }
+        for (int i = 0; a->ns_pidfd < 0 && r >= 0 && i < SANDBOX_NS_COUNT; i++) {
+            if (!(flags & ns_kinds[i].flag))
+                continue;
             r = raw3(SYS_openat, AT_FDCWD, (long)ns_kinds[i].file, O_RDONLY | O_CLOEXEC);
             if (r >= 0)
                 a->ns_fd[i] = (int)r;
@@ -130,8 +132,8 @@ static void make_namespaces(struct sandbox_aide *a, bool hand_over)
                 a->ns_failed = ns_kinds[i].file;
         }
     }
-    a->ns_error = r < 0 ? (int)-r : 0;
-    a->ns_us[1] = now_us();
+    if (r < 0 && !a->ns_error)
+        a->ns_error = (int)-r;
 }
 
 /* Each job is done by whichever of the two threads gets to it first: the aide, unless it has
@@ -150,17 +152,25 @@ static int aide_main(void *arg)
 {
     struct sandbox_aide *a = arg;
     raw3(SYS_chdir, (long)"/", 0, 0);
+    /* The network namespace first: it is most of the work. */
     bool made = claim(&a->ns_claim, 1);
     if (made) {
-        make_namespaces(a, true);
+        a->ns_us[0] = now_us();
+        make_namespaces(a, a->make_netns ? CLONE_NEWNET : 0, true);
+        a->ns_us[1] = now_us();
         flag_set(&a->ns_ready);
     }
-    /* /dev needs the id maps (its files' owners, devpts's gid); loopback, only the guest, so it
-     * comes last. */
+    /* /dev needs the id maps (its files' owners, devpts's gid); the ipc and uts namespaces, a
+     * tenth as long, come after it: the first thread, should it be waiting for /dev by then,
+     * makes them itself meanwhile. Loopback, only the guest needs, comes last. */
     flag_wait(&a->released);
     if (claim(&a->tree_claim, 1)) {
         sandbox_devtree_make(&a->tree, a->rootless);
         flag_set(&a->tree_ready);
+    }
+    if (made && claim(&a->small_claim, 1)) {
+        make_namespaces(a, CLONE_NEWIPC | CLONE_NEWUTS, true);
+        flag_set(&a->small_ready);
     }
     if (made && !a->ns_error && a->make_netns)
         loopback_up();
@@ -172,6 +182,8 @@ static int aide_main(void *arg)
         long r = raw3(SYS_umount2, (long)".", MNT_DETACH, 0);
         a->detach_error = r < 0 ? (int)-r : 0;
     }
+    /* Our pidfd joins the namespaces only while we live. */
+    flag_wait(&a->joined);
     __atomic_store_n(&a->done, 1, __ATOMIC_RELEASE);
     return 0;
 }
@@ -331,6 +343,20 @@ bool sandbox_aide_devtree_pending(const struct sandbox_aide *a)
            !__atomic_load_n(&a->tree_ready, __ATOMIC_ACQUIRE);
 }
 
+/* The ipc and uts namespaces in this thread, unless the aide has begun them: the caller is about
+ * to wait, or they are wanted now. */
+static void make_small_namespaces(struct sandbox_aide *a)
+{
+    if (claim(&a->small_claim, 2))
+        make_namespaces(a, CLONE_NEWIPC | CLONE_NEWUTS, false);
+}
+
+void sandbox_aide_meanwhile(struct sandbox_aide *a)
+{
+    if (a->started && __atomic_load_n(&a->ns_claim, __ATOMIC_ACQUIRE) == 1)
+        make_small_namespaces(a);
+}
+
 int sandbox_aide_devtree(struct sandbox_aide *a, struct sandbox_devtree *t, struct viv_error *err)
 {
     int64_t from = now_us();
@@ -353,7 +379,7 @@ static int join_namespaces(struct sandbox_aide *a, bool join_net, struct viv_err
 {
     if (a->ns_pidfd >= 0) {
         long flags = join_net ? a->ns_flags : a->ns_flags & ~(long)CLONE_NEWNET;
-        int rc = setns(a->ns_pidfd, (int)flags);
+        int rc = flags ? setns(a->ns_pidfd, (int)flags) : 0;
         int e = errno;
         close(a->ns_pidfd);
         a->ns_pidfd = -1;
@@ -383,6 +409,8 @@ int sandbox_aide_pivoted(struct sandbox_aide *a, bool join_net, struct viv_error
      * CPU can make them take longer than the root), we would only wait: we detach it ourselves. */
     a->aide_detaches = a->started && (__atomic_load_n(&a->idle, __ATOMIC_ACQUIRE) ||
                                       __atomic_load_n(&a->ns_ready, __ATOMIC_ACQUIRE));
+    if (a->started)
+        flag_set(&a->pivoted);
     if (!a->aide_detaches && umount2(".", MNT_DETACH) < 0)
         return viv_fail(err, errno, "detach the old root");
     int64_t wait_from = now_us();
@@ -391,7 +419,9 @@ int sandbox_aide_pivoted(struct sandbox_aide *a, bool join_net, struct viv_error
         /* Only what the guest is to have: a network namespace made ready for an instance
          * started early may turn out not wanted. */
         a->make_netns = a->make_netns && join_net;
-        make_namespaces(a, false);
+        a->ns_us[0] = now_us();
+        make_namespaces(a, a->make_netns ? CLONE_NEWNET : 0, false);
+        a->ns_us[1] = now_us();
         if (!a->ns_error && a->make_netns)
             loopback_up();
     } else {
@@ -399,17 +429,19 @@ int sandbox_aide_pivoted(struct sandbox_aide *a, bool join_net, struct viv_error
             unpin(a);
         flag_wait(&a->ns_ready);
     }
+    make_small_namespaces(a);
+    if (__atomic_load_n(&a->small_claim, __ATOMIC_ACQUIRE) == 1)
+        flag_wait(&a->small_ready);
     int64_t waited = !ours && a->ns_us[1] > wait_from ? a->ns_us[1] - wait_from : 0;
     viv_trace(VIV_TRACE_RUN, "run",
-              "instance: namespaces made in %.3f ms by %s, waited for %.3f ms",
+              "instance: network namespace made in %.3f ms by %s, waited for %.3f ms; ipc and "
+              "uts by %s",
               (double)(a->ns_us[1] - a->ns_us[0]) / 1000, ours ? "us" : "the aide",
-              (double)waited / 1000);
-    if (a->ns_error)
-        return viv_fail(err, a->ns_error, "%s", a->ns_failed);
-    /* Joined before the aide may go on: its pidfd is good only while it lives. */
-    int rc = ours ? 0 : join_namespaces(a, join_net, err);
+              (double)waited / 1000, a->small_claim == 1 ? "the aide" : "us");
+    int rc = a->ns_error ? viv_fail(err, a->ns_error, "%s", a->ns_failed)
+                         : join_namespaces(a, join_net, err);
     if (a->started)
-        flag_set(&a->pivoted);
+        flag_set(&a->joined);
     return rc;
 }
 

@@ -212,9 +212,13 @@ static int attach_dev_tmp(const struct viv_sandbox_config *cfg, struct sandbox_a
                      err) < 0)
         return -1;
     /* Rather than only wait while the aide finishes /dev: the bounding set, forty-odd calls that
-     * dropping privileges would otherwise make after the pivot. */
-    if (sandbox_aide_devtree_pending(aide) && sandbox_drop_bounding_set(cfg->uid, err) < 0)
-        return -1;
+     * dropping privileges would otherwise make after the pivot, and what the aide would do
+     * after /dev. */
+    if (sandbox_aide_devtree_pending(aide)) {
+        if (sandbox_drop_bounding_set(cfg->uid, err) < 0)
+            return -1;
+        sandbox_aide_meanwhile(aide);
+    }
     struct sandbox_devtree t;
     if (sandbox_aide_devtree(aide, &t, err) < 0)
         return -1;
