@@ -293,9 +293,9 @@ int sandbox_devtree_make(struct sandbox_devtree *t, bool rootless);
 int sandbox_devtree_fill(struct sandbox_devtree *t, bool rootless);
 void sandbox_devtree_close(struct sandbox_devtree *t);
 
-/* A thread of the instance's first process: it makes the namespaces the clone left out (ipc, uts
- * and, unless the host's is used, network) while the root is built, then brings loopback up and
- * detaches the old root while privileges are dropped. */
+/* A thread of the instance's first process: it makes the namespaces the clone left out (network,
+ * unless the host's is used, then ipc and uts) and /dev while the root is built, then brings
+ * loopback up and detaches the old root while privileges are dropped. */
 enum { SANDBOX_NS_IPC, SANDBOX_NS_UTS, SANDBOX_NS_NET, SANDBOX_NS_COUNT };
 struct sandbox_aide {
     pid_t tid;        /* the aide's, cleared by the kernel as it ends */

@@ -1,13 +1,13 @@
 /* sandbox_aide.c: the instance's aide, a thread of its first process that takes slow kernel jobs
- * off that process's path to the guest's exec. It makes the instance's ipc, uts and network
- * namespaces while the catalog is read and the first process builds the root: every
- * per-namespace subsystem sets itself up, about half a millisecond here for a network namespace
- * alone, which the clone would have made the first process wait for. It hands them over, makes
- * /dev (sandbox_devtree.c) unless the first process got there first, brings loopback up and sets
- * every signal's disposition to its default. Then, unless it is still at the namespaces when the
- * root is pivoted into, it detaches the old one, which waits out an RCU grace period (0.05-0.4 ms
- * here), while the first process drops its privileges and loads the seccomp policy. It has ended before the
- * guest starts: no process of viv's but the supervisor outlives the set-up. */
+ * off that process's path to the guest's exec. It makes the instance's network namespace while
+ * the catalog is read and the first process builds the root: every per-namespace subsystem sets
+ * itself up, about half a millisecond here, which the clone would have made the first process
+ * wait for. Then it makes /dev (sandbox_devtree.c) and the ipc and uts namespaces, unless the
+ * first process got to either first, brings loopback up and sets every signal's disposition to
+ * its default. Once the root is pivoted into, it detaches the old one, which waits out an RCU
+ * grace period (0.05-0.4 ms here), while the first process joins the namespaces, drops its
+ * privileges and loads the seccomp policy. It has ended before the guest starts: no process of
+ * viv's but the supervisor outlives the set-up. */
 #include "sandbox.h"
 
 #include <errno.h>
