@@ -78,6 +78,7 @@ struct xlat_sigaction {
 struct xlat_thread {
     struct xlat_proc *proc;
     pid_t tid;                 /* the host thread's id, which is the guest's */
+    pid_t *tid_to;             /* where the cloning thread waits for it (clone_thread) */
     uint64_t clear_tid;        /* CLONE_CHILD_CLEARTID / set_tid_address: 0 and a wake at exit */
     uint64_t sigmask;          /* blocked signals, bit sig-1 */
     uint64_t ss_sp, ss_size;   /* sigaltstack */

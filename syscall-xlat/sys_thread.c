@@ -69,7 +69,7 @@ void xlat_thread_attach(struct xlat_thread *t, void *hart)
     pid_t tid = gettid();
     /* The kernel stores the new tid before the child runs (kernel_clone, schedule_tail): the
      * child's first guest instruction may read it (glibc's pd->tid). The parent waits for
-     * t->tid, so the stores are also done before its clone returns. */
+     * the tid (tid_to), so the stores are also done before its clone returns. */
     if (t->set_ptid)
         xlat_mem_write(p->mem, t->set_ptid, &tid, sizeof(tid));
     if (t->set_ctid)
@@ -77,6 +77,9 @@ void xlat_thread_attach(struct xlat_thread *t, void *hart)
     xlat_signal_mirror_mask(t);
     pthread_mutex_lock(&p->lock);
     t->tid = tid;
+    if (t->tid_to)
+        *t->tid_to = tid;
+    t->tid_to = NULL;
     pthread_cond_broadcast(&p->gone);
     pthread_mutex_unlock(&p->lock);
 }
@@ -264,6 +267,10 @@ static int64_t clone_thread(struct xlat_proc *p, struct xlat_thread *t, const ui
     c->fs_base = (flags & CLONE_SETTLS) && p->abi->tls_is_fs ? a[p->abi->clone_tls] : t->fs_base;
     struct xlat_regs r = *t->regs;
     p->abi->clone_regs(&r, a[1], flags & CLONE_SETTLS, a[p->abi->clone_tls]);
+    /* The child reports its tid here, on our stack: once it runs, it may end and free c
+     * before we are scheduled again, so c is not ours to read after the spawn. */
+    pid_t tid = 0;
+    c->tid_to = &tid;
     pthread_mutex_lock(&p->lock);
     c->next = p->threads;
     p->threads = c;
@@ -275,9 +282,8 @@ static int64_t clone_thread(struct xlat_proc *p, struct xlat_thread *t, const ui
         return rc;
     }
     pthread_mutex_lock(&p->lock);
-    while (!__atomic_load_n(&c->tid, __ATOMIC_ACQUIRE))
+    while (!tid)
         pthread_cond_wait(&p->gone, &p->lock);
-    pid_t tid = c->tid;
     pthread_mutex_unlock(&p->lock);
     return tid;
 }
