@@ -10,7 +10,8 @@ rm -rf "$out"
 # Debian 12 is merged-/usr: /bin, /sbin, /lib and /lib64 are links into /usr, in the image too,
 # and dpkg still lists some files under the old names.
 mkdir -p "$out/rootfs/usr/bin" "$out/rootfs/usr/sbin" "$out/rootfs/usr/lib" "$out/rootfs/usr/lib64" \
-    "$out/rootfs/tmp" "$out/rootfs/root" "$out/rootfs/src" "$out/rootfs/etc"
+    "$out/rootfs/tmp" "$out/rootfs/root" "$out/rootfs/src" "$out/rootfs/etc" "$out/rootfs/proc" \
+    "$out/rootfs/dev" "$out/rootfs/sys"
 for l in bin sbin lib lib64; do ln -s "usr/$l" "$out/rootfs/$l"; done
 cp "$src/cc/manifest.json" "$out/"
 

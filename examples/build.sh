@@ -13,9 +13,11 @@ cp "$src/hello/manifest.json" "$out/hello/"
 ${CC:-gcc} -static -O2 -o "$out/hello/rootfs/bin/hello" "$src/hello/hello.c"
 "$VIV" build "$out/hello" -o "$out/hello.viv"
 
-# busybox: a shell appliance from Debian's static busybox and its applet links.
+# busybox: a shell appliance from Debian's static busybox and its applet links. The empty /proc,
+# /dev and /sys a distribution's root has: mount points every run would otherwise make first.
 mkdir -p "$out/busybox/rootfs/bin" "$out/busybox/rootfs/root" "$out/busybox/rootfs/tmp" \
-    "$out/busybox/rootfs/etc"
+    "$out/busybox/rootfs/etc" "$out/busybox/rootfs/proc" "$out/busybox/rootfs/dev" \
+    "$out/busybox/rootfs/sys"
 cp "$src/busybox/manifest.json" "$out/busybox/"
 cp /bin/busybox "$out/busybox/rootfs/bin/busybox"
 for applet in sh ls cat echo id uname ps mkdir rm cp mv true false env sleep grep wc \
