@@ -136,6 +136,14 @@ static void make_namespaces(struct sandbox_aide *a, long flags, bool hand_over)
         a->ns_error = (int)-r;
 }
 
+/* The network namespace, timed for --trace=run: most of the aide's work. */
+static void make_network_namespace(struct sandbox_aide *a, bool hand_over)
+{
+    a->ns_us[0] = now_us();
+    make_namespaces(a, a->make_netns ? CLONE_NEWNET : 0, hand_over);
+    a->ns_us[1] = now_us();
+}
+
 /* Each job is done by whichever of the two threads gets to it first: the aide, unless it has
  * not run by the time the first thread needs it (a busy CPU). */
 static bool claim(int *who_claims, int who)
@@ -155,9 +163,7 @@ static int aide_main(void *arg)
     /* The network namespace first: it is most of the work. */
     bool made = claim(&a->ns_claim, 1);
     if (made) {
-        a->ns_us[0] = now_us();
-        make_namespaces(a, a->make_netns ? CLONE_NEWNET : 0, true);
-        a->ns_us[1] = now_us();
+        make_network_namespace(a, true);
         flag_set(&a->ns_ready);
     }
     /* /dev needs the id maps (its files' owners, devpts's gid); the ipc and uts namespaces, a
@@ -353,8 +359,7 @@ static void make_small_namespaces(struct sandbox_aide *a)
 
 void sandbox_aide_meanwhile(struct sandbox_aide *a)
 {
-    if (a->started && __atomic_load_n(&a->ns_claim, __ATOMIC_ACQUIRE) == 1)
-        make_small_namespaces(a);
+    make_small_namespaces(a);
 }
 
 int sandbox_aide_devtree(struct sandbox_aide *a, struct sandbox_devtree *t, struct viv_error *err)
@@ -419,9 +424,7 @@ int sandbox_aide_pivoted(struct sandbox_aide *a, bool join_net, struct viv_error
         /* Only what the guest is to have: a network namespace made ready for an instance
          * started early may turn out not wanted. */
         a->make_netns = a->make_netns && join_net;
-        a->ns_us[0] = now_us();
-        make_namespaces(a, a->make_netns ? CLONE_NEWNET : 0, false);
-        a->ns_us[1] = now_us();
+        make_network_namespace(a, false);
         if (!a->ns_error && a->make_netns)
             loopback_up();
     } else {
