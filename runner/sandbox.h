@@ -142,6 +142,8 @@ struct sandbox_child {
      * caller_mask and the fds the instance closes, which is all it reads before its go; the rest
      * may be filled in until the go (sandbox_early.c). */
     bool make_netns;
+    /* -t: the guest takes a pty as its controlling terminal, which needs a session of its own. */
+    bool tty;
     /* The CPU the first thread keeps for itself (the aide gets the others), or -1 for the one it
      * starts on; and, where has_cpus, the CPUs viv may use (else the instance's own affinity,
      * which an early start narrows at first). */
@@ -194,7 +196,8 @@ void sandbox_pipes_close(struct sandbox_pipes *p);
 void sandbox_pipes_close_instance_ends(struct sandbox_pipes *p);
 /* What the instance reads before its go, from the pipes. */
 void sandbox_start_init(struct sandbox_start *s, const struct sandbox_pipes *p,
-                        const sigset_t *caller_mask, bool make_netns, int home_cpu);
+                        const sigset_t *caller_mask, const struct sandbox_early_hints *h,
+                        int home_cpu);
 
 /* ---- the supervisor (sandbox_supervise.c) ---- */
 

@@ -47,7 +47,7 @@ void sandbox_early_start(const struct sandbox_early_hints *h)
     sigset_t relayed, caller;
     sandbox_relayed_signals(&relayed);
     sigprocmask(SIG_BLOCK, &relayed, &caller);
-    sandbox_start_init(&early.start, p, &caller, h->netns, sandbox_getcpu());
+    sandbox_start_init(&early.start, p, &caller, h, sandbox_getcpu());
     early.start.child.has_cpus = true;
     early.start.child.cpus = cpus;
     early.pidfd = -1;

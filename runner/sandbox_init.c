@@ -52,6 +52,19 @@ static _Noreturn void exec_fail(const struct sandbox_child *c, int status,
     _exit(status);
 }
 
+/* execve(prog) failed with e: 127 where there is no such file (or, ENOENT from one that
+ * exists, no ELF or #! interpreter for it), 126 where it cannot be run, named as find_program
+ * names it. */
+static _Noreturn void exec_failed(const struct sandbox_child *c, const char *prog, int e)
+{
+    struct viv_error err = {0};
+    struct stat st;
+    if (e == EACCES && stat(prog, &st) == 0 && S_ISDIR(st.st_mode))
+        e = EISDIR;
+    viv_fail(&err, e, "exec '%s'", prog);
+    exec_fail(c, e == ENOENT || e == ENOTDIR ? 127 : 126, &err);
+}
+
 static const char *env_get(char **envp, const char *key)
 {
     size_t k = strlen(key);
@@ -62,10 +75,18 @@ static const char *env_get(char **envp, const char *key)
 }
 
 /* Find the program as execvp would, but tell "not found" (127) from "cannot execute" (126)
- * before exec, when the message can still name the file. */
-static int find_program(const char *name, char **envp, char *out, size_t len, struct viv_error *err)
+ * before exec, when the message can still name the file. A path given as such is left to
+ * execve, whose failure says as much (exec_failed): checked first, it would be looked up three
+ * times on the way to every guest's start, in the overlay. check_path: an engine that loads the
+ * program itself wants it checked all the same. */
+static int find_program(const char *name, char **envp, bool check_path, char *out, size_t len,
+                        struct viv_error *err)
 {
     struct stat st;
+    if (strchr(name, '/') && !check_path) {
+        snprintf(out, len, "%s", name);
+        return 0;
+    }
     if (strchr(name, '/')) {
         if (stat(name, &st) < 0) {
             viv_fail(err, errno, "exec '%s'", name);
@@ -241,10 +262,7 @@ static _Noreturn void start_guest(const struct sandbox_child *c, const char *pro
     /* Not reached after all: until its report is written, a kill is again one in the set-up. */
     if (c->exec_reached)
         *c->exec_reached = 0;
-    int e = errno;
-    viv_fail(&err, e, "exec '%s'", prog);
-    /* ENOENT from an existing file: its ELF or #! interpreter is missing. */
-    exec_fail(c, e == ENOENT ? 127 : 126, &err);
+    exec_failed(c, prog, errno);
 }
 
 struct guest_start {
@@ -343,6 +361,28 @@ static _Noreturn void reap_forever(const struct sandbox_child *c, pid_t guest,
     }
 }
 
+/* Out of the caller's process group: what is sent to the group (a shell's job control, a CI
+ * runner ending a job) reaches viv alone, which relays it once; in viv's group the guest would
+ * get a second copy, and a SIGWINCH before the supervisor resized its pty. Out of the caller's
+ * session as well where it has a terminal: in that session /dev/tty would open the caller's
+ * terminal, and the terminal's Ctrl-C would reach the guest directly. Only then, or for -t (a
+ * pty is taken by a session leader alone): every new session costs a scheduling group that the
+ * kernel makes at once and tears down after the run, more than all the rest of this. */
+static void leave_callers_group(bool tty)
+{
+    if (!tty) {
+        long fd = sandbox_sys(SYS_openat, AT_FDCWD, (long)"/dev/tty",
+                              O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0);
+        if (fd == -ENXIO) {
+            sandbox_sys(SYS_setpgid, 0, 0, 0, 0);
+            return;
+        }
+        if (fd >= 0)
+            sandbox_sys(SYS_close, fd, 0, 0, 0);
+    }
+    sandbox_sys(SYS_setsid, 0, 0, 0, 0);
+}
+
 _Noreturn void sandbox_child_main(const struct sandbox_child *c)
 {
     /* Until the go, system calls by hand and nothing of c but what was set before the clone: an
@@ -354,10 +394,7 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
     sandbox_aide_start(&aide, c->make_netns, c->home_cpu, c->has_cpus ? &c->cpus : NULL);
     /* The guest starts with the caller's mask, not with what the supervisor blocks. */
     sandbox_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&c->caller_mask, 0, _NSIG / 8);
-    /* Out of the caller's session and process group: what the caller's terminal sends (Ctrl-C,
-     * SIGWINCH) reaches viv alone, which relays it once; in viv's group we would forward a second
-     * copy, and a SIGWINCH before the supervisor resized the guest's pty. */
-    sandbox_sys(SYS_setsid, 0, 0, 0, 0);
+    leave_callers_group(c->tty);
     /* When viv dies, so does the instance: pid 1 going takes the namespace with it. */
     sandbox_sys(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0);
     /* Nothing the caller left open without CLOEXEC may reach the guest. */
@@ -430,7 +467,8 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
         fail(c, &err);
     }
     char prog[4096];
-    int st = find_program(cfg->argv[0], cfg->envp, prog, sizeof(prog), &err);
+    int st = find_program(cfg->argv[0], cfg->envp, cfg->engine_main != NULL, prog, sizeof(prog),
+                          &err);
     if (st)
         exec_fail(c, st, &err);
     viv_trace(VIV_TRACE_RUN, "run", "instance: privileges dropped, loading seccomp");

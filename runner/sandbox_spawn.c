@@ -189,7 +189,8 @@ void sandbox_pipes_close_instance_ends(struct sandbox_pipes *p)
 }
 
 void sandbox_start_init(struct sandbox_start *s, const struct sandbox_pipes *p,
-                        const sigset_t *caller_mask, bool make_netns, int home_cpu)
+                        const sigset_t *caller_mask, const struct sandbox_early_hints *h,
+                        int home_cpu)
 {
     *s = (struct sandbox_start){
         .child =
@@ -200,7 +201,8 @@ void sandbox_start_init(struct sandbox_start *s, const struct sandbox_pipes *p,
                 .filter_fd = p->flt[0],
                 .done_fd = p->done[1],
                 .caller_mask = *caller_mask,
-                .make_netns = make_netns,
+                .make_netns = h->netns,
+                .tty = h->tty,
                 .home_cpu = home_cpu,
             },
         .theirs = {p->sync[1], p->rep[0], p->done[0], p->flt[1], p->sock[0]},
@@ -361,7 +363,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     /* mm-wide, so the instance's prctl makes it ours too; given back once it has exec'd. */
     int dumpable = shared ? prctl(PR_GET_DUMPABLE) : -1;
     if (!early) {
-        sandbox_start_init(&local, &p, &caller_mask, h.netns, -1);
+        sandbox_start_init(&local, &p, &caller_mask, &h, -1);
     }
     /* What the instance reads only after its go: an early one has been waiting for it. */
     start->child.cfg = cfg;

@@ -98,6 +98,14 @@ run env VIV_TEST_SECRET=hunter2 "$VIV" run --init -e SHOWN=1 app 'cat /proc/1/cm
 if [ "$status" = 0 ] && ! contains "$out" hunter2 && ! contains "$out" "$SRCDIR" && contains "$out" "viv-init" && contains "$out" "Permission denied"; then pass "--init: pid 1 hides viv's command line, environment and memory"; else fail "--init: pid 1 hides viv's command line, environment and memory" "$out"; fi
 
 # /dev's nodes are the host's, bound in: the guest uses them but cannot change them on the host.
+# /dev/tty opens the controlling terminal of the opener's session: in the caller's session it
+# would be the caller's terminal, to read keystrokes from or write into.
+if command -v script >/dev/null 2>&1; then
+    run script -qec "'$VIV' run app 'echo planted >/dev/tty && echo opened'" /dev/null
+    if ! contains "$out" planted && ! contains "$out" opened; then pass "without -t the guest cannot open the caller's terminal through /dev/tty"; else fail "without -t the guest cannot open the caller's terminal through /dev/tty" "$out"; fi
+else
+    skip "/dev/tty" "script(1) is not installed to give viv a terminal"
+fi
 before=$(stat -c '%a %u %g %Y' /dev/null /dev/zero /dev/tty)
 run "$VIV" run app 'chmod 600 /dev/null; chown 1:1 /dev/zero; touch -d 2001-01-01 /dev/tty; echo x >/dev/null && head -c 2 /dev/zero | wc -c'
 if [ "$(stat -c '%a %u %g %Y' /dev/null /dev/zero /dev/tty)" = "$before" ] && [ "$(printf '%s\n' "$out" | tail -n 1)" = 2 ] &&

@@ -23,6 +23,16 @@ for sig in TERM INT HUP; do
     if [ "$st" = 42 ] && grep -q "got-$sig" "$WORK/sig.out"; then pass "SIG$sig to viv reaches the guest"; else fail "SIG$sig to viv reaches the guest" "exit $st: $(cat "$WORK/sig.out")"; fi
 done
 
+# A signal to viv's whole process group (a shell's job control, a CI runner ending its job)
+# reaches the guest once, relayed by viv: the instance has a process group of its own.
+rm -f "$WORK/sig.out"
+setsid "$VIV" run app "n=0; trap 'n=\$((n + 1))' TERM; echo ready; while [ \$n = 0 ]; do sleep 0.05; done; sleep 0.5; echo count-\$n" >"$WORK/sig.out" 2>&1 &
+vp=$!
+wait_for "$WORK/sig.out" ready
+kill -s TERM -- "-$vp"
+wait "$vp"
+if grep -q "count-1" "$WORK/sig.out"; then pass "SIGTERM to viv's process group reaches the guest once"; else fail "SIGTERM to viv's process group reaches the guest once" "$(cat "$WORK/sig.out")"; fi
+
 # An entrypoint that leaves the signal at its default: the kernel would not deliver it to a
 # namespace's init, so viv ends the instance, with the status of a guest killed by it.
 for sig_want in TERM:143 HUP:129; do
