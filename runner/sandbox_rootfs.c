@@ -14,12 +14,12 @@
 
 /* Files under /proc that expose or change host-wide state. The guest's root is the host's root
  * uid when viv runs as root, so file modes alone do not keep it out: /proc/sysrq-trigger needs
- * only write permission to reboot the host. Masked with /dev/null or made read-only. */
+ * only write permission to reboot the host. Masked with /dev/null or made read-only. Named
+ * within the new procfs, whose entries are the kernel's, not the guest's. */
 static const char *const proc_masked[] = {
-    "/proc/kcore",         "/proc/keys",          "/proc/timer_list",
-    "/proc/sysrq-trigger", "/proc/latency_stats", "/proc/sched_debug",
+    "kcore", "keys", "timer_list", "sysrq-trigger", "latency_stats", "sched_debug",
 };
-static const char *const proc_read_only[] = {"/proc/sys", "/proc/irq", "/proc/bus", "/proc/fs"};
+static const char *const proc_read_only[] = {"sys", "irq", "bus", "fs"};
 
 static int open_in_root_quiet(int root, const char *path)
 {
@@ -166,6 +166,32 @@ fail:
     return -1;
 }
 
+/* Each mask is a copy of the one before it, so that /dev/null is flagged read-only and inert
+ * once. A copy is made only for a file that is there: one left unattached would cost its close a
+ * grace period, longer than all the masks together. */
+static int mask_proc_files(int proc, struct viv_error *err)
+{
+    const char *last = NULL;
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(proc_masked); i++) {
+        struct stat st;
+        if (fstatat(proc, proc_masked[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
+            continue; /* not on this kernel */
+        _cleanup_close_ int mask = open_tree(last ? proc : AT_FDCWD, last ? last : "/dev/null",
+                                             OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        if (mask < 0)
+            return viv_fail(err, errno, "bind /dev/null");
+        if (!last && sandbox_set_mount_attr(mask,
+                                            MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+                                                MOUNT_ATTR_NOEXEC,
+                                            false, "/dev/null", err) < 0)
+            return -1;
+        if (move_mount(mask, "", proc, proc_masked[i], MOVE_MOUNT_F_EMPTY_PATH) < 0)
+            return viv_fail(err, errno, "mask /proc/%s", proc_masked[i]);
+        last = proc_masked[i];
+    }
+    return 0;
+}
+
 static int mount_proc(int root, struct viv_error *err)
 {
     _cleanup_close_ int p = sandbox_open_in_root(root, "/proc", true, false, err);
@@ -174,28 +200,24 @@ static int mount_proc(int root, struct viv_error *err)
     if (sandbox_mount_at("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/proc", err) <
         0)
         return -1;
-    for (size_t i = 0; i < VIV_ARRAY_SIZE(proc_masked); i++) {
-        int fd = open_in_root_quiet(root, proc_masked[i]);
-        if (fd < 0)
-            continue; /* not on this kernel */
-        int rc = sandbox_bind(AT_FDCWD, "/dev/null", fd, "",
-                              MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false,
-                              proc_masked[i], err);
-        close(fd);
-        if (rc < 0)
-            return -1;
-    }
+    /* The directory under it is what p holds: the procfs is found by name. */
+    _cleanup_close_ int proc = sandbox_open_in_root(root, "/proc", false, false, err);
+    if (proc < 0)
+        return viv_wrap(err, "/proc");
+    if (mask_proc_files(proc, err) < 0)
+        return -1;
     for (size_t i = 0; i < VIV_ARRAY_SIZE(proc_read_only); i++) {
-        int fd = open_in_root_quiet(root, proc_read_only[i]);
-        if (fd < 0)
-            continue;
-        int rc = sandbox_bind(fd, "", fd, "",
-                              MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-                                  MOUNT_ATTR_NOEXEC,
-                              true, proc_read_only[i], err);
-        close(fd);
-        if (rc < 0)
+        char what[32];
+        snprintf(what, sizeof(what), "/proc/%s", proc_read_only[i]);
+        struct viv_error e = {0};
+        if (sandbox_bind(proc, proc_read_only[i], proc, proc_read_only[i],
+                         MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                             MOUNT_ATTR_NOEXEC,
+                         true, what, &e) < 0 &&
+            e.code != ENOENT) {
+            *err = e;
             return -1;
+        }
     }
     return 0;
 }
