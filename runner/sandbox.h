@@ -332,6 +332,7 @@ struct sandbox_aide {
     int done;         /* set by the aide as it returns */
     /* For --trace=run: when the namespaces were begun and handed over (us). */
     int64_t ns_us[2];
+    int64_t detach_us[2]; /* the aide's detach, begun and ended (--trace) */
     char stack[16384] __attribute__((aligned(16)));
 };
 /* The tasks runnable this instant (/proc/loadavg), the caller among them; -1 if unknown. load1,
