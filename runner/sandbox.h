@@ -159,10 +159,17 @@ struct sandbox_start {
     struct sandbox_child child;
     int theirs[5];
     volatile sig_atomic_t exec_reached;
+    /* A shared instance makes its own mount namespace, first thing: 1 until then, when it is
+     * set to 0 (or -errno) and the futex on it woken. */
+    int mount_ns;
 };
 /* The instance in viv's own memory, as vfork does (the C library's clone: the child starts on
- * its own stack, in start_instance); -1 (errno set) where the kernel refuses. */
+ * its own stack, in start_instance); -1 (errno set) where the kernel refuses. Its mount namespace
+ * it makes itself (from->mount_ns): copying the host's mounts is the longest part of the clone,
+ * which viv would wait for, and the instance's CPU is free at first. */
 pid_t sandbox_clone_shared(int *pidfd, struct sandbox_start *from);
+/* Until a shared instance has made its mount namespace: 0, or -1 with err. */
+int sandbox_wait_mount_ns(struct sandbox_start *from, struct viv_error *err);
 
 /* ---- an instance started before the image is known (sandbox_early.c) ---- */
 

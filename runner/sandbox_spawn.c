@@ -7,6 +7,7 @@
 #include <sys/prctl.h>
 #include <sys/single_threaded.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -123,9 +124,23 @@ static _Noreturn void start_instance(const struct sandbox_start *from)
     sandbox_child_main(&from->child);
 }
 
-static int start_shared_instance(void *from)
+static int start_shared_instance(void *arg)
 {
+    struct sandbox_start *from = arg;
+    long r = sandbox_sys(SYS_unshare, CLONE_NEWNS, 0, 0, 0);
+    __atomic_store_n(&from->mount_ns, r < 0 ? (int)r : 0, __ATOMIC_RELEASE);
+    sandbox_sys(SYS_futex, (long)&from->mount_ns, FUTEX_WAKE_PRIVATE, 1, 0);
+    if (r < 0)
+        _exit(125); /* the supervisor says why */
     start_instance(from);
+}
+
+int sandbox_wait_mount_ns(struct sandbox_start *from, struct viv_error *err)
+{
+    int v;
+    while ((v = __atomic_load_n(&from->mount_ns, __ATOMIC_ACQUIRE)) == 1)
+        sandbox_sys(SYS_futex, (long)&from->mount_ns, FUTEX_WAIT_PRIVATE, 1, 0);
+    return v < 0 ? viv_fail(err, -v, "create the instance's mount namespace") : 0;
 }
 
 /* The instance's stack while it shares viv's memory, with a guard page below; the set-up takes a
@@ -153,7 +168,8 @@ pid_t sandbox_clone_shared(int *pidfd, struct sandbox_start *from)
         errno = ENOMEM;
         return -1;
     }
-    int flags = CLONE_VM | CLONE_PIDFD | CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | SIGCHLD;
+    int flags = CLONE_VM | CLONE_PIDFD | CLONE_NEWUSER | CLONE_NEWPID | SIGCHLD;
+    from->mount_ns = 1;
     return clone(start_shared_instance, stack, flags, from, pidfd);
 }
 
@@ -412,6 +428,8 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     p.flt[1] = -1;
     /* After the go the instance is undumpable: its namespaces are ours to open only before.
      * viv-init has its own way not to wait for the teardown: it reports before it exits. */
+    if (shared && sandbox_wait_mount_ns(start, err) < 0)
+        goto kill_early;
     if (!cfg->init)
         linger = sandbox_linger_take(pid);
     struct map_failure mf = {0};
