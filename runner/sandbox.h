@@ -124,11 +124,11 @@ enum { SANDBOX_FD_NOTIFY = 'n', SANDBOX_FD_PTY = 'p' };
 struct sandbox_child {
     const struct viv_sandbox_config *cfg;
     const struct viv_limits_plan *plan;
-    int sync_fd;   /* read end: one byte once the id maps are in place */
-    int report_fd; /* write end of the report pipe */
-    int sock_fd;   /* where the seccomp listener and the pty master go, or -1 */
-    int filter_fd; /* read end: the compiled seccomp policy, then EOF; -1 when unconfined */
-    int done_fd;   /* write end: struct sandbox_done, written just before pid 1 exits */
+    int sync_fd;          /* read end: one byte once the id maps are in place */
+    int report_fd;        /* write end of the report pipe */
+    int sock_fd;          /* where the seccomp listener and the pty master go, or -1 */
+    int filter_fd;        /* read end: the compiled seccomp policy, then EOF; -1 when unconfined */
+    int done_fd;          /* write end: struct sandbox_done, written just before pid 1 exits */
     sigset_t caller_mask; /* viv's signal mask before it blocked the relayed signals */
     /* -t: the caller's window size, the pty's first (when has_winsize). */
     struct winsize winsize;
@@ -196,7 +196,9 @@ bool sandbox_early_take(const struct sandbox_early_hints *want, struct sandbox_p
 void sandbox_early_cancel(void);
 /* The pipes sandbox_run and an early start make alike; -1 (errno set) on failure, none left. */
 void sandbox_pipes_init(struct sandbox_pipes *p);
-int sandbox_pipes_open(struct sandbox_pipes *p, const struct sandbox_early_hints *h);
+/* The done pipe only with done: only viv-init and the engines, which stay in the instance, write
+ * it (an exec'd guest would only close it, one more wake-up of the supervisor). */
+int sandbox_pipes_open(struct sandbox_pipes *p, const struct sandbox_early_hints *h, bool done);
 void sandbox_pipes_close(struct sandbox_pipes *p);
 /* The supervisor's copies of the instance's ends, once it is cloned (the policy's write end,
  * flt[1], is the supervisor's own). */
@@ -232,8 +234,8 @@ int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, str
 /* ---- inside the new namespaces (sandbox_rootfs.c, sandbox_path.c) ---- */
 
 /* Mount the instance's root under a private tmpfs, populate /proc, /dev (from the aide), /tmp and
- * the binds, and pivot into it; the old root stays stacked on top of it, for sandbox_aide_pivoted to detach.
- * note gets a line on the root's layout, for --verbose. */
+ * the binds, and pivot into it; the old root stays stacked on top of it, for sandbox_aide_pivoted
+ * to detach. note gets a line on the root's layout, for --verbose. */
 struct sandbox_aide;
 int sandbox_setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide, char *note,
                        size_t note_len, struct viv_error *err);
@@ -308,35 +310,35 @@ void sandbox_devtree_close(struct sandbox_devtree *t);
  * loopback up and detaches the old root while privileges are dropped. */
 enum { SANDBOX_NS_IPC, SANDBOX_NS_UTS, SANDBOX_NS_NET, SANDBOX_NS_COUNT };
 struct sandbox_aide {
-    pid_t tid;        /* the aide's, cleared by the kernel as it ends */
-    bool started;     /* else the first thread does the aide's work itself */
-    bool make_netns;  /* a network namespace is wanted */
-    int ns_pidfd;     /* the aide's own pidfd, through which all of them are joined at once */
-    long ns_flags;    /* the namespaces the aide made */
+    pid_t tid;       /* the aide's, cleared by the kernel as it ends */
+    bool started;    /* else the first thread does the aide's work itself */
+    bool make_netns; /* a network namespace is wanted */
+    int ns_pidfd;    /* the aide's own pidfd, through which all of them are joined at once */
+    long ns_flags;   /* the namespaces the aide made */
     int ns_fd[SANDBOX_NS_COUNT]; /* else each one's fd (before Linux 6.9); -1 for one not made */
-    int ns_error;     /* why they could not be made */
-    const char *ns_failed; /* which step failed */
-    int ns_ready;     /* set by the aide: the network namespace is made (or ns_error) */
-    int ns_claim;     /* who makes it: 0 no one yet, 1 the aide, 2 the first thread */
-    int small_claim;  /* who makes the ipc and uts ones, likewise */
-    int small_ready;  /* set by the aide once it has made those */
-    int released;     /* set by the first thread once the id maps are written */
-    bool rootless;    /* set before released, for the devpts options */
-    int tree_claim;   /* who makes /dev: 0 no one yet, 1 the aide, 2 the first thread */
-    int tree_ready;   /* set by the aide: tree holds */
+    int ns_error;                /* why they could not be made */
+    const char *ns_failed;       /* which step failed */
+    int ns_ready;                /* set by the aide: the network namespace is made (or ns_error) */
+    int ns_claim;                /* who makes it: 0 no one yet, 1 the aide, 2 the first thread */
+    int small_claim;             /* who makes the ipc and uts ones, likewise */
+    int small_ready;             /* set by the aide once it has made those */
+    int released;                /* set by the first thread once the id maps are written */
+    bool rootless;               /* set before released, for the devpts options */
+    int tree_claim;              /* who makes /dev: 0 no one yet, 1 the aide, 2 the first thread */
+    int tree_ready;              /* set by the aide: tree holds */
     struct sandbox_devtree tree;
     bool dispositions_reset; /* by the aide: every signal's default (read once it is gone) */
-    int idle;         /* set by the aide once loopback is up: it waits for the pivot */
-    int pivoted;      /* set by the first thread: the old root is on top of the new one */
-    bool aide_detaches; /* set before pivoted: the aide detaches the old root */
-    int joined;       /* set by the first thread once in the namespaces the aide made */
-    int detach_error; /* why the old root could not be detached */
-    int last_pid_fd;  /* the pid namespace's ns_last_pid, to keep pid 2 free */
-    bool pinned;      /* kept off our CPU until we wait for it */
-    bool self_pinned; /* we stay on ours until then */
-    bool narrowed;    /* our affinity is not cpus (an early start): set it back before the guest */
-    cpu_set_t cpus;   /* the CPUs viv may use */
-    int done;         /* set by the aide as it returns */
+    int idle;                /* set by the aide once loopback is up: it waits for the pivot */
+    int pivoted;             /* set by the first thread: the old root is on top of the new one */
+    bool aide_detaches;      /* set before pivoted: the aide detaches the old root */
+    int joined;              /* set by the first thread once in the namespaces the aide made */
+    int detach_error;        /* why the old root could not be detached */
+    int last_pid_fd;         /* the pid namespace's ns_last_pid, to keep pid 2 free */
+    bool pinned;             /* kept off our CPU until we wait for it */
+    bool self_pinned;        /* we stay on ours until then */
+    bool narrowed;  /* our affinity is not cpus (an early start): set it back before the guest */
+    cpu_set_t cpus; /* the CPUs viv may use */
+    int done;       /* set by the aide as it returns */
     /* For --trace=run: when the namespaces were begun and handed over (us). */
     int64_t ns_us[2];
     int64_t detach_us[2]; /* the aide's detach, begun and ended (--trace) */
@@ -360,9 +362,9 @@ void sandbox_aide_meanwhile(struct sandbox_aide *a);
 /* /dev for the root (into t): made by the aide if it has begun it, else here. */
 int sandbox_aide_devtree(struct sandbox_aide *a, struct sandbox_devtree *t, struct viv_error *err);
 /* Right after pivot_root (the working directory the new root) and with the capabilities: the old
- * root detached, by the aide once it has made the namespaces, else by the caller; the namespaces waited for and
- * entered, the network one only with join_net (one made for an instance started early may turn
- * out not wanted). */
+ * root detached, by the aide once it has made the namespaces, else by the caller; the namespaces
+ * waited for and entered, the network one only with join_net (one made for an instance started
+ * early may turn out not wanted). */
 int sandbox_aide_pivoted(struct sandbox_aide *a, bool join_net, struct viv_error *err);
 /* Before the guest starts: wait until the aide is gone; loopback is up, the old root detached. */
 int sandbox_aide_finish(struct sandbox_aide *a, struct viv_error *err);

@@ -44,7 +44,8 @@ void sandbox_early_start(const struct sandbox_early_hints *h)
         return;
     }
     struct sandbox_pipes *p = &early.pipes;
-    if (sandbox_pipes_open(p, h) < 0)
+    /* An instance started early execs its guest: no viv-init, no engine (sandbox_early_take). */
+    if (sandbox_pipes_open(p, h, false) < 0)
         return;
     /* The instance starts with the relayed signals blocked, as sandbox_run's would; viv itself
      * keeps its own mask until then, so that Ctrl-C still ends a slow catalog lookup. */

@@ -467,8 +467,8 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
         fail(c, &err);
     }
     char prog[4096];
-    int st = find_program(cfg->argv[0], cfg->envp, cfg->engine_main != NULL, prog, sizeof(prog),
-                          &err);
+    int st =
+        find_program(cfg->argv[0], cfg->envp, cfg->engine_main != NULL, prog, sizeof(prog), &err);
     if (st)
         exec_fail(c, st, &err);
     viv_trace(VIV_TRACE_RUN, "run", "instance: privileges dropped, loading seccomp");

@@ -180,10 +180,9 @@ static int mask_proc_files(int proc, struct viv_error *err)
                                              OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
         if (mask < 0)
             return viv_fail(err, errno, "bind /dev/null");
-        if (!last && sandbox_set_mount_attr(mask,
-                                            MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-                                                MOUNT_ATTR_NOEXEC,
-                                            false, "/dev/null", err) < 0)
+        if (!last &&
+            sandbox_set_mount_attr(mask, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
+                                   false, "/dev/null", err) < 0)
             return -1;
         if (move_mount(mask, "", proc, proc_masked[i], MOVE_MOUNT_F_EMPTY_PATH) < 0)
             return viv_fail(err, errno, "mask /proc/%s", proc_masked[i]);

@@ -180,11 +180,12 @@ void sandbox_pipes_init(struct sandbox_pipes *p)
         pairs[i][0] = pairs[i][1] = -1;
 }
 
-int sandbox_pipes_open(struct sandbox_pipes *p, const struct sandbox_early_hints *h)
+int sandbox_pipes_open(struct sandbox_pipes *p, const struct sandbox_early_hints *h, bool done)
 {
     sandbox_pipes_init(p);
     if (pipe2(p->sync, O_CLOEXEC) == 0 && pipe2(p->rep, O_CLOEXEC) == 0 &&
-        pipe2(p->done, O_CLOEXEC) == 0 && (!h->seccomp || pipe2(p->flt, O_CLOEXEC) == 0) &&
+        (!done || pipe2(p->done, O_CLOEXEC) == 0) &&
+        (!h->seccomp || pipe2(p->flt, O_CLOEXEC) == 0) &&
         (!(h->trap || h->tty) ||
          socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p->sock) == 0))
         return 0;
@@ -355,13 +356,13 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
      * included), and one started by a process with threads (a .viv file's import has them).
      * One with cgroups to join reads the fds for them only after its clone: an instance started
      * early has none of them. */
-    bool shared = !cfg->init && !cfg->engine_main && plan.into_fd < 0 &&
-                  !plan.dir[VIV_CG_MEMORY] && __libc_single_threaded;
-    bool early = shared && !limits_plan_has_fds(&plan) &&
-                 sandbox_early_take(&h, &p, &pid, &pidfd, &start);
+    bool shared = !cfg->init && !cfg->engine_main && plan.into_fd < 0 && !plan.dir[VIV_CG_MEMORY] &&
+                  __libc_single_threaded;
+    bool early =
+        shared && !limits_plan_has_fds(&plan) && sandbox_early_take(&h, &p, &pid, &pidfd, &start);
     if (!early) {
         sandbox_early_cancel();
-        if (sandbox_pipes_open(&p, &h) < 0) {
+        if (sandbox_pipes_open(&p, &h, cfg->init || cfg->engine_main) < 0) {
             viv_fail(err, errno, "create pipes");
             goto out;
         }
