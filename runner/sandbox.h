@@ -169,7 +169,7 @@ struct sandbox_start {
  * which viv would wait for, and the instance's CPU is free at first. */
 pid_t sandbox_clone_shared(int *pidfd, struct sandbox_start *from);
 /* Until a shared instance has made its mount namespace: 0, or -1 with err. */
-int sandbox_wait_mount_ns(struct sandbox_start *from, struct viv_error *err);
+int sandbox_wait_mount_ns(struct sandbox_start *from, int pidfd, struct viv_error *err);
 
 /* ---- an instance started before the image is known (sandbox_early.c) ---- */
 

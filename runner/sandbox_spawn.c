@@ -10,6 +10,7 @@
 #include <linux/futex.h>
 #include <linux/sched.h>
 #include <sched.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -135,11 +136,18 @@ static int start_shared_instance(void *arg)
     start_instance(from);
 }
 
-int sandbox_wait_mount_ns(struct sandbox_start *from, struct viv_error *err)
+int sandbox_wait_mount_ns(struct sandbox_start *from, int pidfd, struct viv_error *err)
 {
     int v;
-    while ((v = __atomic_load_n(&from->mount_ns, __ATOMIC_ACQUIRE)) == 1)
-        sandbox_sys(SYS_futex, (long)&from->mount_ns, FUTEX_WAIT_PRIVATE, 1, 0);
+    /* A few milliseconds at a time: an instance killed before it got there never says. */
+    const struct timespec tick = {.tv_nsec = 5 * 1000 * 1000};
+    while ((v = __atomic_load_n(&from->mount_ns, __ATOMIC_ACQUIRE)) == 1) {
+        sandbox_sys(SYS_futex, (long)&from->mount_ns, FUTEX_WAIT_PRIVATE, 1, (long)&tick);
+        struct pollfd ended = {.fd = pidfd, .events = POLLIN};
+        if (__atomic_load_n(&from->mount_ns, __ATOMIC_ACQUIRE) == 1 && pidfd >= 0 &&
+            poll(&ended, 1, 0) == 1)
+            return viv_fail(err, ECHILD, "the instance ended before it made its mount namespace");
+    }
     return v < 0 ? viv_fail(err, -v, "create the instance's mount namespace") : 0;
 }
 
@@ -367,12 +375,21 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
             goto out;
         }
     }
+    /* An instance that ended before its go (killed, out of memory) has closed the pipes we write
+     * to it next, the policy's and the go's: EPIPE, told as such, rather than a SIGPIPE that
+     * would end viv without a word. From here for an instance started early, which alone holds
+     * their read ends; around the go for one cloned below, which is not to inherit the setting. */
+    struct sigaction ignore_sigpipe = {.sa_handler = SIG_IGN}, sigpipe;
+    bool sigpipe_ignored = early && sigaction(SIGPIPE, &ignore_sigpipe, &sigpipe) == 0;
     /* libseccomp takes far longer to compile the policy than the kernel takes to load it: the
      * program comes from the supervisor's side, cached (compiled on a build's first run), and
      * waits in the pipe for the instance to load it when it gets there. The pipe holds more than
      * the largest program (BPF_MAXINSNS), so this never waits. */
-    if (p.flt[1] >= 0 && seccomp_policy_send(h.trap, p.flt[1], err) < 0)
+    if (p.flt[1] >= 0 && seccomp_policy_send(h.trap, p.flt[1], err) < 0) {
+        if (err->code == EPIPE)
+            viv_fail(err, 0, "the instance ended before it was given its policy");
         goto kill_early;
+    }
     sigset_t relayed;
     sandbox_relayed_signals(&relayed);
     sigprocmask(SIG_BLOCK, &relayed, &caller_mask);
@@ -429,13 +446,19 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     p.flt[1] = -1;
     /* After the go the instance is undumpable: its namespaces are ours to open only before.
      * viv-init has its own way not to wait for the teardown: it reports before it exits. */
-    if (shared && sandbox_wait_mount_ns(start, err) < 0)
+    if (shared && sandbox_wait_mount_ns(start, pidfd, err) < 0)
         goto kill_early;
     if (!cfg->init)
         linger = sandbox_linger_take(pid);
     struct map_failure mf = {0};
-    if (write_id_maps(cfg, pid, &mf) < 0 ||
-        sandbox_sys(SYS_write, p.sync[1], (long)"g", 1, 0) != 1) {
+    if (!sigpipe_ignored)
+        sigpipe_ignored = sigaction(SIGPIPE, &ignore_sigpipe, &sigpipe) == 0;
+    long went =
+        write_id_maps(cfg, pid, &mf) < 0 ? -1 : sandbox_sys(SYS_write, p.sync[1], (long)"g", 1, 0);
+    if (sigpipe_ignored)
+        sigaction(SIGPIPE, &sigpipe, NULL);
+    sigpipe_ignored = false;
+    if (went != 1) {
         sandbox_sys(SYS_kill, pid, SIGKILL, 0, 0);
         waitpid(pid, NULL, 0);
         if (mf.file)
@@ -502,6 +525,8 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     st->wall_ns = now_ns() - t0;
     goto out;
 kill_early:
+    if (sigpipe_ignored)
+        sigaction(SIGPIPE, &sigpipe, NULL);
     /* Taken but not let go: waiting for its go, it may be killed. */
     if (pid > 0) {
         kill(pid, SIGKILL);
