@@ -284,6 +284,10 @@ long sandbox_sys5(long nr, long a, long b, long c, long d, long e);
  * per-thread area the kernel fills for the task that registered it, which a task sharing its
  * memory is not. -1 if unknown. */
 int sandbox_getcpu(void);
+/* Fields first..last of the calling thread's /proc/thread-self/stat, as numbers, into v[0..]:
+ * counted from the last ')' (the command name, field 2, may hold spaces and parentheses). 0, or
+ * -1 where they cannot all be read. */
+int sandbox_stat_fields(int first, int last, uint64_t *v);
 /* clone(2) onto a new stack, where fn(arg) runs and its return ends the new task; errno left
  * alone. The new task's tid, or -errno. */
 long sandbox_clone(unsigned long flags, void *stack_top, int (*fn)(void *), void *arg, pid_t *ptid,

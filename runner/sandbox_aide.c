@@ -65,44 +65,13 @@ static void loopback_up(void)
 
 /* The signals to give their default disposition before the guest's exec: those ignored, which
  * an exec keeps (a viv started from a script's background job has SIGINT and SIGQUIT ignored),
- * and those caught, whose handler, viv's, must not run in the guest's process meanwhile. Fields
- * 33 and 34 of /proc/thread-self/stat, one read instead of sixty-odd calls; every signal where
- * that cannot be read. */
+ * and those caught, whose handler, viv's, must not run in the guest's process meanwhile: stat's
+ * fields 33 and 34, one read instead of sixty-odd calls; every signal where they cannot be read.
+ */
 static uint64_t dispositions_to_reset(void)
 {
-    char buf[1024];
-    long fd = raw3(SYS_openat, AT_FDCWD, (long)"/proc/thread-self/stat", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return ~0ull;
-    long n = raw3(SYS_read, fd, (long)buf, sizeof(buf) - 1);
-    raw3(SYS_close, fd, 0, 0);
-    if (n <= 0)
-        return ~0ull;
-    buf[n] = '\0';
-    /* The command name, field 2, may hold spaces and parentheses: the fields after it are
-     * counted from its last ')'. */
-    long at = n - 1;
-    while (at >= 0 && buf[at] != ')')
-        at--;
-    if (at < 0)
-        return ~0ull;
-    uint64_t sets = 0;
-    int field = 2, got = 0;
-    for (const char *c = buf + at + 1; *c && got < 2; c++) {
-        if (*c != ' ')
-            continue;
-        if (++field != 33 && field != 34)
-            continue;
-        uint64_t v = 0;
-        const char *d = c + 1;
-        while (*d >= '0' && *d <= '9')
-            v = v * 10 + (uint64_t)(*d++ - '0');
-        if (d == c + 1)
-            return ~0ull;
-        sets |= v;
-        got++;
-    }
-    return got == 2 ? sets : ~0ull;
+    uint64_t sets[2];
+    return sandbox_stat_fields(33, 34, sets) < 0 ? ~0ull : sets[0] | sets[1];
 }
 
 /* The C library's own two (SIGCANCEL, SIGSETXID) stay as they are, as its signal() leaves them;

@@ -182,27 +182,14 @@ static void fill_strings(char *at, char *end, char *const *v)
  * after this (the guest's argv and envp are copies). */
 static void hide_cmdline(char *const *argv, char *const *envp)
 {
-    char buf[1024];
-    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    /* arg_start, arg_end, env_start, env_end. */
+    uint64_t v[4];
+    if (sandbox_stat_fields(48, 51, v) < 0)
         return;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return;
-    buf[n] = '\0';
-    /* Fields after the parenthesised comm: arg_start, arg_end, env_start, env_end are 48-51. */
-    unsigned long long v[52] = {0};
-    char *p = strrchr(buf, ')');
-    for (int field = 3; p && field <= 51; field++) {
-        p = strchr(p + 1, ' ');
-        if (p)
-            v[field] = strtoull(p + 1, NULL, 10);
-    }
     clearenv();
     char *const init_argv[] = {"viv-init", NULL};
     char *const *fill[] = {argv ? argv : init_argv, envp};
-    for (int i = 48, k = 0; i <= 50; i += 2, k++)
+    for (int i = 0, k = 0; i <= 2; i += 2, k++)
         if (v[i] && v[i + 1] > v[i])
             fill_strings((char *)(uintptr_t)v[i], (char *)(uintptr_t)v[i + 1], fill[k]);
 }

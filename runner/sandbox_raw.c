@@ -5,6 +5,7 @@
  * instance started early while the supervisor still reads the catalog (sandbox_early.c). */
 #include "sandbox.h"
 
+#include <fcntl.h>
 #include <sys/syscall.h>
 
 long sandbox_sys5(long nr, long a, long b, long c, long d, long e)
@@ -41,6 +42,38 @@ int sandbox_getcpu(void)
 {
     unsigned cpu = 0;
     return sandbox_sys(SYS_getcpu, (long)&cpu, 0, 0, 0) < 0 ? -1 : (int)cpu;
+}
+
+int sandbox_stat_fields(int first, int last, uint64_t *v)
+{
+    char buf[1024];
+    long fd =
+        sandbox_sys(SYS_openat, AT_FDCWD, (long)"/proc/thread-self/stat", O_RDONLY | O_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    long n = sandbox_sys(SYS_read, fd, (long)buf, sizeof(buf) - 1, 0);
+    sandbox_sys(SYS_close, fd, 0, 0, 0);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    long at = n - 1;
+    while (at >= 0 && buf[at] != ')')
+        at--;
+    if (at < 0)
+        return -1;
+    int field = 2;
+    for (const char *c = buf + at + 1; *c && field < last; c++) {
+        if (*c != ' ' || ++field < first)
+            continue;
+        uint64_t x = 0;
+        const char *d = c + 1;
+        while (*d >= '0' && *d <= '9')
+            x = x * 10 + (uint64_t)(*d++ - '0');
+        if (d == c + 1)
+            return -1;
+        v[field - first] = x;
+    }
+    return field == last ? 0 : -1;
 }
 
 /* The C library's clone sets errno when the kernel refuses. Arguments as the C library's clone

@@ -375,21 +375,6 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
             goto out;
         }
     }
-    /* An instance that ended before its go (killed, out of memory) has closed the pipes we write
-     * to it next, the policy's and the go's: EPIPE, told as such, rather than a SIGPIPE that
-     * would end viv without a word. From here for an instance started early, which alone holds
-     * their read ends; around the go for one cloned below, which is not to inherit the setting. */
-    struct sigaction ignore_sigpipe = {.sa_handler = SIG_IGN}, sigpipe;
-    bool sigpipe_ignored = early && sigaction(SIGPIPE, &ignore_sigpipe, &sigpipe) == 0;
-    /* libseccomp takes far longer to compile the policy than the kernel takes to load it: the
-     * program comes from the supervisor's side, cached (compiled on a build's first run), and
-     * waits in the pipe for the instance to load it when it gets there. The pipe holds more than
-     * the largest program (BPF_MAXINSNS), so this never waits. */
-    if (p.flt[1] >= 0 && seccomp_policy_send(h.trap, p.flt[1], err) < 0) {
-        if (err->code == EPIPE)
-            viv_fail(err, 0, "the instance ended before it was given its policy");
-        goto kill_early;
-    }
     sigset_t relayed;
     sandbox_relayed_signals(&relayed);
     sigprocmask(SIG_BLOCK, &relayed, &caller_mask);
@@ -441,6 +426,20 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     if (plan.notes[0])
         sandbox_note(cfg, true, "%s", plan.notes);
     sandbox_pipes_close_instance_ends(&p);
+    /* An instance that ended before its go (killed, out of memory) has closed the pipes written
+     * to it from here, the policy's and the go's: EPIPE, told as such, rather than a SIGPIPE that
+     * would end viv without a word. After the clone, which is not to inherit the setting. */
+    struct sigaction ignore_sigpipe = {.sa_handler = SIG_IGN}, sigpipe;
+    bool sigpipe_ignored = sigaction(SIGPIPE, &ignore_sigpipe, &sigpipe) == 0;
+    /* libseccomp takes far longer to compile the policy than the kernel takes to load it: the
+     * program comes from the supervisor's side, cached (compiled on a build's first run), and
+     * waits in the pipe for the instance to load it when it gets there. The pipe holds more than
+     * the largest program (BPF_MAXINSNS), so this never waits. */
+    if (p.flt[1] >= 0 && seccomp_policy_send(h.trap, p.flt[1], err) < 0) {
+        if (err->code == EPIPE)
+            viv_fail(err, 0, "the instance ended before it was given its policy");
+        goto kill_early;
+    }
     if (p.flt[1] >= 0)
         sandbox_sys(SYS_close, p.flt[1], 0, 0, 0);
     p.flt[1] = -1;
@@ -451,13 +450,10 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     if (!cfg->init)
         linger = sandbox_linger_take(pid);
     struct map_failure mf = {0};
-    if (!sigpipe_ignored)
-        sigpipe_ignored = sigaction(SIGPIPE, &ignore_sigpipe, &sigpipe) == 0;
     long went =
         write_id_maps(cfg, pid, &mf) < 0 ? -1 : sandbox_sys(SYS_write, p.sync[1], (long)"g", 1, 0);
     if (sigpipe_ignored)
         sigaction(SIGPIPE, &sigpipe, NULL);
-    sigpipe_ignored = false;
     if (went != 1) {
         sandbox_sys(SYS_kill, pid, SIGKILL, 0, 0);
         waitpid(pid, NULL, 0);
