@@ -278,8 +278,11 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
 static void start_early(const struct run_flags *f, bool file)
 {
     bool native = strcmp(f->mode, "native") == 0 || strcmp(f->mode, "auto") == 0;
-    if (!native || f->init || f->memory || f->pids || f->cpus || file)
+    if (!native || f->init || f->memory || f->pids || f->cpus || file) {
+        /* One viv's entry point started on a guess. */
+        sandbox_early_cancel();
         return;
+    }
     bool seccomp = !f->unconfined;
     struct sandbox_early_hints h = {
         .seccomp = seccomp,

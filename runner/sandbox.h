@@ -150,6 +150,9 @@ struct sandbox_child {
     int home_cpu;
     bool has_cpus;
     cpu_set_t cpus;
+    /* viv's thread pointer, which the instance and its aide take at the go: one started before
+     * the C library set it up has had a stand-in until then (sandbox_prestart). */
+    void *tls;
 };
 /* Runs in the new namespaces as their pid 1; never returns. */
 _Noreturn void sandbox_child_main(const struct sandbox_child *c);
@@ -163,11 +166,12 @@ struct sandbox_start {
      * set to 0 (or -errno) and the futex on it woken. */
     int mount_ns;
 };
-/* The instance in viv's own memory, as vfork does (the C library's clone: the child starts on
- * its own stack, in start_instance); -1 (errno set) where the kernel refuses. Its mount namespace
- * it makes itself (from->mount_ns): copying the host's mounts is the longest part of the clone,
- * which viv would wait for, and the instance's CPU is free at first. */
-pid_t sandbox_clone_shared(int *pidfd, struct sandbox_start *from);
+/* The instance in viv's own memory, as vfork does (the child starts on its own stack, in
+ * start_instance); -errno where the kernel refuses. Its mount namespace it makes itself
+ * (from->mount_ns): copying the host's mounts is the longest part of the clone, which viv would
+ * wait for, and the instance's CPU is free at first. tls: its thread pointer until its go, where
+ * the C library has not set up viv's yet (sandbox_prestart), else NULL (viv's). */
+pid_t sandbox_clone_shared(int *pidfd, struct sandbox_start *from, void *tls);
 /* Until a shared instance has made its mount namespace: 0, or -1 with err. */
 int sandbox_wait_mount_ns(struct sandbox_start *from, int pidfd, struct viv_error *err);
 
@@ -194,7 +198,7 @@ bool sandbox_early_take(const struct sandbox_early_hints *want, struct sandbox_p
 /* Kill and reap an early instance not taken (another mode, an error): it has done nothing yet
  * that outlives it. */
 void sandbox_early_cancel(void);
-/* The pipes sandbox_run and an early start make alike; -1 (errno set) on failure, none left. */
+/* The pipes sandbox_run and an early start make alike; -errno on failure, none left. */
 void sandbox_pipes_init(struct sandbox_pipes *p);
 /* The done pipe only with done: only viv-init and the engines, which stay in the instance, write
  * it (an exec'd guest would only close it, one more wake-up of the supervisor). */
@@ -289,9 +293,17 @@ int sandbox_getcpu(void);
  * -1 where they cannot all be read. */
 int sandbox_stat_fields(int first, int last, uint64_t *v);
 /* clone(2) onto a new stack, where fn(arg) runs and its return ends the new task; errno left
- * alone. The new task's tid, or -errno. */
+ * alone. The new task's tid, or -errno. tls is its thread pointer with CLONE_SETTLS. */
 long sandbox_clone(unsigned long flags, void *stack_top, int (*fn)(void *), void *arg, pid_t *ptid,
-                   pid_t *ctid);
+                   pid_t *ctid, void *tls);
+
+/* n zero bytes at p, without the C library (whose memset is chosen at start-up). */
+void sandbox_zero(void *p, size_t n);
+/* The calling task's thread pointer, and setting it (the C library's, shared by the instance). */
+void *sandbox_thread_pointer(void);
+void sandbox_set_thread_pointer(void *tp);
+/* Called from viv's entry point with the initial stack, before the C library has started. */
+void sandbox_prestart(long *sp);
 
 /* ---- the aide (sandbox_aide.c) ---- */
 
@@ -328,6 +340,7 @@ struct sandbox_aide {
     int small_ready;             /* set by the aide once it has made those */
     int released;                /* set by the first thread once the id maps are written */
     bool rootless;               /* set before released, for the devpts options */
+    void *tls;                   /* set before released: viv's thread pointer, taken then */
     int tree_claim;              /* who makes /dev: 0 no one yet, 1 the aide, 2 the first thread */
     int tree_ready;              /* set by the aide: tree holds */
     struct sandbox_devtree tree;
@@ -357,7 +370,7 @@ int sandbox_running_tasks(int *load1);
 void sandbox_aide_start(struct sandbox_aide *a, bool make_netns, int home_cpu,
                         const cpu_set_t *cpus);
 /* Right after the go: the aide may go on to /dev, which needs the id maps. */
-void sandbox_aide_released(struct sandbox_aide *a, bool rootless);
+void sandbox_aide_released(struct sandbox_aide *a, bool rootless, void *tls);
 /* Whether the aide is making /dev this moment, which sandbox_aide_devtree would wait for. */
 bool sandbox_aide_devtree_pending(const struct sandbox_aide *a);
 /* Before such a wait: take over what of the aide's work it has not begun (the ipc and uts

@@ -100,9 +100,11 @@ static int64_t now_us(void)
     return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
 }
 
+/* The names in place, not pointers: the aide may start before the C library has relocated
+ * viv's pointers (sandbox_early.c). */
 static const struct {
     int flag;
-    const char *file;
+    char file[28];
 } ns_kinds[SANDBOX_NS_COUNT] = {
     [SANDBOX_NS_IPC] = {CLONE_NEWIPC, "/proc/thread-self/ns/ipc"},
     [SANDBOX_NS_UTS] = {CLONE_NEWUTS, "/proc/thread-self/ns/uts"},
@@ -180,6 +182,7 @@ static int aide_main(void *arg)
      * makes them itself meanwhile. Loopback, only the guest needs, comes last: brought up before
      * /dev, it left /dev to the first thread more often, on its way to the exec (1.5% slower). */
     flag_wait(&a->released);
+    sandbox_set_thread_pointer(a->tls);
     if (claim(&a->tree_claim, 1)) {
         sandbox_devtree_make(&a->tree, a->rootless);
         flag_set(&a->tree_ready);
@@ -268,7 +271,7 @@ int sandbox_running_tasks(int *load1)
 void sandbox_aide_start(struct sandbox_aide *a, bool make_netns, int home_cpu,
                         const cpu_set_t *cpus)
 {
-    memset(a, 0, offsetof(struct sandbox_aide, stack));
+    sandbox_zero(a, offsetof(struct sandbox_aide, stack));
     a->tid = -1;
     a->ns_pidfd = -1;
     for (int i = 0; i < SANDBOX_NS_COUNT; i++)
@@ -293,7 +296,7 @@ void sandbox_aide_start(struct sandbox_aide *a, bool make_netns, int home_cpu,
      * thread blocks (every relayed one, until the guest starts). */
     long tid = sandbox_clone(CLONE_VM | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |
                                  CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
-                             a->stack + sizeof(a->stack), aide_main, a, &a->tid, &a->tid);
+                             a->stack + sizeof(a->stack), aide_main, a, &a->tid, &a->tid, NULL);
     if (tid < 0)
         a->tid = -1;
     /* On another CPU than home, ours by default: a task just made counts as cache-hot for half
@@ -348,9 +351,10 @@ static void unpin_self(struct sandbox_aide *a)
     a->self_pinned = a->narrowed = false;
 }
 
-void sandbox_aide_released(struct sandbox_aide *a, bool rootless)
+void sandbox_aide_released(struct sandbox_aide *a, bool rootless, void *tls)
 {
     a->rootless = rootless;
+    a->tls = tls;
     if (a->started)
         flag_set(&a->released);
 }

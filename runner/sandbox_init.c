@@ -392,9 +392,11 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
         ;
     if (got != 1)
         _exit(125); /* the supervisor is gone */
+    /* viv's thread pointer, the C library's from here on, for the two of us. */
+    sandbox_set_thread_pointer(c->tls);
     const struct viv_sandbox_config *cfg = c->cfg;
     struct viv_error err = {0};
-    sandbox_aide_released(&aide, cfg->rootless);
+    sandbox_aide_released(&aide, cfg->rootless, c->tls);
     close(c->sync_fd);
     /* A cgroup mount of viv's own is closed outright, as an engine that serves the guest never
      * execs. */

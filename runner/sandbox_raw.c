@@ -88,9 +88,9 @@ __asm__(".text\n"
         "    subq $16, %rsi\n"
         "    movq %rdx, (%rsi)\n" /* fn and arg, for the child to pop from its new stack */
         "    movq %rcx, 8(%rsi)\n"
-        "    movq %r8, %rdx\n"  /* parent_tid */
-        "    movq %r9, %r10\n"  /* child_tid */
-        "    xorl %r8d, %r8d\n" /* tls: none set */
+        "    movq %r8, %rdx\n"   /* parent_tid */
+        "    movq %r9, %r10\n"   /* child_tid */
+        "    movq 8(%rsp), %r8\n" /* tls, used with CLONE_SETTLS alone */
         "    movl $56, %eax\n"  /* SYS_clone */
         "    syscall\n"
         "    testq %rax, %rax\n"
@@ -114,7 +114,7 @@ __asm__(".text\n"
         "    stp x2, x3, [x1, #-16]!\n" /* fn and arg, for the child to load from its new stack */
         "    mov x2, x4\n"              /* parent_tid */
         "    mov x4, x5\n"              /* child_tid */
-        "    mov x3, xzr\n"             /* tls: none set */
+        "    mov x3, x6\n"              /* tls, used with CLONE_SETTLS alone */
         "    mov x8, #220\n"            /* SYS_clone */
         "    svc #0\n"
         "    cbnz x0, 1f\n"
@@ -127,4 +127,55 @@ __asm__(".text\n"
         ".size sandbox_clone, .-sandbox_clone\n");
 #else
 #error "sandbox_clone: no clone sequence for this architecture"
+#endif
+
+void sandbox_zero(void *p, size_t n)
+{
+#if defined(__x86_64__)
+    __asm__ volatile("rep stosb" : "+D"(p), "+c"(n) : "a"(0) : "memory");
+#else
+    for (volatile char *c = p; n; n--)
+        *c++ = 0;
+#endif
+}
+
+void *sandbox_thread_pointer(void)
+{
+    void *tp;
+#if defined(__x86_64__)
+    /* The C library's thread control block starts with a pointer to itself. */
+    __asm__("movq %%fs:0, %0" : "=r"(tp));
+#elif defined(__aarch64__)
+    __asm__("mrs %0, tpidr_el0" : "=r"(tp));
+#endif
+    return tp;
+}
+
+void sandbox_set_thread_pointer(void *tp)
+{
+    if (!tp)
+        return;
+#if defined(__x86_64__)
+    sandbox_sys(SYS_arch_prctl, 0x1002 /* ARCH_SET_FS */, (long)tp, 0, 0);
+#elif defined(__aarch64__)
+    __asm__ volatile("msr tpidr_el0, %0" : : "r"(tp) : "memory");
+#endif
+}
+
+#if defined(__x86_64__)
+/* viv's entry point, before the C library's _start: sandbox_prestart sees the command line
+ * (argc, then argv, at the initial stack pointer) while glibc has not run; %rdx, which the kernel
+ * sets for _start, is kept. */
+__asm__(".text\n"
+        ".globl sandbox_entry\n"
+        ".type sandbox_entry, @function\n"
+        "sandbox_entry:\n"
+        "    movq %rsp, %rdi\n"
+        "    pushq %rdx\n"
+        "    subq $8, %rsp\n"
+        "    call sandbox_prestart\n"
+        "    addq $8, %rsp\n"
+        "    popq %rdx\n"
+        "    jmp _start\n"
+        ".size sandbox_entry, .-sandbox_entry\n");
 #endif

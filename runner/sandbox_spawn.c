@@ -152,33 +152,26 @@ int sandbox_wait_mount_ns(struct sandbox_start *from, int pidfd, struct viv_erro
 }
 
 /* The instance's stack while it shares viv's memory, with a guard page below; the set-up takes a
- * few dozen KiB of it. Kept for the next instance of this viv, if any. */
+ * few dozen KiB of it. In viv's own zeroed data, which costs nothing until touched and needs no
+ * call to map: an instance started before the C library has no mmap to call. */
+static char shared_stack[(1 << 20) + 4096] __attribute__((aligned(4096)));
+
 static void *shared_stack_top(void)
 {
-    static char *top;
-    const size_t size = 1 << 20, guard = 4096;
-    if (!top) {
-        char *p = mmap(NULL, size + guard, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
-        if (p == MAP_FAILED)
-            return NULL;
-        mprotect(p, guard, PROT_NONE);
-        top = p + guard + size;
-    }
-    return top;
+    static bool guarded;
+    if (!guarded)
+        sandbox_sys(SYS_mprotect, (long)shared_stack, 4096, PROT_NONE, 0);
+    guarded = true;
+    return shared_stack + sizeof(shared_stack);
 }
 
 /* CLONE_PIDFD is Linux 5.2. */
-pid_t sandbox_clone_shared(int *pidfd, struct sandbox_start *from)
+pid_t sandbox_clone_shared(int *pidfd, struct sandbox_start *from, void *tls)
 {
-    void *stack = shared_stack_top();
-    if (!stack) {
-        errno = ENOMEM;
-        return -1;
-    }
-    int flags = CLONE_VM | CLONE_PIDFD | CLONE_NEWUSER | CLONE_NEWPID | SIGCHLD;
+    unsigned long flags = CLONE_VM | CLONE_PIDFD | CLONE_NEWUSER | CLONE_NEWPID | SIGCHLD;
     from->mount_ns = 1;
-    return clone(start_shared_instance, stack, flags, from, pidfd);
+    return (pid_t)sandbox_clone(flags | (tls ? CLONE_SETTLS : 0), shared_stack_top(),
+                                start_shared_instance, from, pidfd, NULL, tls);
 }
 
 void sandbox_pipes_init(struct sandbox_pipes *p)
@@ -191,16 +184,18 @@ void sandbox_pipes_init(struct sandbox_pipes *p)
 int sandbox_pipes_open(struct sandbox_pipes *p, const struct sandbox_early_hints *h, bool done)
 {
     sandbox_pipes_init(p);
-    if (pipe2(p->sync, O_CLOEXEC) == 0 && pipe2(p->rep, O_CLOEXEC) == 0 &&
-        (!done || pipe2(p->done, O_CLOEXEC) == 0) &&
-        (!h->seccomp || pipe2(p->flt, O_CLOEXEC) == 0) &&
-        (!(h->trap || h->tty) ||
-         socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p->sock) == 0))
-        return 0;
-    int e = errno;
-    sandbox_pipes_close(p);
-    errno = e;
-    return -1;
+    long r = sandbox_sys(SYS_pipe2, (long)p->sync, O_CLOEXEC, 0, 0);
+    if (r == 0)
+        r = sandbox_sys(SYS_pipe2, (long)p->rep, O_CLOEXEC, 0, 0);
+    if (r == 0 && done)
+        r = sandbox_sys(SYS_pipe2, (long)p->done, O_CLOEXEC, 0, 0);
+    if (r == 0 && h->seccomp)
+        r = sandbox_sys(SYS_pipe2, (long)p->flt, O_CLOEXEC, 0, 0);
+    if (r == 0 && (h->trap || h->tty))
+        r = sandbox_sys(SYS_socketpair, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, (long)p->sock);
+    if (r < 0)
+        sandbox_pipes_close(p);
+    return (int)r;
 }
 
 void sandbox_pipes_close_instance_ends(struct sandbox_pipes *p)
@@ -217,21 +212,21 @@ void sandbox_start_init(struct sandbox_start *s, const struct sandbox_pipes *p,
                         const sigset_t *caller_mask, const struct sandbox_early_hints *h,
                         int home_cpu)
 {
-    *s = (struct sandbox_start){
-        .child =
-            {
-                .sync_fd = p->sync[0],
-                .report_fd = p->rep[1],
-                .sock_fd = p->sock[1],
-                .filter_fd = p->flt[0],
-                .done_fd = p->done[1],
-                .caller_mask = *caller_mask,
-                .make_netns = h->netns,
-                .tty = h->tty,
-                .home_cpu = home_cpu,
-            },
-        .theirs = {p->sync[1], p->rep[0], p->done[0], p->flt[1], p->sock[0]},
-    };
+    /* Field by field: a compound literal may become a call to memset, which an instance started
+     * before the C library cannot make. */
+    sandbox_zero(s, sizeof(*s));
+    s->child.sync_fd = p->sync[0];
+    s->child.report_fd = p->rep[1];
+    s->child.sock_fd = p->sock[1];
+    s->child.filter_fd = p->flt[0];
+    s->child.done_fd = p->done[1];
+    s->child.caller_mask = *caller_mask;
+    s->child.make_netns = h->netns;
+    s->child.tty = h->tty;
+    s->child.home_cpu = home_cpu;
+    const int theirs[] = {p->sync[1], p->rep[0], p->done[0], p->flt[1], p->sock[0]};
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(theirs); i++)
+        s->theirs[i] = theirs[i];
 }
 
 void sandbox_pipes_close(struct sandbox_pipes *p)
@@ -240,7 +235,7 @@ void sandbox_pipes_close(struct sandbox_pipes *p)
     for (size_t i = 0; i < VIV_ARRAY_SIZE(pairs); i++) {
         for (int end = 0; end < 2; end++) {
             if (pairs[i][end] >= 0)
-                close(pairs[i][end]);
+                sandbox_sys(SYS_close, pairs[i][end], 0, 0, 0);
             pairs[i][end] = -1;
         }
     }
@@ -370,8 +365,9 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
         shared && !limits_plan_has_fds(&plan) && sandbox_early_take(&h, &p, &pid, &pidfd, &start);
     if (!early) {
         sandbox_early_cancel();
-        if (sandbox_pipes_open(&p, &h, cfg->init || cfg->engine_main) < 0) {
-            viv_fail(err, errno, "create pipes");
+        int r = sandbox_pipes_open(&p, &h, cfg->init || cfg->engine_main);
+        if (r < 0) {
+            viv_fail(err, -r, "create pipes");
             goto out;
         }
     }
@@ -391,13 +387,16 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     if (has_ws)
         start->child.winsize = ws;
     start->child.exec_reached = shared ? &start->exec_reached : NULL;
+    start->child.tls = sandbox_thread_pointer();
     if (early) {
         viv_trace(VIV_TRACE_RUN, "run", "starting the instance: started early (shared memory)");
     } else {
         viv_trace(VIV_TRACE_RUN, "run", "starting the instance: cloning it%s",
                   shared ? " (shared memory)" : "");
         if (shared) {
-            pid = sandbox_clone_shared(&pidfd, start);
+            pid = sandbox_clone_shared(&pidfd, start, NULL);
+            if (pid < 0)
+                errno = -pid, pid = -1;
             if (pid < 0 && (errno == EINVAL || errno == ENOMEM))
                 shared = false;
         }

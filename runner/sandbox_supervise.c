@@ -23,11 +23,13 @@
  * pty. */
 static const int relayed[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
+/* By hand, not with sigaddset: an instance started before the C library blocks them too. */
 void sandbox_relayed_signals(sigset_t *set)
 {
-    sigemptyset(set);
+    sandbox_zero(set, sizeof(*set));
     for (size_t i = 0; i < VIV_ARRAY_SIZE(relayed); i++)
-        sigaddset(set, relayed[i]);
+        set->__val[(relayed[i] - 1) / (8 * sizeof(set->__val[0]))] |=
+            1ul << ((relayed[i] - 1) % (8 * sizeof(set->__val[0])));
 }
 
 void sandbox_note(const struct viv_sandbox_config *cfg, bool warning, const char *fmt, ...)

@@ -8,6 +8,12 @@ LIM=
 [ "$(id -u)" = 0 ] || LIM=--limits=best-effort
 run "$VIV" run $LIM "$WORK/examples/hello.viv"
 if [ "$status" = 0 ] && contains "$out" "hello from vivarium: pid 1 on hello"; then pass "run FILE.viv imports and runs it"; else fail "run FILE.viv imports and runs it" "$status $out $errout"; fi
+# A file not named .viv: viv's entry point takes it for an image name and starts an instance
+# before main, which then finds a file to import and kills it unused.
+cp "$WORK/app.viv" "$WORK/app-appliance"
+run "$VIV" run "$WORK/app-appliance" 'echo imported; echo $$'
+if [ "$status" = 0 ] && [ "$out" = "imported
+1" ]; then pass "run FILE without .viv imports and runs it"; else fail "run FILE without .viv imports and runs it" "$status $out $errout"; fi
 expect "run by name" 0 "$VIV" run $LIM hello:1.0
 expect "run by id prefix" 0 "$VIV" run $LIM "$("$VIV" images -q | head -n 1 | cut -c1-12)"
 expect_err "run of a missing image" 125 "viv: run: no image 'nothere:latest'" "$VIV" run nothere
