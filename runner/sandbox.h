@@ -238,8 +238,8 @@ int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, str
 /* ---- inside the new namespaces (sandbox_rootfs.c, sandbox_path.c) ---- */
 
 /* Mount the instance's root under a private tmpfs, populate /proc, /dev (from the aide), /tmp and
- * the binds, and pivot into it; the old root stays stacked on top of it, for sandbox_aide_pivoted
- * to detach. note gets a line on the root's layout, for --verbose. */
+ * the binds, pivoting into it as soon as it is mounted; the old root stays stacked on top of it,
+ * for the aide or sandbox_aide_join to detach. note gets a line on the root's layout, for --verbose. */
 struct sandbox_aide;
 int sandbox_setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide, char *note,
                        size_t note_len, struct viv_error *err);
@@ -264,6 +264,13 @@ int sandbox_mount_at(const char *source, int target_fd, const char *fstype, unsi
  * MOUNT_ATTR_* flags attr set on the new mount(s) before they become visible. */
 int sandbox_bind(int src_dirfd, const char *src_path, int target_dirfd, const char *target_name,
                  uint64_t attr, bool recursive, const char *what, struct viv_error *err);
+/* sandbox_bind's two halves: the detached copy (an fd, or -1), and attaching it. A copy of the
+ * host's tree must be made while that tree is in the mount namespace (before the old root is
+ * detached); attaching may come after. */
+int sandbox_clone_tree(int src_dirfd, const char *src_path, uint64_t attr, bool recursive,
+                       const char *what, struct viv_error *err);
+int sandbox_attach_tree(int mfd, int target_dirfd, const char *target_name, const char *what,
+                        struct viv_error *err);
 /* Set MOUNT_ATTR_* flags on the mount whose root mount_fd is. */
 int sandbox_set_mount_attr(int mount_fd, uint64_t attr, bool recursive, const char *what,
                            struct viv_error *err);
@@ -311,12 +318,13 @@ void sandbox_prestart(long *sp);
 
 struct sandbox_devtree {
     int dev;            /* a mount of its own, not attached anywhere yet; -1 until made */
+    int host;           /* the host's /dev (O_PATH), whose nodes are bound; not ours to close */
     bool populated;     /* /dev has its nodes and mounts (else: fill it once attached) */
     int error;          /* why they could not be made */
     const char *failed; /* the step that failed */
 };
 /* System calls by hand (the aide runs it); needs the id maps written. -1 with t->error. */
-int sandbox_devtree_make(struct sandbox_devtree *t, bool rootless);
+int sandbox_devtree_make(struct sandbox_devtree *t, bool rootless, int host);
 /* Where the kernel refused to mount beneath /dev while detached: once it is attached. */
 int sandbox_devtree_fill(struct sandbox_devtree *t, bool rootless);
 void sandbox_devtree_close(struct sandbox_devtree *t);
@@ -343,11 +351,15 @@ struct sandbox_aide {
     void *tls;                   /* set before released: viv's thread pointer, taken then */
     int tree_claim;              /* who makes /dev: 0 no one yet, 1 the aide, 2 the first thread */
     int tree_ready;              /* set by the aide: tree holds */
+    int tree_done;               /* set by whoever made /dev once it is populated: the host's
+                                    nodes are bound, the old root may go */
+    int host_dev;                /* the host's /dev (O_PATH), opened before the aide starts */
     struct sandbox_devtree tree;
     bool dispositions_reset; /* by the aide: every signal's default (read once it is gone) */
     int idle;                /* set by the aide once loopback is up: it waits for the pivot */
     int pivoted;             /* set by the first thread: the old root is on top of the new one */
     bool aide_detaches;      /* set before pivoted: the aide detaches the old root */
+    bool detached;           /* the aide's: it has */
     int joined;              /* set by the first thread once in the namespaces the aide made */
     int detach_error;        /* why the old root could not be detached */
     int last_pid_fd;         /* the pid namespace's ns_last_pid, to keep pid 2 free */
@@ -378,11 +390,15 @@ bool sandbox_aide_devtree_pending(const struct sandbox_aide *a);
 void sandbox_aide_meanwhile(struct sandbox_aide *a);
 /* /dev for the root (into t): made by the aide if it has begun it, else here. */
 int sandbox_aide_devtree(struct sandbox_aide *a, struct sandbox_devtree *t, struct viv_error *err);
-/* Right after pivot_root (the working directory the new root) and with the capabilities: the old
- * root detached, by the aide once it has made the namespaces, else by the caller; the namespaces
- * waited for and entered, the network one only with join_net (one made for an instance started
- * early may turn out not wanted). */
-int sandbox_aide_pivoted(struct sandbox_aide *a, bool join_net, struct viv_error *err);
+/* Once /dev is attached and populated (or could not be): the aide may detach the old root. */
+void sandbox_aide_devtree_done(struct sandbox_aide *a);
+/* Right after pivot_root (the working directory the new root): the old root is the aide's to
+ * detach, once it has made the network namespace. */
+void sandbox_aide_pivoted(struct sandbox_aide *a);
+/* Once the root is ready, with the capabilities: the old root detached here if the aide does
+ * not; the namespaces waited for and entered, the network one only with join_net (one made for
+ * an instance started early may turn out not wanted). */
+int sandbox_aide_join(struct sandbox_aide *a, bool join_net, struct viv_error *err);
 /* Before the guest starts: wait until the aide is gone; loopback is up, the old root detached. */
 int sandbox_aide_finish(struct sandbox_aide *a, struct viv_error *err);
 

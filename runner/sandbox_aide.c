@@ -166,7 +166,24 @@ static bool claim(int *who_claims, int who)
 
 /* The aide has a working directory of its own (no CLONE_FS), which pivot_root(".", ".") moves
  * onto the new root as it moves the first thread's: there the old root is the mount stacked on
- * top of ".", for either to detach. */
+ * top of ".", for either to detach. The aide does, once, as soon as the first thread has
+ * pivoted and left it to us, between two jobs. */
+static void detach_if_pivoted(struct sandbox_aide *a, bool wait_for_dev)
+{
+    if (a->detached || !__atomic_load_n(&a->pivoted, __ATOMIC_ACQUIRE) || !a->aide_detaches)
+        return;
+    /* Not before /dev has the host's nodes bound: they come from the old root. */
+    if (wait_for_dev)
+        flag_wait(&a->tree_done);
+    else if (!__atomic_load_n(&a->tree_done, __ATOMIC_ACQUIRE))
+        return;
+    a->detached = true;
+    a->detach_us[0] = now_us();
+    long r = raw3(SYS_umount2, (long)".", MNT_DETACH, 0);
+    a->detach_error = r < 0 ? (int)-r : 0;
+    a->detach_us[1] = now_us();
+}
+
 static int aide_main(void *arg)
 {
     struct sandbox_aide *a = arg;
@@ -184,25 +201,24 @@ static int aide_main(void *arg)
     flag_wait(&a->released);
     sandbox_set_thread_pointer(a->tls);
     if (claim(&a->tree_claim, 1)) {
-        sandbox_devtree_make(&a->tree, a->rootless);
+        sandbox_devtree_make(&a->tree, a->rootless, a->host_dev);
+        if (a->tree.populated || a->tree.error)
+            __atomic_store_n(&a->tree_done, 1, __ATOMIC_RELEASE);
         flag_set(&a->tree_ready);
     }
+    detach_if_pivoted(a, false);
     if (made && claim(&a->small_claim, 1)) {
         make_namespaces(a, CLONE_NEWIPC | CLONE_NEWUTS, true);
         flag_set(&a->small_ready);
     }
+    detach_if_pivoted(a, false);
     if (made && !a->ns_error && a->make_netns)
         loopback_up();
     reset_dispositions();
     a->dispositions_reset = true;
     __atomic_store_n(&a->idle, 1, __ATOMIC_RELEASE);
     flag_wait(&a->pivoted);
-    if (a->aide_detaches) {
-        a->detach_us[0] = now_us();
-        long r = raw3(SYS_umount2, (long)".", MNT_DETACH, 0);
-        a->detach_error = r < 0 ? (int)-r : 0;
-        a->detach_us[1] = now_us();
-    }
+    detach_if_pivoted(a, true);
     /* Our pidfd joins the namespaces only while we live. */
     flag_wait(&a->joined);
     __atomic_store_n(&a->done, 1, __ATOMIC_RELEASE);
@@ -279,6 +295,10 @@ void sandbox_aide_start(struct sandbox_aide *a, bool make_netns, int home_cpu,
     a->last_pid_fd = -1;
     a->make_netns = make_netns;
     a->narrowed = cpus != NULL;
+    /* The host's /dev for its nodes, which /dev is made of: by whichever thread makes it, maybe
+     * once the root is pivoted into. */
+    long dev = raw3(SYS_openat, AT_FDCWD, (long)"/dev", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    a->host_dev = dev < 0 ? -1 : (int)dev;
     if (!spare_cpu(&a->cpus, cpus))
         return;
     /* The aide must not take pid 2, which the entrypoint's first child (or, under --init, the
@@ -383,7 +403,7 @@ int sandbox_aide_devtree(struct sandbox_aide *a, struct sandbox_devtree *t, stru
     int64_t from = now_us();
     bool ours = !a->started || claim(&a->tree_claim, 2);
     if (ours) {
-        sandbox_devtree_make(t, a->rootless);
+        sandbox_devtree_make(t, a->rootless, a->host_dev);
     } else {
         /* Begun: the aide is at it on its own CPU, where moving it now would cost more than the
          * little that is left. */
@@ -419,19 +439,32 @@ static int join_namespaces(struct sandbox_aide *a, bool join_net, struct viv_err
     return 0;
 }
 
-int sandbox_aide_pivoted(struct sandbox_aide *a, bool join_net, struct viv_error *err)
+void sandbox_aide_pivoted(struct sandbox_aide *a)
 {
-    if (a->last_pid_fd >= 0)
-        close(a->last_pid_fd);
-    a->last_pid_fd = -1;
-    /* Once the aide has made the namespaces, what it has left (loopback, the dispositions, /dev
-     * at most) is shorter than our way to the exec: it detaches the old root meanwhile, and the
-     * grace period that waits out is off our path. While it is still at the namespaces (a busy
-     * CPU can make them take longer than the root), we would only wait: we detach it ourselves. */
+    /* Once the aide has made the network namespace, what it has left (/dev, the small
+     * namespaces, loopback, the dispositions) is shorter than our way to the exec: it detaches
+     * the old root as soon as it is between two of those, and the grace period that waits out
+     * is off our path. While it is still at the network namespace (a busy CPU can make it take
+     * longer than the root), it might not get to it in time: we detach it ourselves, last. */
     a->aide_detaches = a->started && (__atomic_load_n(&a->idle, __ATOMIC_ACQUIRE) ||
                                       __atomic_load_n(&a->ns_ready, __ATOMIC_ACQUIRE));
     if (a->started)
         flag_set(&a->pivoted);
+}
+
+void sandbox_aide_devtree_done(struct sandbox_aide *a)
+{
+    flag_set(&a->tree_done);
+}
+
+int sandbox_aide_join(struct sandbox_aide *a, bool join_net, struct viv_error *err)
+{
+    if (a->last_pid_fd >= 0)
+        close(a->last_pid_fd);
+    a->last_pid_fd = -1;
+    if (a->host_dev >= 0)
+        close(a->host_dev);
+    a->host_dev = -1;
     if (!a->aide_detaches && umount2(".", MNT_DETACH) < 0)
         return viv_fail(err, errno, "detach the old root");
     int64_t wait_from = now_us();

@@ -11,13 +11,10 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
-/* Host device nodes a guest may use; bound (never created: mknod is not ours to do rootless). */
-static const struct {
-    const char *name, *host;
-} dev_nodes[] = {
-    {"null", "/dev/null"},     {"zero", "/dev/zero"},       {"full", "/dev/full"},
-    {"random", "/dev/random"}, {"urandom", "/dev/urandom"}, {"tty", "/dev/tty"},
-};
+/* Host device nodes a guest may use; bound (never created: mknod is not ours to do rootless),
+ * from the host's /dev, by an fd taken while it was in reach: the root may be pivoted into by
+ * then (sandbox_rootfs.c). */
+static const char *const dev_nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
 static const struct {
     const char *name, *target;
 } dev_links[] = {
@@ -64,15 +61,14 @@ static long attach(long mnt, int dir, const char *name)
 /* Read-only: the node is the host's, and a guest root that maps onto the host's root could
  * otherwise chmod, chown or touch it. A device stays readable and writable on a read-only
  * mount; only its inode is frozen. */
-static long bind_node(int dev, const char *name, const char *host)
+static long bind_node(int dev, const char *name, int host)
 {
     /* The mount point: an empty file of our fresh tmpfs, which nothing else can touch (it may be
      * there from an attempt while /dev was detached). */
     long r = sandbox_sys(SYS_mknodat, dev, (long)name, S_IFREG | 0644, 0);
     if (r < 0 && r != -EEXIST)
         return r;
-    long m =
-        sandbox_sys(SYS_open_tree, AT_FDCWD, (long)host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC, 0);
+    long m = sandbox_sys(SYS_open_tree, host, (long)name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC, 0);
     if (m < 0)
         return m;
     struct mount_attr ma = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC};
@@ -89,8 +85,8 @@ static long populate_dev(struct sandbox_devtree *t, bool rootless)
 {
     long r;
     for (size_t i = 0; i < VIV_ARRAY_SIZE(dev_nodes); i++) {
-        t->failed = dev_nodes[i].host;
-        if ((r = bind_node(t->dev, dev_nodes[i].name, dev_nodes[i].host)) < 0)
+        t->failed = dev_nodes[i];
+        if ((r = bind_node(t->dev, dev_nodes[i], t->host)) < 0)
             return r;
     }
     /* /dev/shm a directory of /dev's tmpfs, as bwrap makes it, not a filesystem of its own:
@@ -122,9 +118,10 @@ static int failed(struct sandbox_devtree *t, long r)
     return -1;
 }
 
-int sandbox_devtree_make(struct sandbox_devtree *t, bool rootless)
+int sandbox_devtree_make(struct sandbox_devtree *t, bool rootless, int host)
 {
     t->dev = -1;
+    t->host = host;
     t->error = 0;
     t->populated = false;
     const char *const dev_opts[] = {"mode", "0755", NULL};
@@ -135,7 +132,7 @@ int sandbox_devtree_make(struct sandbox_devtree *t, bool rootless)
     t->dev = (int)r;
     r = populate_dev(t, rootless);
     /* Refused beneath a detached mount (the first node's attach): left for sandbox_devtree_fill. */
-    if (r == -EINVAL && t->failed == dev_nodes[0].host)
+    if (r == -EINVAL && t->failed == dev_nodes[0])
         return 0;
     if (r < 0)
         return failed(t, r);

@@ -423,7 +423,7 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
     if (sandbox_setup_root(cfg, &aide, note, sizeof(note), &err) < 0)
         fail(c, &err);
     viv_trace(VIV_TRACE_RUN, "run", "instance: root ready");
-    if (sandbox_aide_pivoted(&aide, !cfg->network_host, &err) < 0)
+    if (sandbox_aide_join(&aide, !cfg->network_host, &err) < 0)
         fail(c, &err);
     if (sethostname(cfg->hostname, strlen(cfg->hostname)) < 0) {
         viv_fail(&err, errno, "set hostname '%s'", cfg->hostname);

@@ -95,27 +95,43 @@ int sandbox_mount_at(const char *source, int target_fd, const char *fstype, unsi
     return 0;
 }
 
-int sandbox_bind(int src_dirfd, const char *src_path, int target_dirfd, const char *target_name,
-                 uint64_t attr, bool recursive, const char *what, struct viv_error *err)
+int sandbox_clone_tree(int src_dirfd, const char *src_path, uint64_t attr, bool recursive,
+                       const char *what, struct viv_error *err)
 {
     unsigned tree_flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
     if (!src_path[0])
         tree_flags |= AT_EMPTY_PATH;
-    /* A detached copy of the source tree, given its flags before anyone can see it, then
-     * attached by fd: no path is walked twice. */
-    _cleanup_close_ int mfd = open_tree(src_dirfd, src_path, tree_flags);
+    /* A detached copy of the source tree, given its flags before anyone can see it. */
+    int mfd = open_tree(src_dirfd, src_path, tree_flags);
     if (mfd < 0)
         return viv_fail(err, errno, "bind %s", what);
     if (attr) {
         struct mount_attr ma = {.attr_set = attr};
         if (mount_setattr(mfd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &ma,
-                          sizeof(ma)) < 0)
-            return viv_fail(err, errno, "set flags of %s", what);
+                          sizeof(ma)) < 0) {
+            int e = errno;
+            close(mfd);
+            return viv_fail(err, e, "set flags of %s", what);
+        }
     }
+    return mfd;
+}
+
+int sandbox_attach_tree(int mfd, int target_dirfd, const char *target_name, const char *what,
+                        struct viv_error *err)
+{
     if (move_mount(mfd, "", target_dirfd, target_name,
                    MOVE_MOUNT_F_EMPTY_PATH | (target_name[0] ? 0 : MOVE_MOUNT_T_EMPTY_PATH)) < 0)
         return viv_fail(err, errno, "attach %s", what);
     return 0;
+}
+
+int sandbox_bind(int src_dirfd, const char *src_path, int target_dirfd, const char *target_name,
+                 uint64_t attr, bool recursive, const char *what, struct viv_error *err)
+{
+    /* Attached by fd: no path is walked twice. */
+    _cleanup_close_ int mfd = sandbox_clone_tree(src_dirfd, src_path, attr, recursive, what, err);
+    return mfd < 0 ? -1 : sandbox_attach_tree(mfd, target_dirfd, target_name, what, err);
 }
 
 int sandbox_set_mount_attr(int mount_fd, uint64_t attr, bool recursive, const char *what,

@@ -166,17 +166,18 @@ fail:
     return -1;
 }
 
-/* Each mask is a copy of the one before it, so that /dev/null is flagged read-only and inert
- * once. A copy is made only for a file that is there: one left unattached would cost its close a
- * grace period, longer than all the masks together. */
-static int mask_proc_files(int proc, struct viv_error *err)
+/* Each mask is a copy of the one before it, the first one of the guest's /dev/null (a bind of
+ * the host's, attached by then), so that /dev/null is flagged read-only and inert once. A copy
+ * is made only for a file that is there: one left unattached would cost its close a grace
+ * period, longer than all the masks together. */
+static int mask_proc_files(int dev, int proc, struct viv_error *err)
 {
     const char *last = NULL;
     for (size_t i = 0; i < VIV_ARRAY_SIZE(proc_masked); i++) {
         struct stat st;
         if (fstatat(proc, proc_masked[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
             continue; /* not on this kernel */
-        _cleanup_close_ int mask = open_tree(last ? proc : AT_FDCWD, last ? last : "/dev/null",
+        _cleanup_close_ int mask = open_tree(last ? proc : dev, last ? last : "null",
                                              OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
         if (mask < 0)
             return viv_fail(err, errno, "bind /dev/null");
@@ -191,7 +192,10 @@ static int mask_proc_files(int proc, struct viv_error *err)
     return 0;
 }
 
-static int mount_proc(int root, struct viv_error *err)
+/* /proc of the new pid namespace; *proc, an fd of it. Before the pivot: in a user namespace the
+ * kernel mounts a procfs only where one is already fully visible, the host's, until the old
+ * root is detached. */
+static int mount_proc(int root, int *proc, struct viv_error *err)
 {
     _cleanup_close_ int p = sandbox_open_in_root(root, "/proc", true, false, err);
     if (p < 0)
@@ -200,11 +204,13 @@ static int mount_proc(int root, struct viv_error *err)
         0)
         return -1;
     /* The directory under it is what p holds: the procfs is found by name. */
-    _cleanup_close_ int proc = sandbox_open_in_root(root, "/proc", false, false, err);
-    if (proc < 0)
-        return viv_wrap(err, "/proc");
-    if (mask_proc_files(proc, err) < 0)
-        return -1;
+    *proc = sandbox_open_in_root(root, "/proc", false, false, err);
+    return *proc < 0 ? viv_wrap(err, "/proc") : 0;
+}
+
+/* Its host-wide directories made read-only. */
+static int proc_read_only_dirs(int proc, struct viv_error *err)
+{
     for (size_t i = 0; i < VIV_ARRAY_SIZE(proc_read_only); i++) {
         char what[32];
         snprintf(what, sizeof(what), "/proc/%s", proc_read_only[i]);
@@ -221,17 +227,11 @@ static int mount_proc(int root, struct viv_error *err)
     return 0;
 }
 
-/* /dev, made apart (by the aide, most often, while we mounted the rest), and /tmp, a directory
- * of the scratch tmpfs, attached at their places in the root. */
-static int attach_dev_tmp(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide, int root,
-                          int tmp, struct viv_error *err)
+/* /dev, made apart (by the aide, most often, while we mounted the rest), attached in the root;
+ * *dev, its mount, for the /proc masks. */
+static int attach_dev(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide, int root,
+                      int *dev, struct viv_error *err)
 {
-    _cleanup_close_ int tmp_at = sandbox_open_in_root(root, "/tmp", true, false, err);
-    if (tmp_at < 0)
-        return viv_wrap(err, "/tmp");
-    if (sandbox_bind(tmp, "", tmp_at, "", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false, "/tmp",
-                     err) < 0)
-        return -1;
     /* Rather than only wait while the aide finishes /dev: the bounding set, forty-odd calls that
      * dropping privileges would otherwise make after the pivot, and what the aide would do
      * after /dev. */
@@ -255,16 +255,67 @@ static int attach_dev_tmp(const struct viv_sandbox_config *cfg, struct sandbox_a
     }
     if (rc == 0 && sandbox_devtree_fill(&t, cfg->rootless) < 0)
         rc = viv_fail(err, t.error, "%s", t.failed);
+    sandbox_aide_devtree_done(aide);
+    if (rc == 0) {
+        *dev = t.dev;
+        t.dev = -1;
+    }
     sandbox_devtree_close(&t);
     return rc;
 }
 
-static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide,
-                      int rootfs_fd, const int *bind_fds, char *note, size_t note_len,
-                      struct viv_error *err);
+static int attach_tmp(int root, int copy, struct viv_error *err)
+{
+    _cleanup_close_ int tmp_at = sandbox_open_in_root(root, "/tmp", true, false, err);
+    if (tmp_at < 0)
+        return viv_wrap(err, "/tmp");
+    return sandbox_attach_tree(copy, tmp_at, "", "/tmp", err);
+}
 
-static int mount_binds(const struct viv_sandbox_config *cfg, int root, const int *bind_fds,
-                       struct viv_error *err)
+/* What the guest gets of the host's tree, copied while that tree is still in our mount
+ * namespace: /tmp (a directory of the scratch tmpfs) and the -v sources. Detached copies, each
+ * with its flags; -1 where none. */
+struct host_copies {
+    int tmp;
+    int *binds;
+    size_t nbinds;
+};
+
+static void host_copies_close(struct host_copies *h)
+{
+    if (h->tmp >= 0)
+        close(h->tmp);
+    for (size_t i = 0; h->binds && i < h->nbinds; i++)
+        if (h->binds[i] >= 0)
+            close(h->binds[i]);
+    free(h->binds);
+}
+
+static int copy_from_host(const struct viv_sandbox_config *cfg, int tmp, const int *bind_fds,
+                          struct host_copies *h, struct viv_error *err)
+{
+    h->nbinds = cfg->nbinds;
+    h->binds = viv_xcalloc(cfg->nbinds + 1, sizeof(int));
+    for (size_t i = 0; i < cfg->nbinds; i++)
+        h->binds[i] = -1;
+    h->tmp = sandbox_clone_tree(tmp, "", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false, "/tmp", err);
+    if (h->tmp < 0)
+        return -1;
+    for (size_t i = 0; i < cfg->nbinds; i++) {
+        const struct viv_bind *b = &cfg->binds[i];
+        char what[600];
+        snprintf(what, sizeof(what), "-v %s:%s", b->host, b->guest);
+        uint64_t attr =
+            MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (b->read_only ? MOUNT_ATTR_RDONLY : 0);
+        h->binds[i] = sandbox_clone_tree(bind_fds[i], "", attr, true, what, err);
+        if (h->binds[i] < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int attach_binds(const struct viv_sandbox_config *cfg, int root, const int *bind_fds,
+                        struct host_copies *h, struct viv_error *err)
 {
     for (size_t i = 0; i < cfg->nbinds; i++) {
         const struct viv_bind *b = &cfg->binds[i];
@@ -277,13 +328,15 @@ static int mount_binds(const struct viv_sandbox_config *cfg, int root, const int
             return viv_wrap(err, "-v %s:%s", b->host, b->guest);
         char what[600];
         snprintf(what, sizeof(what), "-v %s:%s", b->host, b->guest);
-        uint64_t attr =
-            MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (b->read_only ? MOUNT_ATTR_RDONLY : 0);
-        if (sandbox_bind(bind_fds[i], "", t, "", attr, true, what, err) < 0)
+        if (sandbox_attach_tree(h->binds[i], t, "", what, err) < 0)
             return -1;
     }
     return 0;
 }
+
+static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide,
+                      int rootfs_fd, const int *bind_fds, char *note, size_t note_len,
+                      struct viv_error *err);
 
 static void close_all(int *fds, size_t n)
 {
@@ -318,6 +371,11 @@ int sandbox_setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide
     return rc;
 }
 
+/* The root is pivoted into as soon as it is mounted, with what the guest gets of the host's
+ * tree copied beforehand: the old root's detaching, which waits out an RCU grace period (0.05-0.4
+ * ms here), then goes on in the aide while we mount /proc, /dev, /tmp and the binds, rather
+ * than at the end, where the guest's exec would wait for it. Until it is detached, the old root
+ * is stacked on top of the new one, within reach of "." alone; everything here is done by fd. */
 static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide,
                       int rootfs_fd, const int *bind_fds, char *note, size_t note_len,
                       struct viv_error *err)
@@ -328,12 +386,40 @@ static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide 
         make_root(cfg, rootfs_fd, &tmp, &overlay, &etc_done, note, note_len, err);
     if (root < 0)
         return -1;
-    /* /proc before /dev, which the aide may still be making; the binds after /dev and /tmp, as
-     * one may go beneath either. */
-    if (mount_proc(root, err) < 0 || attach_dev_tmp(cfg, aide, root, tmp, err) < 0 ||
-        (overlay && !etc_done && sandbox_setup_etc(cfg, root, err) < 0) ||
-        mount_binds(cfg, root, bind_fds, err) < 0)
+    struct host_copies h = {.tmp = -1};
+    _cleanup_close_ int proc = -1, dev = -1;
+    /* /etc where the overlay could not take it beforehand: the host's resolv.conf is read. */
+    int rc = overlay && !etc_done ? sandbox_setup_etc(cfg, root, err) : 0;
+    if (rc == 0)
+        rc = mount_proc(root, &proc, err);
+    if (rc == 0)
+        rc = copy_from_host(cfg, tmp, bind_fds, &h, err);
+    /* Re-open the root through its path so the fd names the top mount (the overlay or the bind
+     * layout's tmpfs), not the directory beneath it. */
+    _cleanup_close_ int top = rc < 0 ? -1 : open_in_root_quiet(root, "/");
+    if (rc == 0 && top < 0)
+        rc = viv_fail(err, errno, "open the new root");
+    /* pivot_root(".", ".") stacks the old root on top of the new one, where "." names it;
+     * detaching it (sandbox_aide_pivoted) leaves the guest no path back to the host's tree. */
+    if (rc == 0 && fchdir(top) < 0)
+        rc = viv_fail(err, errno, "enter the new root");
+    if (rc == 0 && syscall(SYS_pivot_root, ".", ".") < 0)
+        rc = viv_fail(err, errno, "pivot_root");
+    if (rc < 0) {
+        host_copies_close(&h);
         return -1;
+    }
+    sandbox_aide_pivoted(aide);
+    /* /proc's read-only directories before /dev, which the aide may still be making; its masks
+     * after /dev, whose /dev/null they are; the binds after /dev and /tmp, as one may go
+     * beneath either. */
+    if (proc_read_only_dirs(proc, err) < 0 || attach_tmp(root, h.tmp, err) < 0 ||
+        attach_dev(cfg, aide, root, &dev, err) < 0 || mask_proc_files(dev, proc, err) < 0 ||
+        attach_binds(cfg, root, bind_fds, &h, err) < 0) {
+        host_copies_close(&h);
+        return -1;
+    }
+    host_copies_close(&h);
     /* The working directory is made when missing, as podman does, while the root is writable. */
     if (overlay && !cfg->read_only) {
         struct viv_error ignored;
@@ -341,19 +427,8 @@ static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide 
         if (w >= 0)
             close(w);
     }
-    /* Re-open the root through its path so the fd names the top mount (the overlay or the bind
-     * layout's tmpfs), not the directory beneath it. */
-    _cleanup_close_ int top = open_in_root_quiet(root, "/");
-    if (top < 0)
-        return viv_fail(err, errno, "open the new root");
     if ((cfg->read_only || !overlay) &&
         sandbox_set_mount_attr(top, MOUNT_ATTR_RDONLY, false, "the root", err) < 0)
         return -1;
-    /* pivot_root(".", ".") stacks the old root on top of the new one, where "." names it;
-     * detaching it (sandbox_aide_pivoted) leaves the guest no path back to the host's tree. */
-    if (fchdir(top) < 0)
-        return viv_fail(err, errno, "enter the new root");
-    if (syscall(SYS_pivot_root, ".", ".") < 0)
-        return viv_fail(err, errno, "pivot_root");
     return 0;
 }
