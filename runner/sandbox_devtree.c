@@ -90,12 +90,11 @@ static long populate_dev(struct sandbox_devtree *t, bool rootless)
             return r;
     }
     /* /dev/shm a directory of /dev's tmpfs, as bwrap makes it, not a filesystem of its own:
-     * each one costs its making and, after the run, its teardown. Sticky and writable by all
-     * whatever the umask, as POSIX shared memory wants it. */
+     * each one costs its making and, after the run, its teardown. Sticky and writable by all,
+     * as POSIX shared memory wants it (the instance's umask is 0). */
     t->failed = "populate /dev";
     if ((r = sandbox_sys(SYS_mkdirat, t->dev, (long)"pts", 0755, 0)) < 0 ||
-        (r = sandbox_sys(SYS_mkdirat, t->dev, (long)"shm", 01777, 0)) < 0 ||
-        (r = sandbox_sys(SYS_fchmodat, t->dev, (long)"shm", 01777, 0)) < 0)
+        (r = sandbox_sys(SYS_mkdirat, t->dev, (long)"shm", 01777, 0)) < 0)
         return r;
     for (size_t i = 0; i < VIV_ARRAY_SIZE(dev_links); i++)
         if ((r = sandbox_sys(SYS_symlinkat, (long)dev_links[i].target, t->dev,

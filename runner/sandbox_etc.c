@@ -37,10 +37,11 @@ static void etc_texts(const struct viv_sandbox_config *cfg, struct etc_file f[3]
     }
 }
 
-/* Write fd's whole text, mode 0644 whatever the caller's umask. Closes fd. */
-static int fill(int fd, const struct etc_file *f, struct viv_error *err)
+/* Write fd's whole text, mode 0644 (made so for a file that was there: one made here has it,
+ * the instance's umask being 0). Closes fd. */
+static int fill(int fd, const struct etc_file *f, bool made, struct viv_error *err)
 {
-    ssize_t n = fchmod(fd, 0644) < 0 ? -1 : write(fd, f->text, f->len);
+    ssize_t n = !made && fchmod(fd, 0644) < 0 ? -1 : write(fd, f->text, f->len);
     int e = errno;
     close(fd);
     if (n == (ssize_t)f->len)
@@ -60,6 +61,7 @@ static int put(int etc, const struct etc_file *f, struct viv_error *err)
         close(fd);
         fd = -1;
     }
+    bool made = fd < 0;
     if (fd < 0) {
         if (unlinkat(etc, f->name, 0) < 0 && errno != ENOENT)
             return viv_fail(err, errno, "/etc/%s for the instance", f->name);
@@ -67,7 +69,7 @@ static int put(int etc, const struct etc_file *f, struct viv_error *err)
     }
     if (fd < 0)
         return viv_fail(err, errno, "/etc/%s for the instance", f->name);
-    return fill(fd, f, err);
+    return fill(fd, f, made, err);
 }
 
 int sandbox_etc_into_upper(const struct viv_sandbox_config *cfg, int rootfs_fd, int upper,
@@ -95,7 +97,7 @@ int sandbox_etc_into_upper(const struct viv_sandbox_config *cfg, int rootfs_fd, 
         int fd = openat(etc, f[i].name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (fd < 0)
             return viv_fail(err, errno, "/etc/%s for the instance", f[i].name);
-        if (fill(fd, &f[i], err) < 0)
+        if (fill(fd, &f[i], true, err) < 0)
             return -1;
     }
     *done = true;

@@ -377,6 +377,9 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
      * the rest of c meanwhile (sandbox_early.c). */
     /* The aide first: its namespaces are as long a job as the root, and start before anything
      * else this thread does. It keeps the signals the supervisor blocks. */
+    /* What the set-up makes gets the mode it asks for, in the aide too (whose umask is its own
+     * from its clone on): no chmod after each. The guest gets 022 before its exec. */
+    sandbox_sys(SYS_umask, 0, 0, 0, 0);
     struct sandbox_aide aide;
     sandbox_aide_start(&aide, c->make_netns, c->home_cpu, c->has_cpus ? &c->cpus : NULL);
     /* The guest starts with the caller's mask, not with what the supervisor blocks. */

@@ -101,8 +101,7 @@ static int make_root(const struct viv_sandbox_config *cfg, int rootfs_fd, int *t
     /* /tmp too, bound from here: a filesystem of its own would cost its making and, after the
      * run, its teardown. */
     if (mkdirat(scratch, "upper", 0755) < 0 || mkdirat(scratch, "work", 0700) < 0 ||
-        mkdirat(scratch, "root", 0755) < 0 || mkdirat(scratch, "tmp", 01777) < 0 ||
-        fchmodat(scratch, "tmp", 01777, 0) < 0)
+        mkdirat(scratch, "root", 0755) < 0 || mkdirat(scratch, "tmp", 01777) < 0)
         return viv_fail(err, errno, "populate the scratch tmpfs");
     *tmp = openat(scratch, "tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (*tmp < 0)
