@@ -165,6 +165,9 @@ struct sandbox_start {
     /* A shared instance makes its own mount namespace, first thing: 1 until then, when it is
      * set to 0 (or -errno) and the futex on it woken. */
     int mount_ns;
+    /* viv's written pages, for an instance started before the C library to fault in first. */
+    void *prefault_at;
+    size_t prefault_len;
 };
 /* The instance in viv's own memory, as vfork does (the child starts on its own stack, in
  * start_instance); -errno where the kernel refuses. Its mount namespace it makes itself

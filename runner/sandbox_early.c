@@ -16,6 +16,7 @@
 #include "sandbox.h"
 
 #include <errno.h>
+#include <link.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -44,6 +45,25 @@ static struct {
 } before_libc_tls __attribute__((aligned(64)));
 
 /* The clone, by system calls alone. false where the CPUs are busy or the kernel refuses. */
+/* The part of viv's writable segment that comes from the file (its relocated pointers and its
+ * data, not the zeroed rest), from its program headers: the ELF header is mapped first, at the
+ * image's base (the linker names it __ehdr_start). */
+extern const ElfW(Ehdr) __ehdr_start;
+static void writable_segment(void **at, size_t *len)
+{
+    uintptr_t base = (uintptr_t)&__ehdr_start;
+    const ElfW(Phdr) *ph = (const ElfW(Phdr) *)(base + __ehdr_start.e_phoff);
+    for (size_t i = 0; i < __ehdr_start.e_phnum; i++) {
+        if (ph[i].p_type != PT_LOAD || !(ph[i].p_flags & PF_W))
+            continue;
+        uintptr_t from = (base + ph[i].p_vaddr) & ~4095ul;
+        uintptr_t to = (base + ph[i].p_vaddr + ph[i].p_filesz + 4095) & ~4095ul;
+        *at = (void *)from;
+        *len = to - from;
+        return;
+    }
+}
+
 static bool early_clone(const struct sandbox_early_hints *h, void *tls)
 {
     /* Where the CPUs are oversubscribed, one more task beside us and the catalog only queues
@@ -74,6 +94,8 @@ static bool early_clone(const struct sandbox_early_hints *h, void *tls)
     early.start.child.has_cpus = true;
     early.start.child.cpus = cpus;
     early.pidfd = -1;
+    if (tls)
+        writable_segment(&early.start.prefault_at, &early.start.prefault_len);
     early.pid = sandbox_clone_shared(&early.pidfd, &early.start, tls);
     sandbox_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&caller, 0, _NSIG / 8);
     if (early.pid <= 0) {

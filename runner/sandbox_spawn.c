@@ -129,6 +129,13 @@ static _Noreturn void start_instance(const struct sandbox_start *from)
 static int start_shared_instance(void *arg)
 {
     struct sandbox_start *from = arg;
+    /* Started before the C library (sandbox_prestart), on the CPU the supervisor leaves idle:
+     * the pages of viv's image the C library is about to relocate are copied on write here,
+     * about ten faults fewer on the supervisor's way to the go (MADV_POPULATE_WRITE, Linux 5.14:
+     * the contents stay as they are, whichever of the two writes first). */
+    if (from->prefault_len)
+        sandbox_sys(SYS_madvise, (long)from->prefault_at, (long)from->prefault_len,
+                    23 /* MADV_POPULATE_WRITE */, 0);
     long r = sandbox_sys(SYS_unshare, CLONE_NEWNS, 0, 0, 0);
     __atomic_store_n(&from->mount_ns, r < 0 ? (int)r : 0, __ATOMIC_RELEASE);
     sandbox_sys(SYS_futex, (long)&from->mount_ns, FUTEX_WAKE_PRIVATE, 1, 0);
