@@ -274,6 +274,13 @@ int sandbox_clone_tree(int src_dirfd, const char *src_path, uint64_t attr, bool 
                        const char *what, struct viv_error *err);
 int sandbox_attach_tree(int mfd, int target_dirfd, const char *target_name, const char *what,
                         struct viv_error *err);
+/* A new filesystem of its own, mounted nowhere: opts are key, value pairs (a NULL value sets a
+ * flag), NULL-ended. The mount's fd, or -errno. System calls by hand (the aide makes /dev so). */
+long sandbox_new_mount(const char *fstype, const char *const *opts, uint64_t attr);
+/* The same, attached onto target_fd: the new mount's fd (its root), or -1. No path is walked,
+ * not even through /proc/self/fd, whose entries would be invalidated with the instance. */
+int sandbox_mount_new_at(const char *fstype, const char *const *opts, uint64_t attr, int target_fd,
+                         const char *what, struct viv_error *err);
 /* Set MOUNT_ATTR_* flags on the mount whose root mount_fd is. */
 int sandbox_set_mount_attr(int mount_fd, uint64_t attr, bool recursive, const char *what,
                            struct viv_error *err);

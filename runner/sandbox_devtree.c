@@ -29,25 +29,6 @@ static void close_fd(int *fd)
     *fd = -1;
 }
 
-/* A new filesystem of its own, mounted nowhere: opts are key, value pairs (a NULL value sets a
- * flag), NULL-ended. The mount's fd, or -errno. */
-static long new_mount(const char *fstype, const char *const *opts, uint64_t attr)
-{
-    long fs = sandbox_sys(SYS_fsopen, (long)fstype, FSOPEN_CLOEXEC, 0, 0);
-    if (fs < 0)
-        return fs;
-    long r = 0;
-    for (size_t i = 0; r >= 0 && opts[i]; i += 2)
-        r = sandbox_sys5(SYS_fsconfig, fs, opts[i + 1] ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG,
-                         (long)opts[i], (long)opts[i + 1], 0);
-    if (r >= 0)
-        r = sandbox_sys5(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, 0, 0, 0);
-    if (r >= 0)
-        r = sandbox_sys(SYS_fsmount, fs, FSMOUNT_CLOEXEC, (long)attr, 0);
-    sandbox_sys(SYS_close, fs, 0, 0, 0);
-    return r;
-}
-
 /* mnt (consumed) onto name under dir. */
 static long attach(long mnt, int dir, const char *name)
 {
@@ -103,11 +84,11 @@ static long populate_dev(struct sandbox_devtree *t, bool rootless)
     /* A devpts of our own: the guest sees only its own ptys. gid 5 (tty) exists only when the
      * user namespace maps it, which it does not rootless. */
     const char *const pts_opts[] = {
-        "newinstance",           NULL, "ptmxmode", "0666", "mode", "0620",
-        rootless ? NULL : "gid", "5",  NULL};
+        "source", "devpts", "newinstance",           NULL, "ptmxmode", "0666",
+        "mode",   "0620",   rootless ? NULL : "gid", "5",  NULL};
     t->failed = "mount /dev/pts";
-    return attach(new_mount("devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC), t->dev,
-                  "pts");
+    return attach(sandbox_new_mount("devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC),
+                  t->dev, "pts");
 }
 
 static int failed(struct sandbox_devtree *t, long r)
@@ -123,9 +104,10 @@ int sandbox_devtree_make(struct sandbox_devtree *t, bool rootless, int host)
     t->host = host;
     t->error = 0;
     t->populated = false;
-    const char *const dev_opts[] = {"mode", "0755", NULL};
+    const char *const dev_opts[] = {"source", "tmpfs", "mode", "0755", NULL};
     t->failed = "mount /dev";
-    long r = new_mount("tmpfs", dev_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+    long r = sandbox_new_mount("tmpfs", dev_opts,
+                               MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
     if (r < 0)
         return failed(t, r);
     t->dev = (int)r;

@@ -189,8 +189,8 @@ static bool likely_native_run(int argc, char **argv, char **envp)
             !equal(*e, "VIV_MODE=native") && !equal(*e, "VIV_MODE=auto"))
             return false;
     static const char ruled_out[][16] = {
-        "--init",      "--memory", "--pids-limit", "--cpus", "--limits", "--mode=vm",
-        "--mode=xlat", "vm",       "xlat",         "--tty",  "--help",   "--network=host",
+        "--init",      "--memory", "--pids-limit", "--cpus",     "--limits", "--mode=vm",
+        "--mode=xlat", "vm",       "xlat",         "--tty",      "--help",   "--network=host",
         "--net=host",  "host",     "--seccomp",    "unconfined",
     };
     for (i++; i < argc; i++) {

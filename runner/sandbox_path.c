@@ -143,3 +143,32 @@ int sandbox_set_mount_attr(int mount_fd, uint64_t attr, bool recursive, const ch
         return viv_fail(err, errno, "make %s read-only", what);
     return 0;
 }
+
+long sandbox_new_mount(const char *fstype, const char *const *opts, uint64_t attr)
+{
+    long fs = sandbox_sys(SYS_fsopen, (long)fstype, FSOPEN_CLOEXEC, 0, 0);
+    if (fs < 0)
+        return fs;
+    long r = 0;
+    for (size_t i = 0; r >= 0 && opts[i]; i += 2)
+        r = sandbox_sys5(SYS_fsconfig, fs, opts[i + 1] ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG,
+                         (long)opts[i], (long)opts[i + 1], 0);
+    if (r >= 0)
+        r = sandbox_sys5(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, 0, 0, 0);
+    if (r >= 0)
+        r = sandbox_sys(SYS_fsmount, fs, FSMOUNT_CLOEXEC, (long)attr, 0);
+    sandbox_sys(SYS_close, fs, 0, 0, 0);
+    return r;
+}
+
+int sandbox_mount_new_at(const char *fstype, const char *const *opts, uint64_t attr, int target_fd,
+                         const char *what, struct viv_error *err)
+{
+    long m = sandbox_new_mount(fstype, opts, attr);
+    if (m < 0)
+        return viv_fail(err, (int)-m, "mount %s", what);
+    int rc = sandbox_attach_tree((int)m, target_fd, "", what, err) < 0 ? -1 : (int)m;
+    if (rc < 0)
+        close((int)m);
+    return rc;
+}

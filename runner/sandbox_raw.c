@@ -88,10 +88,10 @@ __asm__(".text\n"
         "    subq $16, %rsi\n"
         "    movq %rdx, (%rsi)\n" /* fn and arg, for the child to pop from its new stack */
         "    movq %rcx, 8(%rsi)\n"
-        "    movq %r8, %rdx\n"   /* parent_tid */
-        "    movq %r9, %r10\n"   /* child_tid */
+        "    movq %r8, %rdx\n"    /* parent_tid */
+        "    movq %r9, %r10\n"    /* child_tid */
         "    movq 8(%rsp), %r8\n" /* tls, used with CLONE_SETTLS alone */
-        "    movl $56, %eax\n"  /* SYS_clone */
+        "    movl $56, %eax\n"    /* SYS_clone */
         "    syscall\n"
         "    testq %rax, %rax\n"
         "    jnz 1f\n"

@@ -92,12 +92,12 @@ static int make_root(const struct viv_sandbox_config *cfg, int rootfs_fd, int *t
     /* A private scratch tmpfs mounted over the checkout's own path in this mount namespace: the
      * one directory we know exists and that nothing else needs. The checkout stays reachable
      * through rootfs_fd, opened before. */
-    if (sandbox_mount_at("tmpfs", rootfs_fd, "tmpfs", TMPFS_FLAGS, "mode=0700", "scratch tmpfs",
-                         err) < 0)
-        return -1;
-    _cleanup_close_ int scratch = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    static const char *const scratch_opts[] = {"source", "tmpfs", "mode", "0700", NULL};
+    _cleanup_close_ int scratch =
+        sandbox_mount_new_at("tmpfs", scratch_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, rootfs_fd,
+                             "scratch tmpfs", err);
     if (scratch < 0)
-        return viv_fail(err, errno, "open the scratch tmpfs");
+        return -1;
     /* /tmp too, bound from here: a filesystem of its own would cost its making and, after the
      * run, its teardown. */
     if (mkdirat(scratch, "upper", 0755) < 0 || mkdirat(scratch, "work", 0700) < 0 ||
@@ -119,7 +119,9 @@ static int make_root(const struct viv_sandbox_config *cfg, int rootfs_fd, int *t
     if (!why) {
         char data[256];
         /* Every layer named by fd: the checkout's path may hold commas or colons, which
-         * overlayfs's option syntax would misread. */
+         * overlayfs's option syntax would misread. Through /proc/self/fd, not as fds (Linux
+         * 6.7's lowerdir+): the overlay would show the guest the host's paths of the layers
+         * in /proc/self/mountinfo. */
         snprintf(data, sizeof(data),
                  "lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d,"
                  "workdir=/proc/self/fd/%d",
@@ -176,8 +178,8 @@ static int mask_proc_files(int dev, int proc, struct viv_error *err)
         struct stat st;
         if (fstatat(proc, proc_masked[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
             continue; /* not on this kernel */
-        _cleanup_close_ int mask = open_tree(last ? proc : dev, last ? last : "null",
-                                             OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        _cleanup_close_ int mask =
+            open_tree(last ? proc : dev, last ? last : "null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
         if (mask < 0)
             return viv_fail(err, errno, "bind /dev/null");
         if (!last &&
@@ -199,8 +201,11 @@ static int mount_proc(int root, int *proc, struct viv_error *err)
     _cleanup_close_ int p = sandbox_open_in_root(root, "/proc", true, false, err);
     if (p < 0)
         return viv_wrap(err, "/proc");
-    if (sandbox_mount_at("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/proc", err) <
-        0)
+    static const char *const proc_opts[] = {"source", "proc", NULL};
+    _cleanup_close_ int m = sandbox_mount_new_at(
+        "proc", proc_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, p, "/proc",
+        err);
+    if (m < 0)
         return -1;
     /* The directory under it is what p holds: the procfs is found by name. */
     *proc = sandbox_open_in_root(root, "/proc", false, false, err);
