@@ -362,6 +362,14 @@ static void unpin(struct sandbox_aide *a)
     a->pinned = false;
 }
 
+static void widen(struct sandbox_aide *a)
+{
+    pid_t tid = __atomic_load_n(&a->tid, __ATOMIC_ACQUIRE);
+    if (a->pinned && tid > 0 && !__atomic_load_n(&a->done, __ATOMIC_ACQUIRE))
+        sandbox_sys(SYS_sched_setaffinity, tid, sizeof(a->cpus), (long)&a->cpus, 0);
+    a->pinned = false;
+}
+
 /* Every CPU again for us, before the guest inherits our affinity: also where an early start
  * narrowed it and no aide came to be. */
 static void unpin_self(struct sandbox_aide *a)
@@ -494,6 +502,12 @@ int sandbox_aide_join(struct sandbox_aide *a, bool join_net, struct viv_error *e
                          : join_namespaces(a, join_net, err);
     if (a->started)
         flag_set(&a->joined);
+    /* Every CPU for the aide from here on, while we still may: once our privileges are dropped,
+     * the kernel lets us move no thread that holds capabilities we do not (cap_safe_nice). What
+     * it has left sleeps (the old root's grace period) more than it runs; woken, pinned to its
+     * CPU, it waited there behind whatever ran (a kernel worker of the launch before, 0.9 ms
+     * once) while ours stood idle, waiting for it. With every CPU it is woken onto an idle one. */
+    widen(a);
     return rc;
 }
 
