@@ -364,6 +364,12 @@ struct sandbox_aide {
     int tree_done;               /* set by whoever made /dev once it is populated: the host's
                                     nodes are bound, the old root may go */
     int host_dev;                /* the host's /dev (O_PATH), opened before the aide starts */
+    int proc_mounted;            /* set by the first thread: proc_fd is the guest's /proc */
+    int proc_fd;
+    int proc_claim;              /* who masks it: 0 no one yet, 1 the aide, 2 the first thread */
+    int proc_done;               /* set by the aide once it has */
+    int proc_error;              /* the aide's: -errno, and where */
+    const char *proc_failed;
     struct sandbox_devtree tree;
     bool dispositions_reset; /* by the aide: every signal's default (read once it is gone) */
     int idle;                /* set by the aide once loopback is up: it waits for the pivot */
@@ -400,6 +406,15 @@ bool sandbox_aide_devtree_pending(const struct sandbox_aide *a);
 void sandbox_aide_meanwhile(struct sandbox_aide *a);
 /* /dev for the root (into t): made by the aide if it has begun it, else here. */
 int sandbox_aide_devtree(struct sandbox_aide *a, struct sandbox_devtree *t, struct viv_error *err);
+/* /proc mounted (proc, an fd of it, is the aide's from here on): the aide may protect it. */
+void sandbox_aide_proc_mounted(struct sandbox_aide *a, int proc);
+/* Once /dev is attached (dev, its mount): /proc protected here, its masks from the guest's
+ * /dev/null, unless the aide has begun it; -1 with err. */
+int sandbox_aide_proc(struct sandbox_aide *a, int dev, struct viv_error *err);
+/* Masks and read-only binds over what of /proc exposes the host (sandbox_procmask.c), the masks
+ * copies of null_dir's "null"; system calls by hand. 0, or -errno with *failed naming the
+ * entry. */
+long sandbox_proc_protect(int proc, int null_dir, const char **failed);
 /* Once /dev is attached and populated (or could not be): the aide may detach the old root. */
 void sandbox_aide_devtree_done(struct sandbox_aide *a);
 /* Right after pivot_root (the working directory the new root): the old root is the aide's to

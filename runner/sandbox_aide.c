@@ -168,6 +168,18 @@ static bool claim(int *who_claims, int who)
  * onto the new root as it moves the first thread's: there the old root is the mount stacked on
  * top of ".", for either to detach. The aide does, once, as soon as the first thread has
  * pivoted and left it to us, between two jobs. */
+/* /proc's masks and read-only directories (sandbox_procmask.c), once the first thread has
+ * mounted it, unless it has begun them itself: from the host's /dev/null, which the old root
+ * holds, so not once we have detached that. */
+static void protect_proc_if_mounted(struct sandbox_aide *a)
+{
+    if (a->detached || !__atomic_load_n(&a->proc_mounted, __ATOMIC_ACQUIRE) ||
+        !claim(&a->proc_claim, 1))
+        return;
+    a->proc_error = (int)sandbox_proc_protect(a->proc_fd, a->host_dev, &a->proc_failed);
+    flag_set(&a->proc_done);
+}
+
 static void detach_if_pivoted(struct sandbox_aide *a, bool wait_for_dev)
 {
     if (a->detached || !__atomic_load_n(&a->pivoted, __ATOMIC_ACQUIRE) || !a->aide_detaches)
@@ -206,11 +218,13 @@ static int aide_main(void *arg)
             __atomic_store_n(&a->tree_done, 1, __ATOMIC_RELEASE);
         flag_set(&a->tree_ready);
     }
+    protect_proc_if_mounted(a);
     detach_if_pivoted(a, false);
     if (made && claim(&a->small_claim, 1)) {
         make_namespaces(a, CLONE_NEWIPC | CLONE_NEWUTS, true);
         flag_set(&a->small_ready);
     }
+    protect_proc_if_mounted(a);
     detach_if_pivoted(a, false);
     if (made && !a->ns_error && a->make_netns)
         loopback_up();
@@ -293,6 +307,7 @@ void sandbox_aide_start(struct sandbox_aide *a, bool make_netns, int home_cpu,
     for (int i = 0; i < SANDBOX_NS_COUNT; i++)
         a->ns_fd[i] = -1;
     a->last_pid_fd = -1;
+    a->proc_fd = -1;
     a->make_netns = make_netns;
     a->narrowed = cpus != NULL;
     /* The host's /dev for its nodes, which /dev is made of: by whichever thread makes it, maybe
@@ -460,6 +475,25 @@ void sandbox_aide_pivoted(struct sandbox_aide *a)
         flag_set(&a->pivoted);
 }
 
+void sandbox_aide_proc_mounted(struct sandbox_aide *a, int proc)
+{
+    a->proc_fd = proc;
+    if (a->started)
+        flag_set(&a->proc_mounted);
+}
+
+int sandbox_aide_proc(struct sandbox_aide *a, int dev, struct viv_error *err)
+{
+    /* Begun by the aide: it has ended before the guest starts (sandbox_aide_finish says how). */
+    bool ours = !a->started || claim(&a->proc_claim, 2);
+    viv_trace(VIV_TRACE_RUN, "run", "instance: /proc protected by %s", ours ? "us" : "the aide");
+    if (!ours)
+        return 0;
+    const char *failed;
+    long r = sandbox_proc_protect(a->proc_fd, dev, &failed);
+    return r < 0 ? viv_fail(err, (int)-r, "mask or protect /proc/%s", failed) : 0;
+}
+
 void sandbox_aide_devtree_done(struct sandbox_aide *a)
 {
     flag_set(&a->tree_done);
@@ -470,9 +504,10 @@ int sandbox_aide_join(struct sandbox_aide *a, bool join_net, struct viv_error *e
     if (a->last_pid_fd >= 0)
         close(a->last_pid_fd);
     a->last_pid_fd = -1;
-    if (a->host_dev >= 0)
-        close(a->host_dev);
-    a->host_dev = -1;
+
+    /* Not while the aide masks /proc with the host's /dev/null, which the old root holds. */
+    if (!a->aide_detaches && __atomic_load_n(&a->proc_claim, __ATOMIC_ACQUIRE) == 1)
+        flag_wait(&a->proc_done);
     if (!a->aide_detaches && umount2(".", MNT_DETACH) < 0)
         return viv_fail(err, errno, "detach the old root");
     int64_t wait_from = now_us();
@@ -511,11 +546,24 @@ int sandbox_aide_join(struct sandbox_aide *a, bool join_net, struct viv_error *e
     return rc;
 }
 
+/* What the first thread handed the aide, once it is gone. */
+static void close_handed(struct sandbox_aide *a)
+{
+    int *fds[] = {&a->host_dev, &a->proc_fd};
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(fds); i++) {
+        if (*fds[i] >= 0)
+            close(*fds[i]);
+        *fds[i] = -1;
+    }
+}
+
 int sandbox_aide_finish(struct sandbox_aide *a, struct viv_error *err)
 {
     unpin_self(a);
-    if (!a->started)
+    if (!a->started) {
+        close_handed(a);
         return 0;
+    }
     if (!__atomic_load_n(&a->done, __ATOMIC_ACQUIRE))
         unpin(a);
     /* Shared, not private: that is how the kernel wakes a cleared tid. */
@@ -533,5 +581,8 @@ int sandbox_aide_finish(struct sandbox_aide *a, struct viv_error *err)
     else
         viv_trace(VIV_TRACE_RUN, "run", "instance: the aide is gone, waited for %.3f ms",
                   (double)(now_us() - from) / 1000);
+    close_handed(a);
+    if (a->proc_error)
+        return viv_fail(err, -a->proc_error, "mask or protect /proc/%s", a->proc_failed);
     return a->detach_error ? viv_fail(err, a->detach_error, "detach the old root") : 0;
 }

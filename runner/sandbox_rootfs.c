@@ -12,15 +12,6 @@
 
 #define TMPFS_FLAGS (MS_NOSUID | MS_NODEV)
 
-/* Files under /proc that expose or change host-wide state. The guest's root is the host's root
- * uid when viv runs as root, so file modes alone do not keep it out: /proc/sysrq-trigger needs
- * only write permission to reboot the host. Masked with /dev/null or made read-only. Named
- * within the new procfs, whose entries are the kernel's, not the guest's. */
-static const char *const proc_masked[] = {
-    "kcore", "keys", "timer_list", "sysrq-trigger", "latency_stats", "sched_debug",
-};
-static const char *const proc_read_only[] = {"sys", "irq", "bus", "fs"};
-
 static int open_in_root_quiet(int root, const char *path)
 {
     struct viv_error ignored;
@@ -167,35 +158,9 @@ fail:
     return -1;
 }
 
-/* Each mask is a copy of the one before it, the first one of the guest's /dev/null (a bind of
- * the host's, attached by then), so that /dev/null is flagged read-only and inert once. A copy
- * is made only for a file that is there: one left unattached would cost its close a grace
- * period, longer than all the masks together. */
-static int mask_proc_files(int dev, int proc, struct viv_error *err)
-{
-    const char *last = NULL;
-    for (size_t i = 0; i < VIV_ARRAY_SIZE(proc_masked); i++) {
-        struct stat st;
-        if (fstatat(proc, proc_masked[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
-            continue; /* not on this kernel */
-        _cleanup_close_ int mask =
-            open_tree(last ? proc : dev, last ? last : "null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-        if (mask < 0)
-            return viv_fail(err, errno, "bind /dev/null");
-        if (!last &&
-            sandbox_set_mount_attr(mask, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
-                                   false, "/dev/null", err) < 0)
-            return -1;
-        if (move_mount(mask, "", proc, proc_masked[i], MOVE_MOUNT_F_EMPTY_PATH) < 0)
-            return viv_fail(err, errno, "mask /proc/%s", proc_masked[i]);
-        last = proc_masked[i];
-    }
-    return 0;
-}
-
-/* /proc of the new pid namespace; *proc, an fd of it. Before the pivot: in a user namespace the
- * kernel mounts a procfs only where one is already fully visible, the host's, until the old
- * root is detached. */
+/* /proc of the new pid namespace; *proc, an fd of it, for its masks (sandbox_procmask.c). Before
+ * the pivot: in a user namespace the kernel mounts a procfs only where one is already fully
+ * visible, the host's, until the old root is detached. */
 static int mount_proc(int root, int *proc, struct viv_error *err)
 {
     _cleanup_close_ int p = sandbox_open_in_root(root, "/proc", true, false, err);
@@ -210,25 +175,6 @@ static int mount_proc(int root, int *proc, struct viv_error *err)
     /* The directory under it is what p holds: the procfs is found by name. */
     *proc = sandbox_open_in_root(root, "/proc", false, false, err);
     return *proc < 0 ? viv_wrap(err, "/proc") : 0;
-}
-
-/* Its host-wide directories made read-only. */
-static int proc_read_only_dirs(int proc, struct viv_error *err)
-{
-    for (size_t i = 0; i < VIV_ARRAY_SIZE(proc_read_only); i++) {
-        char what[32];
-        snprintf(what, sizeof(what), "/proc/%s", proc_read_only[i]);
-        struct viv_error e = {0};
-        if (sandbox_bind(proc, proc_read_only[i], proc, proc_read_only[i],
-                         MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-                             MOUNT_ATTR_NOEXEC,
-                         true, what, &e) < 0 &&
-            e.code != ENOENT) {
-            *err = e;
-            return -1;
-        }
-    }
-    return 0;
 }
 
 /* /dev, made apart (by the aide, most often, while we mounted the rest), attached in the root;
@@ -391,11 +337,14 @@ static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide 
     if (root < 0)
         return -1;
     struct host_copies h = {.tmp = -1};
-    _cleanup_close_ int proc = -1, dev = -1;
+    int proc = -1; /* the aide's once mounted */
+    _cleanup_close_ int dev = -1;
     /* /etc where the overlay could not take it beforehand: the host's resolv.conf is read. */
     int rc = overlay && !etc_done ? sandbox_setup_etc(cfg, root, err) : 0;
     if (rc == 0)
         rc = mount_proc(root, &proc, err);
+    if (rc == 0)
+        sandbox_aide_proc_mounted(aide, proc);
     if (rc == 0)
         rc = copy_from_host(cfg, tmp, bind_fds, &h, err);
     /* Re-open the root through its path so the fd names the top mount (the overlay or the bind
@@ -414,12 +363,10 @@ static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide 
         return -1;
     }
     sandbox_aide_pivoted(aide);
-    /* /proc's read-only directories before /dev, which the aide may still be making; its masks
-     * after /dev, whose /dev/null they are; the binds after /dev and /tmp, as one may go
-     * beneath either. */
-    if (proc_read_only_dirs(proc, err) < 0 || attach_tmp(root, h.tmp, err) < 0 ||
-        attach_dev(cfg, aide, root, &dev, err) < 0 || mask_proc_files(dev, proc, err) < 0 ||
-        attach_binds(cfg, root, bind_fds, &h, err) < 0) {
+    /* /proc's masks after /dev, whose /dev/null they are, unless the aide has taken them (with
+     * the host's); the binds after /dev and /tmp, as one may go beneath either. */
+    if (attach_tmp(root, h.tmp, err) < 0 || attach_dev(cfg, aide, root, &dev, err) < 0 ||
+        sandbox_aide_proc(aide, dev, err) < 0 || attach_binds(cfg, root, bind_fds, &h, err) < 0) {
         host_copies_close(&h);
         return -1;
     }

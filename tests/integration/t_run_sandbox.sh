@@ -28,6 +28,26 @@ check_escape "no network but loopback" app net
 secret=$WORK/host-secret
 echo "host secret" > "$secret"
 check_escape "host files unreachable, also through /proc/*/root and .." app hostfile "$secret"
+# What of /proc reaches past the namespaces is masked or read-only, whichever of the instance's
+# two threads protected it: a guest root that is the host's root (viv run as root) could
+# otherwise write kernel settings or read the kernel's keys and timers.
+run "$VIV" run --mode native app '
+    for f in kcore keys timer_list sysrq-trigger latency_stats sched_debug; do
+        [ -e /proc/$f ] || continue
+        [ -s /proc/$f ] && echo "readable: $f"
+        grep -q " /proc/$f ro," /proc/self/mountinfo || echo "unmasked: $f"
+    done
+    for d in sys irq bus fs; do
+        [ -e /proc/$d ] || continue
+        grep -q " /proc/$d ro," /proc/self/mountinfo || echo "writable: $d"
+    done
+    (echo 0 > /proc/sys/kernel/printk_ratelimit) 2>/dev/null && echo "wrote /proc/sys"
+    echo checked'
+if [ "$status" = 0 ] && [ "$out" = checked ]; then
+    pass "/proc: host-wide files masked, kernel settings read-only"
+else
+    fail "/proc: host-wide files masked, kernel settings read-only" "$status $out $errout"
+fi
 sleep 30 &
 outside=$!
 check_escape "signals cannot reach processes outside" app signal "$outside"
