@@ -287,10 +287,10 @@ int sandbox_set_mount_attr(int mount_fd, uint64_t attr, bool recursive, const ch
 
 /* ---- after the instance (sandbox_linger.c) ---- */
 
-/* The mount namespace of the instance whose first process is pid, as an fd; -1 when it cannot
- * be had. Taken before the instance is let go: it then makes itself undumpable, after which
- * an unprivileged caller may no longer open its namespaces. */
-int sandbox_linger_take(pid_t pid);
+/* The mount namespace of the instance whose first process is pid (pidfd, if not -1), as an fd;
+ * -1 when it cannot be had. Taken before the instance is let go: it then makes itself
+ * undumpable, after which an unprivileged caller may no longer open its namespaces. */
+int sandbox_linger_take(pid_t pid, int pidfd);
 /* Hold that namespace (ns, which this closes) for the kernel to tear down once the returned fd
  * is closed, after the instance, off viv's path; -1 when it cannot be held (the namespace then
  * goes with the instance). */

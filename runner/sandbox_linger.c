@@ -11,13 +11,22 @@
 #include <linux/io_uring.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-int sandbox_linger_take(pid_t pid)
+#ifndef PIDFD_GET_MNT_NAMESPACE
+#define PIDFD_GET_MNT_NAMESPACE _IO(0xFF, 3)
+#endif
+
+int sandbox_linger_take(pid_t pid, int pidfd)
 {
     /* System calls by hand: this runs while an instance that shares viv's memory, errno
-     * included, sets itself up. */
+     * included, sets itself up. From its pidfd (Linux 6.11): no /proc/PID entries to look up
+     * now and to invalidate again as the instance is reaped, in viv's wait for it. */
+    long fd = pidfd < 0 ? -1 : sandbox_sys(SYS_ioctl, pidfd, PIDFD_GET_MNT_NAMESPACE, 0, 0);
+    if (fd >= 0)
+        return (int)fd;
     char path[64];
     snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
     long ns = sandbox_sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0);

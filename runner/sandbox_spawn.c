@@ -482,7 +482,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     if (shared && sandbox_wait_mount_ns(start, pidfd, err) < 0)
         goto kill_early;
     if (!cfg->init)
-        linger = sandbox_linger_take(pid);
+        linger = sandbox_linger_take(pid, pidfd);
     struct map_failure mf = {0};
     long went =
         write_id_maps(cfg, pid, &mf) < 0 ? -1 : sandbox_sys(SYS_write, p.sync[1], (long)"g", 1, 0);

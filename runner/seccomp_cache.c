@@ -61,9 +61,13 @@ static int open_cache_dir(void)
     _cleanup_close_ int b = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (b < 0)
         return -1;
-    if (mkdirat(b, "vivarium", 0700) < 0 && errno != EEXIST)
-        return -1;
+    /* Made once per boot: opened first, made only when missing. */
     int d = openat(b, "vivarium", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (d < 0 && errno == ENOENT) {
+        if (mkdirat(b, "vivarium", 0700) < 0 && errno != EEXIST)
+            return -1;
+        d = openat(b, "vivarium", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    }
     struct stat st;
     if (d >= 0 && (fstat(d, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 077))) {
         close(d);
