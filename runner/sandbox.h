@@ -401,6 +401,9 @@ void sandbox_aide_start(struct sandbox_aide *a, bool make_netns, int home_cpu,
 void sandbox_aide_released(struct sandbox_aide *a, bool rootless, void *tls);
 /* Whether the aide is making /dev this moment, which sandbox_aide_devtree would wait for. */
 bool sandbox_aide_devtree_pending(const struct sandbox_aide *a);
+/* Whether the aide is making the network namespace this moment, which sandbox_aide_join would
+ * wait for. */
+bool sandbox_aide_netns_pending(const struct sandbox_aide *a);
 /* Before such a wait: take over what of the aide's work it has not begun (the ipc and uts
  * namespaces). */
 void sandbox_aide_meanwhile(struct sandbox_aide *a);

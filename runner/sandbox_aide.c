@@ -408,6 +408,12 @@ bool sandbox_aide_devtree_pending(const struct sandbox_aide *a)
            !__atomic_load_n(&a->tree_ready, __ATOMIC_ACQUIRE);
 }
 
+bool sandbox_aide_netns_pending(const struct sandbox_aide *a)
+{
+    return a->started && __atomic_load_n(&a->ns_claim, __ATOMIC_ACQUIRE) == 1 &&
+           !__atomic_load_n(&a->ns_ready, __ATOMIC_ACQUIRE);
+}
+
 /* The ipc and uts namespaces in this thread, unless the aide has begun them: the caller is about
  * to wait, or they are wanted now. */
 static void make_small_namespaces(struct sandbox_aide *a)

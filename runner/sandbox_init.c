@@ -426,6 +426,11 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
     if (sandbox_setup_root(cfg, &aide, note, sizeof(note), &err) < 0)
         fail(c, &err);
     viv_trace(VIV_TRACE_RUN, "run", "instance: root ready");
+    /* Launches back to back see the aide's network namespace wait for the one before's teardown
+     * (the kernel's locks), and us for it: our bounding set meanwhile, which the exec needs
+     * anyway and the join does not. */
+    if (sandbox_aide_netns_pending(&aide) && sandbox_drop_bounding_set(cfg->uid, &err) < 0)
+        fail(c, &err);
     if (sandbox_aide_join(&aide, !cfg->network_host, &err) < 0)
         fail(c, &err);
     if (sethostname(cfg->hostname, strlen(cfg->hostname)) < 0) {
