@@ -166,8 +166,8 @@ static bool claim(int *who_claims, int who)
 
 /* The aide has a working directory of its own (no CLONE_FS), which pivot_root(".", ".") moves
  * onto the new root as it moves the first thread's: there the old root is the mount stacked on
- * top of ".", for either to detach. The aide does, once, as soon as the first thread has
- * pivoted and left it to us, between two jobs. */
+ * top of ".", for either to detach. The aide does, once, when the first thread has pivoted and
+ * left it to us, last of its jobs. */
 /* /proc's masks and read-only directories (sandbox_procmask.c), once the first thread has
  * mounted it, unless it has begun them itself: from the host's /dev/null, which the old root
  * holds, so not once we have detached that. */
@@ -473,11 +473,11 @@ static int join_namespaces(struct sandbox_aide *a, bool join_net, struct viv_err
 
 void sandbox_aide_pivoted(struct sandbox_aide *a)
 {
-    /* Once the aide has made the network namespace, what it has left (/dev, the small
-     * namespaces, loopback, the dispositions) is shorter than our way to the exec: it detaches
-     * the old root as soon as it is between two of those, and the grace period that waits out
-     * is off our path. While it is still at the network namespace (a busy CPU can make it take
-     * longer than the root), it might not get to it in time: we detach it ourselves, last. */
+    /* Once the aide has made the network namespace, what it has left (/dev, /proc's masks, the
+     * small namespaces, loopback, the dispositions) is shorter than our way to the exec: it
+     * detaches the old root after those, and the grace period that waits out is off our path.
+     * While it is still at the network namespace (a busy CPU can make it take longer than the
+     * root), it might not get to it in time: we detach it ourselves, last. */
     a->aide_detaches = a->started && (__atomic_load_n(&a->idle, __ATOMIC_ACQUIRE) ||
                                       __atomic_load_n(&a->ns_ready, __ATOMIC_ACQUIRE));
     if (a->started)

@@ -323,9 +323,10 @@ int sandbox_setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide
 
 /* The root is pivoted into as soon as it is mounted, with what the guest gets of the host's
  * tree copied beforehand: the old root's detaching, which waits out an RCU grace period (0.05-0.4
- * ms here), then goes on in the aide while we mount /proc, /dev, /tmp and the binds, rather
- * than at the end, where the guest's exec would wait for it. Until it is detached, the old root
- * is stacked on top of the new one, within reach of "." alone; everything here is done by fd. */
+ * ms here), then is the aide's while we attach /dev, /tmp and the binds and go on to the exec,
+ * rather than ours at the end, where the guest's exec would wait for it. Until it is detached,
+ * the old root is stacked on top of the new one, within reach of "." alone; everything here is
+ * done by fd. */
 static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide,
                       int rootfs_fd, const int *bind_fds, char *note, size_t note_len,
                       struct viv_error *err)
