@@ -44,7 +44,6 @@ static struct {
     void *tcb[16];
 } before_libc_tls __attribute__((aligned(64)));
 
-/* The clone, by system calls alone. false where the CPUs are busy or the kernel refuses. */
 /* The part of viv's writable segment that comes from the file (its relocated pointers and its
  * data, not the zeroed rest), from its program headers: the ELF header is mapped first, at the
  * image's base (the linker names it __ehdr_start). */
@@ -64,6 +63,9 @@ static void writable_segment(void **at, size_t *len)
     }
 }
 
+/* The clone, by system calls alone. false where the CPUs are busy or the kernel refuses. tls:
+ * the instance's thread pointer until its go, where the C library has not started (then its
+ * writable pages are faulted in first, see sandbox_spawn.c), else NULL. */
 static bool early_clone(const struct sandbox_early_hints *h, void *tls)
 {
     /* Where the CPUs are oversubscribed, one more task beside us and the catalog only queues
