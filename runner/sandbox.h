@@ -241,8 +241,8 @@ int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, str
 /* ---- inside the new namespaces (sandbox_rootfs.c, sandbox_path.c) ---- */
 
 /* Mount the instance's root under a private tmpfs, populate /proc, /dev (from the aide), /tmp and
- * the binds, pivoting into it as soon as it is mounted; the old root stays stacked on top of it,
- * for the aide or sandbox_aide_join to detach. note gets a line on the root's layout, for --verbose. */
+ * the binds, and pivot into it; the old root stays stacked on top of it, for the aide or
+ * sandbox_aide_join to detach. note gets a line on the root's layout, for --verbose. */
 struct sandbox_aide;
 int sandbox_setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide, char *note,
                        size_t note_len, struct viv_error *err);

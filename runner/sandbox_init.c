@@ -459,15 +459,6 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
         }
         close(master);
     }
-    if (chdir(cfg->workdir) < 0) {
-        viv_fail(&err, errno, "working directory '%s'", cfg->workdir);
-        fail(c, &err);
-    }
-    char prog[4096];
-    int st =
-        find_program(cfg->argv[0], cfg->envp, cfg->engine_main != NULL, prog, sizeof(prog), &err);
-    if (st)
-        exec_fail(c, st, &err);
     viv_trace(VIV_TRACE_RUN, "run", "instance: privileges dropped, loading seccomp");
     if (cfg->seccomp) {
         int nfd;
@@ -487,9 +478,21 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
     sigset_t all, old;
     sigfillset(&all);
     sigprocmask(SIG_SETMASK, &all, &old);
-    /* The guest may not start before the host's tree is out of its reach. */
+    /* The guest may not start before the host's tree is out of its reach. Nor may a path the
+     * image or the configuration names be followed before: until the old root is detached, ".."
+     * at the root crosses into it (a working directory of "/.." would leave the guest in the
+     * host's tree, detached or not; a PATH entry would find the host's programs). */
     if (sandbox_aide_finish(&aide, &err) < 0)
         fail(c, &err);
+    if (chdir(cfg->workdir) < 0) {
+        viv_fail(&err, errno, "working directory '%s'", cfg->workdir);
+        fail(c, &err);
+    }
+    char prog[4096];
+    int st =
+        find_program(cfg->argv[0], cfg->envp, cfg->engine_main != NULL, prog, sizeof(prog), &err);
+    if (st)
+        exec_fail(c, st, &err);
     viv_trace(VIV_TRACE_RUN, "run", "instance: starting the entrypoint");
     /* An engine serves the guest from our own memory, which holds viv's command line. */
     if (cfg->init)

@@ -321,12 +321,11 @@ int sandbox_setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide
     return rc;
 }
 
-/* The root is pivoted into as soon as it is mounted, with what the guest gets of the host's
- * tree copied beforehand: the old root's detaching, which waits out an RCU grace period (0.05-0.4
- * ms here), then is the aide's while we attach /dev, /tmp and the binds and go on to the exec,
- * rather than ours at the end, where the guest's exec would wait for it. Until it is detached,
- * the old root is stacked on top of the new one, within reach of "." alone; everything here is
- * done by fd. */
+/* Everything that follows a path the image or the configuration names (the mount points of /tmp,
+ * /dev and the binds, the working directory) is done before pivot_root: after it, until the old
+ * root is detached, that root is stacked on the new one's root, and ".." there crosses into it
+ * (the kernel follows mounts after "..", at the root too), so an image's "tmp -> ../.." or a
+ * working directory of "/.." would reach the host's tree. */
 static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide,
                       int rootfs_fd, const int *bind_fds, char *note, size_t note_len,
                       struct viv_error *err)
@@ -348,25 +347,9 @@ static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide 
         sandbox_aide_proc_mounted(aide, proc);
     if (rc == 0)
         rc = copy_from_host(cfg, tmp, bind_fds, &h, err);
-    /* Re-open the root through its path so the fd names the top mount (the overlay or the bind
-     * layout's tmpfs), not the directory beneath it. */
-    _cleanup_close_ int top = rc < 0 ? -1 : open_in_root_quiet(root, "/");
-    if (rc == 0 && top < 0)
-        rc = viv_fail(err, errno, "open the new root");
-    /* pivot_root(".", ".") stacks the old root on top of the new one, where "." names it;
-     * detaching it (sandbox_aide_pivoted) leaves the guest no path back to the host's tree. */
-    if (rc == 0 && fchdir(top) < 0)
-        rc = viv_fail(err, errno, "enter the new root");
-    if (rc == 0 && syscall(SYS_pivot_root, ".", ".") < 0)
-        rc = viv_fail(err, errno, "pivot_root");
-    if (rc < 0) {
-        host_copies_close(&h);
-        return -1;
-    }
-    sandbox_aide_pivoted(aide);
     /* /proc's masks after /dev, whose /dev/null they are, unless the aide has taken them (with
      * the host's); the binds after /dev and /tmp, as one may go beneath either. */
-    if (attach_tmp(root, h.tmp, err) < 0 || attach_dev(cfg, aide, root, &dev, err) < 0 ||
+    if (rc < 0 || attach_tmp(root, h.tmp, err) < 0 || attach_dev(cfg, aide, root, &dev, err) < 0 ||
         sandbox_aide_proc(aide, dev, err) < 0 || attach_binds(cfg, root, bind_fds, &h, err) < 0) {
         host_copies_close(&h);
         return -1;
@@ -379,8 +362,21 @@ static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide 
         if (w >= 0)
             close(w);
     }
+    /* Re-open the root through its path so the fd names the top mount (the overlay or the bind
+     * layout's tmpfs), not the directory beneath it. */
+    _cleanup_close_ int top = open_in_root_quiet(root, "/");
+    if (top < 0)
+        return viv_fail(err, errno, "open the new root");
     if ((cfg->read_only || !overlay) &&
         sandbox_set_mount_attr(top, MOUNT_ATTR_RDONLY, false, "the root", err) < 0)
         return -1;
+    /* pivot_root(".", ".") stacks the old root on top of the new one, where "." names it;
+     * detaching it (the aide, or sandbox_aide_join) leaves the guest no path back to the host's
+     * tree. */
+    if (fchdir(top) < 0)
+        return viv_fail(err, errno, "enter the new root");
+    if (syscall(SYS_pivot_root, ".", ".") < 0)
+        return viv_fail(err, errno, "pivot_root");
+    sandbox_aide_pivoted(aide);
     return 0;
 }

@@ -48,6 +48,19 @@ if [ "$status" = 0 ] && [ "$out" = checked ]; then
 else
     fail "/proc: host-wide files masked, kernel settings read-only" "$status $out $errout"
 fi
+# A working directory of "/../.." stays in the guest's root: it is entered only once the host's
+# old root is detached (before, ".." at the root crossed into it, in some runs).
+escaped=""
+for _ in 1 2 3 4 5; do
+    run "$VIV" run --mode native -w /../.. app \
+        '[ "$(stat -c %d:%i .)" = "$(stat -c %d:%i /)" ] && echo guest-root'
+    [ "$out" = guest-root ] || escaped="$escaped [$status $out $errout]"
+done
+if [ -z "$escaped" ]; then
+    pass "-w /../..: the working directory is the guest's root, not the host's"
+else
+    fail "-w /../..: the working directory is the guest's root, not the host's" "$escaped"
+fi
 sleep 30 &
 outside=$!
 check_escape "signals cannot reach processes outside" app signal "$outside"
