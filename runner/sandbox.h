@@ -267,13 +267,6 @@ int sandbox_mount_at(const char *source, int target_fd, const char *fstype, unsi
  * MOUNT_ATTR_* flags attr set on the new mount(s) before they become visible. */
 int sandbox_bind(int src_dirfd, const char *src_path, int target_dirfd, const char *target_name,
                  uint64_t attr, bool recursive, const char *what, struct viv_error *err);
-/* sandbox_bind's two halves: the detached copy (an fd, or -1), and attaching it. A copy of the
- * host's tree must be made while that tree is in the mount namespace (before the old root is
- * detached); attaching may come after. */
-int sandbox_clone_tree(int src_dirfd, const char *src_path, uint64_t attr, bool recursive,
-                       const char *what, struct viv_error *err);
-int sandbox_attach_tree(int mfd, int target_dirfd, const char *target_name, const char *what,
-                        struct viv_error *err);
 /* A new filesystem of its own, mounted nowhere: opts are key, value pairs (a NULL value sets a
  * flag), NULL-ended. The mount's fd, or -errno. System calls by hand (the aide makes /dev so). */
 long sandbox_new_mount(const char *fstype, const char *const *opts, uint64_t attr);

@@ -164,10 +164,6 @@ static bool claim(int *who_claims, int who)
                                        __ATOMIC_ACQUIRE);
 }
 
-/* The aide has a working directory of its own (no CLONE_FS), which pivot_root(".", ".") moves
- * onto the new root as it moves the first thread's: there the old root is the mount stacked on
- * top of ".", for either to detach. The aide does, once, when the first thread has pivoted and
- * left it to us, last of its jobs. */
 /* /proc's masks and read-only directories (sandbox_procmask.c), once the first thread has
  * mounted it, unless it has begun them itself: from the host's /dev/null, which the old root
  * holds, so not once we have detached that. */
@@ -180,15 +176,16 @@ static void protect_proc_if_mounted(struct sandbox_aide *a)
     flag_set(&a->proc_done);
 }
 
-static void detach_if_pivoted(struct sandbox_aide *a, bool wait_for_dev)
+/* The aide has a working directory of its own (no CLONE_FS), which pivot_root(".", ".") moves
+ * onto the new root as it moves the first thread's: there the old root is the mount stacked on
+ * top of ".", for either to detach. The aide does, once, when the first thread has pivoted and
+ * left it to us, last of its jobs. */
+static void detach_old_root(struct sandbox_aide *a)
 {
-    if (a->detached || !__atomic_load_n(&a->pivoted, __ATOMIC_ACQUIRE) || !a->aide_detaches)
+    if (!a->aide_detaches)
         return;
     /* Not before /dev has the host's nodes bound: they come from the old root. */
-    if (wait_for_dev)
-        flag_wait(&a->tree_done);
-    else if (!__atomic_load_n(&a->tree_done, __ATOMIC_ACQUIRE))
-        return;
+    flag_wait(&a->tree_done);
     a->detached = true;
     a->detach_us[0] = now_us();
     long r = raw3(SYS_umount2, (long)".", MNT_DETACH, 0);
@@ -235,7 +232,7 @@ static int aide_main(void *arg)
     protect_proc_if_mounted(a);
     __atomic_store_n(&a->idle, 1, __ATOMIC_RELEASE);
     flag_wait(&a->pivoted);
-    detach_if_pivoted(a, true);
+    detach_old_root(a);
     /* Our pidfd joins the namespaces only while we live. */
     flag_wait(&a->joined);
     __atomic_store_n(&a->done, 1, __ATOMIC_RELEASE);

@@ -95,8 +95,10 @@ int sandbox_mount_at(const char *source, int target_fd, const char *fstype, unsi
     return 0;
 }
 
-int sandbox_clone_tree(int src_dirfd, const char *src_path, uint64_t attr, bool recursive,
-                       const char *what, struct viv_error *err)
+/* A detached copy of src (src_path under src_dirfd, "" for the fd itself) with its flags, or
+ * -1. */
+static int clone_tree(int src_dirfd, const char *src_path, uint64_t attr, bool recursive,
+                      const char *what, struct viv_error *err)
 {
     unsigned tree_flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
     if (!src_path[0])
@@ -117,8 +119,8 @@ int sandbox_clone_tree(int src_dirfd, const char *src_path, uint64_t attr, bool 
     return mfd;
 }
 
-int sandbox_attach_tree(int mfd, int target_dirfd, const char *target_name, const char *what,
-                        struct viv_error *err)
+static int attach_tree(int mfd, int target_dirfd, const char *target_name, const char *what,
+                       struct viv_error *err)
 {
     if (move_mount(mfd, "", target_dirfd, target_name,
                    MOVE_MOUNT_F_EMPTY_PATH | (target_name[0] ? 0 : MOVE_MOUNT_T_EMPTY_PATH)) < 0)
@@ -130,8 +132,8 @@ int sandbox_bind(int src_dirfd, const char *src_path, int target_dirfd, const ch
                  uint64_t attr, bool recursive, const char *what, struct viv_error *err)
 {
     /* Attached by fd: no path is walked twice. */
-    _cleanup_close_ int mfd = sandbox_clone_tree(src_dirfd, src_path, attr, recursive, what, err);
-    return mfd < 0 ? -1 : sandbox_attach_tree(mfd, target_dirfd, target_name, what, err);
+    _cleanup_close_ int mfd = clone_tree(src_dirfd, src_path, attr, recursive, what, err);
+    return mfd < 0 ? -1 : attach_tree(mfd, target_dirfd, target_name, what, err);
 }
 
 int sandbox_set_mount_attr(int mount_fd, uint64_t attr, bool recursive, const char *what,
@@ -167,7 +169,7 @@ int sandbox_mount_new_at(const char *fstype, const char *const *opts, uint64_t a
     long m = sandbox_new_mount(fstype, opts, attr);
     if (m < 0)
         return viv_fail(err, (int)-m, "mount %s", what);
-    int rc = sandbox_attach_tree((int)m, target_fd, "", what, err) < 0 ? -1 : (int)m;
+    int rc = attach_tree((int)m, target_fd, "", what, err) < 0 ? -1 : (int)m;
     if (rc < 0)
         close((int)m);
     return rc;

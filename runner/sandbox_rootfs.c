@@ -214,58 +214,18 @@ static int attach_dev(const struct viv_sandbox_config *cfg, struct sandbox_aide 
     return rc;
 }
 
-static int attach_tmp(int root, int copy, struct viv_error *err)
+/* /tmp, a directory of the scratch tmpfs, bound at its place in the root. */
+static int attach_tmp(int root, int tmp, struct viv_error *err)
 {
     _cleanup_close_ int tmp_at = sandbox_open_in_root(root, "/tmp", true, false, err);
     if (tmp_at < 0)
         return viv_wrap(err, "/tmp");
-    return sandbox_attach_tree(copy, tmp_at, "", "/tmp", err);
+    return sandbox_bind(tmp, "", tmp_at, "", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false, "/tmp",
+                        err);
 }
 
-/* What the guest gets of the host's tree, copied while that tree is still in our mount
- * namespace: /tmp (a directory of the scratch tmpfs) and the -v sources. Detached copies, each
- * with its flags; -1 where none. */
-struct host_copies {
-    int tmp;
-    int *binds;
-    size_t nbinds;
-};
-
-static void host_copies_close(struct host_copies *h)
-{
-    if (h->tmp >= 0)
-        close(h->tmp);
-    for (size_t i = 0; h->binds && i < h->nbinds; i++)
-        if (h->binds[i] >= 0)
-            close(h->binds[i]);
-    free(h->binds);
-}
-
-static int copy_from_host(const struct viv_sandbox_config *cfg, int tmp, const int *bind_fds,
-                          struct host_copies *h, struct viv_error *err)
-{
-    h->nbinds = cfg->nbinds;
-    h->binds = viv_xcalloc(cfg->nbinds + 1, sizeof(int));
-    for (size_t i = 0; i < cfg->nbinds; i++)
-        h->binds[i] = -1;
-    h->tmp = sandbox_clone_tree(tmp, "", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false, "/tmp", err);
-    if (h->tmp < 0)
-        return -1;
-    for (size_t i = 0; i < cfg->nbinds; i++) {
-        const struct viv_bind *b = &cfg->binds[i];
-        char what[600];
-        snprintf(what, sizeof(what), "-v %s:%s", b->host, b->guest);
-        uint64_t attr =
-            MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (b->read_only ? MOUNT_ATTR_RDONLY : 0);
-        h->binds[i] = sandbox_clone_tree(bind_fds[i], "", attr, true, what, err);
-        if (h->binds[i] < 0)
-            return -1;
-    }
-    return 0;
-}
-
-static int attach_binds(const struct viv_sandbox_config *cfg, int root, const int *bind_fds,
-                        struct host_copies *h, struct viv_error *err)
+static int mount_binds(const struct viv_sandbox_config *cfg, int root, const int *bind_fds,
+                       struct viv_error *err)
 {
     for (size_t i = 0; i < cfg->nbinds; i++) {
         const struct viv_bind *b = &cfg->binds[i];
@@ -278,7 +238,9 @@ static int attach_binds(const struct viv_sandbox_config *cfg, int root, const in
             return viv_wrap(err, "-v %s:%s", b->host, b->guest);
         char what[600];
         snprintf(what, sizeof(what), "-v %s:%s", b->host, b->guest);
-        if (sandbox_attach_tree(h->binds[i], t, "", what, err) < 0)
+        uint64_t attr =
+            MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (b->read_only ? MOUNT_ATTR_RDONLY : 0);
+        if (sandbox_bind(bind_fds[i], "", t, "", attr, true, what, err) < 0)
             return -1;
     }
     return 0;
@@ -336,25 +298,19 @@ static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide 
         make_root(cfg, rootfs_fd, &tmp, &overlay, &etc_done, note, note_len, err);
     if (root < 0)
         return -1;
-    struct host_copies h = {.tmp = -1};
     int proc = -1; /* the aide's once mounted */
     _cleanup_close_ int dev = -1;
     /* /etc where the overlay could not take it beforehand: the host's resolv.conf is read. */
-    int rc = overlay && !etc_done ? sandbox_setup_etc(cfg, root, err) : 0;
-    if (rc == 0)
-        rc = mount_proc(root, &proc, err);
-    if (rc == 0)
-        sandbox_aide_proc_mounted(aide, proc);
-    if (rc == 0)
-        rc = copy_from_host(cfg, tmp, bind_fds, &h, err);
+    if (overlay && !etc_done && sandbox_setup_etc(cfg, root, err) < 0)
+        return -1;
+    if (mount_proc(root, &proc, err) < 0)
+        return -1;
+    sandbox_aide_proc_mounted(aide, proc);
     /* /proc's masks after /dev, whose /dev/null they are, unless the aide has taken them (with
      * the host's); the binds after /dev and /tmp, as one may go beneath either. */
-    if (rc < 0 || attach_tmp(root, h.tmp, err) < 0 || attach_dev(cfg, aide, root, &dev, err) < 0 ||
-        sandbox_aide_proc(aide, dev, err) < 0 || attach_binds(cfg, root, bind_fds, &h, err) < 0) {
-        host_copies_close(&h);
+    if (attach_tmp(root, tmp, err) < 0 || attach_dev(cfg, aide, root, &dev, err) < 0 ||
+        sandbox_aide_proc(aide, dev, err) < 0 || mount_binds(cfg, root, bind_fds, err) < 0)
         return -1;
-    }
-    host_copies_close(&h);
     /* The working directory is made when missing, as podman does, while the root is writable. */
     if (overlay && !cfg->read_only) {
         struct viv_error ignored;
