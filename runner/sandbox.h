@@ -267,6 +267,10 @@ int sandbox_mount_at(const char *source, int target_fd, const char *fstype, unsi
  * MOUNT_ATTR_* flags attr set on the new mount(s) before they become visible. */
 int sandbox_bind(int src_dirfd, const char *src_path, int target_dirfd, const char *target_name,
                  uint64_t attr, bool recursive, const char *what, struct viv_error *err);
+/* The same, system calls by hand (the aide binds /dev's nodes and masks /proc so): 0 or
+ * -errno. */
+long sandbox_bind_raw(int src_dirfd, const char *src_path, uint64_t attr, bool recursive,
+                      int target_dirfd, const char *target_name);
 /* A new filesystem of its own, mounted nowhere: opts are key, value pairs (a NULL value sets a
  * flag), NULL-ended. The mount's fd, or -errno. System calls by hand (the aide makes /dev so). */
 long sandbox_new_mount(const char *fstype, const char *const *opts, uint64_t attr);
@@ -354,8 +358,6 @@ struct sandbox_aide {
     void *tls;                   /* set before released: viv's thread pointer, taken then */
     int tree_claim;              /* who makes /dev: 0 no one yet, 1 the aide, 2 the first thread */
     int tree_ready;              /* set by the aide: tree holds */
-    int tree_done;               /* set by whoever made /dev once it is populated: the host's
-                                    nodes are bound, the old root may go */
     int host_dev;                /* the host's /dev (O_PATH), opened before the aide starts */
     int proc_mounted;            /* set by the first thread: proc_fd is the guest's /proc */
     int proc_fd;
@@ -368,7 +370,6 @@ struct sandbox_aide {
     int idle;                /* set by the aide once loopback is up: it waits for the pivot */
     int pivoted;             /* set by the first thread: the old root is on top of the new one */
     bool aide_detaches;      /* set before pivoted: the aide detaches the old root */
-    bool detached;           /* the aide's: it has */
     int joined;              /* set by the first thread once in the namespaces the aide made */
     int detach_error;        /* why the old root could not be detached */
     int last_pid_fd;         /* the pid namespace's ns_last_pid, to keep pid 2 free */
@@ -411,8 +412,6 @@ int sandbox_aide_proc(struct sandbox_aide *a, int dev, struct viv_error *err);
  * copies of null_dir's "null"; system calls by hand. 0, or -errno with *failed naming the
  * entry. */
 long sandbox_proc_protect(int proc, int null_dir, const char **failed);
-/* Once /dev is attached and populated (or could not be): the aide may detach the old root. */
-void sandbox_aide_devtree_done(struct sandbox_aide *a);
 /* Right after pivot_root (the working directory the new root): the old root is the aide's to
  * detach, once it has made the network namespace. */
 void sandbox_aide_pivoted(struct sandbox_aide *a);

@@ -166,11 +166,10 @@ static bool claim(int *who_claims, int who)
 
 /* /proc's masks and read-only directories (sandbox_procmask.c), once the first thread has
  * mounted it, unless it has begun them itself: from the host's /dev/null, which the old root
- * holds, so not once we have detached that. */
+ * holds (the first thread settles who does them before its pivot, and we detach only after). */
 static void protect_proc_if_mounted(struct sandbox_aide *a)
 {
-    if (a->detached || !__atomic_load_n(&a->proc_mounted, __ATOMIC_ACQUIRE) ||
-        !claim(&a->proc_claim, 1))
+    if (!__atomic_load_n(&a->proc_mounted, __ATOMIC_ACQUIRE) || !claim(&a->proc_claim, 1))
         return;
     a->proc_error = (int)sandbox_proc_protect(a->proc_fd, a->host_dev, &a->proc_failed);
     flag_set(&a->proc_done);
@@ -184,9 +183,6 @@ static void detach_old_root(struct sandbox_aide *a)
 {
     if (!a->aide_detaches)
         return;
-    /* Not before /dev has the host's nodes bound: they come from the old root. */
-    flag_wait(&a->tree_done);
-    a->detached = true;
     a->detach_us[0] = now_us();
     long r = raw3(SYS_umount2, (long)".", MNT_DETACH, 0);
     a->detach_error = r < 0 ? (int)-r : 0;
@@ -215,8 +211,6 @@ static int aide_main(void *arg)
     sandbox_set_thread_pointer(a->tls);
     if (claim(&a->tree_claim, 1)) {
         sandbox_devtree_make(&a->tree, a->rootless, a->host_dev);
-        if (a->tree.populated || a->tree.error)
-            __atomic_store_n(&a->tree_done, 1, __ATOMIC_RELEASE);
         flag_set(&a->tree_ready);
     }
     protect_proc_if_mounted(a);
@@ -310,8 +304,8 @@ void sandbox_aide_start(struct sandbox_aide *a, bool make_netns, int home_cpu,
     a->proc_fd = -1;
     a->make_netns = make_netns;
     a->narrowed = cpus != NULL;
-    /* The host's /dev for its nodes, which /dev is made of: by whichever thread makes it, maybe
-     * once the root is pivoted into. */
+    /* The host's /dev, whose nodes /dev and /proc's masks are made of, by whichever thread makes
+     * them: held by fd, as the aide may mask /proc once the root is pivoted into. */
     long dev = raw3(SYS_openat, AT_FDCWD, (long)"/dev", O_PATH | O_DIRECTORY | O_CLOEXEC);
     a->host_dev = dev < 0 ? -1 : (int)dev;
     if (!spare_cpu(&a->cpus, cpus))
@@ -498,11 +492,6 @@ int sandbox_aide_proc(struct sandbox_aide *a, int dev, struct viv_error *err)
     const char *failed;
     long r = sandbox_proc_protect(a->proc_fd, dev, &failed);
     return r < 0 ? viv_fail(err, (int)-r, "mask or protect /proc/%s", failed) : 0;
-}
-
-void sandbox_aide_devtree_done(struct sandbox_aide *a)
-{
-    flag_set(&a->tree_done);
 }
 
 int sandbox_aide_join(struct sandbox_aide *a, bool join_net, struct viv_error *err)

@@ -12,8 +12,7 @@
 #include <sys/syscall.h>
 
 /* Host device nodes a guest may use; bound (never created: mknod is not ours to do rootless),
- * from the host's /dev, by an fd taken while it was in reach: the root may be pivoted into by
- * then (sandbox_rootfs.c). */
+ * from the host's /dev, held by fd (sandbox_aide_start). */
 static const char *const dev_nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
 static const struct {
     const char *name, *target;
@@ -49,16 +48,8 @@ static long bind_node(int dev, const char *name, int host)
     long r = sandbox_sys(SYS_mknodat, dev, (long)name, S_IFREG | 0644, 0);
     if (r < 0 && r != -EEXIST)
         return r;
-    long m = sandbox_sys(SYS_open_tree, host, (long)name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC, 0);
-    if (m < 0)
-        return m;
-    struct mount_attr ma = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC};
-    r = sandbox_sys5(SYS_mount_setattr, m, (long)"", AT_EMPTY_PATH, (long)&ma, sizeof(ma));
-    if (r < 0) {
-        sandbox_sys(SYS_close, m, 0, 0, 0);
-        return r;
-    }
-    return attach(m, dev, name);
+    return sandbox_bind_raw(host, name, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
+                            false, dev, name);
 }
 
 /* The nodes, directories, links and the two filesystems beneath /dev; t->dev, attached or not. */

@@ -95,28 +95,28 @@ int sandbox_mount_at(const char *source, int target_fd, const char *fstype, unsi
     return 0;
 }
 
-/* A detached copy of src (src_path under src_dirfd, "" for the fd itself) with its flags, or
- * -1. */
-static int clone_tree(int src_dirfd, const char *src_path, uint64_t attr, bool recursive,
-                      const char *what, struct viv_error *err)
+long sandbox_bind_raw(int src_dirfd, const char *src_path, uint64_t attr, bool recursive,
+                      int target_dirfd, const char *target_name)
 {
     unsigned tree_flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
     if (!src_path[0])
         tree_flags |= AT_EMPTY_PATH;
-    /* A detached copy of the source tree, given its flags before anyone can see it. */
-    int mfd = open_tree(src_dirfd, src_path, tree_flags);
-    if (mfd < 0)
-        return viv_fail(err, errno, "bind %s", what);
+    /* A detached copy of the source tree, given its flags before anyone can see it, attached by
+     * fd: no path is walked twice. */
+    long m = sandbox_sys(SYS_open_tree, src_dirfd, (long)src_path, tree_flags, 0);
+    if (m < 0)
+        return m;
+    long r = 0;
     if (attr) {
         struct mount_attr ma = {.attr_set = attr};
-        if (mount_setattr(mfd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &ma,
-                          sizeof(ma)) < 0) {
-            int e = errno;
-            close(mfd);
-            return viv_fail(err, e, "set flags of %s", what);
-        }
+        r = sandbox_sys5(SYS_mount_setattr, m, (long)"",
+                         AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), (long)&ma, sizeof(ma));
     }
-    return mfd;
+    if (r >= 0)
+        r = sandbox_sys5(SYS_move_mount, m, (long)"", target_dirfd, (long)target_name,
+                         MOVE_MOUNT_F_EMPTY_PATH | (target_name[0] ? 0 : MOVE_MOUNT_T_EMPTY_PATH));
+    sandbox_sys(SYS_close, m, 0, 0, 0);
+    return r < 0 ? r : 0;
 }
 
 static int attach_tree(int mfd, int target_dirfd, const char *target_name, const char *what,
@@ -131,9 +131,8 @@ static int attach_tree(int mfd, int target_dirfd, const char *target_name, const
 int sandbox_bind(int src_dirfd, const char *src_path, int target_dirfd, const char *target_name,
                  uint64_t attr, bool recursive, const char *what, struct viv_error *err)
 {
-    /* Attached by fd: no path is walked twice. */
-    _cleanup_close_ int mfd = clone_tree(src_dirfd, src_path, attr, recursive, what, err);
-    return mfd < 0 ? -1 : attach_tree(mfd, target_dirfd, target_name, what, err);
+    long r = sandbox_bind_raw(src_dirfd, src_path, attr, recursive, target_dirfd, target_name);
+    return r < 0 ? viv_fail(err, (int)-r, "bind %s", what) : 0;
 }
 
 int sandbox_set_mount_attr(int mount_fd, uint64_t attr, bool recursive, const char *what,

@@ -18,36 +18,15 @@ static const char proc_masked[][16] = {
 };
 static const char proc_read_only[][8] = {"sys", "irq", "bus", "fs"};
 
-static long set_attr(long m, uint64_t attr, bool recursive)
-{
-    struct mount_attr ma = {.attr_set = attr};
-    return sandbox_sys5(SYS_mount_setattr, m, (long)"",
-                        AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), (long)&ma, sizeof(ma));
-}
-
-/* A copy of from/name, flagged, moved onto proc/onto. */
-static long bind_onto(int from, const char *name, unsigned tree_flags, uint64_t attr, int proc,
-                      const char *onto)
-{
-    long m = sandbox_sys(SYS_open_tree, from, (long)name,
-                         OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | tree_flags, 0);
-    if (m < 0)
-        return m;
-    long r = attr ? set_attr(m, attr, tree_flags & AT_RECURSIVE) : 0;
-    if (r >= 0)
-        r = sandbox_sys5(SYS_move_mount, m, (long)"", proc, (long)onto, MOVE_MOUNT_F_EMPTY_PATH);
-    sandbox_sys(SYS_close, m, 0, 0, 0);
-    return r;
-}
-
 long sandbox_proc_protect(int proc, int null_dir, const char **failed)
 {
     long r;
     for (size_t i = 0; i < VIV_ARRAY_SIZE(proc_read_only); i++) {
         *failed = proc_read_only[i];
-        r = bind_onto(proc, proc_read_only[i], AT_RECURSIVE,
-                      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
-                      proc, proc_read_only[i]);
+        r = sandbox_bind_raw(proc, proc_read_only[i],
+                             MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                                 MOUNT_ATTR_NOEXEC,
+                             true, proc, proc_read_only[i]);
         if (r < 0 && r != -ENOENT)
             return r;
     }
@@ -61,10 +40,10 @@ long sandbox_proc_protect(int proc, int null_dir, const char **failed)
                         AT_SYMLINK_NOFOLLOW) < 0)
             continue; /* not on this kernel */
         *failed = proc_masked[i];
-        r = last ? bind_onto(proc, last, 0, 0, proc, proc_masked[i])
-                 : bind_onto(null_dir, "null", 0,
-                             MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, proc,
-                             proc_masked[i]);
+        r = last ? sandbox_bind_raw(proc, last, 0, false, proc, proc_masked[i])
+                 : sandbox_bind_raw(null_dir, "null",
+                                    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
+                                    false, proc, proc_masked[i]);
         if (r < 0)
             return r;
         last = proc_masked[i];

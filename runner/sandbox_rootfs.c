@@ -205,7 +205,6 @@ static int attach_dev(const struct viv_sandbox_config *cfg, struct sandbox_aide 
     }
     if (rc == 0 && sandbox_devtree_fill(&t, cfg->rootless) < 0)
         rc = viv_fail(err, t.error, "%s", t.failed);
-    sandbox_aide_devtree_done(aide);
     if (rc == 0) {
         *dev = t.dev;
         t.dev = -1;
