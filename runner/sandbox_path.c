@@ -95,6 +95,15 @@ int sandbox_mount_at(const char *source, int target_fd, const char *fstype, unsi
     return 0;
 }
 
+#ifndef SYS_open_tree_attr
+#define SYS_open_tree_attr 467
+#endif
+
+/* open_tree_attr (Linux 6.15) clones and sets the flags in one call; where the kernel has it
+ * not, the two calls it stands for. Written by either of the instance's threads: a plain flag,
+ * the worst a race can do is one more ENOSYS. */
+static bool no_open_tree_attr;
+
 long sandbox_bind_raw(int src_dirfd, const char *src_path, uint64_t attr, bool recursive,
                       int target_dirfd, const char *target_name)
 {
@@ -103,15 +112,24 @@ long sandbox_bind_raw(int src_dirfd, const char *src_path, uint64_t attr, bool r
         tree_flags |= AT_EMPTY_PATH;
     /* A detached copy of the source tree, given its flags before anyone can see it, attached by
      * fd: no path is walked twice. */
-    long m = sandbox_sys(SYS_open_tree, src_dirfd, (long)src_path, tree_flags, 0);
+    struct mount_attr ma = {.attr_set = attr};
+    long m = -ENOSYS;
+    if (attr && !__atomic_load_n(&no_open_tree_attr, __ATOMIC_RELAXED)) {
+        m = sandbox_sys5(SYS_open_tree_attr, src_dirfd, (long)src_path, tree_flags, (long)&ma,
+                         sizeof(ma));
+        if (m == -ENOSYS)
+            __atomic_store_n(&no_open_tree_attr, true, __ATOMIC_RELAXED);
+        else
+            attr = 0;
+    }
+    if (m == -ENOSYS)
+        m = sandbox_sys(SYS_open_tree, src_dirfd, (long)src_path, tree_flags, 0);
     if (m < 0)
         return m;
     long r = 0;
-    if (attr) {
-        struct mount_attr ma = {.attr_set = attr};
+    if (attr)
         r = sandbox_sys5(SYS_mount_setattr, m, (long)"",
                          AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), (long)&ma, sizeof(ma));
-    }
     if (r >= 0)
         r = sandbox_sys5(SYS_move_mount, m, (long)"", target_dirfd, (long)target_name,
                          MOVE_MOUNT_F_EMPTY_PATH | (target_name[0] ? 0 : MOVE_MOUNT_T_EMPTY_PATH));
