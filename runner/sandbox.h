@@ -267,6 +267,9 @@ int sandbox_mount_at(const char *source, int target_fd, const char *fstype, unsi
  * MOUNT_ATTR_* flags attr set on the new mount(s) before they become visible. */
 int sandbox_bind(int src_dirfd, const char *src_path, int target_dirfd, const char *target_name,
                  uint64_t attr, bool recursive, const char *what, struct viv_error *err);
+/* A detached mount (mnt, left open) onto target_name under target_dirfd, or onto target_dirfd
+ * itself when the name is "": 0 or -errno. System calls by hand, as the next two. */
+long sandbox_attach_raw(int mnt, int target_dirfd, const char *target_name);
 /* The same, system calls by hand (the aide binds /dev's nodes and masks /proc so): 0 or
  * -errno. */
 long sandbox_bind_raw(int src_dirfd, const char *src_path, uint64_t attr, bool recursive,

@@ -33,7 +33,7 @@ static long attach(long mnt, int dir, const char *name)
 {
     if (mnt < 0)
         return mnt;
-    long r = sandbox_sys5(SYS_move_mount, mnt, (long)"", dir, (long)name, MOVE_MOUNT_F_EMPTY_PATH);
+    long r = sandbox_attach_raw((int)mnt, dir, name);
     sandbox_sys(SYS_close, mnt, 0, 0, 0);
     return r;
 }

@@ -121,10 +121,13 @@ static bool early_clone(const struct sandbox_early_hints *h, void *tls)
     return true;
 }
 
-static bool same_hints(const struct sandbox_early_hints *a, const struct sandbox_early_hints *b)
+/* Whether an instance started with have serves a run that wants want. A network namespace made
+ * and not wanted is left unjoined; one wanted and not made is not there to join. */
+static bool hints_fit(const struct sandbox_early_hints *have,
+                      const struct sandbox_early_hints *want)
 {
-    return a->seccomp == b->seccomp && a->trap == b->trap && a->tty == b->tty &&
-           a->netns == b->netns;
+    return have->seccomp == want->seccomp && have->trap == want->trap &&
+           have->tty == want->tty && (have->netns || !want->netns);
 }
 
 static void trace_busy(void)
@@ -140,7 +143,7 @@ void sandbox_early_start(const struct sandbox_early_hints *h)
         /* Tried from the entry point: kept if it guessed right; not tried again if the machine
          * was busy or the kernel refused, a moment ago. */
         early.before_main = false;
-        if (early.started && same_hints(&early.hints, h)) {
+        if (early.started && hints_fit(&early.hints, h)) {
             viv_trace(VIV_TRACE_RUN, "run", "instance %d started early, before main",
                       (int)early.pid);
             return;
@@ -237,11 +240,7 @@ bool sandbox_early_take(const struct sandbox_early_hints *want, struct sandbox_p
 {
     if (!early.started)
         return false;
-    /* A network namespace made and not wanted is left unjoined; one wanted and not made is not
-     * there to join. */
-    const struct sandbox_early_hints *h = &early.hints;
-    if (h->seccomp != want->seccomp || h->trap != want->trap || h->tty != want->tty ||
-        (want->netns && !h->netns)) {
+    if (!hints_fit(&early.hints, want)) {
         sandbox_early_cancel();
         return false;
     }

@@ -99,10 +99,40 @@ int sandbox_mount_at(const char *source, int target_fd, const char *fstype, unsi
 #define SYS_open_tree_attr 467
 #endif
 
-/* open_tree_attr (Linux 6.15) clones and sets the flags in one call; where the kernel has it
- * not, the two calls it stands for. Written by either of the instance's threads: a plain flag,
- * the worst a race can do is one more ENOSYS. */
+long sandbox_attach_raw(int mnt, int target_dirfd, const char *target_name)
+{
+    return sandbox_sys5(SYS_move_mount, mnt, (long)"", target_dirfd, (long)target_name,
+                        MOVE_MOUNT_F_EMPTY_PATH | (target_name[0] ? 0 : MOVE_MOUNT_T_EMPTY_PATH));
+}
+
+/* open_tree_attr (Linux 6.15) clones and sets the flags in one call, one fewer take of the lock
+ * all mount changes share; where the kernel has it not, the two calls it stands for. Written by
+ * either of the instance's threads: a plain flag, the worst a race can do is one more ENOSYS. */
 static bool no_open_tree_attr;
+
+/* A detached copy of the source tree, given its flags before anyone can see it: the mount's
+ * fd, or -errno. */
+static long clone_tree(int src_dirfd, const char *src_path, unsigned tree_flags, uint64_t attr)
+{
+    struct mount_attr ma = {.attr_set = attr};
+    if (attr && !__atomic_load_n(&no_open_tree_attr, __ATOMIC_RELAXED)) {
+        long m = sandbox_sys5(SYS_open_tree_attr, src_dirfd, (long)src_path, tree_flags,
+                              (long)&ma, sizeof(ma));
+        if (m != -ENOSYS)
+            return m;
+        __atomic_store_n(&no_open_tree_attr, true, __ATOMIC_RELAXED);
+    }
+    long m = sandbox_sys(SYS_open_tree, src_dirfd, (long)src_path, tree_flags, 0);
+    if (m < 0 || !attr)
+        return m;
+    long r = sandbox_sys5(SYS_mount_setattr, m, (long)"", AT_EMPTY_PATH | (tree_flags & AT_RECURSIVE),
+                          (long)&ma, sizeof(ma));
+    if (r < 0) {
+        sandbox_sys(SYS_close, m, 0, 0, 0);
+        return r;
+    }
+    return m;
+}
 
 long sandbox_bind_raw(int src_dirfd, const char *src_path, uint64_t attr, bool recursive,
                       int target_dirfd, const char *target_name)
@@ -110,40 +140,13 @@ long sandbox_bind_raw(int src_dirfd, const char *src_path, uint64_t attr, bool r
     unsigned tree_flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
     if (!src_path[0])
         tree_flags |= AT_EMPTY_PATH;
-    /* A detached copy of the source tree, given its flags before anyone can see it, attached by
-     * fd: no path is walked twice. */
-    struct mount_attr ma = {.attr_set = attr};
-    long m = -ENOSYS;
-    if (attr && !__atomic_load_n(&no_open_tree_attr, __ATOMIC_RELAXED)) {
-        m = sandbox_sys5(SYS_open_tree_attr, src_dirfd, (long)src_path, tree_flags, (long)&ma,
-                         sizeof(ma));
-        if (m == -ENOSYS)
-            __atomic_store_n(&no_open_tree_attr, true, __ATOMIC_RELAXED);
-        else
-            attr = 0;
-    }
-    if (m == -ENOSYS)
-        m = sandbox_sys(SYS_open_tree, src_dirfd, (long)src_path, tree_flags, 0);
+    /* Attached by fd: no path is walked twice. */
+    long m = clone_tree(src_dirfd, src_path, tree_flags, attr);
     if (m < 0)
         return m;
-    long r = 0;
-    if (attr)
-        r = sandbox_sys5(SYS_mount_setattr, m, (long)"",
-                         AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), (long)&ma, sizeof(ma));
-    if (r >= 0)
-        r = sandbox_sys5(SYS_move_mount, m, (long)"", target_dirfd, (long)target_name,
-                         MOVE_MOUNT_F_EMPTY_PATH | (target_name[0] ? 0 : MOVE_MOUNT_T_EMPTY_PATH));
+    long r = sandbox_attach_raw((int)m, target_dirfd, target_name);
     sandbox_sys(SYS_close, m, 0, 0, 0);
     return r < 0 ? r : 0;
-}
-
-static int attach_tree(int mfd, int target_dirfd, const char *target_name, const char *what,
-                       struct viv_error *err)
-{
-    if (move_mount(mfd, "", target_dirfd, target_name,
-                   MOVE_MOUNT_F_EMPTY_PATH | (target_name[0] ? 0 : MOVE_MOUNT_T_EMPTY_PATH)) < 0)
-        return viv_fail(err, errno, "attach %s", what);
-    return 0;
 }
 
 int sandbox_bind(int src_dirfd, const char *src_path, int target_dirfd, const char *target_name,
@@ -186,8 +189,10 @@ int sandbox_mount_new_at(const char *fstype, const char *const *opts, uint64_t a
     long m = sandbox_new_mount(fstype, opts, attr);
     if (m < 0)
         return viv_fail(err, (int)-m, "mount %s", what);
-    int rc = attach_tree((int)m, target_fd, "", what, err) < 0 ? -1 : (int)m;
-    if (rc < 0)
+    long r = sandbox_attach_raw((int)m, target_fd, "");
+    if (r < 0) {
         close((int)m);
-    return rc;
+        return viv_fail(err, (int)-r, "attach %s", what);
+    }
+    return (int)m;
 }

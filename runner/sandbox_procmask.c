@@ -11,8 +11,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
-/* Named within the new procfs, whose entries are the kernel's, not the guest's; in place, not
- * pointers: the table is read before the C library has relocated viv (sandbox_early.c). */
+/* Named within the new procfs, whose entries are the kernel's, not the guest's. */
 static const char proc_masked[][16] = {
     "kcore", "keys", "timer_list", "sysrq-trigger", "latency_stats", "sched_debug",
 };

@@ -167,14 +167,11 @@ static int mount_proc(int root, int *proc, struct viv_error *err)
     if (p < 0)
         return viv_wrap(err, "/proc");
     static const char *const proc_opts[] = {"source", "proc", NULL};
-    _cleanup_close_ int m = sandbox_mount_new_at(
-        "proc", proc_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, p, "/proc",
-        err);
-    if (m < 0)
-        return -1;
-    /* The directory under it is what p holds: the procfs is found by name. */
-    *proc = sandbox_open_in_root(root, "/proc", false, false, err);
-    return *proc < 0 ? viv_wrap(err, "/proc") : 0;
+    /* The mount's fd is its root, attached where p is. */
+    *proc = sandbox_mount_new_at("proc", proc_opts,
+                                 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, p,
+                                 "/proc", err);
+    return *proc < 0 ? -1 : 0;
 }
 
 /* /dev, made apart (by the aide, most often, while we mounted the rest), attached in the root;
@@ -198,9 +195,9 @@ static int attach_dev(const struct viv_sandbox_config *cfg, struct sandbox_aide 
     if (dev_at < 0) {
         rc = viv_wrap(err, "/dev");
     } else {
-        if (move_mount(t.dev, "", dev_at, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
-            0)
-            rc = viv_fail(err, errno, "attach /dev");
+        long r = sandbox_attach_raw(t.dev, dev_at, "");
+        if (r < 0)
+            rc = viv_fail(err, (int)-r, "attach /dev");
         close(dev_at);
     }
     if (rc == 0 && sandbox_devtree_fill(&t, cfg->rootless) < 0)
