@@ -4,6 +4,9 @@
 #include "syscall-xlat/syscall-xlat.h"
 
 #include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
@@ -35,7 +38,57 @@ static int add(scmp_filter_ctx ctx, uint32_t action, int nr, unsigned n, struct 
     return 0;
 }
 
-static int policy_build(bool trap_chown, scmp_filter_ctx *out, struct viv_error *err)
+/* Refused calls newer than the libseccomp viv is built with (open_tree_attr, Linux 6.15, is
+ * unknown to libseccomp 2.5, which will not take a rule for a number it cannot name). They are
+ * refused by a few instructions put before libseccomp's program, at the number the personality's
+ * x86-64 table gives them. A call numbered from 424 on has that one number in every Linux ABI
+ * but alpha's, i386's included, so one compare serves both of the policy's sections; an older
+ * call libseccomp does not know is an error, as it always was. */
+#define NEWER_CALLS_MAX 8
+#define FIRST_SHARED_NR 424
+
+struct newer_calls {
+    uint32_t nr[NEWER_CALLS_MAX];
+    const char *name[NEWER_CALLS_MAX];
+    size_t n;
+};
+
+static int newer_call_add(struct newer_calls *newer, const char *name, struct viv_error *err)
+{
+    long nr = xlat_syscall_number(&xlat_abi_x86_64, name);
+    if (nr < FIRST_SHARED_NR || newer->n == NEWER_CALLS_MAX)
+        return viv_fail(err, EINVAL, "seccomp policy: libseccomp knows no call %s", name);
+    newer->nr[newer->n] = (uint32_t)nr;
+    newer->name[newer->n++] = name;
+    return 0;
+}
+
+/* The instructions that refuse the newer calls with EPERM on x86_64 and i386 and fall through
+ * to the rest of the program otherwise: at most NEWER_CALLS_MAX + 6. Relative jumps only, so
+ * libseccomp's program after them needs no change; the kernel's action cache still sees every
+ * other call's result as constant. */
+static size_t newer_calls_prefix(const struct newer_calls *newer, struct sock_filter *out)
+{
+    size_t n = newer->n, k = 0;
+    if (n == 0)
+        return 0;
+    out[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+                                            offsetof(struct seccomp_data, arch));
+    out[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
+    out[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0,
+                                            (uint8_t)(n + 3));
+    out[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+                                            offsetof(struct seccomp_data, nr));
+    for (size_t i = 0; i < n; i++)
+        out[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, newer->nr[i],
+                                                (uint8_t)(n - i), 0);
+    out[k++] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 1);
+    out[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+    return k;
+}
+
+static int policy_build(bool trap_chown, scmp_filter_ctx *out, struct newer_calls *newer,
+                        struct viv_error *err)
 {
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
     if (!ctx)
@@ -52,14 +105,13 @@ static int policy_build(bool trap_chown, scmp_filter_ctx *out, struct viv_error 
     seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
     seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
 
+    newer->n = 0;
     for (size_t i = 0; i < xlat_refused_count; i++) {
         int nr = seccomp_syscall_resolve_name(xlat_refused_calls[i]);
         if (nr == __NR_SCMP_ERROR) {
-            viv_fail(err, EINVAL, "seccomp policy: libseccomp knows no call %s",
-                     xlat_refused_calls[i]);
-            goto fail;
-        }
-        if (add(ctx, eperm, nr, 0, NULL, err) < 0)
+            if (newer_call_add(newer, xlat_refused_calls[i], err) < 0)
+                goto fail;
+        } else if (add(ctx, eperm, nr, 0, NULL, err) < 0)
             goto fail;
     }
 
@@ -111,8 +163,11 @@ int seccomp_policy_compile(bool trap_chown, void *buf, size_t max, size_t *len,
                            struct viv_error *err)
 {
     scmp_filter_ctx ctx;
-    if (policy_build(trap_chown, &ctx, err) < 0)
+    struct newer_calls newer;
+    if (policy_build(trap_chown, &ctx, &newer, err) < 0)
         return -1;
+    struct sock_filter prefix[NEWER_CALLS_MAX + 6];
+    size_t head = newer_calls_prefix(&newer, prefix) * sizeof(struct sock_filter);
     /* libseccomp 2.5 exports to an fd only. */
     _cleanup_close_ int fd = memfd_create("seccomp-bpf", MFD_CLOEXEC);
     int rc = fd < 0 ? -errno : seccomp_export_bpf(ctx, fd);
@@ -120,11 +175,13 @@ int seccomp_policy_compile(bool trap_chown, void *buf, size_t max, size_t *len,
     if (rc < 0)
         return viv_fail(err, -rc, "compile the seccomp policy");
     off_t size = lseek(fd, 0, SEEK_END);
-    if (size <= 0 || (size_t)size > max)
-        return viv_fail(err, EFBIG, "compile the seccomp policy: %lld bytes", (long long)size);
-    if (pread(fd, buf, (size_t)size, 0) != size)
+    if (size <= 0 || head + (size_t)size > max)
+        return viv_fail(err, EFBIG, "compile the seccomp policy: %zu bytes",
+                        head + (size_t)(size > 0 ? size : 0));
+    memcpy(buf, prefix, head);
+    if (pread(fd, (char *)buf + head, (size_t)size, 0) != size)
         return viv_fail(err, errno, "read the compiled seccomp policy");
-    *len = (size_t)size;
+    *len = head + (size_t)size;
     return 0;
 }
 
@@ -150,38 +207,35 @@ int seccomp_policy_install(const void *bpf, size_t len, bool trap_chown, int *no
 
 int seccomp_policy_load(bool trap_chown, int *notify_fd, struct viv_error *err)
 {
-    scmp_filter_ctx ctx;
     *notify_fd = -1;
-    if (policy_build(trap_chown, &ctx, err) < 0)
-        return -1;
-    int rc = seccomp_load(ctx);
-    if (rc < 0) {
-        seccomp_release(ctx);
-        return viv_fail(err, -rc, "load the seccomp policy");
-    }
-    if (trap_chown) {
-        rc = seccomp_notify_fd(ctx);
-        if (rc < 0) {
-            seccomp_release(ctx);
-            return viv_fail(err, -rc, "get the seccomp notification fd");
-        }
-        /* The listener is opened O_CLOEXEC by the kernel; it goes to the supervisor. */
-        *notify_fd = rc;
-    }
-    seccomp_release(ctx);
-    return 0;
+    size_t max = BPF_MAXINSNS * sizeof(struct sock_filter), len;
+    void *bpf = viv_xmalloc(max);
+    int rc = seccomp_policy_compile(trap_chown, bpf, max, &len, err);
+    if (rc == 0)
+        rc = seccomp_policy_install(bpf, len, trap_chown, notify_fd, err);
+    free(bpf);
+    return rc;
 }
 
 char *seccomp_policy_describe(bool trap_chown)
 {
     scmp_filter_ctx ctx;
+    struct newer_calls newer;
     struct viv_error err;
-    if (policy_build(trap_chown, &ctx, &err) < 0)
+    if (policy_build(trap_chown, &ctx, &newer, &err) < 0)
         return NULL;
     int fd = memfd_create("seccomp-pfc", MFD_CLOEXEC);
     char *text = NULL;
     size_t len;
-    if (fd >= 0 && seccomp_export_pfc(ctx, fd) == 0 && lseek(fd, 0, SEEK_SET) == 0)
+    bool ok = fd >= 0 && seccomp_export_pfc(ctx, fd) == 0;
+    /* The instructions before libseccomp's program, in its words. */
+    if (ok && newer.n) {
+        dprintf(fd, "#\n# before the program above, on x86_64 and x86:\n");
+        for (size_t i = 0; i < newer.n; i++)
+            dprintf(fd, "# filter for syscall \"%s\" (%u)\nif ($syscall == %u)\n  action ERRNO(%d);\n",
+                    newer.name[i], newer.nr[i], newer.nr[i], EPERM);
+    }
+    if (ok && lseek(fd, 0, SEEK_SET) == 0)
         viv_read_fd(fd, "seccomp-pfc", 1 << 20, &text, &len, &err);
     if (fd >= 0)
         close(fd);

@@ -264,6 +264,7 @@ static const struct xlat_sys_entry riscv64_table[] = {
     E(441, epoll_pwait2, "dxdxxu"),
     R(442, mount_setattr),
     R(443, quotactl_fd),
+    R(467, open_tree_attr),
 };
 
 /* Calls glibc and musl make at start-up that this layer leaves unimplemented on purpose, with

@@ -300,6 +300,7 @@ static const struct xlat_sys_entry x86_64_table[] = {
     E(441, epoll_pwait2, "dxdxxu"),
     R(442, mount_setattr),
     R(443, quotactl_fd),
+    R(467, open_tree_attr),
 };
 
 static uint64_t x86_64_sp(const struct xlat_regs *regs)

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -114,6 +115,14 @@ bool xlat_fd_reserved(const struct xlat_proc *p, int64_t fd)
 const char *xlat_syscall_name(const struct xlat_abi *abi, uint64_t nr)
 {
     return nr < abi->n && abi->table[nr].fn ? abi->table[nr].name : NULL;
+}
+
+long xlat_syscall_number(const struct xlat_abi *abi, const char *name)
+{
+    for (size_t nr = 0; nr < abi->n; nr++)
+        if (abi->table[nr].fn && strcmp(abi->table[nr].name, name) == 0)
+            return (long)nr;
+    return -1;
 }
 
 void xlat_proc_call_counts(const struct xlat_proc *p, uint64_t *out, size_t n)

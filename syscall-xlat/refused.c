@@ -17,6 +17,7 @@ const char *const xlat_refused_calls[] = {
     "fsconfig",
     "fspick",
     "mount_setattr",
+    "open_tree_attr",
     /* Loading kernel code or a new kernel. */
     "kexec_load",
     "kexec_file_load",

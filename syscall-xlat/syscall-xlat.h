@@ -218,6 +218,8 @@ extern const struct xlat_abi xlat_abi_riscv64;
 extern const struct xlat_abi xlat_abi_x86_64;
 /* The name of system call nr in abi ("openat"), or NULL. */
 const char *xlat_syscall_name(const struct xlat_abi *abi, uint64_t nr);
+/* The number of system call name in abi, or -1. */
+long xlat_syscall_number(const struct xlat_abi *abi, const char *name);
 
 /* viv's own fds live at or above this, out of the way of the small numbers a guest expects. */
 #define XLAT_FD_FLOOR 900

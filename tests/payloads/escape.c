@@ -65,6 +65,12 @@ static void t_mount(void)
     refused("pivot_root", syscall(SYS_pivot_root, "/tmp", "/tmp"), EPERM);
     refused("open_tree", syscall(SYS_open_tree, AT_FDCWD, "/", 1), EPERM);
     refused("fsopen", syscall(SYS_fsopen, "tmpfs", 0), EPERM);
+    refused("fspick", syscall(SYS_fspick, AT_FDCWD, "/", 0), EPERM);
+    refused("move_mount", syscall(SYS_move_mount, AT_FDCWD, "/tmp", AT_FDCWD, "/", 0), EPERM);
+    /* Made read-write again, the read-only root could be written. */
+    refused("mount_setattr", syscall(SYS_mount_setattr, AT_FDCWD, "/", 0, NULL, 0), EPERM);
+    /* Linux 6.15's clone-with-flags (467 in every ABI), newer than the policy's libseccomp. */
+    refused("open_tree_attr", syscall(467, AT_FDCWD, "/", 1, NULL, 0), EPERM);
 }
 
 static void t_userns(void)
@@ -123,6 +129,9 @@ static void t_abis(void)
     long rc;
     __asm__ volatile("int $0x80" : "=a"(rc) : "a"(21L), "b"(0L), "c"(0L), "d"(0L) : "memory");
     check("i386-mount", rc == -EPERM, "int 0x80 mount returned %ld", rc);
+    __asm__ volatile("int $0x80" : "=a"(rc) : "a"(467L), "b"(-100L), "c"(0L), "d"(0L), "S"(0L),
+                     "D"(0L) : "memory");
+    check("i386-open_tree_attr", rc == -EPERM, "int 0x80 open_tree_attr returned %ld", rc);
     /* x32 mount (bit 30 set): the process is killed rather than let through. */
     pid_t p = fork();
     if (p == 0) {
