@@ -64,26 +64,41 @@ static int newer_call_add(struct newer_calls *newer, const char *name, struct vi
 }
 
 /* The instructions that refuse the newer calls with EPERM on x86_64 and i386 and fall through
- * to the rest of the program otherwise: at most NEWER_CALLS_MAX + 6. Relative jumps only, so
- * libseccomp's program after them needs no change; the kernel's action cache still sees every
- * other call's result as constant. */
+ * to the rest of the program otherwise: at most NEWER_CALLS_MAX + 8. Every call below the
+ * lowest of them leaves after two instructions: the kernel runs the program once for each call
+ * number of each ABI when it is loaded, to find the calls it may allow without running it (its
+ * action cache), and that pass is most of what a longer program adds to a load. Relative jumps only, so libseccomp's
+ * program after them needs no change. */
 static size_t newer_calls_prefix(const struct newer_calls *newer, struct sock_filter *out)
 {
     size_t n = newer->n, k = 0;
     if (n == 0)
         return 0;
-    out[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-                                            offsetof(struct seccomp_data, arch));
+    uint32_t lowest = newer->nr[0];
+    for (size_t i = 1; i < n; i++)
+        lowest = newer->nr[i] < lowest ? newer->nr[i] : lowest;
+    /* From each jump, the distance to the first instruction after the prefix (skip) and to the
+     * refusal, its last (skip - 1). */
+    const size_t len = n + 8;
+#define TO_END(at) ((uint8_t)(len - (at)-1))
+    out[k++] =
+        (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+    out[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, lowest, 0, TO_END(k));
+    k++;
+    out[k++] =
+        (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
     out[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
-    out[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0,
-                                            (uint8_t)(n + 3));
-    out[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-                                            offsetof(struct seccomp_data, nr));
-    for (size_t i = 0; i < n; i++)
-        out[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, newer->nr[i],
-                                                (uint8_t)(n - i), 0);
-    out[k++] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 1);
+    out[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0, TO_END(k));
+    k++;
+    out[k++] =
+        (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+    for (size_t i = 0; i < n; i++, k++)
+        out[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, newer->nr[i],
+                                              (uint8_t)(TO_END(k) - 1), 0);
+    out[k] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, TO_END(k));
+    k++;
     out[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+#undef TO_END
     return k;
 }
 
@@ -166,7 +181,7 @@ int seccomp_policy_compile(bool trap_chown, void *buf, size_t max, size_t *len,
     struct newer_calls newer;
     if (policy_build(trap_chown, &ctx, &newer, err) < 0)
         return -1;
-    struct sock_filter prefix[NEWER_CALLS_MAX + 6];
+    struct sock_filter prefix[NEWER_CALLS_MAX + 8];
     size_t head = newer_calls_prefix(&newer, prefix) * sizeof(struct sock_filter);
     /* libseccomp 2.5 exports to an fd only. */
     _cleanup_close_ int fd = memfd_create("seccomp-bpf", MFD_CLOEXEC);
@@ -232,7 +247,8 @@ char *seccomp_policy_describe(bool trap_chown)
     if (ok && newer.n) {
         dprintf(fd, "#\n# before the program above, on x86_64 and x86:\n");
         for (size_t i = 0; i < newer.n; i++)
-            dprintf(fd, "# filter for syscall \"%s\" (%u)\nif ($syscall == %u)\n  action ERRNO(%d);\n",
+            dprintf(fd,
+                    "# filter for syscall \"%s\" (%u)\nif ($syscall == %u)\n  action ERRNO(%d);\n",
                     newer.name[i], newer.nr[i], newer.nr[i], EPERM);
     }
     if (ok && lseek(fd, 0, SEEK_SET) == 0)

@@ -129,8 +129,10 @@ static void t_abis(void)
     long rc;
     __asm__ volatile("int $0x80" : "=a"(rc) : "a"(21L), "b"(0L), "c"(0L), "d"(0L) : "memory");
     check("i386-mount", rc == -EPERM, "int 0x80 mount returned %ld", rc);
-    __asm__ volatile("int $0x80" : "=a"(rc) : "a"(467L), "b"(-100L), "c"(0L), "d"(0L), "S"(0L),
-                     "D"(0L) : "memory");
+    __asm__ volatile("int $0x80"
+                     : "=a"(rc)
+                     : "a"(467L), "b"(-100L), "c"(0L), "d"(0L), "S"(0L), "D"(0L)
+                     : "memory");
     check("i386-open_tree_attr", rc == -EPERM, "int 0x80 open_tree_attr returned %ld", rc);
     /* x32 mount (bit 30 set): the process is killed rather than let through. */
     pid_t p = fork();

@@ -160,8 +160,10 @@ static int child_checks(void)
     if (syscall(467, -1, NULL, 0, NULL, 0) != -1 || errno != EPERM)
         return 20;
     long r;
-    __asm__ volatile("int $0x80" : "=a"(r) : "a"(467L), "b"(-1L), "c"(0L), "d"(0L), "S"(0L),
-                     "D"(0L) : "memory");
+    __asm__ volatile("int $0x80"
+                     : "=a"(r)
+                     : "a"(467L), "b"(-1L), "c"(0L), "d"(0L), "S"(0L), "D"(0L)
+                     : "memory");
     if (r != -EPERM)
         return 21;
     pid_t p = fork();
