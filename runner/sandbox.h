@@ -443,8 +443,8 @@ int sandbox_landlock_read_only(const char *root, struct viv_error *err);
 
 /* ---- the default seccomp policy (seccomp_policy.c) ---- */
 
-/* Load the policy into the calling process. With trap_chown the chown family is sent to a
- * user-notification listener, whose fd is returned in *notify_fd (else -1). */
+/* Load the policy into the calling process, no_new_privs set first. With trap_chown the chown
+ * family is sent to a user-notification listener, whose fd is returned in *notify_fd (else -1). */
 int seccomp_policy_load(bool trap_chown, int *notify_fd, struct viv_error *err);
 /* Compile the policy to a BPF program of at most max bytes in buf. */
 int seccomp_policy_compile(bool trap_chown, void *buf, size_t max, size_t *len,

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 
 /* Refused outright with EPERM: the calls no guest may make in any mode (xlat_refused_calls,
@@ -223,6 +224,10 @@ int seccomp_policy_install(const void *bpf, size_t len, bool trap_chown, int *no
 int seccomp_policy_load(bool trap_chown, int *notify_fd, struct viv_error *err)
 {
     *notify_fd = -1;
+    /* As libseccomp's own load would: a process without CAP_SYS_ADMIN may load no filter
+     * otherwise. */
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return viv_fail(err, errno, "set no_new_privs");
     size_t max = BPF_MAXINSNS * sizeof(struct sock_filter), len;
     void *bpf = viv_xmalloc(max);
     int rc = seccomp_policy_compile(trap_chown, bpf, max, &len, err);
