@@ -201,10 +201,11 @@ bool sandbox_early_take(const struct sandbox_early_hints *want, struct sandbox_p
 /* Kill and reap an early instance not taken (another mode, an error): it has done nothing yet
  * that outlives it. */
 void sandbox_early_cancel(void);
-/* The pipes sandbox_run and an early start make alike; -errno on failure, none left. */
+/* Every end -1. */
 void sandbox_pipes_init(struct sandbox_pipes *p);
-/* The done pipe only with done: only viv-init and the engines, which stay in the instance, write
- * it (an exec'd guest would only close it, one more wake-up of the supervisor). */
+/* The pipes sandbox_run and an early start make alike: 0, or -errno with none left. The done
+ * pipe only with done: only viv-init and the engines, which stay in the instance, write it (an
+ * exec'd guest would only close it, one more wake-up of the supervisor). */
 int sandbox_pipes_open(struct sandbox_pipes *p, const struct sandbox_early_hints *h, bool done);
 void sandbox_pipes_close(struct sandbox_pipes *p);
 /* The supervisor's copies of the instance's ends, once it is cloned (the policy's write end,
@@ -267,13 +268,13 @@ int sandbox_mount_at(const char *source, int target_fd, const char *fstype, unsi
  * MOUNT_ATTR_* flags attr set on the new mount(s) before they become visible. */
 int sandbox_bind(int src_dirfd, const char *src_path, int target_dirfd, const char *target_name,
                  uint64_t attr, bool recursive, const char *what, struct viv_error *err);
-/* A detached mount (mnt, left open) onto target_name under target_dirfd, or onto target_dirfd
- * itself when the name is "": 0 or -errno. System calls by hand, as the next two. */
-long sandbox_attach_raw(int mnt, int target_dirfd, const char *target_name);
-/* The same, system calls by hand (the aide binds /dev's nodes and masks /proc so): 0 or
+/* sandbox_bind by system calls alone (the aide binds /dev's nodes and masks /proc so): 0 or
  * -errno. */
 long sandbox_bind_raw(int src_dirfd, const char *src_path, uint64_t attr, bool recursive,
                       int target_dirfd, const char *target_name);
+/* A detached mount (mnt, left open) onto target_name under target_dirfd, or onto target_dirfd
+ * itself when the name is "": 0 or -errno. System calls by hand, as the next one. */
+long sandbox_attach_raw(int mnt, int target_dirfd, const char *target_name);
 /* A new filesystem of its own, mounted nowhere: opts are key, value pairs (a NULL value sets a
  * flag), NULL-ended. The mount's fd, or -errno. System calls by hand (the aide makes /dev so). */
 long sandbox_new_mount(const char *fstype, const char *const *opts, uint64_t attr);
@@ -314,6 +315,10 @@ int sandbox_stat_fields(int first, int last, uint64_t *v);
 long sandbox_clone(unsigned long flags, void *stack_top, int (*fn)(void *), void *arg, pid_t *ptid,
                    pid_t *ctid, void *tls);
 
+/* From program header *i on, the next loaded segment of viv's own image that is written (or,
+ * !writable, never written): its part from the file, in whole pages, at [*at, *at + *len); *i
+ * moves past it. false after the last. No C library needed. */
+bool sandbox_image_segment(size_t *i, bool writable, void **at, size_t *len);
 /* n zero bytes at p, without the C library (whose memset is chosen at start-up). */
 void sandbox_zero(void *p, size_t n);
 /* The calling task's thread pointer, and setting it (the C library's, shared by the instance). */
@@ -364,9 +369,9 @@ struct sandbox_aide {
     int host_dev;                /* the host's /dev (O_PATH), opened before the aide starts */
     int proc_mounted;            /* set by the first thread: proc_fd is the guest's /proc */
     int proc_fd;
-    int proc_claim;              /* who masks it: 0 no one yet, 1 the aide, 2 the first thread */
-    int proc_done;               /* set by the aide once it has */
-    int proc_error;              /* the aide's: -errno, and where */
+    int proc_claim; /* who masks it: 0 no one yet, 1 the aide, 2 the first thread */
+    int proc_done;  /* set by the aide once it has */
+    int proc_error; /* the aide's: -errno, and where */
     const char *proc_failed;
     struct sandbox_devtree tree;
     bool dispositions_reset; /* by the aide: every signal's default (read once it is gone) */

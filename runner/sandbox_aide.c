@@ -356,32 +356,32 @@ void sandbox_aide_start(struct sandbox_aide *a, bool make_netns, int home_cpu,
     sandbox_sys(SYS_pwrite64, fd, (long)"1", 1, 0);
 }
 
+/* The aide, pinned to its spare CPU so far, onto the CPUs to instead; once, and not once it is
+ * done (it may be gone). */
+static void repin(struct sandbox_aide *a, const cpu_set_t *to)
+{
+    pid_t tid = __atomic_load_n(&a->tid, __ATOMIC_ACQUIRE);
+    if (a->pinned && tid > 0 && !__atomic_load_n(&a->done, __ATOMIC_ACQUIRE))
+        sandbox_sys(SYS_sched_setaffinity, tid, sizeof(*to), (long)to, 0);
+    a->pinned = false;
+}
+
 /* Once we wait for the aide, it gets our CPU, which we leave idle: on a busy machine the other
  * one may be running something else, which the aide would wait out. Allowing it every CPU again
  * is not enough: having just run where it is, it counts as cache-hot, and an idle CPU does not
  * pull it over. */
 static void unpin(struct sandbox_aide *a)
 {
-    pid_t tid = __atomic_load_n(&a->tid, __ATOMIC_ACQUIRE);
-    if (a->pinned && tid > 0) {
-        int cpu = sandbox_getcpu();
-        cpu_set_t ours;
-        CPU_ZERO(&ours);
-        if (cpu >= 0 && CPU_ISSET(cpu, &a->cpus))
-            CPU_SET(cpu, &ours);
-        else
-            ours = a->cpus;
-        sched_setaffinity(tid, sizeof(ours), &ours);
-    }
-    a->pinned = false;
-}
-
-static void widen(struct sandbox_aide *a)
-{
-    pid_t tid = __atomic_load_n(&a->tid, __ATOMIC_ACQUIRE);
-    if (a->pinned && tid > 0 && !__atomic_load_n(&a->done, __ATOMIC_ACQUIRE))
-        sandbox_sys(SYS_sched_setaffinity, tid, sizeof(a->cpus), (long)&a->cpus, 0);
-    a->pinned = false;
+    if (!a->pinned)
+        return;
+    int cpu = sandbox_getcpu();
+    cpu_set_t ours;
+    CPU_ZERO(&ours);
+    if (cpu >= 0 && CPU_ISSET(cpu, &a->cpus))
+        CPU_SET(cpu, &ours);
+    else
+        ours = a->cpus;
+    repin(a, &ours);
 }
 
 /* Every CPU again for us, before the guest inherits our affinity: also where an early start
@@ -542,7 +542,7 @@ int sandbox_aide_join(struct sandbox_aide *a, bool join_net, struct viv_error *e
      * it has left sleeps (the old root's grace period) more than it runs; woken, pinned to its
      * CPU, it waited there behind whatever ran (a kernel worker of the launch before, 0.9 ms
      * once) while ours stood idle, waiting for it. With every CPU it is woken onto an idle one. */
-    widen(a);
+    repin(a, &a->cpus);
     return rc;
 }
 
@@ -564,8 +564,7 @@ int sandbox_aide_finish(struct sandbox_aide *a, struct viv_error *err)
         close_handed(a);
         return 0;
     }
-    if (!__atomic_load_n(&a->done, __ATOMIC_ACQUIRE))
-        unpin(a);
+    unpin(a);
     /* Shared, not private: that is how the kernel wakes a cleared tid. */
     int64_t from = now_us();
     pid_t tid;

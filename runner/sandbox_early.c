@@ -16,7 +16,6 @@
 #include "sandbox.h"
 
 #include <errno.h>
-#include <link.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -43,25 +42,6 @@ static struct {
     char below[4096];
     void *tcb[16];
 } before_libc_tls __attribute__((aligned(64)));
-
-/* The part of viv's writable segment that comes from the file (its relocated pointers and its
- * data, not the zeroed rest), from its program headers: the ELF header is mapped first, at the
- * image's base (the linker names it __ehdr_start). */
-extern const ElfW(Ehdr) __ehdr_start;
-static void writable_segment(void **at, size_t *len)
-{
-    uintptr_t base = (uintptr_t)&__ehdr_start;
-    const ElfW(Phdr) *ph = (const ElfW(Phdr) *)(base + __ehdr_start.e_phoff);
-    for (size_t i = 0; i < __ehdr_start.e_phnum; i++) {
-        if (ph[i].p_type != PT_LOAD || !(ph[i].p_flags & PF_W))
-            continue;
-        uintptr_t from = (base + ph[i].p_vaddr) & ~4095ul;
-        uintptr_t to = (base + ph[i].p_vaddr + ph[i].p_filesz + 4095) & ~4095ul;
-        *at = (void *)from;
-        *len = to - from;
-        return;
-    }
-}
 
 /* The clone, by system calls alone. false where the CPUs are busy or the kernel refuses. tls:
  * the instance's thread pointer until its go, where the C library has not started (then its
@@ -96,8 +76,9 @@ static bool early_clone(const struct sandbox_early_hints *h, void *tls)
     early.start.child.has_cpus = true;
     early.start.child.cpus = cpus;
     early.pidfd = -1;
+    size_t seg = 0;
     if (tls)
-        writable_segment(&early.start.prefault_at, &early.start.prefault_len);
+        sandbox_image_segment(&seg, true, &early.start.prefault_at, &early.start.prefault_len);
     early.pid = sandbox_clone_shared(&early.pidfd, &early.start, tls);
     sandbox_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&caller, 0, _NSIG / 8);
     if (early.pid <= 0) {
@@ -126,8 +107,8 @@ static bool early_clone(const struct sandbox_early_hints *h, void *tls)
 static bool hints_fit(const struct sandbox_early_hints *have,
                       const struct sandbox_early_hints *want)
 {
-    return have->seccomp == want->seccomp && have->trap == want->trap &&
-           have->tty == want->tty && (have->netns || !want->netns);
+    return have->seccomp == want->seccomp && have->trap == want->trap && have->tty == want->tty &&
+           (have->netns || !want->netns);
 }
 
 static void trace_busy(void)

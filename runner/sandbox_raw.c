@@ -6,6 +6,7 @@
 #include "sandbox.h"
 
 #include <fcntl.h>
+#include <link.h>
 #include <sys/syscall.h>
 
 long sandbox_sys5(long nr, long a, long b, long c, long d, long e)
@@ -179,3 +180,31 @@ __asm__(".text\n"
         "    jmp _start\n"
         ".size sandbox_entry, .-sandbox_entry\n");
 #endif
+
+/* The ELF header is mapped first, at the image's base (the linker names it __ehdr_start); its
+ * program headers follow it. */
+extern const ElfW(Ehdr) __ehdr_start;
+
+bool sandbox_image_segment(size_t *i, bool writable, void **at, size_t *len)
+{
+    const uintptr_t page = 4096;
+    const ElfW(Phdr) *ph = (const ElfW(Phdr) *)((uintptr_t)&__ehdr_start + __ehdr_start.e_phoff);
+    /* The load bias: the first loaded segment maps the file from its start, the header. */
+    uintptr_t base = 0;
+    for (size_t k = 0; k < __ehdr_start.e_phnum; k++)
+        if (ph[k].p_type == PT_LOAD) {
+            base = (uintptr_t)&__ehdr_start - (ph[k].p_vaddr - ph[k].p_offset);
+            break;
+        }
+    for (; *i < __ehdr_start.e_phnum; (*i)++) {
+        if (ph[*i].p_type != PT_LOAD || !(ph[*i].p_flags & PF_W) != !writable)
+            continue;
+        uintptr_t from = (base + ph[*i].p_vaddr) & ~(page - 1);
+        uintptr_t to = (base + ph[*i].p_vaddr + ph[*i].p_filesz + page - 1) & ~(page - 1);
+        *at = (void *)from;
+        *len = to - from;
+        (*i)++;
+        return true;
+    }
+    return false;
+}

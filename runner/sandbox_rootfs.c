@@ -10,8 +10,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
-#define TMPFS_FLAGS (MS_NOSUID | MS_NODEV)
-
 static int open_in_root_quiet(int root, const char *path)
 {
     struct viv_error ignored;
@@ -145,10 +143,11 @@ static int make_root(const struct viv_sandbox_config *cfg, int rootfs_fd, int *t
              "root: overlayfs unavailable (%s): read-only binds of the image, "
              "only /tmp, /dev/shm and -v binds writable",
              why);
-    if (sandbox_mount_at("tmpfs", root, "tmpfs", TMPFS_FLAGS, "mode=0755", "root tmpfs", err) < 0)
-        goto fail;
+    static const char *const root_opts[] = {"source", "tmpfs", "mode", "0755", NULL};
+    int top = sandbox_mount_new_at("tmpfs", root_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, root,
+                                   "root tmpfs", err);
     close(root);
-    root = openat(scratch, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    root = top;
     if (root < 0 || layout_binds(rootfs_fd, root, err) < 0)
         goto fail;
     return root;

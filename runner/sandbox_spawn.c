@@ -8,7 +8,6 @@
 #include <sys/single_threaded.h>
 #include <fcntl.h>
 #include <linux/futex.h>
-#include <link.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <poll.h>
@@ -254,25 +253,12 @@ void sandbox_pipes_close(struct sandbox_pipes *p)
  * exit costs, and the exit is on the caller's path. What viv touches from here to its exit
  * comes back from the page cache, ten pages or so. Its written pages stay, but for the
  * instance's stack, which is done with. */
-static int release_readonly_segments(struct dl_phdr_info *info, size_t size, void *data)
-{
-    (void)size;
-    (void)data;
-    const uintptr_t page = 4096;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W))
-            continue;
-        uintptr_t from = (info->dlpi_addr + ph->p_vaddr) & ~(page - 1);
-        uintptr_t to = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz + page - 1) & ~(page - 1);
-        madvise((void *)from, to - from, MADV_DONTNEED);
-    }
-    return 1; /* viv's own image alone: the first one listed */
-}
-
 static void release_pages(void)
 {
-    dl_iterate_phdr(release_readonly_segments, NULL);
+    void *at;
+    size_t len;
+    for (size_t seg = 0; sandbox_image_segment(&seg, false, &at, &len);)
+        madvise(at, len, MADV_DONTNEED);
     madvise(shared_stack + 4096, sizeof(shared_stack) - 4096, MADV_DONTNEED);
 }
 

@@ -68,8 +68,8 @@ static int newer_call_add(struct newer_calls *newer, const char *name, struct vi
  * to the rest of the program otherwise: at most NEWER_CALLS_MAX + 8. Every call below the
  * lowest of them leaves after two instructions: the kernel runs the program once for each call
  * number of each ABI when it is loaded, to find the calls it may allow without running it (its
- * action cache), and that pass is most of what a longer program adds to a load. Relative jumps only, so libseccomp's
- * program after them needs no change. */
+ * action cache), and that pass is most of what a longer program adds to a load. Relative jumps
+ * only, so libseccomp's program after them needs no change. */
 static size_t newer_calls_prefix(const struct newer_calls *newer, struct sock_filter *out)
 {
     size_t n = newer->n, k = 0;

@@ -98,11 +98,10 @@ START_TEST(clone_sets_thread_pointer)
     void *ours = sandbox_thread_pointer();
     ck_assert_ptr_nonnull(ours);
     child_tid = -1;
-    long tid = sandbox_clone(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
-                                 CLONE_SYSVSEM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID |
-                                 CLONE_SETTLS,
-                             stack + sizeof(stack), on_thread_pointer, ours, &child_tid,
-                             &child_tid, stand_in);
+    long tid = sandbox_clone(
+        CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |
+            CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_SETTLS,
+        stack + sizeof(stack), on_thread_pointer, ours, &child_tid, &child_tid, stand_in);
     ck_assert_int_gt(tid, 0);
     pid_t t;
     while ((t = __atomic_load_n(&child_tid, __ATOMIC_ACQUIRE)) != 0)
@@ -121,6 +120,32 @@ START_TEST(zero_clears_exactly)
     sandbox_zero(buf + 3, 257);
     for (size_t i = 0; i < sizeof(buf); i++)
         ck_assert_int_eq(buf[i], i >= 3 && i < 260 ? 0 : 0x5a);
+}
+END_TEST
+
+/* In .data: from the file, and written. */
+static int written_data = 1;
+
+static bool in_segments(bool writable, uintptr_t addr)
+{
+    void *at;
+    size_t len;
+    for (size_t seg = 0; sandbox_image_segment(&seg, writable, &at, &len);)
+        if (addr >= (uintptr_t)at && addr < (uintptr_t)at + len)
+            return true;
+    return false;
+}
+
+/* The segments found by the program headers are where the image's code and data are. */
+START_TEST(image_segments_hold_code_and_data)
+{
+    written_data++; /* written, so that no compiler keeps it with the constants */
+    uintptr_t code = (uintptr_t)&sandbox_zero, data = (uintptr_t)&written_data;
+    ck_assert(in_segments(false, code));
+    ck_assert(!in_segments(true, code));
+    ck_assert(in_segments(true, data));
+    ck_assert(!in_segments(false, data));
+    ck_assert_int_eq(written_data, 2);
 }
 END_TEST
 
@@ -237,6 +262,7 @@ static Suite *raw_suite(void)
     tcase_add_test(tc, clone_sets_thread_pointer);
     tcase_add_test(tc, zero_clears_exactly);
     tcase_add_test(tc, relayed_signals_by_hand);
+    tcase_add_test(tc, image_segments_hold_code_and_data);
     tcase_add_test(tc, load_is_read);
     tcase_add_test(tc, stat_fields_are_read);
     tcase_add_test(tc, bind_sets_flags_either_way);
