@@ -127,12 +127,17 @@ struct sandbox_child {
     int sync_fd;          /* read end: one byte once the id maps are in place */
     int report_fd;        /* write end of the report pipe */
     int sock_fd;          /* where the seccomp listener and the pty master go, or -1 */
-    int filter_fd;        /* read end: the compiled seccomp policy, then EOF; -1 when unconfined */
+    int filter_fd;        /* read end: the compiled seccomp policy, then EOF; -1 when unconfined
+                           * or when policy is set */
     int done_fd;          /* write end: struct sandbox_done, written just before pid 1 exits */
     sigset_t caller_mask; /* viv's signal mask before it blocked the relayed signals */
     /* -t: the caller's window size, the pty's first (when has_winsize). */
     struct winsize winsize;
     bool has_winsize;
+    /* Where the instance shares viv's memory, the compiled policy itself, read from there (set
+     * before the go; NULL otherwise, or when unconfined). */
+    const void *policy;
+    size_t policy_len;
     /* Where the instance shares viv's memory: set just before the guest's exec, so that an
      * instance killed in its set-up (perhaps mid-allocation) is not taken for a started guest. */
     volatile sig_atomic_t *exec_reached;
@@ -205,8 +210,10 @@ void sandbox_early_cancel(void);
 void sandbox_pipes_init(struct sandbox_pipes *p);
 /* The pipes sandbox_run and an early start make alike: 0, or -errno with none left. The done
  * pipe only with done: only viv-init and the engines, which stay in the instance, write it (an
- * exec'd guest would only close it, one more wake-up of the supervisor). */
-int sandbox_pipes_open(struct sandbox_pipes *p, const struct sandbox_early_hints *h, bool done);
+ * exec'd guest would only close it, one more wake-up of the supervisor). The policy's only with
+ * policy_pipe: an instance that shares viv's memory reads the program from there. */
+int sandbox_pipes_open(struct sandbox_pipes *p, const struct sandbox_early_hints *h, bool done,
+                       bool policy_pipe);
 void sandbox_pipes_close(struct sandbox_pipes *p);
 /* The supervisor's copies of the instance's ends, once it is cloned (the policy's write end,
  * flt[1], is the supervisor's own). */
@@ -454,9 +461,11 @@ int seccomp_policy_load(bool trap_chown, int *notify_fd, struct viv_error *err);
 /* Compile the policy to a BPF program of at most max bytes in buf. */
 int seccomp_policy_compile(bool trap_chown, void *buf, size_t max, size_t *len,
                            struct viv_error *err);
-/* Write the compiled policy to fd, from the cache of compiled programs (seccomp_cache.c) or
- * compiled now and cached. The supervisor does this before it starts the instance; fd is the
- * write end of a pipe, which this makes non-blocking. */
+/* The compiled policy, from the cache of compiled programs (seccomp_cache.c) or compiled now
+ * and cached: *bpf is viv's own buffer, the same on every call. */
+int seccomp_policy_program(bool trap_chown, const void **bpf, size_t *len, struct viv_error *err);
+/* seccomp_policy_program's program, written to fd: the write end of a pipe, which this makes
+ * non-blocking. For an instance with memory of its own, before it needs the program. */
 int seccomp_policy_send(bool trap_chown, int fd, struct viv_error *err);
 /* Load a program seccomp_policy_send wrote into the calling process (no_new_privs set), with
  * a user-notification listener in *notify_fd when trap_chown (else -1). */

@@ -65,7 +65,7 @@ static bool early_clone(const struct sandbox_early_hints *h, void *tls)
     }
     struct sandbox_pipes *p = &early.pipes;
     /* An instance started early execs its guest: no viv-init, no engine (sandbox_early_take). */
-    if (sandbox_pipes_open(p, h, false) < 0)
+    if (sandbox_pipes_open(p, h, false, false) < 0)
         return false;
     /* The instance starts with the relayed signals blocked, as sandbox_run's would; viv itself
      * keeps its own mask until then, so that Ctrl-C still ends a slow catalog lookup. */

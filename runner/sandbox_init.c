@@ -134,11 +134,14 @@ static int send_fd(int sock, int fd, char tag)
     return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
 }
 
-/* The supervisor sends the compiled policy while we build the root (sandbox_spawn.c); read the
- * program to its end and load it. EOF before any byte means the supervisor failed, and is
- * killing us. */
+/* The compiled policy, in the memory we share with the supervisor, or sent by it while we build
+ * the root (sandbox_spawn.c): read the program to its end and load it. EOF before any byte means
+ * the supervisor failed, and is killing us. */
 static int load_policy(const struct sandbox_child *c, int *notify_fd, struct viv_error *err)
 {
+    if (c->policy)
+        return seccomp_policy_install(c->policy, c->policy_len, sandbox_traps_ids(c->cfg),
+                                      notify_fd, err);
     /* One more than the kernel takes, so that a program too long is seen as such. */
     static struct sock_filter bpf[BPF_MAXINSNS + 1];
     size_t len = 0;

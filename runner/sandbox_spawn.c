@@ -188,7 +188,8 @@ void sandbox_pipes_init(struct sandbox_pipes *p)
         pairs[i][0] = pairs[i][1] = -1;
 }
 
-int sandbox_pipes_open(struct sandbox_pipes *p, const struct sandbox_early_hints *h, bool done)
+int sandbox_pipes_open(struct sandbox_pipes *p, const struct sandbox_early_hints *h, bool done,
+                       bool policy_pipe)
 {
     sandbox_pipes_init(p);
     long r = sandbox_sys(SYS_pipe2, (long)p->sync, O_CLOEXEC, 0, 0);
@@ -196,7 +197,7 @@ int sandbox_pipes_open(struct sandbox_pipes *p, const struct sandbox_early_hints
         r = sandbox_sys(SYS_pipe2, (long)p->rep, O_CLOEXEC, 0, 0);
     if (r == 0 && done)
         r = sandbox_sys(SYS_pipe2, (long)p->done, O_CLOEXEC, 0, 0);
-    if (r == 0 && h->seccomp)
+    if (r == 0 && h->seccomp && policy_pipe)
         r = sandbox_sys(SYS_pipe2, (long)p->flt, O_CLOEXEC, 0, 0);
     if (r == 0 && (h->trap || h->tty))
         r = sandbox_sys(SYS_socketpair, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, (long)p->sock);
@@ -386,7 +387,8 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
         shared && !limits_plan_has_fds(&plan) && sandbox_early_take(&h, &p, &pid, &pidfd, &start);
     if (!early) {
         sandbox_early_cancel();
-        int r = sandbox_pipes_open(&p, &h, cfg->init || cfg->engine_main);
+        /* The policy's pipe too where the instance would share our memory: it may not. */
+        int r = sandbox_pipes_open(&p, &h, cfg->init || cfg->engine_main, true);
         if (r < 0) {
             viv_fail(err, -r, "create pipes");
             goto out;
@@ -452,10 +454,14 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     struct sigaction ignore_sigpipe = {.sa_handler = SIG_IGN}, sigpipe;
     bool sigpipe_ignored = sigaction(SIGPIPE, &ignore_sigpipe, &sigpipe) == 0;
     /* libseccomp takes far longer to compile the policy than the kernel takes to load it: the
-     * program comes from the supervisor's side, cached (compiled on a build's first run), and
-     * waits in the pipe for the instance to load it when it gets there. The pipe holds more than
-     * the largest program (BPF_MAXINSNS), so this never waits. */
-    if (p.flt[1] >= 0 && seccomp_policy_send(h.trap, p.flt[1], err) < 0) {
+     * program comes from the supervisor's side, cached (compiled on a build's first run). An
+     * instance that shares our memory reads it there; for any other it waits in the pipe for
+     * the instance to load it when it gets there. The pipe holds more than the largest program
+     * (BPF_MAXINSNS), so this never waits. */
+    if (h.seccomp && shared &&
+        seccomp_policy_program(h.trap, &start->child.policy, &start->child.policy_len, err) < 0)
+        goto kill_early;
+    if (!shared && p.flt[1] >= 0 && seccomp_policy_send(h.trap, p.flt[1], err) < 0) {
         if (err->code == EPIPE)
             viv_fail(err, 0, "the instance ended before it was given its policy");
         goto kill_early;

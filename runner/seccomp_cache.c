@@ -154,7 +154,8 @@ static int write_program(int fd, const void *bpf, size_t len, struct viv_error *
     return 0;
 }
 
-int seccomp_policy_send(bool trap_chown, int fd, struct viv_error *err)
+int seccomp_policy_program(bool trap_chown, const void **program, size_t *program_len,
+                           struct viv_error *err)
 {
     static char bpf[(BPF_MAXINSNS + 1) * sizeof(struct sock_filter)];
     size_t len = 0;
@@ -173,5 +174,16 @@ int seccomp_policy_send(bool trap_chown, int fd, struct viv_error *err)
     }
     viv_trace(VIV_TRACE_RUN, "run", "seccomp policy: %zu instructions, %s", len / 8,
               cached ? "compiled before" : "compiled now");
+    *program = bpf;
+    *program_len = len;
+    return 0;
+}
+
+int seccomp_policy_send(bool trap_chown, int fd, struct viv_error *err)
+{
+    const void *bpf;
+    size_t len;
+    if (seccomp_policy_program(trap_chown, &bpf, &len, err) < 0)
+        return -1;
     return write_program(fd, bpf, len, err);
 }
