@@ -158,6 +158,12 @@ struct sandbox_child {
     /* viv's thread pointer, which the instance and its aide take at the go: one started before
      * the C library set it up has had a stand-in until then (sandbox_prestart). */
     void *tls;
+    /* viv runs as an unprivileged user (the configuration's rootless, known before the clone). */
+    bool rootless;
+    /* Set once the id maps are in place, the futex on it woken: as root, by an early start before
+     * the C library's (sandbox_write_root_maps), so that the aide can make /dev before the go;
+     * else by the instance itself at its go. In struct sandbox_start. */
+    int *maps_ready;
 };
 /* Runs in the new namespaces as their pid 1; never returns. */
 _Noreturn void sandbox_child_main(const struct sandbox_child *c);
@@ -173,6 +179,7 @@ struct sandbox_start {
     /* viv's written pages, for an instance started before the C library to fault in first. */
     void *prefault_at;
     size_t prefault_len;
+    int maps_ready; /* child.maps_ready */
 };
 /* The instance in viv's own memory, as vfork does (the child starts on its own stack, in
  * start_instance); -errno where the kernel refuses. Its mount namespace it makes itself
@@ -221,7 +228,11 @@ void sandbox_pipes_close_instance_ends(struct sandbox_pipes *p);
 /* What the instance reads before its go, from the pipes. */
 void sandbox_start_init(struct sandbox_start *s, const struct sandbox_pipes *p,
                         const sigset_t *caller_mask, const struct sandbox_early_hints *h,
-                        int home_cpu);
+                        int home_cpu, bool rootless);
+/* As root, the id maps every instance gets, written from outside as the kernel requires, and
+ * s->maps_ready set: 0, or -1 (nothing said: the caller cancels the instance). System calls by
+ * hand: this runs before the C library has started (sandbox_prestart). */
+int sandbox_write_root_maps(struct sandbox_start *s, pid_t pid);
 
 /* ---- the supervisor (sandbox_supervise.c) ---- */
 
@@ -368,8 +379,9 @@ struct sandbox_aide {
     int ns_claim;                /* who makes it: 0 no one yet, 1 the aide, 2 the first thread */
     int small_claim;             /* who makes the ipc and uts ones, likewise */
     int small_ready;             /* set by the aide once it has made those */
-    int released;                /* set by the first thread once the id maps are written */
-    bool rootless;               /* set before released, for the devpts options */
+    int *maps_ready;             /* the instance's (struct sandbox_child): /dev may be made */
+    int released;                /* set by the first thread at its go */
+    bool rootless;               /* for the devpts options */
     void *tls;                   /* set before released: viv's thread pointer, taken then */
     int tree_claim;              /* who makes /dev: 0 no one yet, 1 the aide, 2 the first thread */
     int tree_ready;              /* set by the aide: tree holds */
@@ -402,12 +414,13 @@ struct sandbox_aide {
  * if not NULL: the last minute's load average in hundredths (-1 if unknown). System calls by
  * hand. */
 int sandbox_running_tasks(int *load1);
-/* First thing in the instance: start the aide, on another CPU than home_cpu (-1: ours), which the
- * calling thread keeps until the aide is waited for; cpus: those viv may use (NULL: ours). */
-void sandbox_aide_start(struct sandbox_aide *a, bool make_netns, int home_cpu,
-                        const cpu_set_t *cpus);
-/* Right after the go: the aide may go on to /dev, which needs the id maps. */
-void sandbox_aide_released(struct sandbox_aide *a, bool rootless, void *tls);
+/* First thing in the instance: start the aide, on another CPU than c's home_cpu (-1: ours),
+ * which the calling thread keeps until the aide is waited for, among c's cpus where has_cpus
+ * (else ours). */
+void sandbox_aide_start(struct sandbox_aide *a, const struct sandbox_child *c);
+/* Right after the go: the aide takes tls as its thread pointer, and may go on to /dev, which
+ * needs the id maps, if it has not already (c->maps_ready). */
+void sandbox_aide_released(struct sandbox_aide *a, void *tls);
 /* Whether the aide is making /dev this moment, which sandbox_aide_devtree would wait for. */
 bool sandbox_aide_devtree_pending(const struct sandbox_aide *a);
 /* Whether the aide is making the network namespace this moment, which sandbox_aide_join would

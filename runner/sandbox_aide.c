@@ -204,16 +204,18 @@ static int aide_main(void *arg)
         make_network_namespace(a, true);
         flag_set(&a->ns_ready);
     }
-    /* /dev needs the id maps (its files' owners, devpts's gid); the ipc and uts namespaces, a
-     * tenth as long, come after it: the first thread, should it be waiting for /dev by then,
-     * makes them itself meanwhile. Loopback, only the guest needs, comes after those: brought up
-     * before /dev, it left /dev to the first thread more often, on its way to the exec (1.5%
-     * slower). /proc's masks whenever the first thread has mounted it. The old root's detaching
-     * last of all: it mostly sleeps (a grace period), and done before loopback and the
-     * dispositions it held those up while the first thread, at its end, waited for them (1.4%
-     * in launches back to back). */
-    flag_wait(&a->released);
-    sandbox_set_thread_pointer(a->tls);
+    /* /dev needs the id maps (its files' owners, devpts's gid): as root, those of an instance
+     * started early are in place before the go, and all up to the dispositions is done while
+     * the supervisor is still in the C library's start or the catalog. The ipc and uts
+     * namespaces, a tenth as long as /dev, come after it: the first thread, should it be waiting
+     * for /dev by then, makes them itself meanwhile. Loopback, only the guest needs, comes after
+     * those: brought up before /dev, it left /dev to the first thread more often, on its way to
+     * the exec (1.5% slower). /proc's masks whenever the first thread has mounted it. The old
+     * root's detaching last of all: it mostly sleeps (a grace period), and done before loopback
+     * and the dispositions it held those up while the first thread, at its end, waited for them
+     * (1.4% in launches back to back). Until the go, on the stand-in thread pointer of an
+     * instance started before the C library (all of it system calls by hand). */
+    flag_wait(a->maps_ready);
     if (claim(&a->tree_claim, 1)) {
         sandbox_devtree_make(&a->tree, a->rootless, a->host_dev);
         flag_set(&a->tree_ready);
@@ -228,6 +230,8 @@ static int aide_main(void *arg)
         loopback_up();
     reset_dispositions();
     a->dispositions_reset = true;
+    flag_wait(&a->released);
+    sandbox_set_thread_pointer(a->tls);
     protect_proc_if_mounted(a);
     __atomic_store_n(&a->idle, 1, __ATOMIC_RELEASE);
     flag_wait(&a->pivoted);
@@ -297,9 +301,11 @@ int sandbox_running_tasks(int *load1)
 }
 
 /* Errno-free: it runs in an instance started early, beside the supervisor (sandbox_early.c). */
-void sandbox_aide_start(struct sandbox_aide *a, bool make_netns, int home_cpu,
-                        const cpu_set_t *cpus)
+void sandbox_aide_start(struct sandbox_aide *a, const struct sandbox_child *c)
 {
+    bool make_netns = c->make_netns;
+    int home_cpu = c->home_cpu;
+    const cpu_set_t *cpus = c->has_cpus ? &c->cpus : NULL;
     sandbox_zero(a, offsetof(struct sandbox_aide, stack));
     a->tid = -1;
     a->ns_pidfd = -1;
@@ -308,6 +314,8 @@ void sandbox_aide_start(struct sandbox_aide *a, bool make_netns, int home_cpu,
     a->last_pid_fd = -1;
     a->proc_fd = -1;
     a->make_netns = make_netns;
+    a->rootless = c->rootless;
+    a->maps_ready = c->maps_ready;
     a->narrowed = cpus != NULL;
     /* The host's /dev, whose nodes /dev and /proc's masks are made of, by whichever thread makes
      * them: held by fd, as the aide may mask /proc once the root is pivoted into. */
@@ -393,12 +401,13 @@ static void unpin_self(struct sandbox_aide *a)
     a->self_pinned = a->narrowed = false;
 }
 
-void sandbox_aide_released(struct sandbox_aide *a, bool rootless, void *tls)
+void sandbox_aide_released(struct sandbox_aide *a, void *tls)
 {
-    a->rootless = rootless;
     a->tls = tls;
-    if (a->started)
+    if (a->started) {
+        flag_set(a->maps_ready);
         flag_set(&a->released);
+    }
 }
 
 bool sandbox_aide_devtree_pending(const struct sandbox_aide *a)

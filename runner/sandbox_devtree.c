@@ -1,8 +1,9 @@
 /* sandbox_devtree.c: the guest's /dev, made as mounts of its own that are not yet anywhere (the
  * new mount API's detached mounts), so that it can be made before the root it goes into exists,
- * by the aide while the first thread mounts that root (sandbox_aide.c). A kernel before 6.15
- * mounts nothing beneath a detached mount: there /dev is filled in once attached. System calls
- * by hand: the aide shares the first thread's errno. */
+ * by the aide while the first thread mounts that root, or earlier still, before the C library has
+ * started (sandbox_aide.c). A kernel before 6.15 mounts nothing beneath a detached mount: there
+ * /dev is filled in once attached. System calls by hand: the aide shares the first thread's
+ * errno. No table of pointers either, which the C library relocates only as it starts. */
 #include "sandbox.h"
 
 #include <errno.h>
@@ -13,9 +14,9 @@
 
 /* Host device nodes a guest may use; bound (never created: mknod is not ours to do rootless),
  * from the host's /dev, held by fd (sandbox_aide_start). */
-static const char *const dev_nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
+static const char dev_nodes[][8] = {"null", "zero", "full", "random", "urandom", "tty"};
 static const struct {
-    const char *name, *target;
+    char name[8], target[16];
 } dev_links[] = {
     {"ptmx", "pts/ptmx"},          {"fd", "/proc/self/fd"},       {"stdin", "/proc/self/fd/0"},
     {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},

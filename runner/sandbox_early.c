@@ -28,6 +28,7 @@
 static struct {
     bool started;
     bool before_main; /* tried by sandbox_prestart; sandbox_early_start has not looked yet */
+    bool maps_failed; /* sandbox_prestart could not write the id maps: not to be used */
     int busy_running, busy_load;
     pid_t pid;
     int pidfd;
@@ -72,7 +73,8 @@ static bool early_clone(const struct sandbox_early_hints *h, void *tls)
     sigset_t relayed, caller;
     sandbox_relayed_signals(&relayed);
     sandbox_sys(SYS_rt_sigprocmask, SIG_BLOCK, (long)&relayed, (long)&caller, _NSIG / 8);
-    sandbox_start_init(&early.start, p, &caller, h, sandbox_getcpu());
+    bool rootless = sandbox_sys(SYS_geteuid, 0, 0, 0, 0) != 0;
+    sandbox_start_init(&early.start, p, &caller, h, sandbox_getcpu(), rootless);
     early.start.child.has_cpus = true;
     early.start.child.cpus = cpus;
     early.pidfd = -1;
@@ -111,6 +113,12 @@ static bool hints_fit(const struct sandbox_early_hints *have,
            (have->netns || !want->netns);
 }
 
+/* Whether the instance started early serves a run that wants want. */
+static bool early_fits(const struct sandbox_early_hints *want)
+{
+    return hints_fit(&early.hints, want) && !early.maps_failed;
+}
+
 static void trace_busy(void)
 {
     if (early.busy_running || early.busy_load)
@@ -124,7 +132,7 @@ void sandbox_early_start(const struct sandbox_early_hints *h)
         /* Tried from the entry point: kept if it guessed right; not tried again if the machine
          * was busy or the kernel refused, a moment ago. */
         early.before_main = false;
-        if (early.started && hints_fit(&early.hints, h)) {
+        if (early.started && early_fits(h)) {
             viv_trace(VIV_TRACE_RUN, "run", "instance %d started early, before main",
                       (int)early.pid);
             return;
@@ -206,13 +214,18 @@ void sandbox_prestart(long *sp)
         return;
     before_libc_tls.tcb[0] = before_libc_tls.tcb;
     before_libc_tls.tcb[2] = before_libc_tls.tcb;
+    bool root = sandbox_sys(SYS_geteuid, 0, 0, 0, 0) == 0;
     struct sandbox_early_hints h = {
         .seccomp = true,
-        .trap = sandbox_sys(SYS_geteuid, 0, 0, 0, 0) != 0,
+        .trap = !root,
         .tty = false,
         .netns = true,
     };
-    early_clone(&h, before_libc_tls.tcb);
+    /* As root the id maps are the same for every run: written now, they let the aide make /dev
+     * while the C library starts, where it would wait for the go. */
+    if (early_clone(&h, before_libc_tls.tcb) && root &&
+        sandbox_write_root_maps(&early.start, early.pid) < 0)
+        early.maps_failed = true;
     early.before_main = true;
 }
 
@@ -221,7 +234,7 @@ bool sandbox_early_take(const struct sandbox_early_hints *want, struct sandbox_p
 {
     if (!early.started)
         return false;
-    if (!hints_fit(&early.hints, want)) {
+    if (!early_fits(want)) {
         sandbox_early_cancel();
         return false;
     }

@@ -384,7 +384,7 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
      * from its clone on): no chmod after each. The guest gets 022 before its exec. */
     sandbox_sys(SYS_umask, 0, 0, 0, 0);
     struct sandbox_aide aide;
-    sandbox_aide_start(&aide, c->make_netns, c->home_cpu, c->has_cpus ? &c->cpus : NULL);
+    sandbox_aide_start(&aide, c);
     /* The guest starts with the caller's mask, not with what the supervisor blocks. */
     sandbox_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&c->caller_mask, 0, _NSIG / 8);
     leave_callers_group(c->tty);
@@ -402,7 +402,7 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
     sandbox_set_thread_pointer(c->tls);
     const struct viv_sandbox_config *cfg = c->cfg;
     struct viv_error err = {0};
-    sandbox_aide_released(&aide, cfg->rootless, c->tls);
+    sandbox_aide_released(&aide, c->tls);
     close(c->sync_fd);
     /* A cgroup mount of viv's own is closed outright, as an engine that serves the guest never
      * execs. */

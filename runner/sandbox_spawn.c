@@ -40,11 +40,32 @@ struct map_failure {
     int err;
 };
 
+/* Copy src into dst of size n (n > 0), cut short where it does not fit: by hand, as what follows
+ * may run before the C library has started. Returns the end of the copy, at its NUL. */
+static char *copy_string(char *dst, size_t n, const char *src)
+{
+    while (n > 1 && *src)
+        *dst++ = *src++, n--;
+    *dst = '\0';
+    return dst;
+}
+
+/* By system calls alone, and no snprintf: the maps of an instance started before the C library
+ * are written before it has started (sandbox_write_root_maps). */
 static int write_proc(pid_t pid, const char *file, const char *text, struct map_failure *f)
 {
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-    long len = (long)strlen(text);
+    char path[64], digits[12];
+    int nd = 0;
+    for (unsigned v = (unsigned)pid; nd == 0 || v; v /= 10)
+        digits[nd++] = (char)('0' + v % 10);
+    char *p = copy_string(path, sizeof(path), "/proc/");
+    while (nd > 0)
+        *p++ = digits[--nd];
+    *p++ = '/';
+    copy_string(p, sizeof(path) - (size_t)(p - path), file);
+    long len = 0;
+    while (text[len])
+        len++;
     long fd = sandbox_sys(SYS_openat, AT_FDCWD, (long)path, O_WRONLY | O_CLOEXEC, 0);
     long n = fd < 0 ? fd : sandbox_sys(SYS_write, fd, (long)text, len, 0);
     if (fd >= 0)
@@ -52,15 +73,32 @@ static int write_proc(pid_t pid, const char *file, const char *text, struct map_
     if (n == len)
         return 0;
     f->file = file;
-    snprintf(f->text, sizeof(f->text), "%s", text);
+    copy_string(f->text, sizeof(f->text), text);
     f->err = n < 0 ? (int)-n : EIO;
     return -1;
 }
 
+/* As root, ids 0-65535 map to themselves so the image's files keep their owners; the guest's
+ * capabilities are still only those of its own namespace. */
+static int write_root_maps(pid_t pid, struct map_failure *f)
+{
+    if (write_proc(pid, "uid_map", "0 0 65536", f) < 0)
+        return -1;
+    return write_proc(pid, "gid_map", "0 0 65536", f);
+}
+
+int sandbox_write_root_maps(struct sandbox_start *s, pid_t pid)
+{
+    struct map_failure f;
+    if (write_root_maps(pid, &f) < 0)
+        return -1;
+    __atomic_store_n(&s->maps_ready, 1, __ATOMIC_RELEASE);
+    sandbox_sys(SYS_futex, (long)&s->maps_ready, FUTEX_WAKE_PRIVATE, 1, 0);
+    return 0;
+}
+
 /* The id maps, written from outside as the kernel requires. Rootless, the guest's uid and gid
- * map to the caller's and nothing else can be mapped (setgroups must be denied first). As root,
- * ids 0-65535 map to themselves so the image's files keep their owners; the guest's capabilities
- * are still only those of its own namespace. */
+ * map to the caller's and nothing else can be mapped (setgroups must be denied first). */
 static int write_id_maps(const struct viv_sandbox_config *cfg, pid_t pid, struct map_failure *f)
 {
     char map[64];
@@ -73,9 +111,7 @@ static int write_id_maps(const struct viv_sandbox_config *cfg, pid_t pid, struct
         snprintf(map, sizeof(map), "%u %u 1", (unsigned)cfg->gid, (unsigned)getgid());
         return write_proc(pid, "gid_map", map, f);
     }
-    if (write_proc(pid, "uid_map", "0 0 65536", f) < 0)
-        return -1;
-    return write_proc(pid, "gid_map", "0 0 65536", f);
+    return write_root_maps(pid, f);
 }
 
 /* One fd the instance sent (SCM_RIGHTS), with the tag byte that says which it is; -1 when none
@@ -218,7 +254,7 @@ void sandbox_pipes_close_instance_ends(struct sandbox_pipes *p)
 
 void sandbox_start_init(struct sandbox_start *s, const struct sandbox_pipes *p,
                         const sigset_t *caller_mask, const struct sandbox_early_hints *h,
-                        int home_cpu)
+                        int home_cpu, bool rootless)
 {
     /* Field by field: a compound literal may become a call to memset, which an instance started
      * before the C library cannot make. */
@@ -232,6 +268,8 @@ void sandbox_start_init(struct sandbox_start *s, const struct sandbox_pipes *p,
     s->child.make_netns = h->netns;
     s->child.tty = h->tty;
     s->child.home_cpu = home_cpu;
+    s->child.rootless = rootless;
+    s->child.maps_ready = &s->maps_ready;
     const int theirs[] = {p->sync[1], p->rep[0], p->done[0], p->flt[1], p->sock[0]};
     for (size_t i = 0; i < VIV_ARRAY_SIZE(theirs); i++)
         s->theirs[i] = theirs[i];
@@ -401,7 +439,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     /* mm-wide, so the instance's prctl makes it ours too; given back once it has exec'd. */
     int dumpable = shared ? prctl(PR_GET_DUMPABLE) : -1;
     if (!early) {
-        sandbox_start_init(&local, &p, &caller_mask, &h, -1);
+        sandbox_start_init(&local, &p, &caller_mask, &h, -1, cfg->rootless);
     }
     /* What the instance reads only after its go: an early one has been waiting for it. */
     start->child.cfg = cfg;
@@ -475,9 +513,12 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
         goto kill_early;
     if (!cfg->init)
         linger = sandbox_linger_take(pid, pidfd);
+    /* As root, an instance started before the C library has its maps already (sandbox_early.c). */
     struct map_failure mf = {0};
-    long went =
-        write_id_maps(cfg, pid, &mf) < 0 ? -1 : sandbox_sys(SYS_write, p.sync[1], (long)"g", 1, 0);
+    bool mapped = __atomic_load_n(&start->maps_ready, __ATOMIC_ACQUIRE);
+    long went = !mapped && write_id_maps(cfg, pid, &mf) < 0
+                    ? -1
+                    : sandbox_sys(SYS_write, p.sync[1], (long)"g", 1, 0);
     if (sigpipe_ignored)
         sigaction(SIGPIPE, &sigpipe, NULL);
     if (went != 1) {
