@@ -164,6 +164,9 @@ struct sandbox_child {
      * the C library's (sandbox_write_root_maps), so that the aide can make /dev before the go;
      * else by the instance itself at its go. In struct sandbox_start. */
     int *maps_ready;
+    /* Whether they are written before the go (maps_ready is then waited for and the root's
+     * image-free part made before it, sandbox_premade.c): set before the clone. */
+    bool maps_before_go;
 };
 /* Runs in the new namespaces as their pid 1; never returns. */
 _Noreturn void sandbox_child_main(const struct sandbox_child *c);
@@ -257,14 +260,39 @@ void sandbox_relayed_signals(sigset_t *set);
  * the exit status, or -1 (err filled) when supervising failed and the instance was killed. */
 int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, struct viv_error *err);
 
+/* ---- made before the go where it can be (sandbox_premade.c); system calls by hand ---- */
+
+/* The scratch tmpfs (fd, a mount not yet anywhere) and O_PATH fds of its directories: the
+ * overlay's upper and work directories, the root's mount point (mnt) and /tmp. */
+struct sandbox_scratch {
+    int fd, upper, work, mnt, tmp;
+};
+/* 0, or -errno with nothing left open. */
+long sandbox_scratch_make(struct sandbox_scratch *s);
+void sandbox_scratch_close(struct sandbox_scratch *s);
+/* A procfs of the calling process's pid namespace, mounted nowhere: its fd, or -errno. */
+long sandbox_proc_make(void);
+struct sandbox_premade {
+    bool done;                      /* the mount namespace private, the cgroup namespace ours */
+    struct sandbox_scratch scratch; /* fd -1: not made */
+    int proc;                       /* -1: not made */
+};
+/* As root, in an instance started early: once *maps_ready is set (the id maps are in place),
+ * make what does not depend on the image, and drop the bounding set to root's; best effort.
+ * maps_ready NULL: nothing is made. */
+void sandbox_premake(struct sandbox_premade *p, int *maps_ready);
+void sandbox_premade_close(struct sandbox_premade *p);
+
 /* ---- inside the new namespaces (sandbox_rootfs.c, sandbox_path.c) ---- */
 
 /* Mount the instance's root under a private tmpfs, populate /proc, /dev (from the aide), /tmp and
  * the binds, and pivot into it; the old root stays stacked on top of it, for the aide or
- * sandbox_aide_join to detach. note gets a line on the root's layout, for --verbose. */
+ * sandbox_aide_join to detach. What pre holds is used, and taken (its fds closed). note gets a
+ * line on the root's layout, for --verbose. */
 struct sandbox_aide;
-int sandbox_setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide, char *note,
-                       size_t note_len, struct viv_error *err);
+int sandbox_setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide,
+                       struct sandbox_premade *pre, char *note, size_t note_len,
+                       struct viv_error *err);
 /* Write the instance's /etc/hostname, /etc/hosts and the host's /etc/resolv.conf over the
  * image's, into the writable layer (sandbox_etc.c). Nothing for an image without /etc. */
 int sandbox_setup_etc(const struct viv_sandbox_config *cfg, int root, struct viv_error *err);
@@ -400,6 +428,7 @@ struct sandbox_aide {
     int joined;              /* set by the first thread once in the namespaces the aide made */
     int detach_error;        /* why the old root could not be detached */
     int last_pid_fd;         /* the pid namespace's ns_last_pid, to keep pid 2 free */
+    int home;                /* the first thread's CPU, or -1 */
     bool pinned;             /* kept off our CPU until we wait for it */
     bool self_pinned;        /* we stay on ours until then */
     bool narrowed;  /* our affinity is not cpus (an early start): set it back before the guest */
@@ -415,9 +444,11 @@ struct sandbox_aide {
  * hand. */
 int sandbox_running_tasks(int *load1);
 /* First thing in the instance: start the aide, on another CPU than c's home_cpu (-1: ours),
- * which the calling thread keeps until the aide is waited for, among c's cpus where has_cpus
- * (else ours). */
+ * which the calling thread moves to (sandbox_aide_home) and keeps until the aide is waited for,
+ * among c's cpus where has_cpus (else ours). */
 void sandbox_aide_start(struct sandbox_aide *a, const struct sandbox_child *c);
+/* Before the go: the calling thread onto its home CPU, where the aide has another. */
+void sandbox_aide_home(struct sandbox_aide *a);
 /* Right after the go: the aide takes tls as its thread pointer, and may go on to /dev, which
  * needs the id maps, if it has not already (c->maps_ready). */
 void sandbox_aide_released(struct sandbox_aide *a, void *tls);
@@ -456,6 +487,10 @@ int sandbox_aide_finish(struct sandbox_aide *a, struct viv_error *err);
  * namespace of ours; once only, however often called. The effective set is untouched: the
  * set-up goes on as before. */
 int sandbox_drop_bounding_set(uid_t uid, struct viv_error *err);
+/* The same by system calls alone, root's allowlist kept or nothing (before the go, an instance
+ * started early does root's part: sandbox_premade.c): 0, or -errno with the capability it
+ * failed on in *failed. */
+long sandbox_drop_bounding_set_raw(bool root, int *failed);
 /* The one place privileges go: bounding set, groups, ids, capabilities, no_new_privs. */
 int sandbox_drop_privileges(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups,
                             bool rootless, struct viv_error *err);

@@ -348,20 +348,27 @@ void sandbox_aide_start(struct sandbox_aide *a, const struct sandbox_child *c)
      * network namespace, half a millisecond of kernel work without a point where it yields. An
      * instance started early is given the supervisor's CPU as home: until the go, the
      * supervisor keeps that one busy with the catalog, while ours would stand idle but for the
-     * aide; after it, the supervisor sleeps. */
-    int home = home_cpu >= 0 && CPU_ISSET(home_cpu, &a->cpus) ? home_cpu : sandbox_getcpu();
-    if (tid > 0 && home >= 0) {
+     * aide (and what we make before the go: we move there in sandbox_aide_home); after it, the
+     * supervisor sleeps. */
+    a->home = home_cpu >= 0 && CPU_ISSET(home_cpu, &a->cpus) ? home_cpu : sandbox_getcpu();
+    if (tid > 0 && a->home >= 0) {
         cpu_set_t cpus = a->cpus;
-        CPU_CLR(home, &cpus);
+        CPU_CLR(a->home, &cpus);
         a->pinned = sandbox_sys(SYS_sched_setaffinity, tid, sizeof(cpus), (long)&cpus, 0) == 0;
-        CPU_ZERO(&cpus);
-        CPU_SET(home, &cpus);
-        a->self_pinned =
-            a->pinned && sandbox_sys(SYS_sched_setaffinity, 0, sizeof(cpus), (long)&cpus, 0) == 0;
     }
     a->started = tid > 0;
     /* Should it fail, the guest's first pid is 3 and nothing else changes. */
     sandbox_sys(SYS_pwrite64, fd, (long)"1", 1, 0);
+}
+
+void sandbox_aide_home(struct sandbox_aide *a)
+{
+    if (!a->pinned)
+        return;
+    cpu_set_t cpus;
+    CPU_ZERO(&cpus);
+    CPU_SET(a->home, &cpus);
+    a->self_pinned = sandbox_sys(SYS_sched_setaffinity, 0, sizeof(cpus), (long)&cpus, 0) == 0;
 }
 
 /* The aide, pinned to its spare CPU so far, onto the CPUs to instead; once, and not once it is

@@ -75,6 +75,9 @@ static bool early_clone(const struct sandbox_early_hints *h, void *tls)
     sandbox_sys(SYS_rt_sigprocmask, SIG_BLOCK, (long)&relayed, (long)&caller, _NSIG / 8);
     bool rootless = sandbox_sys(SYS_geteuid, 0, 0, 0, 0) != 0;
     sandbox_start_init(&early.start, p, &caller, h, sandbox_getcpu(), rootless);
+    /* As root the id maps are the same for every run: before the C library, they are written
+     * right after the clone (sandbox_prestart). */
+    early.start.child.maps_before_go = tls && !rootless;
     early.start.child.has_cpus = true;
     early.start.child.cpus = cpus;
     early.pidfd = -1;
@@ -221,9 +224,10 @@ void sandbox_prestart(long *sp)
         .tty = false,
         .netns = true,
     };
-    /* As root the id maps are the same for every run: written now, they let the aide make /dev
-     * while the C library starts, where it would wait for the go. */
-    if (early_clone(&h, before_libc_tls.tcb) && root &&
+    /* As root, the id maps written now let the instance make what of its root does not depend on
+     * the image, and the aide /dev, while the C library starts, where they would wait for the
+     * go. */
+    if (early_clone(&h, before_libc_tls.tcb) && early.start.child.maps_before_go &&
         sandbox_write_root_maps(&early.start, early.pid) < 0)
         early.maps_failed = true;
     early.before_main = true;

@@ -392,6 +392,11 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
     sandbox_sys(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0);
     /* Nothing the caller left open without CLOEXEC may reach the guest. */
     sandbox_sys(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC, 0);
+    /* On the CPU the supervisor leaves us until the go, what of the root does not depend on the
+     * image, where the id maps come before it. */
+    struct sandbox_premade pre;
+    sandbox_premake(&pre, c->maps_before_go ? c->maps_ready : NULL);
+    sandbox_aide_home(&aide);
     char go;
     long got;
     while ((got = sandbox_sys(SYS_read, c->sync_fd, (long)&go, 1, 0)) == -EINTR)
@@ -415,7 +420,7 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
     /* Into its own cgroups (when limited): that one becomes the root of the guest's view. */
     if (limits_join(c->plan, c->in_v2_cgroup, &err) < 0)
         fail(c, &err);
-    if (unshare(CLONE_NEWCGROUP) < 0) {
+    if (!pre.done && unshare(CLONE_NEWCGROUP) < 0) {
         viv_fail(&err, errno, "create the cgroup namespace");
         fail(c, &err);
     }
@@ -426,7 +431,7 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
         fail(c, &err);
     char note[512] = "";
     viv_trace(VIV_TRACE_RUN, "run", "instance: setting up the root");
-    if (sandbox_setup_root(cfg, &aide, note, sizeof(note), &err) < 0)
+    if (sandbox_setup_root(cfg, &aide, &pre, note, sizeof(note), &err) < 0)
         fail(c, &err);
     viv_trace(VIV_TRACE_RUN, "run", "instance: root ready");
     /* Launches back to back see the aide's network namespace wait for the one before's teardown

@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 
 /* What a root guest keeps. Every capability here is one of its user namespace, so it reaches only
  * objects that namespace owns or maps (its own files, processes, network namespace): enough for
@@ -34,19 +35,31 @@ static bool kept(cap_value_t c, bool root)
     return false;
 }
 
-int sandbox_drop_bounding_set(uid_t uid, struct viv_error *err)
+long sandbox_drop_bounding_set_raw(bool root, int *failed)
 {
-    bool root = uid == 0;
     /* Done before: a new user namespace starts with every capability in the bounding set, so the
      * first one root does not keep being out means the loop below has run. */
-    if (prctl(PR_CAPBSET_READ, root ? CAP_DAC_READ_SEARCH : CAP_CHOWN, 0, 0, 0) == 0)
+    if (sandbox_sys(SYS_prctl, PR_CAPBSET_READ, root ? CAP_DAC_READ_SEARCH : CAP_CHOWN, 0, 0) == 0)
         return 0;
-    /* The running kernel's count, which may exceed the one in our headers. */
-    cap_value_t ncaps = cap_max_bits();
-    for (cap_value_t c = 0; c < ncaps; c++)
-        if (!kept(c, root) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
-            return viv_fail(err, errno, "drop capability %d from the bounding set", c);
+    /* Up to the running kernel's last, which may be past the one in our headers: the kernel
+     * refuses the first number beyond it. */
+    for (int c = 0; c < 64; c++) {
+        long r = kept(c, root) ? 0 : sandbox_sys(SYS_prctl, PR_CAPBSET_DROP, c, 0, 0);
+        if (r == -EINVAL)
+            break;
+        if (r < 0) {
+            *failed = c;
+            return r;
+        }
+    }
     return 0;
+}
+
+int sandbox_drop_bounding_set(uid_t uid, struct viv_error *err)
+{
+    int c;
+    long r = sandbox_drop_bounding_set_raw(uid == 0, &c);
+    return r < 0 ? viv_fail(err, (int)-r, "drop capability %d from the bounding set", c) : 0;
 }
 
 int sandbox_drop_privileges(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups,

@@ -75,31 +75,25 @@ static int layout_binds(int rootfs_fd, int root_fd, struct viv_error *err)
 /* The root: overlayfs (a tmpfs upper layer over the checkout) where the kernel allows it, the
  * bind layout otherwise. Returns an O_PATH fd of the root's top; *writable says whether the
  * image's own directories can be written. */
-static int make_root(const struct viv_sandbox_config *cfg, int rootfs_fd, int *tmp, bool *overlay,
-                     bool *etc_done, char *note, size_t note_len, struct viv_error *err)
+static int make_root(const struct viv_sandbox_config *cfg, int rootfs_fd,
+                     struct sandbox_scratch *made, int *tmp, bool *overlay, bool *etc_done,
+                     char *note, size_t note_len, struct viv_error *err)
 {
-    /* A private scratch tmpfs mounted over the checkout's own path in this mount namespace: the
-     * one directory we know exists and that nothing else needs. The checkout stays reachable
-     * through rootfs_fd, opened before. */
-    static const char *const scratch_opts[] = {"source", "tmpfs", "mode", "0700", NULL};
-    _cleanup_close_ int scratch =
-        sandbox_mount_new_at("tmpfs", scratch_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, rootfs_fd,
-                             "scratch tmpfs", err);
-    if (scratch < 0)
-        return -1;
-    /* /tmp too, bound from here: a filesystem of its own would cost its making and, after the
-     * run, its teardown. */
-    if (mkdirat(scratch, "upper", 0755) < 0 || mkdirat(scratch, "work", 0700) < 0 ||
-        mkdirat(scratch, "root", 0755) < 0 || mkdirat(scratch, "tmp", 01777) < 0)
-        return viv_fail(err, errno, "populate the scratch tmpfs");
-    *tmp = openat(scratch, "tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (*tmp < 0)
-        return viv_fail(err, errno, "open the scratch tmpfs");
-    _cleanup_close_ int upper = openat(scratch, "upper", O_PATH | O_CLOEXEC);
-    _cleanup_close_ int work = openat(scratch, "work", O_PATH | O_CLOEXEC);
-    _cleanup_close_ int mnt = openat(scratch, "root", O_PATH | O_CLOEXEC);
-    if (upper < 0 || work < 0 || mnt < 0)
-        return viv_fail(err, errno, "open the scratch tmpfs");
+    /* A private scratch tmpfs (made before the go, or now) attached over the checkout's own path
+     * in this mount namespace: the one directory we know exists and that nothing else needs. The
+     * checkout stays reachable through rootfs_fd, opened before. */
+    struct sandbox_scratch s = *made;
+    made->fd = made->upper = made->work = made->mnt = made->tmp = -1;
+    long r = s.fd < 0 ? sandbox_scratch_make(&s) : 0;
+    if (r < 0)
+        return viv_fail(err, (int)-r, "make the scratch tmpfs");
+    r = sandbox_attach_raw(s.fd, rootfs_fd, "");
+    if (r < 0) {
+        sandbox_scratch_close(&s);
+        return viv_fail(err, (int)-r, "attach the scratch tmpfs");
+    }
+    _cleanup_close_ int scratch = s.fd, upper = s.upper, work = s.work, mnt = s.mnt;
+    *tmp = s.tmp;
 
     *overlay = false;
     const char *why = getenv("VIV_TEST_NO_OVERLAY") ? "disabled by VIV_TEST_NO_OVERLAY" : NULL;
@@ -160,17 +154,21 @@ fail:
 /* /proc of the new pid namespace; *proc, an fd of it, for its masks (sandbox_procmask.c). Before
  * the pivot: in a user namespace the kernel mounts a procfs only where one is already fully
  * visible, the host's, until the old root is detached. */
-static int mount_proc(int root, int *proc, struct viv_error *err)
+static int mount_proc(int root, int *made, int *proc, struct viv_error *err)
 {
+    /* The mount's fd is its root, attached where p is; made before the go, or now. */
+    long m = *made >= 0 ? *made : sandbox_proc_make();
+    *made = -1;
+    if (m < 0)
+        return viv_fail(err, (int)-m, "mount /proc");
     _cleanup_close_ int p = sandbox_open_in_root(root, "/proc", true, false, err);
-    if (p < 0)
-        return viv_wrap(err, "/proc");
-    static const char *const proc_opts[] = {"source", "proc", NULL};
-    /* The mount's fd is its root, attached where p is. */
-    *proc = sandbox_mount_new_at("proc", proc_opts,
-                                 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, p,
-                                 "/proc", err);
-    return *proc < 0 ? -1 : 0;
+    long r = p < 0 ? 0 : sandbox_attach_raw((int)m, p, "");
+    if (p < 0 || r < 0) {
+        close((int)m);
+        return p < 0 ? viv_wrap(err, "/proc") : viv_fail(err, (int)-r, "attach /proc");
+    }
+    *proc = (int)m;
+    return 0;
 }
 
 /* /dev, made apart (by the aide, most often, while we mounted the rest), attached in the root;
@@ -242,8 +240,8 @@ static int mount_binds(const struct viv_sandbox_config *cfg, int root, const int
 }
 
 static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide,
-                      int rootfs_fd, const int *bind_fds, char *note, size_t note_len,
-                      struct viv_error *err);
+                      struct sandbox_premade *pre, int rootfs_fd, const int *bind_fds, char *note,
+                      size_t note_len, struct viv_error *err);
 
 static void close_all(int *fds, size_t n)
 {
@@ -253,11 +251,25 @@ static void close_all(int *fds, size_t n)
     free(fds);
 }
 
-int sandbox_setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide, char *note,
-                       size_t note_len, struct viv_error *err)
+static int setup_root_taking(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide,
+                             struct sandbox_premade *pre, char *note, size_t note_len,
+                             struct viv_error *err);
+
+int sandbox_setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide,
+                       struct sandbox_premade *pre, char *note, size_t note_len,
+                       struct viv_error *err)
+{
+    int rc = setup_root_taking(cfg, aide, pre, note, note_len, err);
+    sandbox_premade_close(pre);
+    return rc;
+}
+
+static int setup_root_taking(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide,
+                             struct sandbox_premade *pre, char *note, size_t note_len,
+                             struct viv_error *err)
 {
     /* Nothing we mount may propagate back to the host, and pivot_root needs a private root. */
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    if (!pre->done && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         return viv_fail(err, errno, "make the mount namespace private");
     /* Everything from the host side is opened before the first mount can hide it (a bind source
      * or the catalog may live under a path the scratch tmpfs covers). */
@@ -273,7 +285,7 @@ int sandbox_setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide
             return -1;
         }
     }
-    int rc = setup_root(cfg, aide, rootfs_fd, bind_fds, note, note_len, err);
+    int rc = setup_root(cfg, aide, pre, rootfs_fd, bind_fds, note, note_len, err);
     close_all(bind_fds, cfg->nbinds);
     return rc;
 }
@@ -284,13 +296,13 @@ int sandbox_setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide
  * (the kernel follows mounts after "..", at the root too), so an image's "tmp -> ../.." or a
  * working directory of "/.." would reach the host's tree. */
 static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide,
-                      int rootfs_fd, const int *bind_fds, char *note, size_t note_len,
-                      struct viv_error *err)
+                      struct sandbox_premade *pre, int rootfs_fd, const int *bind_fds, char *note,
+                      size_t note_len, struct viv_error *err)
 {
     bool overlay = false, etc_done = false;
     _cleanup_close_ int tmp = -1;
     _cleanup_close_ int root =
-        make_root(cfg, rootfs_fd, &tmp, &overlay, &etc_done, note, note_len, err);
+        make_root(cfg, rootfs_fd, &pre->scratch, &tmp, &overlay, &etc_done, note, note_len, err);
     if (root < 0)
         return -1;
     int proc = -1; /* the aide's once mounted */
@@ -298,7 +310,7 @@ static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide 
     /* /etc where the overlay could not take it beforehand: the host's resolv.conf is read. */
     if (overlay && !etc_done && sandbox_setup_etc(cfg, root, err) < 0)
         return -1;
-    if (mount_proc(root, &proc, err) < 0)
+    if (mount_proc(root, &pre->proc, &proc, err) < 0)
         return -1;
     sandbox_aide_proc_mounted(aide, proc);
     /* /proc's masks after /dev, whose /dev/null they are, unless the aide has taken them (with

@@ -3,6 +3,7 @@
 #include "sandbox.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/single_threaded.h>
@@ -93,7 +94,8 @@ int sandbox_write_root_maps(struct sandbox_start *s, pid_t pid)
     if (write_root_maps(pid, &f) < 0)
         return -1;
     __atomic_store_n(&s->maps_ready, 1, __ATOMIC_RELEASE);
-    sandbox_sys(SYS_futex, (long)&s->maps_ready, FUTEX_WAKE_PRIVATE, 1, 0);
+    /* The instance and its aide may both be waiting. */
+    sandbox_sys(SYS_futex, (long)&s->maps_ready, FUTEX_WAKE_PRIVATE, INT_MAX, 0);
     return 0;
 }
 

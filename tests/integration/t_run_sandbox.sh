@@ -48,6 +48,25 @@ if [ "$status" = 0 ] && [ "$out" = checked ]; then
 else
     fail "/proc: host-wide files masked, kernel settings read-only" "$status $out $errout"
 fi
+# What of the root does not depend on the image (made before the go by an instance started early
+# as root, else after it) looks the same either way: a sticky /tmp anyone may write, on a mount
+# of its own, and the cgroup namespace rooted at the cgroup viv runs in, here a pids cgroup made
+# for the test where the host allows it (as root, v1), so that the guest does not see its path.
+cg=""
+if [ "$(id -u)" = 0 ] && [ -w /sys/fs/cgroup/pids/cgroup.procs ]; then
+    cg=/sys/fs/cgroup/pids/viv-test-$$
+    mkdir "$cg" 2>/dev/null || cg=""
+fi
+run sh -c '[ -z "$1" ] || echo $$ > "$1/cgroup.procs" || exit 99; shift; exec "$@"' sh "$cg" \
+    "$VIV" run --mode native --user 1000:1000 app \
+    'grep -v ":/\$" /proc/self/cgroup; stat -c "%a" /tmp; grep -c " /tmp .* rw," /proc/self/mountinfo
+     echo x > /tmp/x && echo written'
+[ -z "$cg" ] || rmdir "$cg"
+what="/tmp sticky, writable, a mount of its own; the cgroup namespace rooted at viv's cgroup"
+[ -n "$cg" ] || what="$what (viv's own here, the host's root)"
+if [ "$status" = 0 ] && [ "$out" = "1777
+1
+written" ]; then pass "$what"; else fail "$what" "$status [$out] $errout"; fi
 # A working directory of "/../.." stays in the guest's root: it is entered only once the host's
 # old root is detached (before, ".." at the root crossed into it, in some runs).
 escaped=""

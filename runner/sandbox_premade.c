@@ -1,0 +1,106 @@
+/* sandbox_premade.c: what of the instance's filesystem and privileges does not depend on the
+ * image, made before the go where it can be: an instance started before the C library, as root,
+ * has its id maps by then (sandbox_early.c) and its CPU to itself while the supervisor is still
+ * in the C library's start or the catalog. That is the mount namespace made private, the cgroup
+ * namespace, the scratch tmpfs (the writable layer and /tmp) and /proc, as mounts not yet
+ * anywhere, and the bounding set down to root's. sandbox_setup_root attaches them, or makes
+ * what is missing by the same calls after the go (and says what failed). System calls by hand,
+ * and no table of pointers: the C library may not have started, nor relocated viv's. */
+#include "sandbox.h"
+
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <linux/mount.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0)
+        sandbox_sys(SYS_close, *fd, 0, 0, 0);
+    *fd = -1;
+}
+
+void sandbox_scratch_close(struct sandbox_scratch *s)
+{
+    int *fds[] = {&s->fd, &s->upper, &s->work, &s->mnt, &s->tmp};
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(fds); i++)
+        close_fd(fds[i]);
+}
+
+static long open_in(int dir, const char *name, int flags)
+{
+    return sandbox_sys(SYS_openat, dir, (long)name, O_PATH | O_CLOEXEC | flags, 0);
+}
+
+long sandbox_scratch_make(struct sandbox_scratch *s)
+{
+    s->fd = s->upper = s->work = s->mnt = s->tmp = -1;
+    /* Private to this instance: mode 0700, and no device or setuid file means anything there. */
+    const char *const opts[] = {"source", "tmpfs", "mode", "0700", NULL};
+    long r = sandbox_new_mount("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+    if (r < 0)
+        return r;
+    s->fd = (int)r;
+    /* /tmp too, bound from here: a filesystem of its own would cost its making and, after the
+     * run, its teardown. */
+    if ((r = sandbox_sys(SYS_mkdirat, s->fd, (long)"upper", 0755, 0)) < 0 ||
+        (r = sandbox_sys(SYS_mkdirat, s->fd, (long)"work", 0700, 0)) < 0 ||
+        (r = sandbox_sys(SYS_mkdirat, s->fd, (long)"root", 0755, 0)) < 0 ||
+        (r = sandbox_sys(SYS_mkdirat, s->fd, (long)"tmp", 01777, 0)) < 0)
+        goto fail;
+    if ((r = open_in(s->fd, "tmp", O_DIRECTORY)) < 0)
+        goto fail;
+    s->tmp = (int)r;
+    if ((r = open_in(s->fd, "upper", 0)) < 0)
+        goto fail;
+    s->upper = (int)r;
+    if ((r = open_in(s->fd, "work", 0)) < 0)
+        goto fail;
+    s->work = (int)r;
+    if ((r = open_in(s->fd, "root", 0)) < 0)
+        goto fail;
+    s->mnt = (int)r;
+    return 0;
+fail:
+    sandbox_scratch_close(s);
+    return r;
+}
+
+long sandbox_proc_make(void)
+{
+    const char *const opts[] = {"source", "proc", NULL};
+    return sandbox_new_mount("proc", opts,
+                             MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+}
+
+void sandbox_premake(struct sandbox_premade *p, int *maps_ready)
+{
+    p->done = false;
+    p->scratch.fd = p->scratch.upper = p->scratch.work = p->scratch.mnt = p->scratch.tmp = -1;
+    p->proc = -1;
+    if (!maps_ready)
+        return;
+    while (!__atomic_load_n(maps_ready, __ATOMIC_ACQUIRE))
+        sandbox_sys(SYS_futex, (long)maps_ready, FUTEX_WAIT_PRIVATE, 0, 0);
+    /* Nothing we mount may propagate back to the host, and pivot_root needs a private root. The
+     * cgroup namespace roots the guest's view at viv's own cgroup: an instance started early has
+     * no cgroup of its own to join first. */
+    if (sandbox_sys5(SYS_mount, 0, (long)"/", 0, MS_REC | MS_PRIVATE, 0) < 0 ||
+        sandbox_sys(SYS_unshare, CLONE_NEWCGROUP, 0, 0, 0) < 0)
+        return;
+    p->done = true;
+    /* Best effort: what fails here is made again after the go, which tells why it failed. */
+    if (sandbox_scratch_make(&p->scratch) < 0)
+        p->scratch.fd = -1;
+    long proc = sandbox_proc_make();
+    p->proc = proc < 0 ? -1 : (int)proc;
+    int failed;
+    sandbox_drop_bounding_set_raw(true, &failed);
+}
+
+void sandbox_premade_close(struct sandbox_premade *p)
+{
+    sandbox_scratch_close(&p->scratch);
+    close_fd(&p->proc);
+}
