@@ -276,6 +276,7 @@ struct sandbox_premade {
     bool done;                      /* the mount namespace private, the cgroup namespace ours */
     struct sandbox_scratch scratch; /* fd -1: not made */
     int proc;                       /* -1: not made */
+    bool proc_protected;            /* proc has its masks (sandbox_proc_protect) */
 };
 /* As root, in an instance started early: once *maps_ready is set (the id maps are in place),
  * make what does not depend on the image, and drop the bounding set to root's; best effort.

@@ -2,8 +2,8 @@
  * image, made before the go where it can be: an instance started before the C library, as root,
  * has its id maps by then (sandbox_early.c) and its CPU to itself while the supervisor is still
  * in the C library's start or the catalog. That is the mount namespace made private, the cgroup
- * namespace, the scratch tmpfs (the writable layer and /tmp) and /proc, as mounts not yet
- * anywhere, and the bounding set down to root's. sandbox_setup_root attaches them, or makes
+ * namespace, the scratch tmpfs (the writable layer and /tmp) and /proc with its masks, as mounts
+ * not yet anywhere, and the bounding set down to root's. sandbox_setup_root attaches them, or makes
  * what is missing by the same calls after the go (and says what failed). System calls by hand,
  * and no table of pointers: the C library may not have started, nor relocated viv's. */
 #include "sandbox.h"
@@ -79,6 +79,7 @@ void sandbox_premake(struct sandbox_premade *p, int *maps_ready)
     p->done = false;
     p->scratch.fd = p->scratch.upper = p->scratch.work = p->scratch.mnt = p->scratch.tmp = -1;
     p->proc = -1;
+    p->proc_protected = false;
     if (!maps_ready)
         return;
     while (!__atomic_load_n(maps_ready, __ATOMIC_ACQUIRE))
@@ -95,6 +96,17 @@ void sandbox_premake(struct sandbox_premade *p, int *maps_ready)
         p->scratch.fd = -1;
     long proc = sandbox_proc_make();
     p->proc = proc < 0 ? -1 : (int)proc;
+    /* Its masks too, where the kernel mounts beneath a mount not yet anywhere (Linux 6.15): from
+     * the host's /dev/null. A /proc half protected is made anew after the go. */
+    long dev = sandbox_sys(SYS_openat, AT_FDCWD, (long)"/dev", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+    const char *where;
+    if (p->proc >= 0 && dev >= 0) {
+        p->proc_protected = sandbox_proc_protect(p->proc, (int)dev, &where) == 0;
+        if (!p->proc_protected)
+            close_fd(&p->proc);
+    }
+    if (dev >= 0)
+        sandbox_sys(SYS_close, dev, 0, 0, 0);
     int failed;
     sandbox_drop_bounding_set_raw(true, &failed);
 }

@@ -310,13 +310,21 @@ static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide 
     /* /etc where the overlay could not take it beforehand: the host's resolv.conf is read. */
     if (overlay && !etc_done && sandbox_setup_etc(cfg, root, err) < 0)
         return -1;
+    bool masked = pre->proc >= 0 && pre->proc_protected;
     if (mount_proc(root, &pre->proc, &proc, err) < 0)
         return -1;
-    sandbox_aide_proc_mounted(aide, proc);
+    /* Masked before the go, nothing is left to do to it. */
+    if (masked) {
+        close(proc);
+        proc = -1;
+    } else {
+        sandbox_aide_proc_mounted(aide, proc);
+    }
     /* /proc's masks after /dev, whose /dev/null they are, unless the aide has taken them (with
      * the host's); the binds after /dev and /tmp, as one may go beneath either. */
     if (attach_tmp(root, tmp, err) < 0 || attach_dev(cfg, aide, root, &dev, err) < 0 ||
-        sandbox_aide_proc(aide, dev, err) < 0 || mount_binds(cfg, root, bind_fds, err) < 0)
+        (!masked && sandbox_aide_proc(aide, dev, err) < 0) ||
+        mount_binds(cfg, root, bind_fds, err) < 0)
         return -1;
     /* The working directory is made when missing, as podman does, while the root is writable. */
     if (overlay && !cfg->read_only) {

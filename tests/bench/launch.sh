@@ -153,6 +153,10 @@ if [ -n "$podman" ]; then
 fi
 [ -n "$bwrap" ] && ratio "viv / bwrap (target <= 0.6x)" "$v" "$b" &&
     ratio "viv with limits / bwrap" "$(ms limited "$per_round")" "$b"
+# What no sandbox could take from viv's time: its own start and the guest's, each with the C
+# library's (dozens of cpuid instructions, which trap to the hypervisor on some hosts).
+[ -n "$bwrap" ] && ratio "viv's start and the guest's alone / bwrap (viv --version + plain exec)" \
+    "$(awk -v a="$(ms version "$per_round")" -v b="$(ms exec "$per_round")" 'BEGIN { print a + b }')" "$b"
 [ -n "$crun" ] && ratio "viv / crun" "$v" "$c" && ratio "viv / crun without cgroup" "$v" "$c0"
 [ -n "$podman" ] && ratio "viv / podman" "$v" "$p"
 
