@@ -273,10 +273,12 @@ void sandbox_scratch_close(struct sandbox_scratch *s);
 /* A procfs of the calling process's pid namespace, mounted nowhere: its fd, or -errno. */
 long sandbox_proc_make(void);
 struct sandbox_premade {
-    bool done;                      /* the mount namespace private, the cgroup namespace ours */
+    bool cgroup_ns;                 /* the cgroup namespace made */
     struct sandbox_scratch scratch; /* fd -1: not made */
     int proc;                       /* -1: not made */
     bool proc_protected;            /* proc has its masks (sandbox_proc_protect) */
+    int bounding_error;             /* errno of the bounding set's drop, and its capability */
+    int bounding_cap;
 };
 /* As root, in an instance started early: once *maps_ready is set (the id maps are in place),
  * make what does not depend on the image, and drop the bounding set to root's; best effort.

@@ -255,6 +255,7 @@ void sandbox_early_cancel(void)
     if (!early.started)
         return;
     early.started = false;
+    early.maps_failed = false;
     kill(early.pid, SIGKILL);
     while (waitpid(early.pid, NULL, 0) < 0 && errno == EINTR)
         ;

@@ -420,8 +420,13 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
     /* Into its own cgroups (when limited): that one becomes the root of the guest's view. */
     if (limits_join(c->plan, c->in_v2_cgroup, &err) < 0)
         fail(c, &err);
-    if (!pre.done && unshare(CLONE_NEWCGROUP) < 0) {
+    if (!pre.cgroup_ns && unshare(CLONE_NEWCGROUP) < 0) {
         viv_fail(&err, errno, "create the cgroup namespace");
+        fail(c, &err);
+    }
+    if (pre.bounding_error) {
+        viv_fail(&err, pre.bounding_error, "drop capability %d from the bounding set",
+                 pre.bounding_cap);
         fail(c, &err);
     }
     if (cfg->init)

@@ -1,9 +1,9 @@
 /* sandbox_premade.c: what of the instance's filesystem and privileges does not depend on the
  * image, made before the go where it can be: an instance started before the C library, as root,
  * has its id maps by then (sandbox_early.c) and its CPU to itself while the supervisor is still
- * in the C library's start or the catalog. That is the mount namespace made private, the cgroup
- * namespace, the scratch tmpfs (the writable layer and /tmp) and /proc with its masks, as mounts
- * not yet anywhere, and the bounding set down to root's. sandbox_setup_root attaches them, or makes
+ * in the C library's start or the catalog. That is the cgroup namespace, the scratch tmpfs (the
+ * writable layer and /tmp) and /proc with its masks, as mounts not yet anywhere, and the
+ * bounding set down to root's. sandbox_setup_root attaches them, or makes
  * what is missing by the same calls after the go (and says what failed). System calls by hand,
  * and no table of pointers: the C library may not have started, nor relocated viv's. */
 #include "sandbox.h"
@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <linux/mount.h>
-#include <sys/mount.h>
 #include <sys/syscall.h>
 
 static void close_fd(int *fd)
@@ -76,39 +75,40 @@ long sandbox_proc_make(void)
 
 void sandbox_premake(struct sandbox_premade *p, int *maps_ready)
 {
-    p->done = false;
+    p->cgroup_ns = false;
     p->scratch.fd = p->scratch.upper = p->scratch.work = p->scratch.mnt = p->scratch.tmp = -1;
     p->proc = -1;
     p->proc_protected = false;
+    p->bounding_error = 0;
+    p->bounding_cap = -1;
     if (!maps_ready)
         return;
     while (!__atomic_load_n(maps_ready, __ATOMIC_ACQUIRE))
         sandbox_sys(SYS_futex, (long)maps_ready, FUTEX_WAIT_PRIVATE, 0, 0);
-    /* Nothing we mount may propagate back to the host, and pivot_root needs a private root. The
-     * cgroup namespace roots the guest's view at viv's own cgroup: an instance started early has
-     * no cgroup of its own to join first. */
-    if (sandbox_sys5(SYS_mount, 0, (long)"/", 0, MS_REC | MS_PRIVATE, 0) < 0 ||
-        sandbox_sys(SYS_unshare, CLONE_NEWCGROUP, 0, 0, 0) < 0)
-        return;
-    p->done = true;
+    /* The cgroup namespace roots the guest's view at viv's own cgroup: an instance started early
+     * has no cgroup of its own to join first. The mount namespace is made private only after the
+     * go: until then it takes in the host's new mounts, such as an automount that the
+     * supervisor's look at the checkout and the -v sources sets off. */
+    p->cgroup_ns = sandbox_sys(SYS_unshare, CLONE_NEWCGROUP, 0, 0, 0) == 0;
     /* Best effort: what fails here is made again after the go, which tells why it failed. */
     if (sandbox_scratch_make(&p->scratch) < 0)
         p->scratch.fd = -1;
     long proc = sandbox_proc_make();
     p->proc = proc < 0 ? -1 : (int)proc;
-    /* Its masks too, where the kernel mounts beneath a mount not yet anywhere (Linux 6.15): from
-     * the host's /dev/null. A /proc half protected is made anew after the go. */
+    /* Its masks too, where the kernel mounts beneath a mount not yet anywhere (Linux 6.15), from
+     * the host's /dev/null. Where it does not, the first of them fails and nothing is mounted:
+     * the masks are made once /proc is attached, as they are without an early start (over any
+     * that were made here, should a later one fail). */
     long dev = sandbox_sys(SYS_openat, AT_FDCWD, (long)"/dev", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
     const char *where;
-    if (p->proc >= 0 && dev >= 0) {
+    if (p->proc >= 0 && dev >= 0)
         p->proc_protected = sandbox_proc_protect(p->proc, (int)dev, &where) == 0;
-        if (!p->proc_protected)
-            close_fd(&p->proc);
-    }
     if (dev >= 0)
         sandbox_sys(SYS_close, dev, 0, 0, 0);
-    int failed;
-    sandbox_drop_bounding_set_raw(true, &failed);
+    /* A failure here is told after the go: a bounding set half dropped would pass the check
+     * that a second drop makes first. */
+    long r = sandbox_drop_bounding_set_raw(true, &p->bounding_cap);
+    p->bounding_error = r < 0 ? (int)-r : 0;
 }
 
 void sandbox_premade_close(struct sandbox_premade *p)

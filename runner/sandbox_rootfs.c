@@ -269,7 +269,7 @@ static int setup_root_taking(const struct viv_sandbox_config *cfg, struct sandbo
                              struct viv_error *err)
 {
     /* Nothing we mount may propagate back to the host, and pivot_root needs a private root. */
-    if (!pre->done && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         return viv_fail(err, errno, "make the mount namespace private");
     /* Everything from the host side is opened before the first mount can hide it (a bind source
      * or the catalog may live under a path the scratch tmpfs covers). */
