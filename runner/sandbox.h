@@ -277,8 +277,6 @@ struct sandbox_premade {
     struct sandbox_scratch scratch; /* fd -1: not made */
     int proc;                       /* -1: not made */
     bool proc_protected;            /* proc has its masks (sandbox_proc_protect) */
-    int bounding_error;             /* errno of the bounding set's drop, and its capability */
-    int bounding_cap;
 };
 /* As root, in an instance started early: once *maps_ready is set (the id maps are in place),
  * make what does not depend on the image, and drop the bounding set to root's; best effort.
@@ -368,6 +366,8 @@ long sandbox_clone(unsigned long flags, void *stack_top, int (*fn)(void *), void
  * !writable, never written): its part from the file, in whole pages, at [*at, *at + *len); *i
  * moves past it. false after the last. No C library needed. */
 bool sandbox_image_segment(size_t *i, bool writable, void **at, size_t *len);
+/* *fd closed by a system call, if open, and set to -1. */
+void sandbox_close_raw(int *fd);
 /* n zero bytes at p, without the C library (whose memset is chosen at start-up). */
 void sandbox_zero(void *p, size_t n);
 /* The calling task's thread pointer, and setting it (the C library's, shared by the instance). */
@@ -492,7 +492,7 @@ int sandbox_aide_finish(struct sandbox_aide *a, struct viv_error *err);
 int sandbox_drop_bounding_set(uid_t uid, struct viv_error *err);
 /* The same by system calls alone, root's allowlist kept or nothing (before the go, an instance
  * started early does root's part: sandbox_premade.c): 0, or -errno with the capability it
- * failed on in *failed. */
+ * failed on in *failed, and then not taken as done by the next call. */
 long sandbox_drop_bounding_set_raw(bool root, int *failed);
 /* The one place privileges go: bounding set, groups, ids, capabilities, no_new_privs. */
 int sandbox_drop_privileges(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups,
@@ -506,8 +506,9 @@ int sandbox_landlock_read_only(const char *root, struct viv_error *err);
 
 /* ---- the default seccomp policy (seccomp_policy.c) ---- */
 
-/* Load the policy into the calling process, no_new_privs set first. With trap_chown the chown
- * family is sent to a user-notification listener, whose fd is returned in *notify_fd (else -1). */
+/* Load the policy (seccomp_policy_program's) into the calling process, no_new_privs set first. With
+ * trap_chown the chown family is sent to a user-notification listener, whose fd is returned in
+ * *notify_fd (else -1). */
 int seccomp_policy_load(bool trap_chown, int *notify_fd, struct viv_error *err);
 /* Compile the policy to a BPF program of at most max bytes in buf. */
 int seccomp_policy_compile(bool trap_chown, void *buf, size_t max, size_t *len,

@@ -22,13 +22,6 @@ static const struct {
     {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
 };
 
-static void close_fd(int *fd)
-{
-    if (*fd >= 0)
-        sandbox_sys(SYS_close, *fd, 0, 0, 0);
-    *fd = -1;
-}
-
 /* mnt (consumed) onto name under dir. */
 static long attach(long mnt, int dir, const char *name)
 {
@@ -126,5 +119,5 @@ int sandbox_devtree_fill(struct sandbox_devtree *t, bool rootless)
 
 void sandbox_devtree_close(struct sandbox_devtree *t)
 {
-    close_fd(&t->dev);
+    sandbox_close_raw(&t->dev);
 }

@@ -424,11 +424,6 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
         viv_fail(&err, errno, "create the cgroup namespace");
         fail(c, &err);
     }
-    if (pre.bounding_error) {
-        viv_fail(&err, pre.bounding_error, "drop capability %d from the bounding set",
-                 pre.bounding_cap);
-        fail(c, &err);
-    }
     if (cfg->init)
         prctl(PR_SET_NAME, "viv-init");
 

@@ -13,18 +13,11 @@
 #include <linux/mount.h>
 #include <sys/syscall.h>
 
-static void close_fd(int *fd)
-{
-    if (*fd >= 0)
-        sandbox_sys(SYS_close, *fd, 0, 0, 0);
-    *fd = -1;
-}
-
 void sandbox_scratch_close(struct sandbox_scratch *s)
 {
     int *fds[] = {&s->fd, &s->upper, &s->work, &s->mnt, &s->tmp};
     for (size_t i = 0; i < VIV_ARRAY_SIZE(fds); i++)
-        close_fd(fds[i]);
+        sandbox_close_raw(fds[i]);
 }
 
 static long open_in(int dir, const char *name, int flags)
@@ -79,8 +72,6 @@ void sandbox_premake(struct sandbox_premade *p, int *maps_ready)
     p->scratch.fd = p->scratch.upper = p->scratch.work = p->scratch.mnt = p->scratch.tmp = -1;
     p->proc = -1;
     p->proc_protected = false;
-    p->bounding_error = 0;
-    p->bounding_cap = -1;
     if (!maps_ready)
         return;
     while (!__atomic_load_n(maps_ready, __ATOMIC_ACQUIRE))
@@ -105,14 +96,13 @@ void sandbox_premake(struct sandbox_premade *p, int *maps_ready)
         p->proc_protected = sandbox_proc_protect(p->proc, (int)dev, &where) == 0;
     if (dev >= 0)
         sandbox_sys(SYS_close, dev, 0, 0, 0);
-    /* A failure here is told after the go: a bounding set half dropped would pass the check
-     * that a second drop makes first. */
-    long r = sandbox_drop_bounding_set_raw(true, &p->bounding_cap);
-    p->bounding_error = r < 0 ? (int)-r : 0;
+    /* A failure here is told by the drop after the go, which makes it again. */
+    int failed;
+    sandbox_drop_bounding_set_raw(true, &failed);
 }
 
 void sandbox_premade_close(struct sandbox_premade *p)
 {
     sandbox_scratch_close(&p->scratch);
-    close_fd(&p->proc);
+    sandbox_close_raw(&p->proc);
 }

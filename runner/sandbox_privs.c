@@ -37,14 +37,17 @@ static bool kept(cap_value_t c, bool root)
 
 long sandbox_drop_bounding_set_raw(bool root, int *failed)
 {
-    /* Done before: a new user namespace starts with every capability in the bounding set, so the
-     * first one root does not keep being out means the loop below has run. */
-    if (sandbox_sys(SYS_prctl, PR_CAPBSET_READ, root ? CAP_DAC_READ_SEARCH : CAP_CHOWN, 0, 0) == 0)
+    /* Done before: a new user namespace starts with every capability in the bounding set, and
+     * the first one root does not keep (every one for others) is dropped last, so its being out
+     * means the whole drop went through. A drop that failed halfway is made again, and fails
+     * where it did. */
+    const int last = root ? CAP_DAC_READ_SEARCH : CAP_CHOWN;
+    if (sandbox_sys(SYS_prctl, PR_CAPBSET_READ, last, 0, 0) == 0)
         return 0;
     /* Up to the running kernel's last, which may be past the one in our headers: the kernel
      * refuses the first number beyond it. */
     for (int c = 0; c < 64; c++) {
-        long r = kept(c, root) ? 0 : sandbox_sys(SYS_prctl, PR_CAPBSET_DROP, c, 0, 0);
+        long r = kept(c, root) || c == last ? 0 : sandbox_sys(SYS_prctl, PR_CAPBSET_DROP, c, 0, 0);
         if (r == -EINVAL)
             break;
         if (r < 0) {
@@ -52,7 +55,10 @@ long sandbox_drop_bounding_set_raw(bool root, int *failed)
             return r;
         }
     }
-    return 0;
+    long r = sandbox_sys(SYS_prctl, PR_CAPBSET_DROP, last, 0, 0);
+    if (r < 0)
+        *failed = last;
+    return r < 0 ? r : 0;
 }
 
 int sandbox_drop_bounding_set(uid_t uid, struct viv_error *err)

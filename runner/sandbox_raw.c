@@ -130,6 +130,13 @@ __asm__(".text\n"
 #error "sandbox_clone: no clone sequence for this architecture"
 #endif
 
+void sandbox_close_raw(int *fd)
+{
+    if (*fd >= 0)
+        sandbox_sys(SYS_close, *fd, 0, 0, 0);
+    *fd = -1;
+}
+
 void sandbox_zero(void *p, size_t n)
 {
 #if defined(__x86_64__)

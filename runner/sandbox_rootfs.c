@@ -75,29 +75,24 @@ static int layout_binds(int rootfs_fd, int root_fd, struct viv_error *err)
 /* The root: overlayfs (a tmpfs upper layer over the checkout) where the kernel allows it, the
  * bind layout otherwise. Returns an O_PATH fd of the root's top; *writable says whether the
  * image's own directories can be written. */
-static int make_root(const struct viv_sandbox_config *cfg, int rootfs_fd,
-                     struct sandbox_scratch *made, int *tmp, bool *overlay, bool *etc_done,
-                     char *note, size_t note_len, struct viv_error *err)
+static int make_root(const struct viv_sandbox_config *cfg, int rootfs_fd, struct sandbox_scratch *s,
+                     bool *overlay, bool *etc_done, char *note, size_t note_len,
+                     struct viv_error *err)
 {
-    /* A private scratch tmpfs (made before the go, or now) attached over the checkout's own path
-     * in this mount namespace: the one directory we know exists and that nothing else needs. The
-     * checkout stays reachable through rootfs_fd, opened before. */
-    struct sandbox_scratch s = *made;
-    made->fd = made->upper = made->work = made->mnt = made->tmp = -1;
-    long r = s.fd < 0 ? sandbox_scratch_make(&s) : 0;
+    /* A private scratch tmpfs (made before the go, or now; its fds closed with the rest of what
+     * was made before) attached over the checkout's own path in this mount namespace: the one
+     * directory we know exists and that nothing else needs. The checkout stays reachable through
+     * rootfs_fd, opened before. */
+    long r = s->fd < 0 ? sandbox_scratch_make(s) : 0;
     if (r < 0)
         return viv_fail(err, (int)-r, "make the scratch tmpfs");
-    r = sandbox_attach_raw(s.fd, rootfs_fd, "");
-    if (r < 0) {
-        sandbox_scratch_close(&s);
+    r = sandbox_attach_raw(s->fd, rootfs_fd, "");
+    if (r < 0)
         return viv_fail(err, (int)-r, "attach the scratch tmpfs");
-    }
-    _cleanup_close_ int scratch = s.fd, upper = s.upper, work = s.work, mnt = s.mnt;
-    *tmp = s.tmp;
 
     *overlay = false;
     const char *why = getenv("VIV_TEST_NO_OVERLAY") ? "disabled by VIV_TEST_NO_OVERLAY" : NULL;
-    if (!why && sandbox_etc_into_upper(cfg, rootfs_fd, upper, etc_done, err) < 0)
+    if (!why && sandbox_etc_into_upper(cfg, rootfs_fd, s->upper, etc_done, err) < 0)
         return -1;
     if (!why) {
         char data[256];
@@ -108,7 +103,7 @@ static int make_root(const struct viv_sandbox_config *cfg, int rootfs_fd,
         snprintf(data, sizeof(data),
                  "lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d,"
                  "workdir=/proc/self/fd/%d",
-                 rootfs_fd, upper, work);
+                 rootfs_fd, s->upper, s->work);
         /* userxattr first: inside a user namespace trusted.* xattrs are off limits, and an
          * overlay that cannot mark its upper directories refuses to rename any directory
          * (EXDEV), which breaks dpkg. user.* ones (Linux 5.11) need an upper fs that takes them
@@ -119,13 +114,13 @@ static int make_root(const struct viv_sandbox_config *cfg, int rootfs_fd,
         for (int attempt = 0; attempt < 2 && !*overlay; attempt++) {
             if (attempt == 1)
                 data[plain] = '\0';
-            *overlay = sandbox_mount_at("overlay", mnt, "overlay", MS_NOSUID | MS_NODEV, data,
+            *overlay = sandbox_mount_at("overlay", s->mnt, "overlay", MS_NOSUID | MS_NODEV, data,
                                         "overlay", &oerr) == 0;
         }
         if (!*overlay)
             why = oerr.msg;
     }
-    int root = openat(scratch, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int root = openat(s->fd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (root < 0)
         return viv_fail(err, errno, "open the new root");
     if (*overlay) {
@@ -300,9 +295,8 @@ static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide 
                       size_t note_len, struct viv_error *err)
 {
     bool overlay = false, etc_done = false;
-    _cleanup_close_ int tmp = -1;
     _cleanup_close_ int root =
-        make_root(cfg, rootfs_fd, &pre->scratch, &tmp, &overlay, &etc_done, note, note_len, err);
+        make_root(cfg, rootfs_fd, &pre->scratch, &overlay, &etc_done, note, note_len, err);
     if (root < 0)
         return -1;
     int proc = -1; /* the aide's once mounted */
@@ -310,7 +304,7 @@ static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide 
     /* /etc where the overlay could not take it beforehand: the host's resolv.conf is read. */
     if (overlay && !etc_done && sandbox_setup_etc(cfg, root, err) < 0)
         return -1;
-    bool masked = pre->proc >= 0 && pre->proc_protected;
+    bool masked = pre->proc_protected;
     if (mount_proc(root, &pre->proc, &proc, err) < 0)
         return -1;
     /* Masked before the go, nothing is left to do to it. */
@@ -322,7 +316,7 @@ static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide 
     }
     /* /proc's masks after /dev, whose /dev/null they are, unless the aide has taken them (with
      * the host's); the binds after /dev and /tmp, as one may go beneath either. */
-    if (attach_tmp(root, tmp, err) < 0 || attach_dev(cfg, aide, root, &dev, err) < 0 ||
+    if (attach_tmp(root, pre->scratch.tmp, err) < 0 || attach_dev(cfg, aide, root, &dev, err) < 0 ||
         (!masked && sandbox_aide_proc(aide, dev, err) < 0) ||
         mount_binds(cfg, root, bind_fds, err) < 0)
         return -1;

@@ -228,13 +228,12 @@ int seccomp_policy_load(bool trap_chown, int *notify_fd, struct viv_error *err)
      * otherwise. */
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return viv_fail(err, errno, "set no_new_privs");
-    size_t max = BPF_MAXINSNS * sizeof(struct sock_filter), len;
-    void *bpf = viv_xmalloc(max);
-    int rc = seccomp_policy_compile(trap_chown, bpf, max, &len, err);
-    if (rc == 0)
-        rc = seccomp_policy_install(bpf, len, trap_chown, notify_fd, err);
-    free(bpf);
-    return rc;
+    /* The program the instances load, from the same cache. */
+    const void *bpf;
+    size_t len;
+    if (seccomp_policy_program(trap_chown, &bpf, &len, err) < 0)
+        return -1;
+    return seccomp_policy_install(bpf, len, trap_chown, notify_fd, err);
 }
 
 char *seccomp_policy_describe(bool trap_chown)
