@@ -1,7 +1,8 @@
 #!/bin/sh
 # launch.sh: launch-to-exit of /bin/true from the busybox appliance, viv run against bubblewrap,
-# crun and podman on the same root (and plain exec for scale); the cost of one system call under
-# the default seccomp policy against none. Prints ratios; asserts nothing.
+# crun and podman on the same root (and plain exec and a bare namespace launcher for scale); the
+# cost of one system call under the default seccomp policy against none. Prints ratios; asserts
+# nothing.
 set -eu
 
 # per_launch RUNS CMD...: total nanoseconds of RUNS runs of CMD.
@@ -91,6 +92,16 @@ if usable crun crun; then
         echo "SKIP: crun: crun run of the bundle fails here"
     fi
 fi
+# The yardstick: a bare namespace launcher of our own (bare_launch.c), the namespaces, /proc, /dev
+# and pivot_root that bwrap and viv make too, and nothing else.
+bare=$BUILD/tests/bench/bare_launch
+if [ ! -x "$bare" ]; then
+    echo "SKIP: bare launcher: $bare is not built (make bench builds it)"
+    bare=""
+elif ! "$bare" "$root" /bin/true >/dev/null 2>&1; then
+    echo "SKIP: bare launcher: it fails here: $("$bare" "$root" /bin/true 2>&1 | head -1)"
+    bare=""
+fi
 podman=""
 # podman's default RLIMIT_NOFILE and RLIMIT_NPROC are above what a root without
 # CAP_SYS_RESOURCE may set (as on the development host): small fixed limits instead, which
@@ -116,6 +127,7 @@ while [ $r -lt $ROUNDS ]; do
     # With limits in place: cgroups where the host lets viv make them, else rlimits.
     add limited "$(per_launch "$per_round" "$VIV" run --mode native --memory 512m --pids-limit 512 \
         --limits=best-effort busybox /bin/true)"
+    [ -n "$bare" ] && add bare "$(per_launch "$per_round" "$bare" "$root" /bin/true)"
     if [ -n "$bwrap" ]; then
         add bwrap "$(per_launch "$per_round" \
             bwrap --unshare-all --bind "$root" / --proc /proc --dev /dev /bin/true)"
@@ -137,6 +149,10 @@ echo "plain exec:            $(ms exec "$per_round") ms"
 echo "viv run --mode native: $v ms"
 echo "viv run with limits:   $(ms limited "$per_round") ms (--memory 512m --pids-limit 512)"
 echo "viv --version alone:   $(ms version "$per_round") ms (loading viv and its libraries)"
+if [ -n "$bare" ]; then
+    n=$(ms bare "$per_round")
+    echo "bare namespace launch: $n ms (namespaces, /proc, /dev, pivot_root; no policy, no overlay)"
+fi
 if [ -n "$bwrap" ]; then
     b=$(ms bwrap "$per_round")
     echo "bwrap --unshare-all:   $b ms"
@@ -157,6 +173,10 @@ fi
 # library's (dozens of cpuid instructions, which trap to the hypervisor on some hosts).
 [ -n "$bwrap" ] && ratio "viv's start and the guest's alone / bwrap (viv --version + plain exec)" \
     "$(awk -v a="$(ms version "$per_round")" -v b="$(ms exec "$per_round")" 'BEGIN { print a + b }')" "$b"
+# The target assumes a host where such a launcher takes well under 0.6x of bwrap's time (about
+# 0.45x where it was set); where the C library's start is dear, the launcher alone may not.
+[ -n "$bare" ] && [ -n "$bwrap" ] && ratio "bare namespace launch / bwrap" "$n" "$b"
+[ -n "$bare" ] && ratio "viv / bare namespace launch" "$v" "$n"
 [ -n "$crun" ] && ratio "viv / crun" "$v" "$c" && ratio "viv / crun without cgroup" "$v" "$c0"
 [ -n "$podman" ] && ratio "viv / podman" "$v" "$p"
 
