@@ -280,8 +280,9 @@ struct sandbox_premade {
 };
 /* As root, in an instance started early: once *maps_ready is set (the id maps are in place),
  * make what does not depend on the image, and drop the bounding set to root's; best effort.
+ * /proc's masks are made of host_dev's null (the aide's fd of the host's /dev, or -1).
  * maps_ready NULL: nothing is made. */
-void sandbox_premake(struct sandbox_premade *p, int *maps_ready);
+void sandbox_premake(struct sandbox_premade *p, int *maps_ready, int host_dev);
 void sandbox_premade_close(struct sandbox_premade *p);
 
 /* ---- inside the new namespaces (sandbox_rootfs.c, sandbox_path.c) ---- */

@@ -567,12 +567,8 @@ int sandbox_aide_join(struct sandbox_aide *a, bool join_net, struct viv_error *e
 /* What the first thread handed the aide, once it is gone. */
 static void close_handed(struct sandbox_aide *a)
 {
-    int *fds[] = {&a->host_dev, &a->proc_fd};
-    for (size_t i = 0; i < VIV_ARRAY_SIZE(fds); i++) {
-        if (*fds[i] >= 0)
-            close(*fds[i]);
-        *fds[i] = -1;
-    }
+    sandbox_close_raw(&a->host_dev);
+    sandbox_close_raw(&a->proc_fd);
 }
 
 int sandbox_aide_finish(struct sandbox_aide *a, struct viv_error *err)

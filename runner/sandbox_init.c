@@ -395,7 +395,7 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
     /* On the CPU the supervisor leaves us until the go, what of the root does not depend on the
      * image, where the id maps come before it. */
     struct sandbox_premade pre;
-    sandbox_premake(&pre, c->maps_before_go ? c->maps_ready : NULL);
+    sandbox_premake(&pre, c->maps_before_go ? c->maps_ready : NULL, aide.host_dev);
     sandbox_aide_home(&aide);
     char go;
     long got;

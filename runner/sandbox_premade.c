@@ -25,9 +25,14 @@ static long open_in(int dir, const char *name, int flags)
     return sandbox_sys(SYS_openat, dir, (long)name, O_PATH | O_CLOEXEC | flags, 0);
 }
 
-long sandbox_scratch_make(struct sandbox_scratch *s)
+static void scratch_none(struct sandbox_scratch *s)
 {
     s->fd = s->upper = s->work = s->mnt = s->tmp = -1;
+}
+
+long sandbox_scratch_make(struct sandbox_scratch *s)
+{
+    scratch_none(s);
     /* Private to this instance: mode 0700, and no device or setuid file means anything there. */
     const char *const opts[] = {"source", "tmpfs", "mode", "0700", NULL};
     long r = sandbox_new_mount("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
@@ -66,10 +71,10 @@ long sandbox_proc_make(void)
                              MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 }
 
-void sandbox_premake(struct sandbox_premade *p, int *maps_ready)
+void sandbox_premake(struct sandbox_premade *p, int *maps_ready, int host_dev)
 {
     p->cgroup_ns = false;
-    p->scratch.fd = p->scratch.upper = p->scratch.work = p->scratch.mnt = p->scratch.tmp = -1;
+    scratch_none(&p->scratch);
     p->proc = -1;
     p->proc_protected = false;
     if (!maps_ready)
@@ -82,20 +87,16 @@ void sandbox_premake(struct sandbox_premade *p, int *maps_ready)
      * supervisor's look at the checkout and the -v sources sets off. */
     p->cgroup_ns = sandbox_sys(SYS_unshare, CLONE_NEWCGROUP, 0, 0, 0) == 0;
     /* Best effort: what fails here is made again after the go, which tells why it failed. */
-    if (sandbox_scratch_make(&p->scratch) < 0)
-        p->scratch.fd = -1;
+    sandbox_scratch_make(&p->scratch);
     long proc = sandbox_proc_make();
     p->proc = proc < 0 ? -1 : (int)proc;
     /* Its masks too, where the kernel mounts beneath a mount not yet anywhere (Linux 6.15), from
      * the host's /dev/null. Where it does not, the first of them fails and nothing is mounted:
      * the masks are made once /proc is attached, as they are without an early start (over any
      * that were made here, should a later one fail). */
-    long dev = sandbox_sys(SYS_openat, AT_FDCWD, (long)"/dev", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
     const char *where;
-    if (p->proc >= 0 && dev >= 0)
-        p->proc_protected = sandbox_proc_protect(p->proc, (int)dev, &where) == 0;
-    if (dev >= 0)
-        sandbox_sys(SYS_close, dev, 0, 0, 0);
+    if (p->proc >= 0 && host_dev >= 0)
+        p->proc_protected = sandbox_proc_protect(p->proc, host_dev, &where) == 0;
     /* A failure here is told by the drop after the go, which makes it again. */
     int failed;
     sandbox_drop_bounding_set_raw(true, &failed);

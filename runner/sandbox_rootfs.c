@@ -157,10 +157,14 @@ static int mount_proc(int root, int *made, int *proc, struct viv_error *err)
     if (m < 0)
         return viv_fail(err, (int)-m, "mount /proc");
     _cleanup_close_ int p = sandbox_open_in_root(root, "/proc", true, false, err);
-    long r = p < 0 ? 0 : sandbox_attach_raw((int)m, p, "");
-    if (p < 0 || r < 0) {
+    if (p < 0) {
         close((int)m);
-        return p < 0 ? viv_wrap(err, "/proc") : viv_fail(err, (int)-r, "attach /proc");
+        return viv_wrap(err, "/proc");
+    }
+    long r = sandbox_attach_raw((int)m, p, "");
+    if (r < 0) {
+        close((int)m);
+        return viv_fail(err, (int)-r, "attach /proc");
     }
     *proc = (int)m;
     return 0;
