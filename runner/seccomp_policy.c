@@ -24,7 +24,7 @@
  * hot path of any guest), and argument checks are kept to the few calls that need them.
  * ADDR_NO_RANDOMIZE (setarch -R) stays allowed. libseccomp cannot say "not one of these values"
  * in one rule, so each personality flag is its own rule; the mask includes bit 31 so the query
- * 0xffffffff (every bit set) never matches. */
+ * 0xffffffff (every bit set) never matches, and values with bit 31 set have rules of their own. */
 
 static int add(scmp_filter_ctx ctx, uint32_t action, int nr, unsigned n, struct scmp_arg_cmp *cmp,
                struct viv_error *err)
@@ -154,6 +154,14 @@ static int policy_build(bool trap_chown, scmp_filter_ctx *out, struct newer_call
     for (size_t i = 0; i < xlat_personality_refused_count; i++) {
         unsigned long flag = xlat_personality_refused[i];
         struct scmp_arg_cmp p = SCMP_A0(SCMP_CMP_MASKED_EQ, flag | 0x80000000ul, flag);
+        if (add(ctx, eperm, SCMP_SYS(personality), 1, &p, err) < 0)
+            goto fail;
+    }
+    /* With bit 31 set, only the query itself: any other such value sets a persona like any
+     * value, refused flags included, and no persona has a use for bit 31. Some bit is clear in
+     * each of them, one rule per bit. */
+    for (unsigned bit = 0; bit < 31; bit++) {
+        struct scmp_arg_cmp p = SCMP_A0(SCMP_CMP_MASKED_EQ, 0x80000000ul | 1ul << bit, 0x80000000ul);
         if (add(ctx, eperm, SCMP_SYS(personality), 1, &p, err) < 0)
             goto fail;
     }

@@ -9,6 +9,9 @@ const char *const xlat_refused_calls[] = {
      * sandbox hid under its mounts) or build new mounts from devices or images. */
     "mount",
     "umount2",
+    /* i386's umount (int 0x80 number 22), which x86_64 never had: the same call by another
+     * number. */
+    "umount",
     "pivot_root",
     "move_mount",
     "open_tree",
@@ -43,6 +46,7 @@ const char *const xlat_refused_calls[] = {
     "setns",
     /* Host-wide state that namespaces do not cover. */
     "reboot",
+    "stime", /* i386's, number 25 */
     "settimeofday",
     "clock_settime",
     "clock_adjtime",
@@ -91,6 +95,9 @@ XLAT_SYS(personality)
     uint32_t old = p->persona;
     if (want == 0xffffffffu)
         return old;
+    /* Bit 31 set is the query's alone, as native mode's policy has it. */
+    if (want & 0x80000000u)
+        return -EPERM;
     for (size_t i = 0; i < xlat_personality_refused_count; i++)
         if (want & xlat_personality_refused[i])
             return -EPERM;
