@@ -210,7 +210,14 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
         return viv_fail(err, 0, "--hostname '%s': must be 1 to 64 bytes", hostname);
     cfg->hostname = hostname;
 
-    cfg->network_host = m->network == VIV_NET_HOST;
+    /* The host's network is the caller's to give: an image's manifest may ask for it, not take
+     * it (a CI job's image would reach what the job must not). */
+    cfg->network_host = false;
+    if (!f->network && m->network == VIV_NET_HOST)
+        return viv_fail(err, 0,
+                        "image '%s' asks for the host's network: give it with --network host, or "
+                        "run it without with --network none",
+                        m->name);
     if (f->network) {
         if (strcmp(f->network, "host") == 0)
             cfg->network_host = true;

@@ -89,13 +89,17 @@ kill "$outside" 2>/dev/null; wait "$outside" 2>/dev/null
 run "$VIV" run --network host app 'cat /proc/net/dev | wc -l'
 host_ifs=$(wc -l </proc/net/dev)
 if [ "$status" = 0 ] && [ "$out" = "$host_ifs" ]; then pass "--network host shares the host's interfaces"; else fail "--network host shares the host's interfaces" "$out lines, the host's $host_ifs"; fi
-# A manifest's network is known once the image is read, which the instance does not wait for:
-# run by name, an image that asks for the host's network gets it all the same.
+# The host's network is the caller's to give: an image whose manifest asks for it does not run
+# until the caller names it (or none). Known once the image is read, which the instance started
+# early does not wait for: run by name, the named network is the one it gets.
 MANIFEST_EXTRA=', "network": "host"' VIV="$VIV" sh "$SRCDIR/tests/payloads/make-appliance.sh" \
     "$WORK/hostnet" "$PAYLOADS/escape" >"$WORK/hostnet.log" 2>&1
 "$VIV" import "$WORK/hostnet.viv" >/dev/null 2>&1
-run "$VIV" run hostnet 'cat /proc/net/dev | wc -l'
-if [ "$status" = 0 ] && [ "$out" = "$host_ifs" ]; then pass "a manifest's network host, run by name, is the host's"; else fail "a manifest's network host, run by name, is the host's" "$status: $out lines, the host's $host_ifs $errout"; fi
+expect_err "a manifest that asks for the host's network does not get it unasked" 125 "viv: run: image 'hostnet' asks for the host's network: give it with --network host, or run it without with --network none" "$VIV" run hostnet 'cat /proc/net/dev'
+run "$VIV" run --network host hostnet 'cat /proc/net/dev | wc -l'
+if [ "$status" = 0 ] && [ "$out" = "$host_ifs" ]; then pass "a manifest's network host, given with --network host, is the host's"; else fail "a manifest's network host, given with --network host, is the host's" "$status: $out lines, the host's $host_ifs $errout"; fi
+run "$VIV" run --network none hostnet 'cat /proc/net/dev | wc -l'
+if [ "$status" = 0 ] && [ "$out" = 3 ]; then pass "a manifest's network host, refused with --network none, is loopback only"; else fail "a manifest's network host, refused with --network none, is loopback only" "$status: $out lines $errout"; fi
 
 # Bind mounts: work comes back; nothing else goes out.
 mkdir -p "$WORK/ws/sub"
