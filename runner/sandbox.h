@@ -119,7 +119,15 @@ struct sandbox_done {
 
 /* The fds the instance hands to the supervisor over sock_fd (SCM_RIGHTS), each tagged by the
  * one data byte of its message. */
-enum { SANDBOX_FD_NOTIFY = 'n', SANDBOX_FD_PTY = 'p' };
+enum {
+    SANDBOX_FD_NOTIFY = 'n',
+    SANDBOX_FD_PTY = 'p',
+    /* Without -t, pipes in place of the caller's terminal: the write end of the guest's stdin,
+     * the read ends of its stdout and stderr. */
+    SANDBOX_FD_STDIN = '0',
+    SANDBOX_FD_STDOUT = '1',
+    SANDBOX_FD_STDERR = '2',
+};
 
 struct sandbox_child {
     const struct viv_sandbox_config *cfg;
@@ -248,6 +256,8 @@ struct sandbox_supervise {
     int done_fd;   /* read end of pid 1's struct sandbox_done */
     int notify_fd; /* the seccomp listener, or -1; owned from here on */
     struct viv_pty *pty;
+    int stdio[3]; /* the pipes in place of the caller's terminal (SANDBOX_FD_STDIN...), or -1;
+                   * owned from here on */
     struct viv_limits_plan *plan;
     uint64_t start_ns; /* CLOCK_MONOTONIC, for --timeout */
 };

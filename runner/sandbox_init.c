@@ -134,6 +134,43 @@ static int send_fd(int sock, int fd, char tag)
     return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
 }
 
+/* Without -t the guest gets no terminal of the caller's: each of its standard fds that is one
+ * becomes a pipe that the supervisor relays, as podman's are. On the caller's terminal itself
+ * the guest could change its modes (echo off), its line discipline or its exclusive use, and
+ * leave it so after the run. stdout and stderr on one terminal share one pipe, which keeps the
+ * order of what the two say. stdin is the caller's only under -i (/dev/null otherwise). */
+static int hand_over_terminals(const struct sandbox_child *c, struct viv_error *err)
+{
+    static const char tags[3] = {SANDBOX_FD_STDIN, SANDBOX_FD_STDOUT, SANDBOX_FD_STDERR};
+    struct stat st[3];
+    bool term[3];
+    for (int fd = 0; fd < 3; fd++) {
+        term[fd] = isatty(fd) && fstat(fd, &st[fd]) == 0;
+        if (!term[fd] || (fd == 0 && !c->cfg->interactive))
+            continue;
+        if (fd == 2 && term[1] && st[1].st_rdev == st[2].st_rdev) {
+            dup2(1, 2);
+            continue;
+        }
+        int ends[2];
+        if (c->sock_fd < 0)
+            return viv_fail(err, EPROTO, "no way to hand the guest's fd %d to the supervisor", fd);
+        if (pipe2(ends, O_CLOEXEC) < 0)
+            return viv_fail(err, errno, "a pipe for the guest's fd %d", fd);
+        int guests = ends[fd == 0 ? 0 : 1], ours = ends[fd == 0 ? 1 : 0];
+        bool sent = send_fd(c->sock_fd, ours, tags[fd]) == 0;
+        int e = errno;
+        close(ours);
+        if (!sent || dup2(guests, fd) < 0) {
+            e = sent ? errno : e;
+            close(guests);
+            return viv_fail(err, e, "hand the guest's fd %d to the supervisor", fd);
+        }
+        close(guests);
+    }
+    return 0;
+}
+
 /* The compiled policy, in the memory we share with the supervisor, or sent by it while we build
  * the root (sandbox_spawn.c): read the program to its end and load it. EOF before any byte means
  * the supervisor failed, and is killing us. */
@@ -466,6 +503,8 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
             fail(c, &err);
         }
         close(master);
+    } else if (hand_over_terminals(c, &err) < 0) {
+        fail(c, &err);
     }
     viv_trace(VIV_TRACE_RUN, "run", "instance: privileges dropped, loading seccomp");
     if (cfg->seccomp) {

@@ -16,8 +16,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 
 #define SANDBOX_FAILED 125
@@ -138,14 +140,15 @@ static int recv_fd(int sock, char *tag)
 }
 
 /* Everything the instance handed over before its guest started is queued by now. */
-static void recv_handed_fds(int sock, int *notify_fd, int *pty_master)
+static void recv_handed_fds(int sock, int *notify_fd, int *pty_master, int stdio[3])
 {
     char tag;
     int fd;
     while (sock >= 0 && (fd = recv_fd(sock, &tag)) >= 0) {
-        int *slot = tag == SANDBOX_FD_NOTIFY ? notify_fd
-                    : tag == SANDBOX_FD_PTY  ? pty_master
-                                             : NULL;
+        int *slot = tag == SANDBOX_FD_NOTIFY                              ? notify_fd
+                    : tag == SANDBOX_FD_PTY                               ? pty_master
+                    : tag >= SANDBOX_FD_STDIN && tag <= SANDBOX_FD_STDERR ? &stdio[tag - '0']
+                                                                          : NULL;
         if (slot && *slot < 0)
             *slot = fd;
         else
@@ -226,6 +229,17 @@ void sandbox_pipes_init(struct sandbox_pipes *p)
         pairs[i][0] = pairs[i][1] = -1;
 }
 
+/* Whether one of our standard fds is a terminal, which the instance then replaces with a pipe
+ * handed to us (sandbox_init.c): by system calls alone, as an early start may ask. */
+static bool stdio_has_terminal(void)
+{
+    struct termios t;
+    for (long fd = 0; fd < 3; fd++)
+        if (sandbox_sys(SYS_ioctl, fd, TCGETS, (long)&t, 0) == 0)
+            return true;
+    return false;
+}
+
 int sandbox_pipes_open(struct sandbox_pipes *p, const struct sandbox_early_hints *h, bool done,
                        bool policy_pipe)
 {
@@ -237,7 +251,7 @@ int sandbox_pipes_open(struct sandbox_pipes *p, const struct sandbox_early_hints
         r = sandbox_sys(SYS_pipe2, (long)p->done, O_CLOEXEC, 0, 0);
     if (r == 0 && h->seccomp && policy_pipe)
         r = sandbox_sys(SYS_pipe2, (long)p->flt, O_CLOEXEC, 0, 0);
-    if (r == 0 && (h->trap || h->tty))
+    if (r == 0 && (h->trap || h->tty || stdio_has_terminal()))
         r = sandbox_sys(SYS_socketpair, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, (long)p->sock);
     if (r < 0)
         sandbox_pipes_close(p);
@@ -567,12 +581,15 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
      * waits for it. The fd taken before the go keeps the namespace meanwhile. */
     linger = sandbox_linger_hold(linger);
     release_pages();
-    int notify_fd = -1;
-    recv_handed_fds(p.sock[0], &notify_fd, &pty.master);
+    int notify_fd = -1, stdio[3] = {-1, -1, -1};
+    recv_handed_fds(p.sock[0], &notify_fd, &pty.master, stdio);
     if (cfg->tty && pty.master < 0) {
         viv_fail(err, EPROTO, "the instance did not hand over the guest's pty");
         if (notify_fd >= 0)
             close(notify_fd);
+        for (int i = 0; i < 3; i++)
+            if (stdio[i] >= 0)
+                close(stdio[i]);
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
         goto out;
@@ -584,6 +601,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
         .done_fd = p.done[0],
         .notify_fd = notify_fd,
         .pty = &pty,
+        .stdio = {stdio[0], stdio[1], stdio[2]},
         .plan = &plan,
         .start_ns = t0,
     };

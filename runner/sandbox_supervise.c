@@ -146,7 +146,28 @@ static bool relay(int from, int to)
     return write_full(to, buf, (size_t)n);
 }
 
-enum { FD_PID, FD_DONE, FD_SIG, FD_TIMER, FD_NOTIFY, FD_STDIN, FD_MASTER, FD_COUNT };
+/* What is left of the guest's output once it has ended: its writers are gone or blocked, so
+ * nothing more is coming than what is there now. */
+static void drain(int from, int to)
+{
+    struct pollfd one = {.fd = from, .events = POLLIN};
+    while (from >= 0 && poll(&one, 1, 0) > 0 && relay(from, to))
+        ;
+}
+
+enum {
+    FD_PID,
+    FD_DONE,
+    FD_SIG,
+    FD_TIMER,
+    FD_NOTIFY,
+    FD_STDIN,
+    FD_MASTER,
+    FD_GUEST_IN,  /* without -t: the pipe that is the guest's stdin */
+    FD_GUEST_OUT, /* and those of its stdout and stderr */
+    FD_GUEST_ERR,
+    FD_COUNT
+};
 
 /* pid 1's last word, once it is written or pid 1 is gone (a short read: it was killed). */
 static bool read_done(int fd, struct sandbox_done *d)
@@ -174,6 +195,13 @@ int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, str
     bool reported = false;
     int ended_by = 0; /* the signal of viv's that the instance was killed for */
     bool tty = s->pty && s->pty->master >= 0;
+    /* Input for a guest that has closed its stdin is EPIPE, not a SIGPIPE that ends viv. */
+    struct sigaction ignore_sigpipe = {.sa_handler = SIG_IGN}, sigpipe;
+    bool sigpipe_ignored =
+        s->stdio[0] >= 0 && sigaction(SIGPIPE, &ignore_sigpipe, &sigpipe) == 0;
+    for (int i = 0; i < 3; i++)
+        if (s->stdio[i] >= 0)
+            fcntl(s->stdio[i], F_SETFL, O_NONBLOCK);
     sigset_t mask, old;
     sandbox_relayed_signals(&mask);
     sigprocmask(SIG_BLOCK, &mask, &old);
@@ -224,11 +252,16 @@ int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, str
         char buf[4096];
         size_t off, len;
     } in = {.off = 0, .len = 0};
-    bool stdin_open = tty && cfg->interactive;
+    bool stdin_open = (tty && cfg->interactive) || s->stdio[0] >= 0;
+    int in_to = tty ? s->pty->master : s->stdio[0];
     p[FD_MASTER].fd = tty ? s->pty->master : -1;
+    p[FD_GUEST_OUT].fd = s->stdio[1];
+    p[FD_GUEST_ERR].fd = s->stdio[2];
     for (;;) {
         p[FD_STDIN].fd = stdin_open && in.len == 0 ? STDIN_FILENO : -1;
         p[FD_MASTER].events = POLLIN | (in.len ? POLLOUT : 0);
+        p[FD_GUEST_IN].fd = !tty && in.len ? in_to : -1;
+        p[FD_GUEST_IN].events = POLLOUT;
         if (poll(p, FD_COUNT, -1) < 0) {
             if (errno == EINTR)
                 continue;
@@ -263,13 +296,19 @@ int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, str
             if (n > 0) {
                 in.off = 0;
                 in.len = (size_t)n;
-                pty_interrupts(s, in.buf, in.len, &ended_by);
+                if (tty)
+                    pty_interrupts(s, in.buf, in.len, &ended_by);
             } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
                 stdin_open = false;
+                /* The guest's end of input, where it reads a pipe of ours. */
+                if (!tty) {
+                    sandbox_close_raw(&s->stdio[0]);
+                    in_to = -1;
+                }
             }
         }
-        if (in.len && (p[FD_MASTER].revents & POLLOUT)) {
-            ssize_t n = write(s->pty->master, in.buf + in.off, in.len);
+        if (in.len && (p[tty ? FD_MASTER : FD_GUEST_IN].revents & (POLLOUT | POLLERR))) {
+            ssize_t n = write(in_to, in.buf + in.off, in.len);
             if (n > 0) {
                 in.off += (size_t)n;
                 in.len -= (size_t)n;
@@ -281,6 +320,10 @@ int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, str
         if (p[FD_MASTER].revents & (POLLIN | POLLHUP | POLLERR))
             if (!relay(s->pty->master, STDOUT_FILENO))
                 p[FD_MASTER].fd = -1;
+        for (int i = FD_GUEST_OUT; i <= FD_GUEST_ERR; i++)
+            if (p[i].revents & (POLLIN | POLLHUP | POLLERR))
+                if (!relay(p[i].fd, i == FD_GUEST_OUT ? STDOUT_FILENO : STDERR_FILENO))
+                    p[i].fd = -1;
         if (p[FD_DONE].revents & (POLLIN | POLLHUP | POLLERR)) {
             reported = read_done(s->done_fd, &done);
             if (reported)
@@ -293,12 +336,11 @@ int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, str
             break;
         }
     }
-    /* What the guest wrote just before it ended is still in the pty. */
-    while (tty && p[FD_MASTER].fd >= 0 && relay(s->pty->master, STDOUT_FILENO)) {
-        struct pollfd one = {.fd = s->pty->master, .events = POLLIN};
-        if (poll(&one, 1, 0) <= 0)
-            break;
-    }
+    /* What the guest wrote just before it ended is still in the pty, or in the pipes. */
+    if (tty && p[FD_MASTER].fd >= 0 && relay(s->pty->master, STDOUT_FILENO))
+        drain(s->pty->master, STDOUT_FILENO);
+    drain(p[FD_GUEST_OUT].fd, STDOUT_FILENO);
+    drain(p[FD_GUEST_ERR].fd, STDERR_FILENO);
     rc = 0;
 kill:
     if (rc < 0)
@@ -319,6 +361,10 @@ kill:
         st->ru = done.ru;
     if (tty)
         pty_close(s->pty);
+    for (int i = 0; i < 3; i++)
+        sandbox_close_raw(&s->stdio[i]);
+    if (sigpipe_ignored)
+        sigaction(SIGPIPE, &sigpipe, NULL);
     sigprocmask(SIG_SETMASK, &old, NULL);
     st->trapped = xlat_trap_count(trap);
     xlat_trap_close(trap);

@@ -175,8 +175,18 @@ fi
 if command -v script >/dev/null 2>&1; then
     run script -qec "'$VIV' run app 'echo planted >/dev/tty && echo opened'" /dev/null
     if ! contains "$out" planted && ! contains "$out" opened; then pass "without -t the guest cannot open the caller's terminal through /dev/tty"; else fail "without -t the guest cannot open the caller's terminal through /dev/tty" "$out"; fi
+    # Nor is the caller's terminal any of its fds: they are pipes that viv relays, so the guest
+    # cannot leave the terminal's modes changed (echo off) after the run; all it wrote arrives,
+    # stdout and stderr in the order written.
+    run script -qec "'$VIV' run app '[ -t 1 ] || [ -t 2 ] && echo a terminal; stty -echo <&1 2>/dev/null && echo changed; echo one; echo two >&2; yes abcdefg | head -c 200000 | wc -c; echo three'; stty -a" /dev/null
+    out=$(printf '%s\n' "$out" | tr -d '\r')
+    if ! contains "$out" "a terminal" && ! contains "$out" changed && contains "$out" "$(printf 'one\ntwo\n200000\nthree')" && contains "$out" " echo "; then pass "without -t the caller's terminal is no fd of the guest's: relayed, and its modes left as they were"; else fail "without -t the caller's terminal is no fd of the guest's: relayed, and its modes left as they were" "$out"; fi
+    run sh -c "echo typed | script -qec \"'$VIV' run -i app 'read line; echo got \\\$line; [ -t 0 ] || echo not a terminal'\" /dev/null"
+    if contains "$out" "got typed" && contains "$out" "not a terminal"; then pass "-i without -t: the caller's terminal input reaches the guest through a pipe"; else fail "-i without -t: the caller's terminal input reaches the guest through a pipe" "$out"; fi
 else
     skip "/dev/tty" "script(1) is not installed to give viv a terminal"
+    skip "the caller's terminal relayed" "script(1) is not installed to give viv a terminal"
+    skip "-i without -t at a terminal" "script(1) is not installed to give viv a terminal"
 fi
 before=$(stat -c '%a %u %g %Y' /dev/null /dev/zero /dev/tty)
 run "$VIV" run app 'chmod 600 /dev/null; chown 1:1 /dev/zero; touch -d 2001-01-01 /dev/tty; echo x >/dev/null && head -c 2 /dev/zero | wc -c'
