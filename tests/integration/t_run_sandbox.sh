@@ -30,11 +30,13 @@ echo "host secret" > "$secret"
 check_escape "host files unreachable, also through /proc/*/root and .." app hostfile "$secret"
 # What of /proc reaches past the namespaces is masked or read-only, whichever of the instance's
 # two threads protected it: a guest root that is the host's root (viv run as root) could
-# otherwise write kernel settings or read the kernel's keys and timers.
+# otherwise write kernel settings or read the kernel's keys and timers, or every physical page's
+# flags.
 run "$VIV" run --mode native app '
-    for f in kcore keys timer_list sysrq-trigger latency_stats sched_debug; do
+    for f in kcore keys timer_list sysrq-trigger latency_stats sched_debug \
+        kpageflags kpagecount kpagecgroup slabinfo vmallocinfo pagetypeinfo; do
         [ -e /proc/$f ] || continue
-        [ -s /proc/$f ] && echo "readable: $f"
+        [ "$(head -c 1 /proc/$f 2>/dev/null | wc -c)" = 0 ] || echo "readable: $f"
         grep -q " /proc/$f ro," /proc/self/mountinfo || echo "unmasked: $f"
     done
     for d in sys irq bus fs; do
