@@ -65,6 +65,15 @@ const char *const xlat_refused_calls[] = {
     /* userfaultfd lets a guest stall the kernel mid-copy at will, the classic way to widen race
      * windows in exploits. */
     "userfaultfd",
+    /* io_uring runs a guest's I/O from kernel threads, past the calls this policy sees, and has
+     * been the kernel's largest source of exploitable flaws; programs that use it fall back to
+     * plain system calls where it is refused. */
+    "io_uring_setup",
+    "io_uring_enter",
+    "io_uring_register",
+    /* The x86 local descriptor table: 16-bit and old 32-bit code alone (Wine, DOSEMU) needs it,
+     * and it has a history of kernel flaws of its own. */
+    "modify_ldt",
 };
 const size_t xlat_refused_count = VIV_ARRAY_SIZE(xlat_refused_calls);
 

@@ -14,7 +14,7 @@ check_escape() {
 check_escape "mount family refused (mount, umount, pivot_root, open_tree, open_tree_attr, fsopen, fspick, move_mount, mount_setattr)" app mount
 check_escape "no nested user namespaces (unshare, clone; clone3 gets ENOSYS); fork works" app userns
 check_escape "ptrace refused" app ptrace
-check_escape "keyctl, bpf, perf, file handles, modules, kexec, reboot, clocks, swap, acct, userfaultfd, personality, mknod refused" app kernel
+check_escape "keyctl, bpf, perf, file handles, modules, kexec, reboot, clocks, swap, acct, userfaultfd, io_uring, modify_ldt, personality, mknod refused" app kernel
 check_escape "TIOCSTI refused, upper register bits included" app tty
 if [ "${VIV_MODE:-}" = vm ]; then
     skip "no way around the policy through the i386 or x32 system-call ABIs (calls newer than libseccomp included)" "vm mode has no i386 or x32 ABI: int 0x80 is SIGSEGV, as on a kernel without IA32 emulation"

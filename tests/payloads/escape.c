@@ -117,6 +117,8 @@ static void t_kernel(void)
     refused("swapon", syscall(SYS_swapon, "/tmp/x", 0), EPERM);
     refused("acct", syscall(SYS_acct, NULL), EPERM);
     refused("userfaultfd", syscall(SYS_userfaultfd, 0), EPERM);
+    refused("io_uring_setup", syscall(SYS_io_uring_setup, 8, NULL), EPERM);
+    refused("modify_ldt", syscall(SYS_modify_ldt, 0, NULL, 0), EPERM);
     refused("personality-exec", personality(READ_IMPLIES_EXEC), EPERM);
     check("personality-query", personality(0xffffffff) != -1, "query refused: %s", strerror(errno));
     refused("personality-bit31", personality(0x80000000u | READ_IMPLIES_EXEC), EPERM);

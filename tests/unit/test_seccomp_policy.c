@@ -77,6 +77,10 @@ static const char *const eperm[] = {
     "iopl",
     "ioperm",
     "userfaultfd",
+    "io_uring_setup",
+    "io_uring_enter",
+    "io_uring_register",
+    "modify_ldt",
 };
 
 START_TEST(denies_with_eperm)
