@@ -68,6 +68,9 @@ char *viv_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * "30m", "1h30m". Return 0 or -1 with err naming the text and the rule. */
 int viv_parse_size(const char *text, uint64_t *bytes, struct viv_error *err);
 int viv_parse_duration(const char *text, uint64_t *msec, struct viv_error *err);
+/* The longest duration taken: a hundred years, far from where a deadline in nanoseconds of
+ * the monotonic clock would wrap. */
+#define VIV_DURATION_MAX_MS (36500ull * 86400000ull)
 /* Shortest exact spelling: 268435456 -> "256M", 90000 ms -> "90s". */
 void viv_format_size(uint64_t bytes, char *buf, size_t len);
 void viv_format_duration(uint64_t msec, char *buf, size_t len);

@@ -139,6 +139,11 @@ int viv_parse_duration(const char *input, uint64_t *msec, struct viv_error *err)
                 __builtin_add_overflow(n, (uint64_t)(*p - '0'), &n))
                 return viv_fail(err, 0, "invalid duration '%s': too large", text);
         uint64_t mult = 0;
+        if (*p == '.')
+            return viv_fail(err, 0,
+                            "invalid duration '%s': no fractions; use a smaller unit, as in "
+                            "1500ms",
+                            text);
         if (*p == '\0') {
             if (p != input + strspn(input, "0123456789"))
                 return viv_fail(err, 0, "invalid duration '%s': the last number has no unit", text);
@@ -163,6 +168,9 @@ int viv_parse_duration(const char *input, uint64_t *msec, struct viv_error *err)
         if (__builtin_mul_overflow(n, mult, &n) || __builtin_add_overflow(total, n, &total))
             return viv_fail(err, 0, "invalid duration '%s': too large", text);
     }
+    /* Nanoseconds past the monotonic clock's now must still fit in 64 bits. */
+    if (total > VIV_DURATION_MAX_MS)
+        return viv_fail(err, 0, "invalid duration '%s': too large (at most 36500d)", text);
     *msec = total;
     return 0;
 }

@@ -63,7 +63,9 @@ void pty_raw(struct viv_pty *p)
      * turns it into SIGINT for the guest's foreground process group. */
     struct termios raw = *p->saved;
     cfmakeraw(&raw);
-    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) == 0)
+    /* TCSADRAIN, not TCSAFLUSH: what was typed ahead (a script's input, keys pressed while
+     * the guest started) is the guest's, not to be thrown away. */
+    if (tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0)
         p->raw = true;
 }
 
@@ -78,7 +80,7 @@ void pty_resize(struct viv_pty *p)
 void pty_close(struct viv_pty *p)
 {
     if (p->raw && p->saved)
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, p->saved);
+        tcsetattr(STDIN_FILENO, TCSADRAIN, p->saved);
     free(p->saved);
     p->saved = NULL;
     p->raw = false;

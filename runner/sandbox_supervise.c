@@ -231,7 +231,10 @@ int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, str
         s->notify_fd = -1;
     }
     if (tty) {
-        pty_raw(s->pty);
+        /* Raw only where the keys go to the guest (-i): under -t alone they are not read, and
+         * the caller's terminal must still turn Ctrl-C into the SIGINT that viv relays. */
+        if (cfg->interactive)
+            pty_raw(s->pty);
         fcntl(s->pty->master, F_SETFL, O_NONBLOCK);
         /* A window change between the clone (which took the first size) and here found
          * SIGWINCH not yet ours. */

@@ -86,6 +86,13 @@ if command -v script >/dev/null 2>&1; then
     # would drop the pty's SIGINT; viv ends the instance as the signal would have.
     run sh -c "(i=0; while ! pgrep -f 'sleep 98[3]' >/dev/null && [ \$i -lt 600 ]; do sleep 0.05; i=\$((i + 1)); done; sleep 0.2; printf '\\003'; sleep 1) | script -qec \"'$VIV' run -i -t --entrypoint /bin/sleep app 983\" /dev/null"
     if [ "$status" = 130 ] && ! pgrep -f "sleep 98[3]" >/dev/null; then pass "-t: Ctrl-C ends an entrypoint that is pid 1 and does not handle it (130)"; else fail "-t: Ctrl-C ends an entrypoint that is pid 1 and does not handle it" "$status $out"; pkill -9 -f "sleep 98[3]"; fi
+    # -t without -i: the keys are not the guest's, so the caller's terminal stays cooked and its
+    # Ctrl-C is a SIGINT to viv, relayed; in raw mode it would have been a byte no one reads.
+    run sh -c "(i=0; while ! pgrep -f 'sleep 98[2]' >/dev/null && [ \$i -lt 600 ]; do sleep 0.05; i=\$((i + 1)); done; sleep 0.2; printf '\\003'; sleep 1) | script -qec \"'$VIV' run -t --entrypoint /bin/sleep app 982\" /dev/null"
+    if [ "$status" = 130 ] && ! pgrep -f "sleep 98[2]" >/dev/null; then pass "-t without -i: Ctrl-C still ends the run (130)"; else fail "-t without -i: Ctrl-C still ends the run (130)" "$status $out"; pkill -9 -f "sleep 98[2]"; fi
+    # Keys typed before the guest reads them are its own: not flushed by the switch to raw mode.
+    run sh -c "printf 'echo typed-ahead; exit 3\\n' | script -eqc \"'$VIV' run -i -t app sh\" /dev/null"
+    if [ "$status" = 3 ] && contains "$out" "typed-ahead"; then pass "-it: input typed ahead reaches the guest"; else fail "-it: input typed ahead reaches the guest" "$status $out"; fi
     run script -qec "stty -g > '$WORK/stty.before'; '$VIV' run -t app true; stty -g > '$WORK/stty.after'" /dev/null
     assert "-t: the caller's terminal is restored" cmp "$WORK/stty.before" "$WORK/stty.after"
     run script -qec "'$VIV' run -t app 'exit 9'" /dev/null

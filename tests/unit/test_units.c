@@ -111,6 +111,7 @@ static const struct dur_case dur_ok[] = {
     {"0", 0, "0s"},
     {"60s", 60000, "1m"},
     {"120m", 7200000, "2h"},
+    {"36500d", 36500ull * 86400000, "876000h"},
 };
 
 START_TEST(duration_parses)
@@ -140,9 +141,14 @@ static const struct bad_case dur_bad[] = {
     {"1s1s", "invalid duration '1s1s': units must go from the largest to the smallest, each "
              "once, as in 1h30m"},
     {"1x", "invalid duration '1x': unknown unit 'x' (ms, s, m, h, d)"},
-    {"1.5h", "invalid duration '1.5h': unknown unit '.5h' (ms, s, m, h, d)"},
+    {"1.5h", "invalid duration '1.5h': no fractions; use a smaller unit, as in 1500ms"},
     {"99999999999999999999", "invalid duration '99999999999999999999': too large"},
     {"213503982336d", "invalid duration '213503982336d': too large"},
+    /* Each fits in 64 bits of milliseconds, but not as nanoseconds from now. */
+    {"18446744074s", "invalid duration '18446744074s': too large (at most 36500d)"},
+    {"9223372036854775807ms", "invalid duration '9223372036854775807ms': too large (at most "
+                              "36500d)"},
+    {"36501d", "invalid duration '36501d': too large (at most 36500d)"},
     {"18446744073709551615ms1", "invalid duration '18446744073709551615ms1': the last number has "
                                 "no unit"},
 };
@@ -171,7 +177,7 @@ START_TEST(round_trips)
             viv_format_size(vals[i], buf, sizeof(buf));
             ck_assert_int_eq(viv_parse_size(buf, &back, &err), 0);
             ck_assert_uint_eq(back, vals[i]);
-            if (vals[i] > UINT64_MAX / 1000)
+            if (vals[i] > VIV_DURATION_MAX_MS)
                 continue;
             viv_format_duration(vals[i], buf, sizeof(buf));
             ck_assert_msg(viv_parse_duration(buf, &back, &err) == 0, "%s: %s", buf, err.msg);
