@@ -203,11 +203,21 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
     if (f->hostname) {
         snprintf(hostname, hlen, "%s", f->hostname);
     } else {
+        /* The image's name, the last part of it: a name's characters are a host name's, and
+         * one longer than a host name may be is cut. */
         const char *slash = strrchr(m->name, '/');
-        snprintf(hostname, hlen, "%s", slash ? slash + 1 : m->name);
+        snprintf(hostname, hlen < 65 ? hlen : 65, "%s", slash ? slash + 1 : m->name);
     }
     if (!hostname[0] || strlen(hostname) > 64)
         return viv_fail(err, 0, "--hostname '%s': must be 1 to 64 bytes", hostname);
+    /* A host name, as RFC 1123 spells one: it goes into the guest's /etc/hosts and
+     * /etc/hostname, where a space or a newline would make it more than a name. */
+    if (strspn(hostname, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._") !=
+            strlen(hostname) ||
+        hostname[0] == '-' || hostname[0] == '.')
+        return viv_fail(err, 0,
+                        "--hostname '%s': letters, digits, '-', '_' and '.' only, not first '-' or '.'",
+                        hostname);
     cfg->hostname = hostname;
 
     /* The host's network is the caller's to give: an image's manifest may ask for it, not take

@@ -117,16 +117,25 @@ static bool has_dotdot(const char *path)
     return false;
 }
 
-/* HOST:GUEST[:ro|:rw]. GUEST is a path in the guest: absolute and without "..", so it can only
- * name something under the guest's root (symlinks in the image are resolved inside it too). */
+/* HOST:GUEST[:OPTIONS], OPTIONS a comma-separated list of ro, rw, z and Z, as podman spells
+ * them (z and Z relabel for SELinux there; vivarium sets no labels, so they change nothing).
+ * GUEST is a path in the guest: absolute and without "..", so it can only name something under
+ * the guest's root (symlinks in the image are resolved inside it too). */
 static int add_bind(struct run_flags *f, const char *arg, struct viv_error *err)
 {
     _cleanup_free_ char *s = viv_xstrdup(arg);
     bool ro = false;
     char *last = strrchr(s, ':');
-    if (last && (strcmp(last, ":ro") == 0 || strcmp(last, ":rw") == 0)) {
-        ro = last[2] == 'o';
+    /* A last part that is no path, after HOST:GUEST: the options. */
+    if (last && last[1] != '/' && memchr(s, ':', (size_t)(last - s))) {
         *last = '\0';
+        for (char *save = NULL, *o = strtok_r(last + 1, ",", &save); o;
+             o = strtok_r(NULL, ",", &save)) {
+            if (strcmp(o, "ro") == 0 || strcmp(o, "rw") == 0)
+                ro = o[1] == 'o';
+            else if (strcmp(o, "z") != 0 && strcmp(o, "Z") != 0)
+                return viv_fail(err, 0, "-v '%s': unknown option '%s' (ro, rw, z, Z)", arg, o);
+        }
     }
     char *colon = strrchr(s, ':');
     if (!colon || colon == s || !colon[1])

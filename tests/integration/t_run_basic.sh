@@ -84,6 +84,7 @@ run "$VIV" run --hostname box -w /tmp app 'echo "$(hostname) $(pwd)"'
 if [ "$out" = "box /tmp" ]; then pass "--hostname and -w"; else fail "--hostname and -w" "$out"; fi
 run "$VIV" run --hostname box app 'cat /etc/hostname; grep -c "127.0.1.1.box" /etc/hosts; grep -c "^127.0.0.1.localhost" /etc/hosts'
 if [ "$out" = "$(printf 'box\n1\n1')" ]; then pass "/etc/hostname and /etc/hosts name the instance"; else fail "/etc/hostname and /etc/hosts name the instance" "$out $errout"; fi
+expect_err "--hostname that is no host name is refused" 125 "viv: run: --hostname 'a b': letters, digits, '-', '_' and '.' only, not first '-' or '.'" "$VIV" run --hostname 'a b' app true
 # The image's own /etc files give way to the instance's, whatever they were: a private file, a
 # symlink to a resolver's stub; the image keeps its copies.
 cp -a "$WORK/app" "$WORK/etcfiles"
