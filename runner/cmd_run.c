@@ -167,8 +167,10 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
     cfg->limits_best_effort = f->best_effort;
 
     if (f->entrypoint) {
-        /* As docker does: a new entrypoint drops the image's cmd too. */
-        run_strv_push(argv, viv_xstrdup(f->entrypoint));
+        /* As docker does: a new entrypoint drops the image's cmd too; an empty one clears the
+         * image's, so that the command given runs by itself. */
+        if (f->entrypoint[0])
+            run_strv_push(argv, viv_xstrdup(f->entrypoint));
     } else {
         for (size_t i = 0; i < m->entrypoint.n; i++)
             run_strv_push(argv, viv_xstrdup(m->entrypoint.v[i]));
@@ -180,8 +182,8 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
         for (size_t i = 0; i < m->cmd.n; i++)
             run_strv_push(argv, viv_xstrdup(m->cmd.v[i]));
     }
-    if (f->entrypoint && !f->entrypoint[0])
-        return viv_fail(err, 0, "--entrypoint: must not be empty");
+    if (!argv->n && f->entrypoint)
+        return viv_fail(err, 0, "--entrypoint '': cleared, and no command given after the image");
     if (!argv->n || !argv->v[0][0])
         return viv_fail(err, 0, "the command must not be empty");
     cfg->argv = argv->v;

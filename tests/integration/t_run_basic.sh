@@ -24,6 +24,10 @@ run "$VIV" run app 'echo "$0" "$@"' a 'b c'
 if [ "$out" = "echo \"\$0\" \"\$@\" a b c" ] || [ "$out" = "a b c" ]; then pass "CMD replaces cmd and keeps its arguments"; else fail "CMD replaces cmd and keeps its arguments" "$out"; fi
 run "$VIV" run --entrypoint /bin/echo app one two
 if [ "$out" = "one two" ]; then pass "--entrypoint replaces the entrypoint"; else fail "--entrypoint replaces the entrypoint" "$out"; fi
+# An empty one clears the image's (app's is /bin/sh -c): the command runs by itself.
+run "$VIV" run --entrypoint '' app /bin/echo one two
+if [ "$out" = "one two" ]; then pass "--entrypoint '' clears the entrypoint"; else fail "--entrypoint '' clears the entrypoint" "$status $out $errout"; fi
+expect_err "--entrypoint '' with no command is refused" 125 "viv: run: --entrypoint '': cleared, and no command given after the image" "$VIV" run --entrypoint '' app
 # Without an entrypoint, as in an OCI image, cmd is the program and a given command replaces it.
 mkdir -p "$WORK/cmdonly" && cp -a "$WORK/app/rootfs" "$WORK/cmdonly/rootfs"
 printf '{"vivarium":1,"name":"cmdonly","arch":"x86_64","cmd":["sh","-c","echo from cmd"],"env":["PATH=/bin"]}\n' \
