@@ -13,11 +13,21 @@
 
 /* Named within the new procfs, whose entries are the kernel's, not the guest's. */
 static const char proc_masked[][16] = {
-    "kcore", "keys", "timer_list", "sysrq-trigger", "latency_stats", "sched_debug",
+    "kcore",
+    "keys",
+    "timer_list",
+    "sysrq-trigger",
+    "latency_stats",
+    "sched_debug",
     /* Mode 0400, root's, and no capability asked: to a guest root that is the host's root, the
      * flags, map counts and cgroups of every physical page of the host, and the kernel's slab,
      * vmalloc and page-allocator state. */
-    "kpageflags", "kpagecount", "kpagecgroup", "slabinfo", "vmallocinfo", "pagetypeinfo",
+    "kpageflags",
+    "kpagecount",
+    "kpagecgroup",
+    "slabinfo",
+    "vmallocinfo",
+    "pagetypeinfo",
 };
 static const char proc_read_only[][8] = {"sys", "irq", "bus", "fs"};
 

@@ -197,8 +197,7 @@ int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, str
     bool tty = s->pty && s->pty->master >= 0;
     /* Input for a guest that has closed its stdin is EPIPE, not a SIGPIPE that ends viv. */
     struct sigaction ignore_sigpipe = {.sa_handler = SIG_IGN}, sigpipe;
-    bool sigpipe_ignored =
-        s->stdio[0] >= 0 && sigaction(SIGPIPE, &ignore_sigpipe, &sigpipe) == 0;
+    bool sigpipe_ignored = s->stdio[0] >= 0 && sigaction(SIGPIPE, &ignore_sigpipe, &sigpipe) == 0;
     for (int i = 0; i < 3; i++)
         if (s->stdio[i] >= 0)
             fcntl(s->stdio[i], F_SETFL, O_NONBLOCK);

@@ -161,7 +161,8 @@ static int policy_build(bool trap_chown, scmp_filter_ctx *out, struct newer_call
      * value, refused flags included, and no persona has a use for bit 31. Some bit is clear in
      * each of them, one rule per bit. */
     for (unsigned bit = 0; bit < 31; bit++) {
-        struct scmp_arg_cmp p = SCMP_A0(SCMP_CMP_MASKED_EQ, 0x80000000ul | 1ul << bit, 0x80000000ul);
+        struct scmp_arg_cmp p =
+            SCMP_A0(SCMP_CMP_MASKED_EQ, 0x80000000ul | 1ul << bit, 0x80000000ul);
         if (add(ctx, eperm, SCMP_SYS(personality), 1, &p, err) < 0)
             goto fail;
     }
