@@ -270,6 +270,8 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
 
     for (size_t i = 0; i < m->env.n; i++)
         run_env_set(env, m->env.v[i]);
+    for (size_t i = 0; i < f->env_file.n; i++)
+        run_env_set(env, f->env_file.v[i]);
     for (size_t i = 0; i < f->env.n; i++)
         run_env_set(env, f->env.v[i]);
     if (!run_env_has(env, "PATH"))

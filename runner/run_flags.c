@@ -63,17 +63,20 @@ bool run_env_has(const struct viv_strv *env, const char *key)
 }
 
 /* "-e K=V", or "-e K" to pass the caller's K on (as podman does; absent K is left out). */
-static int add_env(struct run_flags *f, const char *arg, struct viv_error *err)
+static int add_env(struct viv_strv *to, const char *arg, struct viv_error *err)
 {
     size_t k = strcspn(arg, "=");
     if (k == 0)
         return viv_fail(err, 0, "-e '%s': the variable needs a name", arg);
+    /* "export A=1" or "A B=1" from a shell script mistaken for an env file. */
+    if (strcspn(arg, " \t") < k)
+        return viv_fail(err, 0, "-e '%.*s': a variable's name has no blanks", (int)k, arg);
     if (arg[k] == '=') {
-        run_strv_push(&f->env, viv_xstrdup(arg));
+        run_strv_push(to, viv_xstrdup(arg));
     } else {
         const char *v = getenv(arg);
         if (v)
-            run_strv_push(&f->env, viv_xasprintf("%s=%s", arg, v));
+            run_strv_push(to, viv_xasprintf("%s=%s", arg, v));
     }
     return 0;
 }
@@ -97,7 +100,7 @@ static int read_env_file(struct run_flags *f, const char *path, struct viv_error
             l++;
         if (!*l || *l == '#')
             continue;
-        if (add_env(f, l, err) < 0)
+        if (add_env(&f->env_file, l, err) < 0)
             rc = viv_wrap(err, "--env-file %s: line %d", path, line);
     }
     free(text);
@@ -200,7 +203,7 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
         case 'h':
             return cli_help(cli), 1;
         case 'e':
-            if (add_env(f, optarg, &cli->err) < 0)
+            if (add_env(&f->env, optarg, &cli->err) < 0)
                 return -1;
             break;
         case OPT_ENV_FILE:
@@ -298,6 +301,7 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
 void run_flags_free(struct run_flags *f)
 {
     run_strv_free(&f->env);
+    run_strv_free(&f->env_file);
     for (size_t i = 0; i < f->nbinds; i++) {
         free(f->binds[i].host);
         free(f->binds[i].guest);

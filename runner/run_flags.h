@@ -6,7 +6,8 @@
 #include "sandbox.h"
 
 struct run_flags {
-    struct viv_strv env; /* -e and --env-file, in order */
+    struct viv_strv env;      /* -e, in order */
+    struct viv_strv env_file; /* --env-file's, in order: -e wins over them, as in podman */
     struct viv_bind *binds;
     size_t nbinds;
     const char *workdir, *user, *hostname, *network, *entrypoint, *mode;

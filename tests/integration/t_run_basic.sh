@@ -80,6 +80,10 @@ if [ "$out" = "bar /bin:/usr/bin app /root" ]; then pass "-e sets and overrides;
 printf '# comment\nA=1\n\nB=two words\n' > "$WORK/env"
 run "$VIV" run --env-file "$WORK/env" -e A=3 app 'echo "$A|$B"'
 if [ "$out" = "3|two words" ]; then pass "--env-file, later -e wins"; else fail "--env-file, later -e wins" "$out"; fi
+run "$VIV" run -e A=3 --env-file "$WORK/env" app 'echo "$A|$B"'
+if [ "$out" = "3|two words" ]; then pass "-e wins over --env-file, as in podman, whatever their order"; else fail "-e wins over --env-file, as in podman, whatever their order" "$out"; fi
+printf 'A=1\nexport B=2\n' > "$WORK/env-sh"
+expect_err "--env-file: a name with blanks (a shell script's export) is refused" 125 "viv: run: --env-file $WORK/env-sh: line 2: -e 'export B': a variable's name has no blanks" "$VIV" run --env-file "$WORK/env-sh" app true
 VIV_PASSED=through run "$VIV" run -e VIV_PASSED app 'echo "$VIV_PASSED"'
 if [ "$out" = "through" ]; then pass "-e K passes the caller's value"; else fail "-e K passes the caller's value" "$out"; fi
 run "$VIV" run app 'env | sort | cut -d= -f1 | tr "\n" " "'
