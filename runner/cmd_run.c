@@ -248,21 +248,24 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
     cfg->pids = m->resources.pids;
     cfg->cpus = m->resources.cpus;
     cfg->timeout_ms = m->resources.timeout_ms;
+    /* 0 (and -1 for pids) is no limit, as in podman: it lifts one the manifest sets. */
     if (f->memory && viv_parse_size(f->memory, &cfg->memory, err) < 0)
         return viv_wrap(err, "--memory");
-    if (f->memory && cfg->memory < (1u << 20))
+    if (f->memory && cfg->memory && cfg->memory < (1u << 20))
         return viv_fail(err, 0, "--memory '%s': below 1M no guest can start", f->memory);
     if (f->pids) {
-        uint32_t v;
-        if (run_parse_count(f->pids, &v) < 0 || v == 0)
-            return viv_fail(err, 0, "--pids-limit '%s': expected a positive number", f->pids);
+        uint32_t v = 0;
+        if (strcmp(f->pids, "-1") != 0 && run_parse_count(f->pids, &v) < 0)
+            return viv_fail(err, 0, "--pids-limit '%s': expected a number (0 or -1: no limit)",
+                            f->pids);
         cfg->pids = v;
     }
     if (f->cpus) {
         char *end;
         double v = strtod(f->cpus, &end);
-        if (end == f->cpus || *end || !isfinite(v) || v <= 0 || v > 4096)
-            return viv_fail(err, 0, "--cpus '%s': expected a number of CPUs above 0", f->cpus);
+        if (end == f->cpus || *end || !isfinite(v) || v < 0 || v > 4096)
+            return viv_fail(err, 0, "--cpus '%s': expected a number of CPUs (0: no limit)",
+                            f->cpus);
         cfg->cpus = v;
     }
     if (f->timeout && viv_parse_duration(f->timeout, &cfg->timeout_ms, err) < 0)

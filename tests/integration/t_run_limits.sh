@@ -96,10 +96,16 @@ else
     run "$VIV" run --pids-limit 20 --entrypoint /bin/escape "$WORK/limited.viv" forkflood
     n=$(printf '%s\n' "$out" | sed -n 's/^forked //p')
     if [ -n "$n" ] && [ "$n" -ge 8 ] && [ "$n" -lt 20 ]; then pass "a flag overrides the manifest's limit"; else fail "a flag overrides the manifest's limit" "$out"; fi
+    # 0 or -1 lifts it, as in podman. The flood is stopped by the run's timeout instead.
+    run "$VIV" run --pids-limit -1 --timeout 5 --entrypoint /bin/escape "$WORK/limited.viv" forkflood
+    n=$(printf '%s\n' "$out" | sed -n 's/^forked //p')
+    if [ -n "$n" ] && [ "$n" -ge 8 ]; then pass "--pids-limit -1 lifts the manifest's limit ($n forks)"; else fail "--pids-limit -1 lifts the manifest's limit" "$status $out $errout"; fi
 fi
 
-expect_err "--pids-limit must be positive" 125 "viv: run: --pids-limit '0': expected a positive number" "$VIV" run --pids-limit 0 app true
-expect_err "--cpus must be a number" 125 "viv: run: --cpus 'lots': expected a number of CPUs above 0" "$VIV" run --cpus lots app true
+expect_err "--pids-limit must be a number" 125 "viv: run: --pids-limit 'many': expected a number (0 or -1: no limit)" "$VIV" run --pids-limit many app true
+expect_err "--cpus must be a number" 125 "viv: run: --cpus 'lots': expected a number of CPUs (0: no limit)" "$VIV" run --cpus lots app true
+run "$VIV" run --pids-limit 0 --memory 0 --cpus 0 app 'echo unlimited'
+if [ "$status" = 0 ] && [ "$out" = unlimited ]; then pass "--pids-limit 0, --memory 0, --cpus 0: no limits"; else fail "--pids-limit 0, --memory 0, --cpus 0: no limits" "$status $out $errout"; fi
 run "$VIV" run --memory huge app true
 if [ "$status" = 125 ] && contains "$errout" "viv: run: --memory: invalid size 'huge'"; then pass "--memory takes sizes"; else fail "--memory takes sizes" "$errout"; fi
 expect_err "--limits takes strict or best-effort" 125 "viv: run: --limits 'maybe': expected strict or best-effort (see 'viv run --help')" "$VIV" run --limits maybe app true
