@@ -324,8 +324,9 @@ static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide 
         (!masked && sandbox_aide_proc(aide, dev, err) < 0) ||
         mount_binds(cfg, root, bind_fds, err) < 0)
         return -1;
-    /* The working directory is made when missing, as podman does, while the root is writable. */
-    if (overlay && !cfg->read_only) {
+    /* The working directory is made when missing, as podman does, while the root is writable:
+     * under --read-only too, in the layer that is discarded, before the root goes read-only. */
+    if (overlay) {
         struct viv_error ignored;
         int w = sandbox_open_in_root(root, cfg->workdir, true, false, &ignored);
         if (w >= 0)

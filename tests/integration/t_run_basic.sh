@@ -182,6 +182,8 @@ assert "the catalog is untouched by runs" test "$before" = "$(catalog_state)"
 expect "viv fsck is clean after runs" 0 "$VIV" fsck
 run "$VIV" run --read-only app 'touch /etc/x 2>&1; touch /tmp/x && echo tmp-ok'
 if contains "$out" "Read-only file system" && contains "$out" "tmp-ok"; then pass "--read-only: root read-only, /tmp writable"; else fail "--read-only: root read-only, /tmp writable" "$out"; fi
+run "$VIV" run --read-only -w /made/here app 'pwd; touch x 2>&1'
+if contains "$out" "/made/here" && contains "$out" "Read-only file system"; then pass "--read-only: a missing -w is made before the root goes read-only"; else fail "--read-only: a missing -w is made before the root goes read-only" "$status $out $errout"; fi
 run env VIV_TEST_NO_OVERLAY=1 "$VIV" run --verbose app 'touch /etc/x 2>&1; echo hi > /tmp/x && cat /tmp/x /etc/passwd | head -n 2'
 if [ "$status" = 0 ] && contains "$errout" "overlayfs unavailable" && contains "$out" "Read-only file system" && contains "$out" "root:x:0:0"; then pass "fallback without overlayfs: read-only image, writable /tmp"; else fail "fallback without overlayfs: read-only image, writable /tmp" "$out $errout"; fi
 assert "the fallback leaves the catalog untouched" test "$before" = "$(catalog_state)"
