@@ -134,12 +134,24 @@ static void print_note(void *ctx, bool warning, const char *msg)
         sandbox_sys(SYS_write, 2, (long)line, n, 0);
 }
 
+/* A .viv path, or an existing file named as a path or by an archive's suffix. A bare word that
+ * could be an image's name stays one even where a file of that name lies in the working
+ * directory: what a CI script runs must not depend on what its checkout holds. */
 static bool names_a_file(const char *arg)
 {
+    static const char *const archives[] = {".viv", ".tar", ".tar.gz", ".tgz", ".tar.xz",
+                                           ".tar.zst"};
     size_t n = strlen(arg);
+    bool suffix = false;
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(archives); i++) {
+        size_t l = strlen(archives[i]);
+        suffix |= n > l && strcmp(arg + n - l, archives[i]) == 0;
+    }
+    if (n > 4 && strcmp(arg + n - 4, ".viv") == 0)
+        return true;
     struct stat st;
-    return (n > 4 && strcmp(arg + n - 4, ".viv") == 0) ||
-           (stat(arg, &st) == 0 && S_ISREG(st.st_mode));
+    return (strchr(arg, '/') || suffix || viv_name_problem(arg)) && stat(arg, &st) == 0 &&
+           S_ISREG(st.st_mode);
 }
 
 static int resolve_image(struct viv_cli *cli, struct viv_catalog *c, const char *arg, bool file,

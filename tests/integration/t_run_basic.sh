@@ -24,6 +24,10 @@ run "$VIV" run app 'echo "$0" "$@"' a 'b c'
 if [ "$out" = "echo \"\$0\" \"\$@\" a b c" ] || [ "$out" = "a b c" ]; then pass "CMD replaces cmd and keeps its arguments"; else fail "CMD replaces cmd and keeps its arguments" "$out"; fi
 run "$VIV" run --entrypoint /bin/echo app one two
 if [ "$out" = "one two" ]; then pass "--entrypoint replaces the entrypoint"; else fail "--entrypoint replaces the entrypoint" "$out"; fi
+# A bare image name is the catalog's even beside a file of that name in the working directory.
+mkdir -p "$WORK/shadow" && echo not-an-image > "$WORK/shadow/app"
+run sh -c "cd '$WORK/shadow' && '$VIV' run app 'echo from-catalog'"
+if [ "$status" = 0 ] && [ "$out" = from-catalog ]; then pass "a bare name is the catalog's, whatever files the working directory holds"; else fail "a bare name is the catalog's, whatever files the working directory holds" "$status $out $errout"; fi
 # An empty one clears the image's (app's is /bin/sh -c): the command runs by itself.
 run "$VIV" run --entrypoint '' app /bin/echo one two
 if [ "$out" = "one two" ]; then pass "--entrypoint '' clears the entrypoint"; else fail "--entrypoint '' clears the entrypoint" "$status $out $errout"; fi
