@@ -134,7 +134,9 @@ struct sandbox_child {
     const struct viv_limits_plan *plan;
     int sync_fd;          /* read end: one byte once the id maps are in place */
     int report_fd;        /* write end of the report pipe */
-    int sock_fd;          /* where the seccomp listener and the pty master go, or -1 */
+    int sock_fd;          /* where the seccomp listener, the pty master and the pipes that stand
+                           * for the caller's terminals go, or -1 */
+    unsigned terminals;   /* without -t: bit n set where the caller's fd n is a terminal */
     int filter_fd;        /* read end: the compiled seccomp policy, then EOF; -1 when unconfined
                            * or when policy is set */
     int done_fd;          /* write end: struct sandbox_done, written just before pid 1 exits */
@@ -206,6 +208,7 @@ int sandbox_wait_mount_ns(struct sandbox_start *from, int pidfd, struct viv_erro
 /* The instance's pipes: each pair as pipe2 fills it, -1 where not made. */
 struct sandbox_pipes {
     int sync[2], rep[2], done[2], flt[2], sock[2];
+    unsigned terminals; /* without -t: bit n set where our fd n is a terminal */
 };
 /* What the command line tells before the image is read; the image may still change it. */
 struct sandbox_early_hints {

@@ -142,19 +142,17 @@ static int send_fd(int sock, int fd, char tag)
 static int hand_over_terminals(const struct sandbox_child *c, struct viv_error *err)
 {
     static const char tags[3] = {SANDBOX_FD_STDIN, SANDBOX_FD_STDOUT, SANDBOX_FD_STDERR};
-    struct stat st[3];
-    bool term[3];
+    unsigned term = c->terminals; /* found by the supervisor, which made sock_fd for them */
     for (int fd = 0; fd < 3; fd++) {
-        term[fd] = isatty(fd) && fstat(fd, &st[fd]) == 0;
-        if (!term[fd] || (fd == 0 && !c->cfg->interactive))
+        if (!(term >> fd & 1) || (fd == 0 && !c->cfg->interactive))
             continue;
-        if (fd == 2 && term[1] && st[1].st_rdev == st[2].st_rdev) {
+        struct stat out, errs;
+        if (fd == 2 && (term & 2) && fstat(1, &out) == 0 && fstat(2, &errs) == 0 &&
+            out.st_rdev == errs.st_rdev) {
             dup2(1, 2);
             continue;
         }
         int ends[2];
-        if (c->sock_fd < 0)
-            return viv_fail(err, EPROTO, "no way to hand the guest's fd %d to the supervisor", fd);
         if (pipe2(ends, O_CLOEXEC) < 0)
             return viv_fail(err, errno, "a pipe for the guest's fd %d", fd);
         int guests = ends[fd == 0 ? 0 : 1], ours = ends[fd == 0 ? 1 : 0];

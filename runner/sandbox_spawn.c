@@ -227,17 +227,19 @@ void sandbox_pipes_init(struct sandbox_pipes *p)
     int *pairs[] = {p->sync, p->rep, p->done, p->flt, p->sock};
     for (size_t i = 0; i < VIV_ARRAY_SIZE(pairs); i++)
         pairs[i][0] = pairs[i][1] = -1;
+    p->terminals = 0;
 }
 
-/* Whether one of our standard fds is a terminal, which the instance then replaces with a pipe
- * handed to us (sandbox_init.c): by system calls alone, as an early start may ask. */
-static bool stdio_has_terminal(void)
+/* Which of our standard fds are terminals, which the instance then replaces with pipes handed
+ * to us (sandbox_init.c): by system calls alone, as an early start may ask. */
+static unsigned stdio_terminals(void)
 {
     struct termios t;
+    unsigned mask = 0;
     for (long fd = 0; fd < 3; fd++)
         if (sandbox_sys(SYS_ioctl, fd, TCGETS, (long)&t, 0) == 0)
-            return true;
-    return false;
+            mask |= 1u << fd;
+    return mask;
 }
 
 int sandbox_pipes_open(struct sandbox_pipes *p, const struct sandbox_early_hints *h, bool done,
@@ -251,7 +253,8 @@ int sandbox_pipes_open(struct sandbox_pipes *p, const struct sandbox_early_hints
         r = sandbox_sys(SYS_pipe2, (long)p->done, O_CLOEXEC, 0, 0);
     if (r == 0 && h->seccomp && policy_pipe)
         r = sandbox_sys(SYS_pipe2, (long)p->flt, O_CLOEXEC, 0, 0);
-    if (r == 0 && (h->trap || h->tty || stdio_has_terminal()))
+    p->terminals = h->tty ? 0 : stdio_terminals();
+    if (r == 0 && (h->trap || h->tty || p->terminals))
         r = sandbox_sys(SYS_socketpair, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, (long)p->sock);
     if (r < 0)
         sandbox_pipes_close(p);
@@ -280,6 +283,7 @@ void sandbox_start_init(struct sandbox_start *s, const struct sandbox_pipes *p,
     s->child.sock_fd = p->sock[1];
     s->child.filter_fd = p->flt[0];
     s->child.done_fd = p->done[1];
+    s->child.terminals = p->terminals;
     s->child.caller_mask = *caller_mask;
     s->child.make_netns = h->netns;
     s->child.tty = h->tty;
@@ -574,6 +578,9 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     if (fail_status) {
         waitpid(pid, NULL, 0);
         rc = fail_status == SANDBOX_FAILED ? -1 : fail_status;
+        /* A guest that could not be started (126, 127) is a run all the same: --stats tells it. */
+        st->status = rc;
+        st->wall_ns = now_ns() - t0;
         goto out;
     }
     viv_trace(VIV_TRACE_RUN, "run", "instance %d: the guest started", (int)pid);

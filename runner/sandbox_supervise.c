@@ -339,8 +339,7 @@ int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, str
         }
     }
     /* What the guest wrote just before it ended is still in the pty, or in the pipes. */
-    if (tty && p[FD_MASTER].fd >= 0 && relay(s->pty->master, STDOUT_FILENO))
-        drain(s->pty->master, STDOUT_FILENO);
+    drain(p[FD_MASTER].fd, STDOUT_FILENO);
     drain(p[FD_GUEST_OUT].fd, STDOUT_FILENO);
     drain(p[FD_GUEST_ERR].fd, STDERR_FILENO);
     rc = 0;
