@@ -27,6 +27,10 @@ struct viv_strv {
     size_t n;
 };
 
+/* The CPU limits the kernel can apply: CFS bandwidth grants at least 1 ms of each 100 ms period. */
+#define VIV_CPUS_MIN 0.01
+#define VIV_CPUS_MAX 4096.0
+
 /* A parsed, validated manifest. Zero in a resource means "no limit". */
 struct viv_manifest {
     char *name;

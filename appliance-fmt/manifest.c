@@ -286,8 +286,10 @@ static int parse_resources(const json_t *v, struct viv_manifest *m, struct viv_e
         m->resources.pids = (uint64_t)json_integer_value(x);
     }
     if ((x = json_object_get(v, "cpus"))) {
-        if (!json_is_number(x) || !(json_number_value(x) > 0))
-            return viv_fail(err, 0, "'resources.cpus' must be a number greater than 0");
+        if (!json_is_number(x) || !(json_number_value(x) >= VIV_CPUS_MIN) ||
+            json_number_value(x) > VIV_CPUS_MAX)
+            return viv_fail(err, 0, "'resources.cpus' must be a number from %g to %g",
+                            VIV_CPUS_MIN, VIV_CPUS_MAX);
         m->resources.cpus = json_number_value(x);
     }
     if ((x = json_object_get(v, "timeout"))) {

@@ -31,14 +31,34 @@ int cli_usage_error(struct viv_cli *cli, const char *fmt, ...)
     return VIV_EXIT_FAIL;
 }
 
+int cli_bad_option(struct viv_cli *cli, int opt, char **argv)
+{
+    /* getopt says nothing itself (the leading ':' of every optstring): one line, ours, says what
+     * was wrong. A long option is named as typed, up to any "=VALUE"; a short one, which may sit
+     * in a cluster ("-it"), by its letter. getopt sets optopt to 0 for an unknown long option and
+     * to the option's value when one was missing or not wanted. */
+    const char *word = optind > 0 ? argv[optind - 1] : "";
+    bool is_long = strncmp(word, "--", 2) == 0 && (optopt == 0 || opt == ':' || strchr(word, '='));
+    char name[64];
+    if (is_long)
+        snprintf(name, sizeof(name), "%.*s", (int)strcspn(word, "="), word);
+    else
+        snprintf(name, sizeof(name), "-%c", optopt > ' ' && optopt < 127 ? optopt : '?');
+    if (opt == ':')
+        return cli_usage_error(cli, "option '%s' needs a value", name);
+    if (is_long && optopt)
+        return cli_usage_error(cli, "option '%s' takes no value", name);
+    return cli_usage_error(cli, "unknown option '%s'", name);
+}
+
 int cli_operands(struct viv_cli *cli, int argc, char **argv, int min, int max, const char *what)
 {
     static const struct option opts[] = {CLI_HELP_OPTION, {0}};
     int opt;
-    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         if (opt == 'h')
             return cli_help(cli);
-        cli_usage_error(cli, "bad option");
+        cli_bad_option(cli, opt, argv);
         return -1;
     }
     int n = argc - optind;

@@ -155,7 +155,7 @@ int cmd_build(struct viv_cli *cli, int argc, char **argv)
     const char *out = NULL;
     enum viv_compression comp = VIV_COMPRESS_ZSTD;
     int opt;
-    while ((opt = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
         switch (opt) {
         case 'h':
             return cli_help(cli);
@@ -167,7 +167,7 @@ int cmd_build(struct viv_cli *cli, int argc, char **argv)
                 return cli_usage_error(cli, "unknown compression '%s'", optarg);
             break;
         default:
-            return cli_usage_error(cli, "bad option");
+            return cli_bad_option(cli, opt, argv);
         }
     }
     if (optind != argc - 1)

@@ -8,11 +8,11 @@ int cmd_df(struct viv_cli *cli, int argc, char **argv)
     static const struct option opts[] = {CLI_HELP_OPTION, {"json", no_argument, NULL, 'j'}, {0}};
     bool json = false;
     int opt;
-    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         if (opt == 'h')
             return cli_help(cli);
         if (opt != 'j')
-            return cli_usage_error(cli, "bad option");
+            return cli_bad_option(cli, opt, argv);
         json = true;
     }
     if (optind != argc)

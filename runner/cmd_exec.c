@@ -103,7 +103,7 @@ int cmd_exec(struct viv_cli *cli, int argc, char **argv)
     const char *sysroot = NULL;
     int opt;
     /* "+": options end at PROGRAM; everything after it is the guest's. */
-    while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
         switch (opt) {
         case 'h':
             return cli_help(cli);
@@ -111,7 +111,7 @@ int cmd_exec(struct viv_cli *cli, int argc, char **argv)
             sysroot = optarg;
             break;
         default:
-            return cli_usage_error(cli, "bad option");
+            return cli_bad_option(cli, opt, argv);
         }
     }
     if (optind >= argc)

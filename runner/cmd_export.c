@@ -10,7 +10,7 @@ int cmd_export(struct viv_cli *cli, int argc, char **argv)
     };
     const char *out = NULL;
     int opt;
-    while ((opt = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
         switch (opt) {
         case 'h':
             return cli_help(cli);
@@ -18,7 +18,7 @@ int cmd_export(struct viv_cli *cli, int argc, char **argv)
             out = optarg;
             break;
         default:
-            return cli_usage_error(cli, "bad option");
+            return cli_bad_option(cli, opt, argv);
         }
     }
     if (optind != argc - 1)

@@ -33,7 +33,7 @@ int cmd_images(struct viv_cli *cli, int argc, char **argv)
     };
     bool json = false, quiet = false;
     int opt;
-    while ((opt = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
         switch (opt) {
         case 'h':
             return cli_help(cli);
@@ -44,7 +44,7 @@ int cmd_images(struct viv_cli *cli, int argc, char **argv)
             quiet = true;
             break;
         default:
-            return cli_usage_error(cli, "bad option");
+            return cli_bad_option(cli, opt, argv);
         }
     }
     if (optind != argc)

@@ -15,7 +15,7 @@ int cmd_import(struct viv_cli *cli, int argc, char **argv)
     const char *ref = NULL;
     bool quiet = false;
     int opt;
-    while ((opt = getopt_long(argc, argv, "hn:q", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":hn:q", opts, NULL)) != -1) {
         switch (opt) {
         case 'h':
             return cli_help(cli);
@@ -26,7 +26,7 @@ int cmd_import(struct viv_cli *cli, int argc, char **argv)
             quiet = true;
             break;
         default:
-            return cli_usage_error(cli, "bad option");
+            return cli_bad_option(cli, opt, argv);
         }
     }
     if (optind != argc - 1)

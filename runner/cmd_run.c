@@ -174,6 +174,7 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
     cfg->note = print_note;
     cfg->seccomp = !f->unconfined;
     cfg->read_only = f->read_only;
+    cfg->read_only_tmpfs = f->read_only_tmpfs;
     cfg->init = f->init;
     cfg->tty = f->tty;
     cfg->interactive = f->interactive;
@@ -273,11 +274,20 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
     if (f->cpus) {
         char *end;
         double v = strtod(f->cpus, &end);
-        if (end == f->cpus || *end || !isfinite(v) || v < 0 || v > 4096)
+        if (end == f->cpus || *end || !isfinite(v) || v < 0 || v > VIV_CPUS_MAX)
             return viv_fail(err, 0, "--cpus '%s': expected a number of CPUs (0: no limit)",
                             f->cpus);
+        /* Raising it silently would be a limit other than the one asked for. */
+        if (v > 0 && v < VIV_CPUS_MIN)
+            return viv_fail(err, 0,
+                            "--cpus '%s': the kernel limits no finer than %g CPUs (1 ms of "
+                            "each 100 ms)",
+                            f->cpus, VIV_CPUS_MIN);
         cfg->cpus = v;
     }
+    cfg->limits_from_manifest = (!f->memory && cfg->memory ? 1u << VIV_CG_MEMORY : 0) |
+                                (!f->pids && cfg->pids ? 1u << VIV_CG_PIDS : 0) |
+                                (!f->cpus && cfg->cpus > 0 ? 1u << VIV_CG_CPU : 0);
     if (f->timeout && viv_parse_duration(f->timeout, &cfg->timeout_ms, err) < 0)
         return viv_wrap(err, "--timeout");
 
@@ -336,7 +346,7 @@ int cmd_run(struct viv_cli *cli, int argc, char **argv)
 {
     /* VIV_MODE: the default of --mode, as DOCKER_DEFAULT_PLATFORM is docker's. */
     const char *mode = getenv("VIV_MODE");
-    struct run_flags f = {.mode = mode && *mode ? mode : "auto"};
+    struct run_flags f = {.mode = mode && *mode ? mode : "auto", .read_only_tmpfs = true};
     struct viv_strv gargv = {0}, genv = {0};
     struct run_user user = {0};
     struct viv_image img;

@@ -275,8 +275,6 @@ static int set_limit(int c, int version, const char *dir, const struct viv_sandb
     case VIV_CG_CPU: {
         /* CFS bandwidth: cpus worth of runtime per 100 ms period. */
         unsigned long long quota = (unsigned long long)(cfg->cpus * 100000.0 + 0.5);
-        if (quota < 1000)
-            quota = 1000;
         if (version == 2) {
             snprintf(v, sizeof(v), "%llu 100000", quota);
             return write_knob(dir, "cpu.max", v, err);
@@ -382,10 +380,15 @@ int limits_prepare(const struct viv_sandbox_config *cfg, const char *instance, b
         host.mountinfo = read_text("/proc/self/mountinfo");
         host.cgroup = read_text("/proc/self/cgroup");
     }
-    static const char *const flag[VIV_CG_COUNT] = {"--memory", "--pids-limit", "--cpus"};
+    static const char *const option[VIV_CG_COUNT] = {"--memory", "--pids-limit", "--cpus"};
+    static const char *const from_image[VIV_CG_COUNT] = {
+        "the image's memory limit (resources.memory)", "the image's pids limit (resources.pids)",
+        "the image's cpus limit (resources.cpus)"};
     for (int c = 0; c < VIV_CG_COUNT; c++) {
         if (!want[c])
             continue;
+        bool manifest = cfg->limits_from_manifest & (1u << c);
+        const char *const *flag = manifest ? from_image : option;
         char why[768] = "";
         _cleanup_free_ char *parent = v2_parent(&host, ctrl_name[c], why, sizeof(why));
         if (parent)
@@ -456,8 +459,9 @@ int limits_prepare(const struct viv_sandbox_config *cfg, const char *instance, b
         if (!cfg->limits_best_effort) {
             viv_fail(err, 0,
                      "%s cannot be applied: %s%s; use --limits=best-effort to run "
-                     "without it",
-                     flag[c], reason, extra);
+                     "without it%s%s%s",
+                     flag[c], reason, extra, manifest ? ", or " : "", manifest ? option[c] : "",
+                     manifest ? " 0 to lift it" : "");
             limits_cleanup(plan);
             return -1;
         }

@@ -136,7 +136,9 @@ const struct viv_verb viv_verbs[] = {
               "  -u, --user USER[:GROUP]  run as this user, a name of the image's /etc/passwd\n"
               "                           or a uid (default root)\n"
               "      --hostname NAME      the guest's hostname (default: the image name)\n"
-              "      --read-only          make the root read-only (/tmp stays writable)\n"
+              "      --read-only          make the root read-only (/tmp stays writable, /run and\n"
+              "                           /var/tmp become fresh tmpfs directories)\n"
+              "      --read-only-tmpfs=false  leave /run and /var/tmp read-only too\n"
               "      --init               run the entrypoint under a minimal init that reaps\n"
               "                           orphans and forwards signals (else it is pid 1)\n"
               "      --network none|host  no network but loopback (default), or the host's\n"
@@ -154,7 +156,8 @@ const struct viv_verb viv_verbs[] = {
               "                           the exit status to stderr at exit\n"
               "  -i, --interactive        keep stdin attached (else it is /dev/null)\n"
               "  -t, --tty                give the guest a terminal\n"
-              "      --verbose            say which mode, root layout and limits were chosen\n"},
+              "      --verbose            say which mode, root layout and limits were chosen\n"
+              "Switches also take =true or =false, as in podman (--rm=true).\n"},
     {.name = "exec", .summary = "run a riscv64 program from the host, translated", .run = cmd_exec,
      .usage = "Usage: viv exec [--sysroot DIR] PROGRAM [ARG...]\n"
               "\n"

@@ -21,6 +21,9 @@ enum {
     OPT_STATS,
     OPT_VERBOSE,
     OPT_INIT,
+    OPT_READ_ONLY_TMPFS,
+    OPT_INTERACTIVE,
+    OPT_TTY,
 };
 
 void run_strv_push(struct viv_strv *v, char *s)
@@ -168,6 +171,27 @@ int run_parse_count(const char *text, uint32_t *id)
     return 0;
 }
 
+/* A switch, "--rm", or with its value as podman takes it, "--rm=false". */
+static int parse_bool(struct viv_cli *cli, const struct option *opts, int opt, const char *arg,
+                      bool *out)
+{
+    static const char *const yes[] = {"true", "True", "TRUE", "t", "T", "1"};
+    static const char *const no[] = {"false", "False", "FALSE", "f", "F", "0"};
+    for (size_t i = 0; arg && i < VIV_ARRAY_SIZE(yes); i++) {
+        if (strcmp(arg, yes[i]) == 0)
+            arg = NULL;
+        else if (strcmp(arg, no[i]) == 0)
+            return *out = false, 0;
+    }
+    if (!arg)
+        return *out = true, 0;
+    const char *name = "";
+    for (; opts->name && !name[0]; opts++)
+        if (opts->val == opt)
+            name = opts->name;
+    return cli_usage_error(cli, "--%s='%s': expected true or false", name, arg), -1;
+}
+
 int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags *f)
 {
     static const struct option opts[] = {
@@ -178,27 +202,28 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
         {"workdir", required_argument, NULL, 'w'},
         {"user", required_argument, NULL, 'u'},
         {"hostname", required_argument, NULL, OPT_HOSTNAME},
-        {"read-only", no_argument, NULL, OPT_READ_ONLY},
+        {"read-only", optional_argument, NULL, OPT_READ_ONLY},
         {"network", required_argument, NULL, OPT_NETWORK},
         {"memory", required_argument, NULL, OPT_MEMORY},
         {"cpus", required_argument, NULL, OPT_CPUS},
         {"pids-limit", required_argument, NULL, OPT_PIDS},
         {"limits", required_argument, NULL, OPT_LIMITS},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
-        {"rm", no_argument, NULL, OPT_RM},
+        {"rm", optional_argument, NULL, OPT_RM},
         {"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
         {"mode", required_argument, NULL, OPT_MODE},
         {"seccomp", required_argument, NULL, OPT_SECCOMP},
         {"stats", optional_argument, NULL, OPT_STATS},
-        {"interactive", no_argument, NULL, 'i'},
-        {"tty", no_argument, NULL, 't'},
+        {"read-only-tmpfs", optional_argument, NULL, OPT_READ_ONLY_TMPFS},
+        {"interactive", optional_argument, NULL, OPT_INTERACTIVE},
+        {"tty", optional_argument, NULL, OPT_TTY},
         {"verbose", no_argument, NULL, OPT_VERBOSE},
-        {"init", no_argument, NULL, OPT_INIT},
+        {"init", optional_argument, NULL, OPT_INIT},
         {0},
     };
     int opt;
     /* "+": options end at the image, so the guest's own flags are left alone. */
-    while ((opt = getopt_long(argc, argv, "+he:v:w:u:it", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+:he:v:w:u:it", opts, NULL)) != -1) {
         switch (opt) {
         case 'h':
             return cli_help(cli), 1;
@@ -224,10 +249,16 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
             f->hostname = optarg;
             break;
         case OPT_READ_ONLY:
-            f->read_only = true;
+            if (parse_bool(cli, opts, opt, optarg, &f->read_only) < 0)
+                return -1;
+            break;
+        case OPT_READ_ONLY_TMPFS:
+            if (parse_bool(cli, opts, opt, optarg, &f->read_only_tmpfs) < 0)
+                return -1;
             break;
         case OPT_INIT:
-            f->init = true;
+            if (parse_bool(cli, opts, opt, optarg, &f->init) < 0)
+                return -1;
             break;
         case OPT_NETWORK:
             f->network = optarg;
@@ -244,8 +275,12 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
         case OPT_TIMEOUT:
             f->timeout = optarg;
             break;
-        case OPT_RM:
-            break; /* instances never outlive their run */
+        case OPT_RM: {
+            bool rm; /* instances never outlive their run, whatever it says */
+            if (parse_bool(cli, opts, opt, optarg, &rm) < 0)
+                return -1;
+            break;
+        }
         case OPT_ENTRYPOINT:
             f->entrypoint = optarg;
             break;
@@ -253,10 +288,14 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
             f->mode = optarg;
             break;
         case 'i':
-            f->interactive = true;
+        case OPT_INTERACTIVE:
+            if (parse_bool(cli, opts, OPT_INTERACTIVE, optarg, &f->interactive) < 0)
+                return -1;
             break;
         case 't':
-            f->tty = true;
+        case OPT_TTY:
+            if (parse_bool(cli, opts, OPT_TTY, optarg, &f->tty) < 0)
+                return -1;
             break;
         case OPT_VERBOSE:
             cli->verbose = true;
@@ -290,7 +329,7 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
                 return cli_usage_error(cli, "--stats='%s': expected json", optarg), -1;
             break;
         default:
-            return cli_usage_error(cli, "bad option"), -1;
+            return cli_bad_option(cli, opt, argv), -1;
         }
     }
     if (optind >= argc)

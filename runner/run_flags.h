@@ -12,7 +12,7 @@ struct run_flags {
     size_t nbinds;
     const char *workdir, *user, *hostname, *network, *entrypoint, *mode;
     const char *memory, *cpus, *pids, *timeout;
-    bool read_only, best_effort, unconfined, interactive, tty, init;
+    bool read_only, read_only_tmpfs, best_effort, unconfined, interactive, tty, init;
     int stats; /* 0 off, 1 text, 2 json */
 };
 

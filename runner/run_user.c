@@ -150,6 +150,12 @@ int run_resolve_user(const char *rootfs, const char *spec, bool rootless, struct
         viv_error_clear(err);
         passwd = viv_xstrdup("");
     }
+    /* Digits are an id, never a name (useradd takes no such name): too large a one is said
+     * so, not looked up. */
+    for (const char *id = s; id; id = id == s ? group : NULL)
+        if (id[strspn(id, "0123456789")] == '\0' && !numeric_id(id, &(uint32_t){0}))
+            return viv_fail(err, 0, "--user '%s': %s is out of range (ids go to %u)", spec, id,
+                            0xfffffffeu);
     uint32_t uid = 0, gid = 0;
     bool uid_numeric = numeric_id(s, &uid);
     struct passwd_entry pw = {0};

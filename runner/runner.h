@@ -66,6 +66,9 @@ int cli_help(struct viv_cli *cli);
 int cli_operands(struct viv_cli *cli, int argc, char **argv, int min, int max, const char *what);
 /* A usage error: fills cli->err with the message and a pointer to --help; returns VIV_EXIT_FAIL. */
 int cli_usage_error(struct viv_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A usage error for the option getopt_long just refused (opt its '?' or ':', with a leading ':'
+ * in every optstring so that a missing value is told apart); returns VIV_EXIT_FAIL. */
+int cli_bad_option(struct viv_cli *cli, int opt, char **argv);
 /* Open the catalog named by $VIV_HOME (or the default); NULL with cli->err filled on failure. */
 struct viv_catalog *cli_open_catalog(struct viv_cli *cli);
 /* A progress bar on stderr when it is a terminal; silent otherwise. */

@@ -33,6 +33,10 @@ struct viv_sandbox_config {
     struct viv_bind *binds;
     size_t nbinds;
     bool read_only;
+    /* Where the root is read-only, fresh directories of the scratch tmpfs over /run and /var/tmp
+     * (with /tmp, always there), as podman's --read-only-tmpfs mounts; true unless it is
+     * turned off. */
+    bool read_only_tmpfs;
     /* --init: the entrypoint is pid 2, under a minimal init that reaps orphans and forwards
      * signals; else it is pid 1 itself. */
     bool init;
@@ -47,6 +51,9 @@ struct viv_sandbox_config {
     uint64_t memory;
     uint64_t pids;
     double cpus;
+    /* Which of them the image's manifest set (1 << VIV_CG_*), so that a message names it rather
+     * than a flag the caller never gave. */
+    unsigned limits_from_manifest;
     bool limits_best_effort;
     /* A translating engine runs the guest inside this process instead of exec'ing it: called in
      * the guest's place, inside the sandbox, with prog the entrypoint's path in the new root. It

@@ -206,14 +206,40 @@ static int attach_dev(const struct viv_sandbox_config *cfg, struct sandbox_aide 
     return rc;
 }
 
-/* /tmp, a directory of the scratch tmpfs, bound at its place in the root. */
-static int attach_tmp(int root, int tmp, struct viv_error *err)
+/* A directory of the scratch tmpfs bound at path in the root: /tmp always; /run and /var/tmp
+ * where the root is read-only. dir -1: made now, as name. A mount point the root cannot hold
+ * (the bind layout's image directories are read-only) is left alone unless required. */
+static int attach_scratch_dir(int root, int scratch, int dir, const char *name, mode_t mode,
+                              const char *path, bool required, struct viv_error *err)
 {
-    _cleanup_close_ int tmp_at = sandbox_open_in_root(root, "/tmp", true, false, err);
-    if (tmp_at < 0)
-        return viv_wrap(err, "/tmp");
-    return sandbox_bind(tmp, "", tmp_at, "", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false, "/tmp",
-                        err);
+    _cleanup_close_ int made = -1;
+    if (dir < 0) {
+        if (mkdirat(scratch, name, mode) < 0 || fchmodat(scratch, name, mode, 0) < 0)
+            return viv_fail(err, errno, "make %s", path);
+        dir = made = openat(scratch, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dir < 0)
+            return viv_fail(err, errno, "open %s", path);
+    }
+    struct viv_error quiet = {0};
+    _cleanup_close_ int at =
+        sandbox_open_in_root(root, path, true, false, required ? err : &quiet);
+    if (at < 0)
+        return required ? viv_wrap(err, "%s", path) : 0;
+    return sandbox_bind(dir, "", at, "", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false, path, err);
+}
+
+static int attach_tmps(const struct viv_sandbox_config *cfg, int root, bool overlay,
+                       const struct sandbox_scratch *s, struct viv_error *err)
+{
+    if (attach_scratch_dir(root, s->fd, s->tmp, "tmp", 01777, "/tmp", true, err) < 0)
+        return -1;
+    if (!(cfg->read_only || !overlay) || !cfg->read_only_tmpfs)
+        return 0;
+    return attach_scratch_dir(root, s->fd, -1, "run", 0755, "/run", overlay, err) < 0 ||
+                   attach_scratch_dir(root, s->fd, -1, "var-tmp", 01777, "/var/tmp", overlay,
+                                      err) < 0
+               ? -1
+               : 0;
 }
 
 static int mount_binds(const struct viv_sandbox_config *cfg, int root, const int *bind_fds,
@@ -320,7 +346,7 @@ static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide 
     }
     /* /proc's masks after /dev, whose /dev/null they are, unless the aide has taken them (with
      * the host's); the binds after /dev and /tmp, as one may go beneath either. */
-    if (attach_tmp(root, pre->scratch.tmp, err) < 0 || attach_dev(cfg, aide, root, &dev, err) < 0 ||
+    if (attach_tmps(cfg, root, overlay, &pre->scratch, err) < 0 || attach_dev(cfg, aide, root, &dev, err) < 0 ||
         (!masked && sandbox_aide_proc(aide, dev, err) < 0) ||
         mount_binds(cfg, root, bind_fds, err) < 0)
         return -1;

@@ -18,3 +18,10 @@ for v in $verbs; do
     done
     if [ -z "$missing" ]; then pass "docs/viv.1 documents viv $v"; else fail "docs/viv.1 documents viv $v" "missing:$missing"; fi
 done
+
+# A bad option is one line, ours, naming the option and what was wrong with it.
+expect_err "an unknown long option is named" 125 "viv: run: unknown option '--bogus' (see 'viv run --help')" "$VIV" run --bogus app
+expect_err "an unknown short option in a cluster is named by its letter" 125 "viv: run: unknown option '-x' (see 'viv run --help')" "$VIV" run -ix app
+expect_err "an option without its value says so" 125 "viv: run: option '--memory' needs a value (see 'viv run --help')" "$VIV" run --memory
+expect_err "a short option without its value says so" 125 "viv: import: option '-n' needs a value (see 'viv import --help')" "$VIV" import -n
+expect_err "a switch given a value says so" 125 "viv: images: option '--quiet' takes no value (see 'viv images --help')" "$VIV" images --quiet=yes

@@ -188,6 +188,14 @@ run "$VIV" run --read-only app 'touch /etc/x 2>&1; touch /tmp/x && echo tmp-ok'
 if contains "$out" "Read-only file system" && contains "$out" "tmp-ok"; then pass "--read-only: root read-only, /tmp writable"; else fail "--read-only: root read-only, /tmp writable" "$out"; fi
 run "$VIV" run --read-only -w /made/here app 'pwd; touch x 2>&1'
 if contains "$out" "/made/here" && contains "$out" "Read-only file system"; then pass "--read-only: a missing -w is made before the root goes read-only"; else fail "--read-only: a missing -w is made before the root goes read-only" "$status $out $errout"; fi
+# As podman's --read-only-tmpfs: /run and /var/tmp are fresh and writable under --read-only.
+run "$VIV" run --read-only app 'touch /run/x /var/tmp/y && ls -ld /run /var/tmp | cut -c1-10 | tr "\n" " "'
+if [ "$status" = 0 ] && [ "$out" = "drwxr-xr-x drwxrwxrwt " ]; then pass "--read-only: /run and /var/tmp are writable tmpfs directories"; else fail "--read-only: /run and /var/tmp are writable tmpfs directories" "$status $out $errout"; fi
+run "$VIV" run --read-only --read-only-tmpfs=false app 'touch /run/x 2>&1; touch /tmp/x && echo tmp-ok'
+if contains "$out" "/run/x: No such file" && contains "$out" "tmp-ok"; then pass "--read-only-tmpfs=false leaves /run to the read-only root"; else fail "--read-only-tmpfs=false leaves /run to the read-only root" "$status $out $errout"; fi
+run "$VIV" run --read-only=false --rm=true app 'touch /etc/x && echo rw'
+if [ "$out" = rw ]; then pass "switches take podman's =true and =false"; else fail "switches take podman's =true and =false" "$status $out $errout"; fi
+expect_err "a switch's value must be true or false" 125 "viv: run: --read-only='yes': expected true or false (see 'viv run --help')" "$VIV" run --read-only=yes app true
 run env VIV_TEST_NO_OVERLAY=1 "$VIV" run --verbose app 'touch /etc/x 2>&1; echo hi > /tmp/x && cat /tmp/x /etc/passwd | head -n 2'
 if [ "$status" = 0 ] && contains "$errout" "overlayfs unavailable" && contains "$out" "Read-only file system" && contains "$out" "root:x:0:0"; then pass "fallback without overlayfs: read-only image, writable /tmp"; else fail "fallback without overlayfs: read-only image, writable /tmp" "$out $errout"; fi
 assert "the fallback leaves the catalog untouched" test "$before" = "$(catalog_state)"

@@ -103,6 +103,7 @@ else
 fi
 
 expect_err "--pids-limit must be a number" 125 "viv: run: --pids-limit 'many': expected a number (0 or -1: no limit)" "$VIV" run --pids-limit many app true
+expect_err "--cpus finer than the kernel limits is refused, not raised" 125 "viv: run: --cpus '0.001': the kernel limits no finer than 0.01 CPUs (1 ms of each 100 ms)" "$VIV" run --cpus 0.001 app true
 expect_err "--cpus must be a number" 125 "viv: run: --cpus 'lots': expected a number of CPUs (0: no limit)" "$VIV" run --cpus lots app true
 run "$VIV" run --pids-limit 0 --memory 0 --cpus 0 app 'echo unlimited'
 if [ "$status" = 0 ] && [ "$out" = unlimited ]; then pass "--pids-limit 0, --memory 0, --cpus 0: no limits"; else fail "--pids-limit 0, --memory 0, --cpus 0: no limits" "$status $out $errout"; fi
@@ -118,6 +119,11 @@ if can_rootless; then
     elif [ "$status" = 125 ] && contains "$errout" "viv: run: --memory cannot be applied: " && contains "$errout" "RLIMIT_AS limits address space, not memory" && contains "$errout" "--limits=best-effort"; then pass "rootless: an unappliable --memory is an error naming why"; else fail "rootless: an unappliable --memory is an error naming why" "$status $errout"; fi
     run as_nobody "$VIV" run --cpus 1 "$WORK/app.viv" true
     if [ "$status" = 125 ] && contains "$errout" "viv: run: --cpus cannot be applied"; then pass "rootless: an unappliable --cpus is an error"; else fail "rootless: an unappliable --cpus is an error" "$errout"; fi
+    # A limit the image's manifest sets is named as the manifest's, with the flag that lifts it.
+    MANIFEST_EXTRA=', "resources": {"cpus": 0.5}' VIV="$VIV" sh "$SRCDIR/tests/payloads/make-appliance.sh" "$WORK/cpu-capped" "$PAYLOADS/escape" >"$WORK/cpu-capped.log" 2>&1
+    chmod 644 "$WORK/cpu-capped.viv"
+    run as_nobody "$VIV" run "$WORK/cpu-capped.viv" true
+    if [ "$status" = 125 ] && contains "$errout" "viv: run: the image's cpus limit (resources.cpus) cannot be applied: " && contains "$errout" "or --cpus 0 to lift it"; then pass "rootless: an unappliable limit of the manifest is named as the manifest's"; else fail "rootless: an unappliable limit of the manifest is named as the manifest's" "$status $errout"; fi
     # In vm mode --memory always applies (the VM's memory): --cpus is the limit left to warn of.
     unapplied=--memory
     [ "${VIV_MODE:-}" = vm ] && unapplied=--cpus

@@ -194,6 +194,12 @@ START_TEST(messages)
          "\"resources\":{\"memory\":\"64x\"}}",
          "'resources.memory': invalid size '64x': unknown unit 'x' (b, k, m, g, t)"},
         {"{\"vivarium\":1,\"name\":\"a\",\"arch\":\"x86_64\",\"entrypoint\":[\"/a\"],"
+         "\"resources\":{\"cpus\":0.001}}",
+         "'resources.cpus' must be a number from 0.01 to 4096"},
+        {"{\"vivarium\":1,\"name\":\"a\",\"arch\":\"x86_64\",\"entrypoint\":[\"/a\"],"
+         "\"resources\":{\"cpus\":1e9}}",
+         "'resources.cpus' must be a number from 0.01 to 4096"},
+        {"{\"vivarium\":1,\"name\":\"a\",\"arch\":\"x86_64\",\"entrypoint\":[\"/a\"],"
          "\"resources\":{\"timeout\":\"0\"}}",
          "'resources.timeout' must be greater than 0"},
         {"{\"vivarium\":1,\"vivarium\":1}", "duplicate key 'vivarium' at line 1, column 24"},
