@@ -42,7 +42,28 @@ static FILE *open_text(const char *text)
 }
 
 /* The mount point of the cgroup2 hierarchy, or of the v1 hierarchy carrying ctrl (NULL: v2). */
+/* The cgroup v1 options that are no controller's name. */
+static bool v1_option(const char *o)
+{
+    static const char *const options[] = {"rw",     "ro",       "xattr", "noprefix",
+                                           "clone_children", "cpuset_v2_mode",
+                                           "favordynmods",   "nofavordynmods"};
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(options); i++)
+        if (strcmp(o, options[i]) == 0)
+            return true;
+    return strchr(o, '=') != NULL;
+}
+
+/* Where ctrl's hierarchy (NULL: the v2 one) is mounted, or NULL; for v1, with the controllers
+ * mounted together in it ("cpu,cpuacct") in ctrls when not NULL. */
+static char *find_mount_of(const struct host_view *h, const char *ctrl, char *ctrls, size_t len);
+
 static char *find_mount(const struct host_view *h, const char *ctrl)
+{
+    return find_mount_of(h, ctrl, NULL, 0);
+}
+
+static char *find_mount_of(const struct host_view *h, const char *ctrl, char *ctrls, size_t len)
 {
     _cleanup_fclose_ FILE *f = open_text(h->mountinfo);
     if (!f)
@@ -60,10 +81,19 @@ static char *find_mount(const struct host_view *h, const char *ctrl)
         if (!ctrl && strcmp(fstype, "cgroup2") == 0)
             return viv_xstrdup(mnt);
         if (ctrl && strcmp(fstype, "cgroup") == 0) {
-            char *save = NULL;
-            for (char *o = strtok_r(superopts, ",", &save); o; o = strtok_r(NULL, ",", &save))
-                if (strcmp(o, ctrl) == 0)
-                    return viv_xstrdup(mnt);
+            char *save = NULL, found[1024] = "";
+            bool match = false;
+            for (char *o = strtok_r(superopts, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+                match |= strcmp(o, ctrl) == 0;
+                if (!v1_option(o))
+                    snprintf(found + strlen(found), sizeof(found) - strlen(found), "%s%s",
+                             found[0] ? "," : "", o);
+            }
+            if (match) {
+                if (ctrls)
+                    snprintf(ctrls, len, "%s", found);
+                return viv_xstrdup(mnt);
+            }
         }
     }
     return NULL;
@@ -231,9 +261,10 @@ static char *own_v2_parent(struct viv_limits_plan *plan, const char *ctrl, char 
     return vivarium_cgroup(root, ctrl);
 }
 
-static char *v1_parent(const struct host_view *h, const char *ctrl, char *why, size_t len)
+static char *v1_parent(const struct host_view *h, const char *ctrl, char *ctrls, size_t ctrls_len,
+                       char *why, size_t len)
 {
-    _cleanup_free_ char *mnt = find_mount(h, ctrl);
+    _cleanup_free_ char *mnt = find_mount_of(h, ctrl, ctrls, ctrls_len);
     _cleanup_free_ char *own = mnt ? own_cgroup(h, ctrl) : NULL;
     if (!mnt || !own) {
         snprintf(why + strlen(why), len - strlen(why), "; no cgroup v1 %s hierarchy", ctrl);
@@ -396,7 +427,8 @@ int limits_prepare(const struct viv_sandbox_config *cfg, const char *instance, b
         const char *version_name = "v2";
         int version = parent ? 2 : 0;
         if (!parent && geteuid() == 0) {
-            parent = v1_parent(&host, ctrl_name[c], why, sizeof(why));
+            parent = v1_parent(&host, ctrl_name[c], plan->v1_controllers[c],
+                               sizeof(plan->v1_controllers[c]), why, sizeof(why));
             version = parent ? 1 : 0;
             version_name = "v1";
             _cleanup_free_ char *v2_mnt = parent ? NULL : find_mount(&host, NULL);

@@ -313,8 +313,28 @@ void sandbox_premade_close(struct sandbox_premade *p);
  * line on the root's layout, for --verbose. */
 struct sandbox_aide;
 int sandbox_setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide,
-                       struct sandbox_premade *pre, char *note, size_t note_len,
+                       struct sandbox_premade *pre, int *sys_at, char *note, size_t note_len,
                        struct viv_error *err);
+/* The instance's sysfs (sandbox_sysfs.c): fd, mounted nowhere until attached, or -errno; masked
+ * once what of it is host-wide and sensitive is covered. */
+struct sandbox_sysfs {
+    long fd;
+    bool masked;
+};
+/* A read-only sysfs of the calling thread's network namespace, masked where the kernel mounts
+ * beneath a mount not yet anywhere (Linux 6.15). System calls by hand (the aide makes it). */
+void sandbox_sysfs_make(struct sandbox_sysfs *s);
+/* The guest's /sys: s (from sandbox_aide_join) attached at sys_at, an O_PATH fd of the mount
+ * point, masked there if it was not, with the cgroups of plan's limits at its /sys/fs/cgroup;
+ * s's fd and sys_at are closed. /sys is the guest's convenience, not a wall: what cannot be
+ * mounted is left out, and said in note (for --verbose). -1 (err filled) only when a /sys
+ * attached could not be masked. */
+struct viv_limits_plan;
+int sandbox_attach_sys(struct sandbox_sysfs *s, int sys_at, const struct viv_limits_plan *plan,
+                       char *note, size_t note_len, struct viv_error *err);
+/* The hierarchies plan's limits live in, read-only at /sys/fs/cgroup of the attached sysfs sys,
+ * as the cgroup namespace shows them (sandbox_cgroupfs.c); nothing for an unlimited instance. */
+int sandbox_mount_cgroup_view(const struct viv_limits_plan *plan, int sys, struct viv_error *err);
 /* Write the instance's /etc/hostname, /etc/hosts and the host's /etc/resolv.conf over the
  * image's, into the writable layer (sandbox_etc.c). Nothing for an image without /etc. */
 int sandbox_setup_etc(const struct viv_sandbox_config *cfg, int root, struct viv_error *err);
@@ -340,6 +360,9 @@ int sandbox_bind(int src_dirfd, const char *src_path, int target_dirfd, const ch
  * -errno. */
 long sandbox_bind_raw(int src_dirfd, const char *src_path, uint64_t attr, bool recursive,
                       int target_dirfd, const char *target_name);
+/* A detached copy of the mount at src_path (recursive: with those beneath), attr set on it before
+ * anyone can see it: its fd, or -errno. Attach it, or its close waits out a grace period. */
+long sandbox_clone_raw(int src_dirfd, const char *src_path, uint64_t attr, bool recursive);
 /* A detached mount (mnt, left open) onto target_name under target_dirfd, or onto target_dirfd
  * itself when the name is "": 0 or -errno. System calls by hand, as the next one. */
 long sandbox_attach_raw(int mnt, int target_dirfd, const char *target_name);
@@ -440,6 +463,9 @@ struct sandbox_aide {
     int host_dev;                /* the host's /dev (O_PATH), opened before the aide starts */
     int proc_mounted;            /* set by the first thread: proc_fd is the guest's /proc */
     int proc_fd;
+    int sys_claim;  /* who makes the sysfs: 0 no one yet, 1 the aide, 2 the first thread */
+    int sys_ready;  /* set by the aide once sys_fd holds */
+    struct sandbox_sysfs sys; /* the aide's */
     int proc_claim; /* who masks it: 0 no one yet, 1 the aide, 2 the first thread */
     int proc_done;  /* set by the aide once it has */
     int proc_error; /* the aide's: -errno, and where */
@@ -498,10 +524,11 @@ long sandbox_proc_protect(int proc, int null_dir, const char **failed);
 /* Right after pivot_root (the working directory the new root): the old root is the aide's to
  * detach, once it has made the network namespace. */
 void sandbox_aide_pivoted(struct sandbox_aide *a);
-/* Once the root is ready, with the capabilities: the old root detached here if the aide does
- * not; the namespaces waited for and entered, the network one only with join_net (one made for
- * an instance started early may turn out not wanted). */
-int sandbox_aide_join(struct sandbox_aide *a, bool join_net, struct viv_error *err);
+/* Once the root is ready, with the capabilities: the namespaces waited for and entered, the
+ * network one only with join_net (one made for an instance started early may turn out not
+ * wanted); with sysfs, the sysfs of that network namespace there, the aide's or made now; then the old root detached here if the aide does not. */
+int sandbox_aide_join(struct sandbox_aide *a, bool join_net, struct sandbox_sysfs *sysfs,
+                      struct viv_error *err);
 /* Before the guest starts: wait until the aide is gone; loopback is up, the old root detached. */
 int sandbox_aide_finish(struct sandbox_aide *a, struct viv_error *err);
 
@@ -554,6 +581,9 @@ struct viv_limits_plan {
     /* Per controller: where its limit lives (NULL: not through a cgroup) and which version. */
     char *dir[VIV_CG_COUNT];
     int version[VIV_CG_COUNT];
+    /* For a v1 one: the controllers its hierarchy holds ("cpu,cpuacct"), which a mount of it in
+     * the guest's view must name. */
+    char v1_controllers[VIV_CG_COUNT][64];
     bool nproc_rlimit; /* pids through RLIMIT_NPROC in the child */
     uint64_t nproc;
     /* A cgroup2 mount of viv's own (detached: in no mount namespace), where the host mounts no

@@ -190,6 +190,9 @@ static void detach_old_root(struct sandbox_aide *a)
 {
     if (!a->aide_detaches)
         return;
+    /* The first thread took the sysfs over (take_sysfs): it needs the host's in view. */
+    if (__atomic_load_n(&a->sys_claim, __ATOMIC_ACQUIRE) == 2)
+        flag_wait(&a->sys_ready);
     a->detach_us[0] = now_us();
     long r = raw3(SYS_umount2, (long)".", MNT_DETACH, 0);
     a->detach_error = r < 0 ? (int)-r : 0;
@@ -205,6 +208,13 @@ static int aide_main(void *arg)
     if (made) {
         make_network_namespace(a, true);
         flag_set(&a->ns_ready);
+        /* A sysfs shows the network devices of the namespace whose task makes it: ours. Made
+         * while the id maps are still being written (it needs none), the first thread finds it
+         * ready once it has joined. */
+        if (!a->ns_error && a->make_netns && claim(&a->sys_claim, 1)) {
+            sandbox_sysfs_make(&a->sys);
+            flag_set(&a->sys_ready);
+        }
     }
     /* /dev needs the id maps (its files' owners, devpts's gid): as root, those of an instance
      * started early are in place before the go, and all up to the dispositions is done while
@@ -315,6 +325,7 @@ void sandbox_aide_start(struct sandbox_aide *a, const struct sandbox_child *c)
         a->ns_fd[i] = -1;
     a->last_pid_fd = -1;
     a->proc_fd = -1;
+    a->sys.fd = -1;
     a->make_netns = make_netns;
     a->rootless = c->rootless;
     a->maps_ready = c->maps_ready;
@@ -461,6 +472,25 @@ int sandbox_aide_devtree(struct sandbox_aide *a, struct sandbox_devtree *t, stru
     return t->error ? viv_fail(err, t->error, "%s", t->failed) : 0;
 }
 
+/* The instance's sysfs, once in its network namespace: the aide's, which it makes only in the
+ * one it made, or made now. While the old root is there: in a user namespace the kernel makes a
+ * sysfs only where one is fully visible already, the host's. An aide that would detach the old
+ * root waits for ours (sys_ready). */
+static void take_sysfs(struct sandbox_aide *a, struct sandbox_sysfs *sys)
+{
+    bool ours = !a->started || claim(&a->sys_claim, 2);
+    viv_trace(VIV_TRACE_RUN, "run", "instance: sysfs made by %s", ours ? "us" : "the aide");
+    if (ours) {
+        sandbox_sysfs_make(sys);
+        if (a->started)
+            flag_set(&a->sys_ready);
+        return;
+    }
+    flag_wait(&a->sys_ready);
+    *sys = a->sys;
+    a->sys.fd = -1;
+}
+
 /* Into the namespaces the aide made; the network one only with join_net. */
 static int join_namespaces(struct sandbox_aide *a, bool join_net, struct viv_error *err)
 {
@@ -517,17 +547,28 @@ int sandbox_aide_proc(struct sandbox_aide *a, int dev, struct viv_error *err)
     return r < 0 ? viv_fail(err, (int)-r, "mask or protect /proc/%s", failed) : 0;
 }
 
-int sandbox_aide_join(struct sandbox_aide *a, bool join_net, struct viv_error *err)
+static int join(struct sandbox_aide *a, bool join_net, struct viv_error *err);
+
+int sandbox_aide_join(struct sandbox_aide *a, bool join_net, struct sandbox_sysfs *sysfs,
+                      struct viv_error *err)
 {
     if (a->last_pid_fd >= 0)
         close(a->last_pid_fd);
     a->last_pid_fd = -1;
-
+    int rc = join(a, join_net, err);
+    if (rc == 0 && sysfs)
+        take_sysfs(a, sysfs);
     /* Not while the aide masks /proc with the host's /dev/null, which the old root holds. */
     if (!a->aide_detaches && __atomic_load_n(&a->proc_claim, __ATOMIC_ACQUIRE) == 1)
         flag_wait(&a->proc_done);
-    if (!a->aide_detaches && umount2(".", MNT_DETACH) < 0)
-        return viv_fail(err, errno, "detach the old root");
+    if (!a->aide_detaches && umount2(".", MNT_DETACH) < 0 && rc == 0)
+        rc = viv_fail(err, errno, "detach the old root");
+    return rc;
+}
+
+/* The namespaces made (by the aide, or now) and entered. */
+static int join(struct sandbox_aide *a, bool join_net, struct viv_error *err)
+{
     int64_t wait_from = now_us();
     bool ours = !a->started || claim(&a->ns_claim, 2);
     if (ours) {
@@ -569,6 +610,10 @@ static void close_handed(struct sandbox_aide *a)
 {
     sandbox_close_raw(&a->host_dev);
     sandbox_close_raw(&a->proc_fd);
+    /* Made for a network namespace the guest did not get. */
+    if (a->sys.fd >= 0)
+        sandbox_sys(SYS_close, a->sys.fd, 0, 0, 0);
+    a->sys.fd = -1;
 }
 
 int sandbox_aide_finish(struct sandbox_aide *a, struct viv_error *err)

@@ -466,7 +466,8 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
         fail(c, &err);
     char note[512] = "";
     viv_trace(VIV_TRACE_RUN, "run", "instance: setting up the root");
-    if (sandbox_setup_root(cfg, &aide, &pre, note, sizeof(note), &err) < 0)
+    int sys_at;
+    if (sandbox_setup_root(cfg, &aide, &pre, &sys_at, note, sizeof(note), &err) < 0)
         fail(c, &err);
     viv_trace(VIV_TRACE_RUN, "run", "instance: root ready");
     /* Launches back to back see the aide's network namespace wait for the one before's teardown
@@ -474,7 +475,11 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
      * anyway and the join does not. */
     if (sandbox_aide_netns_pending(&aide) && sandbox_drop_bounding_set(cfg->uid, &err) < 0)
         fail(c, &err);
-    if (sandbox_aide_join(&aide, !cfg->network_host, &err) < 0)
+    struct sandbox_sysfs sysfs = {.fd = -1};
+    if (sandbox_aide_join(&aide, !cfg->network_host, sys_at >= 0 ? &sysfs : NULL, &err) < 0)
+        fail(c, &err);
+    if (sys_at >= 0 &&
+        sandbox_attach_sys(&sysfs, sys_at, c->plan, note, sizeof(note), &err) < 0)
         fail(c, &err);
     if (sethostname(cfg->hostname, strlen(cfg->hostname)) < 0) {
         viv_fail(&err, errno, "set hostname '%s'", cfg->hostname);

@@ -134,14 +134,19 @@ static long clone_tree(int src_dirfd, const char *src_path, unsigned tree_flags,
     return m;
 }
 
-long sandbox_bind_raw(int src_dirfd, const char *src_path, uint64_t attr, bool recursive,
-                      int target_dirfd, const char *target_name)
+long sandbox_clone_raw(int src_dirfd, const char *src_path, uint64_t attr, bool recursive)
 {
     unsigned tree_flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
     if (!src_path[0])
         tree_flags |= AT_EMPTY_PATH;
+    return clone_tree(src_dirfd, src_path, tree_flags, attr);
+}
+
+long sandbox_bind_raw(int src_dirfd, const char *src_path, uint64_t attr, bool recursive,
+                      int target_dirfd, const char *target_name)
+{
     /* Attached by fd: no path is walked twice. */
-    long m = clone_tree(src_dirfd, src_path, tree_flags, attr);
+    long m = sandbox_clone_raw(src_dirfd, src_path, attr, recursive);
     if (m < 0)
         return m;
     long r = sandbox_attach_raw((int)m, target_dirfd, target_name);

@@ -265,8 +265,9 @@ static int mount_binds(const struct viv_sandbox_config *cfg, int root, const int
 }
 
 static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide,
-                      struct sandbox_premade *pre, int rootfs_fd, const int *bind_fds, char *note,
-                      size_t note_len, struct viv_error *err);
+                      struct sandbox_premade *pre, int rootfs_fd, const int *bind_fds,
+                      int *sys_at, char *note, size_t note_len,
+                      struct viv_error *err);
 
 static void close_all(int *fds, size_t n)
 {
@@ -277,21 +278,22 @@ static void close_all(int *fds, size_t n)
 }
 
 static int setup_root_taking(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide,
-                             struct sandbox_premade *pre, char *note, size_t note_len,
-                             struct viv_error *err);
+                             struct sandbox_premade *pre, int *sys_at, char *note,
+                             size_t note_len, struct viv_error *err);
 
 int sandbox_setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide,
-                       struct sandbox_premade *pre, char *note, size_t note_len,
-                       struct viv_error *err)
+                       struct sandbox_premade *pre, int *sys_at, char *note,
+                       size_t note_len, struct viv_error *err)
 {
-    int rc = setup_root_taking(cfg, aide, pre, note, note_len, err);
+    *sys_at = -1;
+    int rc = setup_root_taking(cfg, aide, pre, sys_at, note, note_len, err);
     sandbox_premade_close(pre);
     return rc;
 }
 
 static int setup_root_taking(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide,
-                             struct sandbox_premade *pre, char *note, size_t note_len,
-                             struct viv_error *err)
+                             struct sandbox_premade *pre, int *sys_at, char *note,
+                             size_t note_len, struct viv_error *err)
 {
     /* Nothing we mount may propagate back to the host, and pivot_root needs a private root. */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -310,7 +312,7 @@ static int setup_root_taking(const struct viv_sandbox_config *cfg, struct sandbo
             return -1;
         }
     }
-    int rc = setup_root(cfg, aide, pre, rootfs_fd, bind_fds, note, note_len, err);
+    int rc = setup_root(cfg, aide, pre, rootfs_fd, bind_fds, sys_at, note, note_len, err);
     close_all(bind_fds, cfg->nbinds);
     return rc;
 }
@@ -321,8 +323,9 @@ static int setup_root_taking(const struct viv_sandbox_config *cfg, struct sandbo
  * (the kernel follows mounts after "..", at the root too), so an image's "tmp -> ../.." or a
  * working directory of "/.." would reach the host's tree. */
 static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide,
-                      struct sandbox_premade *pre, int rootfs_fd, const int *bind_fds, char *note,
-                      size_t note_len, struct viv_error *err)
+                      struct sandbox_premade *pre, int rootfs_fd, const int *bind_fds,
+                      int *sys_at, char *note, size_t note_len,
+                      struct viv_error *err)
 {
     bool overlay = false, etc_done = false;
     _cleanup_close_ int root =
@@ -350,6 +353,13 @@ static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide 
         (!masked && sandbox_aide_proc(aide, dev, err) < 0) ||
         mount_binds(cfg, root, bind_fds, err) < 0)
         return -1;
+    /* /sys's mount point, made when missing while the root is writable: /sys itself is mounted
+     * once the network namespace is joined (sandbox_sysfs.c). A root that cannot hold one (a
+     * file there) runs without. */
+    if (!cfg->network_host) {
+        struct viv_error quiet = {0};
+        *sys_at = sandbox_open_in_root(root, "/sys", true, false, &quiet);
+    }
     /* The working directory is made when missing, as podman does, while the root is writable:
      * under --read-only too, in the layer that is discarded, before the root goes read-only. */
     if (overlay) {

@@ -53,6 +53,21 @@ else
     memline="viv: run: limits: --memory: cgroup v"
     [ "${VIV_MODE:-}" = vm ] && memline="viv: run: limits: --memory: the VM's memory, 32.0 MiB"
     if [ "$status" = 0 ] && contains "$errout" "$memline" && contains "$errout" "--cpus: cgroup v" && contains "$errout" "--pids-limit: cgroup v"; then pass "--verbose says how each limit is applied"; else fail "--verbose says how each limit is applied" "$errout"; fi
+    # The limits are where a JVM or the Go runtime looks for them, /sys/fs/cgroup (v1 or v2),
+    # read-only, through the cgroup namespace: the instance's own cgroup at the top.
+    if [ "${VIV_MODE:-}" = vm ]; then
+        skip "the guest reads its limits at /sys/fs/cgroup" "vm mode: the VM's memory is the limit"
+    else
+        run "$VIV" run --memory 64M --pids-limit 40 --cpus 0.5 app '
+            for f in memory.max memory/memory.limit_in_bytes pids.max pids/pids.max cpu.max cpu/cpu.cfs_quota_us; do
+                [ -f /sys/fs/cgroup/$f ] && echo "$(cat /sys/fs/cgroup/$f)"
+            done | tr "\n" " "; echo
+            (echo max > /sys/fs/cgroup/pids.max || echo max > /sys/fs/cgroup/pids/pids.max) 2>/dev/null && echo raised
+            grep -q "^0::/$\|:memory:/$" /proc/self/cgroup && echo at-top'
+        if [ "$status" = 0 ] && { [ "$out" = "$(printf '67108864 40 50000 100000 \nat-top')" ] || [ "$out" = "$(printf '67108864 40 50000 \nat-top')" ]; }; then pass "the guest reads its limits at /sys/fs/cgroup, read-only, at the top of its cgroup namespace"; else fail "the guest reads its limits at /sys/fs/cgroup" "$status $out $errout"; fi
+    fi
+    run "$VIV" run app 'grep -c " - cgroup" /proc/self/mountinfo'
+    if [ "$out" = 0 ]; then pass "an unlimited guest gets no cgroup mounts"; else fail "an unlimited guest gets no cgroup mounts" "$status $out $errout"; fi
     # The CPU quota is really there: a busy loop for 1 s of wall time gets about half a CPU.
     run "$VIV" run --cpus 0.25 --stats=json --timeout 1 app 'while :; do :; done'
     user=$(printf '%s' "$errout" | sed -n 's/.*"user_seconds":\([0-9.]*\).*/\1/p')

@@ -17,6 +17,8 @@ else
     if [ "$status" = 0 ] && [ "$(printf '%s' "$out" | head -1)" = 1 ] && contains "$out" "net:[" && ! contains "$out" "$(readlink /proc/self/ns/net)"; then pass "rootless: the entrypoint is pid 1, in a network namespace of its own"; else fail "rootless: the entrypoint is pid 1" "$status $out $errout"; fi
     run as_nobody "$VIV" run --limits=best-effort "$WORK/app.viv" 'echo x > /etc/x && cat /etc/x'
     if [ "$status" = 0 ] && [ "$out" = x ]; then pass "rootless: a writable root"; else fail "rootless: a writable root" "$out $errout"; fi
+    run as_nobody "$VIV" run "$WORK/app.viv" 'ls /sys/class/net; grep -c " /sys ro,[^ ]* - sysfs " /proc/self/mountinfo'
+    if [ "$status" = 0 ] && [ "$out" = "$(printf 'lo\n1')" ]; then pass "rootless: a read-only sysfs of the instance's network namespace at /sys"; else fail "rootless: a read-only sysfs at /sys" "$status $out $errout"; fi
     # The instance makes its memory undumpable, and it shares viv's until the guest's exec (by
     # name: a .viv file is checked against the catalog by threads, and then it gets a copy):
     # once the guest runs, viv is its caller's to inspect again (/proc, a debugger).

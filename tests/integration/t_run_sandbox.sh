@@ -50,6 +50,19 @@ if [ "$status" = 0 ] && [ "$out" = checked ]; then
 else
     fail "/proc: host-wide files masked, kernel settings read-only" "$status $out $errout"
 fi
+# /sys as podman gives it: a read-only sysfs of the instance's own network namespace (loopback
+# alone in /sys/class/net), with the firmware's tables masked; none with the host's network,
+# whose sysfs only a bind of the host's /sys with all beneath it would give.
+run "$VIV" run --mode native app '
+    grep -q " /sys ro,[^ ]* - sysfs " /proc/self/mountinfo || echo "no read-only sysfs"
+    ls /sys/class/net | tr "\n" " "; echo
+    [ -z "$(ls -A /sys/firmware)" ] || echo "firmware visible"
+    (echo x > /sys/kernel/uevent_helper) 2>/dev/null && echo "wrote /sys"
+    [ -s /sys/devices/system/cpu/online ] || echo "no cpus in /sys"
+    echo checked'
+if [ "$status" = 0 ] && [ "$out" = "$(printf 'lo \nchecked')" ]; then pass "/sys: a read-only sysfs of the instance's network namespace, firmware masked"; else fail "/sys: a read-only sysfs of the instance's network namespace, firmware masked" "$status $out $errout"; fi
+run "$VIV" run --mode native --network host app 'grep -c " - sysfs " /proc/self/mountinfo'
+if [ "$out" = 0 ]; then pass "/sys: none with the host's network"; else fail "/sys: none with the host's network" "$status $out $errout"; fi
 # What of the root does not depend on the image (made before the go by an instance started early
 # as root, else after it) looks the same either way: a sticky /tmp anyone may write, on a mount
 # of its own, and the cgroup namespace rooted at the cgroup viv runs in, here a pids cgroup made

@@ -39,6 +39,13 @@ done
 wait $vp
 if [ "$knobs" = "33554432 10 50000 100000" ]; then ok "memory.max, pids.max and cpu.max hold the limits"; else bad "memory.max, pids.max and cpu.max hold the limits" "'$knobs'"; fi
 
+# And from inside, where a JVM or the Go runtime looks: the guest's /sys/fs/cgroup, read-only.
+out=$("$VIV" run --cpus 0.5 --memory 32M --pids-limit 10 "$APP" 'cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max /sys/fs/cgroup/cpu.max; echo max > /sys/fs/cgroup/pids.max && echo raised' 2>&1 | tr '\n' ' ')
+case $out in
+"33554432 10 50000 100000 "*"Read-only file system"*) ok "the guest reads its limits at /sys/fs/cgroup, read-only" ;;
+*) bad "the guest reads its limits at /sys/fs/cgroup, read-only" "$out" ;;
+esac
+
 out=$("$VIV" run --memory 64M --entrypoint /bin/escape "$APP" memhog 256 2>&1)
 st=$?
 case $st:$out in

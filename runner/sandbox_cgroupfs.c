@@ -1,0 +1,85 @@
+/* sandbox_cgroupfs.c: the instance's limits where programs look for them. A JVM, the Go runtime
+ * or nproc-like tools size themselves from /sys/fs/cgroup: without it a guest limited to 2G sizes
+ * its heap from the host's memory and is killed. So, as podman does, the guest's
+ * /sys/fs/cgroup holds read-only mounts of the hierarchies its limits live in, seen through its
+ * cgroup namespace, whose root is the instance's own cgroup: the limit is what it reads at the
+ * top. Only for a limited instance: an unlimited one has nothing to read there that the host's
+ * /proc/meminfo and CPU count would not tell it, and every mount costs its making. */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define VIEW_ATTR (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
+
+static int mount_at(const char *fstype, const char *const *opts, int dirfd, const char *name,
+                    struct viv_error *err)
+{
+    long m = sandbox_new_mount(fstype, opts, VIEW_ATTR);
+    if (m < 0)
+        return viv_fail(err, (int)-m, "mount %s at /sys/fs/cgroup/%s", fstype, name);
+    long r = sandbox_attach_raw((int)m, dirfd, name);
+    close((int)m);
+    return r < 0 ? viv_fail(err, (int)-r, "attach /sys/fs/cgroup/%s", name) : 0;
+}
+
+/* One v1 hierarchy: controllers as the host mounts them together ("cpu,cpuacct"), in a
+ * directory of that name, with a link by each controller's own name, as systemd lays it out. */
+static int mount_v1(int top, const char *controllers, struct viv_error *err)
+{
+    char list[64];
+    snprintf(list, sizeof(list), "%s", controllers);
+    const char *opts[2 + 2 * 8 + 1] = {"source", "cgroup"};
+    size_t n = 2, count = 0;
+    char *save = NULL;
+    for (char *c = strtok_r(list, ",", &save); c && count < 8; c = strtok_r(NULL, ",", &save)) {
+        opts[n++] = c;
+        opts[n++] = NULL;
+        count++;
+    }
+    opts[n] = NULL;
+    if (mkdirat(top, controllers, 0755) < 0)
+        return errno == EEXIST ? 0 : viv_fail(err, errno, "make /sys/fs/cgroup/%s", controllers);
+    if (mount_at("cgroup", opts, top, controllers, err) < 0)
+        return -1;
+    for (size_t i = 2; count > 1 && i < n; i += 2)
+        if (symlinkat(controllers, top, opts[i]) < 0 && errno != EEXIST)
+            return viv_fail(err, errno, "link /sys/fs/cgroup/%s", opts[i]);
+    return 0;
+}
+
+int sandbox_mount_cgroup_view(const struct viv_limits_plan *plan, int sys, struct viv_error *err)
+{
+    bool v1 = false, v2 = false;
+    for (int c = 0; c < VIV_CG_COUNT; c++) {
+        v1 |= plan->dir[c] && plan->version[c] == 1;
+        v2 |= plan->dir[c] && plan->version[c] == 2;
+    }
+    static const char *const cgroup2[] = {"source", "cgroup2", NULL};
+    if (!v1)
+        return v2 ? mount_at("cgroup2", cgroup2, sys, "fs/cgroup", err) : 0;
+    /* v1 (root on a host with v1 controllers): a tmpfs of directories, as the host has it. */
+    static const char *const tmpfs[] = {"source", "tmpfs", "mode", "0755", NULL};
+    long top = sandbox_new_mount("tmpfs", tmpfs, VIEW_ATTR & ~(uint64_t)MOUNT_ATTR_RDONLY);
+    if (top < 0)
+        return viv_fail(err, (int)-top, "mount a tmpfs at /sys/fs/cgroup");
+    long r = sandbox_attach_raw((int)top, sys, "fs/cgroup");
+    int rc = r < 0 ? viv_fail(err, (int)-r, "attach /sys/fs/cgroup") : 0;
+    for (int c = 0; rc == 0 && c < VIV_CG_COUNT; c++)
+        if (plan->dir[c] && plan->version[c] == 1 && plan->v1_controllers[c][0])
+            rc = mount_v1((int)top, plan->v1_controllers[c], err);
+    if (rc == 0 && v2) {
+        if (mkdirat((int)top, "unified", 0755) < 0)
+            rc = viv_fail(err, errno, "make /sys/fs/cgroup/unified");
+        else
+            rc = mount_at("cgroup2", cgroup2, (int)top, "unified", err);
+    }
+    if (rc == 0)
+        rc = sandbox_set_mount_attr((int)top, MOUNT_ATTR_RDONLY, false, "/sys/fs/cgroup", err);
+    close((int)top);
+    return rc;
+}
