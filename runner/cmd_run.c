@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <math.h>
 #include <string.h>
+#include <sys/capability.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -162,6 +164,16 @@ static int resolve_image(struct viv_cli *cli, struct viv_catalog *c, const char 
 }
 
 /* Manifest first, then flags: every resource in the manifest is the default of its flag. */
+static bool can_raise_hard_limits(void)
+{
+    cap_t caps = cap_get_proc();
+    cap_flag_value_t v = CAP_CLEAR;
+    if (caps)
+        cap_get_flag(caps, CAP_SYS_RESOURCE, CAP_EFFECTIVE, &v);
+    cap_free(caps);
+    return v == CAP_SET;
+}
+
 static int build_config(struct viv_cli *cli, const struct run_flags *f, const struct viv_image *img,
                         char **cmd, int ncmd, struct viv_sandbox_config *cfg, struct viv_strv *argv,
                         struct viv_strv *env, struct run_user *user, char *hostname, size_t hlen)
@@ -290,6 +302,20 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
                                 (!f->cpus && cfg->cpus > 0 ? 1u << VIV_CG_CPU : 0);
     if (f->timeout && viv_parse_duration(f->timeout, &cfg->timeout_ms, err) < 0)
         return viv_wrap(err, "--timeout");
+    /* A hard limit can be lowered here, not raised (that needs CAP_SYS_RESOURCE, which root
+     * lacks on some hosts): said before anything is made. */
+    for (size_t i = 0; i < f->nulimits; i++) {
+        const struct viv_ulimit *u = &f->ulimits[i];
+        struct rlimit now;
+        if (getrlimit(u->resource, &now) == 0 && now.rlim_max != RLIM_INFINITY &&
+            (u->hard == RLIM_INFINITY || u->hard > now.rlim_max) && !can_raise_hard_limits())
+            return viv_fail(err, 0,
+                            "--ulimit %s: the hard limit cannot go above this host's, %llu "
+                            "(raising it needs CAP_SYS_RESOURCE)",
+                            u->name, (unsigned long long)now.rlim_max);
+    }
+    cfg->ulimits = f->ulimits;
+    cfg->nulimits = f->nulimits;
 
     for (size_t i = 0; i < m->env.n; i++)
         run_env_set(env, m->env.v[i]);

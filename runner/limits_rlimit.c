@@ -23,3 +23,14 @@ int limits_apply_rlimits(const struct viv_limits_plan *plan, struct viv_error *e
                         (unsigned long long)want);
     return 0;
 }
+
+int limits_apply_ulimits(const struct viv_sandbox_config *cfg, struct viv_error *err)
+{
+    for (size_t i = 0; i < cfg->nulimits; i++) {
+        const struct viv_ulimit *u = &cfg->ulimits[i];
+        struct rlimit rl = {.rlim_cur = (rlim_t)u->soft, .rlim_max = (rlim_t)u->hard};
+        if (setrlimit(u->resource, &rl) < 0)
+            return viv_fail(err, errno, "--ulimit %s", u->name);
+    }
+    return 0;
+}

@@ -2,6 +2,9 @@
 #include "run_flags.h"
 
 #include <errno.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <linux/mount.h>
 #include <string.h>
 
 enum {
@@ -24,6 +27,8 @@ enum {
     OPT_READ_ONLY_TMPFS,
     OPT_INTERACTIVE,
     OPT_TTY,
+    OPT_TMPFS,
+    OPT_ULIMIT,
 };
 
 void run_strv_push(struct viv_strv *v, char *s)
@@ -123,6 +128,28 @@ static bool has_dotdot(const char *path)
     return false;
 }
 
+/* A path in the guest that a mount may go at: absolute, not the root, without "..", so it can
+ * only name something under the guest's root (symlinks in the image are resolved inside it). */
+static int check_guest_path(const char *flag, const char *arg, const char *guest,
+                            struct viv_error *err)
+{
+    if (guest[0] != '/')
+        return viv_fail(err, 0, "%s '%s': the guest path '%s' must be absolute", flag, arg,
+                        guest);
+    if (guest[strspn(guest, "/")] == '\0')
+        return viv_fail(err, 0, "%s '%s': the guest path must not be /", flag, arg);
+    if (has_dotdot(guest))
+        return viv_fail(err, 0, "%s '%s': the guest path '%s' must not contain '..'", flag, arg,
+                        guest);
+    return 0;
+}
+
+static void push_mount(struct run_flags *f, struct viv_bind b)
+{
+    f->binds = viv_xrealloc(f->binds, (f->nbinds + 1) * sizeof(*f->binds));
+    f->binds[f->nbinds++] = b;
+}
+
 /* HOST:GUEST[:OPTIONS], OPTIONS a comma-separated list of ro, rw, z and Z, as podman spells
  * them (z and Z relabel for SELinux there; vivarium sets no labels, so they change nothing).
  * GUEST is a path in the guest: absolute and without "..", so it can only name something under
@@ -148,15 +175,94 @@ static int add_bind(struct run_flags *f, const char *arg, struct viv_error *err)
         return viv_fail(err, 0, "-v '%s': expected HOST:GUEST[:ro]", arg);
     *colon = '\0';
     const char *guest = colon + 1;
-    if (guest[0] != '/')
-        return viv_fail(err, 0, "-v '%s': the guest path '%s' must be absolute", arg, guest);
-    if (guest[strspn(guest, "/")] == '\0')
-        return viv_fail(err, 0, "-v '%s': the guest path must not be /", arg);
-    if (has_dotdot(guest))
-        return viv_fail(err, 0, "-v '%s': the guest path '%s' must not contain '..'", arg, guest);
-    f->binds = viv_xrealloc(f->binds, (f->nbinds + 1) * sizeof(*f->binds));
-    f->binds[f->nbinds++] =
-        (struct viv_bind){.host = viv_xstrdup(s), .guest = viv_xstrdup(guest), .read_only = ro};
+    if (check_guest_path("-v", arg, guest, err) < 0)
+        return -1;
+    push_mount(f, (struct viv_bind){
+                      .host = viv_xstrdup(s), .guest = viv_xstrdup(guest), .read_only = ro});
+    return 0;
+}
+
+/* Digits, then at most one of the suffixes allowed. */
+static bool number_with(const char *v, const char *suffixes, bool octal)
+{
+    size_t n = strspn(v, octal ? "01234567" : "0123456789");
+    return n > 0 && (!v[n] || (strchr(suffixes, v[n]) && !v[n + 1]));
+}
+
+/* GUEST[:OPTIONS], as podman takes it: a fresh tmpfs at GUEST, rw,noexec,nosuid,nodev unless
+ * OPTIONS (a comma-separated list) say otherwise; size=, mode=, uid=, gid= and nr_inodes= go to
+ * the tmpfs as they are, checked here so that a typo is told as one. */
+static int add_tmpfs(struct run_flags *f, const char *arg, struct viv_error *err)
+{
+    struct viv_bind b = {.tmpfs_text = viv_xstrdup(arg)};
+    char *opts = strchr(b.tmpfs_text, ':');
+    if (opts)
+        *opts++ = '\0';
+    int rc = check_guest_path("--tmpfs", arg, b.tmpfs_text, err);
+    size_t n = 0;
+    b.tmpfs_opts[n++] = "source";
+    b.tmpfs_opts[n++] = "tmpfs";
+    uint64_t attr = MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+    static const struct {
+        char name[8];
+        uint64_t attr;
+        bool set;
+    } flags[] = {
+        {"ro", MOUNT_ATTR_RDONLY, true},   {"rw", MOUNT_ATTR_RDONLY, false},
+        {"noexec", MOUNT_ATTR_NOEXEC, true}, {"exec", MOUNT_ATTR_NOEXEC, false},
+        {"nosuid", MOUNT_ATTR_NOSUID, true}, {"suid", MOUNT_ATTR_NOSUID, false},
+        {"nodev", MOUNT_ATTR_NODEV, true},   {"dev", MOUNT_ATTR_NODEV, false},
+    };
+    char *save = NULL;
+    for (char *o = opts ? strtok_r(opts, ",", &save) : NULL; o && rc == 0;
+         o = strtok_r(NULL, ",", &save)) {
+        size_t i = 0;
+        while (i < VIV_ARRAY_SIZE(flags) && strcmp(o, flags[i].name) != 0)
+            i++;
+        if (i < VIV_ARRAY_SIZE(flags)) {
+            attr = flags[i].set ? attr | flags[i].attr : attr & ~flags[i].attr;
+            continue;
+        }
+        if (strcmp(o, "notmpcopyup") == 0)
+            continue; /* what it does anyway */
+        if (strcmp(o, "tmpcopyup") == 0) {
+            rc = viv_fail(err, 0, "--tmpfs '%s': tmpcopyup is not supported: the tmpfs starts "
+                                  "empty",
+                          arg);
+            break;
+        }
+        char *eq = strchr(o, '=');
+        const char *v = eq ? eq + 1 : "";
+        if (eq)
+            *eq = '\0';
+        bool ok = eq && ((strcmp(o, "size") == 0 && number_with(v, "kKmMgG%", false)) ||
+                         (strcmp(o, "nr_inodes") == 0 && number_with(v, "kKmMgG", false)) ||
+                         (strcmp(o, "mode") == 0 && number_with(v, "", true) && strlen(v) <= 4) ||
+                         ((strcmp(o, "uid") == 0 || strcmp(o, "gid") == 0) &&
+                          number_with(v, "", false) && strlen(v) <= 9));
+        if (!ok) {
+            rc = eq ? viv_fail(err, 0, "--tmpfs '%s': %s=%s: not a valid value", arg, o, v)
+                    : viv_fail(err, 0,
+                               "--tmpfs '%s': unknown option '%s' (size=, mode=, uid=, gid=, "
+                               "nr_inodes=, ro, rw, exec, noexec, suid, nosuid, dev, nodev)",
+                               arg, o);
+            break;
+        }
+        if (n + 3 > VIV_ARRAY_SIZE(b.tmpfs_opts)) {
+            rc = viv_fail(err, 0, "--tmpfs '%s': too many options", arg);
+            break;
+        }
+        b.tmpfs_opts[n++] = o;
+        b.tmpfs_opts[n++] = v;
+    }
+    if (rc < 0) {
+        free(b.tmpfs_text);
+        return -1;
+    }
+    b.tmpfs_opts[n] = NULL;
+    b.tmpfs_attr = attr;
+    b.guest = viv_xstrdup(b.tmpfs_text);
+    push_mount(f, b);
     return 0;
 }
 
@@ -168,6 +274,63 @@ int run_parse_count(const char *text, uint32_t *id)
     if (errno || end == text || *end || v >= 0xffffffffu || text[0] == '-')
         return -1;
     *id = (uint32_t)v;
+    return 0;
+}
+
+static int ulimit_value(const char *v, uint64_t *out)
+{
+    if (strcmp(v, "unlimited") == 0 || strcmp(v, "-1") == 0)
+        return *out = RLIM_INFINITY, 0;
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (errno || end == v || *end || v[0] == '-' || n >= RLIM_INFINITY)
+        return -1;
+    *out = n;
+    return 0;
+}
+
+/* NAME=SOFT[:HARD], as podman takes it: HARD is SOFT when left out; "unlimited" or -1 is no
+ * limit. A later one of the same NAME replaces an earlier. */
+static int add_ulimit(struct run_flags *f, const char *arg, struct viv_error *err)
+{
+    static const struct {
+        char name[12];
+        int resource;
+    } names[] = {
+        {"as", RLIMIT_AS},         {"core", RLIMIT_CORE},         {"cpu", RLIMIT_CPU},
+        {"data", RLIMIT_DATA},     {"fsize", RLIMIT_FSIZE},       {"locks", RLIMIT_LOCKS},
+        {"memlock", RLIMIT_MEMLOCK}, {"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},
+        {"nofile", RLIMIT_NOFILE}, {"nproc", RLIMIT_NPROC},       {"rss", RLIMIT_RSS},
+        {"rtprio", RLIMIT_RTPRIO}, {"rttime", RLIMIT_RTTIME},     {"sigpending", RLIMIT_SIGPENDING},
+        {"stack", RLIMIT_STACK},
+    };
+    size_t k = strcspn(arg, "=");
+    size_t i = 0;
+    while (i < VIV_ARRAY_SIZE(names) &&
+           (strlen(names[i].name) != k || strncmp(arg, names[i].name, k) != 0))
+        i++;
+    if (i == VIV_ARRAY_SIZE(names))
+        return viv_fail(err, 0, "--ulimit '%s': unknown limit '%.*s' (as, core, cpu, data, "
+                                "fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, "
+                                "rtprio, rttime, sigpending, stack)",
+                        arg, (int)k, arg);
+    if (!arg[k])
+        return viv_fail(err, 0, "--ulimit '%s': expected NAME=SOFT[:HARD]", arg);
+    _cleanup_free_ char *v = viv_xstrdup(arg + k + 1);
+    char *hard = strchr(v, ':');
+    if (hard)
+        *hard++ = '\0';
+    struct viv_ulimit u = {.resource = names[i].resource, .name = names[i].name};
+    if (ulimit_value(v, &u.soft) < 0 || ulimit_value(hard ? hard : v, &u.hard) < 0)
+        return viv_fail(err, 0, "--ulimit '%s': expected a number or unlimited", arg);
+    if (u.soft > u.hard)
+        return viv_fail(err, 0, "--ulimit '%s': the soft limit is above the hard one", arg);
+    for (size_t j = 0; j < f->nulimits; j++)
+        if (f->ulimits[j].resource == u.resource)
+            return f->ulimits[j] = u, 0;
+    f->ulimits = viv_xrealloc(f->ulimits, (f->nulimits + 1) * sizeof(*f->ulimits));
+    f->ulimits[f->nulimits++] = u;
     return 0;
 }
 
@@ -199,6 +362,8 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
         {"env", required_argument, NULL, 'e'},
         {"env-file", required_argument, NULL, OPT_ENV_FILE},
         {"volume", required_argument, NULL, 'v'},
+        {"tmpfs", required_argument, NULL, OPT_TMPFS},
+        {"ulimit", required_argument, NULL, OPT_ULIMIT},
         {"workdir", required_argument, NULL, 'w'},
         {"user", required_argument, NULL, 'u'},
         {"hostname", required_argument, NULL, OPT_HOSTNAME},
@@ -237,6 +402,14 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
             break;
         case 'v':
             if (add_bind(f, optarg, &cli->err) < 0)
+                return -1;
+            break;
+        case OPT_TMPFS:
+            if (add_tmpfs(f, optarg, &cli->err) < 0)
+                return -1;
+            break;
+        case OPT_ULIMIT:
+            if (add_ulimit(f, optarg, &cli->err) < 0)
                 return -1;
             break;
         case 'w':
@@ -344,6 +517,8 @@ void run_flags_free(struct run_flags *f)
     for (size_t i = 0; i < f->nbinds; i++) {
         free(f->binds[i].host);
         free(f->binds[i].guest);
+        free(f->binds[i].tmpfs_text);
     }
     free(f->binds);
+    free(f->ulimits);
 }

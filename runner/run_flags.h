@@ -14,6 +14,8 @@ struct run_flags {
     const char *memory, *cpus, *pids, *timeout;
     bool read_only, read_only_tmpfs, best_effort, unconfined, interactive, tty, init;
     int stats; /* 0 off, 1 text, 2 json */
+    struct viv_ulimit *ulimits;
+    size_t nulimits;
 };
 
 /* Parse options up to the first operand. Returns 0 (optind at IMAGE), 1 after --help, -1 on a

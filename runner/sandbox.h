@@ -13,10 +13,23 @@
 #include <sys/types.h>
 #include <termios.h>
 
+/* A -v bind, or a --tmpfs mount (host NULL). */
 struct viv_bind {
     char *host;  /* as given; opened before any mount changes what it names */
     char *guest; /* absolute, no ".." component */
     bool read_only;
+    /* --tmpfs: its options as fsconfig takes them, key, value pairs (a NULL value: a flag),
+     * NULL-ended, pointing into tmpfs_text; and the mount's MOUNT_ATTR_* flags. */
+    const char *tmpfs_opts[16];
+    char *tmpfs_text;
+    uint64_t tmpfs_attr;
+};
+
+/* A --ulimit: an rlimit set in the instance before the guest runs. */
+struct viv_ulimit {
+    int resource; /* RLIMIT_* */
+    const char *name;
+    uint64_t soft, hard; /* RLIM_INFINITY: unlimited */
 };
 
 /* Everything one native instance needs, settled by `viv run` before anything is created. */
@@ -55,6 +68,8 @@ struct viv_sandbox_config {
      * than a flag the caller never gave. */
     unsigned limits_from_manifest;
     bool limits_best_effort;
+    const struct viv_ulimit *ulimits;
+    size_t nulimits;
     /* A translating engine runs the guest inside this process instead of exec'ing it: called in
      * the guest's place, inside the sandbox, with prog the entrypoint's path in the new root. It
      * does not return when the guest ran; it returns the status to exit with (126, 127, 125)
@@ -617,6 +632,8 @@ int limits_prepare(const struct viv_sandbox_config *cfg, const char *instance, b
 int limits_join(const struct viv_limits_plan *plan, bool v2_joined, struct viv_error *err);
 /* In the child: the rlimits part. */
 int limits_apply_rlimits(const struct viv_limits_plan *plan, struct viv_error *err);
+/* cfg's --ulimit values, set in the calling process (limits_rlimit.c). */
+int limits_apply_ulimits(const struct viv_sandbox_config *cfg, struct viv_error *err);
 /* Peak memory and whether the OOM killer acted, read before the cgroup goes. */
 void limits_read_usage(const struct viv_limits_plan *plan, uint64_t *peak, bool *oom);
 /* SIGKILL whatever is still in the instance's cgroups (an instance without a pid namespace of

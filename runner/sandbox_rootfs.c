@@ -242,24 +242,60 @@ static int attach_tmps(const struct viv_sandbox_config *cfg, int root, bool over
                : 0;
 }
 
+static int mount_tmpfs(const struct viv_bind *b, int root, struct viv_error *err)
+{
+    _cleanup_close_ int t = sandbox_open_in_root(root, b->guest, true, false, err);
+    if (t < 0)
+        return viv_wrap(err, "--tmpfs %s", b->guest);
+    char what[600];
+    snprintf(what, sizeof(what), "--tmpfs %s", b->guest);
+    int m = sandbox_mount_new_at("tmpfs", b->tmpfs_opts, b->tmpfs_attr, t, what, err);
+    if (m < 0)
+        return -1;
+    close(m);
+    return 0;
+}
+
+static int mount_bind(const struct viv_bind *b, int root, int fd, struct viv_error *err)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return viv_fail(err, errno, "-v %s", b->host);
+    _cleanup_close_ int t = sandbox_open_in_root(root, b->guest, true, !S_ISDIR(st.st_mode), err);
+    if (t < 0)
+        return viv_wrap(err, "-v %s:%s", b->host, b->guest);
+    char what[600];
+    snprintf(what, sizeof(what), "-v %s:%s", b->host, b->guest);
+    uint64_t attr = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (b->read_only ? MOUNT_ATTR_RDONLY : 0);
+    return sandbox_bind(fd, "", t, "", attr, true, what, err);
+}
+
+static size_t depth(const char *path)
+{
+    size_t n = 0;
+    for (const char *p = path; *p; p++)
+        n += p[0] == '/' && p[1] && p[1] != '/';
+    return n;
+}
+
+/* The -v binds and --tmpfs mounts, shallowest first (in the order given among equals), as podman
+ * orders them: "-v $PWD:/src --tmpfs /src/build" puts the tmpfs in the bind, and
+ * "--tmpfs /src -v $PWD/x:/src/x" the bind in the tmpfs, whatever order the flags came in. */
 static int mount_binds(const struct viv_sandbox_config *cfg, int root, const int *bind_fds,
                        struct viv_error *err)
 {
-    for (size_t i = 0; i < cfg->nbinds; i++) {
-        const struct viv_bind *b = &cfg->binds[i];
-        struct stat st;
-        if (fstat(bind_fds[i], &st) < 0)
-            return viv_fail(err, errno, "-v %s", b->host);
-        _cleanup_close_ int t =
-            sandbox_open_in_root(root, b->guest, true, !S_ISDIR(st.st_mode), err);
-        if (t < 0)
-            return viv_wrap(err, "-v %s:%s", b->host, b->guest);
-        char what[600];
-        snprintf(what, sizeof(what), "-v %s:%s", b->host, b->guest);
-        uint64_t attr =
-            MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (b->read_only ? MOUNT_ATTR_RDONLY : 0);
-        if (sandbox_bind(bind_fds[i], "", t, "", attr, true, what, err) < 0)
-            return -1;
+    size_t most = 0;
+    for (size_t i = 0; i < cfg->nbinds; i++)
+        if (depth(cfg->binds[i].guest) > most)
+            most = depth(cfg->binds[i].guest);
+    for (size_t d = 0; d <= most; d++) {
+        for (size_t i = 0; i < cfg->nbinds; i++) {
+            const struct viv_bind *b = &cfg->binds[i];
+            if (depth(b->guest) != d)
+                continue;
+            if ((b->host ? mount_bind(b, root, bind_fds[i], err) : mount_tmpfs(b, root, err)) < 0)
+                return -1;
+        }
     }
     return 0;
 }
@@ -305,6 +341,10 @@ static int setup_root_taking(const struct viv_sandbox_config *cfg, struct sandbo
         return viv_fail(err, errno, "open the image's checkout %s", cfg->rootfs);
     int *bind_fds = viv_xcalloc(cfg->nbinds + 1, sizeof(int));
     for (size_t i = 0; i < cfg->nbinds; i++) {
+        if (!cfg->binds[i].host) {
+            bind_fds[i] = -1; /* a tmpfs */
+            continue;
+        }
         bind_fds[i] = open(cfg->binds[i].host, O_PATH | O_CLOEXEC);
         if (bind_fds[i] < 0) {
             viv_fail(err, errno, "-v %s", cfg->binds[i].host);

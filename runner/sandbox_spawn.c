@@ -413,7 +413,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
         goto out;
     }
     for (size_t i = 0; i < cfg->nbinds; i++) {
-        if (stat(cfg->binds[i].host, &sb) < 0) {
+        if (cfg->binds[i].host && stat(cfg->binds[i].host, &sb) < 0) {
             viv_fail(err, errno, "-v %s", cfg->binds[i].host);
             goto out;
         }

@@ -200,6 +200,32 @@ run env VIV_TEST_NO_OVERLAY=1 "$VIV" run --verbose app 'touch /etc/x 2>&1; echo 
 if [ "$status" = 0 ] && contains "$errout" "overlayfs unavailable" && contains "$out" "Read-only file system" && contains "$out" "root:x:0:0"; then pass "fallback without overlayfs: read-only image, writable /tmp"; else fail "fallback without overlayfs: read-only image, writable /tmp" "$out $errout"; fi
 assert "the fallback leaves the catalog untouched" test "$before" = "$(catalog_state)"
 
+# --tmpfs as podman takes it: a fresh tmpfs, rw,noexec,nosuid,nodev unless told otherwise.
+run "$VIV" run --tmpfs /scratch:size=1m,mode=700 app 'grep " /scratch " /proc/self/mountinfo | cut -d" " -f5-6,10-; ls -ld /scratch | cut -c1-10; head -c 2000000 /dev/zero > /scratch/big 2>/dev/null; wc -c < /scratch/big; cp /bin/busybox /scratch/ 2>/dev/null; /scratch/busybox true 2>/dev/null || echo noexec'
+if [ "$status" = 0 ] && contains "$out" "/scratch rw,nosuid,nodev,noexec," && contains "$out" "size=1024k,mode=700" && contains "$out" "drwx------" && contains "$out" 1048576 && contains "$out" noexec; then pass "--tmpfs: size, mode and the default flags"; else fail "--tmpfs: size, mode and the default flags" "$status $out $errout"; fi
+run "$VIV" run --read-only --tmpfs /data:exec app 'cp /bin/busybox /data/ && /data/busybox echo exec-ok'
+if [ "$out" = exec-ok ]; then pass "--tmpfs: exec allows programs there, under --read-only too"; else fail "--tmpfs: exec allows programs there, under --read-only too" "$status $out $errout"; fi
+mkdir -p "$WORK/tws"
+for order in "--tmpfs /src/build -v $WORK/tws:/src" "-v $WORK/tws:/src --tmpfs /src/build"; do
+    # shellcheck disable=SC2086
+    run "$VIV" run $order app 'echo x > /src/build/x && grep -c " /src/build .* - tmpfs " /proc/self/mountinfo'
+    if [ "$out" = 1 ] && [ ! -e "$WORK/tws/build/x" ]; then pass "--tmpfs beneath a -v bind, whatever their order ($order)"; else fail "--tmpfs beneath a -v bind ($order)" "$status $out $errout"; fi
+done
+expect_err "--tmpfs: an unknown option is named" 125 "viv: run: --tmpfs '/x:big': unknown option 'big' (size=, mode=, uid=, gid=, nr_inodes=, ro, rw, exec, noexec, suid, nosuid, dev, nodev)" "$VIV" run --tmpfs /x:big app true
+expect_err "--tmpfs: a bad size is told" 125 "viv: run: --tmpfs '/x:size=1q': size=1q: not a valid value" "$VIV" run --tmpfs /x:size=1q app true
+
+# --ulimit as podman takes it: NAME=SOFT[:HARD], a hard limit only ever lowered.
+run "$VIV" run --ulimit nofile=100:200 --ulimit core=0 --ulimit stack=unlimited app 'echo $(ulimit -n) $(ulimit -Hn) $(ulimit -c) $(ulimit -s)'
+if [ "$out" = "100 200 0 unlimited" ]; then pass "--ulimit sets soft and hard limits"; else fail "--ulimit sets soft and hard limits" "$status $out $errout"; fi
+hard=$(ulimit -Hn)
+if [ "$hard" != unlimited ] && ! sh -c "ulimit -Hn $((hard + 1))" 2>/dev/null; then
+    expect_err "--ulimit: a hard limit above the host's is refused, saying why" 125 "viv: run: --ulimit nofile: the hard limit cannot go above this host's, $hard (raising it needs CAP_SYS_RESOURCE)" "$VIV" run --ulimit nofile=$((hard + 1)) app true
+else
+    skip "--ulimit: a hard limit above the host's is refused" "this viv may raise hard limits (CAP_SYS_RESOURCE) or the limit is unlimited"
+fi
+expect_err "--ulimit: soft above hard is refused" 125 "viv: run: --ulimit 'nofile=20:10': the soft limit is above the hard one" "$VIV" run --ulimit nofile=20:10 app true
+expect_err "--ulimit: an unknown limit is named" 125 "viv: run: --ulimit 'files=1': unknown limit 'files' (as, core, cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack)" "$VIV" run --ulimit files=1 app true
+
 # /dev, /proc, /tmp.
 run "$VIV" run app 'ls /dev | tr "\n" " "; echo; readlink /dev/ptmx; echo x > /dev/null && head -c 4 /dev/zero | wc -c; ls /dev/pts'
 if contains "$out" "fd full null ptmx pts random shm stderr stdin stdout tty urandom zero" && contains "$out" "pts/ptmx" && contains "$out" "4"; then pass "a minimal /dev"; else fail "a minimal /dev" "$out"; fi
