@@ -90,8 +90,9 @@ static char *find_mount_of(const struct host_view *h, const char *ctrl, char *ct
                              found[0] ? "," : "", o);
             }
             if (match) {
-                if (ctrls)
-                    snprintf(ctrls, len, "%s", found);
+                /* A list cut short would name another hierarchy: none, then. */
+                if (ctrls && snprintf(ctrls, len, "%s", found) >= (int)len)
+                    ctrls[0] = '\0';
                 return viv_xstrdup(mnt);
             }
         }

@@ -598,7 +598,7 @@ struct viv_limits_plan {
     int version[VIV_CG_COUNT];
     /* For a v1 one: the controllers its hierarchy holds ("cpu,cpuacct"), which a mount of it in
      * the guest's view must name. */
-    char v1_controllers[VIV_CG_COUNT][64];
+    char v1_controllers[VIV_CG_COUNT][128]; /* "": too many to name here */
     bool nproc_rlimit; /* pids through RLIMIT_NPROC in the child */
     uint64_t nproc;
     /* A cgroup2 mount of viv's own (detached: in no mount namespace), where the host mounts no

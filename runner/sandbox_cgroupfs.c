@@ -27,59 +27,84 @@ static int mount_at(const char *fstype, const char *const *opts, int dirfd, cons
     return r < 0 ? viv_fail(err, (int)-r, "attach /sys/fs/cgroup/%s", name) : 0;
 }
 
-/* One v1 hierarchy: controllers as the host mounts them together ("cpu,cpuacct"), in a
- * directory of that name, with a link by each controller's own name, as systemd lays it out. */
-static int mount_v1(int top, const char *controllers, struct viv_error *err)
+/* Split "cpu,cpuacct" into its names, in list (which it is copied into): their count. */
+static size_t controller_names(const char *controllers, char *list, size_t len, char **names,
+                               size_t most)
 {
-    char list[64];
-    snprintf(list, sizeof(list), "%s", controllers);
-    const char *opts[2 + 2 * 8 + 1] = {"source", "cgroup"};
-    size_t n = 2, count = 0;
+    snprintf(list, len, "%s", controllers);
+    size_t n = 0;
     char *save = NULL;
-    for (char *c = strtok_r(list, ",", &save); c && count < 8; c = strtok_r(NULL, ",", &save)) {
-        opts[n++] = c;
-        opts[n++] = NULL;
-        count++;
-    }
-    opts[n] = NULL;
+    for (char *c = strtok_r(list, ",", &save); c && n < most; c = strtok_r(NULL, ",", &save))
+        names[n++] = c;
+    return n;
+}
+
+/* One v1 hierarchy's directory, with a link by each controller's own name where it holds more
+ * than one, as systemd lays them out; made before the tmpfs goes read-only. */
+static int make_v1_dir(int top, const char *controllers, struct viv_error *err)
+{
     if (mkdirat(top, controllers, 0755) < 0)
         return errno == EEXIST ? 0 : viv_fail(err, errno, "make /sys/fs/cgroup/%s", controllers);
-    if (mount_at("cgroup", opts, top, controllers, err) < 0)
-        return -1;
-    for (size_t i = 2; count > 1 && i < n; i += 2)
-        if (symlinkat(controllers, top, opts[i]) < 0 && errno != EEXIST)
-            return viv_fail(err, errno, "link /sys/fs/cgroup/%s", opts[i]);
+    char list[sizeof(((struct viv_limits_plan *)0)->v1_controllers[0])], *names[16];
+    size_t n = controller_names(controllers, list, sizeof(list), names, VIV_ARRAY_SIZE(names));
+    for (size_t i = 0; n > 1 && i < n; i++)
+        if (symlinkat(controllers, top, names[i]) < 0 && errno != EEXIST)
+            return viv_fail(err, errno, "link /sys/fs/cgroup/%s", names[i]);
     return 0;
+}
+
+/* The hierarchy, mounted with the controllers the host mounts together in it. */
+static int mount_v1(int top, const char *controllers, struct viv_error *err)
+{
+    char list[sizeof(((struct viv_limits_plan *)0)->v1_controllers[0])], *names[16];
+    size_t n = controller_names(controllers, list, sizeof(list), names, VIV_ARRAY_SIZE(names));
+    const char *opts[2 + 2 * VIV_ARRAY_SIZE(names) + 1] = {"source", "cgroup"};
+    for (size_t i = 0; i < n; i++) {
+        opts[2 + 2 * i] = names[i];
+        opts[3 + 2 * i] = NULL;
+    }
+    opts[2 + 2 * n] = NULL;
+    return mount_at("cgroup", opts, top, controllers, err);
+}
+
+static bool is_v1(const struct viv_limits_plan *plan, int c)
+{
+    return plan->dir[c] && plan->version[c] == 1 && plan->v1_controllers[c][0];
 }
 
 int sandbox_mount_cgroup_view(const struct viv_limits_plan *plan, int sys, struct viv_error *err)
 {
     bool v1 = false, v2 = false;
     for (int c = 0; c < VIV_CG_COUNT; c++) {
-        v1 |= plan->dir[c] && plan->version[c] == 1;
+        v1 |= is_v1(plan, c);
         v2 |= plan->dir[c] && plan->version[c] == 2;
     }
     static const char *const cgroup2[] = {"source", "cgroup2", NULL};
     if (!v1)
         return v2 ? mount_at("cgroup2", cgroup2, sys, "fs/cgroup", err) : 0;
-    /* v1 (root on a host with v1 controllers): a tmpfs of directories, as the host has it. */
+    /* v1 (root on a host with v1 controllers): a tmpfs of directories, as the host has it, made
+     * read-only before it is attached, so that whatever fails after leaves the guest nothing to
+     * write there (fake limits for a runtime to read). */
     static const char *const tmpfs[] = {"source", "tmpfs", "mode", "0755", NULL};
     long top = sandbox_new_mount("tmpfs", tmpfs, VIEW_ATTR & ~(uint64_t)MOUNT_ATTR_RDONLY);
     if (top < 0)
         return viv_fail(err, (int)-top, "mount a tmpfs at /sys/fs/cgroup");
-    long r = sandbox_attach_raw((int)top, sys, "fs/cgroup");
-    int rc = r < 0 ? viv_fail(err, (int)-r, "attach /sys/fs/cgroup") : 0;
+    int rc = 0;
     for (int c = 0; rc == 0 && c < VIV_CG_COUNT; c++)
-        if (plan->dir[c] && plan->version[c] == 1 && plan->v1_controllers[c][0])
-            rc = mount_v1((int)top, plan->v1_controllers[c], err);
-    if (rc == 0 && v2) {
-        if (mkdirat((int)top, "unified", 0755) < 0)
-            rc = viv_fail(err, errno, "make /sys/fs/cgroup/unified");
-        else
-            rc = mount_at("cgroup2", cgroup2, (int)top, "unified", err);
-    }
+        if (is_v1(plan, c))
+            rc = make_v1_dir((int)top, plan->v1_controllers[c], err);
+    if (rc == 0 && v2 && mkdirat((int)top, "unified", 0755) < 0)
+        rc = viv_fail(err, errno, "make /sys/fs/cgroup/unified");
     if (rc == 0)
         rc = sandbox_set_mount_attr((int)top, MOUNT_ATTR_RDONLY, false, "/sys/fs/cgroup", err);
+    long r = rc == 0 ? sandbox_attach_raw((int)top, sys, "fs/cgroup") : 0;
+    if (r < 0)
+        rc = viv_fail(err, (int)-r, "attach /sys/fs/cgroup");
+    for (int c = 0; rc == 0 && c < VIV_CG_COUNT; c++)
+        if (is_v1(plan, c))
+            rc = mount_v1((int)top, plan->v1_controllers[c], err);
+    if (rc == 0 && v2)
+        rc = mount_at("cgroup2", cgroup2, (int)top, "unified", err);
     close((int)top);
     return rc;
 }

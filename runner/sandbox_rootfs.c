@@ -16,6 +16,24 @@ static int open_in_root_quiet(int root, const char *path)
     return sandbox_open_in_root(root, path, false, false, &ignored);
 }
 
+/* A mount point in the root, made when missing (file: as a file): never the root itself, which
+ * an image's symlink ("run -> /") can name. A mount there would cover the whole guest, and one
+ * made after the pivot would go on top of the old root stacked there, for the old root's
+ * detaching to take instead. */
+static int open_mount_point(int root, const char *path, bool file, struct viv_error *err)
+{
+    int fd = sandbox_open_in_root(root, path, true, file, err);
+    if (fd < 0)
+        return -1;
+    struct stat at, top;
+    if (fstat(fd, &at) < 0 || fstat(root, &top) < 0 ||
+        (at.st_dev == top.st_dev && at.st_ino == top.st_ino)) {
+        close(fd);
+        return viv_fail(err, 0, "it is the guest's root (through a symlink in the image)");
+    }
+    return fd;
+}
+
 /* The copy-up-free fallback: a tmpfs root holding a read-only bind of each top-level entry of
  * the checkout, so that mount points (/proc, /dev, /tmp) can be made without writing into the
  * catalog. */
@@ -156,7 +174,7 @@ static int mount_proc(int root, int *made, int *proc, struct viv_error *err)
     *made = -1;
     if (m < 0)
         return viv_fail(err, (int)-m, "mount /proc");
-    _cleanup_close_ int p = sandbox_open_in_root(root, "/proc", true, false, err);
+    _cleanup_close_ int p = open_mount_point(root, "/proc", false, err);
     if (p < 0) {
         close((int)m);
         return viv_wrap(err, "/proc");
@@ -187,7 +205,7 @@ static int attach_dev(const struct viv_sandbox_config *cfg, struct sandbox_aide 
     if (sandbox_aide_devtree(aide, &t, err) < 0)
         return -1;
     int rc = 0;
-    int dev_at = sandbox_open_in_root(root, "/dev", true, false, err);
+    int dev_at = open_mount_point(root, "/dev", false, err);
     if (dev_at < 0) {
         rc = viv_wrap(err, "/dev");
     } else {
@@ -222,7 +240,7 @@ static int attach_scratch_dir(int root, int scratch, int dir, const char *name, 
     }
     struct viv_error quiet = {0};
     _cleanup_close_ int at =
-        sandbox_open_in_root(root, path, true, false, required ? err : &quiet);
+        open_mount_point(root, path, false, required ? err : &quiet);
     if (at < 0)
         return required ? viv_wrap(err, "%s", path) : 0;
     return sandbox_bind(dir, "", at, "", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false, path, err);
@@ -244,7 +262,7 @@ static int attach_tmps(const struct viv_sandbox_config *cfg, int root, bool over
 
 static int mount_tmpfs(const struct viv_bind *b, int root, struct viv_error *err)
 {
-    _cleanup_close_ int t = sandbox_open_in_root(root, b->guest, true, false, err);
+    _cleanup_close_ int t = open_mount_point(root, b->guest, false, err);
     if (t < 0)
         return viv_wrap(err, "--tmpfs %s", b->guest);
     char what[600];
@@ -261,7 +279,7 @@ static int mount_bind(const struct viv_bind *b, int root, int fd, struct viv_err
     struct stat st;
     if (fstat(fd, &st) < 0)
         return viv_fail(err, errno, "-v %s", b->host);
-    _cleanup_close_ int t = sandbox_open_in_root(root, b->guest, true, !S_ISDIR(st.st_mode), err);
+    _cleanup_close_ int t = open_mount_point(root, b->guest, !S_ISDIR(st.st_mode), err);
     if (t < 0)
         return viv_wrap(err, "-v %s:%s", b->host, b->guest);
     char what[600];
@@ -394,11 +412,19 @@ static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide 
         mount_binds(cfg, root, bind_fds, err) < 0)
         return -1;
     /* /sys's mount point, made when missing while the root is writable: /sys itself is mounted
-     * once the network namespace is joined (sandbox_sysfs.c). A root that cannot hold one (a
-     * file there) runs without. */
+     * once the network namespace is joined (sandbox_sysfs.c), after the pivot, where a mount on
+     * the root's own directory would go on top of the old root stacked there, and the old
+     * root's detaching take it instead. So /sys must be a directory of its own: not a symlink
+     * (an image's "sys -> /" would name the root), not a file. Else the guest runs without. */
+    struct stat st;
     if (!cfg->network_host) {
-        struct viv_error quiet = {0};
-        *sys_at = sandbox_open_in_root(root, "/sys", true, false, &quiet);
+        if (fstatat(root, "sys", &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
+            size_t n = strlen(note);
+            snprintf(note + n, note_len - n, "; no /sys: the image's /sys is not a directory");
+        } else {
+            struct viv_error quiet = {0};
+            *sys_at = open_mount_point(root, "/sys", false, &quiet);
+        }
     }
     /* The working directory is made when missing, as podman does, while the root is writable:
      * under --read-only too, in the layer that is discarded, before the root goes read-only. */

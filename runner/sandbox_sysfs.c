@@ -14,9 +14,10 @@
 #define SYS_ATTR (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
 
 /* Read-only mounts do not keep a guest root that is the host's root (viv run as root) from
- * reading what sysfs leaves to root alone: the firmware's tables and the CPU package's energy
- * counters (a side channel on what the CPU computes: the reason docker masks them too). */
-static const char sys_masked[][28] = {"firmware", "devices/virtual/powercap"};
+ * reading what sysfs leaves to root alone: the firmware's tables, the CPU package's energy
+ * counters (a side channel on what the CPU computes: the reason docker masks them too) and the
+ * slab allocator's state, which /proc/slabinfo's mask hides (sandbox_procmask.c). */
+static const char sys_masked[][28] = {"firmware", "devices/virtual/powercap", "kernel/slab"};
 /* What covers them: a directory of sysfs that is always there and always empty, the mount point
  * the kernel keeps for the cgroup hierarchies. A copy of it costs no filesystem of its own. */
 static const char sys_empty[] = "fs/cgroup";
