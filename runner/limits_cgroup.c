@@ -262,10 +262,9 @@ static char *own_v2_parent(struct viv_limits_plan *plan, const char *ctrl, char 
     return vivarium_cgroup(root, ctrl);
 }
 
-static char *v1_parent(const struct host_view *h, const char *ctrl, char *ctrls, size_t ctrls_len,
-                       char *why, size_t len)
+static char *v1_parent(const struct host_view *h, const char *ctrl, char *why, size_t len)
 {
-    _cleanup_free_ char *mnt = find_mount_of(h, ctrl, ctrls, ctrls_len);
+    _cleanup_free_ char *mnt = find_mount(h, ctrl);
     _cleanup_free_ char *own = mnt ? own_cgroup(h, ctrl) : NULL;
     if (!mnt || !own) {
         snprintf(why + strlen(why), len - strlen(why), "; no cgroup v1 %s hierarchy", ctrl);
@@ -402,6 +401,24 @@ void limits_plan_init(struct viv_limits_plan *plan)
         plan->join_fd[c] = -1;
 }
 
+/* The v1 hierarchies for the guest's view, once a limit is v1's. */
+static void plan_v1_view(struct viv_limits_plan *plan, const struct host_view *host)
+{
+    bool v1 = false;
+    for (int c = 0; c < VIV_CG_COUNT; c++)
+        v1 |= plan->dir[c] && plan->version[c] == 1;
+    static const char *const shown[] = {"memory", "cpu", "cpuacct", "cpuset", "pids"};
+    for (size_t i = 0; v1 && i < VIV_ARRAY_SIZE(shown); i++) {
+        char ctrls[sizeof(plan->v1_view[0])] = "";
+        _cleanup_free_ char *mnt = find_mount_of(host, shown[i], ctrls, sizeof(ctrls));
+        bool seen = !mnt || !ctrls[0];
+        for (int j = 0; !seen && j < plan->nv1_view; j++)
+            seen = strcmp(plan->v1_view[j], ctrls) == 0;
+        if (!seen)
+            memcpy(plan->v1_view[plan->nv1_view++], ctrls, sizeof(ctrls));
+    }
+}
+
 int limits_prepare(const struct viv_sandbox_config *cfg, const char *instance, bool userns,
                    struct viv_limits_plan *plan, struct viv_error *err)
 {
@@ -428,8 +445,7 @@ int limits_prepare(const struct viv_sandbox_config *cfg, const char *instance, b
         const char *version_name = "v2";
         int version = parent ? 2 : 0;
         if (!parent && geteuid() == 0) {
-            parent = v1_parent(&host, ctrl_name[c], plan->v1_controllers[c],
-                               sizeof(plan->v1_controllers[c]), why, sizeof(why));
+            parent = v1_parent(&host, ctrl_name[c], why, sizeof(why));
             version = parent ? 1 : 0;
             version_name = "v1";
             _cleanup_free_ char *v2_mnt = parent ? NULL : find_mount(&host, NULL);
@@ -500,6 +516,7 @@ int limits_prepare(const struct viv_sandbox_config *cfg, const char *instance, b
         }
         append(plan->notes, sizeof(plan->notes), "%s%s not applied: %s", flag[c], reason);
     }
+    plan_v1_view(plan, &host);
     return 0;
 }
 

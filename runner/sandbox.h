@@ -340,13 +340,17 @@ struct sandbox_sysfs {
  * beneath a mount not yet anywhere (Linux 6.15). System calls by hand (the aide makes it). */
 void sandbox_sysfs_make(struct sandbox_sysfs *s);
 /* The guest's /sys: s (from sandbox_aide_join) attached at sys_at, an O_PATH fd of the mount
- * point, masked there if it was not, with the cgroups of plan's limits at its /sys/fs/cgroup;
+ * point, masked there if it was not, with the cgroups of plan's limits at its /sys/fs/cgroup
+ * (with host_network, where s is none, a read-only tmpfs holding that view alone, if any);
  * s's fd and sys_at are closed. /sys is the guest's convenience, not a wall: what cannot be
  * mounted is left out, and said in note (for --verbose). -1 (err filled) only when a /sys
  * attached could not be masked. */
 struct viv_limits_plan;
-int sandbox_attach_sys(struct sandbox_sysfs *s, int sys_at, const struct viv_limits_plan *plan,
-                       char *note, size_t note_len, struct viv_error *err);
+int sandbox_attach_sys(struct sandbox_sysfs *s, int sys_at, bool host_network,
+                       const struct viv_limits_plan *plan, char *note, size_t note_len,
+                       struct viv_error *err);
+/* Whether plan's limits have a view to mount: any limit in a cgroup. */
+bool sandbox_cgroup_view_wanted(const struct viv_limits_plan *plan);
 /* The hierarchies plan's limits live in, read-only at /sys/fs/cgroup of the attached sysfs sys,
  * as the cgroup namespace shows them (sandbox_cgroupfs.c); nothing for an unlimited instance. */
 int sandbox_mount_cgroup_view(const struct viv_limits_plan *plan, int sys, struct viv_error *err);
@@ -596,9 +600,12 @@ struct viv_limits_plan {
     /* Per controller: where its limit lives (NULL: not through a cgroup) and which version. */
     char *dir[VIV_CG_COUNT];
     int version[VIV_CG_COUNT];
-    /* For a v1 one: the controllers its hierarchy holds ("cpu,cpuacct"), which a mount of it in
-     * the guest's view must name. */
-    char v1_controllers[VIV_CG_COUNT][128]; /* "": too many to name here */
+    /* Where a limit is v1's: the hierarchies the guest's /sys/fs/cgroup shows, each as the
+     * controllers it holds ("cpu,cpuacct"), which a mount of it must name: those a runtime
+     * sizes itself from (a JVM ignores the lot unless memory, cpu, cpuacct and cpuset are all
+     * there), and pids. */
+    char v1_view[5][128];
+    int nv1_view;
     bool nproc_rlimit; /* pids through RLIMIT_NPROC in the child */
     uint64_t nproc;
     /* A cgroup2 mount of viv's own (detached: in no mount namespace), where the host mounts no

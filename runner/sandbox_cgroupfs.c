@@ -45,7 +45,7 @@ static int make_v1_dir(int top, const char *controllers, struct viv_error *err)
 {
     if (mkdirat(top, controllers, 0755) < 0)
         return errno == EEXIST ? 0 : viv_fail(err, errno, "make /sys/fs/cgroup/%s", controllers);
-    char list[sizeof(((struct viv_limits_plan *)0)->v1_controllers[0])], *names[16];
+    char list[sizeof(((struct viv_limits_plan *)0)->v1_view[0])], *names[16];
     size_t n = controller_names(controllers, list, sizeof(list), names, VIV_ARRAY_SIZE(names));
     for (size_t i = 0; n > 1 && i < n; i++)
         if (symlinkat(controllers, top, names[i]) < 0 && errno != EEXIST)
@@ -56,7 +56,7 @@ static int make_v1_dir(int top, const char *controllers, struct viv_error *err)
 /* The hierarchy, mounted with the controllers the host mounts together in it. */
 static int mount_v1(int top, const char *controllers, struct viv_error *err)
 {
-    char list[sizeof(((struct viv_limits_plan *)0)->v1_controllers[0])], *names[16];
+    char list[sizeof(((struct viv_limits_plan *)0)->v1_view[0])], *names[16];
     size_t n = controller_names(controllers, list, sizeof(list), names, VIV_ARRAY_SIZE(names));
     const char *opts[2 + 2 * VIV_ARRAY_SIZE(names) + 1] = {"source", "cgroup"};
     for (size_t i = 0; i < n; i++) {
@@ -67,18 +67,19 @@ static int mount_v1(int top, const char *controllers, struct viv_error *err)
     return mount_at("cgroup", opts, top, controllers, err);
 }
 
-static bool is_v1(const struct viv_limits_plan *plan, int c)
+bool sandbox_cgroup_view_wanted(const struct viv_limits_plan *plan)
 {
-    return plan->dir[c] && plan->version[c] == 1 && plan->v1_controllers[c][0];
+    bool v2 = false;
+    for (int c = 0; c < VIV_CG_COUNT; c++)
+        v2 |= plan->dir[c] && plan->version[c] == 2;
+    return v2 || plan->nv1_view > 0;
 }
 
 int sandbox_mount_cgroup_view(const struct viv_limits_plan *plan, int sys, struct viv_error *err)
 {
-    bool v1 = false, v2 = false;
-    for (int c = 0; c < VIV_CG_COUNT; c++) {
-        v1 |= is_v1(plan, c);
+    bool v1 = plan->nv1_view > 0, v2 = false;
+    for (int c = 0; c < VIV_CG_COUNT; c++)
         v2 |= plan->dir[c] && plan->version[c] == 2;
-    }
     static const char *const cgroup2[] = {"source", "cgroup2", NULL};
     if (!v1)
         return v2 ? mount_at("cgroup2", cgroup2, sys, "fs/cgroup", err) : 0;
@@ -90,9 +91,8 @@ int sandbox_mount_cgroup_view(const struct viv_limits_plan *plan, int sys, struc
     if (top < 0)
         return viv_fail(err, (int)-top, "mount a tmpfs at /sys/fs/cgroup");
     int rc = 0;
-    for (int c = 0; rc == 0 && c < VIV_CG_COUNT; c++)
-        if (is_v1(plan, c))
-            rc = make_v1_dir((int)top, plan->v1_controllers[c], err);
+    for (int i = 0; rc == 0 && i < plan->nv1_view; i++)
+        rc = make_v1_dir((int)top, plan->v1_view[i], err);
     if (rc == 0 && v2 && mkdirat((int)top, "unified", 0755) < 0)
         rc = viv_fail(err, errno, "make /sys/fs/cgroup/unified");
     if (rc == 0)
@@ -100,9 +100,8 @@ int sandbox_mount_cgroup_view(const struct viv_limits_plan *plan, int sys, struc
     long r = rc == 0 ? sandbox_attach_raw((int)top, sys, "fs/cgroup") : 0;
     if (r < 0)
         rc = viv_fail(err, (int)-r, "attach /sys/fs/cgroup");
-    for (int c = 0; rc == 0 && c < VIV_CG_COUNT; c++)
-        if (is_v1(plan, c))
-            rc = mount_v1((int)top, plan->v1_controllers[c], err);
+    for (int i = 0; rc == 0 && i < plan->nv1_view; i++)
+        rc = mount_v1((int)top, plan->v1_view[i], err);
     if (rc == 0 && v2)
         rc = mount_at("cgroup2", cgroup2, (int)top, "unified", err);
     close((int)top);

@@ -476,10 +476,11 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
     if (sandbox_aide_netns_pending(&aide) && sandbox_drop_bounding_set(cfg->uid, &err) < 0)
         fail(c, &err);
     struct sandbox_sysfs sysfs = {.fd = -1};
-    if (sandbox_aide_join(&aide, !cfg->network_host, sys_at >= 0 ? &sysfs : NULL, &err) < 0)
+    bool own_sysfs = sys_at >= 0 && !cfg->network_host;
+    if (sandbox_aide_join(&aide, !cfg->network_host, own_sysfs ? &sysfs : NULL, &err) < 0)
         fail(c, &err);
-    if (sys_at >= 0 &&
-        sandbox_attach_sys(&sysfs, sys_at, c->plan, note, sizeof(note), &err) < 0)
+    if (sys_at >= 0 && sandbox_attach_sys(&sysfs, sys_at, cfg->network_host, c->plan, note,
+                                          sizeof(note), &err) < 0)
         fail(c, &err);
     if (sethostname(cfg->hostname, strlen(cfg->hostname)) < 0) {
         viv_fail(&err, errno, "set hostname '%s'", cfg->hostname);

@@ -417,7 +417,7 @@ static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide 
      * root's detaching take it instead. So /sys must be a directory of its own: not a symlink
      * (an image's "sys -> /" would name the root), not a file. Else the guest runs without. */
     struct stat st;
-    if (!cfg->network_host) {
+    if (!cfg->network_host || cfg->memory || cfg->pids || cfg->cpus > 0) {
         if (fstatat(root, "sys", &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
             size_t n = strlen(note);
             snprintf(note + n, note_len - n, "; no /sys: the image's /sys is not a directory");

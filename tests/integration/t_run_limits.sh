@@ -66,6 +66,18 @@ else
             grep -q "^0::/$\|:memory:/$" /proc/self/cgroup && echo at-top'
         if [ "$status" = 0 ] && { [ "$out" = "$(printf '67108864 40 50000 100000 \nat-top')" ] || [ "$out" = "$(printf '67108864 40 50000 \nat-top')" ]; }; then pass "the guest reads its limits at /sys/fs/cgroup, read-only, at the top of its cgroup namespace"; else fail "the guest reads its limits at /sys/fs/cgroup" "$status $out $errout"; fi
     fi
+    # With the host's network there is no sysfs of the guest's own: a read-only /sys holds the
+    # limits alone.
+    if [ "${VIV_MODE:-}" != vm ]; then
+        run "$VIV" run --network host --memory 64M app 'cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null; ls /sys; touch /sys/x 2>/dev/null && echo wrote; true'
+        if [ "$status" = 0 ] && [ "$out" = "$(printf '67108864\nfs')" ]; then pass "--network host: a limited guest still reads its limits at a read-only /sys/fs/cgroup"; else fail "--network host: a limited guest still reads its limits at /sys/fs/cgroup" "$status $out $errout"; fi
+    fi
+    # A JVM takes a v1 host's limits only where memory, cpu, cpuacct and cpuset are all there:
+    # with --memory alone too.
+    if [ "${VIV_MODE:-}" != vm ]; then
+        run "$VIV" run --memory 64M app 'if [ -f /sys/fs/cgroup/cgroup.controllers ]; then echo v2; else for c in memory cpu cpuacct cpuset; do [ -r /sys/fs/cgroup/$c/cgroup.procs ] || echo "no $c"; done; echo v1; fi'
+        if [ "$status" = 0 ] && { [ "$out" = v1 ] || [ "$out" = v2 ]; }; then pass "a limited guest's /sys/fs/cgroup has every hierarchy a JVM asks for ($out)"; else fail "a limited guest's /sys/fs/cgroup has every hierarchy a JVM asks for" "$status $out $errout"; fi
+    fi
     run "$VIV" run app 'grep -c " - cgroup" /proc/self/mountinfo'
     if [ "$out" = 0 ]; then pass "an unlimited guest gets no cgroup mounts"; else fail "an unlimited guest gets no cgroup mounts" "$status $out $errout"; fi
     # The CPU quota is really there: a busy loop for 1 s of wall time gets about half a CPU.
