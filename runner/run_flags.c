@@ -129,19 +129,50 @@ static bool has_dotdot(const char *path)
 }
 
 /* A path in the guest that a mount may go at: absolute, not the root, without "..", so it can
- * only name something under the guest's root (symlinks in the image are resolved inside it). */
-static int check_guest_path(const char *flag, const char *arg, const char *guest,
-                            struct viv_error *err)
+ * only name something under the guest's root (symlinks in the image are resolved inside it);
+ * not /proc, /dev or /sys, which are the sandbox's own (a tmpfs over /dev would leave the guest
+ * without devices, one over /proc without its masks, and /sys is mounted after the binds); and
+ * not a destination given before. Returned cleaned ("/a/./b//" is "/a/b"), or NULL. */
+static char *guest_mount_path(const struct run_flags *f, const char *flag, const char *arg,
+                              const char *guest, struct viv_error *err)
 {
     if (guest[0] != '/')
         return viv_fail(err, 0, "%s '%s': the guest path '%s' must be absolute", flag, arg,
-                        guest);
-    if (guest[strspn(guest, "/")] == '\0')
-        return viv_fail(err, 0, "%s '%s': the guest path must not be /", flag, arg);
+                        guest),
+               NULL;
     if (has_dotdot(guest))
         return viv_fail(err, 0, "%s '%s': the guest path '%s' must not contain '..'", flag, arg,
-                        guest);
-    return 0;
+                        guest),
+               NULL;
+    char *clean = viv_xstrdup(guest), *to = clean;
+    for (const char *p = guest; *p;) {
+        while (*p == '/')
+            p++;
+        size_t n = strcspn(p, "/");
+        if (n && !(n == 1 && p[0] == '.')) {
+            *to++ = '/';
+            memmove(to, p, n);
+            to += n;
+        }
+        p += n;
+    }
+    *to = '\0';
+    const char *why = NULL;
+    if (!clean[0])
+        why = "the guest path must not be /";
+    else if (strcmp(clean, "/proc") == 0 || strncmp(clean, "/proc/", 6) == 0 ||
+             strcmp(clean, "/sys") == 0 || strncmp(clean, "/sys/", 5) == 0 ||
+             strcmp(clean, "/dev") == 0)
+        why = "/proc, /dev and /sys are the sandbox's own";
+    for (size_t i = 0; !why && i < f->nbinds; i++)
+        if (strcmp(f->binds[i].guest, clean) == 0)
+            why = "a mount is there already (duplicate destination)";
+    if (why) {
+        viv_fail(err, 0, "%s '%s': %s", flag, arg, why);
+        free(clean);
+        return NULL;
+    }
+    return clean;
 }
 
 static void push_mount(struct run_flags *f, struct viv_bind b)
@@ -174,11 +205,10 @@ static int add_bind(struct run_flags *f, const char *arg, struct viv_error *err)
     if (!colon || colon == s || !colon[1])
         return viv_fail(err, 0, "-v '%s': expected HOST:GUEST[:ro]", arg);
     *colon = '\0';
-    const char *guest = colon + 1;
-    if (check_guest_path("-v", arg, guest, err) < 0)
+    char *guest = guest_mount_path(f, "-v", arg, colon + 1, err);
+    if (!guest)
         return -1;
-    push_mount(f, (struct viv_bind){
-                      .host = viv_xstrdup(s), .guest = viv_xstrdup(guest), .read_only = ro});
+    push_mount(f, (struct viv_bind){.host = viv_xstrdup(s), .guest = guest, .read_only = ro});
     return 0;
 }
 
@@ -198,7 +228,8 @@ static int add_tmpfs(struct run_flags *f, const char *arg, struct viv_error *err
     char *opts = strchr(b.tmpfs_text, ':');
     if (opts)
         *opts++ = '\0';
-    int rc = check_guest_path("--tmpfs", arg, b.tmpfs_text, err);
+    b.guest = guest_mount_path(f, "--tmpfs", arg, b.tmpfs_text, err);
+    int rc = b.guest ? 0 : -1;
     size_t n = 0;
     b.tmpfs_opts[n++] = "source";
     b.tmpfs_opts[n++] = "tmpfs";
@@ -257,11 +288,11 @@ static int add_tmpfs(struct run_flags *f, const char *arg, struct viv_error *err
     }
     if (rc < 0) {
         free(b.tmpfs_text);
+        free(b.guest);
         return -1;
     }
     b.tmpfs_opts[n] = NULL;
     b.tmpfs_attr = attr;
-    b.guest = viv_xstrdup(b.tmpfs_text);
     push_mount(f, b);
     return 0;
 }

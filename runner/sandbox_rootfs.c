@@ -246,18 +246,36 @@ static int attach_scratch_dir(int root, int scratch, int dir, const char *name, 
     return sandbox_bind(dir, "", at, "", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false, path, err);
 }
 
+/* Whether -v or --tmpfs mounts at path: then that mount is the guest's there, not ours. */
+static bool given(const struct viv_sandbox_config *cfg, const char *path)
+{
+    for (size_t i = 0; i < cfg->nbinds; i++)
+        if (strcmp(cfg->binds[i].guest, path) == 0)
+            return true;
+    return false;
+}
+
+/* /tmp, and where the root is read-only /run and /var/tmp, as podman's --read-only-tmpfs has
+ * them (its tmpfs's mode, 1777, for /run too: a guest user's pid file has a place); under
+ * --read-only with --read-only-tmpfs=false, none of them, /tmp included, as in podman. */
 static int attach_tmps(const struct viv_sandbox_config *cfg, int root, bool overlay,
                        const struct sandbox_scratch *s, struct viv_error *err)
 {
-    if (attach_scratch_dir(root, s->fd, s->tmp, "tmp", 01777, "/tmp", true, err) < 0)
-        return -1;
-    if (!(cfg->read_only || !overlay) || !cfg->read_only_tmpfs)
+    bool read_only = cfg->read_only || !overlay;
+    if (read_only && !cfg->read_only_tmpfs)
         return 0;
-    return attach_scratch_dir(root, s->fd, -1, "run", 0755, "/run", overlay, err) < 0 ||
-                   attach_scratch_dir(root, s->fd, -1, "var-tmp", 01777, "/var/tmp", overlay,
-                                      err) < 0
-               ? -1
-               : 0;
+    if (!given(cfg, "/tmp") &&
+        attach_scratch_dir(root, s->fd, s->tmp, "tmp", 01777, "/tmp", true, err) < 0)
+        return -1;
+    if (!read_only)
+        return 0;
+    if (!given(cfg, "/run") &&
+        attach_scratch_dir(root, s->fd, -1, "run", 01777, "/run", overlay, err) < 0)
+        return -1;
+    if (!given(cfg, "/var/tmp") &&
+        attach_scratch_dir(root, s->fd, -1, "var-tmp", 01777, "/var/tmp", overlay, err) < 0)
+        return -1;
+    return 0;
 }
 
 static int mount_tmpfs(const struct viv_bind *b, int root, struct viv_error *err)

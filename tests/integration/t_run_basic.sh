@@ -190,9 +190,15 @@ run "$VIV" run --read-only -w /made/here app 'pwd; touch x 2>&1'
 if contains "$out" "/made/here" && contains "$out" "Read-only file system"; then pass "--read-only: a missing -w is made before the root goes read-only"; else fail "--read-only: a missing -w is made before the root goes read-only" "$status $out $errout"; fi
 # As podman's --read-only-tmpfs: /run and /var/tmp are fresh and writable under --read-only.
 run "$VIV" run --read-only app 'touch /run/x /var/tmp/y && ls -ld /run /var/tmp | cut -c1-10 | tr "\n" " "'
-if [ "$status" = 0 ] && [ "$out" = "drwxr-xr-x drwxrwxrwt " ]; then pass "--read-only: /run and /var/tmp are writable tmpfs directories"; else fail "--read-only: /run and /var/tmp are writable tmpfs directories" "$status $out $errout"; fi
-run "$VIV" run --read-only --read-only-tmpfs=false app 'touch /run/x 2>&1; touch /tmp/x && echo tmp-ok'
-if contains "$out" "/run/x: No such file" && contains "$out" "tmp-ok"; then pass "--read-only-tmpfs=false leaves /run to the read-only root"; else fail "--read-only-tmpfs=false leaves /run to the read-only root" "$status $out $errout"; fi
+if [ "$status" = 0 ] && [ "$out" = "drwxrwxrwt drwxrwxrwt " ]; then pass "--read-only: /run and /var/tmp are writable tmpfs directories"; else fail "--read-only: /run and /var/tmp are writable tmpfs directories" "$status $out $errout"; fi
+run "$VIV" run --read-only -u 1000 app 'touch /run/pid && echo user-ok'
+if [ "$out" = user-ok ]; then pass "--read-only: a guest user can write /run"; else fail "--read-only: a guest user can write /run" "$status $out $errout"; fi
+run "$VIV" run --read-only --read-only-tmpfs=false app 'touch /run/x 2>&1; touch /tmp/x 2>&1; touch /dev/shm/x && echo shm-ok'
+if contains "$out" "/run/x: No such file" && contains "$out" "/tmp/x: Read-only file system" && contains "$out" "shm-ok"; then pass "--read-only-tmpfs=false leaves /run and /tmp to the read-only root, as podman does"; else fail "--read-only-tmpfs=false leaves /run and /tmp to the read-only root" "$status $out $errout"; fi
+run "$VIV" run --tmpfs /tmp:size=1m app 'grep -c " /tmp " /proc/self/mountinfo; grep " /tmp " /proc/self/mountinfo | grep -c size=1024k'
+if [ "$out" = "$(printf '1\n1')" ]; then pass "--tmpfs /tmp replaces the sandbox's /tmp instead of stacking on it"; else fail "--tmpfs /tmp replaces the sandbox's /tmp" "$status $out $errout"; fi
+expect_err "a mount destination given twice is refused" 125 "viv: run: -v '$WORK:/x/.': a mount is there already (duplicate destination)" "$VIV" run --tmpfs /x -v "$WORK:/x/." app true
+expect_err "--tmpfs over /dev is refused" 125 "viv: run: --tmpfs '/dev': /proc, /dev and /sys are the sandbox's own" "$VIV" run --tmpfs /dev app true
 run "$VIV" run --read-only=false --rm=true app 'touch /etc/x && echo rw'
 if [ "$out" = rw ]; then pass "switches take podman's =true and =false"; else fail "switches take podman's =true and =false" "$status $out $errout"; fi
 expect_err "a switch's value must be true or false" 125 "viv: run: --read-only='yes': expected true or false (see 'viv run --help')" "$VIV" run --read-only=yes app true
