@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/resource.h>
-#include <linux/mount.h>
 #include <string.h>
 
 enum {
@@ -133,7 +132,7 @@ static bool has_dotdot(const char *path)
  * not /proc, /dev or /sys, which are the sandbox's own (a tmpfs over /dev would leave the guest
  * without devices, one over /proc without its masks, and /sys is mounted after the binds); and
  * not a destination given before. Returned cleaned ("/a/./b//" is "/a/b"), or NULL. */
-static char *guest_mount_path(const struct run_flags *f, const char *flag, const char *arg,
+char *run_guest_mount_path(const struct run_flags *f, const char *flag, const char *arg,
                               const char *guest, struct viv_error *err)
 {
     if (guest[0] != '/')
@@ -175,7 +174,7 @@ static char *guest_mount_path(const struct run_flags *f, const char *flag, const
     return clean;
 }
 
-static void push_mount(struct run_flags *f, struct viv_bind b)
+void run_push_mount(struct run_flags *f, struct viv_bind b)
 {
     f->binds = viv_xrealloc(f->binds, (f->nbinds + 1) * sizeof(*f->binds));
     f->binds[f->nbinds++] = b;
@@ -205,95 +204,10 @@ static int add_bind(struct run_flags *f, const char *arg, struct viv_error *err)
     if (!colon || colon == s || !colon[1])
         return viv_fail(err, 0, "-v '%s': expected HOST:GUEST[:ro]", arg);
     *colon = '\0';
-    char *guest = guest_mount_path(f, "-v", arg, colon + 1, err);
+    char *guest = run_guest_mount_path(f, "-v", arg, colon + 1, err);
     if (!guest)
         return -1;
-    push_mount(f, (struct viv_bind){.host = viv_xstrdup(s), .guest = guest, .read_only = ro});
-    return 0;
-}
-
-/* Digits, then at most one of the suffixes allowed. */
-static bool number_with(const char *v, const char *suffixes, bool octal)
-{
-    size_t n = strspn(v, octal ? "01234567" : "0123456789");
-    return n > 0 && (!v[n] || (strchr(suffixes, v[n]) && !v[n + 1]));
-}
-
-/* GUEST[:OPTIONS], as podman takes it: a fresh tmpfs at GUEST, rw,noexec,nosuid,nodev unless
- * OPTIONS (a comma-separated list) say otherwise; size=, mode=, uid=, gid= and nr_inodes= go to
- * the tmpfs as they are, checked here so that a typo is told as one. */
-static int add_tmpfs(struct run_flags *f, const char *arg, struct viv_error *err)
-{
-    struct viv_bind b = {.tmpfs_text = viv_xstrdup(arg)};
-    char *opts = strchr(b.tmpfs_text, ':');
-    if (opts)
-        *opts++ = '\0';
-    b.guest = guest_mount_path(f, "--tmpfs", arg, b.tmpfs_text, err);
-    int rc = b.guest ? 0 : -1;
-    size_t n = 0;
-    b.tmpfs_opts[n++] = "source";
-    b.tmpfs_opts[n++] = "tmpfs";
-    uint64_t attr = MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
-    static const struct {
-        char name[8];
-        uint64_t attr;
-        bool set;
-    } flags[] = {
-        {"ro", MOUNT_ATTR_RDONLY, true},   {"rw", MOUNT_ATTR_RDONLY, false},
-        {"noexec", MOUNT_ATTR_NOEXEC, true}, {"exec", MOUNT_ATTR_NOEXEC, false},
-        {"nosuid", MOUNT_ATTR_NOSUID, true}, {"suid", MOUNT_ATTR_NOSUID, false},
-        {"nodev", MOUNT_ATTR_NODEV, true},   {"dev", MOUNT_ATTR_NODEV, false},
-    };
-    char *save = NULL;
-    for (char *o = opts ? strtok_r(opts, ",", &save) : NULL; o && rc == 0;
-         o = strtok_r(NULL, ",", &save)) {
-        size_t i = 0;
-        while (i < VIV_ARRAY_SIZE(flags) && strcmp(o, flags[i].name) != 0)
-            i++;
-        if (i < VIV_ARRAY_SIZE(flags)) {
-            attr = flags[i].set ? attr | flags[i].attr : attr & ~flags[i].attr;
-            continue;
-        }
-        if (strcmp(o, "notmpcopyup") == 0)
-            continue; /* what it does anyway */
-        if (strcmp(o, "tmpcopyup") == 0) {
-            rc = viv_fail(err, 0, "--tmpfs '%s': tmpcopyup is not supported: the tmpfs starts "
-                                  "empty",
-                          arg);
-            break;
-        }
-        char *eq = strchr(o, '=');
-        const char *v = eq ? eq + 1 : "";
-        if (eq)
-            *eq = '\0';
-        bool ok = eq && ((strcmp(o, "size") == 0 && number_with(v, "kKmMgG%", false)) ||
-                         (strcmp(o, "nr_inodes") == 0 && number_with(v, "kKmMgG", false)) ||
-                         (strcmp(o, "mode") == 0 && number_with(v, "", true) && strlen(v) <= 4) ||
-                         ((strcmp(o, "uid") == 0 || strcmp(o, "gid") == 0) &&
-                          number_with(v, "", false) && strlen(v) <= 9));
-        if (!ok) {
-            rc = eq ? viv_fail(err, 0, "--tmpfs '%s': %s=%s: not a valid value", arg, o, v)
-                    : viv_fail(err, 0,
-                               "--tmpfs '%s': unknown option '%s' (size=, mode=, uid=, gid=, "
-                               "nr_inodes=, ro, rw, exec, noexec, suid, nosuid, dev, nodev)",
-                               arg, o);
-            break;
-        }
-        if (n + 3 > VIV_ARRAY_SIZE(b.tmpfs_opts)) {
-            rc = viv_fail(err, 0, "--tmpfs '%s': too many options", arg);
-            break;
-        }
-        b.tmpfs_opts[n++] = o;
-        b.tmpfs_opts[n++] = v;
-    }
-    if (rc < 0) {
-        free(b.tmpfs_text);
-        free(b.guest);
-        return -1;
-    }
-    b.tmpfs_opts[n] = NULL;
-    b.tmpfs_attr = attr;
-    push_mount(f, b);
+    run_push_mount(f, (struct viv_bind){.host = viv_xstrdup(s), .guest = guest, .read_only = ro});
     return 0;
 }
 
@@ -436,7 +350,7 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
                 return -1;
             break;
         case OPT_TMPFS:
-            if (add_tmpfs(f, optarg, &cli->err) < 0)
+            if (run_add_tmpfs(f, optarg, &cli->err) < 0)
                 return -1;
             break;
         case OPT_ULIMIT:

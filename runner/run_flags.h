@@ -23,6 +23,13 @@ struct run_flags {
 int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags *f);
 void run_flags_free(struct run_flags *f);
 
+/* A mount destination in the guest, checked and cleaned, or NULL (err filled) (run_flags.c). */
+char *run_guest_mount_path(const struct run_flags *f, const char *flag, const char *arg,
+                           const char *guest, struct viv_error *err);
+void run_push_mount(struct run_flags *f, struct viv_bind b);
+/* --tmpfs DIR[:OPTIONS] (run_tmpfs.c). */
+int run_add_tmpfs(struct run_flags *f, const char *arg, struct viv_error *err);
+
 void run_strv_push(struct viv_strv *v, char *s);
 void run_strv_free(struct viv_strv *v);
 /* Set K=V in env, replacing an earlier K. */

@@ -23,6 +23,7 @@ struct viv_bind {
     const char *tmpfs_opts[16];
     char *tmpfs_text;
     uint64_t tmpfs_attr;
+    bool tmpfs_chown; /* U: the tmpfs's root is the guest user's */
 };
 
 /* A --ulimit: an rlimit set in the instance before the guest runs. */

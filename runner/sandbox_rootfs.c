@@ -278,7 +278,8 @@ static int attach_tmps(const struct viv_sandbox_config *cfg, int root, bool over
     return 0;
 }
 
-static int mount_tmpfs(const struct viv_bind *b, int root, struct viv_error *err)
+static int mount_tmpfs(const struct viv_sandbox_config *cfg, const struct viv_bind *b, int root,
+                       struct viv_error *err)
 {
     _cleanup_close_ int t = open_mount_point(root, b->guest, false, err);
     if (t < 0)
@@ -288,8 +289,11 @@ static int mount_tmpfs(const struct viv_bind *b, int root, struct viv_error *err
     int m = sandbox_mount_new_at("tmpfs", b->tmpfs_opts, b->tmpfs_attr, t, what, err);
     if (m < 0)
         return -1;
+    int rc = 0;
+    if (b->tmpfs_chown && fchownat(m, "", cfg->uid, cfg->gid, AT_EMPTY_PATH) < 0)
+        rc = viv_fail(err, errno, "%s: give it to the guest's user", what);
     close(m);
-    return 0;
+    return rc;
 }
 
 static int mount_bind(const struct viv_bind *b, int root, int fd, struct viv_error *err)
@@ -329,7 +333,7 @@ static int mount_binds(const struct viv_sandbox_config *cfg, int root, const int
             const struct viv_bind *b = &cfg->binds[i];
             if (depth(b->guest) != d)
                 continue;
-            if ((b->host ? mount_bind(b, root, bind_fds[i], err) : mount_tmpfs(b, root, err)) < 0)
+            if ((b->host ? mount_bind(b, root, bind_fds[i], err) : mount_tmpfs(cfg, b, root, err)) < 0)
                 return -1;
         }
     }
