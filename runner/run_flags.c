@@ -222,8 +222,12 @@ int run_parse_count(const char *text, uint32_t *id)
     return 0;
 }
 
-static int ulimit_value(const char *v, uint64_t *out)
+/* A limit: a number, "unlimited", or -1, podman's "as high as viv's own hard limit". */
+static int ulimit_value(const char *v, int resource, uint64_t *out)
 {
+    struct rlimit own;
+    if (strcmp(v, "-1") == 0 && getrlimit(resource, &own) == 0)
+        return *out = own.rlim_max, 0;
     if (strcmp(v, "unlimited") == 0 || strcmp(v, "-1") == 0)
         return *out = RLIM_INFINITY, 0;
     char *end;
@@ -235,10 +239,13 @@ static int ulimit_value(const char *v, uint64_t *out)
     return 0;
 }
 
-/* NAME=SOFT[:HARD], as podman takes it: HARD is SOFT when left out; "unlimited" or -1 is no
- * limit. A later one of the same NAME replaces an earlier. */
+/* NAME=SOFT[:HARD], as podman takes it: HARD is SOFT when left out; "unlimited" is no limit, -1
+ * viv's own hard limit; "host" is viv's own limits, what the guest has anyway. A later one of
+ * the same NAME replaces an earlier. */
 static int add_ulimit(struct run_flags *f, const char *arg, struct viv_error *err)
 {
+    if (strcmp(arg, "host") == 0)
+        return 0; /* the guest has viv's own limits unless told otherwise */
     static const struct {
         char name[12];
         int resource;
@@ -267,7 +274,8 @@ static int add_ulimit(struct run_flags *f, const char *arg, struct viv_error *er
     if (hard)
         *hard++ = '\0';
     struct viv_ulimit u = {.resource = names[i].resource, .name = names[i].name};
-    if (ulimit_value(v, &u.soft) < 0 || ulimit_value(hard ? hard : v, &u.hard) < 0)
+    if (ulimit_value(v, u.resource, &u.soft) < 0 ||
+        ulimit_value(hard ? hard : v, u.resource, &u.hard) < 0)
         return viv_fail(err, 0, "--ulimit '%s': expected a number or unlimited", arg);
     if (u.soft > u.hard)
         return viv_fail(err, 0, "--ulimit '%s': the soft limit is above the hard one", arg);

@@ -640,8 +640,11 @@ int limits_prepare(const struct viv_sandbox_config *cfg, const char *instance, b
 int limits_join(const struct viv_limits_plan *plan, bool v2_joined, struct viv_error *err);
 /* In the child: the rlimits part. */
 int limits_apply_rlimits(const struct viv_limits_plan *plan, struct viv_error *err);
-/* cfg's --ulimit values, set in the calling process (limits_rlimit.c). */
-int limits_apply_ulimits(const struct viv_sandbox_config *cfg, struct viv_error *err);
+/* cfg's --ulimit values, set in the calling process (limits_rlimit.c); the lower of nproc and
+ * plan's RLIMIT_NPROC holds; without a nofile one, the soft limit of open files is raised to the
+ * hard one, as podman does. */
+int limits_apply_ulimits(const struct viv_sandbox_config *cfg, const struct viv_limits_plan *plan,
+                         struct viv_error *err);
 /* Peak memory and whether the OOM killer acted, read before the cgroup goes. */
 void limits_read_usage(const struct viv_limits_plan *plan, uint64_t *peak, bool *oom);
 /* SIGKILL whatever is still in the instance's cgroups (an instance without a pid namespace of

@@ -524,7 +524,7 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
         }
     }
     /* Last, as they bind viv's own set-up too (a low nofile, say). */
-    if (limits_apply_ulimits(cfg, &err) < 0)
+    if (limits_apply_ulimits(cfg, c->plan, &err) < 0)
         fail(c, &err);
     if (c->sock_fd >= 0)
         close(c->sock_fd);

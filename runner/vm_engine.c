@@ -209,7 +209,7 @@ static int run_without_namespaces(const struct viv_sandbox_config *cfg, struct v
         limits_forget(&plan);
         if (joined < 0)
             ;
-        else if (limits_apply_ulimits(cfg, &e) < 0)
+        else if (limits_apply_ulimits(cfg, &plan, &e) < 0)
             ;
         else if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
             viv_fail(&e, errno, "set no_new_privs");

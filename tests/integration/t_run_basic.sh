@@ -227,6 +227,10 @@ expect_err "--tmpfs: a bad size is told" 125 "viv: run: --tmpfs '/x:size=1q': si
 run "$VIV" run --ulimit nofile=100:200 --ulimit core=0 --ulimit stack=unlimited app 'echo $(ulimit -n) $(ulimit -Hn) $(ulimit -c) $(ulimit -s)'
 if [ "$out" = "100 200 0 unlimited" ]; then pass "--ulimit sets soft and hard limits"; else fail "--ulimit sets soft and hard limits" "$status $out $errout"; fi
 hard=$(ulimit -Hn)
+run "$VIV" run app 'echo $(ulimit -n) $(ulimit -Hn)'
+if [ "$out" = "$hard $hard" ]; then pass "open files up to the hard limit by default, as in podman"; else fail "open files up to the hard limit by default" "$status $out $errout (hard $hard)"; fi
+run "$VIV" run --ulimit nofile=1024:-1 --ulimit host app 'echo $(ulimit -n) $(ulimit -Hn)'
+if [ "$out" = "1024 $hard" ]; then pass "--ulimit: -1 is viv's own hard limit, host is accepted"; else fail "--ulimit: -1 is viv's own hard limit, host is accepted" "$status $out $errout (hard $hard)"; fi
 if [ "$hard" != unlimited ] && ! sh -c "ulimit -Hn $((hard + 1))" 2>/dev/null; then
     expect_err "--ulimit: a hard limit above the host's is refused, saying why" 125 "viv: run: --ulimit nofile: the hard limit cannot go above this host's, $hard (raising it needs CAP_SYS_RESOURCE)" "$VIV" run --ulimit nofile=$((hard + 1)) app true
 else

@@ -159,6 +159,8 @@ if can_rootless; then
     run as_nobody "$VIV" run --verbose --pids-limit 32 --entrypoint /bin/escape "$WORK/app.viv" forkflood
     n=$(printf '%s\n' "$out" | sed -n 's/^forked //p')
     if [ "$status" = 0 ] && [ -n "$n" ] && [ "$n" -lt 32 ] && contains "$errout" "RLIMIT_NPROC"; then pass "rootless: --pids-limit through RLIMIT_NPROC contains a fork flood ($n forks)"; else fail "rootless: --pids-limit through RLIMIT_NPROC contains a fork flood" "$status $out $errout"; fi
+    run as_nobody "$VIV" run --pids-limit 5 --ulimit nproc=100 "$WORK/app.viv" 'ulimit -u'
+    if [ "$status" = 0 ] && [ "$out" = 5 ]; then pass "rootless: --pids-limit and --ulimit nproc together, the lower holds"; else fail "rootless: --pids-limit and --ulimit nproc together, the lower holds" "$status $out $errout"; fi
     run as_nobody "$VIV" run --pids-limit 32 --entrypoint /bin/escape "$WORK/app.viv" limits
     if [ "$status" = 0 ] && contains "$out" "ok raise-nproc"; then pass "rootless: the guest cannot raise RLIMIT_NPROC"; else fail "rootless: the guest cannot raise RLIMIT_NPROC" "$out"; fi
 else
