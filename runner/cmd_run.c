@@ -174,6 +174,66 @@ static bool can_raise_hard_limits(void)
     return v == CAP_SET;
 }
 
+/* The flags' values over what cfg holds (the manifest's defaults), checked: called once on a
+ * scratch config before the image is looked up, so that "--memory busybox true" is told as a bad
+ * --memory, not as no image "true". */
+static int apply_flag_values(const struct run_flags *f, struct viv_sandbox_config *cfg,
+                             struct viv_error *err)
+{
+    if (f->network) {
+        if (strcmp(f->network, "host") == 0)
+            cfg->network_host = true;
+        else if (strcmp(f->network, "none") == 0)
+            cfg->network_host = false;
+        else
+            return viv_fail(err, 0, "--network '%s': expected none or host", f->network);
+    }
+
+    /* 0 (and -1 for pids) is no limit, as in podman: it lifts one the manifest sets. */
+    if (f->memory && viv_parse_size(f->memory, &cfg->memory, err) < 0)
+        return viv_wrap(err, "--memory");
+    if (f->memory && cfg->memory && cfg->memory < (1u << 20))
+        return viv_fail(err, 0, "--memory '%s': below 1M no guest can start", f->memory);
+    if (f->pids) {
+        uint32_t v = 0;
+        if (strcmp(f->pids, "-1") != 0 && run_parse_count(f->pids, &v) < 0)
+            return viv_fail(err, 0, "--pids-limit '%s': expected a number (0 or -1: no limit)",
+                            f->pids);
+        cfg->pids = v;
+    }
+    if (f->cpus) {
+        char *end;
+        double v = strtod(f->cpus, &end);
+        if (end == f->cpus || *end || !isfinite(v) || v < 0 || v > VIV_CPUS_MAX)
+            return viv_fail(err, 0, "--cpus '%s': expected a number of CPUs (0: no limit)",
+                            f->cpus);
+        /* Raising it silently would be a limit other than the one asked for. */
+        if (v > 0 && v < VIV_CPUS_MIN)
+            return viv_fail(err, 0,
+                            "--cpus '%s': the kernel limits no finer than %g CPUs (1 ms of "
+                            "each 100 ms)",
+                            f->cpus, VIV_CPUS_MIN);
+        cfg->cpus = v;
+    }
+    if (f->timeout && viv_parse_duration(f->timeout, &cfg->timeout_ms, err) < 0)
+        return viv_wrap(err, "--timeout");
+    /* A hard limit can be lowered here, not raised (that needs CAP_SYS_RESOURCE, which root
+     * lacks on some hosts): said before anything is made. */
+    for (size_t i = 0; i < f->nulimits; i++) {
+        const struct viv_ulimit *u = &f->ulimits[i];
+        struct rlimit now;
+        if (getrlimit(u->resource, &now) == 0 && now.rlim_max != RLIM_INFINITY &&
+            (u->hard == RLIM_INFINITY || u->hard > now.rlim_max) && !can_raise_hard_limits())
+            return viv_fail(err, 0,
+                            "--ulimit %s: the hard limit cannot go above this host's, %llu "
+                            "(raising it needs CAP_SYS_RESOURCE)",
+                            u->name, (unsigned long long)now.rlim_max);
+    }
+    cfg->ulimits = f->ulimits;
+    cfg->nulimits = f->nulimits;
+    return 0;
+}
+
 static int build_config(struct viv_cli *cli, const struct run_flags *f, const struct viv_image *img,
                         char **cmd, int ncmd, struct viv_sandbox_config *cfg, struct viv_strv *argv,
                         struct viv_strv *env, struct run_user *user, char *hostname, size_t hlen)
@@ -258,64 +318,15 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
                         "image '%s' asks for the host's network: give it with --network host, or "
                         "run it without with --network none",
                         m->name);
-    if (f->network) {
-        if (strcmp(f->network, "host") == 0)
-            cfg->network_host = true;
-        else if (strcmp(f->network, "none") == 0)
-            cfg->network_host = false;
-        else
-            return viv_fail(err, 0, "--network '%s': expected none or host", f->network);
-    }
-
     cfg->memory = m->resources.memory;
     cfg->pids = m->resources.pids;
     cfg->cpus = m->resources.cpus;
     cfg->timeout_ms = m->resources.timeout_ms;
-    /* 0 (and -1 for pids) is no limit, as in podman: it lifts one the manifest sets. */
-    if (f->memory && viv_parse_size(f->memory, &cfg->memory, err) < 0)
-        return viv_wrap(err, "--memory");
-    if (f->memory && cfg->memory && cfg->memory < (1u << 20))
-        return viv_fail(err, 0, "--memory '%s': below 1M no guest can start", f->memory);
-    if (f->pids) {
-        uint32_t v = 0;
-        if (strcmp(f->pids, "-1") != 0 && run_parse_count(f->pids, &v) < 0)
-            return viv_fail(err, 0, "--pids-limit '%s': expected a number (0 or -1: no limit)",
-                            f->pids);
-        cfg->pids = v;
-    }
-    if (f->cpus) {
-        char *end;
-        double v = strtod(f->cpus, &end);
-        if (end == f->cpus || *end || !isfinite(v) || v < 0 || v > VIV_CPUS_MAX)
-            return viv_fail(err, 0, "--cpus '%s': expected a number of CPUs (0: no limit)",
-                            f->cpus);
-        /* Raising it silently would be a limit other than the one asked for. */
-        if (v > 0 && v < VIV_CPUS_MIN)
-            return viv_fail(err, 0,
-                            "--cpus '%s': the kernel limits no finer than %g CPUs (1 ms of "
-                            "each 100 ms)",
-                            f->cpus, VIV_CPUS_MIN);
-        cfg->cpus = v;
-    }
+    if (apply_flag_values(f, cfg, err) < 0)
+        return -1;
     cfg->limits_from_manifest = (!f->memory && cfg->memory ? 1u << VIV_CG_MEMORY : 0) |
                                 (!f->pids && cfg->pids ? 1u << VIV_CG_PIDS : 0) |
                                 (!f->cpus && cfg->cpus > 0 ? 1u << VIV_CG_CPU : 0);
-    if (f->timeout && viv_parse_duration(f->timeout, &cfg->timeout_ms, err) < 0)
-        return viv_wrap(err, "--timeout");
-    /* A hard limit can be lowered here, not raised (that needs CAP_SYS_RESOURCE, which root
-     * lacks on some hosts): said before anything is made. */
-    for (size_t i = 0; i < f->nulimits; i++) {
-        const struct viv_ulimit *u = &f->ulimits[i];
-        struct rlimit now;
-        if (getrlimit(u->resource, &now) == 0 && now.rlim_max != RLIM_INFINITY &&
-            (u->hard == RLIM_INFINITY || u->hard > now.rlim_max) && !can_raise_hard_limits())
-            return viv_fail(err, 0,
-                            "--ulimit %s: the hard limit cannot go above this host's, %llu "
-                            "(raising it needs CAP_SYS_RESOURCE)",
-                            u->name, (unsigned long long)now.rlim_max);
-    }
-    cfg->ulimits = f->ulimits;
-    cfg->nulimits = f->nulimits;
 
     for (size_t i = 0; i < m->env.n; i++)
         run_env_set(env, m->env.v[i]);
@@ -385,6 +396,9 @@ int cmd_run(struct viv_cli *cli, int argc, char **argv)
         status = p > 0 ? 0 : VIV_EXIT_FAIL;
         goto out;
     }
+    struct viv_sandbox_config checked = {0};
+    if (apply_flag_values(&f, &checked, &cli->err) < 0)
+        goto out;
     const char *image = argv[optind];
     bool file = names_a_file(image);
     start_early(&f, file);

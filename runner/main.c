@@ -131,7 +131,7 @@ const struct viv_verb viv_verbs[] = {
               "\n"
               "  -e, --env K=V            set a variable (-e K passes the caller's K on)\n"
               "      --env-file FILE      variables from FILE, one K=V a line, # comments\n"
-              "  -v, --volume HOST:GUEST[:ro]  bind HOST at GUEST (absolute, no '..')\n"
+              "  -v, --volume HOST:GUEST[:OPTS]  bind HOST at GUEST (OPTS: ro, rw, z, Z)\n"
               "      --tmpfs DIR[:OPTS]   a fresh tmpfs at DIR (size=, mode=, exec, ro, ...)\n"
               "  -w, --workdir DIR        working directory in the guest\n"
               "  -u, --user USER[:GROUP]  run as this user, a name of the image's /etc/passwd\n"
@@ -143,7 +143,7 @@ const struct viv_verb viv_verbs[] = {
               "      --init               run the entrypoint under a minimal init that reaps\n"
               "                           orphans and forwards signals (else it is pid 1)\n"
               "      --network none|host  no network but loopback (default), or the host's\n"
-              "      --memory SIZE        memory limit (64M, 2G); a guest beyond it is killed\n"
+              "  -m, --memory SIZE        memory limit (64M, 2G); a guest beyond it is killed\n"
               "      --cpus N             CPU time limit in CPUs (1.5)\n"
               "      --pids-limit N       at most N processes and threads\n"
               "      --limits=best-effort run even when a limit cannot be applied (warns)\n"
@@ -159,7 +159,8 @@ const struct viv_verb viv_verbs[] = {
               "  -i, --interactive        keep stdin attached (else it is /dev/null)\n"
               "  -t, --tty                give the guest a terminal\n"
               "      --verbose            say which mode, root layout and limits were chosen\n"
-              "Switches also take =true or =false, as in podman (--rm=true).\n"},
+              "--read-only, --read-only-tmpfs, --init, --rm, -i and -t also take =true or\n"
+              "=false, and short options \"=VALUE\" (-e=K=V), as podman spells them.\n"},
     {.name = "exec", .summary = "run a riscv64 program from the host, translated", .run = cmd_exec,
      .usage = "Usage: viv exec [--sysroot DIR] PROGRAM [ARG...]\n"
               "\n"

@@ -341,7 +341,9 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
     };
     int opt;
     /* "+": options end at the image, so the guest's own flags are left alone. */
-    while ((opt = getopt_long(argc, argv, "+:he:v:w:u:it", opts, NULL)) != -1) {
+    static const char shorts[] = "+:he:v:w:u:m:it";
+    run_podman_argv(argc, argv, shorts + 2, opts, &f->argv_owned);
+    while ((opt = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
         switch (opt) {
         case 'h':
             return cli_help(cli), 1;
@@ -389,6 +391,7 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
         case OPT_NETWORK:
             f->network = optarg;
             break;
+        case 'm':
         case OPT_MEMORY:
             f->memory = optarg;
             break;
@@ -454,8 +457,16 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
             else
                 return cli_usage_error(cli, "--stats='%s': expected json", optarg), -1;
             break;
-        default:
+        default: {
+            const char *word = argv[optind - 1];
+            const char *why = opt == '?' ? run_podman_unsupported(word, optopt) : NULL;
+            if (why)
+                return cli_usage_error(cli, "%.*s is not supported: %s",
+                                       optopt ? 2 : (int)strcspn(word, "="),
+                                       optopt ? (char[]){'-', (char)optopt, 0} : word, why),
+                       -1;
             return cli_bad_option(cli, opt, argv), -1;
+        }
         }
     }
     if (optind >= argc)
@@ -474,4 +485,5 @@ void run_flags_free(struct run_flags *f)
     }
     free(f->binds);
     free(f->ulimits);
+    run_strv_free(&f->argv_owned);
 }

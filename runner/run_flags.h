@@ -16,6 +16,7 @@ struct run_flags {
     int stats; /* 0 off, 1 text, 2 json */
     struct viv_ulimit *ulimits;
     size_t nulimits;
+    struct viv_strv argv_owned; /* argv's words rewritten by run_podman_argv */
 };
 
 /* Parse options up to the first operand. Returns 0 (optind at IMAGE), 1 after --help, -1 on a
@@ -29,6 +30,13 @@ char *run_guest_mount_path(const struct run_flags *f, const char *flag, const ch
 void run_push_mount(struct run_flags *f, struct viv_bind b);
 /* --tmpfs DIR[:OPTIONS] (run_tmpfs.c). */
 int run_add_tmpfs(struct run_flags *f, const char *arg, struct viv_error *err);
+
+/* podman's spellings (run_podman.c): argv's short options written "-e=K=V" or "-i=false" made
+ * getopt's ("-eK=V", "--interactive=false"), up to the image; new strings go to owned. */
+void run_podman_argv(int argc, char **argv, const char *shorts, const struct option *opts,
+                     struct viv_strv *owned);
+/* Why podman's flag word (or short letter, when not 0) is not taken, or NULL. */
+const char *run_podman_unsupported(const char *word, int letter);
 
 void run_strv_push(struct viv_strv *v, char *s);
 void run_strv_free(struct viv_strv *v);

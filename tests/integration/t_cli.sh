@@ -25,3 +25,11 @@ expect_err "an unknown short option in a cluster is named by its letter" 125 "vi
 expect_err "an option without its value says so" 125 "viv: run: option '--memory' needs a value (see 'viv run --help')" "$VIV" run --memory
 expect_err "a short option without its value says so" 125 "viv: import: option '-n' needs a value (see 'viv import --help')" "$VIV" import -n
 expect_err "a switch given a value says so" 125 "viv: images: option '--quiet' takes no value (see 'viv images --help')" "$VIV" images --quiet=yes
+
+# podman's flags viv does not take are refused with the reason; a bad flag value is told before
+# the image is looked up.
+expect_err "podman's --name is refused with the reason" 125 "viv: run: --name is not supported: instances have no name: each lives as long as its viv run (see 'viv run --help')" "$VIV" run --name x app true
+expect_err "podman's -d is refused with the reason" 125 "viv: run: -d is not supported: an instance lives as long as its viv run: run viv in the background (see 'viv run --help')" "$VIV" run -d app true
+expect_err "podman's --shm-size points to what does it" 125 "viv: run: --shm-size is not supported: use --tmpfs /dev/shm:size=SIZE (see 'viv run --help')" "$VIV" run --shm-size=1g app true
+run "$VIV" run --memory app true
+if [ "$status" = 125 ] && contains "$errout" "viv: run: --memory: invalid size 'app'"; then pass "a bad flag value is told as such, before the image is looked up"; else fail "a bad flag value is told as such, before the image is looked up" "$status $errout"; fi

@@ -76,6 +76,8 @@ chosen="viv: run: mode native: auto: an x86_64 image on an x86_64 host"
 [ -n "${VIV_MODE:-}" ] && chosen="viv: run: mode $VIV_MODE: asked for with VIV_MODE"
 if contains "$errout" "$chosen" && contains "$errout" "viv: run: root: overlayfs"; then pass "--verbose says which mode and why"; else fail "--verbose says which mode and why" "$errout"; fi
 expect "--rm is accepted" 0 "$VIV" run --rm app true
+run sh -c "echo piped | '$VIV' run -e=FOO=bar -w=/tmp -i=false -m=0 app 'echo \"\$FOO \$(pwd)\"; cat'"
+if [ "$status" = 0 ] && [ "$out" = "bar /tmp" ]; then pass "short options take podman's =VALUE (-e=K=V, -w=DIR, -i=false, -m=0)"; else fail "short options take podman's =VALUE" "$status $out $errout"; fi
 expect "run --help" 0 "$VIV" run --help
 
 # Environment.

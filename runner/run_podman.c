@@ -1,0 +1,90 @@
+/* run_podman.c: the parts of `viv run`'s command line that are there for podman's users: its
+ * short options with "=" ("-e=K=V", "-i=false", which podman's flag library takes and getopt does
+ * not), and a reason for each of its common flags that viv does not take, instead of "unknown". */
+#include "run_flags.h"
+
+#include <string.h>
+
+/* The long option named by "--name" or "--name=value", exactly, in opts. */
+static const struct option *long_option(const struct option *opts, const char *word)
+{
+    size_t n = strcspn(word + 2, "=");
+    for (; opts->name; opts++)
+        if (strlen(opts->name) == n && strncmp(opts->name, word + 2, n) == 0)
+            return opts;
+    return NULL;
+}
+
+/* The switches among the short options, by the long name that takes "=VALUE". */
+static const char *switch_name(char c)
+{
+    return c == 'i' ? "interactive" : c == 't' ? "tty" : NULL;
+}
+
+void run_podman_argv(int argc, char **argv, const char *shorts, const struct option *opts,
+                     struct viv_strv *owned)
+{
+    for (int i = 1; i < argc; i++) {
+        char *a = argv[i];
+        if (a[0] != '-' || !a[1] || strcmp(a, "--") == 0)
+            return; /* the image: what follows is the guest's */
+        if (a[1] == '-') {
+            const struct option *o = long_option(opts, a);
+            if (o && o->has_arg == required_argument && !strchr(a, '='))
+                i++; /* its value */
+            continue;
+        }
+        const char *spec = strchr(shorts, a[1]);
+        bool takes_value = spec && spec[1] == ':';
+        if (a[2] == '=' && takes_value) {
+            memmove(a + 2, a + 3, strlen(a + 3) + 1); /* "-e=K=V" is "-eK=V" */
+            continue;
+        }
+        const char *name = a[2] == '=' ? switch_name(a[1]) : NULL;
+        if (name) {
+            argv[i] = viv_xasprintf("--%s%s", name, a + 2); /* "-i=false" */
+            run_strv_push(owned, argv[i]);
+            continue;
+        }
+        /* A cluster ("-it", "-ie"): a value-taking letter takes the rest, or the next word. */
+        for (const char *c = a + 1; *c; c++) {
+            const char *s = strchr(shorts, *c);
+            if (s && s[1] == ':') {
+                if (!c[1])
+                    i++;
+                break;
+            }
+        }
+    }
+}
+
+const char *run_podman_unsupported(const char *word, int letter)
+{
+    static const struct {
+        char name[16];
+        char letter;
+        const char *why;
+    } flags[] = {
+        {"name", 0, "instances have no name: each lives as long as its viv run"},
+        {"detach", 'd', "an instance lives as long as its viv run: run viv in the background"},
+        {"publish", 'p', "there is no network to publish from: use --network host"},
+        {"mount", 0, "use -v HOST:GUEST[:ro] or --tmpfs DIR[:OPTIONS]"},
+        {"shm-size", 0, "use --tmpfs /dev/shm:size=SIZE"},
+        {"privileged", 0, "the sandbox has no privileged mode"},
+        {"cap-add", 0, "a root guest keeps only a few capabilities of its own namespace"},
+        {"security-opt", 0, "the only one taken is --seccomp=unconfined"},
+        {"device", 0, "host devices are not passed to the guest"},
+        {"pull", 0, "images come from the local catalog: viv import"},
+        {"env-host", 0, "pass each variable with -e NAME"},
+        {"userns", 0, "the guest always has a user namespace of its own"},
+        {"pod", 0, "instances are not grouped"},
+        {"restart", 0, "an instance is not restarted: its viv run returns its status"},
+    };
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(flags); i++) {
+        if (letter ? flags[i].letter == letter
+                   : strncmp(word, "--", 2) == 0 && strlen(flags[i].name) == strcspn(word + 2, "=") &&
+                         strncmp(word + 2, flags[i].name, strlen(flags[i].name)) == 0)
+            return flags[i].why;
+    }
+    return NULL;
+}
