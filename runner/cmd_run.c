@@ -253,6 +253,8 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
     cfg->binds = f->binds;
     cfg->nbinds = f->nbinds;
     cfg->limits_best_effort = f->best_effort;
+    cfg->cap_drop = f->cap_drop;
+    cfg->cap_add = f->cap_add;
 
     if (f->entrypoint) {
         /* As docker does: a new entrypoint drops the image's cmd too; an empty one clears the

@@ -153,6 +153,8 @@ const struct viv_verb viv_verbs[] = {
               "      --rm                 accepted: instances never outlive their run\n"
               "      --entrypoint PROG    run PROG instead of the manifest's entrypoint and cmd\n"
               "      --mode MODE          native, vm, xlat or auto (default)\n"
+              "      --cap-drop LIST      capabilities a root guest gives up (ALL, CHOWN, ...)\n"
+              "      --cap-add LIST       of those, the ones it keeps despite --cap-drop\n"
               "      --seccomp=unconfined run without the seccomp policy\n"
               "      --stats[=json]       print wall and CPU time, peak memory, trapped calls and\n"
               "                           the exit status to stderr at exit\n"

@@ -1,10 +1,13 @@
 /* run_flags.c: parsing `viv run`'s flags: -e/--env-file, -v binds, --user and the rest. */
 #include "run_flags.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/capability.h>
 
 enum {
     OPT_ENV_FILE = 256,
@@ -28,6 +31,8 @@ enum {
     OPT_TTY,
     OPT_TMPFS,
     OPT_ULIMIT,
+    OPT_CAP_DROP,
+    OPT_CAP_ADD,
 };
 
 void run_strv_push(struct viv_strv *v, char *s)
@@ -287,6 +292,43 @@ static int add_ulimit(struct run_flags *f, const char *arg, struct viv_error *er
     return 0;
 }
 
+/* --cap-drop and --cap-add LIST, as podman takes them: names with or without CAP_, any case,
+ * comma-separated, or ALL. A root guest keeps only a few capabilities of its own namespace: one
+ * outside those cannot be added. */
+static int add_caps(bool add, const char *arg, uint64_t *mask, struct viv_error *err)
+{
+    const char *flag = add ? "--cap-add" : "--cap-drop";
+    _cleanup_free_ char *list = viv_xstrdup(arg);
+    char *save = NULL;
+    for (char *w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+        if (strcasecmp(w, "all") == 0) {
+            if (add) {
+                char names[256];
+                sandbox_root_keeps_names(names, sizeof(names));
+                return viv_fail(err, 0, "--cap-add ALL is not supported: a root guest can hold "
+                                        "only %s",
+                                names);
+            }
+            *mask = ~0ull;
+            continue;
+        }
+        _cleanup_free_ char *name = viv_xasprintf("%s%s", strncasecmp(w, "cap_", 4) ? "cap_" : "", w);
+        for (char *p = name; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+        cap_value_t cap;
+        if (cap_from_name(name, &cap) < 0 || cap < 0 || cap > 63)
+            return viv_fail(err, 0, "%s '%s': unknown capability '%s'", flag, arg, w);
+        if (add && !sandbox_root_may_keep(cap)) {
+            char names[256];
+            sandbox_root_keeps_names(names, sizeof(names));
+            return viv_fail(err, 0, "%s '%s': %s is not supported: a root guest can hold only %s",
+                            flag, arg, w, names);
+        }
+        *mask |= 1ull << cap;
+    }
+    return 0;
+}
+
 /* A switch, "--rm", or with its value as podman takes it, "--rm=false". */
 static int parse_bool(struct viv_cli *cli, const struct option *opts, int opt, const char *arg,
                       bool *out)
@@ -317,6 +359,8 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
         {"volume", required_argument, NULL, 'v'},
         {"tmpfs", required_argument, NULL, OPT_TMPFS},
         {"ulimit", required_argument, NULL, OPT_ULIMIT},
+        {"cap-drop", required_argument, NULL, OPT_CAP_DROP},
+        {"cap-add", required_argument, NULL, OPT_CAP_ADD},
         {"workdir", required_argument, NULL, 'w'},
         {"user", required_argument, NULL, 'u'},
         {"hostname", required_argument, NULL, OPT_HOSTNAME},
@@ -365,6 +409,12 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
             break;
         case OPT_ULIMIT:
             if (add_ulimit(f, optarg, &cli->err) < 0)
+                return -1;
+            break;
+        case OPT_CAP_DROP:
+        case OPT_CAP_ADD:
+            if (add_caps(opt == OPT_CAP_ADD, optarg, opt == OPT_CAP_ADD ? &f->cap_add : &f->cap_drop,
+                         &cli->err) < 0)
                 return -1;
             break;
         case 'w':

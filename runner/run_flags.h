@@ -17,6 +17,7 @@ struct run_flags {
     struct viv_ulimit *ulimits;
     size_t nulimits;
     struct viv_strv argv_owned; /* argv's words rewritten by run_podman_argv */
+    uint64_t cap_drop, cap_add;  /* 1 << CAP_* */
 };
 
 /* Parse options up to the first operand. Returns 0 (optind at IMAGE), 1 after --help, -1 on a

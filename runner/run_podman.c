@@ -71,7 +71,6 @@ const char *run_podman_unsupported(const char *word, int letter)
         {"mount", 0, "use -v HOST:GUEST[:ro] or --tmpfs DIR[:OPTIONS]"},
         {"shm-size", 0, "use --tmpfs /dev/shm:size=SIZE"},
         {"privileged", 0, "the sandbox has no privileged mode"},
-        {"cap-add", 0, "a root guest keeps only a few capabilities of its own namespace"},
         {"security-opt", 0, "the only one taken is --seccomp=unconfined"},
         {"device", 0, "host devices are not passed to the guest"},
         {"pull", 0, "images come from the local catalog: viv import"},

@@ -69,6 +69,9 @@ struct viv_sandbox_config {
      * than a flag the caller never gave. */
     unsigned limits_from_manifest;
     bool limits_best_effort;
+    /* --cap-drop and --cap-add, 1 << CAP_*: what a root guest gives up of its few, and takes
+     * back. */
+    uint64_t cap_drop, cap_add;
     const struct viv_ulimit *ulimits;
     size_t nulimits;
     /* A translating engine runs the guest inside this process instead of exec'ing it: called in
@@ -562,9 +565,14 @@ int sandbox_drop_bounding_set(uid_t uid, struct viv_error *err);
  * started early does root's part: sandbox_premade.c): 0, or -errno with the capability it
  * failed on in *failed, and then not taken as done by the next call. */
 long sandbox_drop_bounding_set_raw(bool root, int *failed);
-/* The one place privileges go: bounding set, groups, ids, capabilities, no_new_privs. */
-int sandbox_drop_privileges(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups,
-                            bool rootless, struct viv_error *err);
+/* The one place privileges go: bounding set, groups, ids, capabilities, no_new_privs. A root
+ * guest keeps its allowlist less what cap_drop names (1 << CAP_*), plus what cap_add names of
+ * it again. */
+int sandbox_drop_privileges(const struct viv_sandbox_config *cfg, struct viv_error *err);
+/* Whether a root guest may hold capability cap (its allowlist); for --cap-add. */
+bool sandbox_root_may_keep(int cap);
+/* The allowlist's names, for a message ("CHOWN, DAC_OVERRIDE, ..."). */
+void sandbox_root_keeps_names(char *buf, size_t len);
 
 /* ---- without namespaces (sandbox_landlock.c) ---- */
 

@@ -492,8 +492,7 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
         report(c, SANDBOX_REPORT_NOTE, 0, &n);
     }
     umask(022);
-    if (sandbox_drop_privileges(cfg->uid, cfg->gid, cfg->groups, cfg->ngroups, cfg->rootless,
-                                &err) < 0)
+    if (sandbox_drop_privileges(cfg, &err) < 0)
         fail(c, &err);
     /* -t: the pty comes from our devpts, opened with the guest's ids so that the slave is the
      * guest's; the supervisor gets the master to relay and resize. */

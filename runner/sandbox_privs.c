@@ -1,8 +1,10 @@
 /* sandbox_privs.c: the one point where the instance gives up privileges before the guest runs. */
 #include "sandbox.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <grp.h>
+#include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -68,24 +70,53 @@ int sandbox_drop_bounding_set(uid_t uid, struct viv_error *err)
     return r < 0 ? viv_fail(err, (int)-r, "drop capability %d from the bounding set", c) : 0;
 }
 
-int sandbox_drop_privileges(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups,
-                            bool rootless, struct viv_error *err)
+bool sandbox_root_may_keep(int cap)
 {
+    return kept(cap, true);
+}
+
+void sandbox_root_keeps_names(char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(root_keeps); i++) {
+        char *name = cap_to_name(root_keeps[i]);
+        size_t n = strlen(buf);
+        /* "cap_chown": podman's spelling is "CHOWN". */
+        snprintf(buf + n, len - n, "%s%s", i ? ", " : "", name ? name + 4 : "?");
+        for (char *p = buf + n; *p; p++)
+            *p = (char)toupper((unsigned char)*p);
+        cap_free(name);
+    }
+}
+
+int sandbox_drop_privileges(const struct viv_sandbox_config *cfg, struct viv_error *err)
+{
+    uid_t uid = cfg->uid;
+    gid_t gid = cfg->gid;
     bool root = uid == 0;
     /* 1. The bounding set, while we still hold CAP_SETPCAP: no exec can ever regain a dropped
      *    capability, setuid-root binaries included. */
     if (sandbox_drop_bounding_set(uid, err) < 0)
         return -1;
+    cap_value_t keep[VIV_ARRAY_SIZE(root_keeps)];
+    int nkeep = 0;
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(root_keeps); i++) {
+        uint64_t bit = 1ull << root_keeps[i];
+        if (!(cfg->cap_drop & bit) || (cfg->cap_add & bit))
+            keep[nkeep++] = root_keeps[i];
+        else if (prctl(PR_CAPBSET_DROP, root_keeps[i], 0, 0, 0) < 0)
+            return viv_fail(err, errno, "--cap-drop: drop capability %d", (int)root_keeps[i]);
+    }
     /* 2. Groups then ids. Rootless, setgroups(2) is denied in the namespace (that is what lets
      *    an unprivileged user write the gid map) and the caller's groups stay unmapped. */
-    if (!rootless) {
+    if (!cfg->rootless) {
         /* The primary group first, then the supplementary ones, as initgroups(3) leaves them. */
-        _cleanup_free_ gid_t *list = viv_xcalloc(ngroups + 1, sizeof(*list));
+        _cleanup_free_ gid_t *list = viv_xcalloc(cfg->ngroups + 1, sizeof(*list));
         size_t n = 0;
         list[n++] = gid;
-        for (size_t i = 0; i < ngroups; i++)
-            if (groups[i] != gid)
-                list[n++] = groups[i];
+        for (size_t i = 0; i < cfg->ngroups; i++)
+            if (cfg->groups[i] != gid)
+                list[n++] = cfg->groups[i];
         if (setgroups(n, list) < 0)
             return viv_fail(err, errno, "setgroups");
     }
@@ -99,9 +130,9 @@ int sandbox_drop_privileges(uid_t uid, gid_t gid, const gid_t *groups, size_t ng
     cap_t caps = cap_init();
     if (!caps)
         return viv_fail(err, errno, "cap_init");
-    if (root) {
-        cap_set_flag(caps, CAP_EFFECTIVE, VIV_ARRAY_SIZE(root_keeps), root_keeps, CAP_SET);
-        cap_set_flag(caps, CAP_PERMITTED, VIV_ARRAY_SIZE(root_keeps), root_keeps, CAP_SET);
+    if (root && nkeep) {
+        cap_set_flag(caps, CAP_EFFECTIVE, nkeep, keep, CAP_SET);
+        cap_set_flag(caps, CAP_PERMITTED, nkeep, keep, CAP_SET);
     }
     int rc = cap_set_proc(caps);
     int e = errno;
