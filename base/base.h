@@ -81,6 +81,10 @@ void viv_format_bytes_human(uint64_t bytes, char *buf, size_t len);
 int viv_mkdir_p(const char *path, mode_t mode, struct viv_error *err);
 /* Remove a tree even where its directories lack write permission (read-only checkouts). */
 int viv_rm_rf_at(int dirfd, const char *name, struct viv_error *err);
+/* What directory from holds, copied into directory to (both open, O_RDONLY): regular files,
+ * directories and symlinks (as symlinks, never followed), with their modes, owners where they can
+ * be set, and times (fs_copy.c). */
+int viv_copy_tree(int from, int to, struct viv_error *err);
 int viv_rm_rf(const char *path, struct viv_error *err);
 int viv_fsync_path(const char *path, struct viv_error *err);
 /* Write a whole file through a temporary name, fsync, rename: readers see old or new. */

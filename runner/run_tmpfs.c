@@ -1,5 +1,6 @@
-/* run_tmpfs.c: `viv run --tmpfs DIR[:OPTIONS]`, as podman takes it: a fresh tmpfs at DIR,
- * rw,noexec,nosuid,nodev unless OPTIONS say otherwise. The tmpfs's own options are checked here,
+/* run_tmpfs.c: `viv run --tmpfs DIR[:OPTIONS]`, as podman takes it: a fresh tmpfs at DIR holding a
+ * copy of what the image has there (tmpcopyup), rw,noexec,nosuid,nodev unless OPTIONS say
+ * otherwise. The tmpfs's own options are checked here,
  * so that a typo is told as one rather than as the kernel's EINVAL. */
 #include "run_flags.h"
 
@@ -56,8 +57,10 @@ static int option(struct viv_bind *b, size_t *n, char *o, const char *arg, struc
         }
     }
     /* The guest's mounts propagate nowhere whatever is asked: private is what it gets. */
-    if (strcmp(o, "notmpcopyup") == 0 || strcmp(o, "private") == 0 || strcmp(o, "rprivate") == 0)
+    if (strcmp(o, "private") == 0 || strcmp(o, "rprivate") == 0)
         return 0;
+    if (strcmp(o, "tmpcopyup") == 0 || strcmp(o, "notmpcopyup") == 0)
+        return b->tmpfs_copyup = o[0] == 't', 0;
     if (strcmp(o, "U") == 0)
         return b->tmpfs_chown = true, 0;
     /* Linux takes it only from its initial user namespace's tmpfs mounts. */
@@ -65,9 +68,6 @@ static int option(struct viv_bind *b, size_t *n, char *o, const char *arg, struc
         return viv_fail(err, 0,
                         "--tmpfs '%s': noswap is not supported: the kernel takes it only for "
                         "mounts of its initial user namespace",
-                        arg);
-    if (strcmp(o, "tmpcopyup") == 0)
-        return viv_fail(err, 0, "--tmpfs '%s': tmpcopyup is not supported: the tmpfs starts empty",
                         arg);
     static const char *const propagation[] = {"shared", "rshared", "slave", "rslave",
                                               "unbindable", "runbindable"};
@@ -87,7 +87,7 @@ static int option(struct viv_bind *b, size_t *n, char *o, const char *arg, struc
     if (!known)
         return viv_fail(err, 0,
                         "--tmpfs '%s': unknown option '%s' (size=, mode=, uid=, gid=, nr_inodes=, "
-                        "nr_blocks=, U, ro, rw, exec, noexec, suid, nosuid, dev, nodev, "
+                        "nr_blocks=, U, tmpcopyup, notmpcopyup, ro, rw, exec, noexec, suid, nosuid, dev, nodev, "
                         "noatime, relatime, strictatime, nodiratime)",
                         arg, o);
     if (!valid_value(o, v))
@@ -104,6 +104,7 @@ int run_add_tmpfs(struct run_flags *f, const char *arg, struct viv_error *err)
     struct viv_bind b = {
         .tmpfs_text = viv_xstrdup(arg),
         .tmpfs_attr = MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+        .tmpfs_copyup = true,
     };
     char *opts = strchr(b.tmpfs_text, ':');
     if (opts)

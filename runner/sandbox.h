@@ -23,7 +23,8 @@ struct viv_bind {
     const char *tmpfs_opts[16];
     char *tmpfs_text;
     uint64_t tmpfs_attr;
-    bool tmpfs_chown; /* U: the tmpfs's root is the guest user's */
+    bool tmpfs_chown;  /* U: the tmpfs's root is the guest user's */
+    bool tmpfs_copyup; /* tmpcopyup (the default): what the image has there is copied in */
 };
 
 /* A --ulimit: an rlimit set in the instance before the guest runs. */

@@ -286,12 +286,24 @@ static int mount_tmpfs(const struct viv_sandbox_config *cfg, const struct viv_bi
         return viv_wrap(err, "--tmpfs %s", b->guest);
     char what[600];
     snprintf(what, sizeof(what), "--tmpfs %s", b->guest);
+    /* What the image has there, to be copied in (podman's tmpcopyup): opened before the mount
+     * covers it. */
+    _cleanup_close_ int from =
+        b->tmpfs_copyup ? openat(t, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    if (b->tmpfs_copyup && from < 0)
+        return viv_fail(err, errno, "%s: open what the image has there", what);
     int m = sandbox_mount_new_at("tmpfs", b->tmpfs_opts, b->tmpfs_attr, t, what, err);
     if (m < 0)
         return -1;
     int rc = 0;
     if (b->tmpfs_chown && fchownat(m, "", cfg->uid, cfg->gid, AT_EMPTY_PATH) < 0)
         rc = viv_fail(err, errno, "%s: give it to the guest's user", what);
+    if (rc == 0 && from >= 0) {
+        _cleanup_close_ int to = openat(m, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (to < 0 || viv_copy_tree(from, to, err) < 0)
+            rc = to < 0 ? viv_fail(err, errno, "%s: open it", what)
+                        : viv_wrap(err, "%s: copy what the image has there", what);
+    }
     close(m);
     return rc;
 }

@@ -219,9 +219,12 @@ for order in "--tmpfs /src/build -v $WORK/tws:/src" "-v $WORK/tws:/src --tmpfs /
     run "$VIV" run $order app 'echo x > /src/build/x && grep -c " /src/build .* - tmpfs " /proc/self/mountinfo'
     if [ "$out" = 1 ] && [ ! -e "$WORK/tws/build/x" ]; then pass "--tmpfs beneath a -v bind, whatever their order ($order)"; else fail "--tmpfs beneath a -v bind ($order)" "$status $out $errout"; fi
 done
-expect_err "--tmpfs: an unknown option is named, a misspelt key too" 125 "viv: run: --tmpfs '/x:sze=1m': unknown option 'sze' (size=, mode=, uid=, gid=, nr_inodes=, nr_blocks=, U, ro, rw, exec, noexec, suid, nosuid, dev, nodev, noatime, relatime, strictatime, nodiratime)" "$VIV" run --tmpfs /x:sze=1m app true
+expect_err "--tmpfs: an unknown option is named, a misspelt key too" 125 "viv: run: --tmpfs '/x:sze=1m': unknown option 'sze' (size=, mode=, uid=, gid=, nr_inodes=, nr_blocks=, U, tmpcopyup, notmpcopyup, ro, rw, exec, noexec, suid, nosuid, dev, nodev, noatime, relatime, strictatime, nodiratime)" "$VIV" run --tmpfs /x:sze=1m app true
 run "$VIV" run -u 1000 --tmpfs /x:U,noatime,mode=01770,rprivate app 'stat -c "%u %a" /x; grep " /x " /proc/self/mountinfo | grep -c noatime'
 if [ "$out" = "$(printf '1000 1770\n1')" ]; then pass "--tmpfs: podman's U, atime flags, a five-digit mode and private propagation"; else fail "--tmpfs: podman's U, atime flags, a five-digit mode and private propagation" "$status $out $errout"; fi
+run "$VIV" run --tmpfs /etc app 'grep -c ^bob: /etc/passwd; grep " /etc " /proc/self/mountinfo | grep -c tmpfs; echo x > /etc/new && ls /etc/new'
+run2() { "$VIV" run --tmpfs /etc:notmpcopyup app 'ls /etc | wc -l'; }
+if [ "$status" = 0 ] && [ "$out" = "$(printf '1\n1\n/etc/new')" ] && [ "$(run2 2>/dev/null)" = 0 ]; then pass "--tmpfs copies in what the image has there (podman's tmpcopyup), notmpcopyup starts empty"; else fail "--tmpfs copies in what the image has there, notmpcopyup starts empty" "$status $out $errout / $(run2 2>&1)"; fi
 expect_err "--tmpfs: a propagation the guest cannot have is refused" 125 "viv: run: --tmpfs '/x:shared': shared is not supported: the guest's mounts are private" "$VIV" run --tmpfs /x:shared app true
 expect_err "--tmpfs: a bad size is told" 125 "viv: run: --tmpfs '/x:size=1q': size=1q: not a valid value" "$VIV" run --tmpfs /x:size=1q app true
 

@@ -1,0 +1,109 @@
+/* fs_copy.c: a directory's tree copied into another by fds alone: what is copied is never
+ * followed through a symlink (a symlink is copied as one), so a tree that is not ours (an
+ * image's) cannot lead the copy anywhere else. */
+#include "base.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Owner and times as the source has them, where they can be set: an owner the caller's user
+ * namespace does not map stays the caller's. */
+static void keep_attrs(int to, const char *name, const struct stat *st, bool link)
+{
+    int nofollow = link ? AT_SYMLINK_NOFOLLOW : 0;
+    (void)!fchownat(to, name, st->st_uid, st->st_gid, nofollow);
+    /* After the owner: a chown clears the setuid and setgid bits. */
+    if (!link)
+        fchmodat(to, name, st->st_mode & 07777, 0);
+    struct timespec times[2] = {st->st_atim, st->st_mtim};
+    utimensat(to, name, times, nofollow);
+}
+
+static int copy_file(int from, int to, const char *name, const struct stat *st,
+                     struct viv_error *err)
+{
+    _cleanup_close_ int in = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (in < 0)
+        return viv_fail(err, errno, "open %s", name);
+    _cleanup_close_ int out =
+        openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st->st_mode & 0777);
+    if (out < 0)
+        return viv_fail(err, errno, "create %s", name);
+    for (off_t left = st->st_size; left > 0;) {
+        ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)left, 0);
+        if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS)) {
+            char buf[65536];
+            n = read(in, buf, sizeof(buf));
+            if (n > 0 && viv_write_all(out, buf, (size_t)n) < 0)
+                return viv_fail(err, errno, "write %s", name);
+        }
+        if (n < 0)
+            return viv_fail(err, errno, "copy %s", name);
+        if (n == 0)
+            break; /* shorter than it was */
+        left -= n;
+    }
+    return 0;
+}
+
+static int copy_dir(int from, int to, int depth, struct viv_error *err)
+{
+    if (depth > 256)
+        return viv_fail(err, ELOOP, "directories nested too deep");
+    int fd = dup(from);
+    DIR *d = fd < 0 ? NULL : fdopendir(fd);
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return viv_fail(err, errno, "read the directory");
+    }
+    struct dirent *de;
+    int rc = 0;
+    while (rc == 0 && (de = readdir(d))) {
+        const char *n = de->d_name;
+        if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
+            continue;
+        struct stat st;
+        if (fstatat(from, n, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            rc = viv_fail(err, errno, "stat %s", n);
+        } else if (S_ISREG(st.st_mode)) {
+            rc = copy_file(from, to, n, &st, err);
+            if (rc == 0)
+                keep_attrs(to, n, &st, false);
+        } else if (S_ISLNK(st.st_mode)) {
+            char target[4096];
+            ssize_t len = readlinkat(from, n, target, sizeof(target) - 1);
+            if (len < 0 || (target[len] = '\0', symlinkat(target, to, n) < 0))
+                rc = viv_fail(err, errno, "copy the link %s", n);
+            else
+                keep_attrs(to, n, &st, true);
+        } else if (S_ISDIR(st.st_mode)) {
+            _cleanup_close_ int sub_from =
+                openat(from, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub_from < 0 || mkdirat(to, n, 0700) < 0) {
+                rc = viv_fail(err, errno, "copy the directory %s", n);
+                continue;
+            }
+            _cleanup_close_ int sub_to =
+                openat(to, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            rc = sub_to < 0 ? viv_fail(err, errno, "open %s", n)
+                            : copy_dir(sub_from, sub_to, depth + 1, err);
+            if (rc < 0)
+                viv_wrap(err, "%s", n);
+            else
+                keep_attrs(to, n, &st, false);
+        }
+        /* Devices, fifos and sockets are no files to copy. */
+    }
+    closedir(d);
+    return rc;
+}
+
+int viv_copy_tree(int from, int to, struct viv_error *err)
+{
+    return copy_dir(from, to, 0, err);
+}

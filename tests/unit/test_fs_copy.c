@@ -1,0 +1,101 @@
+/* test_fs_copy.c: a tree copied by fds: files with their modes and contents, directories,
+ * symlinks as symlinks (a link out of the tree is copied, never followed). */
+#include "base/base.h"
+
+#include <check.h>
+
+#include "unit.h"
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char base[64];
+
+static void setup(void)
+{
+    snprintf(base, sizeof(base), "/tmp/viv-fscopy-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(base));
+}
+
+static void teardown(void)
+{
+    struct viv_error err = {0};
+    viv_rm_rf(base, &err);
+}
+
+static int dir_fd(const char *sub)
+{
+    char p[128];
+    snprintf(p, sizeof(p), "%s/%s", base, sub);
+    mkdir(p, 0755);
+    return open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+static void write_at(int dir, const char *name, const char *text, mode_t mode)
+{
+    int fd = openat(dir, name, O_WRONLY | O_CREAT | O_TRUNC, mode);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    fchmod(fd, mode);
+    close(fd);
+}
+
+START_TEST(copies_files_dirs_and_links)
+{
+    int from = dir_fd("from"), to = dir_fd("to");
+    write_at(from, "secret-outside", "host", 0600);
+    ck_assert_int_eq(mkdirat(from, "d", 0750), 0);
+    int d = openat(from, "d", O_RDONLY | O_DIRECTORY);
+    write_at(d, "run.sh", "#!/bin/sh\n", 04755);
+    ck_assert_int_eq(symlinkat("/etc/shadow", d, "abs"), 0);
+    ck_assert_int_eq(symlinkat("../../..", d, "up"), 0);
+    close(d);
+    struct viv_error err = {0};
+    ck_assert_int_eq(viv_copy_tree(from, to, &err), 0);
+
+    struct stat st;
+    ck_assert_int_eq(fstatat(to, "d", &st, AT_SYMLINK_NOFOLLOW), 0);
+    ck_assert(S_ISDIR(st.st_mode));
+    ck_assert_int_eq(st.st_mode & 07777, 0750);
+    ck_assert_int_eq(fstatat(to, "d/run.sh", &st, AT_SYMLINK_NOFOLLOW), 0);
+    ck_assert_int_eq(st.st_mode & 07777, 04755);
+    ck_assert_int_eq(st.st_size, 10);
+    char link[64] = "";
+    ck_assert_int_eq(readlinkat(to, "d/abs", link, sizeof(link) - 1), 11);
+    ck_assert_str_eq(link, "/etc/shadow");
+    ck_assert_int_eq(fstatat(to, "d/up", &st, AT_SYMLINK_NOFOLLOW), 0);
+    ck_assert(S_ISLNK(st.st_mode));
+    ck_assert_int_eq(fstatat(to, "secret-outside", &st, AT_SYMLINK_NOFOLLOW), 0);
+    ck_assert_int_eq(st.st_mode & 07777, 0600);
+    close(from);
+    close(to);
+}
+END_TEST
+
+START_TEST(an_existing_name_is_an_error)
+{
+    int from = dir_fd("from"), to = dir_fd("to");
+    write_at(from, "f", "new", 0644);
+    ck_assert_int_eq(symlinkat("/tmp", to, "f"), 0);
+    struct viv_error err = {0};
+    /* A planted symlink in the destination is not written through. */
+    ck_assert_int_eq(viv_copy_tree(from, to, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.msg, "create f"));
+    close(from);
+    close(to);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("fs_copy");
+    TCase *t = tcase_create("copy");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_test(t, copies_files_dirs_and_links);
+    tcase_add_test(t, an_existing_name_is_an_error);
+    suite_add_tcase(s, t);
+    return unit_run(s);
+}
