@@ -500,12 +500,15 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
                        -1;
             break;
         case OPT_STATS:
-            if (!optarg || strcmp(optarg, "text") == 0)
+            if (!optarg || strcmp(optarg, "text") == 0 || strcmp(optarg, "true") == 0)
                 f->stats = 1;
             else if (strcmp(optarg, "json") == 0)
                 f->stats = 2;
+            else if (strcmp(optarg, "false") == 0)
+                f->stats = 0;
             else
-                return cli_usage_error(cli, "--stats='%s': expected json", optarg), -1;
+                return cli_usage_error(cli, "--stats='%s': expected json, true or false", optarg),
+                       -1;
             break;
         default: {
             const char *word = argv[optind - 1];
