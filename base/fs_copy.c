@@ -23,6 +23,41 @@ static void keep_attrs(int to, const char *name, const struct stat *st, bool lin
     utimensat(to, name, times, nofollow);
 }
 
+/* The data of in (size bytes) into out, holes left holes: a sparse file of the image's must not
+ * become one that fills the tmpfs. */
+static int copy_data(int in, int out, off_t size)
+{
+    off_t at = 0;
+    while (at < size) {
+        off_t data = lseek(in, at, SEEK_DATA);
+        if (data < 0)
+            return errno == ENXIO ? 0 : -1; /* only a hole is left */
+        off_t hole = lseek(in, data, SEEK_HOLE);
+        if (hole < 0)
+            return -1;
+        off_t from = data, to = data;
+        while (from < hole) {
+            ssize_t n = copy_file_range(in, &from, out, &to, (size_t)(hole - from), 0);
+            if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+                /* On the heap: this runs on whatever stack the caller has, a small one maybe. */
+                _cleanup_free_ char *buf = viv_xmalloc(65536);
+                size_t want = (size_t)(hole - from) < 65536 ? (size_t)(hole - from) : 65536;
+                n = pread(in, buf, want, from);
+                if (n > 0 && pwrite(out, buf, (size_t)n, to) != n)
+                    return -1;
+                from += n > 0 ? n : 0;
+                to += n > 0 ? n : 0;
+            }
+            if (n < 0)
+                return -1;
+            if (n == 0)
+                return 0; /* shorter than it was */
+        }
+        at = hole;
+    }
+    return 0;
+}
+
 static int copy_file(int from, int to, const char *name, const struct stat *st,
                      struct viv_error *err)
 {
@@ -33,23 +68,25 @@ static int copy_file(int from, int to, const char *name, const struct stat *st,
         openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st->st_mode & 0777);
     if (out < 0)
         return viv_fail(err, errno, "create %s", name);
-    for (off_t left = st->st_size; left > 0;) {
-        ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)left, 0);
-        if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS)) {
-            char buf[65536];
-            n = read(in, buf, sizeof(buf));
-            if (n > 0 && viv_write_all(out, buf, (size_t)n) < 0)
-                return viv_fail(err, errno, "write %s", name);
-        }
-        if (n < 0)
-            return viv_fail(err, errno, "copy %s", name);
-        if (n == 0)
-            break; /* shorter than it was */
-        left -= n;
-    }
+    if (ftruncate(out, st->st_size) < 0 || copy_data(in, out, st->st_size) < 0)
+        return viv_fail(err, errno, "copy %s", name);
     return 0;
 }
 
+/* Apart from copy_dir, whose frames pile up as deep as the tree: its buffer is on the stack only
+ * while it runs. */
+static __attribute__((noinline)) int copy_link(int from, int to, const char *name,
+                                               struct viv_error *err)
+{
+    char target[4096];
+    ssize_t len = readlinkat(from, name, target, sizeof(target) - 1);
+    if (len < 0 || (target[len] = '\0', symlinkat(target, to, name) < 0))
+        return viv_fail(err, errno, "copy the link %s", name);
+    return 0;
+}
+
+/* Recursive, so its frame is kept small (no buffer of its own): a caller may run on a stack of
+ * 1 MiB, which 256 levels of it must fit in many times over. */
 static int copy_dir(int from, int to, int depth, struct viv_error *err)
 {
     if (depth > 256)
@@ -75,11 +112,8 @@ static int copy_dir(int from, int to, int depth, struct viv_error *err)
             if (rc == 0)
                 keep_attrs(to, n, &st, false);
         } else if (S_ISLNK(st.st_mode)) {
-            char target[4096];
-            ssize_t len = readlinkat(from, n, target, sizeof(target) - 1);
-            if (len < 0 || (target[len] = '\0', symlinkat(target, to, n) < 0))
-                rc = viv_fail(err, errno, "copy the link %s", n);
-            else
+            rc = copy_link(from, to, n, err);
+            if (rc == 0)
                 keep_attrs(to, n, &st, true);
         } else if (S_ISDIR(st.st_mode)) {
             _cleanup_close_ int sub_from =

@@ -522,6 +522,15 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
         }
         }
     }
+    /* As podman: one capability both dropped and added by name is a contradiction (after
+     * --cap-drop ALL, adding is what the add is for). */
+    uint64_t both = f->cap_drop != ~0ull ? f->cap_add & f->cap_drop : 0;
+    if (both) {
+        char *name = cap_to_name(__builtin_ctzll(both));
+        cli_usage_error(cli, "--cap-add and --cap-drop both name %s", name ? name : "?");
+        cap_free(name);
+        return -1;
+    }
     if (optind >= argc)
         return cli_usage_error(cli, "expected IMAGE or FILE.viv"), -1;
     return 0;

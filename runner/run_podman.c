@@ -36,7 +36,7 @@ void run_podman_argv(int argc, char **argv, const char *shorts, const struct opt
         }
         const char *spec = strchr(shorts, a[1]);
         bool takes_value = spec && spec[1] == ':';
-        if (a[2] == '=' && takes_value) {
+        if (a[2] == '=' && a[3] && takes_value) {
             memmove(a + 2, a + 3, strlen(a + 3) + 1); /* "-e=K=V" is "-eK=V" */
             continue;
         }

@@ -19,7 +19,13 @@ static int open_in_root(int root_fd, const char *path, int flags)
          * anywhere) are refused. */
         .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
     };
-    return (int)syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
+    /* EAGAIN: a ".." was walked while a mount or rename happened somewhere (the aide mounts
+     * meanwhile), and the kernel could not vouch for the walk: walked again. */
+    int fd, tries = 0;
+    do
+        fd = (int)syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
+    while (fd < 0 && errno == EAGAIN && ++tries < 64);
+    return fd;
 }
 
 int sandbox_open_in_root(int root_fd, const char *path, bool create, bool want_file,

@@ -7,7 +7,9 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 
 static int open_in_root_quiet(int root, const char *path)
@@ -278,37 +280,72 @@ static int attach_tmps(const struct viv_sandbox_config *cfg, int root, bool over
     return 0;
 }
 
+/* A -v or --tmpfs target that an image's symlink leads into /proc or /dev/pts, or onto /dev
+ * itself: the sandbox's own, as their paths are (run_flags.c), which a mount there would cover
+ * (the guest without its devices or its /proc). /dev/shm, a directory of /dev's tmpfs, is the
+ * guest's to size. */
+static int refuse_sandbox_own(int t, const struct stat *dev, const char *what,
+                              struct viv_error *err)
+{
+    struct statfs sf;
+    struct stat st;
+    if (fstatfs(t, &sf) < 0 || fstat(t, &st) < 0)
+        return viv_fail(err, errno, "%s", what);
+    if (sf.f_type == PROC_SUPER_MAGIC || sf.f_type == SYSFS_MAGIC ||
+        sf.f_type == DEVPTS_SUPER_MAGIC || (st.st_dev == dev->st_dev && st.st_ino == dev->st_ino))
+        return viv_fail(err, 0, "%s: it is in /proc or is /dev (through a symlink in the image)",
+                        what);
+    return 0;
+}
+
 static int mount_tmpfs(const struct viv_sandbox_config *cfg, const struct viv_bind *b, int root,
-                       struct viv_error *err)
+                       const struct stat *dev, struct viv_error *err)
 {
     _cleanup_close_ int t = open_mount_point(root, b->guest, false, err);
     if (t < 0)
         return viv_wrap(err, "--tmpfs %s", b->guest);
     char what[600];
     snprintf(what, sizeof(what), "--tmpfs %s", b->guest);
+    if (refuse_sandbox_own(t, dev, what, err) < 0)
+        return -1;
     /* What the image has there, to be copied in (podman's tmpcopyup): opened before the mount
      * covers it. */
     _cleanup_close_ int from =
         b->tmpfs_copyup ? openat(t, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
     if (b->tmpfs_copyup && from < 0)
         return viv_fail(err, errno, "%s: open what the image has there", what);
-    int m = sandbox_mount_new_at("tmpfs", b->tmpfs_opts, b->tmpfs_attr, t, what, err);
+    /* Filled before it goes read-only (ro). */
+    int m = sandbox_mount_new_at("tmpfs", b->tmpfs_opts, b->tmpfs_attr & ~(uint64_t)MOUNT_ATTR_RDONLY,
+                                 t, what, err);
     if (m < 0)
         return -1;
     int rc = 0;
-    if (b->tmpfs_chown && fchownat(m, "", cfg->uid, cfg->gid, AT_EMPTY_PATH) < 0)
-        rc = viv_fail(err, errno, "%s: give it to the guest's user", what);
-    if (rc == 0 && from >= 0) {
-        _cleanup_close_ int to = openat(m, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (to < 0 || viv_copy_tree(from, to, err) < 0)
-            rc = to < 0 ? viv_fail(err, errno, "%s: open it", what)
-                        : viv_wrap(err, "%s: copy what the image has there", what);
+    _cleanup_close_ int to = openat(m, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (to < 0)
+        rc = viv_fail(err, errno, "%s: open it", what);
+    /* Its top takes the directory's mode and owner, as podman's copy-up gives them, unless the
+     * options name them. */
+    struct stat st;
+    bool named = false;
+    for (size_t i = 2; b->tmpfs_opts[i]; i += 2)
+        named |= strcmp(b->tmpfs_opts[i], "mode") == 0 || strcmp(b->tmpfs_opts[i], "uid") == 0 ||
+                 strcmp(b->tmpfs_opts[i], "gid") == 0;
+    if (rc == 0 && from >= 0 && !named && fstat(from, &st) == 0) {
+        (void)!fchown(to, st.st_uid, st.st_gid);
+        fchmod(to, st.st_mode & 07777);
     }
+    if (rc == 0 && b->tmpfs_chown && fchown(to, cfg->uid, cfg->gid) < 0)
+        rc = viv_fail(err, errno, "%s: give it to the guest's user", what);
+    if (rc == 0 && from >= 0 && viv_copy_tree(from, to, err) < 0)
+        rc = viv_wrap(err, "%s: copy what the image has there", what);
+    if (rc == 0 && (b->tmpfs_attr & MOUNT_ATTR_RDONLY))
+        rc = sandbox_set_mount_attr(m, MOUNT_ATTR_RDONLY, false, what, err);
     close(m);
     return rc;
 }
 
-static int mount_bind(const struct viv_bind *b, int root, int fd, struct viv_error *err)
+static int mount_bind(const struct viv_bind *b, int root, int fd, const struct stat *dev,
+                      struct viv_error *err)
 {
     struct stat st;
     if (fstat(fd, &st) < 0)
@@ -318,6 +355,8 @@ static int mount_bind(const struct viv_bind *b, int root, int fd, struct viv_err
         return viv_wrap(err, "-v %s:%s", b->host, b->guest);
     char what[600];
     snprintf(what, sizeof(what), "-v %s:%s", b->host, b->guest);
+    if (refuse_sandbox_own(t, dev, what, err) < 0)
+        return -1;
     uint64_t attr = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (b->read_only ? MOUNT_ATTR_RDONLY : 0);
     return sandbox_bind(fd, "", t, "", attr, true, what, err);
 }
@@ -334,8 +373,11 @@ static size_t depth(const char *path)
  * orders them: "-v $PWD:/src --tmpfs /src/build" puts the tmpfs in the bind, and
  * "--tmpfs /src -v $PWD/x:/src/x" the bind in the tmpfs, whatever order the flags came in. */
 static int mount_binds(const struct viv_sandbox_config *cfg, int root, const int *bind_fds,
-                       struct viv_error *err)
+                       int dev_fd, struct viv_error *err)
 {
+    struct stat dev_st;
+    if (fstat(dev_fd, &dev_st) < 0)
+        return viv_fail(err, errno, "/dev");
     size_t most = 0;
     for (size_t i = 0; i < cfg->nbinds; i++)
         if (depth(cfg->binds[i].guest) > most)
@@ -345,7 +387,8 @@ static int mount_binds(const struct viv_sandbox_config *cfg, int root, const int
             const struct viv_bind *b = &cfg->binds[i];
             if (depth(b->guest) != d)
                 continue;
-            if ((b->host ? mount_bind(b, root, bind_fds[i], err) : mount_tmpfs(cfg, b, root, err)) < 0)
+            if ((b->host ? mount_bind(b, root, bind_fds[i], &dev_st, err)
+                         : mount_tmpfs(cfg, b, root, &dev_st, err)) < 0)
                 return -1;
         }
     }
@@ -443,7 +486,7 @@ static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide 
      * the host's); the binds after /dev and /tmp, as one may go beneath either. */
     if (attach_tmps(cfg, root, overlay, &pre->scratch, err) < 0 || attach_dev(cfg, aide, root, &dev, err) < 0 ||
         (!masked && sandbox_aide_proc(aide, dev, err) < 0) ||
-        mount_binds(cfg, root, bind_fds, err) < 0)
+        mount_binds(cfg, root, bind_fds, dev, err) < 0)
         return -1;
     /* /sys's mount point, made when missing while the root is writable: /sys itself is mounted
      * once the network namespace is joined (sandbox_sysfs.c), after the pivot, where a mount on

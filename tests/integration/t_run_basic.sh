@@ -225,6 +225,19 @@ if [ "$out" = "$(printf '1000 1770\n1')" ]; then pass "--tmpfs: podman's U, atim
 run "$VIV" run --tmpfs /etc app 'grep -c ^bob: /etc/passwd; grep " /etc " /proc/self/mountinfo | grep -c tmpfs; echo x > /etc/new && ls /etc/new'
 run2() { "$VIV" run --tmpfs /etc:notmpcopyup app 'ls /etc | wc -l'; }
 if [ "$status" = 0 ] && [ "$out" = "$(printf '1\n1\n/etc/new')" ] && [ "$(run2 2>/dev/null)" = 0 ]; then pass "--tmpfs copies in what the image has there (podman's tmpcopyup), notmpcopyup starts empty"; else fail "--tmpfs copies in what the image has there, notmpcopyup starts empty" "$status $out $errout / $(run2 2>&1)"; fi
+# The copy takes the directory's mode and owner, fills a read-only tmpfs before it goes
+# read-only, and an image's symlink cannot lead a mount onto /dev or into /proc.
+VIV="$VIV" sh "$SRCDIR/tests/payloads/make-appliance.sh" "$WORK/tcopy" "$PAYLOADS/escape" >"$WORK/tcopy.log" 2>&1
+mkdir -p "$WORK/tcopy/rootfs/data/sub" && echo kept > "$WORK/tcopy/rootfs/data/sub/f" && chmod 700 "$WORK/tcopy/rootfs/data"
+ln -s /dev "$WORK/tcopy/rootfs/devl"
+ln -s /proc "$WORK/tcopy/rootfs/procl"
+"$VIV" build "$WORK/tcopy" -o "$WORK/tcopy.viv" >/dev/null 2>&1
+run "$VIV" run --tmpfs /data:ro "$WORK/tcopy.viv" 'stat -c %a /data; cat /data/sub/f; touch /data/x 2>&1'
+if [ "$out" = "$(printf '700\nkept\ntouch: /data/x: Read-only file system')" ]; then pass "--tmpfs: the copy keeps the directory's mode, and :ro is filled before it goes read-only"; else fail "--tmpfs: the copy keeps the directory's mode, and :ro is filled first" "$status $out $errout"; fi
+expect_err "--tmpfs: an image's symlink cannot lead it onto /dev" 125 "viv: run: --tmpfs /devl: it is in /proc or is /dev (through a symlink in the image)" "$VIV" run --tmpfs /devl "$WORK/tcopy.viv" true
+expect_err "-v: an image's symlink cannot lead it into /proc" 125 "viv: run: -v $WORK:/procl/sys: it is in /proc or is /dev (through a symlink in the image)" "$VIV" run -v "$WORK:/procl/sys" "$WORK/tcopy.viv" true
+run "$VIV" run --tmpfs /dev/shm:size=1m app 'grep " /dev/shm " /proc/self/mountinfo | grep -c size=1024k'
+if [ "$out" = 1 ]; then pass "--tmpfs /dev/shm:size= sizes the guest's shared memory"; else fail "--tmpfs /dev/shm:size= sizes the guest's shared memory" "$status $out $errout"; fi
 expect_err "--tmpfs: a propagation the guest cannot have is refused" 125 "viv: run: --tmpfs '/x:shared': shared is not supported: the guest's mounts are private" "$VIV" run --tmpfs /x:shared app true
 expect_err "--tmpfs: a bad size is told" 125 "viv: run: --tmpfs '/x:size=1q': size=1q: not a valid value" "$VIV" run --tmpfs /x:size=1q app true
 

@@ -6,6 +6,9 @@
 
 #include "unit.h"
 #include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +78,72 @@ START_TEST(copies_files_dirs_and_links)
 }
 END_TEST
 
+/* A sparse file stays sparse: an image's must not fill the tmpfs it is copied into. */
+START_TEST(holes_stay_holes)
+{
+    int from = dir_fd("from"), to = dir_fd("to");
+    int fd = openat(from, "sparse", O_WRONLY | O_CREAT, 0644);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(ftruncate(fd, 256 << 20), 0);
+    ck_assert_int_eq(pwrite(fd, "end", 3, (256 << 20) - 3), 3);
+    close(fd);
+    struct viv_error err = {0};
+    ck_assert_int_eq(viv_copy_tree(from, to, &err), 0);
+    struct stat st;
+    ck_assert_int_eq(fstatat(to, "sparse", &st, 0), 0);
+    ck_assert_int_eq(st.st_size, 256 << 20);
+    ck_assert_int_lt(st.st_blocks, 1024); /* 512 KiB, where a full copy takes 256 MiB */
+    char tail[4] = "";
+    fd = openat(to, "sparse", O_RDONLY);
+    ck_assert_int_eq(pread(fd, tail, 3, (256 << 20) - 3), 3);
+    ck_assert_str_eq(tail, "end");
+    close(fd);
+    close(from);
+    close(to);
+}
+END_TEST
+
+/* A deep tree is copied on a small stack: the copy may run on a 1 MiB one. */
+static int deep_result;
+static struct viv_error deep_err;
+static int deep_from, deep_to;
+static int copy_on_small_stack(void *arg)
+{
+    (void)arg;
+    deep_result = viv_copy_tree(deep_from, deep_to, &deep_err);
+    return 0;
+}
+
+START_TEST(deep_trees_fit_a_small_stack)
+{
+    deep_from = dir_fd("from");
+    deep_to = dir_fd("to");
+    int d = dup(deep_from);
+    for (int i = 0; i < 250; i++) {
+        ck_assert_int_eq(mkdirat(d, "d", 0755), 0);
+        int next = openat(d, "d", O_RDONLY | O_DIRECTORY);
+        close(d);
+        d = next;
+        if (i % 50 == 0) {
+            char link[8] = "../";
+            ck_assert_int_eq(symlinkat(link, d, "up"), 0);
+        }
+    }
+    write_at(d, "bottom", "deep", 0644);
+    close(d);
+    /* 256 KiB of stack, a quarter of what the instance's shared one has. */
+    static char stack[256 << 10] __attribute__((aligned(16)));
+    pid_t pid = clone(copy_on_small_stack, stack + sizeof(stack), CLONE_VM | SIGCHLD, NULL);
+    ck_assert_int_gt(pid, 0);
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(deep_result, 0);
+    close(deep_from);
+    close(deep_to);
+}
+END_TEST
+
 START_TEST(an_existing_name_is_an_error)
 {
     int from = dir_fd("from"), to = dir_fd("to");
@@ -96,6 +165,8 @@ int main(void)
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, copies_files_dirs_and_links);
     tcase_add_test(t, an_existing_name_is_an_error);
+    tcase_add_test(t, holes_stay_holes);
+    tcase_add_test(t, deep_trees_fit_a_small_stack);
     suite_add_tcase(s, t);
     return unit_run(s);
 }
