@@ -399,10 +399,53 @@ void limits_plan_init(struct viv_limits_plan *plan)
     plan->into_fd = -1;
     for (int c = 0; c < VIV_CG_COUNT; c++)
         plan->join_fd[c] = -1;
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(plan->view_join_fd); i++)
+        plan->view_join_fd[i] = -1;
 }
 
-/* The v1 hierarchies for the guest's view, once a limit is v1's. */
-static void plan_v1_view(struct viv_limits_plan *plan, const struct host_view *host)
+/* A cgroup of the instance's own in a view hierarchy (controllers, "cpu,cpuacct") that holds no
+ * limit of it: made beside viv's, as a limit's is, with its tasks file open for the join. A
+ * cpuset cgroup takes nothing until its CPUs and memory nodes are set: its parent's. */
+static bool own_view_cgroup(struct viv_limits_plan *plan, int i, const struct host_view *host,
+                            const char *controllers, const char *instance)
+{
+    char first[64];
+    snprintf(first, sizeof(first), "%.*s", (int)strcspn(controllers, ","), controllers);
+    char why[256] = "";
+    _cleanup_free_ char *mnt = find_mount(host, first);
+    for (int c = 0; mnt && c < VIV_CG_COUNT; c++)
+        if (plan->dir[c] && plan->version[c] == 1 && strncmp(plan->dir[c], mnt, strlen(mnt)) == 0 &&
+            plan->dir[c][strlen(mnt)] == '/')
+            return true; /* a limit's cgroup is there */
+    _cleanup_free_ char *parent = v1_parent(host, first, why, sizeof(why));
+    if (!parent)
+        return false;
+    sweep_stale(parent);
+    char *dir = viv_xasprintf("%s/%s", parent, instance);
+    struct viv_error ignored;
+    bool ok = mkdir(dir, 0755) == 0 || errno == EEXIST;
+    for (size_t k = 0; ok && strcmp(first, "cpuset") == 0 && k < 2; k++) {
+        const char *knob = k ? "cpuset.mems" : "cpuset.cpus";
+        _cleanup_free_ char *from = viv_xasprintf("%s/%s", parent, knob);
+        _cleanup_free_ char *value = read_text(from);
+        ok = value && write_knob(dir, knob, value, &ignored) == 0;
+    }
+    _cleanup_free_ char *tasks = viv_xasprintf("%s/tasks", dir);
+    int fd = ok ? open(tasks, O_WRONLY | O_CLOEXEC) : -1;
+    if (fd < 0) {
+        rmdir(dir);
+        free(dir);
+        return false;
+    }
+    plan->view_dir[i] = dir;
+    plan->view_join_fd[i] = fd;
+    return true;
+}
+
+/* The v1 hierarchies for the guest's view, once a limit is v1's: each where the instance has a
+ * cgroup of its own (a limit's, or one made for the view); one where it cannot is left out. */
+static void plan_v1_view(struct viv_limits_plan *plan, const struct host_view *host,
+                         const char *instance)
 {
     bool v1 = false;
     for (int c = 0; c < VIV_CG_COUNT; c++)
@@ -414,7 +457,7 @@ static void plan_v1_view(struct viv_limits_plan *plan, const struct host_view *h
         bool seen = !mnt || !ctrls[0];
         for (int j = 0; !seen && j < plan->nv1_view; j++)
             seen = strcmp(plan->v1_view[j], ctrls) == 0;
-        if (!seen)
+        if (!seen && own_view_cgroup(plan, plan->nv1_view, host, ctrls, instance))
             memcpy(plan->v1_view[plan->nv1_view++], ctrls, sizeof(ctrls));
     }
 }
@@ -516,7 +559,7 @@ int limits_prepare(const struct viv_sandbox_config *cfg, const char *instance, b
         }
         append(plan->notes, sizeof(plan->notes), "%s%s not applied: %s", flag[c], reason);
     }
-    plan_v1_view(plan, &host);
+    plan_v1_view(plan, &host, instance);
     return 0;
 }
 
@@ -541,6 +584,13 @@ int limits_join(const struct viv_limits_plan *plan, bool v2_joined, struct viv_e
                           plan->dir[c]);
         /* Our copy only: the plan may be the supervisor's own memory, whose fds it closes. */
         close(plan->join_fd[c]);
+    }
+    for (int i = 0; i < plan->nv1_view; i++) {
+        if (plan->view_join_fd[i] < 0)
+            continue;
+        if (rc == 0 && write(plan->view_join_fd[i], "0", 1) != 1)
+            rc = viv_fail(err, errno, "join the instance's cgroup %s", plan->view_dir[i]);
+        close(plan->view_join_fd[i]);
     }
     return rc;
 }
@@ -617,6 +667,8 @@ bool limits_plan_has_fds(const struct viv_limits_plan *plan)
     bool any = plan->own_mount || plan->into_fd >= 0;
     for (int c = 0; c < VIV_CG_COUNT; c++)
         any = any || plan->join_fd[c] >= 0;
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(plan->view_join_fd); i++)
+        any = any || plan->view_join_fd[i] >= 0;
     return any;
 }
 
@@ -628,17 +680,32 @@ void limits_forget(const struct viv_limits_plan *plan)
         close(plan->into_fd);
 }
 
+/* rmdir, waiting for the last tasks, which may still be leaving the cgroup just after init was
+ * reaped. */
+static void remove_cgroup(const char *dir)
+{
+    for (int tries = 0; tries < 200; tries++) {
+        if (rmdir(dir) == 0 || errno == ENOENT || errno != EBUSY)
+            break;
+        nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+    }
+}
+
 void limits_cleanup(struct viv_limits_plan *plan)
 {
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(plan->view_dir); i++) {
+        if (plan->view_dir[i])
+            remove_cgroup(plan->view_dir[i]);
+        free(plan->view_dir[i]);
+        plan->view_dir[i] = NULL;
+        if (plan->view_join_fd[i] >= 0)
+            close(plan->view_join_fd[i]);
+        plan->view_join_fd[i] = -1;
+    }
     for (int c = 0; c < VIV_CG_COUNT; c++) {
         if (!plan->dir[c])
             continue;
-        /* The last tasks may still be leaving the cgroup just after init was reaped. */
-        for (int tries = 0; tries < 200; tries++) {
-            if (rmdir(plan->dir[c]) == 0 || errno == ENOENT || errno != EBUSY)
-                break;
-            nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
-        }
+        remove_cgroup(plan->dir[c]);
         for (int d = c + 1; d < VIV_CG_COUNT; d++)
             if (plan->dir[d] && strcmp(plan->dir[d], plan->dir[c]) == 0) {
                 free(plan->dir[d]);

@@ -616,6 +616,11 @@ struct viv_limits_plan {
      * there), and pids. */
     char v1_view[5][128];
     int nv1_view;
+    /* For a view hierarchy no limit is in: a cgroup of the instance's own there too, joined like
+     * the others, so that the view's top is its own cgroup and not the one viv runs in (on a host
+     * where that is the root, every other cgroup there would be in sight). NULL / -1: none. */
+    char *view_dir[5];
+    int view_join_fd[5];
     bool nproc_rlimit; /* pids through RLIMIT_NPROC in the child */
     uint64_t nproc;
     /* A cgroup2 mount of viv's own (detached: in no mount namespace), where the host mounts no

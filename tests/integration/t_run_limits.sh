@@ -77,6 +77,10 @@ else
     if [ "${VIV_MODE:-}" != vm ]; then
         run "$VIV" run --memory 64M app 'if [ -f /sys/fs/cgroup/cgroup.controllers ]; then echo v2; else for c in memory cpu cpuacct cpuset; do [ -r /sys/fs/cgroup/$c/cgroup.procs ] || echo "no $c"; done; echo v1; fi'
         if [ "$status" = 0 ] && { [ "$out" = v1 ] || [ "$out" = v2 ]; }; then pass "a limited guest's /sys/fs/cgroup has every hierarchy a JVM asks for ($out)"; else fail "a limited guest's /sys/fs/cgroup has every hierarchy a JVM asks for" "$status $out $errout"; fi
+        # Its top is the instance's own cgroup in each, never the one viv runs in: no other
+        # cgroup of the host is in sight.
+        run "$VIV" run --memory 64M app 'find /sys/fs/cgroup -mindepth 2 -type d | wc -l; grep -vc ":/$" /proc/self/cgroup; true'
+        if [ "$status" = 0 ] && [ "$out" = "$(printf '0\n0')" ]; then pass "a limited guest's cgroup view holds its own cgroups alone"; else fail "a limited guest's cgroup view holds its own cgroups alone" "$status $out $errout"; fi
     fi
     run "$VIV" run app 'grep -c " - cgroup" /proc/self/mountinfo'
     if [ "$out" = 0 ]; then pass "an unlimited guest gets no cgroup mounts"; else fail "an unlimited guest gets no cgroup mounts" "$status $out $errout"; fi
