@@ -61,9 +61,14 @@ static int copy_data(int in, int out, off_t size)
 static int copy_file(int from, int to, const char *name, const struct stat *st,
                      struct viv_error *err)
 {
-    _cleanup_close_ int in = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    /* Non-blocking, and its type checked again once open: a tree that someone else changes
+     * meanwhile (a -v bind's) may have put a fifo there, whose open would wait for a writer. */
+    _cleanup_close_ int in = openat(from, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (in < 0)
         return viv_fail(err, errno, "open %s", name);
+    struct stat now;
+    if (fstat(in, &now) < 0 || !S_ISREG(now.st_mode))
+        return viv_fail(err, ENOENT, "%s changed while it was copied", name);
     _cleanup_close_ int out =
         openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st->st_mode & 0777);
     if (out < 0)
@@ -126,7 +131,8 @@ static int copy_dir(int from, int to, int depth, struct viv_error *err)
                 openat(to, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             rc = sub_to < 0 ? viv_fail(err, errno, "open %s", n)
                             : copy_dir(sub_from, sub_to, depth + 1, err);
-            if (rc < 0)
+            /* The path down to what failed, but no more of it than a message shows. */
+            if (rc < 0 && depth < 8)
                 viv_wrap(err, "%s", n);
             else
                 keep_attrs(to, n, &st, false);

@@ -144,6 +144,22 @@ START_TEST(deep_trees_fit_a_small_stack)
 }
 END_TEST
 
+/* A fifo is no file to copy, and no open of one waits for a writer. */
+START_TEST(fifos_are_passed_by)
+{
+    int from = dir_fd("from"), to = dir_fd("to");
+    ck_assert_int_eq(mkfifoat(from, "pipe", 0644), 0);
+    write_at(from, "f", "x", 0644);
+    struct viv_error err = {0};
+    ck_assert_int_eq(viv_copy_tree(from, to, &err), 0);
+    struct stat st;
+    ck_assert_int_eq(fstatat(to, "pipe", &st, AT_SYMLINK_NOFOLLOW), -1);
+    ck_assert_int_eq(fstatat(to, "f", &st, AT_SYMLINK_NOFOLLOW), 0);
+    close(from);
+    close(to);
+}
+END_TEST
+
 START_TEST(an_existing_name_is_an_error)
 {
     int from = dir_fd("from"), to = dir_fd("to");
@@ -166,6 +182,7 @@ int main(void)
     tcase_add_test(t, copies_files_dirs_and_links);
     tcase_add_test(t, an_existing_name_is_an_error);
     tcase_add_test(t, holes_stay_holes);
+    tcase_add_test(t, fifos_are_passed_by);
     tcase_add_test(t, deep_trees_fit_a_small_stack);
     suite_add_tcase(s, t);
     return unit_run(s);
