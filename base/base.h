@@ -85,6 +85,8 @@ int viv_rm_rf_at(int dirfd, const char *name, struct viv_error *err);
  * directories and symlinks (as symlinks, never followed), with their modes, owners where they can
  * be set, and times (fs_copy.c). */
 int viv_copy_tree(int from, int to, struct viv_error *err);
+/* The symlink name in directory from made again, with the same target, in directory to. */
+int viv_copy_symlink(int from, const char *name, int to, struct viv_error *err);
 int viv_rm_rf(const char *path, struct viv_error *err);
 int viv_fsync_path(const char *path, struct viv_error *err);
 /* Write a whole file through a temporary name, fsync, rename: readers see old or new. */

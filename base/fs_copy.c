@@ -80,7 +80,7 @@ static int copy_file(int from, int to, const char *name, const struct stat *st,
 
 /* Apart from copy_dir, whose frames pile up as deep as the tree: its buffer is on the stack only
  * while it runs. */
-static __attribute__((noinline)) int copy_link(int from, int to, const char *name,
+__attribute__((noinline)) int viv_copy_symlink(int from, const char *name, int to,
                                                struct viv_error *err)
 {
     char target[4096];
@@ -117,7 +117,7 @@ static int copy_dir(int from, int to, int depth, struct viv_error *err)
             if (rc == 0)
                 keep_attrs(to, n, &st, false);
         } else if (S_ISLNK(st.st_mode)) {
-            rc = copy_link(from, to, n, err);
+            rc = viv_copy_symlink(from, n, to, err);
             if (rc == 0)
                 keep_attrs(to, n, &st, true);
         } else if (S_ISDIR(st.st_mode)) {

@@ -163,7 +163,6 @@ static int resolve_image(struct viv_cli *cli, struct viv_catalog *c, const char 
     return catalog_resolve(c, arg, id, &cli->err);
 }
 
-/* Manifest first, then flags: every resource in the manifest is the default of its flag. */
 static bool can_raise_hard_limits(void)
 {
     cap_t caps = cap_get_proc();
@@ -174,9 +173,10 @@ static bool can_raise_hard_limits(void)
     return v == CAP_SET;
 }
 
-/* The flags' values over what cfg holds (the manifest's defaults), checked: called once on a
- * scratch config before the image is looked up, so that "--memory busybox true" is told as a bad
- * --memory, not as no image "true". */
+/* The flags' values into cfg, checked before the image is looked up, so that "--memory busybox
+ * true" is told as a bad --memory, not as no image "true". build_config fills in the manifest's
+ * resources where no flag was given: every resource in the manifest is the default of its
+ * flag. */
 static int apply_flag_values(const struct run_flags *f, struct viv_sandbox_config *cfg,
                              struct viv_error *err)
 {
@@ -234,6 +234,7 @@ static int apply_flag_values(const struct run_flags *f, struct viv_sandbox_confi
     return 0;
 }
 
+/* cfg holds the flags' values already (apply_flag_values). */
 static int build_config(struct viv_cli *cli, const struct run_flags *f, const struct viv_image *img,
                         char **cmd, int ncmd, struct viv_sandbox_config *cfg, struct viv_strv *argv,
                         struct viv_strv *env, struct run_user *user, char *hostname, size_t hlen)
@@ -314,18 +315,19 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
 
     /* The host's network is the caller's to give: an image's manifest may ask for it, not take
      * it (a CI job's image would reach what the job must not). */
-    cfg->network_host = false;
     if (!f->network && m->network == VIV_NET_HOST)
         return viv_fail(err, 0,
                         "image '%s' asks for the host's network: give it with --network host, or "
                         "run it without with --network none",
                         m->name);
-    cfg->memory = m->resources.memory;
-    cfg->pids = m->resources.pids;
-    cfg->cpus = m->resources.cpus;
-    cfg->timeout_ms = m->resources.timeout_ms;
-    if (apply_flag_values(f, cfg, err) < 0)
-        return -1;
+    if (!f->memory)
+        cfg->memory = m->resources.memory;
+    if (!f->pids)
+        cfg->pids = m->resources.pids;
+    if (!f->cpus)
+        cfg->cpus = m->resources.cpus;
+    if (!f->timeout)
+        cfg->timeout_ms = m->resources.timeout_ms;
     cfg->limits_from_manifest = (!f->memory && cfg->memory ? 1u << VIV_CG_MEMORY : 0) |
                                 (!f->pids && cfg->pids ? 1u << VIV_CG_PIDS : 0) |
                                 (!f->cpus && cfg->cpus > 0 ? 1u << VIV_CG_CPU : 0);
@@ -398,8 +400,8 @@ int cmd_run(struct viv_cli *cli, int argc, char **argv)
         status = p > 0 ? 0 : VIV_EXIT_FAIL;
         goto out;
     }
-    struct viv_sandbox_config checked = {0};
-    if (apply_flag_values(&f, &checked, &cli->err) < 0)
+    struct viv_sandbox_config cfg = {0};
+    if (apply_flag_values(&f, &cfg, &cli->err) < 0)
         goto out;
     const char *image = argv[optind];
     bool file = names_a_file(image);
@@ -420,7 +422,6 @@ int cmd_run(struct viv_cli *cli, int argc, char **argv)
         goto out;
     if (engine->mode != VIV_MODE_NATIVE)
         sandbox_early_cancel();
-    struct viv_sandbox_config cfg = {0};
     char hostname[128];
     if (build_config(cli, &f, &img, argv + optind + 1, argc - optind - 1, &cfg, &gargv, &genv,
                      &user, hostname, sizeof(hostname)) < 0)

@@ -356,6 +356,12 @@ int sandbox_attach_sys(struct sandbox_sysfs *s, int sys_at, bool host_network,
                        struct viv_error *err);
 /* Whether plan's limits have a view to mount: any limit in a cgroup. */
 bool sandbox_cgroup_view_wanted(const struct viv_limits_plan *plan);
+/* A read-only tmpfs (mode 0755, nosuid, nodev, noexec) holding what fill makes in it, made
+ * read-only before it is attached at name under at ("": at itself): its fd, or -1 (err filled)
+ * with nothing attached (sandbox_cgroupfs.c). */
+long sandbox_ro_tmpfs_at(int at, const char *name,
+                         int (*fill)(int top, const void *ctx, struct viv_error *err),
+                         const void *ctx, struct viv_error *err);
 /* The hierarchies plan's limits live in, read-only at /sys/fs/cgroup of the attached sysfs sys,
  * as the cgroup namespace shows them (sandbox_cgroupfs.c); nothing for an unlimited instance. */
 int sandbox_mount_cgroup_view(const struct viv_limits_plan *plan, int sys, struct viv_error *err);

@@ -67,39 +67,65 @@ static int mount_v1(int top, const char *controllers, struct viv_error *err)
     return mount_at("cgroup", opts, top, controllers, err);
 }
 
+static bool any_v2(const struct viv_limits_plan *plan)
+{
+    for (int c = 0; c < VIV_CG_COUNT; c++)
+        if (plan->dir[c] && plan->version[c] == 2)
+            return true;
+    return false;
+}
+
 bool sandbox_cgroup_view_wanted(const struct viv_limits_plan *plan)
 {
-    bool v2 = false;
-    for (int c = 0; c < VIV_CG_COUNT; c++)
-        v2 |= plan->dir[c] && plan->version[c] == 2;
-    return v2 || plan->nv1_view > 0;
+    return any_v2(plan) || plan->nv1_view > 0;
+}
+
+long sandbox_ro_tmpfs_at(int at, const char *name,
+                         int (*fill)(int top, const void *ctx, struct viv_error *err),
+                         const void *ctx, struct viv_error *err)
+{
+    static const char *const tmpfs[] = {"source", "tmpfs", "mode", "0755", NULL};
+    long top = sandbox_new_mount("tmpfs", tmpfs, VIEW_ATTR & ~(uint64_t)MOUNT_ATTR_RDONLY);
+    if (top < 0)
+        return viv_fail(err, (int)-top, "mount a tmpfs"), -1;
+    int rc = fill((int)top, ctx, err);
+    if (rc == 0)
+        rc = sandbox_set_mount_attr((int)top, MOUNT_ATTR_RDONLY, false, "a tmpfs", err);
+    long r = rc == 0 ? sandbox_attach_raw((int)top, at, name) : 0;
+    if (r < 0)
+        rc = viv_fail(err, (int)-r, "attach a tmpfs");
+    if (rc < 0) {
+        close((int)top);
+        return -1;
+    }
+    return top;
+}
+
+/* The v1 view's tmpfs: a directory for each hierarchy, and "unified" for the v2 one. */
+static int fill_v1(int top, const void *ctx, struct viv_error *err)
+{
+    const struct viv_limits_plan *plan = ctx;
+    for (int i = 0; i < plan->nv1_view; i++)
+        if (make_v1_dir(top, plan->v1_view[i], err) < 0)
+            return -1;
+    if (any_v2(plan) && mkdirat(top, "unified", 0755) < 0)
+        return viv_fail(err, errno, "make /sys/fs/cgroup/unified");
+    return 0;
 }
 
 int sandbox_mount_cgroup_view(const struct viv_limits_plan *plan, int sys, struct viv_error *err)
 {
-    bool v1 = plan->nv1_view > 0, v2 = false;
-    for (int c = 0; c < VIV_CG_COUNT; c++)
-        v2 |= plan->dir[c] && plan->version[c] == 2;
+    bool v2 = any_v2(plan);
     static const char *const cgroup2[] = {"source", "cgroup2", NULL};
-    if (!v1)
+    if (plan->nv1_view == 0)
         return v2 ? mount_at("cgroup2", cgroup2, sys, "fs/cgroup", err) : 0;
     /* v1 (root on a host with v1 controllers): a tmpfs of directories, as the host has it, made
      * read-only before it is attached, so that whatever fails after leaves the guest nothing to
      * write there (fake limits for a runtime to read). */
-    static const char *const tmpfs[] = {"source", "tmpfs", "mode", "0755", NULL};
-    long top = sandbox_new_mount("tmpfs", tmpfs, VIEW_ATTR & ~(uint64_t)MOUNT_ATTR_RDONLY);
+    long top = sandbox_ro_tmpfs_at(sys, "fs/cgroup", fill_v1, plan, err);
     if (top < 0)
-        return viv_fail(err, (int)-top, "mount a tmpfs at /sys/fs/cgroup");
+        return viv_wrap(err, "/sys/fs/cgroup");
     int rc = 0;
-    for (int i = 0; rc == 0 && i < plan->nv1_view; i++)
-        rc = make_v1_dir((int)top, plan->v1_view[i], err);
-    if (rc == 0 && v2 && mkdirat((int)top, "unified", 0755) < 0)
-        rc = viv_fail(err, errno, "make /sys/fs/cgroup/unified");
-    if (rc == 0)
-        rc = sandbox_set_mount_attr((int)top, MOUNT_ATTR_RDONLY, false, "/sys/fs/cgroup", err);
-    long r = rc == 0 ? sandbox_attach_raw((int)top, sys, "fs/cgroup") : 0;
-    if (r < 0)
-        rc = viv_fail(err, (int)-r, "attach /sys/fs/cgroup");
     for (int i = 0; rc == 0 && i < plan->nv1_view; i++)
         rc = mount_v1((int)top, plan->v1_view[i], err);
     if (rc == 0 && v2)

@@ -59,13 +59,7 @@ static int layout_binds(int rootfs_fd, int root_fd, struct viv_error *err)
         if (fstatat(dfd, n, &st, AT_SYMLINK_NOFOLLOW) < 0)
             continue;
         if (S_ISLNK(st.st_mode)) {
-            char target[4096];
-            ssize_t len = readlinkat(dfd, n, target, sizeof(target) - 1);
-            if (len < 0)
-                continue;
-            target[len] = '\0';
-            if (symlinkat(target, root_fd, n) < 0)
-                rc = viv_fail(err, errno, "link /%s", n);
+            rc = viv_copy_symlink(dfd, n, root_fd, err);
             continue;
         }
         if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
@@ -291,8 +285,8 @@ static int refuse_sandbox_own(int t, const struct stat *dev, const char *what,
     struct stat st;
     if (fstatfs(t, &sf) < 0 || fstat(t, &st) < 0)
         return viv_fail(err, errno, "%s", what);
-    if (sf.f_type == PROC_SUPER_MAGIC || sf.f_type == SYSFS_MAGIC ||
-        sf.f_type == DEVPTS_SUPER_MAGIC || (st.st_dev == dev->st_dev && st.st_ino == dev->st_ino))
+    if (sf.f_type == PROC_SUPER_MAGIC || sf.f_type == DEVPTS_SUPER_MAGIC ||
+        (st.st_dev == dev->st_dev && st.st_ino == dev->st_ino))
         return viv_fail(err, 0, "%s: it is in /proc or is /dev (through a symlink in the image)",
                         what);
     return 0;
@@ -361,11 +355,12 @@ static int mount_bind(const struct viv_bind *b, int root, int fd, const struct s
     return sandbox_bind(fd, "", t, "", attr, true, what, err);
 }
 
+/* Of a cleaned path ("/a/b", run_flags.c): one per component. */
 static size_t depth(const char *path)
 {
     size_t n = 0;
     for (const char *p = path; *p; p++)
-        n += p[0] == '/' && p[1] && p[1] != '/';
+        n += *p == '/';
     return n;
 }
 

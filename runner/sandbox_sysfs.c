@@ -57,26 +57,22 @@ static void noted(char *note, size_t len, const char *what, const struct viv_err
 
 /* With the host's network no sysfs of the guest's own can be had. A limited guest still reads
  * its limits at /sys/fs/cgroup: a read-only tmpfs stands in for /sys, holding that alone. */
+static int fill_stand_in(int top, const void *ctx, struct viv_error *err)
+{
+    (void)ctx;
+    if (mkdirat(top, "fs", 0755) < 0 || mkdirat(top, "fs/cgroup", 0755) < 0)
+        return viv_fail(err, errno, "make /sys/fs/cgroup");
+    return 0;
+}
+
 static void stand_in(int sys_at, const struct viv_limits_plan *plan, char *note, size_t note_len)
 {
     if (!sandbox_cgroup_view_wanted(plan))
         return;
     struct viv_error why = {0};
-    static const char *const opts[] = {"source", "tmpfs", "mode", "0755", NULL};
-    long top = sandbox_new_mount("tmpfs", opts, SYS_ATTR & ~(uint64_t)MOUNT_ATTR_RDONLY);
-    long r = top;
-    if (top >= 0 && (mkdirat((int)top, "fs", 0755) < 0 || mkdirat((int)top, "fs/cgroup", 0755) < 0))
-        r = -errno;
-    if (r >= 0 && sandbox_set_mount_attr((int)top, MOUNT_ATTR_RDONLY, false, "/sys", &why) < 0)
-        r = -(why.code ? why.code : EPERM);
-    if (r >= 0)
-        r = sandbox_attach_raw((int)top, sys_at, "");
-    if (r < 0) {
-        viv_fail(&why, (int)-r, "make a /sys for /sys/fs/cgroup");
+    long top = sandbox_ro_tmpfs_at(sys_at, "", fill_stand_in, NULL, &why);
+    if (top < 0 || sandbox_mount_cgroup_view(plan, (int)top, &why) < 0)
         noted(note, note_len, "no /sys/fs/cgroup", &why);
-    } else if (sandbox_mount_cgroup_view(plan, (int)top, &why) < 0) {
-        noted(note, note_len, "no /sys/fs/cgroup", &why);
-    }
     if (top >= 0)
         close((int)top);
 }

@@ -272,6 +272,8 @@ run "$VIV" run --stats app 'exit 4'
 if [ "$status" = 4 ] && printf '%s' "$errout" | grep -Eq '^viv: stats: wall [0-9.]+s, user [0-9.]+s, system [0-9.]+s, peak memory .*, trapped calls 0, exit status 4$'; then pass "--stats"; else fail "--stats" "$errout"; fi
 run "$VIV" run --stats=json app true
 if printf '%s' "$errout" | grep -Eq '^\{"wall_seconds":[0-9.e+-]+,"user_seconds":[0-9.e+-]+,"system_seconds":[0-9.e+-]+,"peak_memory_bytes":[0-9]+,.*"trapped_syscalls":0,"exit_status":0,'; then pass "--stats=json"; else fail "--stats=json" "$errout"; fi
+run "$VIV" run --stats=json --stats=false app true
+if [ "$status" = 0 ] && [ -z "$errout" ]; then pass "--stats=false turns them off, as podman's switches take"; else fail "--stats=false turns them off" "$status $errout"; fi
 # A guest that never started is a run too: a CI job that records the stats gets them.
 run "$VIV" run --stats=json app /no/such/program
 if [ "$status" = 127 ] && printf '%s' "$errout" | grep -Eq '^\{"wall_seconds":[0-9.e+-]+,.*"exit_status":127,'; then pass "--stats=json when the entrypoint is not found (127)"; else fail "--stats=json when the entrypoint is not found (127)" "$status $errout"; fi
