@@ -128,7 +128,11 @@ struct viv_limits_plan;
 
 /* What the child reports to the supervisor over a CLOEXEC pipe; EOF after the guest's exec
  * means it started. One write each, smaller than PIPE_BUF, so never interleaved. */
-enum { SANDBOX_REPORT_NOTE = 1, SANDBOX_REPORT_FAIL, SANDBOX_REPORT_EXEC };
+/* SANDBOX_REPORT_SET_UP: the set-up is done and the guest about to start, from an instance that
+ * does not share viv's memory (one that does marks exec_reached instead): a pipe that closes
+ * without it closed because the instance was killed in its set-up (the OOM killer, as --tmpfs
+ * copies in under --memory). */
+enum { SANDBOX_REPORT_NOTE = 1, SANDBOX_REPORT_FAIL, SANDBOX_REPORT_EXEC, SANDBOX_REPORT_SET_UP };
 struct sandbox_report {
     int type;
     int status; /* SANDBOX_REPORT_EXEC: 126 or 127 */
@@ -299,6 +303,27 @@ void sandbox_relayed_signals(sigset_t *set);
 /* Serve the instance until its init exits: signals, the timeout, trapped calls, the pty. Returns
  * the exit status, or -1 (err filled) when supervising failed and the instance was killed. */
 int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, struct viv_error *err);
+
+/* Peak memory and whether the OOM killer struck, from the instance's cgroup, else from st->ru. */
+void sandbox_read_usage(const struct viv_limits_plan *plan, struct viv_run_stats *st);
+
+/* How the instance's set-up ended, as its report pipe told it. */
+struct sandbox_setup {
+    int fail_status;      /* 0, or the status of a set-up that failed (125) or an exec (126/127) */
+    struct viv_error err; /* what failed */
+    bool set_up;          /* SANDBOX_REPORT_SET_UP was read */
+    /* Where viv was asked to stop before the guest started: the signal, or -1 for --timeout.
+     * The instance is then killed and reaped (status). */
+    int stopped_by;
+    int status;
+    struct rusage ru;
+};
+/* Until the report pipe closes (the guest's exec, or the instance's end). interruptible: the
+ * instance does not share viv's memory, so it may be killed in its set-up, which can be long
+ * (--tmpfs copies the image's tree in): SIGINT, SIGTERM, SIGHUP, SIGQUIT and --timeout then end
+ * it there. Else they wait for the supervisor, which relays them once the guest runs. */
+void sandbox_await_setup(const struct viv_sandbox_config *cfg, int rep_fd, pid_t pid,
+                         bool interruptible, uint64_t start_ns, struct sandbox_setup *out);
 
 /* ---- made before the go where it can be (sandbox_premade.c); system calls by hand ---- */
 
@@ -493,12 +518,12 @@ struct sandbox_aide {
     int host_dev;                /* the host's /dev (O_PATH), opened before the aide starts */
     int proc_mounted;            /* set by the first thread: proc_fd is the guest's /proc */
     int proc_fd;
-    int sys_claim;  /* who makes the sysfs: 0 no one yet, 1 the aide, 2 the first thread */
-    int sys_ready;  /* set by the aide once sys_fd holds */
+    int sys_claim; /* who makes the sysfs: 0 no one yet, 1 the aide, 2 the first thread */
+    int sys_ready; /* set by the aide once sys_fd holds */
     struct sandbox_sysfs sys; /* the aide's */
-    int proc_claim; /* who masks it: 0 no one yet, 1 the aide, 2 the first thread */
-    int proc_done;  /* set by the aide once it has */
-    int proc_error; /* the aide's: -errno, and where */
+    int proc_claim;           /* who masks it: 0 no one yet, 1 the aide, 2 the first thread */
+    int proc_done;            /* set by the aide once it has */
+    int proc_error;           /* the aide's: -errno, and where */
     const char *proc_failed;
     struct sandbox_devtree tree;
     bool dispositions_reset; /* by the aide: every signal's default (read once it is gone) */
@@ -556,7 +581,8 @@ long sandbox_proc_protect(int proc, int null_dir, const char **failed);
 void sandbox_aide_pivoted(struct sandbox_aide *a);
 /* Once the root is ready, with the capabilities: the namespaces waited for and entered, the
  * network one only with join_net (one made for an instance started early may turn out not
- * wanted); with sysfs, the sysfs of that network namespace there, the aide's or made now; then the old root detached here if the aide does not. */
+ * wanted); with sysfs, the sysfs of that network namespace there, the aide's or made now; then the
+ * old root detached here if the aide does not. */
 int sandbox_aide_join(struct sandbox_aide *a, bool join_net, struct sandbox_sysfs *sysfs,
                       struct viv_error *err);
 /* Before the guest starts: wait until the aide is gone; loopback is up, the old root detached. */

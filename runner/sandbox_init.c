@@ -541,6 +541,9 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
         viv_fail(&err, errno, "working directory '%s'", cfg->workdir);
         fail(c, &err);
     }
+    /* One that shares our memory marks its exec instead (exec_reached). */
+    if (!c->exec_reached)
+        report(c, SANDBOX_REPORT_SET_UP, 0, NULL);
     char prog[4096];
     int st =
         find_program(cfg->argv[0], cfg->envp, cfg->engine_main != NULL, prog, sizeof(prog), &err);

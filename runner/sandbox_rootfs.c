@@ -235,8 +235,7 @@ static int attach_scratch_dir(int root, int scratch, int dir, const char *name, 
             return viv_fail(err, errno, "open %s", path);
     }
     struct viv_error quiet = {0};
-    _cleanup_close_ int at =
-        open_mount_point(root, path, false, required ? err : &quiet);
+    _cleanup_close_ int at = open_mount_point(root, path, false, required ? err : &quiet);
     if (at < 0)
         return required ? viv_wrap(err, "%s", path) : 0;
     return sandbox_bind(dir, "", at, "", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false, path, err);
@@ -309,8 +308,8 @@ static int mount_tmpfs(const struct viv_sandbox_config *cfg, const struct viv_bi
     if (b->tmpfs_copyup && from < 0)
         return viv_fail(err, errno, "%s: open what the image has there", what);
     /* Filled before it goes read-only (ro). */
-    int m = sandbox_mount_new_at("tmpfs", b->tmpfs_opts, b->tmpfs_attr & ~(uint64_t)MOUNT_ATTR_RDONLY,
-                                 t, what, err);
+    int m = sandbox_mount_new_at("tmpfs", b->tmpfs_opts,
+                                 b->tmpfs_attr & ~(uint64_t)MOUNT_ATTR_RDONLY, t, what, err);
     if (m < 0)
         return -1;
     int rc = 0;
@@ -330,6 +329,8 @@ static int mount_tmpfs(const struct viv_sandbox_config *cfg, const struct viv_bi
     }
     if (rc == 0 && b->tmpfs_chown && fchown(to, cfg->uid, cfg->gid) < 0)
         rc = viv_fail(err, errno, "%s: give it to the guest's user", what);
+    if (rc == 0 && from >= 0)
+        viv_trace(VIV_TRACE_RUN, "run", "instance: copying into the --tmpfs at %s", b->guest);
     if (rc == 0 && from >= 0 && viv_copy_tree(from, to, err) < 0)
         rc = viv_wrap(err, "%s: copy what the image has there", what);
     if (rc == 0 && (b->tmpfs_attr & MOUNT_ATTR_RDONLY))
@@ -391,9 +392,8 @@ static int mount_binds(const struct viv_sandbox_config *cfg, int root, const int
 }
 
 static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide,
-                      struct sandbox_premade *pre, int rootfs_fd, const int *bind_fds,
-                      int *sys_at, char *note, size_t note_len,
-                      struct viv_error *err);
+                      struct sandbox_premade *pre, int rootfs_fd, const int *bind_fds, int *sys_at,
+                      char *note, size_t note_len, struct viv_error *err);
 
 static void close_all(int *fds, size_t n)
 {
@@ -404,12 +404,12 @@ static void close_all(int *fds, size_t n)
 }
 
 static int setup_root_taking(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide,
-                             struct sandbox_premade *pre, int *sys_at, char *note,
-                             size_t note_len, struct viv_error *err);
+                             struct sandbox_premade *pre, int *sys_at, char *note, size_t note_len,
+                             struct viv_error *err);
 
 int sandbox_setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide,
-                       struct sandbox_premade *pre, int *sys_at, char *note,
-                       size_t note_len, struct viv_error *err)
+                       struct sandbox_premade *pre, int *sys_at, char *note, size_t note_len,
+                       struct viv_error *err)
 {
     *sys_at = -1;
     int rc = setup_root_taking(cfg, aide, pre, sys_at, note, note_len, err);
@@ -418,8 +418,8 @@ int sandbox_setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide
 }
 
 static int setup_root_taking(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide,
-                             struct sandbox_premade *pre, int *sys_at, char *note,
-                             size_t note_len, struct viv_error *err)
+                             struct sandbox_premade *pre, int *sys_at, char *note, size_t note_len,
+                             struct viv_error *err)
 {
     /* Nothing we mount may propagate back to the host, and pivot_root needs a private root. */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -453,9 +453,8 @@ static int setup_root_taking(const struct viv_sandbox_config *cfg, struct sandbo
  * (the kernel follows mounts after "..", at the root too), so an image's "tmp -> ../.." or a
  * working directory of "/.." would reach the host's tree. */
 static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide,
-                      struct sandbox_premade *pre, int rootfs_fd, const int *bind_fds,
-                      int *sys_at, char *note, size_t note_len,
-                      struct viv_error *err)
+                      struct sandbox_premade *pre, int rootfs_fd, const int *bind_fds, int *sys_at,
+                      char *note, size_t note_len, struct viv_error *err)
 {
     bool overlay = false, etc_done = false;
     _cleanup_close_ int root =
@@ -479,7 +478,8 @@ static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide 
     }
     /* /proc's masks after /dev, whose /dev/null they are, unless the aide has taken them (with
      * the host's); the binds after /dev and /tmp, as one may go beneath either. */
-    if (attach_tmps(cfg, root, overlay, &pre->scratch, err) < 0 || attach_dev(cfg, aide, root, &dev, err) < 0 ||
+    if (attach_tmps(cfg, root, overlay, &pre->scratch, err) < 0 ||
+        attach_dev(cfg, aide, root, &dev, err) < 0 ||
         (!masked && sandbox_aide_proc(aide, dev, err) < 0) ||
         mount_binds(cfg, root, bind_fds, dev, err) < 0)
         return -1;

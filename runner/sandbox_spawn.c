@@ -372,6 +372,41 @@ static _Noreturn void lost_in_setup(pid_t pid)
     _exit(SANDBOX_FAILED);
 }
 
+/* Whether a --tmpfs copies in what the image has: a set-up as long as the image's tree, which
+ * signals and --timeout must be able to cut short (sandbox_await_setup). */
+static bool copies_in(const struct viv_sandbox_config *cfg)
+{
+    for (size_t i = 0; i < cfg->nbinds; i++)
+        if (!cfg->binds[i].host && cfg->binds[i].tmpfs_copyup)
+            return true;
+    return false;
+}
+
+/* One that does not share our memory, killed before it said its set-up was done. */
+static void died_in_setup(const struct viv_sandbox_config *cfg, pid_t pid,
+                          const struct viv_limits_plan *plan, struct viv_error *err)
+{
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    uint64_t peak;
+    bool oom = false;
+    limits_read_usage(plan, &peak, &oom);
+    if (oom) {
+        char limit[32];
+        viv_format_size(cfg->memory, limit, sizeof(limit));
+        viv_fail(err, 0,
+                 "the instance ran out of memory (limit %s) while it was set up: what --tmpfs "
+                 "copies in counts against --memory",
+                 limit);
+    } else if (WIFSIGNALED(status)) {
+        viv_fail(err, 0, "the instance was killed by signal %d while it was set up",
+                 WTERMSIG(status));
+    } else {
+        viv_fail(err, 0, "the instance ended (status %d) while it was set up", WEXITSTATUS(status));
+    }
+}
+
 static const char *clone_advice(int e)
 {
     if (e == EPERM || e == ENOSPC || e == EUSERS)
@@ -436,11 +471,13 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
      * engines stay in the instance for its whole life: they get a copy, as does an instance
      * started straight in a v2 cgroup (the C library's clone cannot), one under a memory limit
      * (the OOM killer, choosing it in its set-up, would kill every process of that memory, viv
-     * included), and one started by a process with threads (a .viv file's import has them).
+     * included), one that copies an image's tree into a --tmpfs (a set-up that long must yield
+     * to signals and --timeout, which means killing it there), and one started by a process with
+     * threads (a .viv file's import has them).
      * One with cgroups to join reads the fds for them only after its clone: an instance started
      * early has none of them. */
     bool shared = !cfg->init && !cfg->engine_main && plan.into_fd < 0 && !plan.dir[VIV_CG_MEMORY] &&
-                  __libc_single_threaded;
+                  !copies_in(cfg) && __libc_single_threaded;
     bool early =
         shared && !limits_plan_has_fds(&plan) && sandbox_early_take(&h, &p, &pid, &pidfd, &start);
     if (!early) {
@@ -554,30 +591,31 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     p.sync[1] = -1;
 
     /* Until the guest's exec closes the pipe, the instance reports notes and failures. */
-    struct sandbox_report r;
-    int fail_status = 0;
-    for (;;) {
-        long n = sandbox_sys(SYS_read, p.rep[0], (long)&r, sizeof(r), 0);
-        if (n == -EINTR)
-            continue;
-        if (n != (long)sizeof(r))
-            break;
-        if (r.type == SANDBOX_REPORT_NOTE) {
-            sandbox_note(cfg, false, "%s", r.err.msg);
-        } else if (!fail_status) {
-            fail_status = r.type == SANDBOX_REPORT_EXEC ? r.status : SANDBOX_FAILED;
-            *err = r.err;
-        }
-    }
+    struct sandbox_setup su;
+    sandbox_await_setup(cfg, p.rep[0], pid, !shared, t0, &su);
     /* The instance has exec'd or is ending: nothing of ours runs in it any more. */
-    if (shared && !fail_status && !start->exec_reached)
+    if (shared && !su.fail_status && !start->exec_reached)
         lost_in_setup(pid);
     /* A dumpable of 2 (suid_dumpable) cannot be set again: viv then stays undumpable. */
     if (shared && dumpable >= 0)
         prctl(PR_SET_DUMPABLE, dumpable);
-    if (fail_status) {
+    if (su.stopped_by) {
+        /* Ended as a guest killed for the same reason would have been. */
+        st->timed_out = su.stopped_by < 0;
+        st->status = rc = st->timed_out ? 124 : 128 + su.stopped_by;
+        st->ru = su.ru;
+        sandbox_read_usage(&plan, st);
+        st->wall_ns = now_ns() - t0;
+        goto out;
+    }
+    if (!shared && !su.fail_status && !su.set_up) {
+        died_in_setup(cfg, pid, &plan, err);
+        goto out;
+    }
+    if (su.fail_status) {
         waitpid(pid, NULL, 0);
-        rc = fail_status == SANDBOX_FAILED ? -1 : fail_status;
+        *err = su.err;
+        rc = su.fail_status == SANDBOX_FAILED ? -1 : su.fail_status;
         /* A guest that could not be started (126, 127) is a run all the same: --stats tells it. */
         st->status = rc;
         st->wall_ns = now_ns() - t0;

@@ -178,6 +178,95 @@ static bool read_done(int fd, struct sandbox_done *d)
     return n == (ssize_t)sizeof(*d);
 }
 
+/* A timerfd that fires when --timeout, counted from start_ns, is over; -1 with errno. */
+static int timeout_fd(const struct viv_sandbox_config *cfg, uint64_t start_ns)
+{
+    int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    uint64_t at = start_ns + cfg->timeout_ms * 1000000u;
+    struct itimerspec its = {
+        .it_value = {.tv_sec = (time_t)(at / 1000000000u), .tv_nsec = (long)(at % 1000000000u)}};
+    if (fd >= 0 && timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+/* One record of the report pipe into out; false at its end. */
+static bool read_report(const struct viv_sandbox_config *cfg, int fd, struct sandbox_setup *out)
+{
+    struct sandbox_report r;
+    long n;
+    /* By hand: an instance that shares viv's memory shares errno too. */
+    while ((n = sandbox_sys(SYS_read, fd, (long)&r, sizeof(r), 0)) == -EINTR)
+        ;
+    if (n != (long)sizeof(r))
+        return false;
+    if (r.type == SANDBOX_REPORT_NOTE) {
+        sandbox_note(cfg, false, "%s", r.err.msg);
+    } else if (r.type == SANDBOX_REPORT_SET_UP) {
+        out->set_up = true;
+    } else if (!out->fail_status) {
+        out->fail_status = r.type == SANDBOX_REPORT_EXEC ? r.status : 125;
+        out->err = r.err;
+    }
+    return true;
+}
+
+void sandbox_await_setup(const struct viv_sandbox_config *cfg, int rep_fd, pid_t pid,
+                         bool interruptible, uint64_t start_ns, struct sandbox_setup *out)
+{
+    memset(out, 0, sizeof(*out));
+    /* Made only here: a launch that cannot be interrupted (the common one) pays for no more
+     * than its reads. */
+    sigset_t ending;
+    sigemptyset(&ending);
+    for (int i = 0; i < 4; i++)
+        sigaddset(&ending, relayed[i]); /* SIGINT, SIGTERM, SIGHUP, SIGQUIT */
+    _cleanup_close_ int sfd =
+        interruptible ? signalfd(-1, &ending, SFD_CLOEXEC | SFD_NONBLOCK) : -1;
+    _cleanup_close_ int tfd = sfd >= 0 && cfg->timeout_ms ? timeout_fd(cfg, start_ns) : -1;
+    struct pollfd p[3] = {{.fd = rep_fd, .events = POLLIN},
+                          {.fd = sfd, .events = POLLIN},
+                          {.fd = tfd, .events = POLLIN}};
+    for (;;) {
+        if (sfd >= 0 && poll(p, 3, -1) < 0)
+            continue; /* EINTR: nothing of ours is caught, but a stop and continue may do it */
+        /* What the instance reported comes first: a guest that has started is the
+         * supervisor's to signal, and its timeout too. */
+        if (sfd < 0 || p[0].revents) {
+            if (!read_report(cfg, rep_fd, out))
+                return;
+            continue;
+        }
+        struct signalfd_siginfo si;
+        if (p[1].revents && read(sfd, &si, sizeof(si)) == sizeof(si))
+            out->stopped_by = (int)si.ssi_signo;
+        else if (p[2].revents)
+            out->stopped_by = -1;
+        else
+            continue;
+        kill(pid, SIGKILL);
+        while (wait4(pid, &out->status, 0, &out->ru) < 0 && errno == EINTR)
+            ;
+        return;
+    }
+}
+
+void sandbox_read_usage(const struct viv_limits_plan *plan, struct viv_run_stats *st)
+{
+    limits_read_usage(plan, &st->peak_memory, &st->oom_killed);
+    if (st->peak_memory) {
+        st->peak_source = "cgroup";
+    } else {
+        /* ru_maxrss (KiB) of init and the descendants it reaped: the largest single process. */
+        st->peak_memory = (uint64_t)st->ru.ru_maxrss * 1024u;
+        st->peak_source = "largest process";
+    }
+}
+
 static bool has_cgroup(const struct viv_limits_plan *plan)
 {
     for (int c = 0; c < VIV_CG_COUNT; c++)
@@ -210,15 +299,9 @@ int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, str
         viv_fail(err, errno, "signalfd");
         goto kill;
     }
-    if (cfg->timeout_ms) {
-        tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-        uint64_t at = s->start_ns + cfg->timeout_ms * 1000000u;
-        struct itimerspec its = {.it_value = {.tv_sec = (time_t)(at / 1000000000u),
-                                              .tv_nsec = (long)(at % 1000000000u)}};
-        if (tfd < 0 || timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0) {
-            viv_fail(err, errno, "--timeout: timerfd");
-            goto kill;
-        }
+    if (cfg->timeout_ms && (tfd = timeout_fd(cfg, s->start_ns)) < 0) {
+        viv_fail(err, errno, "--timeout: timerfd");
+        goto kill;
     }
     if (s->notify_fd >= 0) {
         struct xlat_trap_config tc = {
@@ -369,14 +452,7 @@ kill:
     sigprocmask(SIG_SETMASK, &old, NULL);
     st->trapped = xlat_trap_count(trap);
     xlat_trap_close(trap);
-    limits_read_usage(s->plan, &st->peak_memory, &st->oom_killed);
-    if (st->peak_memory) {
-        st->peak_source = "cgroup";
-    } else {
-        /* ru_maxrss (KiB) of init and the descendants it reaped: the largest single process. */
-        st->peak_memory = (uint64_t)st->ru.ru_maxrss * 1024u;
-        st->peak_source = "largest process";
-    }
+    sandbox_read_usage(s->plan, st);
     if (rc < 0)
         return -1;
     if (reported)

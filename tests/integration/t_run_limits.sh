@@ -42,6 +42,14 @@ else
         run "$VIV" run --memory 1M app true "$big" "$big" "$big" "$big" "$big" "$big" "$big" "$big" "$big" "$big" "$big" "$big"
         after=$(instance_cgroups)
         if [ "$status" = 137 ] && [ "$errout" = "viv: run: the guest ran out of memory (limit 1M) and was killed" ] && [ "$after" -le "$before" ]; then pass "out of memory in the set-up: viv says so and removes the cgroup"; else fail "out of memory in the set-up: viv says so and removes the cgroup" "$status $errout cgroups $before -> $after"; fi
+        # What --tmpfs copies in is the instance's memory: too much of it ends the run in its
+        # set-up, told as such rather than as the guest's doing.
+        mkdir -p "$WORK/big/x" && head -c 64M /dev/zero >"$WORK/big/x/blob"
+        before=$(instance_cgroups)
+        run "$VIV" run --memory 32M -v "$WORK/big:/data" --tmpfs /data/x app 'echo started'
+        after=$(instance_cgroups)
+        rm -rf "$WORK/big"
+        if [ "$status" = 125 ] && [ "$errout" = "viv: run: the instance ran out of memory (limit 32M) while it was set up: what --tmpfs copies in counts against --memory" ] && [ -z "$out" ] && [ "$after" -le "$before" ]; then pass "out of memory while --tmpfs copies in: viv says so (125) and removes the cgroup"; else fail "out of memory while --tmpfs copies in: viv says so (125)" "$status $out $errout cgroups $before -> $after"; fi
     fi
     run "$VIV" run --memory 64M --entrypoint /bin/escape app memhog 16
     if [ "$status" = 0 ] && contains "$out" "touched 16 MiB"; then pass "a guest within --memory runs"; else fail "a guest within --memory runs" "$status $out $errout"; fi

@@ -57,6 +57,28 @@ kill -s INT "$vp"
 wait "$vp"
 st=$?
 if [ "$st" = 130 ] && ! grep -q not-interrupted "$WORK/early.out"; then pass "SIGINT to viv while the instance starts reaches the guest"; else fail "SIGINT to viv while the instance starts reaches the guest" "exit $st: $(cat "$WORK/early.out")"; fi
+
+# A long set-up, a --tmpfs copying in a tree of many files, yields to signals and --timeout: the
+# guest never starts, viv ends with the status a guest killed for the same reason would give.
+mkdir -p "$WORK/many/x"
+(cd "$WORK/many/x" && seq 1 80000 | xargs touch)
+for sig_want in TERM:143 INT:130; do
+    sig=${sig_want%:*} want=${sig_want#*:}
+    "$VIV" --trace=run run -v "$WORK/many:/data" --tmpfs /data/x app 'echo started; sleep 5' >"$WORK/copy.out" 2>"$WORK/copy.err" &
+    vp=$!
+    wait_for "$WORK/copy.err" "copying into the --tmpfs"
+    kill -s "$sig" "$vp"
+    wait "$vp"
+    st=$?
+    if [ "$st" = "$want" ] && ! grep -q started "$WORK/copy.out"; then pass "SIG$sig to viv while --tmpfs copies in ends the run there ($want)"; else fail "SIG$sig to viv while --tmpfs copies in ends the run there" "exit $st, wanted $want: $(cat "$WORK/copy.out")"; fi
+done
+# The whole copy's time, against a --timeout far shorter, in the same run.
+run "$VIV" run --stats=json -v "$WORK/many:/data" --tmpfs /data/x app 'ls /data/x | wc -l'
+full=$(printf '%s' "$errout" | sed -n 's/^{"wall_seconds":\([0-9.e+-]*\),.*/\1/p')
+run "$VIV" run --stats=json --timeout 50ms -v "$WORK/many:/data" --tmpfs /data/x app 'echo started'
+cut=$(printf '%s' "$errout" | sed -n 's/^{"wall_seconds":\([0-9.e+-]*\),.*/\1/p')
+if [ "$status" = 124 ] && ! contains "$out" started && contains "$errout" "timed out after 50ms" && [ -n "$full" ] && [ -n "$cut" ] && awk "BEGIN { exit !($cut < $full / 2) }"; then pass "--timeout counts the set-up and cuts a --tmpfs copy short (${cut}s of ${full}s)"; else fail "--timeout counts the set-up and cuts a --tmpfs copy short" "$status $out $errout / full copy ${full}s"; fi
+
 "$VIV" run app 'echo ready; (sleep 987 &); sleep 986' >"$WORK/die.out" 2>&1 &
 vp=$!
 wait_for "$WORK/die.out" ready
