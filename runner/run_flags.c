@@ -379,7 +379,7 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
         {"read-only-tmpfs", optional_argument, NULL, OPT_READ_ONLY_TMPFS},
         {"interactive", optional_argument, NULL, OPT_INTERACTIVE},
         {"tty", optional_argument, NULL, OPT_TTY},
-        {"verbose", no_argument, NULL, OPT_VERBOSE},
+        {"verbose", optional_argument, NULL, OPT_VERBOSE},
         {"init", optional_argument, NULL, OPT_INIT},
         {0},
     };
@@ -477,7 +477,8 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
                 return -1;
             break;
         case OPT_VERBOSE:
-            cli->verbose = true;
+            if (parse_bool(cli, opts, opt, optarg, &cli->verbose) < 0)
+                return -1;
             break;
         case OPT_LIMITS:
             if (strcmp(optarg, "best-effort") == 0)
