@@ -115,7 +115,7 @@ static const struct xlat_sys_entry riscv64_table[] = {
     E(114, clock_getres, "dx"),
     E(115, clock_nanosleep, "ddxx"),
     R(116, syslog),
-    R(117, ptrace),
+    R(117, ptrace), /* natively allowed (refused.c): here no host process to trace */
     E(118, sched_setparam, "dx"),
     E(119, sched_setscheduler, "ddx"),
     E(120, sched_getscheduler, "d"),

@@ -109,7 +109,7 @@ static const struct xlat_sys_entry x86_64_table[] = {
     E(98, getrusage, "dx"),
     E(99, sysinfo, "x"),
     E(100, times, "x"),
-    R(101, ptrace),
+    R(101, ptrace), /* natively allowed (refused.c): here no host process to trace */
     E(102, getuid, ""),
     R(103, syslog),
     E(104, getgid, ""),

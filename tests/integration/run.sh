@@ -11,7 +11,10 @@ files=""
 for n in "$@"; do files="$files tests/integration/$n.sh"; done
 for t in ${files:-tests/integration/t_*.sh}; do
     printf '# %s\n' "$t"
+    file_started=$(date +%s)
     . "./$t"
+    # What each file takes, so that the suite's time (make check: under ten minutes) is known.
+    printf '# %s: %ss\n' "$t" "$(($(date +%s) - file_started))"
     if [ "$(devs)" != "$devs_before" ]; then
         fail "$t leaves the host's device nodes as they were" "before: $devs_before; after: $(devs)"
         devs_before=$(devs)

@@ -30,7 +30,7 @@ else
     if [ "$status" = 0 ] && contains "$out" held; then pass "rootless: the instance's mounts are held for a teardown after viv returns"; else fail "rootless: the instance's mounts are held for a teardown after viv returns" "$status $out $errout"; fi
     # vm mode has no i386 or x32 system-call ABI to try (t_run_sandbox.sh says so).
     groups=all
-    [ "${VIV_MODE:-}" = vm ] && groups="mount userns ptrace kernel tty limits procs net"
+    [ "${VIV_MODE:-}" = vm ] && groups="mount userns ptrace-refused kernel tty limits procs net"
     # By name: a run of an imported image by name shares viv's memory until the guest's exec,
     # where one of a .viv file gets a copy (t_run_sandbox.sh runs them by name as root).
     for g in $groups; do

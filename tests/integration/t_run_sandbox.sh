@@ -13,7 +13,13 @@ check_escape() {
 }
 check_escape "mount family refused (mount, umount, pivot_root, open_tree, open_tree_attr, fsopen, fspick, move_mount, mount_setattr)" app mount
 check_escape "no nested user namespaces (unshare, clone; clone3 gets ENOSYS); fork works" app userns
-check_escape "ptrace refused" app ptrace
+if [ "${VIV_MODE:-}" = vm ]; then
+    check_escape "vm: ptrace refused (a guest's process is no host process to trace)" app ptrace-refused
+else
+    check_escape "ptrace of the guest's own processes works, and cannot turn a call into one the policy refuses" app ptrace
+    esc --init app ptrace
+    if [ "$status" = 0 ] && ! contains "$out" "FAIL" && contains "$out" "ok ptrace-viv-init"; then pass "--init: viv-init is not the guest's to trace"; else fail "--init: viv-init is not the guest's to trace" "$status: $(printf '%s' "$out" | grep FAIL) $errout"; fi
+fi
 check_escape "keyctl, bpf, perf, file handles, modules, kexec, reboot, clocks, swap, acct, userfaultfd, io_uring, modify_ldt, personality, mknod refused" app kernel
 check_escape "TIOCSTI refused, upper register bits included" app tty
 if [ "${VIV_MODE:-}" = vm ]; then

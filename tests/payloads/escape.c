@@ -22,6 +22,7 @@
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/ptrace.h>
+#include <sys/user.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -89,7 +90,54 @@ static void t_userns(void)
     check("fork-works", p > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 7, "fork gave %d", p);
 }
 
+/* Natively a guest traces its own processes, as under podman (gdb, strace, LeakSanitizer), but
+ * nothing of viv's, and a tracer cannot turn an allowed call into a refused one: seccomp checks
+ * the call after the tracer has changed it. */
 static void t_ptrace(void)
+{
+    pid_t p = fork();
+    if (p == 0) {
+        pause();
+        _exit(0);
+    }
+    int st = 0;
+    long rc = ptrace(PTRACE_ATTACH, p, 0, 0);
+    check("ptrace-own-process", rc == 0 && waitpid(p, &st, 0) == p && WIFSTOPPED(st),
+          "attach returned %ld: %s", rc, strerror(errno));
+    kill(p, SIGKILL);
+    waitpid(p, NULL, 0);
+#ifdef __x86_64__
+    p = fork();
+    if (p == 0) {
+        ptrace(PTRACE_TRACEME, 0, 0, 0);
+        raise(SIGSTOP);
+        long r = syscall(SYS_getppid);
+        _exit(r == -1 && errno == EPERM ? 0 : 1);
+    }
+    waitpid(p, &st, 0); /* its SIGSTOP */
+    /* At getppid's entry, made keyctl, which the policy refuses and which would otherwise
+     * answer with the user keyring's id. */
+    ptrace(PTRACE_SYSCALL, p, 0, 0);
+    waitpid(p, &st, 0);
+    struct user_regs_struct regs;
+    bool changed = ptrace(PTRACE_GETREGS, p, 0, &regs) == 0 && regs.orig_rax == SYS_getppid;
+    regs.orig_rax = SYS_keyctl;
+    regs.rdi = KEYCTL_GET_KEYRING_ID;
+    regs.rsi = (unsigned long long)KEY_SPEC_USER_KEYRING;
+    regs.rdx = 0;
+    changed = changed && ptrace(PTRACE_SETREGS, p, 0, &regs) == 0;
+    ptrace(PTRACE_DETACH, p, 0, 0);
+    waitpid(p, &st, 0);
+    check("ptrace-cannot-pass-the-policy", changed && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+          "changed %d, status %#x", changed, st);
+#endif
+    /* Under --init pid 1 is viv-init: not the guest's to trace. */
+    if (getpid() != 1)
+        refused("ptrace-viv-init", ptrace(PTRACE_ATTACH, 1, 0, 0), EPERM);
+}
+
+/* Translated or in the VM a guest's processes are no host processes: ptrace is refused. */
+static void t_ptrace_refused(void)
 {
     pid_t p = fork();
     if (p == 0) {
@@ -379,6 +427,8 @@ int main(int argc, char **argv)
         t_userns();
     if (all || !strcmp(what, "ptrace"))
         t_ptrace();
+    if (!strcmp(what, "ptrace-refused"))
+        t_ptrace_refused();
     if (all || !strcmp(what, "kernel"))
         t_kernel();
     if (all || !strcmp(what, "tty"))
