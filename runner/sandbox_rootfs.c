@@ -294,6 +294,9 @@ static int refuse_sandbox_own(int t, const struct stat *dev, const char *what,
 static int mount_tmpfs(const struct viv_sandbox_config *cfg, const struct viv_bind *b, int root,
                        const struct stat *dev, struct viv_error *err)
 {
+    /* Where the image has nothing, the tmpfs keeps its own mode, 1777, as podman's does: not
+     * that of the directory made for it. */
+    _cleanup_close_ int had = open_in_root_quiet(root, b->guest);
     _cleanup_close_ int t = open_mount_point(root, b->guest, false, err);
     if (t < 0)
         return viv_wrap(err, "--tmpfs %s", b->guest);
@@ -323,7 +326,7 @@ static int mount_tmpfs(const struct viv_sandbox_config *cfg, const struct viv_bi
     for (size_t i = 2; b->tmpfs_opts[i]; i += 2)
         named |= strcmp(b->tmpfs_opts[i], "mode") == 0 || strcmp(b->tmpfs_opts[i], "uid") == 0 ||
                  strcmp(b->tmpfs_opts[i], "gid") == 0;
-    if (rc == 0 && from >= 0 && !named && fstat(from, &st) == 0) {
+    if (rc == 0 && from >= 0 && had >= 0 && !named && fstat(from, &st) == 0) {
         (void)!fchown(to, st.st_uid, st.st_gid);
         fchmod(to, st.st_mode & 07777);
     }

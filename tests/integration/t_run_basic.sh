@@ -220,6 +220,8 @@ for order in "--tmpfs /src/build -v $WORK/tws:/src" "-v $WORK/tws:/src --tmpfs /
     if [ "$out" = 1 ] && [ ! -e "$WORK/tws/build/x" ]; then pass "--tmpfs beneath a -v bind, whatever their order ($order)"; else fail "--tmpfs beneath a -v bind ($order)" "$status $out $errout"; fi
 done
 expect_err "--tmpfs: an unknown option is named, a misspelt key too" 125 "viv: run: --tmpfs '/x:sze=1m': unknown option 'sze' (size=, mode=, uid=, gid=, nr_inodes=, nr_blocks=, U, tmpcopyup, notmpcopyup, ro, rw, exec, noexec, suid, nosuid, dev, nodev, noatime, relatime, strictatime, nodiratime)" "$VIV" run --tmpfs /x:sze=1m app true
+run "$VIV" run -u 1000 --tmpfs /scratch app 'stat -c %a /scratch; touch /scratch/x && echo written'
+if [ "$out" = "$(printf '1777\nwritten')" ]; then pass "--tmpfs where the image has nothing: mode 1777, as podman's, writable by any user"; else fail "--tmpfs where the image has nothing: mode 1777, as podman's" "$status $out $errout"; fi
 run "$VIV" run -u 1000 --tmpfs /x:U,noatime,mode=01770,rprivate app 'stat -c "%u %a" /x; grep " /x " /proc/self/mountinfo | grep -c noatime'
 if [ "$out" = "$(printf '1000 1770\n1')" ]; then pass "--tmpfs: podman's U, atime flags, a five-digit mode and private propagation"; else fail "--tmpfs: podman's U, atime flags, a five-digit mode and private propagation" "$status $out $errout"; fi
 run "$VIV" run --tmpfs /etc app 'grep -c ^bob: /etc/passwd; grep " /etc " /proc/self/mountinfo | grep -c tmpfs; echo x > /etc/new && ls /etc/new'
