@@ -5,6 +5,7 @@
 #include "xlat_engine.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <math.h>
 #include <string.h>
 #include <sys/capability.h>
@@ -234,6 +235,23 @@ static int apply_flag_values(const struct run_flags *f, struct viv_sandbox_confi
     return 0;
 }
 
+/* --entrypoint's words: a JSON array of strings, as podman takes it ('["/bin/sh","-c"]'; "[]"
+ * clears it as "" does), else the text as one word. */
+static void push_entrypoint(const char *text, struct viv_strv *argv)
+{
+    json_t *words = text[0] == '[' ? json_loads(text, JSON_REJECT_DUPLICATES, NULL) : NULL;
+    bool strings = json_is_array(words);
+    for (size_t i = 0; strings && i < json_array_size(words); i++)
+        strings = json_is_string(json_array_get(words, i));
+    if (strings) {
+        for (size_t i = 0; i < json_array_size(words); i++)
+            run_strv_push(argv, viv_xstrdup(json_string_value(json_array_get(words, i))));
+    } else if (text[0]) {
+        run_strv_push(argv, viv_xstrdup(text));
+    }
+    json_decref(words);
+}
+
 /* cfg holds the flags' values already (apply_flag_values). */
 static int build_config(struct viv_cli *cli, const struct run_flags *f, const struct viv_image *img,
                         char **cmd, int ncmd, struct viv_sandbox_config *cfg, struct viv_strv *argv,
@@ -260,8 +278,7 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
     if (f->entrypoint) {
         /* As docker does: a new entrypoint drops the image's cmd too; an empty one clears the
          * image's, so that the command given runs by itself. */
-        if (f->entrypoint[0])
-            run_strv_push(argv, viv_xstrdup(f->entrypoint));
+        push_entrypoint(f->entrypoint, argv);
     } else {
         for (size_t i = 0; i < m->entrypoint.n; i++)
             run_strv_push(argv, viv_xstrdup(m->entrypoint.v[i]));

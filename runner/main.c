@@ -58,7 +58,9 @@ static int cmd_in_full(struct viv_cli *cli, int argc, char **argv)
 #endif
 
 const struct viv_verb viv_verbs[] = {
-    {.name = "build", .summary = "build a .viv file from a directory", .run = FULL_ONLY(cmd_build),
+    {.name = "build",
+     .summary = "build a .viv file from a directory",
+     .run = FULL_ONLY(cmd_build),
      .usage = "Usage: viv build DIR -o FILE [--compression zstd|gzip|xz|none]\n"
               "\n"
               "Build an appliance file from DIR, which holds manifest.json and rootfs/.\n"
@@ -69,7 +71,9 @@ const struct viv_verb viv_verbs[] = {
               "\n"
               "  -o, --output FILE        where to write the appliance (required)\n"
               "      --compression ALG    zstd (default), gzip, xz or none\n"},
-    {.name = "import", .summary = "import a .viv, OCI layout or docker-save archive", .run = FULL_ONLY(cmd_import),
+    {.name = "import",
+     .summary = "import a .viv, OCI layout or docker-save archive",
+     .run = FULL_ONLY(cmd_import),
      .usage = "Usage: viv import FILE [--name NAME[:TAG]] [-q]\n"
               "\n"
               "Import an appliance into the catalog: a .viv file (tar, optionally gzip, xz or\n"
@@ -80,90 +84,110 @@ const struct viv_verb viv_verbs[] = {
               "\n"
               "  -n, --name NAME[:TAG]    name (and tag) for the image instead of the manifest's\n"
               "  -q, --quiet              print only the image id\n"},
-    {.name = "images", .summary = "list images in the catalog", .run = cmd_images,
+    {.name = "images",
+     .summary = "list images in the catalog",
+     .run = cmd_images,
      .usage = "Usage: viv images [--json] [-q]\n"
               "\n"
               "List the catalog's images, one line per name:tag (untagged images as <none>).\n"
               "\n"
               "      --json               a JSON array, one object per image\n"
               "  -q, --quiet              image ids only\n"},
-    {.name = "inspect", .summary = "show an image's manifest and details as JSON", .run = cmd_inspect,
+    {.name = "inspect",
+     .summary = "show an image's manifest and details as JSON",
+     .run = cmd_inspect,
      .usage = "Usage: viv inspect IMAGE\n"
               "\n"
               "Print the image's id, names, size, checkout path and normalized manifest as JSON.\n"
               "IMAGE is name[:tag] (tag defaults to latest) or a unique id prefix.\n"},
-    {.name = "tag", .summary = "give an image another name", .run = cmd_tag,
+    {.name = "tag",
+     .summary = "give an image another name",
+     .run = cmd_tag,
      .usage = "Usage: viv tag IMAGE NAME[:TAG]\n"
               "\n"
               "Point NAME:TAG (tag defaults to latest) at IMAGE, moving it if it existed.\n"},
-    {.name = "rm", .summary = "remove image names and images", .run = cmd_rm,
+    {.name = "rm",
+     .summary = "remove image names and images",
+     .run = cmd_rm,
      .usage = "Usage: viv rm IMAGE...\n"
               "\n"
               "Remove each name:tag; an image goes when its last name goes. Given an id prefix,\n"
               "remove the image and every name that points to it.\n"},
-    {.name = "export", .summary = "write an image as a .viv file", .run = FULL_ONLY(cmd_export),
+    {.name = "export",
+     .summary = "write an image as a .viv file",
+     .run = FULL_ONLY(cmd_export),
      .usage = "Usage: viv export IMAGE -o FILE\n"
               "\n"
               "Write IMAGE as a zstd-compressed .viv file. Importing it gives the same id.\n"
               "\n"
               "  -o, --output FILE        where to write (required)\n"},
-    {.name = "fsck", .summary = "verify every object, image and name", .run = FULL_ONLY(cmd_fsck),
+    {.name = "fsck",
+     .summary = "verify every object, image and name",
+     .run = FULL_ONLY(cmd_fsck),
      .usage = "Usage: viv fsck\n"
               "\n"
               "Rehash every object, recompute every image id, compare every checkout with its\n"
               "tree and check every name. Prints each damage on its own line and exits 1 if\n"
               "there is any, 0 when the catalog is clean.\n"},
-    {.name = "prune", .summary = "remove what no image references", .run = cmd_prune,
+    {.name = "prune",
+     .summary = "remove what no image references",
+     .run = cmd_prune,
      .usage = "Usage: viv prune\n"
               "\n"
               "Remove images that have no name, objects that no image uses and leftovers of\n"
               "interrupted imports, and say how much space that freed.\n"},
-    {.name = "run", .summary = "run an appliance", .run = cmd_run,
-     .usage = "Usage: viv run [OPTIONS] IMAGE|FILE.viv [CMD [ARG...]]\n"
-              "\n"
-              "Run an appliance. A FILE.viv (or any existing file) is imported first. CMD replaces\n"
-              "the manifest's cmd. Options end at IMAGE: what follows is the guest's. In mode\n"
-              "native the guest runs as a process in new user, mount, pid, ipc, uts, cgroup and\n"
-              "network namespaces, on a writable layer over the image that is discarded at exit,\n"
-              "with capabilities dropped, no_new_privs and a seccomp policy (docs/sandbox.md).\n"
-              "Exit status: the guest's; 124 on timeout; 125 when viv fails; 126 when the\n"
-              "entrypoint cannot be executed; 127 when it is not found; 128+N when killed by N.\n"
-              "\n"
-              "  -e, --env K=V            set a variable (-e K passes the caller's K on)\n"
-              "      --env-file FILE      variables from FILE, one K=V a line, # comments\n"
-              "  -v, --volume HOST:GUEST[:OPTS]  bind HOST at GUEST (OPTS: ro, rw, z, Z)\n"
-              "      --tmpfs DIR[:OPTS]   a fresh tmpfs at DIR (size=, mode=, exec, ro, ...)\n"
-              "  -w, --workdir DIR        working directory in the guest\n"
-              "  -u, --user USER[:GROUP]  run as this user, a name of the image's /etc/passwd\n"
-              "                           or a uid (default root)\n"
-              "      --hostname NAME      the guest's hostname (default: the image name)\n"
-              "      --read-only          make the root read-only (/tmp stays writable, /run and\n"
-              "                           /var/tmp become fresh tmpfs directories)\n"
-              "      --read-only-tmpfs=false  leave /run and /var/tmp read-only too\n"
-              "      --init               run the entrypoint under a minimal init that reaps\n"
-              "                           orphans and forwards signals (else it is pid 1)\n"
-              "      --network none|host  no network but loopback (default), or the host's\n"
-              "  -m, --memory SIZE        memory limit (64M, 2G); a guest beyond it is killed\n"
-              "      --cpus N             CPU time limit in CPUs (1.5)\n"
-              "      --pids-limit N       at most N processes and threads\n"
-              "      --limits=best-effort run even when a limit cannot be applied (warns)\n"
-              "      --ulimit NAME=SOFT[:HARD]  an rlimit for the guest (nofile=1024:4096)\n"
-              "      --timeout DURATION   kill the whole instance after DURATION (90, 90s, 30m);\n"
-              "                           exit status 124\n"
-              "      --rm                 accepted: instances never outlive their run\n"
-              "      --entrypoint PROG    run PROG instead of the manifest's entrypoint and cmd\n"
-              "      --mode MODE          native, vm, xlat or auto (default)\n"
-              "      --cap-drop LIST      capabilities a root guest gives up (ALL, CHOWN, ...)\n"
-              "      --cap-add LIST       of those, the ones it keeps despite --cap-drop\n"
-              "      --seccomp=unconfined run without the seccomp policy\n"
-              "      --stats[=json]       print wall and CPU time, peak memory, trapped calls and\n"
-              "                           the exit status to stderr at exit\n"
-              "  -i, --interactive        keep stdin attached (else it is /dev/null)\n"
-              "  -t, --tty                give the guest a terminal\n"
-              "      --verbose            say which mode, root layout and limits were chosen\n"
-              "--read-only, --read-only-tmpfs, --init, --rm, -i and -t also take =true or\n"
-              "=false, and short options \"=VALUE\" (-e=K=V), as podman spells them.\n"},
-    {.name = "exec", .summary = "run a riscv64 program from the host, translated", .run = cmd_exec,
+    {.name = "run",
+     .summary = "run an appliance",
+     .run = cmd_run,
+     .usage =
+         "Usage: viv run [OPTIONS] IMAGE|FILE.viv [CMD [ARG...]]\n"
+         "\n"
+         "Run an appliance. A FILE.viv (or any existing file) is imported first. CMD replaces\n"
+         "the manifest's cmd. Options end at IMAGE: what follows is the guest's. In mode\n"
+         "native the guest runs as a process in new user, mount, pid, ipc, uts, cgroup and\n"
+         "network namespaces, on a writable layer over the image that is discarded at exit,\n"
+         "with capabilities dropped, no_new_privs and a seccomp policy (docs/sandbox.md).\n"
+         "Exit status: the guest's; 124 on timeout; 125 when viv fails; 126 when the\n"
+         "entrypoint cannot be executed; 127 when it is not found; 128+N when killed by N.\n"
+         "\n"
+         "  -e, --env K=V            set a variable (-e K passes the caller's K on)\n"
+         "      --env-file FILE      variables from FILE, one K=V a line, # comments\n"
+         "  -v, --volume HOST:GUEST[:OPTS]  bind HOST at GUEST (OPTS: ro, rw, z, Z)\n"
+         "      --tmpfs DIR[:OPTS]   a fresh tmpfs at DIR (size=, mode=, exec, ro, ...)\n"
+         "  -w, --workdir DIR        working directory in the guest\n"
+         "  -u, --user USER[:GROUP]  run as this user, a name of the image's /etc/passwd\n"
+         "                           or a uid (default root)\n"
+         "      --hostname NAME      the guest's hostname (default: the image name)\n"
+         "      --read-only          make the root read-only (/tmp stays writable, /run and\n"
+         "                           /var/tmp become fresh tmpfs directories)\n"
+         "      --read-only-tmpfs=false  leave /run and /var/tmp read-only too\n"
+         "      --init               run the entrypoint under a minimal init that reaps\n"
+         "                           orphans and forwards signals (else it is pid 1)\n"
+         "      --network none|host  no network but loopback (default), or the host's\n"
+         "  -m, --memory SIZE        memory limit (64M, 2G); a guest beyond it is killed\n"
+         "      --cpus N             CPU time limit in CPUs (1.5)\n"
+         "      --pids-limit N       at most N processes and threads\n"
+         "      --limits=best-effort run even when a limit cannot be applied (warns)\n"
+         "      --ulimit NAME=SOFT[:HARD]  an rlimit for the guest (nofile=1024:4096)\n"
+         "      --timeout DURATION   kill the whole instance after DURATION (90, 90s, 30m);\n"
+         "                           exit status 124\n"
+         "      --rm                 accepted: instances never outlive their run\n"
+         "      --entrypoint PROG    run PROG instead of the manifest's entrypoint and cmd\n"
+         "                           ('' clears it; a JSON array: '[\"/bin/sh\",\"-c\"]')\n"
+         "      --mode MODE          native, vm, xlat or auto (default)\n"
+         "      --cap-drop LIST      capabilities a root guest gives up (ALL, CHOWN, ...)\n"
+         "      --cap-add LIST       of those, the ones it keeps despite --cap-drop\n"
+         "      --seccomp=unconfined run without the seccomp policy\n"
+         "      --stats[=json]       print wall and CPU time, peak memory, trapped calls and\n"
+         "                           the exit status to stderr at exit\n"
+         "  -i, --interactive        keep stdin attached (else it is /dev/null)\n"
+         "  -t, --tty                give the guest a terminal\n"
+         "      --verbose            say which mode, root layout and limits were chosen\n"
+         "--read-only, --read-only-tmpfs, --init, --rm, -i and -t also take =true or\n"
+         "=false, and short options \"=VALUE\" (-e=K=V), as podman spells them.\n"},
+    {.name = "exec",
+     .summary = "run a riscv64 program from the host, translated",
+     .run = cmd_exec,
      .usage = "Usage: viv exec [--sysroot DIR] PROGRAM [ARG...]\n"
               "\n"
               "Run a riscv64 Linux program from the host's filesystem through the translator,\n"
@@ -177,7 +201,9 @@ const struct viv_verb viv_verbs[] = {
               "                           absolute paths that exist in DIR are taken from it\n"
               "                           (default for dynamic programs: /usr/riscv64-linux-gnu\n"
               "                           when it exists)\n"},
-    {.name = "binfmt", .summary = "run riscv64 programs through viv when executed", .run = cmd_binfmt,
+    {.name = "binfmt",
+     .summary = "run riscv64 programs through viv when executed",
+     .run = cmd_binfmt,
      .usage = "Usage: viv binfmt install|remove|status\n"
               "\n"
               "install registers the binfmt_misc entry viv-riscv64 (flags F and P) so that the\n"
@@ -185,7 +211,9 @@ const struct viv_verb viv_verbs[] = {
               "would: ./prog-riscv64 simply runs, also inside containers. remove deletes the\n"
               "entry; status prints what is registered. install and remove require root and a\n"
               "mounted /proc/sys/fs/binfmt_misc.\n"},
-    {.name = "df", .summary = "show the catalog's disk usage", .run = cmd_df,
+    {.name = "df",
+     .summary = "show the catalog's disk usage",
+     .run = cmd_df,
      .usage = "Usage: viv df [--json]\n"
               "\n"
               "Report the space the catalog uses, each file counted once however many images\n"

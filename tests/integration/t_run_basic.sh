@@ -31,6 +31,10 @@ if [ "$status" = 0 ] && [ "$out" = from-catalog ]; then pass "a bare name is the
 # An empty one clears the image's (app's is /bin/sh -c): the command runs by itself.
 run "$VIV" run --entrypoint '' app /bin/echo one two
 if [ "$out" = "one two" ]; then pass "--entrypoint '' clears the entrypoint"; else fail "--entrypoint '' clears the entrypoint" "$status $out $errout"; fi
+run "$VIV" run --entrypoint '["/bin/sh","-c","echo \"$0|$1\""]' app 'a b' c
+if [ "$out" = "a b|c" ]; then pass "--entrypoint takes a JSON array, as podman does"; else fail "--entrypoint takes a JSON array, as podman does" "$status $out $errout"; fi
+run "$VIV" run --entrypoint '[]' app /bin/echo cleared
+if [ "$out" = cleared ]; then pass "--entrypoint '[]' clears the entrypoint"; else fail "--entrypoint '[]' clears the entrypoint" "$status $out $errout"; fi
 expect_err "--entrypoint '' with no command is refused" 125 "viv: run: --entrypoint '': cleared, and no command given after the image" "$VIV" run --entrypoint '' app
 # Without an entrypoint, as in an OCI image, cmd is the program and a given command replaces it.
 mkdir -p "$WORK/cmdonly" && cp -a "$WORK/app/rootfs" "$WORK/cmdonly/rootfs"
