@@ -152,7 +152,7 @@ const struct viv_verb viv_verbs[] = {
          "\n"
          "  -e, --env K=V            set a variable (-e K passes the caller's K on)\n"
          "      --env-file FILE      variables from FILE, one K=V a line, # comments\n"
-         "  -v, --volume HOST:GUEST[:OPTS]  bind HOST at GUEST (OPTS: ro, rw, z, Z)\n"
+         "  -v, --volume HOST:GUEST[:OPTS]  bind HOST at GUEST (OPTS: ro, rw, noexec, ...)\n"
          "      --tmpfs DIR[:OPTS]   a fresh tmpfs at DIR (size=, mode=, exec, ro, ...)\n"
          "  -w, --workdir DIR        working directory in the guest\n"
          "  -u, --user USER[:GROUP]  run as this user, a name of the image's /etc/passwd\n"

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <linux/mount.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <string.h>
@@ -138,11 +139,10 @@ static bool has_dotdot(const char *path)
  * without devices, one over /proc without its masks, and /sys is mounted after the binds); and
  * not a destination given before. Returned cleaned ("/a/./b//" is "/a/b"), or NULL. */
 char *run_guest_mount_path(const struct run_flags *f, const char *flag, const char *arg,
-                              const char *guest, struct viv_error *err)
+                           const char *guest, struct viv_error *err)
 {
     if (guest[0] != '/')
-        return viv_fail(err, 0, "%s '%s': the guest path '%s' must be absolute", flag, arg,
-                        guest),
+        return viv_fail(err, 0, "%s '%s': the guest path '%s' must be absolute", flag, arg, guest),
                NULL;
     if (has_dotdot(guest))
         return viv_fail(err, 0, "%s '%s': the guest path '%s' must not contain '..'", flag, arg,
@@ -189,30 +189,63 @@ void run_push_mount(struct run_flags *f, struct viv_bind b)
  * them (z and Z relabel for SELinux there; vivarium sets no labels, so they change nothing).
  * GUEST is a path in the guest: absolute and without "..", so it can only name something under
  * the guest's root (symlinks in the image are resolved inside it too). */
+/* Why -v does not take a podman option, or NULL. */
+static const char *bind_option_refused(const char *o)
+{
+    if (strcmp(o, "dev") == 0)
+        return "device nodes are not passed to the guest";
+    if (strcmp(o, "U") == 0)
+        return "viv does not change the owner of host files (rootless, the guest's root is you)";
+    if (strcmp(o, "O") == 0)
+        return "no overlay over host directories: :ro, or a --tmpfs to work in";
+    if (strcmp(o, "idmap") == 0 || strncmp(o, "idmap=", 6) == 0)
+        return "no id-mapped binds";
+    return NULL;
+}
+
+/* HOST:GUEST[:OPTIONS], as podman takes it: ro, rw, the mount's flags (noexec, nosuid, nodev,
+ * atime ones), private propagation; z and Z (SELinux labels) are accepted and mean nothing here.
+ * nosuid and nodev unless told otherwise; dev never. */
 static int add_bind(struct run_flags *f, const char *arg, struct viv_error *err)
 {
     _cleanup_free_ char *s = viv_xstrdup(arg);
-    bool ro = false;
+    uint64_t attr = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
     char *last = strrchr(s, ':');
     /* A last part that is no path, after HOST:GUEST: the options. */
     if (last && last[1] != '/' && memchr(s, ':', (size_t)(last - s))) {
         *last = '\0';
         for (char *save = NULL, *o = strtok_r(last + 1, ",", &save); o;
              o = strtok_r(NULL, ",", &save)) {
-            if (strcmp(o, "ro") == 0 || strcmp(o, "rw") == 0)
-                ro = o[1] == 'o';
-            else if (strcmp(o, "z") != 0 && strcmp(o, "Z") != 0)
-                return viv_fail(err, 0, "-v '%s': unknown option '%s' (ro, rw, z, Z)", arg, o);
+            const char *why = bind_option_refused(o);
+            if (why)
+                return viv_fail(err, 0, "-v '%s': %s is not supported: %s", arg, o, why);
+            int known = strcmp(o, "z") == 0 || strcmp(o, "Z") == 0 || strcmp(o, "bind") == 0 ||
+                                strcmp(o, "rbind") == 0
+                            ? 1
+                            : run_mount_option("-v", arg, o, &attr, err);
+            if (known < 0)
+                return -1;
+            if (!known)
+                return viv_fail(err, 0,
+                                "-v '%s': unknown option '%s' (ro, rw, noexec, exec, nosuid, "
+                                "suid, nodev, noatime, relatime, strictatime, nodiratime, "
+                                "private, rprivate, z, Z)",
+                                arg, o);
         }
     }
     char *colon = strrchr(s, ':');
+    if (!colon && s[0] == '/')
+        return viv_fail(err, 0,
+                        "-v '%s': expected HOST:GUEST[:OPTIONS] (no anonymous volumes: "
+                        "--tmpfs %s gives the guest a scratch directory there)",
+                        arg, s);
     if (!colon || colon == s || !colon[1])
-        return viv_fail(err, 0, "-v '%s': expected HOST:GUEST[:ro]", arg);
+        return viv_fail(err, 0, "-v '%s': expected HOST:GUEST[:OPTIONS]", arg);
     *colon = '\0';
     char *guest = run_guest_mount_path(f, "-v", arg, colon + 1, err);
     if (!guest)
         return -1;
-    run_push_mount(f, (struct viv_bind){.host = viv_xstrdup(s), .guest = guest, .read_only = ro});
+    run_push_mount(f, (struct viv_bind){.host = viv_xstrdup(s), .guest = guest, .attr = attr});
     return 0;
 }
 
@@ -255,11 +288,21 @@ static int add_ulimit(struct run_flags *f, const char *arg, struct viv_error *er
         char name[12];
         int resource;
     } names[] = {
-        {"as", RLIMIT_AS},         {"core", RLIMIT_CORE},         {"cpu", RLIMIT_CPU},
-        {"data", RLIMIT_DATA},     {"fsize", RLIMIT_FSIZE},       {"locks", RLIMIT_LOCKS},
-        {"memlock", RLIMIT_MEMLOCK}, {"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},
-        {"nofile", RLIMIT_NOFILE}, {"nproc", RLIMIT_NPROC},       {"rss", RLIMIT_RSS},
-        {"rtprio", RLIMIT_RTPRIO}, {"rttime", RLIMIT_RTTIME},     {"sigpending", RLIMIT_SIGPENDING},
+        {"as", RLIMIT_AS},
+        {"core", RLIMIT_CORE},
+        {"cpu", RLIMIT_CPU},
+        {"data", RLIMIT_DATA},
+        {"fsize", RLIMIT_FSIZE},
+        {"locks", RLIMIT_LOCKS},
+        {"memlock", RLIMIT_MEMLOCK},
+        {"msgqueue", RLIMIT_MSGQUEUE},
+        {"nice", RLIMIT_NICE},
+        {"nofile", RLIMIT_NOFILE},
+        {"nproc", RLIMIT_NPROC},
+        {"rss", RLIMIT_RSS},
+        {"rtprio", RLIMIT_RTPRIO},
+        {"rttime", RLIMIT_RTTIME},
+        {"sigpending", RLIMIT_SIGPENDING},
         {"stack", RLIMIT_STACK},
     };
     size_t k = strcspn(arg, "=");
@@ -268,9 +311,10 @@ static int add_ulimit(struct run_flags *f, const char *arg, struct viv_error *er
            (strlen(names[i].name) != k || strncmp(arg, names[i].name, k) != 0))
         i++;
     if (i == VIV_ARRAY_SIZE(names))
-        return viv_fail(err, 0, "--ulimit '%s': unknown limit '%.*s' (as, core, cpu, data, "
-                                "fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, "
-                                "rtprio, rttime, sigpending, stack)",
+        return viv_fail(err, 0,
+                        "--ulimit '%s': unknown limit '%.*s' (as, core, cpu, data, "
+                        "fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, "
+                        "rtprio, rttime, sigpending, stack)",
                         arg, (int)k, arg);
     if (!arg[k])
         return viv_fail(err, 0, "--ulimit '%s': expected NAME=SOFT[:HARD]", arg);
@@ -305,14 +349,16 @@ static int add_caps(bool add, const char *arg, uint64_t *mask, struct viv_error 
             if (add) {
                 char names[256];
                 sandbox_root_keeps_names(names, sizeof(names));
-                return viv_fail(err, 0, "--cap-add ALL is not supported: a root guest can hold "
-                                        "only %s",
+                return viv_fail(err, 0,
+                                "--cap-add ALL is not supported: a root guest can hold "
+                                "only %s",
                                 names);
             }
             *mask = ~0ull;
             continue;
         }
-        _cleanup_free_ char *name = viv_xasprintf("%s%s", strncasecmp(w, "cap_", 4) ? "cap_" : "", w);
+        _cleanup_free_ char *name =
+            viv_xasprintf("%s%s", strncasecmp(w, "cap_", 4) ? "cap_" : "", w);
         for (char *p = name; *p; p++)
             *p = (char)tolower((unsigned char)*p);
         cap_value_t cap;
@@ -413,8 +459,8 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
             break;
         case OPT_CAP_DROP:
         case OPT_CAP_ADD:
-            if (add_caps(opt == OPT_CAP_ADD, optarg, opt == OPT_CAP_ADD ? &f->cap_add : &f->cap_drop,
-                         &cli->err) < 0)
+            if (add_caps(opt == OPT_CAP_ADD, optarg,
+                         opt == OPT_CAP_ADD ? &f->cap_add : &f->cap_drop, &cli->err) < 0)
                 return -1;
             break;
         case 'w':

@@ -17,7 +17,7 @@ struct run_flags {
     struct viv_ulimit *ulimits;
     size_t nulimits;
     struct viv_strv argv_owned; /* argv's words rewritten by run_podman_argv */
-    uint64_t cap_drop, cap_add;  /* 1 << CAP_* */
+    uint64_t cap_drop, cap_add; /* 1 << CAP_* */
 };
 
 /* Parse options up to the first operand. Returns 0 (optind at IMAGE), 1 after --help, -1 on a
@@ -29,6 +29,11 @@ void run_flags_free(struct run_flags *f);
 char *run_guest_mount_path(const struct run_flags *f, const char *flag, const char *arg,
                            const char *guest, struct viv_error *err);
 void run_push_mount(struct run_flags *f, struct viv_bind b);
+/* An option of -v's or --tmpfs's that is a flag of the mount (ro, noexec, noatime, ...), into
+ * *attr, or a propagation (private is what every guest mount is; others are refused): 1 when it
+ * was one, 0 when not, -1 with err naming flag and arg (run_tmpfs.c). */
+int run_mount_option(const char *flag, const char *arg, const char *o, uint64_t *attr,
+                     struct viv_error *err);
 /* --tmpfs DIR[:OPTIONS] (run_tmpfs.c). */
 int run_add_tmpfs(struct run_flags *f, const char *arg, struct viv_error *err);
 

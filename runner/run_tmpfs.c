@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Flags of the mount itself, which fsmount sets. */
+/* Flags of the mount itself, which fsmount or mount_setattr sets. */
 static const struct {
     char name[12];
     uint64_t clear, set;
@@ -48,17 +48,32 @@ static bool valid_value(const char *key, const char *v)
     return number_with(v, "", false) && strlen(v) <= 9; /* uid, gid */
 }
 
-static int option(struct viv_bind *b, size_t *n, char *o, const char *arg, struct viv_error *err)
+int run_mount_option(const char *flag, const char *arg, const char *o, uint64_t *attr,
+                     struct viv_error *err)
 {
     for (size_t i = 0; i < VIV_ARRAY_SIZE(mount_flags); i++) {
         if (strcmp(o, mount_flags[i].name) == 0) {
-            b->tmpfs_attr = (b->tmpfs_attr & ~mount_flags[i].clear) | mount_flags[i].set;
-            return 0;
+            *attr = (*attr & ~mount_flags[i].clear) | mount_flags[i].set;
+            return 1;
         }
     }
     /* The guest's mounts propagate nowhere whatever is asked: private is what it gets. */
     if (strcmp(o, "private") == 0 || strcmp(o, "rprivate") == 0)
-        return 0;
+        return 1;
+    static const char *const propagation[] = {"shared", "rshared",    "slave",
+                                              "rslave", "unbindable", "runbindable"};
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(propagation); i++)
+        if (strcmp(o, propagation[i]) == 0)
+            return viv_fail(err, 0, "%s '%s': %s is not supported: the guest's mounts are private",
+                            flag, arg, o);
+    return 0;
+}
+
+static int option(struct viv_bind *b, size_t *n, char *o, const char *arg, struct viv_error *err)
+{
+    int flag = run_mount_option("--tmpfs", arg, o, &b->attr, err);
+    if (flag)
+        return flag < 0 ? -1 : 0;
     if (strcmp(o, "tmpcopyup") == 0 || strcmp(o, "notmpcopyup") == 0)
         return b->tmpfs_copyup = o[0] == 't', 0;
     if (strcmp(o, "U") == 0)
@@ -69,13 +84,6 @@ static int option(struct viv_bind *b, size_t *n, char *o, const char *arg, struc
                         "--tmpfs '%s': noswap is not supported: the kernel takes it only for "
                         "mounts of its initial user namespace",
                         arg);
-    static const char *const propagation[] = {"shared", "rshared", "slave", "rslave",
-                                              "unbindable", "runbindable"};
-    for (size_t i = 0; i < VIV_ARRAY_SIZE(propagation); i++)
-        if (strcmp(o, propagation[i]) == 0)
-            return viv_fail(err, 0,
-                            "--tmpfs '%s': %s is not supported: the guest's mounts are private",
-                            arg, o);
     static const char *const keys[] = {"size", "mode", "uid", "gid", "nr_inodes", "nr_blocks"};
     char *eq = strchr(o, '=');
     const char *v = eq ? eq + 1 : NULL;
@@ -87,7 +95,8 @@ static int option(struct viv_bind *b, size_t *n, char *o, const char *arg, struc
     if (!known)
         return viv_fail(err, 0,
                         "--tmpfs '%s': unknown option '%s' (size=, mode=, uid=, gid=, nr_inodes=, "
-                        "nr_blocks=, U, tmpcopyup, notmpcopyup, ro, rw, exec, noexec, suid, nosuid, dev, nodev, "
+                        "nr_blocks=, U, tmpcopyup, notmpcopyup, ro, rw, exec, noexec, suid, "
+                        "nosuid, dev, nodev, "
                         "noatime, relatime, strictatime, nodiratime)",
                         arg, o);
     if (!valid_value(o, v))
@@ -103,7 +112,7 @@ int run_add_tmpfs(struct run_flags *f, const char *arg, struct viv_error *err)
 {
     struct viv_bind b = {
         .tmpfs_text = viv_xstrdup(arg),
-        .tmpfs_attr = MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+        .attr = MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
         .tmpfs_copyup = true,
     };
     char *opts = strchr(b.tmpfs_text, ':');

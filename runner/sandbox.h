@@ -15,14 +15,13 @@
 
 /* A -v bind, or a --tmpfs mount (host NULL). */
 struct viv_bind {
-    char *host;  /* as given; opened before any mount changes what it names */
-    char *guest; /* absolute, no ".." component */
-    bool read_only;
+    char *host;    /* as given; opened before any mount changes what it names */
+    char *guest;   /* absolute, no ".." component */
+    uint64_t attr; /* the mount's MOUNT_ATTR_* flags */
     /* --tmpfs: its options as fsconfig takes them, key, value pairs (a NULL value: a flag),
-     * NULL-ended, pointing into tmpfs_text; and the mount's MOUNT_ATTR_* flags. */
+     * NULL-ended, pointing into tmpfs_text. */
     const char *tmpfs_opts[16];
     char *tmpfs_text;
-    uint64_t tmpfs_attr;
     bool tmpfs_chown;  /* U: the tmpfs's root is the guest user's */
     bool tmpfs_copyup; /* tmpcopyup (the default): what the image has there is copied in */
 };

@@ -311,8 +311,8 @@ static int mount_tmpfs(const struct viv_sandbox_config *cfg, const struct viv_bi
     if (b->tmpfs_copyup && from < 0)
         return viv_fail(err, errno, "%s: open what the image has there", what);
     /* Filled before it goes read-only (ro). */
-    int m = sandbox_mount_new_at("tmpfs", b->tmpfs_opts,
-                                 b->tmpfs_attr & ~(uint64_t)MOUNT_ATTR_RDONLY, t, what, err);
+    int m = sandbox_mount_new_at("tmpfs", b->tmpfs_opts, b->attr & ~(uint64_t)MOUNT_ATTR_RDONLY, t,
+                                 what, err);
     if (m < 0)
         return -1;
     int rc = 0;
@@ -336,7 +336,7 @@ static int mount_tmpfs(const struct viv_sandbox_config *cfg, const struct viv_bi
         viv_trace(VIV_TRACE_RUN, "run", "instance: copying into the --tmpfs at %s", b->guest);
     if (rc == 0 && from >= 0 && viv_copy_tree(from, to, err) < 0)
         rc = viv_wrap(err, "%s: copy what the image has there", what);
-    if (rc == 0 && (b->tmpfs_attr & MOUNT_ATTR_RDONLY))
+    if (rc == 0 && (b->attr & MOUNT_ATTR_RDONLY))
         rc = sandbox_set_mount_attr(m, MOUNT_ATTR_RDONLY, false, what, err);
     close(m);
     return rc;
@@ -355,8 +355,13 @@ static int mount_bind(const struct viv_bind *b, int root, int fd, const struct s
     snprintf(what, sizeof(what), "-v %s:%s", b->host, b->guest);
     if (refuse_sandbox_own(t, dev, what, err) < 0)
         return -1;
-    uint64_t attr = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (b->read_only ? MOUNT_ATTR_RDONLY : 0);
-    return sandbox_bind(fd, "", t, "", attr, true, what, err);
+    /* Told as such, not as the kernel's EINVAL. */
+    struct stat at;
+    if (fstat(t, &at) == 0 && S_ISDIR(at.st_mode) != S_ISDIR(st.st_mode))
+        return viv_fail(err, 0, "%s: a %s cannot be mounted on a %s", what,
+                        S_ISDIR(st.st_mode) ? "directory" : "file",
+                        S_ISDIR(at.st_mode) ? "directory" : "file");
+    return sandbox_bind(fd, "", t, "", b->attr, true, what, err);
 }
 
 /* Of a cleaned path ("/a/b", run_flags.c): one per component. */

@@ -203,6 +203,15 @@ run "$VIV" run --read-only --read-only-tmpfs=false app 'touch /run/x 2>&1; touch
 if contains "$out" "/run/x: No such file" && contains "$out" "/tmp/x: Read-only file system" && contains "$out" "shm-ok"; then pass "--read-only-tmpfs=false leaves /run and /tmp to the read-only root, as podman does"; else fail "--read-only-tmpfs=false leaves /run and /tmp to the read-only root" "$status $out $errout"; fi
 run "$VIV" run --tmpfs /tmp:size=1m app 'grep -c " /tmp " /proc/self/mountinfo; grep " /tmp " /proc/self/mountinfo | grep -c size=1024k'
 if [ "$out" = "$(printf '1\n1')" ]; then pass "--tmpfs /tmp replaces the sandbox's /tmp instead of stacking on it"; else fail "--tmpfs /tmp replaces the sandbox's /tmp" "$status $out $errout"; fi
+# -v's options as podman takes them: the mount's flags, private propagation, SELinux labels
+# accepted and meaning nothing; what cannot be given is refused with the reason.
+run "$VIV" run -v "$WORK:/x:ro,noexec,z,rprivate" app 'grep " /x " /proc/self/mountinfo | cut -d" " -f6'
+if [ "$out" = "ro,nosuid,nodev,noexec,relatime" ]; then pass "-v: ro, noexec, z and rprivate, with nosuid and nodev by default"; else fail "-v: ro, noexec, z and rprivate, with nosuid and nodev by default" "$status $out $errout"; fi
+expect_err "-v: dev is refused, with the reason" 125 "viv: run: -v '$WORK:/x:dev': dev is not supported: device nodes are not passed to the guest" "$VIV" run -v "$WORK:/x:dev" app true
+expect_err "-v: a propagation the guest cannot have is refused" 125 "viv: run: -v '$WORK:/x:rshared': rshared is not supported: the guest's mounts are private" "$VIV" run -v "$WORK:/x:rshared" app true
+expect_err "-v: an anonymous volume is refused, pointing to --tmpfs" 125 "viv: run: -v '/data': expected HOST:GUEST[:OPTIONS] (no anonymous volumes: --tmpfs /data gives the guest a scratch directory there)" "$VIV" run -v /data app true
+echo f >"$WORK/afile"
+expect_err "-v: a file onto a directory is told as such" 125 "viv: run: -v $WORK/afile:/tmp: a file cannot be mounted on a directory" "$VIV" run -v "$WORK/afile:/tmp" app true
 expect_err "a mount destination given twice is refused" 125 "viv: run: -v '$WORK:/x/.': a mount is there already (duplicate destination)" "$VIV" run --tmpfs /x -v "$WORK:/x/." app true
 expect_err "--tmpfs over /dev is refused" 125 "viv: run: --tmpfs '/dev': /proc, /dev and /sys are the sandbox's own" "$VIV" run --tmpfs /dev app true
 run "$VIV" run --read-only=false --rm=true --verbose=false app 'touch /etc/x && echo rw'
