@@ -40,6 +40,7 @@ struct viv_manifest {
     struct viv_strv cmd;
     struct viv_strv env; /* "K=V" */
     char *workdir;       /* absolute */
+    char *user;          /* USER[:GROUP] as --user takes it, names or ids; NULL: root */
     unsigned modes;      /* viv_mode_bit set, never 0 */
     struct {
         uint64_t memory; /* bytes */
@@ -51,12 +52,13 @@ struct viv_manifest {
 };
 
 /* Strict parse of manifest.json text (which may hold NULs: they are refused). Unknown keys, wrong
- * types, a manifest with neither entrypoint nor cmd, more than VIV_MANIFEST_MAX bytes or nesting deeper than
- * VIV_MANIFEST_MAX_DEPTH are refused with the key or byte position named. */
+ * types, a manifest with neither entrypoint nor cmd, more than VIV_MANIFEST_MAX bytes or nesting
+ * deeper than VIV_MANIFEST_MAX_DEPTH are refused with the key or byte position named. */
 int manifest_parse(const char *text, size_t len, struct viv_manifest *m, struct viv_error *err);
 void manifest_free(struct viv_manifest *m);
-/* Normalized JSON, every default spelled out, sizes as "256M", durations as "30m". pretty: two-space
- * indented with a trailing newline (for people); else compact with sorted keys (canonical). */
+/* Normalized JSON, every default spelled out, sizes as "256M", durations as "30m". pretty:
+ * two-space indented with a trailing newline (for people); else compact with sorted keys
+ * (canonical). */
 char *manifest_print(const struct viv_manifest *m, bool pretty);
 /* The canonical form without name and tag: what the image id covers. */
 char *manifest_canonical_for_id(const struct viv_manifest *m);
@@ -93,9 +95,9 @@ struct viv_node {
     enum viv_node_type type;
     uint32_t mode; /* permission bits incl. setuid/setgid/sticky (07777) */
     uint32_t uid, gid;
-    uint64_t size;     /* regular files */
-    char digest[65];   /* regular files: object digest (lowercase hex SHA-256), else "" */
-    char *target;      /* symlinks */
+    uint64_t size;   /* regular files */
+    char digest[65]; /* regular files: object digest (lowercase hex SHA-256), else "" */
+    char *target;    /* symlinks */
 };
 
 struct viv_tree; /* opaque: a set of nodes keyed by path, always holding the root "" */
@@ -123,7 +125,8 @@ bool tree_path_clean(const char *path);
 /* Resolve a path inside the tree as the kernel would inside a chroot of it: symlinks followed
  * (absolute targets from the tree's root, at most 40), ".." stopping at the root. The result
  * (caller frees) names a node that exists and is not a symlink; ENOENT/ELOOP/ENOTDIR otherwise. */
-int tree_resolve(const struct viv_tree *t, const char *path, char **resolved, struct viv_error *err);
+int tree_resolve(const struct viv_tree *t, const char *path, char **resolved,
+                 struct viv_error *err);
 
 /* ---- reading archives into a tree (archive_in.c, viv_read.c, import_*.c) ---- */
 

@@ -24,7 +24,8 @@ static int strv_field(json_t *cfg, const char *key, json_t **out, struct viv_err
     json_t *x;
     if (!json_is_array(v))
         return viv_fail(err, 0, "config: 'config.%s' is not an array", key);
-    json_array_foreach(v, i, x) {
+    json_array_foreach(v, i, x)
+    {
         if (!json_is_string(x))
             return viv_fail(err, 0, "config: 'config.%s[%zu]' is not a string", key, i);
         json_array_append(*out, x);
@@ -46,8 +47,7 @@ int image_config_to_manifest(const char *config, size_t len, const char *name, c
     json_t *out = json_object();
     int rc = -1;
     if (!root || !json_is_object(root)) {
-        viv_fail(err, 0, "config: not a JSON object%s%s", root ? "" : ": ",
-                 root ? "" : je.text);
+        viv_fail(err, 0, "config: not a JSON object%s%s", root ? "" : ": ", root ? "" : je.text);
         goto out;
     }
     json_t *cfg = json_object_get(root, "config");
@@ -86,6 +86,10 @@ int image_config_to_manifest(const char *config, size_t len, const char *name, c
     json_object_set(out, "cmd", cmd);
     json_object_set(out, "env", env);
     json_object_set_new(out, "workdir", json_string(wd && wd[0] ? wd : "/"));
+    /* The image's USER, which an image made to run unprivileged relies on. */
+    const char *user = cfg ? json_string_value(json_object_get(cfg, "User")) : NULL;
+    if (user && user[0])
+        json_object_set_new(out, "user", json_string(user));
     char *text = json_dumps(out, JSON_COMPACT);
     if (!text) {
         viv_fail(err, 0, "config: strings are not valid UTF-8");
@@ -103,7 +107,6 @@ out:
     json_decref(env);
     return rc;
 }
-
 
 static const struct importer_ops {
     const char *name;
@@ -140,7 +143,8 @@ int appliance_import(const char *path, const struct viv_content_sink *sink, stru
         memset(out, 0, sizeof(*out));
         return viv_read_path(path, sink, out, err);
     }
-    return viv_fail(err, 0, "%s: not a .viv file, an OCI image layout or a docker-save archive", path);
+    return viv_fail(err, 0, "%s: not a .viv file, an OCI image layout or a docker-save archive",
+                    path);
 }
 
 void viv_import_free(struct viv_import *imp)
@@ -210,7 +214,8 @@ static json_t *pick_manifest(json_t *index, const char *what, struct viv_error *
         return json_array_get(ms, 0);
     json_t *pick = NULL, *d;
     size_t i, matches = 0;
-    json_array_foreach(ms, i, d) {
+    json_array_foreach(ms, i, d)
+    {
         json_t *p = json_object_get(d, "platform");
         const char *arch = json_string_value(json_object_get(p, "architecture"));
         const char *os = json_string_value(json_object_get(p, "os"));
@@ -220,8 +225,8 @@ static json_t *pick_manifest(json_t *index, const char *what, struct viv_error *
         }
     }
     if (matches != 1) {
-        viv_fail(err, 0, "%s: %zu manifests, %s for linux/%s: cannot tell which to import",
-                 what, json_array_size(ms), matches ? "several" : "none", HOST_GOARCH);
+        viv_fail(err, 0, "%s: %zu manifests, %s for linux/%s: cannot tell which to import", what,
+                 json_array_size(ms), matches ? "several" : "none", HOST_GOARCH);
         return NULL;
     }
     return pick;
@@ -304,14 +309,16 @@ static int import_layout(struct image_src *s, const char *path, const struct viv
     size_t i;
     json_t *l;
     uint64_t total = 0;
-    json_array_foreach(layers, i, l) {
+    json_array_foreach(layers, i, l)
+    {
         json_int_t size = json_integer_value(json_object_get(l, "size"));
         if (size > 0 && __builtin_add_overflow(total, (uint64_t)size, &total))
             total = UINT64_MAX;
     }
     image_src_set_total(s, total);
     out->tree = tree_new();
-    json_array_foreach(layers, i, l) {
+    json_array_foreach(layers, i, l)
+    {
         char what[64];
         snprintf(what, sizeof(what), "image manifest: layers[%zu]", i);
         const char *mt = json_string_value(json_object_get(l, "mediaType"));

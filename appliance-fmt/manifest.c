@@ -1,6 +1,7 @@
 /* manifest.c: strict parsing, validation and normalized printing of manifest.json (version 1). */
 #include "appliance-fmt/appliance.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <string.h>
 
@@ -59,6 +60,7 @@ void manifest_free(struct viv_manifest *m)
     strv_free(&m->cmd);
     strv_free(&m->env);
     free(m->workdir);
+    free(m->user);
     memset(m, 0, sizeof(*m));
 }
 
@@ -76,6 +78,7 @@ void manifest_copy(struct viv_manifest *dst, const struct viv_manifest *src)
     strv_copy(&dst->cmd, &src->cmd);
     strv_copy(&dst->env, &src->env);
     dst->workdir = src->workdir ? viv_xstrdup(src->workdir) : NULL;
+    dst->user = src->user ? viv_xstrdup(src->user) : NULL;
 }
 
 /* Raw NULs and hostile nesting are caught before jansson sees the text: its recursive descent
@@ -181,10 +184,31 @@ static int get_strv(const json_t *v, const char *key, struct viv_strv *out, stru
     return 0;
 }
 
-static const char *const top_keys[] = {"vivarium",   "name",      "tag",    "arch",
-                                       "entrypoint", "cmd",       "env",    "workdir",
-                                       "modes",      "resources", "network"};
+static const char *const top_keys[] = {"vivarium",   "name",  "tag",       "arch",
+                                       "entrypoint", "cmd",   "env",       "workdir",
+                                       "user",       "modes", "resources", "network"};
 static const char *const resource_keys[] = {"memory", "pids", "cpus", "timeout"};
+
+/* USER[:GROUP], each a name or a number, as an image's config gives it: resolved against the
+ * image's own /etc/passwd and /etc/group at run time, as --user is. */
+static int parse_user(const json_t *v, struct viv_manifest *m, struct viv_error *err)
+{
+    const char *s;
+    if (get_string(v, "user", &s, err) < 0)
+        return -1;
+    size_t n = strlen(s), colon = strcspn(s, ":");
+    bool ok = n > 0 && n <= 64 && colon > 0 &&
+              (colon == n || (colon + 1 < n && !strchr(s + colon + 1, ':')));
+    for (size_t i = 0; ok && i < n; i++)
+        ok = s[i] == ':' || isalnum((unsigned char)s[i]) || strchr("._-$", s[i]);
+    if (!ok)
+        return viv_fail(err, 0,
+                        "'user' must be USER or USER:GROUP, names or numbers (letters, digits, "
+                        "'.', '_', '-'), got '%s'",
+                        SHOW(s));
+    m->user = viv_xstrdup(s);
+    return 0;
+}
 
 static int check_keys(const json_t *obj, const char *prefix, const char *const *keys, size_t nkeys,
                       struct viv_error *err)
@@ -288,8 +312,8 @@ static int parse_resources(const json_t *v, struct viv_manifest *m, struct viv_e
     if ((x = json_object_get(v, "cpus"))) {
         if (!json_is_number(x) || !(json_number_value(x) >= VIV_CPUS_MIN) ||
             json_number_value(x) > VIV_CPUS_MAX)
-            return viv_fail(err, 0, "'resources.cpus' must be a number from %g to %g",
-                            VIV_CPUS_MIN, VIV_CPUS_MAX);
+            return viv_fail(err, 0, "'resources.cpus' must be a number from %g to %g", VIV_CPUS_MIN,
+                            VIV_CPUS_MAX);
         m->resources.cpus = json_number_value(x);
     }
     if ((x = json_object_get(v, "timeout"))) {
@@ -371,6 +395,9 @@ static int parse_fields(const json_t *root, struct viv_manifest *m, struct viv_e
         return viv_fail(err, 0, "'workdir' must be an absolute path, got '%s'", SHOW(s));
     m->workdir = viv_xstrdup(s);
 
+    if ((v = json_object_get(root, "user")) && parse_user(v, m, err) < 0)
+        return -1;
+
     if (parse_modes(json_object_get(root, "modes"), m, err) < 0)
         return -1;
     if (parse_resources(json_object_get(root, "resources"), m, err) < 0)
@@ -443,6 +470,9 @@ static json_t *manifest_json(const struct viv_manifest *m, bool with_ref)
     json_object_set_new(o, "cmd", strv_json(&m->cmd));
     json_object_set_new(o, "env", strv_json(&m->env));
     json_object_set_new(o, "workdir", json_string(m->workdir ? m->workdir : "/"));
+    /* Only where there is one: the image ids of manifests from before it stay what they were. */
+    if (m->user)
+        json_object_set_new(o, "user", json_string(m->user));
     json_t *modes = json_array();
     for (unsigned b = VIV_MODE_NATIVE; b <= VIV_MODE_XLAT; b <<= 1)
         if (m->modes & b)

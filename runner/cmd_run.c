@@ -303,7 +303,9 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
     if (!cfg->workdir || cfg->workdir[0] != '/')
         return viv_fail(err, 0, "-w '%s': must be an absolute path", cfg->workdir);
 
-    if (run_resolve_user(img->rootfs, f->user, cfg->rootless, user, err) < 0)
+    /* The image's USER unless --user says otherwise, as podman has it. */
+    if (run_resolve_user(img->rootfs, f->user ? f->user : m->user,
+                         f->user ? "--user" : "the image's user", cfg->rootless, user, err) < 0)
         return -1;
     cfg->uid = user->uid;
     cfg->gid = user->gid;

@@ -62,9 +62,9 @@ struct run_user {
 /* Resolve --user USER[:GROUP] (spec NULL: root) as podman does: names through the image's own
  * /etc/passwd and /etc/group under rootfs, numbers as they are (a uid without an entry keeps its
  * own number as gid); supplementary groups only for USER without GROUP. As root the ids must be
- * within the mapped 0-65535. */
-int run_resolve_user(const char *rootfs, const char *spec, bool rootless, struct run_user *u,
-                     struct viv_error *err);
+ * within the mapped 0-65535. what names spec's source in errors ("--user"). */
+int run_resolve_user(const char *rootfs, const char *spec, const char *what, bool rootless,
+                     struct run_user *u, struct viv_error *err);
 void run_user_free(struct run_user *u);
 
 #endif

@@ -131,8 +131,8 @@ static bool scan_groups(char *text, const char *group, bool numeric, uint32_t wa
     return false;
 }
 
-int run_resolve_user(const char *rootfs, const char *spec, bool rootless, struct run_user *u,
-                     struct viv_error *err)
+int run_resolve_user(const char *rootfs, const char *spec, const char *what, bool rootless,
+                     struct run_user *u, struct viv_error *err)
 {
     memset(u, 0, sizeof(*u));
     _cleanup_free_ char *s = viv_xstrdup(spec ? spec : "0");
@@ -140,12 +140,12 @@ int run_resolve_user(const char *rootfs, const char *spec, bool rootless, struct
     if (group)
         *group++ = '\0';
     if (!s[0] || (group && !group[0]))
-        return viv_fail(err, 0, "--user '%s': expected USER[:GROUP]", spec);
+        return viv_fail(err, 0, "%s '%s': expected USER[:GROUP]", what, spec);
 
     _cleanup_free_ char *passwd = NULL;
     if (read_in_root(rootfs, "/etc/passwd", &passwd, err) < 0) {
         if (spec)
-            return viv_wrap(err, "--user '%s'", spec);
+            return viv_wrap(err, "%s '%s'", what, spec);
         /* Without --user the file only gives HOME: root runs without it. */
         viv_error_clear(err);
         passwd = viv_xstrdup("");
@@ -154,7 +154,7 @@ int run_resolve_user(const char *rootfs, const char *spec, bool rootless, struct
      * so, not looked up. */
     for (const char *id = s; id; id = id == s ? group : NULL)
         if (id[strspn(id, "0123456789")] == '\0' && !numeric_id(id, &(uint32_t){0}))
-            return viv_fail(err, 0, "--user '%s': %s is out of range (ids go to %u)", spec, id,
+            return viv_fail(err, 0, "%s '%s': %s is out of range (ids go to %u)", what, spec, id,
                             0xfffffffeu);
     uint32_t uid = 0, gid = 0;
     bool uid_numeric = numeric_id(s, &uid);
@@ -169,7 +169,7 @@ int run_resolve_user(const char *rootfs, const char *spec, bool rootless, struct
         }
         u->home = steal_pointer(&pw.home);
     } else if (!uid_numeric) {
-        return viv_fail(err, 0, "--user '%s': no user '%s' in the image's /etc/passwd", spec, s);
+        return viv_fail(err, 0, "%s '%s': no user '%s' in the image's /etc/passwd", what, spec, s);
     } else {
         gid = uid; /* no entry: the user's own group, as before names were looked up */
     }
@@ -181,7 +181,7 @@ int run_resolve_user(const char *rootfs, const char *spec, bool rootless, struct
         _cleanup_free_ char *etc_group = NULL;
         if (read_in_root(rootfs, "/etc/group", &etc_group, err) < 0) {
             run_user_free(u);
-            return viv_wrap(err, "--user '%s'", spec);
+            return viv_wrap(err, "%s '%s'", what, spec);
         }
         uint32_t want = 0;
         bool gid_numeric = group && numeric_id(group, &want);
@@ -189,8 +189,8 @@ int run_resolve_user(const char *rootfs, const char *spec, bool rootless, struct
             if (!scan_groups(etc_group, group, gid_numeric, want, NULL, &gid, u)) {
                 if (!gid_numeric) {
                     run_user_free(u);
-                    return viv_fail(err, 0, "--user '%s': no group '%s' in the image's /etc/group",
-                                    spec, group);
+                    return viv_fail(err, 0, "%s '%s': no group '%s' in the image's /etc/group",
+                                    what, spec, group);
                 }
                 gid = want;
             }
@@ -200,9 +200,9 @@ int run_resolve_user(const char *rootfs, const char *spec, bool rootless, struct
             if (u->ngroups >= NGROUPS_MAX) {
                 run_user_free(u);
                 return viv_fail(err, 0,
-                                "--user '%s': the image's /etc/group gives '%s' more than %d "
+                                "%s '%s': the image's /etc/group gives '%s' more than %d "
                                 "supplementary groups",
-                                spec, name, NGROUPS_MAX - 1);
+                                what, spec, name, NGROUPS_MAX - 1);
             }
         }
     }
@@ -212,7 +212,7 @@ int run_resolve_user(const char *rootfs, const char *spec, bool rootless, struct
         unmapped |= u->groups[i] > 65535;
     if (!rootless && unmapped) {
         run_user_free(u);
-        return viv_fail(err, 0, "--user '%s': ids above 65535 are not mapped", spec);
+        return viv_fail(err, 0, "%s '%s': ids above 65535 are not mapped", what, spec);
     }
     u->uid = uid;
     u->gid = gid;

@@ -27,6 +27,11 @@ assert "the three forms of one image share one id" test "$("$VIV" images -q | so
 assert "the layered checkout holds no stray file" test "$(cd "$root" && find . | sort | tr '\n' ' ')" = \
     ". ./bin ./bin/hello ./etc ./etc/hostname ./etc/motd ./usr ./usr/share ./usr/share/doc ./usr/share/doc/c "
 expect "fsck clean after layered imports" 0 "$VIV" fsck
+# The image's USER carries over: an image made to run unprivileged is not run as root.
+"$FIXTURES/mkoci" oci-dir "$WORK/user-oci" --name "withuser:1" --user "1000:1000" >/dev/null 2>&1
+run "$VIV" import "$WORK/user-oci"
+run "$VIV" inspect withuser:1
+if [ "$status" = 0 ] && contains "$(printf '%s' "$out" | tr -d ' \n')" '"user":"1000:1000"'; then pass "config.User mapped to the manifest's user"; else fail "config.User mapped to the manifest's user" "$status $out $errout"; fi
 before=$(catalog_state)
 "$FIXTURES/mkoci" oci-archive "$WORK/bad.tar" --corrupt >/dev/null 2>&1
 run "$VIV" import "$WORK/bad.tar"

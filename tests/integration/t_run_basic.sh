@@ -103,6 +103,17 @@ if [ "$out" = "box /tmp" ]; then pass "--hostname and -w"; else fail "--hostname
 run "$VIV" run --hostname box app 'cat /etc/hostname; grep -c "127.0.1.1.box" /etc/hosts; grep -c "^127.0.0.1.localhost" /etc/hosts'
 if [ "$out" = "$(printf 'box\n1\n1')" ]; then pass "/etc/hostname and /etc/hosts name the instance"; else fail "/etc/hostname and /etc/hosts name the instance" "$out $errout"; fi
 expect_err "--hostname that is no host name is refused" 125 "viv: run: --hostname 'a b': letters, digits, '-', '_' and '.' only, not first '-' or '.'" "$VIV" run --hostname 'a b' app true
+# The manifest's user (an OCI image's USER) is who the guest runs as unless --user says otherwise.
+cp -a "$WORK/app" "$WORK/asbob"
+sed -i 's/"name": "app"/"name": "asbob", "user": "bob"/' "$WORK/asbob/manifest.json"
+"$VIV" build "$WORK/asbob" -o "$WORK/asbob.viv" >/dev/null 2>&1
+run "$VIV" run "$WORK/asbob.viv" 'id -u; id -g; echo $HOME'
+r1=$out
+run "$VIV" run --user 0 "$WORK/asbob.viv" 'id -u'
+if [ "$r1" = "$(printf '1000\n1000\n/home/bob')" ] && [ "$out" = 0 ]; then pass "the manifest's user runs the guest, --user overrides it"; else fail "the manifest's user runs the guest, --user overrides it" "$r1 / $status $out $errout"; fi
+sed -i 's/"user": "bob"/"user": "nobody"/' "$WORK/asbob/manifest.json"
+"$VIV" build "$WORK/asbob" -o "$WORK/asnobody.viv" >/dev/null 2>&1
+expect_err "an image's user not in its /etc/passwd is named as the image's" 125 "viv: run: the image's user 'nobody': no user 'nobody' in the image's /etc/passwd" "$VIV" run "$WORK/asnobody.viv" true
 # The image's own /etc files give way to the instance's, whatever they were: a private file, a
 # symlink to a resolver's stub; the image keeps its copies.
 cp -a "$WORK/app" "$WORK/etcfiles"

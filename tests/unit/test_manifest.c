@@ -175,6 +175,29 @@ START_TEST(round_trip_odd_values)
 }
 END_TEST
 
+/* An image's user, as its config gives it: kept, printed where there is one, and absent from
+ * the canonical form (and so from the image id) where there is none. */
+START_TEST(user_kept_where_given)
+{
+    struct viv_manifest m;
+    parse_ok("{\"vivarium\":1,\"name\":\"u\",\"arch\":\"x86_64\",\"entrypoint\":[\"/a\"],"
+             "\"user\":\"app:1000\"}",
+             &m);
+    ck_assert_str_eq(m.user, "app:1000");
+    check_round_trip(&m);
+    char *s = manifest_canonical_for_id(&m);
+    ck_assert_ptr_nonnull(strstr(s, "\"user\":\"app:1000\""));
+    free(s);
+    manifest_free(&m);
+    parse_ok("{\"vivarium\":1,\"name\":\"u\",\"arch\":\"x86_64\",\"entrypoint\":[\"/a\"]}", &m);
+    ck_assert_ptr_null(m.user);
+    s = manifest_canonical_for_id(&m);
+    ck_assert_ptr_null(strstr(s, "user"));
+    free(s);
+    manifest_free(&m);
+}
+END_TEST
+
 START_TEST(messages)
 {
     static const struct {
@@ -202,6 +225,14 @@ START_TEST(messages)
         {"{\"vivarium\":1,\"name\":\"a\",\"arch\":\"x86_64\",\"entrypoint\":[\"/a\"],"
          "\"resources\":{\"timeout\":\"0\"}}",
          "'resources.timeout' must be greater than 0"},
+        {"{\"vivarium\":1,\"name\":\"a\",\"arch\":\"x86_64\",\"entrypoint\":[\"/a\"],"
+         "\"user\":\"a:b:c\"}",
+         "'user' must be USER or USER:GROUP, names or numbers (letters, digits, '.', '_', '-'), "
+         "got 'a:b:c'"},
+        {"{\"vivarium\":1,\"name\":\"a\",\"arch\":\"x86_64\",\"entrypoint\":[\"/a\"],"
+         "\"user\":\":1\"}",
+         "'user' must be USER or USER:GROUP, names or numbers (letters, digits, '.', '_', '-'), "
+         "got ':1'"},
         {"{\"vivarium\":1,\"vivarium\":1}", "duplicate key 'vivarium' at line 1, column 24"},
         {"{\"vivarium\":1,\"name\":\"a\",\"arch\":\"x86_64\",\"entrypoint\":[\"/a\"],"
          "\"workdir\":\"x\\u0000\"}",
@@ -473,6 +504,7 @@ static Suite *manifest_suite(void)
     tcase_add_test(tc, defaults);
     tcase_add_test(tc, canonical_ignores_ref);
     tcase_add_test(tc, round_trip_odd_values);
+    tcase_add_test(tc, user_kept_where_given);
     tcase_add_test(tc, messages);
     tcase_add_test(tc, size_limit);
     tcase_add_test(tc, raw_nul);
