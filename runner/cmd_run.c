@@ -309,6 +309,7 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
         return -1;
     cfg->uid = user->uid;
     cfg->gid = user->gid;
+    cfg->passwd = user->passwd;
     cfg->groups = user->groups;
     cfg->ngroups = user->ngroups;
 

@@ -58,6 +58,10 @@ struct run_user {
     gid_t *groups; /* supplementary, from the image's /etc/group; NULL when none */
     size_t ngroups;
     char *home; /* the image's passwd entry's home directory, or NULL */
+    /* A uid the image's /etc/passwd has no entry for: that file with one added for it, as podman
+     * adds one ("container user", home /), so that getpwuid (git, ssh, Python) finds the user;
+     * else NULL. */
+    char *passwd;
 };
 /* Resolve --user USER[:GROUP] (spec NULL: root) as podman does: names through the image's own
  * /etc/passwd and /etc/group under rootfs, numbers as they are (a uid without an entry keeps its

@@ -159,7 +159,9 @@ int run_resolve_user(const char *rootfs, const char *spec, const char *what, boo
     uint32_t uid = 0, gid = 0;
     bool uid_numeric = numeric_id(s, &uid);
     struct passwd_entry pw = {0};
-    find_passwd(passwd, s, uid_numeric, uid, &pw);
+    /* On a copy: the scan cuts the text up, and a user it lacks gets it whole, one line more. */
+    _cleanup_free_ char *scanned = viv_xstrdup(passwd);
+    find_passwd(scanned, s, uid_numeric, uid, &pw);
     if (pw.found) {
         /* Without --user the guest is 0:0 whatever root's entry says, as in runc; only its home
          * is taken. */
@@ -216,6 +218,11 @@ int run_resolve_user(const char *rootfs, const char *spec, const char *what, boo
     }
     u->uid = uid;
     u->gid = gid;
+    size_t n = strlen(passwd);
+    if (!pw.found && uid != 0 && n)
+        u->passwd = viv_xasprintf("%s%s%u:*:%u:%u:container user:/:/bin/sh\n", passwd,
+                                  passwd[n - 1] == '\n' ? "" : "\n", (unsigned)uid, (unsigned)uid,
+                                  (unsigned)gid);
     return 0;
 }
 
@@ -223,7 +230,9 @@ void run_user_free(struct run_user *u)
 {
     free(u->groups);
     free(u->home);
+    free(u->passwd);
     u->groups = NULL;
     u->home = NULL;
+    u->passwd = NULL;
     u->ngroups = 0;
 }

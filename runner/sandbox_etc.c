@@ -1,6 +1,7 @@
 /* sandbox_etc.c: the instance's own /etc/hostname, /etc/hosts and /etc/resolv.conf, written
  * into its writable layer over the image's, as podman provides them: an image's copies name the
- * machine it was built on, and a guest on the host's network needs the host's resolver. */
+ * machine it was built on, and a guest on the host's network needs the host's resolver. And, for
+ * a guest user the image does not know, its /etc/passwd with an entry for it. */
 #include "sandbox.h"
 
 #include <errno.h>
@@ -12,18 +13,20 @@
 
 struct etc_file {
     const char *name;
-    char text[4096];
+    const char *text; /* buf, or the configuration's */
     size_t len;
+    char buf[4096];
 };
+#define ETC_FILES 4
 
-/* The three files, resolv.conf the host's own (none when the host has none). Read before the
- * first mount can hide the host's. */
-static void etc_texts(const struct viv_sandbox_config *cfg, struct etc_file f[3])
+/* The files, resolv.conf the host's own (none when the host has none), passwd only where the
+ * configuration has one. Read before the first mount can hide the host's. */
+static void etc_texts(const struct viv_sandbox_config *cfg, struct etc_file f[ETC_FILES])
 {
     f[0].name = "hostname";
-    f[0].len = (size_t)snprintf(f[0].text, sizeof(f[0].text), "%s\n", cfg->hostname);
+    f[0].len = (size_t)snprintf(f[0].buf, sizeof(f[0].buf), "%s\n", cfg->hostname);
     f[1].name = "hosts";
-    f[1].len = (size_t)snprintf(f[1].text, sizeof(f[1].text),
+    f[1].len = (size_t)snprintf(f[1].buf, sizeof(f[1].buf),
                                 "127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost "
                                 "ip6-loopback\n127.0.1.1\t%s\n",
                                 cfg->hostname);
@@ -31,10 +34,15 @@ static void etc_texts(const struct viv_sandbox_config *cfg, struct etc_file f[3]
     f[2].len = 0;
     int fd = open("/etc/resolv.conf", O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
-        ssize_t n = read(fd, f[2].text, sizeof(f[2].text));
+        ssize_t n = read(fd, f[2].buf, sizeof(f[2].buf));
         f[2].len = n > 0 ? (size_t)n : 0;
         close(fd);
     }
+    for (int i = 0; i < 3; i++)
+        f[i].text = f[i].buf;
+    f[3].name = "passwd";
+    f[3].text = cfg->passwd;
+    f[3].len = cfg->passwd ? strlen(cfg->passwd) : 0;
 }
 
 /* Write fd's whole text, mode 0644 (made so for a file that was there: one made here has it,
@@ -89,9 +97,9 @@ int sandbox_etc_into_upper(const struct viv_sandbox_config *cfg, int rootfs_fd, 
         return viv_fail(err, errno, "/etc for the instance");
     if (fchown(etc, st.st_uid, st.st_gid) < 0 && errno != EINVAL && errno != EPERM)
         return viv_fail(err, errno, "/etc for the instance");
-    struct etc_file f[3];
+    struct etc_file f[ETC_FILES];
     etc_texts(cfg, f);
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < ETC_FILES; i++) {
         if (!f[i].len)
             continue;
         int fd = openat(etc, f[i].name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -116,9 +124,9 @@ int sandbox_setup_etc(const struct viv_sandbox_config *cfg, int root, struct viv
     _cleanup_close_ int etc = open(self, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (etc < 0)
         return 0;
-    struct etc_file f[3];
+    struct etc_file f[ETC_FILES];
     etc_texts(cfg, f);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < ETC_FILES; i++)
         if (f[i].len && put(etc, &f[i], err) < 0)
             return -1;
     return 0;

@@ -103,6 +103,11 @@ if [ "$out" = "box /tmp" ]; then pass "--hostname and -w"; else fail "--hostname
 run "$VIV" run --hostname box app 'cat /etc/hostname; grep -c "127.0.1.1.box" /etc/hosts; grep -c "^127.0.0.1.localhost" /etc/hosts'
 if [ "$out" = "$(printf 'box\n1\n1')" ]; then pass "/etc/hostname and /etc/hosts name the instance"; else fail "/etc/hostname and /etc/hosts name the instance" "$out $errout"; fi
 expect_err "--hostname that is no host name is refused" 125 "viv: run: --hostname 'a b': letters, digits, '-', '_' and '.' only, not first '-' or '.'" "$VIV" run --hostname 'a b' app true
+# A uid the image does not know gets an entry of its own, as podman adds one: getpwuid finds it.
+run "$VIV" run -u 4321:50 app 'tail -n 1 /etc/passwd; id -un; grep -c . /etc/passwd'
+r1=$out
+run "$VIV" run -u bob app 'grep -c . /etc/passwd'
+if [ "$r1" = "$(printf '4321:*:4321:50:container user:/:/bin/sh\n4321\n4')" ] && [ "$out" = 3 ]; then pass "a uid without an entry in the image's /etc/passwd gets one, a known user none"; else fail "a uid without an entry in the image's /etc/passwd gets one, a known user none" "$r1 / $out $errout"; fi
 # The manifest's user (an OCI image's USER) is who the guest runs as unless --user says otherwise.
 cp -a "$WORK/app" "$WORK/asbob"
 sed -i 's/"name": "app"/"name": "asbob", "user": "bob"/' "$WORK/asbob/manifest.json"
