@@ -1,49 +1,14 @@
 /* fs_copy.c: a directory's tree copied into another by fds alone: what is copied is never
  * followed through a symlink (a symlink is copied as one), so a tree that is not ours (an
- * image's) cannot lead the copy anywhere else. A file with several names in the tree has them
- * in the copy too, one file, as the image has it: not one copy per name. */
+ * image's) cannot lead the copy anywhere else. */
 #include "base.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <search.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* A file of several names copied once already: the path of its copy, from the copy's top. */
-struct copied_link {
-    dev_t dev;
-    ino_t ino;
-    char *path;
-};
-
-/* What one copy carries down the tree, off the stack of its recursion. */
-struct copy_walk {
-    int top;         /* the copy's top directory */
-    char path[4096]; /* of the directory being copied, from top: "" or "a/b/" */
-    /* Where path could not hold the directory's: its files of several names are then copied
-     * each on its own. */
-    size_t len, too_deep;
-    void *links; /* tsearch's tree of struct copied_link */
-};
-
-static int link_cmp(const void *a, const void *b)
-{
-    const struct copied_link *x = a, *y = b;
-    if (x->dev != y->dev)
-        return x->dev < y->dev ? -1 : 1;
-    return x->ino < y->ino ? -1 : x->ino > y->ino;
-}
-
-static void link_free(void *p)
-{
-    struct copied_link *l = p;
-    free(l->path);
-    free(l);
-}
 
 /* Owner and times as the source has them, where they can be set: an owner the caller's user
  * namespace does not map stays the caller's. */
@@ -73,8 +38,7 @@ static int copy_data(int in, int out, off_t size)
         off_t from = data, to = data;
         while (from < hole) {
             ssize_t n = copy_file_range(in, &from, out, &to, (size_t)(hole - from), 0);
-            if (n < 0 &&
-                (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+            if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
                 /* On the heap: this runs on whatever stack the caller has, a small one maybe. */
                 _cleanup_free_ char *buf = viv_xmalloc(65536);
                 size_t want = (size_t)(hole - from) < 65536 ? (size_t)(hole - from) : 65536;
@@ -92,33 +56,6 @@ static int copy_data(int in, int out, off_t size)
         at = hole;
     }
     return 0;
-}
-
-/* A name of a file already copied under another: linked to that copy (true), where the walk
- * knows it and the link can be made. */
-__attribute__((noinline)) static bool link_again(struct copy_walk *w, int to, const char *name,
-                                                 const struct stat *st)
-{
-    struct copied_link key = {.dev = st->st_dev, .ino = st->st_ino};
-    struct copied_link **seen = tfind(&key, &w->links, link_cmp);
-    /* The copy's tree is ours alone until the guest starts: its path leads to that copy. */
-    return seen && linkat(w->top, (*seen)->path, to, name, 0) == 0;
-}
-
-/* The first copy of a file of several names, for link_again. */
-__attribute__((noinline)) static void remember_link(struct copy_walk *w, const char *name,
-                                                    const struct stat *st)
-{
-    if (w->too_deep)
-        return;
-    struct copied_link *l = viv_xmalloc(sizeof(*l));
-    *l = (struct copied_link){.dev = st->st_dev, .ino = st->st_ino};
-    l->path = viv_xasprintf("%.*s%s", (int)w->len, w->path, name);
-    struct copied_link **in = tsearch(l, &w->links, link_cmp);
-    /* Not kept (no memory; or, where someone changes the tree meanwhile, one is there): the
-     * file's other names are copies of their own. */
-    if (!in || *in != l)
-        link_free(l);
 }
 
 static int copy_file(int from, int to, const char *name, const struct stat *st,
@@ -153,32 +90,9 @@ __attribute__((noinline)) int viv_copy_symlink(int from, const char *name, int t
     return 0;
 }
 
-/* Into the walk's path: name, a directory, entered (its length before, to leave it by). */
-__attribute__((noinline)) static size_t enter_dir(struct copy_walk *w, const char *name)
-{
-    size_t was = w->len, n = strlen(name);
-    if (w->too_deep || was + n + 2 > sizeof(w->path)) {
-        w->too_deep++;
-    } else {
-        memcpy(w->path + was, name, n);
-        w->path[was + n] = '/';
-        w->path[was + n + 1] = '\0';
-        w->len = was + n + 1;
-    }
-    return was;
-}
-
-static void leave_dir(struct copy_walk *w, size_t was)
-{
-    if (w->too_deep)
-        w->too_deep--;
-    else
-        w->len = was, w->path[was] = '\0';
-}
-
 /* Recursive, so its frame is kept small (no buffer of its own): a caller may run on a stack of
  * 1 MiB, which 256 levels of it must fit in many times over. */
-static int copy_dir(int from, int to, int depth, struct copy_walk *w, struct viv_error *err)
+static int copy_dir(int from, int to, int depth, struct viv_error *err)
 {
     if (depth > 256)
         return viv_fail(err, ELOOP, "directories nested too deep");
@@ -199,13 +113,9 @@ static int copy_dir(int from, int to, int depth, struct copy_walk *w, struct viv
         if (fstatat(from, n, &st, AT_SYMLINK_NOFOLLOW) < 0) {
             rc = viv_fail(err, errno, "stat %s", n);
         } else if (S_ISREG(st.st_mode)) {
-            if (st.st_nlink > 1 && link_again(w, to, n, &st))
-                continue;
             rc = copy_file(from, to, n, &st, err);
             if (rc == 0)
                 keep_attrs(to, n, &st, false);
-            if (rc == 0 && st.st_nlink > 1)
-                remember_link(w, n, &st);
         } else if (S_ISLNK(st.st_mode)) {
             rc = viv_copy_symlink(from, n, to, err);
             if (rc == 0)
@@ -219,10 +129,8 @@ static int copy_dir(int from, int to, int depth, struct copy_walk *w, struct viv
             }
             _cleanup_close_ int sub_to =
                 openat(to, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            size_t was = enter_dir(w, n);
             rc = sub_to < 0 ? viv_fail(err, errno, "open %s", n)
-                            : copy_dir(sub_from, sub_to, depth + 1, w, err);
-            leave_dir(w, was);
+                            : copy_dir(sub_from, sub_to, depth + 1, err);
             /* The path down to what failed, but no more of it than a message shows. */
             if (rc < 0 && depth < 8)
                 viv_wrap(err, "%s", n);
@@ -237,11 +145,5 @@ static int copy_dir(int from, int to, int depth, struct copy_walk *w, struct viv
 
 int viv_copy_tree(int from, int to, struct viv_error *err)
 {
-    /* On the heap: the caller's stack may be a small one. */
-    struct copy_walk *w = viv_xmalloc(sizeof(*w));
-    *w = (struct copy_walk){.top = to};
-    int rc = copy_dir(from, to, 0, w, err);
-    tdestroy(w->links, link_free);
-    free(w);
-    return rc;
+    return copy_dir(from, to, 0, err);
 }
