@@ -425,6 +425,14 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
     leave_callers_group(c->tty);
     /* When viv dies, so does the instance: pid 1 going takes the namespace with it. */
     sandbox_sys(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0);
+    /* Unless viv died before that (a signal in its first milliseconds): nothing would end us
+     * then, waiting for its id maps or its go. A dying process's fds are closed before its
+     * children are told, so either the signal comes or the go's pipe has no writer left, and
+     * no go in it (a supervisor that gave it closes its end). */
+    struct pollfd viv = {.fd = c->sync_fd, .events = POLLIN};
+    struct timespec now = {0};
+    if (sandbox_sys(SYS_ppoll, (long)&viv, 1, (long)&now, 0) == 1 && viv.revents == POLLHUP)
+        sandbox_sys(SYS_exit_group, 125, 0, 0, 0);
     /* Nothing the caller left open without CLOEXEC may reach the guest. */
     sandbox_sys(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC, 0);
     /* On the CPU the supervisor leaves us until the go, what of the root does not depend on the

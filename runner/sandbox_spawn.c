@@ -2,6 +2,7 @@
  * its id maps, collect what it reports until the guest's exec, then supervise it. */
 #include "sandbox.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <sys/mman.h>
@@ -9,6 +10,7 @@
 #include <sys/single_threaded.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <linux/openat2.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <poll.h>
@@ -372,13 +374,53 @@ static _Noreturn void lost_in_setup(pid_t pid)
     _exit(SANDBOX_FAILED);
 }
 
+/* Whether the image has anything in the directory at path (resolved in its root, as the
+ * guest will): a --tmpfs over an empty one (a /tmp, a /run) copies nothing. In doubt, yes. */
+static bool image_has_files_at(const char *rootfs, const char *path)
+{
+    int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC,
+                           .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+    int dir = root < 0 ? -1 : (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
+    bool has = dir < 0 && root >= 0 && errno != ENOENT && errno != ENOTDIR;
+    char buf[512];
+    long n;
+    while (dir >= 0 && !has && (n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) != 0) {
+        if (n < 0) {
+            has = true;
+            break;
+        }
+        for (long at = 0; at < n && !has;) {
+            const struct dirent64 *d = (const struct dirent64 *)(buf + at);
+            has = strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0;
+            at += d->d_reclen;
+        }
+    }
+    if (dir >= 0)
+        close(dir);
+    if (root >= 0)
+        close(root);
+    return has || root < 0;
+}
+
 /* Whether a --tmpfs copies in what the image has: a set-up as long as the image's tree, which
  * signals and --timeout must be able to cut short (sandbox_await_setup). */
 static bool copies_in(const struct viv_sandbox_config *cfg)
 {
-    for (size_t i = 0; i < cfg->nbinds; i++)
-        if (!cfg->binds[i].host && cfg->binds[i].tmpfs_copyup)
+    for (size_t i = 0; i < cfg->nbinds; i++) {
+        const struct viv_bind *b = &cfg->binds[i];
+        if (b->host || !b->tmpfs_copyup)
+            continue;
+        /* Beneath a -v bind the host's directory is copied: in doubt, something. */
+        for (size_t k = 0; k < cfg->nbinds; k++) {
+            size_t n = strlen(cfg->binds[k].guest);
+            if (cfg->binds[k].host && strncmp(b->guest, cfg->binds[k].guest, n) == 0 &&
+                (b->guest[n] == '/' || !b->guest[n] || n == 1))
+                return true;
+        }
+        if (image_has_files_at(cfg->rootfs, b->guest))
             return true;
+    }
     return false;
 }
 
@@ -453,6 +495,12 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
             goto out;
         }
     }
+    /* Blocked before the cgroups are made: a SIGTERM from here on waits for the supervisor
+     * (or ends the set-up, sandbox_await_setup) instead of killing viv with them left behind. */
+    sigset_t relayed;
+    sandbox_relayed_signals(&relayed);
+    sigprocmask(SIG_BLOCK, &relayed, &caller_mask);
+    masked = true;
     if (limits_prepare(cfg, instance, true, &plan, err) < 0)
         goto out;
     /* -t: the instance allocates the pty in its own devpts, sized as the caller's terminal. */
@@ -489,10 +537,6 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
             goto out;
         }
     }
-    sigset_t relayed;
-    sandbox_relayed_signals(&relayed);
-    sigprocmask(SIG_BLOCK, &relayed, &caller_mask);
-    masked = true;
     /* mm-wide, so the instance's prctl makes it ours too; given back once it has exec'd. */
     int dumpable = shared ? prctl(PR_GET_DUMPABLE) : -1;
     if (!early) {

@@ -42,6 +42,11 @@ else
         run "$VIV" run --memory 1M app true "$big" "$big" "$big" "$big" "$big" "$big" "$big" "$big" "$big" "$big" "$big" "$big"
         after=$(instance_cgroups)
         if [ "$status" = 137 ] && [ "$errout" = "viv: run: the guest ran out of memory (limit 1M) and was killed" ] && [ "$after" -le "$before" ]; then pass "out of memory in the set-up: viv says so and removes the cgroup"; else fail "out of memory in the set-up: viv says so and removes the cgroup" "$status $errout cgroups $before -> $after"; fi
+        # Nor does a signal in viv's first milliseconds, while it makes the cgroups.
+        before=$(instance_cgroups)
+        (race_runs --memory 100M) 2>/dev/null
+        after=$(instance_cgroups)
+        if [ "$after" -le "$before" ]; then pass "SIGTERM while viv makes the cgroups leaves none behind (200 runs)"; else fail "SIGTERM while viv makes the cgroups leaves none behind" "cgroups $before -> $after"; fi
         # What --tmpfs copies in is the instance's memory: too much of it ends the run in its
         # set-up, told as such rather than as the guest's doing.
         mkdir -p "$WORK/big/x" && head -c 64M /dev/zero >"$WORK/big/x/blob"

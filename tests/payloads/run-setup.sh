@@ -32,3 +32,19 @@ can_rootless() {
     { [ "$(id -u)" != 0 ] || command -v setpriv >/dev/null 2>&1; } &&
         as_nobody "$VIV" run --limits=best-effort "$WORK/app.viv" true >/dev/null 2>&1
 }
+
+# race_runs [FLAGS...]: 200 runs of app, each sent SIGTERM at once or after a short spin, the
+# spin longer each run up to forty steps: signals spread over viv's first milliseconds. The guest's
+# arguments carry race-$$, for ps to find what a run left behind.
+race_runs() {
+    n=0
+    while [ $n -lt 200 ]; do
+        "$VIV" run "$@" app true "race-$$" >/dev/null 2>&1 &
+        vp=$!
+        j=0
+        while [ $j -lt $((n % 40)) ]; do j=$((j + 1)); done
+        kill -s TERM "$vp" 2>/dev/null
+        wait "$vp"
+        n=$((n + 1))
+    done
+}
