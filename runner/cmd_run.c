@@ -273,6 +273,7 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
     cfg->nbinds = f->nbinds;
     cfg->limits_best_effort = f->best_effort;
     cfg->cap_drop = f->cap_drop;
+    cfg->umask = (mode_t)f->umask;
     cfg->cap_add = f->cap_add;
 
     if (f->entrypoint) {
@@ -407,7 +408,8 @@ int cmd_run(struct viv_cli *cli, int argc, char **argv)
 {
     /* VIV_MODE: the default of --mode, as DOCKER_DEFAULT_PLATFORM is docker's. */
     const char *mode = getenv("VIV_MODE");
-    struct run_flags f = {.mode = mode && *mode ? mode : "auto", .read_only_tmpfs = true};
+    struct run_flags f = {
+        .mode = mode && *mode ? mode : "auto", .read_only_tmpfs = true, .umask = 022};
     struct viv_strv gargv = {0}, genv = {0};
     struct run_user user = {0};
     struct viv_image img;

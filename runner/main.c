@@ -172,6 +172,7 @@ const struct viv_verb viv_verbs[] = {
          "      --timeout DURATION   kill the whole instance after DURATION (90, 90s, 30m);\n"
          "                           exit status 124\n"
          "      --rm                 accepted: instances never outlive their run\n"
+         "      --umask MASK         the guest's umask, octal (default 0022)\n"
          "      --entrypoint PROG    run PROG instead of the manifest's entrypoint and cmd\n"
          "                           ('' clears it; a JSON array: '[\"/bin/sh\",\"-c\"]')\n"
          "      --mode MODE          native, vm, xlat or auto (default)\n"

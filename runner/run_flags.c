@@ -26,6 +26,7 @@ enum {
     OPT_SECCOMP,
     OPT_STATS,
     OPT_VERBOSE,
+    OPT_UMASK,
     OPT_INIT,
     OPT_READ_ONLY_TMPFS,
     OPT_INTERACTIVE,
@@ -426,6 +427,7 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
         {"interactive", optional_argument, NULL, OPT_INTERACTIVE},
         {"tty", optional_argument, NULL, OPT_TTY},
         {"verbose", optional_argument, NULL, OPT_VERBOSE},
+        {"umask", required_argument, NULL, OPT_UMASK},
         {"init", optional_argument, NULL, OPT_INIT},
         {0},
     };
@@ -522,6 +524,18 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
             if (parse_bool(cli, opts, OPT_TTY, optarg, &f->tty) < 0)
                 return -1;
             break;
+        case OPT_UMASK: {
+            /* Octal, as podman takes it ("0077", "27"). */
+            char *end;
+            errno = 0;
+            unsigned long m = strtoul(optarg, &end, 8);
+            if (errno || end == optarg || *end || optarg[0] == '-' || m > 0777)
+                return cli_usage_error(cli, "--umask '%s': expected an octal mask up to 0777",
+                                       optarg),
+                       -1;
+            f->umask = (int)m;
+            break;
+        }
         case OPT_VERBOSE:
             if (parse_bool(cli, opts, opt, optarg, &cli->verbose) < 0)
                 return -1;

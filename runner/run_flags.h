@@ -18,6 +18,7 @@ struct run_flags {
     size_t nulimits;
     struct viv_strv argv_owned; /* argv's words rewritten by run_podman_argv */
     uint64_t cap_drop, cap_add; /* 1 << CAP_* */
+    int umask;                  /* --umask: the guest's, 022 unless given */
 };
 
 /* Parse options up to the first operand. Returns 0 (optind at IMAGE), 1 after --help, -1 on a

@@ -78,11 +78,24 @@ const char *run_podman_unsupported(const char *word, int letter)
         {"userns", 0, "the guest always has a user namespace of its own"},
         {"pod", 0, "instances are not grouped"},
         {"restart", 0, "an instance is not restarted: its viv run returns its status"},
+        {"stop-signal", 0, "viv's own signals are relayed to the guest as they come"},
+        {"stop-timeout", 0, "viv's own signals are relayed to the guest as they come"},
+        {"sig-proxy", 0, "viv always relays its signals to the guest"},
+        {"tz", 0, "set TZ with -e TZ=ZONE"},
+        {"platform", 0, "the image's arch chooses: --mode xlat runs a foreign one"},
+        {"arch", 0, "the image's arch chooses: --mode xlat runs a foreign one"},
+        {"memory-swap", 0, "swap is not limited apart from --memory"},
+        {"cpu-shares", 0, "use --cpus for a CPU limit"},
+        {"cpuset-cpus", 0, "use --cpus for a CPU limit"},
+        {"group-add", 0, "supplementary groups come from the image's /etc/group for -u USER"},
+        {"add-host", 0, "the instance's /etc/hosts names it alone (--hostname)"},
+        {"dns", 0, "the guest has no network of its own: --network host uses the host's resolver"},
     };
     for (size_t i = 0; i < VIV_ARRAY_SIZE(flags); i++) {
-        if (letter ? flags[i].letter == letter
-                   : strncmp(word, "--", 2) == 0 && strlen(flags[i].name) == strcspn(word + 2, "=") &&
-                         strncmp(word + 2, flags[i].name, strlen(flags[i].name)) == 0)
+        if (letter
+                ? flags[i].letter == letter
+                : strncmp(word, "--", 2) == 0 && strlen(flags[i].name) == strcspn(word + 2, "=") &&
+                      strncmp(word + 2, flags[i].name, strlen(flags[i].name)) == 0)
             return flags[i].why;
     }
     return NULL;

@@ -416,7 +416,8 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
     /* The aide first: its namespaces are as long a job as the root, and start before anything
      * else this thread does. It keeps the signals the supervisor blocks. */
     /* What the set-up makes gets the mode it asks for, in the aide too (whose umask is its own
-     * from its clone on): no chmod after each. The guest gets 022 before its exec. */
+     * from its clone on): no chmod after each. The guest gets its own (--umask, 022) before its
+     * exec. */
     sandbox_sys(SYS_umask, 0, 0, 0, 0);
     struct sandbox_aide aide;
     sandbox_aide_start(&aide, c);
@@ -499,7 +500,7 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
         snprintf(n.msg, sizeof(n.msg), "%s", note);
         report(c, SANDBOX_REPORT_NOTE, 0, &n);
     }
-    umask(022);
+    umask(cfg->umask);
     if (sandbox_drop_privileges(cfg, &err) < 0)
         fail(c, &err);
     /* -t: the pty comes from our devpts, opened with the guest's ids so that the slave is the

@@ -426,7 +426,7 @@ static bool copies_in(const struct viv_sandbox_config *cfg)
 
 /* One that does not share our memory, killed before it said its set-up was done. */
 static void died_in_setup(const struct viv_sandbox_config *cfg, pid_t pid,
-                          const struct viv_limits_plan *plan, struct viv_error *err)
+                          const struct viv_limits_plan *plan, bool copying, struct viv_error *err)
 {
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -437,10 +437,8 @@ static void died_in_setup(const struct viv_sandbox_config *cfg, pid_t pid,
     if (oom) {
         char limit[32];
         viv_format_size(cfg->memory, limit, sizeof(limit));
-        viv_fail(err, 0,
-                 "the instance ran out of memory (limit %s) while it was set up: what --tmpfs "
-                 "copies in counts against --memory",
-                 limit);
+        viv_fail(err, 0, "the instance ran out of memory (limit %s) while it was set up%s", limit,
+                 copying ? ": what --tmpfs copies in counts against --memory" : "");
     } else if (WIFSIGNALED(status)) {
         viv_fail(err, 0, "the instance was killed by signal %d while it was set up",
                  WTERMSIG(status));
@@ -524,8 +522,9 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
      * threads (a .viv file's import has them).
      * One with cgroups to join reads the fds for them only after its clone: an instance started
      * early has none of them. */
+    bool copying = copies_in(cfg);
     bool shared = !cfg->init && !cfg->engine_main && plan.into_fd < 0 && !plan.dir[VIV_CG_MEMORY] &&
-                  !copies_in(cfg) && __libc_single_threaded;
+                  !copying && __libc_single_threaded;
     bool early =
         shared && !limits_plan_has_fds(&plan) && sandbox_early_take(&h, &p, &pid, &pidfd, &start);
     if (!early) {
@@ -653,7 +652,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
         goto out;
     }
     if (!shared && !su.fail_status && !su.set_up) {
-        died_in_setup(cfg, pid, &plan, err);
+        died_in_setup(cfg, pid, &plan, copying, err);
         goto out;
     }
     if (su.fail_status) {

@@ -230,6 +230,10 @@ echo f >"$WORK/afile"
 expect_err "-v: a file onto a directory is told as such" 125 "viv: run: -v $WORK/afile:/tmp: a file cannot be mounted on a directory" "$VIV" run -v "$WORK/afile:/tmp" app true
 expect_err "a mount destination given twice is refused" 125 "viv: run: -v '$WORK:/x/.': a mount is there already (duplicate destination)" "$VIV" run --tmpfs /x -v "$WORK:/x/." app true
 expect_err "--tmpfs over /dev is refused" 125 "viv: run: --tmpfs '/dev': /proc, /dev and /sys are the sandbox's own" "$VIV" run --tmpfs /dev app true
+run "$VIV" run --umask 0077 app 'umask; touch /tmp/f; stat -c %a /tmp/f'
+r1=$out
+run "$VIV" run app 'umask'
+if [ "$r1" = "$(printf '0077\n600')" ] && [ "$out" = 0022 ]; then pass "--umask sets the guest's umask, 0022 without it"; else fail "--umask sets the guest's umask, 0022 without it" "$r1 / $out $errout"; fi
 run "$VIV" run --read-only=false --rm=true --verbose=false app 'touch /etc/x && echo rw'
 if [ "$out" = rw ] && [ -z "$errout" ]; then pass "switches take podman's =true and =false"; else fail "switches take podman's =true and =false" "$status $out $errout"; fi
 expect_err "a switch's value must be true or false" 125 "viv: run: --read-only='yes': expected true or false (see 'viv run --help')" "$VIV" run --read-only=yes app true
