@@ -510,7 +510,10 @@ static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide 
      * under --read-only too, in the layer that is discarded, before the root goes read-only. */
     if (overlay) {
         struct viv_error ignored;
-        int w = sandbox_open_in_root(root, cfg->workdir, true, false, &ignored);
+        int w = open_in_root_quiet(root, cfg->workdir);
+        /* Made here, it is the guest user's, as podman makes it: a -u user can work in it. */
+        if (w < 0 && (w = sandbox_open_in_root(root, cfg->workdir, true, false, &ignored)) >= 0)
+            (void)!fchownat(w, "", cfg->uid, cfg->gid, AT_EMPTY_PATH);
         if (w >= 0)
             close(w);
     }

@@ -148,6 +148,8 @@ if [ -s /etc/resolv.conf ]; then
 fi
 run "$VIV" run -w /new/dir app pwd
 if [ "$out" = "/new/dir" ]; then pass "-w makes a missing directory"; else fail "-w makes a missing directory" "$out"; fi
+run "$VIV" run -u 1000 -w /new/dir app 'stat -c %u /new /new/dir; touch f && echo written'
+if [ "$out" = "$(printf '0\n1000\nwritten')" ]; then pass "-w makes a missing directory the guest user's, as podman does"; else fail "-w makes a missing directory the guest user's" "$status $out $errout"; fi
 # As root the image's files belong to root and stay closed to uid 1000; rootless they all belong
 # to the caller, whom the guest's uid maps to.
 denied=$(printf '\ndenied')
