@@ -235,6 +235,15 @@ static int apply_flag_values(const struct run_flags *f, struct viv_sandbox_confi
     return 0;
 }
 
+/* A host name, as RFC 1123 spells one: it goes into the guest's /etc/hosts and /etc/hostname,
+ * where a space or a newline would make it more than a name. */
+static bool host_name_ok(const char *name)
+{
+    return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._") ==
+               strlen(name) &&
+           name[0] != '-' && name[0] != '.' && strlen(name) <= 64;
+}
+
 /* --entrypoint's words: a JSON array of strings, as podman takes it ('["/bin/sh","-c"]'; "[]"
  * clears it as "" does), else the text as one word. */
 static void push_entrypoint(const char *text, struct viv_strv *argv)
@@ -316,6 +325,9 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
 
     if (f->hostname) {
         snprintf(hostname, hlen, "%s", f->hostname);
+    } else if (cfg->network_host && gethostname(hostname, hlen) == 0 && hostname[0] &&
+               host_name_ok(hostname)) {
+        /* On the host's network, the host's name, as podman gives it there. */
     } else {
         /* The image's name, the last part of it: a name's characters are a host name's, and
          * one longer than a host name may be is cut. */
@@ -324,11 +336,7 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
     }
     if (!hostname[0] || strlen(hostname) > 64)
         return viv_fail(err, 0, "--hostname '%s': must be 1 to 64 bytes", hostname);
-    /* A host name, as RFC 1123 spells one: it goes into the guest's /etc/hosts and
-     * /etc/hostname, where a space or a newline would make it more than a name. */
-    if (strspn(hostname, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._") !=
-            strlen(hostname) ||
-        hostname[0] == '-' || hostname[0] == '.')
+    if (!host_name_ok(hostname))
         return viv_fail(
             err, 0, "--hostname '%s': letters, digits, '-', '_' and '.' only, not first '-' or '.'",
             hostname);

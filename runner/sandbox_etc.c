@@ -15,9 +15,22 @@ struct etc_file {
     const char *name;
     const char *text; /* buf, or the configuration's */
     size_t len;
-    char buf[4096];
+    char buf[8192];
 };
 #define ETC_FILES 4
+
+/* The host's /etc/hosts, whole lines of it up to len bytes (its names are the guest's too on
+ * the host's network, as podman gives them): its length, 0 without one. */
+static size_t host_hosts(char *buf, size_t len)
+{
+    int fd = open("/etc/hosts", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, buf, len) : -1;
+    if (fd >= 0)
+        close(fd);
+    while (n > 0 && buf[n - 1] != '\n')
+        n--;
+    return n > 0 ? (size_t)n : 0;
+}
 
 /* The files, resolv.conf the host's own (none when the host has none), passwd only where the
  * configuration has one. Read before the first mount can hide the host's. */
@@ -26,10 +39,13 @@ static void etc_texts(const struct viv_sandbox_config *cfg, struct etc_file f[ET
     f[0].name = "hostname";
     f[0].len = (size_t)snprintf(f[0].buf, sizeof(f[0].buf), "%s\n", cfg->hostname);
     f[1].name = "hosts";
-    f[1].len = (size_t)snprintf(f[1].buf, sizeof(f[1].buf),
-                                "127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost "
-                                "ip6-loopback\n127.0.1.1\t%s\n",
-                                cfg->hostname);
+    f[1].len = cfg->network_host ? host_hosts(f[1].buf, sizeof(f[1].buf) - 80) : 0;
+    if (!f[1].len)
+        f[1].len = (size_t)snprintf(f[1].buf, sizeof(f[1].buf),
+                                    "127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost "
+                                    "ip6-loopback\n");
+    f[1].len += (size_t)snprintf(f[1].buf + f[1].len, sizeof(f[1].buf) - f[1].len,
+                                 "127.0.1.1\t%s\n", cfg->hostname);
     f[2].name = "resolv.conf";
     f[2].len = 0;
     int fd = open("/etc/resolv.conf", O_RDONLY | O_CLOEXEC);

@@ -146,6 +146,9 @@ if [ -s /etc/resolv.conf ]; then
     run "$VIV" run --network host app 'cat /etc/resolv.conf'
     if [ "$out" = "$(cat /etc/resolv.conf)" ]; then pass "--network host: the host's /etc/resolv.conf"; else fail "--network host: the host's /etc/resolv.conf" "$out $errout"; fi
 fi
+# The host's name and its /etc/hosts, as podman gives them on the host's network.
+run "$VIV" run --network host app 'hostname; cat /etc/hosts'
+if [ "$out" = "$(hostname; cat /etc/hosts 2>/dev/null || printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n'; printf '127.0.1.1\t%s' "$(hostname)")" ]; then pass "--network host: the host's name and /etc/hosts"; else fail "--network host: the host's name and /etc/hosts" "$out $errout"; fi
 run "$VIV" run -w /new/dir app pwd
 if [ "$out" = "/new/dir" ]; then pass "-w makes a missing directory"; else fail "-w makes a missing directory" "$out"; fi
 run "$VIV" run -u 1000 -w /new/dir app 'stat -c %u /new /new/dir; touch f && echo written'
