@@ -16,9 +16,9 @@ static int ref_path_check(const char *name, const char *tag, struct viv_error *e
     if (!viv_tag_valid(tag) || strcmp(tag, ".") == 0 || strcmp(tag, "..") == 0)
         return catalog_fail_rule(err, EINVAL, "image tag '%s' is not valid", tag);
     if (!tree_path_clean(name))
-        return catalog_fail_rule(err, EINVAL,
-                        "image name '%s' has an empty, '.' or '..' component between slashes",
-                        name);
+        return catalog_fail_rule(
+            err, EINVAL, "image name '%s' has an empty, '.' or '..' component between slashes",
+            name);
     return 0;
 }
 
@@ -66,8 +66,8 @@ int catalog_ref_read(struct viv_catalog *c, const char *name, const char *tag, c
     if (parse_ref_file(fd, id) < 0)
         return viv_fail(err, errno, "read ref %s:%s", name, tag);
     if (!id[0])
-        return catalog_fail_rule(err, EINVAL, "ref %s:%s does not hold an image id (run `viv fsck`)", name,
-                        tag);
+        return catalog_fail_rule(err, EINVAL,
+                                 "ref %s:%s does not hold an image id (run `viv fsck`)", name, tag);
     return 1;
 }
 
@@ -93,11 +93,12 @@ int catalog_ref_write(struct viv_catalog *c, const char *name, const char *tag, 
         if (!S_ISDIR(sb.st_mode)) {
             char *last = strrchr(dir, '/');
             if (!last)
-                return catalog_fail_rule(err, ENOTDIR, "write ref %s:%s: '%s/refs/%s' is not a folder",
-                                name, tag, c->home, dir);
+                return catalog_fail_rule(err, ENOTDIR,
+                                         "write ref %s:%s: '%s/refs/%s' is not a folder", name, tag,
+                                         c->home, dir);
             *last = '\0';
-            return catalog_fail_rule(err, ENOTDIR, "ref %s:%s conflicts with the ref %s:%s", name, tag,
-                            dir, last + 1);
+            return catalog_fail_rule(err, ENOTDIR, "ref %s:%s conflicts with the ref %s:%s", name,
+                                     tag, dir, last + 1);
         }
         *s = ch;
         if (!ch)
@@ -108,8 +109,8 @@ int catalog_ref_write(struct viv_catalog *c, const char *name, const char *tag, 
         goto fail;
     struct stat sb;
     if (fstatat(dfd, tag, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(sb.st_mode))
-        return catalog_fail_rule(err, EISDIR, "ref %s:%s conflicts with the refs named '%s/%s/...'", name,
-                        tag, name, tag);
+        return catalog_fail_rule(err, EISDIR, "ref %s:%s conflicts with the refs named '%s/%s/...'",
+                                 name, tag, name, tag);
     char hex[17], tmp[32], line[66];
     if (viv_random_hex(hex, 8, err) < 0)
         return -1;
@@ -263,7 +264,8 @@ static int resolve_prefix(struct viv_catalog *c, const char *prefix, char id[65]
     }
     free(ids);
     if (hits > 1)
-        return catalog_fail_rule(err, EINVAL, "ambiguous image id prefix '%s' (%zu images)", prefix, hits);
+        return catalog_fail_rule(err, EINVAL, "ambiguous image id prefix '%s' (%zu images)", prefix,
+                                 hits);
     return hits == 1;
 }
 
@@ -278,9 +280,19 @@ int catalog_resolve_ref(struct viv_catalog *c, const char *image, char id[65], c
         t = viv_xstrdup("latest");
     if (parsed) {
         int rc = catalog_ref_read(c, n, t, id, err);
+        /* "localhost/app", "docker.io/library/alpine": an import keeps a reference's last part
+         * as the name (image_ref_normalize), so a lookup does too where the whole is none. */
+        const char *last = strrchr(n, '/');
+        if (rc == 0 && last && last[1] && (rc = catalog_ref_read(c, last + 1, t, id, err)) == 1) {
+            char *shorter = viv_xstrdup(last + 1);
+            free(n);
+            n = shorter;
+        }
         if (rc == 1 && !catalog_image_exists(c, id))
-            rc = catalog_fail_rule(err, ENOENT, "ref %s:%s names image %.*s, which does not exist "
-                          "(run `viv fsck`)", n, t, CATALOG_SHORT_ID, id);
+            rc = catalog_fail_rule(err, ENOENT,
+                                   "ref %s:%s names image %.*s, which does not exist "
+                                   "(run `viv fsck`)",
+                                   n, t, CATALOG_SHORT_ID, id);
         if (rc != 0) {
             if (rc == 1) {
                 *name = n;

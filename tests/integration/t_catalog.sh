@@ -17,6 +17,13 @@ run "$VIV" inspect hello:1.0
 if [ "$status" = 0 ] && contains "$out" "\"entrypoint\": [" && contains "$out" "\"rootfs\": \"$VIV_HOME/images/$id/rootfs\""; then pass "inspect shows manifest and checkout"; else fail "inspect shows manifest and checkout" "$out $errout"; fi
 expect "inspect by unique id prefix" 0 "$VIV" inspect "$(printf '%.8s' "$id")"
 expect_err "inspect of a missing image" 125 "viv: inspect: no image 'nothere:latest'" "$VIV" inspect nothere
+# As an import names an image by its reference's last part, a lookup does: podman's
+# localhost/NAME and a registry's path find it.
+run "$VIV" inspect localhost/hello:1.0
+r1=$status
+run "$VIV" inspect docker.io/library/hello:1.0
+if [ "$r1" = 0 ] && [ "$status" = 0 ] && contains "$out" '"name": "hello"'; then pass "localhost/NAME and a registry path find the image NAME"; else fail "localhost/NAME and a registry path find the image NAME" "$r1 $status $out $errout"; fi
+expect_err "a path whose last part is no image is still missing, named in full" 125 "viv: inspect: no image 'localhost/nothere:latest'" "$VIV" inspect localhost/nothere
 assert "checkout holds the program" cmp "$VIV_HOME/images/$id/rootfs/bin/hello" "$WORK/examples/hello/rootfs/bin/hello"
 
 # Re-import shares everything.
