@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/resource.h>
@@ -214,6 +215,11 @@ static int apply_flag_values(const struct run_flags *f, struct viv_sandbox_confi
                             "--cpus '%s': the kernel limits no finer than %g CPUs (1 ms of "
                             "each 100 ms)",
                             f->cpus, VIV_CPUS_MIN);
+        /* As podman: more than viv may run on would limit nothing. */
+        cpu_set_t mine;
+        int have = sched_getaffinity(0, sizeof(mine), &mine) == 0 ? CPU_COUNT(&mine) : 0;
+        if (have > 0 && v > have)
+            return viv_fail(err, 0, "--cpus '%s': there are only %d CPUs to run on", f->cpus, have);
         cfg->cpus = v;
     }
     if (f->timeout && viv_parse_duration(f->timeout, &cfg->timeout_ms, err) < 0)

@@ -148,6 +148,8 @@ fi
 
 expect_err "--pids-limit must be a number" 125 "viv: run: --pids-limit 'many': expected a number (0 or -1: no limit)" "$VIV" run --pids-limit many app true
 expect_err "--cpus finer than the kernel limits is refused, not raised" 125 "viv: run: --cpus '0.001': the kernel limits no finer than 0.01 CPUs (1 ms of each 100 ms)" "$VIV" run --cpus 0.001 app true
+ncpu=$(nproc)
+expect_err "--cpus above the CPUs viv may run on is refused, as podman refuses it" 125 "viv: run: --cpus '$((ncpu + 1))': there are only $ncpu CPUs to run on" "$VIV" run --cpus $((ncpu + 1)) app true
 expect_err "--cpus must be a number" 125 "viv: run: --cpus 'lots': expected a number of CPUs (0: no limit)" "$VIV" run --cpus lots app true
 run "$VIV" run --pids-limit 0 --memory 0 --cpus 0 app 'echo unlimited'
 if [ "$status" = 0 ] && [ "$out" = unlimited ]; then pass "--pids-limit 0, --memory 0, --cpus 0: no limits"; else fail "--pids-limit 0, --memory 0, --cpus 0: no limits" "$status $out $errout"; fi
