@@ -201,11 +201,16 @@ static const char *bind_option_refused(const char *o)
         return "no overlay over host directories: :ro, or a --tmpfs to work in";
     if (strcmp(o, "idmap") == 0 || strncmp(o, "idmap=", 6) == 0)
         return "no id-mapped binds";
+    static const char *const atime[] = {"noatime", "relatime",   "strictatime",
+                                        "atime",   "nodiratime", "diratime"};
+    for (size_t i = 0; i < VIV_ARRAY_SIZE(atime); i++)
+        if (strcmp(o, atime[i]) == 0)
+            return "a bind keeps the host mount's access-time rules (the kernel locks them)";
     return NULL;
 }
 
-/* HOST:GUEST[:OPTIONS], as podman takes it: ro, rw, the mount's flags (noexec, nosuid, nodev,
- * atime ones), private propagation; z and Z (SELinux labels) are accepted and mean nothing here.
+/* HOST:GUEST[:OPTIONS], as podman takes it: ro, rw, the mount's flags (noexec, nosuid, nodev),
+ * private propagation; z and Z (SELinux labels) are accepted and mean nothing here.
  * nosuid and nodev unless told otherwise; dev never. */
 static int add_bind(struct run_flags *f, const char *arg, struct viv_error *err)
 {
@@ -229,8 +234,7 @@ static int add_bind(struct run_flags *f, const char *arg, struct viv_error *err)
             if (!known)
                 return viv_fail(err, 0,
                                 "-v '%s': unknown option '%s' (ro, rw, noexec, exec, nosuid, "
-                                "suid, nodev, noatime, relatime, strictatime, nodiratime, "
-                                "private, rprivate, z, Z)",
+                                "suid, nodev, private, rprivate, z, Z)",
                                 arg, o);
         }
     }

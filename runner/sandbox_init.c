@@ -277,6 +277,13 @@ static _Noreturn void start_guest(const struct sandbox_child *c, const char *pro
          * it are told directly, as the guest's own stderr would. */
         close(c->report_fd);
         close(c->done_fd);
+        /* Nor does close-on-exec close anything: what viv still holds (the catalog's
+         * directories, outside the root, from which ".." climbs to the host's /) would be the
+         * guest's, which shares the engine's descriptors. Only its own fd stays. */
+        int keep = cfg->engine_fd;
+        if (keep > 3)
+            sandbox_sys(SYS_close_range, 3, (unsigned)keep - 1, 0, 0);
+        sandbox_sys(SYS_close_range, (unsigned)(keep >= 3 ? keep + 1 : 3), ~0u, 0, 0);
         int status = cfg->engine_main(cfg, prog, &err);
         fprintf(stderr, "viv: run: %s\n", err.msg);
         _exit(status);

@@ -511,8 +511,12 @@ static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide 
     if (overlay) {
         struct viv_error ignored;
         int w = open_in_root_quiet(root, cfg->workdir);
-        /* Made here, it is the guest user's, as podman makes it: a -u user can work in it. */
-        if (w < 0 && (w = sandbox_open_in_root(root, cfg->workdir, true, false, &ignored)) >= 0)
+        /* Made here, it is the guest user's, as podman makes it: a -u user can work in it. Only
+         * on the instance's own layer: not in a -v bind (the host's directory, through an
+         * image's symlink), which is the host's to own. */
+        struct stat made, top;
+        if (w < 0 && (w = sandbox_open_in_root(root, cfg->workdir, true, false, &ignored)) >= 0 &&
+            fstat(w, &made) == 0 && fstat(root, &top) == 0 && made.st_dev == top.st_dev)
             (void)!fchownat(w, "", cfg->uid, cfg->gid, AT_EMPTY_PATH);
         if (w >= 0)
             close(w);

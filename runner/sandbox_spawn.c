@@ -374,13 +374,14 @@ static _Noreturn void lost_in_setup(pid_t pid)
     _exit(SANDBOX_FAILED);
 }
 
-/* Whether the image has anything in the directory at path (resolved in its root, as the
- * guest will): a --tmpfs over an empty one (a /tmp, a /run) copies nothing. In doubt, yes. */
+/* Whether the image has anything in the directory at path: a --tmpfs over an empty one (a /tmp,
+ * a /run) copies nothing. In doubt, yes: a path through one of the image's symlinks too, which
+ * may lead into a -v bind. */
 static bool image_has_files_at(const char *rootfs, const char *path)
 {
     int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
     struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC,
-                           .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+                           .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS};
     int dir = root < 0 ? -1 : (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
     bool has = dir < 0 && root >= 0 && errno != ENOENT && errno != ENOTDIR;
     char buf[512];

@@ -28,8 +28,8 @@ void xlat_proc_ids(const struct xlat_proc *p, pid_t *pid, pid_t *ppid)
     if (pid)
         *pid = xlat_pid_to_guest(p, self);
     if (ppid)
-        *ppid = p->alone && self == p->alone_root ? p->alone_pid - 1
-                                                  : xlat_pid_to_guest(p, getppid());
+        *ppid =
+            p->alone && self == p->alone_root ? p->alone_pid - 1 : xlat_pid_to_guest(p, getppid());
 }
 
 XLAT_SYS(getpid)
@@ -210,8 +210,13 @@ XLAT_SYS(prctl)
             return -errno;
         return xlat_mem_write(p->mem, a[1], name, sizeof(name));
     }
-    case PR_GET_DUMPABLE:
     case PR_SET_DUMPABLE:
+        /* The process is the translator's too: its memory is not for the guest's other
+         * processes (a native one it started may ptrace) to read or write. */
+        if (a[1] != 0)
+            return -EPERM;
+        return XLAT_RET(prctl(PR_SET_DUMPABLE, 0, 0, 0, 0));
+    case PR_GET_DUMPABLE:
     case PR_SET_PDEATHSIG:
     case PR_GET_NO_NEW_PRIVS:
     case PR_SET_NO_NEW_PRIVS:
@@ -229,4 +234,3 @@ XLAT_SYS(getrusage)
         return -errno;
     return xlat_mem_write(p->mem, a[1], &ru, sizeof(ru));
 }
-

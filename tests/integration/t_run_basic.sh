@@ -153,6 +153,10 @@ run "$VIV" run -w /new/dir app pwd
 if [ "$out" = "/new/dir" ]; then pass "-w makes a missing directory"; else fail "-w makes a missing directory" "$out"; fi
 run "$VIV" run -u 1000 -w /new/dir app 'stat -c %u /new /new/dir; touch f && echo written'
 if [ "$out" = "$(printf '0\n1000\nwritten')" ]; then pass "-w makes a missing directory the guest user's, as podman does"; else fail "-w makes a missing directory the guest user's" "$status $out $errout"; fi
+# Not in a -v bind: a directory made in the host's is the host's to own.
+mkdir -p "$WORK/hb"
+run "$VIV" run -u 1000 -v "$WORK/hb:/mnt/hb" -w /mnt/hb/made app true
+if [ "$status" = 0 ] && [ "$(stat -c %u "$WORK/hb/made")" = "$(id -u)" ]; then pass "-w in a -v bind leaves the directory it makes to the host's caller"; else fail "-w in a -v bind leaves the directory it makes to the host's caller" "$status $errout $(stat -c %u "$WORK/hb/made" 2>&1)"; fi
 # As root the image's files belong to root and stay closed to uid 1000; rootless they all belong
 # to the caller, whom the guest's uid maps to.
 denied=$(printf '\ndenied')
@@ -228,6 +232,7 @@ if [ "$out" = "$(printf '1\n1')" ]; then pass "--tmpfs /tmp replaces the sandbox
 # accepted and meaning nothing; what cannot be given is refused with the reason.
 run "$VIV" run -v "$WORK:/x:ro,noexec,z,rprivate" app 'grep " /x " /proc/self/mountinfo | cut -d" " -f6'
 if [ "$out" = "ro,nosuid,nodev,noexec,relatime" ]; then pass "-v: ro, noexec, z and rprivate, with nosuid and nodev by default"; else fail "-v: ro, noexec, z and rprivate, with nosuid and nodev by default" "$status $out $errout"; fi
+expect_err "-v: an access-time flag is refused, with the reason" 125 "viv: run: -v '$WORK:/x:noatime': noatime is not supported: a bind keeps the host mount's access-time rules (the kernel locks them)" "$VIV" run -v "$WORK:/x:noatime" app true
 expect_err "-v: dev is refused, with the reason" 125 "viv: run: -v '$WORK:/x:dev': dev is not supported: device nodes are not passed to the guest" "$VIV" run -v "$WORK:/x:dev" app true
 expect_err "-v: a propagation the guest cannot have is refused" 125 "viv: run: -v '$WORK:/x:rshared': rshared is not supported: the guest's mounts are private" "$VIV" run -v "$WORK:/x:rshared" app true
 expect_err "-v: an anonymous volume is refused, pointing to --tmpfs" 125 "viv: run: -v '/data': expected HOST:GUEST[:OPTIONS] (no anonymous volumes: --tmpfs /data gives the guest a scratch directory there)" "$VIV" run -v /data app true

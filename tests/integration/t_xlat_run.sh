@@ -26,7 +26,7 @@ else
 
     # An appliance of the test programs: files in its own root, status and signals.
     mkdir -p "$WORK/rv/rootfs/bin" "$WORK/rv/rootfs/tmp"
-    for p in args files hello; do cp "$RV/$p-static" "$WORK/rv/rootfs/bin/$p"; done
+    for p in args files hello fds; do cp "$RV/$p-static" "$WORK/rv/rootfs/bin/$p"; done
     printf '{"vivarium":1,"name":"rvtest","arch":"riscv64","entrypoint":["/bin/args"]}\n' > "$WORK/rv/manifest.json"
     "$VIV" build "$WORK/rv" -o "$WORK/rv.viv" >/dev/null && "$VIV" import -q "$WORK/rv.viv" >/dev/null
     # The guest gets the manifest's environment, not the caller's.
@@ -40,6 +40,13 @@ else
     fi
     run "$VIV" run --entrypoint /bin/hello rvtest
     if [ "$status" = 0 ] && contains "$out" "hello"; then pass "--entrypoint picks another riscv64 program"; else fail "--entrypoint picks another riscv64 program" "$status $out $errout"; fi
+    # The translator never execs: none of viv's descriptors (the catalog's directories, whose
+    # ".." leads to the host's /) may be left in its process for the guest to find.
+    run "$VIV" run --entrypoint /bin/fds rvtest
+    r1=$out
+    run "$VIV" run --init --entrypoint /bin/fds rvtest
+    want=$(printf 'fds above 2: 0\ndumpable: refused')
+    if [ "$r1" = "$want" ] && [ "$out" = "$want" ]; then pass "a translated guest finds no descriptor of viv's and cannot make its process dumpable, with --init too"; else fail "a translated guest finds no descriptor of viv's and cannot make its process dumpable" "$r1 / $status $out $errout"; fi
     run "$VIV" run --entrypoint /bin/nothere rvtest
     if [ "$status" = 127 ]; then pass "a missing riscv64 entrypoint exits 127"; else fail "a missing riscv64 entrypoint exits 127" "$status $errout"; fi
     "$RV/args-native" segv >/dev/null 2>&1
