@@ -27,6 +27,9 @@ static void keep_attrs(int to, const char *name, const struct stat *st, bool lin
  * become one that fills the tmpfs. */
 static int copy_data(int in, int out, off_t size)
 {
+    /* For where copy_file_range cannot go (across filesystems, the image's to a tmpfs): on the
+     * heap, as this runs on whatever stack the caller has, a small one maybe. */
+    _cleanup_free_ char *buf = NULL;
     off_t at = 0;
     while (at < size) {
         off_t data = lseek(in, at, SEEK_DATA);
@@ -38,9 +41,10 @@ static int copy_data(int in, int out, off_t size)
         off_t from = data, to = data;
         while (from < hole) {
             ssize_t n = copy_file_range(in, &from, out, &to, (size_t)(hole - from), 0);
-            if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
-                /* On the heap: this runs on whatever stack the caller has, a small one maybe. */
-                _cleanup_free_ char *buf = viv_xmalloc(65536);
+            if (n < 0 &&
+                (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+                if (!buf)
+                    buf = viv_xmalloc(65536);
                 size_t want = (size_t)(hole - from) < 65536 ? (size_t)(hole - from) : 65536;
                 n = pread(in, buf, want, from);
                 if (n > 0 && pwrite(out, buf, (size_t)n, to) != n)

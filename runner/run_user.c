@@ -159,9 +159,10 @@ int run_resolve_user(const char *rootfs, const char *spec, const char *what, boo
     uint32_t uid = 0, gid = 0;
     bool uid_numeric = numeric_id(s, &uid);
     struct passwd_entry pw = {0};
-    /* On a copy: the scan cuts the text up, and a user it lacks gets it whole, one line more. */
-    _cleanup_free_ char *scanned = viv_xstrdup(passwd);
-    find_passwd(scanned, s, uid_numeric, uid, &pw);
+    /* The scan cuts the text up: a uid it may lack, which gets the text whole with one line
+     * more, is looked up in a copy. */
+    _cleanup_free_ char *whole = uid_numeric && uid != 0 ? viv_xstrdup(passwd) : NULL;
+    find_passwd(passwd, s, uid_numeric, uid, &pw);
     if (pw.found) {
         /* Without --user the guest is 0:0 whatever root's entry says, as in runc; only its home
          * is taken. */
@@ -218,10 +219,10 @@ int run_resolve_user(const char *rootfs, const char *spec, const char *what, boo
     }
     u->uid = uid;
     u->gid = gid;
-    size_t n = strlen(passwd);
-    if (!pw.found && uid != 0 && n)
-        u->passwd = viv_xasprintf("%s%s%u:*:%u:%u:container user:/:/bin/sh\n", passwd,
-                                  passwd[n - 1] == '\n' ? "" : "\n", (unsigned)uid, (unsigned)uid,
+    size_t n = whole ? strlen(whole) : 0;
+    if (!pw.found && n)
+        u->passwd = viv_xasprintf("%s%s%u:*:%u:%u:container user:/:/bin/sh\n", whole,
+                                  whole[n - 1] == '\n' ? "" : "\n", (unsigned)uid, (unsigned)uid,
                                   (unsigned)gid);
     return 0;
 }

@@ -273,13 +273,11 @@ static _Noreturn void start_guest(const struct sandbox_child *c, const char *pro
             signal(sig, SIG_DFL);
     sigprocmask(SIG_SETMASK, oldmask, NULL);
     if (cfg->engine_main) {
-        /* Nothing is exec'd: the guest has started once the report pipe closes. Failures to load
-         * it are told directly, as the guest's own stderr would. */
-        close(c->report_fd);
-        close(c->done_fd);
-        /* Nor does close-on-exec close anything: what viv still holds (the catalog's
-         * directories, outside the root, from which ".." climbs to the host's /) would be the
-         * guest's, which shares the engine's descriptors. Only its own fd stays. */
+        /* Nothing is exec'd, so close-on-exec closes nothing: what viv still holds (the
+         * catalog's directories, outside the root, from which ".." climbs to the host's /) would
+         * be the guest's, which shares the engine's descriptors. Only the engine's own fd stays.
+         * The report pipe, closed with the rest, tells the supervisor the guest has started;
+         * failures to load it are told directly, as the guest's own stderr would. */
         int keep = cfg->engine_fd;
         if (keep > 3)
             sandbox_sys(SYS_close_range, 3, (unsigned)keep - 1, 0, 0);

@@ -379,29 +379,23 @@ static _Noreturn void lost_in_setup(pid_t pid)
  * may lead into a -v bind. */
 static bool image_has_files_at(const char *rootfs, const char *path)
 {
-    int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_close_ int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
     struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC,
                            .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS};
     int dir = root < 0 ? -1 : (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
-    bool has = dir < 0 && root >= 0 && errno != ENOENT && errno != ENOTDIR;
-    char buf[512];
-    long n;
-    while (dir >= 0 && !has && (n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) != 0) {
-        if (n < 0) {
-            has = true;
-            break;
-        }
-        for (long at = 0; at < n && !has;) {
-            const struct dirent64 *d = (const struct dirent64 *)(buf + at);
-            has = strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0;
-            at += d->d_reclen;
-        }
-    }
-    if (dir >= 0)
+    if (dir < 0)
+        return root < 0 || (errno != ENOENT && errno != ENOTDIR);
+    DIR *d = fdopendir(dir);
+    if (!d) {
         close(dir);
-    if (root >= 0)
-        close(root);
-    return has || root < 0;
+        return true;
+    }
+    struct dirent *de;
+    bool has = false;
+    while (!has && (de = readdir(d)))
+        has = strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+    closedir(d);
+    return has;
 }
 
 /* Whether a --tmpfs copies in what the image has: a set-up as long as the image's tree, which

@@ -209,7 +209,7 @@ static bool read_report(const struct viv_sandbox_config *cfg, int fd, struct san
     } else if (r.type == SANDBOX_REPORT_SET_UP) {
         out->set_up = true;
     } else if (!out->fail_status) {
-        out->fail_status = r.type == SANDBOX_REPORT_EXEC ? r.status : 125;
+        out->fail_status = r.status; /* 125 for a set-up that failed, 126 or 127 for the exec */
         out->err = r.err;
     }
     return true;
