@@ -635,6 +635,10 @@ int seccomp_policy_install(const void *bpf, size_t len, bool trap_chown, int *no
                            struct viv_error *err);
 /* The policy as libseccomp's pseudo-filter text, for tests and docs (caller frees). */
 char *seccomp_policy_describe(bool trap_chown);
+/* A second filter for a translator or a VMM, over the policy: ptrace, process_vm_readv and
+ * writev, and pidfd_getfd refused (EPERM) in it and every process it starts. no_new_privs must
+ * be set. */
+int seccomp_engine_load(struct viv_error *err);
 
 /* ---- limits (limits_cgroup.c, limits_rlimit.c) ---- */
 

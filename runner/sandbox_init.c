@@ -526,7 +526,8 @@ _Noreturn void sandbox_child_main(const struct sandbox_child *c)
     viv_trace(VIV_TRACE_RUN, "run", "instance: privileges dropped, loading seccomp");
     if (cfg->seccomp) {
         int nfd;
-        if (load_policy(c, &nfd, &err) < 0)
+        if (load_policy(c, &nfd, &err) < 0 ||
+            (cfg->engine_main && seccomp_engine_load(&err) < 0))
             fail(c, &err);
         if (nfd >= 0) {
             if (send_fd(c->sock_fd, nfd, SANDBOX_FD_NOTIFY) < 0) {

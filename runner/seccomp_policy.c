@@ -245,6 +245,32 @@ int seccomp_policy_load(bool trap_chown, int *notify_fd, struct viv_error *err)
     return seccomp_policy_install(bpf, len, trap_chown, notify_fd, err);
 }
 
+/* The calls a guest's native process may make on its own processes but a translator or a VMM
+ * never needs: each serves its guest's equivalents itself, on the guest's own terms. Should the
+ * guest take over the engine's process, these would read or steal from the engine's siblings
+ * (their memory, the /dev/kvm or root fd they hold), which under the guest's policy alone are
+ * its own processes and open to it. */
+static const char *const engine_refused[] = {"ptrace", "process_vm_readv", "process_vm_writev",
+                                             "pidfd_getfd"};
+
+int seccomp_engine_load(struct viv_error *err)
+{
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (!ctx)
+        return viv_fail(err, ENOMEM, "seccomp_init");
+    int rc = seccomp_arch_add(ctx, SCMP_ARCH_X86);
+    if (rc == -EEXIST)
+        rc = 0;
+    seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
+    for (size_t i = 0; rc == 0 && i < VIV_ARRAY_SIZE(engine_refused); i++)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+                              seccomp_syscall_resolve_name(engine_refused[i]), 0);
+    if (rc == 0)
+        rc = seccomp_load(ctx);
+    seccomp_release(ctx);
+    return rc < 0 ? viv_fail(err, -rc, "load the engine's seccomp filter") : 0;
+}
+
 char *seccomp_policy_describe(bool trap_chown)
 {
     scmp_filter_ctx ctx;

@@ -215,8 +215,8 @@ static int run_without_namespaces(const struct viv_sandbox_config *cfg, struct v
             viv_fail(&e, errno, "set no_new_privs");
         else if (sandbox_landlock_read_only(cfg->rootfs, &e) < 0)
             ; /* the image would be written through: refuse to run */
-        else if (cfg->seccomp)
-            seccomp_policy_load(false, &unused, &e);
+        else if (cfg->seccomp && seccomp_policy_load(false, &unused, &e) == 0)
+            seccomp_engine_load(&e);
         int status = e.msg[0] ? 125 : vm_serve(cfg, cfg->rootfs, true, &e);
         fprintf(stderr, "viv: run: %s\n", e.msg);
         _exit(status);

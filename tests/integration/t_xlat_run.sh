@@ -45,8 +45,8 @@ else
     run "$VIV" run --entrypoint /bin/fds rvtest
     r1=$out
     run "$VIV" run --init --entrypoint /bin/fds rvtest
-    want=$(printf 'fds above 2: 0\ndumpable: refused')
-    if [ "$r1" = "$want" ] && [ "$out" = "$want" ]; then pass "a translated guest finds no descriptor of viv's and cannot make its process dumpable, with --init too"; else fail "a translated guest finds no descriptor of viv's and cannot make its process dumpable" "$r1 / $status $out $errout"; fi
+    want=$(printf 'fds above 2: 0\ndumpable: refused\nseccomp filters:\t2')
+    if [ "$r1" = "$want" ] && [ "$out" = "$want" ]; then pass "a translated guest finds no descriptor of viv's, cannot make its process dumpable, and runs under the engine's filter over the policy, with --init too"; else fail "a translated guest finds no descriptor of viv's, cannot make its process dumpable, runs under two filters" "$r1 / $status $out $errout"; fi
     run "$VIV" run --entrypoint /bin/nothere rvtest
     if [ "$status" = 127 ]; then pass "a missing riscv64 entrypoint exits 127"; else fail "a missing riscv64 entrypoint exits 127" "$status $errout"; fi
     "$RV/args-native" segv >/dev/null 2>&1

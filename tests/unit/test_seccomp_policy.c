@@ -14,8 +14,10 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 /* The policy's rule for one syscall in libseccomp's pseudo-filter text: the lines from its
@@ -213,6 +215,50 @@ START_TEST(loaded_policy_behaves)
 }
 END_TEST
 
+/* A translator's or a VMM's own filter, over the policy: what the guest's native processes may
+ * do to one another, the engine's process may not. */
+static int engine_checks(void)
+{
+    struct viv_error err;
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || seccomp_engine_load(&err) < 0)
+        return 10;
+    if (ptrace(PTRACE_TRACEME, 0, 0, 0) != -1 || errno != EPERM)
+        return 11;
+    char buf[8], mine[8] = "engine";
+    struct iovec local = {buf, sizeof(buf)}, remote = {mine, sizeof(mine)};
+    if (syscall(SYS_process_vm_readv, getpid(), &local, 1, &remote, 1, 0) != -1 || errno != EPERM)
+        return 12;
+    if (syscall(SYS_process_vm_writev, getpid(), &local, 1, &remote, 1, 0) != -1 || errno != EPERM)
+        return 13;
+    if (syscall(SYS_pidfd_getfd, -1, 0, 0) != -1 || errno != EPERM)
+        return 14;
+    long r;
+    __asm__ volatile("int $0x80" : "=a"(r) : "a"(26L), "b"((long)PTRACE_TRACEME) : "memory");
+    if (r != -EPERM)
+        return 15;
+    /* Every process it starts inherits it. */
+    pid_t p = fork();
+    if (p == 0)
+        _exit(ptrace(PTRACE_TRACEME, 0, 0, 0) == -1 && errno == EPERM ? 0 : 1);
+    int st;
+    if (p < 0 || waitpid(p, &st, 0) != p || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        return 16;
+    return getppid() > 0 ? 0 : 17;
+}
+
+START_TEST(engine_filter_refuses_tracing)
+{
+    pid_t p = fork();
+    ck_assert_int_ge(p, 0);
+    if (p == 0)
+        _exit(engine_checks());
+    int st;
+    ck_assert_int_eq(waitpid(p, &st, 0), p);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "check %d failed",
+                  WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st));
+}
+END_TEST
+
 /* Every call native mode refuses is refused in the personality too, at its number in each ABI
  * that has it: a guest sees EPERM whatever the mode. */
 START_TEST(personality_refuses_the_same)
@@ -253,6 +299,7 @@ static Suite *policy_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("loaded");
     tcase_add_test(tc, loaded_policy_behaves);
+    tcase_add_test(tc, engine_filter_refuses_tracing);
     suite_add_tcase(s, tc);
     return s;
 }
