@@ -301,6 +301,8 @@ struct sandbox_supervise {
  * waits for the supervisor instead of killing viv, or being discarded where the caller left it
  * ignored (a script's background job ignores SIGINT). */
 void sandbox_relayed_signals(sigset_t *set);
+/* Unblock them once the instance is gone: those pending are taken first, as meant for it. */
+void sandbox_unblock_relayed(const sigset_t *relayed, const sigset_t *caller_mask);
 /* Serve the instance until its init exits: signals, the timeout, trapped calls, the pty. Returns
  * the exit status, or -1 (err filled) when supervising failed and the instance was killed. */
 int sandbox_supervise(struct sandbox_supervise *s, struct viv_run_stats *st, struct viv_error *err);

@@ -708,6 +708,6 @@ out:
     pty_close(&pty);
     limits_cleanup(&plan);
     if (masked)
-        sigprocmask(SIG_SETMASK, &caller_mask, NULL);
+        sandbox_unblock_relayed(&relayed, &caller_mask);
     return rc;
 }

@@ -32,6 +32,17 @@ void sandbox_relayed_signals(sigset_t *set)
             1ul << ((relayed[i] - 1) % (8 * sizeof(set->__val[0])));
 }
 
+void sandbox_unblock_relayed(const sigset_t *relayed, const sigset_t *caller_mask)
+{
+    /* Each arrived for an instance that is gone now (relayed already, or too late to be): taken
+     * here, it does not end viv on its way to telling how the instance ended, as a timeout's
+     * 124 and --stats. */
+    const struct timespec now = {0, 0};
+    while (sigtimedwait(relayed, NULL, &now) > 0)
+        ;
+    sigprocmask(SIG_SETMASK, caller_mask, NULL);
+}
+
 void sandbox_note(const struct viv_sandbox_config *cfg, bool warning, const char *fmt, ...)
 {
     if (!cfg->note)

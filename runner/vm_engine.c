@@ -87,7 +87,7 @@ static int vm_wait(pid_t pid, uint64_t timeout_ms, struct rusage *ru, struct viv
     if (timed_out) {
         kill(pid, SIGKILL);
         wait4(pid, NULL, 0, ru);
-        sigprocmask(SIG_SETMASK, &old, NULL);
+        sandbox_unblock_relayed(&relay, &old);
         return 124;
     }
     int ws;
@@ -98,7 +98,7 @@ static int vm_wait(pid_t pid, uint64_t timeout_ms, struct rusage *ru, struct viv
             break;
         }
     }
-    sigprocmask(SIG_SETMASK, &old, NULL);
+    sandbox_unblock_relayed(&relay, &old);
     if (status < 0)
         return status;
     return WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : WEXITSTATUS(ws);

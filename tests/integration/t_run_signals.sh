@@ -88,6 +88,29 @@ run "$VIV" run --stats=json --timeout 50ms -v "$WORK/many:/data" --tmpfs /data/x
 cut=$(printf '%s' "$errout" | sed -n 's/^{"wall_seconds":\([0-9.e+-]*\),.*/\1/p')
 if [ "$status" = 124 ] && ! contains "$out" started && contains "$errout" "timed out after 50ms" && [ -n "$full" ] && [ -n "$cut" ] && awk "BEGIN { exit !($cut < $full / 2) }"; then pass "--timeout counts the set-up and cuts a --tmpfs copy short (${cut}s of ${full}s)"; else fail "--timeout counts the set-up and cuts a --tmpfs copy short" "$status $out $errout / full copy ${full}s"; fi
 
+# A SIGTERM just after --timeout fired, while viv reaps the instance and removes its cgroups:
+# meant for an instance that is gone, it must not end viv before it tells of the timeout (124,
+# the message, --stats). The guest ignores SIGTERM, so every run ends by its timeout.
+if [ "$(id -u)" = 0 ]; then
+    late=0 n=0
+    while [ $n -lt 60 ]; do
+        "$VIV" run --stats --timeout 100ms --memory 100m app 'trap "" TERM; sleep 10' >/dev/null 2>"$WORK/late.err" &
+        vp=$!
+        sleep "$(awk "BEGIN { print 0.097 + ($n % 20) * 0.001 }")"
+        kill -s TERM "$vp" 2>/dev/null
+        wait "$vp"
+        st=$?
+        if [ "$st" != 124 ] || ! grep -q "timed out after 100ms" "$WORK/late.err" || ! grep -q "exit status" "$WORK/late.err"; then
+            late=$((late + 1))
+            why="exit $st: $(cat "$WORK/late.err")"
+        fi
+        n=$((n + 1))
+    done
+    if [ "$late" = 0 ]; then pass "a SIGTERM as --timeout ends the instance leaves the timeout's 124, message and --stats (60 runs)"; else fail "a SIGTERM as --timeout ends the instance leaves the timeout's 124" "$late of 60 runs; last: $why"; fi
+else
+    skip "a SIGTERM as --timeout ends the instance" "--memory's cgroup needs root here"
+fi
+
 "$VIV" run app 'echo ready; (sleep 987 &); sleep 986' >"$WORK/die.out" 2>&1 &
 vp=$!
 wait_for "$WORK/die.out" ready
