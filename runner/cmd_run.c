@@ -385,9 +385,8 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
         _cleanup_free_ char *h = viv_xasprintf("HOSTNAME=%s", hostname);
         run_env_set(env, h);
     }
-    if (f->tty && !run_env_has(env, "TERM")) {
-        const char *term = getenv("TERM");
-        _cleanup_free_ char *t = viv_xasprintf("TERM=%s", term && *term ? term : "xterm");
+    if (!run_env_has(env, "TERM")) {
+        _cleanup_free_ char *t = viv_xasprintf("TERM=%s", run_term(img->rootfs, f->tty));
         run_env_set(env, t);
     }
     if (!env->v)

@@ -71,5 +71,11 @@ struct run_user {
 int run_resolve_user(const char *rootfs, const char *spec, const char *what, bool rootless,
                      struct run_user *u, struct viv_error *err);
 void run_user_free(struct run_user *u);
+/* openat2 of path inside rootfs (RESOLVE_IN_ROOT, no magic links), O_CLOEXEC added; -1 with
+ * errno. */
+int run_open_in_root(const char *rootfs, const char *path, int flags);
+/* TERM for a guest whose image and -e give none (run_term.c): the caller's under -t where the
+ * image has a terminfo entry for it, else xterm. */
+const char *run_term(const char *rootfs, bool tty);
 
 #endif

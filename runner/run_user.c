@@ -14,19 +14,24 @@
 /* An /etc/passwd larger than this is not one an image would ship. */
 #define ACCOUNTS_MAX (4u << 20)
 
+int run_open_in_root(const char *rootfs, const char *path, int flags)
+{
+    _cleanup_close_ int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0)
+        return -1;
+    struct open_how how = {.flags = (uint64_t)flags | O_CLOEXEC,
+                           .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+    return (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
+}
+
 /* The image's file, never the host's: resolved inside the checkout as the guest would resolve it
  * (an absolute symlink such as /etc/passwd -> /run/passwd stays in the image). A missing file is
  * an empty one. */
 static int read_in_root(const char *rootfs, const char *path, char **text, struct viv_error *err)
 {
     *text = NULL;
-    _cleanup_close_ int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (root < 0)
-        return viv_fail(err, errno, "the image's checkout %s", rootfs);
     /* O_NONBLOCK: a FIFO planted there must not hang viv (it is refused below). */
-    struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK,
-                           .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-    _cleanup_close_ int fd = (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
+    _cleanup_close_ int fd = run_open_in_root(rootfs, path, O_RDONLY | O_NONBLOCK);
     if (fd < 0 && (errno == ENOENT || errno == ENOTDIR)) {
         *text = viv_xstrdup("");
         return 0;

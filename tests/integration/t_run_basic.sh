@@ -97,7 +97,12 @@ expect_err "--env-file: a name with blanks (a shell script's export) is refused"
 VIV_PASSED=through run "$VIV" run -e VIV_PASSED app 'echo "$VIV_PASSED"'
 if [ "$out" = "through" ]; then pass "-e K passes the caller's value"; else fail "-e K passes the caller's value" "$out"; fi
 run "$VIV" run app 'env | sort | cut -d= -f1 | tr "\n" " "'
-if [ "$out" = "HOME HOSTNAME PATH PWD SHLVL " ]; then pass "nothing of the caller's environment leaks in"; else fail "nothing of the caller's environment leaks in" "$out"; fi
+if [ "$out" = "HOME HOSTNAME PATH PWD SHLVL TERM " ]; then pass "nothing of the caller's environment leaks in"; else fail "nothing of the caller's environment leaks in" "$out"; fi
+# TERM as podman sets it, with a terminal or not: tput in a CI script finds one.
+TERM=caller-term run "$VIV" run app 'echo "$TERM"'
+if [ "$out" = "xterm" ]; then pass "TERM=xterm where the image and -e set none, as podman has it"; else fail "TERM=xterm where the image and -e set none" "$out"; fi
+run "$VIV" run -e TERM=vt100 app 'echo "$TERM"'
+if [ "$out" = "vt100" ]; then pass "-e TERM wins"; else fail "-e TERM wins" "$out"; fi
 run "$VIV" run --hostname box -w /tmp app 'echo "$(hostname) $(pwd)"'
 if [ "$out" = "box /tmp" ]; then pass "--hostname and -w"; else fail "--hostname and -w" "$out"; fi
 run "$VIV" run --hostname box app 'cat /etc/hostname; grep -c "127.0.1.1.box" /etc/hosts; grep -c "^127.0.0.1.localhost" /etc/hosts'

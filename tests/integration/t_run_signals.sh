@@ -130,6 +130,15 @@ if [ "$st" = 3 ] && ! pgrep -f "sleep 98[45]" >/dev/null; then pass "what the en
 if command -v script >/dev/null 2>&1; then
     run script -qec "stty rows 33 cols 77; '$VIV' run -t app 'test -t 0 && test -t 1 && echo tty-ok; stty size; echo \$TERM'" /dev/null
     if contains "$out" "tty-ok" && contains "$out" "33 77" && contains "$out" "xterm"; then pass "-t: a terminal with the caller's size and TERM"; else fail "-t: a terminal with the caller's size and TERM" "$out"; fi
+    # The caller's TERM where the image has a terminfo entry for it; xterm where it has none,
+    # which curses programs could not start with.
+    cp -a "$WORK/app" "$WORK/termapp"
+    mkdir -p "$WORK/termapp/rootfs/usr/share/terminfo/x"
+    : >"$WORK/termapp/rootfs/usr/share/terminfo/x/xterm-256color"
+    sed -i 's/"name": "app"/"name": "termapp"/' "$WORK/termapp/manifest.json"
+    "$VIV" build "$WORK/termapp" -o "$WORK/termapp.viv" >/dev/null && "$VIV" import -q "$WORK/termapp.viv" >/dev/null
+    run script -qec "TERM=xterm-256color '$VIV' run -t termapp 'echo \$TERM'; TERM=xterm-kitty '$VIV' run -t termapp 'echo \$TERM'; TERM=xterm-256color '$VIV' run termapp 'echo \$TERM'" /dev/null
+    if [ "$(printf '%s' "$out" | tr -d '\r')" = "$(printf 'xterm-256color\nxterm\nxterm')" ]; then pass "-t: the caller's TERM where the image knows it, else xterm; without -t, xterm"; else fail "-t: the caller's TERM where the image knows it, else xterm" "$out $errout"; fi
     run script -qec "stty rows 20 cols 60; '$VIV' run -t app 'sleep 0.6; stty size' & vp=\$!; sleep 0.3; stty rows 41 cols 91; kill -WINCH \$vp; wait \$vp" /dev/null
     if contains "$out" "41 91"; then pass "-t: SIGWINCH resizes the guest's terminal"; else fail "-t: SIGWINCH resizes the guest's terminal" "$out"; fi
     # ^C once the guest's trap is set (it says so in a bound folder): however slow the start.
