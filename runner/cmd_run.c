@@ -321,7 +321,8 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
 
     /* The image's USER unless --user says otherwise, as podman has it. */
     if (run_resolve_user(img->rootfs, f->user ? f->user : m->user,
-                         f->user ? "--user" : "the image's user", cfg->rootless, user, err) < 0)
+                         f->user ? "--user" : "the image's user", cfg->rootless, user, err) < 0 ||
+        run_add_groups(img->rootfs, &f->group_add, cfg->rootless, user, err) < 0)
         return -1;
     cfg->uid = user->uid;
     cfg->gid = user->gid;

@@ -157,6 +157,7 @@ const struct viv_verb viv_verbs[] = {
          "  -w, --workdir DIR        working directory in the guest\n"
          "  -u, --user USER[:GROUP]  run as this user, a name of the image's /etc/passwd\n"
          "                           or a uid (default root)\n"
+         "      --group-add GROUP    a supplementary group more (a name or a gid; as root)\n"
          "      --hostname NAME      the guest's hostname (default: the image name)\n"
          "      --read-only          make the root read-only (/tmp stays writable, /run and\n"
          "                           /var/tmp become fresh tmpfs directories)\n"

@@ -35,6 +35,7 @@ enum {
     OPT_ULIMIT,
     OPT_CAP_DROP,
     OPT_CAP_ADD,
+    OPT_GROUP_ADD,
 };
 
 void run_strv_push(struct viv_strv *v, char *s)
@@ -412,6 +413,7 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
         {"ulimit", required_argument, NULL, OPT_ULIMIT},
         {"cap-drop", required_argument, NULL, OPT_CAP_DROP},
         {"cap-add", required_argument, NULL, OPT_CAP_ADD},
+        {"group-add", required_argument, NULL, OPT_GROUP_ADD},
         {"workdir", required_argument, NULL, 'w'},
         {"user", required_argument, NULL, 'u'},
         {"hostname", required_argument, NULL, OPT_HOSTNAME},
@@ -462,6 +464,9 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
         case OPT_ULIMIT:
             if (add_ulimit(f, optarg, &cli->err) < 0)
                 return -1;
+            break;
+        case OPT_GROUP_ADD:
+            run_strv_push(&f->group_add, viv_xstrdup(optarg));
             break;
         case OPT_CAP_DROP:
         case OPT_CAP_ADD:
@@ -605,6 +610,7 @@ void run_flags_free(struct run_flags *f)
 {
     run_strv_free(&f->env);
     run_strv_free(&f->env_file);
+    run_strv_free(&f->group_add);
     for (size_t i = 0; i < f->nbinds; i++) {
         free(f->binds[i].host);
         free(f->binds[i].guest);

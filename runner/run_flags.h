@@ -8,6 +8,7 @@
 struct run_flags {
     struct viv_strv env;      /* -e, in order */
     struct viv_strv env_file; /* --env-file's, in order: -e wins over them, as in podman */
+    struct viv_strv group_add; /* --group-add's, in order */
     struct viv_bind *binds;
     size_t nbinds;
     const char *workdir, *user, *hostname, *network, *entrypoint, *mode;
@@ -70,6 +71,10 @@ struct run_user {
  * within the mapped 0-65535. what names spec's source in errors ("--user"). */
 int run_resolve_user(const char *rootfs, const char *spec, const char *what, bool rootless,
                      struct run_user *u, struct viv_error *err);
+/* --group-add's groups (names through the image's /etc/group, numbers as they are) after u's
+ * supplementary ones. Rootless only keep-groups, what such a run does anyway. */
+int run_add_groups(const char *rootfs, const struct viv_strv *groups, bool rootless,
+                   struct run_user *u, struct viv_error *err);
 void run_user_free(struct run_user *u);
 /* openat2 of path inside rootfs (RESOLVE_IN_ROOT, no magic links), O_CLOEXEC added; -1 with
  * errno. */

@@ -232,6 +232,60 @@ int run_resolve_user(const char *rootfs, const char *spec, const char *what, boo
     return 0;
 }
 
+int run_add_groups(const char *rootfs, const struct viv_strv *groups, bool rootless,
+                   struct run_user *u, struct viv_error *err)
+{
+    bool keep = false;
+    for (size_t i = 0; i < groups->n; i++)
+        keep |= strcmp(groups->v[i], "keep-groups") == 0;
+    if (keep && groups->n > 1)
+        return viv_fail(err, 0, "--group-add keep-groups: it goes alone, as in podman");
+    if (keep && !rootless)
+        return viv_fail(err, 0,
+                        "--group-add keep-groups: for rootless runs, which keep the caller's "
+                        "groups; as root, name the groups to add");
+    /* The caller's supplementary groups stay with a rootless guest (unmapped, seen as nobody's):
+     * setgroups(2) is denied there, so no other can be given, nor these taken. */
+    if (keep)
+        return 0;
+    if (groups->n && rootless)
+        return viv_fail(err, 0,
+                        "--group-add %s: rootless, the instance maps only your own group; "
+                        "--group-add keep-groups keeps your groups' access, which it has anyway",
+                        groups->v[0]);
+    if (!groups->n)
+        return 0;
+    _cleanup_free_ char *etc_group = NULL;
+    for (size_t i = 0; i < groups->n; i++) {
+        const char *g = groups->v[i];
+        uint32_t want = 0, gid;
+        if (!g[0])
+            return viv_fail(err, 0, "--group-add '': a group name or id is needed");
+        bool numeric = g[strspn(g, "0123456789")] == '\0';
+        if (numeric && !numeric_id(g, &want))
+            return viv_fail(err, 0, "--group-add %s: out of range (ids go to %u)", g, 0xfffffffeu);
+        /* The scan cuts the text up: read afresh for each name. */
+        free(etc_group);
+        etc_group = NULL;
+        if (read_in_root(rootfs, "/etc/group", &etc_group, err) < 0)
+            return viv_wrap(err, "--group-add %s", g);
+        if (!scan_groups(etc_group, g, numeric, want, NULL, &gid, u)) {
+            if (!numeric)
+                return viv_fail(err, 0, "--group-add %s: no such group in the image's /etc/group",
+                                g);
+            gid = want;
+        }
+        /* As root the namespace maps ids 0-65535 (sandbox_spawn.c). */
+        if (gid > 65535)
+            return viv_fail(err, 0, "--group-add %s: ids above 65535 are not mapped", g);
+        if (u->ngroups + 1 >= NGROUPS_MAX)
+            return viv_fail(err, 0, "--group-add %s: more than %d supplementary groups", g,
+                            NGROUPS_MAX - 1);
+        push_gid(u, gid);
+    }
+    return 0;
+}
+
 void run_user_free(struct run_user *u)
 {
     free(u->groups);

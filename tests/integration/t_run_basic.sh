@@ -191,6 +191,16 @@ ln -sf ../../../../../../etc/real-passwd "$WORK/accounts/rootfs/etc/passwd"
 "$VIV" build "$WORK/accounts" -o "$WORK/accounts.viv" >/dev/null 2>&1
 run "$VIV" run --user carol "$WORK/accounts.viv" 'echo $(id -u):$(id -g) $HOME'
 if [ "$out" = "1234:1234 /c" ]; then pass "--user: a symlinked /etc/passwd resolves inside the image"; else fail "--user: a symlinked /etc/passwd resolves inside the image" "$status $out $errout"; fi
+# --group-add: names from the image's /etc/group, numbers as they are, after the user's own.
+if [ "$(id -u)" = 0 ]; then
+    run "$VIV" run --user bob --group-add root --group-add 3000 app 'id -G'
+    r1=$out
+    run "$VIV" run --group-add staff app 'id -u; id -G'
+    if [ "$r1" = "1000 0 10 50 3000" ] && [ "$out" = "$(printf '0\n0 50')" ]; then pass "--group-add: groups by name and number, after the user's own"; else fail "--group-add: groups by name and number" "$r1 / $out $errout"; fi
+    expect_err "--group-add: a name missing from the image" 125 "viv: run: --group-add nogroup: no such group in the image's /etc/group" "$VIV" run --group-add nogroup app true
+    expect_err "--group-add: an id that is not mapped" 125 "viv: run: --group-add 70000: ids above 65535 are not mapped" "$VIV" run --group-add 70000 app true
+    expect_err "--group-add keep-groups is for rootless runs" 125 "viv: run: --group-add keep-groups: for rootless runs, which keep the caller's groups; as root, name the groups to add" "$VIV" run --group-add keep-groups app true
+fi
 if [ "$(id -u)" = 0 ]; then
     expect_err "--user: a name whose ids are not mapped" 125 "viv: run: --user 'far': ids above 65535 are not mapped" "$VIV" run --user far app true
 fi

@@ -69,6 +69,11 @@ else
         run as_nobody "$VIV" run --seccomp=unconfined --entrypoint /bin/escape "$app" setid
         if contains "$out" "FAIL setgroups-unmapped" && contains "$out" "FAIL setuid-unmapped"; then pass "rootless: without the trap the kernel refuses the switch (what the trap fixes)"; else fail "rootless: without the trap the kernel refuses the switch" "$out"; fi
     fi
+    # Only the caller's own group is mapped: --group-add can add none, keep-groups is what
+    # the run does anyway.
+    expect_err "rootless: --group-add GROUP is refused with the reason" 125 "viv: run: --group-add wheel: rootless, the instance maps only your own group; --group-add keep-groups keeps your groups' access, which it has anyway" as_nobody "$VIV" run --group-add wheel "$app" true
+    run as_nobody "$VIV" run --group-add keep-groups "$app" 'echo kept'
+    if [ "$status" = 0 ] && [ "$out" = kept ]; then pass "rootless: --group-add keep-groups is taken"; else fail "rootless: --group-add keep-groups is taken" "$status $out $errout"; fi
     mkdir -p "$WORK/rws" && chmod 777 "$WORK/rws"
     run as_nobody "$VIV" run -v "$WORK/rws:/out" "$app" 'echo artifact > /out/a'
     if [ "$status" = 0 ] && [ "$(cat "$WORK/rws/a")" = artifact ] && [ "$(stat -c %u "$WORK/rws/a")" = "$RL_UID" ]; then pass "rootless: artifacts come back owned by the caller"; else fail "rootless: artifacts come back owned by the caller" "$out $errout"; fi
