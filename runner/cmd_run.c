@@ -122,6 +122,13 @@ static const struct viv_engine_ops *choose_engine(const char *want, const struct
     return NULL;
 }
 
+/* The CPUs viv may run on, or 0 when that cannot be told. */
+static int cpus_to_run_on(void)
+{
+    cpu_set_t mine;
+    return sched_getaffinity(0, sizeof(mine), &mine) == 0 ? CPU_COUNT(&mine) : 0;
+}
+
 /* One write of the whole line, without stdio: notes come while an instance that shares viv's
  * memory, the C library's streams included, sets itself up (sandbox_spawn.c). */
 static void print_note(void *ctx, bool warning, const char *msg)
@@ -216,8 +223,7 @@ static int apply_flag_values(const struct run_flags *f, struct viv_sandbox_confi
                             "each 100 ms)",
                             f->cpus, VIV_CPUS_MIN);
         /* As podman: more than viv may run on would limit nothing. */
-        cpu_set_t mine;
-        int have = sched_getaffinity(0, sizeof(mine), &mine) == 0 ? CPU_COUNT(&mine) : 0;
+        int have = cpus_to_run_on();
         if (have > 0 && v > have)
             return viv_fail(err, 0, "--cpus '%s': there are only %d CPUs to run on", f->cpus, have);
         cfg->cpus = v;
@@ -360,8 +366,18 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
         cfg->memory = m->resources.memory;
     if (!f->pids)
         cfg->pids = m->resources.pids;
-    if (!f->cpus)
+    if (!f->cpus) {
         cfg->cpus = m->resources.cpus;
+        /* The image's author cannot know this host: a limit above its CPUs limits nothing, and
+         * is not made (rootless, it could not be, and would stop the run). */
+        int have = cpus_to_run_on();
+        if (have > 0 && cfg->cpus > have) {
+            if (cfg->verbose)
+                sandbox_note(cfg, false, "the image's limit of %g CPUs is above the %d here: none",
+                             cfg->cpus, have);
+            cfg->cpus = 0;
+        }
+    }
     if (!f->timeout)
         cfg->timeout_ms = m->resources.timeout_ms;
     cfg->limits_from_manifest = (!f->memory && cfg->memory ? 1u << VIV_CG_MEMORY : 0) |

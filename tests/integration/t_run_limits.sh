@@ -170,6 +170,12 @@ if can_rootless; then
     chmod 644 "$WORK/cpu-capped.viv"
     run as_nobody "$VIV" run "$WORK/cpu-capped.viv" true
     if [ "$status" = 125 ] && contains "$errout" "viv: run: the image's cpus limit (resources.cpus) cannot be applied: " && contains "$errout" "or --cpus 0 to lift it"; then pass "rootless: an unappliable limit of the manifest is named as the manifest's"; else fail "rootless: an unappliable limit of the manifest is named as the manifest's" "$status $errout"; fi
+    # A manifest's cpus above this host's CPUs limits nothing here: not made, so it cannot
+    # stop a rootless run (--cpus above them is the caller's mistake, refused).
+    MANIFEST_EXTRA=', "resources": {"cpus": 1000}' VIV="$VIV" sh "$SRCDIR/tests/payloads/make-appliance.sh" "$WORK/cpu-wide" "$PAYLOADS/escape" >"$WORK/cpu-wide.log" 2>&1
+    chmod 644 "$WORK/cpu-wide.viv"
+    run as_nobody "$VIV" run --verbose "$WORK/cpu-wide.viv" 'echo ran'
+    if [ "$status" = 0 ] && [ "$out" = ran ] && contains "$errout" "viv: run: the image's limit of 1000 CPUs is above the $(nproc) here: none"; then pass "a manifest's cpus above the host's CPUs is no limit, and --verbose says so"; else fail "a manifest's cpus above the host's CPUs is no limit" "$status $out $errout"; fi
     # In vm mode --memory always applies (the VM's memory): --cpus is the limit left to warn of.
     unapplied=--memory
     [ "${VIV_MODE:-}" = vm ] && unapplied=--cpus
