@@ -36,6 +36,7 @@ enum {
     OPT_CAP_DROP,
     OPT_CAP_ADD,
     OPT_GROUP_ADD,
+    OPT_MOUNT,
 };
 
 void run_strv_push(struct viv_strv *v, char *s)
@@ -187,10 +188,6 @@ void run_push_mount(struct run_flags *f, struct viv_bind b)
     f->binds[f->nbinds++] = b;
 }
 
-/* HOST:GUEST[:OPTIONS], OPTIONS a comma-separated list of ro, rw, z and Z, as podman spells
- * them (z and Z relabel for SELinux there; vivarium sets no labels, so they change nothing).
- * GUEST is a path in the guest: absolute and without "..", so it can only name something under
- * the guest's root (symlinks in the image are resolved inside it too). */
 /* Why -v does not take a podman option, or NULL. */
 static const char *bind_option_refused(const char *o)
 {
@@ -210,34 +207,48 @@ static const char *bind_option_refused(const char *o)
     return NULL;
 }
 
+int run_add_bind_at(struct run_flags *f, const char *flag, const char *arg, const char *host,
+                    const char *guest, const char *opts, struct viv_error *err)
+{
+    uint64_t attr = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+    _cleanup_free_ char *list = viv_xstrdup(opts ? opts : "");
+    for (char *save = NULL, *o = strtok_r(list, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+        const char *why = bind_option_refused(o);
+        if (why)
+            return viv_fail(err, 0, "%s '%s': %s is not supported: %s", flag, arg, o, why);
+        int known = strcmp(o, "z") == 0 || strcmp(o, "Z") == 0 || strcmp(o, "bind") == 0 ||
+                            strcmp(o, "rbind") == 0
+                        ? 1
+                        : run_mount_option(flag, arg, o, &attr, err);
+        if (known < 0)
+            return -1;
+        if (!known)
+            return viv_fail(err, 0,
+                            "%s '%s': unknown option '%s' (ro, rw, noexec, exec, nosuid, "
+                            "suid, nodev, private, rprivate, z, Z)",
+                            flag, arg, o);
+    }
+    char *g = run_guest_mount_path(f, flag, arg, guest, err);
+    if (!g)
+        return -1;
+    run_push_mount(f, (struct viv_bind){.host = viv_xstrdup(host), .guest = g, .attr = attr});
+    return 0;
+}
+
 /* HOST:GUEST[:OPTIONS], as podman takes it: ro, rw, the mount's flags (noexec, nosuid, nodev),
- * private propagation; z and Z (SELinux labels) are accepted and mean nothing here.
- * nosuid and nodev unless told otherwise; dev never. */
+ * private propagation; z and Z (SELinux labels there; vivarium sets none) are accepted and mean
+ * nothing here. nosuid and nodev unless told otherwise; dev never. GUEST is a path in the guest:
+ * absolute and without "..", so it can only name something under the guest's root (symlinks in
+ * the image are resolved inside it too). */
 static int add_bind(struct run_flags *f, const char *arg, struct viv_error *err)
 {
     _cleanup_free_ char *s = viv_xstrdup(arg);
-    uint64_t attr = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
     char *last = strrchr(s, ':');
+    const char *opts = NULL;
     /* A last part that is no path, after HOST:GUEST: the options. */
     if (last && last[1] != '/' && memchr(s, ':', (size_t)(last - s))) {
         *last = '\0';
-        for (char *save = NULL, *o = strtok_r(last + 1, ",", &save); o;
-             o = strtok_r(NULL, ",", &save)) {
-            const char *why = bind_option_refused(o);
-            if (why)
-                return viv_fail(err, 0, "-v '%s': %s is not supported: %s", arg, o, why);
-            int known = strcmp(o, "z") == 0 || strcmp(o, "Z") == 0 || strcmp(o, "bind") == 0 ||
-                                strcmp(o, "rbind") == 0
-                            ? 1
-                            : run_mount_option("-v", arg, o, &attr, err);
-            if (known < 0)
-                return -1;
-            if (!known)
-                return viv_fail(err, 0,
-                                "-v '%s': unknown option '%s' (ro, rw, noexec, exec, nosuid, "
-                                "suid, nodev, private, rprivate, z, Z)",
-                                arg, o);
-        }
+        opts = last + 1;
     }
     char *colon = strrchr(s, ':');
     if (!colon && s[0] == '/')
@@ -248,11 +259,7 @@ static int add_bind(struct run_flags *f, const char *arg, struct viv_error *err)
     if (!colon || colon == s || !colon[1])
         return viv_fail(err, 0, "-v '%s': expected HOST:GUEST[:OPTIONS]", arg);
     *colon = '\0';
-    char *guest = run_guest_mount_path(f, "-v", arg, colon + 1, err);
-    if (!guest)
-        return -1;
-    run_push_mount(f, (struct viv_bind){.host = viv_xstrdup(s), .guest = guest, .attr = attr});
-    return 0;
+    return run_add_bind_at(f, "-v", arg, s, colon + 1, opts, err);
 }
 
 int run_parse_count(const char *text, uint32_t *id)
@@ -414,6 +421,7 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
         {"cap-drop", required_argument, NULL, OPT_CAP_DROP},
         {"cap-add", required_argument, NULL, OPT_CAP_ADD},
         {"group-add", required_argument, NULL, OPT_GROUP_ADD},
+        {"mount", required_argument, NULL, OPT_MOUNT},
         {"workdir", required_argument, NULL, 'w'},
         {"user", required_argument, NULL, 'u'},
         {"hostname", required_argument, NULL, OPT_HOSTNAME},
@@ -459,6 +467,10 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
             break;
         case OPT_TMPFS:
             if (run_add_tmpfs(f, optarg, &cli->err) < 0)
+                return -1;
+            break;
+        case OPT_MOUNT:
+            if (run_add_mount(f, optarg, &cli->err) < 0)
                 return -1;
             break;
         case OPT_ULIMIT:

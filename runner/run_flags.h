@@ -36,8 +36,16 @@ void run_push_mount(struct run_flags *f, struct viv_bind b);
  * was one, 0 when not, -1 with err naming flag and arg (run_tmpfs.c). */
 int run_mount_option(const char *flag, const char *arg, const char *o, uint64_t *attr,
                      struct viv_error *err);
-/* --tmpfs DIR[:OPTIONS] (run_tmpfs.c). */
+/* --tmpfs DIR[:OPTIONS] (run_tmpfs.c); and its parts, from flag's arg: the guest's path and
+ * the comma-separated options (NULL: none). */
 int run_add_tmpfs(struct run_flags *f, const char *arg, struct viv_error *err);
+int run_add_tmpfs_at(struct run_flags *f, const char *flag, const char *arg, const char *guest,
+                     const char *opts, struct viv_error *err);
+/* -v's parts, from flag's arg: a bind of host at guest with -v's options (NULL: none). */
+int run_add_bind_at(struct run_flags *f, const char *flag, const char *arg, const char *host,
+                    const char *guest, const char *opts, struct viv_error *err);
+/* --mount type=bind|tmpfs,... as podman takes it, in -v's and --tmpfs's terms (run_mount.c). */
+int run_add_mount(struct run_flags *f, const char *arg, struct viv_error *err);
 
 /* podman's spellings (run_podman.c): argv's short options written "-e=K=V" or "-i=false" made
  * getopt's ("-eK=V", "--interactive=false"), up to the image; new strings go to owned. */

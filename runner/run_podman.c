@@ -68,7 +68,6 @@ const char *run_podman_unsupported(const char *word, int letter)
         {"name", 0, "instances have no name: each lives as long as its viv run"},
         {"detach", 'd', "an instance lives as long as its viv run: run viv in the background"},
         {"publish", 'p', "there is no network to publish from: use --network host"},
-        {"mount", 0, "use -v HOST:GUEST[:ro] or --tmpfs DIR[:OPTIONS]"},
         {"shm-size", 0, "use --tmpfs /dev/shm:size=SIZE"},
         {"privileged", 0, "the sandbox has no privileged mode"},
         {"security-opt", 0, "the only one taken is --seccomp=unconfined"},

@@ -69,9 +69,10 @@ int run_mount_option(const char *flag, const char *arg, const char *o, uint64_t 
     return 0;
 }
 
-static int option(struct viv_bind *b, size_t *n, char *o, const char *arg, struct viv_error *err)
+static int option(struct viv_bind *b, size_t *n, char *o, const char *flag_name, const char *arg,
+                  struct viv_error *err)
 {
-    int flag = run_mount_option("--tmpfs", arg, o, &b->attr, err);
+    int flag = run_mount_option(flag_name, arg, o, &b->attr, err);
     if (flag)
         return flag < 0 ? -1 : 0;
     if (strcmp(o, "tmpcopyup") == 0 || strcmp(o, "notmpcopyup") == 0)
@@ -81,9 +82,9 @@ static int option(struct viv_bind *b, size_t *n, char *o, const char *arg, struc
     /* Linux takes it only from its initial user namespace's tmpfs mounts. */
     if (strcmp(o, "noswap") == 0)
         return viv_fail(err, 0,
-                        "--tmpfs '%s': noswap is not supported: the kernel takes it only for "
+                        "%s '%s': noswap is not supported: the kernel takes it only for "
                         "mounts of its initial user namespace",
-                        arg);
+                        flag_name, arg);
     static const char *const keys[] = {"size", "mode", "uid", "gid", "nr_inodes", "nr_blocks"};
     char *eq = strchr(o, '=');
     const char *v = eq ? eq + 1 : NULL;
@@ -94,39 +95,37 @@ static int option(struct viv_bind *b, size_t *n, char *o, const char *arg, struc
         known = strcmp(o, keys[i]) == 0;
     if (!known)
         return viv_fail(err, 0,
-                        "--tmpfs '%s': unknown option '%s' (size=, mode=, uid=, gid=, nr_inodes=, "
+                        "%s '%s': unknown option '%s' (size=, mode=, uid=, gid=, nr_inodes=, "
                         "nr_blocks=, U, tmpcopyup, notmpcopyup, ro, rw, exec, noexec, suid, "
                         "nosuid, dev, nodev, "
                         "noatime, relatime, strictatime, nodiratime)",
-                        arg, o);
+                        flag_name, arg, o);
     if (!valid_value(o, v))
-        return viv_fail(err, 0, "--tmpfs '%s': %s=%s: not a valid value", arg, o, v);
+        return viv_fail(err, 0, "%s '%s': %s=%s: not a valid value", flag_name, arg, o, v);
     if (*n + 3 > VIV_ARRAY_SIZE(b->tmpfs_opts))
-        return viv_fail(err, 0, "--tmpfs '%s': too many options", arg);
+        return viv_fail(err, 0, "%s '%s': too many options", flag_name, arg);
     b->tmpfs_opts[(*n)++] = o;
     b->tmpfs_opts[(*n)++] = v;
     return 0;
 }
 
-int run_add_tmpfs(struct run_flags *f, const char *arg, struct viv_error *err)
+int run_add_tmpfs_at(struct run_flags *f, const char *flag, const char *arg, const char *guest,
+                     const char *opts, struct viv_error *err)
 {
     struct viv_bind b = {
-        .tmpfs_text = viv_xstrdup(arg),
+        .tmpfs_text = viv_xstrdup(opts ? opts : ""),
         .attr = MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
         .tmpfs_copyup = true,
     };
-    char *opts = strchr(b.tmpfs_text, ':');
-    if (opts)
-        *opts++ = '\0';
-    b.guest = run_guest_mount_path(f, "--tmpfs", arg, b.tmpfs_text, err);
+    b.guest = run_guest_mount_path(f, flag, arg, guest, err);
     int rc = b.guest ? 0 : -1;
     size_t n = 0;
     b.tmpfs_opts[n++] = "source";
     b.tmpfs_opts[n++] = "tmpfs";
     char *save = NULL;
-    for (char *o = opts && rc == 0 ? strtok_r(opts, ",", &save) : NULL; o && rc == 0;
+    for (char *o = rc == 0 ? strtok_r(b.tmpfs_text, ",", &save) : NULL; o && rc == 0;
          o = strtok_r(NULL, ",", &save))
-        rc = option(&b, &n, o, arg, err);
+        rc = option(&b, &n, o, flag, arg, err);
     if (rc < 0) {
         free(b.tmpfs_text);
         free(b.guest);
@@ -135,4 +134,13 @@ int run_add_tmpfs(struct run_flags *f, const char *arg, struct viv_error *err)
     b.tmpfs_opts[n] = NULL;
     run_push_mount(f, b);
     return 0;
+}
+
+int run_add_tmpfs(struct run_flags *f, const char *arg, struct viv_error *err)
+{
+    _cleanup_free_ char *guest = viv_xstrdup(arg);
+    char *opts = strchr(guest, ':');
+    if (opts)
+        *opts++ = '\0';
+    return run_add_tmpfs_at(f, "--tmpfs", arg, guest, opts, err);
 }

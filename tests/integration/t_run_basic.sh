@@ -278,6 +278,15 @@ for order in "--tmpfs /src/build -v $WORK/tws:/src" "-v $WORK/tws:/src --tmpfs /
     if [ "$out" = 1 ] && [ ! -e "$WORK/tws/build/x" ]; then pass "--tmpfs beneath a -v bind, whatever their order ($order)"; else fail "--tmpfs beneath a -v bind ($order)" "$status $out $errout"; fi
 done
 expect_err "--tmpfs: an unknown option is named, a misspelt key too" 125 "viv: run: --tmpfs '/x:sze=1m': unknown option 'sze' (size=, mode=, uid=, gid=, nr_inodes=, nr_blocks=, U, tmpcopyup, notmpcopyup, ro, rw, exec, noexec, suid, nosuid, dev, nodev, noatime, relatime, strictatime, nodiratime)" "$VIV" run --tmpfs /x:sze=1m app true
+# --mount, as docker's and podman's scripts spell a bind or a tmpfs.
+mkdir -p "$WORK/mnt" && echo from-host > "$WORK/mnt/f"
+run "$VIV" run --mount "type=bind,source=$WORK/mnt,destination=/data,readonly" --mount type=tmpfs,target=/scratch,tmpfs-size=1m,tmpfs-mode=0700 app 'cat /data/f; touch /data/x 2>/dev/null || echo read-only; grep " /scratch " /proc/self/mountinfo | grep -c "size=1024k,mode=700"'
+r1=$out
+run "$VIV" run --mount "type=bind,src=$WORK/mnt,dst=/data,readonly=false" app 'echo back > /data/g'
+if [ "$r1" = "$(printf 'from-host\nread-only\n1')" ] && [ "$(cat "$WORK/mnt/g")" = back ]; then pass "--mount type=bind and type=tmpfs, with docker's keys"; else fail "--mount type=bind and type=tmpfs" "$r1 / $status $errout"; fi
+expect_err "--mount: a volume is refused, pointing to bind and tmpfs" 125 "viv: run: --mount 'type=volume,destination=/x': there are no volumes kept between runs: bind a host directory (type=bind,source=DIR) or use a scratch one (type=tmpfs)" "$VIV" run --mount type=volume,destination=/x app true
+expect_err "--mount: an option is judged as -v's" 125 "viv: run: --mount 'type=bind,src=$WORK,dst=/x,bind-propagation=rshared': rshared is not supported: the guest's mounts are private" "$VIV" run --mount "type=bind,src=$WORK,dst=/x,bind-propagation=rshared" app true
+expect_err "--mount: type= is needed" 125 "viv: run: --mount 'dst=/x': type= is needed (bind or tmpfs)" "$VIV" run --mount dst=/x app true
 run "$VIV" run -u 1000 --tmpfs /scratch app 'stat -c %a /scratch; touch /scratch/x && echo written'
 if [ "$out" = "$(printf '1777\nwritten')" ]; then pass "--tmpfs where the image has nothing: mode 1777, as podman's, writable by any user"; else fail "--tmpfs where the image has nothing: mode 1777, as podman's" "$status $out $errout"; fi
 run "$VIV" run -u 1000 --tmpfs /x:U,noatime,mode=01770,rprivate app 'stat -c "%u %a" /x; grep " /x " /proc/self/mountinfo | grep -c noatime'
