@@ -181,6 +181,7 @@ const struct viv_verb viv_verbs[] = {
          "      --cap-drop LIST      capabilities a root guest gives up (ALL, CHOWN, ...)\n"
          "      --cap-add LIST       of those, the ones it keeps despite --cap-drop\n"
          "      --seccomp=unconfined run without the seccomp policy\n"
+         "      --security-opt OPT   podman's: seccomp=unconfined, no-new-privileges, ...\n"
          "      --stats[=json]       print wall and CPU time, peak memory, trapped calls and\n"
          "                           the exit status to stderr at exit\n"
          "  -i, --interactive        keep stdin attached (else it is /dev/null)\n"

@@ -37,6 +37,7 @@ enum {
     OPT_CAP_ADD,
     OPT_GROUP_ADD,
     OPT_MOUNT,
+    OPT_SECURITY_OPT,
 };
 
 void run_strv_push(struct viv_strv *v, char *s)
@@ -422,6 +423,7 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
         {"cap-add", required_argument, NULL, OPT_CAP_ADD},
         {"group-add", required_argument, NULL, OPT_GROUP_ADD},
         {"mount", required_argument, NULL, OPT_MOUNT},
+        {"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
         {"workdir", required_argument, NULL, 'w'},
         {"user", required_argument, NULL, 'u'},
         {"hostname", required_argument, NULL, OPT_HOSTNAME},
@@ -471,6 +473,10 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
             break;
         case OPT_MOUNT:
             if (run_add_mount(f, optarg, &cli->err) < 0)
+                return -1;
+            break;
+        case OPT_SECURITY_OPT:
+            if (run_security_opt(f, optarg, &cli->err) < 0)
                 return -1;
             break;
         case OPT_ULIMIT:

@@ -278,6 +278,12 @@ for order in "--tmpfs /src/build -v $WORK/tws:/src" "-v $WORK/tws:/src --tmpfs /
     if [ "$out" = 1 ] && [ ! -e "$WORK/tws/build/x" ]; then pass "--tmpfs beneath a -v bind, whatever their order ($order)"; else fail "--tmpfs beneath a -v bind ($order)" "$status $out $errout"; fi
 done
 expect_err "--tmpfs: an unknown option is named, a misspelt key too" 125 "viv: run: --tmpfs '/x:sze=1m': unknown option 'sze' (size=, mode=, uid=, gid=, nr_inodes=, nr_blocks=, U, tmpcopyup, notmpcopyup, ro, rw, exec, noexec, suid, nosuid, dev, nodev, noatime, relatime, strictatime, nodiratime)" "$VIV" run --tmpfs /x:sze=1m app true
+# --security-opt: what asks for what viv does anyway is taken; the rest is refused, not dropped.
+run "$VIV" run --security-opt seccomp=unconfined --security-opt no-new-privileges --security-opt label=disable --security-opt apparmor=unconfined app 'grep "^Seccomp:" /proc/self/status'
+if [ "$status" = 0 ] && [ "$out" = "$(printf 'Seccomp:\t0')" ]; then pass "--security-opt seccomp=unconfined, no-new-privileges, label=disable, apparmor=unconfined"; else fail "--security-opt: the options viv honours" "$status $out $errout"; fi
+expect_err "--security-opt: a seccomp profile is refused" 125 "viv: run: --security-opt 'seccomp=/p.json': seccomp takes unconfined only: the guest runs under viv's own policy (docs/sandbox.md) or none" "$VIV" run --security-opt seccomp=/p.json app true
+expect_err "--security-opt: no-new-privileges=false is refused" 125 "viv: run: --security-opt 'no-new-privileges=false': no_new_privs is always set" "$VIV" run --security-opt no-new-privileges=false app true
+expect_err "--security-opt: unmask is refused" 125 "viv: run: --security-opt 'unmask=ALL': the paths of /proc and /sys that the sandbox hides stay hidden" "$VIV" run --security-opt unmask=ALL app true
 # --mount, as docker's and podman's scripts spell a bind or a tmpfs.
 mkdir -p "$WORK/mnt" && echo from-host > "$WORK/mnt/f"
 run "$VIV" run --mount "type=bind,source=$WORK/mnt,destination=/data,readonly" --mount type=tmpfs,target=/scratch,tmpfs-size=1m,tmpfs-mode=0700 app 'cat /data/f; touch /data/x 2>/dev/null || echo read-only; grep " /scratch " /proc/self/mountinfo | grep -c "size=1024k,mode=700"'
