@@ -38,6 +38,7 @@ enum {
     OPT_GROUP_ADD,
     OPT_MOUNT,
     OPT_SECURITY_OPT,
+    OPT_SHM_SIZE,
 };
 
 void run_strv_push(struct viv_strv *v, char *s)
@@ -424,6 +425,7 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
         {"group-add", required_argument, NULL, OPT_GROUP_ADD},
         {"mount", required_argument, NULL, OPT_MOUNT},
         {"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
+        {"shm-size", required_argument, NULL, OPT_SHM_SIZE},
         {"workdir", required_argument, NULL, 'w'},
         {"user", required_argument, NULL, 'u'},
         {"hostname", required_argument, NULL, OPT_HOSTNAME},
@@ -477,6 +479,10 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
             break;
         case OPT_SECURITY_OPT:
             if (run_security_opt(f, optarg, &cli->err) < 0)
+                return -1;
+            break;
+        case OPT_SHM_SIZE:
+            if (run_shm_size(f, optarg, &cli->err) < 0)
                 return -1;
             break;
         case OPT_ULIMIT:

@@ -55,6 +55,8 @@ void run_podman_argv(int argc, char **argv, const char *shorts, const struct opt
 const char *run_podman_unsupported(const char *word, int letter);
 /* --security-opt KEY[=VALUE]: what viv can honour taken, the rest refused with the reason. */
 int run_security_opt(struct run_flags *f, const char *arg, struct viv_error *err);
+/* --shm-size SIZE: a tmpfs of that size at /dev/shm. */
+int run_shm_size(struct run_flags *f, const char *arg, struct viv_error *err);
 
 void run_strv_push(struct viv_strv *v, char *s);
 void run_strv_free(struct viv_strv *v);

@@ -3,6 +3,7 @@
  * not), and a reason for each of its common flags that viv does not take, instead of "unknown". */
 #include "run_flags.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* The long option named by "--name" or "--name=value", exactly, in opts. */
@@ -68,7 +69,6 @@ const char *run_podman_unsupported(const char *word, int letter)
         {"name", 0, "instances have no name: each lives as long as its viv run"},
         {"detach", 'd', "an instance lives as long as its viv run: run viv in the background"},
         {"publish", 'p', "there is no network to publish from: use --network host"},
-        {"shm-size", 0, "use --tmpfs /dev/shm:size=SIZE"},
         {"privileged", 0, "the sandbox has no privileged mode"},
         {"device", 0, "host devices are not passed to the guest"},
         {"pull", 0, "images come from the local catalog: viv import"},
@@ -143,4 +143,17 @@ int run_security_opt(struct run_flags *f, const char *arg, struct viv_error *err
                     "--security-opt '%s': not supported (seccomp=unconfined, "
                     "no-new-privileges, label=disable and apparmor=unconfined are taken)",
                     arg);
+}
+
+int run_shm_size(struct run_flags *f, const char *arg, struct viv_error *err)
+{
+    uint64_t bytes;
+    if (viv_parse_size(arg, &bytes, err) < 0)
+        return viv_wrap(err, "--shm-size");
+    if (bytes == 0)
+        return viv_fail(err, 0, "--shm-size '%s': must be greater than 0", arg);
+    /* A tmpfs of its own there, as podman's /dev/shm is: written to by the guest alone. */
+    char opts[64];
+    snprintf(opts, sizeof(opts), "size=%llu,mode=1777,notmpcopyup", (unsigned long long)bytes);
+    return run_add_tmpfs_at(f, "--shm-size", arg, "/dev/shm", opts, err);
 }

@@ -284,6 +284,8 @@ if [ "$status" = 0 ] && [ "$out" = "$(printf 'Seccomp:\t0')" ]; then pass "--sec
 expect_err "--security-opt: a seccomp profile is refused" 125 "viv: run: --security-opt 'seccomp=/p.json': seccomp takes unconfined only: the guest runs under viv's own policy (docs/sandbox.md) or none" "$VIV" run --security-opt seccomp=/p.json app true
 expect_err "--security-opt: no-new-privileges=false is refused" 125 "viv: run: --security-opt 'no-new-privileges=false': no_new_privs is always set" "$VIV" run --security-opt no-new-privileges=false app true
 expect_err "--security-opt: unmask is refused" 125 "viv: run: --security-opt 'unmask=ALL': the paths of /proc and /sys that the sandbox hides stay hidden" "$VIV" run --security-opt unmask=ALL app true
+run "$VIV" run -u 1000 --shm-size 2m app 'grep " /dev/shm " /proc/self/mountinfo | grep -c "size=2048k"; stat -c %a /dev/shm; echo x > /dev/shm/a && echo written'
+if [ "$status" = 0 ] && [ "$out" = "$(printf '1\n1777\nwritten')" ]; then pass "--shm-size: /dev/shm a tmpfs of that size, anyone's to write"; else fail "--shm-size: /dev/shm a tmpfs of that size" "$status $out $errout"; fi
 # --mount, as docker's and podman's scripts spell a bind or a tmpfs.
 mkdir -p "$WORK/mnt" && echo from-host > "$WORK/mnt/f"
 run "$VIV" run --mount "type=bind,source=$WORK/mnt,destination=/data,readonly" --mount type=tmpfs,target=/scratch,tmpfs-size=1m,tmpfs-mode=0700 app 'cat /data/f; touch /data/x 2>/dev/null || echo read-only; grep " /scratch " /proc/self/mountinfo | grep -c "size=1024k,mode=700"'
