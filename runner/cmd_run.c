@@ -197,6 +197,11 @@ static int apply_flag_values(const struct run_flags *f, struct viv_sandbox_confi
         else
             return viv_fail(err, 0, "--network '%s': expected none or host", f->network);
     }
+    if (f->add_host_gateway && !cfg->network_host)
+        return viv_fail(err, 0,
+                        "--add-host NAME:host-gateway: the guest reaches the host only on its "
+                        "network (--network host)");
+    cfg->added_hosts = f->added_hosts;
 
     /* 0 (and -1 for pids) is no limit, as in podman: it lifts one the manifest sets. */
     if (f->memory && viv_parse_size(f->memory, &cfg->memory, err) < 0)

@@ -161,6 +161,7 @@ const struct viv_verb viv_verbs[] = {
          "                           or a uid (default root)\n"
          "      --group-add GROUP    a supplementary group more (a name or a gid; as root)\n"
          "      --hostname NAME      the guest's hostname (default: the image name)\n"
+         "      --add-host NAME:IP   a line of the guest's /etc/hosts\n"
          "      --read-only          make the root read-only (/tmp stays writable, /run and\n"
          "                           /var/tmp become fresh tmpfs directories)\n"
          "      --read-only-tmpfs=false  leave /run and /var/tmp read-only too\n"

@@ -39,6 +39,7 @@ enum {
     OPT_MOUNT,
     OPT_SECURITY_OPT,
     OPT_SHM_SIZE,
+    OPT_ADD_HOST,
 };
 
 void run_strv_push(struct viv_strv *v, char *s)
@@ -426,6 +427,7 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
         {"mount", required_argument, NULL, OPT_MOUNT},
         {"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
         {"shm-size", required_argument, NULL, OPT_SHM_SIZE},
+        {"add-host", required_argument, NULL, OPT_ADD_HOST},
         {"workdir", required_argument, NULL, 'w'},
         {"user", required_argument, NULL, 'u'},
         {"hostname", required_argument, NULL, OPT_HOSTNAME},
@@ -479,6 +481,10 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
             break;
         case OPT_SECURITY_OPT:
             if (run_security_opt(f, optarg, &cli->err) < 0)
+                return -1;
+            break;
+        case OPT_ADD_HOST:
+            if (run_add_host(f, optarg, &cli->err) < 0)
                 return -1;
             break;
         case OPT_SHM_SIZE:
@@ -635,6 +641,7 @@ void run_flags_free(struct run_flags *f)
     run_strv_free(&f->env);
     run_strv_free(&f->env_file);
     run_strv_free(&f->group_add);
+    free(f->added_hosts);
     for (size_t i = 0; i < f->nbinds; i++) {
         free(f->binds[i].host);
         free(f->binds[i].guest);

@@ -20,6 +20,8 @@ struct run_flags {
     struct viv_strv argv_owned; /* argv's words rewritten by run_podman_argv */
     uint64_t cap_drop, cap_add; /* 1 << CAP_* */
     int umask;                  /* --umask: the guest's, 022 unless given */
+    char *added_hosts;          /* --add-host's /etc/hosts lines, or NULL */
+    bool add_host_gateway;      /* one named host-gateway, the host's own address */
 };
 
 /* Parse options up to the first operand. Returns 0 (optind at IMAGE), 1 after --help, -1 on a
@@ -55,6 +57,8 @@ void run_podman_argv(int argc, char **argv, const char *shorts, const struct opt
 const char *run_podman_unsupported(const char *word, int letter);
 /* --security-opt KEY[=VALUE]: what viv can honour taken, the rest refused with the reason. */
 int run_security_opt(struct run_flags *f, const char *arg, struct viv_error *err);
+/* --add-host NAME[;NAME...]:IP, a line of the instance's /etc/hosts (run_hosts.c). */
+int run_add_host(struct run_flags *f, const char *arg, struct viv_error *err);
 /* --shm-size SIZE: a tmpfs of that size at /dev/shm. */
 int run_shm_size(struct run_flags *f, const char *arg, struct viv_error *err);
 

@@ -85,7 +85,6 @@ const char *run_podman_unsupported(const char *word, int letter)
         {"memory-swap", 0, "swap is not limited apart from --memory"},
         {"cpu-shares", 0, "use --cpus for a CPU limit"},
         {"cpuset-cpus", 0, "use --cpus for a CPU limit"},
-        {"add-host", 0, "the instance's /etc/hosts names it alone (--hostname)"},
         {"dns", 0, "the guest has no network of its own: --network host uses the host's resolver"},
     };
     for (size_t i = 0; i < VIV_ARRAY_SIZE(flags); i++) {

@@ -41,6 +41,7 @@ struct viv_sandbox_config {
     const char *workdir; /* absolute, inside the guest */
     const char *hostname;
     const char *passwd; /* /etc/passwd for the instance (the image's, an entry added), or NULL */
+    const char *added_hosts; /* lines for the instance's /etc/hosts (--add-host), or NULL */
     mode_t umask;       /* the guest's (--umask) */
     uid_t uid; /* guest ids */
     gid_t gid;

@@ -39,11 +39,16 @@ static void etc_texts(const struct viv_sandbox_config *cfg, struct etc_file f[ET
     f[0].name = "hostname";
     f[0].len = (size_t)snprintf(f[0].buf, sizeof(f[0].buf), "%s\n", cfg->hostname);
     f[1].name = "hosts";
-    f[1].len = cfg->network_host ? host_hosts(f[1].buf, sizeof(f[1].buf) - 80) : 0;
-    if (!f[1].len)
-        f[1].len = (size_t)snprintf(f[1].buf, sizeof(f[1].buf),
-                                    "127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost "
-                                    "ip6-loopback\n");
+    /* --add-host's first, as podman writes them: the first line that names a host wins. */
+    size_t added = cfg->added_hosts ? strlen(cfg->added_hosts) : 0;
+    memcpy(f[1].buf, cfg->added_hosts ? cfg->added_hosts : "", added);
+    size_t own =
+        cfg->network_host ? host_hosts(f[1].buf + added, sizeof(f[1].buf) - added - 80) : 0;
+    if (!own)
+        own = (size_t)snprintf(f[1].buf + added, sizeof(f[1].buf) - added,
+                               "127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost "
+                               "ip6-loopback\n");
+    f[1].len = added + own;
     f[1].len += (size_t)snprintf(f[1].buf + f[1].len, sizeof(f[1].buf) - f[1].len,
                                  "127.0.1.1\t%s\n", cfg->hostname);
     f[2].name = "resolv.conf";

@@ -32,6 +32,6 @@ expect_err "podman's --name is refused with the reason" 125 "viv: run: --name is
 expect_err "podman's -d is refused with the reason" 125 "viv: run: -d is not supported: an instance lives as long as its viv run: run viv in the background (see 'viv run --help')" "$VIV" run -d app true
 expect_err "podman's --tz points to what does it" 125 "viv: run: --tz is not supported: set TZ with -e TZ=ZONE (see 'viv run --help')" "$VIV" run --tz=UTC app true
 expect_err "--umask must be octal" 125 "viv: run: --umask '9': expected an octal mask up to 0777 (see 'viv run --help')" "$VIV" run --umask 9 app true
-expect_err "podman's --shm-size points to what does it" 125 "viv: run: --shm-size is not supported: use --tmpfs /dev/shm:size=SIZE (see 'viv run --help')" "$VIV" run --shm-size=1g app true
+expect_err "podman's --memory-swap points to what does it" 125 "viv: run: --memory-swap is not supported: swap is not limited apart from --memory (see 'viv run --help')" "$VIV" run --memory-swap=1g app true
 run "$VIV" run --memory app true
 if [ "$status" = 125 ] && contains "$errout" "viv: run: --memory: invalid size 'app'"; then pass "a bad flag value is told as such, before the image is looked up"; else fail "a bad flag value is told as such, before the image is looked up" "$status $errout"; fi

@@ -107,6 +107,12 @@ run "$VIV" run --hostname box -w /tmp app 'echo "$(hostname) $(pwd)"'
 if [ "$out" = "box /tmp" ]; then pass "--hostname and -w"; else fail "--hostname and -w" "$out"; fi
 run "$VIV" run --hostname box app 'cat /etc/hostname; grep -c "127.0.1.1.box" /etc/hosts; grep -c "^127.0.0.1.localhost" /etc/hosts'
 if [ "$out" = "$(printf 'box\n1\n1')" ]; then pass "/etc/hostname and /etc/hosts name the instance"; else fail "/etc/hostname and /etc/hosts name the instance" "$out $errout"; fi
+run "$VIV" run --add-host db:10.0.0.5 --add-host 'a;b:[fd00::1]' app 'head -n 3 /etc/hosts; grep -c "^127.0.0.1.localhost" /etc/hosts'
+if [ "$status" = 0 ] && [ "$out" = "$(printf '10.0.0.5\tdb\nfd00::1\ta\nfd00::1\tb\n1')" ]; then pass "--add-host: lines of /etc/hosts, first, IPv6 and several names too"; else fail "--add-host: lines of /etc/hosts" "$status $out $errout"; fi
+run "$VIV" run --network host --add-host gw:host-gateway app 'head -n 1 /etc/hosts'
+if [ "$status" = 0 ] && [ "$out" = "$(printf '127.0.0.1\tgw')" ]; then pass "--add-host NAME:host-gateway on the host's network"; else fail "--add-host NAME:host-gateway on the host's network" "$status $out $errout"; fi
+expect_err "--add-host NAME:host-gateway without the host's network is refused" 125 "viv: run: --add-host NAME:host-gateway: the guest reaches the host only on its network (--network host)" "$VIV" run --add-host gw:host-gateway app true
+expect_err "--add-host: an address is checked" 125 "viv: run: --add-host 'x:1.2.3': '1.2.3' is no IPv4 or IPv6 address" "$VIV" run --add-host x:1.2.3 app true
 expect_err "--hostname that is no host name is refused" 125 "viv: run: --hostname 'a b': letters, digits, '-', '_' and '.' only, not first '-' or '.'" "$VIV" run --hostname 'a b' app true
 # A uid the image does not know gets an entry of its own, as podman adds one: getpwuid finds it.
 run "$VIV" run -u 4321:50 app 'tail -n 1 /etc/passwd; id -un; grep -c . /etc/passwd'
