@@ -376,9 +376,10 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
         /* The image's author cannot know this host: a limit above its CPUs limits nothing, and
          * is not made (rootless, it could not be, and would stop the run). */
         int have = cpus_to_run_on();
-        if (have > 0 && cfg->cpus > have) {
+        if (have > 0 && cfg->cpus >= have) {
             if (cfg->verbose)
-                sandbox_note(cfg, false, "the image's limit of %g CPUs is above the %d here: none",
+                sandbox_note(cfg, false,
+                             "the image's limit of %g CPUs is no fewer than the %d here: none",
                              cfg->cpus, have);
             cfg->cpus = 0;
         }
@@ -389,6 +390,20 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
                                 (!f->pids && cfg->pids ? 1u << VIV_CG_PIDS : 0) |
                                 (!f->cpus && cfg->cpus > 0 ? 1u << VIV_CG_CPU : 0);
 
+    /* Below the image's environment, as podman has them: the caller's whole (--env-host), or
+     * its proxy settings (--http-proxy, on unless turned off), which a job behind a proxy on the
+     * host's network needs. */
+    static const char *const proxy_vars[] = {"http_proxy", "https_proxy", "ftp_proxy", "no_proxy",
+                                             "HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY"};
+    for (char **e = f->env_host ? environ : NULL; e && *e; e++)
+        run_env_set(env, *e);
+    for (size_t i = 0; !f->env_host && f->http_proxy && i < VIV_ARRAY_SIZE(proxy_vars); i++) {
+        const char *v = getenv(proxy_vars[i]);
+        if (v) {
+            _cleanup_free_ char *kv = viv_xasprintf("%s=%s", proxy_vars[i], v);
+            run_env_set(env, kv);
+        }
+    }
     for (size_t i = 0; i < m->env.n; i++)
         run_env_set(env, m->env.v[i]);
     for (size_t i = 0; i < f->env_file.n; i++)
@@ -443,8 +458,10 @@ int cmd_run(struct viv_cli *cli, int argc, char **argv)
 {
     /* VIV_MODE: the default of --mode, as DOCKER_DEFAULT_PLATFORM is docker's. */
     const char *mode = getenv("VIV_MODE");
-    struct run_flags f = {
-        .mode = mode && *mode ? mode : "auto", .read_only_tmpfs = true, .umask = 022};
+    struct run_flags f = {.mode = mode && *mode ? mode : "auto",
+                          .read_only_tmpfs = true,
+                          .http_proxy = true,
+                          .umask = 022};
     struct viv_strv gargv = {0}, genv = {0};
     struct run_user user = {0};
     struct viv_image img;

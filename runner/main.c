@@ -152,6 +152,8 @@ const struct viv_verb viv_verbs[] = {
          "\n"
          "  -e, --env K=V            set a variable (-e K passes the caller's K on)\n"
          "      --env-file FILE      variables from FILE, one K=V a line, # comments\n"
+         "      --env-host           pass the caller's environment (below the image's)\n"
+         "      --http-proxy=false   keep the caller's proxy variables out\n"
          "  -v, --volume HOST:GUEST[:OPTS]  bind HOST at GUEST (OPTS: ro, rw, noexec, ...)\n"
          "      --tmpfs DIR[:OPTS]   a fresh tmpfs at DIR (size=, mode=, exec, ro, ...)\n"
          "      --mount type=bind|tmpfs,...  -v or --tmpfs as docker spells them\n"

@@ -40,6 +40,9 @@ enum {
     OPT_SECURITY_OPT,
     OPT_SHM_SIZE,
     OPT_ADD_HOST,
+    OPT_PULL,
+    OPT_ENV_HOST,
+    OPT_HTTP_PROXY,
 };
 
 void run_strv_push(struct viv_strv *v, char *s)
@@ -234,7 +237,8 @@ int run_add_bind_at(struct run_flags *f, const char *flag, const char *arg, cons
     char *g = run_guest_mount_path(f, flag, arg, guest, err);
     if (!g)
         return -1;
-    run_push_mount(f, (struct viv_bind){.host = viv_xstrdup(host), .guest = g, .attr = attr});
+    run_push_mount(
+        f, (struct viv_bind){.flag = flag, .host = viv_xstrdup(host), .guest = g, .attr = attr});
     return 0;
 }
 
@@ -428,6 +432,9 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
         {"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
         {"shm-size", required_argument, NULL, OPT_SHM_SIZE},
         {"add-host", required_argument, NULL, OPT_ADD_HOST},
+        {"pull", required_argument, NULL, OPT_PULL},
+        {"env-host", optional_argument, NULL, OPT_ENV_HOST},
+        {"http-proxy", optional_argument, NULL, OPT_HTTP_PROXY},
         {"workdir", required_argument, NULL, 'w'},
         {"user", required_argument, NULL, 'u'},
         {"hostname", required_argument, NULL, OPT_HOSTNAME},
@@ -481,6 +488,18 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
             break;
         case OPT_SECURITY_OPT:
             if (run_security_opt(f, optarg, &cli->err) < 0)
+                return -1;
+            break;
+        case OPT_PULL:
+            if (run_pull_policy(optarg, &cli->err) < 0)
+                return -1;
+            break;
+        case OPT_ENV_HOST:
+            if (parse_bool(cli, opts, opt, optarg, &f->env_host) < 0)
+                return -1;
+            break;
+        case OPT_HTTP_PROXY:
+            if (parse_bool(cli, opts, opt, optarg, &f->http_proxy) < 0)
                 return -1;
             break;
         case OPT_ADD_HOST:

@@ -14,6 +14,7 @@ struct run_flags {
     const char *workdir, *user, *hostname, *network, *entrypoint, *mode;
     const char *memory, *cpus, *pids, *timeout;
     bool read_only, read_only_tmpfs, best_effort, unconfined, interactive, tty, init;
+    bool env_host, http_proxy; /* the caller's environment, or its proxy variables, passed on */
     int stats; /* 0 off, 1 text, 2 json */
     struct viv_ulimit *ulimits;
     size_t nulimits;
@@ -59,6 +60,8 @@ const char *run_podman_unsupported(const char *word, int letter);
 int run_security_opt(struct run_flags *f, const char *arg, struct viv_error *err);
 /* --add-host NAME[;NAME...]:IP, a line of the instance's /etc/hosts (run_hosts.c). */
 int run_add_host(struct run_flags *f, const char *arg, struct viv_error *err);
+/* --pull POLICY: never and missing, what viv does, taken; the others refused. */
+int run_pull_policy(const char *arg, struct viv_error *err);
 /* --shm-size SIZE: a tmpfs of that size at /dev/shm. */
 int run_shm_size(struct run_flags *f, const char *arg, struct viv_error *err);
 

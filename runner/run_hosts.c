@@ -12,7 +12,7 @@
 
 static bool host_name_valid(const char *s, size_t n)
 {
-    if (n == 0 || n > 253 || s[0] == '-' || s[0] == '.')
+    if (n == 0 || s[0] == '-' || s[0] == '.')
         return false;
     for (size_t i = 0; i < n; i++)
         if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._", s[i]))
@@ -43,7 +43,11 @@ int run_add_host(struct run_flags *f, const char *arg, struct viv_error *err)
         return viv_fail(err, 0, "--add-host '%s': '%s' is no IPv4 or IPv6 address", arg, ip);
     }
     _cleanup_free_ char *names = viv_xasprintf("%.*s", (int)(colon - arg), arg);
+    if (!names[strspn(names, ";")])
+        return viv_fail(err, 0, "--add-host '%s': expected NAME:IP", arg);
     for (char *save = NULL, *n = strtok_r(names, ";", &save); n; n = strtok_r(NULL, ";", &save)) {
+        if (strlen(n) > 253)
+            return viv_fail(err, 0, "--add-host '%s': a host name is at most 253 bytes", arg);
         if (!host_name_valid(n, strlen(n)))
             return viv_fail(err, 0,
                             "--add-host '%s': '%s' is no host name (letters, digits, '-', '_' "

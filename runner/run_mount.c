@@ -32,6 +32,42 @@ static const char *read_only_word(const char *word)
     return NULL;
 }
 
+/* The next field of a CSV line, as podman reads --mount (Go's encoding/csv): a field may be
+ * quoted whole, "src=/a,b", with "" for a quote in it. Cuts it out of *at, in place; NULL at the
+ * end, or with *bad set where a quote does not close. */
+static char *next_field(char **at, bool *bad)
+{
+    char *s = *at;
+    if (!s)
+        return NULL;
+    if (*s != '"') {
+        char *comma = strchr(s, ',');
+        *at = comma ? comma + 1 : NULL;
+        if (comma)
+            *comma = '\0';
+        return s;
+    }
+    char *out = s, *in = s + 1;
+    for (;;) {
+        if (!*in)
+            return *bad = true, NULL;
+        if (*in == '"' && in[1] == '"') {
+            *out++ = '"';
+            in += 2;
+        } else if (*in == '"') {
+            in++;
+            break;
+        } else {
+            *out++ = *in++;
+        }
+    }
+    *out = '\0';
+    if (*in && *in != ',')
+        return *bad = true, NULL;
+    *at = *in ? in + 1 : NULL;
+    return s;
+}
+
 static void append(char **list, const char *word)
 {
     char *joined = viv_xasprintf("%s%s%s", *list ? *list : "", *list ? "," : "", word);
@@ -48,8 +84,18 @@ int run_add_mount(struct run_flags *f, const char *arg, struct viv_error *err)
     _cleanup_free_ char *words = viv_xstrdup(arg);
     _cleanup_free_ char *opts = NULL;
     const char *type = NULL, *source = NULL, *target = NULL;
-    for (char *save = NULL, *w = strtok_r(words, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+    /* The keys that belong to one type, seen where the type may not be known yet. */
+    const char *bind_only = NULL, *tmpfs_only = NULL;
+    bool bad = false;
+    char *at = words;
+    for (char *w = next_field(&at, &bad); w; w = next_field(&at, &bad)) {
+        if (!*w)
+            continue;
         const char *v, *ro = read_only_word(w);
+        if (strncmp(w, "bind-", 5) == 0 && !bind_only)
+            bind_only = w;
+        if (strncmp(w, "tmpfs-", 6) == 0 && !tmpfs_only)
+            tmpfs_only = w;
         if ((v = value_of(w, type_key)))
             type = v;
         else if ((v = value_of(w, source_keys)))
@@ -76,16 +122,22 @@ int run_add_mount(struct run_flags *f, const char *arg, struct viv_error *err)
         else
             append(&opts, w); /* a flag of the mount, judged as -v's or --tmpfs's are */
     }
+    if (bad)
+        return viv_fail(err, 0, "--mount '%s': a quoted field does not end with its quote", arg);
     if (!type)
         return viv_fail(err, 0, "--mount '%s': type= is needed (bind or tmpfs)", arg);
     if (!target || !*target)
         return viv_fail(err, 0, "--mount '%s': destination= is needed", arg);
-    if (strcmp(type, "bind") == 0) {
+    bool bind = strcmp(type, "bind") == 0, tmpfs = strcmp(type, "tmpfs") == 0;
+    if ((bind && tmpfs_only) || (tmpfs && bind_only))
+        return viv_fail(err, 0, "--mount '%s': %s is not for type=%s", arg,
+                        bind ? tmpfs_only : bind_only, type);
+    if (bind) {
         if (!source || !*source)
             return viv_fail(err, 0, "--mount '%s': a bind needs source=", arg);
         return run_add_bind_at(f, "--mount", arg, source, target, opts, err);
     }
-    if (strcmp(type, "tmpfs") == 0) {
+    if (tmpfs) {
         if (source)
             return viv_fail(err, 0, "--mount '%s': a tmpfs has no source", arg);
         return run_add_tmpfs_at(f, "--mount", arg, target, opts, err);

@@ -4,6 +4,7 @@
 #include "run_flags.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The long option named by "--name" or "--name=value", exactly, in opts. */
@@ -71,8 +72,6 @@ const char *run_podman_unsupported(const char *word, int letter)
         {"publish", 'p', "there is no network to publish from: use --network host"},
         {"privileged", 0, "the sandbox has no privileged mode"},
         {"device", 0, "host devices are not passed to the guest"},
-        {"pull", 0, "images come from the local catalog: viv import"},
-        {"env-host", 0, "pass each variable with -e NAME"},
         {"userns", 0, "the guest always has a user namespace of its own"},
         {"pod", 0, "instances are not grouped"},
         {"restart", 0, "an instance is not restarted: its viv run returns its status"},
@@ -151,8 +150,31 @@ int run_shm_size(struct run_flags *f, const char *arg, struct viv_error *err)
         return viv_wrap(err, "--shm-size");
     if (bytes == 0)
         return viv_fail(err, 0, "--shm-size '%s': must be greater than 0", arg);
+    /* A later one wins, as in podman. */
+    for (size_t i = 0; i < f->nbinds; i++) {
+        if (f->binds[i].flag && strcmp(f->binds[i].flag, "--shm-size") == 0) {
+            free(f->binds[i].tmpfs_text);
+            free(f->binds[i].guest);
+            memmove(&f->binds[i], &f->binds[i + 1], (f->nbinds - i - 1) * sizeof(*f->binds));
+            f->nbinds--;
+            i--;
+        }
+    }
     /* A tmpfs of its own there, as podman's /dev/shm is: written to by the guest alone. */
     char opts[64];
     snprintf(opts, sizeof(opts), "size=%llu,mode=1777,notmpcopyup", (unsigned long long)bytes);
     return run_add_tmpfs_at(f, "--shm-size", arg, "/dev/shm", opts, err);
+}
+
+int run_pull_policy(const char *arg, struct viv_error *err)
+{
+    /* What viv always does: run what the local catalog has, fetch nothing. */
+    if (strcmp(arg, "never") == 0 || strcmp(arg, "missing") == 0)
+        return 0;
+    if (strcmp(arg, "always") == 0 || strcmp(arg, "newer") == 0)
+        return viv_fail(err, 0,
+                        "--pull %s is not supported: images come from the local catalog (viv "
+                        "import); --pull never and missing are taken",
+                        arg);
+    return viv_fail(err, 0, "--pull '%s': expected always, missing, never or newer", arg);
 }

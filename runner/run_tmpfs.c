@@ -1,7 +1,8 @@
 /* run_tmpfs.c: `viv run --tmpfs DIR[:OPTIONS]`, as podman takes it: a fresh tmpfs at DIR holding a
- * copy of what the image has there (tmpcopyup), rw,noexec,nosuid,nodev unless OPTIONS say
- * otherwise. The tmpfs's own options are checked here,
- * so that a typo is told as one rather than as the kernel's EINVAL. */
+ * copy of what the image has there (tmpcopyup), rw,nosuid,nodev unless OPTIONS say otherwise
+ * (podman's documentation says noexec too; podman itself leaves programs there runnable). The
+ * tmpfs's own options are checked here, so that a typo is told as one rather than as the kernel's
+ * EINVAL. */
 #include "run_flags.h"
 
 #include <errno.h>
@@ -86,6 +87,7 @@ static int option(struct viv_bind *b, size_t *n, char *o, const char *flag_name,
                         "mounts of its initial user namespace",
                         flag_name, arg);
     static const char *const keys[] = {"size", "mode", "uid", "gid", "nr_inodes", "nr_blocks"};
+    _cleanup_free_ char *word = viv_xstrdup(o); /* as given, for the messages */
     char *eq = strchr(o, '=');
     const char *v = eq ? eq + 1 : NULL;
     if (eq)
@@ -101,7 +103,7 @@ static int option(struct viv_bind *b, size_t *n, char *o, const char *flag_name,
                         "noatime, relatime, strictatime, nodiratime)",
                         flag_name, arg, o);
     if (!valid_value(o, v))
-        return viv_fail(err, 0, "%s '%s': %s=%s: not a valid value", flag_name, arg, o, v);
+        return viv_fail(err, 0, "%s '%s': %s: not a valid value", flag_name, arg, word);
     if (*n + 3 > VIV_ARRAY_SIZE(b->tmpfs_opts))
         return viv_fail(err, 0, "%s '%s': too many options", flag_name, arg);
     b->tmpfs_opts[(*n)++] = o;
@@ -113,8 +115,9 @@ int run_add_tmpfs_at(struct run_flags *f, const char *flag, const char *arg, con
                      const char *opts, struct viv_error *err)
 {
     struct viv_bind b = {
+        .flag = flag,
         .tmpfs_text = viv_xstrdup(opts ? opts : ""),
-        .attr = MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+        .attr = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
         .tmpfs_copyup = true,
     };
     b.guest = run_guest_mount_path(f, flag, arg, guest, err);

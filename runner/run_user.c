@@ -255,7 +255,11 @@ int run_add_groups(const char *rootfs, const struct viv_strv *groups, bool rootl
                         groups->v[0]);
     if (!groups->n)
         return 0;
-    _cleanup_free_ char *etc_group = NULL;
+    _cleanup_free_ char *etc_group = NULL, *scratch = NULL;
+    if (read_in_root(rootfs, "/etc/group", &etc_group, err) < 0)
+        return viv_wrap(err, "--group-add %s", groups->v[0]);
+    size_t len = strlen(etc_group);
+    scratch = viv_xmalloc(len + 1);
     for (size_t i = 0; i < groups->n; i++) {
         const char *g = groups->v[i];
         uint32_t want = 0, gid;
@@ -264,12 +268,9 @@ int run_add_groups(const char *rootfs, const struct viv_strv *groups, bool rootl
         bool numeric = g[strspn(g, "0123456789")] == '\0';
         if (numeric && !numeric_id(g, &want))
             return viv_fail(err, 0, "--group-add %s: out of range (ids go to %u)", g, 0xfffffffeu);
-        /* The scan cuts the text up: read afresh for each name. */
-        free(etc_group);
-        etc_group = NULL;
-        if (read_in_root(rootfs, "/etc/group", &etc_group, err) < 0)
-            return viv_wrap(err, "--group-add %s", g);
-        if (!scan_groups(etc_group, g, numeric, want, NULL, &gid, u)) {
+        /* The scan cuts the text up: a fresh copy for each name. */
+        memcpy(scratch, etc_group, len + 1);
+        if (!scan_groups(scratch, g, numeric, want, NULL, &gid, u)) {
             if (!numeric)
                 return viv_fail(err, 0, "--group-add %s: no such group in the image's /etc/group",
                                 g);
@@ -278,6 +279,12 @@ int run_add_groups(const char *rootfs, const struct viv_strv *groups, bool rootl
         /* As root the namespace maps ids 0-65535 (sandbox_spawn.c). */
         if (gid > 65535)
             return viv_fail(err, 0, "--group-add %s: ids above 65535 are not mapped", g);
+        /* Once each, as podman lists them; the user's own group is the primary one. */
+        bool have = gid == u->gid;
+        for (size_t k = 0; !have && k < u->ngroups; k++)
+            have = u->groups[k] == gid;
+        if (have)
+            continue;
         if (u->ngroups + 1 >= NGROUPS_MAX)
             return viv_fail(err, 0, "--group-add %s: more than %d supplementary groups", g,
                             NGROUPS_MAX - 1);

@@ -15,7 +15,8 @@
 
 /* A -v bind, or a --tmpfs mount (host NULL). */
 struct viv_bind {
-    char *host;    /* as given; opened before any mount changes what it names */
+    const char *flag; /* what gave it ("-v", "--mount", "--tmpfs", "--shm-size"), for messages */
+    char *host;       /* as given; opened before any mount changes what it names */
     char *guest;   /* absolute, no ".." component */
     uint64_t attr; /* the mount's MOUNT_ATTR_* flags */
     /* --tmpfs: its options as fsconfig takes them, key, value pairs (a NULL value: a flag),

@@ -299,9 +299,9 @@ static int mount_tmpfs(const struct viv_sandbox_config *cfg, const struct viv_bi
     _cleanup_close_ int had = open_in_root_quiet(root, b->guest);
     _cleanup_close_ int t = open_mount_point(root, b->guest, false, err);
     if (t < 0)
-        return viv_wrap(err, "--tmpfs %s", b->guest);
+        return viv_wrap(err, "%s %s", b->flag, b->guest);
     char what[600];
-    snprintf(what, sizeof(what), "--tmpfs %s", b->guest);
+    snprintf(what, sizeof(what), "%s %s", b->flag, b->guest);
     if (refuse_sandbox_own(t, dev, what, err) < 0)
         return -1;
     /* What the image has there, to be copied in (podman's tmpcopyup): opened before the mount
@@ -347,12 +347,12 @@ static int mount_bind(const struct viv_bind *b, int root, int fd, const struct s
 {
     struct stat st;
     if (fstat(fd, &st) < 0)
-        return viv_fail(err, errno, "-v %s", b->host);
+        return viv_fail(err, errno, "%s %s", b->flag, b->host);
     _cleanup_close_ int t = open_mount_point(root, b->guest, !S_ISDIR(st.st_mode), err);
     if (t < 0)
-        return viv_wrap(err, "-v %s:%s", b->host, b->guest);
+        return viv_wrap(err, "%s %s:%s", b->flag, b->host, b->guest);
     char what[600];
-    snprintf(what, sizeof(what), "-v %s:%s", b->host, b->guest);
+    snprintf(what, sizeof(what), "%s %s:%s", b->flag, b->host, b->guest);
     if (refuse_sandbox_own(t, dev, what, err) < 0)
         return -1;
     /* Told as such, not as the kernel's EINVAL. */
@@ -445,7 +445,7 @@ static int setup_root_taking(const struct viv_sandbox_config *cfg, struct sandbo
         }
         bind_fds[i] = open(cfg->binds[i].host, O_PATH | O_CLOEXEC);
         if (bind_fds[i] < 0) {
-            viv_fail(err, errno, "-v %s", cfg->binds[i].host);
+            viv_fail(err, errno, "%s %s", cfg->binds[i].flag, cfg->binds[i].host);
             close_all(bind_fds, i);
             return -1;
         }

@@ -484,7 +484,7 @@ int sandbox_run(const struct viv_sandbox_config *cfg, struct viv_run_stats *st,
     }
     for (size_t i = 0; i < cfg->nbinds; i++) {
         if (cfg->binds[i].host && stat(cfg->binds[i].host, &sb) < 0) {
-            viv_fail(err, errno, "-v %s", cfg->binds[i].host);
+            viv_fail(err, errno, "%s %s", cfg->binds[i].flag, cfg->binds[i].host);
             goto out;
         }
     }
