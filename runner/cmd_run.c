@@ -330,9 +330,21 @@ static int build_config(struct viv_cli *cli, const struct run_flags *f, const st
     if (!cfg->workdir || cfg->workdir[0] != '/')
         return viv_fail(err, 0, "-w '%s': must be an absolute path", cfg->workdir);
 
-    /* The image's USER unless --user says otherwise, as podman has it. */
-    if (run_resolve_user(img->rootfs, f->user ? f->user : m->user,
-                         f->user ? "--user" : "the image's user", cfg->rootless, user, err) < 0 ||
+    /* The image's USER unless --user says otherwise, as podman has it; with --userns=keep-id
+     * the caller's own ids, which a rootless instance maps to the caller. */
+    const char *spec = f->user ? f->user : m->user;
+    const char *what = f->user ? "--user" : "the image's user";
+    char caller[32];
+    if (f->keep_id && !cfg->rootless)
+        return viv_fail(err, 0,
+                        "--userns=keep-id: for rootless runs (as in podman); as root, give the "
+                        "ids with --user");
+    if (f->keep_id && !f->user) {
+        snprintf(caller, sizeof(caller), "%u:%u", (unsigned)getuid(), (unsigned)getgid());
+        spec = caller;
+        what = "--userns=keep-id";
+    }
+    if (run_resolve_user(img->rootfs, spec, what, cfg->rootless, user, err) < 0 ||
         run_add_groups(img->rootfs, &f->group_add, cfg->rootless, user, err) < 0)
         return -1;
     cfg->uid = user->uid;

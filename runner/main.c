@@ -162,6 +162,7 @@ const struct viv_verb viv_verbs[] = {
          "  -u, --user USER[:GROUP]  run as this user, a name of the image's /etc/passwd\n"
          "                           or a uid (default root)\n"
          "      --group-add GROUP    a supplementary group more (a name or a gid; as root)\n"
+         "      --userns=keep-id     rootless: run as your own uid and gid\n"
          "      --hostname NAME      the guest's hostname (default: the image name)\n"
          "      --add-host NAME:IP   a line of the guest's /etc/hosts\n"
          "      --read-only          make the root read-only (/tmp stays writable, /run and\n"

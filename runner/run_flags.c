@@ -43,6 +43,7 @@ enum {
     OPT_PULL,
     OPT_ENV_HOST,
     OPT_HTTP_PROXY,
+    OPT_USERNS,
 };
 
 void run_strv_push(struct viv_strv *v, char *s)
@@ -433,6 +434,7 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
         {"shm-size", required_argument, NULL, OPT_SHM_SIZE},
         {"add-host", required_argument, NULL, OPT_ADD_HOST},
         {"pull", required_argument, NULL, OPT_PULL},
+        {"userns", required_argument, NULL, OPT_USERNS},
         {"env-host", optional_argument, NULL, OPT_ENV_HOST},
         {"http-proxy", optional_argument, NULL, OPT_HTTP_PROXY},
         {"workdir", required_argument, NULL, 'w'},
@@ -488,6 +490,10 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
             break;
         case OPT_SECURITY_OPT:
             if (run_security_opt(f, optarg, &cli->err) < 0)
+                return -1;
+            break;
+        case OPT_USERNS:
+            if (run_userns(f, optarg, &cli->err) < 0)
                 return -1;
             break;
         case OPT_PULL:

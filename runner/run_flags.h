@@ -15,6 +15,7 @@ struct run_flags {
     const char *memory, *cpus, *pids, *timeout;
     bool read_only, read_only_tmpfs, best_effort, unconfined, interactive, tty, init;
     bool env_host, http_proxy; /* the caller's environment, or its proxy variables, passed on */
+    bool keep_id;              /* --userns=keep-id: the guest runs as the caller's ids */
     int stats; /* 0 off, 1 text, 2 json */
     struct viv_ulimit *ulimits;
     size_t nulimits;
@@ -60,6 +61,8 @@ const char *run_podman_unsupported(const char *word, int letter);
 int run_security_opt(struct run_flags *f, const char *arg, struct viv_error *err);
 /* --add-host NAME[;NAME...]:IP, a line of the instance's /etc/hosts (run_hosts.c). */
 int run_add_host(struct run_flags *f, const char *arg, struct viv_error *err);
+/* --userns: "" and keep-id (the caller's ids, rootless) taken, the rest refused. */
+int run_userns(struct run_flags *f, const char *arg, struct viv_error *err);
 /* --pull POLICY: never and missing, what viv does, taken; the others refused. */
 int run_pull_policy(const char *arg, struct viv_error *err);
 /* --shm-size SIZE: a tmpfs of that size at /dev/shm. */

@@ -72,7 +72,6 @@ const char *run_podman_unsupported(const char *word, int letter)
         {"publish", 'p', "there is no network to publish from: use --network host"},
         {"privileged", 0, "the sandbox has no privileged mode"},
         {"device", 0, "host devices are not passed to the guest"},
-        {"userns", 0, "the guest always has a user namespace of its own"},
         {"pod", 0, "instances are not grouped"},
         {"restart", 0, "an instance is not restarted: its viv run returns its status"},
         {"stop-signal", 0, "viv's own signals are relayed to the guest as they come"},
@@ -177,4 +176,15 @@ int run_pull_policy(const char *arg, struct viv_error *err)
                         "import); --pull never and missing are taken",
                         arg);
     return viv_fail(err, 0, "--pull '%s': expected always, missing, never or newer", arg);
+}
+
+int run_userns(struct run_flags *f, const char *arg, struct viv_error *err)
+{
+    f->keep_id = strcmp(arg, "keep-id") == 0;
+    if (f->keep_id || !*arg)
+        return 0;
+    return viv_fail(err, 0,
+                    "--userns=%s is not supported: the guest always has a user namespace of its "
+                    "own; keep-id (rootless) runs it as your own ids",
+                    arg);
 }

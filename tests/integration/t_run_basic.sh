@@ -110,6 +110,10 @@ run "$VIV" run --pull never app 'echo ran'
 r1=$out
 run "$VIV" run --pull=missing app 'echo ran'
 if [ "$r1" = ran ] && [ "$out" = ran ]; then pass "--pull never and missing are what viv does"; else fail "--pull never and missing" "$r1 $out $errout"; fi
+if [ "$(id -u)" = 0 ]; then
+    expect_err "--userns=keep-id as root is refused, as podman refuses it" 125 "viv: run: --userns=keep-id: for rootless runs (as in podman); as root, give the ids with --user" "$VIV" run --userns=keep-id app true
+fi
+expect_err "--userns=host is refused with the reason" 125 "viv: run: --userns=host is not supported: the guest always has a user namespace of its own; keep-id (rootless) runs it as your own ids" "$VIV" run --userns=host app true
 expect_err "--pull always is refused with the reason" 125 "viv: run: --pull always is not supported: images come from the local catalog (viv import); --pull never and missing are taken" "$VIV" run --pull always app true
 # TERM as podman sets it, with a terminal or not: tput in a CI script finds one.
 TERM=caller-term run "$VIV" run app 'echo "$TERM"'

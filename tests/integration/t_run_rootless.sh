@@ -74,6 +74,9 @@ else
     expect_err "rootless: --group-add GROUP is refused with the reason" 125 "viv: run: --group-add wheel: rootless, the instance maps only your own group; --group-add keep-groups keeps your groups' access, which it has anyway" as_nobody "$VIV" run --group-add wheel "$app" true
     run as_nobody "$VIV" run --group-add keep-groups "$app" 'echo kept'
     if [ "$status" = 0 ] && [ "$out" = kept ]; then pass "rootless: --group-add keep-groups is taken"; else fail "rootless: --group-add keep-groups is taken" "$status $out $errout"; fi
+    # --userns=keep-id, as rootless podman users write it: the guest runs as the caller's ids.
+    run as_nobody "$VIV" run --userns=keep-id "$app" 'echo "$(id -u):$(id -g)"'
+    if [ "$status" = 0 ] && [ "$out" = "$RL_UID:$(as_nobody id -g)" ]; then pass "rootless: --userns=keep-id runs the guest as the caller's ids"; else fail "rootless: --userns=keep-id runs the guest as the caller's ids" "$status $out $errout"; fi
     mkdir -p "$WORK/rws" && chmod 777 "$WORK/rws"
     run as_nobody "$VIV" run -v "$WORK/rws:/out" "$app" 'echo artifact > /out/a'
     if [ "$status" = 0 ] && [ "$(cat "$WORK/rws/a")" = artifact ] && [ "$(stat -c %u "$WORK/rws/a")" = "$RL_UID" ]; then pass "rootless: artifacts come back owned by the caller"; else fail "rootless: artifacts come back owned by the caller" "$out $errout"; fi
