@@ -13,7 +13,7 @@
 int viv_mkdir_p(const char *path, mode_t mode, struct viv_error *err)
 {
     char *p = viv_xstrdup(path);
-    for (char *s = p + 1; ; s++) {
+    for (char *s = p + 1;; s++) {
         if (*s == '/' || *s == '\0') {
             char c = *s;
             *s = '\0';
@@ -31,49 +31,104 @@ int viv_mkdir_p(const char *path, mode_t mode, struct viv_error *err)
     return 0;
 }
 
-static int rm_rf_fd(int at, const char *name, struct viv_error *err, int depth)
+/* Deeper than this, a directory is moved up to the top of the tree being removed, to be emptied
+ * by a later pass, rather than descended into: the tree's depth may be a guest's to choose (an
+ * instance's writable layer), and neither viv's stack nor its descriptors may bound what it
+ * can remove. */
+#define RM_DEPTH_MAX 32
+
+struct rm_walk {
+    int top;       /* the tree's top, where a deep directory is moved */
+    unsigned next; /* for the moved ones' names */
+    bool moved;    /* one was moved in this pass */
+    struct viv_error *err;
+};
+
+/* Move the directory name of dir up to the top under a fresh name: 1 done, 0 not (the
+ * filesystem has no RENAME_NOREPLACE), -1 on failure. */
+static int move_up(struct rm_walk *w, int dir, const char *name)
 {
-    if (unlinkat(at, name, 0) == 0 || errno == ENOENT)
-        return 0;
-    if (errno != EISDIR && errno != EPERM && errno != EACCES)
-        return viv_fail(err, errno, "remove '%s'", name);
-    if (depth > 4096)
-        return viv_fail(err, ELOOP, "remove '%s'", name);
-    /* A read-only directory (a checkout of a 0555 dir) must be made writable to empty it. */
-    fchmodat(at, name, 0700, 0);
-    int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return viv_fail(err, errno, "open directory '%s'", name);
+    for (int tries = 0; tries < 64; tries++) {
+        char fresh[32];
+        snprintf(fresh, sizeof(fresh), ".rm-deep.%u", w->next++);
+        if (renameat2(dir, name, w->top, fresh, RENAME_NOREPLACE) == 0)
+            return w->moved = true, 1;
+        if (errno == EINVAL || errno == ENOSYS)
+            return 0;
+        if (errno != EEXIST)
+            return viv_fail(w->err, errno, "remove '%s'", name);
+    }
+    return viv_fail(w->err, EEXIST, "remove '%s'", name);
+}
+
+/* Remove everything in the directory fd (taken, closed here). */
+static int empty_dir(struct rm_walk *w, int fd, const char *name, int depth)
+{
     DIR *d = fdopendir(fd);
     if (!d) {
         close(fd);
-        return viv_fail(err, errno, "read directory '%s'", name);
+        return viv_fail(w->err, errno, "read directory '%s'", name);
     }
     struct dirent *de;
     int rc = 0;
-    while ((de = readdir(d))) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+    while (rc == 0 && (de = readdir(d))) {
+        const char *n = de->d_name;
+        if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
             continue;
-        if (rm_rf_fd(dirfd(d), de->d_name, err, depth + 1) < 0) {
-            viv_wrap(err, "%s", name);
-            rc = -1;
+        if (unlinkat(dirfd(d), n, 0) == 0 || errno == ENOENT)
+            continue;
+        if (errno != EISDIR && errno != EPERM && errno != EACCES) {
+            rc = viv_fail(w->err, errno, "remove '%s'", n);
             break;
         }
+        int up = depth >= RM_DEPTH_MAX ? move_up(w, dirfd(d), n) : 0;
+        if (up != 0) {
+            rc = up < 0 ? -1 : 0;
+            continue;
+        }
+        /* A read-only directory (a checkout of a 0555 dir) must be made writable to empty it. */
+        fchmodat(dirfd(d), n, 0700, 0);
+        int child = openat(dirfd(d), n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (child < 0)
+            rc = viv_fail(w->err, errno, "open directory '%s'", n);
+        else if ((rc = empty_dir(w, child, n, depth + 1)) == 0 &&
+                 unlinkat(dirfd(d), n, AT_REMOVEDIR) < 0 && errno != ENOENT)
+            rc = viv_fail(w->err, errno, "remove directory '%s'", n);
     }
+    if (rc < 0)
+        viv_wrap(w->err, "%s", name);
     closedir(d);
-    if (rc == 0 && unlinkat(at, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-        return viv_fail(err, errno, "remove directory '%s'", name);
     return rc;
 }
 
 int viv_rm_rf_at(int dirfd, const char *name, struct viv_error *err)
 {
-    return rm_rf_fd(dirfd, name, err, 0);
+    if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+        return 0;
+    if (errno != EISDIR && errno != EPERM && errno != EACCES)
+        return viv_fail(err, errno, "remove '%s'", name);
+    fchmodat(dirfd, name, 0700, 0);
+    struct rm_walk w = {.err = err};
+    w.top = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (w.top < 0)
+        return viv_fail(err, errno, "open directory '%s'", name);
+    int rc = 0;
+    do {
+        w.moved = false;
+        /* Read afresh each pass, from its start: what was moved up is in it now. */
+        int fd = openat(w.top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        rc =
+            fd < 0 ? viv_fail(err, errno, "open directory '%s'", name) : empty_dir(&w, fd, name, 0);
+    } while (rc == 0 && w.moved);
+    close(w.top);
+    if (rc == 0 && unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+        return viv_fail(err, errno, "remove directory '%s'", name);
+    return rc;
 }
 
 int viv_rm_rf(const char *path, struct viv_error *err)
 {
-    return rm_rf_fd(AT_FDCWD, path, err, 0);
+    return viv_rm_rf_at(AT_FDCWD, path, err);
 }
 
 int viv_fsync_path(const char *path, struct viv_error *err)

@@ -16,6 +16,7 @@
  *   images/<id>/rootfs/           read-only checkout: hardlinks to objects
  *   refs/<name>/<tag>             file holding an image id
  *   staging/<random>/             work in progress; a flock'd "lock" file marks it live
+ *   layers/<random>/              a running instance's writable layer, flock'd while it runs
  *   gc.lock, refs.lock            serialize imports (shared) against prune/rm (exclusive)
  * An image is visible once images/<id> exists; it is renamed into place only when complete.
  */
@@ -68,6 +69,17 @@ void catalog_image_free(struct viv_image *img);
 /* The tree of an image (caller frees). */
 int catalog_image_tree(struct viv_catalog *c, const char *id, struct viv_tree **tree,
                        struct viv_error *err);
+
+/* An instance's writable layer on disk (layers/<random>/), empty, held while fd stays open;
+ * layers no run holds are swept first. path is absolute, for the instance to open. */
+struct catalog_layer {
+    char name[33];
+    char *path;
+    int fd; /* -1: none */
+};
+int catalog_layer_new(struct viv_catalog *c, struct catalog_layer *l, struct viv_error *err);
+/* Remove it and let it go; errors are ignored (a later sweep finishes the job). */
+void catalog_layer_remove(struct viv_catalog *c, struct catalog_layer *l);
 
 /* Keep an image from being removed while *fd stays open (a running instance holds its image):
  * rm refuses it, prune passes it by. */

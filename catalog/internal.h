@@ -35,6 +35,9 @@ void catalog_staging_discard(struct viv_catalog *c, struct catalog_staging *st);
 bool catalog_staging_stale(struct viv_catalog *c, const char *name, int *lock_fd);
 /* Remove abandoned staging folders; counts them and the bytes they held. */
 int catalog_staging_sweep(struct viv_catalog *c, size_t *count, struct viv_error *err);
+/* ---- layer.c ---- */
+/* Remove the writable layers of instances no run holds (a killed viv's). */
+void catalog_layers_sweep(struct viv_catalog *c);
 /* A refusal by rule: the message says it all (no strerror appended), code still tells callers. */
 int catalog_fail_rule(struct viv_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

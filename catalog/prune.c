@@ -85,6 +85,8 @@ int catalog_prune(struct viv_catalog *c, struct catalog_prune_result *res, struc
     if (rc == 0)
         rc = catalog_staging_sweep(c, &res->staging, err);
     if (rc == 0)
+        catalog_layers_sweep(c);
+    if (rc == 0)
         rc = catalog_referenced_objects(c, named, nnamed, &objs, &nobjs, err);
     if (rc == 0)
         rc = prune_objects(c, objs, nobjs, &res->objects, err);

@@ -233,6 +233,9 @@ static int apply_flag_values(const struct run_flags *f, struct viv_sandbox_confi
             return viv_fail(err, 0, "--cpus '%s': there are only %d CPUs to run on", f->cpus, have);
         cfg->cpus = v;
     }
+    if (strcmp(f->layer, "memory") != 0 && strcmp(f->layer, "disk") != 0)
+        return viv_fail(err, 0, "%s '%s': expected memory or disk",
+                        f->layer == getenv("VIV_LAYER") ? "VIV_LAYER" : "--layer", f->layer);
     if (f->timeout && viv_parse_duration(f->timeout, &cfg->timeout_ms, err) < 0)
         return viv_wrap(err, "--timeout");
     /* A hard limit can be lowered here, not raised (that needs CAP_SYS_RESOURCE, which root
@@ -468,9 +471,12 @@ static void start_early(const struct run_flags *f, bool file)
 
 int cmd_run(struct viv_cli *cli, int argc, char **argv)
 {
-    /* VIV_MODE: the default of --mode, as DOCKER_DEFAULT_PLATFORM is docker's. */
+    /* VIV_MODE: the default of --mode, as DOCKER_DEFAULT_PLATFORM is docker's; VIV_LAYER of
+     * --layer, for a CI host whose every job should write to disk. */
     const char *mode = getenv("VIV_MODE");
+    const char *layer_at = getenv("VIV_LAYER");
     struct run_flags f = {.mode = mode && *mode ? mode : "auto",
+                          .layer = layer_at && *layer_at ? layer_at : "memory",
                           .read_only_tmpfs = true,
                           .http_proxy = true,
                           .umask = 022};
@@ -479,6 +485,7 @@ int cmd_run(struct viv_cli *cli, int argc, char **argv)
     struct viv_image img;
     bool have_img = false;
     int hold = -1; /* the image cannot be removed while this instance runs */
+    struct catalog_layer layer = {.fd = -1};
     struct viv_catalog *c = NULL;
     int status = VIV_EXIT_FAIL;
     int p = run_parse_flags(cli, argc, argv, &f);
@@ -512,6 +519,13 @@ int cmd_run(struct viv_cli *cli, int argc, char **argv)
     if (build_config(cli, &f, &img, argv + optind + 1, argc - optind - 1, &cfg, &gargv, &genv,
                      &user, hostname, sizeof(hostname)) < 0)
         goto out;
+    /* --layer disk: the writable layer on the catalog's disk, as podman keeps a container's:
+     * what the guest writes to its root and /tmp is page cache the kernel writes back and
+     * reclaims, not memory held (under --memory too), bounded by the disk, not by half the RAM.
+     * It costs a launch some journaled writes, which is why memory is the default. */
+    if (strcmp(f.layer, "disk") == 0 && catalog_layer_new(c, &layer, &cli->err) < 0)
+        goto out;
+    cfg.layer_dir = layer.path;
     viv_trace(VIV_TRACE_RUN, "run", "image %.12s, starting", img.id);
     struct viv_run_stats st;
     int rc = engine->run(&cfg, &st, &cli->err);
@@ -543,6 +557,8 @@ int cmd_run(struct viv_cli *cli, int argc, char **argv)
         stats_print(stderr, &st, f.stats == 2);
 out:
     sandbox_early_cancel();
+    if (c)
+        catalog_layer_remove(c, &layer);
     if (hold >= 0)
         close(hold);
     if (have_img)

@@ -157,6 +157,7 @@ const struct viv_verb viv_verbs[] = {
          "  -v, --volume HOST:GUEST[:OPTS]  bind HOST at GUEST (OPTS: ro, rw, noexec, ...)\n"
          "      --tmpfs DIR[:OPTS]   a fresh tmpfs at DIR (size=, mode=, exec, ro, ...)\n"
          "      --mount type=bind|tmpfs,...  -v or --tmpfs as docker spells them\n"
+         "      --layer memory|disk  where the writable layer and /tmp live (default memory)\n"
          "      --shm-size SIZE      /dev/shm a tmpfs of that size\n"
          "  -w, --workdir DIR        working directory in the guest\n"
          "  -u, --user USER[:GROUP]  run as this user, a name of the image's /etc/passwd\n"

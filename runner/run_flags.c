@@ -44,6 +44,7 @@ enum {
     OPT_ENV_HOST,
     OPT_HTTP_PROXY,
     OPT_USERNS,
+    OPT_LAYER,
 };
 
 void run_strv_push(struct viv_strv *v, char *s)
@@ -435,6 +436,7 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
         {"add-host", required_argument, NULL, OPT_ADD_HOST},
         {"pull", required_argument, NULL, OPT_PULL},
         {"userns", required_argument, NULL, OPT_USERNS},
+        {"layer", required_argument, NULL, OPT_LAYER},
         {"env-host", optional_argument, NULL, OPT_ENV_HOST},
         {"http-proxy", optional_argument, NULL, OPT_HTTP_PROXY},
         {"workdir", required_argument, NULL, 'w'},
@@ -491,6 +493,9 @@ int run_parse_flags(struct viv_cli *cli, int argc, char **argv, struct run_flags
         case OPT_SECURITY_OPT:
             if (run_security_opt(f, optarg, &cli->err) < 0)
                 return -1;
+            break;
+        case OPT_LAYER:
+            f->layer = optarg;
             break;
         case OPT_USERNS:
             if (run_userns(f, optarg, &cli->err) < 0)

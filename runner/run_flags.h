@@ -13,6 +13,7 @@ struct run_flags {
     size_t nbinds;
     const char *workdir, *user, *hostname, *network, *entrypoint, *mode;
     const char *memory, *cpus, *pids, *timeout;
+    const char *layer; /* --layer: "memory" (the default) or "disk" */
     bool read_only, read_only_tmpfs, best_effort, unconfined, interactive, tty, init;
     bool env_host, http_proxy; /* the caller's environment, or its proxy variables, passed on */
     bool keep_id;              /* --userns=keep-id: the guest runs as the caller's ids */

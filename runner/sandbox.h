@@ -43,6 +43,9 @@ struct viv_sandbox_config {
     const char *hostname;
     const char *passwd; /* /etc/passwd for the instance (the image's, an entry added), or NULL */
     const char *added_hosts; /* lines for the instance's /etc/hosts (--add-host), or NULL */
+    /* An empty directory on disk for the writable layer and /tmp (catalog_layer_new), or NULL:
+     * a private tmpfs, as where the directory's filesystem cannot hold an overlay's upper. */
+    const char *layer_dir;
     mode_t umask;       /* the guest's (--umask) */
     uid_t uid; /* guest ids */
     gid_t gid;
@@ -339,6 +342,9 @@ struct sandbox_scratch {
 };
 /* 0, or -errno with nothing left open. */
 long sandbox_scratch_make(struct sandbox_scratch *s);
+/* The same on an empty directory (the writable layer on disk, sandbox_config.layer_dir): a
+ * bind of it, nosuid and nodev. */
+long sandbox_scratch_on(struct sandbox_scratch *s, int dir);
 void sandbox_scratch_close(struct sandbox_scratch *s);
 /* A procfs of the calling process's pid namespace, mounted nowhere: its fd, or -errno. */
 long sandbox_proc_make(void);

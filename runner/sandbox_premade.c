@@ -30,15 +30,10 @@ static void scratch_none(struct sandbox_scratch *s)
     s->fd = s->upper = s->work = s->mnt = s->tmp = -1;
 }
 
-long sandbox_scratch_make(struct sandbox_scratch *s)
+/* The scratch's directories, in the mount s->fd. */
+static long scratch_fill(struct sandbox_scratch *s)
 {
-    scratch_none(s);
-    /* Private to this instance: mode 0700, and no device or setuid file means anything there. */
-    const char *const opts[] = {"source", "tmpfs", "mode", "0700", NULL};
-    long r = sandbox_new_mount("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
-    if (r < 0)
-        return r;
-    s->fd = (int)r;
+    long r;
     /* /tmp too, bound from here: a filesystem of its own would cost its making and, after the
      * run, its teardown. */
     if ((r = sandbox_sys(SYS_mkdirat, s->fd, (long)"upper", 0755, 0)) < 0 ||
@@ -62,6 +57,28 @@ long sandbox_scratch_make(struct sandbox_scratch *s)
 fail:
     sandbox_scratch_close(s);
     return r;
+}
+
+long sandbox_scratch_make(struct sandbox_scratch *s)
+{
+    scratch_none(s);
+    /* Private to this instance: mode 0700, and no device or setuid file means anything there. */
+    const char *const opts[] = {"source", "tmpfs", "mode", "0700", NULL};
+    long r = sandbox_new_mount("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+    if (r < 0)
+        return r;
+    s->fd = (int)r;
+    return scratch_fill(s);
+}
+
+long sandbox_scratch_on(struct sandbox_scratch *s, int dir)
+{
+    scratch_none(s);
+    long r = sandbox_clone_raw(dir, "", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false);
+    if (r < 0)
+        return r;
+    s->fd = (int)r;
+    return scratch_fill(s);
 }
 
 long sandbox_proc_make(void)

@@ -89,20 +89,34 @@ static int layout_binds(int rootfs_fd, int root_fd, struct viv_error *err)
 /* The root: overlayfs (a tmpfs upper layer over the checkout) where the kernel allows it, the
  * bind layout otherwise. Returns an O_PATH fd of the root's top; *writable says whether the
  * image's own directories can be written. */
-static int make_root(const struct viv_sandbox_config *cfg, int rootfs_fd, struct sandbox_scratch *s,
-                     bool *overlay, bool *etc_done, char *note, size_t note_len,
-                     struct viv_error *err)
+static int make_root(const struct viv_sandbox_config *cfg, int rootfs_fd, int layer_fd,
+                     struct sandbox_scratch *s, bool *overlay, bool *etc_done, char *note,
+                     size_t note_len, struct viv_error *err)
 {
-    /* A private scratch tmpfs (made before the go, or now; its fds closed with the rest of what
-     * was made before) attached over the checkout's own path in this mount namespace: the one
-     * directory we know exists and that nothing else needs. The checkout stays reachable through
-     * rootfs_fd, opened before. */
+    /* The scratch: the layer's directory on disk where there is one, else a private tmpfs (made
+     * before the go, or now; its fds closed with the rest of what was made before), attached
+     * over the checkout's own path in this mount namespace: the one directory we know exists and
+     * that nothing else needs. The checkout stays reachable through rootfs_fd, opened before. */
+    char disk_failed[300] = "";
+    bool on_disk = false;
+    if (layer_fd >= 0) {
+        struct sandbox_scratch d;
+        long r = sandbox_scratch_on(&d, layer_fd);
+        if (r < 0) {
+            snprintf(disk_failed, sizeof(disk_failed), "%s", strerror((int)-r));
+        } else {
+            sandbox_scratch_close(s);
+            *s = d;
+            on_disk = true;
+        }
+    }
+retry:;
     long r = s->fd < 0 ? sandbox_scratch_make(s) : 0;
     if (r < 0)
         return viv_fail(err, (int)-r, "make the scratch tmpfs");
     r = sandbox_attach_raw(s->fd, rootfs_fd, "");
     if (r < 0)
-        return viv_fail(err, (int)-r, "attach the scratch tmpfs");
+        return viv_fail(err, (int)-r, "attach the scratch %s", on_disk ? "layer" : "tmpfs");
 
     *overlay = false;
     const char *why = getenv("VIV_TEST_NO_OVERLAY") ? "disabled by VIV_TEST_NO_OVERLAY" : NULL;
@@ -133,13 +147,28 @@ static int make_root(const struct viv_sandbox_config *cfg, int rootfs_fd, struct
         }
         if (!*overlay)
             why = oerr.msg;
+        /* A filesystem that cannot be an overlay's upper (one of its own, NFS): the tmpfs,
+         * attached over the layer's. */
+        if (!*overlay && on_disk) {
+            snprintf(disk_failed, sizeof(disk_failed), "%.200s", oerr.msg);
+            sandbox_scratch_close(s);
+            on_disk = false;
+            *etc_done = false;
+            goto retry;
+        }
     }
     int root = openat(s->fd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (root < 0)
         return viv_fail(err, errno, "open the new root");
     if (*overlay) {
-        snprintf(note, note_len, "root: overlayfs, writable layer on a private tmpfs%s",
-                 cfg->read_only ? " (then made read-only)" : "");
+        if (on_disk)
+            snprintf(note, note_len, "root: overlayfs, writable layer on disk in %s%s",
+                     cfg->layer_dir, cfg->read_only ? " (then made read-only)" : "");
+        else
+            snprintf(note, note_len, "root: overlayfs, writable layer on a private tmpfs%s%s%s%s",
+                     cfg->read_only ? " (then made read-only)" : "",
+                     disk_failed[0] ? " (not on disk: " : "", disk_failed,
+                     disk_failed[0] ? ")" : "");
         return root;
     }
     snprintf(note, note_len,
@@ -400,8 +429,8 @@ static int mount_binds(const struct viv_sandbox_config *cfg, int root, const int
 }
 
 static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide,
-                      struct sandbox_premade *pre, int rootfs_fd, const int *bind_fds, int *sys_at,
-                      char *note, size_t note_len, struct viv_error *err);
+                      struct sandbox_premade *pre, int rootfs_fd, int layer_fd, const int *bind_fds,
+                      int *sys_at, char *note, size_t note_len, struct viv_error *err);
 
 static void close_all(int *fds, size_t n)
 {
@@ -437,6 +466,9 @@ static int setup_root_taking(const struct viv_sandbox_config *cfg, struct sandbo
     _cleanup_close_ int rootfs_fd = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (rootfs_fd < 0)
         return viv_fail(err, errno, "open the image's checkout %s", cfg->rootfs);
+    /* Not there (removed under us): the tmpfs serves, as it would where none was given. */
+    _cleanup_close_ int layer_fd =
+        cfg->layer_dir ? open(cfg->layer_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
     int *bind_fds = viv_xcalloc(cfg->nbinds + 1, sizeof(int));
     for (size_t i = 0; i < cfg->nbinds; i++) {
         if (!cfg->binds[i].host) {
@@ -450,7 +482,7 @@ static int setup_root_taking(const struct viv_sandbox_config *cfg, struct sandbo
             return -1;
         }
     }
-    int rc = setup_root(cfg, aide, pre, rootfs_fd, bind_fds, sys_at, note, note_len, err);
+    int rc = setup_root(cfg, aide, pre, rootfs_fd, layer_fd, bind_fds, sys_at, note, note_len, err);
     close_all(bind_fds, cfg->nbinds);
     return rc;
 }
@@ -461,12 +493,12 @@ static int setup_root_taking(const struct viv_sandbox_config *cfg, struct sandbo
  * (the kernel follows mounts after "..", at the root too), so an image's "tmp -> ../.." or a
  * working directory of "/.." would reach the host's tree. */
 static int setup_root(const struct viv_sandbox_config *cfg, struct sandbox_aide *aide,
-                      struct sandbox_premade *pre, int rootfs_fd, const int *bind_fds, int *sys_at,
-                      char *note, size_t note_len, struct viv_error *err)
+                      struct sandbox_premade *pre, int rootfs_fd, int layer_fd, const int *bind_fds,
+                      int *sys_at, char *note, size_t note_len, struct viv_error *err)
 {
     bool overlay = false, etc_done = false;
-    _cleanup_close_ int root =
-        make_root(cfg, rootfs_fd, &pre->scratch, &overlay, &etc_done, note, note_len, err);
+    _cleanup_close_ int root = make_root(cfg, rootfs_fd, layer_fd, &pre->scratch, &overlay,
+                                         &etc_done, note, note_len, err);
     if (root < 0)
         return -1;
     int proc = -1; /* the aide's once mounted */

@@ -307,6 +307,28 @@ for order in "--tmpfs /src/build -v $WORK/tws:/src" "-v $WORK/tws:/src --tmpfs /
     if [ "$out" = 1 ] && [ ! -e "$WORK/tws/build/x" ]; then pass "--tmpfs beneath a -v bind, whatever their order ($order)"; else fail "--tmpfs beneath a -v bind ($order)" "$status $out $errout"; fi
 done
 expect_err "--tmpfs: an unknown option is named, a misspelt key too" 125 "viv: run: --tmpfs '/x:sze=1m': unknown option 'sze' (size=, mode=, uid=, gid=, nr_inodes=, nr_blocks=, U, tmpcopyup, notmpcopyup, ro, rw, exec, noexec, suid, nosuid, dev, nodev, noatime, relatime, strictatime, nodiratime)" "$VIV" run --tmpfs /x:sze=1m app true
+# --layer disk: the writable layer and /tmp in the catalog's layers/, gone after the run, swept
+# when a killed viv left one; the guest's files as they would be on any disk.
+run "$VIV" run --verbose --layer disk app 'echo kept > /etc/x; cat /etc/x; mkdir -p /a/b; chmod 0 /a; touch /tmp/t && echo tmp'
+if [ "$status" = 0 ] && [ "$out" = "$(printf 'kept\ntmp')" ] && contains "$errout" "root: overlayfs, writable layer on disk in $VIV_HOME/layers/" && [ -z "$(ls -A "$VIV_HOME/layers")" ]; then pass "--layer disk: the root's writes on disk, removed after the run"; else fail "--layer disk: the root's writes on disk, removed after the run" "$status $out $errout / $(ls -A "$VIV_HOME/layers")"; fi
+run env VIV_LAYER=disk "$VIV" run --verbose --read-only app 'touch /run/r && echo run'
+if [ "$status" = 0 ] && [ "$out" = run ] && contains "$errout" "writable layer on disk"; then pass "VIV_LAYER=disk is --layer's default; --read-only keeps /run writable"; else fail "VIV_LAYER=disk is --layer's default" "$status $out $errout"; fi
+# A layer deeper than viv could hold open at once, as a hostile guest can make it cheaply.
+run sh -c "ulimit -n 256; '$VIV' run --layer disk app 'mkdir /t; i=0; while [ \$i -lt 600 ]; do mkdir /n && mv /t /n/t && mv /n /t || exit 1; i=\$((i+1)); done; echo deep'"
+if [ "$status" = 0 ] && [ "$out" = deep ] && [ -z "$(ls -A "$VIV_HOME/layers")" ]; then pass "--layer disk: a tree 600 deep under ulimit -n 256 is removed"; else fail "--layer disk: a deep tree is removed" "$status $out $errout / $(ls -A "$VIV_HOME/layers" | head -3)"; fi
+# Left by a killed viv (no lock, older than a minute): the next disk run sweeps it; a live one
+# (its lock held) stays.
+mkdir -p "$VIV_HOME/layers/stale/upper/d" "$VIV_HOME/layers/live"
+touch -d '2 minutes ago' "$VIV_HOME/layers/stale" "$VIV_HOME/layers/live"
+flock "$VIV_HOME/layers/live" sleep 3 &
+fp=$!
+sleep 0.3
+run "$VIV" run --layer disk app true
+left=$(ls -A "$VIV_HOME/layers" | tr '\n' ' ')
+wait $fp
+rm -rf "$VIV_HOME/layers/live"
+if [ "$status" = 0 ] && [ "$left" = "live " ]; then pass "--layer disk: a layer a killed viv left is swept, a held one kept"; else fail "--layer disk: a stale layer is swept" "$status $errout / $left"; fi
+expect_err "--layer takes memory or disk" 125 "viv: run: --layer 'ram': expected memory or disk" "$VIV" run --layer ram app true
 # --security-opt: what asks for what viv does anyway is taken; the rest is refused, not dropped.
 run "$VIV" run --security-opt seccomp=unconfined --security-opt no-new-privileges --security-opt label=disable --security-opt apparmor=unconfined app 'grep "^Seccomp:" /proc/self/status'
 if [ "$status" = 0 ] && [ "$out" = "$(printf 'Seccomp:\t0')" ]; then pass "--security-opt seccomp=unconfined, no-new-privileges, label=disable, apparmor=unconfined"; else fail "--security-opt: the options viv honours" "$status $out $errout"; fi

@@ -30,6 +30,14 @@ else
         # In vm mode --memory is the VM's memory: there is no more to give, no OOM kill.
         if contains "$out" "malloc failed" && ! contains "$out" "touched 256"; then pass "vm: a guest beyond --memory 64M gets no more (ENOMEM)"; else fail "vm: a guest beyond --memory 64M gets no more (ENOMEM)" "$status $out $errout"; fi
     elif [ "$status" = 137 ] && [ "$errout" = "viv: run: the guest ran out of memory (limit 64M) and was killed" ] && ! contains "$out" "touched 256"; then pass "a guest beyond --memory 64M is killed (137) and viv says so"; else fail "a guest beyond --memory 64M is killed (137) and viv says so" "$status $out $errout"; fi
+    # What the guest writes to its root: memory under the default layer, counted by --memory;
+    # page cache on the catalog's disk under --layer disk, written back and reclaimed.
+    if [ "${VIV_MODE:-}" != vm ]; then
+        run "$VIV" run --memory 32M app 'dd if=/dev/zero of=/big bs=1M count=96 2>/dev/null && echo wrote || echo cut short'
+        r1="$status $out"
+        run "$VIV" run --layer disk --memory 32M app 'dd if=/dev/zero of=/big bs=1M count=96 2>/dev/null && ls -l /big | tr -s " " | cut -d" " -f5; dd if=/dev/zero of=/tmp/big bs=1M count=96 2>/dev/null && echo wrote'
+        if [ "$r1" = "0 cut short" ] && [ "$status" = 0 ] && [ "$out" = "$(printf '100663296\nwrote')" ]; then pass "--layer disk: 96M written to / and /tmp under --memory 32M, where the memory layer's writer is killed"; else fail "--layer disk: writes beyond --memory" "$r1 / $status $out $errout"; fi
+    fi
     # Out of memory before its exec (here copying 1.2 MB of arguments): the instance goes, viv
     # stays to say so and remove the cgroup (an instance in viv's own memory would take viv with
     # it).

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -144,6 +145,70 @@ START_TEST(deep_trees_fit_a_small_stack)
 }
 END_TEST
 
+/* An instance's writable layer is removed after its run, however its guest shaped it: a chain of
+ * directories deeper than viv's descriptors allow it to hold open at once, an unreadable
+ * directory, a read-only one. */
+static int remove_deep_tree(void)
+{
+    struct rlimit few = {64, 64};
+    if (setrlimit(RLIMIT_NOFILE, &few) < 0)
+        return 10;
+    /* Not as root, whom no mode stops: a rootless run's user removes its layer. */
+    if (geteuid() == 0 && (chmod(base, 0777) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+                           setresuid(65534, 65534, 65534) < 0))
+        return 18;
+    char top[128];
+    snprintf(top, sizeof(top), "%s/layer", base);
+    if (mkdir(top, 0700) < 0)
+        return 11;
+    int d = open(top, O_RDONLY | O_DIRECTORY);
+    for (int i = 0; i < 3000 && d >= 0; i++) {
+        if (mkdirat(d, "d", 0755) < 0)
+            return 12;
+        int next = openat(d, "d", O_RDONLY | O_DIRECTORY);
+        if (i % 500 == 0) {
+            int f = openat(d, "f", O_WRONLY | O_CREAT, 0600);
+            close(f);
+            if (symlinkat("../../..", d, "up") < 0)
+                return 13;
+        }
+        if (i == 1200)
+            fchmod(d, 0);
+        if (i == 2100)
+            fchmod(d, 0555);
+        close(d);
+        d = next;
+    }
+    if (d < 0)
+        return 14;
+    close(d);
+    /* A name of the kind deep directories are moved up under, there already. */
+    char taken[160];
+    snprintf(taken, sizeof(taken), "%s/.rm-deep.0", top);
+    if (mkdir(taken, 0700) < 0)
+        return 15;
+    struct viv_error err = {0};
+    if (viv_rm_rf(top, &err) < 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 16;
+    }
+    struct stat st;
+    return stat(top, &st) == 0 ? 17 : 0;
+}
+
+START_TEST(removes_trees_deeper_than_its_descriptors)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0)
+        _exit(remove_deep_tree());
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "check %d failed",
+                  WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+END_TEST
+
 /* A fifo is no file to copy, and no open of one waits for a writer. */
 START_TEST(fifos_are_passed_by)
 {
@@ -205,6 +270,7 @@ int main(void)
     tcase_add_test(t, linked_names_are_files_of_their_own);
     tcase_add_test(t, fifos_are_passed_by);
     tcase_add_test(t, deep_trees_fit_a_small_stack);
+    tcase_add_test(t, removes_trees_deeper_than_its_descriptors);
     suite_add_tcase(s, t);
     return unit_run(s);
 }
