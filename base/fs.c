@@ -48,6 +48,9 @@ struct rm_walk {
  * filesystem has no RENAME_NOREPLACE), -1 on failure. */
 static int move_up(struct rm_walk *w, int dir, const char *name)
 {
+    /* Moving a directory rewrites its "..": one its owner made read-only must be made writable
+     * first, or a rootless caller cannot move it. */
+    fchmodat(dir, name, 0700, AT_SYMLINK_NOFOLLOW);
     for (int tries = 0; tries < 64; tries++) {
         char fresh[32];
         snprintf(fresh, sizeof(fresh), ".rm-deep.%u", w->next++);
@@ -86,8 +89,9 @@ static int empty_dir(struct rm_walk *w, int fd, const char *name, int depth)
             rc = up < 0 ? -1 : 0;
             continue;
         }
-        /* A read-only directory (a checkout of a 0555 dir) must be made writable to empty it. */
-        fchmodat(dirfd(d), n, 0700, 0);
+        /* A read-only directory (a checkout of a 0555 dir) must be made writable to empty it;
+         * never through a symlink. */
+        fchmodat(dirfd(d), n, 0700, AT_SYMLINK_NOFOLLOW);
         int child = openat(dirfd(d), n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (child < 0)
             rc = viv_fail(w->err, errno, "open directory '%s'", n);
@@ -107,7 +111,7 @@ int viv_rm_rf_at(int dirfd, const char *name, struct viv_error *err)
         return 0;
     if (errno != EISDIR && errno != EPERM && errno != EACCES)
         return viv_fail(err, errno, "remove '%s'", name);
-    fchmodat(dirfd, name, 0700, 0);
+    fchmodat(dirfd, name, 0700, AT_SYMLINK_NOFOLLOW);
     struct rm_walk w = {.err = err};
     w.top = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (w.top < 0)

@@ -70,15 +70,16 @@ void catalog_image_free(struct viv_image *img);
 int catalog_image_tree(struct viv_catalog *c, const char *id, struct viv_tree **tree,
                        struct viv_error *err);
 
-/* An instance's writable layer on disk (layers/<random>/), empty, held while fd stays open;
- * layers no run holds are swept first. path is absolute, for the instance to open. */
+/* An instance's writable layer on disk (layers/<random>/), empty, held while fd stays open.
+ * path is absolute, for the instance to open. */
 struct catalog_layer {
     char name[33];
     char *path;
     int fd; /* -1: none */
 };
 int catalog_layer_new(struct viv_catalog *c, struct catalog_layer *l, struct viv_error *err);
-/* Remove it and let it go; errors are ignored (a later sweep finishes the job). */
+/* Remove it and let it go, then the layers no run holds (a killed viv's); errors are ignored (a
+ * later sweep finishes the job). */
 void catalog_layer_remove(struct viv_catalog *c, struct catalog_layer *l);
 
 /* Keep an image from being removed while *fd stays open (a running instance holds its image):

@@ -143,7 +143,10 @@ static void walk(struct usage_walk *w, int dirfd, int depth, enum area area, boo
         e->bytes = (uint64_t)sb.st_blocks * 512;
         e->kept |= k;
         e->object |= a == AREA_OBJECTS;
-        if (!S_ISDIR(sb.st_mode) || depth > 4096)
+        /* Running instances' writable layers are their guests' trees, of a guest's depth and
+         * size: not catalog data, and not walked. */
+        if (!S_ISDIR(sb.st_mode) || depth > 4096 ||
+            (depth == 0 && strcmp(de->d_name, "layers") == 0))
             continue;
         int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (sub < 0)
@@ -154,8 +157,7 @@ static void walk(struct usage_walk *w, int dirfd, int depth, enum area area, boo
     closedir(d);
 }
 
-int catalog_named_images(struct viv_catalog *c, char (**ids)[65], size_t *n,
-                         struct viv_error *err)
+int catalog_named_images(struct viv_catalog *c, char (**ids)[65], size_t *n, struct viv_error *err)
 {
     struct catalog_ref *refs;
     size_t nrefs;

@@ -1,7 +1,7 @@
 /* layer.c: instances' writable layers on disk, layers/<random>/ under the catalog's home: what a
  * guest writes to its root lands on the catalog's filesystem, as a container's does under podman,
  * not in memory. A layer is held (flock) for as long as its run lasts and removed after it; one
- * that a killed viv left behind is swept by the next run that makes one. */
+ * that a killed viv left behind is swept after the next run that makes one. */
 #include "internal.h"
 
 #include <dirent.h>
@@ -61,7 +61,6 @@ int catalog_layer_new(struct viv_catalog *c, struct catalog_layer *l, struct viv
     _cleanup_close_ int layers = layers_dir(c, err);
     if (layers < 0)
         return -1;
-    sweep(layers);
     if (viv_random_hex(l->name, 16, err) < 0)
         return -1;
     if (mkdirat(layers, l->name, 0700) < 0)
@@ -92,6 +91,9 @@ void catalog_layer_remove(struct viv_catalog *c, struct catalog_layer *l)
     int layers = openat(c->fd, "layers", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (layers >= 0) {
         viv_rm_rf_at(layers, l->name, &ignored);
+        /* Others a killed viv left, after the run rather than before its guest starts: one that a
+         * hostile guest made large or deep must not delay the next job's start. */
+        sweep(layers);
         close(layers);
     }
     close(l->fd);

@@ -77,8 +77,8 @@ else
     # --userns=keep-id, as rootless podman users write it: the guest runs as the caller's ids.
     run as_nobody "$VIV" run --userns=keep-id "$app" 'echo "$(id -u):$(id -g)"'
     if [ "$status" = 0 ] && [ "$out" = "$RL_UID:$(as_nobody id -g)" ]; then pass "rootless: --userns=keep-id runs the guest as the caller's ids"; else fail "rootless: --userns=keep-id runs the guest as the caller's ids" "$status $out $errout"; fi
-    run as_nobody "$VIV" run --layer disk "$app" 'echo on-disk > /x; cat /x; mkdir -p /a/b; chmod 0 /a /a/b; touch /tmp/t'
-    if [ "$status" = 0 ] && [ "$out" = on-disk ] && [ -z "$(ls -A "$ROOTLESS_HOME/home/layers")" ]; then pass "rootless: --layer disk, the layer removed after the run (unreadable directories too)"; else fail "rootless: --layer disk" "$status $out $errout / $(ls -A "$ROOTLESS_HOME/home/layers")"; fi
+    run as_nobody "$VIV" run --layer disk "$app" 'echo on-disk > /x; cat /x; mkdir -p /a/b; chmod 0 /a /a/b; p=/tmp; i=0; while [ $i -lt 40 ]; do p=$p/d; i=$((i+1)); done; mkdir -p $p; chmod -R 555 /tmp/d'
+    if [ "$status" = 0 ] && [ "$out" = on-disk ] && [ -z "$(ls -A "$ROOTLESS_HOME/home/layers")" ]; then pass "rootless: --layer disk, the layer removed after the run (unreadable directories, read-only ones 40 deep too)"; else fail "rootless: --layer disk" "$status $out $errout / $(ls -A "$ROOTLESS_HOME/home/layers")"; fi
     mkdir -p "$WORK/rws" && chmod 777 "$WORK/rws"
     run as_nobody "$VIV" run -v "$WORK/rws:/out" "$app" 'echo artifact > /out/a'
     if [ "$status" = 0 ] && [ "$(cat "$WORK/rws/a")" = artifact ] && [ "$(stat -c %u "$WORK/rws/a")" = "$RL_UID" ]; then pass "rootless: artifacts come back owned by the caller"; else fail "rootless: artifacts come back owned by the caller" "$out $errout"; fi
